@@ -1,0 +1,62 @@
+# Sellerflow: every entry point sets itself up (a virtual environment with the pinned-compatible
+# dependencies of pyproject.toml) on a fresh machine with only Python 3.11+, make and the registries.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help install lint format cfn-lint test test-unit test-integration test-e2e demo sim bench clean
+
+help:
+	@echo "make demo        run the whole pipeline locally on demo sellers, then serve the API"
+	@echo "make test        lint, cfn-lint and every test suite"
+	@echo "make lint        ruff (lint + format check) and mypy"
+	@echo "make sim         the SP-API simulator alone"
+	@echo "make test-unit | test-integration | test-e2e"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	@# Each function's handler is its own module named `app`: check them one at a time.
+	@for f in functions/*/app.py; do $(BIN)/mypy --follow-imports=silent --no-incremental $$f || exit 1; done
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+cfn-lint: install
+	$(BIN)/cfn-lint template.yaml
+
+test: lint cfn-lint
+	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install
+	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: install
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/sellerflow local demo $(DEMO_ARGS)
+
+sim: install
+	$(BIN)/sellerflow sim --port 8100 --sellers 3 --seed 7
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

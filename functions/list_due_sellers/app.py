@@ -1,0 +1,21 @@
+"""Fanout task: the active sellers due for a sync in this schedule window."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.fanout import list_due_sellers
+from sellerflow.sync.models import ListDueSellersInput
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(ListDueSellersInput, event)
+    result = list_due_sellers(
+        request.tick_time, sellers=wiring.seller_store(), window_minutes=wiring.settings().sync_window_minutes
+    )
+    return result.model_dump(mode="json")

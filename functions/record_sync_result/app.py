@@ -1,0 +1,18 @@
+"""Seller-sync task: record the run's outcome; a revoked authorization stops the seller's syncs."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.models import RecordSyncResultInput
+from sellerflow.sync.results import record_sync_result
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(RecordSyncResultInput, event)
+    return record_sync_result(request, store=wiring.seller_store()).model_dump(mode="json")

@@ -1,0 +1,20 @@
+"""Fanout task: start one seller-sync execution (its name de-duplicates overlapping ticks)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.store.workflows import StepFunctionsStarter
+from sellerflow.sync.fanout import start_seller_sync
+from sellerflow.sync.models import StartSellerSyncInput
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(StartSellerSyncInput, event)
+    starter = StepFunctionsStarter(wiring.settings().seller_sync_state_machine_arn)
+    return start_seller_sync(request, starter=starter).model_dump(mode="json")

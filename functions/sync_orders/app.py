@@ -1,0 +1,27 @@
+"""Seller-sync task: pull one page of orders for one seller and commit it."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.models import OrdersPageInput
+from sellerflow.sync.orders import sync_orders_page
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(OrdersPageInput, event)
+    sellers = wiring.seller_store()
+    result = sync_orders_page(
+        request,
+        source=wiring.spapi_client(),
+        sink=wiring.order_store(),
+        state_store=sellers,
+        marketplace_ids=sellers.marketplaces_of(request.seller_id),
+        policy=wiring.orders_sync_policy(),
+    )
+    return result.model_dump(mode="json")

@@ -1,0 +1,118 @@
+"""The API's business rules for seller-scoped reads: who may read what, and the audit of every read.
+
+A caller sees a seller only through a membership. A caller who is not a member gets `SellerNotFound`,
+exactly as for a seller that does not exist, so the API never reveals which sellers exist. Reads go
+through the seller's own partition (an order id of another seller is simply not found), and every
+successful read of seller data is written to the audit log before the data is returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sellerflow.api.auth import Caller
+from sellerflow.api.models import OrdersQuery
+from sellerflow.domain import Membership, Order, Role, SellerProfile
+from sellerflow.errors import OrderNotFound, SellerNotFound
+from sellerflow.store.orders import OrderPage
+
+# Merchant tokens and Amazon order ids are short and plain; anything else cannot exist here.
+_SELLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class SellerDirectory(Protocol):
+    def memberships_of(self, user_sub: str) -> list[Membership]: ...
+
+    def membership(self, seller_id: str, user_sub: str) -> Membership | None: ...
+
+    def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]: ...
+
+
+class OrderReader(Protocol):
+    def get(self, seller_id: str, order_id: str) -> Order: ...
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        created_from: datetime,
+        created_to: datetime,
+        statuses: Sequence[str] = (),
+        limit: int = 50,
+        next_token: str | None = None,
+    ) -> OrderPage: ...
+
+
+class AuditSink(Protocol):
+    def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
+
+
+@dataclass(frozen=True)
+class SellerView:
+    profile: SellerProfile
+    role: Role
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SellerAccess:
+    """Seller-scoped reads for one authenticated caller at a time."""
+
+    def __init__(self, *, sellers: SellerDirectory, orders: OrderReader, audit: AuditSink) -> None:
+        self._sellers = sellers
+        self._orders = orders
+        self._audit = audit
+
+    def require_member(self, caller: Caller, seller_id: str) -> Membership:
+        """The caller's membership of the seller, or `SellerNotFound` (unknown and forbidden look alike)."""
+        membership = (
+            self._sellers.membership(seller_id, caller.sub) if _SELLER_ID.fullmatch(seller_id) else None
+        )
+        if membership is None:
+            raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
+        return membership
+
+    def my_sellers(self, caller: Caller) -> list[SellerView]:
+        """The sellers the caller is a member of, with the caller's role in each."""
+        roles = {m.seller_id: m.role for m in self._sellers.memberships_of(caller.sub)}
+        views = [SellerView(profile=p, role=roles[p.seller_id]) for p in self._sellers.profiles(roles)]
+        for view in views:
+            self._audit.record(view.profile.seller_id, caller.sub, "seller.read", "profile")
+        return views
+
+    def list_orders(self, caller: Caller, seller_id: str, query: OrdersQuery) -> OrderPage:
+        self.require_member(caller, seller_id)
+        page = self._orders.list(
+            seller_id,
+            created_from=query.created_from,
+            created_to=query.created_to,
+            statuses=[s.value for s in query.statuses],
+            limit=query.limit,
+            next_token=query.next_token,
+        )
+        statuses = ",".join(s.value for s in query.statuses) or "any"
+        self._audit.record(
+            seller_id,
+            caller.sub,
+            "orders.list",
+            f"orders created {_iso(query.created_from)}..{_iso(query.created_to)} status={statuses} "
+            f"page={'next' if query.next_token else 'first'} returned={len(page.orders)}",
+        )
+        return page
+
+    def get_order(self, caller: Caller, seller_id: str, order_id: str) -> Order:
+        self.require_member(caller, seller_id)
+        if not _ORDER_ID.fullmatch(order_id):
+            raise OrderNotFound(f"order {order_id[:64]!r} not found")
+        order = self._orders.get(seller_id, order_id)
+        if order.seller_id != seller_id:  # the store is keyed by seller; this only guards a broken store
+            raise OrderNotFound(f"order {order_id!r} not found")
+        self._audit.record(seller_id, caller.sub, "order.read", f"order/{order_id}")
+        return order

@@ -1,0 +1,145 @@
+"""The Sellerflow HTTP API (a Chalice app; the app object is the Lambda handler).
+
+Routes are thin: authenticate, parse the query into a typed model, call one `SellerAccess` method,
+shape the response model. Collaborators are built on the first request, not at import, so importing
+this module needs neither AWS nor configuration; tests pass fakes to `create_app`.
+
+    GET /sellers                                 the caller's sellers (with the caller's role)
+    GET /sellers/{sellerId}/orders               one page of a seller's orders, newest first
+    GET /sellers/{sellerId}/orders/{orderId}     one order
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from chalice import Chalice, Response
+from pydantic import BaseModel
+
+from sellerflow.api.access import AuditSink, OrderReader, SellerAccess, SellerDirectory
+from sellerflow.api.auth import Caller, SigningKeySource, TokenVerifier
+from sellerflow.api.errors import JSON_HEADERS, current, http_errors
+from sellerflow.api.models import (
+    OrderOut,
+    OrderPageOut,
+    SellerOut,
+    SellersOut,
+    parse_orders_query,
+    single_values,
+)
+from sellerflow.settings import Settings, get_settings
+
+APP_NAME = "sellerflow-api"
+
+
+@dataclass(frozen=True)
+class ApiRuntime:
+    verifier: TokenVerifier
+    access: SellerAccess
+    clock: Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_runtime(
+    *,
+    settings: Settings | None = None,
+    key_source: SigningKeySource | None = None,
+    sellers: SellerDirectory | None = None,
+    orders: OrderReader | None = None,
+    audit: AuditSink | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> ApiRuntime:
+    """The API's collaborators: the given ones, and the deployment's own for the rest."""
+    settings = settings or get_settings()
+    if sellers is None or orders is None or audit is None:
+        # Only the data-access layer touches DynamoDB; this just points its models at the tables.
+        from sellerflow.store.audit import AuditLog
+        from sellerflow.store.orders import OrderStore
+        from sellerflow.store.sellers import SellerStore
+        from sellerflow.store.tables import bind_tables
+
+        bind_tables(settings)
+        sellers = sellers if sellers is not None else SellerStore()
+        orders = orders if orders is not None else OrderStore()
+        audit = audit if audit is not None else AuditLog()
+    return ApiRuntime(
+        verifier=TokenVerifier.from_settings(settings, keys=key_source),
+        access=SellerAccess(sellers=sellers, orders=orders, audit=audit),
+        clock=clock or _utcnow,
+    )
+
+
+def _ok(model: BaseModel) -> Response:
+    return Response(body=model.model_dump(mode="json"), status_code=200, headers=dict(JSON_HEADERS))
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    key_source: SigningKeySource | None = None,
+    sellers: SellerDirectory | None = None,
+    orders: OrderReader | None = None,
+    audit: AuditSink | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Chalice:
+    """A Chalice app whose collaborators are built on its first request (see `build_runtime`)."""
+    app = Chalice(app_name=APP_NAME)
+    app.debug = False
+    lock = threading.Lock()
+    built: list[ApiRuntime] = []
+
+    def runtime() -> ApiRuntime:
+        with lock:
+            if not built:
+                built.append(
+                    build_runtime(
+                        settings=settings,
+                        key_source=key_source,
+                        sellers=sellers,
+                        orders=orders,
+                        audit=audit,
+                        clock=clock,
+                    )
+                )
+            return built[0]
+
+    def caller() -> Caller:
+        return runtime().verifier.authenticate(current(app.current_request).headers.get("authorization"))
+
+    def query_params() -> dict[str, list[str]]:
+        params = current(app.current_request).query_params
+        return {} if params is None else {name: params.getlist(name) for name in params}
+
+    @app.route("/sellers", methods=["GET"])
+    @http_errors
+    def list_sellers() -> Response:
+        who = caller()
+        single_values(query_params(), allowed=())
+        views = runtime().access.my_sellers(who)
+        return _ok(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
+
+    @app.route("/sellers/{sellerId}/orders", methods=["GET"])
+    @http_errors
+    def list_orders(sellerId: str) -> Response:
+        who = caller()
+        query = parse_orders_query(query_params(), now=runtime().clock())
+        page = runtime().access.list_orders(who, sellerId, query)
+        return _ok(OrderPageOut(orders=[OrderOut.of(o) for o in page.orders], next_token=page.next_token))
+
+    @app.route("/sellers/{sellerId}/orders/{orderId}", methods=["GET"])
+    @http_errors
+    def get_order(sellerId: str, orderId: str) -> Response:
+        who = caller()
+        single_values(query_params(), allowed=())
+        return _ok(OrderOut.of(runtime().access.get_order(who, sellerId, orderId)))
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,92 @@
+"""Sellerflow's own types: what the business rules and the API speak (never a stored item as it is)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SellerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    DISCONNECTED = "disconnected"
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ANALYST = "analyst"
+    SUPPORT = "support"
+
+
+class OrderLine(_Frozen):
+    order_item_id: str
+    asin: str | None = None
+    seller_sku: str | None = None
+    title: str | None = None
+    quantity_ordered: int
+    quantity_shipped: int = 0
+    unit_price: Decimal | None = None
+    item_price: Decimal | None = None
+    shipping_price: Decimal | None = None
+    promotion_discount: Decimal | None = None
+    proceeds_total: Decimal | None = None
+    promotion_ids: tuple[str, ...] = ()
+
+
+class Order(_Frozen):
+    """An order as Sellerflow keeps it: everything a seller's analytics need, no buyer PII."""
+
+    seller_id: str
+    order_id: str
+    marketplace_id: str
+    created_time: datetime
+    last_updated_time: datetime
+    local_date: date  # the marketplace's calendar day of the purchase
+    status: str
+    fulfilled_by: str | None = None
+    fulfillment_service_level: str | None = None
+    currency: str | None = None
+    order_total: Decimal | None = None
+    programs: tuple[str, ...] = ()
+    lines: tuple[OrderLine, ...] = Field(default=())
+
+
+class SellerProfile(_Frozen):
+    seller_id: str
+    name: str
+    status: SellerStatus
+    marketplace_ids: tuple[str, ...]
+    status_reason: str | None = None
+
+
+class Membership(_Frozen):
+    seller_id: str
+    user_sub: str
+    role: Role
+
+
+class SyncRun(_Frozen):
+    """The orders query a sync run is paging through (kept between pages, not in Step Functions)."""
+
+    run_id: str
+    updated_after: datetime
+    updated_before: datetime
+    pages: int = 0
+    orders: int = 0
+
+
+class SyncState(_Frozen):
+    seller_id: str
+    watermark: datetime | None = None
+    run: SyncRun | None = None
+    last_outcome: str | None = None
+    last_error: str | None = None
+    last_run_at: datetime | None = None
+    consecutive_failures: int = 0

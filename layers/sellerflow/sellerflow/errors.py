@@ -1,0 +1,77 @@
+"""Every error Sellerflow raises on purpose, in one place.
+
+The class name is the contract: Step Functions `Retry`/`Catch` match it (`ErrorEquals`), and the API
+maps it to an HTTP status in one place (`sellerflow.api.errors`). Messages name what was wrong and
+the value it had, never a buyer's data or a token.
+"""
+
+from __future__ import annotations
+
+
+class SellerflowError(Exception):
+    """Base of every deliberate Sellerflow error."""
+
+
+# --- SP-API port -----------------------------------------------------------------------------
+class SpApiError(SellerflowError):
+    """An SP-API call failed."""
+
+    def __init__(self, message: str, *, operation: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.status = status
+
+
+class SpApiThrottled(SpApiError):
+    """Amazon answered 429 (or our own pacing ran dry) for this seller and operation; retry later."""
+
+    def __init__(self, message: str, *, operation: str = "", retry_after_s: float = 0.0) -> None:
+        super().__init__(message, operation=operation, status=429)
+        self.retry_after_s = retry_after_s
+
+
+class SpApiAuthorizationRevoked(SpApiError):
+    """LWA answered invalid_grant: the seller revoked (or never granted) this app's authorization."""
+
+
+class SpApiBadRequest(SpApiError):
+    """Amazon rejected the request as malformed (400/404/413/415); retrying will not help."""
+
+
+class SpApiServerError(SpApiError):
+    """Amazon failed (5xx or no answer) after our own retries; Step Functions may retry later."""
+
+
+class SpApiAccessDenied(SpApiError):
+    """Amazon answered 403 with a fresh token: the app lacks the role for this operation."""
+
+
+# --- Configuration and input -----------------------------------------------------------------
+class ConfigurationError(SellerflowError):
+    """The deployment is missing a setting or holds an invalid one."""
+
+
+class InvalidInput(SellerflowError):
+    """A request or event did not match its contract."""
+
+
+# --- Storage / tenancy -----------------------------------------------------------------------
+class SellerNotFound(SellerflowError):
+    """No such seller, or the caller may not see it (the API never tells the two apart)."""
+
+
+class OrderNotFound(SellerflowError):
+    """No such order for this seller."""
+
+
+class CredentialsMissing(SellerflowError):
+    """The seller has no stored refresh token (never connected, disconnected or erased)."""
+
+
+# --- API authentication ----------------------------------------------------------------------
+class Unauthenticated(SellerflowError):
+    """The caller's token is missing, expired, forged or meant for another audience."""
+
+
+class Forbidden(SellerflowError):
+    """The caller is authenticated but lacks the role for this action."""

@@ -1,0 +1,99 @@
+"""`make demo`: the whole pipeline on demo sellers, then the API until Ctrl-C."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+from sellerflow.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
+from sellerflow.local.verify import verify_orders
+
+
+def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) -> int:
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    say("Sellerflow local stack: starting moto, the SP-API simulator and every resource of template.yaml ...")
+    stack = LocalStack(config)
+    stack.start()
+    try:
+        assert stack.resources is not None
+        say(
+            f"  {len(stack.resources.physical)} resources, {len(stack.resources.functions)} functions, "
+            f"{len(stack.resources.state_machines)} state machines, {len(stack.resources.schedules)} schedule(s)"
+        )
+        stack.connect_demo_sellers()
+        for seller in stack.world.sellers:
+            say(f"  connected {seller.seller_id} ({seller.name}) in {', '.join(seller.marketplace_ids)}")
+        say("Schedule tick: fanout → one seller-sync per seller (Step Functions on moto) ...")
+        done = threading.Event()
+        progress = threading.Thread(target=_progress, args=(stack, done, say), daemon=True)
+        progress.start()
+        started = time.monotonic()
+        reports = stack.run_sync()
+        done.set()
+        progress.join()
+        say(f"Sync finished in {time.monotonic() - started:.1f}s")
+        say(
+            f"{'seller':<16} {'status':<10} {'orders':>7} {'SP-API calls':>13} {'throttled':>10} {'duration':>9}"
+        )
+        for r in reports:
+            say(
+                f"{r.seller_id:<16} {r.status:<10} {r.orders_stored:>7} {r.spapi_calls:>13} "
+                f"{r.throttled:>10} {r.duration_s:>8.1f}s"
+            )
+        from sellerflow import wiring
+
+        all_ok = all(r.status == "SUCCEEDED" for r in reports)
+        for seller in stack.world.sellers:
+            stored = list(wiring.order_store().all_for_seller(seller.seller_id))
+            check = verify_orders(seller.seller_id, stored, stack.world.orders(seller.seller_id))
+            all_ok = all_ok and check.ok
+            verdict = "verified" if check.ok else "MISMATCH"
+            say(
+                f"{verdict} {seller.seller_id} stored={check.stored} source={check.source}"
+                + (
+                    ""
+                    if check.ok
+                    else f" missing={len(check.missing)} unexpected={len(check.unexpected)} "
+                    f"different={len(check.different)}"
+                )
+            )
+        if once:
+            return 0 if all_ok else 1
+        assert stack.gateway is not None
+        token = stack.id_token("demo@sellerflow.local")
+        say("")
+        say(f"API:        {stack.gateway.url}   (Cognito-authenticated, like API Gateway)")
+        say(
+            f"Demo login: demo@sellerflow.local / {DEMO_PASSWORD}  (TOTP secret "
+            f"{stack.users['demo@sellerflow.local'].totp_secret}; owner1..owner{len(reports)}@sellerflow.local "
+            "own one seller each)"
+        )
+        say(f"Try:        curl -H 'Authorization: Bearer {token}' {stack.gateway.url}/sellers")
+        say("The schedule keeps firing (time compressed); Ctrl-C stops everything.")
+        stack.start_scheduler()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            say("stopping")
+        return 0 if all_ok else 1
+    finally:
+        stack.stop()
+
+
+def _progress(stack: LocalStack, done: threading.Event, say: object) -> None:
+    assert callable(say)
+    last = ""
+    while not done.wait(1.0):
+        from sellerflow import wiring
+
+        counts = ", ".join(
+            f"{s.seller_id}: {wiring.order_store().count(s.seller_id)}" for s in stack.world.sellers
+        )
+        if counts != last:
+            say(f"  orders stored … {counts}")
+            last = counts

@@ -1,0 +1,379 @@
+"""The whole Sellerflow stack on one machine: moto, the SP-API simulator, the template's resources,
+the workflows, the schedules and the API — in one process, on loopback, offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from pydantic import SecretStr
+
+from sellerflow.domain import Role
+from sellerflow.local.gateway import CognitoAuthorizer, LocalApiGateway
+from sellerflow.local.identity import LocalIdentity, LocalUser
+from sellerflow.local.lambdas import LambdaDispatcher, LocalLambdaContext
+from sellerflow.local.provision import LocalResources, Provisioner
+from sellerflow.local.template import load_template
+from sellerflow.local.timecompression import compress_step_functions_time, restore_step_functions_time
+
+REGION = "us-east-1"
+DEMO_PASSWORD = "Sellerflow-Demo-2026!"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def project_root() -> Path:
+    """The folder holding template.yaml (the checkout), found from this file or the working directory."""
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "template.yaml").is_file() and (folder / "statemachines").is_dir():
+                return folder
+    raise FileNotFoundError("template.yaml not found: run from the Sellerflow checkout")
+
+
+@dataclass
+class LocalStackConfig:
+    root: Path = field(default_factory=project_root)
+    sellers: int = 3
+    seed: int = 7
+    time_scale: float = 60.0  # Step Functions Retry/Wait run this many times faster
+    schedule_time_scale: float = 60.0  # schedules fire this many times faster
+    api_port: int = 0
+    sim_port: int = 0
+    log_level: str = "WARNING"
+    sim_config: Any = None  # sellerflow.simulator.SimConfig
+    world_age: timedelta = timedelta(hours=1)  # the simulated "now" lags real time (Amazon's 2-min rule)
+
+
+@dataclass
+class SellerSyncReport:
+    seller_id: str
+    execution_name: str
+    status: str
+    duration_s: float
+    orders_stored: int
+    spapi_calls: int
+    throttled: int
+    error: str | None = None
+
+
+class LocalStack:
+    def __init__(self, config: LocalStackConfig | None = None) -> None:
+        self.config = config or LocalStackConfig()
+        self.resources: LocalResources | None = None
+        self.users: dict[str, LocalUser] = {}
+        self._moto: Any = None
+        self._sim: Any = None
+        self.world: Any = None
+        self.dispatcher: LambdaDispatcher | None = None
+        self.gateway: LocalApiGateway | None = None
+        self._scheduler_stop = threading.Event()
+        self._scheduler_thread: threading.Thread | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self.session: Any = None
+        self._identity: LocalIdentity | None = None
+
+    # --- start / stop ------------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        from sellerflow.simulator import SimServer, SimWorld
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        self._set_env(
+            {
+                "MOTO_PORT": str(port),
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
+            }
+        )
+        self._post_json(
+            f"{self.moto_url}/moto-api/config", {"stepfunctions": {"execute_state_machine": True}}
+        )
+        compress_step_functions_time(self.config.time_scale)
+        self.session = boto3.session.Session(region_name=REGION)
+
+        world_now = (datetime.now(UTC) - self.config.world_age).replace(second=0, microsecond=0)
+        self.world = SimWorld.generate(sellers=self.config.sellers, seed=self.config.seed, now=world_now)
+        kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": self.config.sim_port}
+        if self.config.sim_config is not None:
+            kwargs["config"] = self.config.sim_config
+        self._sim = SimServer(self.world, **kwargs)
+        self._sim.start()
+
+        template = load_template(self.config.root / "template.yaml")
+        self.resources = Provisioner(
+            template,
+            root=self.config.root,
+            session=self.session,
+            region=REGION,
+            parameters={
+                "Stage": "dev",
+                "LwaClientId": self.world.client_id,
+                "LwaClientSecret": self.world.client_secret,
+                "SpApiEndpoint": self._sim.api_endpoint,
+                "LwaEndpoint": self._sim.lwa_endpoint,
+            },
+        ).provision()
+        self._configure_functions()
+        self.dispatcher = LambdaDispatcher(self.resources.functions)
+        self.dispatcher.install()
+        self._start_gateway()
+        return self
+
+    def stop(self) -> None:
+        self._scheduler_stop.set()
+        if self.gateway is not None:
+            self.gateway.stop()
+        if self._sim is not None:
+            self._sim.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.uninstall()
+        restore_step_functions_time()
+        if self._moto is not None:
+            self._moto.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._reset_caches()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- wiring ------------------------------------------------------------------------------------
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _configure_functions(self) -> None:
+        """Functions run in this process, so their environment is this process's environment."""
+        assert self.resources is not None
+        merged: dict[str, str] = {}
+        for spec in self.resources.functions.values():
+            for key, value in spec.environment.items():
+                if key in merged and merged[key] != value:
+                    raise RuntimeError(
+                        f"functions disagree on {key}; the local runtime shares one environment"
+                    )
+                merged[key] = value
+        pool = self.resources.user_pool_id
+        merged.update(
+            {
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
+                "COGNITO_JWKS_URL": f"{self.moto_url}/{pool}/.well-known/jwks.json",
+                # The simulated world lags real time; look back far enough to see all of it.
+                "ORDERS_INITIAL_DAYS": "60",
+            }
+        )
+        self._set_env(merged)
+        self._reset_caches()
+
+    @staticmethod
+    def _reset_caches() -> None:
+        from sellerflow import wiring
+        from sellerflow.settings import reset_settings
+
+        reset_settings()
+        wiring.reset()
+
+    def _start_gateway(self) -> None:
+        assert self.resources is not None
+        assert self.dispatcher is not None
+        api = next((f for f in self.resources.functions.values() if f.api_routes), None)
+        if api is None:
+            return
+        dispatcher = self.dispatcher
+        handler = dispatcher.handler(api.name)
+        authorizer = CognitoAuthorizer(
+            jwks_url=os.environ["COGNITO_JWKS_URL"],
+            issuer=os.environ["COGNITO_ISSUER"],
+            audience=self.resources.user_pool_client_id,
+        )
+
+        def context() -> LocalLambdaContext:
+            return LocalLambdaContext(
+                function_name=api.name,
+                memory_limit_in_mb=api.memory_mb,
+                invoked_function_arn=api.arn,
+                timeout_s=api.timeout_s,
+            )
+
+        self.gateway = LocalApiGateway(
+            api.api_routes, handler, context, authorizer, port=self.config.api_port, static=self._static_file
+        )
+        self.gateway.start()
+
+    def _static_file(self, path: str) -> tuple[int, str, bytes] | None:
+        web = self.config.root / "web"
+        if not web.is_dir():
+            return None
+        relative = path.lstrip("/") or "index.html"
+        target = (web / relative).resolve()
+        if web.resolve() not in target.parents or not target.is_file():
+            return None
+        types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+        return 200, types.get(target.suffix, "application/octet-stream"), target.read_bytes()
+
+    # --- sellers and users -------------------------------------------------------------------------
+    def connect_demo_sellers(self) -> None:
+        """Connect every simulated seller (profile + encrypted refresh token) and create demo users:
+        `demo@sellerflow.local` owns all of them, `owner<N>@sellerflow.local` owns seller N only."""
+        from sellerflow import wiring
+
+        assert self.resources is not None
+        sellers = wiring.seller_store()
+        vault = wiring.credential_vault()
+        identity = self.identity()
+        demo = identity.create_user("demo@sellerflow.local", DEMO_PASSWORD)
+        self.users[demo.email] = demo
+        for index, seller in enumerate(self.world.sellers, start=1):
+            sellers.put_profile(seller.seller_id, name=seller.name, marketplace_ids=seller.marketplace_ids)
+            vault.store_refresh_token(seller.seller_id, SecretStr(seller.refresh_token))
+            sellers.add_member(seller.seller_id, demo.sub, Role.OWNER)
+            owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
+            self.users[owner.email] = owner
+            sellers.add_member(seller.seller_id, owner.sub, Role.OWNER)
+
+    def identity(self) -> LocalIdentity:
+        assert self.resources is not None
+        if self._identity is None:
+            self._identity = LocalIdentity(
+                self.session.client("cognito-idp"),
+                self.resources.user_pool_id,
+                self.resources.user_pool_client_id,
+            )
+        return self._identity
+
+    def id_token(self, email: str) -> str:
+        return self.identity().id_token(email, self.users[email].password)
+
+    # --- schedules and workflows -------------------------------------------------------------------
+    def fire_schedule(self, logical_id: str = "FanoutSchedule") -> str:
+        """Do what EventBridge Scheduler does at a tick: start the target with the schedule's input."""
+        assert self.resources is not None
+        schedule = self.resources.schedules[logical_id]
+        sfn = self.session.client("stepfunctions")
+        return str(
+            sfn.start_execution(stateMachineArn=schedule.target_arn, input=schedule.input)["executionArn"]
+        )
+
+    def start_scheduler(self) -> None:
+        """Fire every schedule of the template at its rate, compressed by `schedule_time_scale`."""
+        assert self.resources is not None
+        for logical_id, schedule in self.resources.schedules.items():
+            period = _rate_seconds(schedule.expression) / self.config.schedule_time_scale
+            thread = threading.Thread(
+                target=self._schedule_loop,
+                args=(logical_id, period),
+                daemon=True,
+                name=f"schedule-{logical_id}",
+            )
+            thread.start()
+
+    def _schedule_loop(self, logical_id: str, period: float) -> None:
+        while not self._scheduler_stop.wait(period):
+            self.fire_schedule(logical_id)
+
+    def wait_for(self, execution_arn: str, timeout_s: float = 600.0) -> dict[str, Any]:
+        sfn = self.session.client("stepfunctions")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in TERMINAL:
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"execution {execution_arn} still {described['status']} after {timeout_s}s"
+                )
+            time.sleep(0.2)
+
+    def run_sync(self, timeout_s: float = 900.0) -> list[SellerSyncReport]:
+        """One schedule tick end to end: fanout, then every seller-sync it started, to completion."""
+        assert self.resources is not None
+        fanout = self.wait_for(self.fire_schedule(), timeout_s)
+        if fanout["status"] != "SUCCEEDED":
+            raise RuntimeError(
+                f"fanout ended {fanout['status']}: {fanout.get('error')} {fanout.get('cause')}"
+            )
+        started = json.loads(fanout["output"])["started"]
+        sync_arn = self.resources.state_machines["SellerSyncStateMachine"]
+        reports = []
+        for entry in started:
+            if entry.get("status") == "not_started":
+                reports.append(
+                    SellerSyncReport(entry["seller_id"], "-", "NOT_STARTED", 0.0, 0, 0, 0, entry.get("error"))
+                )
+                continue
+            name = entry["execution_name"]
+            arn = sync_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+            reports.append(self._report(entry["seller_id"], name, self.wait_for(arn, timeout_s)))
+        return reports
+
+    def _report(self, seller_id: str, name: str, described: dict[str, Any]) -> SellerSyncReport:
+        from sellerflow import wiring
+
+        stats = self._sim.stats(seller_id)
+        stop = described.get("stopDate") or datetime.now(UTC)
+        return SellerSyncReport(
+            seller_id=seller_id,
+            execution_name=name,
+            status=described["status"],
+            duration_s=(stop - described["startDate"]).total_seconds(),
+            orders_stored=wiring.order_store().count(seller_id),
+            spapi_calls=sum(stats.get("calls", {}).values()),
+            throttled=sum(stats.get("throttled", {}).values()),
+            error=described.get("error"),
+        )
+
+    @property
+    def simulator(self) -> Any:
+        return self._sim
+
+    @staticmethod
+    def _post_json(url: str, payload: dict[str, Any]) -> None:
+        request = urllib.request.Request(  # noqa: S310 - loopback moto server
+            url,
+            data=json.dumps(payload).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()
+
+
+def _rate_seconds(expression: str) -> float:
+    import re
+
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression.strip())
+    if not match:
+        raise ValueError(f"the local scheduler only runs rate() schedules, not {expression!r}")
+    amount, unit = int(match.group(1)), match.group(2).rstrip("s")
+    return amount * {"minute": 60, "hour": 3600, "day": 86400}[unit]

@@ -1,0 +1,84 @@
+"""One place for logging, metrics and tracing (Powertools), and the filter that keeps secrets out.
+
+Every module logs through `logger`; nothing logs an event whole. The masking filter is the last line
+of defence: it redacts token-shaped strings and known PII field names before a record is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+SERVICE = "sellerflow"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace="Sellerflow", service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+_TOKEN_PATTERNS = (
+    re.compile(r"Atz[ra]\|[A-Za-z0-9+/=_\-|.]+"),  # LWA refresh / access tokens
+    re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"),  # JWTs
+    re.compile(r"(?i)(client_secret|refresh_token|access_token|authorization)([\"'=:\s]+)[^\s\"'&,}]+"),
+)
+PII_FIELDS = frozenset(
+    {
+        "buyername",
+        "buyeremail",
+        "buyercompanyname",
+        "name",
+        "addressline1",
+        "addressline2",
+        "addressline3",
+        "phone",
+        "email",
+        "postalcode",
+        "deliveryaddress",
+        "buyer",
+        "recipient",
+    }
+)
+REDACTED = "***"
+
+
+def redact_text(text: str) -> str:
+    """Mask token-shaped substrings in free text."""
+    for pattern in _TOKEN_PATTERNS[:2]:
+        text = pattern.sub(REDACTED, text)
+    return _TOKEN_PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+
+
+def redact_value(value: Any) -> Any:
+    """Mask PII fields (by name) and tokens (by shape) in nested structures."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if str(k).lower() in PII_FIELDS else redact_value(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """Applied to every Sellerflow log record: message, args and structured extras."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_text(record.msg)
+        elif isinstance(record.msg, dict):
+            record.msg = redact_value(record.msg)
+        if record.args:
+            record.args = (
+                tuple(redact_value(a) for a in record.args) if isinstance(record.args, tuple) else record.args
+            )
+        for key, val in list(record.__dict__.items()):
+            if key.lower() in PII_FIELDS:
+                setattr(record, key, REDACTED)
+            elif isinstance(val, str | dict | list):
+                setattr(record, key, redact_value(val)) if key not in ("msg", "args") else None
+        return True
+
+
+logger.addFilter(RedactingFilter())

@@ -1,0 +1,73 @@
+"""Typed configuration, read from the environment once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every environment variable a Sellerflow function reads.
+
+    Names map one to one (`SELLER_DATA_TABLE` -> `seller_data_table`). Secrets are never settings:
+    settings only name where a secret lives (Secrets Manager) or which KMS key protects it.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    # Only set locally: where moto serves every AWS API (boto3 reads AWS_ENDPOINT_URL itself;
+    # PynamoDB needs it spelled out).
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+    seller_data_table: str = "sellerflow-seller-data"
+    sellers_table: str = "sellerflow-sellers"
+    audit_table: str = "sellerflow-audit"
+    pii_table: str = "sellerflow-buyer-pii"
+    raw_bucket: str = "sellerflow-raw-documents"
+    data_key_id: str = "alias/sellerflow-data"
+    pii_key_id: str = "alias/sellerflow-pii"
+
+    # The app's LWA client id/secret: a Secrets Manager secret holding {"client_id","client_secret"}.
+    lwa_app_secret_name: str = "sellerflow/lwa-app"
+    lwa_endpoint: str = "https://api.amazon.com/auth/o2/token"
+    spapi_endpoint: str = "https://sellingpartnerapi-na.amazon.com"
+    spapi_timeout_s: float = 20.0
+    # In-call retries stay short; long waits belong to Step Functions (Retry with backoff).
+    spapi_max_attempts: int = 3
+    spapi_max_inline_wait_s: float = 2.0
+
+    seller_sync_state_machine_arn: str = ""
+    orders_lookback_minutes: int = 15
+    orders_initial_days: int = 30
+    orders_page_size: int = Field(default=100, ge=1, le=100)
+    data_retention_days: int = Field(default=540, le=548)  # DPP: Amazon data kept at most 18 months
+    sync_window_minutes: int = 15
+
+    cognito_user_pool_id: str = ""
+    cognito_app_client_id: str = ""
+    # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).
+    cognito_issuer: str = ""
+    cognito_jwks_url: str = ""
+
+    @property
+    def issuer(self) -> str:
+        if self.cognito_issuer:
+            return self.cognito_issuer
+        return f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.cognito_jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()

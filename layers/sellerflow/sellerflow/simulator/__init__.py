@@ -1,0 +1,15 @@
+"""A local, deterministic stand-in for Amazon (LWA + SP-API Orders 2026-01-01).
+
+    world = SimWorld.generate(sellers=3, seed=7)
+    server = SimServer(world, config=SimConfig(rate_scale=100))
+    server.start()  # point an SP-API client at server.lwa_endpoint / server.api_endpoint
+
+Every buyer-personal string carries `PII_MARKER`; `find_pii_markers` finds leaks (see `pii`).
+"""
+
+from sellerflow.simulator.faults import SimConfig
+from sellerflow.simulator.pii import PII_MARKER, find_pii_markers
+from sellerflow.simulator.server import SimServer
+from sellerflow.simulator.world import SimSeller, SimWorld
+
+__all__ = ["PII_MARKER", "SimConfig", "SimSeller", "SimServer", "SimWorld", "find_pii_markers"]

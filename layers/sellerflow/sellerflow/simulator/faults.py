@@ -1,0 +1,90 @@
+"""The simulator's knobs (`SimConfig`) and the fault injector that applies them to API calls.
+
+Faults are decided after authentication and rate limiting, so a faulted call has used a token,
+as it would at Amazon. Random faults come from an RNG seeded from the world's seed; scripted
+faults (`fail_calls`) fail exactly the Nth call of an operation, counted across sellers from the
+moment `fail_calls` was last set, so a test can make page 2 of a sync fail exactly once.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SimConfig(BaseModel):
+    """Everything about the simulator's behaviour that can change at runtime (`POST /_sim/config`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token_ttl_s: int = Field(default=3600, ge=1, description="Lifetime of LWA access tokens.")
+    rate_scale: float = Field(default=1.0, gt=0, description="Multiplies every usage plan's rate.")
+    burst_override: int | None = Field(default=None, ge=1, description="Replaces every plan's burst.")
+    fault_rate_500: float = Field(default=0.0, ge=0, le=1, description="Probability of a 500 per call.")
+    fault_rate_503: float = Field(default=0.0, ge=0, le=1, description="Probability of a 503 per call.")
+    slow_ms: int = Field(default=0, ge=0, description="Delay added to a slowed call.")
+    slow_rate: float = Field(default=0.0, ge=0, le=1, description="Probability that a call is slowed.")
+    fail_calls: list[tuple[str, int, int]] = Field(
+        default_factory=list, description="(operation, Nth call, HTTP status): fail exactly that call."
+    )
+    verbose: bool = Field(default=False, description="Log one line per request on stderr.")
+
+    def merged(self, updates: dict[str, Any]) -> SimConfig:
+        """A new config with `updates` applied; raises pydantic.ValidationError on bad fields."""
+        return SimConfig.model_validate({**self.model_dump(), **updates})
+
+
+@dataclass(frozen=True)
+class FaultDecision:
+    status: int | None  # an HTTP status to answer instead of the real response, or None
+    delay_s: float = 0.0
+
+
+_FAULT_MESSAGES: dict[int, tuple[str, str]] = {
+    500: ("InternalFailure", "We encountered an internal error. Please try again."),
+    503: ("ServiceUnavailable", "Service temporarily unavailable. Please try again."),
+    429: ("QuotaExceeded", "You exceeded your quota for the requested resource."),
+}
+
+
+def fault_error(status: int) -> dict[str, Any]:
+    """The SP-API error body for an injected fault of `status`."""
+    code, message = _FAULT_MESSAGES.get(status, ("InternalFailure", f"Injected failure ({status})."))
+    return {"errors": [{"code": code, "message": message}]}
+
+
+class FaultInjector:
+    """Decides, call by call, whether the simulator misbehaves."""
+
+    def __init__(self, seed: int, config: SimConfig) -> None:
+        self._rng = random.Random(f"{seed}:faults")
+        self._config = config
+        self._calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def reconfigure(self, config: SimConfig) -> None:
+        with self._lock:
+            if config.fail_calls != self._config.fail_calls:
+                self._calls.clear()
+            self._config = config
+
+    def decide(self, operation: str) -> FaultDecision:
+        with self._lock:
+            self._calls[operation] += 1
+            nth = self._calls[operation]
+            config = self._config
+            delay_s = config.slow_ms / 1000 if self._rng.random() < config.slow_rate else 0.0
+            for failing_operation, failing_n, status in config.fail_calls:
+                if failing_operation == operation and failing_n == nth:
+                    return FaultDecision(status, delay_s)
+            roll = self._rng.random()
+            if roll < config.fault_rate_500:
+                return FaultDecision(500, delay_s)
+            if roll < config.fault_rate_500 + config.fault_rate_503:
+                return FaultDecision(503, delay_s)
+            return FaultDecision(None, delay_s)

@@ -1,0 +1,428 @@
+"""The simulator's HTTP face: LWA, the Orders API and the `/_sim/` control endpoints.
+
+`SimServer.dispatch` turns a `Request` into a `Response` without touching a socket (unit tests
+call it directly); `SimServer.start` puts it behind a stdlib `ThreadingHTTPServer` on a daemon
+thread.
+
+An API call goes: access token -> usage-plan bucket (429) -> fault injection (500/503, delay)
+-> the operation. `stats(seller_id)["calls"]` counts every authenticated call, throttled and
+faulted ones included. `x-amzn-RateLimit-Limit` reports the rate actually applied (the plan's
+rate times `rate_scale`).
+
+`/_sim/` endpoints need no token but only answer clients on the loopback interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import ValidationError
+
+from sellerflow.simulator.faults import FaultInjector, SimConfig, fault_error
+from sellerflow.simulator.lwa import AuthFailure, LwaService
+from sellerflow.simulator.orders_api import (
+    ApiError,
+    QueryParams,
+    get_order,
+    parse_search_query,
+    search_orders,
+)
+from sellerflow.simulator.ratelimit import RateLimiter
+from sellerflow.simulator.world import SimWorld
+
+ORDERS_PATH = "/orders/2026-01-01/orders"
+LWA_PATH = "/auth/o2/token"
+_ORDER_PATH = re.compile(r"^/orders/2026-01-01/orders/(?P<order_id>[^/]+)$")
+_QUOTA_EXCEEDED = {
+    "errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}]
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: QueryParams = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    client_host: str = "127.0.0.1"
+
+    @classmethod
+    def from_target(cls, method: str, target: str, **kwargs: Any) -> Request:
+        """Build a request from a raw request target such as ``/orders/...?createdAfter=...``."""
+        parts = urlsplit(target)
+        return cls(method, parts.path, parse_qs(parts.query, keep_blank_values=True), **kwargs)
+
+    def json(self) -> dict[str, Any]:
+        if not self.body:
+            return {}
+        try:
+            value = json.loads(self.body)
+        except ValueError:
+            raise ApiError(400, "InvalidInput", "The request body is not valid JSON.") from None
+        if not isinstance(value, dict):
+            raise ApiError(400, "InvalidInput", "The request body must be a JSON object.")
+        return value
+
+    def form(self) -> dict[str, str]:
+        if self.headers.get("content-type", "").startswith("application/json"):
+            return {key: str(value) for key, value in self.json().items()}
+        return {key: values[0] for key, values in parse_qs(self.body.decode("utf-8", "replace")).items()}
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return Response(status, {"errors": [{"code": code, "message": message}]})
+
+
+@dataclass
+class _SellerStats:
+    calls: Counter[str] = field(default_factory=Counter)
+    throttled: Counter[str] = field(default_factory=Counter)
+    faults: int = 0
+
+
+class SimServer:
+    """A local stand-in for LWA and the SP-API over one `SimWorld`."""
+
+    def __init__(
+        self,
+        world: SimWorld,
+        config: SimConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.world = world
+        self.config = config or SimConfig()
+        self.host = host
+        self.port = port
+        self.wall_clock = wall_clock
+        self.lwa = LwaService(world, token_ttl_s=self.config.token_ttl_s, clock=clock)
+        self.limiter = RateLimiter(
+            rate_scale=self.config.rate_scale, burst_override=self.config.burst_override, clock=clock
+        )
+        self.faults = FaultInjector(world.seed, self.config)
+        self._stats: dict[str, _SellerStats] = {}
+        self._stats_lock = threading.Lock()
+        self._config_lock = threading.Lock()
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Bind and serve on a background daemon thread; returns once the port is known."""
+        if self._httpd is not None:
+            raise RuntimeError("the simulator is already running")
+        self._httpd = _HttpServer((self.host, self.port), _Handler, self)
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sellerflow-sim",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> SimServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in {"", "0.0.0.0"} else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def lwa_endpoint(self) -> str:
+        return f"{self.url}{LWA_PATH}"
+
+    @property
+    def api_endpoint(self) -> str:
+        return self.url
+
+    def startup_line(self) -> dict[str, Any]:
+        """What `sellerflow sim` prints first: where to connect and with which credentials."""
+        return {
+            "lwa_endpoint": self.lwa_endpoint,
+            "api_endpoint": self.api_endpoint,
+            "client_id": self.world.client_id,
+            "client_secret": self.world.client_secret,
+            "sellers": self._seller_lines(),
+        }
+
+    def _seller_lines(self) -> list[dict[str, Any]]:
+        with self.world.lock:
+            return [
+                {
+                    "seller_id": seller.seller_id,
+                    "refresh_token": seller.refresh_token,
+                    "marketplace_ids": list(seller.marketplace_ids),
+                }
+                for seller in self.world.sellers
+            ]
+
+    # --- configuration and stats --------------------------------------------------------------
+    def update_config(self, updates: dict[str, Any]) -> SimConfig:
+        """Merge `updates` into the config and apply it to every component."""
+        with self._config_lock:
+            self.config = self.config.merged(updates)
+            self.lwa.token_ttl_s = self.config.token_ttl_s
+            self.limiter.reconfigure(
+                rate_scale=self.config.rate_scale, burst_override=self.config.burst_override
+            )
+            self.faults.reconfigure(self.config)
+            return self.config
+
+    def stats(self, seller_id: str) -> dict[str, Any]:
+        with self._stats_lock:
+            stats = self._stats.get(seller_id, _SellerStats())
+            return {"calls": dict(stats.calls), "throttled": dict(stats.throttled), "faults": stats.faults}
+
+    def _seller_stats(self, seller_id: str) -> _SellerStats:
+        return self._stats.setdefault(seller_id, _SellerStats())
+
+    def request_time(self) -> datetime:
+        """The time a request is judged at: the simulated clock, or the real one when it is later."""
+        return max(self.world.now, self.wall_clock()).replace(microsecond=0)
+
+    # --- dispatch -----------------------------------------------------------------------------
+    def dispatch(self, request: Request) -> Response:
+        try:
+            if request.path == LWA_PATH:
+                return self._lwa(request)
+            if request.path == "/_sim" or request.path.startswith("/_sim/"):
+                return self._control(request)
+            if request.path == ORDERS_PATH or _ORDER_PATH.match(request.path):
+                return self._api(request)
+            return _error(404, "NotFound", f"No resource at {request.path}.")
+        except ApiError as error:
+            return Response(error.status, error.body())
+
+    def _lwa(self, request: Request) -> Response:
+        if request.method != "POST":
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {LWA_PATH}.")
+        result = self.lwa.token(request.form())
+        return Response(result.status, result.body)
+
+    def _api(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        response = self._api_call(request)
+        response.headers["x-amzn-RequestId"] = request_id
+        return response
+
+    def _api_call(self, request: Request) -> Response:
+        if request.method != "GET":
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+        try:
+            seller_id = self.lwa.authenticate(request.headers.get("x-amz-access-token"))
+        except AuthFailure as failure:
+            return Response(403, failure.body())
+        order_match = _ORDER_PATH.match(request.path)
+        operation = "getOrder" if order_match else "searchOrders"
+        with self._stats_lock:
+            self._seller_stats(seller_id).calls[operation] += 1
+        if not self.limiter.try_acquire(seller_id, operation):
+            with self._stats_lock:
+                self._seller_stats(seller_id).throttled[operation] += 1
+            return Response(429, _QUOTA_EXCEEDED)
+        rate_header = {"x-amzn-RateLimit-Limit": self._rate_header(operation)}
+        decision = self.faults.decide(operation)
+        if decision.delay_s:
+            time.sleep(decision.delay_s)
+        if decision.status is not None:
+            with self._stats_lock:
+                self._seller_stats(seller_id).faults += 1
+            return Response(decision.status, fault_error(decision.status))
+        try:
+            if order_match:
+                body = get_order(self.world, seller_id, unquote(order_match["order_id"]), request.query)
+            else:
+                now = self.request_time()
+                body = search_orders(self.world, seller_id, parse_search_query(request.query, now), now)
+        except ApiError as error:
+            return Response(error.status, error.body(), rate_header)
+        return Response(200, body, rate_header)
+
+    def _rate_header(self, operation: str) -> str:
+        return f"{self.limiter.plan(operation).rate_per_s * self.limiter.rate_scale:g}"
+
+    # --- /_sim/ control endpoints ---------------------------------------------------------------
+    def _control(self, request: Request) -> Response:
+        if not _is_loopback(request.client_host):
+            return _error(403, "Forbidden", "Simulator control endpoints only answer loopback clients.")
+        parts = request.path.strip("/").split("/")[1:]
+        route = (request.method, *(parts[:1]), *(["*"] if len(parts) > 1 else []), *parts[2:])
+        handler = _CONTROL_ROUTES.get(route)
+        if handler is None:
+            return _error(404, "NotFound", f"No simulator control endpoint {request.method} {request.path}.")
+        return handler(self, request, parts[1] if len(parts) > 1 else "")
+
+    def _seller_or_404(self, seller_id: str) -> None:
+        try:
+            self.world.seller(seller_id)
+        except KeyError:
+            raise ApiError(404, "NotFound", f"Unknown seller {seller_id}.") from None
+
+    def _get_config(self, request: Request, _: str) -> Response:
+        return Response(200, self.config.model_dump(mode="json"))
+
+    def _post_config(self, request: Request, _: str) -> Response:
+        try:
+            config = self.update_config(request.json())
+        except ValidationError as error:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors())
+            raise ApiError(400, "InvalidInput", f"Invalid simulator config fields: {fields}.") from None
+        return Response(200, config.model_dump(mode="json"))
+
+    def _sellers(self, request: Request, _: str) -> Response:
+        return Response(200, {"sellers": self._seller_lines()})
+
+    def _seller_orders(self, request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        return Response(200, {"orders": self.world.orders(seller_id)})
+
+    def _revoke(self, request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        self.world.revoke(seller_id)
+        return Response(200, {"seller_id": seller_id, "revoked": True})
+
+    def _stats_endpoint(self, request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        return Response(200, self.stats(seller_id))
+
+    def _authorization_code(self, request: Request, _: str) -> Response:
+        seller_id = str(request.json().get("seller_id", ""))
+        self._seller_or_404(seller_id)
+        return Response(200, {"code": self.world.mint_authorization_code(seller_id)})
+
+    def _advance(self, request: Request, _: str) -> Response:
+        minutes = request.json().get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+            raise ApiError(400, "InvalidInput", f"minutes must be a positive integer, got {minutes!r}.")
+        return Response(200, self.world.advance(minutes, not_before=self.request_time()))
+
+
+_ControlHandler = Callable[[SimServer, Request, str], Response]
+# (method, first segment, "*" when a second segment (an id) follows, any further segments)
+_CONTROL_ROUTES: dict[tuple[str, ...], _ControlHandler] = {
+    ("GET", "config"): SimServer._get_config,
+    ("POST", "config"): SimServer._post_config,
+    ("GET", "sellers"): SimServer._sellers,
+    ("GET", "sellers", "*", "orders"): SimServer._seller_orders,
+    ("POST", "sellers", "*", "revoke"): SimServer._revoke,
+    ("GET", "stats", "*"): SimServer._stats_endpoint,
+    ("POST", "authorization-codes"): SimServer._authorization_code,
+    ("POST", "advance"): SimServer._advance,
+}
+
+
+def _is_loopback(host: str) -> bool:
+    return host == "::1" or host.startswith("127.") or host == "localhost"
+
+
+# --- stdlib HTTP plumbing -----------------------------------------------------------------------
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sim: SimServer
+    ) -> None:
+        self.sim = sim
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hang up on kept-alive clients so a stopped simulator really stops answering."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if self.sim.config.verbose:
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SellerflowSim/1.0"
+    timeout = 30
+    server: _HttpServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request.from_target(
+            self.command,
+            self.path,
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+            client_host=str(self.client_address[0]),
+        )
+        response = self.server.sim.dispatch(request)
+        payload = response.encoded()
+        self.send_response(response.status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.sim.config.verbose:
+            sys.stderr.write(f"sim {self.address_string()} {format % args}\n")

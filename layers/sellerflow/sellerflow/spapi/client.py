@@ -1,0 +1,276 @@
+"""The one SP-API port: every call to Amazon goes through `SpApiClient`.
+
+Why a thin client of our own rather than python-amazon-sp-api: that library binds endpoints to its
+own marketplace table and LWA host (the simulator needs both configurable), caches access tokens for a
+fixed 3,200 s regardless of `expires_in`, and debug-logs request headers that carry the access token.
+Sellerflow needs per-seller just-in-time credentials, usage-plan pacing and typed errors anyway; what
+remains is a few HTTP calls, done here with httpx.
+
+Waiting policy: short waits (pacing, a jittered retry) happen in-call, bounded by
+`spapi_max_inline_wait_s`; anything longer raises `SpApiThrottled` so Step Functions waits for free.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+from pydantic import SecretStr
+
+from sellerflow.errors import (
+    SpApiAccessDenied,
+    SpApiBadRequest,
+    SpApiServerError,
+    SpApiThrottled,
+)
+from sellerflow.observability import logger, metrics
+from sellerflow.spapi.lwa import AccessToken, LwaClient
+from sellerflow.spapi.models import SearchOrdersPage
+from sellerflow.spapi.pacing import Pacer
+
+ORDERS_PATH = "/orders/2026-01-01/orders"
+
+
+class RefreshTokenSource(Protocol):
+    """Where a seller's refresh token comes from (decrypted just in time, never cached here)."""
+
+    def refresh_token(self, seller_id: str) -> SecretStr: ...
+
+
+class AccessTokenCache:
+    """Access tokens per seller, kept until shortly before they expire (shared by a warm container)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tokens: dict[str, AccessToken] = {}
+        self._lock = threading.Lock()
+
+    def get(self, seller_id: str) -> AccessToken | None:
+        with self._lock:
+            token = self._tokens.get(seller_id)
+        if token is not None and token.valid_at(self._clock()):
+            return token
+        return None
+
+    def put(self, seller_id: str, token: AccessToken) -> None:
+        with self._lock:
+            self._tokens[seller_id] = token
+
+    def forget(self, seller_id: str) -> None:
+        with self._lock:
+            self._tokens.pop(seller_id, None)
+
+
+class SpApiClient:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        lwa: LwaClient,
+        refresh_tokens: RefreshTokenSource,
+        http: httpx.Client,
+        token_cache: AccessTokenCache | None = None,
+        pacer: Pacer | None = None,
+        max_attempts: int = 3,
+        max_inline_wait_s: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self._lwa = lwa
+        self._refresh_tokens = refresh_tokens
+        self._http = http
+        self._tokens = token_cache or AccessTokenCache()
+        self._pacer = pacer or Pacer()
+        self._max_attempts = max(1, max_attempts)
+        self._max_inline_wait_s = max_inline_wait_s
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.calls = 0
+        self.throttles = 0
+
+    # --- operations ------------------------------------------------------------------------------
+    def search_orders(
+        self,
+        seller_id: str,
+        *,
+        last_updated_after: datetime,
+        last_updated_before: datetime | None = None,
+        marketplace_ids: Sequence[str] = (),
+        fulfillment_statuses: Sequence[str] = (),
+        included_data: Sequence[str] = ("PROCEEDS", "FULFILLMENT", "PROMOTION"),
+        max_results_per_page: int = 100,
+        pagination_token: str | None = None,
+    ) -> SearchOrdersPage:
+        params: dict[str, str] = {
+            "lastUpdatedAfter": _iso(last_updated_after),
+            "maxResultsPerPage": str(max_results_per_page),
+        }
+        if last_updated_before is not None:
+            params["lastUpdatedBefore"] = _iso(last_updated_before)
+        if marketplace_ids:
+            params["marketplaceIds"] = ",".join(marketplace_ids)
+        if fulfillment_statuses:
+            params["fulfillmentStatuses"] = ",".join(fulfillment_statuses)
+        if included_data:
+            params["includedData"] = ",".join(included_data)
+        if pagination_token:
+            params["paginationToken"] = pagination_token
+        body = self.call(seller_id, "searchOrders", "GET", ORDERS_PATH, params=params)
+        return SearchOrdersPage(
+            orders=list(body.get("orders") or []),
+            next_token=(body.get("pagination") or {}).get("nextToken"),
+        )
+
+    def get_order(
+        self, seller_id: str, order_id: str, *, included_data: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        params = {"includedData": ",".join(included_data)} if included_data else {}
+        body = self.call(seller_id, "getOrder", "GET", f"{ORDERS_PATH}/{order_id}", params=params)
+        order: dict[str, Any] = body["order"]
+        return order
+
+    # --- the one request path ------------------------------------------------------------------
+    def call(
+        self,
+        seller_id: str,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+    ) -> dict[str, Any]:
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            self._pace(seller_id, operation)
+            token = self._access_token(seller_id)
+            self.calls += 1
+            metrics.add_metric(name="SpApiCalls", unit="Count", value=1)
+            try:
+                response = self._http.request(
+                    method,
+                    f"{self._endpoint}{path}",
+                    params=params,
+                    json=json_body,
+                    headers={
+                        "x-amz-access-token": token.value.get_secret_value(),
+                        "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+                        "user-agent": "Sellerflow/0.1 (Language=Python)",
+                    },
+                )
+            except httpx.HTTPError as exc:
+                if attempt < self._max_attempts and self._backoff(attempt):
+                    continue
+                raise SpApiServerError(
+                    f"{operation} for seller {seller_id}: no answer ({type(exc).__name__})",
+                    operation=operation,
+                ) from None
+            status = response.status_code
+            if status < 300:
+                return _json(response)
+            if status == 403 and not refreshed:
+                # An expired or revoked access token: forget it and refresh once.
+                self._tokens.forget(seller_id)
+                refreshed = True
+                continue
+            if status == 429:
+                self.throttles += 1
+                metrics.add_metric(name="SpApiThrottles", unit="Count", value=1)
+                self._pacer.throttled(seller_id, operation)
+                retry_after = _retry_after(response)
+                if attempt < self._max_attempts and retry_after <= self._max_inline_wait_s:
+                    self._sleep(retry_after or self._jitter(attempt))
+                    continue
+                raise SpApiThrottled(
+                    f"{operation} throttled for seller {seller_id}",
+                    operation=operation,
+                    retry_after_s=retry_after,
+                )
+            if status >= 500:
+                if attempt < self._max_attempts and self._backoff(attempt):
+                    continue
+                raise SpApiServerError(
+                    f"{operation} for seller {seller_id} failed with HTTP {status} after {attempt} attempts",
+                    operation=operation,
+                    status=status,
+                )
+            detail = _error_summary(response)
+            if status == 403:
+                raise SpApiAccessDenied(
+                    f"{operation} denied for seller {seller_id}: {detail}", operation=operation, status=status
+                )
+            raise SpApiBadRequest(
+                f"{operation} rejected for seller {seller_id} (HTTP {status}): {detail}",
+                operation=operation,
+                status=status,
+            )
+
+    def _pace(self, seller_id: str, operation: str) -> None:
+        wait = self._pacer.reserve(seller_id, operation)
+        if wait <= 0:
+            return
+        if wait > self._max_inline_wait_s:
+            self.throttles += 1
+            raise SpApiThrottled(
+                f"{operation} usage plan exhausted for seller {seller_id}; next call in {wait:.0f}s",
+                operation=operation,
+                retry_after_s=wait,
+            )
+        self._sleep(wait)
+        self._pacer.reserve(seller_id, operation)
+
+    def _access_token(self, seller_id: str) -> AccessToken:
+        token = self._tokens.get(seller_id)
+        if token is None:
+            # Just in time: the refresh token is decrypted only now, and only held for this exchange.
+            token = self._lwa.access_token(self._refresh_tokens.refresh_token(seller_id), seller_id=seller_id)
+            self._tokens.put(seller_id, token)
+            logger.debug("access token refreshed", extra={"seller_id": seller_id})
+        return token
+
+    def _jitter(self, attempt: int) -> float:
+        return self._rng.uniform(0, min(self._max_inline_wait_s, 0.25 * 2**attempt))
+
+    def _backoff(self, attempt: int) -> bool:
+        self._sleep(self._jitter(attempt))
+        return True
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise SpApiServerError(
+            f"SP-API answered HTTP {response.status_code} with a body that is not JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise SpApiServerError("SP-API answered with JSON that is not an object")
+    return body
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _error_summary(response: httpx.Response) -> str:
+    try:
+        errors = response.json().get("errors") or []
+        return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)[:300] or "no detail"
+    except (ValueError, AttributeError):
+        return "no detail"

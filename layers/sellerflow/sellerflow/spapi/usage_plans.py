@@ -1,0 +1,47 @@
+"""Default SP-API usage plans (rate in requests/second, burst) per operation.
+
+Copied by hand from the operation descriptions of the official models; a conformance test
+compares this table with the models' `rate-limits.csv` when that reference is present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+    rate_per_s: float
+    burst: int
+
+    @property
+    def header_value(self) -> str:
+        """The value Amazon puts in `x-amzn-RateLimit-Limit`."""
+        return f"{self.rate_per_s:g}"
+
+
+USAGE_PLANS: dict[str, UsagePlan] = {
+    # Orders 2026-01-01
+    "searchOrders": UsagePlan(0.0056, 20),
+    "getOrder": UsagePlan(0.5, 30),
+    # Reports 2021-06-30
+    "getReports": UsagePlan(0.0222, 10),
+    "createReport": UsagePlan(0.0167, 15),
+    "getReport": UsagePlan(2.0, 15),
+    "getReportDocument": UsagePlan(0.0167, 15),
+    # Finances 2024-06-19
+    "listTransactions": UsagePlan(0.5, 10),
+    # FBA inventory v1
+    "getInventorySummaries": UsagePlan(2.0, 2),
+    # Sellers v1
+    "getMarketplaceParticipations": UsagePlan(0.016, 15),
+    # Tokens 2021-03-01
+    "createRestrictedDataToken": UsagePlan(1.0, 10),
+}
+
+
+def plan_for(operation: str) -> UsagePlan:
+    try:
+        return USAGE_PLANS[operation]
+    except KeyError:
+        raise KeyError(f"no usage plan is known for SP-API operation {operation!r}") from None

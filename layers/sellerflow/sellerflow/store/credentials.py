@@ -1,0 +1,62 @@
+"""Seller refresh tokens, envelope-encrypted with the AWS Encryption SDK under the data key.
+
+The encryption context names the seller and the purpose, and decryption checks it: a ciphertext
+copied into another seller's record does not decrypt as that seller's token. Plaintext tokens exist
+only in memory, only inside the SP-API port's credential provider, wrapped in `SecretStr`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_encryption_sdk
+from aws_encryption_sdk import CommitmentPolicy
+from pydantic import SecretStr
+from pynamodb.exceptions import DoesNotExist
+
+from sellerflow.errors import CredentialsMissing
+from sellerflow.store.sellers import CREDENTIALS
+from sellerflow.store.tables import SellerRecord
+
+PURPOSE = "spapi-refresh-token"
+
+
+class CredentialVault:
+    def __init__(self, key_arn: str, *, botocore_session: Any | None = None) -> None:
+        self._client = aws_encryption_sdk.EncryptionSDKClient(
+            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
+        )
+        kwargs: dict[str, Any] = {"key_ids": [key_arn]}
+        if botocore_session is not None:
+            kwargs["botocore_session"] = botocore_session
+        self._provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(**kwargs)
+
+    @staticmethod
+    def _context(seller_id: str) -> dict[str, str]:
+        return {"seller_id": seller_id, "purpose": PURPOSE}
+
+    def store_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
+        ciphertext, _ = self._client.encrypt(
+            source=refresh_token.get_secret_value().encode(),
+            key_provider=self._provider,
+            encryption_context=self._context(seller_id),
+        )
+        SellerRecord(seller_id=seller_id, sk=CREDENTIALS, refresh_token_ciphertext=ciphertext).save()
+
+    def refresh_token(self, seller_id: str) -> SecretStr:
+        try:
+            record = SellerRecord.get(seller_id, CREDENTIALS, consistent_read=True)
+        except DoesNotExist:
+            raise CredentialsMissing(f"seller {seller_id} has no stored refresh token") from None
+        if not record.refresh_token_ciphertext:
+            raise CredentialsMissing(f"seller {seller_id} has no stored refresh token")
+        plaintext, header = self._client.decrypt(
+            source=record.refresh_token_ciphertext, key_provider=self._provider
+        )
+        expected = self._context(seller_id)
+        if any(header.encryption_context.get(k) != v for k, v in expected.items()):
+            raise CredentialsMissing(f"stored token of seller {seller_id} was not encrypted for that seller")
+        return SecretStr(plaintext.decode())
+
+    def delete_refresh_token(self, seller_id: str) -> None:
+        SellerRecord(seller_id=seller_id, sk=CREDENTIALS).delete()

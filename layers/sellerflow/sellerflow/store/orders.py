@@ -1,0 +1,190 @@
+"""Orders in the seller-data table: idempotent upserts and seller-scoped reads."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from sellerflow.domain import Order, OrderLine
+from sellerflow.errors import InvalidInput, OrderNotFound
+from sellerflow.store.tables import OrderItemRecord, OrderRecord
+
+ORDER_PREFIX = "ORDER#"
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _to_record(order: Order, *, synced_at: datetime, retention: timedelta) -> OrderRecord:
+    return OrderRecord(
+        seller_id=order.seller_id,
+        sk=f"{ORDER_PREFIX}{order.order_id}",
+        purchase_sk=f"{order.created_time.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{order.order_id}",
+        order_id=order.order_id,
+        marketplace_id=order.marketplace_id,
+        created_time=order.created_time,
+        last_updated_time=order.last_updated_time,
+        local_date=order.local_date.isoformat(),
+        status=order.status,
+        fulfilled_by=order.fulfilled_by,
+        fulfillment_service_level=order.fulfillment_service_level,
+        currency=order.currency,
+        order_total=_text(order.order_total),
+        programs=set(order.programs) or None,
+        items=[
+            OrderItemRecord(
+                order_item_id=line.order_item_id,
+                asin=line.asin,
+                seller_sku=line.seller_sku,
+                title=line.title,
+                quantity_ordered=line.quantity_ordered,
+                quantity_shipped=line.quantity_shipped,
+                unit_price=_text(line.unit_price),
+                item_price=_text(line.item_price),
+                shipping_price=_text(line.shipping_price),
+                promotion_discount=_text(line.promotion_discount),
+                proceeds_total=_text(line.proceeds_total),
+                promotion_ids=list(line.promotion_ids),
+            )
+            for line in order.lines
+        ],
+        synced_at=synced_at,
+        expires_at=int((synced_at + retention).timestamp()),
+    )
+
+
+def _from_record(record: OrderRecord) -> Order:
+    return Order(
+        seller_id=record.seller_id,
+        order_id=record.order_id,
+        marketplace_id=record.marketplace_id,
+        created_time=record.created_time,
+        last_updated_time=record.last_updated_time,
+        local_date=date.fromisoformat(record.local_date),
+        status=record.status,
+        fulfilled_by=record.fulfilled_by,
+        fulfillment_service_level=record.fulfillment_service_level,
+        currency=record.currency,
+        order_total=_money(record.order_total),
+        programs=tuple(sorted(record.programs or ())),
+        lines=tuple(
+            OrderLine(
+                order_item_id=item.order_item_id,
+                asin=item.asin,
+                seller_sku=item.seller_sku,
+                title=item.title,
+                quantity_ordered=int(item.quantity_ordered),
+                quantity_shipped=int(item.quantity_shipped or 0),
+                unit_price=_money(item.unit_price),
+                item_price=_money(item.item_price),
+                shipping_price=_money(item.shipping_price),
+                promotion_discount=_money(item.promotion_discount),
+                proceeds_total=_money(item.proceeds_total),
+                promotion_ids=tuple(item.promotion_ids or ()),
+            )
+            for item in record.items or ()
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[Order]
+    next_token: str | None
+
+
+class OrderStore:
+    """Data access for orders. Every call names the seller; nothing here reads across sellers."""
+
+    def __init__(self, *, retention: timedelta = timedelta(days=540)) -> None:
+        self._retention = retention
+
+    def upsert(self, orders: Sequence[Order], *, now: datetime | None = None) -> int:
+        """Write orders (one item each, lines embedded) so that writing the same page twice is harmless."""
+        synced_at = now or datetime.now(UTC)
+        with OrderRecord.batch_write() as batch:  # retries UnprocessedItems until all are written
+            for order in orders:
+                batch.save(_to_record(order, synced_at=synced_at, retention=self._retention))
+        return len(orders)
+
+    def get(self, seller_id: str, order_id: str) -> Order:
+        try:
+            return _from_record(OrderRecord.get(seller_id, f"{ORDER_PREFIX}{order_id}"))
+        except DoesNotExist:
+            raise OrderNotFound(f"order {order_id} not found") from None
+
+    def count(self, seller_id: str) -> int:
+        return sum(1 for _ in OrderRecord.query(seller_id, OrderRecord.sk.startswith(ORDER_PREFIX)))
+
+    def all_for_seller(self, seller_id: str) -> Iterable[Order]:
+        for record in OrderRecord.query(seller_id, OrderRecord.sk.startswith(ORDER_PREFIX)):
+            yield _from_record(record)
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        created_from: datetime,
+        created_to: datetime,
+        statuses: Sequence[str] = (),
+        limit: int = 50,
+        next_token: str | None = None,
+    ) -> OrderPage:
+        """Orders created in [created_from, created_to), newest first, one page at a time."""
+        lower = created_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        upper = created_to.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        start_key = decode_page_token(next_token, seller_id) if next_token else None
+        filter_condition = OrderRecord.status.is_in(*statuses) if statuses else None
+        orders: list[Order] = []
+        last_key: dict[str, Any] | None = start_key
+        # A filter can empty a DynamoDB page; keep reading until the caller's page is full or data ends.
+        while True:
+            result = OrderRecord.by_purchase_date.query(
+                seller_id,
+                OrderRecord.purchase_sk.between(lower, upper + "~"),
+                filter_condition=filter_condition,
+                scan_index_forward=False,
+                limit=limit - len(orders),
+                last_evaluated_key=last_key,
+            )
+            for record in result:
+                if record.purchase_sk < upper:
+                    orders.append(_from_record(record))
+            last_key = result.last_evaluated_key
+            if not last_key or len(orders) >= limit:
+                break
+        token = encode_page_token(last_key, seller_id) if last_key else None
+        return OrderPage(orders=orders, next_token=token)
+
+
+def encode_page_token(last_key: dict[str, Any], seller_id: str) -> str:
+    """An opaque cursor that only works for the seller it was issued for."""
+    payload = json.dumps({"s": seller_id, "k": last_key}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str, seller_id: str) -> dict[str, Any]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        key = payload["k"]
+        owner = payload["s"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("next_token is not a token this API issued") from None
+    if owner != seller_id or not isinstance(key, dict):
+        raise InvalidInput("next_token was issued for a different listing")
+    if key.get("seller_id", {}).get("S") != seller_id:
+        raise InvalidInput("next_token was issued for a different listing")
+    return key

@@ -1,0 +1,172 @@
+"""Sellers, their memberships and their sync state, in the sellers table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus, SyncRun, SyncState
+from sellerflow.errors import SellerNotFound
+from sellerflow.store.tables import SellerRecord
+
+PROFILE = "PROFILE"
+CREDENTIALS = "CREDENTIALS"
+MEMBER_PREFIX = "MEMBER#"
+ACTIVE = "ACTIVE"
+
+
+def sync_key(source: str) -> str:
+    return f"SYNC#{source}"
+
+
+def _profile(record: SellerRecord) -> SellerProfile:
+    return SellerProfile(
+        seller_id=record.seller_id,
+        name=record.name or record.seller_id,
+        status=SellerStatus(record.status or SellerStatus.ACTIVE),
+        marketplace_ids=tuple(record.marketplace_ids or ()),
+        status_reason=record.status_reason,
+    )
+
+
+class SellerStore:
+    """Data access for the sellers table. Listing due sellers is the one cross-seller read (control data)."""
+
+    def put_profile(self, seller_id: str, *, name: str, marketplace_ids: Sequence[str]) -> SellerProfile:
+        now = datetime.now(UTC)
+        SellerRecord(
+            seller_id=seller_id,
+            sk=PROFILE,
+            name=name,
+            status=SellerStatus.ACTIVE.value,
+            marketplace_ids=list(marketplace_ids),
+            active_partition=ACTIVE,
+            created_at=now,
+            updated_at=now,
+        ).save()
+        return self.get_profile(seller_id)
+
+    def get_profile(self, seller_id: str) -> SellerProfile:
+        try:
+            return _profile(SellerRecord.get(seller_id, PROFILE))
+        except DoesNotExist:
+            raise SellerNotFound(f"seller {seller_id} not found") from None
+
+    def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]:
+        keys = [(seller_id, PROFILE) for seller_id in seller_ids]
+        if not keys:
+            return []
+        found = {r.seller_id: _profile(r) for r in SellerRecord.batch_get(keys)}
+        return [found[s] for s, _ in keys if s in found]
+
+    def marketplaces_of(self, seller_id: str) -> tuple[str, ...]:
+        return self.get_profile(seller_id).marketplace_ids
+
+    def set_status(self, seller_id: str, status: SellerStatus, *, reason: str | None = None) -> None:
+        record = SellerRecord(seller_id=seller_id, sk=PROFILE)
+        actions: list[Action] = [
+            SellerRecord.status.set(status.value),
+            SellerRecord.updated_at.set(datetime.now(UTC)),
+            SellerRecord.active_partition.set(ACTIVE)
+            if status is SellerStatus.ACTIVE
+            else SellerRecord.active_partition.remove(),
+        ]
+        actions.append(
+            SellerRecord.status_reason.set(reason) if reason else SellerRecord.status_reason.remove()
+        )
+        record.update(actions=actions, condition=SellerRecord.seller_id.exists())
+
+    def active_seller_ids(self) -> list[str]:
+        return [r.seller_id for r in SellerRecord.active_sellers.query(ACTIVE)]
+
+    # --- memberships -------------------------------------------------------------------------
+    def add_member(self, seller_id: str, user_sub: str, role: Role) -> Membership:
+        SellerRecord(
+            seller_id=seller_id, sk=f"{MEMBER_PREFIX}{user_sub}", member_sub=user_sub, role=role.value
+        ).save()
+        return Membership(seller_id=seller_id, user_sub=user_sub, role=role)
+
+    def memberships_of(self, user_sub: str) -> list[Membership]:
+        return [
+            Membership(seller_id=r.seller_id, user_sub=user_sub, role=Role(r.role or Role.SUPPORT))
+            for r in SellerRecord.by_member.query(user_sub)
+        ]
+
+    def membership(self, seller_id: str, user_sub: str) -> Membership | None:
+        try:
+            record = SellerRecord.get(seller_id, f"{MEMBER_PREFIX}{user_sub}")
+        except DoesNotExist:
+            return None
+        return Membership(seller_id=seller_id, user_sub=user_sub, role=Role(record.role or Role.SUPPORT))
+
+    # --- sync state --------------------------------------------------------------------------
+    def sync_state(self, seller_id: str, source: str = "orders") -> SyncState:
+        try:
+            r = SellerRecord.get(seller_id, sync_key(source), consistent_read=True)
+        except DoesNotExist:
+            return SyncState(seller_id=seller_id)
+        run = None
+        if r.run_id and r.run_updated_after and r.run_updated_before:
+            run = SyncRun(
+                run_id=r.run_id,
+                updated_after=r.run_updated_after,
+                updated_before=r.run_updated_before,
+                pages=int(r.run_pages or 0),
+                orders=int(r.run_orders or 0),
+            )
+        return SyncState(
+            seller_id=seller_id,
+            watermark=r.watermark,
+            run=run,
+            last_outcome=r.last_outcome,
+            last_error=r.last_error,
+            last_run_at=r.last_run_at,
+            consecutive_failures=int(r.consecutive_failures or 0),
+        )
+
+    def begin_run(self, seller_id: str, run: SyncRun, source: str = "orders") -> None:
+        SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(
+            actions=[
+                SellerRecord.run_id.set(run.run_id),
+                SellerRecord.run_updated_after.set(run.updated_after),
+                SellerRecord.run_updated_before.set(run.updated_before),
+                SellerRecord.run_pages.set(0),
+                SellerRecord.run_orders.set(0),
+            ]
+        )
+
+    def commit_page(
+        self, seller_id: str, *, run_id: str, watermark: datetime, orders: int, source: str = "orders"
+    ) -> None:
+        """Record a committed page of the running run (a stale run id fails the condition)."""
+        SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(
+            actions=[
+                SellerRecord.watermark.set(watermark),
+                SellerRecord.run_pages.add(1),
+                SellerRecord.run_orders.add(orders),
+            ],
+            condition=SellerRecord.run_id == run_id,
+        )
+
+    def finish_run(
+        self, seller_id: str, *, outcome: str, error: str | None, source: str = "orders"
+    ) -> SyncState:
+        now = datetime.now(UTC)
+        actions: list[Action] = [
+            SellerRecord.last_outcome.set(outcome),
+            SellerRecord.last_run_at.set(now),
+            SellerRecord.run_id.remove(),
+            SellerRecord.run_updated_after.remove(),
+            SellerRecord.run_updated_before.remove(),
+        ]
+        if error:
+            actions.append(SellerRecord.last_error.set(error[:500]))
+            actions.append(SellerRecord.consecutive_failures.add(1))
+        else:
+            actions.append(SellerRecord.last_error.remove())
+            actions.append(SellerRecord.consecutive_failures.set(0))
+        SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(actions=actions)
+        return self.sync_state(seller_id, source)

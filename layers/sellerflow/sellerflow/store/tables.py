@@ -1,0 +1,170 @@
+"""PynamoDB models of every table (the only module that knows their key layout).
+
+Every key of Amazon data begins with the seller: the hash key of each table is `seller_id`, so one
+seller's data can never be read for another, and IAM can pin a caller to its partition
+(`dynamodb:LeadingKeys`). Table names and endpoint come from the settings at bind time, not import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from sellerflow.settings import Settings
+
+
+class _BoundMeta:
+    table_name = "unbound"
+    region = "us-east-1"
+    host: str | None = None
+
+
+# --- Seller data table: orders (and later reports, inventory, finances) ----------------------
+class OrdersByPurchaseDate(GlobalSecondaryIndex["OrderRecord"]):
+    class Meta:
+        index_name = "by_purchase_date"
+        projection = AllProjection()
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    purchase_sk = UnicodeAttribute(range_key=True)
+
+
+class OrderItemRecord(MapAttribute[str, Any]):
+    order_item_id = UnicodeAttribute()
+    asin = UnicodeAttribute(null=True)
+    seller_sku = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    quantity_ordered = NumberAttribute()
+    quantity_shipped = NumberAttribute(default=0)
+    unit_price = UnicodeAttribute(null=True)  # Decimal as string: money is never a float
+    item_price = UnicodeAttribute(null=True)
+    shipping_price = UnicodeAttribute(null=True)
+    promotion_discount = UnicodeAttribute(null=True)
+    proceeds_total = UnicodeAttribute(null=True)
+    promotion_ids = ListAttribute[str](default=list)
+
+
+class OrderRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # ORDER#<orderId>
+    purchase_sk = UnicodeAttribute()  # <createdTime ISO>#<orderId>: date-range listing
+    order_id = UnicodeAttribute()
+    marketplace_id = UnicodeAttribute()
+    created_time = UTCDateTimeAttribute()
+    last_updated_time = UTCDateTimeAttribute()
+    local_date = UnicodeAttribute()  # the marketplace's own calendar day of the purchase
+    status = UnicodeAttribute()
+    fulfilled_by = UnicodeAttribute(null=True)
+    fulfillment_service_level = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    order_total = UnicodeAttribute(null=True)
+    programs = UnicodeSetAttribute(null=True)
+    items = ListAttribute[OrderItemRecord](of=OrderItemRecord, default=list)
+    synced_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
+
+    by_purchase_date = OrdersByPurchaseDate()
+
+
+# --- Sellers table: profile, credentials, sync state, memberships ----------------------------
+class MembersByUser(GlobalSecondaryIndex["SellerRecord"]):
+    class Meta:
+        index_name = "by_member"
+        projection = AllProjection()
+
+    member_sub = UnicodeAttribute(hash_key=True)
+    seller_id = UnicodeAttribute(range_key=True)
+
+
+class ActiveSellers(GlobalSecondaryIndex["SellerRecord"]):
+    class Meta:
+        index_name = "active_sellers"
+        projection = AllProjection()
+
+    active_partition = UnicodeAttribute(hash_key=True)
+    seller_id = UnicodeAttribute(range_key=True)
+
+
+class SellerRecord(Model):
+    """One table, several item kinds told apart by `sk` (PROFILE, CREDENTIALS, SYNC#orders, MEMBER#<sub>)."""
+
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # PROFILE
+    name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # active | revoked | disconnected
+    status_reason = UnicodeAttribute(null=True)
+    marketplace_ids = ListAttribute[str](null=True)
+    active_partition = UnicodeAttribute(null=True)  # "ACTIVE" while syncing: sparse index of due sellers
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    # CREDENTIALS (envelope-encrypted; only the SP-API port's credential provider decrypts)
+    refresh_token_ciphertext = BinaryAttribute(null=True, legacy_encoding=False)
+    # SYNC#<source>
+    watermark = UTCDateTimeAttribute(null=True)
+    run_id = UnicodeAttribute(null=True)
+    run_updated_after = UTCDateTimeAttribute(null=True)
+    run_updated_before = UTCDateTimeAttribute(null=True)
+    run_pages = NumberAttribute(null=True)
+    run_orders = NumberAttribute(null=True)
+    run_next_token = UnicodeAttribute(null=True)
+    last_outcome = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    last_run_at = UTCDateTimeAttribute(null=True)
+    consecutive_failures = NumberAttribute(null=True)
+    # MEMBER#<sub>
+    member_sub = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+
+    by_member = MembersByUser()
+    active_sellers = ActiveSellers()
+
+
+class AuditRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # <ISO time>#<event id>
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    resource = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (OrderRecord, SellerRecord, AuditRecord)
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point every model at the deployment's tables (and at moto when running locally)."""
+    names: dict[type[Model], str] = {
+        OrderRecord: settings.seller_data_table,
+        SellerRecord: settings.sellers_table,
+        AuditRecord: settings.audit_table,
+    }
+    for model, table_name in names.items():
+        meta: Any = model.Meta
+        meta.table_name = table_name
+        meta.region = settings.aws_region
+        meta.host = settings.aws_endpoint_url
+        model._connection = None  # drop a connection bound to the previous table/endpoint
+        for index in model._indexes.values():
+            index._connection = None  # type: ignore[attr-defined]

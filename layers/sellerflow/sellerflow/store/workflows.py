@@ -1,0 +1,20 @@
+"""Starting Step Functions executions (boto3): the only module that talks to Step Functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+
+class StepFunctionsStarter:
+    def __init__(self, state_machine_arn: str, client: Any | None = None) -> None:
+        self._arn = state_machine_arn
+        self._client = client or boto3.client("stepfunctions")
+
+    def start(self, *, name: str, payload: str) -> bool:
+        try:
+            self._client.start_execution(stateMachineArn=self._arn, name=name, input=payload)
+        except self._client.exceptions.ExecutionAlreadyExists:
+            return False
+        return True

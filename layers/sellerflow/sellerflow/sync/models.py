@@ -1,0 +1,69 @@
+"""Step Functions state input/output of the sync tasks (the workflow's contract with the Lambdas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SELLER_ID_PATTERN = r"^[A-Z0-9]{8,20}$"
+
+
+class _Io(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrdersPageInput(_Io):
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    run_id: str = Field(min_length=1, max_length=80)
+    pagination_token: str | None = None
+
+
+class OrdersPageOutput(_Io):
+    pagination_token: str | None
+    has_more: bool
+    pages: int
+    orders_upserted: int
+    orders_rejected: int = 0
+    watermark: datetime | None
+
+
+class ListDueSellersInput(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    tick_time: datetime
+
+
+class DueSeller(_Io):
+    seller_id: str
+
+
+class ListDueSellersOutput(_Io):
+    sellers: list[DueSeller]
+    window: str
+
+
+class StartSellerSyncInput(_Io):
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    window: str = Field(pattern=r"^\d{8}T\d{4}$")
+
+
+class StartSellerSyncOutput(_Io):
+    seller_id: str
+    execution_name: str
+    status: Literal["started", "already_running"]
+
+
+class RecordSyncResultInput(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    run_id: str
+    outcome: Literal["succeeded", "failed", "revoked"]
+    error: str | None = None
+    cause: str | None = None
+
+
+class RecordSyncResultOutput(_Io):
+    seller_id: str
+    outcome: str
+    consecutive_failures: int

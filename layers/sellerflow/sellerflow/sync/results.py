@@ -1,0 +1,53 @@
+"""The end of a seller-sync run: record how it went; a revoked authorization stops future syncs."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sellerflow.domain import SellerStatus, SyncState
+from sellerflow.observability import logger, metrics
+from sellerflow.sync.models import RecordSyncResultInput, RecordSyncResultOutput
+
+
+class SyncResultStore(Protocol):
+    def finish_run(
+        self, seller_id: str, *, outcome: str, error: str | None, source: str = "orders"
+    ) -> SyncState: ...
+    def set_status(self, seller_id: str, status: SellerStatus, *, reason: str | None = None) -> None: ...
+
+
+def record_sync_result(request: RecordSyncResultInput, *, store: SyncResultStore) -> RecordSyncResultOutput:
+    error = None
+    if request.outcome != "succeeded":
+        error = f"{request.error or 'Unknown'}: {_cause_message(request.cause)}"
+    state = store.finish_run(request.seller_id, outcome=request.outcome, error=error)
+    if request.outcome == "revoked":
+        store.set_status(
+            request.seller_id,
+            SellerStatus.REVOKED,
+            reason="LWA answered invalid_grant: authorization revoked",
+        )
+        metrics.add_metric(name="SellersRevoked", unit="Count", value=1)
+    if request.outcome == "succeeded":
+        metrics.add_metric(name="SyncSucceeded", unit="Count", value=1)
+    else:
+        metrics.add_metric(name="SyncFailed", unit="Count", value=1)
+        logger.warning("seller sync failed", extra={"seller_id": request.seller_id, "error": request.error})
+    return RecordSyncResultOutput(
+        seller_id=request.seller_id, outcome=request.outcome, consecutive_failures=state.consecutive_failures
+    )
+
+
+def _cause_message(cause: str | None) -> str:
+    """Step Functions passes the Lambda's error payload as JSON text; keep only its message."""
+    if not cause:
+        return ""
+    import json
+
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        return cause[:300]
+    if isinstance(parsed, dict):
+        return str(parsed.get("errorMessage", ""))[:300]
+    return str(parsed)[:300]

@@ -1,0 +1,79 @@
+"""The composition root: builds the collaborators each handler needs from the settings, once per
+container. Tests build their own collaborators and never come here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+import httpx
+
+from sellerflow.settings import Settings, get_settings
+from sellerflow.spapi.client import AccessTokenCache, SpApiClient
+from sellerflow.spapi.lwa import LwaClient
+from sellerflow.spapi.pacing import Pacer
+from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+from sellerflow.store.credentials import CredentialVault
+from sellerflow.store.orders import OrderStore
+from sellerflow.store.sellers import SellerStore
+from sellerflow.store.tables import bind_tables
+from sellerflow.sync.orders import OrdersSyncPolicy
+
+# Shared by every invocation of a warm container: tokens and pacing outlive one call.
+_TOKEN_CACHE = AccessTokenCache()
+_PACER = Pacer()
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    current = get_settings()
+    bind_tables(current)
+    return current
+
+
+@lru_cache(maxsize=1)
+def spapi_client() -> SpApiClient:
+    s = settings()
+    http = httpx.Client(timeout=s.spapi_timeout_s)
+    lwa = LwaClient(s.lwa_endpoint, SecretsManagerAppCredentials(s.lwa_app_secret_name), http)
+    return SpApiClient(
+        endpoint=s.spapi_endpoint,
+        lwa=lwa,
+        refresh_tokens=credential_vault(),
+        http=http,
+        token_cache=_TOKEN_CACHE,
+        pacer=_PACER,
+        max_attempts=s.spapi_max_attempts,
+        max_inline_wait_s=s.spapi_max_inline_wait_s,
+    )
+
+
+@lru_cache(maxsize=1)
+def credential_vault() -> CredentialVault:
+    return CredentialVault(settings().data_key_id)
+
+
+@lru_cache(maxsize=1)
+def order_store() -> OrderStore:
+    return OrderStore(retention=timedelta(days=settings().data_retention_days))
+
+
+@lru_cache(maxsize=1)
+def seller_store() -> SellerStore:
+    settings()
+    return SellerStore()
+
+
+def orders_sync_policy() -> OrdersSyncPolicy:
+    s = settings()
+    return OrdersSyncPolicy(
+        lookback=timedelta(minutes=s.orders_lookback_minutes),
+        initial_history=timedelta(days=s.orders_initial_days),
+        page_size=s.orders_page_size,
+    )
+
+
+def reset() -> None:
+    """Forget every built collaborator (the local runtime rebinds after changing the environment)."""
+    for factory in (settings, spapi_client, credential_vault, order_store, seller_store):
+        factory.cache_clear()

@@ -1,0 +1,31 @@
+"""Shared test set-up: unit tests may not open sockets; paths to the repo and the reference models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def spapi_reference_dir() -> Path | None:
+    """The official SP-API models beside the checkout (../shared/spapi), when present."""
+    candidates = [os.environ.get("SPAPI_MODELS_DIR"), REPO_ROOT.parent / "shared" / "spapi"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _aws_credentials_for_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never reach a real AWS account from a test, whatever the machine has configured."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")

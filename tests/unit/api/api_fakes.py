@@ -1,0 +1,279 @@
+"""Fakes, token factories and fixtures for the API unit tests: no AWS, no network, keys made here."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import jwt
+import pytest
+from chalice.test import Client
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sellerflow.api.app import create_app
+from sellerflow.api.auth import StaticKeySource
+from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus
+from sellerflow.errors import OrderNotFound
+from sellerflow.settings import Settings
+from sellerflow.store.orders import OrderPage, decode_page_token, encode_page_token
+
+REGION = "eu-west-1"
+POOL_ID = f"{REGION}_TestPool1"
+CLIENT_ID = "testappclient123"
+ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
+KID = "test-key-1"
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+
+SELLER_A = "A1SELLERALPHA"
+SELLER_B = "A2SELLERBRAVO"
+MEMBER_SUB = "11111111-aaaa-4bbb-8ccc-000000000001"
+STRANGER_SUB = "22222222-aaaa-4bbb-8ccc-000000000002"
+MARKETPLACE_US = "ATVPDKIKX0DER"
+
+
+# --- keys and tokens -----------------------------------------------------------------------------
+def _rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def pool_key() -> rsa.RSAPrivateKey:
+    return _rsa_key()
+
+
+@pytest.fixture(scope="session")
+def other_key() -> rsa.RSAPrivateKey:
+    return _rsa_key()
+
+
+@pytest.fixture(scope="session")
+def pool_jwks(pool_key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(pool_key.public_key()))
+    jwk.update({"kid": KID, "alg": "RS256", "use": "sig"})
+    return {"keys": [jwk]}
+
+
+@dataclass
+class Tokens:
+    """Makes Cognito-shaped tokens; every kind a caller might present."""
+
+    key: rsa.RSAPrivateKey
+    other_key: rsa.RSAPrivateKey
+
+    def claims(self, sub: str = MEMBER_SUB, **overrides: Any) -> dict[str, Any]:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": sub,
+            "iss": ISSUER,
+            "aud": CLIENT_ID,
+            "token_use": "id",
+            "iat": now,
+            "auth_time": now,
+            "exp": now + 3600,
+            "email": "owner@example.com",
+            "cognito:username": sub,
+            "cognito:groups": ["sellers"],
+        }
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def sign(self, claims: dict[str, Any], *, key: rsa.RSAPrivateKey | None = None, kid: str = KID) -> str:
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": kid})
+
+    def id_token(self, sub: str = MEMBER_SUB, **overrides: Any) -> str:
+        return self.sign(self.claims(sub, **overrides))
+
+    def expired(self, sub: str = MEMBER_SUB) -> str:
+        now = int(time.time())
+        return self.id_token(sub, iat=now - 7200, auth_time=now - 7200, exp=now - 3600)
+
+    def forged(self, sub: str = MEMBER_SUB) -> str:
+        """Claims a valid pool would issue, signed by a key that is not the pool's (same kid)."""
+        return self.sign(self.claims(sub), key=self.other_key)
+
+    def wrong_audience(self, sub: str = MEMBER_SUB) -> str:
+        return self.id_token(sub, aud="someoneelsesclient")
+
+    def wrong_issuer(self, sub: str = MEMBER_SUB) -> str:
+        return self.id_token(sub, iss=f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_OtherPool")
+
+    def access_token(self, sub: str = MEMBER_SUB) -> str:
+        return self.id_token(
+            sub, token_use="access", aud=None, client_id=CLIENT_ID, scope="aws.cognito.signin.user.admin"
+        )
+
+
+@pytest.fixture
+def tokens(pool_key: rsa.RSAPrivateKey, other_key: rsa.RSAPrivateKey) -> Tokens:
+    return Tokens(key=pool_key, other_key=other_key)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- fakes of the stores ---------------------------------------------------------------------------
+@dataclass
+class FakeSellers:
+    profiles_by_id: dict[str, SellerProfile] = field(default_factory=dict)
+    members: dict[tuple[str, str], Role] = field(default_factory=dict)
+
+    def add(self, seller_id: str, name: str, marketplaces: Sequence[str] = (MARKETPLACE_US,)) -> None:
+        self.profiles_by_id[seller_id] = SellerProfile(
+            seller_id=seller_id, name=name, status=SellerStatus.ACTIVE, marketplace_ids=tuple(marketplaces)
+        )
+
+    def memberships_of(self, user_sub: str) -> list[Membership]:
+        return [
+            Membership(seller_id=s, user_sub=u, role=r)
+            for (s, u), r in sorted(self.members.items())
+            if u == user_sub
+        ]
+
+    def membership(self, seller_id: str, user_sub: str) -> Membership | None:
+        role = self.members.get((seller_id, user_sub))
+        return None if role is None else Membership(seller_id=seller_id, user_sub=user_sub, role=role)
+
+    def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]:
+        return [self.profiles_by_id[s] for s in seller_ids if s in self.profiles_by_id]
+
+
+@dataclass
+class FakeOrders:
+    """In-memory orders with the real store's contract: newest first, seller-bound page tokens."""
+
+    by_seller: dict[str, list[Order]] = field(default_factory=dict)
+
+    def add(self, *orders: Order) -> None:
+        for order in orders:
+            self.by_seller.setdefault(order.seller_id, []).append(order)
+
+    def get(self, seller_id: str, order_id: str) -> Order:
+        for order in self.by_seller.get(seller_id, []):
+            if order.order_id == order_id:
+                return order
+        raise OrderNotFound(f"order {order_id} not found")
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        created_from: datetime,
+        created_to: datetime,
+        statuses: Sequence[str] = (),
+        limit: int = 50,
+        next_token: str | None = None,
+    ) -> OrderPage:
+        matching = sorted(
+            (
+                o
+                for o in self.by_seller.get(seller_id, [])
+                if created_from <= o.created_time < created_to and (not statuses or o.status in statuses)
+            ),
+            key=lambda o: (o.created_time, o.order_id),
+            reverse=True,
+        )
+        start = int(decode_page_token(next_token, seller_id)["offset"]["N"]) if next_token else 0
+        page = matching[start : start + limit]
+        end = start + len(page)
+        token = (
+            encode_page_token({"seller_id": {"S": seller_id}, "offset": {"N": str(end)}}, seller_id)
+            if end < len(matching)
+            else None
+        )
+        return OrderPage(orders=page, next_token=token)
+
+
+@dataclass
+class FakeAudit:
+    entries: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> None:
+        self.entries.append((seller_id, actor_sub, action, resource))
+
+
+def make_order(
+    seller_id: str,
+    order_id: str,
+    created: datetime,
+    *,
+    status: str = "SHIPPED",
+    total: str = "42.50",
+) -> Order:
+    return Order(
+        seller_id=seller_id,
+        order_id=order_id,
+        marketplace_id=MARKETPLACE_US,
+        created_time=created,
+        last_updated_time=created + timedelta(hours=2),
+        local_date=date(created.year, created.month, created.day),
+        status=status,
+        fulfilled_by="MERCHANT",
+        fulfillment_service_level="Standard",
+        currency="USD",
+        order_total=Decimal(total),
+        programs=("PRIME",),
+        lines=(
+            OrderLine(
+                order_item_id=f"{order_id}-1",
+                asin="B0TESTASIN",
+                seller_sku="SKU-RED-MUG",
+                title="Red mug",
+                quantity_ordered=2,
+                quantity_shipped=2,
+                unit_price=Decimal("21.25"),
+                item_price=Decimal(total),
+                shipping_price=Decimal("0.00"),
+                proceeds_total=Decimal("36.10"),
+            ),
+        ),
+    )
+
+
+@dataclass
+class World:
+    sellers: FakeSellers
+    orders: FakeOrders
+    audit: FakeAudit
+    tokens: Tokens
+    client: Any
+
+    def get(self, path: str, token: str | None = None) -> Any:
+        return self.client.http.get(path, headers=bearer(token) if token else {})
+
+
+@pytest.fixture
+def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
+    """Seller A (member: MEMBER_SUB, owner) with 7 orders; seller B (no shared member) with 2."""
+    sellers, orders, audit = FakeSellers(), FakeOrders(), FakeAudit()
+    sellers.add(SELLER_A, "Alpha Mugs")
+    sellers.add(SELLER_B, "Bravo Lamps")
+    sellers.members[(SELLER_A, MEMBER_SUB)] = Role.OWNER
+    sellers.members[(SELLER_B, "33333333-aaaa-4bbb-8ccc-000000000003")] = Role.OWNER
+    orders.add(
+        *(
+            make_order(SELLER_A, f"111-0000000-000000{i}", NOW - timedelta(days=i + 1), status=s)
+            for i, s in enumerate(
+                ["SHIPPED", "UNSHIPPED", "SHIPPED", "CANCELLED", "PENDING", "SHIPPED", "SHIPPED"]
+            )
+        )
+    )
+    orders.add(
+        make_order(SELLER_B, "222-0000000-0000001", NOW - timedelta(days=2), total="999.99"),
+        make_order(SELLER_B, "222-0000000-0000002", NOW - timedelta(days=3), total="888.88"),
+    )
+    settings = Settings(aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id=CLIENT_ID)
+    app = create_app(
+        settings=settings,
+        key_source=StaticKeySource(pool_jwks),
+        sellers=sellers,
+        orders=orders,
+        audit=audit,
+        clock=lambda: NOW,
+    )
+    with Client(app) as client:
+        yield World(sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client)

@@ -1,0 +1,59 @@
+"""Scripted and random faults, and the runtime config they come from."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from sellerflow.simulator import SimConfig
+from sellerflow.simulator.faults import FaultInjector, fault_error
+
+
+def test_fail_calls_fails_exactly_the_nth_call_of_that_operation() -> None:
+    injector = FaultInjector(seed=1, config=SimConfig(fail_calls=[("searchOrders", 2, 500)]))
+    statuses = [injector.decide("searchOrders").status for _ in range(4)]
+    assert statuses == [None, 500, None, None]
+    assert injector.decide("getOrder").status is None
+
+
+def test_setting_fail_calls_again_restarts_the_count() -> None:
+    injector = FaultInjector(seed=1, config=SimConfig())
+    injector.decide("searchOrders")
+    injector.decide("searchOrders")
+    injector.reconfigure(SimConfig(fail_calls=[("searchOrders", 1, 503)]))
+    assert injector.decide("searchOrders").status == 503
+    assert injector.decide("searchOrders").status is None
+
+
+def test_random_faults_follow_their_rates_and_the_seed() -> None:
+    config = SimConfig(fault_rate_500=0.2, fault_rate_503=0.1)
+    injector_a, injector_b = FaultInjector(5, config), FaultInjector(5, config)
+    run_a = [injector_a.decide("getOrder").status for _ in range(2000)]
+    run_b = [injector_b.decide("getOrder").status for _ in range(2000)]
+    assert run_a == run_b
+    assert run_a != [FaultInjector(6, config).decide("getOrder").status for _ in range(2000)]
+    assert 300 < run_a.count(500) < 500
+    assert 130 < run_a.count(503) < 270
+
+
+def test_slow_calls_get_the_configured_delay() -> None:
+    injector = FaultInjector(seed=5, config=SimConfig(slow_ms=250, slow_rate=1.0))
+    decision = injector.decide("getOrder")
+    assert decision.delay_s == 0.25
+    assert decision.status is None
+
+
+def test_config_merges_updates_and_rejects_bad_values() -> None:
+    config = SimConfig(token_ttl_s=60).merged({"burst_override": 2, "fail_calls": [["getOrder", 3, 503]]})
+    assert config.token_ttl_s == 60
+    assert config.burst_override == 2
+    assert config.fail_calls == [("getOrder", 3, 503)]
+    with pytest.raises(ValidationError):
+        config.merged({"fault_rate_500": 1.5})
+    with pytest.raises(ValidationError):
+        config.merged({"no_such_knob": 1})
+
+
+def test_fault_bodies_use_the_sp_api_error_shape() -> None:
+    assert fault_error(503)["errors"][0]["code"] == "ServiceUnavailable"
+    assert fault_error(500)["errors"][0]["code"] == "InternalFailure"
+    assert fault_error(502)["errors"][0]["message"]

@@ -75,5 +75,8 @@ def orders_sync_policy() -> OrdersSyncPolicy:
 
 def reset() -> None:
     """Forget every built collaborator (the local runtime rebinds after changing the environment)."""
+    global _TOKEN_CACHE, _PACER
+    _TOKEN_CACHE = AccessTokenCache()
+    _PACER = Pacer()
     for factory in (settings, spapi_client, credential_vault, order_store, seller_store):
         factory.cache_clear()

@@ -4,11 +4,14 @@ the workflows, the schedules and the API — in one process, on loopback, offlin
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import sys
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +54,7 @@ class LocalStackConfig:
     log_level: str = "WARNING"
     sim_config: Any = None  # sellerflow.simulator.SimConfig
     world_age: timedelta = timedelta(hours=1)  # the simulated "now" lags real time (Amazon's 2-min rule)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. ORDERS_PAGE_SIZE for a test
 
 
 @dataclass
@@ -150,6 +154,8 @@ class LocalStack:
             self.dispatcher.uninstall()
         restore_step_functions_time()
         if self._moto is not None:
+            # moto's backends live in this process, not in the server: wipe them for the next stack.
+            self._post_json(f"{self.moto_url}/moto-api/reset", {})
             self._moto.stop()
         for key, value in self._saved_env.items():
             if value is None:
@@ -191,6 +197,7 @@ class LocalStack:
                 "COGNITO_JWKS_URL": f"{self.moto_url}/{pool}/.well-known/jwks.json",
                 # The simulated world lags real time; look back far enough to see all of it.
                 "ORDERS_INITIAL_DAYS": "60",
+                **self.config.extra_env,
             }
         )
         self._set_env(merged)
@@ -203,6 +210,10 @@ class LocalStack:
 
         reset_settings()
         wiring.reset()
+        # A new local stack is a cold start: the API app builds its collaborators again.
+        api_module = sys.modules.get("sellerflow.api.app")
+        if api_module is not None:
+            importlib.reload(api_module)
 
     def _start_gateway(self) -> None:
         assert self.resources is not None
@@ -281,9 +292,10 @@ class LocalStack:
         assert self.resources is not None
         schedule = self.resources.schedules[logical_id]
         sfn = self.session.client("stepfunctions")
-        return str(
-            sfn.start_execution(stateMachineArn=schedule.target_arn, input=schedule.input)["executionArn"]
-        )
+        # Scheduler names each execution uniquely (moto would otherwise name every one "None").
+        name = f"{logical_id[:40]}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        started = sfn.start_execution(stateMachineArn=schedule.target_arn, name=name, input=schedule.input)
+        return str(started["executionArn"])
 
     def start_scheduler(self) -> None:
         """Fire every schedule of the template at its rate, compressed by `schedule_time_scale`."""

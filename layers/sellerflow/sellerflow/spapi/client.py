@@ -175,6 +175,9 @@ class SpApiClient:
                 ) from None
             status = response.status_code
             if status < 300:
+                applied = _rate_limit(response)
+                if applied is not None:
+                    self._pacer.observe_rate(seller_id, operation, applied)
                 return _json(response)
             if status == 403 and not refreshed:
                 # An expired or revoked access token: forget it and refresh once.
@@ -266,6 +269,14 @@ def _retry_after(response: httpx.Response) -> float:
         return max(0.0, float(value)) if value else 0.0
     except ValueError:
         return 0.0
+
+
+def _rate_limit(response: httpx.Response) -> float | None:
+    value = response.headers.get("x-amzn-ratelimit-limit")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def _error_summary(response: httpx.Response) -> str:

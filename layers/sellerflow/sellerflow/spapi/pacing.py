@@ -60,6 +60,17 @@ class Pacer:
         with self._lock:
             return self._bucket(seller_id, operation).take(self._clock())
 
+    def observe_rate(self, seller_id: str, operation: str, rate_per_s: float) -> None:
+        """Amazon tells the rate it applies (`x-amzn-RateLimit-Limit`); sellers with a raised usage
+        plan get it, and we pace by it from then on."""
+        if rate_per_s <= 0:
+            return
+        with self._lock:
+            bucket = self._bucket(seller_id, operation)
+            if bucket.plan.rate_per_s != rate_per_s:
+                bucket._refill(self._clock())
+                bucket.plan = UsagePlan(rate_per_s=rate_per_s, burst=bucket.plan.burst)
+
     def throttled(self, seller_id: str, operation: str) -> None:
         with self._lock:
             self._bucket(seller_id, operation).drain(self._clock())

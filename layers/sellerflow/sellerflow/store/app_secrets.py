@@ -14,11 +14,12 @@ CACHE_SECONDS = 300
 
 
 class SecretsManagerAppCredentials:
-    def __init__(self, secret_name: str) -> None:
+    def __init__(self, secret_name: str, provider: parameters.SecretsProvider | None = None) -> None:
         self._secret_name = secret_name
+        self._provider = provider or parameters.SecretsProvider()
 
     def app_credentials(self) -> AppCredentials:
-        value: Any = parameters.get_secret(self._secret_name, transform="json", max_age=CACHE_SECONDS)
+        value: Any = self._provider.get(self._secret_name, transform="json", max_age=CACHE_SECONDS)
         try:
             return AppCredentials(
                 client_id=str(value["client_id"]), client_secret=SecretStr(str(value["client_secret"]))

@@ -72,6 +72,6 @@ def to_order(seller_id: str, document: Mapping[str, Any]) -> Order:
         else None,
         currency=currency,
         order_total=total.amount if total else None,
-        programs=tuple(parsed.programs),
+        programs=tuple(sorted(parsed.programs)),
         lines=tuple(_line(item) for item in parsed.order_items),
     )

@@ -1,0 +1,47 @@
+"""The local runtime leans on moto internals; these tests fail loudly when a moto upgrade moves them."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+
+def test_moto_is_the_pinned_version_the_local_runtime_was_built_against() -> None:
+    assert version("moto") == "5.2.5"
+
+
+def test_every_lambda_invoke_in_moto_passes_through_invoke_lambda() -> None:
+    # The dispatcher replaces LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)
+    signature = inspect.signature(LambdaFunction._invoke_lambda)
+    assert list(signature.parameters) == ["self", "event"]
+    assert "self._invoke_lambda(event=body)" in inspect.getsource(LambdaFunction.invoke)
+
+
+def test_the_step_functions_interpreter_waits_where_time_compression_patches_it() -> None:
+    assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl)
+    assert list(inspect.signature(WaitFunction._wait_interval).parameters) == ["self", "env", "wait_seconds"]
+
+
+def test_the_lambda_dispatcher_replaces_and_restores_the_hook() -> None:
+    from sellerflow.local.lambdas import LambdaDispatcher
+
+    original = LambdaFunction._invoke_lambda
+    dispatcher = LambdaDispatcher({})
+    dispatcher.install()
+    try:
+        assert LambdaFunction._invoke_lambda is not original
+    finally:
+        dispatcher.uninstall()
+    assert LambdaFunction._invoke_lambda is original
+
+
+def test_an_unknown_function_answers_like_lambda_with_a_typed_error() -> None:
+    from sellerflow.local.lambdas import LambdaDispatcher
+
+    payload, errored = LambdaDispatcher({}).invoke("nope", {})
+    assert errored
+    assert '"errorType": "ResourceNotFoundException"' in payload

@@ -21,7 +21,9 @@ tracer = Tracer(service=SERVICE)
 _TOKEN_PATTERNS = (
     re.compile(r"Atz[ra]\|[A-Za-z0-9+/=_\-|.]+"),  # LWA refresh / access tokens
     re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"),  # JWTs
-    re.compile(r"(?i)(client_secret|refresh_token|access_token|authorization)([\"'=:\s]+)[^\s\"'&,}]+"),
+    re.compile(
+        r"(?i)(client_secret|refresh_token|access_token|authorization)([\"'=:\s]+)((?:bearer|basic)\s+)?[^\s\"'&,}]+"
+    ),
 )
 PII_FIELDS = frozenset(
     {
@@ -47,7 +49,7 @@ def redact_text(text: str) -> str:
     """Mask token-shaped substrings in free text."""
     for pattern in _TOKEN_PATTERNS[:2]:
         text = pattern.sub(REDACTED, text)
-    return _TOKEN_PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _TOKEN_PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}", text)
 
 
 def redact_value(value: Any) -> Any:
@@ -61,6 +63,13 @@ def redact_value(value: Any) -> Any:
     return value
 
 
+# A record's own attributes (its logger's `name`, ...) are not data and keep their values.
+_STANDARD_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) - {
+    "msg",
+    "args",
+}
+
+
 class RedactingFilter(logging.Filter):
     """Applied to every Sellerflow log record: message, args and structured extras."""
 
@@ -69,11 +78,13 @@ class RedactingFilter(logging.Filter):
             record.msg = redact_text(record.msg)
         elif isinstance(record.msg, dict):
             record.msg = redact_value(record.msg)
-        if record.args:
-            record.args = (
-                tuple(redact_value(a) for a in record.args) if isinstance(record.args, tuple) else record.args
-            )
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_value(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = redact_value(record.args)
         for key, val in list(record.__dict__.items()):
+            if key in _STANDARD_RECORD_ATTRIBUTES:
+                continue
             if key.lower() in PII_FIELDS:
                 setattr(record, key, REDACTED)
             elif isinstance(val, str | dict | list):

@@ -359,5 +359,7 @@ def test_finishing_runs_counts_consecutive_failures_and_clears_them_on_success(
     assert (first.consecutive_failures, first.last_outcome) == (1, "failed")
     assert (second.consecutive_failures, len(second.last_error or "")) == (2, 500)
     assert (third.consecutive_failures, third.last_outcome, third.last_error) == (0, "succeeded", None)
-    assert first.run is None and second.run is None and third.run is None
+    assert first.run is None
+    assert second.run is None
+    assert third.run is None
     assert third.last_run_at is not None

@@ -187,19 +187,22 @@ def test_plain_values_pass_through_untouched() -> None:
     assert _resolver().resolve(value) == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Resolver.resolve passes an unsupported intrinsic (Fn::And, Fn::Or, Fn::FindInMap, ...) "
-    "through as a plain dict; in a Condition it is truthy, so a false !And evaluates True instead of being refused",
-)
 def test_an_unsupported_intrinsic_is_refused_loudly() -> None:
+    r = _resolver({"Conditions": {"Odd": {"Fn::Equals": [{"Fn::FindInMap": ["M", "a", "b"]}, "x"]}}})
+    with pytest.raises(TemplateError, match="Fn::FindInMap"):
+        r.condition("Odd")
+
+
+def test_and_or_conditions_evaluate_their_parts() -> None:
     r = _resolver(
         {
             "Conditions": {
                 "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
                 "ProdAndBig": {"Fn::And": [{"Condition": "IsProd"}, {"Fn::Equals": ["1", "2"]}]},
+                "ProdOrBig": {"Fn::Or": [{"Condition": "IsProd"}, {"Fn::Equals": ["1", "2"]}]},
             }
         }
     )
-    with pytest.raises(TemplateError):
-        r.condition("ProdAndBig")
+    r.refs["Stage"] = "prod"
+    assert r.condition("ProdAndBig") is False
+    assert r.condition("ProdOrBig") is True

@@ -109,32 +109,17 @@ def test_a_handler_with_the_filter_never_writes_a_token() -> None:
     assert "LWA said invalid_grant for ***" in stream.getvalue()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: RedactingFilter masks every record attribute whose name is in PII_FIELDS, and 'name' is "
-    "one of them, so the standard LogRecord.name (the logger's name) is overwritten with '***'",
-)
 def test_the_filter_keeps_the_loggers_name() -> None:
     record = _record("hello")
     RedactingFilter().filter(record)
     assert record.name == "sellerflow"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: RedactingFilter only redacts record.args when it is a tuple; logging stores a single "
-    "mapping argument as a dict, which is left as it is and formatted into the message",
-)
 def test_the_filter_masks_mapping_style_args() -> None:
     record = _record("buyer %(buyerName)s paid", {"buyerName": "Jane Buyer"})
     RedactingFilter().filter(record)
     assert "Jane" not in record.getMessage()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the key=value pattern stops at the first space, so 'Authorization: Bearer <opaque>' "
-    "masks the word 'Bearer' and leaves the credential itself in the text",
-)
 def test_an_authorization_header_with_an_opaque_bearer_token_is_masked() -> None:
     assert "opaque-credential-42" not in redact_text("Authorization: Bearer opaque-credential-42")

@@ -167,11 +167,6 @@ def test_app_credentials_are_read_for_every_exchange() -> None:
     assert app.calls == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: LwaClient._grant calls response.json() on a 200 without guarding it; an HTML/empty 200 "
-    "from LWA (or a proxy) escapes as a raw JSONDecodeError instead of SpApiServerError",
-)
 def test_a_200_that_is_not_json_is_a_server_error() -> None:
     lwa, _ = lwa_answering(lambda r: httpx.Response(200, text="<html>maintenance</html>"))
     with pytest.raises(SpApiServerError):

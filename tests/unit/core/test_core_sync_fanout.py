@@ -64,11 +64,6 @@ def test_a_window_starts_at_or_before_its_tick_and_less_than_a_window_earlier(
     assert start.minute % minutes == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sync_window floors only the minute-of-hour (tick.minute % minutes), so windows longer "
-    "than an hour (SyncIntervalMinutes allows up to 1440) are never floored past the hour",
-)
 @pytest.mark.parametrize(
     ("minutes", "early", "late"),
     [

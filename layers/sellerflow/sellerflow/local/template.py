@@ -108,6 +108,10 @@ class Resolver:
             handler = self._functions.get(key)
             if handler is not None:
                 return handler(self, arg)
+            if key.startswith("Fn::"):
+                raise TemplateError(
+                    f"{key} is not supported by the local runtime; teach sellerflow.local.template"
+                )
         out: dict[str, Any] = {}
         for k, v in value.items():
             resolved = self.resolve(v)
@@ -165,6 +169,12 @@ class Resolver:
         index, items = arg
         return self.resolve(items)[int(self.resolve(index))]
 
+    def _and(self, arg: list[Any]) -> bool:
+        return all(self.resolve(a) for a in arg)
+
+    def _or(self, arg: list[Any]) -> bool:
+        return any(self.resolve(a) for a in arg)
+
     def _condition(self, name: str) -> bool:
         return self.condition(name)
 
@@ -176,6 +186,8 @@ class Resolver:
         "Fn::If": _if,
         "Fn::Equals": _equals,
         "Fn::Not": _not,
+        "Fn::And": _and,
+        "Fn::Or": _or,
         "Fn::Select": _select,
         "Condition": _condition,
     }

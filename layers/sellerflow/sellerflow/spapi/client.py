@@ -188,9 +188,13 @@ class SpApiClient:
                 self.throttles += 1
                 metrics.add_metric(name="SpApiThrottles", unit="Count", value=1)
                 self._pacer.throttled(seller_id, operation)
-                retry_after = _retry_after(response)
+                # Wait in-call only when both Amazon and the refilled bucket allow it soon; otherwise
+                # hand the wait to Step Functions now rather than sleep and then give up.
+                bucket_wait = self._pacer.next_wait(seller_id, operation)
+                retry_after = max(_retry_after(response), bucket_wait)
                 if attempt < self._max_attempts and retry_after <= self._max_inline_wait_s:
-                    self._sleep(retry_after or self._jitter(attempt))
+                    if bucket_wait <= 0:  # otherwise _pace sleeps until the bucket has a token again
+                        self._sleep(retry_after or self._jitter(attempt))
                     continue
                 raise SpApiThrottled(
                     f"{operation} throttled for seller {seller_id}",
@@ -217,18 +221,21 @@ class SpApiClient:
             )
 
     def _pace(self, seller_id: str, operation: str) -> None:
-        wait = self._pacer.reserve(seller_id, operation)
-        if wait <= 0:
-            return
-        if wait > self._max_inline_wait_s:
-            self.throttles += 1
-            raise SpApiThrottled(
-                f"{operation} usage plan exhausted for seller {seller_id}; next call in {wait:.0f}s",
-                operation=operation,
-                retry_after_s=wait,
-            )
-        self._sleep(wait)
-        self._pacer.reserve(seller_id, operation)
+        """Take a token from the usage-plan bucket, waiting in-call only briefly."""
+        waited = 0.0
+        while True:
+            wait = self._pacer.reserve(seller_id, operation)
+            if wait <= 0:
+                return
+            if waited + wait > self._max_inline_wait_s:
+                self.throttles += 1
+                raise SpApiThrottled(
+                    f"{operation} usage plan exhausted for seller {seller_id}; next call in {wait:.0f}s",
+                    operation=operation,
+                    retry_after_s=wait,
+                )
+            self._sleep(wait)
+            waited += wait
 
     def _access_token(self, seller_id: str) -> AccessToken:
         token = self._tokens.get(seller_id)

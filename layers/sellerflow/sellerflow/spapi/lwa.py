@@ -70,7 +70,14 @@ class LwaClient:
         except httpx.HTTPError as exc:
             raise SpApiServerError(f"LWA unreachable for seller {seller_id}: {type(exc).__name__}") from None
         if response.status_code == 200:
-            body: dict[str, object] = response.json()
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or ("access_token" not in body and "refresh_token" not in body):
+                raise SpApiServerError(
+                    "LWA answered 200 without a token document", operation="lwa", status=200
+                )
             return body
         error = _lwa_error(response)
         if error == "invalid_grant":

@@ -71,6 +71,13 @@ class Pacer:
                 bucket._refill(self._clock())
                 bucket.plan = UsagePlan(rate_per_s=rate_per_s, burst=bucket.plan.burst)
 
+    def next_wait(self, seller_id: str, operation: str) -> float:
+        """Seconds until a token is due, without taking one."""
+        with self._lock:
+            bucket = self._bucket(seller_id, operation)
+            bucket._refill(self._clock())
+            return 0.0 if bucket.tokens >= 1.0 else (1.0 - bucket.tokens) / bucket.plan.rate_per_s
+
     def throttled(self, seller_id: str, operation: str) -> None:
         with self._lock:
             self._bucket(seller_id, operation).drain(self._clock())

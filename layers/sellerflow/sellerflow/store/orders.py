@@ -185,6 +185,7 @@ def decode_page_token(token: str, seller_id: str) -> dict[str, Any]:
         raise InvalidInput("next_token is not a token this API issued") from None
     if owner != seller_id or not isinstance(key, dict):
         raise InvalidInput("next_token was issued for a different listing")
-    if key.get("seller_id", {}).get("S") != seller_id:
+    owner_key = key.get("seller_id")
+    if not isinstance(owner_key, dict) or owner_key.get("S") != seller_id:
         raise InvalidInput("next_token was issued for a different listing")
     return key

@@ -27,8 +27,8 @@ class WorkflowStarter(Protocol):
 
 def sync_window(tick: datetime, minutes: int) -> str:
     """The schedule window a tick belongs to; ticks in the same window share execution names."""
-    tick = tick.astimezone(UTC)
-    floored = tick.replace(minute=tick.minute - tick.minute % minutes, second=0, microsecond=0)
+    epoch_minutes = int(tick.timestamp()) // 60
+    floored = datetime.fromtimestamp((epoch_minutes - epoch_minutes % minutes) * 60, UTC)
     return floored.strftime("%Y%m%dT%H%M")
 
 

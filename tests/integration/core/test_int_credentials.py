@@ -13,7 +13,7 @@ import boto3
 import httpx
 import pytest
 from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
-from conftest import REFRESH_TOKEN_PREFIX, REGION, Port, StaticAppCredentials, raw_items
+from int_core_support import REFRESH_TOKEN_PREFIX, REGION, Port, StaticAppCredentials, raw_items
 from pydantic import SecretStr
 from sellerflow.errors import ConfigurationError, CredentialsMissing, SpApiAuthorizationRevoked
 from sellerflow.simulator import SimServer, SimWorld

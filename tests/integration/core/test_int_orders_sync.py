@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from conftest import ALL_HISTORY, Port, SimFactory
+from int_core_support import ALL_HISTORY, Port, SimFactory
 from pydantic import SecretStr
+from pynamodb.exceptions import UpdateError
 from sellerflow.errors import InvalidInput, SpApiServerError
 from sellerflow.simulator import SimServer, SimWorld
 from sellerflow.spapi.client import SpApiClient
@@ -239,12 +240,6 @@ class SlowSource:
         return page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sync/orders.py upserts a page before the run-id condition of commit_page, and "
-    "store/orders.py OrderStore.upsert overwrites unconditionally: a stale run's older version "
-    "replaces the newer one a later run already stored",
-)
 def test_a_stale_runs_late_page_never_overwrites_a_newer_order_version(
     sim: SimServer, world: SimWorld, connect: Callable[..., Sync]
 ) -> None:
@@ -267,7 +262,7 @@ def test_a_stale_runs_late_page_never_overwrites_a_newer_order_version(
         sync.sellers,
         OrdersSyncPolicy(lookback=POLICY.lookback, initial_history=ALL_HISTORY, page_size=100),
     )
-    with pytest.raises(Exception):  # noqa: B017 - run-1's commit is refused, whatever the type
+    with pytest.raises(UpdateError):  # run-1's commit is refused: run-2 holds the sync state
         late.page("run-1", None)
 
     # Then the store still holds the newer version (run-1's late write changed nothing)

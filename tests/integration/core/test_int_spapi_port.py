@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import (
+from int_core_support import (
     ACCESS_TOKEN_PREFIX,
     ALL_HISTORY,
     REFRESH_TOKEN_PREFIX,

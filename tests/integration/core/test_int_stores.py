@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import raw_items
+from int_core_support import raw_items
 from pynamodb.exceptions import UpdateError
 from sellerflow.domain import Order, Role, SellerStatus, SyncRun
 from sellerflow.errors import InvalidInput, OrderNotFound, SellerNotFound
@@ -135,7 +135,7 @@ def test_a_page_token_only_works_for_the_seller_it_was_issued_for(aws: Any, worl
     for seller in world.sellers:
         store.upsert(truth_orders(world, seller.seller_id))
     seller_a, seller_b = (seller.seller_id for seller in world.sellers)
-    window = {"created_from": world.now - timedelta(days=31), "created_to": world.now}
+    window: dict[str, Any] = {"created_from": world.now - timedelta(days=31), "created_to": world.now}
     page = store.list(seller_a, limit=5, **window)
     assert page.next_token is not None
 
@@ -151,16 +151,33 @@ def forged_token(seller_id: str, key: object) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: store/orders.py decode_page_token only checks key['seller_id']['S']; a forged key "
-    "of another shape escapes as AttributeError/TypeError (moto) or QueryError (AWS): an API 500, not 400",
-)
+def test_a_forged_page_token_whose_seller_key_is_not_an_attribute_value_is_invalid_input(
+    aws: Any, world: SimWorld
+) -> None:
+    # Given a seller with stored orders
+    seller_id = world.sellers[0].seller_id
+    store = OrderStore()
+    store.upsert(truth_orders(world, seller_id))
+
+    # When a caller presents a hand-made token whose key holds the seller id as a bare string
+    # Then the store rejects it as invalid input (which the API answers with 400)
+    with pytest.raises(InvalidInput):
+        store.list(
+            seller_id,
+            created_from=world.now - timedelta(days=31),
+            created_to=world.now,
+            next_token=forged_token(seller_id, {"seller_id": seller_id}),
+        )
+
+
 @pytest.mark.parametrize(
     "key",
     [
-        pytest.param({"seller_id": "{seller}"}, id="seller_id-not-an-attribute-value"),
         pytest.param({"seller_id": {"S": "{seller}"}}, id="index-key-attributes-missing"),
+        pytest.param(
+            {"seller_id": {"S": "{seller}"}, "sk": {"S": "ORDER#1"}, "purchase_sk": {"N": "1"}},
+            id="index-key-of-the-wrong-type",
+        ),
     ],
 )
 def test_a_forged_page_token_is_invalid_input(aws: Any, world: SimWorld, key: dict[str, Any]) -> None:

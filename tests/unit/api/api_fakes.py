@@ -177,11 +177,15 @@ class FakeOrders:
             key=lambda o: (o.created_time, o.order_id),
             reverse=True,
         )
-        start = int(decode_page_token(next_token, seller_id)["offset"]["N"]) if next_token else 0
+        # The fake keeps its offset in the token's sort key, shaped like the real index key.
+        start = int(decode_page_token(next_token, seller_id)["sk"]["S"]) if next_token else 0
         page = matching[start : start + limit]
         end = start + len(page)
         token = (
-            encode_page_token({"seller_id": {"S": seller_id}, "offset": {"N": str(end)}}, seller_id)
+            encode_page_token(
+                {"seller_id": {"S": seller_id}, "sk": {"S": str(end)}, "purchase_sk": {"S": str(end)}},
+                seller_id,
+            )
             if end < len(matching)
             else None
         )

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput, OrderNotFound
@@ -112,12 +112,27 @@ class OrderStore:
         self._retention = retention
 
     def upsert(self, orders: Sequence[Order], *, now: datetime | None = None) -> int:
-        """Write orders (one item each, lines embedded) so that writing the same page twice is harmless."""
+        """Write orders (one item each, lines embedded); returns how many were written.
+
+        Idempotent and never backwards: an order is written only when it is new or at least as
+        recent (lastUpdatedTime) as the stored version, so a page written twice is harmless and a
+        late page of an older, overlapping run cannot replace a newer version of an order.
+        """
         synced_at = now or datetime.now(UTC)
-        with OrderRecord.batch_write() as batch:  # retries UnprocessedItems until all are written
-            for order in orders:
-                batch.save(_to_record(order, synced_at=synced_at, retention=self._retention))
-        return len(orders)
+        written = 0
+        for order in orders:
+            record = _to_record(order, synced_at=synced_at, retention=self._retention)
+            try:
+                record.save(
+                    condition=OrderRecord.sk.does_not_exist()
+                    | (OrderRecord.last_updated_time <= order.last_updated_time)
+                )
+            except PutError as exc:
+                if not _is_conditional_failure(exc):
+                    raise
+                continue  # the stored version is newer
+            written += 1
+        return written
 
     def get(self, seller_id: str, order_id: str) -> Order:
         try:
@@ -185,7 +200,16 @@ def decode_page_token(token: str, seller_id: str) -> dict[str, Any]:
         raise InvalidInput("next_token is not a token this API issued") from None
     if owner != seller_id or not isinstance(key, dict):
         raise InvalidInput("next_token was issued for a different listing")
-    owner_key = key.get("seller_id")
-    if not isinstance(owner_key, dict) or owner_key.get("S") != seller_id:
+    # Exactly the keys of the by_purchase_date index, each a string attribute: anything else was
+    # not issued here, and must not reach DynamoDB as a start key.
+    if set(key) != {"seller_id", "sk", "purchase_sk"} or not all(
+        isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()
+    ):
+        raise InvalidInput("next_token is not a token this API issued")
+    if key["seller_id"]["S"] != seller_id:
         raise InvalidInput("next_token was issued for a different listing")
     return key
+
+
+def _is_conditional_failure(exc: PutError) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

@@ -7,7 +7,8 @@ seller's data can never be read for another, and IAM can pin a caller to its par
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -150,21 +151,50 @@ class AuditRecord(Model):
     expires_at = NumberAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (OrderRecord, SellerRecord, AuditRecord)
+_REGISTRY: dict[type[Model], str] = {}
+_BOUND_TO: list[Settings] = []
+M = TypeVar("M", bound=type[Model])
+
+
+def table(kind: str) -> Callable[[M], M]:
+    """Register a model as an item kind of one of the deployment's tables, for `bind_tables`.
+
+    kind: "seller_data" | "sellers" | "audit" | "pii". Several models may share a table (one per
+    item kind); each declares only the attributes of its kind.
+    """
+
+    def register(model: M) -> M:
+        _REGISTRY[model] = kind
+        if _BOUND_TO:  # a model imported after binding joins the tables already bound
+            _bind(model, kind, _BOUND_TO[-1])
+        return model
+
+    return register
+
+
+table("seller_data")(OrderRecord)
+table("sellers")(SellerRecord)
+table("audit")(AuditRecord)
 
 
 def bind_tables(settings: Settings) -> None:
-    """Point every model at the deployment's tables (and at moto when running locally)."""
-    names: dict[type[Model], str] = {
-        OrderRecord: settings.seller_data_table,
-        SellerRecord: settings.sellers_table,
-        AuditRecord: settings.audit_table,
+    """Point every registered model at the deployment's tables (and at moto when running locally)."""
+    _BOUND_TO[:] = [settings]
+    for model, kind in _REGISTRY.items():
+        _bind(model, kind, settings)
+
+
+def _bind(model: type[Model], kind: str, settings: Settings) -> None:
+    names = {
+        "seller_data": settings.seller_data_table,
+        "sellers": settings.sellers_table,
+        "audit": settings.audit_table,
+        "pii": settings.pii_table,
     }
-    for model, table_name in names.items():
-        meta: Any = model.Meta
-        meta.table_name = table_name
-        meta.region = settings.aws_region
-        meta.host = settings.aws_endpoint_url
-        model._connection = None  # drop a connection bound to the previous table/endpoint
-        for index in model._indexes.values():
-            index._connection = None  # type: ignore[attr-defined]
+    meta: Any = model.Meta
+    meta.table_name = names[kind]
+    meta.region = settings.aws_region
+    meta.host = settings.aws_endpoint_url
+    model._connection = None  # drop a connection bound to the previous table/endpoint
+    for index in model._indexes.values():
+        index._connection = None  # type: ignore[attr-defined]

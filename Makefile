@@ -58,5 +58,8 @@ demo: install
 sim: install
 	$(BIN)/sellerflow sim --port 8100 --sellers 3 --seed 7
 
+bench: install
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

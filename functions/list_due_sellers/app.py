@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer

@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
@@ -15,4 +16,6 @@ from sellerflow.sync.results import record_sync_result
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(RecordSyncResultInput, event)
-    return record_sync_result(request, store=wiring.seller_store()).model_dump(mode="json")
+    return record_sync_result(
+        request, store=wiring.seller_store(), credentials=wiring.credential_vault()
+    ).model_dump(mode="json")

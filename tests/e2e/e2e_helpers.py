@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
 from sellerflow.local.stack import LocalStack
 
 

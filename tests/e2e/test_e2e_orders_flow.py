@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from e2e_helpers import all_orders_over_http, api_get
+
 from sellerflow.api.models import OrderOut
 from sellerflow.local.stack import LocalStack
 from sellerflow.simulator import find_pii_markers

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from cfnlint.api import lint
-from sellerflow.settings import Settings
 from template_helpers import (
     DYNAMODB_WRITE_ACTIONS,
     RESOURCE_STAR_ALLOWED_ACTIONS,
@@ -35,6 +34,8 @@ from template_helpers import (
     state_machines,
     sub_references,
 )
+
+from sellerflow.settings import Settings
 
 TABLES = resources_of_type("AWS::DynamoDB::Table")
 FUNCTIONS = functions()
@@ -291,8 +292,7 @@ def test_state_machine_logs_errors_without_execution_data(machine: str) -> None:
 
 
 def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else() -> None:
-    (schedule,) = resources_of_type("AWS::Scheduler::Schedule").values()
-    props = schedule["Properties"]
+    props = resources_of_type("AWS::Scheduler::Schedule")["FanoutSchedule"]["Properties"]
     assert mentions(props["ScheduleExpression"], "SyncIntervalMinutes")
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
     target = props["Target"]
@@ -304,6 +304,24 @@ def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else
     statements = list(policy_statements(role["Properties"]["Policies"]))
     assert [as_list(s["Action"]) for s in statements] == [["states:StartExecution"]]
     assert [referenced_resource(s["Resource"]) for s in statements] == ["FanoutStateMachine"]
+
+
+def test_every_schedule_is_the_fanout_or_the_daily_expiry_sweeper() -> None:
+    assert set(resources_of_type("AWS::Scheduler::Schedule")) == {"FanoutSchedule", "SweepExpiredSchedule"}
+
+
+def test_sweeper_schedule_invokes_only_the_sweeper_daily_with_a_role_that_can_do_nothing_else() -> None:
+    props = _props("SweepExpiredSchedule")
+    assert props["ScheduleExpression"] == "rate(1 day)"
+    target = props["Target"]
+    assert referenced_resource(target["Arn"]) == "SweepExpiredFunction"
+    assert "RetryPolicy" in target
+    role = _resource(referenced_resource(target["RoleArn"]))
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "scheduler.amazonaws.com"}
+    statements = list(policy_statements(role["Properties"]["Policies"]))
+    assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
+    assert [referenced_resource(s["Resource"]) for s in statements] == ["SweepExpiredFunction"]
 
 
 def test_start_seller_sync_may_start_only_the_seller_sync_machine() -> None:
@@ -319,14 +337,21 @@ def test_start_seller_sync_may_start_only_the_seller_sync_machine() -> None:
 # --- least privilege ---------------------------------------------------------------------------
 
 
-ROLE_OWNING_TYPES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine", "AWS::IAM::Role")
+ROLE_OWNING_TYPES = (
+    "AWS::Serverless::Function",
+    "AWS::Serverless::StateMachine",
+    "AWS::IAM::Role",
+    "AWS::IAM::ManagedPolicy",
+)
 
 
 def _all_role_statements() -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, resource in load_template()["Resources"].items():
         if resource["Type"] in ROLE_OWNING_TYPES:
-            found += [(name, s) for s in policy_statements(resource["Properties"].get("Policies"))]
+            properties = resource["Properties"]
+            policies = properties.get("Policies") or properties.get("PolicyDocument")
+            found += [(name, s) for s in policy_statements(policies)]
     return found
 
 
@@ -351,20 +376,25 @@ def test_resource_star_only_where_aws_offers_nothing_narrower() -> None:
             assert not broad, f"{owner} grants {sorted(broad)} on every resource"
 
 
-def test_api_function_cannot_write_seller_data_or_sellers() -> None:
+def test_api_function_cannot_write_seller_data_and_only_puts_to_sellers() -> None:
+    # The API writes seller-entered COGS and the dirty-day markers a COGS change makes (sellers
+    # table: PutItem/BatchWriteItem only); it never writes the seller-data table.
     policies = FUNCTIONS["ApiFunction"]["Properties"]["Policies"]
     for statement in policy_statements(policies):
         writes = set(as_list(statement["Action"])) & DYNAMODB_WRITE_ACTIONS
         if writes:
             for resource in as_list(statement["Resource"]):
                 assert not mentions(resource, "SellerDataTable"), writes
-                assert not mentions(resource, "SellersTable"), writes
+                if mentions(resource, "SellersTable"):
+                    assert writes <= {"dynamodb:PutItem", "dynamodb:BatchWriteItem"}, writes
     for name, parameters in sam_policy_templates(policies):
         if name in SAM_WRITE_POLICY_TEMPLATES:
             assert referenced_resource(parameters.get("TableName")) not in ("SellerDataTable", "SellersTable")
 
 
 def test_api_function_may_only_append_to_the_audit_log() -> None:
+    # Appending to the hash chain reads its head (GetItem); the owners' audit route reads (Query).
+    # Writes stay conditional puts only: no update or delete of an audit item.
     policies = FUNCTIONS["ApiFunction"]["Properties"]["Policies"]
     audit_actions = {
         action
@@ -372,7 +402,7 @@ def test_api_function_may_only_append_to_the_audit_log() -> None:
         if any(mentions(r, "AuditTable") for r in as_list(statement["Resource"]))
         for action in as_list(statement["Action"])
     }
-    assert audit_actions == {"dynamodb:PutItem"}
+    assert audit_actions == {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
 
 
 # --- functions and their code ------------------------------------------------------------------
@@ -421,6 +451,23 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers"),
         ("GET", "/sellers/{sellerId}/orders"),
         ("GET", "/sellers/{sellerId}/orders/{orderId}"),
+        ("GET", "/sellers/{sellerId}/dashboard"),
+        ("GET", "/sellers/{sellerId}/analytics/daily"),
+        ("GET", "/sellers/{sellerId}/analytics/skus"),
+        ("GET", "/sellers/{sellerId}/inventory"),
+        ("GET", "/sellers/{sellerId}/settlements"),
+        ("GET", "/sellers/{sellerId}/settlements/{settlementId}"),
+        ("GET", "/sellers/{sellerId}/transactions"),
+        ("GET", "/sellers/{sellerId}/cogs"),
+        ("PUT", "/sellers/{sellerId}/cogs/{sku}"),
+        # The seller's data rights (owners only): export, erasure, disconnection.
+        ("POST", "/sellers/{sellerId}/exports"),
+        ("GET", "/sellers/{sellerId}/exports/{exportId}"),
+        ("DELETE", "/sellers/{sellerId}"),
+        ("POST", "/sellers/{sellerId}/disconnect"),
+        # Data protection: buyer PII on demand (members), the audit trail (owners only).
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
+        ("GET", "/sellers/{sellerId}/audit"),
     }
 
 

@@ -17,6 +17,7 @@ class SellerStatus(enum.StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
     DISCONNECTED = "disconnected"
+    ERASING = "erasing"  # the erase-seller workflow is deleting everything of this seller
 
 
 class Role(enum.StrEnum):
@@ -90,3 +91,20 @@ class SyncState(_Frozen):
     last_error: str | None = None
     last_run_at: datetime | None = None
     consecutive_failures: int = 0
+
+
+class ReportState(_Frozen):
+    """What Sellerflow knows about one report request (or one listed settlement document)."""
+
+    key: str
+    report_type: str
+    marketplace_id: str | None = None
+    report_id: str | None = None
+    status: str | None = None
+    requested_at: datetime | None = None
+    document_id: str | None = None
+    ingested_at: datetime | None = None
+    cooldown_until: datetime | None = None
+    rows: int = 0
+    rejected: int = 0
+    errors: tuple[str, ...] = ()

@@ -46,6 +46,10 @@ class SpApiAccessDenied(SpApiError):
     """Amazon answered 403 with a fresh token: the app lacks the role for this operation."""
 
 
+class DocumentUrlExpired(SpApiError):
+    """A report document's pre-signed URL (valid 5 minutes) has expired; ask for a fresh one."""
+
+
 # --- Configuration and input -----------------------------------------------------------------
 class ConfigurationError(SellerflowError):
     """The deployment is missing a setting or holds an invalid one."""
@@ -75,3 +79,29 @@ class Unauthenticated(SellerflowError):
 
 class Forbidden(SellerflowError):
     """The caller is authenticated but lacks the role for this action."""
+
+
+# --- The seller's data rights (sellerflow.privacy) ------------------------------------------------
+class ExportNotFound(SellerflowError):
+    """No such export for this seller (or the caller may not see it)."""
+
+
+class ErasureIncomplete(SellerflowError):
+    """The erasure's verification still found items or objects of the seller; re-run the workflow."""
+
+
+# --- Data protection (buyer PII, audit chain) ------------------------------------------------
+class OrderNotSellerFulfilled(SellerflowError):
+    """The order is fulfilled by Amazon (FBA) or cancelled: the seller prints no label for it (409)."""
+
+
+class PiiContextMismatch(SellerflowError):
+    """A stored PII ciphertext was not encrypted for this seller, order and purpose; refused."""
+
+
+class AuditAppendConflict(SellerflowError):
+    """An audit entry could not be appended after many concurrent writers won the race; retry."""
+
+
+class ShippingAddressUnavailable(SellerflowError):
+    """Amazon returned no shipping address for the order (not yet releasable, or withheld) (409)."""

@@ -40,11 +40,29 @@ class Settings(BaseSettings):
     spapi_max_inline_wait_s: float = 2.0
 
     seller_sync_state_machine_arn: str = ""
+    # The seller's data rights (sellerflow.privacy): export and erasure workflows, where exports live.
+    export_state_machine_arn: str = ""
+    erase_state_machine_arn: str = ""
+    exports_prefix: str = "exports/"
+    raw_prefix: str = "raw/"
+    export_url_ttl_s: int = Field(default=900, ge=60, le=900)  # presigned export URLs: at most 15 minutes
+    erase_items_per_call: int = Field(default=1000, ge=1, le=5000)
+    # Per-seller EventBridge Scheduler schedules (when they exist) are named <prefix><sellerId>.
+    seller_schedule_name_prefix: str = "sellerflow-sync-"
+    seller_schedule_group: str = "default"
     orders_lookback_minutes: int = 15
     orders_initial_days: int = 30
     orders_page_size: int = Field(default=100, ge=1, le=100)
     data_retention_days: int = Field(default=540, le=548)  # DPP: Amazon data kept at most 18 months
+    # Data protection: buyer PII at most delivery + 30 days; audit entries at least 12 months;
+    # the sweeper deletes at most this many expired items per seller partition and table per run.
+    pii_retention_after_delivery_days: int = Field(default=30, ge=1, le=30)
+    audit_retention_days: int = Field(default=400, ge=366, le=800)
+    sweep_max_items_per_partition: int = Field(default=5000, ge=25, le=100_000)
     sync_window_minutes: int = 15
+    report_first_poll_s: int = 15
+    report_max_polls: int = 20
+    report_backfill_windows_per_run: int = 1
 
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""

@@ -14,10 +14,13 @@ from sellerflow.spapi.lwa import LwaClient
 from sellerflow.spapi.pacing import Pacer
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 from sellerflow.store.credentials import CredentialVault
+from sellerflow.store.facts import FactStore
 from sellerflow.store.orders import OrderStore
+from sellerflow.store.reports import ReportStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import bind_tables
 from sellerflow.sync.orders import OrdersSyncPolicy
+from sellerflow.sync.reports import ReportPolicy
 
 # Shared by every invocation of a warm container: tokens and pacing outlive one call.
 _TOKEN_CACHE = AccessTokenCache()
@@ -64,6 +67,27 @@ def seller_store() -> SellerStore:
     return SellerStore()
 
 
+@lru_cache(maxsize=1)
+def report_store() -> ReportStore:
+    settings()
+    return ReportStore()
+
+
+@lru_cache(maxsize=1)
+def fact_store() -> FactStore:
+    settings()
+    return FactStore()
+
+
+def report_policy() -> ReportPolicy:
+    s = settings()
+    return ReportPolicy(
+        first_poll_s=s.report_first_poll_s,
+        max_polls=s.report_max_polls,
+        backfill_windows_per_run=s.report_backfill_windows_per_run,
+    )
+
+
 def orders_sync_policy() -> OrdersSyncPolicy:
     s = settings()
     return OrdersSyncPolicy(
@@ -78,5 +102,13 @@ def reset() -> None:
     global _TOKEN_CACHE, _PACER
     _TOKEN_CACHE = AccessTokenCache()
     _PACER = Pacer()
-    for factory in (settings, spapi_client, credential_vault, order_store, seller_store):
+    for factory in (
+        settings,
+        spapi_client,
+        credential_vault,
+        order_store,
+        seller_store,
+        report_store,
+        fact_store,
+    ):
         factory.cache_clear()

@@ -22,6 +22,7 @@ from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 from moto.utilities.utils import load_resource
+
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
 from sellerflow.domain import Order, OrderLine, Role

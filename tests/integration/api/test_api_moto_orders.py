@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from moto_api import ROOT, SELLER_A, SELLER_B, Stack
+
 from sellerflow.domain import Role
 from sellerflow.store.sellers import SellerStore
 

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from moto import mock_aws
 from pydantic import SecretStr
+
 from sellerflow.local.provision import create_dynamodb_tables
 from sellerflow.local.template import load_template
 from sellerflow.settings import Settings

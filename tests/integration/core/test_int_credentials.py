@@ -15,6 +15,7 @@ import pytest
 from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
 from int_core_support import REFRESH_TOKEN_PREFIX, REGION, Port, StaticAppCredentials, raw_items
 from pydantic import SecretStr
+
 from sellerflow.errors import ConfigurationError, CredentialsMissing, SpApiAuthorizationRevoked
 from sellerflow.simulator import SimServer, SimWorld
 from sellerflow.spapi.client import AccessTokenCache

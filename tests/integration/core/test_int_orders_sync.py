@@ -17,6 +17,7 @@ import pytest
 from int_core_support import ALL_HISTORY, Port, SimFactory
 from pydantic import SecretStr
 from pynamodb.exceptions import UpdateError
+
 from sellerflow.errors import InvalidInput, SpApiServerError
 from sellerflow.simulator import SimServer, SimWorld
 from sellerflow.spapi.client import SpApiClient

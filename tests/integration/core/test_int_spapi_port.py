@@ -15,6 +15,7 @@ from int_core_support import (
     Port,
     SimFactory,
 )
+
 from sellerflow.errors import (
     SpApiAuthorizationRevoked,
     SpApiBadRequest,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from int_core_support import raw_items
 from pynamodb.exceptions import UpdateError
+
 from sellerflow.domain import Order, Role, SellerStatus, SyncRun
 from sellerflow.errors import InvalidInput, OrderNotFound, SellerNotFound
 from sellerflow.simulator import PII_MARKER, SimWorld, find_pii_markers

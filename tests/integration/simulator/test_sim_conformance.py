@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+
 from sellerflow.simulator import SimConfig, SimServer, SimWorld
 from sellerflow.spapi.usage_plans import USAGE_PLANS
 
@@ -140,8 +141,13 @@ def test_get_order_conforms_for_every_order_state(sim: SimServer, client: httpx.
                 samples.setdefault(key, order["orderId"])
             assert_conforms(order, "Order")
     assert len(samples) >= 5
+    # BUYER/RECIPIENT need a restricted data token (Tokens API), one for every order of the seller
+    elements = ["buyerInfo", "shippingAddress"]
+    resource = {"method": "GET", "path": f"{SEARCH}/{{orderId}}", "dataElements": elements}
+    rdt = client.post("/tokens/2021-03-01/restrictedDataToken", json={"restrictedResources": [resource]})
+    headers = {"x-amz-access-token": rdt.json()["restrictedDataToken"]}
     for order_id in samples.values():
-        response = client.get(f"{SEARCH}/{order_id}", params={"includedData": ALL_DATA})
+        response = client.get(f"{SEARCH}/{order_id}", params={"includedData": ALL_DATA}, headers=headers)
         assert response.status_code == 200
         assert_conforms(response.json(), "GetOrderResponse")
 

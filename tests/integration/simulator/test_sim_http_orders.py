@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sellerflow.simulator import SimConfig, SimServer, SimWorld, find_pii_markers
 
 SEARCH = "/orders/2026-01-01/orders"
@@ -90,7 +91,14 @@ def test_last_updated_after_returns_only_newer_updates(sim: SimServer, client: h
 
 def test_get_order_and_its_404(sim: SimServer, client: httpx.Client) -> None:
     order_id = ground_truth(sim, sim.world.sellers[0].seller_id)[0]["orderId"]
-    found = client.get(f"{SEARCH}/{order_id}", params={"includedData": "BUYER"})
+    # BUYER data needs a restricted data token for this order (Tokens API)
+    resource = {"method": "GET", "path": f"{SEARCH}/{order_id}", "dataElements": ["buyerInfo"]}
+    rdt = client.post("/tokens/2021-03-01/restrictedDataToken", json={"restrictedResources": [resource]})
+    found = client.get(
+        f"{SEARCH}/{order_id}",
+        params={"includedData": "BUYER"},
+        headers={"x-amz-access-token": rdt.json()["restrictedDataToken"]},
+    )
     assert found.status_code == 200
     assert found.json()["order"]["orderId"] == order_id
     assert find_pii_markers(found.json()["order"]["buyer"]["buyerName"])

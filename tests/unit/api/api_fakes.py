@@ -14,6 +14,7 @@ import jwt
 import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
 from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus

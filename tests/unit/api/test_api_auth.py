@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 import pytest
 from api_fakes import CLIENT_ID, ISSUER, MEMBER_SUB, Tokens
+
 from sellerflow.api.auth import MAX_LEEWAY_S, StaticKeySource, TokenVerifier, bearer_token
 from sellerflow.errors import ConfigurationError, Unauthenticated
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from api_fakes import MEMBER_SUB, NOW, SELLER_A, SELLER_B, World, make_order
+
 from sellerflow.domain import Role
 
 FORBIDDEN_KEYS = {"buyer", "buyer_info", "recipient", "email", "address", "shipping_address", "buyer_email"}

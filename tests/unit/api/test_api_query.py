@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from sellerflow.api.models import FulfillmentStatus, parse_instant, parse_orders_query
 from sellerflow.errors import InvalidInput
 

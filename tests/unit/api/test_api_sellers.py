@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api_fakes import MEMBER_SUB, SELLER_A, SELLER_B, World
+
 from sellerflow.domain import Role
 
 

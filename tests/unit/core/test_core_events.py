@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from sellerflow.errors import InvalidInput
 from sellerflow.events import parse_event
 from sellerflow.sync.models import ListDueSellersInput, OrdersPageInput, RecordSyncResultInput

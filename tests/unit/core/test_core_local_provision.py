@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sellerflow.local.provision import (
     IN_PROCESS_TYPES,
     Provisioner,

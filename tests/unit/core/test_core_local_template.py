@@ -7,6 +7,7 @@ from textwrap import dedent
 from typing import Any
 
 import pytest
+
 from sellerflow.local.template import Resolver, TemplateError, load_template
 
 REPO_TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from sellerflow.observability import REDACTED, RedactingFilter, redact_text, redact_value
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXBhcnQ"

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from pydantic import SecretStr
+
 from sellerflow.errors import (
     SpApiAccessDenied,
     SpApiBadRequest,

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from pydantic import SecretStr
+
 from sellerflow.errors import ConfigurationError, SpApiAuthorizationRevoked, SpApiBadRequest, SpApiServerError
 from sellerflow.spapi.lwa import AccessToken, AppCredentials, LwaClient
 

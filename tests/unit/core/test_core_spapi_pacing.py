@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from sellerflow.spapi.pacing import Pacer, TokenBucket
 from sellerflow.spapi.usage_plans import USAGE_PLANS, UsagePlan, plan_for
 

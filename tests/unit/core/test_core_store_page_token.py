@@ -8,6 +8,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from sellerflow.errors import InvalidInput
 from sellerflow.store.orders import decode_page_token, encode_page_token
 

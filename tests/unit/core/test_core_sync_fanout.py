@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from sellerflow.sync.fanout import execution_name, list_due_sellers, start_seller_sync, sync_window
 from sellerflow.sync.models import StartSellerSyncInput
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from sellerflow.errors import InvalidInput
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.sync.mapping import to_order

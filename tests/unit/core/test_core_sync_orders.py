@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from sellerflow.domain import Order, SyncRun, SyncState
 from sellerflow.errors import InvalidInput
 from sellerflow.spapi.models import SearchOrdersPage

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from sellerflow.domain import SellerStatus, SyncState
 from sellerflow.sync.models import RecordSyncResultInput
 from sellerflow.sync.results import record_sync_result

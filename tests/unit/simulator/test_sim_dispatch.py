@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
+
 from sellerflow.simulator import SimConfig, SimServer, SimWorld
 from sellerflow.simulator.server import Request
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+
 from sellerflow.simulator import SimConfig
 from sellerflow.simulator.faults import FaultInjector, fault_error
 

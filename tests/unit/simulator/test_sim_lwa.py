@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from sellerflow.simulator import SimWorld
 from sellerflow.simulator.lwa import AuthFailure, LwaService
 

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from sellerflow.simulator import SimWorld
 from sellerflow.simulator.orders_api import (
     ApiError,

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from sellerflow.simulator import PII_MARKER, SimWorld, find_pii_markers
 from sellerflow.simulator.pii import ADDRESS_PII_FIELDS, BUYER_PII_FIELDS, iter_strings
 

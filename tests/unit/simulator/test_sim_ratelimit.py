@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from sellerflow.simulator.ratelimit import RateLimiter, TokenBucket
 from sellerflow.spapi.usage_plans import USAGE_PLANS
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.simulator import SimWorld
 

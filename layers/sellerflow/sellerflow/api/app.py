@@ -30,6 +30,9 @@ from sellerflow.api.models import (
     parse_orders_query,
     single_values,
 )
+from sellerflow.api.routes_analytics import register_analytics_routes
+from sellerflow.api.routes_privacy import register_privacy_routes
+from sellerflow.api.routes_protection import register_protection_routes
 from sellerflow.settings import Settings, get_settings
 
 APP_NAME = "sellerflow-api"
@@ -139,6 +142,9 @@ def create_app(
         single_values(query_params(), allowed=())
         return _ok(OrderOut.of(runtime().access.get_order(who, sellerId, orderId)))
 
+    register_analytics_routes(app, runtime=runtime, caller=caller, query_params=query_params, sellers=sellers, audit=audit)  # fmt: skip
+    register_privacy_routes(app, caller=caller, members=lambda: runtime().access, settings=settings, audit=audit)  # fmt: skip
+    register_protection_routes(app, runtime=runtime, caller=caller, query_params=query_params, settings=settings)  # fmt: skip
     return app
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import threading
 import time
@@ -97,6 +98,8 @@ class LambdaDispatcher:
                 "stackTrace": traceback.format_tb(exc.__traceback__)[-3:],
             }
             return json.dumps(payload), True
+        finally:
+            _forget_unflushed_metrics()
         self.invocations.append(Invocation(function_name, None, time.monotonic() - started))
         return json.dumps(result, default=str), False
 
@@ -119,6 +122,15 @@ class LambdaDispatcher:
 
             LambdaFunction._invoke_lambda = self._original  # type: ignore[method-assign]
             self._original = None
+
+
+def _forget_unflushed_metrics() -> None:
+    """With metrics disabled locally Powertools never clears its metric set, and the functions of
+    this process share it; forget each invocation's metrics so they cannot pile up and auto-flush."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        from sellerflow.observability import metrics
+
+        metrics.clear_metrics()
 
 
 def _load_module(name: str, path: Any) -> ModuleType:

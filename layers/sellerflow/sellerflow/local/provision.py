@@ -109,6 +109,8 @@ class Provisioner:
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::Logs::LogGroup": self._log_group,
             "AWS::IAM::Role": self._iam_role,
+            "AWS::IAM::ManagedPolicy": self._iam_managed_policy,
+            "AWS::Lambda::Permission": self._lambda_permission,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::Scheduler::Schedule": self._schedule,
@@ -291,7 +293,15 @@ class Provisioner:
         )
 
     def _s3_bucket_policy(self, logical_id: str, p: dict[str, Any]) -> None:
-        self.client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=json.dumps(p["PolicyDocument"]))
+        # moto enforces Principal "*" statements but ignores their Conditions: a conditional Deny
+        # (no TLS, TLS < 1.2) would deny every request, and loopback moto serves plain HTTP anyway.
+        # Such statements are kept out locally; the rest of the policy is applied as declared.
+        document = dict(p["PolicyDocument"])
+        document["Statement"] = [
+            s for s in document.get("Statement", []) if not (s.get("Effect") == "Deny" and s.get("Condition"))
+        ]
+        if document["Statement"]:
+            self.client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=json.dumps(document))
         self._register(logical_id, p["Bucket"])
 
     # --- Secrets, logs, IAM -------------------------------------------------------------------
@@ -326,6 +336,26 @@ class Provisioner:
                 PolicyDocument=json.dumps(policy["PolicyDocument"]),
             )
         self._register(logical_id, name, Arn=role["Arn"], RoleId=role["RoleId"])
+
+    def _iam_managed_policy(self, logical_id: str, p: dict[str, Any]) -> None:
+        name = p.get("ManagedPolicyName") or self._name(logical_id)
+        arn = self.client("iam").create_policy(
+            PolicyName=name,
+            PolicyDocument=json.dumps(p["PolicyDocument"]),
+            Description=p.get("Description", ""),
+        )["Policy"]["Arn"]
+        self._register(logical_id, arn, PolicyArn=arn)
+
+    def _lambda_permission(self, logical_id: str, p: dict[str, Any]) -> None:
+        # moto keeps resource policies but enforces none; record it so the template stays whole.
+        self.client("lambda").add_permission(
+            FunctionName=p["FunctionName"],
+            StatementId=logical_id,
+            Action=p["Action"],
+            Principal=p["Principal"],
+            **({"SourceArn": p["SourceArn"]} if p.get("SourceArn") else {}),
+        )
+        self._register(logical_id, logical_id)
 
     def _execution_role(self, name: str, service: str) -> str:
         trust = {

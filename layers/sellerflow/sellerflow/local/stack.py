@@ -91,7 +91,7 @@ class LocalStack:
 
         from moto.server import ThreadedMotoServer
 
-        from sellerflow.simulator import SimServer, SimWorld
+        from sellerflow.simulator import SimConfig, SimServer, SimWorld
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -119,8 +119,9 @@ class LocalStack:
         world_now = (datetime.now(UTC) - self.config.world_age).replace(second=0, microsecond=0)
         self.world = SimWorld.generate(sellers=self.config.sellers, seed=self.config.seed, now=world_now)
         kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": self.config.sim_port}
-        if self.config.sim_config is not None:
-            kwargs["config"] = self.config.sim_config
+        # Amazon's clock is compressed like the workflow's: the usage plans refill `time_scale` times
+        # faster (the port learns the applied rate from x-amzn-RateLimit-Limit, as with a raised plan).
+        kwargs["config"] = self.config.sim_config or SimConfig(rate_scale=self.config.time_scale)
         self._sim = SimServer(self.world, **kwargs)
         self._sim.start()
 
@@ -288,9 +289,17 @@ class LocalStack:
 
     # --- schedules and workflows -------------------------------------------------------------------
     def fire_schedule(self, logical_id: str = "FanoutSchedule") -> str:
-        """Do what EventBridge Scheduler does at a tick: start the target with the schedule's input."""
+        """Do what EventBridge Scheduler does at a tick: start the target with the schedule's input.
+
+        A state machine target returns the execution ARN; a Lambda target (Scheduler → Lambda, e.g.
+        the expiry sweeper) is invoked synchronously and its JSON response payload is returned."""
         assert self.resources is not None
         schedule = self.resources.schedules[logical_id]
+        if schedule.target_arn.split(":")[2:3] == ["lambda"]:
+            invoked = self.session.client("lambda").invoke(
+                FunctionName=schedule.target_arn, Payload=schedule.input.encode()
+            )
+            return str(invoked["Payload"].read().decode())
         sfn = self.session.client("stepfunctions")
         # Scheduler names each execution uniquely (moto would otherwise name every one "None").
         name = f"{logical_id[:40]}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"

@@ -108,3 +108,44 @@ def seller_catalogue(rng: random.Random, size: int) -> list[CatalogItem]:
         price = Decimal(rng.randint(6, 89)) + Decimal("0.99")
         items.append(CatalogItem(sku=sku, asin=asin, title=title, list_price_usd=price))
     return items
+
+
+# Japanese renderings of the title words, for the JP marketplace's own documents.
+_JAPANESE: dict[str, str] = {
+    "Insulated": "真空断熱",
+    "Foldable": "折りたたみ式",
+    "Bamboo": "竹製",
+    "Stainless": "ステンレス",
+    "Ergonomic": "人間工学",
+    "Waterproof": "防水",
+    "Organic": "オーガニック",
+    "Compact": "コンパクト",
+    "Water Bottle": "ウォーターボトル",
+    "Yoga Mat": "ヨガマット",
+    "Cutting Board": "まな板",
+    "Desk Lamp": "デスクライト",
+    "Backpack": "リュックサック",
+    "Coffee Grinder": "コーヒーミル",
+    "Phone Stand": "スマホスタンド",
+    "Tea Towel Set": "ふきんセット",
+    "Garden Hose": "ガーデンホース",
+    "Travel Mug": "トラベルマグ",
+    "Storage Box": "収納ボックス",
+    "Bike Light": "自転車ライト",
+    "Black": "ブラック",
+    "Sage Green": "セージグリーン",
+    "Navy": "ネイビー",
+    "Sand": "サンド",
+    "Graphite": "グラファイト",
+    "500 ml": "500ml",
+    "Large": "大サイズ",
+    "2-Pack": "2個セット",
+}
+
+
+def japanese_title(title: str) -> str:
+    """The product's title as the JP marketplace shows it ("真空断熱 ウォーターボトル (ブラック)")."""
+    head, _, variant = title.partition(", ")
+    adjective, _, noun = head.partition(" ")
+    parts = [_JAPANESE.get(adjective, adjective), _JAPANESE.get(noun, noun)]
+    return " ".join(parts) + (f" ({_JAPANESE.get(variant, variant)})" if variant else "")

@@ -12,7 +12,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,25 @@ class SimConfig(BaseModel):
         default_factory=list, description="(operation, Nth call, HTTP status): fail exactly that call."
     )
     verbose: bool = Field(default=False, description="Log one line per request on stderr.")
+    # Reports 2021-06-30
+    report_processing_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds from createReport to a final status (a quarter IN_QUEUE, then IN_PROGRESS); "
+        "a huge value makes reports never finish.",
+    )
+    report_outcomes: dict[str, Literal["DONE", "FATAL", "CANCELLED"]] = Field(
+        default_factory=dict, description="reportType -> forced final status of reports created from now on."
+    )
+    document_url_ttl_s: float = Field(
+        default=300, gt=0, description="Lifetime of a getReportDocument URL (Amazon: 5 minutes)."
+    )
+    truncate_documents: bool = Field(
+        default=False, description="Serve only the first half of every document's bytes (a broken gzip)."
+    )
+    # Finances 2024-06-19 and FBA inventory
+    transactions_page_size: int = Field(default=100, ge=1, le=500, description="listTransactions page size.")
+    inventory_page_size: int = Field(default=50, ge=1, le=500, description="getInventorySummaries page size.")
 
     def merged(self, updates: dict[str, Any]) -> SimConfig:
         """A new config with `updates` applied; raises pydantic.ValidationError on bad fields."""

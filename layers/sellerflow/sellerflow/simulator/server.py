@@ -1,4 +1,8 @@
-"""The simulator's HTTP face: LWA, the Orders API and the `/_sim/` control endpoints.
+"""The simulator's HTTP face: LWA, the SP-API operations and the `/_sim/` control endpoints.
+
+Operations: Orders 2026-01-01 (searchOrders, getOrder), Reports 2021-06-30 (createReport,
+getReports, getReport, getReportDocument), Finances 2024-06-19 (listTransactions) and FBA
+inventory v1 (getInventorySummaries).
 
 `SimServer.dispatch` turns a `Request` into a `Response` without touching a socket (unit tests
 call it directly); `SimServer.start` puts it behind a stdlib `ThreadingHTTPServer` on a daemon
@@ -9,7 +13,9 @@ An API call goes: access token -> usage-plan bucket (429) -> fault injection (50
 faulted ones included. `x-amzn-RateLimit-Limit` reports the rate actually applied (the plan's
 rate times `rate_scale`).
 
-`/_sim/` endpoints need no token but only answer clients on the loopback interface.
+`/_sim/` endpoints need no token but only answer clients on the loopback interface, except
+`/_sim/documents/<token>`: the report documents' pre-signed URLs, which answer anyone who holds
+one until it expires (as S3 does).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import ValidationError
 
 from sellerflow.simulator.faults import FaultInjector, SimConfig, fault_error
+from sellerflow.simulator.finances_api import get_inventory_summaries, list_transactions, render_transaction
 from sellerflow.simulator.lwa import AuthFailure, LwaService
 from sellerflow.simulator.orders_api import (
     ApiError,
@@ -42,11 +49,27 @@ from sellerflow.simulator.orders_api import (
     search_orders,
 )
 from sellerflow.simulator.ratelimit import RateLimiter
+from sellerflow.simulator.reports_api import DOCUMENTS_PATH, ReportService
+from sellerflow.simulator.tokens_api import RestrictedDataTokens
 from sellerflow.simulator.world import SimWorld
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
+REPORTS_PATH = "/reports/2021-06-30"
+TRANSACTIONS_PATH = "/finances/2024-06-19/transactions"
+INVENTORY_PATH = "/fba/inventory/v1/summaries"
 LWA_PATH = "/auth/o2/token"
-_ORDER_PATH = re.compile(r"^/orders/2026-01-01/orders/(?P<order_id>[^/]+)$")
+# (method, path pattern, operation); an "id" group is the resource id of the path.
+_API_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("GET", re.compile(r"^/orders/2026-01-01/orders$"), "searchOrders"),
+    ("GET", re.compile(r"^/orders/2026-01-01/orders/(?P<id>[^/]+)$"), "getOrder"),
+    ("POST", re.compile(r"^/reports/2021-06-30/reports$"), "createReport"),
+    ("GET", re.compile(r"^/reports/2021-06-30/reports$"), "getReports"),
+    ("GET", re.compile(r"^/reports/2021-06-30/reports/(?P<id>[^/]+)$"), "getReport"),
+    ("GET", re.compile(r"^/reports/2021-06-30/documents/(?P<id>[^/]+)$"), "getReportDocument"),
+    ("GET", re.compile(r"^/finances/2024-06-19/transactions$"), "listTransactions"),
+    ("GET", re.compile(r"^/fba/inventory/v1/summaries$"), "getInventorySummaries"),
+    ("POST", re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"), "createRestrictedDataToken"),
+)
 _QUOTA_EXCEEDED = {
     "errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}]
 }
@@ -89,8 +112,12 @@ class Response:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # served as is (documents, S3 errors) instead of the JSON body
+    content_type: str = "application/json"
 
     def encoded(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
         return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
 
 
@@ -124,10 +151,12 @@ class SimServer:
         self.port = port
         self.wall_clock = wall_clock
         self.lwa = LwaService(world, token_ttl_s=self.config.token_ttl_s, clock=clock)
+        self.tokens = RestrictedDataTokens(clock=clock)  # Tokens API; RDT rule of getOrder
         self.limiter = RateLimiter(
             rate_scale=self.config.rate_scale, burst_override=self.config.burst_override, clock=clock
         )
         self.faults = FaultInjector(world.seed, self.config)
+        self.reports = ReportService(world, lambda: self.config, clock=clock)
         self._stats: dict[str, _SellerStats] = {}
         self._stats_lock = threading.Lock()
         self._config_lock = threading.Lock()
@@ -230,9 +259,11 @@ class SimServer:
         try:
             if request.path == LWA_PATH:
                 return self._lwa(request)
+            if request.path.startswith(DOCUMENTS_PATH):
+                return self._document(request)
             if request.path == "/_sim" or request.path.startswith("/_sim/"):
                 return self._control(request)
-            if request.path == ORDERS_PATH or _ORDER_PATH.match(request.path):
+            if any(pattern.match(request.path) for _, pattern, _ in _API_ROUTES):
                 return self._api(request)
             return _error(404, "NotFound", f"No resource at {request.path}.")
         except ApiError as error:
@@ -251,14 +282,22 @@ class SimServer:
         return response
 
     def _api_call(self, request: Request) -> Response:
-        if request.method != "GET":
+        route = next(
+            (
+                (operation, match)
+                for method, pattern, operation in _API_ROUTES
+                if method == request.method and (match := pattern.match(request.path))
+            ),
+            None,
+        )
+        if route is None:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+        operation, match = route
         try:
-            seller_id = self.lwa.authenticate(request.headers.get("x-amz-access-token"))
+            token = request.headers.get("x-amz-access-token")
+            seller_id = self.tokens.authenticate(self.lwa, request.method, request.path, request.query, token)
         except AuthFailure as failure:
             return Response(403, failure.body())
-        order_match = _ORDER_PATH.match(request.path)
-        operation = "getOrder" if order_match else "searchOrders"
         with self._stats_lock:
             self._seller_stats(seller_id).calls[operation] += 1
         if not self.limiter.try_acquire(seller_id, operation):
@@ -273,15 +312,46 @@ class SimServer:
             with self._stats_lock:
                 self._seller_stats(seller_id).faults += 1
             return Response(decision.status, fault_error(decision.status))
+        resource_id = unquote(match["id"]) if "id" in match.groupdict() else ""
         try:
-            if order_match:
-                body = get_order(self.world, seller_id, unquote(order_match["order_id"]), request.query)
-            else:
-                now = self.request_time()
-                body = search_orders(self.world, seller_id, parse_search_query(request.query, now), now)
+            status, body = self._operation(operation, seller_id, resource_id, request)
         except ApiError as error:
             return Response(error.status, error.body(), rate_header)
-        return Response(200, body, rate_header)
+        return Response(status, body, rate_header)
+
+    def _operation(
+        self, operation: str, seller_id: str, resource_id: str, request: Request
+    ) -> tuple[int, dict[str, Any]]:
+        """Run one authorized, admitted call; returns (HTTP status, body) or raises ApiError."""
+        now = self.request_time()
+        if operation == "createRestrictedDataToken":
+            return 200, self.tokens.create(seller_id, request.json())
+        if operation == "getOrder":
+            return 200, get_order(self.world, seller_id, resource_id, request.query)
+        if operation == "searchOrders":
+            return 200, search_orders(self.world, seller_id, parse_search_query(request.query, now), now)
+        if operation == "createReport":
+            return 202, self.reports.create_report(seller_id, request.json(), now)
+        if operation == "getReports":
+            return 200, self.reports.get_reports(seller_id, request.query, now)
+        if operation == "getReport":
+            return 200, self.reports.get_report(seller_id, resource_id, now)
+        if operation == "getReportDocument":
+            return 200, self.reports.get_report_document(seller_id, resource_id, self.url, now)
+        if operation == "listTransactions":
+            page_size = self.config.transactions_page_size
+            return 200, list_transactions(self.world, seller_id, request.query, now, page_size)
+        page_size = self.config.inventory_page_size
+        return 200, get_inventory_summaries(self.world, seller_id, request.query, page_size)
+
+    def _document(self, request: Request) -> Response:
+        """A report document's pre-signed URL (no SP-API token: the URL itself is the credential)."""
+        if request.method != "GET":
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on report documents.")
+        download = self.reports.download(request.path[len(DOCUMENTS_PATH) :])
+        return Response(
+            download.status, {}, dict(download.headers), raw=download.body, content_type=download.content_type
+        )
 
     def _rate_header(self, operation: str) -> str:
         return f"{self.limiter.plan(operation).rate_per_s * self.limiter.rate_scale:g}"
@@ -321,6 +391,24 @@ class SimServer:
         self._seller_or_404(seller_id)
         return Response(200, {"orders": self.world.orders(seller_id)})
 
+    def _seller_rollups(self, request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        rollups = self.world.expected_daily_rollups(seller_id)
+        rows = [
+            {
+                "marketplace_id": marketplace_id,
+                "date": day,
+                **{name: str(value) for name, value in values.items()},
+            }
+            for (marketplace_id, day), values in rollups.items()
+        ]
+        return Response(200, {"rollups": rows})
+
+    def _seller_transactions(self, request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        rendered = [render_transaction(t, None) for t in self.world.transactions(seller_id)]
+        return Response(200, {"transactions": rendered})
+
     def _revoke(self, request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         self.world.revoke(seller_id)
@@ -349,6 +437,8 @@ _CONTROL_ROUTES: dict[tuple[str, ...], _ControlHandler] = {
     ("POST", "config"): SimServer._post_config,
     ("GET", "sellers"): SimServer._sellers,
     ("GET", "sellers", "*", "orders"): SimServer._seller_orders,
+    ("GET", "sellers", "*", "rollups"): SimServer._seller_rollups,
+    ("GET", "sellers", "*", "transactions"): SimServer._seller_transactions,
     ("POST", "sellers", "*", "revoke"): SimServer._revoke,
     ("GET", "stats", "*"): SimServer._stats_endpoint,
     ("POST", "authorization-codes"): SimServer._authorization_code,
@@ -414,7 +504,7 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.sim.dispatch(request)
         payload = response.encoded()
         self.send_response(response.status)
-        self.send_header("content-type", "application/json")
+        self.send_header("content-type", response.content_type)
         self.send_header("content-length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -16,7 +16,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,19 @@ from sellerflow.simulator.catalog import (
     random_alnum,
     seller_catalogue,
     seller_name,
+)
+from sellerflow.simulator.ledger import (
+    SimDayTraffic,
+    SimInventory,
+    SimListing,
+    SimSettlement,
+    SimTransaction,
+    expected_rollups,
+    inventory_for,
+    listings_for,
+    settlements_for,
+    traffic_day,
+    transactions_for,
 )
 from sellerflow.simulator.order_model import INCLUDED_DATA, NEXT_STATUS, SimItem, SimOrder, render_order
 
@@ -48,6 +61,8 @@ _ORDER_ID_PREFIXES[JP] = (249, 250, 503)
 _HOUR_WEIGHTS = (2, 1, 1, 1, 1, 2, 3, 5, 6, 7, 8, 8, 9, 8, 8, 8, 8, 9, 10, 11, 11, 10, 7, 4)
 _SERVICE_LEVELS = ("STANDARD", "STANDARD", "STANDARD", "EXPEDITED", "NEXT_DAY")
 HISTORY_DAYS = 30
+# Older orders, only available through the All Orders report (the backfill), go back this far.
+BACKFILL_DAYS = 730
 
 
 @dataclass
@@ -88,6 +103,9 @@ class SimWorld:
         self._codes: dict[str, str] = {}
         self._code_rng = _rng(seed, "codes")
         self._advances = 0
+        self.origin = now  # the clock when the world was made: the backfill history ends 30 days before it
+        self._history: dict[str, list[SimOrder]] = {}
+        self._derived: dict[str, _Derived] = {}
 
     # --- generation ---------------------------------------------------------------------------
     @classmethod
@@ -133,6 +151,150 @@ class SimWorld:
             if order is None:
                 raise KeyError(f"seller {seller_id!r} has no order {order_id!r}")
             return render_order(order, included_data)
+
+    # --- ground truth beyond searchOrders ---------------------------------------------------------
+    @property
+    def history_start(self) -> datetime:
+        """The oldest moment the world has data for (orders, money events, traffic)."""
+        return self.origin - timedelta(days=BACKFILL_DAYS)
+
+    def history_order_states(self, seller_id: str) -> list[SimOrder]:
+        """Orders older than searchOrders' 30 days (up to ~2 years, a few a week), oldest first.
+
+        They are only served through the All Orders report; `order_states`/`orders` leave them out.
+        """
+        with self.lock:
+            seller = self.seller(seller_id)
+            if seller_id not in self._history:
+                ids = {order_id for orders in self._orders.values() for order_id in orders}
+                for older in self._history.values():
+                    ids.update(order.order_id for order in older)
+                rng = _rng(self.seed, "history", seller_id)
+                self._history[seller_id] = _generate_backfill(rng, seller, self.origin, ids)
+            return list(self._history[seller_id])
+
+    def all_order_states(self, seller_id: str) -> list[SimOrder]:
+        """History and current orders, oldest first (what the All Orders report draws from)."""
+        with self.lock:
+            return self._derive(seller_id).orders
+
+    def history_orders(self, seller_id: str) -> list[dict[str, Any]]:
+        """Ground truth of the backfill-only orders, as full model documents, oldest first."""
+        with self.lock:
+            return [render_order(order, INCLUDED_DATA) for order in self.history_order_states(seller_id)]
+
+    def all_orders(self, seller_id: str) -> list[dict[str, Any]]:
+        """Ground truth of every order, history and current, as full model documents, oldest first."""
+        with self.lock:
+            return [render_order(order, INCLUDED_DATA) for order in self.all_order_states(seller_id)]
+
+    def listings(self, seller_id: str) -> list[SimListing]:
+        """One listing per catalogue SKU per marketplace of the seller (price, quantity, status, ...)."""
+        with self.lock:
+            return list(self._derive(seller_id).listings)
+
+    def inventory(self, seller_id: str) -> list[SimInventory]:
+        """FBA inventory of every FBA (AFN) listing, per marketplace and SKU."""
+        with self.lock:
+            return list(self._derive(seller_id).inventory)
+
+    def transactions(self, seller_id: str) -> list[SimTransaction]:
+        """Every Finances transaction posted up to `now`, oldest first (see `ledger` for the kinds)."""
+        with self.lock:
+            return list(self._derive(seller_id).transactions)
+
+    def settlements(self, seller_id: str) -> list[SimSettlement]:
+        """Closed 14-day settlements per marketplace, oldest first; `total` is the sum of the lines."""
+        with self.lock:
+            return list(self._derive(seller_id).settlements)
+
+    def traffic(self, seller_id: str, marketplace_id: str, day: date) -> SimDayTraffic | None:
+        """Sales and traffic of one marketplace-local day; None outside the world's history or future.
+
+        Units and ordered product sales equal the non-cancelled orders purchased that local day.
+        """
+        with self.lock:
+            derived = self._derive(seller_id)
+            market = marketplace(marketplace_id)
+            if marketplace_id not in self.seller(seller_id).marketplace_ids:
+                return None
+            first = self.history_start.astimezone(market.tz).date()
+            last = self.now.astimezone(market.tz).date()
+            if not first <= day <= last:
+                return None
+            key = (marketplace_id, day)
+            return traffic_day(
+                self.seed,
+                derived.seller,
+                marketplace_id,
+                day,
+                derived.purchased.get(key, ()),
+                derived.refunds.get(key, ()),
+                derived.shipped.get(key, ()),
+            )
+
+    def expected_daily_rollups(self, seller_id: str) -> dict[tuple[str, str], dict[str, Decimal | int]]:
+        """What a correct daily rollup holds, per (marketplace id, marketplace-local date ISO).
+
+        Computed straight from the ground truth (`all_order_states` + `transactions`); days are the
+        marketplace's own calendar days, money is in the marketplace's currency (Decimal):
+
+        - ``orders``: count of non-CANCELLED orders purchased that local day (any other status counts);
+        - ``units``: sum of ``quantityOrdered`` of those orders' items;
+        - ``gross_sales``: sum of their ITEM proceeds (unit price x quantity);
+        - ``shipping``: sum of their SHIPPING proceeds;
+        - ``promotions``: sum of the absolute DISCOUNT proceeds (a positive number);
+        - ``refunds``: |sum of the ProductCharges| of Refund transactions posted that local day;
+        - ``amazon_fees``: -(sum of every fee amount of all transactions posted that local day); a fee
+          is a breakdown of type RefundCommission or any type ending in "Fee" (ReferralFee,
+          FBAFulfillmentFee, SubscriptionFee, ...). Signs are Amazon's: charged fees are negative, a
+          refunded ReferralFee is positive, so this is positive on a normal day and can be negative
+          on a day that only has refunds;
+        - ``estimated_payout``: gross_sales + shipping - promotions - refunds - amazon_fees.
+
+        A day appears when it has at least one such order or one posted transaction; every field is
+        present (0 when nothing happened). cogs, ad_spend and profit need seller input: not here.
+        """
+        with self.lock:
+            derived = self._derive(seller_id)
+            return expected_rollups(derived.orders, derived.transactions)
+
+    def _derive(self, seller_id: str) -> _Derived:
+        """The seller's derived ground truth, recomputed only when the clock or the orders moved."""
+        version = (self.now, self._advances)
+        cached = self._derived.get(seller_id)
+        if cached is not None and cached.version == version:
+            return cached
+        seller = self.seller(seller_id)
+        current = self.order_states(seller_id)
+        orders = sorted(
+            self.history_order_states(seller_id) + current, key=lambda order: (order.created, order.order_id)
+        )
+        listings = listings_for(self.seed, seller, self.origin)
+        transactions = transactions_for(self.seed, seller, orders, self.history_start, self.now)
+        derived = _Derived(
+            version=version,
+            seller=seller,
+            orders=orders,
+            listings=listings,
+            inventory=inventory_for(self.seed, seller, listings, current, self.now),
+            transactions=transactions,
+            settlements=settlements_for(self.seed, seller, transactions, self.now),
+        )
+        for order in orders:
+            tz = order.market.tz
+            derived.purchased.setdefault(
+                (order.marketplace_id, order.created.astimezone(tz).date()), []
+            ).append(order)
+            if order.status == "SHIPPED" and order.shipped_at is not None:
+                key = (order.marketplace_id, order.shipped_at.astimezone(tz).date())
+                derived.shipped.setdefault(key, []).append(order)
+        for transaction in transactions:
+            if transaction.transaction_type == "Refund":
+                key = (transaction.marketplace_id, transaction.local_date)
+                derived.refunds.setdefault(key, []).append(transaction)
+        self._derived[seller_id] = derived
+        return derived
 
     # --- LWA grants ---------------------------------------------------------------------------
     def seller_for_refresh_token(self, refresh_token: str) -> SimSeller | None:
@@ -221,6 +383,20 @@ class SimWorld:
         return placed
 
 
+@dataclass
+class _Derived:
+    version: tuple[datetime, int]
+    seller: SimSeller
+    orders: list[SimOrder]
+    listings: list[SimListing]
+    inventory: list[SimInventory]
+    transactions: list[SimTransaction]
+    settlements: list[SimSettlement]
+    purchased: dict[tuple[str, date], list[SimOrder]] = field(default_factory=dict)
+    shipped: dict[tuple[str, date], list[SimOrder]] = field(default_factory=dict)
+    refunds: dict[tuple[str, date], list[SimTransaction]] = field(default_factory=dict)
+
+
 # --- generation helpers ---------------------------------------------------------------------------
 def _refresh_token(rng: random.Random) -> str:
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
@@ -260,6 +436,30 @@ def _generate_history(rng: random.Random, seller: SimSeller, now: datetime, ids:
         created = _placement_time(rng, market, now, recent=recent)
         status, updated = _status_at(rng, created, now)
         orders.append(_generate_order(rng, seller, market, created, updated, ids, status=status))
+    return orders
+
+
+def _generate_backfill(
+    rng: random.Random, seller: SimSeller, origin: datetime, ids: set[str]
+) -> list[SimOrder]:
+    """A few orders a week from ~2 years before `origin` up to 30 days before it, all settled."""
+    weights = [6 if index == 0 else 3 for index in range(len(seller.marketplace_ids))]
+    newest = origin - timedelta(days=HISTORY_DAYS)
+    orders: list[SimOrder] = []
+    for _ in range(rng.randint(300, 500)):
+        market = marketplace(rng.choices(seller.marketplace_ids, weights=weights)[0])
+        day = newest.astimezone(market.tz).date() - timedelta(
+            days=rng.randint(1, BACKFILL_DAYS - HISTORY_DAYS - 1)
+        )
+        hour = rng.choices(range(24), weights=_HOUR_WEIGHTS)[0]
+        local = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=market.tz)
+        created = local.astimezone(UTC)
+        if rng.random() < 0.04:
+            status, updated = "CANCELLED", created + timedelta(minutes=rng.randint(10, 24 * 60))
+        else:
+            status, updated = "SHIPPED", created + timedelta(minutes=rng.randint(4 * 60, 48 * 60))
+        orders.append(_generate_order(rng, seller, market, created, updated, ids, status=status))
+    orders.sort(key=lambda order: (order.created, order.order_id))
     return orders
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 
 from sellerflow.errors import (
+    DocumentUrlExpired,
     SpApiAccessDenied,
     SpApiBadRequest,
     SpApiServerError,
@@ -34,6 +35,8 @@ from sellerflow.spapi.models import SearchOrdersPage
 from sellerflow.spapi.pacing import Pacer
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
+REPORTS_PATH = "/reports/2021-06-30"
+TOKENS_PATH = "/tokens/2021-03-01/restrictedDataToken"
 
 
 class RefreshTokenSource(Protocol):
@@ -128,12 +131,139 @@ class SpApiClient:
         )
 
     def get_order(
-        self, seller_id: str, order_id: str, *, included_data: Sequence[str] = ()
+        self,
+        seller_id: str,
+        order_id: str,
+        *,
+        included_data: Sequence[str] = (),
+        restricted_data_token: SecretStr | None = None,
     ) -> dict[str, Any]:
+        """getOrder; BUYER/RECIPIENT data needs `restricted_data_token` (an RDT for this order's path),
+        which then replaces the seller's access token in `x-amz-access-token` for this call only."""
         params = {"includedData": ",".join(included_data)} if included_data else {}
-        body = self.call(seller_id, "getOrder", "GET", f"{ORDERS_PATH}/{order_id}", params=params)
+        body = self.call(
+            seller_id,
+            "getOrder",
+            "GET",
+            f"{ORDERS_PATH}/{order_id}",
+            params=params,
+            access_token=restricted_data_token,
+        )
         order: dict[str, Any] = body["order"]
         return order
+
+    # --- Tokens 2021-03-01 ----------------------------------------------------------------------
+    def create_restricted_data_token(
+        self, seller_id: str, restricted_resources: Sequence[Mapping[str, Any]]
+    ) -> SecretStr:
+        """An RDT for the given restricted resources (`{"method", "path", "dataElements"}` each).
+        Never cached: it is minted for one PII read and used at once."""
+        body = self.call(
+            seller_id,
+            "createRestrictedDataToken",
+            "POST",
+            TOKENS_PATH,
+            json_body={"restrictedResources": [dict(r) for r in restricted_resources]},
+        )
+        return SecretStr(str(body["restrictedDataToken"]))
+
+    # --- Reports 2021-06-30 ---------------------------------------------------------------------
+    def create_report(
+        self,
+        seller_id: str,
+        *,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        data_start: datetime | None = None,
+        data_end: datetime | None = None,
+        options: Mapping[str, str] | None = None,
+    ) -> str:
+        spec: dict[str, Any] = {"reportType": report_type, "marketplaceIds": list(marketplace_ids)}
+        if data_start is not None:
+            spec["dataStartTime"] = _iso(data_start)
+        if data_end is not None:
+            spec["dataEndTime"] = _iso(data_end)
+        if options:
+            spec["reportOptions"] = dict(options)
+        body = self.call(seller_id, "createReport", "POST", f"{REPORTS_PATH}/reports", json_body=spec)
+        return str(body["reportId"])
+
+    def get_report(self, seller_id: str, report_id: str) -> dict[str, Any]:
+        return self.call(seller_id, "getReport", "GET", f"{REPORTS_PATH}/reports/{report_id}")
+
+    def get_reports(
+        self,
+        seller_id: str,
+        *,
+        report_types: Sequence[str],
+        processing_statuses: Sequence[str] = ("DONE",),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | None = None,
+        page_size: int = 100,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        params: dict[str, str] = {"reportTypes": ",".join(report_types), "pageSize": str(page_size)}
+        if processing_statuses:
+            params["processingStatuses"] = ",".join(processing_statuses)
+        if marketplace_ids:
+            params["marketplaceIds"] = ",".join(marketplace_ids)
+        if created_since is not None:
+            params["createdSince"] = _iso(created_since)
+        if next_token:
+            params = {"nextToken": next_token}  # Amazon: with nextToken, no other parameter
+        return self.call(seller_id, "getReports", "GET", f"{REPORTS_PATH}/reports", params=params)
+
+    def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]:
+        return self.call(seller_id, "getReportDocument", "GET", f"{REPORTS_PATH}/documents/{document_id}")
+
+    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+        """Stream a report document from its pre-signed URL (no SP-API credentials are sent).
+
+        Raises DocumentUrlExpired when the URL's 5 minutes are over: ask getReportDocument again.
+        """
+        with self._http.stream("GET", url) as response:
+            if response.status_code == 403:
+                response.read()
+                raise DocumentUrlExpired("the report document URL has expired or was refused")
+            if response.status_code >= 400:
+                raise SpApiServerError(f"report document download answered HTTP {response.status_code}")
+            yield from response.iter_bytes(chunk_size)
+
+    # --- Finances 2024-06-19 and FBA inventory -------------------------------------------------
+    def list_transactions(
+        self,
+        seller_id: str,
+        *,
+        posted_after: datetime,
+        posted_before: datetime | None = None,
+        marketplace_id: str | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        params: dict[str, str] = {"postedAfter": _iso(posted_after)}
+        if posted_before is not None:
+            params["postedBefore"] = _iso(posted_before)
+        if marketplace_id:
+            params["marketplaceId"] = marketplace_id
+        if next_token:
+            params["nextToken"] = next_token
+        return self.call(
+            seller_id, "listTransactions", "GET", "/finances/2024-06-19/transactions", params=params
+        )
+
+    def get_inventory_summaries(
+        self, seller_id: str, *, marketplace_id: str, next_token: str | None = None
+    ) -> dict[str, Any]:
+        params = {
+            "details": "true",
+            "granularityType": "Marketplace",
+            "granularityId": marketplace_id,
+            "marketplaceIds": marketplace_id,
+        }
+        if next_token:
+            params["nextToken"] = next_token
+        return self.call(
+            seller_id, "getInventorySummaries", "GET", "/fba/inventory/v1/summaries", params=params
+        )
 
     # --- the one request path ------------------------------------------------------------------
     def call(
@@ -145,13 +275,15 @@ class SpApiClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        access_token: SecretStr | None = None,
     ) -> dict[str, Any]:
+        """`access_token` (a restricted data token) replaces the seller's LWA access token."""
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
             self._pace(seller_id, operation)
-            token = self._access_token(seller_id)
+            token_value = access_token or self._access_token(seller_id).value
             self.calls += 1
             metrics.add_metric(name="SpApiCalls", unit="Count", value=1)
             try:
@@ -161,7 +293,7 @@ class SpApiClient:
                     params=params,
                     json=json_body,
                     headers={
-                        "x-amz-access-token": token.value.get_secret_value(),
+                        "x-amz-access-token": token_value.get_secret_value(),
                         "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
                         "user-agent": "Sellerflow/0.1 (Language=Python)",
                     },
@@ -179,7 +311,7 @@ class SpApiClient:
                 if applied is not None:
                     self._pacer.observe_rate(seller_id, operation, applied)
                 return _json(response)
-            if status == 403 and not refreshed:
+            if status == 403 and not refreshed and access_token is None:
                 # An expired or revoked access token: forget it and refresh once.
                 self._tokens.forget(seller_id)
                 refreshed = True

@@ -1,20 +1,92 @@
-"""The append-only audit log: who read, exported, changed or deleted what, and when.
+"""The append-only, hash-chained audit log: who read, exported, changed or deleted what, and when.
 
-Every entry is a new item (`PutItem` guarded by `attribute_not_exists`), keyed by the seller it is
-about, so an audit trail is read per seller like everything else. There is no update or delete here:
-entries only leave through DynamoDB TTL (`expires_at`, about 400 days after the event).
+Layout (audit table, partition = the seller the entry is about):
+
+    sk = SEQ#<seq:012d>   one entry: seq, at, actor, action, resource, prev_hash, hash, expires_at
+    sk = AUDITHEAD        the seller's chain head: newest seq and hash, a revision number, and
+                          where the sweeper trimmed expired entries (trimmed_seq, trimmed_hash)
+
+Appending is one DynamoDB transaction of two conditional puts: the new head (condition: the head's
+revision is still the one read, or there is no head yet) and the new entry (condition: its key does
+not exist). Two concurrent writers therefore never both win the same `seq`: the loser's transaction
+is cancelled and it retries from the new head, so `seq` is gapless and strictly increasing per seller
+and `at` never goes backwards (`at = max(now, head.at)`). Both operations are `PutItem`s: the API's
+role needs no UpdateItem or DeleteItem on this table.
+
+Entries expire `AUDIT_RETENTION` (400 days, > 12 months) after they were written. Expired entries
+leave from the oldest end only: the sweeper (`trim_expired`) first records in the head the last entry
+it removes, then deletes; `sellerflow audit verify` accepts a chain that starts right after that
+record and nowhere else. The head expires with the newest entry. See `sellerflow.audit.chain`.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+import base64
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sellerflow.store.tables import AuditRecord
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from sellerflow.audit.chain import GENESIS_HASH, ChainEntry, ChainHead, VerifyResult, entry_hash, verify_chain
+from sellerflow.errors import AuditAppendConflict, InvalidInput
+from sellerflow.store.tables import _BoundMeta, table
 
 AUDIT_RETENTION = timedelta(days=400)
+HEAD = "AUDITHEAD"
+SEQ_PREFIX = "SEQ#"
+MAX_APPEND_ATTEMPTS = 25
+
+
+def seq_key(seq: int) -> str:
+    return f"{SEQ_PREFIX}{seq:012d}"
+
+
+def audit_sort_key(at: datetime, event_id: str) -> str:
+    """The sort key of the first (unchained) audit format, kept for readers of old items."""
+    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{event_id}"
+
+
+@table("audit")
+class AuditEntryRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # SEQ#<seq:012d>
+    seq = NumberAttribute()
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    resource = UnicodeAttribute()
+    prev_hash = UnicodeAttribute()
+    entry_hash = UnicodeAttribute(attr_name="hash")
+    expires_at = NumberAttribute()
+
+
+@table("audit")
+class AuditHeadRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # AUDITHEAD
+    seq = NumberAttribute()
+    head_hash = UnicodeAttribute(attr_name="hash")
+    at = UTCDateTimeAttribute()
+    rev = NumberAttribute()
+    trimmed_seq = NumberAttribute(default=0)
+    trimmed_hash = UnicodeAttribute(default=GENESIS_HASH)
+    expires_at = NumberAttribute()
 
 
 @dataclass(frozen=True)
@@ -24,56 +96,318 @@ class AuditEntry:
     action: str
     resource: str
     at: datetime
+    seq: int = 0
+    hash: str = ""
+    prev_hash: str = ""
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    next_token: str | None
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def audit_sort_key(at: datetime, event_id: str) -> str:
-    """`<ISO time, microseconds, Z>#<event id>`: entries sort by time, and never collide."""
-    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{event_id}"
+def _entry(record: AuditEntryRecord) -> AuditEntry:
+    return AuditEntry(
+        seller_id=record.seller_id,
+        actor=record.actor,
+        action=record.action,
+        resource=record.resource,
+        at=record.at,
+        seq=int(record.seq),
+        hash=record.entry_hash,
+        prev_hash=record.prev_hash,
+    )
+
+
+def _chain_entry(record: AuditEntryRecord) -> ChainEntry:
+    return ChainEntry(
+        seller_id=record.seller_id,
+        seq=int(record.seq),
+        at=record.at,
+        actor=record.actor,
+        action=record.action,
+        resource=record.resource,
+        prev_hash=record.prev_hash,
+        hash=record.entry_hash,
+        key_seq=int(record.sk.removeprefix(SEQ_PREFIX)),
+    )
+
+
+def encode_audit_token(seller_id: str, before_seq: int) -> str:
+    payload = json.dumps({"s": seller_id, "b": before_seq}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_audit_token(token: str, seller_id: str) -> int:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()))
+        before = payload["b"]
+        owner = payload["s"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("next_token is not a token this API issued") from None
+    if owner != seller_id or not isinstance(before, int) or isinstance(before, bool) or before < 1:
+        raise InvalidInput("next_token was issued for a different listing")
+    return before
+
+
+def _conflict(exc: Exception) -> bool:
+    code = getattr(exc, "cause_response_code", None)
+    return code in {"TransactionCanceledException", "ConditionalCheckFailedException"}
 
 
 class AuditLog:
-    """Data access for the audit table: append and read, nothing else."""
+    """Data access for the audit table: append, read, verify, and the sweeper's trim. No update of
+    an entry, ever."""
 
     def __init__(
-        self, *, retention: timedelta = AUDIT_RETENTION, clock: Callable[[], datetime] = _utcnow
+        self,
+        *,
+        retention: timedelta = AUDIT_RETENTION,
+        clock: Callable[[], datetime] = _utcnow,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._retention = retention
         self._clock = clock
+        self._sleep = sleep
 
+    # --- append -------------------------------------------------------------------------------
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> AuditEntry:
-        """Append one entry; fails (never overwrites) if the key somehow exists already."""
-        at = self._clock().astimezone(UTC)
-        AuditRecord(
+        """Append one entry to the seller's chain (retrying while other writers win the race)."""
+        for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
+            head = self._head(seller_id)
+            try:
+                return self._append(seller_id, actor_sub, action, resource, head)
+            except (TransactWriteError, PutError) as exc:
+                if not _conflict(exc):
+                    raise
+                self._sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+        raise AuditAppendConflict(f"audit append for seller {seller_id} lost {MAX_APPEND_ATTEMPTS} races")
+
+    def _append(
+        self, seller_id: str, actor: str, action: str, resource: str, head: AuditHeadRecord | None
+    ) -> AuditEntry:
+        now = self._clock().astimezone(UTC)
+        condition: Condition
+        if head is None:
+            seq, prev_hash, at, trimmed_seq, trimmed_hash = self._restart(seller_id, now)
+            condition = AuditHeadRecord.sk.does_not_exist()
+            rev = 1
+        else:
+            seq, prev_hash = int(head.seq) + 1, head.head_hash
+            at = max(now, head.at)
+            trimmed_seq, trimmed_hash = int(head.trimmed_seq or 0), head.trimmed_hash or GENESIS_HASH
+            condition = AuditHeadRecord.rev == int(head.rev)
+            rev = int(head.rev) + 1
+        digest = entry_hash(
             seller_id=seller_id,
-            sk=audit_sort_key(at, uuid.uuid4().hex),
-            actor=actor_sub,
+            seq=seq,
+            at=at,
+            actor=actor,
             action=action,
             resource=resource,
+            prev_hash=prev_hash,
+        )
+        expires_at = int((at + self._retention).timestamp())
+        entry = AuditEntryRecord(
+            seller_id=seller_id,
+            sk=seq_key(seq),
+            seq=seq,
             at=at,
-            expires_at=int((at + self._retention).timestamp()),
-        ).save(condition=AuditRecord.sk.does_not_exist())
-        return AuditEntry(seller_id=seller_id, actor=actor_sub, action=action, resource=resource, at=at)
+            actor=actor,
+            action=action,
+            resource=resource,
+            prev_hash=prev_hash,
+            entry_hash=digest,
+            expires_at=expires_at,
+        )
+        new_head = AuditHeadRecord(
+            seller_id=seller_id,
+            sk=HEAD,
+            seq=seq,
+            head_hash=digest,
+            at=at,
+            rev=rev,
+            trimmed_seq=trimmed_seq,
+            trimmed_hash=trimmed_hash,
+            expires_at=expires_at,  # the head lives exactly as long as the newest entry
+        )
+        with TransactWrite(connection=_connection(AuditHeadRecord)) as tx:
+            tx.save(new_head, condition=condition)
+            tx.save(entry, condition=AuditEntryRecord.sk.does_not_exist())
+        return _entry(entry)
 
+    def _restart(self, seller_id: str, now: datetime) -> tuple[int, str, datetime, int, str]:
+        """No head: a new chain, or one whose head expired (then the entries left behind are expired
+        ones the sweeper has not removed yet: they count as trimmed). A head that vanished while
+        live entries remain was deleted by someone: the chain continues, untrimmed, so that a
+        verify still walks (and flags) what is left."""
+        newest = next(
+            AuditEntryRecord.query(
+                seller_id,
+                AuditEntryRecord.sk.startswith(SEQ_PREFIX),
+                scan_index_forward=False,
+                limit=1,
+                consistent_read=True,
+            ),
+            None,
+        )
+        if newest is None:
+            return 1, GENESIS_HASH, now, 0, GENESIS_HASH
+        seq, digest, at = int(newest.seq) + 1, newest.entry_hash, max(now, newest.at)
+        if int(newest.expires_at) <= int(now.timestamp()):
+            return seq, digest, at, int(newest.seq), newest.entry_hash
+        return seq, digest, at, 0, GENESIS_HASH
+
+    @staticmethod
+    def _head(seller_id: str) -> AuditHeadRecord | None:
+        try:
+            return AuditHeadRecord.get(seller_id, HEAD, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    # --- read ---------------------------------------------------------------------------------
     def entries(self, seller_id: str, *, limit: int = 100, newest_first: bool = True) -> list[AuditEntry]:
         """One seller's most recent entries (expired entries TTL has not removed yet are skipped)."""
         now = int(self._clock().timestamp())
         found: list[AuditEntry] = []
-        for record in AuditRecord.query(seller_id, scan_index_forward=not newest_first):
+        for record in AuditEntryRecord.query(
+            seller_id, AuditEntryRecord.sk.startswith(SEQ_PREFIX), scan_index_forward=not newest_first
+        ):
             if int(record.expires_at) <= now:
                 continue
-            found.append(
-                AuditEntry(
-                    seller_id=record.seller_id,
-                    actor=record.actor,
-                    action=record.action,
-                    resource=record.resource,
-                    at=record.at,
-                )
-            )
+            found.append(_entry(record))
             if len(found) >= limit:
                 break
         return found
+
+    def page(
+        self,
+        seller_id: str,
+        *,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
+        limit: int = 50,
+        next_token: str | None = None,
+    ) -> AuditPage:
+        """Newest first, `at_from <= at <= at_to`, at most `limit` entries and a cursor for the rest.
+
+        `at` grows with `seq`, so the walk stops at the first entry older than `at_from`."""
+        now = int(self._clock().timestamp())
+        before = decode_audit_token(next_token, seller_id) if next_token else None
+        condition = (
+            AuditEntryRecord.sk.between(seq_key(0), seq_key(before - 1))
+            if before is not None
+            else AuditEntryRecord.sk.startswith(SEQ_PREFIX)
+        )
+        found: list[AuditEntry] = []
+        more = False
+        for record in AuditEntryRecord.query(seller_id, condition, scan_index_forward=False, page_size=100):
+            if at_from is not None and record.at < at_from:
+                break
+            if int(record.expires_at) <= now or (at_to is not None and record.at > at_to):
+                continue
+            if len(found) >= limit:
+                more = True
+                break
+            found.append(_entry(record))
+        token = encode_audit_token(seller_id, found[-1].seq) if more and found else None
+        return AuditPage(entries=found, next_token=token)
+
+    # --- verify -------------------------------------------------------------------------------
+    def chain(self, seller_id: str) -> tuple[list[ChainEntry], ChainHead | None]:
+        """Every stored entry (expired ones too) and the head, exactly as stored."""
+        entries = [
+            _chain_entry(r)
+            for r in AuditEntryRecord.query(
+                seller_id, AuditEntryRecord.sk.startswith(SEQ_PREFIX), consistent_read=True
+            )
+        ]
+        record = self._head(seller_id)
+        head = (
+            None
+            if record is None
+            else ChainHead(
+                seq=int(record.seq),
+                hash=record.head_hash,
+                at=record.at,
+                trimmed_seq=int(record.trimmed_seq or 0),
+                trimmed_hash=record.trimmed_hash or GENESIS_HASH,
+            )
+        )
+        return entries, head
+
+    def verify(self, seller_id: str) -> VerifyResult:
+        entries, head = self.chain(seller_id)
+        return verify_chain(seller_id, entries, head)
+
+    # --- the sweeper's trim -------------------------------------------------------------------
+    def trim_expired(self, seller_id: str, *, now: datetime, limit: int) -> int:
+        """Delete up to `limit` expired entries from the oldest end of the chain (the head first
+        records the last one removed). The head goes only once no entry is left and it expired."""
+        cutoff = int(now.timestamp())
+        expired: list[AuditEntryRecord] = []
+        for record in _oldest_first(seller_id):
+            if int(record.expires_at) > cutoff or len(expired) >= limit:
+                break
+            expired.append(record)
+        deleted = 0
+        if expired:
+            self._record_trim(seller_id, expired[-1])
+            with AuditEntryRecord.batch_write() as batch:
+                for record in expired:
+                    batch.delete(record)
+            deleted = len(expired)
+        head = self._head(seller_id)
+        if (
+            head is not None
+            and int(head.expires_at) <= cutoff
+            and next(_oldest_first(seller_id), None) is None
+        ):
+            try:
+                head.delete(condition=AuditHeadRecord.rev == int(head.rev))
+                deleted += 1
+            except Exception as exc:  # a writer appended meanwhile: the head lives on
+                if not _conflict(exc):
+                    raise
+        return deleted
+
+    def _record_trim(self, seller_id: str, last: AuditEntryRecord) -> None:
+        for _ in range(MAX_APPEND_ATTEMPTS):
+            head = self._head(seller_id)
+            if head is None or int(head.trimmed_seq or 0) >= int(last.seq):
+                return
+            try:
+                head.update(
+                    actions=[
+                        AuditHeadRecord.trimmed_seq.set(int(last.seq)),
+                        AuditHeadRecord.trimmed_hash.set(last.entry_hash),
+                        AuditHeadRecord.rev.set(int(head.rev) + 1),
+                    ],
+                    condition=AuditHeadRecord.rev == int(head.rev),
+                )
+                return
+            except UpdateError as exc:
+                if not _conflict(exc):
+                    raise
+        raise AuditAppendConflict(f"could not record the audit trim of seller {seller_id}")
+
+
+def _oldest_first(seller_id: str) -> Iterator[AuditEntryRecord]:
+    return iter(
+        AuditEntryRecord.query(
+            seller_id,
+            AuditEntryRecord.sk.startswith(SEQ_PREFIX),
+            scan_index_forward=True,
+            consistent_read=True,
+        )
+    )
+
+
+def _connection(model: type[Model]) -> Connection:
+    meta: Any = model.Meta
+    return Connection(region=meta.region, host=meta.host)

@@ -12,8 +12,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from sellerflow.analytics.calendar import local_day
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput, OrderNotFound
+from sellerflow.store.facts_control import DirtyDays
+from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import OrderItemRecord, OrderRecord
 
 ORDER_PREFIX = "ORDER#"
@@ -111,27 +114,43 @@ class OrderStore:
     def __init__(self, *, retention: timedelta = timedelta(days=540)) -> None:
         self._retention = retention
 
-    def upsert(self, orders: Sequence[Order], *, now: datetime | None = None) -> int:
+    def upsert(
+        self, orders: Sequence[Order], *, now: datetime | None = None, only_if_newer: bool = False
+    ) -> int:
         """Write orders (one item each, lines embedded); returns how many were written.
 
         Idempotent and never backwards: an order is written only when it is new or at least as
         recent (lastUpdatedTime) as the stored version, so a page written twice is harmless and a
         late page of an older, overlapping run cannot replace a newer version of an order.
+        `only_if_newer` (report backfill) also keeps an equally recent stored version: the Orders
+        API's version of an order is richer (item ids, proceeds) than the All Orders report's.
         """
         synced_at = now or datetime.now(UTC)
         written = 0
+        touched: dict[str, set[tuple[str, date]]] = {}
+        # Orders a buyer asked to delete are never stored again (one read per seller per batch).
+        restricted = {seller: restricted_order_ids(seller) for seller in {o.seller_id for o in orders}}
         for order in orders:
+            if order.order_id in restricted[order.seller_id]:
+                continue
             record = _to_record(order, synced_at=synced_at, retention=self._retention)
             try:
-                record.save(
-                    condition=OrderRecord.sk.does_not_exist()
-                    | (OrderRecord.last_updated_time <= order.last_updated_time)
+                newer = (
+                    OrderRecord.last_updated_time < order.last_updated_time
+                    if only_if_newer
+                    else OrderRecord.last_updated_time <= order.last_updated_time
                 )
+                record.save(condition=OrderRecord.sk.does_not_exist() | newer)
             except PutError as exc:
                 if not _is_conditional_failure(exc):
                     raise
                 continue  # the stored version is newer
             written += 1
+            touched.setdefault(order.seller_id, set()).add(
+                (order.marketplace_id, local_day(order.marketplace_id, order.created_time))
+            )
+        for seller_id, days in touched.items():  # the rollups of these (marketplace, local day) are stale
+            DirtyDays().mark_each(seller_id, days, reason="orders")
         return written
 
     def get(self, seller_id: str, order_id: str) -> Order:

@@ -16,7 +16,13 @@ class SyncResultStore(Protocol):
     def set_status(self, seller_id: str, status: SellerStatus, *, reason: str | None = None) -> None: ...
 
 
-def record_sync_result(request: RecordSyncResultInput, *, store: SyncResultStore) -> RecordSyncResultOutput:
+class RefreshTokenRemover(Protocol):
+    def delete_refresh_token(self, seller_id: str) -> None: ...
+
+
+def record_sync_result(
+    request: RecordSyncResultInput, *, store: SyncResultStore, credentials: RefreshTokenRemover | None = None
+) -> RecordSyncResultOutput:
     error = None
     if request.outcome != "succeeded":
         error = f"{request.error or 'Unknown'}: {_cause_message(request.cause)}"
@@ -27,6 +33,8 @@ def record_sync_result(request: RecordSyncResultInput, *, store: SyncResultStore
             SellerStatus.REVOKED,
             reason="LWA answered invalid_grant: authorization revoked",
         )
+        if credentials is not None:  # a revoked token is useless and still a secret: keep none
+            credentials.delete_refresh_token(request.seller_id)
         metrics.add_metric(name="SellersRevoked", unit="Count", value=1)
     if request.outcome == "succeeded":
         metrics.add_metric(name="SyncSucceeded", unit="Count", value=1)

@@ -1,0 +1,19 @@
+"""Rollup task: recompute the dirty (marketplace, local day) rollups of one seller."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sellerflow.analytics.events import ComputeRollupsInput
+from sellerflow.analytics.wiring import recompute
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(ComputeRollupsInput, event)
+    result = recompute(request.seller_id)
+    return result.model_dump(mode="json")

@@ -1,0 +1,26 @@
+"""Seller-sync task: the reports this run asks for (or keeps polling) and the new settlement reports."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, plan_settlements
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(PlanReportsInput, event)
+    now = datetime.now(UTC)
+    book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()
+    marketplaces = wiring.seller_store().marketplaces_of(request.seller_id)
+    plan = ReportPlan(
+        reports=plan_reports(request.seller_id, marketplaces, book=book, now=now, policy=policy),
+        settlements=plan_settlements(request.seller_id, api=api, book=book, now=now, policy=policy),
+    )
+    return plan.model_dump(mode="json")

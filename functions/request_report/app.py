@@ -1,0 +1,26 @@
+"""Report sub-flow task: ask Amazon for one report (or reuse a recent one, or resume a pending one)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.reports import RequestReportInput, request_report
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(RequestReportInput, event)
+    progress = request_report(
+        request.job,
+        api=wiring.spapi_client(),
+        book=wiring.report_store(),
+        now=datetime.now(UTC),
+        policy=wiring.report_policy(),
+    )
+    return progress.model_dump(mode="json")

@@ -1,0 +1,591 @@
+"""The analytics API's boundary: query/body parsing (every problem names its parameter) and the
+response bodies, built field by field from the analytics' results (never from a stored item)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from pydantic import BaseModel, ConfigDict
+
+from sellerflow.analytics.inventory import InventoryHealth
+from sellerflow.analytics.kpis import SKU_SORTS, SkuTotals, Totals
+from sellerflow.analytics.model import DayRollup
+from sellerflow.analytics.ranges import MAX_RANGE_DAYS, DayRange, RangeName
+from sellerflow.analytics.service import (
+    COGS_HISTORY_DAYS,
+    CogsChange,
+    DailySeries,
+    Dashboard,
+    InventoryView,
+    SettlementDetail,
+    SkuTable,
+)
+from sellerflow.api.models import MoneyOut, parse_instant
+from sellerflow.errors import InvalidInput
+from sellerflow.facts import CogsEntry, FinanceTransactionFact, SettlementLineFact, SettlementSummary
+
+_MARKETPLACE = re.compile(r"^[A-Z0-9]{5,20}$")
+_TX_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_SETTLEMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_FIN_KEY = re.compile(r"^FIN#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#[A-Za-z0-9._:-]{1,128}$")
+MAX_TX_WINDOW = timedelta(days=366)
+DEFAULT_TX_WINDOW = timedelta(days=30)
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "...")
+
+
+# --- parsing --------------------------------------------------------------------------------------
+def parse_day(name: str, raw: str) -> date:
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(
+            f"query parameter {name!r} must be an ISO date (YYYY-MM-DD), got {_shown(raw)}"
+        ) from None
+
+
+def parse_marketplace(values: Mapping[str, str]) -> str | None:
+    raw = values.get("marketplace")
+    if raw is None:
+        return None
+    if not _MARKETPLACE.fullmatch(raw):
+        raise InvalidInput(f"query parameter 'marketplace' must be a marketplace id, got {_shown(raw)}")
+    return raw
+
+
+def parse_range_name(values: Mapping[str, str]) -> RangeName:
+    raw = values.get("range", RangeName.LAST30.value)
+    try:
+        return RangeName(raw)
+    except ValueError:
+        accepted = ", ".join(r.value for r in RangeName)
+        raise InvalidInput(f"query parameter 'range' must be one of {accepted}, got {_shown(raw)}") from None
+
+
+def parse_days(values: Mapping[str, str]) -> tuple[date | None, date | None]:
+    first = parse_day("from", values["from"]) if "from" in values else None
+    last = parse_day("to", values["to"]) if "to" in values else None
+    return first, last
+
+
+def parse_limit(values: Mapping[str, str], *, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
+    raw = values.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidInput(
+            f"query parameter 'limit' must be an integer from 1 to {maximum}, got {_shown(raw)}"
+        )
+    return int(raw)
+
+
+def parse_sort(values: Mapping[str, str]) -> str:
+    raw = values.get("sort", "gross_sales")
+    if raw not in SKU_SORTS:
+        raise InvalidInput(f"query parameter 'sort' must be one of {', '.join(SKU_SORTS)}, got {_shown(raw)}")
+    return raw
+
+
+def parse_transaction_type(values: Mapping[str, str]) -> str | None:
+    raw = values.get("type")
+    if raw is None:
+        return None
+    if not _TX_TYPE.fullmatch(raw):
+        raise InvalidInput(
+            f"query parameter 'type' must be a transaction type like Refund, got {_shown(raw)}"
+        )
+    return raw
+
+
+def parse_tx_window(values: Mapping[str, str], now: datetime) -> tuple[datetime, datetime]:
+    posted_to = parse_instant("to", values["to"]) if "to" in values else now
+    posted_from = parse_instant("from", values["from"]) if "from" in values else posted_to - DEFAULT_TX_WINDOW
+    if posted_from >= posted_to:
+        raise InvalidInput("query parameter 'from' must be before 'to'")
+    if posted_to - posted_from > MAX_TX_WINDOW:
+        raise InvalidInput(f"query parameters 'from'..'to' span more than {MAX_TX_WINDOW.days} days")
+    return posted_from, posted_to
+
+
+def encode_cursor(seller_id: str, key: str) -> str:
+    payload = json.dumps({"s": seller_id, "k": key}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(seller_id: str, token: str, pattern: re.Pattern[str]) -> str:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()))
+        owner, key = payload["s"], payload["k"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("query parameter 'next_token' is not a token this API issued") from None
+    if owner != seller_id or not isinstance(key, str) or not pattern.fullmatch(key):
+        raise InvalidInput("query parameter 'next_token' was issued for a different listing")
+    return key
+
+
+FIN_CURSOR = _FIN_KEY
+LINE_CURSOR = re.compile(r"^\d{1,7}$")
+
+
+def validate_settlement_id(settlement_id: str) -> str:
+    if not _SETTLEMENT_ID.fullmatch(settlement_id):
+        raise InvalidInput(f"path parameter 'settlementId' is not a settlement id: {_shown(settlement_id)}")
+    return settlement_id
+
+
+def validate_sku(sku: str) -> str:
+    if not 1 <= len(sku) <= 100 or "#" in sku or any(ord(c) < 32 or ord(c) == 127 for c in sku):
+        raise InvalidInput(
+            f"path parameter 'sku' must be 1-100 printable characters without '#', got {_shown(sku)}"
+        )
+    return sku
+
+
+def parse_cogs_body(
+    seller_id: str, sku: str, raw_body: bytes | str | None, *, currencies: Sequence[str], today: date
+) -> CogsEntry:
+    """`{"unit_cost": "4.20", "currency": "USD", "effective_from": "2026-11-01"}`, validated."""
+    try:
+        body = json.loads(raw_body or b"", parse_float=Decimal)
+    except ValueError:
+        raise InvalidInput("the request body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    unknown = sorted(set(body) - {"unit_cost", "currency", "effective_from"})
+    if unknown:
+        raise InvalidInput(f"unknown field(s) {', '.join(_shown(str(u)) for u in unknown)} in the body")
+    for name in ("unit_cost", "currency", "effective_from"):
+        if name not in body:
+            raise InvalidInput(f"field {name!r} is required")
+    raw_cost = body["unit_cost"]
+    if isinstance(raw_cost, bool) or not isinstance(raw_cost, str | int | Decimal):
+        raise InvalidInput("field 'unit_cost' must be a decimal string like \"4.20\"")
+    try:
+        cost = Decimal(str(raw_cost).strip())
+    except InvalidOperation:
+        raise InvalidInput(
+            f"field 'unit_cost' must be a decimal string, got {_shown(str(raw_cost))}"
+        ) from None
+    if not cost.is_finite() or cost < 0 or cost >= Decimal(10) ** 9:
+        raise InvalidInput(f"field 'unit_cost' must be a finite amount ≥ 0, got {_shown(str(raw_cost))}")
+    exponent = cost.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4:
+        raise InvalidInput("field 'unit_cost' has more than 4 decimal places")
+    currency = body["currency"]
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        raise InvalidInput("field 'currency' must be an ISO 4217 code like USD")
+    if currency not in currencies:
+        raise InvalidInput(
+            f"field 'currency' must be the currency of one of the seller's marketplaces "
+            f"({', '.join(sorted(currencies)) or 'none'}), got {currency!r}"
+        )
+    raw_day = body["effective_from"]
+    if not isinstance(raw_day, str) or len(raw_day) != 10:
+        raise InvalidInput("field 'effective_from' must be an ISO date (YYYY-MM-DD)")
+    try:
+        effective = date.fromisoformat(raw_day)
+    except ValueError:
+        raise InvalidInput(f"field 'effective_from' must be an ISO date, got {_shown(raw_day)}") from None
+    if effective < today - timedelta(days=COGS_HISTORY_DAYS) or effective > today + timedelta(
+        days=MAX_RANGE_DAYS
+    ):
+        raise InvalidInput(
+            f"field 'effective_from' must be within {COGS_HISTORY_DAYS} days back and {MAX_RANGE_DAYS} ahead"
+        )
+    return CogsEntry(
+        seller_id=seller_id, sku=sku, effective_from=effective, unit_cost=cost, currency=currency
+    )
+
+
+# --- responses ------------------------------------------------------------------------------------
+def m(amount: Decimal, currency: str) -> MoneyOut:
+    return MoneyOut(amount=str(amount), currency=currency)
+
+
+def _opt(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class PeriodOut(_Out):
+    start: date
+    end: date
+    days: int
+
+    @classmethod
+    def of(cls, r: DayRange) -> PeriodOut:
+        return cls(start=r.first, end=r.last, days=r.days)
+
+
+class KpisOut(_Out):
+    orders: int
+    units: int
+    gross_sales: MoneyOut
+    refunds: MoneyOut
+    amazon_fees: MoneyOut
+    amazon_fees_by_type: dict[str, MoneyOut]
+    promotions: MoneyOut
+    shipping: MoneyOut
+    ad_spend: MoneyOut
+    cogs: MoneyOut
+    estimated_payout: MoneyOut
+    net_profit: MoneyOut
+    margin: str | None
+    cogs_complete: bool
+    days_with_data: int
+
+    @classmethod
+    def of(cls, t: Totals) -> KpisOut:
+        c = t.currency
+        return cls(
+            orders=t.orders,
+            units=t.units,
+            gross_sales=m(t.gross_sales, c),
+            refunds=m(t.refunds, c),
+            amazon_fees=m(t.amazon_fees, c),
+            amazon_fees_by_type={k: m(v, c) for k, v in sorted(t.fees_by_type.items())},
+            promotions=m(t.promotions, c),
+            shipping=m(t.shipping, c),
+            ad_spend=m(t.ad_spend, c),
+            cogs=m(t.cogs, c),
+            estimated_payout=m(t.estimated_payout, c),
+            net_profit=m(t.net_profit, c),
+            margin=_opt(t.margin),
+            cogs_complete=t.cogs_complete,
+            days_with_data=t.days,
+        )
+
+
+class CurrencyKpisOut(_Out):
+    currency: str
+    current: KpisOut
+    previous: KpisOut
+    change_percent: dict[str, str | None]  # margin: change in percentage points
+
+
+class MarketplaceWindowOut(_Out):
+    marketplace_id: str
+    currency: str
+    time_zone: str
+    current: PeriodOut
+    previous: PeriodOut
+
+
+class DashboardOut(_Out):
+    range: str
+    marketplaces: list[MarketplaceWindowOut]
+    totals: list[CurrencyKpisOut]
+
+    @classmethod
+    def of(cls, d: Dashboard) -> DashboardOut:
+        from sellerflow.marketplaces import MARKETPLACES
+
+        return cls(
+            range=d.range.value,
+            marketplaces=[
+                MarketplaceWindowOut(
+                    marketplace_id=w.marketplace_id,
+                    currency=MARKETPLACES[w.marketplace_id].currency,
+                    time_zone=MARKETPLACES[w.marketplace_id].time_zone,
+                    current=PeriodOut.of(w.current),
+                    previous=PeriodOut.of(w.previous),
+                )
+                for w in d.windows
+            ],
+            totals=[
+                CurrencyKpisOut(
+                    currency=k.currency,
+                    current=KpisOut.of(k.current),
+                    previous=KpisOut.of(k.previous),
+                    change_percent={name: _opt(v) for name, v in k.change.items()},
+                )
+                for k in d.currencies
+            ],
+        )
+
+
+class DayOut(_Out):
+    day: date
+    marketplace_id: str
+    currency: str
+    orders: int
+    units: int
+    gross_sales: MoneyOut
+    shipping: MoneyOut
+    promotions: MoneyOut
+    refunds: MoneyOut
+    amazon_fees: MoneyOut
+    amazon_fees_by_type: dict[str, MoneyOut]
+    ad_spend: MoneyOut
+    cogs: MoneyOut
+    cogs_complete: bool
+    estimated_payout: MoneyOut
+    net_profit: MoneyOut
+    margin: str | None
+
+    @classmethod
+    def of(cls, r: DayRollup) -> DayOut:
+        c = r.currency
+        return cls(
+            day=r.day,
+            marketplace_id=r.marketplace_id,
+            currency=c,
+            orders=r.orders,
+            units=r.units,
+            gross_sales=m(r.gross_sales, c),
+            shipping=m(r.shipping, c),
+            promotions=m(r.promotions, c),
+            refunds=m(r.refunds, c),
+            amazon_fees=m(r.amazon_fees, c),
+            amazon_fees_by_type={k: m(v, c) for k, v in r.fees_by_type.items()},
+            ad_spend=m(r.ad_spend, c),
+            cogs=m(r.cogs, c),
+            cogs_complete=r.cogs_complete,
+            estimated_payout=m(r.estimated_payout, c),
+            net_profit=m(r.net_profit, c),
+            margin=_opt(r.margin),
+        )
+
+
+class DailyOut(_Out):
+    days: list[DayOut]
+
+    @classmethod
+    def of(cls, s: DailySeries) -> DailyOut:
+        return cls(days=[DayOut.of(r) for r in s.days])
+
+
+class SkuRowOut(_Out):
+    sku: str
+    marketplace_id: str
+    currency: str
+    orders: int
+    units: int
+    gross_sales: MoneyOut
+    shipping: MoneyOut
+    promotions: MoneyOut
+    refunds: MoneyOut
+    fees: MoneyOut
+    cogs: MoneyOut
+    cogs_complete: bool
+    net_profit: MoneyOut
+    margin: str | None
+
+    @classmethod
+    def of(cls, t: SkuTotals) -> SkuRowOut:
+        c = t.currency
+        return cls(
+            sku=t.sku,
+            marketplace_id=t.marketplace_id,
+            currency=c,
+            orders=t.orders,
+            units=t.units,
+            gross_sales=m(t.gross_sales, c),
+            shipping=m(t.shipping, c),
+            promotions=m(t.promotions, c),
+            refunds=m(t.refunds, c),
+            fees=m(t.fees, c),
+            cogs=m(t.cogs, c),
+            cogs_complete=t.cogs_complete,
+            net_profit=m(t.net_profit, c),
+            margin=_opt(t.margin),
+        )
+
+
+class SkusOut(_Out):
+    sort: str
+    skus: list[SkuRowOut]
+
+    @classmethod
+    def of(cls, t: SkuTable, sort: str) -> SkusOut:
+        return cls(sort=sort, skus=[SkuRowOut.of(r) for r in t.rows])
+
+
+class InventoryRowOut(_Out):
+    marketplace_id: str
+    sku: str
+    asin: str | None
+    fulfillable: int
+    inbound: int
+    reserved: int
+    unfulfillable: int
+    units_30d: int
+    velocity_per_day: str
+    days_of_cover: str | None
+    status: str
+    as_of: datetime
+
+    @classmethod
+    def of(cls, h: InventoryHealth) -> InventoryRowOut:
+        return cls(
+            marketplace_id=h.marketplace_id,
+            sku=h.sku,
+            asin=h.asin,
+            fulfillable=h.fulfillable,
+            inbound=h.inbound,
+            reserved=h.reserved,
+            unfulfillable=h.unfulfillable,
+            units_30d=h.units_in_window,
+            velocity_per_day=str(h.velocity),
+            days_of_cover=_opt(h.days_of_cover),
+            status=h.status.value,
+            as_of=h.as_of,
+        )
+
+
+class InventoryOut(_Out):
+    lead_time_days: int
+    safety_days: int
+    overstock_days: int
+    items: list[InventoryRowOut]
+
+    @classmethod
+    def of(cls, v: InventoryView) -> InventoryOut:
+        return cls(
+            lead_time_days=v.policy.lead_time_days,
+            safety_days=v.policy.safety_days,
+            overstock_days=v.policy.overstock_days,
+            items=[InventoryRowOut.of(r) for r in v.rows],
+        )
+
+
+class SettlementOut(_Out):
+    settlement_id: str
+    marketplace_id: str | None
+    start: datetime
+    end: datetime
+    deposit_date: datetime | None
+    total: MoneyOut
+
+    @classmethod
+    def of(cls, s: SettlementSummary) -> SettlementOut:
+        return cls(
+            settlement_id=s.settlement_id,
+            marketplace_id=s.marketplace_id,
+            start=s.start,
+            end=s.end,
+            deposit_date=s.deposit_date,
+            total=m(s.total, s.currency),
+        )
+
+
+class SettlementsOut(_Out):
+    settlements: list[SettlementOut]
+
+
+class SettlementLineOut(_Out):
+    line: int
+    transaction_type: str | None
+    order_id: str | None
+    sku: str | None
+    amount_type: str | None
+    amount_description: str | None
+    amount: MoneyOut
+    posted_at: datetime | None
+    marketplace_name: str | None
+    quantity: int | None
+
+    @classmethod
+    def of(cls, line: SettlementLineFact) -> SettlementLineOut:
+        return cls(
+            line=line.line,
+            transaction_type=line.transaction_type,
+            order_id=line.order_id,
+            sku=line.sku,
+            amount_type=line.amount_type,
+            amount_description=line.amount_description,
+            amount=m(line.amount, line.currency),
+            posted_at=line.posted_at,
+            marketplace_name=line.marketplace_name,
+            quantity=line.quantity,
+        )
+
+
+class SettlementDetailOut(_Out):
+    settlement: SettlementOut
+    lines: list[SettlementLineOut]
+    next_token: str | None
+
+    @classmethod
+    def of(cls, d: SettlementDetail, seller_id: str) -> SettlementDetailOut:
+        return cls(
+            settlement=SettlementOut.of(d.settlement),
+            lines=[SettlementLineOut.of(x) for x in d.lines],
+            next_token=None if d.next_line is None else encode_cursor(seller_id, str(d.next_line)),
+        )
+
+
+class AmountOut(_Out):
+    type: str
+    amount: MoneyOut
+
+
+class TransactionOut(_Out):
+    transaction_id: str
+    transaction_type: str
+    posted_at: datetime
+    local_date: date
+    marketplace_id: str
+    order_id: str | None
+    sku: str | None
+    quantity: int | None
+    total: MoneyOut
+    amounts: list[AmountOut]
+
+    @classmethod
+    def of(cls, t: FinanceTransactionFact) -> TransactionOut:
+        return cls(
+            transaction_id=t.transaction_id,
+            transaction_type=t.transaction_type,
+            posted_at=t.posted_at,
+            local_date=t.local_date,
+            marketplace_id=t.marketplace_id,
+            order_id=t.order_id,
+            sku=t.sku,
+            quantity=t.quantity,
+            total=m(t.total, t.currency),
+            amounts=[AmountOut(type=k, amount=m(v, t.currency)) for k, v in t.amounts],
+        )
+
+
+class TransactionsOut(_Out):
+    transactions: list[TransactionOut]
+    next_token: str | None
+
+
+class CogsOut(_Out):
+    sku: str
+    effective_from: date
+    unit_cost: MoneyOut
+
+    @classmethod
+    def of(cls, e: CogsEntry) -> CogsOut:
+        return cls(sku=e.sku, effective_from=e.effective_from, unit_cost=m(e.unit_cost, e.currency))
+
+
+class CogsListOut(_Out):
+    cogs: list[CogsOut]
+
+
+class CogsPutOut(_Out):
+    cogs: CogsOut
+    days_marked_for_recompute: int
+
+    @classmethod
+    def of(cls, change: CogsChange) -> CogsPutOut:
+        return cls(cogs=CogsOut.of(change.entry), days_marked_for_recompute=change.dirty_days)

@@ -1,0 +1,159 @@
+"""Dashboard figures: rollups summed per currency, and the change against the previous period (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sellerflow.analytics.model import ZERO, DayRollup, SkuRollup, margin_of
+
+PERCENT_PLACES = Decimal("0.01")
+MONEY_KPIS = (
+    "gross_sales",
+    "refunds",
+    "amazon_fees",
+    "promotions",
+    "shipping",
+    "ad_spend",
+    "cogs",
+    "estimated_payout",
+    "net_profit",
+)
+COUNT_KPIS = ("orders", "units")
+
+
+@dataclass
+class Totals:
+    """The sum of day rollups of one currency."""
+
+    currency: str
+    days: int = 0
+    orders: int = 0
+    units: int = 0
+    gross_sales: Decimal = ZERO
+    refunds: Decimal = ZERO
+    amazon_fees: Decimal = ZERO
+    promotions: Decimal = ZERO
+    shipping: Decimal = ZERO
+    ad_spend: Decimal = ZERO
+    cogs: Decimal = ZERO
+    cogs_complete: bool = True
+    fees_by_type: dict[str, Decimal] = field(default_factory=dict)
+
+    def add(self, r: DayRollup) -> None:
+        if r.currency != self.currency:
+            raise ValueError(f"a {r.currency} rollup cannot be added to {self.currency} totals")
+        self.days += 1
+        self.orders += r.orders
+        self.units += r.units
+        self.gross_sales += r.gross_sales
+        self.refunds += r.refunds
+        self.amazon_fees += r.amazon_fees
+        self.promotions += r.promotions
+        self.shipping += r.shipping
+        self.ad_spend += r.ad_spend
+        self.cogs += r.cogs
+        self.cogs_complete = self.cogs_complete and r.cogs_complete
+        for kind, amount in r.fees_by_type.items():
+            self.fees_by_type[kind] = self.fees_by_type.get(kind, ZERO) + amount
+
+    @property
+    def estimated_payout(self) -> Decimal:
+        return self.gross_sales + self.shipping - self.promotions - self.refunds - self.amazon_fees
+
+    @property
+    def net_profit(self) -> Decimal:
+        return self.estimated_payout - self.cogs - self.ad_spend
+
+    @property
+    def margin(self) -> Decimal | None:
+        return margin_of(self.net_profit, self.gross_sales + self.shipping - self.promotions)
+
+    def value(self, kpi: str) -> Decimal:
+        return Decimal(getattr(self, kpi))
+
+
+def change_percent(current: Decimal, previous: Decimal) -> Decimal | None:
+    """(current − previous) ÷ |previous| × 100, 2 places; None when previous is 0."""
+    if previous == 0:
+        return None
+    return ((current - previous) / abs(previous) * 100).quantize(PERCENT_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def margin_change_points(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """A margin's change in percentage points (0.2500 → 0.3000 is +5.00)."""
+    if current is None or previous is None:
+        return None
+    return ((current - previous) * 100).quantize(PERCENT_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def changes(current: Totals, previous: Totals) -> dict[str, Decimal | None]:
+    out: dict[str, Decimal | None] = {
+        kpi: change_percent(current.value(kpi), previous.value(kpi)) for kpi in (*COUNT_KPIS, *MONEY_KPIS)
+    }
+    out["margin"] = margin_change_points(current.margin, previous.margin)
+    return out
+
+
+def totals_by_currency(rollups: Iterable[DayRollup]) -> dict[str, Totals]:
+    """One Totals per currency, never mixed."""
+    out: dict[str, Totals] = {}
+    for r in rollups:
+        out.setdefault(r.currency, Totals(currency=r.currency)).add(r)
+    return out
+
+
+@dataclass
+class SkuTotals:
+    sku: str
+    marketplace_id: str
+    currency: str
+    orders: int = 0
+    units: int = 0
+    gross_sales: Decimal = ZERO
+    shipping: Decimal = ZERO
+    promotions: Decimal = ZERO
+    refunds: Decimal = ZERO
+    fees: Decimal = ZERO
+    cogs: Decimal = ZERO
+    cogs_complete: bool = True
+
+    def add(self, r: SkuRollup) -> None:
+        self.orders += r.orders
+        self.units += r.units
+        self.gross_sales += r.gross_sales
+        self.shipping += r.shipping
+        self.promotions += r.promotions
+        self.refunds += r.refunds
+        self.fees += r.fees
+        self.cogs += r.cogs
+        self.cogs_complete = self.cogs_complete and r.cogs_complete
+
+    @property
+    def net_profit(self) -> Decimal:
+        return self.gross_sales + self.shipping - self.promotions - self.refunds - self.fees - self.cogs
+
+    @property
+    def margin(self) -> Decimal | None:
+        return margin_of(self.net_profit, self.gross_sales + self.shipping - self.promotions)
+
+
+SKU_SORTS = ("gross_sales", "net_profit", "units", "orders", "refunds", "fees", "cogs", "margin", "sku")
+
+
+def sku_table(rollups: Iterable[SkuRollup], sort: str = "gross_sales") -> list[SkuTotals]:
+    """Per (SKU, marketplace) totals, sorted by `sort` descending (by `sku` ascending)."""
+    by_key: dict[tuple[str, str], SkuTotals] = {}
+    for r in rollups:
+        key = (r.sku, r.marketplace_id)
+        by_key.setdefault(
+            key, SkuTotals(sku=r.sku, marketplace_id=r.marketplace_id, currency=r.currency)
+        ).add(r)
+    rows = list(by_key.values())
+    if sort == "sku":
+        return sorted(rows, key=lambda t: (t.sku, t.marketplace_id))
+    rows.sort(key=lambda t: (t.sku, t.marketplace_id))
+    if sort == "margin":
+        return sorted(rows, key=lambda t: (t.margin is not None, t.margin or ZERO), reverse=True)
+    return sorted(rows, key=lambda t: Decimal(getattr(t, sort)), reverse=True)

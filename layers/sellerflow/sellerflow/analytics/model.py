@@ -1,0 +1,92 @@
+"""The analytics' own records: a day's rollup per marketplace and per SKU (money: Decimal + currency)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+ZERO = Decimal(0)
+MARGIN_PLACES = Decimal("0.0001")
+
+
+def margin_of(net_profit: Decimal, revenue: Decimal) -> Decimal | None:
+    """net_profit ÷ revenue to 4 decimal places (banker's rounding); None when revenue is 0."""
+    if revenue == 0:
+        return None
+    return (net_profit / revenue).quantize(MARGIN_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class DayRollup:
+    """One marketplace's calendar day (its own zone), in that marketplace's currency only."""
+
+    seller_id: str
+    marketplace_id: str
+    day: date
+    currency: str
+    orders: int = 0
+    units: int = 0
+    gross_sales: Decimal = ZERO
+    shipping: Decimal = ZERO
+    promotions: Decimal = ZERO
+    refunds: Decimal = ZERO
+    amazon_fees: Decimal = ZERO
+    fees_by_type: dict[str, Decimal] = field(default_factory=dict)
+    ad_spend: Decimal = ZERO
+    cogs: Decimal = ZERO
+    cogs_complete: bool = True
+    excluded_other_currency: int = 0  # facts of this day in another currency (never mixed in)
+
+    @property
+    def revenue(self) -> Decimal:
+        """gross_sales + shipping − promotions: the margin's denominator."""
+        return self.gross_sales + self.shipping - self.promotions
+
+    @property
+    def estimated_payout(self) -> Decimal:
+        return self.gross_sales + self.shipping - self.promotions - self.refunds - self.amazon_fees
+
+    @property
+    def net_profit(self) -> Decimal:
+        return self.estimated_payout - self.cogs - self.ad_spend
+
+    @property
+    def margin(self) -> Decimal | None:
+        return margin_of(self.net_profit, self.revenue)
+
+
+@dataclass(frozen=True)
+class SkuRollup:
+    """One SKU in one marketplace on one of its calendar days."""
+
+    seller_id: str
+    marketplace_id: str
+    day: date
+    sku: str
+    currency: str
+    orders: int = 0
+    units: int = 0
+    gross_sales: Decimal = ZERO
+    shipping: Decimal = ZERO
+    promotions: Decimal = ZERO
+    refunds: Decimal = ZERO
+    fees: Decimal = ZERO
+    cogs: Decimal = ZERO
+    cogs_complete: bool = True
+
+    @property
+    def net_profit(self) -> Decimal:
+        return self.gross_sales + self.shipping - self.promotions - self.refunds - self.fees - self.cogs
+
+
+class RollupResult(BaseModel):
+    """What one recompute wrote: day rollups (per marketplace) and SKU rollups."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days: int
+    skus: int
+    markers_kept: int = 0  # markers re-written during the recompute: left for the next run

@@ -1,0 +1,327 @@
+"""Daily rollups: the pure arithmetic of one (marketplace, local day), and the recompute of dirty days.
+
+Definitions (the contract; the simulator's `expected_daily_rollups` uses the same, minus cogs/ad
+spend/profit). For a marketplace M and its calendar day D (M's own time zone), in M's currency:
+
+- orders: orders of M purchased on D whose status is not cancelled; units: Σ quantity_ordered
+- gross_sales = Σ line item_price; shipping = Σ line shipping_price; promotions = Σ line promotion_discount
+- refunds = |Σ ProductCharges| of the Refund transactions of M posted on D (so a refund lands on
+  the day it was posted, not on the day of the sale)
+- amazon_fees: every breakdown amount, of any transaction of M posted on D, whose type ends with
+  "Fee" or "Commission"; as a cost: −Σ amount (Amazon reports money to Amazon as negative), per type
+  and in total (a fee given back, e.g. the referral fee of a refund, lowers it)
+- ad_spend: the ad-spend reader (0 until advertising data exists)
+- cogs = Σ units × unit cost of the SKU on D (the latest COGS entry in M's currency with
+  effective_from ≤ D); a sold line without a cost counts 0 and makes `cogs_complete` false
+- estimated_payout = gross_sales + shipping − promotions − refunds − amazon_fees
+- net_profit = estimated_payout − cogs − ad_spend
+- margin = net_profit ÷ (gross_sales + shipping − promotions), 4 places; None when that is 0
+
+Per SKU the same (orders containing the SKU, its units, sales, shipping, promotions, refunds and
+fees of transactions naming it, cogs); net_profit = sales + shipping − promotions − refunds − fees
+− cogs. Lines and transactions without a SKU count in the day, not in any SKU. Facts in a currency
+other than M's are left out (and counted), never converted or mixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from sellerflow.analytics.calendar import local_day, utc_span
+from sellerflow.analytics.model import ZERO, DayRollup, RollupResult, SkuRollup
+from sellerflow.domain import Order
+from sellerflow.facts import CogsEntry, FinanceTransactionFact
+from sellerflow.marketplaces import MARKETPLACES
+from sellerflow.observability import logger
+
+CANCELLED = frozenset({"CANCELLED", "CANCELED"})
+REFUND = "Refund"
+PRODUCT_CHARGES = "ProductCharges"
+FEE_SUFFIXES = ("Fee", "Commission")
+
+
+def is_fee(breakdown_type: str) -> bool:
+    return breakdown_type.endswith(FEE_SUFFIXES)
+
+
+def is_cancelled(order: Order) -> bool:
+    return order.status.upper() in CANCELLED
+
+
+class CogsBook:
+    """Unit costs per SKU and currency, each effective from a day until the next entry."""
+
+    def __init__(self, entries: Iterable[CogsEntry]) -> None:
+        self._by_key: dict[tuple[str, str], list[CogsEntry]] = {}
+        for entry in entries:
+            self._by_key.setdefault((entry.sku, entry.currency), []).append(entry)
+        for history in self._by_key.values():
+            history.sort(key=lambda e: e.effective_from)
+
+    def unit_cost(self, sku: str, day: date, currency: str) -> Decimal | None:
+        cost: Decimal | None = None
+        for entry in self._by_key.get((sku, currency), ()):
+            if entry.effective_from > day:
+                break
+            cost = entry.unit_cost
+        return cost
+
+
+@dataclass
+class _Sku:
+    orders: set[str] = field(default_factory=set)
+    units: int = 0
+    gross_sales: Decimal = ZERO
+    shipping: Decimal = ZERO
+    promotions: Decimal = ZERO
+    refunds_signed: Decimal = ZERO
+    fees: Decimal = ZERO
+    cogs: Decimal = ZERO
+    cogs_complete: bool = True
+
+
+def compute_day(
+    seller_id: str,
+    marketplace_id: str,
+    day: date,
+    *,
+    orders: Iterable[Order],
+    transactions: Iterable[FinanceTransactionFact],
+    cogs: CogsBook,
+    ad_spend: Decimal = ZERO,
+) -> tuple[DayRollup, list[SkuRollup]]:
+    """The rollups of one marketplace's local day from its orders and finance transactions.
+
+    The inputs may hold more than the day (they are filtered here by marketplace, local day and
+    currency), so the arithmetic does not depend on how a store cut its queries.
+    """
+    currency = MARKETPLACES[marketplace_id].currency
+    skus: dict[str, _Sku] = {}
+    order_count = units = 0
+    gross = shipping = promotions = refunds_signed = ZERO
+    fees_by_type: dict[str, Decimal] = {}
+    cogs_total = ZERO
+    cogs_complete = True
+    excluded = 0
+
+    for order in orders:
+        if order.seller_id != seller_id or order.marketplace_id != marketplace_id:
+            continue
+        if local_day(marketplace_id, order.created_time) != day or is_cancelled(order):
+            continue
+        if order.currency is not None and order.currency != currency:
+            excluded += 1
+            continue
+        order_count += 1
+        for line in order.lines:
+            item = line.item_price or ZERO
+            ship = line.shipping_price or ZERO
+            promo = line.promotion_discount or ZERO
+            units += line.quantity_ordered
+            gross += item
+            shipping += ship
+            promotions += promo
+            unit_cost = cogs.unit_cost(line.seller_sku, day, currency) if line.seller_sku else None
+            if line.quantity_ordered and unit_cost is None:
+                cogs_complete = False
+            line_cogs = (unit_cost or ZERO) * line.quantity_ordered
+            cogs_total += line_cogs
+            if line.seller_sku:
+                s = skus.setdefault(line.seller_sku, _Sku())
+                s.orders.add(order.order_id)
+                s.units += line.quantity_ordered
+                s.gross_sales += item
+                s.shipping += ship
+                s.promotions += promo
+                s.cogs += line_cogs
+                if line.quantity_ordered and unit_cost is None:
+                    s.cogs_complete = False
+
+    for tx in transactions:
+        if tx.seller_id != seller_id or tx.marketplace_id != marketplace_id:
+            continue
+        if local_day(marketplace_id, tx.posted_at) != day:
+            continue
+        if tx.currency != currency:
+            excluded += 1
+            continue
+        tx_fees = ZERO
+        tx_charges = ZERO
+        for kind, amount in tx.amounts:
+            if is_fee(kind):
+                fees_by_type[kind] = fees_by_type.get(kind, ZERO) - amount
+                tx_fees -= amount
+            elif kind == PRODUCT_CHARGES and tx.transaction_type == REFUND:
+                tx_charges += amount
+        refunds_signed += tx_charges
+        if tx.sku and (tx_fees or tx_charges):
+            s = skus.setdefault(tx.sku, _Sku())
+            s.fees += tx_fees
+            s.refunds_signed += tx_charges
+
+    if excluded:
+        logger.warning(
+            "facts in another currency left out of a rollup",
+            extra={"marketplace_id": marketplace_id, "day": day.isoformat(), "excluded": excluded},
+        )
+    rollup = DayRollup(
+        seller_id=seller_id,
+        marketplace_id=marketplace_id,
+        day=day,
+        currency=currency,
+        orders=order_count,
+        units=units,
+        gross_sales=gross,
+        shipping=shipping,
+        promotions=promotions,
+        refunds=abs(refunds_signed),
+        amazon_fees=sum(fees_by_type.values(), ZERO),
+        fees_by_type=dict(sorted(fees_by_type.items())),
+        ad_spend=ad_spend,
+        cogs=cogs_total,
+        cogs_complete=cogs_complete,
+        excluded_other_currency=excluded,
+    )
+    sku_rollups = [
+        SkuRollup(
+            seller_id=seller_id,
+            marketplace_id=marketplace_id,
+            day=day,
+            sku=sku,
+            currency=currency,
+            orders=len(s.orders),
+            units=s.units,
+            gross_sales=s.gross_sales,
+            shipping=s.shipping,
+            promotions=s.promotions,
+            refunds=abs(s.refunds_signed),
+            fees=s.fees,
+            cogs=s.cogs,
+            cogs_complete=s.cogs_complete,
+        )
+        for sku, s in sorted(skus.items())
+    ]
+    return rollup, sku_rollups
+
+
+# --- the recompute: data access through these ports --------------------------------------------------
+class DirtyMarker(Protocol):
+    @property
+    def marketplace_id(self) -> str: ...
+
+    @property
+    def day(self) -> date: ...
+
+
+MarkerT = TypeVar("MarkerT", bound=DirtyMarker)
+
+
+class DirtyDaysPort(Protocol[MarkerT]):
+    def pending(self, seller_id: str) -> Sequence[MarkerT]: ...
+
+    def clear(self, marker: MarkerT) -> bool: ...
+
+
+class FactsPort(Protocol):
+    def orders_purchased(
+        self, seller_id: str, marketplace_id: str, start: datetime, end: datetime
+    ) -> list[Order]: ...
+
+    def finance_transactions(
+        self,
+        seller_id: str,
+        posted_from: datetime,
+        posted_to: datetime,
+        *,
+        marketplace_id: str | None = None,
+        transaction_type: str | None = None,
+    ) -> list[FinanceTransactionFact]: ...
+
+
+class CogsPort(Protocol):
+    def all_for_seller(self, seller_id: str) -> list[CogsEntry]: ...
+
+
+class RollupsPort(Protocol):
+    def replace_day(self, rollup: DayRollup, skus: Sequence[SkuRollup]) -> None: ...
+
+
+class AdSpendReader(Protocol):
+    """The seam for advertising data: a day's ad spend of one marketplace, in its currency."""
+
+    def ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Decimal: ...
+
+
+class NoAdSpend:
+    """No advertising data yet: every day's ad spend is 0."""
+
+    def ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Decimal:
+        return ZERO
+
+
+def recompute_day(
+    seller_id: str,
+    marketplace_id: str,
+    day: date,
+    *,
+    facts: FactsPort,
+    cogs: CogsBook,
+    rollups: RollupsPort,
+    ad_spend: AdSpendReader,
+) -> tuple[DayRollup, list[SkuRollup]]:
+    start, end = utc_span(marketplace_id, day)
+    day_rollup, sku_rollups = compute_day(
+        seller_id,
+        marketplace_id,
+        day,
+        orders=facts.orders_purchased(seller_id, marketplace_id, start, end),
+        transactions=facts.finance_transactions(seller_id, start, end, marketplace_id=marketplace_id),
+        cogs=cogs,
+        ad_spend=ad_spend.ad_spend(seller_id, marketplace_id, day),
+    )
+    rollups.replace_day(day_rollup, sku_rollups)
+    return day_rollup, sku_rollups
+
+
+def recompute_dirty_days(
+    seller_id: str,
+    *,
+    dirty: DirtyDaysPort[MarkerT],
+    facts: FactsPort,
+    cogs: CogsPort,
+    rollups: RollupsPort,
+    ad_spend: AdSpendReader | None = None,
+) -> RollupResult:
+    """Recompute every dirty (marketplace, local day) of one seller, then clear its marker.
+
+    A marker re-written while its day was being computed keeps its new mark, so `clear` fails and
+    the day is recomputed on the next run: a fact written meanwhile is never lost.
+    """
+    book = CogsBook(cogs.all_for_seller(seller_id))
+    reader = ad_spend or NoAdSpend()
+    days = skus = kept = 0
+    for marker in dirty.pending(seller_id):
+        if marker.marketplace_id not in MARKETPLACES:
+            logger.warning(
+                "dirty day of an unknown marketplace dropped", extra={"marketplace_id": marker.marketplace_id}
+            )
+            dirty.clear(marker)
+            continue
+        _, sku_rollups = recompute_day(
+            seller_id,
+            marker.marketplace_id,
+            marker.day,
+            facts=facts,
+            cogs=book,
+            rollups=rollups,
+            ad_spend=reader,
+        )
+        days += 1
+        skus += len(sku_rollups)
+        if not dirty.clear(marker):
+            kept += 1
+    return RollupResult(days=days, skus=skus, markers_kept=kept)

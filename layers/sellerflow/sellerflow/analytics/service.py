@@ -1,0 +1,408 @@
+"""What the API asks of the analytics: dashboard, daily series, SKU table, inventory health, money
+views and COGS. Plain typed Python over injected stores (ports), so a test can hand it fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from sellerflow.analytics.calendar import days_between, local_today
+from sellerflow.analytics.inventory import (
+    DEFAULT_POLICY,
+    VELOCITY_WINDOW_DAYS,
+    InventoryHealth,
+    RestockPolicy,
+    inventory_health,
+)
+from sellerflow.analytics.kpis import SkuTotals, Totals, changes, sku_table, totals_by_currency
+from sellerflow.analytics.model import DayRollup, SkuRollup
+from sellerflow.analytics.ranges import DayRange, RangeName, resolve
+from sellerflow.errors import InvalidInput, SellerflowError
+from sellerflow.facts import (
+    CogsEntry,
+    FinanceTransactionFact,
+    InventoryFact,
+    SettlementLineFact,
+    SettlementSummary,
+)
+from sellerflow.marketplaces import MARKETPLACES
+
+COGS_HISTORY_DAYS = 548  # COGS may reach back as far as the data is kept
+
+
+class SettlementNotFound(SellerflowError):
+    """No such settlement for this seller."""
+
+
+class RollupReader(Protocol):
+    def days(
+        self, seller_id: str, first: date, last: date, *, marketplace_id: str | None = None
+    ) -> list[DayRollup]: ...
+
+    def skus(
+        self, seller_id: str, first: date, last: date, *, marketplace_id: str | None = None
+    ) -> list[SkuRollup]: ...
+
+
+@dataclass(frozen=True)
+class FinancePageView:
+    transactions: list[FinanceTransactionFact]
+    last_key: str | None
+
+
+class FactReader(Protocol):
+    def inventory(self, seller_id: str, marketplace_id: str | None = None) -> list[InventoryFact]: ...
+
+    def settlements(self, seller_id: str) -> list[SettlementSummary]: ...
+
+    def settlement(self, seller_id: str, settlement_id: str) -> SettlementSummary | None: ...
+
+    def settlement_lines(
+        self, seller_id: str, settlement_id: str, *, after_line: int = 0, limit: int | None = None
+    ) -> list[SettlementLineFact]: ...
+
+    def finance_page(
+        self,
+        seller_id: str,
+        posted_from: datetime,
+        posted_to: datetime,
+        *,
+        marketplace_id: str | None = None,
+        transaction_type: str | None = None,
+        limit: int | None = None,
+        after_key: str | None = None,
+    ) -> FinancePageLike: ...
+
+
+class FinancePageLike(Protocol):
+    @property
+    def transactions(self) -> list[FinanceTransactionFact]: ...
+
+    @property
+    def last_key(self) -> str | None: ...
+
+
+class CogsRepository(Protocol):
+    def put(self, entry: CogsEntry, *, now: datetime | None = None) -> None: ...
+
+    def all_for_seller(self, seller_id: str) -> list[CogsEntry]: ...
+
+    def for_sku(self, seller_id: str, sku: str) -> list[CogsEntry]: ...
+
+
+class DirtyMarking(Protocol):
+    def mark(
+        self,
+        seller_id: str,
+        days: Sequence[tuple[str, date]],
+        *,
+        reason: str = ...,
+        now: datetime | None = ...,
+    ) -> int: ...
+
+
+class RestockPolicies(Protocol):
+    """The seam for per-seller restock settings."""
+
+    def policy_for(self, seller_id: str) -> RestockPolicy: ...
+
+
+class DefaultRestockPolicies:
+    def policy_for(self, seller_id: str) -> RestockPolicy:
+        return DEFAULT_POLICY
+
+
+# --- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MarketplaceWindow:
+    marketplace_id: str
+    current: DayRange
+    previous: DayRange
+
+
+@dataclass(frozen=True)
+class CurrencyKpis:
+    currency: str
+    current: Totals
+    previous: Totals
+    change: dict[str, Decimal | None]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    range: RangeName
+    windows: list[MarketplaceWindow]
+    currencies: list[CurrencyKpis]
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    windows: dict[str, DayRange]
+    days: list[DayRollup]
+
+
+@dataclass(frozen=True)
+class SkuTable:
+    windows: dict[str, DayRange]
+    rows: list[SkuTotals]
+
+
+@dataclass(frozen=True)
+class InventoryView:
+    policy: RestockPolicy
+    window: dict[str, DayRange]
+    rows: list[InventoryHealth]
+
+
+@dataclass(frozen=True)
+class SettlementDetail:
+    settlement: SettlementSummary
+    lines: list[SettlementLineFact]
+    next_line: int | None
+
+
+@dataclass(frozen=True)
+class CogsChange:
+    entry: CogsEntry
+    dirty_days: int
+
+
+@dataclass
+class AnalyticsService:
+    rollups: RollupReader
+    facts: FactReader
+    cogs: CogsRepository
+    dirty: DirtyMarking
+    restock: RestockPolicies = field(default_factory=DefaultRestockPolicies)
+
+    # --- date windows -------------------------------------------------------------------------
+    @staticmethod
+    def marketplaces_in_scope(marketplaces: Sequence[str], only: str | None) -> list[str]:
+        known = [m for m in marketplaces if m in MARKETPLACES]
+        if only is None:
+            return known
+        if only not in known:
+            raise InvalidInput(
+                f"query parameter 'marketplace' must be one of the seller's marketplaces "
+                f"({', '.join(known) or 'none'}), got {only[:20]!r}"
+            )
+        return [only]
+
+    @staticmethod
+    def windows(
+        marketplaces: Sequence[str],
+        name: RangeName,
+        now: datetime,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+    ) -> dict[str, DayRange]:
+        """Each marketplace's own days of a named range ("today" is that marketplace's today)."""
+        return {m: resolve(name, local_today(m, now), first=first, last=last) for m in marketplaces}
+
+    # --- dashboard ----------------------------------------------------------------------------
+    def dashboard(
+        self,
+        seller_id: str,
+        marketplaces: Sequence[str],
+        name: RangeName,
+        now: datetime,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        only: str | None = None,
+    ) -> Dashboard:
+        """KPI totals per currency for the range and the period of equal length before it.
+
+        One Query over `RDAY#` covers both periods of every marketplace in scope.
+        """
+        scope = self.marketplaces_in_scope(marketplaces, only)
+        current = self.windows(scope, name, now, first=first, last=last)
+        windows = [MarketplaceWindow(m, current[m], current[m].previous()) for m in scope]
+        rollups: list[DayRollup] = []
+        if windows:
+            lower = min(w.previous.first for w in windows)
+            upper = max(w.current.last for w in windows)
+            rollups = self.rollups.days(seller_id, lower, upper, marketplace_id=only)
+        by_window = {w.marketplace_id: w for w in windows}
+        cur = [
+            r
+            for r in rollups
+            if r.marketplace_id in by_window and r.day in by_window[r.marketplace_id].current
+        ]
+        prev = [
+            r
+            for r in rollups
+            if r.marketplace_id in by_window and r.day in by_window[r.marketplace_id].previous
+        ]
+        cur_totals, prev_totals = totals_by_currency(cur), totals_by_currency(prev)
+        currencies = sorted({MARKETPLACES[m].currency for m in scope})
+        kpis = []
+        for currency in currencies:
+            c = cur_totals.get(currency, Totals(currency=currency))
+            p = prev_totals.get(currency, Totals(currency=currency))
+            kpis.append(CurrencyKpis(currency=currency, current=c, previous=p, change=changes(c, p)))
+        return Dashboard(range=name, windows=windows, currencies=kpis)
+
+    # --- daily series and SKU table ------------------------------------------------------------
+    def daily(
+        self,
+        seller_id: str,
+        marketplaces: Sequence[str],
+        now: datetime,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        only: str | None = None,
+    ) -> DailySeries:
+        """One rollup per marketplace and day of the range (a day without data is all zeros)."""
+        scope = self.marketplaces_in_scope(marketplaces, only)
+        windows = self._explicit_or_last30(scope, now, first, last)
+        stored = {}
+        if windows:
+            lower = min(w.first for w in windows.values())
+            upper = max(w.last for w in windows.values())
+            stored = {
+                (r.marketplace_id, r.day): r
+                for r in self.rollups.days(seller_id, lower, upper, marketplace_id=only)
+            }
+        days = [
+            stored.get((m, d))
+            or DayRollup(seller_id=seller_id, marketplace_id=m, day=d, currency=MARKETPLACES[m].currency)
+            for m, window in windows.items()
+            for d in days_between(window.first, window.last)
+        ]
+        days.sort(key=lambda r: (r.day, r.marketplace_id))
+        return DailySeries(windows=windows, days=days)
+
+    def sku_table(
+        self,
+        seller_id: str,
+        marketplaces: Sequence[str],
+        now: datetime,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        only: str | None = None,
+        sort: str = "gross_sales",
+    ) -> SkuTable:
+        scope = self.marketplaces_in_scope(marketplaces, only)
+        windows = self._explicit_or_last30(scope, now, first, last)
+        rows: list[SkuRollup] = []
+        if windows:
+            lower = min(w.first for w in windows.values())
+            upper = max(w.last for w in windows.values())
+            rows = [
+                r
+                for r in self.rollups.skus(seller_id, lower, upper, marketplace_id=only)
+                if r.marketplace_id in windows and r.day in windows[r.marketplace_id]
+            ]
+        return SkuTable(windows=windows, rows=sku_table(rows, sort))
+
+    def _explicit_or_last30(
+        self, scope: Sequence[str], now: datetime, first: date | None, last: date | None
+    ) -> dict[str, DayRange]:
+        if first is None and last is None:
+            return self.windows(scope, RangeName.LAST30, now)
+        if first is None or last is None:
+            raise InvalidInput("query parameters 'from' and 'to' go together: give both or neither")
+        return self.windows(scope, RangeName.CUSTOM, now, first=first, last=last)
+
+    # --- inventory ----------------------------------------------------------------------------
+    def inventory(
+        self, seller_id: str, marketplaces: Sequence[str], now: datetime, *, only: str | None = None
+    ) -> InventoryView:
+        """Stock per SKU with velocity over the last 30 complete local days (yesterday back)."""
+        scope = self.marketplaces_in_scope(marketplaces, only)
+        windows = {
+            m: DayRange(
+                local_today(m, now) - timedelta(days=VELOCITY_WINDOW_DAYS),
+                local_today(m, now) - timedelta(days=1),
+            )
+            for m in scope
+        }
+        items = [i for i in self.facts.inventory(seller_id, only) if i.marketplace_id in windows]
+        sales: list[SkuRollup] = []
+        if windows and items:
+            lower = min(w.first for w in windows.values())
+            upper = max(w.last for w in windows.values())
+            sales = [
+                r
+                for r in self.rollups.skus(seller_id, lower, upper, marketplace_id=only)
+                if r.marketplace_id in windows and r.day in windows[r.marketplace_id]
+            ]
+        policy = self.restock.policy_for(seller_id)
+        return InventoryView(
+            policy=policy, window=windows, rows=inventory_health(items, sales, policy=policy)
+        )
+
+    # --- money --------------------------------------------------------------------------------
+    def settlements(self, seller_id: str) -> list[SettlementSummary]:
+        return sorted(
+            self.facts.settlements(seller_id), key=lambda s: (s.start, s.settlement_id), reverse=True
+        )
+
+    def settlement(
+        self, seller_id: str, settlement_id: str, *, after_line: int, limit: int
+    ) -> SettlementDetail:
+        summary = self.facts.settlement(seller_id, settlement_id)
+        if summary is None:
+            raise SettlementNotFound(f"settlement {settlement_id[:64]!r} not found")
+        lines = self.facts.settlement_lines(seller_id, settlement_id, after_line=after_line, limit=limit + 1)
+        more = len(lines) > limit
+        lines = lines[:limit]
+        return SettlementDetail(
+            settlement=summary, lines=lines, next_line=lines[-1].line if more and lines else None
+        )
+
+    def transactions(
+        self,
+        seller_id: str,
+        posted_from: datetime,
+        posted_to: datetime,
+        *,
+        transaction_type: str | None,
+        marketplace_id: str | None,
+        limit: int,
+        after_key: str | None,
+    ) -> FinancePageView:
+        page = self.facts.finance_page(
+            seller_id,
+            posted_from,
+            posted_to,
+            marketplace_id=marketplace_id,
+            transaction_type=transaction_type,
+            limit=limit,
+            after_key=after_key,
+        )
+        return FinancePageView(transactions=page.transactions, last_key=page.last_key)
+
+    # --- COGS ---------------------------------------------------------------------------------
+    def cogs_entries(self, seller_id: str) -> list[CogsEntry]:
+        return sorted(self.cogs.all_for_seller(seller_id), key=lambda e: (e.sku, e.effective_from))
+
+    def put_cogs(self, entry: CogsEntry, marketplaces: Sequence[str], now: datetime) -> CogsChange:
+        """Store a unit cost and mark dirty every day it changes: in each marketplace of its
+        currency, from effective_from up to the marketplace's today or the next entry's day."""
+        scope = [m for m in marketplaces if m in MARKETPLACES and MARKETPLACES[m].currency == entry.currency]
+        if not scope:
+            raise InvalidInput(
+                f"field 'currency' ({entry.currency}) is not the currency of any of the seller's marketplaces"
+            )
+        later = sorted(
+            e.effective_from
+            for e in self.cogs.for_sku(entry.seller_id, entry.sku)
+            if e.currency == entry.currency and e.effective_from > entry.effective_from
+        )
+        self.cogs.put(entry, now=now)
+        days: list[tuple[str, date]] = []
+        for m in scope:
+            today = local_today(m, now)
+            first = max(entry.effective_from, today - timedelta(days=COGS_HISTORY_DAYS))
+            last = min(today, later[0] - timedelta(days=1)) if later else today
+            days.extend((m, d) for d in days_between(first, last))
+        marked = self.dirty.mark(entry.seller_id, days, reason="cogs", now=now) if days else 0
+        return CogsChange(entry=entry, dirty_days=marked)

@@ -1,0 +1,115 @@
+"""A buyer's deletion request for one order: delete everything that carries the order id, and make
+sure no pipeline stores it again.
+
+What carries an order id: the order item (`ORDER#<orderId>`), finance transactions (`FIN#...` whose
+`order_id` matches), settlement lines (`SETTLEMENTLINE#...` whose `order_id` matches) and any
+buyer-PII item of the order (`ORDER#<orderId>#<purpose>` in the PII table). Rollups are aggregates
+without order ids: the days the order touched are marked dirty, so they are recomputed without it.
+
+The restriction (`RESTRICT#ORDER#<orderId>`, sellers table) is written first: a sync running at the
+same time reads it before its next write and skips the order (`OrderStore.upsert`, the fact store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from sellerflow.errors import InvalidInput
+from sellerflow.privacy.models import is_seller_id
+
+ORDER_PREFIX = "ORDER#"
+FIN_PREFIX = "FIN#"
+SETTLEMENT_LINE_PREFIX = "SETTLEMENTLINE#"
+
+
+class OrderDataStore(Protocol):
+    def get(self, kind: str, seller_id: str, sk: str) -> dict[str, Any] | None: ...
+
+    def with_attribute(
+        self, kind: str, seller_id: str, prefix: str, name: str, value: str
+    ) -> list[dict[str, Any]]: ...
+
+    def under_prefix(self, kind: str, seller_id: str, prefix: str) -> list[dict[str, Any]]: ...
+
+    def delete(self, kind: str, seller_id: str, sort_keys: Sequence[str]) -> int: ...
+
+
+class Restrictions(Protocol):
+    def __call__(self, seller_id: str, order_id: str, *, requested_by: str, reason: str) -> None: ...
+
+
+class DirtyDayMarker(Protocol):
+    def mark_each(self, seller_id: str, days: Iterable[tuple[str, date]], *, reason: str = ...) -> int: ...
+
+
+class AuditSink(Protocol):
+    def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
+
+
+@dataclass(frozen=True)
+class BuyerDeletionResult:
+    seller_id: str
+    order_id: str
+    orders: int
+    finance_transactions: int
+    settlement_lines: int
+    pii_items: int
+
+    @property
+    def total(self) -> int:
+        return self.orders + self.finance_transactions + self.settlement_lines + self.pii_items
+
+
+def _day(item: Mapping[str, Any]) -> tuple[str, date] | None:
+    marketplace, local = item.get("marketplace_id"), item.get("local_date")
+    if not marketplace or not local:
+        return None
+    try:
+        return str(marketplace), date.fromisoformat(str(local))
+    except ValueError:
+        return None
+
+
+def delete_buyer_order_data(
+    seller_id: str,
+    order_id: str,
+    *,
+    requested_by: str,
+    store: OrderDataStore,
+    restrict: Restrictions,
+    dirty: DirtyDayMarker,
+    audit: AuditSink,
+    reason: str = "buyer deletion request",
+) -> BuyerDeletionResult:
+    if not is_seller_id(seller_id) or not is_seller_id(order_id):
+        raise InvalidInput("seller and order ids must be 1-64 characters of [A-Za-z0-9_-]")
+    restrict(seller_id, order_id, requested_by=requested_by, reason=reason)
+    order = store.get("seller_data", seller_id, f"{ORDER_PREFIX}{order_id}")
+    finance = store.with_attribute("seller_data", seller_id, FIN_PREFIX, "order_id", order_id)
+    lines = store.with_attribute("seller_data", seller_id, SETTLEMENT_LINE_PREFIX, "order_id", order_id)
+    pii = store.under_prefix("pii", seller_id, f"{ORDER_PREFIX}{order_id}#")
+    days = {d for d in (_day(i) for i in [*([order] if order else []), *finance]) if d is not None}
+    deleted_orders = store.delete("seller_data", seller_id, [f"{ORDER_PREFIX}{order_id}"]) if order else 0
+    store.delete("seller_data", seller_id, [str(i["sk"]) for i in [*finance, *lines]])
+    store.delete("pii", seller_id, [str(i["sk"]) for i in pii])
+    if days:
+        dirty.mark_each(seller_id, days, reason="buyer-request")
+    result = BuyerDeletionResult(
+        seller_id=seller_id,
+        order_id=order_id,
+        orders=deleted_orders,
+        finance_transactions=len(finance),
+        settlement_lines=len(lines),
+        pii_items=len(pii),
+    )
+    audit.record(
+        seller_id,
+        requested_by,
+        "buyer_request.deleted",
+        f"order/{order_id} orders={result.orders} finance_transactions={result.finance_transactions} "
+        f"settlement_lines={result.settlement_lines} pii_items={result.pii_items} restricted=yes",
+    )
+    return result

@@ -1,0 +1,36 @@
+"""Amazon report documents and report-like API payloads → Sellerflow's typed records.
+
+- `ingest_document` / `parse_document`: a downloaded report (bytes, maybe gzip) → Orders/facts.
+- `finance_fact_from_transaction`, `inventory_fact_from_summary`: API payload mappers.
+- Errors: `DocumentCorrupt`, `MissingColumns`, `UnsupportedReport` (bad rows are `facts.RowError`).
+"""
+
+from sellerflow.reports.errors import DocumentCorrupt, MissingColumns, ReportError, UnsupportedReport
+from sellerflow.reports.finances import finance_fact_from_transaction
+from sellerflow.reports.ingest import (
+    SUPPORTED_REPORT_TYPES,
+    CountingSink,
+    FactSink,
+    IngestResult,
+    ingest_document,
+    parse_document,
+)
+from sellerflow.reports.inventory import inventory_fact_from_summary
+from sellerflow.reports.stream import ParseLog, encoding_from_content_type
+
+__all__ = [
+    "SUPPORTED_REPORT_TYPES",
+    "CountingSink",
+    "DocumentCorrupt",
+    "FactSink",
+    "IngestResult",
+    "MissingColumns",
+    "ParseLog",
+    "ReportError",
+    "UnsupportedReport",
+    "encoding_from_content_type",
+    "finance_fact_from_transaction",
+    "ingest_document",
+    "inventory_fact_from_summary",
+    "parse_document",
+]

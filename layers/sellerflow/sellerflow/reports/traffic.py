@@ -1,0 +1,180 @@
+"""GET_SALES_AND_TRAFFIC_REPORT (JSON) → TrafficByDateFact / TrafficByAsinFact.
+
+The document is one JSON object (schema: sellerSalesAndTrafficReport.json). It is small per
+request (a day or a few), so it is read whole: the decompressed text is joined and `json.loads`
+parses it, numbers as Decimal (never float). Structure is checked by hand, item by item: a bad
+item is a RowError whose `line` is the item's 1-based position in its array and whose `column` is
+the JSON path; a document that is not such an object is DocumentCorrupt.
+
+By-ASIN items carry no date: their day is the report's `dataStartTime` (request one day per
+document to get daily ASIN facts). The marketplace is the specification's only marketplace id,
+else the one the document was requested for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sellerflow.facts import RowError, TrafficByAsinFact, TrafficByDateFact
+from sellerflow.marketplaces import MARKETPLACES
+from sellerflow.reports.errors import DocumentCorrupt
+from sellerflow.reports.stream import ParseLog
+
+REPORT_TYPE = "GET_SALES_AND_TRAFFIC_REPORT"
+
+
+class _Bad(ValueError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+
+
+def _get(obj: Mapping[str, Any], path: str, key: str) -> Any:
+    if key not in obj or obj[key] is None:
+        raise _Bad(f"{path}.{key}", "is missing")
+    return obj[key]
+
+
+def _obj(obj: Mapping[str, Any], path: str, key: str) -> Mapping[str, Any]:
+    value = _get(obj, path, key)
+    if not isinstance(value, dict):
+        raise _Bad(f"{path}.{key}", "is not an object")
+    return value
+
+
+def _int(obj: Mapping[str, Any], path: str, key: str) -> int:
+    value = _get(obj, path, key)
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value) or value < 0:
+        raise _Bad(f"{path}.{key}", "is not a whole non-negative number")
+    return int(value)
+
+
+def _dec(obj: Mapping[str, Any], path: str, key: str) -> Decimal:
+    value = _get(obj, path, key)
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise _Bad(f"{path}.{key}", "is not a number")
+    return Decimal(value)
+
+
+def _amount(obj: Mapping[str, Any], path: str, key: str) -> tuple[Decimal, str]:
+    amount = _obj(obj, path, key)
+    currency = _get(amount, f"{path}.{key}", "currencyCode")
+    if not isinstance(currency, str) or len(currency) != 3:
+        raise _Bad(f"{path}.{key}.currencyCode", "is not a currency code")
+    return _dec(amount, f"{path}.{key}", "amount"), currency
+
+
+def _day(text: Any, path: str) -> date:
+    if not isinstance(text, str):
+        raise _Bad(path, "is not a date")
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise _Bad(path, "is not a date") from None
+
+
+def load_document(text_lines: Iterable[str], report_type: str = REPORT_TYPE) -> dict[str, Any]:
+    """Parse the (decoded) document as JSON, numbers as Decimal."""
+    text = "".join(text_lines)
+    if not text.strip():
+        return {}
+    try:
+        document = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise DocumentCorrupt(report_type, f"not valid JSON ({exc.msg})", line=exc.lineno) from None
+    if not isinstance(document, dict):
+        raise DocumentCorrupt(report_type, "the document is not a JSON object")
+    return document
+
+
+def parse_sales_and_traffic(
+    document: Mapping[str, Any], *, seller_id: str, marketplace_id: str, log: ParseLog
+) -> Iterator[TrafficByDateFact | TrafficByAsinFact]:
+    if not document:
+        return
+    spec = document.get("reportSpecification") or {}
+    if not isinstance(spec, dict):
+        raise DocumentCorrupt(REPORT_TYPE, "reportSpecification is not an object")
+    ids = spec.get("marketplaceIds") or []
+    if isinstance(ids, list) and len(ids) == 1 and ids[0] in MARKETPLACES:
+        marketplace_id = ids[0]
+    default_currency = MARKETPLACES[marketplace_id].currency if marketplace_id in MARKETPLACES else "USD"
+    by_date = document.get("salesAndTrafficByDate") or []
+    by_asin = document.get("salesAndTrafficByAsin") or []
+    if not isinstance(by_date, list) or not isinstance(by_asin, list):
+        raise DocumentCorrupt(REPORT_TYPE, "salesAndTrafficByDate/ByAsin are not arrays")
+
+    for position, item in enumerate(by_date, start=1):
+        log.rows += 1
+        path = f"salesAndTrafficByDate[{position - 1}]"
+        try:
+            if not isinstance(item, dict):
+                raise _Bad(path, "is not an object")
+            day = _day(item.get("date"), f"{path}.date")
+            sales = _obj(item, path, "salesByDate")
+            traffic = _obj(item, path, "trafficByDate")
+            sales_path, traffic_path = f"{path}.salesByDate", f"{path}.trafficByDate"
+            amount, currency = _amount(sales, sales_path, "orderedProductSales")
+            fact = TrafficByDateFact(
+                seller_id=seller_id,
+                marketplace_id=marketplace_id,
+                day=day,
+                sessions=_int(traffic, traffic_path, "sessions"),
+                page_views=_int(traffic, traffic_path, "pageViews"),
+                buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
+                units_ordered=_int(sales, sales_path, "unitsOrdered"),
+                ordered_product_sales=amount,
+                currency=currency or default_currency,
+            )
+        except _Bad as bad:
+            log.reject(RowError(REPORT_TYPE, position, bad.path, str(bad)))
+            continue
+        yield fact
+
+    start_day: date | None = None
+    if by_asin:
+        try:
+            start_day = _day(spec.get("dataStartTime"), "reportSpecification.dataStartTime")
+        except _Bad:
+            start_day = None
+    for position, item in enumerate(by_asin, start=1):
+        log.rows += 1
+        path = f"salesAndTrafficByAsin[{position - 1}]"
+        try:
+            if not isinstance(item, dict):
+                raise _Bad(path, "is not an object")
+            if item.get("date"):
+                day = _day(item["date"], f"{path}.date")
+            elif start_day is not None:
+                day = start_day
+            else:
+                raise _Bad("reportSpecification.dataStartTime", "is missing (by-ASIN items need a day)")
+            child = item.get("childAsin") or item.get("parentAsin")
+            if not isinstance(child, str) or not child:
+                raise _Bad(f"{path}.childAsin", "is missing")
+            sales = _obj(item, path, "salesByAsin")
+            traffic = _obj(item, path, "trafficByAsin")
+            sales_path, traffic_path = f"{path}.salesByAsin", f"{path}.trafficByAsin"
+            amount, currency = _amount(sales, sales_path, "orderedProductSales")
+            fact_asin = TrafficByAsinFact(
+                seller_id=seller_id,
+                marketplace_id=marketplace_id,
+                day=day,
+                parent_asin=item.get("parentAsin") or None,
+                child_asin=child,
+                sku=item.get("sku") or None,
+                sessions=_int(traffic, traffic_path, "sessions"),
+                page_views=_int(traffic, traffic_path, "pageViews"),
+                buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
+                units_ordered=_int(sales, sales_path, "unitsOrdered"),
+                ordered_product_sales=amount,
+                currency=currency,
+            )
+        except _Bad as bad:
+            log.reject(RowError(REPORT_TYPE, position, bad.path, str(bad)))
+            continue
+        yield fact_asin

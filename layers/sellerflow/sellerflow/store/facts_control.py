@@ -1,0 +1,174 @@
+"""Seller control data of the analytics, in the SELLERS table: dirty-day markers and COGS entries.
+
+Both live in the sellers table on purpose: the API may write them (a COGS change marks days dirty)
+without any write access to the seller-data table, which holds only Amazon data and rollups.
+
+    DIRTY#<marketplaceId>#<yyyy-mm-dd>   a (marketplace, local day) whose rollups must be recomputed;
+                                         `mark` is a fresh token on every write, so clearing a marker
+                                         only succeeds if nobody re-marked the day meanwhile
+    COGS#<sku>#<yyyy-mm-dd>              seller-entered unit cost from that day on (Decimal string)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError
+from pynamodb.models import Model
+
+from sellerflow.facts import CogsEntry
+from sellerflow.store.tables import _BoundMeta, table
+
+DIRTY_PREFIX = "DIRTY#"
+COGS_PREFIX = "COGS#"
+CONTROL_RETENTION = timedelta(days=540)  # a marker of a day older than the data itself is moot
+
+
+@table("sellers")
+class DirtyDayRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # DIRTY#<marketplaceId>#<yyyy-mm-dd>
+    marketplace_id = UnicodeAttribute()
+    day = UnicodeAttribute()
+    mark = UnicodeAttribute()  # a new token per write: the version that clearing is conditioned on
+    marked_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+@table("sellers")
+class CogsRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # COGS#<sku>#<yyyy-mm-dd>
+    sku = UnicodeAttribute()
+    effective_from = UnicodeAttribute()
+    unit_cost = UnicodeAttribute()  # Decimal string: money is never a float
+    currency = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+def dirty_key(marketplace_id: str, day: date) -> str:
+    return f"{DIRTY_PREFIX}{marketplace_id}#{day.isoformat()}"
+
+
+def cogs_key(sku: str, effective_from: date) -> str:
+    return f"{COGS_PREFIX}{sku}#{effective_from.isoformat()}"
+
+
+@dataclass(frozen=True)
+class DirtyDay:
+    seller_id: str
+    marketplace_id: str
+    day: date
+    mark: str
+
+
+class DirtyDays:
+    """Marking (marketplace, local day) pairs dirty, listing them, and clearing them safely."""
+
+    def mark(
+        self,
+        seller_id: str,
+        days: Iterable[tuple[str, date]],
+        *,
+        reason: str = "facts",
+        now: datetime | None = None,
+    ) -> int:
+        """Mark each distinct (marketplace, day) dirty (BatchWriteItem); returns how many."""
+        at = now or datetime.now(UTC)
+        unique = sorted(set(days))
+        with DirtyDayRecord.batch_write() as batch:
+            for marketplace_id, day in unique:
+                batch.save(self._record(seller_id, marketplace_id, day, reason=reason, at=at))
+        return len(unique)
+
+    def mark_each(self, seller_id: str, days: Iterable[tuple[str, date]], *, reason: str = "orders") -> int:
+        """The same with one PutItem per day: for writers that mark a handful of days per call."""
+        at = datetime.now(UTC)
+        unique = sorted(set(days))
+        for marketplace_id, day in unique:
+            self._record(seller_id, marketplace_id, day, reason=reason, at=at).save()
+        return len(unique)
+
+    @staticmethod
+    def _record(
+        seller_id: str, marketplace_id: str, day: date, *, reason: str, at: datetime
+    ) -> DirtyDayRecord:
+        return DirtyDayRecord(
+            seller_id=seller_id,
+            sk=dirty_key(marketplace_id, day),
+            marketplace_id=marketplace_id,
+            day=day.isoformat(),
+            mark=uuid.uuid4().hex,
+            marked_at=at,
+            reason=reason,
+            expires_at=int((at + CONTROL_RETENTION).timestamp()),
+        )
+
+    def pending(self, seller_id: str) -> list[DirtyDay]:
+        return [
+            DirtyDay(
+                seller_id=seller_id,
+                marketplace_id=r.marketplace_id,
+                day=date.fromisoformat(r.day),
+                mark=r.mark,
+            )
+            for r in DirtyDayRecord.query(
+                seller_id, DirtyDayRecord.sk.startswith(DIRTY_PREFIX), consistent_read=True
+            )
+        ]
+
+    def clear(self, marker: DirtyDay) -> bool:
+        """Delete the marker if it still carries the mark that was read; False if re-marked meanwhile."""
+        record = DirtyDayRecord(seller_id=marker.seller_id, sk=dirty_key(marker.marketplace_id, marker.day))
+        try:
+            record.delete(condition=DirtyDayRecord.mark == marker.mark)
+        except DeleteError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class CogsStore:
+    """Seller-entered unit costs per SKU, effective from a day on."""
+
+    def put(self, entry: CogsEntry, *, now: datetime | None = None) -> None:
+        CogsRecord(
+            seller_id=entry.seller_id,
+            sk=cogs_key(entry.sku, entry.effective_from),
+            sku=entry.sku,
+            effective_from=entry.effective_from.isoformat(),
+            unit_cost=str(entry.unit_cost),
+            currency=entry.currency,
+            updated_at=now or datetime.now(UTC),
+        ).save()
+
+    def all_for_seller(self, seller_id: str) -> list[CogsEntry]:
+        return [_entry(r) for r in CogsRecord.query(seller_id, CogsRecord.sk.startswith(COGS_PREFIX))]
+
+    def for_sku(self, seller_id: str, sku: str) -> list[CogsEntry]:
+        return [
+            _entry(r) for r in CogsRecord.query(seller_id, CogsRecord.sk.startswith(f"{COGS_PREFIX}{sku}#"))
+        ]
+
+
+def _entry(record: CogsRecord) -> CogsEntry:
+    return CogsEntry(
+        seller_id=record.seller_id,
+        sku=record.sku,
+        effective_from=date.fromisoformat(record.effective_from),
+        unit_cost=Decimal(record.unit_cost),
+        currency=record.currency,
+    )

@@ -1,0 +1,125 @@
+"""The buyer-PII table: the only place Sellerflow ever persists buyer PII (the label queue).
+
+One item per (seller, order, purpose): `sk = ORDER#<orderId>#<purpose>`. The label's fields are
+encrypted together, client side, with the AWS Encryption SDK under the PII key (a KMS key of its own,
+distinct from the data key), with the encryption context {seller_id, order_id, purpose}; decryption
+checks that context, so a ciphertext copied under another seller, order or purpose is refused. The
+table itself is also encrypted at rest with the PII key. Nothing else of the buyer is stored in
+clear: the item holds only keys, the ciphertext and timestamps.
+
+`expires_at` (DynamoDB TTL) is at most delivery + 30 days (`sellerflow.pii.retention`). TTL is best
+effort, so `get` never returns an item whose `expires_at` has passed, and the sweeper deletes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aws_encryption_sdk
+from aws_encryption_sdk import CommitmentPolicy
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from sellerflow.errors import PiiContextMismatch
+from sellerflow.pii.models import ShippingLabel
+from sellerflow.pii.retention import PII_RETENTION
+from sellerflow.store.tables import _BoundMeta, table
+
+
+def pii_key(order_id: str, purpose: str) -> str:
+    return f"ORDER#{order_id}#{purpose}"
+
+
+@table("pii")
+class BuyerPiiRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # ORDER#<orderId>#<purpose>
+    order_id = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    ciphertext = BinaryAttribute(legacy_encoding=False)
+    stored_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
+
+
+@dataclass(frozen=True)
+class StoredLabel:
+    label: ShippingLabel
+    expires_at: datetime
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BuyerPiiStore:
+    """Data access for the buyer-PII table; the only holder of the PII key's ARN in the code."""
+
+    def __init__(
+        self,
+        pii_key_arn: str,
+        *,
+        botocore_session: Any | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._client = aws_encryption_sdk.EncryptionSDKClient(
+            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
+        )
+        kwargs: dict[str, Any] = {"key_ids": [pii_key_arn]}
+        if botocore_session is not None:
+            kwargs["botocore_session"] = botocore_session
+        self._provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(**kwargs)
+        self._clock = clock
+
+    @staticmethod
+    def context(seller_id: str, order_id: str, purpose: str) -> dict[str, str]:
+        return {"seller_id": seller_id, "order_id": order_id, "purpose": purpose}
+
+    def put(
+        self, seller_id: str, order_id: str, purpose: str, label: ShippingLabel, *, expires_at: datetime
+    ) -> None:
+        now = self._clock().astimezone(UTC)
+        if expires_at <= now or expires_at > now + PII_RETENTION:
+            raise ValueError("buyer PII must expire after now and at most 30 days from now")
+        ciphertext, _ = self._client.encrypt(
+            source=label.model_dump_json().encode("utf-8"),
+            key_provider=self._provider,
+            encryption_context=self.context(seller_id, order_id, purpose),
+        )
+        BuyerPiiRecord(
+            seller_id=seller_id,
+            sk=pii_key(order_id, purpose),
+            order_id=order_id,
+            purpose=purpose,
+            ciphertext=ciphertext,
+            stored_at=now,
+            expires_at=int(expires_at.timestamp()),
+        ).save()
+
+    def get(self, seller_id: str, order_id: str, purpose: str) -> StoredLabel | None:
+        """The stored label, or None when there is none or it has expired (TTL may lag for days)."""
+        try:
+            record = BuyerPiiRecord.get(seller_id, pii_key(order_id, purpose), consistent_read=True)
+        except DoesNotExist:
+            return None
+        if int(record.expires_at) <= int(self._clock().timestamp()):
+            return None
+        plaintext, header = self._client.decrypt(source=record.ciphertext, key_provider=self._provider)
+        expected = self.context(seller_id, order_id, purpose)
+        if any(header.encryption_context.get(k) != v for k, v in expected.items()):
+            raise PiiContextMismatch(
+                f"stored PII of seller {seller_id} order {order_id} was not encrypted for that order and purpose"
+            )
+        return StoredLabel(
+            label=ShippingLabel.model_validate_json(plaintext),
+            expires_at=datetime.fromtimestamp(int(record.expires_at), UTC),
+        )
+
+    def delete(self, seller_id: str, order_id: str, purpose: str) -> None:
+        BuyerPiiRecord(seller_id=seller_id, sk=pii_key(order_id, purpose)).delete()

@@ -1,0 +1,134 @@
+"""Report bookkeeping in the sellers table: which report was asked for, how it went, what it gave."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+
+from sellerflow.domain import ReportState
+from sellerflow.store.tables import _BoundMeta, table
+
+RETENTION = timedelta(days=540)
+
+
+@table("sellers")
+class ReportRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(
+        range_key=True
+    )  # REPORT#<type>#<marketplace>#<window key> | SETTLEMENTDOC#<reportId>
+    report_type = UnicodeAttribute()
+    marketplace_id = UnicodeAttribute(null=True)
+    window_start = UTCDateTimeAttribute(null=True)
+    window_end = UTCDateTimeAttribute(null=True)
+    report_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(
+        null=True
+    )  # IN_QUEUE | IN_PROGRESS | DONE | CANCELLED | FATAL | TIMED_OUT | INGESTED
+    requested_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    document_id = UnicodeAttribute(null=True)
+    ingested_at = UTCDateTimeAttribute(null=True)
+    rows = NumberAttribute(null=True)
+    rejected = NumberAttribute(null=True)
+    errors = ListAttribute[str](null=True)  # first row errors: report, line, column, reason (never values)
+    cooldown_until = UTCDateTimeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+def report_key(report_type: str, marketplace_id: str, window_key: str) -> str:
+    return f"REPORT#{report_type}#{marketplace_id}#{window_key}"
+
+
+def settlement_key(report_id: str) -> str:
+    return f"SETTLEMENTDOC#{report_id}"
+
+
+def _state(record: ReportRecord) -> ReportState:
+    return ReportState(
+        key=record.sk,
+        report_type=record.report_type,
+        marketplace_id=record.marketplace_id,
+        report_id=record.report_id,
+        status=record.status,
+        requested_at=record.requested_at,
+        document_id=record.document_id,
+        ingested_at=record.ingested_at,
+        cooldown_until=record.cooldown_until,
+        rows=int(record.rows or 0),
+        rejected=int(record.rejected or 0),
+        errors=tuple(record.errors or ()),
+    )
+
+
+class ReportStore:
+    def get(self, seller_id: str, key: str) -> ReportState | None:
+        try:
+            return _state(ReportRecord.get(seller_id, key, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def all(self, seller_id: str, prefix: str = "REPORT#") -> list[ReportState]:
+        return [_state(r) for r in ReportRecord.query(seller_id, ReportRecord.sk.startswith(prefix))]
+
+    def requested(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        marketplace_id: str | None,
+        window: tuple[datetime, datetime] | None,
+        report_id: str,
+        status: str = "IN_QUEUE",
+    ) -> None:
+        now = datetime.now(UTC)
+        ReportRecord(
+            seller_id=seller_id,
+            sk=key,
+            report_type=report_type,
+            marketplace_id=marketplace_id,
+            window_start=window[0] if window else None,
+            window_end=window[1] if window else None,
+            report_id=report_id,
+            status=status,
+            requested_at=now,
+            expires_at=int((now + RETENTION).timestamp()),
+        ).save()
+
+    def finished(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        status: str,
+        document_id: str | None = None,
+        cooldown_until: datetime | None = None,
+    ) -> None:
+        actions: list[Action] = [
+            ReportRecord.status.set(status),
+            ReportRecord.finished_at.set(datetime.now(UTC)),
+        ]
+        if document_id:
+            actions.append(ReportRecord.document_id.set(document_id))
+        if cooldown_until:
+            actions.append(ReportRecord.cooldown_until.set(cooldown_until))
+        ReportRecord(seller_id=seller_id, sk=key).update(actions=actions)
+
+    def ingested(self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str]) -> None:
+        ReportRecord(seller_id=seller_id, sk=key).update(
+            actions=[
+                ReportRecord.status.set("INGESTED"),
+                ReportRecord.ingested_at.set(datetime.now(UTC)),
+                ReportRecord.rows.set(rows),
+                ReportRecord.rejected.set(rejected),
+                ReportRecord.errors.set(errors[:20]),
+            ]
+        )

@@ -1,0 +1,180 @@
+"""The expiry sweeper: deletes what DynamoDB TTL has not deleted yet (TTL is best effort, often days
+late), seller partition by seller partition, in bounded batches.
+
+Which sellers: every seller with a PROFILE item. Active sellers come from the sellers table's
+sparse `active_sellers` index; revoked and disconnected sellers are not in that index but still
+have data that expires, so a scan of the sellers table (keys only, `sk = PROFILE`, paged) completes
+the list. The scan reads control data only (one small item per seller) and never aggregates
+seller data; each seller is then swept in its own partition with `Query` (partition key =
+seller). A partition whose PROFILE is gone (an erased seller) is the erasure workflow's to empty;
+the sweeper does not scan data tables.
+
+What is deleted, per seller and table, at most `max_items_per_partition` items per run:
+
+- buyer-PII, seller-data and sellers tables: every item whose `expires_at` is at or before now.
+  Each delete is conditional on `expires_at` still being past, so an item re-written meanwhile
+  (a re-synced order) survives. Sellers-table PROFILE, CREDENTIALS and MEMBER#<sub> items carry no
+  `expires_at` and are never deleted here, whatever they carry.
+- audit table: expired entries from the oldest end of the hash chain, through
+  `AuditLog.trim_expired`, which records the trim in the chain head first (so `audit verify`
+  stays OK); the head goes with the last entry. Other expired items (the unchained first format)
+  are deleted like the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
+from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
+
+TABLE_KINDS = ("pii", "seller_data", "sellers", "audit")
+PROTECTED_SELLER_KEYS = (PROFILE, CREDENTIALS)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SweepReport:
+    sellers: int = 0
+    deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLE_KINDS, 0))
+    partitions_left_over: int = 0  # partitions that still held expired items past the per-run bound
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sellers": self.sellers,
+            "deleted": dict(self.deleted),
+            "total_deleted": sum(self.deleted.values()),
+            "partitions_left_over": self.partitions_left_over,
+        }
+
+
+def _protected(kind: str, sk: str) -> bool:
+    if kind == "sellers":
+        return sk in PROTECTED_SELLER_KEYS or sk.startswith(MEMBER_PREFIX)
+    if kind == "audit":
+        return sk == HEAD or sk.startswith(SEQ_PREFIX)  # the chain is trimmed by AuditLog only
+    return False
+
+
+class ExpirySweeper:
+    def __init__(
+        self,
+        *,
+        dynamodb: Any,
+        tables: Mapping[str, str],
+        audit: AuditLog,
+        max_items_per_partition: int = 5000,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        missing = set(TABLE_KINDS) - set(tables)
+        if missing:
+            raise ValueError(f"the sweeper needs every table; missing {sorted(missing)}")
+        self._db = dynamodb
+        self._tables = dict(tables)
+        self._audit = audit
+        self._limit = max_items_per_partition
+        self._clock = clock
+
+    # --- which sellers --------------------------------------------------------------------------
+    def seller_ids(self) -> list[str]:
+        found: dict[str, None] = {}
+        for item in self._pages(
+            "query",
+            TableName=self._tables["sellers"],
+            IndexName="active_sellers",
+            KeyConditionExpression="active_partition = :active",
+            ExpressionAttributeValues={":active": {"S": ACTIVE}},
+            ProjectionExpression="seller_id",
+        ):
+            found[item["seller_id"]["S"]] = None
+        # Fallback: revoked / disconnected sellers are not in the sparse index.
+        for item in self._pages(
+            "scan",
+            TableName=self._tables["sellers"],
+            FilterExpression="sk = :profile",
+            ExpressionAttributeValues={":profile": {"S": PROFILE}},
+            ProjectionExpression="seller_id",
+        ):
+            found[item["seller_id"]["S"]] = None
+        return sorted(found)
+
+    # --- sweeping -------------------------------------------------------------------------------
+    def sweep(self, seller_ids: list[str] | None = None) -> SweepReport:
+        report = SweepReport()
+        now = self._clock().astimezone(UTC)
+        for seller_id in seller_ids if seller_ids is not None else self.seller_ids():
+            report.sellers += 1
+            for kind in TABLE_KINDS:
+                deleted, left_over = self._sweep_partition(kind, seller_id, now)
+                report.deleted[kind] += deleted
+                report.partitions_left_over += int(left_over)
+        return report
+
+    def _sweep_partition(self, kind: str, seller_id: str, now: datetime) -> tuple[int, bool]:
+        deleted = 0
+        if kind == "audit":
+            deleted += self._audit.trim_expired(seller_id, now=now, limit=self._limit)
+        cutoff = str(int(now.timestamp()))
+        for item in self._pages(
+            "query",
+            TableName=self._tables[kind],
+            KeyConditionExpression="seller_id = :seller",
+            FilterExpression="expires_at <= :now",
+            ExpressionAttributeValues={":seller": {"S": seller_id}, ":now": {"N": cutoff}},
+            ProjectionExpression="seller_id, sk",
+        ):
+            sk = item["sk"]["S"]
+            if _protected(kind, sk):
+                continue
+            if deleted >= self._limit:
+                return deleted, True
+            try:
+                self._db.delete_item(
+                    TableName=self._tables[kind],
+                    Key={"seller_id": {"S": seller_id}, "sk": {"S": sk}},
+                    ConditionExpression="expires_at <= :now",
+                    ExpressionAttributeValues={":now": {"N": cutoff}},
+                )
+                deleted += 1
+            except self._db.exceptions.ConditionalCheckFailedException:
+                continue  # re-written since the query: no longer expired
+        return deleted, False
+
+    def _pages(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        call = getattr(self._db, operation)
+        while True:
+            page = call(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def build_sweeper(settings: Any, *, clock: Callable[[], datetime] = _utcnow) -> ExpirySweeper:
+    """The deployment's sweeper (boto3 at the settings' endpoint; moto locally)."""
+    import boto3
+
+    from sellerflow.store.tables import bind_tables
+
+    bind_tables(settings)
+    dynamodb = boto3.client(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    return ExpirySweeper(
+        dynamodb=dynamodb,
+        tables={
+            "pii": settings.pii_table,
+            "seller_data": settings.seller_data_table,
+            "sellers": settings.sellers_table,
+            "audit": settings.audit_table,
+        },
+        audit=AuditLog(clock=clock),
+        max_items_per_partition=settings.sweep_max_items_per_partition,
+        clock=clock,
+    )

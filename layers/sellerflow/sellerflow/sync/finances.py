@@ -1,0 +1,107 @@
+"""Finances 2024-06-19 listTransactions, one page per call, incrementally by posted date."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sellerflow.domain import SyncRun
+from sellerflow.facts import FinanceTransactionFact
+from sellerflow.observability import logger, metrics
+from sellerflow.sync.models import SELLER_ID_PATTERN
+from sellerflow.sync.orders import AMAZON_SETTLE_DELAY, SyncStateStore
+
+SOURCE = "finances"
+MAX_RANGE = timedelta(days=180)  # listTransactions refuses a wider postedAfter..postedBefore
+
+
+class FinancesPageInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    run_id: str
+    next_token: str | None = None
+
+
+class FinancesPageOutput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    next_token: str | None
+    has_more: bool
+    transactions: int
+
+
+class TransactionsApi(Protocol):
+    def list_transactions(
+        self,
+        seller_id: str,
+        *,
+        posted_after: datetime,
+        posted_before: datetime | None = None,
+        marketplace_id: str | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
+class FactSink(Protocol):
+    def write(self, batch: Sequence[object]) -> None: ...
+
+
+@dataclass(frozen=True)
+class FinancesPolicy:
+    lookback: timedelta = timedelta(hours=48)  # transactions can be posted late
+    initial_history: timedelta = timedelta(days=90)
+
+
+def sync_transactions_page(
+    request: FinancesPageInput,
+    *,
+    api: TransactionsApi,
+    sink: FactSink,
+    state_store: SyncStateStore,
+    to_fact: Callable[[str, dict[str, Any]], FinanceTransactionFact],
+    policy: FinancesPolicy,
+    now: datetime | None = None,
+) -> FinancesPageOutput:
+    now = now or datetime.now(UTC)
+    state = state_store.sync_state(request.seller_id, SOURCE)
+    if request.next_token is None or state.run is None or state.run.run_id != request.run_id:
+        end = now - AMAZON_SETTLE_DELAY
+        start = (state.watermark - policy.lookback) if state.watermark else now - policy.initial_history
+        start = max(start, end - MAX_RANGE + timedelta(minutes=1))
+        run = SyncRun(run_id=request.run_id, updated_after=start, updated_before=end)
+        state_store.begin_run(request.seller_id, run, SOURCE)
+    else:
+        run = state.run
+    body = api.list_transactions(
+        request.seller_id,
+        posted_after=run.updated_after,
+        posted_before=run.updated_before,
+        next_token=request.next_token,
+    )
+    payload = body.get("payload") or {}
+    facts: list[FinanceTransactionFact] = []
+    rejected = 0
+    for transaction in payload.get("transactions") or []:
+        try:
+            facts.append(to_fact(request.seller_id, transaction))
+        except (ValueError, KeyError, TypeError) as exc:  # a malformed transaction is recorded and skipped
+            rejected += 1
+            logger.warning(
+                "transaction rejected", extra={"seller_id": request.seller_id, "reason": type(exc).__name__}
+            )
+    for offset in range(0, len(facts), 25):
+        sink.write(facts[offset : offset + 25])
+    token = payload.get("nextToken") or body.get("nextToken")
+    watermark = (
+        run.updated_before if not token else max([f.posted_at for f in facts], default=run.updated_after)
+    )
+    if state.watermark is not None:
+        watermark = max(watermark, state.watermark)
+    state_store.commit_page(
+        request.seller_id, run_id=run.run_id, watermark=watermark, orders=len(facts), source=SOURCE
+    )
+    metrics.add_metric(name="TransactionsUpserted", unit="Count", value=len(facts))
+    return FinancesPageOutput(next_token=token, has_more=bool(token), transactions=len(facts))

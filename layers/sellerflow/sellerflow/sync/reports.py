@@ -1,0 +1,332 @@
+"""Reports: which to ask Amazon for, and how each request goes (request → poll → ingest).
+
+Step Functions runs one sub-flow per planned report (`seller-sync.asl.json`, ReportsMap): it waits
+between polls in Wait states — no Lambda sleeps — and every step is resumable: a report still
+IN_QUEUE when a run ends is polled again by the next run rather than requested twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sellerflow.domain import ReportState
+from sellerflow.observability import logger, metrics
+from sellerflow.sync.models import SELLER_ID_PATTERN
+
+ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT"
+LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+FBA_INVENTORY = "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA"
+SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
+
+PENDING = ("IN_QUEUE", "IN_PROGRESS")
+FINISHED_FOR_GOOD = ("INGESTED", "CANCELLED")
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    backfill: timedelta = timedelta(days=730)  # All Orders history: up to 2 years ...
+    window: timedelta = timedelta(days=30)  # ... in 30-day windows
+    backfill_windows_per_run: int = 1  # per marketplace; createReport allows a burst of 15, then 1/min
+    fresh: timedelta = timedelta(days=3)  # the recent All Orders window, refreshed daily
+    traffic_days: int = 1  # yesterday (the day before is kept by earlier runs)
+    reuse_within: timedelta = timedelta(hours=24)
+    fatal_cooldown: timedelta = timedelta(hours=24)
+    first_poll_s: int = 15
+    max_poll_s: int = 300
+    max_polls: int = 20
+    settlements_since: timedelta = timedelta(days=90)
+
+
+class _Io(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReportJob(_Io):
+    """One report request as the ReportsMap item (Step Functions state, no secrets, no PII)."""
+
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    key: str
+    report_type: str
+    marketplace_id: str
+    data_start: datetime | None = None
+    data_end: datetime | None = None
+
+
+class ReportProgress(_Io):
+    status: Literal["IN_QUEUE", "IN_PROGRESS", "DONE", "CANCELLED", "FATAL", "COOLDOWN", "TIMED_OUT"]
+    report_id: str | None = None
+    document_id: str | None = None
+    polls: int = 0
+    wait_s: int = 0
+    reused: bool = False
+
+
+class ReportPlan(_Io):
+    reports: list[ReportJob]
+    settlements: list[SettlementJob]
+
+
+class SettlementJob(_Io):
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    key: str
+    report_id: str
+    document_id: str
+    marketplace_id: str | None = None
+
+
+ReportPlan.model_rebuild()
+
+
+class ReportBook(Protocol):
+    def get(self, seller_id: str, key: str) -> ReportState | None: ...
+    def all(self, seller_id: str, prefix: str = "REPORT#") -> list[ReportState]: ...
+    def requested(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        marketplace_id: str | None,
+        window: tuple[datetime, datetime] | None,
+        report_id: str,
+        status: str = "IN_QUEUE",
+    ) -> None: ...
+    def finished(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        status: str,
+        document_id: str | None = None,
+        cooldown_until: datetime | None = None,
+    ) -> None: ...
+    def ingested(self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str]) -> None: ...
+
+
+class ReportsApi(Protocol):
+    def create_report(
+        self,
+        seller_id: str,
+        *,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        data_start: datetime | None = None,
+        data_end: datetime | None = None,
+        options: Any = None,
+    ) -> str: ...
+    def get_report(self, seller_id: str, report_id: str) -> dict[str, Any]: ...
+    def get_reports(
+        self,
+        seller_id: str,
+        *,
+        report_types: Sequence[str],
+        processing_statuses: Sequence[str] = ("DONE",),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | None = None,
+        page_size: int = 100,
+        next_token: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
+def report_key(report_type: str, marketplace_id: str, window_key: str) -> str:
+    return f"REPORT#{report_type}#{marketplace_id}#{window_key}"
+
+
+def _day(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _candidates(
+    seller_id: str, marketplace_id: str, now: datetime, policy: ReportPolicy
+) -> Iterator[ReportJob]:
+    today = _day(now)
+    stamp = today.strftime("%Y-%m-%d")
+    end = now - timedelta(minutes=5)
+
+    def job(report_type: str, window_key: str, start: datetime | None, stop: datetime | None) -> ReportJob:
+        return ReportJob(
+            seller_id=seller_id,
+            key=report_key(report_type, marketplace_id, window_key),
+            report_type=report_type,
+            marketplace_id=marketplace_id,
+            data_start=start,
+            data_end=stop,
+        )
+
+    yield job(LISTINGS, f"daily-{stamp}", None, None)
+    yield job(FBA_INVENTORY, f"daily-{stamp}", None, None)
+    # By-ASIN traffic has no date of its own: one report per day gives per-day ASIN facts.
+    for days_back in range(1, policy.traffic_days + 1):
+        day = today - timedelta(days=days_back)
+        yield job(SALES_AND_TRAFFIC, f"day-{day:%Y-%m-%d}", day, day + timedelta(days=1))
+    yield job(ALL_ORDERS, f"fresh-{stamp}", end - policy.fresh, end)
+    # History backfill: fixed 30-day windows counted back from today, newest first.
+    window_end = today
+    oldest = today - policy.backfill
+    while window_end > oldest:
+        window_start = max(oldest, window_end - policy.window)
+        yield job(ALL_ORDERS, f"backfill-{window_start:%Y-%m-%d}", window_start, window_end)
+        window_end = window_start
+
+
+def plan_reports(
+    seller_id: str, marketplace_ids: Iterable[str], *, book: ReportBook, now: datetime, policy: ReportPolicy
+) -> list[ReportJob]:
+    """The reports this run should ask for (or keep polling), honouring FATAL cool-downs."""
+    known = {state.key: state for state in book.all(seller_id)}
+    jobs: list[ReportJob] = []
+    for marketplace_id in marketplace_ids:
+        backfills = 0
+        for job in _candidates(seller_id, marketplace_id, now, policy):
+            state = known.get(job.key)
+            if state is not None and state.status in FINISHED_FOR_GOOD:
+                continue
+            if state is not None and state.cooldown_until and state.cooldown_until > now:
+                continue
+            if job.key.split("#")[-1].startswith("backfill-"):
+                if backfills >= policy.backfill_windows_per_run:
+                    continue
+                backfills += 1
+            jobs.append(job)
+    metrics.add_metric(name="ReportsPlanned", unit="Count", value=len(jobs))
+    return jobs
+
+
+def next_wait_s(polls: int, policy: ReportPolicy) -> int:
+    return int(min(policy.max_poll_s, policy.first_poll_s * 2**polls))
+
+
+def request_report(
+    job: ReportJob, *, api: ReportsApi, book: ReportBook, now: datetime, policy: ReportPolicy
+) -> ReportProgress:
+    """Ask for the report — unless one of the same type and window is already known:
+    a recent DONE one is reused, a pending one is polled again, a FATAL one cools down."""
+    state = book.get(job.seller_id, job.key)
+    if state is not None and state.report_id:
+        recent = state.requested_at is not None and now - state.requested_at <= policy.reuse_within
+        if state.status == "DONE" and state.document_id and recent:
+            return ReportProgress(
+                status="DONE", report_id=state.report_id, document_id=state.document_id, reused=True
+            )
+        if state.status in PENDING:
+            return ReportProgress(
+                status="IN_QUEUE", report_id=state.report_id, wait_s=policy.first_poll_s, reused=True
+            )
+        if state.status == "FATAL" and state.cooldown_until and state.cooldown_until > now:
+            return ReportProgress(status="COOLDOWN", report_id=state.report_id)
+    report_id = api.create_report(
+        job.seller_id,
+        report_type=job.report_type,
+        marketplace_ids=[job.marketplace_id],
+        data_start=job.data_start,
+        data_end=job.data_end,
+        options={"dateGranularity": "DAY", "asinGranularity": "CHILD"}
+        if job.report_type == SALES_AND_TRAFFIC
+        else None,
+    )
+    window = (job.data_start, job.data_end) if job.data_start and job.data_end else None
+    book.requested(
+        job.seller_id,
+        job.key,
+        report_type=job.report_type,
+        marketplace_id=job.marketplace_id,
+        window=window,
+        report_id=report_id,
+    )
+    metrics.add_metric(name="ReportsRequested", unit="Count", value=1)
+    return ReportProgress(status="IN_QUEUE", report_id=report_id, wait_s=policy.first_poll_s)
+
+
+def check_report(
+    job: ReportJob,
+    progress: ReportProgress,
+    *,
+    api: ReportsApi,
+    book: ReportBook,
+    now: datetime,
+    policy: ReportPolicy,
+) -> ReportProgress:
+    """One poll of getReport; the next wait grows exponentially up to a cap, and so does patience."""
+    assert progress.report_id is not None
+    report = api.get_report(job.seller_id, progress.report_id)
+    status = str(report.get("processingStatus"))
+    polls = progress.polls + 1
+    if status == "DONE":
+        document_id = str(report["reportDocumentId"])
+        book.finished(job.seller_id, job.key, status="DONE", document_id=document_id)
+        return ReportProgress(
+            status="DONE", report_id=progress.report_id, document_id=document_id, polls=polls
+        )
+    if status == "CANCELLED":
+        # Amazon cancels a report that has no data: nothing to ingest, nothing failed.
+        book.finished(job.seller_id, job.key, status="CANCELLED")
+        return ReportProgress(status="CANCELLED", report_id=progress.report_id, polls=polls)
+    if status == "FATAL":
+        book.finished(job.seller_id, job.key, status="FATAL", cooldown_until=now + policy.fatal_cooldown)
+        metrics.add_metric(name="ReportsFatal", unit="Count", value=1)
+        logger.warning("report FATAL", extra={"seller_id": job.seller_id, "report_type": job.report_type})
+        return ReportProgress(status="FATAL", report_id=progress.report_id, polls=polls)
+    if polls >= policy.max_polls:
+        # Still pending: stop this run's polling; the next run resumes it (the record stays pending).
+        logger.info(
+            "report still pending", extra={"seller_id": job.seller_id, "report_type": job.report_type}
+        )
+        return ReportProgress(status="TIMED_OUT", report_id=progress.report_id, polls=polls)
+    pending: Literal["IN_QUEUE", "IN_PROGRESS"] = "IN_PROGRESS" if status == "IN_PROGRESS" else "IN_QUEUE"
+    return ReportProgress(
+        status=pending, report_id=progress.report_id, polls=polls, wait_s=next_wait_s(polls, policy)
+    )
+
+
+def plan_settlements(
+    seller_id: str, *, api: ReportsApi, book: ReportBook, now: datetime, policy: ReportPolicy
+) -> list[SettlementJob]:
+    """Settlement reports are listed, never requested: Amazon creates them every settlement period."""
+    known = {
+        state.key for state in book.all(seller_id, prefix="SETTLEMENTDOC#") if state.status == "INGESTED"
+    }
+    jobs: list[SettlementJob] = []
+    token: str | None = None
+    while True:
+        page = api.get_reports(
+            seller_id,
+            report_types=[SETTLEMENT],
+            processing_statuses=["DONE"],
+            created_since=now - policy.settlements_since,
+            next_token=token,
+        )
+        for report in page.get("reports") or []:
+            key = f"SETTLEMENTDOC#{report['reportId']}"
+            if key in known or not report.get("reportDocumentId"):
+                continue
+            jobs.append(
+                SettlementJob(
+                    seller_id=seller_id,
+                    key=key,
+                    report_id=str(report["reportId"]),
+                    document_id=str(report["reportDocumentId"]),
+                    marketplace_id=(report.get("marketplaceIds") or [None])[0],
+                )
+            )
+        token = page.get("nextToken")
+        if not token:
+            return jobs
+
+
+class PlanReportsInput(_Io):
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+
+
+class RequestReportInput(_Io):
+    job: ReportJob
+
+
+class CheckReportInput(_Io):
+    job: ReportJob
+    progress: ReportProgress

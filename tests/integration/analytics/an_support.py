@@ -1,0 +1,107 @@
+"""Fixtures of the analytics integration tests: the template's tables in moto, bound stores, facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from sellerflow.analytics.calendar import local_day
+from sellerflow.domain import Order, OrderLine
+from sellerflow.facts import FinanceTransactionFact
+from sellerflow.local.provision import create_dynamodb_tables
+from sellerflow.local.template import load_template
+from sellerflow.settings import Settings
+from sellerflow.store.tables import bind_tables
+
+ROOT = Path(__file__).resolve().parents[3]
+REGION = "us-east-1"
+SELLER = "A1ANALYTICSSELLER"
+US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"
+CURRENCY = {US: "USD", DE: "EUR", JP: "JPY"}
+
+
+@dataclass(frozen=True)
+class Tables:
+    settings: Settings
+
+
+@pytest.fixture
+def tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tables]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        create_dynamodb_tables(
+            load_template(ROOT / "template.yaml"), boto3.client("dynamodb", region_name=REGION)
+        )
+        settings = Settings(
+            aws_region=REGION,
+            seller_data_table="SellerDataTable",
+            sellers_table="SellersTable",
+            audit_table="AuditTable",
+        )
+        bind_tables(settings)
+        yield Tables(settings=settings)
+
+
+def order(
+    order_id: str,
+    at: datetime,
+    *,
+    marketplace: str = US,
+    sku: str = "SKU-1",
+    qty: int = 1,
+    price: str = "10.00",
+    status: str = "SHIPPED",
+    seller: str = SELLER,
+) -> Order:
+    return Order(
+        seller_id=seller,
+        order_id=order_id,
+        marketplace_id=marketplace,
+        created_time=at,
+        last_updated_time=at,
+        local_date=local_day(marketplace, at),
+        status=status,
+        currency=CURRENCY[marketplace],
+        lines=(
+            OrderLine(
+                order_item_id=f"{order_id}-1",
+                seller_sku=sku,
+                quantity_ordered=qty,
+                item_price=Decimal(price),
+                shipping_price=Decimal("1.00"),
+                promotion_discount=Decimal("0.50"),
+            ),
+        ),
+    )
+
+
+def transaction(
+    tx_id: str, at: datetime, kind: str, amounts: dict[str, str], *, marketplace: str = US, sku: str = "SKU-1"
+) -> FinanceTransactionFact:
+    parsed = tuple((k, Decimal(v)) for k, v in amounts.items())
+    return FinanceTransactionFact(
+        seller_id=SELLER,
+        transaction_id=tx_id,
+        transaction_type=kind,
+        posted_at=at,
+        marketplace_id=marketplace,
+        local_date=local_day(marketplace, at),
+        order_id=None,
+        sku=sku,
+        quantity=1,
+        total=sum((a for _, a in parsed), Decimal(0)),
+        currency=CURRENCY[marketplace],
+        amounts=parsed,
+    )
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]

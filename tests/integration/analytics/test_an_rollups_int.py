@@ -1,0 +1,239 @@
+"""Facts → dirty markers → recompute → RDAY/RSKU items, against DynamoDB in moto."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from an_support import DE, JP, SELLER, US, Tables, order, transaction, utc
+
+from sellerflow.analytics.calendar import utc_span
+from sellerflow.analytics.rollups import CogsBook, compute_day, recompute_dirty_days
+from sellerflow.facts import (
+    CogsEntry,
+    InventoryFact,
+    ListingFact,
+    SettlementLineFact,
+    SettlementSummary,
+    TrafficByDateFact,
+)
+from sellerflow.store.facts import FactStore, FinanceRecord, ListingRecord
+from sellerflow.store.facts_control import CogsStore, DirtyDays
+from sellerflow.store.facts_rollups import DayRollupRecord, RollupStore, SkuRollupRecord, day_key
+
+SALE = utc(2026, 3, 1, 16, 30)  # US 08:30 Mar 1, DE 17:30 Mar 1, JP 01:30 Mar 2
+
+
+def recompute() -> object:
+    return recompute_dirty_days(
+        SELLER, dirty=DirtyDays(), facts=FactStore(), cogs=CogsStore(), rollups=RollupStore()
+    )
+
+
+def pending() -> set[tuple[str, date]]:
+    return {(d.marketplace_id, d.day) for d in DirtyDays().pending(SELLER)}
+
+
+def rollup_items() -> dict[str, dict[str, object]]:
+    """Every RDAY/RSKU item as stored, without its write time."""
+    items = [*DayRollupRecord.query(SELLER, DayRollupRecord.sk.startswith("RDAY#"))]
+    items += [*SkuRollupRecord.query(SELLER, SkuRollupRecord.sk.startswith("RSKU#"))]
+    return {
+        r.sk: {k: v for k, v in r.serialize().items() if k not in ("computed_at", "expires_at")}
+        for r in items
+    }
+
+
+def seed(store: FactStore) -> None:
+    store.write(
+        [
+            order("O-US-1", SALE, sku="SKU-1", qty=2, price="40.00"),
+            order("O-US-2", SALE + timedelta(hours=1), sku="SKU-2", price="15.50"),
+            order("O-US-3", SALE, status="CANCELLED", price="999.00"),
+            order("O-JP-1", SALE, marketplace=JP, price="1500"),
+            order("O-DE-1", SALE, marketplace=DE, price="20.00"),
+            transaction(
+                "T-1",
+                SALE + timedelta(hours=2),
+                "Shipment",
+                {"ProductCharges": "80.00", "ReferralFee": "-12.00", "FBAFulfillmentFee": "-6.10"},
+            ),
+            transaction(
+                "T-2",
+                SALE + timedelta(days=2),
+                "Refund",
+                {"ProductCharges": "-40.00", "ReferralFee": "6.00", "RefundCommission": "-1.20"},
+            ),
+        ]
+    )
+
+
+def test_writing_facts_marks_purchase_and_posted_days_dirty(tables: Tables) -> None:
+    seed(FactStore())
+    assert pending() == {
+        (US, date(2026, 3, 1)),
+        (JP, date(2026, 3, 2)),
+        (DE, date(2026, 3, 1)),
+        (US, date(2026, 3, 3)),  # the refund's posted day
+    }
+
+
+def test_recompute_writes_the_rollups_compute_day_defines_and_clears_the_markers(tables: Tables) -> None:
+    store = FactStore()
+    seed(store)
+    CogsStore().put(CogsEntry(SELLER, "SKU-1", date(2026, 1, 1), Decimal("4.20"), "USD"))
+    result = recompute()
+    assert (result.days, result.markers_kept) == (4, 0)  # type: ignore[attr-defined]
+    assert pending() == set()
+    stored = {
+        (r.marketplace_id, r.day): r for r in RollupStore().days(SELLER, date(2026, 2, 28), date(2026, 3, 5))
+    }
+    assert set(stored) == {
+        (US, date(2026, 3, 1)),
+        (JP, date(2026, 3, 2)),
+        (DE, date(2026, 3, 1)),
+        (US, date(2026, 3, 3)),
+    }
+    book = CogsBook([CogsEntry(SELLER, "SKU-1", date(2026, 1, 1), Decimal("4.20"), "USD")])
+    for (m, d), got in stored.items():
+        start, end = utc_span(m, d)
+        want, want_skus = compute_day(
+            SELLER, m, d, orders=store.orders_purchased(SELLER, m, start, end),
+            transactions=store.finance_transactions(SELLER, start, end, marketplace_id=m), cogs=book,
+        )  # fmt: skip
+        assert got == want
+        assert RollupStore().skus(SELLER, d, d, marketplace_id=m) == want_skus
+    us = stored[(US, date(2026, 3, 1))]
+    assert (us.orders, us.units, us.gross_sales, us.amazon_fees) == (2, 3, Decimal("55.50"), Decimal("18.10"))
+    assert (us.cogs, us.cogs_complete) == (Decimal("8.40"), False)
+    refund_day = stored[(US, date(2026, 3, 3))]
+    assert (refund_day.refunds, refund_day.amazon_fees, refund_day.margin) == (
+        Decimal("40.00"),
+        Decimal("-4.80"),
+        None,
+    )
+    assert stored[(JP, date(2026, 3, 2))].currency == "JPY"
+    item = DayRollupRecord.get(SELLER, day_key(date(2026, 3, 1), US))
+    assert item.margin == str(us.margin)
+    assert item.net_profit == str(us.net_profit)
+
+
+def test_recompute_is_idempotent_and_drops_sku_rollups_that_no_longer_exist(tables: Tables) -> None:
+    store = FactStore()
+    seed(store)
+    recompute()
+    first = rollup_items()
+    DirtyDays().mark(SELLER, [(US, date(2026, 3, 1))])
+    recompute()
+    assert rollup_items() == first
+    # When an order is cancelled later, its SKU's rollup of that day goes away
+    later = order("O-US-2", SALE + timedelta(hours=1), sku="SKU-2", price="15.50", status="CANCELLED")
+    store.write([later.model_copy(update={"last_updated_time": SALE + timedelta(days=1)})])
+    recompute()
+    skus = {
+        r.sku for r in SkuRollupRecord.query(SELLER, SkuRollupRecord.sk.startswith(f"RSKU#2026-03-01#{US}#"))
+    }
+    assert skus == {"SKU-1"}
+
+
+def test_a_marker_rewritten_during_the_recompute_survives(tables: Tables) -> None:
+    store = FactStore()
+    store.write([order("O-1", SALE)])
+
+    class RemarkingFacts(FactStore):
+        def orders_purchased(
+            self, seller_id: str, marketplace_id: str, start: datetime, end: datetime
+        ) -> list:  # type: ignore[override,type-arg]
+            # a new order of the same day arrives while the day is being computed
+            DirtyDays().mark(seller_id, [(marketplace_id, date(2026, 3, 1))])
+            return super().orders_purchased(seller_id, marketplace_id, start, end)
+
+    result = recompute_dirty_days(
+        SELLER, dirty=DirtyDays(), facts=RemarkingFacts(), cogs=CogsStore(), rollups=RollupStore()
+    )
+    assert (result.days, result.markers_kept) == (1, 1)
+    assert pending() == {(US, date(2026, 3, 1))}
+    assert recompute().markers_kept == 0  # type: ignore[attr-defined]
+    assert pending() == set()
+
+
+def test_other_facts_round_trip_and_expire_within_18_months(tables: Tables) -> None:
+    now = datetime.now(UTC)
+    store = FactStore()
+    listing = ListingFact(
+        SELLER, US, "SKU-1", "B0ASIN", "Mug", Decimal("19.99"), "USD", 5, "Active", "AMAZON_NA", None
+    )
+    store.write(
+        [
+            listing,
+            listing,  # the same key twice in one batch is fine
+            InventoryFact(SELLER, US, "SKU-1", "B0ASIN", "X0FN", "New", 10, 1, 2, 3, 0, 1, now),
+            TrafficByDateFact(
+                SELLER, US, date(2026, 3, 1), 100, 150, Decimal("98.5"), 7, Decimal("70.00"), "USD"
+            ),
+            SettlementSummary(
+                SELLER, "S-1", US, SALE, SALE + timedelta(days=14), None, Decimal("100.00"), "USD"
+            ),
+            *[
+                SettlementLineFact(
+                    SELLER,
+                    "S-1",
+                    n,
+                    "Order",
+                    "O-1",
+                    "SKU-1",
+                    "ItemPrice",
+                    "Principal",
+                    Decimal("5.00"),
+                    "USD",
+                    SALE,
+                    "Amazon.com",
+                    1,
+                )
+                for n in range(1, 6)
+            ],
+        ],
+        now=now,
+    )
+    assert store.listings(SELLER) == [listing]
+    assert [i.inbound for i in store.inventory(SELLER, US)] == [6]
+    assert store.inventory(SELLER, JP) == []
+    assert store.traffic_by_date(SELLER, date(2026, 3, 1), date(2026, 3, 1))[0].sessions == 100
+    assert store.settlement(SELLER, "S-1") is not None
+    assert store.settlement(SELLER, "S-2") is None
+    assert [s.settlement_id for s in store.settlements(SELLER)] == ["S-1"]
+    assert [x.line for x in store.settlement_lines(SELLER, "S-1", after_line=2, limit=2)] == [3, 4]
+    limit = (now + timedelta(days=548)).timestamp()
+    assert all(
+        r.expires_at <= limit for r in ListingRecord.query(SELLER, ListingRecord.sk.startswith("LISTING#"))
+    )
+    assert pending() == set()  # none of these facts touches a rollup
+
+
+def test_finance_pages_are_by_posted_time(tables: Tables) -> None:
+    store = FactStore()
+    store.write(
+        [
+            transaction(
+                f"T-{i}",
+                SALE + timedelta(hours=i),
+                "Refund" if i % 2 else "Shipment",
+                {"ReferralFee": "-1.00"},
+            )
+            for i in range(5)
+        ]
+    )
+    page = store.finance_page(SELLER, SALE, SALE + timedelta(days=1), limit=2)
+    assert [t.transaction_id for t in page.transactions] == ["T-0", "T-1"]
+    rest = store.finance_page(SELLER, SALE, SALE + timedelta(days=1), after_key=page.last_key)
+    assert [t.transaction_id for t in rest.transactions] == ["T-2", "T-3", "T-4"]
+    refunds = store.finance_transactions(SELLER, SALE, SALE + timedelta(days=1), transaction_type="Refund")
+    assert [t.transaction_id for t in refunds] == ["T-1", "T-3"]
+    assert FinanceRecord.count(SELLER, FinanceRecord.sk.startswith("FIN#")) == 5
+
+
+def test_an_unknown_fact_type_is_refused_before_anything_is_written(tables: Tables) -> None:
+    with pytest.raises(TypeError, match="CogsEntry"):
+        FactStore().write([order("O-1", SALE), CogsEntry(SELLER, "SKU", date(2026, 1, 1), Decimal(1), "USD")])
+    assert FactStore().orders_purchased(SELLER, US, SALE - timedelta(days=1), SALE + timedelta(days=1)) == []

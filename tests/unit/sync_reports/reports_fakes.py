@@ -1,0 +1,126 @@
+"""In-memory stand-ins for the report book and the Reports API (no sockets, no AWS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sellerflow.domain import ReportState
+from sellerflow.errors import DocumentUrlExpired
+
+SELLER = "A1SFTEST0001XY"
+NOW = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+
+
+@dataclass
+class FakeBook:
+    states: dict[str, ReportState] = field(default_factory=dict)
+    ingests: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def get(self, seller_id: str, key: str) -> ReportState | None:
+        return self.states.get(key)
+
+    def all(self, seller_id: str, prefix: str = "REPORT#") -> list[ReportState]:
+        return [s for k, s in self.states.items() if k.startswith(prefix)]
+
+    def requested(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        marketplace_id: str | None,
+        window: Any,
+        report_id: str,
+        status: str = "IN_QUEUE",
+    ) -> None:
+        self.states[key] = ReportState(
+            key=key,
+            report_type=report_type,
+            marketplace_id=marketplace_id,
+            report_id=report_id,
+            status=status,
+            requested_at=NOW,
+        )
+
+    def finished(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        status: str,
+        document_id: str | None = None,
+        cooldown_until: datetime | None = None,
+    ) -> None:
+        old = self.states[key]
+        self.states[key] = old.model_copy(
+            update={
+                "status": status,
+                "document_id": document_id or old.document_id,
+                "cooldown_until": cooldown_until,
+            }
+        )
+
+    def ingested(self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str]) -> None:
+        self.ingests.append((key, rows, rejected))
+        old = self.states.get(key) or ReportState(key=key, report_type="?")
+        self.states[key] = old.model_copy(update={"status": "INGESTED", "rows": rows, "rejected": rejected})
+
+
+@dataclass
+class FakeReportsApi:
+    statuses: list[str] = field(default_factory=lambda: ["IN_QUEUE", "IN_PROGRESS", "DONE"])
+    created: list[dict[str, Any]] = field(default_factory=list)
+    polls: int = 0
+    settlement_pages: list[dict[str, Any]] = field(default_factory=list)
+    expired_urls: int = 0
+    documents_issued: int = 0
+
+    def create_report(
+        self,
+        seller_id: str,
+        *,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        data_start: datetime | None = None,
+        data_end: datetime | None = None,
+        options: Any = None,
+    ) -> str:
+        self.created.append(
+            {
+                "type": report_type,
+                "marketplaces": list(marketplace_ids),
+                "start": data_start,
+                "end": data_end,
+                "options": options,
+            }
+        )
+        return f"R{len(self.created)}"
+
+    def get_report(self, seller_id: str, report_id: str) -> dict[str, Any]:
+        status = self.statuses[min(self.polls, len(self.statuses) - 1)]
+        self.polls += 1
+        body: dict[str, Any] = {"reportId": report_id, "processingStatus": status}
+        if status == "DONE":
+            body["reportDocumentId"] = f"DOC-{report_id}"
+        return body
+
+    def get_reports(self, seller_id: str, **kwargs: Any) -> dict[str, Any]:
+        index = 0 if not kwargs.get("next_token") else int(kwargs["next_token"])
+        return self.settlement_pages[index]
+
+    def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]:
+        self.documents_issued += 1
+        return {
+            "reportDocumentId": document_id,
+            "url": f"https://docs.example/{self.documents_issued}",
+            "compressionAlgorithm": "GZIP",
+        }
+
+    def download(self, url: str, *, chunk_size: int = 65536) -> Iterator[bytes]:
+        if self.expired_urls:
+            self.expired_urls -= 1
+            raise DocumentUrlExpired("expired")
+        yield b"row\n"

@@ -63,9 +63,11 @@ class FakeBook:
             }
         )
 
-    def ingested(self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str]) -> None:
+    def ingested(
+        self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
+    ) -> None:
         self.ingests.append((key, rows, rejected))
-        old = self.states.get(key) or ReportState(key=key, report_type="?")
+        old = self.states.get(key) or ReportState(key=key, report_type=report_type)
         self.states[key] = old.model_copy(update={"status": "INGESTED", "rows": rows, "rejected": rejected})
 
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sellerflow.analytics.calendar import local_day, utc_span
 from sellerflow.analytics.model import ZERO, DayRollup, RollupResult, SkuRollup
@@ -304,7 +304,9 @@ def recompute_dirty_days(
     book = CogsBook(cogs.all_for_seller(seller_id))
     reader = ad_spend or NoAdSpend()
     days = skus = kept = 0
-    for marker in dirty.pending(seller_id):
+    markers = list(dirty.pending(seller_id))
+    prefetched = _prefetch(seller_id, [m for m in markers if m.marketplace_id in MARKETPLACES], facts)
+    for marker in markers:
         if marker.marketplace_id not in MARKETPLACES:
             logger.warning(
                 "dirty day of an unknown marketplace dropped", extra={"marketplace_id": marker.marketplace_id}
@@ -315,7 +317,7 @@ def recompute_dirty_days(
             seller_id,
             marker.marketplace_id,
             marker.day,
-            facts=facts,
+            facts=prefetched.get((marker.marketplace_id, _chunk_of(marker.day)), facts),
             cogs=book,
             rollups=rollups,
             ad_spend=reader,
@@ -325,3 +327,58 @@ def recompute_dirty_days(
         if not dirty.clear(marker):
             kept += 1
     return RollupResult(days=days, skus=skus, markers_kept=kept)
+
+
+# --- reading facts a month at a time ---------------------------------------------------------------
+PREFETCH_DAYS = 31
+
+
+def _chunk_of(day: date) -> int:
+    return day.toordinal() // PREFETCH_DAYS
+
+
+class _PrefetchedFacts:
+    """The facts of one marketplace over a span of days, read with one query each and then sliced
+    per day in memory: a backfill dirties dozens of days, and a query per day per fact kind costs
+    more round trips than data."""
+
+    def __init__(
+        self, facts: FactsPort, seller_id: str, marketplace_id: str, start: datetime, end: datetime
+    ) -> None:
+        self._orders = facts.orders_purchased(seller_id, marketplace_id, start, end)
+        self._transactions = facts.finance_transactions(seller_id, start, end, marketplace_id=marketplace_id)
+
+    def orders_purchased(
+        self, seller_id: str, marketplace_id: str, start: datetime, end: datetime
+    ) -> list[Order]:
+        return [o for o in self._orders if start <= o.created_time < end]
+
+    def finance_transactions(
+        self,
+        seller_id: str,
+        posted_from: datetime,
+        posted_to: datetime,
+        *,
+        marketplace_id: str | None = None,
+        transaction_type: str | None = None,
+    ) -> list[FinanceTransactionFact]:
+        return [
+            t
+            for t in self._transactions
+            if posted_from <= t.posted_at < posted_to
+            and (transaction_type is None or t.transaction_type == transaction_type)
+        ]
+
+
+def _prefetch(seller_id: str, markers: Sequence[Any], facts: FactsPort) -> dict[tuple[str, int], FactsPort]:
+    spans: dict[tuple[str, int], list[date]] = {}
+    for marker in markers:
+        spans.setdefault((marker.marketplace_id, _chunk_of(marker.day)), []).append(marker.day)
+    prefetched: dict[tuple[str, int], FactsPort] = {}
+    for (marketplace_id, chunk), days in spans.items():
+        if len(days) < 2:
+            continue  # one day: the per-day queries are as cheap
+        start, _ = utc_span(marketplace_id, min(days))
+        _, end = utc_span(marketplace_id, max(days))
+        prefetched[(marketplace_id, chunk)] = _PrefetchedFacts(facts, seller_id, marketplace_id, start, end)
+    return prefetched

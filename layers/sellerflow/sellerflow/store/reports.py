@@ -122,9 +122,15 @@ class ReportStore:
             actions.append(ReportRecord.cooldown_until.set(cooldown_until))
         ReportRecord(seller_id=seller_id, sk=key).update(actions=actions)
 
-    def ingested(self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str]) -> None:
+    def ingested(
+        self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
+    ) -> None:
+        expires_at = int((datetime.now(UTC) + RETENTION).timestamp())
         ReportRecord(seller_id=seller_id, sk=key).update(
             actions=[
+                # A listed settlement document has no record until it is ingested: create it whole.
+                ReportRecord.report_type.set(ReportRecord.report_type | report_type),
+                ReportRecord.expires_at.set(ReportRecord.expires_at | expires_at),
                 ReportRecord.status.set("INGESTED"),
                 ReportRecord.ingested_at.set(datetime.now(UTC)),
                 ReportRecord.rows.set(rows),

@@ -95,7 +95,14 @@ def ingest_report_document(
         logger.info("report document URL expired; asking for a fresh one", extra={"report_type": report_type})
         result = attempt()
     errors = [f"line {e.line}, column {e.column or '-'}: {e.reason}" for e in list(result.rejected)[:20]]
-    book.ingested(job.seller_id, job.key, rows=result.rows, rejected=result.rejected_count, errors=errors)
+    book.ingested(
+        job.seller_id,
+        job.key,
+        rows=result.rows,
+        rejected=result.rejected_count,
+        errors=errors,
+        report_type=report_type,
+    )
     metrics.add_metric(name="ReportRowsIngested", unit="Count", value=result.written)
     if result.rejected_count:
         metrics.add_metric(name="ReportRowsRejected", unit="Count", value=result.rejected_count)

@@ -106,7 +106,9 @@ class ReportBook(Protocol):
         document_id: str | None = None,
         cooldown_until: datetime | None = None,
     ) -> None: ...
-    def ingested(self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str]) -> None: ...
+    def ingested(
+        self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
+    ) -> None: ...
 
 
 class ReportsApi(Protocol):

@@ -9,6 +9,11 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# Set before any test module imports sellerflow.observability: an enabled X-Ray tracer would open a
+# UDP socket at import, which the unit tests (rightly) refuse.
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
 
 def spapi_reference_dir() -> Path | None:
     """The official SP-API models beside the checkout (../shared/spapi), when present."""

@@ -101,6 +101,8 @@ class ReportState(_Frozen):
     marketplace_id: str | None = None
     report_id: str | None = None
     status: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
     requested_at: datetime | None = None
     document_id: str | None = None
     ingested_at: datetime | None = None

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from sellerflow.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
 from sellerflow.local.verify import verify_orders
+from sellerflow.store.reports import ReportStore
 
 
 def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) -> int:
@@ -49,7 +50,13 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = all(r.status == "SUCCEEDED" for r in reports)
         for seller in stack.world.sellers:
             stored = list(wiring.order_store().all_for_seller(seller.seller_id))
-            check = verify_orders(seller.seller_id, stored, stack.world.orders(seller.seller_id))
+            check = verify_orders(
+                seller.seller_id,
+                stored,
+                stack.world.orders(seller.seller_id),
+                history=stack.world.history_orders(seller.seller_id),
+                backfilled=ReportStore().all(seller.seller_id),
+            )
             all_ok = all_ok and check.ok
             verdict = "verified" if check.ok else "MISMATCH"
             say(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sellerflow.domain import Order
+from sellerflow.domain import Order, ReportState
 from sellerflow.sync.mapping import to_order
+from sellerflow.sync.reports import ALL_ORDERS
 
 
 @dataclass(frozen=True)
@@ -23,14 +26,44 @@ class Verification:
         return self.stored == self.source and not (self.missing or self.unexpected or self.different)
 
 
-def verify_orders(seller_id: str, stored: list[Order], ground_truth: list[dict[str, Any]]) -> Verification:
+def verify_orders(
+    seller_id: str,
+    stored: list[Order],
+    ground_truth: list[dict[str, Any]],
+    history: Sequence[dict[str, Any]] = (),
+    backfilled: Sequence[ReportState] = (),
+) -> Verification:
+    """Stored orders against the simulator: every searchOrders order equal field by field, plus
+    exactly the history orders of the All Orders windows that were ingested (the report backfill)."""
     expected = {o.order_id: o for o in (to_order(seller_id, doc) for doc in ground_truth)}
+    expected_history = backfilled_order_ids(history, backfilled)
     actual = {o.order_id: o for o in stored}
+    current = {k: v for k, v in actual.items() if k in expected}
+    from_history = actual.keys() - expected.keys()
     return Verification(
         seller_id=seller_id,
         stored=len(actual),
-        source=len(expected),
-        missing=tuple(sorted(expected.keys() - actual.keys())),
-        unexpected=tuple(sorted(actual.keys() - expected.keys())),
-        different=tuple(sorted(k for k in expected.keys() & actual.keys() if expected[k] != actual[k])),
+        source=len(expected) + len(expected_history),
+        missing=tuple(sorted((expected.keys() - current.keys()) | (expected_history - from_history))),
+        unexpected=tuple(sorted(from_history - expected_history)),
+        different=tuple(sorted(k for k in current if expected[k] != current[k])),
     )
+
+
+def backfilled_order_ids(history: Sequence[dict[str, Any]], backfilled: Sequence[ReportState]) -> set[str]:
+    """History orders purchased inside an ingested All Orders window of their marketplace."""
+    windows = [
+        (state.marketplace_id, state.window_start, state.window_end)
+        for state in backfilled
+        if state.report_type == ALL_ORDERS
+        and state.status == "INGESTED"
+        and state.window_start
+        and state.window_end
+    ]
+    found: set[str] = set()
+    for doc in history:
+        created = datetime.fromisoformat(str(doc["createdTime"]).replace("Z", "+00:00"))
+        marketplace = doc["salesChannel"].get("marketplaceId")
+        if any(m == marketplace and start <= created <= end for m, start, end in windows):
+            found.add(str(doc["orderId"]))
+    return found

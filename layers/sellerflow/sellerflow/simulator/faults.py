@@ -46,6 +46,10 @@ class SimConfig(BaseModel):
     document_url_ttl_s: float = Field(
         default=300, gt=0, description="Lifetime of a getReportDocument URL (Amazon: 5 minutes)."
     )
+    expire_first_document_urls: bool = Field(
+        default=False,
+        description="The first URL issued for each document has already expired (the client must ask again).",
+    )
     truncate_documents: bool = Field(
         default=False, description="Serve only the first half of every document's bytes (a broken gzip)."
     )

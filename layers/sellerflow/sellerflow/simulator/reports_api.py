@@ -165,6 +165,7 @@ class ReportService:
         self._reports: dict[str, SimReport] = {}
         self._documents: dict[str, SimDocument] = {}
         self._urls: dict[str, _IssuedUrl] = {}
+        self._expired_once: set[str] = set()  # document ids whose first URL was issued expired
         self._counter = 0
         self._lock = threading.Lock()
 
@@ -390,10 +391,12 @@ class ReportService:
             raise ApiError(404, "NotFound", f"Report document {document_id} was not found.")
         token = secrets.token_urlsafe(24)
         issued_at = self.clock()
+        ttl = self._config().document_url_ttl_s
         with self._lock:
-            self._urls[token] = _IssuedUrl(
-                document, issued_at, issued_at + self._config().document_url_ttl_s, datetime.now(UTC)
-            )
+            if self._config().expire_first_document_urls and document_id not in self._expired_once:
+                self._expired_once.add(document_id)
+                ttl = 0.0  # already expired when the client first uses it
+            self._urls[token] = _IssuedUrl(document, issued_at, issued_at + ttl, datetime.now(UTC))
         body: dict[str, Any] = {"reportDocumentId": document_id, "url": f"{base_url}{DOCUMENTS_PATH}{token}"}
         if document.compressed:
             body["compressionAlgorithm"] = "GZIP"

@@ -58,6 +58,8 @@ def _state(record: ReportRecord) -> ReportState:
         marketplace_id=record.marketplace_id,
         report_id=record.report_id,
         status=record.status,
+        window_start=record.window_start,
+        window_end=record.window_end,
         requested_at=record.requested_at,
         document_id=record.document_id,
         ingested_at=record.ingested_at,

@@ -41,7 +41,8 @@ def test_a_page_that_fails_mid_sync_is_retried_by_the_workflow_and_nothing_is_lo
 ) -> None:
     # Given one seller whose third searchOrders page fails more often than the port retries in-call
     failing = [("searchOrders", n, 503) for n in (3, 4, 5)]
-    stack = local_stack(sellers=1, sim_config=SimConfig(fail_calls=failing), extra_env=SMALL_PAGES)
+    config = SimConfig(fail_calls=failing, rate_scale=100.0, report_processing_s=0.5)
+    stack = local_stack(sellers=1, sim_config=config, extra_env=SMALL_PAGES)
     seller = stack.world.sellers[0]
     # When the schedule fires
     [report] = stack.run_sync()

@@ -121,7 +121,9 @@ class LocalStack:
         kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": self.config.sim_port}
         # Amazon's clock is compressed like the workflow's: the usage plans refill `time_scale` times
         # faster (the port learns the applied rate from x-amzn-RateLimit-Limit, as with a raised plan).
-        kwargs["config"] = self.config.sim_config or SimConfig(rate_scale=self.config.time_scale)
+        kwargs["config"] = self.config.sim_config or SimConfig(
+            rate_scale=self.config.time_scale, report_processing_s=0.5
+        )
         self._sim = SimServer(self.world, **kwargs)
         self._sim.start()
 

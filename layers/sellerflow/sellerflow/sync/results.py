@@ -20,8 +20,19 @@ class RefreshTokenRemover(Protocol):
     def delete_refresh_token(self, seller_id: str) -> None: ...
 
 
+class AuditTrail(Protocol):
+    def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
+
+
+SYSTEM_ACTOR = "system:seller-sync"
+
+
 def record_sync_result(
-    request: RecordSyncResultInput, *, store: SyncResultStore, credentials: RefreshTokenRemover | None = None
+    request: RecordSyncResultInput,
+    *,
+    store: SyncResultStore,
+    credentials: RefreshTokenRemover | None = None,
+    audit: AuditTrail | None = None,
 ) -> RecordSyncResultOutput:
     error = None
     if request.outcome != "succeeded":
@@ -35,6 +46,10 @@ def record_sync_result(
         )
         if credentials is not None:  # a revoked token is useless and still a secret: keep none
             credentials.delete_refresh_token(request.seller_id)
+        if audit is not None:  # a revocation is a connection change: it belongs in the seller's trail
+            audit.record(
+                request.seller_id, SYSTEM_ACTOR, "connection.revoked", f"run/{request.run_id} invalid_grant"
+            )
         metrics.add_metric(name="SellersRevoked", unit="Count", value=1)
     if request.outcome == "succeeded":
         metrics.add_metric(name="SyncSucceeded", unit="Count", value=1)

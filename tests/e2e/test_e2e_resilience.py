@@ -49,7 +49,9 @@ def test_a_page_that_fails_mid_sync_is_retried_by_the_workflow_and_nothing_is_lo
     # Then the Lambda failed with the typed server error and Step Functions' Retry asked again
     events = _history(stack, seller.seller_id, report.execution_name)
     failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
-    assert failures == ["SpApiServerError"]
+    # (report calls may also meet a usage plan; those waits are SpApiThrottled, waited out the same way)
+    assert failures.count("SpApiServerError") == 1
+    assert set(failures) <= {"SpApiServerError", "SpApiThrottled"}
     # And the run succeeded with every order stored exactly once, equal to the source
     assert report.status == "SUCCEEDED"
     assert _verified(stack, seller.seller_id)

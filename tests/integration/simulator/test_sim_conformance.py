@@ -140,7 +140,9 @@ def test_get_order_conforms_for_every_order_state(sim: SimServer, client: httpx.
                 key = (order["fulfillment"]["fulfillmentStatus"], order["fulfillment"]["fulfilledBy"])
                 samples.setdefault(key, order["orderId"])
             assert_conforms(order, "Order")
-    assert len(samples) >= 5
+    # (which states exist depends on the hour the world is made: recent orders are still pending)
+    assert {"SHIPPED", "CANCELLED"} <= {status for status, _ in samples}
+    assert {"AMAZON", "MERCHANT"} <= {fulfilled_by for _, fulfilled_by in samples}
     # BUYER/RECIPIENT need a restricted data token (Tokens API), one for every order of the seller
     elements = ["buyerInfo", "shippingAddress"]
     resource = {"method": "GET", "path": f"{SEARCH}/{{orderId}}", "dataElements": elements}

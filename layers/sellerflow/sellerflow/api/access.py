@@ -16,8 +16,9 @@ from typing import Protocol
 
 from sellerflow.api.auth import Caller
 from sellerflow.api.models import OrdersQuery
+from sellerflow.api.permissions import Permission, role_allows
 from sellerflow.domain import Membership, Order, Role, SellerProfile
-from sellerflow.errors import OrderNotFound, SellerNotFound
+from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
 from sellerflow.store.orders import OrderPage
 
 # Merchant tokens and Amazon order ids are short and plain; anything else cannot exist here.
@@ -77,6 +78,14 @@ class SellerAccess:
         )
         if membership is None:
             raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
+        return membership
+
+    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership:
+        """The caller's membership, if its role allows `permission`: `SellerNotFound` for a
+        non-member, `Forbidden` for a member whose role does not allow it."""
+        membership = self.require_member(caller, seller_id)
+        if not role_allows(membership.role, permission):
+            raise Forbidden(f"the {membership.role.value} role does not allow {permission.value}")
         return membership
 
     def my_sellers(self, caller: Caller) -> list[SellerView]:

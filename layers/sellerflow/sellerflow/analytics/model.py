@@ -36,6 +36,7 @@ class DayRollup:
     amazon_fees: Decimal = ZERO
     fees_by_type: dict[str, Decimal] = field(default_factory=dict)
     ad_spend: Decimal = ZERO
+    ad_sales: Decimal = ZERO  # sales Amazon Ads attributes to ads (14-day window)
     cogs: Decimal = ZERO
     cogs_complete: bool = True
     excluded_other_currency: int = 0  # facts of this day in another currency (never mixed in)

@@ -49,6 +49,7 @@ class DayRollupRecord(Model):
     amazon_fees = UnicodeAttribute()
     fees_by_type = MapAttribute[str, Any](default=dict)  # breakdown type -> Decimal string
     ad_spend = UnicodeAttribute()
+    ad_sales = UnicodeAttribute(default="0")
     cogs = UnicodeAttribute()
     cogs_complete = BooleanAttribute()
     estimated_payout = UnicodeAttribute()  # derived, stored for readers outside Python
@@ -109,6 +110,7 @@ def _day_record(r: DayRollup, at: datetime, expires_at: int) -> DayRollupRecord:
         amazon_fees=str(r.amazon_fees),
         fees_by_type={kind: str(amount) for kind, amount in r.fees_by_type.items()},
         ad_spend=str(r.ad_spend),
+        ad_sales=str(r.ad_sales),
         cogs=str(r.cogs),
         cogs_complete=r.cogs_complete,
         estimated_payout=str(r.estimated_payout),
@@ -163,6 +165,7 @@ def _day_rollup(r: DayRollupRecord) -> DayRollup:
         amazon_fees=Decimal(r.amazon_fees),
         fees_by_type=_fees(r.fees_by_type),
         ad_spend=Decimal(r.ad_spend),
+        ad_sales=Decimal(r.ad_sales or "0"),
         cogs=Decimal(r.cogs),
         cogs_complete=bool(r.cogs_complete),
         excluded_other_currency=int(r.excluded_other_currency or 0),

@@ -9,6 +9,7 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help install lint format cfn-lint test test-unit test-integration test-e2e demo sim bench clean
+.PHONY: web-config web-deploy
 
 help:
 	@echo "make demo        run the whole pipeline locally on demo sellers, then serve the API"
@@ -60,6 +61,24 @@ sim: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The dashboard in AWS: config.json from the deployed stack's outputs, then web/ to the web bucket.
+STACK  ?= sellerflow-dev
+REGION ?= $(or $(AWS_REGION),$(shell aws configure get region 2>/dev/null))
+STACK_OUTPUT = aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+	--query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text
+
+web-config:
+	@mkdir -p .aws-sam
+	@printf '{"apiBase": "", "region": "%s", "userPoolClientId": "%s", "cognitoEndpoint": "https://cognito-idp.%s.amazonaws.com/"}\n' \
+		"$(REGION)" "$$($(call STACK_OUTPUT,UserPoolClientId))" "$(REGION)" > .aws-sam/web-config.json
+	@cat .aws-sam/web-config.json
+
+web-deploy: web-config
+	aws s3 sync web/ "s3://$$($(call STACK_OUTPUT,WebBucketName))/" --delete --exclude config.json
+	aws s3 cp .aws-sam/web-config.json "s3://$$($(call STACK_OUTPUT,WebBucketName))/config.json" \
+		--content-type application/json --cache-control no-cache
+	aws cloudfront create-invalidation --distribution-id "$$($(call STACK_OUTPUT,WebDistributionId))" --paths '/*'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -31,6 +31,8 @@ def test_a_sync_rolls_every_day_up_to_the_cent_across_time_zones_and_currencies(
     # last 90) equals the simulator's ground truth, to the cent, in that marketplace's currency
     first, last = today - timedelta(days=25), today - timedelta(days=2)
     stored = {(r.marketplace_id, r.day): r for r in rollup_store().days(seller.seller_id, first, last)}
+    # Ad spend (Amazon Ads, ingested by the same sync) is part of the ground truth: net profit subtracts it
+    ads_truth = stack.world.expected_ad_rollups(seller.seller_id, first, last)
     compared = 0
     refund_days = 0
     for (marketplace_id, day_iso), truth in expected.items():
@@ -42,6 +44,9 @@ def test_a_sync_rolls_every_day_up_to_the_cent_across_time_zones_and_currencies(
         assert (got.orders, got.units) == (truth["orders"], truth["units"]), (marketplace_id, day_iso)
         for name in MONEY:
             assert getattr(got, name) == Decimal(truth[name]), (marketplace_id, day_iso, name)
+        ad_spend = Decimal(ads_truth.get((marketplace_id, day_iso), {}).get("ad_spend", 0))
+        assert got.ad_spend == ad_spend, (marketplace_id, day_iso, "ad_spend")
+        assert got.net_profit == Decimal(truth["estimated_payout"]) - got.cogs - ad_spend
         compared += 1
         refund_days += bool(truth["refunds"])
     assert compared > 30

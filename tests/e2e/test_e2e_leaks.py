@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from alerts_e2e_support import set_alerts, twilio_messages, wait_until_queue_empty
 from e2e_helpers import api_get
 
 from sellerflow.local.stack import LocalStack
@@ -82,8 +83,14 @@ def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
     stack = local_stack(
         sellers=2, extra_env={"POWERTOOLS_METRICS_DISABLED": "false", "POWERTOOLS_LOG_LEVEL": "DEBUG"}
     )
+    # (every alert rule on, no quiet hours, one WhatsApp number each: the messages are scanned too)
+    for index in range(1, len(stack.world.sellers) + 1):
+        set_alerts(stack, index, [f"+1555000200{index}"])
     assert {r.status for r in stack.run_sync()} == {"SUCCEEDED"}
-    secrets = [stack.world.client_secret] + [s.refresh_token for s in stack.world.sellers]
+    wait_until_queue_empty(stack)
+    secrets = [stack.world.client_secret, stack.simulator.twilio.auth_token] + [
+        s.refresh_token for s in stack.world.sellers
+    ]
     responses: dict[str, str] = {}
     label_responses: list[str] = []
     # When the owners read every route, export their data and fetch one label address
@@ -142,6 +149,10 @@ def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
         leaks += _scan(name, text, secrets)
     leaks += _scan("Step Functions histories", _histories(stack), secrets)
     leaks += _scan("SNS messages", _sns_messages(stack), secrets)
+    whatsapp = twilio_messages(stack)
+    assert whatsapp  # the scan of alerts is not vacuous
+    assert "alert_id" in _sns_messages(stack)
+    leaks += _scan("WhatsApp messages (Twilio stand-in)", json.dumps(whatsapp), secrets)
     for route, text in responses.items():
         leaks += _scan(f"GET {route}", text, secrets)
     assert leaks == []

@@ -230,10 +230,16 @@ def test_user_pool_requires_mfa_and_strong_passwords() -> None:
     assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
 
 
-def test_app_client_is_public_srp_only_and_revocable() -> None:
+def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
     props = _props("UserPoolClient")
     assert props["GenerateSecret"] is False
-    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    # The dashboard signs in with USER_PASSWORD_AUTH over TLS (Cognito's JSON API, no SRP library in
+    # the browser); no admin flow is open to the public client.
+    assert set(props["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
     assert props["PreventUserExistenceErrors"] == "ENABLED"
     assert props["EnableTokenRevocation"] is True
 
@@ -386,7 +392,19 @@ def test_api_function_cannot_write_seller_data_and_only_puts_to_sellers() -> Non
             for resource in as_list(statement["Resource"]):
                 assert not mentions(resource, "SellerDataTable"), writes
                 if mentions(resource, "SellersTable"):
-                    assert writes <= {"dynamodb:PutItem", "dynamodb:BatchWriteItem"}, writes
+                    # UpdateItem: a (re)connected seller's profile; DeleteItem: connect-state nonces
+                    # only (their CONNECT# partitions, pinned by a LeadingKeys condition).
+                    allowed = {"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
+                    if statement.get("Sid") == "ManageTeams":
+                        # Team changes: conditional puts, a removed member's delete, and the
+                        # "another owner remains" condition check of the same transaction.
+                        assert writes == {"dynamodb:PutItem", "dynamodb:DeleteItem"}, writes
+                        allowed.add("dynamodb:DeleteItem")
+                    elif "dynamodb:DeleteItem" in writes:
+                        leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                        assert as_list(leading) == ["CONNECT#*"], leading
+                        allowed.add("dynamodb:DeleteItem")
+                    assert writes <= allowed, writes
     for name, parameters in sam_policy_templates(policies):
         if name in SAM_WRITE_POLICY_TEMPLATES:
             assert referenced_resource(parameters.get("TableName")) not in ("SellerDataTable", "SellersTable")
@@ -468,6 +486,33 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         # Data protection: buyer PII on demand (members), the audit trail (owners only).
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
         ("GET", "/sellers/{sellerId}/audit"),
+        # Alerts (issue 6): rules, the alerts sent, WhatsApp recipients.
+        ("GET", "/sellers/{sellerId}/alerts/rules"),
+        ("PUT", "/sellers/{sellerId}/alerts/rules"),
+        ("GET", "/sellers/{sellerId}/alerts"),
+        ("GET", "/sellers/{sellerId}/alerts/recipients"),
+        ("PUT", "/sellers/{sellerId}/alerts/recipients"),
+        # Connecting an Amazon account (the website authorization workflow) and its status.
+        ("GET", "/connect/amazon"),
+        ("POST", "/connect/amazon/callback"),
+        ("GET", "/sellers/{sellerId}/connection"),
+        # Teams: who am I, members and roles, invitations (owners: MEMBERS_MANAGE).
+        ("GET", "/me"),
+        ("GET", "/sellers/{sellerId}/members"),
+        ("PUT", "/sellers/{sellerId}/members/{userSub}"),
+        ("DELETE", "/sellers/{sellerId}/members/{userSub}"),
+        ("POST", "/sellers/{sellerId}/invitations"),
+        ("GET", "/sellers/{sellerId}/invitations"),
+        ("DELETE", "/sellers/{sellerId}/invitations/{invitationId}"),
+        ("POST", "/invitations/accept"),
+        # Global admins (the Cognito group `admins`): control data and the audited break-glass.
+        ("GET", "/admin/sellers"),
+        ("PUT", "/admin/sellers/{sellerId}/members/{userSub}"),
+        ("DELETE", "/admin/sellers/{sellerId}/members/{userSub}"),
+        ("POST", "/admin/sellers/{sellerId}/break-glass"),
+        # Advertising (Amazon Ads): campaigns and the daily series (ANALYTICS_READ)
+        ("GET", "/sellers/{sellerId}/ads/campaigns"),
+        ("GET", "/sellers/{sellerId}/ads/daily"),
     }
 
 

@@ -18,6 +18,7 @@ class SellerStatus(enum.StrEnum):
     REVOKED = "revoked"
     DISCONNECTED = "disconnected"
     ERASING = "erasing"  # the erase-seller workflow is deleting everything of this seller
+    LAPSED = "lapsed"  # the year-long SP-API authorization ran out; reconnecting re-activates
 
 
 class Role(enum.StrEnum):
@@ -71,6 +72,8 @@ class Membership(_Frozen):
     seller_id: str
     user_sub: str
     role: Role
+    # An admin's time-limited break-glass access (not a membership): read-only, audited as such.
+    break_glass: bool = False
 
 
 class SyncRun(_Frozen):
@@ -110,3 +113,23 @@ class ReportState(_Frozen):
     rows: int = 0
     rejected: int = 0
     errors: tuple[str, ...] = ()
+
+
+class SellerConnection(_Frozen):
+    """The seller's Amazon authorization as Sellerflow knows it (see `sellerflow.connect`).
+
+    `authorization_expires_at` is None for sellers connected before authorizations were dated."""
+
+    seller_id: str
+    status: SellerStatus
+    authorized_at: datetime | None = None
+    authorization_expires_at: datetime | None = None
+    sync_every_minutes: int | None = None
+
+
+class ScheduledSeller(_Frozen):
+    """An active seller as the fanout sees it: its sync cadence and when its authorization ends."""
+
+    seller_id: str
+    sync_every_minutes: int | None = None  # None: every schedule tick
+    authorization_expires_at: datetime | None = None

@@ -50,6 +50,40 @@ class DocumentUrlExpired(SpApiError):
     """A report document's pre-signed URL (valid 5 minutes) has expired; ask for a fresh one."""
 
 
+# --- Amazon Ads port ---------------------------------------------------------------------------
+class AdsApiError(SellerflowError):
+    """An Amazon Ads API call failed."""
+
+    def __init__(self, message: str, *, operation: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.status = status
+
+
+class AdsThrottled(AdsApiError):
+    """The Ads API answered 429; Step Functions retries after (at least) Retry-After seconds."""
+
+    def __init__(self, message: str, *, operation: str = "", retry_after_s: float = 0.0) -> None:
+        super().__init__(message, operation=operation, status=429)
+        self.retry_after_s = retry_after_s
+
+
+class AdsServerError(AdsApiError):
+    """The Ads API failed (5xx or no answer) after our own retries; Step Functions may retry later."""
+
+
+class AdsBadRequest(AdsApiError):
+    """The Ads API rejected the request (400/404/415); retrying will not help."""
+
+
+class AdsAccessDenied(AdsApiError):
+    """The Ads API refused the token (401/403): no advertising grant, a lost scope or a foreign profile."""
+
+
+class AdsReportUrlExpired(AdsApiError):
+    """An Ads report's download URL has expired; poll the report again for a fresh one."""
+
+
 # --- Configuration and input -----------------------------------------------------------------
 class ConfigurationError(SellerflowError):
     """The deployment is missing a setting or holds an invalid one."""
@@ -105,3 +139,54 @@ class AuditAppendConflict(SellerflowError):
 
 class ShippingAddressUnavailable(SellerflowError):
     """Amazon returned no shipping address for the order (not yet releasable, or withheld) (409)."""
+
+
+# --- Teams: memberships, invitations, break-glass (sellerflow.members) ----------------------------
+class MemberNotFound(SellerflowError):
+    """No such member (or invitation) of this seller (404)."""
+
+
+class LastOwner(SellerflowError):
+    """The change would leave the seller without an owner (409)."""
+
+
+class InvitationGone(SellerflowError):
+    """The invitation was already used, has expired or was revoked (410)."""
+
+
+# --- Connecting an Amazon account (sellerflow.connect) -------------------------------------------
+class ConnectStateRejected(SellerflowError):
+    """The callback's `state` is forged, tampered, expired, already used or another user's (403)."""
+
+
+class AuthorizationCodeRejected(SellerflowError):
+    """LWA refused the `spapi_oauth_code` (invalid_grant: unknown, used, expired or another redirect)."""
+
+
+class SellerAlreadyConnected(SellerflowError):
+    """The Amazon account is connected by another team; an owner must invite the caller (409)."""
+
+
+class AlreadyMember(SellerflowError):
+    """The user is already a member of this seller (409)."""
+
+
+# --- Alerts (WhatsApp delivery through Twilio) ---------------------------------------------------
+class WhatsAppTemporaryFailure(SellerflowError):
+    """Twilio failed (5xx, 429, no answer, credentials) for a message; the queue retries it, then the DLQ keeps it."""
+
+
+class WhatsAppRecipientRejected(SellerflowError):
+    """Twilio refused a message for good for this number (invalid, not on WhatsApp); not retried."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class WhatsAppRecipientOptedOut(WhatsAppRecipientRejected):
+    """The number is unsubscribed (Twilio 21610: it replied STOP); it is never messaged again."""
+
+
+class AlertDeliveryFailed(SellerflowError):
+    """At least one message of an alert failed temporarily; the SQS record is retried."""

@@ -148,3 +148,27 @@ class RowError:
     line: int  # 1-based physical line of the decoded document (the header is line 1)
     column: str | None
     reason: str  # never contains a row's values (they may be buyer PII)
+
+
+@dataclass(frozen=True, slots=True)
+class AdCampaignDayFact:
+    """One Sponsored Products campaign on one day of its profile's (= marketplace's) calendar.
+
+    Money in the marketplace's currency. Attributed sales/purchases are Amazon's 7- and 14-day
+    attribution windows (sales of the advertised products within N days of an ad click).
+    """
+
+    seller_id: str
+    marketplace_id: str
+    profile_id: str
+    campaign_id: str
+    campaign_name: str
+    day: date
+    currency: str
+    impressions: int
+    clicks: int
+    cost: Decimal
+    purchases_7d: int
+    purchases_14d: int
+    sales_7d: Decimal
+    sales_14d: Decimal

@@ -39,6 +39,18 @@ class Settings(BaseSettings):
     spapi_max_attempts: int = 3
     spapi_max_inline_wait_s: float = 2.0
 
+    # Amazon Ads API (one regional host per deployment: advertising-api[-eu|-fe].amazon.com). Its LWA
+    # client is the app's own unless ads_client_id names another; tokens come from the ads refresh token.
+    ads_endpoint: str = "https://advertising-api.amazon.com"
+    ads_client_id: str = ""
+    ads_timeout_s: float = 20.0
+    ads_max_attempts: int = 3
+    ads_max_inline_wait_s: float = 2.0
+    ads_fresh_days: int = Field(default=31, ge=14, le=31)  # ads data is restated for ~14 days
+    ads_backfill_days: int = Field(default=93, ge=0, le=95)  # Amazon keeps SP report data 95 days
+    ads_first_poll_s: int = 15
+    ads_max_polls: int = 20
+
     seller_sync_state_machine_arn: str = ""
     # The seller's data rights (sellerflow.privacy): export and erasure workflows, where exports live.
     export_state_machine_arn: str = ""
@@ -63,6 +75,37 @@ class Settings(BaseSettings):
     report_first_poll_s: int = 15
     report_max_polls: int = 20
     report_backfill_windows_per_run: int = 1
+
+    # Alerts (sellerflow.alerts): the SNS topic evaluations publish to; the WhatsApp sender's Twilio
+    # credentials live in a Secrets Manager secret ({"account_sid","auth_token","from_number"}),
+    # its approved templates are a JSON object alert kind -> Content SID. The API base URL is only
+    # set locally (the simulator's Twilio stand-in); in AWS the twilio library's default is used.
+    alerts_topic_arn: str = ""
+    alert_retention_days: int = Field(default=90, ge=7, le=400)
+    twilio_secret_name: str = "sellerflow/twilio"
+    twilio_content_sids: str = "{}"
+    twilio_api_base_url: str = ""
+    twilio_timeout_s: float = 10.0
+
+    # The web dashboard's origin (links in invitations, the LWA redirect page); locally the gateway.
+    web_origin: str = "http://127.0.0.1:8000"
+    # Team invitations (sellerflow.members): single-use links that expire.
+    invitation_ttl_days: int = Field(default=7, ge=1, le=30)
+    break_glass_max_minutes: int = Field(default=60, ge=5, le=60)
+
+    # Connecting an Amazon account (sellerflow.connect): the SP-API website authorization workflow.
+    # The consent page is Seller Central's of the app's region (locally the simulator's); the LWA
+    # redirect_uri is WEB_ORIGIN + "/connect-callback.html". `state` is HMAC-signed with a key kept in
+    # a Secrets Manager secret ({"key": ...}), lives at most 10 minutes and is used once.
+    spapi_application_id: str = ""
+    spapi_consent_url: str = "https://sellercentral.amazon.com/apps/authorize/consent"
+    spapi_app_draft: bool = False  # a draft (unpublished) app adds version=beta to the consent URL
+    connect_state_secret_name: str = "sellerflow/connect-state"
+    connect_state_ttl_s: int = Field(default=600, ge=60, le=600)
+    authorization_valid_days: int = Field(default=365, ge=1, le=365)  # Amazon: a year after consent
+    authorization_warning_days: int = Field(default=30, ge=1, le=90)  # "expiring" from this many days
+    # A newly connected seller's sync cadence (a multiple of SYNC_WINDOW_MINUTES; the fanout honours it).
+    seller_sync_every_minutes: int = Field(default=15, ge=5, le=1440)
 
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""

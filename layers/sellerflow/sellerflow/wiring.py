@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import httpx
 
+from sellerflow.ads.client import AdsClient
 from sellerflow.settings import Settings, get_settings
 from sellerflow.spapi.client import AccessTokenCache, SpApiClient
 from sellerflow.spapi.lwa import LwaClient
@@ -19,12 +20,14 @@ from sellerflow.store.orders import OrderStore
 from sellerflow.store.reports import ReportStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import bind_tables
+from sellerflow.sync.ads import AdsPolicy
 from sellerflow.sync.orders import OrdersSyncPolicy
 from sellerflow.sync.reports import ReportPolicy
 
 # Shared by every invocation of a warm container: tokens and pacing outlive one call.
 _TOKEN_CACHE = AccessTokenCache()
 _PACER = Pacer()
+_ADS_TOKEN_CACHE = AccessTokenCache()  # ads access tokens carry another scope: never mixed with SP-API's
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +51,34 @@ def spapi_client() -> SpApiClient:
         pacer=_PACER,
         max_attempts=s.spapi_max_attempts,
         max_inline_wait_s=s.spapi_max_inline_wait_s,
+    )
+
+
+@lru_cache(maxsize=1)
+def ads_client() -> AdsClient:
+    s = settings()
+    http = httpx.Client(timeout=s.ads_timeout_s)
+    app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
+    lwa = LwaClient(s.lwa_endpoint, app, http)
+    return AdsClient(
+        endpoint=s.ads_endpoint,
+        client_id=(lambda: s.ads_client_id) if s.ads_client_id else (lambda: app.app_credentials().client_id),
+        lwa=lwa,
+        refresh_tokens=credential_vault(),
+        http=http,
+        token_cache=_ADS_TOKEN_CACHE,
+        max_attempts=s.ads_max_attempts,
+        max_inline_wait_s=s.ads_max_inline_wait_s,
+    )
+
+
+def ads_policy() -> AdsPolicy:
+    s = settings()
+    return AdsPolicy(
+        fresh_days=s.ads_fresh_days,
+        backfill_days=s.ads_backfill_days,
+        first_poll_s=s.ads_first_poll_s,
+        max_polls=s.ads_max_polls,
     )
 
 
@@ -99,12 +130,14 @@ def orders_sync_policy() -> OrdersSyncPolicy:
 
 def reset() -> None:
     """Forget every built collaborator (the local runtime rebinds after changing the environment)."""
-    global _TOKEN_CACHE, _PACER
+    global _TOKEN_CACHE, _PACER, _ADS_TOKEN_CACHE
     _TOKEN_CACHE = AccessTokenCache()
     _PACER = Pacer()
+    _ADS_TOKEN_CACHE = AccessTokenCache()
     for factory in (
         settings,
         spapi_client,
+        ads_client,
         credential_vault,
         order_store,
         seller_store,

@@ -83,7 +83,7 @@ def test_the_export_object_is_encrypted_with_the_data_key(aws: PrivacyAws) -> No
 
 
 class _Owner:
-    def require_member(self, caller: Caller, seller_id: str) -> Membership:
+    def require(self, caller: Caller, seller_id: str, permission: object) -> Membership:
         return Membership(seller_id=seller_id, user_sub=caller.sub, role=Role.OWNER)
 
 

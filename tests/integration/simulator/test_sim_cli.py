@@ -37,12 +37,20 @@ def test_the_cli_prints_the_startup_line_then_serves_until_sigterm(process: subp
     assert process.stdout is not None
     line = json.loads(process.stdout.readline())
     # Then the first stdout line describes where and how to connect
-    assert set(line) == {"lwa_endpoint", "api_endpoint", "client_id", "client_secret", "sellers"}
+    assert set(line) == {
+        "lwa_endpoint",
+        "api_endpoint",
+        "client_id",
+        "client_secret",
+        "application_id",
+        "consent_url",
+        "sellers",
+    }
     assert line["lwa_endpoint"] == line["api_endpoint"] + "/auth/o2/token"
     assert not line["api_endpoint"].endswith(":0")
     assert line["client_id"].startswith("amzn1.application-oa2-client.")
     assert len(line["sellers"]) == 2
-    assert set(line["sellers"][0]) == {"seller_id", "refresh_token", "marketplace_ids"}
+    assert set(line["sellers"][0]) == {"seller_id", "refresh_token", "ads_refresh_token", "marketplace_ids"}
     # And the credentials it printed work
     seller = line["sellers"][1]
     form = {

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sellerflow.domain import ScheduledSeller
 from sellerflow.sync.fanout import execution_name, list_due_sellers, start_seller_sync, sync_window
 from sellerflow.sync.models import StartSellerSyncInput
 
@@ -29,9 +30,14 @@ class FakeStarter:
 class FakeSellers:
     def __init__(self, *ids: str) -> None:
         self.ids = list(ids)
+        self.lapsed: list[str] = []
 
-    def active_seller_ids(self) -> list[str]:
-        return self.ids
+    def scheduled_sellers(self) -> list[ScheduledSeller]:
+        return [ScheduledSeller(seller_id=s) for s in self.ids]
+
+    def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool:
+        self.lapsed.append(seller_id)
+        return True
 
 
 def test_a_tick_is_floored_to_its_window() -> None:

@@ -27,6 +27,7 @@ from sellerflow.store.pii import StoredLabel
 
 SELLER = "A1PROTSELLER"
 OWNER, ANALYST, STRANGER = "sub-owner", "sub-analyst", "sub-stranger"
+SUPPORT = "sub-support"
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 MFN, FBA, CANCELLED = "111-0000001-0000001", "111-0000002-0000002", "111-0000003-0000003"
 
@@ -59,7 +60,7 @@ DOCUMENT = {
 
 
 class FakeSellers:
-    roles = {OWNER: Role.OWNER, ANALYST: Role.ANALYST}
+    roles = {OWNER: Role.OWNER, ANALYST: Role.ANALYST, SUPPORT: Role.SUPPORT}
 
     def membership(self, seller_id: str, user_sub: str) -> Membership | None:
         role = self.roles.get(user_sub)
@@ -171,7 +172,9 @@ def address_path(order_id: str, query: str = "?purpose=shipping_label") -> str:
 
 
 def test_a_member_gets_the_label_fields_only_uncached_and_audited_with_the_purpose(harness: Harness) -> None:
-    response = harness.get(address_path(MFN), ANALYST)
+    # (support holds BUYER_PII_READ; an analyst does not: 403, see test_api_role_matrix)
+    assert harness.get(address_path(MFN), ANALYST).status_code == 403
+    response = harness.get(address_path(MFN), SUPPORT)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.json_body
@@ -188,7 +191,7 @@ def test_a_member_gets_the_label_fields_only_uncached_and_audited_with_the_purpo
                           "dataElements": ["buyerInfo", "shippingAddress"]}]  # fmt: skip
     assert harness.spapi.calls[1] == ("getOrder", (("BUYER", "RECIPIENT", "FULFILLMENT"), "Atz.sprdt|fake"))
     ((seller, actor, action, resource),) = harness.audit.records
-    assert (seller, actor, action) == (SELLER, ANALYST, "pii.read")
+    assert (seller, actor, action) == (SELLER, SUPPORT, "pii.read")
     assert "purpose=shipping_label" in resource
     assert "Jane" not in resource
 
@@ -234,8 +237,9 @@ def test_amazon_throttling_is_a_429_with_retry_after(harness: Harness) -> None:
 
 
 def test_only_owners_read_the_audit_log_newest_first(harness: Harness) -> None:
-    harness.get(address_path(MFN), ANALYST)
+    harness.get(address_path(MFN), SUPPORT)
     assert harness.get(f"/sellers/{SELLER}/audit", ANALYST).status_code == 403
+    assert harness.get(f"/sellers/{SELLER}/audit", SUPPORT).status_code == 403
     assert harness.get(f"/sellers/{SELLER}/audit", STRANGER).status_code == 404
     response = harness.get(f"/sellers/{SELLER}/audit?limit=10", OWNER)
     assert response.status_code == 200

@@ -246,6 +246,8 @@ class KpisOut(_Out):
     estimated_payout: MoneyOut
     net_profit: MoneyOut
     margin: str | None
+    acos: str | None = None  # ad spend ÷ ad-attributed sales (14d), 4 places; None without ad sales
+    tacos: str | None = None  # ad spend ÷ total ordered sales, 4 places; None without sales
     cogs_complete: bool
     days_with_data: int
 
@@ -266,6 +268,8 @@ class KpisOut(_Out):
             estimated_payout=m(t.estimated_payout, c),
             net_profit=m(t.net_profit, c),
             margin=_opt(t.margin),
+            acos=_opt(t.acos),
+            tacos=_opt(t.tacos),
             cogs_complete=t.cogs_complete,
             days_with_data=t.days,
         )

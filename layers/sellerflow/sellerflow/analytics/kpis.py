@@ -37,6 +37,7 @@ class Totals:
     promotions: Decimal = ZERO
     shipping: Decimal = ZERO
     ad_spend: Decimal = ZERO
+    ad_sales: Decimal = ZERO  # Amazon Ads attributed sales (14 days)
     cogs: Decimal = ZERO
     cogs_complete: bool = True
     fees_by_type: dict[str, Decimal] = field(default_factory=dict)
@@ -53,6 +54,7 @@ class Totals:
         self.promotions += r.promotions
         self.shipping += r.shipping
         self.ad_spend += r.ad_spend
+        self.ad_sales += r.ad_sales
         self.cogs += r.cogs
         self.cogs_complete = self.cogs_complete and r.cogs_complete
         for kind, amount in r.fees_by_type.items():
@@ -69,6 +71,20 @@ class Totals:
     @property
     def margin(self) -> Decimal | None:
         return margin_of(self.net_profit, self.gross_sales + self.shipping - self.promotions)
+
+    @property
+    def acos(self) -> Decimal | None:
+        """Ad spend ÷ ad-attributed sales (see `analytics.ads`)."""
+        from sellerflow.analytics.ads import acos
+
+        return acos(self.ad_spend, self.ad_sales)
+
+    @property
+    def tacos(self) -> Decimal | None:
+        """Ad spend ÷ total ordered sales."""
+        from sellerflow.analytics.ads import tacos
+
+        return tacos(self.ad_spend, self.gross_sales)
 
     def value(self, kpi: str) -> Decimal:
         return Decimal(getattr(self, kpi))

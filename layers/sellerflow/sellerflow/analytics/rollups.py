@@ -10,7 +10,10 @@ spend/profit). For a marketplace M and its calendar day D (M's own time zone), i
 - amazon_fees: every breakdown amount, of any transaction of M posted on D, whose type ends with
   "Fee" or "Commission"; as a cost: −Σ amount (Amazon reports money to Amazon as negative), per type
   and in total (a fee given back, e.g. the referral fee of a refund, lowers it)
-- ad_spend: the ad-spend reader (0 until advertising data exists)
+- ad_spend = Σ cost of the Sponsored Products campaigns of M on D (Amazon Ads, M's currency);
+  ad_sales = Σ their sales14d — the 14-day attribution window, not 7d: it is Amazon's default for
+  seller Sponsored Products and the one the Ads console shows, and it is the most complete figure
+  once a day is settled (the ads data of the last ~14 days is restated as late orders attribute)
 - cogs = Σ units × unit cost of the SKU on D (the latest COGS entry in M's currency with
   effective_from ≤ D); a sold line without a cost counts 0 and makes `cogs_complete` false
 - estimated_payout = gross_sales + shipping − promotions − refunds − amazon_fees
@@ -93,6 +96,7 @@ def compute_day(
     transactions: Iterable[FinanceTransactionFact],
     cogs: CogsBook,
     ad_spend: Decimal = ZERO,
+    ad_sales: Decimal = ZERO,
 ) -> tuple[DayRollup, list[SkuRollup]]:
     """The rollups of one marketplace's local day from its orders and finance transactions.
 
@@ -182,6 +186,7 @@ def compute_day(
         amazon_fees=sum(fees_by_type.values(), ZERO),
         fees_by_type=dict(sorted(fees_by_type.items())),
         ad_spend=ad_spend,
+        ad_sales=ad_sales,
         cogs=cogs_total,
         cogs_complete=cogs_complete,
         excluded_other_currency=excluded,
@@ -251,16 +256,17 @@ class RollupsPort(Protocol):
 
 
 class AdSpendReader(Protocol):
-    """The seam for advertising data: a day's ad spend of one marketplace, in its currency."""
+    """The seam for advertising data: a day's (ad spend, ad-attributed sales 14d) of one
+    marketplace, in its currency (`sellerflow.store.ads.StoredAdTotals`)."""
 
-    def ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Decimal: ...
+    def ad_totals(self, seller_id: str, marketplace_id: str, day: date) -> tuple[Decimal, Decimal]: ...
 
 
 class NoAdSpend:
-    """No advertising data yet: every day's ad spend is 0."""
+    """No advertising data: every day's ad spend and ad sales are 0."""
 
-    def ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Decimal:
-        return ZERO
+    def ad_totals(self, seller_id: str, marketplace_id: str, day: date) -> tuple[Decimal, Decimal]:
+        return ZERO, ZERO
 
 
 def recompute_day(
@@ -274,6 +280,7 @@ def recompute_day(
     ad_spend: AdSpendReader,
 ) -> tuple[DayRollup, list[SkuRollup]]:
     start, end = utc_span(marketplace_id, day)
+    spend, ad_sales = ad_spend.ad_totals(seller_id, marketplace_id, day)
     day_rollup, sku_rollups = compute_day(
         seller_id,
         marketplace_id,
@@ -281,7 +288,8 @@ def recompute_day(
         orders=facts.orders_purchased(seller_id, marketplace_id, start, end),
         transactions=facts.finance_transactions(seller_id, start, end, marketplace_id=marketplace_id),
         cogs=cogs,
-        ad_spend=ad_spend.ad_spend(seller_id, marketplace_id, day),
+        ad_spend=spend,
+        ad_sales=ad_sales,
     )
     rollups.replace_day(day_rollup, sku_rollups)
     return day_rollup, sku_rollups

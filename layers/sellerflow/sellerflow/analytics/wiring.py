@@ -6,8 +6,9 @@ from datetime import timedelta
 from functools import lru_cache
 
 from sellerflow.analytics.model import RollupResult
-from sellerflow.analytics.rollups import NoAdSpend, recompute_dirty_days
+from sellerflow.analytics.rollups import recompute_dirty_days
 from sellerflow.analytics.service import AnalyticsService
+from sellerflow.store.ads import AdsStore, StoredAdTotals
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
@@ -17,6 +18,11 @@ from sellerflow.wiring import order_store, settings
 @lru_cache(maxsize=1)
 def fact_store() -> FactStore:
     return FactStore(retention=timedelta(days=settings().data_retention_days), orders=order_store())
+
+
+@lru_cache(maxsize=1)
+def ads_store() -> AdsStore:
+    return AdsStore(retention=timedelta(days=settings().data_retention_days))
 
 
 @lru_cache(maxsize=1)
@@ -32,7 +38,7 @@ def recompute(seller_id: str) -> RollupResult:
         facts=fact_store(),
         cogs=CogsStore(),
         rollups=rollup_store(),
-        ad_spend=NoAdSpend(),
+        ad_spend=StoredAdTotals(ads_store()),  # one reader per recompute: its cache is this run's
     )
 
 

@@ -9,14 +9,15 @@ successful read of seller data is written to the audit log before the data is re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.api.auth import Caller
 from sellerflow.api.models import OrdersQuery
-from sellerflow.api.permissions import Permission, role_allows
+from sellerflow.api.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
+from sellerflow.audit.context import mark_break_glass
 from sellerflow.domain import Membership, Order, Role, SellerProfile
 from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
 from sellerflow.store.orders import OrderPage
@@ -49,6 +50,14 @@ class OrderReader(Protocol):
     ) -> OrderPage: ...
 
 
+class BreakGlassGrants(Protocol):
+    def grant(self, seller_id: str, admin_sub: str) -> BreakGlassGrantLike | None: ...
+
+
+class BreakGlassGrantLike(Protocol):
+    def active_at(self, now: datetime) -> bool: ...
+
+
 class AuditSink(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
@@ -66,10 +75,20 @@ def _iso(at: datetime) -> str:
 class SellerAccess:
     """Seller-scoped reads for one authenticated caller at a time."""
 
-    def __init__(self, *, sellers: SellerDirectory, orders: OrderReader, audit: AuditSink) -> None:
+    def __init__(
+        self,
+        *,
+        sellers: SellerDirectory,
+        orders: OrderReader,
+        audit: AuditSink,
+        grants: BreakGlassGrants | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._sellers = sellers
         self._orders = orders
         self._audit = audit
+        self._grants = grants
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def require_member(self, caller: Caller, seller_id: str) -> Membership:
         """The caller's membership of the seller, or `SellerNotFound` (unknown and forbidden look alike)."""
@@ -83,10 +102,33 @@ class SellerAccess:
     def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership:
         """The caller's membership, if its role allows `permission`: `SellerNotFound` for a
         non-member, `Forbidden` for a member whose role does not allow it."""
-        membership = self.require_member(caller, seller_id)
+        valid = bool(_SELLER_ID.fullmatch(seller_id))
+        membership = self._sellers.membership(seller_id, caller.sub) if valid else None
+        if membership is None:
+            if valid and self._break_glass_active(caller, seller_id):
+                if permission not in BREAK_GLASS_PERMISSIONS:
+                    raise Forbidden(f"break-glass access does not allow {permission.value}")
+                mark_break_glass(seller_id, caller.sub)  # the audit log records these reads as break-glass
+                return Membership(
+                    seller_id=seller_id, user_sub=caller.sub, role=Role.ANALYST, break_glass=True
+                )
+            raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
         if not role_allows(membership.role, permission):
             raise Forbidden(f"the {membership.role.value} role does not allow {permission.value}")
         return membership
+
+    def allows(self, membership: Membership, permission: Permission) -> bool:
+        """Whether an access `require` returned also covers `permission` (e.g. order money)."""
+        if membership.break_glass:
+            return permission in BREAK_GLASS_PERMISSIONS
+        return role_allows(membership.role, permission)
+
+    def _break_glass_active(self, caller: Caller, seller_id: str) -> bool:
+        """A global admin (never a member) with an unexpired break-glass grant for this seller."""
+        if not caller.is_admin or self._grants is None:
+            return False
+        grant = self._grants.grant(seller_id, caller.sub)
+        return grant is not None and grant.active_at(self._clock())
 
     def my_sellers(self, caller: Caller) -> list[SellerView]:
         """The sellers the caller is a member of, with the caller's role in each."""
@@ -96,8 +138,12 @@ class SellerAccess:
             self._audit.record(view.profile.seller_id, caller.sub, "seller.read", "profile")
         return views
 
-    def list_orders(self, caller: Caller, seller_id: str, query: OrdersQuery) -> OrderPage:
-        self.require_member(caller, seller_id)
+    def list_orders(
+        self, caller: Caller, seller_id: str, query: OrdersQuery, *, access: Membership | None = None
+    ) -> OrderPage:
+        """One page of orders (`access`: what `require(..., ORDERS_READ)` already returned)."""
+        if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
+            self.require(caller, seller_id, Permission.ORDERS_READ)
         page = self._orders.list(
             seller_id,
             created_from=query.created_from,
@@ -116,8 +162,11 @@ class SellerAccess:
         )
         return page
 
-    def get_order(self, caller: Caller, seller_id: str, order_id: str) -> Order:
-        self.require_member(caller, seller_id)
+    def get_order(
+        self, caller: Caller, seller_id: str, order_id: str, *, access: Membership | None = None
+    ) -> Order:
+        if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
+            self.require(caller, seller_id, Permission.ORDERS_READ)
         if not _ORDER_ID.fullmatch(order_id):
             raise OrderNotFound(f"order {order_id[:64]!r} not found")
         order = self._orders.get(seller_id, order_id)

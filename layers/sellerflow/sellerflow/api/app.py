@@ -30,9 +30,17 @@ from sellerflow.api.models import (
     parse_orders_query,
     single_values,
 )
+from sellerflow.api.permissions import Permission
+from sellerflow.api.routes_admin import register_admin_routes
+from sellerflow.api.routes_ads import register_ads_routes
+from sellerflow.api.routes_alerts import register_alert_routes
 from sellerflow.api.routes_analytics import register_analytics_routes
+from sellerflow.api.routes_connect import ConnectServiceFactory, register_connect_routes
+from sellerflow.api.routes_members import register_member_routes
 from sellerflow.api.routes_privacy import register_privacy_routes
 from sellerflow.api.routes_protection import register_protection_routes
+from sellerflow.audit.context import begin_request
+from sellerflow.members.service import TeamStorePort, UserDirectory
 from sellerflow.settings import Settings, get_settings
 
 APP_NAME = "sellerflow-api"
@@ -43,6 +51,7 @@ class ApiRuntime:
     verifier: TokenVerifier
     access: SellerAccess
     clock: Callable[[], datetime]
+    team: TeamStorePort | None = None  # memberships, invitations, break-glass grants
 
 
 def _utcnow() -> datetime:
@@ -57,9 +66,14 @@ def build_runtime(
     orders: OrderReader | None = None,
     audit: AuditSink | None = None,
     clock: Callable[[], datetime] | None = None,
+    team: TeamStorePort | None = None,
 ) -> ApiRuntime:
     """The API's collaborators: the given ones, and the deployment's own for the rest."""
     settings = settings or get_settings()
+    if team is None:
+        from sellerflow.store.members import TeamStore
+
+        team = TeamStore()
     if sellers is None or orders is None or audit is None:
         # Only the data-access layer touches DynamoDB; this just points its models at the tables.
         from sellerflow.store.audit import AuditLog
@@ -73,8 +87,9 @@ def build_runtime(
         audit = audit if audit is not None else AuditLog()
     return ApiRuntime(
         verifier=TokenVerifier.from_settings(settings, keys=key_source),
-        access=SellerAccess(sellers=sellers, orders=orders, audit=audit),
+        access=SellerAccess(sellers=sellers, orders=orders, audit=audit, grants=team, clock=clock or _utcnow),
         clock=clock or _utcnow,
+        team=team,
     )
 
 
@@ -90,6 +105,9 @@ def create_app(
     orders: OrderReader | None = None,
     audit: AuditSink | None = None,
     clock: Callable[[], datetime] | None = None,
+    team: TeamStorePort | None = None,
+    users: UserDirectory | None = None,
+    connect: ConnectServiceFactory | None = None,
 ) -> Chalice:
     """A Chalice app whose collaborators are built on its first request (see `build_runtime`)."""
     app = Chalice(app_name=APP_NAME)
@@ -108,11 +126,13 @@ def create_app(
                         orders=orders,
                         audit=audit,
                         clock=clock,
+                        team=team,
                     )
                 )
             return built[0]
 
     def caller() -> Caller:
+        begin_request()  # no break-glass mark survives from an earlier request
         return runtime().verifier.authenticate(current(app.current_request).headers.get("authorization"))
 
     def query_params() -> dict[str, list[str]]:
@@ -131,20 +151,35 @@ def create_app(
     @http_errors
     def list_orders(sellerId: str) -> Response:
         who = caller()
+        access = runtime().access
+        granted = access.require(who, sellerId, Permission.ORDERS_READ)
         query = parse_orders_query(query_params(), now=runtime().clock())
-        page = runtime().access.list_orders(who, sellerId, query)
-        return _ok(OrderPageOut(orders=[OrderOut.of(o) for o in page.orders], next_token=page.next_token))
+        page = access.list_orders(who, sellerId, query, access=granted)
+        money = access.allows(granted, Permission.ORDER_MONEY_READ)  # support: money fields null
+        return _ok(
+            OrderPageOut(
+                orders=[OrderOut.of(o, with_money=money) for o in page.orders], next_token=page.next_token
+            )
+        )
 
     @app.route("/sellers/{sellerId}/orders/{orderId}", methods=["GET"])
     @http_errors
     def get_order(sellerId: str, orderId: str) -> Response:
         who = caller()
+        access = runtime().access
+        granted = access.require(who, sellerId, Permission.ORDERS_READ)
         single_values(query_params(), allowed=())
-        return _ok(OrderOut.of(runtime().access.get_order(who, sellerId, orderId)))
+        order = access.get_order(who, sellerId, orderId, access=granted)
+        return _ok(OrderOut.of(order, with_money=access.allows(granted, Permission.ORDER_MONEY_READ)))
 
     register_analytics_routes(app, runtime=runtime, caller=caller, query_params=query_params, sellers=sellers, audit=audit)  # fmt: skip
+    register_ads_routes(app, runtime=runtime, caller=caller, query_params=query_params, sellers=sellers, audit=audit)  # fmt: skip
     register_privacy_routes(app, caller=caller, members=lambda: runtime().access, settings=settings, audit=audit)  # fmt: skip
     register_protection_routes(app, runtime=runtime, caller=caller, query_params=query_params, settings=settings)  # fmt: skip
+    register_alert_routes(app, runtime=runtime, caller=caller, query_params=query_params, audit=audit, sellers=sellers)  # fmt: skip
+    register_member_routes(app, runtime=runtime, caller=caller, query_params=query_params, settings=settings, audit=audit, users=users)  # fmt: skip
+    register_admin_routes(app, runtime=runtime, caller=caller, query_params=query_params, settings=settings, audit=audit, users=users)  # fmt: skip
+    register_connect_routes(app, runtime=runtime, caller=caller, query_params=query_params, service=connect)  # fmt: skip
     return app
 
 

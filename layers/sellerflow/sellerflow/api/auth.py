@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import jwt
 from pydantic import BaseModel, ConfigDict
 
+from sellerflow.api.permissions import ADMIN_GROUP
 from sellerflow.errors import ConfigurationError, Unauthenticated
 from sellerflow.settings import Settings
 
@@ -34,7 +35,13 @@ class Caller(BaseModel):
 
     sub: str
     email: str | None = None
+    email_verified: bool = False
     groups: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        """A global admin (the Cognito group `admins`): admin routes, seller data only via break-glass."""
+        return ADMIN_GROUP in self.groups
 
 
 class SigningKeySource(Protocol):
@@ -118,9 +125,11 @@ class TokenVerifier:
             raise Unauthenticated("token has no subject")
         email = claims.get("email")
         groups = claims.get("cognito:groups") or []
+        verified = claims.get("email_verified")  # a boolean from Cognito, the string "true" from moto
         return Caller(
             sub=sub,
             email=email if isinstance(email, str) else None,
+            email_verified=verified is True or (isinstance(verified, str) and verified.lower() == "true"),
             groups=tuple(g for g in groups if isinstance(g, str)) if isinstance(groups, list) else (),
         )
 

@@ -16,9 +16,16 @@ from chalice.app import Request
 
 from sellerflow.api.models import ErrorOut
 from sellerflow.errors import (
+    AlreadyMember,
+    AuthorizationCodeRejected,
+    ConnectStateRejected,
     Forbidden,
     InvalidInput,
+    InvitationGone,
+    LastOwner,
+    MemberNotFound,
     OrderNotFound,
+    SellerAlreadyConnected,
     SellerflowError,
     SellerNotFound,
     Unauthenticated,
@@ -34,6 +41,13 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (SellerNotFound, 404, "not_found"),
     (OrderNotFound, 404, "not_found"),
     (InvalidInput, 400, "bad_request"),
+    (MemberNotFound, 404, "not_found"),
+    (LastOwner, 409, "conflict"),
+    (AlreadyMember, 409, "conflict"),
+    (InvitationGone, 410, "gone"),
+    (ConnectStateRejected, 403, "invalid_state"),
+    (AuthorizationCodeRejected, 400, "invalid_grant"),
+    (SellerAlreadyConnected, 409, "already_connected"),
 )
 INTERNAL_MESSAGE = "An internal error occurred."
 

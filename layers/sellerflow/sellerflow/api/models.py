@@ -169,7 +169,9 @@ class OrderLineOut(_Out):
     promotion_ids: list[str]
 
     @classmethod
-    def of(cls, line: OrderLine, currency: str | None) -> OrderLineOut:
+    def of(cls, line: OrderLine, currency: str | None, *, with_money: bool = True) -> OrderLineOut:
+        """With `with_money=False` (a role without ORDER_MONEY_READ) every money field is null."""
+        shown = currency if with_money else None
         return cls(
             order_item_id=line.order_item_id,
             asin=line.asin,
@@ -177,11 +179,11 @@ class OrderLineOut(_Out):
             title=line.title,
             quantity_ordered=line.quantity_ordered,
             quantity_shipped=line.quantity_shipped,
-            unit_price=money(line.unit_price, currency),
-            item_price=money(line.item_price, currency),
-            shipping_price=money(line.shipping_price, currency),
-            promotion_discount=money(line.promotion_discount, currency),
-            proceeds_total=money(line.proceeds_total, currency),
+            unit_price=money(line.unit_price if with_money else None, shown),
+            item_price=money(line.item_price if with_money else None, shown),
+            shipping_price=money(line.shipping_price if with_money else None, shown),
+            promotion_discount=money(line.promotion_discount if with_money else None, shown),
+            proceeds_total=money(line.proceeds_total if with_money else None, shown),
             promotion_ids=list(line.promotion_ids),
         )
 
@@ -201,7 +203,8 @@ class OrderOut(_Out):
     lines: list[OrderLineOut]
 
     @classmethod
-    def of(cls, order: Order) -> OrderOut:
+    def of(cls, order: Order, *, with_money: bool = True) -> OrderOut:
+        """With `with_money=False` (a role without ORDER_MONEY_READ) every money field is null."""
         return cls(
             order_id=order.order_id,
             seller_id=order.seller_id,
@@ -212,9 +215,9 @@ class OrderOut(_Out):
             status=order.status,
             fulfilled_by=order.fulfilled_by,
             fulfillment_service_level=order.fulfillment_service_level,
-            order_total=money(order.order_total, order.currency),
+            order_total=money(order.order_total if with_money else None, order.currency),
             programs=list(order.programs),
-            lines=[OrderLineOut.of(line, order.currency) for line in order.lines],
+            lines=[OrderLineOut.of(line, order.currency, with_money=with_money) for line in order.lines],
         )
 
 

@@ -1,7 +1,7 @@
 """The analytics routes of the Sellerflow API (registered by `create_app`).
 
-Thin like the rest of the API: authenticate, check membership (`SellerAccess.require_member`: a
-non-member gets the same 404 as for a missing seller), parse the query, call one
+Thin like the rest of the API: authenticate, check the permission (`SellerAccess.require`: a
+non-member gets the same 404 as for a missing seller, a role without it 403), parse the query, call one
 `AnalyticsService` method, audit the read, shape the response model.
 
     GET /sellers/{sellerId}/dashboard?range=&from=&to=&marketplace=     KPIs per currency + previous period
@@ -12,7 +12,7 @@ non-member gets the same 404 as for a missing seller), parse the query, call one
     GET /sellers/{sellerId}/settlements/{settlementId}?limit=&next_token= one settlement with its lines
     GET /sellers/{sellerId}/transactions?from=&to=&type=&marketplace=&limit=&next_token=
     GET /sellers/{sellerId}/cogs                                         unit costs
-    PUT /sellers/{sellerId}/cogs/{sku}                                   set a unit cost (owner/analyst)
+    PUT /sellers/{sellerId}/cogs/{sku}                                   set a unit cost (COGS_WRITE)
 """
 
 from __future__ import annotations
@@ -34,11 +34,8 @@ from sellerflow.api.access import AuditSink, SellerDirectory
 from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import ErrorOut, single_values
-from sellerflow.domain import Role
-from sellerflow.errors import Forbidden
+from sellerflow.api.permissions import Permission
 from sellerflow.marketplaces import MARKETPLACES
-
-COGS_WRITERS = frozenset({Role.OWNER, Role.ANALYST})
 
 
 class _Runtime(Protocol):
@@ -105,9 +102,9 @@ def register_analytics_routes(
                 )
             return built[0]
 
-    def member(seller_id: str) -> tuple[Caller, Any]:
+    def member(seller_id: str, permission: Permission) -> tuple[Caller, Any]:
         who = caller()
-        return who, runtime().access.require_member(who, seller_id)
+        return who, runtime().access.require(who, seller_id, permission)
 
     def marketplaces(seller_id: str) -> tuple[str, ...]:
         profiles = deps().sellers.profiles([seller_id])
@@ -122,7 +119,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/dashboard", methods=["GET"])
     @_not_found_too
     def dashboard(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.ANALYTICS_READ)
         values = params("range", "from", "to", "marketplace")
         name = am.parse_range_name(values)
         first, last = am.parse_days(values)
@@ -141,7 +138,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/analytics/daily", methods=["GET"])
     @_not_found_too
     def daily(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.ANALYTICS_READ)
         values = params("from", "to", "marketplace")
         first, last = am.parse_days(values)
         series = deps().analytics.daily(
@@ -156,7 +153,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/analytics/skus", methods=["GET"])
     @_not_found_too
     def skus(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.ANALYTICS_READ)
         values = params("from", "to", "marketplace", "sort")
         first, last = am.parse_days(values)
         sort = am.parse_sort(values)
@@ -170,7 +167,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/inventory", methods=["GET"])
     @_not_found_too
     def inventory(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.INVENTORY_READ)
         values = params("marketplace")
         view = deps().analytics.inventory(
             sellerId, marketplaces(sellerId), runtime().clock(), only=am.parse_marketplace(values)
@@ -181,7 +178,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/settlements", methods=["GET"])
     @_not_found_too
     def settlements(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.FINANCES_READ)
         params()
         found = deps().analytics.settlements(sellerId)
         audit_read(sellerId, who, "settlements.list", f"settlements returned={len(found)}")
@@ -190,7 +187,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/settlements/{settlementId}", methods=["GET"])
     @_not_found_too
     def settlement(sellerId: str, settlementId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.FINANCES_READ)
         values = params("limit", "next_token")
         settlement_id = am.validate_settlement_id(settlementId)
         limit = am.parse_limit(values)
@@ -203,7 +200,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/transactions", methods=["GET"])
     @_not_found_too
     def transactions(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.FINANCES_READ)
         values = params("from", "to", "type", "marketplace", "limit", "next_token")
         posted_from, posted_to = am.parse_tx_window(values, runtime().clock())
         kind = am.parse_transaction_type(values)
@@ -232,7 +229,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/cogs", methods=["GET"])
     @_not_found_too
     def list_cogs(sellerId: str) -> Response:
-        who, _ = member(sellerId)
+        who, _ = member(sellerId, Permission.ANALYTICS_READ)
         params()
         entries = deps().analytics.cogs_entries(sellerId)
         audit_read(sellerId, who, "cogs.list", f"cogs returned={len(entries)}")
@@ -241,9 +238,7 @@ def register_analytics_routes(
     @app.route("/sellers/{sellerId}/cogs/{sku}", methods=["PUT"])
     @_not_found_too
     def put_cogs(sellerId: str, sku: str) -> Response:
-        who, membership = member(sellerId)
-        if membership.role not in COGS_WRITERS:
-            raise Forbidden("setting a unit cost needs the owner or analyst role")
+        who, _ = member(sellerId, Permission.COGS_WRITE)
         params()
         the_sku = am.validate_sku(unquote(sku))
         now = runtime().clock()

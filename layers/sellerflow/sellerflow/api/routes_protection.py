@@ -1,12 +1,12 @@
 """The data-protection routes of the Sellerflow API (registered by `create_app`).
 
     GET /sellers/{sellerId}/orders/{orderId}/shipping-address?purpose=shipping_label[&persist=true]
-        member of the seller; a seller-fulfilled order's label data, fetched from Amazon with a
+        BUYER_PII_READ (owner, support); a seller-fulfilled order's label data, fetched from Amazon with a
         restricted data token (or from the label queue when a live persisted copy exists). Audited
         as `pii.read` with the purpose before it is returned; `Cache-Control: no-store`. FBA or
         cancelled orders: 409.
     GET /sellers/{sellerId}/audit?from=&to=&limit=&next_token=
-        owners only (other members 403, non-members 404): the seller's audit entries, newest first.
+        AUDIT_READ (owners; other members 403, non-members 404): the audit entries, newest first.
 
 Errors of these routes that the shared mapping does not know (409, 429, 502) are mapped here;
 everything else goes to `sellerflow.api.errors.error_response`.
@@ -28,10 +28,10 @@ from sellerflow.api.access import AuditSink
 from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, error_response
 from sellerflow.api.models import ErrorOut, parse_instant, parse_limit, single_values
-from sellerflow.domain import Membership, Order, Role
+from sellerflow.api.permissions import Permission
+from sellerflow.domain import Membership, Order
 from sellerflow.errors import (
     CredentialsMissing,
-    Forbidden,
     InvalidInput,
     OrderNotFound,
     OrderNotSellerFulfilled,
@@ -55,7 +55,7 @@ NO_STORE_HEADERS: dict[str, str | list[str]] = {
 
 # --- collaborators ---------------------------------------------------------------------------------
 class _Members(Protocol):
-    def require_member(self, caller: Caller, seller_id: str) -> Membership: ...
+    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership: ...
 
 
 class _Runtime(Protocol):
@@ -267,7 +267,7 @@ def register_protection_routes(
     def get_shipping_address(sellerId: str, orderId: str) -> Response:
         who = caller()
         purpose, persist = parse_shipping_query(query_params())
-        members().require_member(who, sellerId)
+        members().require(who, sellerId, Permission.BUYER_PII_READ)
         if not orderId or len(orderId) > 64 or not orderId.replace("-", "").replace("_", "").isalnum():
             raise OrderNotFound(f"order {orderId[:64]!r} not found")
         services_ = deps()
@@ -288,9 +288,7 @@ def register_protection_routes(
     def list_audit(sellerId: str) -> Response:
         who = caller()
         query = parse_audit_query(query_params())
-        membership = members().require_member(who, sellerId)
-        if membership.role is not Role.OWNER:
-            raise Forbidden(f"only owners of seller {sellerId} may read its audit log")
+        members().require(who, sellerId, Permission.AUDIT_READ)
         services_ = deps()
         page = services_.audit_reader.page(
             sellerId, at_from=query.at_from, at_to=query.at_to, limit=query.limit, next_token=query.next_token

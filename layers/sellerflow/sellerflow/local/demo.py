@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from sellerflow.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
@@ -26,6 +27,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
             f"{len(stack.resources.state_machines)} state machines, {len(stack.resources.schedules)} schedule(s)"
         )
         stack.connect_demo_sellers()
+        demo_numbers = _set_up_demo_alerts(stack)
         for seller in stack.world.sellers:
             say(f"  connected {seller.seller_id} ({seller.name}) in {', '.join(seller.marketplace_ids)}")
         say("Schedule tick: fanout → one seller-sync per seller (Step Functions on moto) ...")
@@ -68,6 +70,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
                     f"different={len(check.different)}"
                 )
             )
+        _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
         assert stack.gateway is not None
@@ -104,3 +107,48 @@ def _progress(stack: LocalStack, done: threading.Event, say: object) -> None:
         if counts != last:
             say(f"  orders stored … {counts}")
             last = counts
+
+
+def _set_up_demo_alerts(stack: LocalStack) -> dict[str, str]:
+    """Every alert rule on, no quiet hours (the demo runs at any hour), one WhatsApp number per seller."""
+    from sellerflow import wiring
+    from sellerflow.alerts.model import AlertRule, AlertRules, Recipient, default_rules
+    from sellerflow.store.alerts import AlertStore
+
+    wiring.settings()  # binds the tables
+    store = AlertStore()
+    numbers: dict[str, str] = {}
+    for index, seller in enumerate(stack.world.sellers, start=1):
+        defaults = default_rules(seller.marketplace_ids)
+        rules = AlertRules(rules=tuple(AlertRule(kind=r.kind, quiet_hours=None) for r in defaults.rules))
+        store.put_rules(seller.seller_id, rules)
+        phone = f"+1555010{index:04d}"
+        store.put_recipient(seller.seller_id, Recipient(phone=phone, opted_in=True))
+        numbers[f"whatsapp:{phone}"] = seller.seller_id
+    return numbers
+
+
+def _print_alerts_sent(stack: LocalStack, numbers: dict[str, str], say: Callable[[str], None]) -> None:
+    """The WhatsApp messages the Twilio stand-in received (the queue drains first)."""
+    assert stack.resources is not None
+    sqs = stack.session.client("sqs")
+    url = stack.resources.queues.get("WhatsAppQueue")
+    deadline = time.monotonic() + 60
+    while url and time.monotonic() < deadline:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        if not any(int(v) for v in attributes.values()):
+            break
+        time.sleep(0.3)
+    twilio = stack.simulator.twilio
+    kinds = {sid: kind for kind, sid in twilio.content_sids.items()}
+    sent = twilio.sent()
+    say(f"Alerts sent on WhatsApp (Twilio stand-in): {len(sent)}")
+    for message in sent:
+        variables = ", ".join(message["content_variables"].values())
+        say(
+            f"  {numbers.get(message['to'], '?'):<16} {kinds.get(message['content_sid'], '?'):<14} "
+            f"{message['to']:<24} {message['sid'][:12]}… {variables}"
+        )

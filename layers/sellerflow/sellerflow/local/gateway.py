@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Proxy = Callable[[str | None, bytes], tuple[int, dict[str, str], bytes]]  # (x-amz-target, body) → reply
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class LocalApiGateway:
         port: int = 0,
         stage: str = "local",
         static: Callable[[str], tuple[int, str, bytes] | None] | None = None,
+        static_headers: dict[str, str] | None = None,
+        proxies: dict[str, Proxy] | None = None,
     ) -> None:
         self.routes = [Route.of(m, p) for m, p in routes]
         self._handler = handler
@@ -76,6 +79,8 @@ class LocalApiGateway:
         self._authorizer = authorizer
         self._stage = stage
         self._static = static
+        self._static_headers = dict(static_headers or {})  # what CloudFront adds to the web app's files
+        self._proxies = dict(proxies or {})  # path → POST forwarder (the web app's Cognito calls)
         gateway = self
 
         class _RequestHandler(BaseHTTPRequestHandler):
@@ -118,12 +123,20 @@ class LocalApiGateway:
         parts = urlsplit(request.path)
         length = int(request.headers.get("content-length") or 0)
         body = request.rfile.read(length).decode() if length else None
+        proxy = self._proxies.get(parts.path)
+        if proxy is not None and request.command == "POST":
+            status, proxied_headers, proxied = proxy(
+                request.headers.get("x-amz-target"), (body or "").encode()
+            )
+            self._reply(request, status, proxied_headers, proxied)
+            return
         match = self._match(request.command, parts.path)
         if match is None:
             if request.command == "GET" and self._static is not None:
                 found = self._static(parts.path)
                 if found is not None:
-                    self._reply(request, found[0], {"content-type": found[1]}, found[2])
+                    headers = {"content-type": found[1], **self._static_headers}
+                    self._reply(request, found[0], headers, found[2])
                     return
             self._reply_json(
                 request, 404 if not self._path_known(parts.path) else 405, {"message": "Not Found"}

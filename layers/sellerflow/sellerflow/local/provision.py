@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import secrets
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,10 @@ IN_PROCESS_TYPES = {
     "AWS::Serverless::LayerVersion": "the layer's package is imported in-process",
     "AWS::Serverless::Api": "served by the local API gateway (sellerflow.local.gateway)",
     "AWS::ApiGateway::Account": "account-level API Gateway logging has no local meaning",
+    "AWS::CloudFront::Distribution": "the web app is served by the local gateway",
+    "AWS::CloudFront::OriginAccessControl": "the web app is served by the local gateway",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the web app is served by the local gateway",
+    "AWS::CloudFront::Function": "the web app is served by the local gateway",
 }
 
 
@@ -43,6 +48,15 @@ class FunctionSpec:
     timeout_s: int
     memory_mb: int
     api_routes: list[tuple[str, str]] = field(default_factory=list)  # (METHOD, path)
+    # SQS event sources (SAM `Events: Type: SQS`): the local runtime polls them (moto does not).
+    queue_sources: list[QueueSource] = field(default_factory=list)
+
+
+@dataclass
+class QueueSource:
+    queue_arn: str
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
 
 
 @dataclass
@@ -62,6 +76,7 @@ class LocalResources:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
     schedules: dict[str, ScheduleSpec] = field(default_factory=dict)
+    queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     api_logical_ids: list[str] = field(default_factory=list)
@@ -118,6 +133,9 @@ class Provisioner:
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,
             "AWS::SNS::Topic": self._sns_topic,
+            "AWS::SNS::Subscription": self._sns_subscription,
+            "AWS::SQS::Queue": self._sqs_queue,
+            "AWS::SQS::QueuePolicy": self._sqs_queue_policy,
         }
 
     def client(self, service: str) -> Any:
@@ -312,6 +330,15 @@ class Provisioner:
             args["KmsKeyId"] = p["KmsKeyId"]
         if "SecretString" in p:
             args["SecretString"] = p["SecretString"]
+        elif "GenerateSecretString" in p:  # what Secrets Manager generates in AWS: a random key
+            generate = p["GenerateSecretString"]
+            length = int(generate.get("PasswordLength", 32))
+            value = secrets.token_urlsafe(length)[:length]
+            if "GenerateStringKey" in generate:
+                document = json.loads(generate.get("SecretStringTemplate") or "{}")
+                args["SecretString"] = json.dumps({**document, generate["GenerateStringKey"]: value})
+            else:
+                args["SecretString"] = value
         arn = self.client("secretsmanager").create_secret(**args)["ARN"]
         self._register(logical_id, arn, Id=arn)
 
@@ -403,6 +430,16 @@ class Provisioner:
             timeout_s=int(p.get("Timeout", 3)),
             memory_mb=int(p.get("MemorySize", 128)),
             api_routes=routes,
+            queue_sources=[
+                QueueSource(
+                    queue_arn=str(e["Properties"]["Queue"]),
+                    batch_size=int(e["Properties"].get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in (e["Properties"].get("FunctionResponseTypes") or []),
+                )
+                for e in (p.get("Events") or {}).values()
+                if e.get("Type") == "SQS"
+            ],
         )
         self._register(logical_id, name, Arn=self._lambda_arn(name))
 
@@ -511,6 +548,55 @@ class Provisioner:
             GroupName=p["GroupName"], UserPoolId=p["UserPoolId"], Description=p.get("Description", "")
         )
         self._register(logical_id, p["GroupName"])
+
+    def _sns_subscription(self, logical_id: str, p: dict[str, Any]) -> None:
+        attributes: dict[str, str] = {}
+        if "RawMessageDelivery" in p:
+            attributes["RawMessageDelivery"] = str(bool(p["RawMessageDelivery"])).lower()
+        if p.get("FilterPolicy"):
+            attributes["FilterPolicy"] = json.dumps(p["FilterPolicy"])
+        if p.get("FilterPolicyScope"):
+            attributes["FilterPolicyScope"] = p["FilterPolicyScope"]
+        if p.get("RedrivePolicy"):
+            attributes["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
+        arn = self.client("sns").subscribe(
+            TopicArn=p["TopicArn"], Protocol=p["Protocol"], Endpoint=p["Endpoint"], Attributes=attributes
+        )["SubscriptionArn"]
+        self._register(logical_id, arn, Arn=arn)
+
+    # --- SQS ----------------------------------------------------------------------------------
+    def _sqs_queue(self, logical_id: str, p: dict[str, Any]) -> None:
+        name = p.get("QueueName") or self._name(logical_id)
+        attributes: dict[str, str] = {}
+        for key in (
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+            "MaximumMessageSize",
+            "ReceiveMessageWaitTimeSeconds",
+            "KmsMasterKeyId",
+            "KmsDataKeyReusePeriodSeconds",
+            "SqsManagedSseEnabled",
+        ):
+            if key in p:
+                value = p[key]
+                attributes[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        if p.get("RedrivePolicy"):
+            attributes["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
+        if p.get("FifoQueue"):
+            attributes["FifoQueue"] = "true"
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._register(logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
+        self.out.queues[logical_id] = url
+
+    def _sqs_queue_policy(self, logical_id: str, p: dict[str, Any]) -> None:
+        for queue_url in p["Queues"]:
+            self.client("sqs").set_queue_attributes(
+                QueueUrl=queue_url, Attributes={"Policy": json.dumps(p["PolicyDocument"])}
+            )
+        self._register(logical_id, logical_id)
 
     def _sns_topic(self, logical_id: str, p: dict[str, Any]) -> None:
         attrs = {"KmsMasterKeyId": p["KmsMasterKeyId"]} if p.get("KmsMasterKeyId") else {}

@@ -27,6 +27,7 @@ from sellerflow.local.lambdas import LambdaDispatcher, LocalLambdaContext
 from sellerflow.local.provision import LocalResources, Provisioner
 from sellerflow.local.template import load_template
 from sellerflow.local.timecompression import compress_step_functions_time, restore_step_functions_time
+from sellerflow.local.webapp import COGNITO_PROXY_PATH, SECURITY_HEADERS, WebApp
 
 REGION = "us-east-1"
 DEMO_PASSWORD = "Sellerflow-Demo-2026!"
@@ -55,6 +56,9 @@ class LocalStackConfig:
     sim_config: Any = None  # sellerflow.simulator.SimConfig
     world_age: timedelta = timedelta(hours=1)  # the simulated "now" lags real time (Amazon's 2-min rule)
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. ORDERS_PAGE_SIZE for a test
+    # How many simulated sellers `connect_demo_sellers` connects (None: all); the rest are left for a
+    # test or the browser to connect for real through the simulator's consent page.
+    preconnected: int | None = None
 
 
 @dataclass
@@ -81,9 +85,12 @@ class LocalStack:
         self.gateway: LocalApiGateway | None = None
         self._scheduler_stop = threading.Event()
         self._scheduler_thread: threading.Thread | None = None
+        self._pollers_stop = threading.Event()
+        self._pollers: list[threading.Thread] = []
         self._saved_env: dict[str, str | None] = {}
         self.session: Any = None
         self._identity: LocalIdentity | None = None
+        self.webapp: WebApp | None = None
 
     # --- start / stop ------------------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -139,16 +146,44 @@ class LocalStack:
                 "LwaClientSecret": self.world.client_secret,
                 "SpApiEndpoint": self._sim.api_endpoint,
                 "LwaEndpoint": self._sim.lwa_endpoint,
+                "AdsApiEndpoint": self._sim.api_endpoint,  # the simulator serves the Amazon Ads API too
+                # WhatsApp alerts go to the simulator's Twilio stand-in, with its credentials and templates.
+                "TwilioAccountSid": self._sim.twilio.account_sid,
+                "TwilioAuthToken": self._sim.twilio.auth_token,
+                "TwilioWhatsAppFrom": self._sim.twilio.from_number,
+                "TwilioContentSids": json.dumps(self._sim.twilio.content_sids),
             },
         ).provision()
         self._configure_functions()
         self.dispatcher = LambdaDispatcher(self.resources.functions)
         self.dispatcher.install()
+        self._start_queue_pollers()
         self._start_gateway()
+        self._configure_connect()
         return self
+
+    def _configure_connect(self) -> None:
+        """The connect flow: Seller Central's consent page is the simulator's, and the LWA redirect
+        lands on the web app's connect-callback.html, served by the local gateway."""
+        from sellerflow import wiring
+        from sellerflow.settings import reset_settings
+
+        values = {
+            "SPAPI_APPLICATION_ID": self._sim.application_id,
+            "SPAPI_CONSENT_URL": self._sim.consent_url,
+            "SPAPI_APP_DRAFT": "true",
+        }
+        if self.gateway is not None:
+            values["WEB_ORIGIN"] = self.gateway.url
+        self._set_env({**values, **{k: v for k, v in self.config.extra_env.items() if k in values}})
+        reset_settings()
+        wiring.reset()
 
     def stop(self) -> None:
         self._scheduler_stop.set()
+        self._pollers_stop.set()
+        for poller in self._pollers:
+            poller.join(timeout=10)
         if self.gateway is not None:
             self.gateway.stop()
         if self._sim is not None:
@@ -200,6 +235,8 @@ class LocalStack:
                 "COGNITO_JWKS_URL": f"{self.moto_url}/{pool}/.well-known/jwks.json",
                 # The simulated world lags real time; look back far enough to see all of it.
                 "ORDERS_INITIAL_DAYS": "60",
+                # Only inside the WhatsApp port: twilio's https://api.twilio.com -> the Twilio stand-in.
+                "TWILIO_API_BASE_URL": self._sim.url,
                 **self.config.extra_env,
             }
         )
@@ -240,21 +277,27 @@ class LocalStack:
                 timeout_s=api.timeout_s,
             )
 
+        self.webapp = WebApp(
+            root=self.config.root / "web",
+            region=REGION,
+            user_pool_client_id=self.resources.user_pool_client_id,
+            moto_url=self.moto_url,
+        )
         self.gateway = LocalApiGateway(
-            api.api_routes, handler, context, authorizer, port=self.config.api_port, static=self._static_file
+            api.api_routes,
+            handler,
+            context,
+            authorizer,
+            port=self.config.api_port,
+            static=self._static_file,
+            static_headers=SECURITY_HEADERS,
+            proxies={COGNITO_PROXY_PATH: self.webapp.cognito},
         )
         self.gateway.start()
 
     def _static_file(self, path: str) -> tuple[int, str, bytes] | None:
-        web = self.config.root / "web"
-        if not web.is_dir():
-            return None
-        relative = path.lstrip("/") or "index.html"
-        target = (web / relative).resolve()
-        if web.resolve() not in target.parents or not target.is_file():
-            return None
-        types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-        return 200, types.get(target.suffix, "application/octet-stream"), target.read_bytes()
+        """The web dashboard (web/) and its generated /config.json (sellerflow.local.webapp)."""
+        return None if self.webapp is None else self.webapp.static_file(path)
 
     # --- sellers and users -------------------------------------------------------------------------
     def connect_demo_sellers(self) -> None:
@@ -268,9 +311,27 @@ class LocalStack:
         identity = self.identity()
         demo = identity.create_user("demo@sellerflow.local", DEMO_PASSWORD)
         self.users[demo.email] = demo
+        from sellerflow.store.connections import ConnectionStore
+
+        connections = ConnectionStore()
+        now = datetime.now(UTC)
         for index, seller in enumerate(self.world.sellers, start=1):
+            if self.config.preconnected is not None and index > self.config.preconnected:
+                # Not connected: its owner<N> user connects it through the consent page.
+                unconnected = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
+                self.users[unconnected.email] = unconnected
+                continue
             sellers.put_profile(seller.seller_id, name=seller.name, marketplace_ids=seller.marketplace_ids)
             vault.store_refresh_token(seller.seller_id, SecretStr(seller.refresh_token))
+            connections.record_authorization(  # consented now: a year's authorization, default cadence
+                seller.seller_id,
+                name=seller.name,
+                marketplace_ids=list(seller.marketplace_ids),
+                authorized_at=now.replace(microsecond=0),
+                expires_at=now.replace(microsecond=0) + timedelta(days=365),
+                sync_every_minutes=wiring.settings().seller_sync_every_minutes,
+            )
+            vault.store_ads_refresh_token(seller.seller_id, SecretStr(seller.ads_refresh_token))
             sellers.add_member(seller.seller_id, demo.sub, Role.OWNER)
             owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
             self.users[owner.email] = owner
@@ -324,6 +385,71 @@ class LocalStack:
     def _schedule_loop(self, logical_id: str, period: float) -> None:
         while not self._scheduler_stop.wait(period):
             self.fire_schedule(logical_id)
+
+    # --- SQS event sources (moto does not run them) ---------------------------------------------------
+    def _start_queue_pollers(self) -> None:
+        """What Lambda's SQS event source does: receive, invoke the function, delete what succeeded."""
+        assert self.resources is not None
+        for spec in self.resources.functions.values():
+            for source in spec.queue_sources:
+                thread = threading.Thread(
+                    target=self._poll_loop,
+                    args=(spec.name, source),
+                    daemon=True,
+                    name=f"sqs-{spec.logical_id}",
+                )
+                thread.start()
+                self._pollers.append(thread)
+
+    def _poll_loop(self, function_name: str, source: Any) -> None:
+        while not self._pollers_stop.is_set():
+            try:
+                handled = self.poll_queue_once(function_name, source)
+            except Exception:
+                handled = 0
+            if not handled:
+                self._pollers_stop.wait(0.2)
+
+    def poll_queue_once(self, function_name: str, source: Any) -> int:
+        """One receive -> invoke -> delete round. A record the function reports failed (or every record
+        when the invocation fails) is left to become visible again after the queue's visibility
+        timeout, compressed by `time_scale`; moto moves it to the DLQ after maxReceiveCount receives."""
+        sqs = self.session.client("sqs")
+        queue_url = sqs.get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return 0
+        event = {"Records": [_sqs_record(m, source.queue_arn) for m in received]}
+        invoked = self.session.client("lambda").invoke(
+            FunctionName=function_name, Payload=json.dumps(event).encode()
+        )
+        payload = json.loads(invoked["Payload"].read() or b"{}")
+        if invoked.get("FunctionError"):
+            failed = {m["MessageId"] for m in received}
+        elif source.report_batch_item_failures:
+            failed = {f["itemIdentifier"] for f in (payload or {}).get("batchItemFailures", [])}
+        else:
+            failed = set()
+        timeout = int(
+            sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+                "VisibilityTimeout"
+            ]
+        )
+        for message in received:
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=max(1, round(timeout / self.config.time_scale)),
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(received)
 
     def wait_for(self, execution_arn: str, timeout_s: float = 600.0) -> dict[str, Any]:
         sfn = self.session.client("stepfunctions")
@@ -390,6 +516,30 @@ class LocalStack:
         )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             response.read()
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message as Lambda's event source hands it to the function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("DataType", "String"),
+            }
+            for name, value in (message.get("MessageAttributes") or {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
 
 
 def _rate_seconds(expression: str) -> float:

@@ -1,6 +1,7 @@
 """The seller's rights as the API (and the operator's CLI) exercise them: who may, what starts, what
-is audited. Only an owner of the seller may export, erase or disconnect it; another member gets 403,
-a non-member 404 (exactly as for a seller that does not exist).
+is audited. Only an owner of the seller may export, erase or disconnect it (DATA_EXPORT, SELLER_ERASE,
+CONNECTION_MANAGE in `sellerflow.api.permissions`); another member gets 403, a non-member 404
+(exactly as for a seller that does not exist).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sellerflow.api.auth import Caller
-from sellerflow.domain import Membership, Role
-from sellerflow.errors import ConfigurationError, ExportNotFound, Forbidden
+from sellerflow.api.permissions import Permission
+from sellerflow.domain import Membership
+from sellerflow.errors import ConfigurationError, ExportNotFound
 from sellerflow.privacy.export import export_execution_name, export_id_for, export_key
 from sellerflow.privacy.models import (
     DisconnectIn,
@@ -26,7 +28,7 @@ FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 
 class MembershipCheck(Protocol):
-    def require_member(self, caller: Caller, seller_id: str) -> Membership: ...
+    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership: ...
 
 
 class Execution(Protocol):
@@ -116,15 +118,13 @@ class SellerRights:
         self._audit = audit
         self._config = config
 
-    def require_owner(self, caller: Caller, seller_id: str) -> Membership:
-        membership = self._members.require_member(caller, seller_id)
-        if membership.role is not Role.OWNER:
-            raise Forbidden(f"only an owner of seller {seller_id} may do this (your role: {membership.role})")
-        return membership
+    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership:
+        """The permission table decides (only owners hold these permissions): 404 / 403 otherwise."""
+        return self._members.require(caller, seller_id, permission)
 
     # --- export ---------------------------------------------------------------------------------
     def request_export(self, caller: Caller, seller_id: str, *, request_id: str) -> ExportStartedOut:
-        self.require_owner(caller, seller_id)
+        self.require(caller, seller_id, Permission.DATA_EXPORT)
         if not self._config.export_state_machine_arn:
             raise ConfigurationError("EXPORT_STATE_MACHINE_ARN is not configured")
         export_id = export_id_for(seller_id, request_id)
@@ -137,7 +137,7 @@ class SellerRights:
         return ExportStartedOut(export_id=export_id, status="running")
 
     def export_status(self, caller: Caller, seller_id: str, export_id: str) -> ExportStatusOut:
-        self.require_owner(caller, seller_id)
+        self.require(caller, seller_id, Permission.DATA_EXPORT)
         missing = ExportNotFound(f"export {export_id[:32]!r} not found")
         if not is_export_id(export_id) or not self._config.export_state_machine_arn:
             raise missing
@@ -160,7 +160,7 @@ class SellerRights:
 
     # --- erasure and disconnection ------------------------------------------------------------
     def request_erasure(self, caller: Caller, seller_id: str, *, request_id: str) -> ErasureStartedOut:
-        self.require_owner(caller, seller_id)
+        self.require(caller, seller_id, Permission.SELLER_ERASE)
         self._audit.record(seller_id, caller.sub, "seller.erase_requested", f"seller/{seller_id}")
         start_erasure(
             self._workflows,
@@ -175,7 +175,9 @@ class SellerRights:
     def disconnect(
         self, caller: Caller, seller_id: str, request: DisconnectIn, *, request_id: str
     ) -> ErasureStartedOut:
-        self.require_owner(caller, seller_id)
+        self.require(caller, seller_id, Permission.CONNECTION_MANAGE)
+        if request.erase_data:
+            self.require(caller, seller_id, Permission.SELLER_ERASE)
         reason = request.reason.strip() or "owner disconnected the seller"
         self._audit.record(
             seller_id,

@@ -53,6 +53,20 @@ class SimConfig(BaseModel):
     truncate_documents: bool = Field(
         default=False, description="Serve only the first half of every document's bytes (a broken gzip)."
     )
+    # Amazon Ads v3 reporting
+    ads_report_processing_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="Seconds from an Ads createReport to COMPLETED (None: report_processing_s).",
+    )
+    ads_hold_pending: bool = Field(
+        default=False,
+        description="Ads reports created while this is set stay PENDING until it is cleared (polling cap, resume).",
+    )
+    ads_report_outcome: Literal["COMPLETED", "FAILED"] | None = Field(
+        default=None, description="Forced final status of Ads reports created from now on."
+    )
+    ads_url_ttl_s: float = Field(default=3600, gt=0, description="Lifetime of an Ads report download URL.")
     # Finances 2024-06-19 and FBA inventory
     transactions_page_size: int = Field(default=100, ge=1, le=500, description="listTransactions page size.")
     inventory_page_size: int = Field(default=50, ge=1, le=500, description="getInventorySummaries page size.")

@@ -25,10 +25,24 @@ class LwaResult:
     body: dict[str, Any]
 
 
+SPAPI_SCOPE = "sellingpartnerapi"  # what a seller's SP-API authorization grants
+ADS_SCOPE = "advertising::campaign_management"  # what a seller's separate Amazon Ads grant gives
+
+
 @dataclass(frozen=True)
 class _Grant:
     seller_id: str
     expires_at: float
+    scope: str = SPAPI_SCOPE
+
+
+@dataclass(frozen=True)
+class _Code:
+    redirect_uri: str | None
+    expires_at: float
+
+
+AUTHORIZATION_CODE_TTL_S = 300  # Amazon: an spapi_oauth_code expires five minutes after consent
 
 
 class AuthFailure(Exception):
@@ -60,6 +74,8 @@ class LwaService:
         self.token_ttl_s = token_ttl_s
         self.clock = clock
         self._grants: dict[str, _Grant] = {}
+        self._codes: dict[str, _Code] = {}
+        self.code_ttl_s = AUTHORIZATION_CODE_TTL_S
         self._lock = threading.Lock()
 
     def token(self, form: dict[str, str]) -> LwaResult:
@@ -78,6 +94,9 @@ class LwaService:
                     400, "invalid_request", "The request is missing the parameter refresh_token."
                 )
             seller = self.world.seller_for_refresh_token(form["refresh_token"])
+            ads_seller = None if seller else self.world.seller_for_ads_refresh_token(form["refresh_token"])
+            if ads_seller is not None:
+                return LwaResult(200, self._issue(ads_seller, scope=ADS_SCOPE))
             if seller is None:
                 return _oauth_error(
                     400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
@@ -85,24 +104,43 @@ class LwaService:
             return LwaResult(200, self._issue(seller))
         if not form.get("code"):
             return _oauth_error(400, "invalid_request", "The request is missing the parameter code.")
-        seller = self.world.redeem_authorization_code(form["code"])
+        code = form["code"]
+        with self._lock:
+            issued = self._codes.pop(code, None)
+        # Any exchange uses the code up, whether it succeeds or not (single use, as at Amazon). Codes
+        # minted on the world directly (tests) carry no lifetime or redirect_uri of their own.
+        seller = self.world.redeem_authorization_code(code)
         if seller is None:
             return _oauth_error(400, "invalid_grant", "The request has an invalid grant parameter : code")
+        if issued is not None and self.clock() >= issued.expires_at:
+            return _oauth_error(400, "invalid_grant", "The authorization code has expired.")
+        if issued is not None and issued.redirect_uri not in (None, form.get("redirect_uri")):
+            return _oauth_error(
+                400, "invalid_grant", "The redirect_uri does not match the one of the authorization request."
+            )
         return LwaResult(200, self._issue(seller))
 
-    def _issue(self, seller: SimSeller) -> dict[str, Any]:
+    def issue_code(self, seller_id: str, redirect_uri: str | None = None) -> str:
+        """A single-use authorization code for the seller's consent, valid `code_ttl_s` seconds and,
+        when `redirect_uri` is given, only exchangeable with that same redirect_uri."""
+        code = self.world.mint_authorization_code(seller_id)
+        with self._lock:
+            self._codes[code] = _Code(redirect_uri, self.clock() + self.code_ttl_s)
+        return code
+
+    def _issue(self, seller: SimSeller, *, scope: str = SPAPI_SCOPE) -> dict[str, Any]:
         token = "Atza|" + secrets.token_urlsafe(96)
         with self._lock:
-            self._grants[token] = _Grant(seller.seller_id, self.clock() + self.token_ttl_s)
+            self._grants[token] = _Grant(seller.seller_id, self.clock() + self.token_ttl_s, scope)
         return {
             "access_token": token,
             "token_type": "bearer",
             "expires_in": self.token_ttl_s,
-            "refresh_token": seller.refresh_token,
+            "refresh_token": seller.ads_refresh_token if scope == ADS_SCOPE else seller.refresh_token,
         }
 
-    def authenticate(self, access_token: str | None) -> str:
-        """The seller id an `x-amz-access-token` stands for; raises AuthFailure otherwise."""
+    def authenticate(self, access_token: str | None, *, scope: str = SPAPI_SCOPE) -> str:
+        """The seller id an access token stands for, if it carries `scope`; raises AuthFailure otherwise."""
         if not access_token:
             raise AuthFailure("The access token is missing from the request.")
         with self._lock:
@@ -111,6 +149,8 @@ class LwaService:
             raise AuthFailure("The access token you provided is revoked, malformed or invalid.")
         if self.clock() >= grant.expires_at:
             raise AuthFailure("The access token you provided has expired.")
+        if grant.scope != scope:
+            raise AuthFailure(f"The access token does not grant the {scope} scope.")
         if self.world.seller(grant.seller_id).revoked:
             raise AuthFailure("The access token you provided is revoked, malformed or invalid.")
         return grant.seller_id

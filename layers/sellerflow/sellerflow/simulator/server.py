@@ -31,13 +31,15 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import ValidationError
 
+from sellerflow.simulator.ads_api import ADS_DOCUMENTS_PATH, ADS_SCOPE, AdsApiError, AdsService, throttled
+from sellerflow.simulator.consent import CONSENT_PATH, ConsentPage
 from sellerflow.simulator.faults import FaultInjector, SimConfig, fault_error
 from sellerflow.simulator.finances_api import get_inventory_summaries, list_transactions, render_transaction
 from sellerflow.simulator.lwa import AuthFailure, LwaService
@@ -50,7 +52,9 @@ from sellerflow.simulator.orders_api import (
 )
 from sellerflow.simulator.ratelimit import RateLimiter
 from sellerflow.simulator.reports_api import DOCUMENTS_PATH, ReportService
+from sellerflow.simulator.sellers_api import marketplace_participations
 from sellerflow.simulator.tokens_api import RestrictedDataTokens
+from sellerflow.simulator.twilio_api import TwilioStandIn
 from sellerflow.simulator.world import SimWorld
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
@@ -68,7 +72,14 @@ _API_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"^/reports/2021-06-30/documents/(?P<id>[^/]+)$"), "getReportDocument"),
     ("GET", re.compile(r"^/finances/2024-06-19/transactions$"), "listTransactions"),
     ("GET", re.compile(r"^/fba/inventory/v1/summaries$"), "getInventorySummaries"),
+    ("GET", re.compile(r"^/sellers/v1/marketplaceParticipations$"), "getMarketplaceParticipations"),
     ("POST", re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"), "createRestrictedDataToken"),
+)
+# Amazon Ads (another host at Amazon; the same simulator here): (method, path pattern, operation).
+_ADS_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("GET", re.compile(r"^/v2/profiles$"), "adsListProfiles"),
+    ("POST", re.compile(r"^/reporting/reports$"), "adsCreateReport"),
+    ("GET", re.compile(r"^/reporting/reports/(?P<id>[^/]+)$"), "adsGetReport"),
 )
 _QUOTA_EXCEEDED = {
     "errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}]
@@ -157,6 +168,9 @@ class SimServer:
         )
         self.faults = FaultInjector(world.seed, self.config)
         self.reports = ReportService(world, lambda: self.config, clock=clock)
+        self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
+        self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
+        self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
         self._stats: dict[str, _SellerStats] = {}
         self._stats_lock = threading.Lock()
         self._config_lock = threading.Lock()
@@ -202,6 +216,15 @@ class SimServer:
         return f"http://{host}:{self.port}"
 
     @property
+    def consent_url(self) -> str:
+        """Seller Central's consent page (the website authorization workflow starts here)."""
+        return f"{self.url}{CONSENT_PATH}"
+
+    @property
+    def application_id(self) -> str:
+        return self.consent.application_id
+
+    @property
     def lwa_endpoint(self) -> str:
         return f"{self.url}{LWA_PATH}"
 
@@ -216,6 +239,8 @@ class SimServer:
             "api_endpoint": self.api_endpoint,
             "client_id": self.world.client_id,
             "client_secret": self.world.client_secret,
+            "application_id": self.application_id,
+            "consent_url": self.consent_url,
             "sellers": self._seller_lines(),
         }
 
@@ -225,6 +250,7 @@ class SimServer:
                 {
                     "seller_id": seller.seller_id,
                     "refresh_token": seller.refresh_token,
+                    "ads_refresh_token": seller.ads_refresh_token,
                     "marketplace_ids": list(seller.marketplace_ids),
                 }
                 for seller in self.world.sellers
@@ -259,8 +285,16 @@ class SimServer:
         try:
             if request.path == LWA_PATH:
                 return self._lwa(request)
+            if self.twilio.handles(request.path):
+                return self._twilio(request)
+            if request.path == CONSENT_PATH:
+                return self._consent(request)
             if request.path.startswith(DOCUMENTS_PATH):
                 return self._document(request)
+            if request.path.startswith(ADS_DOCUMENTS_PATH):
+                return self._ads_document(request)
+            if any(pattern.match(request.path) for _, pattern, _ in _ADS_ROUTES):
+                return self._ads(request)
             if request.path == "/_sim" or request.path.startswith("/_sim/"):
                 return self._control(request)
             if any(pattern.match(request.path) for _, pattern, _ in _API_ROUTES):
@@ -268,6 +302,22 @@ class SimServer:
             return _error(404, "NotFound", f"No resource at {request.path}.")
         except ApiError as error:
             return Response(error.status, error.body())
+
+    def _consent(self, request: Request) -> Response:
+        """Seller Central's consent page (HTML for a browser; see `sellerflow.simulator.consent`)."""
+        if request.method == "GET":
+            page = self.consent.show({name: values[-1] for name, values in request.query.items()})
+        elif request.method == "POST":
+            page = self.consent.decide(request.form())
+        else:
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {CONSENT_PATH}.")
+        return Response(page.status, {}, page.headers, raw=page.body, content_type="text/html; charset=utf-8")
+
+    def _twilio(self, request: Request) -> Response:
+        reply = self.twilio.dispatch(
+            request.method, request.path, request.headers, request.body, _is_loopback(request.client_host)
+        )
+        return Response(reply.status, reply.body)
 
     def _lwa(self, request: Request) -> Response:
         if request.method != "POST":
@@ -341,6 +391,8 @@ class SimServer:
         if operation == "listTransactions":
             page_size = self.config.transactions_page_size
             return 200, list_transactions(self.world, seller_id, request.query, now, page_size)
+        if operation == "getMarketplaceParticipations":
+            return 200, marketplace_participations(self.world, seller_id)
         page_size = self.config.inventory_page_size
         return 200, get_inventory_summaries(self.world, seller_id, request.query, page_size)
 
@@ -349,6 +401,79 @@ class SimServer:
         if request.method != "GET":
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on report documents.")
         download = self.reports.download(request.path[len(DOCUMENTS_PATH) :])
+        return Response(
+            download.status, {}, dict(download.headers), raw=download.body, content_type=download.content_type
+        )
+
+    # --- Amazon Ads -----------------------------------------------------------------------------
+    def _ads(self, request: Request) -> Response:
+        """An Ads API call: LWA token with the advertising scope, the app's client id, the profile
+        scope header, token buckets (429 + Retry-After), faults, then the operation."""
+        try:
+            return self._ads_call(request)
+        except AdsApiError as error:
+            return Response(error.status, error.body(), dict(error.headers))
+
+    def _ads_call(self, request: Request) -> Response:
+        route = next(
+            (
+                (operation, match)
+                for method, pattern, operation in _ADS_ROUTES
+                if method == request.method and (match := pattern.match(request.path))
+            ),
+            None,
+        )
+        if route is None:
+            raise AdsApiError(405, "405", f"{request.method} is not allowed on {request.path}.")
+        operation, match = route
+        authorization = request.headers.get("authorization", "")
+        token = authorization[7:] if authorization.lower().startswith("bearer ") else None
+        try:
+            seller_id = self.lwa.authenticate(token, scope=ADS_SCOPE)
+        except AuthFailure as failure:
+            raise AdsApiError(401, "UNAUTHORIZED", failure.details) from None
+        if request.headers.get("amazon-advertising-api-clientid") != self.world.client_id:
+            raise AdsApiError(401, "UNAUTHORIZED", "Amazon-Advertising-API-ClientId is missing or unknown.")
+        with self._stats_lock:
+            self._seller_stats(seller_id).calls[operation] += 1
+        try:
+            self.ads.admit(seller_id, operation)
+        except AdsApiError:
+            with self._stats_lock:
+                self._seller_stats(seller_id).throttled[operation] += 1
+            raise
+        decision = self.faults.decide(operation)
+        if decision.delay_s:
+            time.sleep(decision.delay_s)
+        if decision.status == 429:
+            with self._stats_lock:
+                self._seller_stats(seller_id).throttled[operation] += 1
+            raise throttled(2.0)
+        if decision.status is not None:
+            with self._stats_lock:
+                self._seller_stats(seller_id).faults += 1
+            raise AdsApiError(decision.status, str(decision.status), "Injected failure.")
+        now = self.request_time()
+        if operation == "adsListProfiles":
+            return Response(200, {}, raw=json.dumps(self.ads.list_profiles(seller_id)).encode())
+        profile = self.ads.profile(seller_id, request.headers.get("amazon-advertising-api-scope"))
+        if operation == "adsCreateReport":
+            content_type = request.headers.get("content-type", "")
+            if not content_type.startswith("application/vnd.createasyncreportrequest.v3+json"):
+                raise AdsApiError(415, "415", f"Unsupported content type {content_type[:80]!r}.")
+            try:
+                body = request.json()
+            except ApiError:
+                raise AdsApiError(400, "400", "The request body is not a JSON object.") from None
+            return Response(200, self.ads.create_report(seller_id, profile, body, now))
+        report_id = unquote(match["id"])
+        return Response(200, self.ads.get_report(seller_id, profile, report_id, self.url, now))
+
+    def _ads_document(self, request: Request) -> Response:
+        """An Ads report's pre-signed URL: no token, the URL is the credential (as S3)."""
+        if request.method != "GET":
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on report files.")
+        download = self.ads.download(request.path[len(ADS_DOCUMENTS_PATH) :])
         return Response(
             download.status, {}, dict(download.headers), raw=download.body, content_type=download.content_type
         )
@@ -418,10 +543,31 @@ class SimServer:
         self._seller_or_404(seller_id)
         return Response(200, self.stats(seller_id))
 
+    def _seller_ads(self, request: Request, seller_id: str) -> Response:
+        """Ads ground truth per marketplace-day, ?from=&to= (local dates; default the last 95 days)."""
+        self._seller_or_404(seller_id)
+        today = self.world.now.date()
+        try:
+            first = date.fromisoformat(
+                request.query.get("from", [""])[0] or (today - timedelta(days=95)).isoformat()
+            )
+            last = date.fromisoformat(request.query.get("to", [""])[0] or today.isoformat())
+        except ValueError:
+            raise ApiError(400, "InvalidInput", "from and to must be dates (YYYY-MM-DD).") from None
+        rows = [
+            {"marketplace_id": marketplace_id, "date": day, **{k: str(v) for k, v in values.items()}}
+            for (marketplace_id, day), values in self.world.expected_ad_rollups(
+                seller_id, first, last
+            ).items()
+        ]
+        return Response(200, {"days": rows})
+
     def _authorization_code(self, request: Request, _: str) -> Response:
         seller_id = str(request.json().get("seller_id", ""))
         self._seller_or_404(seller_id)
-        return Response(200, {"code": self.world.mint_authorization_code(seller_id)})
+        redirect_uri = request.json().get("redirect_uri")
+        code = self.lwa.issue_code(seller_id, str(redirect_uri) if redirect_uri else None)
+        return Response(200, {"code": code})
 
     def _advance(self, request: Request, _: str) -> Response:
         minutes = request.json().get("minutes")
@@ -439,6 +585,7 @@ _CONTROL_ROUTES: dict[tuple[str, ...], _ControlHandler] = {
     ("GET", "sellers", "*", "orders"): SimServer._seller_orders,
     ("GET", "sellers", "*", "rollups"): SimServer._seller_rollups,
     ("GET", "sellers", "*", "transactions"): SimServer._seller_transactions,
+    ("GET", "sellers", "*", "ads"): SimServer._seller_ads,
     ("POST", "sellers", "*", "revoke"): SimServer._revoke,
     ("GET", "stats", "*"): SimServer._stats_endpoint,
     ("POST", "authorization-codes"): SimServer._authorization_code,

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sellerflow.marketplaces import Marketplace, marketplace
+from sellerflow.simulator.ads_api import AdCampaign, AdDay, AdProfile, ad_days, campaigns_for, profile_for
 from sellerflow.simulator.buyers import invent_buyer
 from sellerflow.simulator.catalog import (
     FBM_SHIPPING,
@@ -76,6 +77,7 @@ class SimSeller:
     revoked: bool = False
     catalogue: list[CatalogItem] = field(default_factory=list, repr=False)
     promotion_ids: list[str] = field(default_factory=list, repr=False)
+    ads_refresh_token: str = ""  # the seller's separate grant of the advertising scope (Amazon Ads)
 
 
 def _rng(*parts: object) -> random.Random:
@@ -259,6 +261,84 @@ class SimWorld:
             derived = self._derive(seller_id)
             return expected_rollups(derived.orders, derived.transactions)
 
+    # --- Amazon Ads ground truth (see simulator.ads_api) ---------------------------------------------
+    def ad_profiles(self, seller_id: str) -> list[AdProfile]:
+        """One advertising profile per marketplace of the seller."""
+        seller = self.seller(seller_id)
+        return [profile_for(self.seed, seller_id, seller.name, m) for m in seller.marketplace_ids]
+
+    def ad_campaigns(self, seller_id: str, marketplace_id: str) -> list[AdCampaign]:
+        seller = self.seller(seller_id)
+        skus = [item.sku for item in seller.catalogue]
+        return campaigns_for(self.seed, seller_id, marketplace_id, skus)
+
+    def ad_days(self, seller_id: str, marketplace_id: str, first: date, last: date) -> list[AdDay]:
+        """Ground truth: every campaign's figures per marketplace-local day in [first, last] (up to today).
+
+        Attributed sales and purchases are shares of the day's ordered sales (`gross_sales`) and
+        orders of `expected_daily_rollups`, rounded down: their sum never exceeds the day's total.
+        """
+        with self.lock:
+            if marketplace_id not in self.seller(seller_id).marketplace_ids:
+                return []
+            today = self.now.astimezone(marketplace(marketplace_id).tz).date()
+            totals = self.expected_daily_rollups(seller_id)
+            campaigns = self.ad_campaigns(seller_id, marketplace_id)
+            rows: list[AdDay] = []
+            day = first
+            while day <= min(last, today):
+                truth = totals.get((marketplace_id, day.isoformat()), {})
+                rows.extend(
+                    ad_days(
+                        self.seed,
+                        seller_id,
+                        campaigns,
+                        day,
+                        total_sales=Decimal(truth.get("gross_sales", 0)),
+                        orders=int(truth.get("orders", 0)),
+                    )
+                )
+                day += timedelta(days=1)
+            return rows
+
+    def expected_ad_rollups(
+        self, seller_id: str, first: date, last: date
+    ) -> dict[tuple[str, str], dict[str, Decimal | int]]:
+        """Per (marketplace id, local date ISO): ad_spend (Σ cost), ad_sales (Σ sales14d), ad_sales_7d,
+        impressions, clicks, and total_sales (the day's ordered sales) — for the rollups' and
+        metrics' tests."""
+        with self.lock:
+            totals = self.expected_daily_rollups(seller_id)
+            out: dict[tuple[str, str], dict[str, Decimal | int]] = {}
+            for marketplace_id in self.seller(seller_id).marketplace_ids:
+                for row in self.ad_days(seller_id, marketplace_id, first, last):
+                    key = (marketplace_id, row.day.isoformat())
+                    values = out.setdefault(
+                        key,
+                        {
+                            "ad_spend": Decimal(0),
+                            "ad_sales": Decimal(0),
+                            "ad_sales_7d": Decimal(0),
+                            "impressions": 0,
+                            "clicks": 0,
+                            "total_sales": Decimal(totals.get(key, {}).get("gross_sales", 0)),
+                        },
+                    )
+                    values["ad_spend"] += row.cost
+                    values["ad_sales"] += row.sales_14d
+                    values["ad_sales_7d"] += row.sales_7d
+                    values["impressions"] += row.impressions
+                    values["clicks"] += row.clicks
+            return dict(sorted(out.items()))
+
+    def seller_for_ads_refresh_token(self, refresh_token: str) -> SimSeller | None:
+        """The seller whose advertising grant this refresh token is (ads grants are separate)."""
+        with self.lock:
+            for seller in self.sellers:
+                if seller.ads_refresh_token == refresh_token and refresh_token and not seller.revoked:
+                    return seller
+            return None
+
     def _derive(self, seller_id: str) -> _Derived:
         """The seller's derived ground truth, recomputed only when the clock or the orders moved."""
         version = (self.now, self._advances)
@@ -423,6 +503,7 @@ def _generate_seller(seed: int, index: int) -> SimSeller:
         marketplace_ids=marketplace_ids,
         catalogue=catalogue,
         promotion_ids=promotions,
+        ads_refresh_token=_refresh_token(_rng(seed, "ads-grant", index)),  # own RNG: the world is unchanged
     )
 
 

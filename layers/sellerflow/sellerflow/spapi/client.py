@@ -31,12 +31,13 @@ from sellerflow.errors import (
 )
 from sellerflow.observability import logger, metrics
 from sellerflow.spapi.lwa import AccessToken, LwaClient
-from sellerflow.spapi.models import SearchOrdersPage
+from sellerflow.spapi.models import MarketplaceParticipation, SearchOrdersPage
 from sellerflow.spapi.pacing import Pacer
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
 REPORTS_PATH = "/reports/2021-06-30"
 TOKENS_PATH = "/tokens/2021-03-01/restrictedDataToken"
+PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
 
 
 class RefreshTokenSource(Protocol):
@@ -96,6 +97,11 @@ class SpApiClient:
         self._rng = rng or random.Random()
         self.calls = 0
         self.throttles = 0
+
+    @property
+    def lwa(self) -> LwaClient:
+        """The LWA client this port refreshes tokens with (also used to exchange authorization codes)."""
+        return self._lwa
 
     # --- operations ------------------------------------------------------------------------------
     def search_orders(
@@ -264,6 +270,18 @@ class SpApiClient:
         return self.call(
             seller_id, "getInventorySummaries", "GET", "/fba/inventory/v1/summaries", params=params
         )
+
+    # --- Sellers v1 -----------------------------------------------------------------------------
+    def get_marketplace_participations(self, seller_id: str) -> list[MarketplaceParticipation]:
+        """The marketplaces the seller participates in (and its store name in each)."""
+        body = self.call(seller_id, "getMarketplaceParticipations", "GET", PARTICIPATIONS_PATH)
+        payload = body.get("payload")
+        if not isinstance(payload, list):
+            raise SpApiServerError(
+                "getMarketplaceParticipations answered without a payload list",
+                operation="getMarketplaceParticipations",
+            )
+        return [MarketplaceParticipation.model_validate(entry) for entry in payload]
 
     # --- the one request path ------------------------------------------------------------------
     def call(

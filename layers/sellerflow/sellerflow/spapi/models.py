@@ -97,3 +97,24 @@ class SearchOrdersPage(BaseModel):
 
     orders: list[dict[str, object]]
     next_token: str | None = None
+
+
+# --- Sellers v1 ----------------------------------------------------------------------------------
+class ParticipationMarketplace(_SpModel):
+    id: str
+    name: str | None = None
+    country_code: str | None = Field(default=None, alias="countryCode")
+    default_currency_code: str | None = Field(default=None, alias="defaultCurrencyCode")
+
+
+class Participation(_SpModel):
+    is_participating: bool = Field(alias="isParticipating")
+    has_suspended_listings: bool = Field(default=False, alias="hasSuspendedListings")
+
+
+class MarketplaceParticipation(_SpModel):
+    """One entry of getMarketplaceParticipations: a marketplace and whether the seller sells there."""
+
+    marketplace: ParticipationMarketplace
+    store_name: str | None = Field(default=None, alias="storeName")
+    participation: Participation

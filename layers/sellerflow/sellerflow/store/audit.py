@@ -38,6 +38,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from sellerflow.audit.chain import GENESIS_HASH, ChainEntry, ChainHead, VerifyResult, entry_hash, verify_chain
+from sellerflow.audit.context import audited_action
 from sellerflow.errors import AuditAppendConflict, InvalidInput
 from sellerflow.store.tables import _BoundMeta, table
 
@@ -178,6 +179,7 @@ class AuditLog:
     # --- append -------------------------------------------------------------------------------
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> AuditEntry:
         """Append one entry to the seller's chain (retrying while other writers win the race)."""
+        action = audited_action(seller_id, actor_sub, action)  # a break-glass read says so
         for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
             head = self._head(seller_id)
             try:

@@ -19,6 +19,9 @@ from sellerflow.store.sellers import CREDENTIALS
 from sellerflow.store.tables import SellerRecord
 
 PURPOSE = "spapi-refresh-token"
+ADS_PURPOSE = "ads-refresh-token"
+# The Amazon Ads grant is a separate LWA authorization: its own item beside the SP-API one.
+ADS_CREDENTIALS = f"{CREDENTIALS}#ADS"
 
 
 class CredentialVault:
@@ -32,31 +35,46 @@ class CredentialVault:
         self._provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(**kwargs)
 
     @staticmethod
-    def _context(seller_id: str) -> dict[str, str]:
-        return {"seller_id": seller_id, "purpose": PURPOSE}
+    def _context(seller_id: str, purpose: str = PURPOSE) -> dict[str, str]:
+        return {"seller_id": seller_id, "purpose": purpose}
 
     def store_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
+        self._store(seller_id, CREDENTIALS, PURPOSE, refresh_token)
+
+    def store_ads_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
+        """The seller's Amazon Ads refresh token (advertising scope), encrypted for that purpose."""
+        self._store(seller_id, ADS_CREDENTIALS, ADS_PURPOSE, refresh_token)
+
+    def refresh_token(self, seller_id: str) -> SecretStr:
+        return self._load(seller_id, CREDENTIALS, PURPOSE)
+
+    def ads_refresh_token(self, seller_id: str) -> SecretStr:
+        """CredentialsMissing when the seller never granted Amazon Ads access."""
+        return self._load(seller_id, ADS_CREDENTIALS, ADS_PURPOSE)
+
+    def _store(self, seller_id: str, sk: str, purpose: str, refresh_token: SecretStr) -> None:
         ciphertext, _ = self._client.encrypt(
             source=refresh_token.get_secret_value().encode(),
             key_provider=self._provider,
-            encryption_context=self._context(seller_id),
+            encryption_context=self._context(seller_id, purpose),
         )
-        SellerRecord(seller_id=seller_id, sk=CREDENTIALS, refresh_token_ciphertext=ciphertext).save()
+        SellerRecord(seller_id=seller_id, sk=sk, refresh_token_ciphertext=ciphertext).save()
 
-    def refresh_token(self, seller_id: str) -> SecretStr:
+    def _load(self, seller_id: str, sk: str, purpose: str) -> SecretStr:
         try:
-            record = SellerRecord.get(seller_id, CREDENTIALS, consistent_read=True)
+            record = SellerRecord.get(seller_id, sk, consistent_read=True)
         except DoesNotExist:
-            raise CredentialsMissing(f"seller {seller_id} has no stored refresh token") from None
+            raise CredentialsMissing(f"seller {seller_id} has no stored {purpose}") from None
         if not record.refresh_token_ciphertext:
-            raise CredentialsMissing(f"seller {seller_id} has no stored refresh token")
+            raise CredentialsMissing(f"seller {seller_id} has no stored {purpose}")
         plaintext, header = self._client.decrypt(
             source=record.refresh_token_ciphertext, key_provider=self._provider
         )
-        expected = self._context(seller_id)
+        expected = self._context(seller_id, purpose)
         if any(header.encryption_context.get(k) != v for k, v in expected.items()):
-            raise CredentialsMissing(f"stored token of seller {seller_id} was not encrypted for that seller")
+            raise CredentialsMissing(f"stored {purpose} of seller {seller_id} was not encrypted for it")
         return SecretStr(plaintext.decode())
 
     def delete_refresh_token(self, seller_id: str) -> None:
         SellerRecord(seller_id=seller_id, sk=CREDENTIALS).delete()
+        SellerRecord(seller_id=seller_id, sk=ADS_CREDENTIALS).delete()

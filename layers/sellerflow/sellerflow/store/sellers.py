@@ -83,9 +83,16 @@ class SellerStore:
         return [r.seller_id for r in SellerRecord.active_sellers.query(ACTIVE)]
 
     # --- memberships -------------------------------------------------------------------------
-    def add_member(self, seller_id: str, user_sub: str, role: Role) -> Membership:
+    def add_member(
+        self, seller_id: str, user_sub: str, role: Role, *, email: str | None = None
+    ) -> Membership:
         SellerRecord(
-            seller_id=seller_id, sk=f"{MEMBER_PREFIX}{user_sub}", member_sub=user_sub, role=role.value
+            seller_id=seller_id,
+            sk=f"{MEMBER_PREFIX}{user_sub}",
+            member_sub=user_sub,
+            role=role.value,
+            member_email=email.strip().lower() if email else None,
+            added_at=datetime.now(UTC),
         ).save()
         return Membership(seller_id=seller_id, user_sub=user_sub, role=role)
 

@@ -114,6 +114,10 @@ class SellerRecord(Model):
     status_reason = UnicodeAttribute(null=True)
     marketplace_ids = ListAttribute[str](null=True)
     active_partition = UnicodeAttribute(null=True)  # "ACTIVE" while syncing: sparse index of due sellers
+    # the Amazon authorization (sellerflow.connect): not `expires_at`, which is this table's TTL
+    authorized_at = UTCDateTimeAttribute(null=True)
+    authorization_expires_at = UTCDateTimeAttribute(null=True)
+    sync_every_minutes = NumberAttribute(null=True)  # the seller's sync cadence; null: every tick
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
     # CREDENTIALS (envelope-encrypted; only the SP-API port's credential provider decrypts)
@@ -133,9 +137,50 @@ class SellerRecord(Model):
     # MEMBER#<sub>
     member_sub = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)
+    member_email = UnicodeAttribute(null=True)  # the member's sign-in email (control data, not buyer PII)
+    added_at = UTCDateTimeAttribute(null=True)
 
     by_member = MembersByUser()
     active_sellers = ActiveSellers()
+
+
+class InvitationRecord(Model):
+    """INVITE#<invitationId> in the sellers table: an invitation to join a seller's team.
+
+    Only the SHA-256 of the invitation token is stored; the token itself is shown once, to the owner.
+    """
+
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    invitation_id = UnicodeAttribute()
+    invited_email = UnicodeAttribute()  # lower-cased
+    role = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    invitation_status = UnicodeAttribute()  # PENDING | ACCEPTED | REVOKED
+    invited_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    valid_until = UTCDateTimeAttribute()
+    closed_at = UTCDateTimeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()  # DynamoDB TTL: a while after it can no longer be used
+
+
+class BreakGlassRecord(Model):
+    """BREAKGLASS#<adminSub> in the sellers table: an admin's time-limited read access to one seller."""
+
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    admin_sub = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    granted_at = UTCDateTimeAttribute()
+    valid_until = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # DynamoDB TTL (reads check valid_until: TTL is late)
 
 
 class AuditRecord(Model):
@@ -174,6 +219,8 @@ def table(kind: str) -> Callable[[M], M]:
 
 table("seller_data")(OrderRecord)
 table("sellers")(SellerRecord)
+table("sellers")(InvitationRecord)
+table("sellers")(BreakGlassRecord)
 table("audit")(AuditRecord)
 
 

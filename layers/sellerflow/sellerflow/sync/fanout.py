@@ -1,4 +1,10 @@
-"""Fanout: which sellers are due, and starting one seller-sync execution each without doubles."""
+"""Fanout: which sellers are due, and starting one seller-sync execution each without doubles.
+
+A seller is due at a tick when it is active, its authorization has not lapsed, and its own schedule
+(`sellerflow.connect.schedule`) has a sync in this window. An active seller whose authorization ran
+out (a year after consent) is not synced: it is marked lapsed here and leaves the due index until
+an owner reconnects it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ import json
 from datetime import UTC, datetime
 from typing import Protocol
 
+from sellerflow.connect.schedule import is_due
+from sellerflow.connect.status import is_lapsed
+from sellerflow.domain import ScheduledSeller
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import (
     DueSeller,
@@ -16,7 +25,9 @@ from sellerflow.sync.models import (
 
 
 class DueSellerSource(Protocol):
-    def active_seller_ids(self) -> list[str]: ...
+    def scheduled_sellers(self) -> list[ScheduledSeller]: ...
+
+    def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool: ...
 
 
 class WorkflowStarter(Protocol):
@@ -35,7 +46,15 @@ def sync_window(tick: datetime, minutes: int) -> str:
 def list_due_sellers(
     tick: datetime, *, sellers: DueSellerSource, window_minutes: int
 ) -> ListDueSellersOutput:
-    due = [DueSeller(seller_id=s) for s in sorted(sellers.active_seller_ids())]
+    due: list[DueSeller] = []
+    for seller in sorted(sellers.scheduled_sellers(), key=lambda s: s.seller_id):
+        if is_lapsed(seller.authorization_expires_at, tick):
+            if sellers.mark_lapsed(seller.seller_id, now=tick):
+                logger.warning("seller authorization lapsed", extra={"seller_id": seller.seller_id})
+                metrics.add_metric(name="SellersLapsed", unit="Count", value=1)
+            continue
+        if is_due(seller, tick, window_minutes):
+            due.append(DueSeller(seller_id=seller.seller_id))
     metrics.add_metric(name="SellersDue", unit="Count", value=len(due))
     return ListDueSellersOutput(sellers=due, window=sync_window(tick, window_minutes))
 

@@ -1,0 +1,27 @@
+"""Ads sub-flow task: one poll of an Ads report (the waiting happens in a Step Functions Wait state)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sellerflow import wiring
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.ads import CheckAdsInput, check_ads_report
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(CheckAdsInput, event)
+    progress = check_ads_report(
+        request.job,
+        request.progress,
+        api=wiring.ads_client(),
+        book=wiring.report_store(),
+        now=datetime.now(UTC),
+        policy=wiring.ads_policy(),
+    )
+    return progress.model_dump(mode="json")

@@ -1,0 +1,28 @@
+"""Ads sub-flow task: download one completed Ads report (gzip JSON), stream-parse it, upsert campaign days."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sellerflow import wiring
+from sellerflow.ads.report import parse_sp_campaigns
+from sellerflow.analytics.wiring import ads_store
+from sellerflow.events import parse_event
+from sellerflow.observability import logger, metrics, tracer
+from sellerflow.sync.ads import IngestAdsInput, ingest_ads_report
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(IngestAdsInput, event)
+    result = ingest_ads_report(
+        request,
+        api=wiring.ads_client(),
+        book=wiring.report_store(),
+        parse=parse_sp_campaigns,
+        sink=ads_store(),
+        policy=wiring.ads_policy(),
+    )
+    return result.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""The Amazon Ads port: LWA with the advertising scope, profiles, v3 Sponsored Products reports."""

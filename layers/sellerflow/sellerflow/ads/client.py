@@ -1,0 +1,272 @@
+"""The one Amazon Ads port: every call to the Ads API goes through `AdsClient`.
+
+A thin httpx client like the SP-API port (`sellerflow.spapi.client`), for the same reasons:
+configurable hosts (the simulator), just-in-time credentials, no token in any log, typed errors.
+
+- Credentials: the seller's *ads* refresh token (a separate LWA grant of the
+  `advertising::campaign_management` scope) is decrypted only to get an access token; access tokens
+  are cached per seller until shortly before they expire. Headers: `Authorization: Bearer`,
+  `Amazon-Advertising-API-ClientId` (the LWA client id) and `Amazon-Advertising-API-Scope` (profile).
+- 425 on createReport: Amazon already has this exact request pending; its id (named in the
+  error's detail) is reused rather than treated as a failure.
+- 429: Retry-After is honoured in-call only when it is short (`max_inline_wait_s`); otherwise
+  `AdsThrottled` is raised so Step Functions does the waiting (no long sleeps in a Lambda).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+import httpx
+from pydantic import SecretStr
+
+from sellerflow.ads.models import AdsProfile, AdsReportStatus, SpCampaignsRequest
+from sellerflow.errors import (
+    AdsAccessDenied,
+    AdsApiError,
+    AdsBadRequest,
+    AdsReportUrlExpired,
+    AdsServerError,
+    AdsThrottled,
+    SpApiAuthorizationRevoked,
+)
+from sellerflow.observability import logger, metrics
+from sellerflow.spapi.client import AccessTokenCache
+from sellerflow.spapi.lwa import AccessToken, LwaClient
+
+REPORTS_PATH = "/reporting/reports"
+PROFILES_PATH = "/v2/profiles"
+CREATE_CONTENT_TYPE = "application/vnd.createasyncreportrequest.v3+json"
+_DUPLICATE = re.compile(r"duplicate of\s*:\s*(?P<id>[A-Za-z0-9-]+)")
+
+
+class AdsRefreshTokenSource(Protocol):
+    def ads_refresh_token(self, seller_id: str) -> SecretStr: ...
+
+
+class AdsClient:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        client_id: str | Callable[[], str],
+        lwa: LwaClient,
+        refresh_tokens: AdsRefreshTokenSource,
+        http: httpx.Client,
+        token_cache: AccessTokenCache | None = None,
+        max_attempts: int = 3,
+        max_inline_wait_s: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self._client_id = client_id
+        self._lwa = lwa
+        self._refresh_tokens = refresh_tokens
+        self._http = http
+        self._tokens = token_cache or AccessTokenCache()
+        self._max_attempts = max(1, max_attempts)
+        self._max_inline_wait_s = max_inline_wait_s
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.calls = 0
+        self.throttles = 0
+        self.duplicates = 0
+
+    # --- operations ------------------------------------------------------------------------------
+    def list_profiles(self, seller_id: str) -> list[AdsProfile]:
+        body = self.call(seller_id, "listProfiles", "GET", PROFILES_PATH)
+        if not isinstance(body, list):
+            raise AdsServerError(
+                "listProfiles answered with JSON that is not a list", operation="listProfiles"
+            )
+        return [AdsProfile.model_validate(item) for item in body]
+
+    def create_report(self, seller_id: str, profile_id: str, request: SpCampaignsRequest) -> tuple[str, bool]:
+        """(report id, reused): a 425 duplicate answers with the pending report's id, which is reused."""
+        try:
+            body = self.call(
+                seller_id,
+                "createReport",
+                "POST",
+                REPORTS_PATH,
+                profile_id=profile_id,
+                json_body=request.body(),
+                content_type=CREATE_CONTENT_TYPE,
+            )
+        except _Duplicate as duplicate:
+            self.duplicates += 1
+            metrics.add_metric(name="AdsReportDuplicates", unit="Count", value=1)
+            return duplicate.report_id, True
+        return str(_mapping(body)["reportId"]), False
+
+    def get_report(self, seller_id: str, profile_id: str, report_id: str) -> AdsReportStatus:
+        body = self.call(seller_id, "getReport", "GET", f"{REPORTS_PATH}/{report_id}", profile_id=profile_id)
+        return AdsReportStatus.model_validate(_mapping(body))
+
+    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+        """Stream a completed report's file from its pre-signed URL (no Ads credentials are sent)."""
+        with self._http.stream("GET", url) as response:
+            if response.status_code == 403:
+                response.read()
+                raise AdsReportUrlExpired("the Ads report URL has expired or was refused")
+            if response.status_code >= 400:
+                raise AdsServerError(f"Ads report download answered HTTP {response.status_code}")
+            yield from response.iter_bytes(chunk_size)
+
+    # --- the one request path ------------------------------------------------------------------
+    def call(
+        self,
+        seller_id: str,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        profile_id: str | None = None,
+        json_body: Any = None,
+        content_type: str = "application/json",
+    ) -> Any:
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            headers = {
+                "Authorization": f"Bearer {self._access_token(seller_id).value.get_secret_value()}",
+                "Amazon-Advertising-API-ClientId": self._client_id()
+                if callable(self._client_id)
+                else self._client_id,
+                "Accept": "application/json",
+                "User-Agent": "Sellerflow/0.1 (Language=Python)",
+            }
+            if profile_id is not None:
+                headers["Amazon-Advertising-API-Scope"] = profile_id
+            content: bytes | None = None
+            if json_body is not None:
+                content = json.dumps(json_body).encode()
+                headers["Content-Type"] = content_type
+            self.calls += 1
+            metrics.add_metric(name="AdsApiCalls", unit="Count", value=1)
+            try:
+                response = self._http.request(
+                    method, f"{self._endpoint}{path}", content=content, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                if attempt < self._max_attempts:
+                    self._sleep(self._jitter(attempt))
+                    continue
+                raise AdsServerError(
+                    f"Ads {operation} for seller {seller_id}: no answer ({type(exc).__name__})",
+                    operation=operation,
+                ) from None
+            status = response.status_code
+            if status < 300:
+                return _json(response, operation)
+            if status == 401 and not refreshed:
+                # An expired access token: forget it and refresh once; a second 401 is a real refusal.
+                self._tokens.forget(seller_id)
+                refreshed = True
+                continue
+            if status == 425:
+                match = _DUPLICATE.search(_detail(response))
+                if match:
+                    raise _Duplicate(match["id"])
+                raise AdsBadRequest(
+                    f"Ads {operation} answered 425 without a report id", operation=operation, status=425
+                )
+            if status == 429:
+                self.throttles += 1
+                metrics.add_metric(name="AdsThrottles", unit="Count", value=1)
+                retry_after = _retry_after(response)
+                if attempt < self._max_attempts and retry_after <= self._max_inline_wait_s:
+                    self._sleep(retry_after or self._jitter(attempt))
+                    continue
+                raise AdsThrottled(
+                    f"Ads {operation} throttled for seller {seller_id}; retry after {retry_after:.0f}s",
+                    operation=operation,
+                    retry_after_s=retry_after,
+                )
+            if status >= 500:
+                if attempt < self._max_attempts:
+                    self._sleep(self._jitter(attempt))
+                    continue
+                raise AdsServerError(
+                    f"Ads {operation} for seller {seller_id} failed with HTTP {status} after {attempt} attempts",
+                    operation=operation,
+                    status=status,
+                )
+            detail = _detail(response)
+            if status in (401, 403):
+                raise AdsAccessDenied(
+                    f"Ads {operation} refused for seller {seller_id} (HTTP {status}): {detail}",
+                    operation=operation,
+                    status=status,
+                )
+            raise AdsBadRequest(
+                f"Ads {operation} rejected for seller {seller_id} (HTTP {status}): {detail}",
+                operation=operation,
+                status=status,
+            )
+
+    def _access_token(self, seller_id: str) -> AccessToken:
+        token = self._tokens.get(seller_id)
+        if token is None:
+            try:
+                token = self._lwa.access_token(
+                    self._refresh_tokens.ads_refresh_token(seller_id), seller_id=seller_id
+                )
+            except SpApiAuthorizationRevoked:
+                raise AdsAccessDenied(
+                    f"LWA refused the Amazon Ads grant of seller {seller_id} (invalid_grant)", operation="lwa"
+                ) from None
+            self._tokens.put(seller_id, token)
+            logger.debug("ads access token refreshed", extra={"seller_id": seller_id})
+        return token
+
+    def _jitter(self, attempt: int) -> float:
+        return self._rng.uniform(0, min(self._max_inline_wait_s, 0.25 * 2**attempt))
+
+
+class _Duplicate(AdsApiError):
+    """Internal: a 425 naming the pending report this request duplicates."""
+
+    def __init__(self, report_id: str) -> None:
+        super().__init__(f"duplicate of report {report_id}", operation="createReport", status=425)
+        self.report_id = report_id
+
+
+def _json(response: httpx.Response, operation: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise AdsServerError(
+            f"Ads {operation} answered a body that is not JSON", operation=operation
+        ) from None
+
+
+def _mapping(body: Any) -> Mapping[str, Any]:
+    if not isinstance(body, dict):
+        raise AdsServerError("the Ads API answered with JSON that is not an object")
+    return body
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return "no detail"
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("details") or body.get("message") or "no detail")[:300]
+    return "no detail"
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:
+        return 0.0

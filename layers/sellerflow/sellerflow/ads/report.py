@@ -1,0 +1,198 @@
+"""Streaming parser of a v3 `spCampaigns` report file: a gzipped JSON array of row objects.
+
+The file is gunzipped and decoded chunk by chunk and each array element is decoded on its own
+(`json.JSONDecoder.raw_decode`), so memory holds one chunk and one row, not the document. Numbers
+become Decimal straight from their text (money is never a float). A malformed row becomes a
+`RowError` (element index, field, reason — never the value) and is skipped; a broken file (bad gzip,
+truncated array, not an array) raises `DocumentCorrupt` after the rows before the damage.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sellerflow.facts import AdCampaignDayFact, RowError
+from sellerflow.reports.errors import DocumentCorrupt
+
+REPORT_TYPE = "spCampaigns"
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+_WS = " \t\r\n"
+
+
+def iter_json_array(chunks: Iterable[bytes], *, gzipped: bool = True) -> Iterator[Any]:
+    """Yield each element of a (gzipped) JSON array as it arrives."""
+    inflate = zlib.decompressobj(wbits=31) if gzipped else None
+    text = codecs.getincrementaldecoder("utf-8")()
+    buffer = ""
+    pos = 0
+    started = False
+    finished = False
+
+    def feed(data: bytes, final: bool = False) -> str:
+        try:
+            raw = inflate.decompress(data) if inflate is not None else data
+            if final and inflate is not None:
+                raw += inflate.flush()
+                if not inflate.eof:
+                    raise DocumentCorrupt(REPORT_TYPE, "the gzip stream ends early")
+            return text.decode(raw, final=final)
+        except (zlib.error, UnicodeDecodeError) as exc:
+            raise DocumentCorrupt(REPORT_TYPE, f"unreadable file ({type(exc).__name__})") from None
+
+    source = iter(chunks)
+    exhausted = False
+    while True:
+        # Consume what the buffer holds.
+        while True:
+            while pos < len(buffer) and buffer[pos] in _WS:
+                pos += 1
+            if pos >= len(buffer):
+                break
+            if not started:
+                if buffer[pos] != "[":
+                    raise DocumentCorrupt(REPORT_TYPE, "the file is not a JSON array")
+                started = True
+                pos += 1
+                continue
+            if finished:
+                raise DocumentCorrupt(REPORT_TYPE, "data after the end of the array")
+            if buffer[pos] == "]":
+                finished = True
+                pos += 1
+                continue
+            if buffer[pos] == ",":
+                pos += 1
+                continue
+            try:
+                value, end = _DECODER.raw_decode(buffer, pos)
+            except json.JSONDecodeError:
+                if exhausted:
+                    raise DocumentCorrupt(REPORT_TYPE, "the array ends inside a row") from None
+                break  # the element continues in the next chunk
+            if end >= len(buffer) and not exhausted and not isinstance(value, (dict, list, str)):
+                break  # a bare number at the chunk's edge may continue
+            yield value
+            pos = end
+        if exhausted:
+            break
+        buffer = buffer[pos:]
+        pos = 0
+        try:
+            chunk = next(source)
+        except StopIteration:
+            buffer += feed(b"", final=True)
+            exhausted = True
+            continue
+        buffer += feed(chunk)
+    if not finished:
+        raise DocumentCorrupt(REPORT_TYPE, "the array is not closed (truncated file)")
+
+
+def parse_sp_campaigns(
+    chunks: Iterable[bytes],
+    *,
+    seller_id: str,
+    marketplace_id: str,
+    profile_id: str,
+    currency: str,
+    errors: list[RowError],
+) -> Iterator[AdCampaignDayFact]:
+    """Facts of every good row; bad rows are appended to `errors` (line = the row's 1-based index)."""
+    for index, row in enumerate(iter_json_array(chunks), start=1):
+        fact = _fact(row, index, seller_id, marketplace_id, profile_id, currency, errors)
+        if fact is not None:
+            yield fact
+
+
+class _Bad(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+def _fact(
+    row: Any,
+    index: int,
+    seller_id: str,
+    marketplace_id: str,
+    profile_id: str,
+    currency: str,
+    errors: list[RowError],
+) -> AdCampaignDayFact | None:
+    try:
+        if not isinstance(row, dict):
+            raise _Bad("", "the row is not an object")
+        return AdCampaignDayFact(
+            seller_id=seller_id,
+            marketplace_id=marketplace_id,
+            profile_id=profile_id,
+            campaign_id=_id(row, "campaignId"),
+            campaign_name=_text(row, "campaignName"),
+            day=_date(row, "date"),
+            currency=currency,
+            impressions=_count(row, "impressions"),
+            clicks=_count(row, "clicks"),
+            cost=_money(row, "cost"),
+            purchases_7d=_count(row, "purchases7d"),
+            purchases_14d=_count(row, "purchases14d"),
+            sales_7d=_money(row, "sales7d"),
+            sales_14d=_money(row, "sales14d"),
+        )
+    except _Bad as bad:
+        errors.append(RowError(REPORT_TYPE, index, bad.column or None, bad.reason))
+        return None
+
+
+def _get(row: dict[str, Any], name: str) -> Any:
+    if name not in row or row[name] is None:
+        raise _Bad(name, "missing")
+    return row[name]
+
+
+def _id(row: dict[str, Any], name: str) -> str:
+    value = _get(row, name)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        raise _Bad(name, "not a numeric id")
+    return str(value)
+
+
+def _text(row: dict[str, Any], name: str) -> str:
+    value = _get(row, name)
+    if not isinstance(value, str):
+        raise _Bad(name, "not a string")
+    return value
+
+
+def _date(row: dict[str, Any], name: str) -> date:
+    value = _get(row, name)
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _Bad(name, "not a date (YYYY-MM-DD)") from None
+
+
+def _count(row: dict[str, Any], name: str) -> int:
+    value = _get(row, name)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value < 0 or value != int(value):
+        raise _Bad(name, "not a non-negative whole number")
+    return int(value)
+
+
+def _money(row: dict[str, Any], name: str) -> Decimal:
+    value = _get(row, name)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise _Bad(name, "not a number")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise _Bad(name, "not a number") from None
+    if not amount.is_finite() or amount < 0:
+        raise _Bad(name, "not a non-negative amount")
+    return amount

@@ -1,0 +1,241 @@
+"""The five alert rules, as pure functions of typed inputs (no I/O, no clock: `now` is given).
+
+Each returns the alerts that are due now; whether one was already sent (de-duplication) and whether
+it waits for quiet hours to end is the service's business, not the rules'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sellerflow.alerts.content import (
+    AcosJumpContent,
+    AlertKind,
+    AuthorizationContent,
+    AuthorizationState,
+    DailySalesContent,
+    LowStockContent,
+    SyncFailingContent,
+)
+from sellerflow.alerts.model import Alert, AlertRule, AlertRules
+from sellerflow.analytics.calendar import local_today
+from sellerflow.analytics.inventory import InventoryHealth, RestockPolicy, inventory_health
+from sellerflow.analytics.model import ZERO, DayRollup, SkuRollup
+from sellerflow.facts import InventoryFact
+from sellerflow.marketplaces import MARKETPLACES
+
+PCT = Decimal("0.01")
+MONEY = Decimal("0.01")
+TRAILING_DAYS = 7
+SELLER_SCOPE = "seller"
+
+
+@dataclass(frozen=True)
+class AuthorizationInput:
+    """The seller's authorization: revoked, or when it expires (None when unknown)."""
+
+    revoked: bool
+    lapsed: bool = False
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationInput:
+    """Everything the rules read for one seller at one instant."""
+
+    seller_id: str
+    now: datetime
+    marketplace_ids: tuple[str, ...]
+    rules: AlertRules
+    day_rollups: Sequence[DayRollup] = ()  # at least the last 9 local days of each marketplace
+    sku_rollups: Sequence[SkuRollup] = ()  # the velocity window of the inventory rule
+    inventory: Sequence[InventoryFact] = ()
+    authorization: AuthorizationInput = field(default_factory=lambda: AuthorizationInput(revoked=False))
+    consecutive_failures: int = 0
+    last_run_at: datetime | None = None
+    sync_failed: bool = False  # evaluated from the failure path of the sync
+
+
+def evaluate(data: EvaluationInput) -> list[Alert]:
+    alerts: list[Alert] = []
+    if not data.sync_failed:
+        alerts += daily_sales(data)
+        alerts += low_stock(data)
+        alerts += acos_jump(data)
+    alerts += authorization(data)
+    alerts += sync_failing(data)
+    return alerts
+
+
+def _marketplaces(data: EvaluationInput, rule: AlertRule) -> list[str]:
+    return [m for m in data.marketplace_ids if m in MARKETPLACES and rule.in_scope(m)]
+
+
+def _alert(data: EvaluationInput, rule: AlertRule, scope: str, period: str, content: object) -> Alert:
+    return Alert.model_validate(
+        {
+            "seller_id": data.seller_id,
+            "kind": rule.kind,
+            "scope": scope,
+            "period": period,
+            "content": content,
+            "channels": rule.channels,
+        }
+    )
+
+
+def _pct(numerator: Decimal, denominator: Decimal) -> Decimal:
+    return (numerator / denominator * 100).quantize(PCT, rounding=ROUND_HALF_EVEN)
+
+
+# --- daily_sales ---------------------------------------------------------------------------------
+def daily_sales(data: EvaluationInput) -> list[Alert]:
+    """Yesterday's summary per marketplace, once that marketplace's local day has closed (it has, at
+    any instant of the next local day), against the same weekday a week earlier."""
+    rule = data.rules.rule(AlertKind.DAILY_SALES)
+    if not rule.enabled or not rule.channels:
+        return []
+    by_key = {(r.marketplace_id, r.day): r for r in data.day_rollups}
+    alerts = []
+    for m in _marketplaces(data, rule):
+        day = local_today(m, data.now) - timedelta(days=1)
+        currency = MARKETPLACES[m].currency
+        empty = DayRollup(seller_id=data.seller_id, marketplace_id=m, day=day, currency=currency)
+        current = by_key.get((m, day), empty)
+        before = by_key.get((m, day - timedelta(days=7)), empty)
+        change = (
+            None
+            if before.gross_sales == 0
+            else _pct(current.gross_sales - before.gross_sales, before.gross_sales)
+        )
+        content = DailySalesContent(
+            marketplace_id=m,
+            day=day,
+            currency=currency,
+            orders=current.orders,
+            units=current.units,
+            sales=current.gross_sales.quantize(MONEY),
+            net_profit=current.net_profit.quantize(MONEY),
+            last_week_sales=before.gross_sales.quantize(MONEY),
+            sales_change_pct=change,
+        )
+        alerts.append(_alert(data, rule, m, day.isoformat(), content))
+    return alerts
+
+
+# --- low_stock -----------------------------------------------------------------------------------
+def low_stock(data: EvaluationInput) -> list[Alert]:
+    """SKUs whose days of cover (analytics.inventory) is below lead time + safety days; the lowest
+    cover first, at most `max_skus` per marketplace; one alert per SKU and local day."""
+    rule = data.rules.rule(AlertKind.LOW_STOCK)
+    if not rule.enabled or not rule.channels:
+        return []
+    t = rule.thresholds
+    policy = RestockPolicy(lead_time_days=t.lead_time_days, safety_days=t.safety_days)
+    scope = set(_marketplaces(data, rule))
+    rows: list[InventoryHealth] = inventory_health(
+        [i for i in data.inventory if i.marketplace_id in scope],
+        [s for s in data.sku_rollups if s.marketplace_id in scope],
+        policy=policy,
+    )
+    low = [r for r in rows if r.days_of_cover is not None and r.days_of_cover < policy.restock_below_days]
+    alerts = []
+    for m in sorted(scope):
+        picked = sorted((r for r in low if r.marketplace_id == m), key=lambda r: (r.days_of_cover, r.sku))
+        day = local_today(m, data.now).isoformat()
+        for r in picked[: t.max_skus]:
+            assert r.days_of_cover is not None
+            content = LowStockContent(
+                marketplace_id=m,
+                sku=r.sku,
+                asin=r.asin,
+                fulfillable=max(r.fulfillable, 0),
+                inbound=max(r.inbound, 0),
+                days_of_cover=r.days_of_cover,
+                threshold_days=policy.restock_below_days,
+            )
+            alerts.append(_alert(data, rule, f"{m}#{r.sku}", day, content))
+    return alerts
+
+
+# --- acos_jump -----------------------------------------------------------------------------------
+def acos_jump(data: EvaluationInput) -> list[Alert]:
+    """Yesterday's ACOS (ad spend ÷ ad-attributed sales) more than `increase_pct` % above the ACOS
+    of the 7 days before it. Days without attributed sales give no ACOS and no alert."""
+    rule = data.rules.rule(AlertKind.ACOS_JUMP)
+    if not rule.enabled or not rule.channels:
+        return []
+    by_key = {(r.marketplace_id, r.day): r for r in data.day_rollups}
+    alerts = []
+    for m in _marketplaces(data, rule):
+        day = local_today(m, data.now) - timedelta(days=1)
+        current = by_key.get((m, day))
+        trailing = [by_key[(m, d)] for d in _days_before(day, TRAILING_DAYS) if (m, d) in by_key]
+        spend = sum((r.ad_spend for r in trailing), ZERO)
+        sales = sum((r.ad_sales for r in trailing), ZERO)
+        if current is None or current.ad_sales <= 0 or sales <= 0 or spend <= 0:
+            continue
+        if current.ad_spend < rule.thresholds.min_ad_spend:
+            continue
+        acos = _pct(current.ad_spend, current.ad_sales)
+        trailing_acos = _pct(spend, sales)
+        increase = _pct(acos - trailing_acos, trailing_acos)
+        if increase <= rule.thresholds.increase_pct:
+            continue
+        content = AcosJumpContent(
+            marketplace_id=m,
+            day=day,
+            currency=current.currency,
+            ad_spend=current.ad_spend.quantize(MONEY),
+            acos_pct=acos,
+            trailing_acos_pct=trailing_acos,
+            increase_pct=increase,
+        )
+        alerts.append(_alert(data, rule, m, day.isoformat(), content))
+    return alerts
+
+
+def _days_before(day: date, count: int) -> list[date]:
+    return [day - timedelta(days=n) for n in range(1, count + 1)]
+
+
+# --- authorization -------------------------------------------------------------------------------
+def authorization(data: EvaluationInput) -> list[Alert]:
+    """Revoked or lapsed (once per UTC day it is seen), or expiring within `expiry_days` (once per expiry date)."""
+    rule = data.rules.rule(AlertKind.AUTHORIZATION)
+    if not rule.enabled or not rule.channels:
+        return []
+    auth = data.authorization
+    if auth.revoked or auth.lapsed:
+        state = AuthorizationState.REVOKED if auth.revoked else AuthorizationState.LAPSED
+        expired = auth.expires_at.date() if auth.expires_at else None
+        content = AuthorizationContent(state=state, expires_on=expired, days_left=0 if auth.lapsed else None)
+        return [_alert(data, rule, SELLER_SCOPE, f"{state.value}-{data.now.date().isoformat()}", content)]
+    if auth.expires_at is None:
+        return []
+    left = auth.expires_at - data.now
+    if left > timedelta(days=rule.thresholds.expiry_days):
+        return []
+    expires_on = auth.expires_at.date()
+    content = AuthorizationContent(
+        state=AuthorizationState.EXPIRING, expires_on=expires_on, days_left=max(left.days, 0)
+    )
+    return [_alert(data, rule, SELLER_SCOPE, f"expires-{expires_on.isoformat()}", content)]
+
+
+# --- sync_failing --------------------------------------------------------------------------------
+def sync_failing(data: EvaluationInput) -> list[Alert]:
+    """`consecutive_failures` or more failed syncs in a row: once per UTC day while it lasts."""
+    rule = data.rules.rule(AlertKind.SYNC_FAILING)
+    if not rule.enabled or not rule.channels:
+        return []
+    if data.consecutive_failures < rule.thresholds.consecutive_failures:
+        return []
+    content = SyncFailingContent(
+        consecutive_failures=data.consecutive_failures,
+        last_run_on=data.last_run_at.date() if data.last_run_at else None,
+    )
+    return [_alert(data, rule, SELLER_SCOPE, data.now.date().isoformat(), content)]

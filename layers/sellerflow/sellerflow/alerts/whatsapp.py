@@ -1,0 +1,149 @@
+"""The WhatsApp port: the one module that talks to Twilio (with the `twilio` library).
+
+Messages use approved templates only: a Content SID per alert kind plus `content_variables` (JSON).
+Free-form `body` text is never sent (it fails outside WhatsApp's 24-hour window, and it would be a
+way around the content rule). Credentials come from Secrets Manager through Powertools Parameters
+(cached); locally, `TwilioHttpClient` requests to https://api.twilio.com are re-based onto the
+simulator's Twilio stand-in, inside this module only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, Protocol
+
+from aws_lambda_powertools.utilities import parameters
+from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints, TypeAdapter, ValidationError
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.rest import Client
+
+from sellerflow.alerts.content import AlertKind
+from sellerflow.alerts.delivery import SentMessage
+from sellerflow.errors import (
+    ConfigurationError,
+    WhatsAppRecipientOptedOut,
+    WhatsAppRecipientRejected,
+    WhatsAppTemporaryFailure,
+)
+
+TWILIO_API = "https://api.twilio.com"
+CACHE_SECONDS = 300
+UNSUBSCRIBED = 21610  # "Attempt to send to unsubscribed recipient" (the number replied STOP)
+ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]
+
+
+class TwilioCredentials(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    account_sid: Annotated[str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$")]
+    auth_token: SecretStr
+    from_number: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+
+
+class SecretsManagerTwilioCredentials:
+    def __init__(self, secret_name: str, provider: parameters.SecretsProvider | None = None) -> None:
+        self._secret_name = secret_name
+        self._provider = provider or parameters.SecretsProvider()
+
+    def credentials(self) -> TwilioCredentials:
+        value: Any = self._provider.get(self._secret_name, transform="json", max_age=CACHE_SECONDS)
+        try:
+            return TwilioCredentials.model_validate(value)
+        except ValidationError:
+            raise ConfigurationError(
+                f"secret {self._secret_name} must hold account_sid (AC...), auth_token and from_number (+E.164)"
+            ) from None
+
+
+def parse_content_sids(raw: str) -> dict[AlertKind, str]:
+    """TWILIO_CONTENT_SIDS: a JSON object alert kind -> approved template's Content SID (HX...)."""
+    try:
+        value = json.loads(raw or "{}")
+        if not isinstance(value, dict):
+            raise ValueError
+        checked = TypeAdapter(dict[AlertKind, ContentSid]).validate_python(value)
+    except (ValueError, ValidationError):
+        raise ConfigurationError(
+            "TWILIO_CONTENT_SIDS must map alert kinds to Content SIDs (HX + 32 hex)"
+        ) from None
+    return dict(checked)
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    """Sends what the twilio library addresses to https://api.twilio.com to another base URL."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
+        if self._base and url.startswith(TWILIO_API):
+            url = self._base + url[len(TWILIO_API) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+class CredentialSource(Protocol):
+    def credentials(self) -> TwilioCredentials: ...
+
+
+class TwilioWhatsApp:
+    """Sends one approved-template WhatsApp message per call."""
+
+    def __init__(
+        self,
+        credentials: CredentialSource,
+        content_sids: Mapping[AlertKind, str],
+        *,
+        base_url: str = "",
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._credentials = credentials
+        self._content_sids = dict(content_sids)
+        self._http = (
+            RebasedHttpClient(base_url, timeout_s) if base_url else TwilioHttpClient(timeout=timeout_s)
+        )
+        self._client: Client | None = None
+        self._client_for: str | None = None
+
+    def _twilio(self) -> tuple[Client, TwilioCredentials]:
+        creds = self._credentials.credentials()
+        fingerprint = f"{creds.account_sid}:{hash(creds.auth_token.get_secret_value())}"
+        if self._client is None or self._client_for != fingerprint:  # a rotated secret builds a new client
+            self._client = Client(
+                creds.account_sid, creds.auth_token.get_secret_value(), http_client=self._http
+            )
+            self._client_for = fingerprint
+        return self._client, creds
+
+    def send(self, to: str, kind: AlertKind, variables: dict[str, str]) -> SentMessage:
+        content_sid = self._content_sids.get(kind)
+        if content_sid is None:
+            raise ConfigurationError(
+                f"no approved WhatsApp template (Content SID) for alert kind {kind.value}"
+            )
+        client, creds = self._twilio()
+        try:
+            message = client.messages.create(
+                to=f"whatsapp:{to}",
+                from_=f"whatsapp:{creds.from_number}",
+                content_sid=content_sid,
+                content_variables=json.dumps(variables, separators=(",", ":")),
+            )
+        except TwilioRestException as exc:
+            raise _classify(exc) from None
+        except (TwilioException, OSError) as exc:
+            raise WhatsAppTemporaryFailure(f"Twilio unreachable: {type(exc).__name__}") from None
+        return SentMessage(sid=str(message.sid), status=str(message.status))
+
+
+def _classify(exc: TwilioRestException) -> Exception:
+    if exc.code == UNSUBSCRIBED:
+        return WhatsAppRecipientOptedOut("the number is unsubscribed (Twilio 21610)", code=exc.code)
+    if exc.status >= 500 or exc.status in (401, 403, 429):
+        return WhatsAppTemporaryFailure(f"Twilio answered {exc.status} (code {exc.code})")
+    return WhatsAppRecipientRejected(
+        f"Twilio refused the message: {exc.status} (code {exc.code})", code=exc.code
+    )

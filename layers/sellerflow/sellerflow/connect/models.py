@@ -1,0 +1,59 @@
+"""The connect flow's boundary models: API request and responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sellerflow.connect.status import ConnectionStatus
+
+SELLING_PARTNER_ID = r"^[A-Z0-9]{8,20}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConnectStartOut(_Model):
+    """`GET /connect/amazon`: where to send the browser, and until when that link works."""
+
+    authorize_url: str
+    expires_at: datetime
+
+
+class ConnectCallbackIn(_Model):
+    """`POST /connect/amazon/callback`: what Amazon put on the redirect_uri's query string."""
+
+    state: str = Field(min_length=1, max_length=512)
+    selling_partner_id: str = Field(pattern=SELLING_PARTNER_ID)
+    spapi_oauth_code: str = Field(min_length=1, max_length=512)
+
+
+class SyncExecutionOut(_Model):
+    execution_name: str
+    status: Literal["started", "already_running"]
+
+
+class ConnectCallbackOut(_Model):
+    seller_id: str
+    name: str
+    marketplace_ids: list[str]
+    status: ConnectionStatus
+    reconnected: bool
+    authorized_at: datetime
+    expires_at: datetime
+    sync_execution: SyncExecutionOut
+
+
+class ConnectionOut(_Model):
+    """`GET /sellers/{sellerId}/connection`."""
+
+    status: ConnectionStatus
+    authorized_at: datetime | None
+    expires_at: datetime | None
+    days_left: int | None
+    last_sync_at: datetime | None
+    last_outcome: str | None
+    consecutive_failures: int

@@ -1,0 +1,52 @@
+"""The deployment's collaborators of the connect flow (built once per container, on first use)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sellerflow.connect.service import ConnectConfig, ConnectService
+from sellerflow.settings import Settings
+
+
+def connect_config(settings: Settings) -> ConnectConfig:
+    return ConnectConfig(
+        application_id=settings.spapi_application_id,
+        consent_url=settings.spapi_consent_url,
+        web_origin=settings.web_origin,
+        draft_app=settings.spapi_app_draft,
+        state_ttl=timedelta(seconds=settings.connect_state_ttl_s),
+        valid_days=settings.authorization_valid_days,
+        warning_days=settings.authorization_warning_days,
+        sync_every_minutes=settings.seller_sync_every_minutes,
+        window_minutes=settings.sync_window_minutes,
+    )
+
+
+_BUILT: list[tuple[Settings, ConnectService]] = []
+
+
+def connect_service() -> ConnectService:
+    """Built once per container; built again when `sellerflow.wiring.reset()` renewed the settings."""
+    from sellerflow import wiring
+    from sellerflow.store.audit import AuditLog
+    from sellerflow.store.connections import ConnectionStore, ConnectStateStore, SecretsManagerStateKey
+    from sellerflow.store.workflows import StepFunctionsStarter
+
+    settings = wiring.settings()  # binds the tables
+    if _BUILT and _BUILT[0][0] is settings:
+        return _BUILT[0][1]
+    client = wiring.spapi_client()
+    service = ConnectService(
+        config=connect_config(settings),
+        keys=SecretsManagerStateKey(settings.connect_state_secret_name),
+        nonces=ConnectStateStore(),
+        lwa=client.lwa,
+        vault=wiring.credential_vault(),
+        participations=client,
+        connections=ConnectionStore(),
+        members=wiring.seller_store(),
+        starter=StepFunctionsStarter(settings.seller_sync_state_machine_arn),
+        audit=AuditLog(),
+    )
+    _BUILT[:] = [(settings, service)]
+    return service

@@ -1,0 +1,160 @@
+"""Sponsored Products campaign x day items in the seller-data table, and the rollups' ad reader.
+
+    ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>    AdCampaignDayRecord (money as Decimal strings)
+
+Writes are BatchWriteItem PutRequests (a report ingested twice writes the same items; a restated
+day replaces the old figures). Every written (marketplace, day) is marked dirty so the rollups
+recompute its ad spend and ad sales. Items expire like the other Amazon facts (TTL, at most 18 months).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from sellerflow.facts import AdCampaignDayFact
+from sellerflow.store.facts import MAX_RETENTION
+from sellerflow.store.facts_control import DirtyDays
+from sellerflow.store.tables import _BoundMeta, table
+
+ADS_PREFIX = "ADS#"
+ZERO = Decimal(0)
+
+
+@table("seller_data")
+class AdCampaignDayRecord(Model):
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>
+    marketplace_id = UnicodeAttribute()
+    profile_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    campaign_name = UnicodeAttribute()
+    day = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    impressions = NumberAttribute()
+    clicks = NumberAttribute()
+    cost = UnicodeAttribute()
+    purchases_7d = NumberAttribute()
+    purchases_14d = NumberAttribute()
+    sales_7d = UnicodeAttribute()
+    sales_14d = UnicodeAttribute()
+    written_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+
+def ads_key(marketplace_id: str, day: date, campaign_id: str) -> str:
+    return f"{ADS_PREFIX}{marketplace_id}#{day.isoformat()}#{campaign_id}"
+
+
+def _record(f: AdCampaignDayFact, at: datetime, expires_at: int) -> AdCampaignDayRecord:
+    return AdCampaignDayRecord(
+        seller_id=f.seller_id,
+        sk=ads_key(f.marketplace_id, f.day, f.campaign_id),
+        marketplace_id=f.marketplace_id,
+        profile_id=f.profile_id,
+        campaign_id=f.campaign_id,
+        campaign_name=f.campaign_name,
+        day=f.day.isoformat(),
+        currency=f.currency,
+        impressions=f.impressions,
+        clicks=f.clicks,
+        cost=str(f.cost),
+        purchases_7d=f.purchases_7d,
+        purchases_14d=f.purchases_14d,
+        sales_7d=str(f.sales_7d),
+        sales_14d=str(f.sales_14d),
+        written_at=at,
+        expires_at=expires_at,
+    )
+
+
+def _fact(r: AdCampaignDayRecord) -> AdCampaignDayFact:
+    return AdCampaignDayFact(
+        seller_id=r.seller_id,
+        marketplace_id=r.marketplace_id,
+        profile_id=r.profile_id,
+        campaign_id=r.campaign_id,
+        campaign_name=r.campaign_name,
+        day=date.fromisoformat(r.day),
+        currency=r.currency,
+        impressions=int(r.impressions),
+        clicks=int(r.clicks),
+        cost=Decimal(r.cost),
+        purchases_7d=int(r.purchases_7d),
+        purchases_14d=int(r.purchases_14d),
+        sales_7d=Decimal(r.sales_7d),
+        sales_14d=Decimal(r.sales_14d),
+    )
+
+
+class AdsStore:
+    """Campaign x day facts of one seller at a time; nothing here reads across sellers."""
+
+    def __init__(self, *, retention: timedelta = timedelta(days=540), dirty: DirtyDays | None = None) -> None:
+        if retention > MAX_RETENTION:
+            raise ValueError(f"retention {retention.days} days exceeds the 18-month limit")
+        self._retention = retention
+        self._dirty = dirty or DirtyDays()
+
+    def write(self, facts: Sequence[AdCampaignDayFact], *, now: datetime | None = None) -> int:
+        """Upsert a batch; mark its (marketplace, day)s dirty. Returns the items written."""
+        at = (now or datetime.now(UTC)).astimezone(UTC)
+        expires_at = int((at + self._retention).timestamp())
+        records = {(f.seller_id, ads_key(f.marketplace_id, f.day, f.campaign_id)): f for f in facts}
+        dirty: dict[str, set[tuple[str, date]]] = {}
+        with AdCampaignDayRecord.batch_write() as batch:
+            for fact in records.values():
+                batch.save(_record(fact, at, expires_at))
+                dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, fact.day))
+        for seller_id, days in dirty.items():
+            self._dirty.mark(seller_id, days, reason="ads", now=at)
+        return len(records)
+
+    def campaign_days(
+        self, seller_id: str, marketplace_id: str, first: date, last: date
+    ) -> list[AdCampaignDayFact]:
+        lower = f"{ADS_PREFIX}{marketplace_id}#{first.isoformat()}"
+        upper = f"{ADS_PREFIX}{marketplace_id}#{last.isoformat()}#~"
+        return [
+            _fact(r)
+            for r in AdCampaignDayRecord.query(seller_id, AdCampaignDayRecord.sk.between(lower, upper))
+        ]
+
+    def for_marketplaces(
+        self, seller_id: str, marketplace_ids: Iterable[str], first: date, last: date
+    ) -> list[AdCampaignDayFact]:
+        return [f for m in marketplace_ids for f in self.campaign_days(seller_id, m, first, last)]
+
+
+class StoredAdTotals:
+    """The rollups' ad reader: a marketplace-day's Σ cost and Σ sales14d, read a month at a time
+    (a backfill dirties dozens of days; one query per 31-day chunk instead of one per day)."""
+
+    CHUNK_DAYS = 31
+
+    def __init__(self, store: AdsStore) -> None:
+        self._store = store
+        self._chunks: dict[tuple[str, str, int], dict[date, tuple[Decimal, Decimal]]] = {}
+
+    def ad_totals(self, seller_id: str, marketplace_id: str, day: date) -> tuple[Decimal, Decimal]:
+        chunk = day.toordinal() // self.CHUNK_DAYS
+        key = (seller_id, marketplace_id, chunk)
+        if key not in self._chunks:
+            first = date.fromordinal(chunk * self.CHUNK_DAYS)
+            last = date.fromordinal(chunk * self.CHUNK_DAYS + self.CHUNK_DAYS - 1)
+            totals: dict[date, tuple[Decimal, Decimal]] = {}
+            for fact in self._store.campaign_days(seller_id, marketplace_id, first, last):
+                cost, sales = totals.get(fact.day, (ZERO, ZERO))
+                totals[fact.day] = (cost + fact.cost, sales + fact.sales_14d)
+            self._chunks[key] = totals
+        return self._chunks[key].get(day, (ZERO, ZERO))
+
+    def ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Decimal:
+        return self.ad_totals(seller_id, marketplace_id, day)[0]

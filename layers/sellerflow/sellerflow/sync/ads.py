@@ -1,0 +1,349 @@
+"""Amazon Ads in seller-sync: which Sponsored Products reports to ask for, and how each goes.
+
+One job per advertising profile (= marketplace) per run, in this order of preference:
+
+1. a report already asked for and still PENDING/PROCESSING: resumed (polled again), never re-requested;
+2. the fresh window — the last `fresh_days` local days up to today — once per local day: ads data
+   is restated for ~14 days as late conversions are attributed, so recent days are re-read daily;
+3. the newest backfill chunk not yet ingested (fixed 31-day chunks back to `backfill_days`; Amazon
+   keeps Sponsored Products report data for 95 days).
+
+Step Functions runs RequestAdsReport → Wait ⇄ CheckAdsReport (capped) → DownloadAndIngestAds per job
+(`seller-sync.asl.json`, AdsMap); no Lambda sleeps. The bookkeeping is the reports' (`ReportBook`,
+keys `ADSREPORT#<profileId>#<window>`). The download URL never leaves the ingesting Lambda.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sellerflow.ads.models import AdsProfile, AdsReportStatus, SpCampaignsRequest
+from sellerflow.errors import AdsReportUrlExpired, CredentialsMissing
+from sellerflow.facts import AdCampaignDayFact, RowError
+from sellerflow.marketplaces import MARKETPLACES
+from sellerflow.observability import logger, metrics
+from sellerflow.sync.models import SELLER_ID_PATTERN
+from sellerflow.sync.reports import ReportBook
+
+ADS_REPORT_TYPE = "spCampaigns"
+ADS_KEY_PREFIX = "ADSREPORT#"
+ADS_PENDING = ("PENDING", "PROCESSING")
+ADS_DONE = ("INGESTED",)
+CHUNK_DAYS = 31
+
+
+@dataclass(frozen=True)
+class AdsPolicy:
+    fresh_days: int = 31
+    backfill_days: int = 93
+    first_poll_s: int = 15
+    max_poll_s: int = 300
+    max_polls: int = 20
+    failed_cooldown: timedelta = timedelta(hours=6)
+    batch_size: int = 500
+
+
+class _Io(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AdsJob(_Io):
+    """One Ads report as the AdsMap item (Step Functions state: no URL, no token, no PII)."""
+
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+    key: str
+    profile_id: str = Field(pattern=r"^[0-9]{1,20}$")
+    marketplace_id: str
+    start: date
+    end: date
+
+
+class AdsProgress(_Io):
+    status: Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "COOLDOWN", "TIMED_OUT"]
+    report_id: str | None = None
+    polls: int = 0
+    wait_s: int = 0
+    reused: bool = False
+
+
+class AdsPlan(_Io):
+    jobs: list[AdsJob]
+    connected: bool = True
+
+
+class AdsIngestOutput(_Io):
+    key: str
+    rows: int
+    written: int
+    rejected: int
+
+
+class PlanAdsInput(_Io):
+    seller_id: str = Field(pattern=SELLER_ID_PATTERN)
+
+
+class RequestAdsInput(_Io):
+    job: AdsJob
+
+
+class CheckAdsInput(_Io):
+    job: AdsJob
+    progress: AdsProgress
+
+
+class IngestAdsInput(_Io):
+    job: AdsJob
+    report_id: str
+
+
+class AdsApi(Protocol):
+    def list_profiles(self, seller_id: str) -> list[AdsProfile]: ...
+    def create_report(
+        self, seller_id: str, profile_id: str, request: SpCampaignsRequest
+    ) -> tuple[str, bool]: ...
+    def get_report(self, seller_id: str, profile_id: str, report_id: str) -> AdsReportStatus: ...
+    def download(self, url: str, *, chunk_size: int = ...) -> Iterator[bytes]: ...
+
+
+class AdsSink(Protocol):
+    def write(self, facts: Sequence[AdCampaignDayFact], *, now: datetime | None = None) -> int: ...
+
+
+class AdsParser(Protocol):
+    def __call__(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        seller_id: str,
+        marketplace_id: str,
+        profile_id: str,
+        currency: str,
+        errors: list[RowError],
+    ) -> Iterator[AdCampaignDayFact]: ...
+
+
+def ads_key(profile_id: str, window_key: str) -> str:
+    return f"{ADS_KEY_PREFIX}{profile_id}#{window_key}"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _candidates(seller_id: str, profile: AdsProfile, now: datetime, policy: AdsPolicy) -> Iterator[AdsJob]:
+    market = MARKETPLACES[profile.marketplace_id]
+    today = now.astimezone(market.tz).date()
+    fresh_start = today - timedelta(days=policy.fresh_days - 1)
+    pid = str(profile.profile_id)
+
+    def job(window_key: str, start: date, end: date) -> AdsJob:
+        return AdsJob(
+            seller_id=seller_id,
+            key=ads_key(pid, window_key),
+            profile_id=pid,
+            marketplace_id=profile.marketplace_id,
+            start=start,
+            end=end,
+        )
+
+    yield job(f"fresh-{today.isoformat()}", fresh_start, today)
+    oldest = today - timedelta(days=policy.backfill_days)
+    newest = fresh_start - timedelta(days=1)
+    chunk = newest.toordinal() // CHUNK_DAYS
+    while True:
+        start = max(oldest, date.fromordinal(chunk * CHUNK_DAYS))
+        end = min(newest, date.fromordinal(chunk * CHUNK_DAYS + CHUNK_DAYS - 1))
+        if end < oldest or start > end:
+            return
+        yield job(f"backfill-{date.fromordinal(chunk * CHUNK_DAYS).isoformat()}", start, end)
+        chunk -= 1
+
+
+def plan_ads_reports(
+    seller_id: str,
+    marketplace_ids: Iterable[str],
+    *,
+    api: AdsApi,
+    book: ReportBook,
+    now: datetime,
+    policy: AdsPolicy,
+) -> AdsPlan:
+    """At most one report per advertising profile of the seller's marketplaces this run."""
+    try:
+        profiles = api.list_profiles(seller_id)
+    except CredentialsMissing:
+        metrics.add_metric(name="AdsNotConnected", unit="Count", value=1)
+        return AdsPlan(jobs=[], connected=False)
+    wanted = set(marketplace_ids)
+    states = {s.key: s for s in book.all(seller_id, prefix=ADS_KEY_PREFIX)}
+    jobs: list[AdsJob] = []
+    for profile in profiles:
+        if profile.marketplace_id not in MARKETPLACES or profile.marketplace_id not in wanted:
+            continue
+        if profile.account_info.type.lower() != "seller":
+            continue
+        prefix = ads_key(str(profile.profile_id), "")
+        pending = [
+            s
+            for s in states.values()
+            if s.key.startswith(prefix) and s.status in ADS_PENDING and s.report_id and s.window_start
+        ]
+        if pending:
+            state = min(pending, key=lambda s: s.requested_at or now)
+            assert state.window_start is not None
+            assert state.window_end is not None
+            jobs.append(
+                AdsJob(
+                    seller_id=seller_id,
+                    key=state.key,
+                    profile_id=str(profile.profile_id),
+                    marketplace_id=profile.marketplace_id,
+                    start=state.window_start.date(),
+                    end=state.window_end.date(),
+                )
+            )
+            continue
+        for job in _candidates(seller_id, profile, now, policy):
+            known = states.get(job.key)
+            if known is not None and known.status in ADS_DONE:
+                continue
+            if known is not None and known.cooldown_until and known.cooldown_until > now:
+                continue
+            jobs.append(job)
+            break
+    metrics.add_metric(name="AdsReportsPlanned", unit="Count", value=len(jobs))
+    return AdsPlan(jobs=jobs)
+
+
+def next_wait_s(polls: int, policy: AdsPolicy) -> int:
+    return int(min(policy.max_poll_s, policy.first_poll_s * 2**polls))
+
+
+def request_ads_report(
+    job: AdsJob, *, api: AdsApi, book: ReportBook, now: datetime, policy: AdsPolicy
+) -> AdsProgress:
+    """Ask for the report unless it is known: a pending one is resumed, a completed one (not yet
+    ingested) goes straight to ingestion, a failed one cools down. A 425 duplicate reuses the id."""
+    state = book.get(job.seller_id, job.key)
+    if state is not None and state.report_id:
+        if state.status in ADS_PENDING:
+            return AdsProgress(
+                status="PENDING", report_id=state.report_id, wait_s=policy.first_poll_s, reused=True
+            )
+        if state.status == "COMPLETED":
+            return AdsProgress(status="COMPLETED", report_id=state.report_id, reused=True)
+        if state.status == "FAILED" and state.cooldown_until and state.cooldown_until > now:
+            return AdsProgress(status="COOLDOWN", report_id=state.report_id)
+    request = SpCampaignsRequest(
+        name=f"sellerflow {job.marketplace_id} {job.start.isoformat()}..{job.end.isoformat()}",
+        start=job.start,
+        end=job.end,
+    )
+    report_id, duplicate = api.create_report(job.seller_id, job.profile_id, request)
+    book.requested(
+        job.seller_id,
+        job.key,
+        report_type=ADS_REPORT_TYPE,
+        marketplace_id=job.marketplace_id,
+        window=(_midnight(job.start), _midnight(job.end)),
+        report_id=report_id,
+        status="PENDING",
+    )
+    metrics.add_metric(name="AdsReportsRequested", unit="Count", value=0 if duplicate else 1)
+    return AdsProgress(status="PENDING", report_id=report_id, wait_s=policy.first_poll_s, reused=duplicate)
+
+
+def check_ads_report(
+    job: AdsJob,
+    progress: AdsProgress,
+    *,
+    api: AdsApi,
+    book: ReportBook,
+    now: datetime,
+    policy: AdsPolicy,
+) -> AdsProgress:
+    """One poll; at the cap the report stays PENDING in the book and the next run resumes it."""
+    assert progress.report_id is not None
+    report = api.get_report(job.seller_id, job.profile_id, progress.report_id)
+    polls = progress.polls + 1
+    if report.status == "COMPLETED":
+        book.finished(job.seller_id, job.key, status="COMPLETED")
+        return AdsProgress(status="COMPLETED", report_id=progress.report_id, polls=polls)
+    if report.status == "FAILED":
+        book.finished(job.seller_id, job.key, status="FAILED", cooldown_until=now + policy.failed_cooldown)
+        metrics.add_metric(name="AdsReportsFailed", unit="Count", value=1)
+        logger.warning(
+            "ads report FAILED", extra={"seller_id": job.seller_id, "marketplace_id": job.marketplace_id}
+        )
+        return AdsProgress(status="FAILED", report_id=progress.report_id, polls=polls)
+    if polls >= policy.max_polls:
+        logger.info(
+            "ads report still pending",
+            extra={"seller_id": job.seller_id, "marketplace_id": job.marketplace_id},
+        )
+        return AdsProgress(status="TIMED_OUT", report_id=progress.report_id, polls=polls)
+    return AdsProgress(
+        status=report.status, report_id=progress.report_id, polls=polls, wait_s=next_wait_s(polls, policy)
+    )
+
+
+def ingest_ads_report(
+    request: IngestAdsInput,
+    *,
+    api: AdsApi,
+    book: ReportBook,
+    parse: AdsParser,
+    sink: AdsSink,
+    policy: AdsPolicy,
+) -> AdsIngestOutput:
+    """Fetch the report's URL (here, never in workflow state), stream-parse it, upsert in batches."""
+    job = request.job
+    currency = MARKETPLACES[job.marketplace_id].currency
+    for attempt in (1, 2):
+        report = api.get_report(job.seller_id, job.profile_id, request.report_id)
+        if report.status != "COMPLETED" or not report.url:
+            raise AdsReportUrlExpired(
+                f"ads report of {job.marketplace_id} has no download URL ({report.status})"
+            )
+        errors: list[RowError] = []
+        rows = written = 0
+        batch: list[AdCampaignDayFact] = []
+        try:
+            for fact in parse(
+                api.download(report.url),
+                seller_id=job.seller_id,
+                marketplace_id=job.marketplace_id,
+                profile_id=job.profile_id,
+                currency=currency,
+                errors=errors,
+            ):
+                rows += 1
+                batch.append(fact)
+                if len(batch) >= policy.batch_size:
+                    written += sink.write(batch)
+                    batch = []
+            if batch:
+                written += sink.write(batch)
+        except AdsReportUrlExpired:
+            if attempt == 2:
+                raise
+            continue
+        rejected = len(errors)
+        book.ingested(
+            job.seller_id,
+            job.key,
+            rows=rows + rejected,
+            rejected=rejected,
+            errors=[f"{e.report_type} line {e.line} column {e.column}: {e.reason}" for e in errors],
+            report_type=ADS_REPORT_TYPE,
+        )
+        metrics.add_metric(name="AdsRowsIngested", unit="Count", value=rows)
+        if rejected:
+            metrics.add_metric(name="AdsRowsRejected", unit="Count", value=rejected)
+        return AdsIngestOutput(key=job.key, rows=rows + rejected, written=written, rejected=rejected)
+    raise AssertionError("unreachable")

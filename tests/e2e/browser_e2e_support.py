@@ -1,0 +1,84 @@
+"""Helpers of the browser tests: Debian's Chromium driven by Playwright, screenshots, sign-in."""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sellerflow.local.identity import totp_code
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def require_chromium() -> Path:
+    """Chromium's path; skip without it locally, but fail in CI (CI installs it, these tests must run)."""
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    message = f"{CHROMIUM} is missing: apt-get install chromium (CI installs it in .ci/run)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(
+        executable_path=str(require_chromium()), args=CHROMIUM_ARGS, headless=True
+    )
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page: Any, base_url: str, email: str, password: str, totp_secret: str, *, name: str = "") -> None:
+    """Password, then the authenticator code, through the dashboard's own sign-in form."""
+    page.goto(f"{base_url}/#/signin")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    if name:
+        shot(page, f"{name}-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=mfa-code]")
+    page.fill("[data-testid=mfa-code]", totp_code(totp_secret))
+    if name:
+        shot(page, f"{name}-totp")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#topbar:not([hidden])")
+
+
+def id_token_of(page: Any) -> str:
+    """The ID token the page holds (sessionStorage), to call the API as the same user."""
+    raw = page.evaluate("() => sessionStorage.getItem('sellerflow.session')")
+    assert raw, "the page holds no session"
+    import json
+
+    token: str = json.loads(raw)["idToken"]
+    return token
+
+
+def displayed_number(text: str) -> Decimal:
+    """A figure as the page shows it ("$1,234.50", "¥12,345", "-€3.10", "12.3%") → Decimal."""
+    negative = "-" in text or "−" in text or "(" in text
+    digits = re.sub(r"[^0-9.]", "", text)
+    assert digits, f"no number in {text!r}"
+    value = Decimal(digits)
+    return -value if negative else value

@@ -1,0 +1,401 @@
+// The seller's screens: overview (KPIs + charts + connection), orders, inventory, export & erase.
+// No buyer PII is requested or shown anywhere (the order listing carries none; shipping addresses
+// are never fetched by the dashboard).
+
+import { h, clear, section, table, loading, empty, errorBox, money, count, ratioPercent, change, daysAgo } from "./dom.js";
+import { api, ApiError } from "./session.js";
+import { lineChart } from "./charts.js";
+
+const seg = (id) => encodeURIComponent(id);
+
+// --- connection --------------------------------------------------------------------------------
+export function connectAmazon(label = "Connect Amazon account") {
+  const box = h("p", { class: "state error", role: "alert", hidden: true });
+  const button = h("button", { type: "button", "data-testid": "connect-amazon" }, label);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    box.hidden = true;
+    try {
+      const started = await api("/connect/amazon", { accept: "application/json" });
+      if (!started || !started.authorize_url) throw new Error("Amazon's consent page address is missing.");
+      location.assign(started.authorize_url);
+    } catch (error) {
+      box.hidden = false;
+      box.textContent =
+        error.status === 404 ? "Connecting Amazon accounts is not available on this installation yet." : error.message;
+      button.disabled = false;
+    }
+  });
+  return h("div", { class: "connect" }, button, box);
+}
+
+const CONNECTION_TEXT = {
+  active: "Connected",
+  expiring: "Authorization expiring soon",
+  lapsed: "Authorization lapsed — reconnect",
+  revoked: "Access revoked on Amazon — reconnect",
+  disconnected: "Disconnected",
+};
+
+function connectionPanel(seller) {
+  const el = h("div", { class: "connection", "data-testid": "connection" });
+  clear(el, loading("Checking the Amazon connection…"));
+  api(`/sellers/${seg(seller.seller_id)}/connection`)
+    .then((c) => {
+      const bad = c.status !== "active";
+      clear(
+        el,
+        h("span", { class: `pill ${c.status}`, "data-testid": "connection-status", "data-status": c.status }, CONNECTION_TEXT[c.status] || c.status),
+        c.days_left !== null && c.days_left !== undefined ? h("span", { class: "muted" }, ` ${c.days_left} days left`) : null,
+        c.last_sync_at ? h("span", { class: "muted" }, ` · last sync ${new Date(c.last_sync_at).toLocaleString()} (${c.last_outcome || "—"})`) : null,
+        c.consecutive_failures ? h("span", { class: "warn" }, ` · ${c.consecutive_failures} failed syncs in a row`) : null,
+        bad && seller.role === "owner" ? connectAmazon("Reconnect Amazon account") : null,
+      );
+    })
+    .catch((error) => {
+      clear(
+        el,
+        h("span", { class: `pill ${seller.status}`, "data-testid": "connection-status", "data-status": seller.status }, CONNECTION_TEXT[seller.status] || seller.status),
+        h("span", { class: "muted" }, error.status === 404 ? " (connection details are not available yet)" : ` (${error.message})`),
+      );
+    });
+  return el;
+}
+
+// --- overview ---------------------------------------------------------------------------------
+const KPIS = [
+  ["gross_sales", "Sales", "money"],
+  ["orders", "Orders", "count"],
+  ["units", "Units", "count"],
+  ["refunds", "Refunds", "money"],
+  ["amazon_fees", "Amazon fees", "money"],
+  ["ad_spend", "Ad spend", "money"],
+  ["net_profit", "Net profit", "money"],
+  ["margin", "Margin", "ratio"],
+];
+
+const COSTS = new Set(["refunds", "amazon_fees", "ad_spend"]);
+
+function kpiTile(name, label, kind, current, changePercent, currency) {
+  const raw = current[name];
+  const value = kind === "money" ? money(raw) : kind === "count" ? count(raw) : ratioPercent(raw);
+  const rawValue = kind === "money" ? raw.amount : raw === null ? "" : String(raw);
+  const delta = change(changePercent[name], kind === "ratio" ? " pts" : "%");
+  if (COSTS.has(name) && delta.cls !== "flat") delta.cls = delta.cls === "up" ? "down" : "up"; // less cost is good
+  return h(
+    "div",
+    { class: "tile", "data-testid": `kpi-${name}`, "data-currency": currency, "data-value": rawValue },
+    h("span", { class: "label" }, label),
+    h("span", { class: "value", "data-testid": "kpi-value" }, value),
+    h("span", { class: `delta ${delta.cls}`, "data-testid": "kpi-change" }, delta.text),
+  );
+}
+
+function marketplaceFilter(seller, onChange, value = "") {
+  const select = h(
+    "select",
+    { "aria-label": "Marketplace", "data-testid": "marketplace" },
+    h("option", { value: "" }, "All marketplaces"),
+    seller.marketplace_ids.map((m) => h("option", { value: m, selected: m === value }, m)),
+  );
+  select.addEventListener("change", () => onChange(select.value));
+  return select;
+}
+
+export function overview(page, seller) {
+  const state = { range: "last30", marketplace: "" };
+  const tiles = h("div", { class: "kpis-area" });
+  const charts = h("div", { class: "charts" });
+  const ads = h("div", { class: "charts" });
+  const range = h(
+    "select",
+    { "aria-label": "Period", "data-testid": "range" },
+    [["last7", "Last 7 days"], ["last30", "Last 30 days"], ["last90", "Last 90 days"], ["mtd", "Month to date"]].map(([v, l]) =>
+      h("option", { value: v, selected: v === state.range }, l),
+    ),
+  );
+  range.addEventListener("change", () => {
+    state.range = range.value;
+    refresh();
+  });
+  clear(
+    page,
+    h("div", { class: "page-head" }, h("h1", {}, seller.name), connectionPanel(seller)),
+    h("div", { class: "filters" }, range, marketplaceFilter(seller, (m) => ((state.marketplace = m), refresh()))),
+    tiles,
+    h("h2", {}, "Daily sales and profit"),
+    charts,
+    h("h2", {}, "Advertising (ACOS)"),
+    ads,
+  );
+
+  function refresh() {
+    const base = `/sellers/${seg(seller.seller_id)}`;
+    const query = { range: state.range, marketplace: state.marketplace };
+    const dashboard = api(`${base}/dashboard`, { query });
+    section(
+      tiles,
+      () => dashboard,
+      (d) =>
+        h(
+          "div",
+          {},
+          d.totals.map((t) =>
+            h(
+              "section",
+              { class: "kpi-group", "data-testid": "kpi-group", "data-currency": t.currency },
+              h("h3", {}, `${t.currency} · ${periodText(d, t.currency)}`),
+              h("div", { class: "kpis" }, KPIS.map(([name, label, kind]) => kpiTile(name, label, kind, t.current, t.change_percent, t.currency))),
+              t.current.cogs_complete ? null : h("p", { class: "muted" }, "Unit costs are missing for some SKUs: net profit leaves them out. Add them under Settings."),
+            ),
+          ),
+        ),
+      { isEmpty: (d) => !d.totals.length, emptyText: "No sales in this period yet. The first sync may still be running." },
+    );
+    section(
+      charts,
+      async () => {
+        const d = await dashboard;
+        const windows = d.marketplaces;
+        const first = windows.reduce((a, w) => (a < w.current.start ? a : w.current.start), windows[0] ? windows[0].current.start : daysAgo(30));
+        const last = windows.reduce((a, w) => (a > w.current.end ? a : w.current.end), windows[0] ? windows[0].current.end : daysAgo(0));
+        return api(`${base}/analytics/daily`, { query: { from: first, to: last, marketplace: state.marketplace } });
+      },
+      (daily) => h("div", {}, dailyCharts(daily.days)),
+      { isEmpty: (daily) => !daily.days.length, emptyText: "No daily figures for this period yet." },
+    );
+    section(
+      ads,
+      async () => {
+        const d = await dashboard;
+        const w = d.marketplaces[0];
+        try {
+          return await api(`${base}/ads/daily`, {
+            query: { from: w ? w.current.start : daysAgo(30), to: w ? w.current.end : daysAgo(0), marketplace: state.marketplace },
+          });
+        } catch (error) {
+          if (error.status === 404) return { days: [], unavailable: true };
+          throw error;
+        }
+      },
+      (a) => acosChart(a),
+      {
+        isEmpty: (a) => !a.days || !a.days.some((x) => x.acos !== null && x.acos !== undefined),
+        emptyText: "No advertising data yet: ACOS appears once Amazon Ads reports have been synced.",
+      },
+    );
+  }
+  refresh();
+}
+
+function periodText(d, currency) {
+  const w = d.marketplaces.find((m) => m.currency === currency);
+  return w ? `${w.current.start} – ${w.current.end} (previous: ${w.previous.start} – ${w.previous.end})` : d.range;
+}
+
+function dailyCharts(days) {
+  const byCurrency = new Map();
+  for (const day of days) {
+    if (!byCurrency.has(day.currency)) byCurrency.set(day.currency, new Map());
+    const perDay = byCurrency.get(day.currency);
+    const agg = perDay.get(day.day) || { sales: 0, profit: 0 };
+    agg.sales += Number(day.gross_sales.amount);
+    agg.profit += Number(day.net_profit.amount);
+    perDay.set(day.day, agg);
+  }
+  return [...byCurrency].map(([currency, perDay]) => {
+    const keys = [...perDay.keys()].sort();
+    const fmt = new Intl.NumberFormat("en-US", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 });
+    return lineChart({
+      title: `Daily sales and net profit (${currency})`,
+      days: keys,
+      series: [
+        { name: "Sales", cls: "s1", values: keys.map((k) => perDay.get(k).sales) },
+        { name: "Net profit", cls: "s2", values: keys.map((k) => perDay.get(k).profit) },
+      ],
+      format: (v) => fmt.format(v),
+      testid: "chart-daily",
+    });
+  });
+}
+
+function acosChart(a) {
+  const days = a.days.map((x) => x.day);
+  return lineChart({
+    title: `ACOS and TACOS${a.currency ? ` (${a.currency})` : ""}`,
+    days,
+    series: [
+      { name: "ACOS", cls: "s1", values: a.days.map((x) => (x.acos === null ? null : Number(x.acos) * 100)) },
+      { name: "TACOS", cls: "s2", values: a.days.map((x) => (x.tacos === null || x.tacos === undefined ? null : Number(x.tacos) * 100)) },
+    ],
+    format: (v) => `${Number(v).toFixed(0)}%`,
+    testid: "chart-acos",
+  });
+}
+
+// --- orders -------------------------------------------------------------------------------------
+const STATUSES = ["", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED", "UNFULFILLABLE", "PENDING_AVAILABILITY"];
+
+export function orders(page, seller) {
+  const state = { status: "", from: daysAgo(30), to: daysAgo(-1), tokens: [null] };
+  const list = h("div", {});
+  const status = h("select", { "aria-label": "Status", "data-testid": "order-status" }, STATUSES.map((s) => h("option", { value: s }, s ? s.replace(/_/g, " ").toLowerCase() : "Any status")));
+  const from = h("input", { type: "date", value: state.from, "aria-label": "From", "data-testid": "order-from" });
+  const to = h("input", { type: "date", value: state.to, "aria-label": "To", "data-testid": "order-to" });
+  const apply = h("button", { type: "button", "data-testid": "order-apply" }, "Apply");
+  apply.addEventListener("click", () => {
+    Object.assign(state, { status: status.value, from: from.value, to: to.value, tokens: [null] });
+    load();
+  });
+  clear(page, h("h1", {}, "Orders"), h("div", { class: "filters" }, status, from, to, apply), list);
+
+  function load() {
+    const token = state.tokens[state.tokens.length - 1];
+    section(
+      list,
+      () =>
+        api(`/sellers/${seg(seller.seller_id)}/orders`, {
+          query: { status: state.status, from: state.from, to: state.to, limit: 25, next_token: token },
+        }),
+      (p) => {
+        const prev = h("button", { type: "button", class: "secondary", disabled: state.tokens.length <= 1, "data-testid": "orders-prev" }, "← Newer");
+        const next = h("button", { type: "button", class: "secondary", disabled: !p.next_token, "data-testid": "orders-next" }, "Older →");
+        prev.addEventListener("click", () => (state.tokens.pop(), load()));
+        next.addEventListener("click", () => (state.tokens.push(p.next_token), load()));
+        return h(
+          "div",
+          {},
+          p.orders.length
+            ? table(
+                [
+                  { label: "Order", cell: (o) => o.order_id },
+                  { label: "Date", cell: (o) => o.local_date },
+                  { label: "Marketplace", cell: (o) => o.marketplace_id },
+                  { label: "Status", cell: (o) => h("span", { class: "pill" }, o.status) },
+                  { label: "Fulfilled by", cell: (o) => o.fulfilled_by || "—" },
+                  { label: "Items", num: true, cell: (o) => count(o.lines.reduce((n, l) => n + l.quantity_ordered, 0)) },
+                  { label: "Total", num: true, cell: (o) => (o.order_total ? money(o.order_total) : "—") },
+                ],
+                p.orders,
+                { "data-testid": "orders-table" },
+              )
+            : empty("No orders match these filters."),
+          h("div", { class: "pager" }, prev, h("span", { class: "muted" }, `Page ${state.tokens.length}`), next),
+        );
+      },
+    );
+  }
+  load();
+}
+
+// --- inventory ----------------------------------------------------------------------------------
+const RESTOCK = {
+  out_of_stock: "Out of stock",
+  restock_now: "Restock now",
+  ok: "OK",
+  overstock: "Overstock",
+  no_sales: "No recent sales",
+};
+
+export function inventory(page, seller) {
+  const list = h("div", {});
+  let marketplace = "";
+  clear(page, h("h1", {}, "Inventory"), h("div", { class: "filters" }, marketplaceFilter(seller, (m) => ((marketplace = m), load()))), list);
+  function load() {
+    section(
+      list,
+      () => api(`/sellers/${seg(seller.seller_id)}/inventory`, { query: { marketplace } }),
+      (v) => {
+        const urgent = v.items.filter((i) => i.status === "restock_now" || i.status === "out_of_stock").length;
+        return h(
+          "div",
+          {},
+          h("p", { class: "muted" }, `Restock when cover falls below ${v.lead_time_days} days lead time + ${v.safety_days} safety days. `, urgent ? h("strong", {}, `${urgent} SKU(s) need restocking.`) : "Nothing needs restocking."),
+          table(
+            [
+              { label: "SKU", cell: (i) => i.sku },
+              { label: "ASIN", cell: (i) => i.asin || "—" },
+              { label: "Marketplace", cell: (i) => i.marketplace_id },
+              { label: "Available", num: true, cell: (i) => count(i.fulfillable) },
+              { label: "Inbound", num: true, cell: (i) => count(i.inbound) },
+              { label: "Units / day", num: true, cell: (i) => Number(i.velocity_per_day).toFixed(1) },
+              { label: "Days of cover", num: true, cell: (i) => (i.days_of_cover === null ? "—" : Number(i.days_of_cover).toFixed(0)) },
+              { label: "Status", cell: (i) => h("span", { class: `pill ${i.status}` }, RESTOCK[i.status] || i.status) },
+            ],
+            v.items,
+            { "data-testid": "inventory-table" },
+          ),
+        );
+      },
+      { isEmpty: (v) => !v.items.length, emptyText: "No inventory yet. It appears after the first inventory sync." },
+    );
+  }
+  load();
+}
+
+// --- export & erase -----------------------------------------------------------------------------
+function download(url) {
+  const a = h("a", { href: url, download: "sellerflow-export.zip", rel: "noopener", class: "sr-only" }, "download");
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function dataRights(page, seller) {
+  const owner = seller.role === "owner";
+  const exportStatus = h("div", { "data-testid": "export-status" });
+  const exportButton = h("button", { type: "button", "data-testid": "export-start", disabled: !owner }, "Export all data (zip)");
+  exportButton.addEventListener("click", async () => {
+    exportButton.disabled = true;
+    clear(exportStatus, loading("Preparing the export…"));
+    try {
+      const started = await api(`/sellers/${seg(seller.seller_id)}/exports`, { method: "POST" });
+      let status = started;
+      for (let i = 0; i < 300 && status.status === "running"; i++) {
+        await wait(i < 10 ? 1000 : 3000);
+        status = await api(`/sellers/${seg(seller.seller_id)}/exports/${seg(started.export_id)}`);
+      }
+      if (status.status !== "ready" || !status.url) throw new ApiError(500, status.status === "failed" ? "The export failed. Try again." : "The export is taking long; check back later.");
+      const link = h("a", { href: status.url, "data-testid": "export-link", rel: "noopener" }, "Download the export again");
+      clear(exportStatus, h("p", { class: "state ok" }, `Export ready (link valid for ${Math.round((status.expires_in || 900) / 60)} minutes). `, link));
+      download(status.url);
+    } catch (error) {
+      clear(exportStatus, errorBox(error));
+    } finally {
+      exportButton.disabled = !owner;
+    }
+  });
+
+  const eraseStatus = h("div", { "data-testid": "erase-status" });
+  const confirmInput = h("input", { type: "text", autocomplete: "off", "aria-label": "Type the seller id to confirm", "data-testid": "erase-confirm", disabled: !owner });
+  const eraseButton = h("button", { type: "button", class: "danger", disabled: true, "data-testid": "erase-start" }, "Erase this seller");
+  confirmInput.addEventListener("input", () => (eraseButton.disabled = confirmInput.value.trim() !== seller.seller_id));
+  eraseButton.addEventListener("click", async () => {
+    eraseButton.disabled = true;
+    clear(eraseStatus, loading("Starting the erasure…"));
+    try {
+      await api(`/sellers/${seg(seller.seller_id)}`, { method: "DELETE" });
+      clear(eraseStatus, h("p", { class: "state ok" }, "Erasure started. Sellerflow disconnects the account and deletes all of its data; this cannot be undone."));
+    } catch (error) {
+      clear(eraseStatus, errorBox(error));
+    }
+  });
+
+  clear(
+    page,
+    h("h1", {}, "Export & erase"),
+    owner ? null : h("p", { class: "state empty" }, "Only owners can export or erase a seller's data."),
+    h("section", { class: "card" }, h("h2", {}, "Export"), h("p", {}, "Download everything Sellerflow holds for this seller as a zip of JSON files. No buyer personal data is included."), exportButton, exportStatus),
+    h(
+      "section",
+      { class: "card danger-zone" },
+      h("h2", {}, "Erase"),
+      h("p", {}, "Disconnect the Amazon account and permanently delete all of this seller's data. To confirm, type the seller id ", h("code", {}, seller.seller_id), "."),
+      confirmInput,
+      eraseButton,
+      eraseStatus,
+    ),
+  );
+}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -177,6 +178,20 @@ def _assert_tiles_equal_api(shown: dict[str, dict[str, str]], api_totals: list[d
             )
 
 
+def _eventually_tiles_equal_api(page: Any, api_totals: list[dict[str, Any]], timeout_s: float = 15.0) -> None:
+    """The tiles equal the API's figures once the page has rendered them (a switch re-renders
+    asynchronously, so the previous seller's or range's tiles may still be on screen briefly)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            _assert_tiles_equal_api(_shown_tiles(page), api_totals)
+            return
+        except (AssertionError, KeyError):
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(200)
+
+
 def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, page: Any) -> None:
     # Given the demo user, who owns both sellers
     first, second = stack.world.sellers[0], stack.world.sellers[1]
@@ -194,7 +209,7 @@ def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, pa
         assert dashboard.status_code == 200, dashboard.text
         totals = dashboard.json()["totals"]
         assert totals, "the sync produced no figures"
-        _assert_tiles_equal_api(_shown_tiles(page), totals)
+        _eventually_tiles_equal_api(page, totals)
         assert page.locator("[data-testid=chart-daily] svg path.series").count() >= 2
         shot(page, f"08-overview-{seller.seller_id}")
     # And a different range shows that range's figures
@@ -202,7 +217,7 @@ def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, pa
     page.wait_for_function("() => !document.querySelector('[data-testid=loading]')")
     week = api_get(stack, f"/sellers/{second.seller_id}/dashboard", token, range="last7").json()["totals"]
     if week:
-        _assert_tiles_equal_api(_shown_tiles(page), week)
+        _eventually_tiles_equal_api(page, week)
 
 
 def test_another_sellers_url_shows_not_found_and_no_figures(stack: LocalStack, page: Any) -> None:

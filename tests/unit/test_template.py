@@ -496,6 +496,9 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/connect/amazon"),
         ("POST", "/connect/amazon/callback"),
         ("GET", "/sellers/{sellerId}/connection"),
+        # Granting Amazon Ads access (Login with Amazon, advertising scope): owners only.
+        ("GET", "/sellers/{sellerId}/connect/amazon-ads"),
+        ("POST", "/sellers/{sellerId}/connect/amazon-ads/callback"),
         # Teams: who am I, members and roles, invitations (owners: MEMBERS_MANAGE).
         ("GET", "/me"),
         ("GET", "/sellers/{sellerId}/members"),

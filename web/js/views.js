@@ -5,6 +5,7 @@
 import { h, clear, section, table, loading, empty, errorBox, money, count, ratioPercent, change, daysAgo } from "./dom.js";
 import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
+import { startAdsConnect } from "./connect-ads.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -23,6 +24,24 @@ export function connectAmazon(label = "Connect Amazon account") {
       box.hidden = false;
       box.textContent =
         error.status === 404 ? "Connecting Amazon accounts is not available on this installation yet." : error.message;
+      button.disabled = false;
+    }
+  });
+  return h("div", { class: "connect" }, button, box);
+}
+
+// Owners grant Amazon Ads access separately (Login with Amazon, advertising scope).
+function connectAmazonAds(sellerId) {
+  const box = h("p", { class: "state error", role: "alert", hidden: true });
+  const button = h("button", { type: "button", "data-testid": "connect-amazon-ads" }, "Connect Amazon Ads");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    box.hidden = true;
+    try {
+      await startAdsConnect(sellerId);
+    } catch (error) {
+      box.hidden = false;
+      box.textContent = error.message;
       button.disabled = false;
     }
   });
@@ -50,6 +69,8 @@ function connectionPanel(seller) {
         c.last_sync_at ? h("span", { class: "muted" }, ` · last sync ${new Date(c.last_sync_at).toLocaleString()} (${c.last_outcome || "—"})`) : null,
         c.consecutive_failures ? h("span", { class: "warn" }, ` · ${c.consecutive_failures} failed syncs in a row`) : null,
         bad && seller.role === "owner" ? connectAmazon("Reconnect Amazon account") : null,
+        c.ads ? h("span", { class: "muted", "data-testid": "ads-status", "data-status": c.ads.status }, c.ads.status === "connected" ? " · Amazon Ads connected" : " · Amazon Ads not connected") : null,
+        c.ads && c.ads.status === "not_connected" && seller.role === "owner" ? connectAmazonAds(seller.seller_id) : null,
       );
     })
     .catch((error) => {

@@ -127,6 +127,16 @@ class SellerConnection(_Frozen):
     sync_every_minutes: int | None = None
 
 
+class AdsAuthorization(_Frozen):
+    """The seller's Amazon Ads grant (a separate LWA authorization of the advertising scope):
+    `connected` while its refresh token is stored; `connected_at` when an owner last granted it
+    (None for grants stored before that was recorded)."""
+
+    seller_id: str
+    connected: bool
+    connected_at: datetime | None = None
+
+
 class ScheduledSeller(_Frozen):
     """An active seller as the fanout sees it: its sync cadence and when its authorization ends."""
 

@@ -167,6 +167,10 @@ class SellerAlreadyConnected(SellerflowError):
     """The Amazon account is connected by another team; an owner must invite the caller (409)."""
 
 
+class AdsAccountMismatch(SellerflowError):
+    """The Amazon Ads grant reaches no advertising profile of this seller: another account (409)."""
+
+
 class AlreadyMember(SellerflowError):
     """The user is already a member of this seller (409)."""
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # Amazon Ads API (one regional host per deployment: advertising-api[-eu|-fe].amazon.com). Its LWA
     # client is the app's own unless ads_client_id names another; tokens come from the ads refresh token.
     ads_endpoint: str = "https://advertising-api.amazon.com"
+    # Login with Amazon's authorize page of the region (www.amazon.com, eu.account.amazon.com,
+    # apac.account.amazon.com): where an owner grants the advertising scope; the redirect_uri is
+    # WEB_ORIGIN + "/connect-ads-callback.html" (an Allowed Return URL of the app's LWA profile).
+    ads_authorize_url: str = "https://www.amazon.com/ap/oa"
     ads_client_id: str = ""
     ads_timeout_s: float = 20.0
     ads_max_attempts: int = 3

@@ -44,6 +44,7 @@ def test_the_cli_prints_the_startup_line_then_serves_until_sigterm(process: subp
         "client_secret",
         "application_id",
         "consent_url",
+        "ads_authorize_url",
         "sellers",
     }
     assert line["lwa_endpoint"] == line["api_endpoint"] + "/auth/o2/token"

@@ -97,6 +97,8 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("GET", "/connect/amazon"): SIGNED_IN,
     ("POST", "/connect/amazon/callback"): SIGNED_IN,
     ("GET", "/sellers/{sellerId}/connection"): P.SELLER_READ,
+    ("GET", "/sellers/{sellerId}/connect/amazon-ads"): P.CONNECTION_MANAGE,
+    ("POST", "/sellers/{sellerId}/connect/amazon-ads/callback"): P.CONNECTION_MANAGE,
     # advertising
     ("GET", "/sellers/{sellerId}/ads/campaigns"): P.ANALYTICS_READ,
     ("GET", "/sellers/{sellerId}/ads/daily"): P.ANALYTICS_READ,
@@ -126,6 +128,7 @@ MARK = "matrix: the permission check let this caller through"
 QUERIES = {"/sellers/{sellerId}/orders/{orderId}/shipping-address": "?purpose=shipping_label"}
 BODIES: dict[str, Any] = {
     "/sellers/{sellerId}/disconnect": {"erase_data": False},
+    "/sellers/{sellerId}/connect/amazon-ads/callback": {"state": "x.y", "code": "ANexampleCode"},
     "/sellers/{sellerId}/cogs/{sku}": {
         "unit_cost": "1.00",
         "currency": "USD",

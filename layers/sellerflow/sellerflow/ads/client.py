@@ -87,6 +87,23 @@ class AdsClient:
             )
         return [AdsProfile.model_validate(item) for item in body]
 
+    def list_profiles_with(self, seller_id: str, refresh_token: SecretStr) -> list[AdsProfile]:
+        """The profiles a refresh token not stored yet reaches (the Amazon Ads connect callback checks
+        them before storing it): same endpoint, LWA app and retries, its own access-token cache."""
+        granted = AdsClient(
+            endpoint=self._endpoint,
+            client_id=self._client_id,
+            lwa=self._lwa,
+            refresh_tokens=_GivenRefreshToken(refresh_token),
+            http=self._http,
+            token_cache=AccessTokenCache(),
+            max_attempts=self._max_attempts,
+            max_inline_wait_s=self._max_inline_wait_s,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+        return granted.list_profiles(seller_id)
+
     def create_report(self, seller_id: str, profile_id: str, request: SpCampaignsRequest) -> tuple[str, bool]:
         """(report id, reused): a 425 duplicate answers with the pending report's id, which is reused."""
         try:
@@ -229,6 +246,14 @@ class AdsClient:
 
     def _jitter(self, attempt: int) -> float:
         return self._rng.uniform(0, min(self._max_inline_wait_s, 0.25 * 2**attempt))
+
+
+class _GivenRefreshToken:
+    def __init__(self, refresh_token: SecretStr) -> None:
+        self._refresh_token = refresh_token
+
+    def ads_refresh_token(self, seller_id: str) -> SecretStr:
+        return self._refresh_token
 
 
 class _Duplicate(AdsApiError):

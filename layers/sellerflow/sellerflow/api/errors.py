@@ -16,6 +16,7 @@ from chalice.app import Request
 
 from sellerflow.api.models import ErrorOut
 from sellerflow.errors import (
+    AdsAccountMismatch,
     AlreadyMember,
     AuthorizationCodeRejected,
     ConnectStateRejected,
@@ -48,6 +49,7 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (ConnectStateRejected, 403, "invalid_state"),
     (AuthorizationCodeRejected, 400, "invalid_grant"),
     (SellerAlreadyConnected, 409, "already_connected"),
+    (AdsAccountMismatch, 409, "ads_account_mismatch"),
 )
 INTERNAL_MESSAGE = "An internal error occurred."
 

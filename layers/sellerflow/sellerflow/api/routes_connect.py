@@ -3,9 +3,14 @@
     GET  /connect/amazon                    302 to Seller Central's consent page (JSON body too);
                                             with `Accept: application/json` 200 {authorize_url, expires_at}
     POST /connect/amazon/callback           {state, selling_partner_id, spapi_oauth_code} -> 201
-    GET  /sellers/{sellerId}/connection     SELLER_READ: status, dates, days left, last sync
+    GET  /sellers/{sellerId}/connection     SELLER_READ: status, dates, days left, last sync, ads grant
+    GET  /sellers/{sellerId}/connect/amazon-ads            CONNECTION_MANAGE: 302 to LWA's authorize
+                                            page (JSON body too; `Accept: application/json` -> 200)
+    POST /sellers/{sellerId}/connect/amazon-ads/callback   CONNECTION_MANAGE: {state, code} -> 201
+                                            {seller_id, profiles} (see `sellerflow.connect.ads`)
 
-The web app's `connect-callback.html` (the LWA redirect_uri) posts the callback with the user's token.
+The web app's `connect-callback.html` (the LWA redirect_uri) posts the callback with the user's token;
+`connect-ads-callback.html` does the same for the Amazon Ads grant.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import single_values
 from sellerflow.api.permissions import Permission
-from sellerflow.connect.models import SELLING_PARTNER_ID, ConnectCallbackIn
+from sellerflow.connect.ads import AdsConnectService
+from sellerflow.connect.models import SELLING_PARTNER_ID, AdsCallbackIn, ConnectCallbackIn
 from sellerflow.connect.service import ConnectService, ConnectUser
 from sellerflow.domain import Membership
 from sellerflow.errors import InvalidInput
 
 MAX_BODY_BYTES = 4096
 ConnectServiceFactory = Callable[[], ConnectService]
+AdsConnectServiceFactory = Callable[[], AdsConnectService]
 _HINT = re.compile(SELLING_PARTNER_ID)
 
 
@@ -51,9 +58,11 @@ def _user(who: Caller) -> ConnectUser:
     return ConnectUser(sub=who.sub, email=who.email)
 
 
-def _body(raw: str | bytes | None) -> dict[str, Any]:
+def _body(
+    raw: str | bytes | None, fields: str = "state, selling_partner_id, spapi_oauth_code"
+) -> dict[str, Any]:
     if not raw:
-        raise InvalidInput("the request needs a JSON body {state, selling_partner_id, spapi_oauth_code}")
+        raise InvalidInput(f"the request needs a JSON body {{{fields}}}")
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidInput(f"the request body is larger than {MAX_BODY_BYTES} bytes")
     try:
@@ -72,6 +81,7 @@ def register_connect_routes(
     caller: Callable[[], Caller],
     query_params: Callable[[], dict[str, list[str]]],
     service: ConnectServiceFactory | None = None,
+    ads_service: AdsConnectServiceFactory | None = None,
 ) -> None:
     lock = threading.Lock()
 
@@ -82,6 +92,14 @@ def register_connect_routes(
             from sellerflow.connect.wiring import connect_service
 
             return connect_service()
+
+    def connect_ads() -> AdsConnectService:
+        with lock:
+            if ads_service is not None:
+                return ads_service()
+            from sellerflow.connect.wiring import ads_connect_service
+
+            return ads_connect_service()
 
     @app.route("/connect/amazon", methods=["GET"])
     @http_errors
@@ -115,3 +133,30 @@ def register_connect_routes(
         single_values(query_params(), allowed=())
         runtime().access.require(who, sellerId, Permission.SELLER_READ)
         return _json(connect().connection(sellerId), 200)
+
+    @app.route("/sellers/{sellerId}/connect/amazon-ads", methods=["GET"])
+    @http_errors
+    def start_connect_ads(sellerId: str) -> Response:
+        who = caller()
+        single_values(query_params(), allowed=())
+        runtime().access.require(who, sellerId, Permission.CONNECTION_MANAGE)
+        started = connect_ads().start(_user(who), sellerId)
+        accept = (current(app.current_request).headers.get("accept") or "").lower()
+        if "application/json" in accept:
+            return _json(started, 200)
+        return _json(started, 302, {"Location": started.authorize_url})
+
+    @app.route("/sellers/{sellerId}/connect/amazon-ads/callback", methods=["POST"])
+    @http_errors
+    def complete_connect_ads(sellerId: str) -> Response:
+        who = caller()
+        single_values(query_params(), allowed=())
+        runtime().access.require(who, sellerId, Permission.CONNECTION_MANAGE)
+        try:
+            callback = AdsCallbackIn.model_validate(
+                _body(current(app.current_request).raw_body, "state, code")
+            )
+        except ValidationError as error:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in error.errors())
+            raise InvalidInput(f"invalid callback fields: {fields}") from None
+        return _json(connect_ads().complete(_user(who), sellerId, callback), 201)

@@ -47,6 +47,13 @@ class ConnectCallbackOut(_Model):
     sync_execution: SyncExecutionOut
 
 
+class AdsConnectionOut(_Model):
+    """The seller's Amazon Ads grant, as `GET /sellers/{sellerId}/connection` shows it."""
+
+    status: Literal["connected", "not_connected"]
+    connected_at: datetime | None = None
+
+
 class ConnectionOut(_Model):
     """`GET /sellers/{sellerId}/connection`."""
 
@@ -57,3 +64,24 @@ class ConnectionOut(_Model):
     last_sync_at: datetime | None
     last_outcome: str | None
     consecutive_failures: int
+    ads: AdsConnectionOut = AdsConnectionOut(status="not_connected")
+
+
+class AdsCallbackIn(_Model):
+    """`POST /sellers/{sellerId}/connect/amazon-ads/callback`: what LWA put on the redirect_uri."""
+
+    state: str = Field(min_length=1, max_length=512)
+    code: str = Field(min_length=1, max_length=512)
+
+
+class AdsProfileOut(_Model):
+    profile_id: str
+    marketplace_id: str
+    country_code: str
+
+
+class AdsConnectOut(_Model):
+    """The seller's advertising profiles the new grant reaches (in the seller's marketplaces)."""
+
+    seller_id: str
+    profiles: list[AdsProfileOut]

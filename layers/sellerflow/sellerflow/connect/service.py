@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from pydantic import SecretBytes, SecretStr
 
 from sellerflow.connect.models import (
+    AdsConnectionOut,
     ConnectCallbackIn,
     ConnectCallbackOut,
     ConnectionOut,
@@ -38,7 +39,15 @@ from sellerflow.connect.models import (
 )
 from sellerflow.connect.state import StateSigner
 from sellerflow.connect.status import authorization_expiry, classify, connection_status
-from sellerflow.domain import Membership, Role, SellerConnection, SellerProfile, SellerStatus, SyncState
+from sellerflow.domain import (
+    AdsAuthorization,
+    Membership,
+    Role,
+    SellerConnection,
+    SellerProfile,
+    SellerStatus,
+    SyncState,
+)
 from sellerflow.errors import (
     AuthorizationCodeRejected,
     ConfigurationError,
@@ -109,6 +118,10 @@ class AuditTrail(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
 
+class AdsAuthorizations(Protocol):
+    def ads_authorization(self, seller_id: str) -> AdsAuthorization: ...
+
+
 @dataclass(frozen=True)
 class ConnectConfig:
     application_id: str
@@ -152,9 +165,12 @@ class ConnectService:
         members: Members,
         starter: WorkflowStarter,
         audit: AuditTrail,
+        ads: AdsAuthorizations | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
+        """`ads` reads the seller's Amazon Ads grant for `connection` (without it: not connected)."""
         self._config = config
+        self._ads = ads
         self._keys = keys
         self._nonces = nonces
         self._lwa = lwa
@@ -286,6 +302,7 @@ class ConnectService:
             self._connections.connection(seller_id), now=self._clock(), warning_days=self._config.warning_days
         )
         sync = self._members.sync_state(seller_id)
+        ads = None if self._ads is None else self._ads.ads_authorization(seller_id)
         return ConnectionOut(
             status=state.status,
             authorized_at=state.authorized_at,
@@ -294,6 +311,10 @@ class ConnectService:
             last_sync_at=sync.last_run_at,
             last_outcome=sync.last_outcome,
             consecutive_failures=sync.consecutive_failures,
+            ads=AdsConnectionOut(
+                status="connected" if ads is not None and ads.connected else "not_connected",
+                connected_at=ads.connected_at if ads is not None and ads.connected else None,
+            ),
         )
 
 

@@ -2,12 +2,18 @@
 
 A state is `<payload>.<signature>`, both base64url without padding. The payload is compact JSON:
 
-    {"v": 1, "n": <nonce>, "u": <user binding>, "iat": <epoch s>, "exp": <epoch s>}
+    {"v": 1, "n": <nonce>, "u": <user binding>, "iat": <epoch s>, "exp": <epoch s>,
+     "p": <purpose>, "s": <seller binding, ads only>}
 
 - signed: HMAC-SHA256 over the payload with the key from Secrets Manager (compared in constant time);
 - bound to the signed-in user: `u` is an HMAC of the user's `sub` under the same key, so the state
   names no user in clear and another user's callback does not verify;
 - short-lived: `exp` is at most 10 minutes after `iat`;
+- purpose-bound: `p` says which flow the state is for, `spapi` (connecting a selling account) or
+  `ads` (granting Amazon Ads access to a seller Sellerflow knows); a state of one flow is refused by
+  the other. An ads state is also bound to its seller: `s` is an HMAC of the seller id, so a state
+  started for one seller cannot complete another's grant. (States issued before purposes existed
+  carry no `p` and count as `spapi`; they live at most 10 minutes anyway.)
 - single-use: the nonce `n` is stored with a TTL when the state is issued and consumed by a
   conditional delete when the callback arrives (`sellerflow.store.connections`); that part is the
   service's, this module is pure.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import hashlib
 import hmac
 import json
@@ -36,12 +43,25 @@ MAX_STATE_CHARS = 512
 _CLOCK_SKEW_S = 30
 
 
+class StatePurpose(enum.StrEnum):
+    SPAPI = "spapi"  # the SP-API website authorization workflow (GET /connect/amazon)
+    ADS = "ads"  # Login with Amazon for the Ads API (GET /sellers/{sellerId}/connect/amazon-ads)
+
+
+_PURPOSE_TEXT = {
+    StatePurpose.SPAPI: "connecting a selling account",
+    StatePurpose.ADS: "connecting Amazon Ads",
+}
+
+
 @dataclass(frozen=True)
 class StateClaims:
     nonce: str
     user_binding: str
     issued_at: datetime
     expires_at: datetime
+    purpose: StatePurpose = StatePurpose.SPAPI
+    seller_binding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,30 +94,59 @@ class StateSigner:
         mac = hmac.new(self._key.get_secret_value(), b"connect-user:" + user_sub.encode(), hashlib.sha256)
         return _b64(mac.digest()[:18])
 
+    def seller_binding(self, seller_id: str) -> str:
+        mac = hmac.new(self._key.get_secret_value(), b"connect-seller:" + seller_id.encode(), hashlib.sha256)
+        return _b64(mac.digest()[:12])
+
     def _sign(self, payload: str) -> str:
         mac = hmac.new(self._key.get_secret_value(), b"connect-state:" + payload.encode(), hashlib.sha256)
         return _b64(mac.digest())
 
-    def issue(self, user_sub: str, *, now: datetime, nonce: str | None = None) -> IssuedState:
+    def issue(
+        self,
+        user_sub: str,
+        *,
+        now: datetime,
+        nonce: str | None = None,
+        purpose: StatePurpose = StatePurpose.SPAPI,
+        seller_id: str | None = None,
+    ) -> IssuedState:
+        """`seller_id` (required for, and only for, `StatePurpose.ADS`) binds the state to that seller."""
+        if (purpose is StatePurpose.ADS) != (seller_id is not None):
+            raise ValueError("an ads state is bound to one seller; an spapi state to none")
         issued = now.astimezone(UTC).replace(microsecond=0)
         claims = StateClaims(
             nonce=nonce or secrets.token_urlsafe(18),
             user_binding=self.user_binding(user_sub),
             issued_at=issued,
             expires_at=issued + self.ttl,
+            purpose=purpose,
+            seller_binding=None if seller_id is None else self.seller_binding(seller_id),
         )
-        document = {
+        document: dict[str, str | int] = {
             "v": VERSION,
             "n": claims.nonce,
             "u": claims.user_binding,
             "iat": int(claims.issued_at.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
+            "p": purpose.value,
         }
+        if claims.seller_binding is not None:
+            document["s"] = claims.seller_binding
         payload = _b64(json.dumps(document, separators=(",", ":"), sort_keys=True).encode())
         return IssuedState(value=f"{payload}.{self._sign(payload)}", claims=claims)
 
-    def verify(self, state: str, user_sub: str, *, now: datetime) -> StateClaims:
-        """The claims of a state this signer issued for `user_sub` that has not expired at `now`."""
+    def verify(
+        self,
+        state: str,
+        user_sub: str,
+        *,
+        now: datetime,
+        purpose: StatePurpose = StatePurpose.SPAPI,
+        seller_id: str | None = None,
+    ) -> StateClaims:
+        """The claims of a state this signer issued for `user_sub` and `purpose` (and, for ads, for
+        `seller_id`) that has not expired at `now`."""
         if not state or len(state) > MAX_STATE_CHARS or state.count(".") != 1:
             raise ConnectStateRejected("the state is not well formed")
         payload, signature = state.split(".")
@@ -110,14 +159,27 @@ class StateSigner:
                 user_binding=str(document["u"]),
                 issued_at=datetime.fromtimestamp(int(document["iat"]), UTC),
                 expires_at=datetime.fromtimestamp(int(document["exp"]), UTC),
+                purpose=StatePurpose(document.get("p", StatePurpose.SPAPI.value)),
+                seller_binding=None if document.get("s") is None else str(document["s"]),
             )
             version = document["v"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ConnectStateRejected("the state is not well formed") from None
         if version != VERSION:
             raise ConnectStateRejected(f"the state has an unknown version {str(version)[:8]!r}")
+        if claims.purpose is not purpose:
+            raise ConnectStateRejected(
+                f"the state was issued for {_PURPOSE_TEXT[claims.purpose]}, not for {_PURPOSE_TEXT[purpose]}"
+            )
         if not hmac.compare_digest(claims.user_binding, self.user_binding(user_sub)):
             raise ConnectStateRejected("the state was issued to another user")
+        expected_seller = None if seller_id is None else self.seller_binding(seller_id)
+        if (claims.seller_binding is None) != (expected_seller is None) or (
+            claims.seller_binding is not None
+            and expected_seller is not None
+            and not hmac.compare_digest(claims.seller_binding, expected_seller)
+        ):
+            raise ConnectStateRejected("the state was issued for another seller")
         if claims.expires_at - claims.issued_at > MAX_TTL:
             raise ConnectStateRejected("the state claims a lifetime longer than 10 minutes")
         if claims.issued_at > now + timedelta(seconds=_CLOCK_SKEW_S):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService
 from sellerflow.connect.service import ConnectConfig, ConnectService
 from sellerflow.settings import Settings
 
@@ -22,7 +23,16 @@ def connect_config(settings: Settings) -> ConnectConfig:
     )
 
 
+def ads_connect_config(settings: Settings) -> AdsConnectConfig:
+    return AdsConnectConfig(
+        authorize_url=settings.ads_authorize_url,
+        web_origin=settings.web_origin,
+        state_ttl=timedelta(seconds=settings.connect_state_ttl_s),
+    )
+
+
 _BUILT: list[tuple[Settings, ConnectService]] = []
+_BUILT_ADS: list[tuple[Settings, AdsConnectService]] = []
 
 
 def connect_service() -> ConnectService:
@@ -47,6 +57,35 @@ def connect_service() -> ConnectService:
         members=wiring.seller_store(),
         starter=StepFunctionsStarter(settings.seller_sync_state_machine_arn),
         audit=AuditLog(),
+        ads=ConnectionStore(),
     )
     _BUILT[:] = [(settings, service)]
+    return service
+
+
+def ads_connect_service() -> AdsConnectService:
+    """Built once per container, like `connect_service`."""
+    from sellerflow import wiring
+    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+    from sellerflow.store.audit import AuditLog
+    from sellerflow.store.connections import ConnectionStore, ConnectStateStore, SecretsManagerStateKey
+
+    settings = wiring.settings()
+    if _BUILT_ADS and _BUILT_ADS[0][0] is settings:
+        return _BUILT_ADS[0][1]
+    app = SecretsManagerAppCredentials(settings.lwa_app_secret_name)
+    service = AdsConnectService(
+        config=ads_connect_config(settings),
+        # The LWA client that exchanges the code and refreshes the ads tokens is the app's own.
+        client_id=lambda: app.app_credentials().client_id,
+        keys=SecretsManagerStateKey(settings.connect_state_secret_name),
+        nonces=ConnectStateStore(),
+        lwa=wiring.spapi_client().lwa,
+        profiles=wiring.ads_client(),
+        vault=wiring.credential_vault(),
+        sellers=wiring.seller_store(),
+        grants=ConnectionStore(),
+        audit=AuditLog(),
+    )
+    _BUILT_ADS[:] = [(settings, service)]
     return service

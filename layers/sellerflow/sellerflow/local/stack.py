@@ -163,8 +163,9 @@ class LocalStack:
         return self
 
     def _configure_connect(self) -> None:
-        """The connect flow: Seller Central's consent page is the simulator's, and the LWA redirect
-        lands on the web app's connect-callback.html, served by the local gateway."""
+        """The connect flow: Seller Central's consent page (and LWA's /ap/oa for Amazon Ads) are the
+        simulator's, and the redirects land on the web app's connect-callback.html (and
+        connect-ads-callback.html), served by the local gateway."""
         from sellerflow import wiring
         from sellerflow.settings import reset_settings
 
@@ -172,6 +173,7 @@ class LocalStack:
             "SPAPI_APPLICATION_ID": self._sim.application_id,
             "SPAPI_CONSENT_URL": self._sim.consent_url,
             "SPAPI_APP_DRAFT": "true",
+            "ADS_AUTHORIZE_URL": self._sim.ads_authorize_url,
         }
         if self.gateway is not None:
             values["WEB_ORIGIN"] = self.gateway.url
@@ -332,10 +334,11 @@ class LocalStack:
                 sync_every_minutes=wiring.settings().seller_sync_every_minutes,
             )
             vault.store_ads_refresh_token(seller.seller_id, SecretStr(seller.ads_refresh_token))
-            sellers.add_member(seller.seller_id, demo.sub, Role.OWNER)
+            connections.record_ads_authorization(seller.seller_id, connected_at=now.replace(microsecond=0))
+            sellers.add_member(seller.seller_id, demo.sub, Role.OWNER, email=demo.email)
             owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
             self.users[owner.email] = owner
-            sellers.add_member(seller.seller_id, owner.sub, Role.OWNER)
+            sellers.add_member(seller.seller_id, owner.sub, Role.OWNER, email=owner.email)
 
     def identity(self) -> LocalIdentity:
         assert self.resources is not None

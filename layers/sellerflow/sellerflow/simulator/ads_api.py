@@ -204,9 +204,12 @@ def ad_days(
         )
         purchases_14d = int(attributed_orders * weight / total_weight)
         purchases_7d = min(purchases_14d, int(purchases_14d * rng.uniform(0.7, 1.0) + 0.5))
-        impressions = rng.randint(150, 6000)
-        clicks = int(impressions * rng.uniform(0.002, 0.02))
+        # Spend follows what the campaign sells at a believable ACOS (15-60 %), plus the clicks that
+        # never convert, so a seller's TACOS stays in the range real sellers see (a few to ~25 %).
         cpc = Decimal(str(round(rng.uniform(low, high), 2)))
+        target = sales_14d * Decimal(str(round(rng.uniform(0.15, 0.6), 4)))
+        clicks = int(target / cpc) + rng.randint(0, 3)
+        impressions = max(clicks, int(clicks / rng.uniform(0.002, 0.02))) if clicks else rng.randint(40, 400)
         cost = (cpc * clicks).quantize(places, rounding=ROUND_HALF_UP)
         rows.append(
             AdDay(

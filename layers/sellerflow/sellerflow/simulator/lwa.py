@@ -40,6 +40,8 @@ class _Grant:
 class _Code:
     redirect_uri: str | None
     expires_at: float
+    scope: str = SPAPI_SCOPE
+    seller_id: str = ""  # set for advertising codes (SP-API codes are minted on the world)
 
 
 AUTHORIZATION_CODE_TTL_S = 300  # Amazon: an spapi_oauth_code expires five minutes after consent
@@ -107,6 +109,8 @@ class LwaService:
         code = form["code"]
         with self._lock:
             issued = self._codes.pop(code, None)
+        if issued is not None and issued.scope == ADS_SCOPE:
+            return self._redeem_ads_code(issued, form)
         # Any exchange uses the code up, whether it succeeds or not (single use, as at Amazon). Codes
         # minted on the world directly (tests) carry no lifetime or redirect_uri of their own.
         seller = self.world.redeem_authorization_code(code)
@@ -119,6 +123,32 @@ class LwaService:
                 400, "invalid_grant", "The redirect_uri does not match the one of the authorization request."
             )
         return LwaResult(200, self._issue(seller))
+
+    def _redeem_ads_code(self, issued: _Code, form: dict[str, str]) -> LwaResult:
+        """An advertising-scope code (Login with Amazon's /ap/oa): its grant is the seller's ads
+        refresh token. Used up by any exchange; the redirect_uri must be the authorize request's."""
+        if self.clock() >= issued.expires_at:
+            return _oauth_error(400, "invalid_grant", "The authorization code has expired.")
+        if issued.redirect_uri != form.get("redirect_uri"):
+            return _oauth_error(
+                400, "invalid_grant", "The redirect_uri does not match the one of the authorization request."
+            )
+        with self.world.lock:
+            seller = self.world.seller(issued.seller_id)
+            if seller.revoked:
+                return _oauth_error(400, "invalid_grant", "The authorization was revoked.")
+            if not seller.ads_refresh_token:
+                seller.ads_refresh_token = "Atzr|" + secrets.token_urlsafe(96)
+        return LwaResult(200, self._issue(seller, scope=ADS_SCOPE))
+
+    def issue_ads_code(self, seller_id: str, redirect_uri: str) -> str:
+        """A single-use code of the advertising scope for the seller (what /ap/oa redirects with),
+        valid `code_ttl_s` seconds and only exchangeable with the same redirect_uri."""
+        self.world.seller(seller_id)
+        code = "ANads" + secrets.token_urlsafe(15)
+        with self._lock:
+            self._codes[code] = _Code(redirect_uri, self.clock() + self.code_ttl_s, ADS_SCOPE, seller_id)
+        return code
 
     def issue_code(self, seller_id: str, redirect_uri: str | None = None) -> str:
         """A single-use authorization code for the seller's consent, valid `code_ttl_s` seconds and,

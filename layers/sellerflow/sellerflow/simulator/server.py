@@ -43,6 +43,7 @@ from sellerflow.simulator.consent import CONSENT_PATH, ConsentPage
 from sellerflow.simulator.faults import FaultInjector, SimConfig, fault_error
 from sellerflow.simulator.finances_api import get_inventory_summaries, list_transactions, render_transaction
 from sellerflow.simulator.lwa import AuthFailure, LwaService
+from sellerflow.simulator.lwa_authorize import AUTHORIZE_PATH, AdsAuthorizePage
 from sellerflow.simulator.orders_api import (
     ApiError,
     QueryParams,
@@ -169,6 +170,7 @@ class SimServer:
         self.faults = FaultInjector(world.seed, self.config)
         self.reports = ReportService(world, lambda: self.config, clock=clock)
         self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
+        self.ads_authorize = AdsAuthorizePage(world, self.lwa.issue_ads_code)  # LWA's /ap/oa (Amazon Ads)
         self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
         self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
         self._stats: dict[str, _SellerStats] = {}
@@ -225,6 +227,11 @@ class SimServer:
         return self.consent.application_id
 
     @property
+    def ads_authorize_url(self) -> str:
+        """Login with Amazon's authorize page (an owner grants the advertising scope there)."""
+        return f"{self.url}{AUTHORIZE_PATH}"
+
+    @property
     def lwa_endpoint(self) -> str:
         return f"{self.url}{LWA_PATH}"
 
@@ -241,6 +248,7 @@ class SimServer:
             "client_secret": self.world.client_secret,
             "application_id": self.application_id,
             "consent_url": self.consent_url,
+            "ads_authorize_url": self.ads_authorize_url,
             "sellers": self._seller_lines(),
         }
 
@@ -289,6 +297,8 @@ class SimServer:
                 return self._twilio(request)
             if request.path == CONSENT_PATH:
                 return self._consent(request)
+            if request.path == AUTHORIZE_PATH:
+                return self._ads_authorize(request)
             if request.path.startswith(DOCUMENTS_PATH):
                 return self._document(request)
             if request.path.startswith(ADS_DOCUMENTS_PATH):
@@ -311,6 +321,16 @@ class SimServer:
             page = self.consent.decide(request.form())
         else:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {CONSENT_PATH}.")
+        return Response(page.status, {}, page.headers, raw=page.body, content_type="text/html; charset=utf-8")
+
+    def _ads_authorize(self, request: Request) -> Response:
+        """Login with Amazon's authorize page (see `sellerflow.simulator.lwa_authorize`)."""
+        if request.method == "GET":
+            page = self.ads_authorize.show({name: values[-1] for name, values in request.query.items()})
+        elif request.method == "POST":
+            page = self.ads_authorize.decide(request.form())
+        else:
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {AUTHORIZE_PATH}.")
         return Response(page.status, {}, page.headers, raw=page.body, content_type="text/html; charset=utf-8")
 
     def _twilio(self, request: Request) -> Response:

@@ -1,6 +1,9 @@
 """Data access of `sellerflow.connect`: the seller's authorization dates and schedule (on its
 PROFILE item), the single-use connect-state nonces, and the state-signing key (Secrets Manager).
 
+The Amazon Ads grant: its refresh token is the CREDENTIALS#ADS item (`sellerflow.store.credentials`);
+when an owner granted it is `ads_connected_at` on the PROFILE.
+
 Nonces live in the sellers table under their own partition (`CONNECT#<nonce>`, sk `STATE`): control
 data, never seller data, with a DynamoDB TTL (`expires_at`). They are consumed by a conditional
 delete, so a state is used at most once even when two callbacks race.
@@ -18,8 +21,9 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from sellerflow.domain import ScheduledSeller, SellerConnection, SellerProfile, SellerStatus
+from sellerflow.domain import AdsAuthorization, ScheduledSeller, SellerConnection, SellerProfile, SellerStatus
 from sellerflow.errors import ConfigurationError, SellerNotFound
+from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.sellers import ACTIVE, PROFILE, SellerStore
 from sellerflow.store.tables import SellerRecord, _BoundMeta, table
 
@@ -129,6 +133,35 @@ class ConnectionStore:
         ]
         SellerRecord(seller_id=seller_id, sk=PROFILE).update(actions=actions)
         return SellerStore().get_profile(seller_id)
+
+    def record_ads_authorization(self, seller_id: str, *, connected_at: datetime) -> None:
+        """Date the seller's Amazon Ads grant (its refresh token is stored by the vault)."""
+        try:
+            SellerRecord(seller_id=seller_id, sk=PROFILE).update(
+                actions=[
+                    SellerRecord.ads_connected_at.set(connected_at),
+                    SellerRecord.updated_at.set(connected_at),
+                ],
+                condition=SellerRecord.seller_id.exists(),
+            )
+        except UpdateError as error:
+            if _conditional_failure(error):
+                raise SellerNotFound(f"seller {seller_id} not found") from None
+            raise
+
+    def ads_authorization(self, seller_id: str) -> AdsAuthorization:
+        """Connected while the ads refresh token is stored (a disconnection or erasure deletes it)."""
+        try:
+            SellerRecord.get(seller_id, ADS_CREDENTIALS, consistent_read=True, attributes_to_get=["sk"])
+        except DoesNotExist:
+            return AdsAuthorization(seller_id=seller_id, connected=False)
+        try:
+            profile = SellerRecord.get(
+                seller_id, PROFILE, consistent_read=True, attributes_to_get=["ads_connected_at"]
+            )
+        except DoesNotExist:
+            return AdsAuthorization(seller_id=seller_id, connected=True)
+        return AdsAuthorization(seller_id=seller_id, connected=True, connected_at=profile.ads_connected_at)
 
     def set_schedule(self, seller_id: str, sync_every_minutes: int) -> None:
         try:

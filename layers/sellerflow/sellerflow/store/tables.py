@@ -118,6 +118,7 @@ class SellerRecord(Model):
     authorized_at = UTCDateTimeAttribute(null=True)
     authorization_expires_at = UTCDateTimeAttribute(null=True)
     sync_every_minutes = NumberAttribute(null=True)  # the seller's sync cadence; null: every tick
+    ads_connected_at = UTCDateTimeAttribute(null=True)  # when an owner last granted Amazon Ads access
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
     # CREDENTIALS (envelope-encrypted; only the SP-API port's credential provider decrypts)

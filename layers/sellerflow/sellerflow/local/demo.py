@@ -76,6 +76,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         assert stack.gateway is not None
         token = stack.id_token("demo@sellerflow.local")
         say("")
+        say(f"Dashboard:  {stack.gateway.url}/   (sign in below; the TOTP code comes from the secret)")
         say(f"API:        {stack.gateway.url}   (Cognito-authenticated, like API Gateway)")
         say(
             f"Demo login: demo@sellerflow.local / {DEMO_PASSWORD}  (TOTP secret "

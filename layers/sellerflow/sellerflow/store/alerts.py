@@ -311,7 +311,8 @@ class AlertStore:
     def claim_delivery(
         self, seller_id: str, alert_id: str, phone: str, *, now: datetime | None = None
     ) -> bool:
-        """Claim one message (new, or a failed attempt to retry); False when it is sent or in flight."""
+        """Claim one message (new, a failed attempt to retry, or a claim whose sender died before
+        recording an outcome); False when it is sent or still in flight."""
         at = _now(now)
         record = AlertDeliveryRecord(seller_id=seller_id, sk=f"{DELIVERY_PREFIX}{alert_id}#{phone}")
         try:
@@ -325,7 +326,11 @@ class AlertStore:
                     AlertDeliveryRecord.expires_at.set(int((at + self._retention).timestamp())),
                 ],
                 condition=AlertDeliveryRecord.sk.does_not_exist()
-                | (AlertDeliveryRecord.status == DeliveryStatus.FAILED.value),
+                | (AlertDeliveryRecord.status == DeliveryStatus.FAILED.value)
+                | (
+                    (AlertDeliveryRecord.status == DeliveryStatus.SENDING.value)
+                    & (AlertDeliveryRecord.updated_at < at - STALE_DELIVERY_CLAIM)
+                ),
             )
         except UpdateError as exc:
             if _conditional_failure(exc):
@@ -347,6 +352,12 @@ class AlertStore:
                 AlertDeliveryRecord.updated_at.set(_now(now)),
             ]
         )  # fmt: skip
+
+
+# A sender Lambda runs at most 30 s; a claim still "sending" after 4x that belongs to one that died
+# between claiming and recording. Its SQS message comes back after the 180 s visibility timeout, and
+# the retry takes the claim over (at least once beats never for an alert nobody saw).
+STALE_DELIVERY_CLAIM = timedelta(seconds=120)
 
 
 def _conditional_failure(exc: Exception) -> bool:

@@ -18,6 +18,7 @@ from sellerflow.privacy.export import (
     entity_of,
     export_execution_name,
     export_id_for,
+    exportable,
     plain_value,
 )
 from sellerflow.privacy.models import ExportInput
@@ -104,3 +105,14 @@ def test_export_ids_and_execution_names_are_stable_short_and_legal() -> None:
     name = export_execution_name("S" * 64, export_id)
     assert len(name) <= 80
     assert re.fullmatch(r"[A-Za-z0-9_-]+", name)
+
+
+def test_no_refresh_token_of_any_kind_is_exportable() -> None:
+    # Given the sellers-table items of a seller connected to both SP-API and Amazon Ads
+    items = [
+        {"seller_id": "S", "sk": sk} for sk in ("PROFILE", "CREDENTIALS", "CREDENTIALS#ADS", "MEMBER#u1")
+    ]
+    # When the export filters them
+    kept = [item["sk"] for item in items if exportable("sellers", item)]
+    # Then neither credential item is in it, and the seller's own records are
+    assert kept == ["PROFILE", "MEMBER#u1"]

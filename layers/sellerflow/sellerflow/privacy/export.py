@@ -27,8 +27,10 @@ from typing import IO, Any, Protocol
 
 from sellerflow.privacy.models import ExportInput, ExportOutput
 
-# Sellers-table item kinds never exported: the refresh token's ciphertext is a credential.
+# Sellers-table item kinds never exported: refresh tokens' ciphertexts (SP-API `CREDENTIALS`, Amazon
+# Ads `CREDENTIALS#ADS`, and any later one under that prefix) are credentials.
 EXCLUDED_SORT_KEYS = {"sellers": frozenset({"CREDENTIALS"})}
+EXCLUDED_SORT_KEY_PREFIXES = {"sellers": ("CREDENTIALS#",)}
 # Tables an export reads, and the folder each one's entities go to. Never "pii".
 EXPORTED_TABLES: tuple[tuple[str, str], ...] = (
     ("seller_data", "seller_data"),
@@ -94,7 +96,10 @@ def entity_of(kind: str, sort_key: str) -> str:
 
 
 def exportable(kind: str, item: Mapping[str, Any]) -> bool:
-    return str(item.get("sk", "")) not in EXCLUDED_SORT_KEYS.get(kind, frozenset())
+    sort_key = str(item.get("sk", ""))
+    if sort_key in EXCLUDED_SORT_KEYS.get(kind, frozenset()):
+        return False
+    return not sort_key.startswith(EXCLUDED_SORT_KEY_PREFIXES.get(kind, ()))
 
 
 def plain_value(value: Any) -> Any:

@@ -56,7 +56,9 @@ def test_a_schedule_tick_syncs_every_seller_and_the_api_returns_exactly_the_grou
 
 def test_overlapping_ticks_start_one_seller_sync_per_seller(local_stack: Callable[..., LocalStack]) -> None:
     # Given a stack whose schedule fires twice in the same window, the second time while syncs still run
-    stack = local_stack(sellers=2)
+    # (a week-long window: with the deployed 15 minutes, a slow machine could see the third tick below
+    # land in the next window, which rightly starts new syncs)
+    stack = local_stack(sellers=2, extra_env={"SYNC_WINDOW_MINUTES": "10080"})
     assert stack.resources is not None
     sync_arn = stack.resources.state_machines["SellerSyncStateMachine"]
     sfn = stack.session.client("stepfunctions")

@@ -57,8 +57,10 @@ def test_fatal_cancelled_and_expired_url_reports_neither_fail_the_sync_nor_lose_
     assert by_type[ALL_ORDERS] == {"INGESTED"}
     ingested = [s for s in states if s.status == "INGESTED"]
     settlements = ReportStore().all(seller, prefix="SETTLEMENTDOC#")
-    calls = stack.simulator.stats(seller)["calls"]
-    assert calls["getReportDocument"] == 2 * (len(ingested) + len(settlements))
+    stats = stack.simulator.stats(seller)
+    # (answered calls: a 429 on a busy machine is a call too, retried by the port or the workflow)
+    answered = stats["calls"]["getReportDocument"] - stats["throttled"].get("getReportDocument", 0)
+    assert answered == 2 * (len(ingested) + len(settlements))
     # And a later run does not ask for the FATAL report again while it cools down
     before = _created(stack, seller)
     assert _run_seller_sync(stack, seller, "later")["status"] == "SUCCEEDED"

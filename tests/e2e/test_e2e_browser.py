@@ -210,7 +210,10 @@ def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, pa
         totals = dashboard.json()["totals"]
         assert totals, "the sync produced no figures"
         _eventually_tiles_equal_api(page, totals)
-        assert page.locator("[data-testid=chart-daily] svg path.series").count() >= 2
+        # (the chart has its own request, so it may draw after the tiles)
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=chart-daily] svg path.series').length >= 2"
+        )
         shot(page, f"08-overview-{seller.seller_id}")
     # And a different range shows that range's figures
     page.select_option("[data-testid=range]", "last7")

@@ -60,7 +60,7 @@ sim: install
 	$(BIN)/sellerflow sim --port 8100 --sellers 3 --seed 7
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m sellerflow_dev.bench.run
 
 # The dashboard in AWS: config.json from the deployed stack's outputs, then web/ to the web bucket.
 STACK  ?= sellerflow-dev

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from sellerflow.local.stack import LocalStack
+from sellerflow_dev.local.stack import LocalStack
 
 ALL_KINDS = ("daily_sales", "low_stock", "acos_jump", "authorization", "sync_failing")
 
@@ -34,7 +34,7 @@ def set_alerts(
 ) -> None:
     """As the seller's owner: every kind on (WhatsApp + SNS), these quiet hours, these numbers."""
     seller = stack.world.sellers[seller_index - 1]
-    token = stack.id_token(f"owner{seller_index}@sellerflow.local")
+    token = stack.id_token(f"owner{seller_index}@sellerflow_dev.local")
     rules = [
         {"kind": k, "enabled": k in kinds, "channels": ["sns", "whatsapp"], "quiet_hours": quiet_hours}
         for k in ALL_KINDS

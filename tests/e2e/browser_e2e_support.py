@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sellerflow.local.identity import totp_code
+from sellerflow_dev.local.identity import totp_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

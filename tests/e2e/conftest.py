@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sellerflow.local.stack import LocalStack, LocalStackConfig
+from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from sellerflow.local.stack import LocalStack
+from sellerflow_dev.local.stack import LocalStack
 
 
 def api_get(stack: LocalStack, path: str, token: str | None, **params: Any) -> httpx.Response:

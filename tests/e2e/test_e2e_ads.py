@@ -13,10 +13,10 @@ from e2e_helpers import api_get
 
 from sellerflow.analytics.ads import acos, tacos
 from sellerflow.analytics.wiring import ads_store, rollup_store
-from sellerflow.local.stack import LocalStack
-from sellerflow.simulator import SimConfig
 from sellerflow.store.reports import ReportStore
 from sellerflow.sync.ads import ADS_KEY_PREFIX
+from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.simulator import SimConfig
 
 
 def _run_seller_sync(stack: LocalStack, seller_id: str, name: str) -> dict[str, object]:
@@ -63,7 +63,7 @@ def test_a_sync_stores_ads_and_the_rollups_and_metrics_equal_the_ground_truth(
         stack.world.ad_days(seller.seller_id, seller.marketplace_ids[0], first, last)
     ) + sum(len(stack.world.ad_days(seller.seller_id, m, first, last)) for m in seller.marketplace_ids[1:])
     # And the API's daily ACOS and TACOS are the ground truth's cost ÷ attributed and ÷ total sales
-    token = stack.id_token("owner1@sellerflow.local")
+    token = stack.id_token("owner1@sellerflow_dev.local")
     us = seller.marketplace_ids[0]
     window = {"from": (today - timedelta(days=25)).isoformat(), "to": (today - timedelta(days=2)).isoformat()}
     daily = api_get(stack, f"/sellers/{seller.seller_id}/ads/daily", token, marketplace=us, **window)

@@ -21,8 +21,8 @@ import pytest
 from alerts_e2e_support import set_alerts, twilio_messages, wait_until_queue_empty
 from e2e_helpers import api_get
 
-from sellerflow.local.stack import LocalStack
-from sellerflow.simulator import find_pii_markers
+from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.simulator import find_pii_markers
 
 TOKEN_SHAPES = ("Atzr|", "Atza|")
 
@@ -96,7 +96,7 @@ def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
     # When the owners read every route, export their data and fetch one label address
     for index, seller in enumerate(stack.world.sellers, start=1):
         sid = seller.seller_id
-        token = stack.id_token(f"owner{index}@sellerflow.local")
+        token = stack.id_token(f"owner{index}@sellerflow_dev.local")
         orders = stack.world.orders(sid)
         routes = [
             "/sellers",

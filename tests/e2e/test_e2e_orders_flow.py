@@ -10,11 +10,11 @@ from collections.abc import Callable
 from e2e_helpers import all_orders_over_http, api_get
 
 from sellerflow.api.models import OrderOut
-from sellerflow.local.stack import LocalStack
-from sellerflow.local.verify import backfilled_order_ids
-from sellerflow.simulator import find_pii_markers
 from sellerflow.store.reports import ReportStore
 from sellerflow.sync.mapping import to_order
+from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.local.verify import backfilled_order_ids
+from sellerflow_dev.simulator import find_pii_markers
 
 
 def test_a_schedule_tick_syncs_every_seller_and_the_api_returns_exactly_the_ground_truth(
@@ -26,7 +26,7 @@ def test_a_schedule_tick_syncs_every_seller_and_the_api_returns_exactly_the_grou
     reports = stack.run_sync()
     # Then every seller's workflow succeeded
     assert [r.status for r in reports] == ["SUCCEEDED"] * 3
-    token = stack.id_token("demo@sellerflow.local")
+    token = stack.id_token("demo@sellerflow_dev.local")
     sellers = api_get(stack, "/sellers", token).json()["sellers"]
     assert {s["seller_id"] for s in sellers} == {s.seller_id for s in stack.world.sellers}
     for seller in stack.world.sellers:
@@ -84,7 +84,7 @@ def test_one_sellers_orders_cannot_be_reached_by_another_sellers_owner(
     stack = local_stack(sellers=2)
     stack.run_sync()
     first, second = stack.world.sellers
-    owner1 = stack.id_token("owner1@sellerflow.local")
+    owner1 = stack.id_token("owner1@sellerflow_dev.local")
     other_order = stack.world.orders(second.seller_id)[0]["orderId"]
     # When owner 1 asks for seller 2's data by URL
     listing = api_get(stack, f"/sellers/{second.seller_id}/orders", owner1)
@@ -108,7 +108,7 @@ def test_one_sellers_orders_cannot_be_reached_by_another_sellers_owner(
 def test_make_demo_once_prints_a_verified_line_per_seller_and_exits_zero() -> None:
     # Given the command the README opens with, in its one-shot form
     result = subprocess.run(
-        [sys.executable, "-m", "sellerflow.cli", "local", "demo", "--once", "--api-port", "0"],
+        [sys.executable, "-m", "sellerflow_dev.cli", "local", "demo", "--once", "--api-port", "0"],
         capture_output=True,
         text=True,
         timeout=600,

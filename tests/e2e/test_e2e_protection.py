@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from e2e_helpers import api_get
 
-from sellerflow.local.stack import LocalStack
-from sellerflow.simulator import find_pii_markers
+from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.simulator import find_pii_markers
 
 
 def test_a_sellers_fbm_label_address_is_served_audited_and_the_chain_verifies(
@@ -20,7 +20,7 @@ def test_a_sellers_fbm_label_address_is_served_audited_and_the_chain_verifies(
     stack = local_stack(sellers=1)
     assert [r.status for r in stack.run_sync()] == ["SUCCEEDED"]
     seller = stack.world.sellers[0].seller_id
-    token = stack.id_token("owner1@sellerflow.local")
+    token = stack.id_token("owner1@sellerflow_dev.local")
     orders = stack.world.orders(seller)
     fbm = next(o for o in orders if o["fulfillment"]["fulfilledBy"] == "MERCHANT" and o["fulfillment"]["fulfillmentStatus"] != "CANCELLED")  # fmt: skip
     fba = next(o for o in orders if o["fulfillment"]["fulfilledBy"] == "AMAZON")
@@ -42,7 +42,7 @@ def test_a_sellers_fbm_label_address_is_served_audited_and_the_chain_verifies(
     assert find_pii_markers(audit.text) == []
     # And the seller's audit chain verifies, through the CLI, against the local stack
     verified = subprocess.run(
-        [sys.executable, "-m", "sellerflow.cli", "audit", "verify", "--seller", seller],
+        [sys.executable, "-m", "sellerflow_dev.cli", "audit", "verify", "--seller", seller],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sellerflow.local.stack import LocalStack
-from sellerflow.simulator import SimConfig
 from sellerflow.store.reports import ReportStore
 from sellerflow.sync.reports import ALL_ORDERS, FBA_INVENTORY, LISTINGS
+from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.simulator import SimConfig
 
 
 def _run_seller_sync(stack: LocalStack, seller_id: str, name: str) -> dict[str, object]:

@@ -7,10 +7,10 @@ from typing import Any
 
 from sellerflow import wiring
 from sellerflow.domain import SellerStatus
-from sellerflow.local.stack import LocalStack
-from sellerflow.local.verify import verify_orders
-from sellerflow.simulator import SimConfig
 from sellerflow.store.reports import ReportStore
+from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.local.verify import verify_orders
+from sellerflow_dev.simulator import SimConfig
 
 SMALL_PAGES = {"ORDERS_PAGE_SIZE": "20"}
 

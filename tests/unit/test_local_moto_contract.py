@@ -27,7 +27,7 @@ def test_the_step_functions_interpreter_waits_where_time_compression_patches_it(
 
 
 def test_the_lambda_dispatcher_replaces_and_restores_the_hook() -> None:
-    from sellerflow.local.lambdas import LambdaDispatcher
+    from sellerflow_dev.local.lambdas import LambdaDispatcher
 
     original = LambdaFunction._invoke_lambda
     dispatcher = LambdaDispatcher({})
@@ -40,7 +40,7 @@ def test_the_lambda_dispatcher_replaces_and_restores_the_hook() -> None:
 
 
 def test_an_unknown_function_answers_like_lambda_with_a_typed_error() -> None:
-    from sellerflow.local.lambdas import LambdaDispatcher
+    from sellerflow_dev.local.lambdas import LambdaDispatcher
 
     payload, errored = LambdaDispatcher({}).invoke("nope", {})
     assert errored

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from template_helpers import ROOT, load_template
 
-from sellerflow.local.webapp import COGNITO_PROXY_PATH, WebApp, content_security_policy
 from sellerflow.marketplaces import MARKETPLACES
+from sellerflow_dev.local.webapp import COGNITO_PROXY_PATH, WebApp, content_security_policy
 
 WEB = ROOT / "web"
 FILES = sorted(p for p in WEB.rglob("*") if p.is_file())

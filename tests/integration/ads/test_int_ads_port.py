@@ -17,8 +17,8 @@ from sellerflow.ads.models import SpCampaignsRequest
 from sellerflow.ads.report import parse_sp_campaigns
 from sellerflow.errors import AdsAccessDenied, AdsThrottled
 from sellerflow.facts import RowError
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
 from sellerflow.spapi.lwa import AppCredentials, LwaClient
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import pytest
 from moto import mock_aws
 
 from sellerflow.alerts.model import DeliveryStatus
-from sellerflow.local.provision import create_dynamodb_tables
-from sellerflow.local.template import load_template
 from sellerflow.settings import Settings
 from sellerflow.store.alerts import STALE_DELIVERY_CLAIM, AlertStore
 from sellerflow.store.tables import bind_tables
+from sellerflow_dev.local.provision import create_dynamodb_tables
+from sellerflow_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"

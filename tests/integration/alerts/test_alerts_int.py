@@ -16,8 +16,8 @@ from sellerflow.alerts.content import AlertKind
 from sellerflow.alerts.model import AlertMessage, Channel
 from sellerflow.alerts.whatsapp import TwilioCredentials, TwilioWhatsApp, parse_content_sids
 from sellerflow.errors import WhatsAppRecipientOptedOut, WhatsAppRecipientRejected, WhatsAppTemporaryFailure
-from sellerflow.simulator import SimServer, SimWorld
 from sellerflow.store.alerts_topic import AlertTopic
+from sellerflow_dev.simulator import SimServer, SimWorld
 
 VARIABLES = {"1": "Amazon.com", "2": "2026-03-09"}
 

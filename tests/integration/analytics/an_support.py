@@ -15,10 +15,10 @@ from moto import mock_aws
 from sellerflow.analytics.calendar import local_day
 from sellerflow.domain import Order, OrderLine
 from sellerflow.facts import FinanceTransactionFact
-from sellerflow.local.provision import create_dynamodb_tables
-from sellerflow.local.template import load_template
 from sellerflow.settings import Settings
 from sellerflow.store.tables import bind_tables
+from sellerflow_dev.local.provision import create_dynamodb_tables
+from sellerflow_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"

@@ -13,7 +13,6 @@ import pytest
 from an_support import DE, JP, SELLER, US, Tables, order, transaction
 from chalice.test import Client
 
-from sellerflow.analytics import bench
 from sellerflow.analytics.calendar import local_today
 from sellerflow.analytics.rollups import recompute_dirty_days
 from sellerflow.analytics.wiring import analytics_service
@@ -27,6 +26,7 @@ from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.store.sellers import SellerStore
+from sellerflow_dev.bench import dashboard_world as bench
 
 MEMBER, STRANGER, SUPPORT = "member-sub-1", "stranger-sub-2", "support-sub-3"
 NOW = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

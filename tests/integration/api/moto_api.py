@@ -26,13 +26,13 @@ from moto.utilities.utils import load_resource
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
 from sellerflow.domain import Order, OrderLine, Role
-from sellerflow.local.provision import create_dynamodb_tables
-from sellerflow.local.template import load_template
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import bind_tables
+from sellerflow_dev.local.provision import create_dynamodb_tables
+from sellerflow_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"

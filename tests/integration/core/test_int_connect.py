@@ -16,12 +16,12 @@ from sellerflow.connect.models import ConnectCallbackIn
 from sellerflow.connect.service import ConnectConfig, ConnectService, ConnectUser
 from sellerflow.domain import Role, SellerStatus
 from sellerflow.errors import ConnectStateRejected
-from sellerflow.simulator import SimServer
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.connections import ConnectionStore, ConnectStateStore
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.sellers import SellerStore
 from sellerflow.sync.fanout import list_due_sellers
+from sellerflow_dev.simulator import SimServer
 
 WEB = "http://127.0.0.1:9"
 USER = ConnectUser("sub-owner", "owner@example.test")

@@ -16,12 +16,12 @@ from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService
 from sellerflow.connect.models import AdsCallbackIn
 from sellerflow.connect.service import ConnectUser
 from sellerflow.errors import AdsAccountMismatch, ConnectStateRejected, CredentialsMissing
-from sellerflow.simulator import SimServer
 from sellerflow.spapi.lwa import LwaClient
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.connections import ConnectionStore, ConnectStateStore
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.sellers import SellerStore
+from sellerflow_dev.simulator import SimServer
 
 WEB = "http://127.0.0.1:9"
 USER = ConnectUser("sub-owner", "owner@example.test")

@@ -17,12 +17,12 @@ from int_core_support import REFRESH_TOKEN_PREFIX, REGION, Port, StaticAppCreden
 from pydantic import SecretStr
 
 from sellerflow.errors import ConfigurationError, CredentialsMissing, SpApiAuthorizationRevoked
-from sellerflow.simulator import SimServer, SimWorld
 from sellerflow.spapi.client import AccessTokenCache
 from sellerflow.spapi.lwa import LwaClient
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.sellers import CREDENTIALS
+from sellerflow_dev.simulator import SimServer, SimWorld
 
 
 def credentials_item(dynamodb: Any, seller_id: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from pydantic import SecretStr
 from pynamodb.exceptions import UpdateError
 
 from sellerflow.errors import InvalidInput, SpApiServerError
-from sellerflow.simulator import SimServer, SimWorld
 from sellerflow.spapi.client import SpApiClient
 from sellerflow.spapi.models import SearchOrdersPage
 from sellerflow.store.credentials import CredentialVault
@@ -28,6 +27,7 @@ from sellerflow.store.sellers import SellerStore
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.models import OrdersPageInput, OrdersPageOutput
 from sellerflow.sync.orders import OrdersSyncPolicy, sync_orders_page
+from sellerflow_dev.simulator import SimServer, SimWorld
 
 POLICY = OrdersSyncPolicy(lookback=timedelta(minutes=15), initial_history=ALL_HISTORY, page_size=25)
 MakePort = Callable[..., Port]

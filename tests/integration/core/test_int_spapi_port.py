@@ -23,7 +23,7 @@ from sellerflow.errors import (
     SpApiServerError,
     SpApiThrottled,
 )
-from sellerflow.simulator import SimServer, SimWorld
+from sellerflow_dev.simulator import SimServer, SimWorld
 
 MakePort = Callable[..., Port]
 

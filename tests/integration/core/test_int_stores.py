@@ -13,10 +13,10 @@ from pynamodb.exceptions import UpdateError
 
 from sellerflow.domain import Order, Role, SellerStatus, SyncRun
 from sellerflow.errors import InvalidInput, OrderNotFound, SellerNotFound
-from sellerflow.simulator import PII_MARKER, SimWorld, find_pii_markers
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.sync.mapping import to_order
+from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
 
 EVERYTHING = {"BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "PROMOTION"}
 DPP_MAX_RETENTION = timedelta(days=548)

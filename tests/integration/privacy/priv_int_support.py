@@ -16,14 +16,14 @@ from moto import mock_aws
 from pydantic import SecretStr
 
 from sellerflow.domain import Order, OrderLine, Role
-from sellerflow.local.provision import create_dynamodb_tables
-from sellerflow.local.template import load_template
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import bind_tables
+from sellerflow_dev.local.provision import create_dynamodb_tables
+from sellerflow_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"

@@ -14,13 +14,13 @@ import pytest
 from moto import mock_aws
 from pydantic import SecretStr
 
-from sellerflow.local.provision import create_dynamodb_tables
-from sellerflow.local.template import load_template
 from sellerflow.settings import Settings
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
 from sellerflow.spapi.client import SpApiClient
 from sellerflow.spapi.lwa import AppCredentials, LwaClient
 from sellerflow.store.tables import bind_tables
+from sellerflow_dev.local.provision import create_dynamodb_tables
+from sellerflow_dev.local.template import load_template
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from prot_support import raw_items
 
-from sellerflow import cli
 from sellerflow.settings import reset_settings
 from sellerflow.store.audit import HEAD, AuditLog, seq_key
+from sellerflow_dev import cli
 
 SELLER, OTHER = "A1PROTSELLER", "A2PROTOTHER"
 

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from sellerflow.errors import OrderNotSellerFulfilled, SpApiAccessDenied
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddressService
-from sellerflow.simulator import SimServer, SimWorld, find_pii_markers
 from sellerflow.spapi.client import SpApiClient
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
 from sellerflow.sync.mapping import to_order
+from sellerflow_dev.simulator import SimServer, SimWorld, find_pii_markers
 
 
 def first_order(world: SimWorld, seller_id: str, fulfilled_by: str) -> dict[str, Any]:

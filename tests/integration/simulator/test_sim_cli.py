@@ -1,4 +1,4 @@
-"""`python -m sellerflow.simulator.cli` prints its startup line first and serves until told to stop."""
+"""`python -m sellerflow_dev.simulator.cli` prints its startup line first and serves until told to stop."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def process() -> Iterator[subprocess.Popen[str]]:
     command = [
         sys.executable,
         "-m",
-        "sellerflow.simulator.cli",
+        "sellerflow_dev.simulator.cli",
         "--port",
         "0",
         "--sellers",
@@ -80,7 +80,7 @@ def test_the_same_seed_prints_the_same_sellers() -> None:
     command = [
         sys.executable,
         "-m",
-        "sellerflow.simulator.cli",
+        "sellerflow_dev.simulator.cli",
         "--port",
         "0",
         "--sellers",

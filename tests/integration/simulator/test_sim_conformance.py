@@ -22,8 +22,8 @@ import httpx
 import jsonschema
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
 from sellerflow.spapi.usage_plans import USAGE_PLANS
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 ORDERS_MODEL = Path("orders-api-model") / "orders_2026-01-01.json"
 SEARCH = "/orders/2026-01-01/orders"

@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 from test_sim_conformance import _FORMATS, _models_dir, _strict
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 REPORTS_MODEL = "reports-api-model/reports_2021-06-30.json"
 FINANCES_MODEL = "finances-api-model/finances_2024-06-19.json"

@@ -14,7 +14,7 @@ import httpx
 import jsonschema
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 REDIRECT = "http://127.0.0.1:9/connect-callback.html"
 SELLERS_MODEL = (

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 SEARCH = "/orders/2026-01-01/orders"
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld, find_pii_markers
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld, find_pii_markers
 
 SEARCH = "/orders/2026-01-01/orders"
 SYNC_DATA = "PROCEEDS,FULFILLMENT,PROMOTION,EXPENSE"

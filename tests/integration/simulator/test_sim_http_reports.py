@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 REPORTS = "/reports/2021-06-30/reports"
 DOCUMENTS = "/reports/2021-06-30/documents"

@@ -20,8 +20,8 @@ from sellerflow.analytics.ads import acos, cpc, ctr, roas, tacos
 from sellerflow.errors import AdsThrottled
 from sellerflow.facts import RowError
 from sellerflow.reports.errors import DocumentCorrupt
-from sellerflow.simulator import SimWorld
 from sellerflow.spapi.lwa import AppCredentials, LwaClient
+from sellerflow_dev.simulator import SimWorld
 
 ROW = {
     "date": "2026-11-01",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sellerflow.local.provision import (
+from sellerflow_dev.local.provision import (
     IN_PROCESS_TYPES,
     Provisioner,
     UnsupportedResource,
@@ -16,8 +16,8 @@ from sellerflow.local.provision import (
     _merge_globals,
     _tags_list,
 )
-from sellerflow.local.stack import _rate_seconds
-from sellerflow.local.template import TemplateError
+from sellerflow_dev.local.stack import _rate_seconds
+from sellerflow_dev.local.template import TemplateError
 
 
 class NoAwsSession:
@@ -158,7 +158,7 @@ def test_in_process_types_need_no_aws(tmp_path: Path) -> None:
 
 
 def test_the_repository_template_declares_only_supported_types() -> None:
-    from sellerflow.local.template import load_template
+    from sellerflow_dev.local.template import load_template
 
     template = load_template(Path(__file__).resolve().parents[3] / "template.yaml")
     provisioner = Provisioner(

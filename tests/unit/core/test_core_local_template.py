@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sellerflow.local.template import Resolver, TemplateError, load_template
+from sellerflow_dev.local.template import Resolver, TemplateError, load_template
 
 REPO_TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 

@@ -54,5 +54,5 @@ def test_every_cited_test_file_and_function_exists() -> None:
 
 def test_every_cited_code_path_exists() -> None:
     text = DOC.read_text(encoding="utf-8")
-    for path in set(re.findall(r"`((?:layers|functions)/[\w/.]+\.py)`", text)):
+    for path in set(re.findall(r"`((?:layers|functions|devtools)/[\w/.]+\.py)`", text)):
         assert (ROOT / path).is_file(), path

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld, find_pii_markers
-from sellerflow.simulator.server import Request
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld, find_pii_markers
+from sellerflow_dev.simulator.server import Request
 
 TOKENS = "/tokens/2021-03-01/restrictedDataToken"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sellerflow.simulator import SimServer, SimWorld
-from sellerflow.simulator.lwa import LwaService
-from sellerflow.simulator.server import Request
+from sellerflow_dev.simulator import SimServer, SimWorld
+from sellerflow_dev.simulator.lwa import LwaService
+from sellerflow_dev.simulator.server import Request
 
 REDIRECT = "http://127.0.0.1:9/connect-callback.html"
 

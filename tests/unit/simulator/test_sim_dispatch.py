@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
-from sellerflow.simulator.server import Request
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
+from sellerflow_dev.simulator.server import Request
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 SEARCH = "/orders/2026-01-01/orders?createdAfter=2026-01-30T00:00:00Z"

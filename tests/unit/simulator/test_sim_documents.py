@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from sellerflow.simulator import SimWorld, find_pii_markers
-from sellerflow.simulator.documents import (
+from sellerflow_dev.simulator import SimWorld, find_pii_markers
+from sellerflow_dev.simulator.documents import (
     ALL_ORDERS_HEADER,
     INVENTORY_HEADER,
     LISTINGS_HEADER,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from sellerflow.simulator import SimConfig
-from sellerflow.simulator.faults import FaultInjector, fault_error
+from sellerflow_dev.simulator import SimConfig
+from sellerflow_dev.simulator.faults import FaultInjector, fault_error
 
 
 def test_fail_calls_fails_exactly_the_nth_call_of_that_operation() -> None:

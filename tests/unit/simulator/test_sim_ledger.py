@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from sellerflow.simulator import SimWorld
-from sellerflow.simulator.ledger import is_fee
+from sellerflow_dev.simulator import SimWorld
+from sellerflow_dev.simulator.ledger import is_fee
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"

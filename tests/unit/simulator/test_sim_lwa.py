@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sellerflow.simulator import SimWorld
-from sellerflow.simulator.lwa import AuthFailure, LwaService
+from sellerflow_dev.simulator import SimWorld
+from sellerflow_dev.simulator.lwa import AuthFailure, LwaService
 
 
 class FakeClock:

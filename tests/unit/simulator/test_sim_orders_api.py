@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sellerflow.simulator import SimWorld
-from sellerflow.simulator.orders_api import (
+from sellerflow_dev.simulator import SimWorld
+from sellerflow_dev.simulator.orders_api import (
     ApiError,
     SearchQuery,
     get_order,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sellerflow.simulator import PII_MARKER, SimWorld, find_pii_markers
-from sellerflow.simulator.pii import ADDRESS_PII_FIELDS, BUYER_PII_FIELDS, iter_strings
+from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
+from sellerflow_dev.simulator.pii import ADDRESS_PII_FIELDS, BUYER_PII_FIELDS, iter_strings
 
 NON_PERSONAL_ADDRESS_FIELDS = {"countryCode", "addressType"}
 

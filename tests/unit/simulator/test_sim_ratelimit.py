@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sellerflow.simulator.ratelimit import RateLimiter, TokenBucket
 from sellerflow.spapi.usage_plans import USAGE_PLANS
+from sellerflow_dev.simulator.ratelimit import RateLimiter, TokenBucket
 
 
 class FakeClock:

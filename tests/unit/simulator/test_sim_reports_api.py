@@ -10,8 +10,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from sellerflow.simulator import SimConfig, SimServer, SimWorld
-from sellerflow.simulator.server import Request, Response
+from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
+from sellerflow_dev.simulator.server import Request, Response
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"

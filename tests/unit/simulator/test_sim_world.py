@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from sellerflow.marketplaces import MARKETPLACES
-from sellerflow.simulator import SimWorld
+from sellerflow_dev.simulator import SimWorld
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"

@@ -1,0 +1,143 @@
+"""Running the template's Lambda functions in-process behind moto.
+
+Without Docker, moto's Lambda cannot run code. Every invoke path in moto (the Invoke API, Step
+Functions' lambda:invoke, event sources) passes through `LambdaFunction._invoke_lambda`; the local
+runtime replaces that one method with a dispatcher that imports the function's own handler from its
+CodeUri folder and calls it with the event and a Lambda-like context. A test pins moto and checks
+that this hook still exists with the same contract.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from sellerflow_dev.local.provision import FunctionSpec
+
+HandlerFn = Callable[[Any, Any], Any]
+
+
+@dataclass
+class LocalLambdaContext:
+    """What Powertools and our handlers read from the Lambda context."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    timeout_s: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_s - (time.monotonic() - self._started)) * 1000))
+
+
+@dataclass
+class Invocation:
+    function_name: str
+    error_type: str | None
+    duration_s: float
+
+
+class LambdaDispatcher:
+    def __init__(self, functions: dict[str, FunctionSpec]) -> None:
+        self._by_name = {spec.name: spec for spec in functions.values()}
+        self._handlers: dict[str, HandlerFn] = {}
+        self._lock = threading.Lock()
+        self.invocations: list[Invocation] = []
+        self._original: Any = None
+
+    def handler(self, function_name: str) -> HandlerFn:
+        with self._lock:
+            if function_name not in self._handlers:
+                spec = self._by_name[function_name]
+                module_file, _, attribute = spec.handler.rpartition(".")
+                module = _load_module(f"sellerflow_fn_{spec.logical_id}", spec.code_dir / f"{module_file}.py")
+                self._handlers[function_name] = getattr(module, attribute)
+            return self._handlers[function_name]
+
+    def invoke(self, function_name: str, event: Any) -> tuple[str, bool]:
+        spec = self._by_name.get(function_name)
+        if spec is None:
+            missing = {
+                "errorType": "ResourceNotFoundException",
+                "errorMessage": f"no function {function_name}",
+            }
+            return json.dumps(missing), True
+        if isinstance(event, str | bytes):
+            event = json.loads(event or "{}")
+        context = LocalLambdaContext(
+            function_name=spec.name,
+            memory_limit_in_mb=spec.memory_mb,
+            invoked_function_arn=spec.arn,
+            timeout_s=spec.timeout_s,
+            log_group_name=f"/aws/lambda/{spec.name}",
+        )
+        started = time.monotonic()
+        try:
+            result = self.handler(function_name)(event, context)
+        except Exception as exc:
+            # The shape Lambda gives an unhandled error; Step Functions matches on errorType.
+            self.invocations.append(Invocation(function_name, type(exc).__name__, time.monotonic() - started))
+            payload: dict[str, object] = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__)[-3:],
+            }
+            return json.dumps(payload), True
+        finally:
+            _forget_unflushed_metrics()
+        self.invocations.append(Invocation(function_name, None, time.monotonic() - started))
+        return json.dumps(result, default=str), False
+
+    # --- the moto hook ---------------------------------------------------------------------------
+    def install(self) -> None:
+        from moto.awslambda.models import LambdaFunction
+
+        dispatcher = self
+        self._original = LambdaFunction._invoke_lambda
+
+        def _invoke_lambda(fn: Any, event: Any = None) -> tuple[str, bool, str]:
+            body, errored = dispatcher.invoke(fn.function_name, event if event is not None else {})
+            return body, errored, ""
+
+        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
+
+    def uninstall(self) -> None:
+        if self._original is not None:
+            from moto.awslambda.models import LambdaFunction
+
+            LambdaFunction._invoke_lambda = self._original  # type: ignore[method-assign]
+            self._original = None
+
+
+def _forget_unflushed_metrics() -> None:
+    """With metrics disabled locally Powertools never clears its metric set, and the functions of
+    this process share it; forget each invocation's metrics so they cannot pile up and auto-flush."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        from sellerflow.observability import metrics
+
+        metrics.clear_metrics()
+
+
+def _load_module(name: str, path: Any) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load handler module {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,555 @@
+"""The whole Sellerflow stack on one machine: moto, the SP-API simulator, the template's resources,
+the workflows, the schedules and the API — in one process, on loopback, offline.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from pydantic import SecretStr
+
+from sellerflow.domain import Role
+from sellerflow_dev.local.gateway import CognitoAuthorizer, LocalApiGateway
+from sellerflow_dev.local.identity import LocalIdentity, LocalUser
+from sellerflow_dev.local.lambdas import LambdaDispatcher, LocalLambdaContext
+from sellerflow_dev.local.provision import LocalResources, Provisioner
+from sellerflow_dev.local.template import load_template
+from sellerflow_dev.local.timecompression import compress_step_functions_time, restore_step_functions_time
+from sellerflow_dev.local.webapp import COGNITO_PROXY_PATH, SECURITY_HEADERS, WebApp
+
+REGION = "us-east-1"
+DEMO_PASSWORD = "Sellerflow-Demo-2026!"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def project_root() -> Path:
+    """The folder holding template.yaml (the checkout), found from this file or the working directory."""
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "template.yaml").is_file() and (folder / "statemachines").is_dir():
+                return folder
+    raise FileNotFoundError("template.yaml not found: run from the Sellerflow checkout")
+
+
+@dataclass
+class LocalStackConfig:
+    root: Path = field(default_factory=project_root)
+    sellers: int = 3
+    seed: int = 7
+    time_scale: float = 60.0  # Step Functions Retry/Wait run this many times faster
+    schedule_time_scale: float = 60.0  # schedules fire this many times faster
+    api_port: int = 0
+    sim_port: int = 0
+    log_level: str = "WARNING"
+    sim_config: Any = None  # sellerflow_dev.simulator.SimConfig
+    world_age: timedelta = timedelta(hours=1)  # the simulated "now" lags real time (Amazon's 2-min rule)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. ORDERS_PAGE_SIZE for a test
+    # How many simulated sellers `connect_demo_sellers` connects (None: all); the rest are left for a
+    # test or the browser to connect for real through the simulator's consent page.
+    preconnected: int | None = None
+
+
+@dataclass
+class SellerSyncReport:
+    seller_id: str
+    execution_name: str
+    status: str
+    duration_s: float
+    orders_stored: int
+    spapi_calls: int
+    throttled: int
+    error: str | None = None
+
+
+class LocalStack:
+    def __init__(self, config: LocalStackConfig | None = None) -> None:
+        self.config = config or LocalStackConfig()
+        self.resources: LocalResources | None = None
+        self.users: dict[str, LocalUser] = {}
+        self._moto: Any = None
+        self._sim: Any = None
+        self.world: Any = None
+        self.dispatcher: LambdaDispatcher | None = None
+        self.gateway: LocalApiGateway | None = None
+        self._scheduler_stop = threading.Event()
+        self._scheduler_thread: threading.Thread | None = None
+        self._pollers_stop = threading.Event()
+        self._pollers: list[threading.Thread] = []
+        self._saved_env: dict[str, str | None] = {}
+        self.session: Any = None
+        self._identity: LocalIdentity | None = None
+        self.webapp: WebApp | None = None
+
+    # --- start / stop ------------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        self._set_env(
+            {
+                "MOTO_PORT": str(port),
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
+            }
+        )
+        self._post_json(
+            f"{self.moto_url}/moto-api/config", {"stepfunctions": {"execute_state_machine": True}}
+        )
+        compress_step_functions_time(self.config.time_scale)
+        self.session = boto3.session.Session(region_name=REGION)
+
+        world_now = (datetime.now(UTC) - self.config.world_age).replace(second=0, microsecond=0)
+        self.world = SimWorld.generate(sellers=self.config.sellers, seed=self.config.seed, now=world_now)
+        kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": self.config.sim_port}
+        # Amazon's clock is compressed like the workflow's: the usage plans refill `time_scale` times
+        # faster (the port learns the applied rate from x-amzn-RateLimit-Limit, as with a raised plan).
+        kwargs["config"] = self.config.sim_config or SimConfig(
+            rate_scale=self.config.time_scale, report_processing_s=0.5
+        )
+        self._sim = SimServer(self.world, **kwargs)
+        self._sim.start()
+
+        template = load_template(self.config.root / "template.yaml")
+        self.resources = Provisioner(
+            template,
+            root=self.config.root,
+            session=self.session,
+            region=REGION,
+            parameters={
+                "Stage": "dev",
+                "LwaClientId": self.world.client_id,
+                "LwaClientSecret": self.world.client_secret,
+                "SpApiEndpoint": self._sim.api_endpoint,
+                "LwaEndpoint": self._sim.lwa_endpoint,
+                "AdsApiEndpoint": self._sim.api_endpoint,  # the simulator serves the Amazon Ads API too
+                # WhatsApp alerts go to the simulator's Twilio stand-in, with its credentials and templates.
+                "TwilioAccountSid": self._sim.twilio.account_sid,
+                "TwilioAuthToken": self._sim.twilio.auth_token,
+                "TwilioWhatsAppFrom": self._sim.twilio.from_number,
+                "TwilioContentSids": json.dumps(self._sim.twilio.content_sids),
+            },
+        ).provision()
+        self._configure_functions()
+        self.dispatcher = LambdaDispatcher(self.resources.functions)
+        self.dispatcher.install()
+        self._start_queue_pollers()
+        self._start_gateway()
+        self._configure_connect()
+        return self
+
+    def _configure_connect(self) -> None:
+        """The connect flow: Seller Central's consent page (and LWA's /ap/oa for Amazon Ads) are the
+        simulator's, and the redirects land on the web app's connect-callback.html (and
+        connect-ads-callback.html), served by the local gateway."""
+        from sellerflow import wiring
+        from sellerflow.settings import reset_settings
+
+        values = {
+            "SPAPI_APPLICATION_ID": self._sim.application_id,
+            "SPAPI_CONSENT_URL": self._sim.consent_url,
+            "SPAPI_APP_DRAFT": "true",
+            "ADS_AUTHORIZE_URL": self._sim.ads_authorize_url,
+        }
+        if self.gateway is not None:
+            values["WEB_ORIGIN"] = self.gateway.url
+        self._set_env({**values, **{k: v for k, v in self.config.extra_env.items() if k in values}})
+        reset_settings()
+        wiring.reset()
+
+    def stop(self) -> None:
+        self._scheduler_stop.set()
+        self._pollers_stop.set()
+        for poller in self._pollers:
+            poller.join(timeout=10)
+        if self.gateway is not None:
+            self.gateway.stop()
+        if self._sim is not None:
+            self._sim.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.uninstall()
+        restore_step_functions_time()
+        if self._moto is not None:
+            # moto's backends live in this process, not in the server: wipe them for the next stack.
+            self._post_json(f"{self.moto_url}/moto-api/reset", {})
+            self._moto.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._reset_caches()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- wiring ------------------------------------------------------------------------------------
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _configure_functions(self) -> None:
+        """Functions run in this process, so their environment is this process's environment."""
+        assert self.resources is not None
+        merged: dict[str, str] = {}
+        for spec in self.resources.functions.values():
+            for key, value in spec.environment.items():
+                if key in merged and merged[key] != value:
+                    raise RuntimeError(
+                        f"functions disagree on {key}; the local runtime shares one environment"
+                    )
+                merged[key] = value
+        pool = self.resources.user_pool_id
+        merged.update(
+            {
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
+                "COGNITO_JWKS_URL": f"{self.moto_url}/{pool}/.well-known/jwks.json",
+                # The simulated world lags real time; look back far enough to see all of it.
+                "ORDERS_INITIAL_DAYS": "60",
+                # Only inside the WhatsApp port: twilio's https://api.twilio.com -> the Twilio stand-in.
+                "TWILIO_API_BASE_URL": self._sim.url,
+                **self.config.extra_env,
+            }
+        )
+        self._set_env(merged)
+        self._reset_caches()
+
+    @staticmethod
+    def _reset_caches() -> None:
+        from sellerflow import wiring
+        from sellerflow.settings import reset_settings
+
+        reset_settings()
+        wiring.reset()
+        # A new local stack is a cold start: the API app builds its collaborators again.
+        api_module = sys.modules.get("sellerflow.api.app")
+        if api_module is not None:
+            importlib.reload(api_module)
+
+    def _start_gateway(self) -> None:
+        assert self.resources is not None
+        assert self.dispatcher is not None
+        api = next((f for f in self.resources.functions.values() if f.api_routes), None)
+        if api is None:
+            return
+        dispatcher = self.dispatcher
+        handler = dispatcher.handler(api.name)
+        authorizer = CognitoAuthorizer(
+            jwks_url=os.environ["COGNITO_JWKS_URL"],
+            issuer=os.environ["COGNITO_ISSUER"],
+            audience=self.resources.user_pool_client_id,
+        )
+
+        def context() -> LocalLambdaContext:
+            return LocalLambdaContext(
+                function_name=api.name,
+                memory_limit_in_mb=api.memory_mb,
+                invoked_function_arn=api.arn,
+                timeout_s=api.timeout_s,
+            )
+
+        self.webapp = WebApp(
+            root=self.config.root / "web",
+            region=REGION,
+            user_pool_client_id=self.resources.user_pool_client_id,
+            moto_url=self.moto_url,
+        )
+        self.gateway = LocalApiGateway(
+            api.api_routes,
+            handler,
+            context,
+            authorizer,
+            port=self.config.api_port,
+            static=self._static_file,
+            static_headers=SECURITY_HEADERS,
+            proxies={COGNITO_PROXY_PATH: self.webapp.cognito},
+        )
+        self.gateway.start()
+
+    def _static_file(self, path: str) -> tuple[int, str, bytes] | None:
+        """The web dashboard (web/) and its generated /config.json (sellerflow_dev.local.webapp)."""
+        return None if self.webapp is None else self.webapp.static_file(path)
+
+    # --- sellers and users -------------------------------------------------------------------------
+    def connect_demo_sellers(self) -> None:
+        """Connect every simulated seller (profile + encrypted refresh token) and create demo users:
+        `demo@sellerflow_dev.local` owns all of them, `owner<N>@sellerflow_dev.local` owns seller N only."""
+        from sellerflow import wiring
+
+        assert self.resources is not None
+        sellers = wiring.seller_store()
+        vault = wiring.credential_vault()
+        identity = self.identity()
+        demo = identity.create_user("demo@sellerflow_dev.local", DEMO_PASSWORD)
+        self.users[demo.email] = demo
+        from sellerflow.store.connections import ConnectionStore
+
+        connections = ConnectionStore()
+        now = datetime.now(UTC)
+        for index, seller in enumerate(self.world.sellers, start=1):
+            if self.config.preconnected is not None and index > self.config.preconnected:
+                # Not connected: its owner<N> user connects it through the consent page.
+                unconnected = identity.create_user(f"owner{index}@sellerflow_dev.local", DEMO_PASSWORD)
+                self.users[unconnected.email] = unconnected
+                continue
+            sellers.put_profile(seller.seller_id, name=seller.name, marketplace_ids=seller.marketplace_ids)
+            vault.store_refresh_token(seller.seller_id, SecretStr(seller.refresh_token))
+            connections.record_authorization(  # consented now: a year's authorization, default cadence
+                seller.seller_id,
+                name=seller.name,
+                marketplace_ids=list(seller.marketplace_ids),
+                authorized_at=now.replace(microsecond=0),
+                expires_at=now.replace(microsecond=0) + timedelta(days=365),
+                sync_every_minutes=wiring.settings().seller_sync_every_minutes,
+            )
+            vault.store_ads_refresh_token(seller.seller_id, SecretStr(seller.ads_refresh_token))
+            connections.record_ads_authorization(seller.seller_id, connected_at=now.replace(microsecond=0))
+            sellers.add_member(seller.seller_id, demo.sub, Role.OWNER, email=demo.email)
+            owner = identity.create_user(f"owner{index}@sellerflow_dev.local", DEMO_PASSWORD)
+            self.users[owner.email] = owner
+            sellers.add_member(seller.seller_id, owner.sub, Role.OWNER, email=owner.email)
+
+    def identity(self) -> LocalIdentity:
+        assert self.resources is not None
+        if self._identity is None:
+            self._identity = LocalIdentity(
+                self.session.client("cognito-idp"),
+                self.resources.user_pool_id,
+                self.resources.user_pool_client_id,
+            )
+        return self._identity
+
+    def id_token(self, email: str) -> str:
+        return self.identity().id_token(email, self.users[email].password)
+
+    # --- schedules and workflows -------------------------------------------------------------------
+    def fire_schedule(self, logical_id: str = "FanoutSchedule") -> str:
+        """Do what EventBridge Scheduler does at a tick: start the target with the schedule's input.
+
+        A state machine target returns the execution ARN; a Lambda target (Scheduler → Lambda, e.g.
+        the expiry sweeper) is invoked synchronously and its JSON response payload is returned."""
+        assert self.resources is not None
+        schedule = self.resources.schedules[logical_id]
+        if schedule.target_arn.split(":")[2:3] == ["lambda"]:
+            invoked = self.session.client("lambda").invoke(
+                FunctionName=schedule.target_arn, Payload=schedule.input.encode()
+            )
+            return str(invoked["Payload"].read().decode())
+        sfn = self.session.client("stepfunctions")
+        # Scheduler names each execution uniquely (moto would otherwise name every one "None").
+        name = f"{logical_id[:40]}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        started = sfn.start_execution(stateMachineArn=schedule.target_arn, name=name, input=schedule.input)
+        return str(started["executionArn"])
+
+    def start_scheduler(self) -> None:
+        """Fire every schedule of the template at its rate, compressed by `schedule_time_scale`."""
+        assert self.resources is not None
+        for logical_id, schedule in self.resources.schedules.items():
+            period = _rate_seconds(schedule.expression) / self.config.schedule_time_scale
+            thread = threading.Thread(
+                target=self._schedule_loop,
+                args=(logical_id, period),
+                daemon=True,
+                name=f"schedule-{logical_id}",
+            )
+            thread.start()
+
+    def _schedule_loop(self, logical_id: str, period: float) -> None:
+        while not self._scheduler_stop.wait(period):
+            self.fire_schedule(logical_id)
+
+    # --- SQS event sources (moto does not run them) ---------------------------------------------------
+    def _start_queue_pollers(self) -> None:
+        """What Lambda's SQS event source does: receive, invoke the function, delete what succeeded."""
+        assert self.resources is not None
+        for spec in self.resources.functions.values():
+            for source in spec.queue_sources:
+                thread = threading.Thread(
+                    target=self._poll_loop,
+                    args=(spec.name, source),
+                    daemon=True,
+                    name=f"sqs-{spec.logical_id}",
+                )
+                thread.start()
+                self._pollers.append(thread)
+
+    def _poll_loop(self, function_name: str, source: Any) -> None:
+        while not self._pollers_stop.is_set():
+            try:
+                handled = self.poll_queue_once(function_name, source)
+            except Exception:
+                handled = 0
+            if not handled:
+                self._pollers_stop.wait(0.2)
+
+    def poll_queue_once(self, function_name: str, source: Any) -> int:
+        """One receive -> invoke -> delete round. A record the function reports failed (or every record
+        when the invocation fails) is left to become visible again after the queue's visibility
+        timeout, compressed by `time_scale`; moto moves it to the DLQ after maxReceiveCount receives."""
+        sqs = self.session.client("sqs")
+        queue_url = sqs.get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return 0
+        event = {"Records": [_sqs_record(m, source.queue_arn) for m in received]}
+        invoked = self.session.client("lambda").invoke(
+            FunctionName=function_name, Payload=json.dumps(event).encode()
+        )
+        payload = json.loads(invoked["Payload"].read() or b"{}")
+        if invoked.get("FunctionError"):
+            failed = {m["MessageId"] for m in received}
+        elif source.report_batch_item_failures:
+            failed = {f["itemIdentifier"] for f in (payload or {}).get("batchItemFailures", [])}
+        else:
+            failed = set()
+        timeout = int(
+            sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+                "VisibilityTimeout"
+            ]
+        )
+        for message in received:
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=max(1, round(timeout / self.config.time_scale)),
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(received)
+
+    def wait_for(self, execution_arn: str, timeout_s: float = 600.0) -> dict[str, Any]:
+        sfn = self.session.client("stepfunctions")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in TERMINAL:
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"execution {execution_arn} still {described['status']} after {timeout_s}s"
+                )
+            time.sleep(0.2)
+
+    def run_sync(self, timeout_s: float = 900.0) -> list[SellerSyncReport]:
+        """One schedule tick end to end: fanout, then every seller-sync it started, to completion."""
+        assert self.resources is not None
+        fanout = self.wait_for(self.fire_schedule(), timeout_s)
+        if fanout["status"] != "SUCCEEDED":
+            raise RuntimeError(
+                f"fanout ended {fanout['status']}: {fanout.get('error')} {fanout.get('cause')}"
+            )
+        started = json.loads(fanout["output"])["started"]
+        sync_arn = self.resources.state_machines["SellerSyncStateMachine"]
+        reports = []
+        for entry in started:
+            if entry.get("status") == "not_started":
+                reports.append(
+                    SellerSyncReport(entry["seller_id"], "-", "NOT_STARTED", 0.0, 0, 0, 0, entry.get("error"))
+                )
+                continue
+            name = entry["execution_name"]
+            arn = sync_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+            reports.append(self._report(entry["seller_id"], name, self.wait_for(arn, timeout_s)))
+        return reports
+
+    def _report(self, seller_id: str, name: str, described: dict[str, Any]) -> SellerSyncReport:
+        from sellerflow import wiring
+
+        stats = self._sim.stats(seller_id)
+        stop = described.get("stopDate") or datetime.now(UTC)
+        return SellerSyncReport(
+            seller_id=seller_id,
+            execution_name=name,
+            status=described["status"],
+            duration_s=(stop - described["startDate"]).total_seconds(),
+            orders_stored=wiring.order_store().count(seller_id),
+            spapi_calls=sum(stats.get("calls", {}).values()),
+            throttled=sum(stats.get("throttled", {}).values()),
+            error=described.get("error"),
+        )
+
+    @property
+    def simulator(self) -> Any:
+        return self._sim
+
+    @staticmethod
+    def _post_json(url: str, payload: dict[str, Any]) -> None:
+        request = urllib.request.Request(  # noqa: S310 - loopback moto server
+            url,
+            data=json.dumps(payload).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message as Lambda's event source hands it to the function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("DataType", "String"),
+            }
+            for name, value in (message.get("MessageAttributes") or {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+def _rate_seconds(expression: str) -> float:
+    import re
+
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression.strip())
+    if not match:
+        raise ValueError(f"the local scheduler only runs rate() schedules, not {expression!r}")
+    amount, unit = int(match.group(1)), match.group(2).rstrip("s")
+    return amount * {"minute": 60, "hour": 3600, "day": 86400}[unit]

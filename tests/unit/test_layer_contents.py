@@ -1,0 +1,62 @@
+"""The Lambda layer ships only what runs in AWS: no simulator, local runtime, benchmark or CLI.
+
+The file list is the one `sam build` packs: everything under the layer's ContentUri in template.yaml.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from template_helpers import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+# Development-only modules and the third-party packages only they (and the tests) use.
+DEV_PACKAGES = {"sellerflow_dev", "moto", "pytest", "playwright", "hypothesis", "cfn_lint", "yaml"}
+DEV_MODULE_NAMES = {"simulator", "local", "bench", "cli", "privacy_cli", "conftest"}
+
+
+def layer_files() -> list[Path]:
+    template = load_template()
+    layers = [
+        r["Properties"]["ContentUri"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::LayerVersion"
+    ]
+    assert layers, "the template declares no layer"
+    files: list[Path] = []
+    for uri in layers:
+        root = ROOT / uri
+        files += [p for p in root.rglob("*") if p.is_file() and "egg-info" not in str(p)]
+    return files
+
+
+def imported_packages(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_layer_holds_product_modules_only() -> None:
+    py_files = [p for p in layer_files() if p.suffix == ".py"]
+    assert len(py_files) > 50, "the layer's file list looks wrong"
+    offenders = [p for p in py_files if DEV_MODULE_NAMES & {p.stem, *(part for part in p.parts)}]
+    assert not offenders, f"development modules in the layer: {offenders}"
+
+
+@pytest.mark.parametrize("package", sorted(DEV_PACKAGES))
+def test_no_layer_module_imports_development_code(package: str) -> None:
+    importers = [p for p in layer_files() if p.suffix == ".py" and package in imported_packages(p)]
+    assert not importers, f"layer modules import {package}: {importers}"
+
+
+def test_development_package_lives_beside_the_layer() -> None:
+    dev = ROOT / "devtools" / "sellerflow_dev"
+    for name in ("simulator", "local", "bench", "cli.py"):
+        assert (dev / name).exists(), name
+    assert not any(str(p).startswith(str(dev)) for p in layer_files())

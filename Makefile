@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install lint format cfn-lint test test-unit test-integration test-e2e demo sim bench clean
+.PHONY: help install lint format cfn-lint test test-unit test-integration test-e2e demo sim bench clean openapi
 .PHONY: web-config web-deploy
 
 help:
@@ -31,6 +31,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	@# Each function's handler is its own module named `app`: check them one at a time.
 	@for f in functions/*/app.py; do $(BIN)/mypy --follow-imports=silent --no-incremental $$f || exit 1; done
 
@@ -58,6 +59,10 @@ demo: install
 
 sim: install
 	$(BIN)/sellerflow sim --port 8100 --sellers 3 --seed 7
+
+# The OpenAPI 3 document of the whole API, from the Chalice app and its pydantic models.
+openapi: install
+	$(BIN)/python -m sellerflow_dev.openapi docs/openapi.json
 
 bench: install
 	$(BIN)/python -m sellerflow_dev.bench.run

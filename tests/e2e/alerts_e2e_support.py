@@ -34,7 +34,7 @@ def set_alerts(
 ) -> None:
     """As the seller's owner: every kind on (WhatsApp + SNS), these quiet hours, these numbers."""
     seller = stack.world.sellers[seller_index - 1]
-    token = stack.id_token(f"owner{seller_index}@sellerflow_dev.local")
+    token = stack.id_token(f"owner{seller_index}@sellerflow.local")
     rules = [
         {"kind": k, "enabled": k in kinds, "channels": ["sns", "whatsapp"], "quiet_hours": quiet_hours}
         for k in ALL_KINDS

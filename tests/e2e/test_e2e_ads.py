@@ -63,7 +63,7 @@ def test_a_sync_stores_ads_and_the_rollups_and_metrics_equal_the_ground_truth(
         stack.world.ad_days(seller.seller_id, seller.marketplace_ids[0], first, last)
     ) + sum(len(stack.world.ad_days(seller.seller_id, m, first, last)) for m in seller.marketplace_ids[1:])
     # And the API's daily ACOS and TACOS are the ground truth's cost ÷ attributed and ÷ total sales
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     us = seller.marketplace_ids[0]
     window = {"from": (today - timedelta(days=25)).isoformat(), "to": (today - timedelta(days=2)).isoformat()}
     daily = api_get(stack, f"/sellers/{seller.seller_id}/ads/daily", token, marketplace=us, **window)

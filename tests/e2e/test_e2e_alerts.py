@@ -49,7 +49,7 @@ def test_after_a_sync_each_alert_reaches_whatsapp_exactly_once_and_never_an_opte
     assert all(s.startswith("HX") for s in sids)
     assert all(m["body"] is None for m in messages)
     # And the unsubscribed number is marked opted out, got nothing, and the API says so
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     recipients = api_get(stack, f"/sellers/{seller.seller_id}/alerts/recipients", token).json()["recipients"]
     state = {r["phone"]: r for r in recipients}
     assert state[UNSUBSCRIBED]["opted_in"] is False
@@ -111,7 +111,7 @@ def test_quiet_hours_hold_an_alert_until_the_first_evaluation_after_them(
     assert held["held"] == len(seller.marketplace_ids)
     assert held["published"] == 0
     assert twilio_messages(stack) == []
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     alerts = api_get(stack, f"/sellers/{seller.seller_id}/alerts", token).json()["alerts"]
     assert {a["status"] for a in alerts} == {"held"}
     # When the quiet hours are over (the owner ends them) and the rules are evaluated twice

@@ -62,7 +62,7 @@ def test_a_sync_rolls_every_day_up_to_the_cent_across_time_zones_and_currencies(
     }
     assert ReportStore().all(seller.seller_id, prefix="SETTLEMENTDOC#")
     # And the dashboard serves the same figures over HTTP
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     dashboard = api_get(stack, f"/sellers/{seller.seller_id}/dashboard", token, range="last30")
     assert dashboard.status_code == 200, dashboard.text
     currencies = {t["currency"] for t in dashboard.json()["totals"]}

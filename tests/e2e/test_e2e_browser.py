@@ -77,11 +77,11 @@ def test_sign_in_with_password_and_totp_opens_the_only_seller(stack: LocalStack,
     # Given owner1, who owns one seller
     seller = stack.world.sellers[0]
     # When they sign in with their password and the authenticator's code
-    sign_in_as(page, stack, "owner1@sellerflow_dev.local", name="01-sign-in")
+    sign_in_as(page, stack, "owner1@sellerflow.local", name="01-sign-in")
     # Then the dashboard opens that seller's overview with its KPI tiles
     page.wait_for_url(f"**/#/sellers/{seller.seller_id}")
     page.wait_for_selector("[data-testid=kpi-gross_sales]")
-    assert page.locator("#who").inner_text() == "owner1@sellerflow_dev.local"
+    assert page.locator("#who").inner_text() == "owner1@sellerflow.local"
     shot(page, "02-overview")
     # And the token is held for the tab only (sessionStorage), never in localStorage or cookies
     assert page.evaluate("() => localStorage.length") == 0
@@ -89,7 +89,7 @@ def test_sign_in_with_password_and_totp_opens_the_only_seller(stack: LocalStack,
 
 
 def test_a_wrong_code_is_refused_with_a_message(stack: LocalStack, page: Any) -> None:
-    user = stack.users["owner1@sellerflow_dev.local"]
+    user = stack.users["owner1@sellerflow.local"]
     page.goto(f"{base(stack)}/#/signin")
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", "Wrong-password-123!")
@@ -110,7 +110,7 @@ def test_a_fresh_user_sets_up_mfa_in_the_browser(stack: LocalStack, page: Any) -
     # Given a user an administrator just created, with a temporary password and no MFA yet
     assert stack.resources is not None
     idp = stack.session.client("cognito-idp")
-    email = "fresh@sellerflow_dev.local"
+    email = "fresh@sellerflow.local"
     idp.admin_create_user(
         UserPoolId=stack.resources.user_pool_id,
         Username=email,
@@ -195,7 +195,7 @@ def _eventually_tiles_equal_api(page: Any, api_totals: list[dict[str, Any]], tim
 def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, page: Any) -> None:
     # Given the demo user, who owns both sellers
     first, second = stack.world.sellers[0], stack.world.sellers[1]
-    sign_in_as(page, stack, "demo@sellerflow_dev.local")
+    sign_in_as(page, stack, "demo@sellerflow.local")
     page.wait_for_selector("text=Your sellers")
     shot(page, "07-seller-list")
     token = id_token_of(page)
@@ -226,7 +226,7 @@ def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, pa
 def test_another_sellers_url_shows_not_found_and_no_figures(stack: LocalStack, page: Any) -> None:
     # Given owner1, who owns seller 1 only
     other = stack.world.sellers[1]
-    sign_in_as(page, stack, "owner1@sellerflow_dev.local")
+    sign_in_as(page, stack, "owner1@sellerflow.local")
     page.wait_for_selector("[data-testid=kpi-group]")
     token = id_token_of(page)
     # When they edit the URL to seller 2's pages
@@ -245,7 +245,7 @@ def test_another_sellers_url_shows_not_found_and_no_figures(stack: LocalStack, p
 
 def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalStack, page: Any) -> None:
     seller = stack.world.sellers[0]
-    sign_in_as(page, stack, "owner1@sellerflow_dev.local")
+    sign_in_as(page, stack, "owner1@sellerflow.local")
     page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}/orders")
     page.wait_for_selector("[data-testid=orders-table]")
     first_page = page.locator("[data-testid=orders-table] tbody tr").all_inner_texts()
@@ -276,7 +276,7 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
 
 def test_export_downloads_a_zip(stack: LocalStack, page: Any) -> None:
     seller = stack.world.sellers[0]
-    sign_in_as(page, stack, "owner1@sellerflow_dev.local")
+    sign_in_as(page, stack, "owner1@sellerflow.local")
     page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}/data")
     page.wait_for_selector("[data-testid=export-start]")
     shot(page, "13-export")
@@ -303,7 +303,7 @@ def test_phone_width_has_no_horizontal_overflow(stack: LocalStack, browser: Any)
     context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        sign_in_as(page, stack, "owner1@sellerflow_dev.local")
+        sign_in_as(page, stack, "owner1@sellerflow.local")
         for suffix, name in (
             ("", "overview"),
             ("/orders", "orders"),
@@ -326,7 +326,7 @@ def test_connecting_an_amazon_account_completes_against_the_simulator(stack: Loc
         pytest.skip("GET /connect/amazon is not built yet (sellerflow.api.routes_connect)")
     # Given owner3, whose Amazon account (seller 3) is not connected yet
     seller = stack.world.sellers[2]
-    sign_in_as(page, stack, "owner3@sellerflow_dev.local")
+    sign_in_as(page, stack, "owner3@sellerflow.local")
     page.wait_for_selector("[data-testid=connect-amazon]")
     page.click("[data-testid=connect-amazon]")
     # Amazon's (the simulator's) consent page: pick the seller account and authorize

@@ -73,7 +73,7 @@ def test_an_owner_connects_a_seller_through_the_consent_page_and_its_first_sync_
     # Given a stack whose third simulated seller is not connected yet
     stack = local_stack(preconnected=2)
     seller = stack.world.sellers[2]
-    token = stack.id_token("owner3@sellerflow_dev.local")
+    token = stack.id_token("owner3@sellerflow.local")
     assert api_get(stack, "/sellers", token).json()["sellers"] == []
     # The JSON form of the start route
     assert stack.gateway is not None
@@ -111,7 +111,7 @@ def test_an_owner_connects_a_seller_through_the_consent_page_and_its_first_sync_
     # And replaying the same state is refused
     assert post_callback(stack, token, params).status_code == 403
     # And another user's state is refused (and does not connect anything for them)
-    other = stack.id_token("owner1@sellerflow_dev.local")
+    other = stack.id_token("owner1@sellerflow.local")
     foreign = authorize(stack, other, seller.seller_id)
     refused = post_callback(stack, token, foreign)
     assert refused.status_code == 403
@@ -122,11 +122,11 @@ def test_an_expired_state_is_refused(local_stack: Callable[..., LocalStack]) -> 
     # Given a consent that came back with a genuine code, and a state of this user signed with the
     # deployment's key that expired a second ago (a state lives at most 10 minutes)
     stack = local_stack(preconnected=2)
-    token = stack.id_token("owner3@sellerflow_dev.local")
+    token = stack.id_token("owner3@sellerflow.local")
     params = authorize(stack, token, stack.world.sellers[2].seller_id)
     key = SecretsManagerStateKey(wiring.settings().connect_state_secret_name).state_key()
     stale = StateSigner(key).issue(
-        stack.users["owner3@sellerflow_dev.local"].sub,
+        stack.users["owner3@sellerflow.local"].sub,
         now=datetime.now(UTC) - timedelta(minutes=10, seconds=1),
     )
     # When the callback carries it, Then it is refused and nothing is connected
@@ -146,7 +146,7 @@ def test_an_expiring_seller_is_shown_as_such_and_a_lapsed_one_is_not_synced(
         SellerRecord(seller_id=seller_id, sk="PROFILE").update(
             actions=[SellerRecord.authorization_expires_at.set(expires)]
         )
-    token = stack.id_token("demo@sellerflow_dev.local")
+    token = stack.id_token("demo@sellerflow.local")
     shown = api_get(stack, f"/sellers/{expiring}/connection", token).json()
     assert (shown["status"], shown["days_left"]) == ("expiring", 10)
     assert api_get(stack, f"/sellers/{lapsed}/connection", token).json()["status"] == "lapsed"

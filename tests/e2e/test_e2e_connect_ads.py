@@ -40,7 +40,7 @@ def test_an_owner_connects_amazon_ads_and_the_next_sync_stores_the_sellers_campa
     assert stack.gateway is not None
     seller = stack.world.sellers[0]
     SellerRecord(seller_id=seller.seller_id, sk=ADS_CREDENTIALS).delete()
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     auth = {"authorization": f"Bearer {token}"}
     connection = api_get(stack, f"/sellers/{seller.seller_id}/connection", token).json()
     assert connection["ads"] == {"status": "not_connected", "connected_at": None}

@@ -96,7 +96,7 @@ def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
     # When the owners read every route, export their data and fetch one label address
     for index, seller in enumerate(stack.world.sellers, start=1):
         sid = seller.seller_id
-        token = stack.id_token(f"owner{index}@sellerflow_dev.local")
+        token = stack.id_token(f"owner{index}@sellerflow.local")
         orders = stack.world.orders(sid)
         routes = [
             "/sellers",

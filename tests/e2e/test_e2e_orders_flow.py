@@ -26,7 +26,7 @@ def test_a_schedule_tick_syncs_every_seller_and_the_api_returns_exactly_the_grou
     reports = stack.run_sync()
     # Then every seller's workflow succeeded
     assert [r.status for r in reports] == ["SUCCEEDED"] * 3
-    token = stack.id_token("demo@sellerflow_dev.local")
+    token = stack.id_token("demo@sellerflow.local")
     sellers = api_get(stack, "/sellers", token).json()["sellers"]
     assert {s["seller_id"] for s in sellers} == {s.seller_id for s in stack.world.sellers}
     for seller in stack.world.sellers:
@@ -84,7 +84,7 @@ def test_one_sellers_orders_cannot_be_reached_by_another_sellers_owner(
     stack = local_stack(sellers=2)
     stack.run_sync()
     first, second = stack.world.sellers
-    owner1 = stack.id_token("owner1@sellerflow_dev.local")
+    owner1 = stack.id_token("owner1@sellerflow.local")
     other_order = stack.world.orders(second.seller_id)[0]["orderId"]
     # When owner 1 asks for seller 2's data by URL
     listing = api_get(stack, f"/sellers/{second.seller_id}/orders", owner1)

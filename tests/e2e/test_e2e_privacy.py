@@ -62,7 +62,7 @@ def test_export_then_erase_a_seller_over_http_leaves_nothing_and_spares_the_othe
     stack = local_stack(sellers=2)
     assert [r.status for r in stack.run_sync()] == ["SUCCEEDED"] * 2
     erased, kept = stack.world.sellers
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     stored_orders = wiring.order_store().count(erased.seller_id)
     assert stored_orders > 0
 
@@ -86,7 +86,7 @@ def test_export_then_erase_a_seller_over_http_leaves_nothing_and_spares_the_othe
     assert len(json.loads(archive.read("seller_data/orders.json"))) == stored_orders
     assert all(b"CREDENTIALS" not in archive.read(n) for n in archive.namelist())
     # And another owner cannot see the export (404, as for a seller that does not exist)
-    other_owner = stack.id_token("owner2@sellerflow_dev.local")
+    other_owner = stack.id_token("owner2@sellerflow.local")
     assert (
         _call(stack, "GET", f"/sellers/{erased.seller_id}/exports/{export_id}", other_owner).status_code
         == 404

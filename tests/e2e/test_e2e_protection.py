@@ -20,7 +20,7 @@ def test_a_sellers_fbm_label_address_is_served_audited_and_the_chain_verifies(
     stack = local_stack(sellers=1)
     assert [r.status for r in stack.run_sync()] == ["SUCCEEDED"]
     seller = stack.world.sellers[0].seller_id
-    token = stack.id_token("owner1@sellerflow_dev.local")
+    token = stack.id_token("owner1@sellerflow.local")
     orders = stack.world.orders(seller)
     fbm = next(o for o in orders if o["fulfillment"]["fulfilledBy"] == "MERCHANT" and o["fulfillment"]["fulfillmentStatus"] != "CANCELLED")  # fmt: skip
     fba = next(o for o in orders if o["fulfillment"]["fulfilledBy"] == "AMAZON")

@@ -74,13 +74,13 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         if once:
             return 0 if all_ok else 1
         assert stack.gateway is not None
-        token = stack.id_token("demo@sellerflow_dev.local")
+        token = stack.id_token("demo@sellerflow.local")
         say("")
         say(f"Dashboard:  {stack.gateway.url}/   (sign in below; the TOTP code comes from the secret)")
         say(f"API:        {stack.gateway.url}   (Cognito-authenticated, like API Gateway)")
         say(
-            f"Demo login: demo@sellerflow_dev.local / {DEMO_PASSWORD}  (TOTP secret "
-            f"{stack.users['demo@sellerflow_dev.local'].totp_secret}; owner1..owner{len(reports)}@sellerflow_dev.local "
+            f"Demo login: demo@sellerflow.local / {DEMO_PASSWORD}  (TOTP secret "
+            f"{stack.users['demo@sellerflow.local'].totp_secret}; owner1..owner{len(reports)}@sellerflow.local "
             "own one seller each)"
         )
         say(f"Try:        curl -H 'Authorization: Bearer {token}' {stack.gateway.url}/sellers")

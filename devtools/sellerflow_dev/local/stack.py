@@ -304,14 +304,14 @@ class LocalStack:
     # --- sellers and users -------------------------------------------------------------------------
     def connect_demo_sellers(self) -> None:
         """Connect every simulated seller (profile + encrypted refresh token) and create demo users:
-        `demo@sellerflow_dev.local` owns all of them, `owner<N>@sellerflow_dev.local` owns seller N only."""
+        `demo@sellerflow.local` owns all of them, `owner<N>@sellerflow.local` owns seller N only."""
         from sellerflow import wiring
 
         assert self.resources is not None
         sellers = wiring.seller_store()
         vault = wiring.credential_vault()
         identity = self.identity()
-        demo = identity.create_user("demo@sellerflow_dev.local", DEMO_PASSWORD)
+        demo = identity.create_user("demo@sellerflow.local", DEMO_PASSWORD)
         self.users[demo.email] = demo
         from sellerflow.store.connections import ConnectionStore
 
@@ -320,7 +320,7 @@ class LocalStack:
         for index, seller in enumerate(self.world.sellers, start=1):
             if self.config.preconnected is not None and index > self.config.preconnected:
                 # Not connected: its owner<N> user connects it through the consent page.
-                unconnected = identity.create_user(f"owner{index}@sellerflow_dev.local", DEMO_PASSWORD)
+                unconnected = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
                 self.users[unconnected.email] = unconnected
                 continue
             sellers.put_profile(seller.seller_id, name=seller.name, marketplace_ids=seller.marketplace_ids)
@@ -336,7 +336,7 @@ class LocalStack:
             vault.store_ads_refresh_token(seller.seller_id, SecretStr(seller.ads_refresh_token))
             connections.record_ads_authorization(seller.seller_id, connected_at=now.replace(microsecond=0))
             sellers.add_member(seller.seller_id, demo.sub, Role.OWNER, email=demo.email)
-            owner = identity.create_user(f"owner{index}@sellerflow_dev.local", DEMO_PASSWORD)
+            owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
             self.users[owner.email] = owner
             sellers.add_member(seller.seller_id, owner.sub, Role.OWNER, email=owner.email)
 

@@ -1,7 +1,8 @@
 """The one Amazon Ads port: every call to the Ads API goes through `AdsClient`.
 
-A thin httpx client like the SP-API port (`sellerflow.spapi.client`), for the same reasons:
-configurable hosts (the simulator), just-in-time credentials, no token in any log, typed errors.
+A thin httpx client on the request path it shares with the SP-API port (`sellerflow.spapi.http`), for
+the same reasons: configurable hosts (the simulator), just-in-time credentials, no token in any log,
+typed errors.
 
 - Credentials: the seller's *ads* refresh token (a separate LWA grant of the
   `advertising::campaign_management` scope) is decrypted only to get an access token; access tokens
@@ -19,11 +20,12 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, Protocol
 
 import httpx
 from pydantic import SecretStr
+from typing_extensions import override
 
 from sellerflow.ads.models import AdsProfile, AdsReportStatus, SpCampaignsRequest
 from sellerflow.errors import (
@@ -33,10 +35,18 @@ from sellerflow.errors import (
     AdsReportUrlExpired,
     AdsServerError,
     AdsThrottled,
+    SellerflowError,
     SpApiAuthorizationRevoked,
 )
-from sellerflow.observability import logger, metrics
-from sellerflow.spapi.client import AccessTokenCache
+from sellerflow.observability import metrics
+from sellerflow.spapi.http import (
+    USER_AGENT,
+    AccessTokenCache,
+    AmazonHttpPort,
+    OutgoingRequest,
+    ThrottleWait,
+    retry_after_s,
+)
 from sellerflow.spapi.lwa import AccessToken, LwaClient
 
 REPORTS_PATH = "/reporting/reports"
@@ -49,7 +59,13 @@ class AdsRefreshTokenSource(Protocol):
     def ads_refresh_token(self, seller_id: str) -> SecretStr: ...
 
 
-class AdsClient:
+class AdsClient(AmazonHttpPort):
+    calls_metric = "AdsApiCalls"
+    throttles_metric = "AdsThrottles"
+    token_expired_status = 401  # an expired access token; a second 401 is a real refusal
+    message_prefix = "Ads "
+    document_name = "Ads report"
+
     def __init__(
         self,
         *,
@@ -64,18 +80,18 @@ class AdsClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self._endpoint = endpoint.rstrip("/")
+        super().__init__(
+            endpoint=endpoint,
+            http=http,
+            token_cache=token_cache,
+            max_attempts=max_attempts,
+            max_inline_wait_s=max_inline_wait_s,
+            sleep=sleep,
+            rng=rng,
+        )
         self._client_id = client_id
         self._lwa = lwa
         self._refresh_tokens = refresh_tokens
-        self._http = http
-        self._tokens = token_cache or AccessTokenCache()
-        self._max_attempts = max(1, max_attempts)
-        self._max_inline_wait_s = max_inline_wait_s
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self.calls = 0
-        self.throttles = 0
         self.duplicates = 0
 
     # --- operations ------------------------------------------------------------------------------
@@ -126,16 +142,6 @@ class AdsClient:
         body = self.call(seller_id, "getReport", "GET", f"{REPORTS_PATH}/{report_id}", profile_id=profile_id)
         return AdsReportStatus.model_validate(_mapping(body))
 
-    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-        """Stream a completed report's file from its pre-signed URL (no Ads credentials are sent)."""
-        with self._http.stream("GET", url) as response:
-            if response.status_code == 403:
-                response.read()
-                raise AdsReportUrlExpired("the Ads report URL has expired or was refused")
-            if response.status_code >= 400:
-                raise AdsServerError(f"Ads report download answered HTTP {response.status_code}")
-            yield from response.iter_bytes(chunk_size)
-
     # --- the one request path ------------------------------------------------------------------
     def call(
         self,
@@ -148,111 +154,93 @@ class AdsClient:
         json_body: Any = None,
         content_type: str = "application/json",
     ) -> Any:
-        refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            headers = {
+        content: bytes | None = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+
+        def headers() -> dict[str, str]:
+            sent = {
                 "Authorization": f"Bearer {self._access_token(seller_id).value.get_secret_value()}",
                 "Amazon-Advertising-API-ClientId": self._client_id()
                 if callable(self._client_id)
                 else self._client_id,
                 "Accept": "application/json",
-                "User-Agent": "Sellerflow/0.1 (Language=Python)",
+                "User-Agent": USER_AGENT,
             }
             if profile_id is not None:
-                headers["Amazon-Advertising-API-Scope"] = profile_id
-            content: bytes | None = None
-            if json_body is not None:
-                content = json.dumps(json_body).encode()
-                headers["Content-Type"] = content_type
-            self.calls += 1
-            metrics.add_metric(name="AdsApiCalls", unit="Count", value=1)
-            try:
-                response = self._http.request(
-                    method, f"{self._endpoint}{path}", content=content, headers=headers
-                )
-            except httpx.HTTPError as exc:
-                if attempt < self._max_attempts:
-                    self._sleep(self._jitter(attempt))
-                    continue
-                raise AdsServerError(
-                    f"Ads {operation} for seller {seller_id}: no answer ({type(exc).__name__})",
-                    operation=operation,
-                ) from None
-            status = response.status_code
-            if status < 300:
-                return _json(response, operation)
-            if status == 401 and not refreshed:
-                # An expired access token: forget it and refresh once; a second 401 is a real refusal.
-                self._tokens.forget(seller_id)
-                refreshed = True
-                continue
-            if status == 425:
-                match = _DUPLICATE.search(_detail(response))
-                if match:
-                    raise _Duplicate(match["id"])
-                raise AdsBadRequest(
-                    f"Ads {operation} answered 425 without a report id", operation=operation, status=425
-                )
-            if status == 429:
-                self.throttles += 1
-                metrics.add_metric(name="AdsThrottles", unit="Count", value=1)
-                retry_after = _retry_after(response)
-                if attempt < self._max_attempts and retry_after <= self._max_inline_wait_s:
-                    self._sleep(retry_after or self._jitter(attempt))
-                    continue
-                raise AdsThrottled(
-                    f"Ads {operation} throttled for seller {seller_id}; retry after {retry_after:.0f}s",
-                    operation=operation,
-                    retry_after_s=retry_after,
-                )
-            if status >= 500:
-                if attempt < self._max_attempts:
-                    self._sleep(self._jitter(attempt))
-                    continue
-                raise AdsServerError(
-                    f"Ads {operation} for seller {seller_id} failed with HTTP {status} after {attempt} attempts",
-                    operation=operation,
-                    status=status,
-                )
-            detail = _detail(response)
-            if status in (401, 403):
-                raise AdsAccessDenied(
-                    f"Ads {operation} refused for seller {seller_id} (HTTP {status}): {detail}",
-                    operation=operation,
-                    status=status,
-                )
+                sent["Amazon-Advertising-API-Scope"] = profile_id
+            if content is not None:
+                sent["Content-Type"] = content_type
+            return sent
+
+        response = self._exchange(
+            seller_id, operation, OutgoingRequest(method, path, content=content), headers
+        )
+        return _json(response, operation)
+
+    # --- what the Ads API says differently -------------------------------------------------------
+    @override
+    def _throttle_wait(self, seller_id: str, operation: str, response: httpx.Response) -> ThrottleWait:
+        return ThrottleWait(retry_after_s(response))
+
+    @override
+    def _throttled(self, seller_id: str, operation: str, retry_after_s: float) -> SellerflowError:
+        return AdsThrottled(
+            f"Ads {operation} throttled for seller {seller_id}; retry after {retry_after_s:.0f}s",
+            operation=operation,
+            retry_after_s=retry_after_s,
+        )
+
+    @override
+    def _server_error(
+        self, message: str, *, operation: str = "", status: int | None = None
+    ) -> SellerflowError:
+        return AdsServerError(message, operation=operation, status=status)
+
+    @override
+    def _url_expired(self, message: str) -> SellerflowError:
+        return AdsReportUrlExpired(message)
+
+    @override
+    def _refused(self, seller_id: str, operation: str, response: httpx.Response) -> NoReturn:
+        status = response.status_code
+        detail = _detail(response)
+        if status == 425:
+            match = _DUPLICATE.search(detail)
+            if match:
+                raise _Duplicate(match["id"])
             raise AdsBadRequest(
-                f"Ads {operation} rejected for seller {seller_id} (HTTP {status}): {detail}",
+                f"Ads {operation} answered 425 without a report id", operation=operation, status=425
+            )
+        if status in (401, 403):
+            raise AdsAccessDenied(
+                f"Ads {operation} refused for seller {seller_id} (HTTP {status}): {detail}",
                 operation=operation,
                 status=status,
             )
+        raise AdsBadRequest(
+            f"Ads {operation} rejected for seller {seller_id} (HTTP {status}): {detail}",
+            operation=operation,
+            status=status,
+        )
 
-    def _access_token(self, seller_id: str) -> AccessToken:
-        token = self._tokens.get(seller_id)
-        if token is None:
-            try:
-                token = self._lwa.access_token(
-                    self._refresh_tokens.ads_refresh_token(seller_id), seller_id=seller_id
-                )
-            except SpApiAuthorizationRevoked:
-                raise AdsAccessDenied(
-                    f"LWA refused the Amazon Ads grant of seller {seller_id} (invalid_grant)", operation="lwa"
-                ) from None
-            self._tokens.put(seller_id, token)
-            logger.debug("ads access token refreshed", extra={"seller_id": seller_id})
-        return token
-
-    def _jitter(self, attempt: int) -> float:
-        return self._rng.uniform(0, min(self._max_inline_wait_s, 0.25 * 2**attempt))
+    @override
+    def _fresh_access_token(self, seller_id: str) -> AccessToken:
+        try:
+            return self._lwa.access_token(
+                self._refresh_tokens.ads_refresh_token(seller_id), seller_id=seller_id
+            )
+        except SpApiAuthorizationRevoked:
+            raise AdsAccessDenied(
+                f"LWA refused the Amazon Ads grant of seller {seller_id} (invalid_grant)", operation="lwa"
+            ) from None
 
 
 class _GivenRefreshToken:
     def __init__(self, refresh_token: SecretStr) -> None:
         self._refresh_token = refresh_token
 
-    def ads_refresh_token(self, seller_id: str) -> SecretStr:
+    def ads_refresh_token(self, seller_id: str) -> SecretStr:  # noqa: ARG002 - AdsRefreshTokenSource
         return self._refresh_token
 
 
@@ -287,11 +275,3 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("detail") or body.get("details") or body.get("message") or "no detail")[:300]
     return "no detail"
-
-
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value else 0.0
-    except ValueError:
-        return 0.0

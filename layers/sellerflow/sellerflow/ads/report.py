@@ -27,71 +27,88 @@ _WS = " \t\r\n"
 
 def iter_json_array(chunks: Iterable[bytes], *, gzipped: bool = True) -> Iterator[Any]:
     """Yield each element of a (gzipped) JSON array as it arrives."""
-    inflate = zlib.decompressobj(wbits=31) if gzipped else None
-    text = codecs.getincrementaldecoder("utf-8")()
-    buffer = ""
-    pos = 0
-    started = False
-    finished = False
+    text = _IncrementalText(gzipped=gzipped)
+    array = _ArrayScanner()
+    for chunk in chunks:
+        array.append(text.decode(chunk))
+        yield from array.elements(exhausted=False)
+    array.append(text.decode(b"", final=True))
+    yield from array.elements(exhausted=True)
+    if not array.finished:
+        raise DocumentCorrupt(REPORT_TYPE, "the array is not closed (truncated file)")
 
-    def feed(data: bytes, final: bool = False) -> str:
+
+class _IncrementalText:
+    """Bytes to text, chunk by chunk: gunzip (when gzipped), then UTF-8."""
+
+    def __init__(self, *, gzipped: bool) -> None:
+        self._inflate = zlib.decompressobj(wbits=31) if gzipped else None
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+
+    def decode(self, data: bytes, *, final: bool = False) -> str:
         try:
-            raw = inflate.decompress(data) if inflate is not None else data
-            if final and inflate is not None:
-                raw += inflate.flush()
-                if not inflate.eof:
+            raw = self._inflate.decompress(data) if self._inflate is not None else data
+            if final and self._inflate is not None:
+                raw += self._inflate.flush()
+                if not self._inflate.eof:
                     raise DocumentCorrupt(REPORT_TYPE, "the gzip stream ends early")
-            return text.decode(raw, final=final)
+            return self._utf8.decode(raw, final=final)
         except (zlib.error, UnicodeDecodeError) as exc:
             raise DocumentCorrupt(REPORT_TYPE, f"unreadable file ({type(exc).__name__})") from None
 
-    source = iter(chunks)
-    exhausted = False
-    while True:
-        # Consume what the buffer holds.
-        while True:
-            while pos < len(buffer) and buffer[pos] in _WS:
-                pos += 1
-            if pos >= len(buffer):
-                break
-            if not started:
-                if buffer[pos] != "[":
-                    raise DocumentCorrupt(REPORT_TYPE, "the file is not a JSON array")
-                started = True
-                pos += 1
-                continue
-            if finished:
-                raise DocumentCorrupt(REPORT_TYPE, "data after the end of the array")
-            if buffer[pos] == "]":
-                finished = True
-                pos += 1
-                continue
-            if buffer[pos] == ",":
-                pos += 1
+
+class _ArrayScanner:
+    """Where the reading of one JSON array stands: the text not consumed yet, and whether the array
+    has opened and closed."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.pos = 0
+        self.started = False
+        self.finished = False
+
+    def append(self, text: str) -> None:
+        self.buffer = self.buffer[self.pos :] + text
+        self.pos = 0
+
+    def elements(self, *, exhausted: bool) -> Iterator[Any]:
+        """The whole elements the text holds now; one cut at the text's end waits for more text, unless
+        the text is `exhausted`."""
+        while self._skip_whitespace():
+            if self._consume_punctuation():
                 continue
             try:
-                value, end = _DECODER.raw_decode(buffer, pos)
+                value, end = _DECODER.raw_decode(self.buffer, self.pos)
             except json.JSONDecodeError:
                 if exhausted:
                     raise DocumentCorrupt(REPORT_TYPE, "the array ends inside a row") from None
-                break  # the element continues in the next chunk
-            if end >= len(buffer) and not exhausted and not isinstance(value, (dict, list, str)):
-                break  # a bare number at the chunk's edge may continue
+                return  # the element continues in the next chunk
+            if end >= len(self.buffer) and not exhausted and not isinstance(value, (dict, list, str)):
+                return  # a bare number at the chunk's edge may continue
             yield value
-            pos = end
-        if exhausted:
-            break
-        buffer = buffer[pos:]
-        pos = 0
-        try:
-            chunk = next(source)
-        except StopIteration:
-            buffer += feed(b"", final=True)
-            exhausted = True
-            continue
-        buffer += feed(chunk)
-    if not finished:
-        raise DocumentCorrupt(REPORT_TYPE, "the array is not closed (truncated file)")
+            self.pos = end
+
+    def _skip_whitespace(self) -> bool:
+        """Move past whitespace; False when the text is used up."""
+        while self.pos < len(self.buffer) and self.buffer[self.pos] in _WS:
+            self.pos += 1
+        return self.pos < len(self.buffer)
+
+    def _consume_punctuation(self) -> bool:
+        """Consume the array's `[`, `,` or `]` at the current position (True), or leave an element."""
+        char = self.buffer[self.pos]
+        if not self.started:
+            if char != "[":
+                raise DocumentCorrupt(REPORT_TYPE, "the file is not a JSON array")
+            self.started = True
+        elif self.finished:
+            raise DocumentCorrupt(REPORT_TYPE, "data after the end of the array")
+        elif char == "]":
+            self.finished = True
+        elif char != ",":
+            return False
+        self.pos += 1
+        return True
 
 
 def parse_sp_campaigns(

@@ -4,7 +4,8 @@ Why a thin client of our own rather than python-amazon-sp-api: that library bind
 own marketplace table and LWA host (the simulator needs both configurable), caches access tokens for a
 fixed 3,200 s regardless of `expires_in`, and debug-logs request headers that carry the access token.
 Sellerflow needs per-seller just-in-time credentials, usage-plan pacing and typed errors anyway; what
-remains is a few HTTP calls, done here with httpx.
+remains is a few HTTP calls, done here with httpx on the request path shared with the Ads port
+(`sellerflow.spapi.http`).
 
 Waiting policy: short waits (pacing, a jittered retry) happen in-call, bounded by
 `spapi_max_inline_wait_s`; anything longer raises `SpApiThrottled` so Step Functions waits for free.
@@ -13,26 +14,36 @@ Waiting policy: short waits (pacing, a jittered retry) happen in-call, bounded b
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import httpx
 from pydantic import SecretStr
+from typing_extensions import override
 
 from sellerflow.errors import (
     DocumentUrlExpired,
+    SellerflowError,
     SpApiAccessDenied,
     SpApiBadRequest,
     SpApiServerError,
     SpApiThrottled,
 )
-from sellerflow.observability import logger, metrics
+from sellerflow.spapi.http import (
+    USER_AGENT,
+    AccessTokenCache,
+    AmazonHttpPort,
+    OutgoingRequest,
+    ThrottleWait,
+    retry_after_s,
+)
 from sellerflow.spapi.lwa import AccessToken, LwaClient
 from sellerflow.spapi.models import MarketplaceParticipation, SearchOrdersPage
 from sellerflow.spapi.pacing import Pacer
+
+__all__ = ["AccessTokenCache", "RefreshTokenSource", "SpApiClient"]
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
 REPORTS_PATH = "/reports/2021-06-30"
@@ -46,31 +57,12 @@ class RefreshTokenSource(Protocol):
     def refresh_token(self, seller_id: str) -> SecretStr: ...
 
 
-class AccessTokenCache:
-    """Access tokens per seller, kept until shortly before they expire (shared by a warm container)."""
+class SpApiClient(AmazonHttpPort):
+    calls_metric = "SpApiCalls"
+    throttles_metric = "SpApiThrottles"
+    token_expired_status = 403  # an expired or revoked access token
+    document_name = "report document"
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._tokens: dict[str, AccessToken] = {}
-        self._lock = threading.Lock()
-
-    def get(self, seller_id: str) -> AccessToken | None:
-        with self._lock:
-            token = self._tokens.get(seller_id)
-        if token is not None and token.valid_at(self._clock()):
-            return token
-        return None
-
-    def put(self, seller_id: str, token: AccessToken) -> None:
-        with self._lock:
-            self._tokens[seller_id] = token
-
-    def forget(self, seller_id: str) -> None:
-        with self._lock:
-            self._tokens.pop(seller_id, None)
-
-
-class SpApiClient:
     def __init__(
         self,
         *,
@@ -85,18 +77,18 @@ class SpApiClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self._endpoint = endpoint.rstrip("/")
+        super().__init__(
+            endpoint=endpoint,
+            http=http,
+            token_cache=token_cache,
+            max_attempts=max_attempts,
+            max_inline_wait_s=max_inline_wait_s,
+            sleep=sleep,
+            rng=rng,
+        )
         self._lwa = lwa
         self._refresh_tokens = refresh_tokens
-        self._http = http
-        self._tokens = token_cache or AccessTokenCache()
         self._pacer = pacer or Pacer()
-        self._max_attempts = max(1, max_attempts)
-        self._max_inline_wait_s = max_inline_wait_s
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self.calls = 0
-        self.throttles = 0
 
     @property
     def lwa(self) -> LwaClient:
@@ -222,19 +214,6 @@ class SpApiClient:
     def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]:
         return self.call(seller_id, "getReportDocument", "GET", f"{REPORTS_PATH}/documents/{document_id}")
 
-    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-        """Stream a report document from its pre-signed URL (no SP-API credentials are sent).
-
-        Raises DocumentUrlExpired when the URL's 5 minutes are over: ask getReportDocument again.
-        """
-        with self._http.stream("GET", url) as response:
-            if response.status_code == 403:
-                response.read()
-                raise DocumentUrlExpired("the report document URL has expired or was refused")
-            if response.status_code >= 400:
-                raise SpApiServerError(f"report document download answered HTTP {response.status_code}")
-            yield from response.iter_bytes(chunk_size)
-
     # --- Finances 2024-06-19 and FBA inventory -------------------------------------------------
     def list_transactions(
         self,
@@ -296,81 +275,30 @@ class SpApiClient:
         access_token: SecretStr | None = None,
     ) -> dict[str, Any]:
         """`access_token` (a restricted data token) replaces the seller's LWA access token."""
-        refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            self._pace(seller_id, operation)
-            token_value = access_token or self._access_token(seller_id).value
-            self.calls += 1
-            metrics.add_metric(name="SpApiCalls", unit="Count", value=1)
-            try:
-                response = self._http.request(
-                    method,
-                    f"{self._endpoint}{path}",
-                    params=params,
-                    json=json_body,
-                    headers={
-                        "x-amz-access-token": token_value.get_secret_value(),
-                        "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
-                        "user-agent": "Sellerflow/0.1 (Language=Python)",
-                    },
-                )
-            except httpx.HTTPError as exc:
-                if attempt < self._max_attempts and self._backoff(attempt):
-                    continue
-                raise SpApiServerError(
-                    f"{operation} for seller {seller_id}: no answer ({type(exc).__name__})",
-                    operation=operation,
-                ) from None
-            status = response.status_code
-            if status < 300:
-                applied = _rate_limit(response)
-                if applied is not None:
-                    self._pacer.observe_rate(seller_id, operation, applied)
-                return _json(response)
-            if status == 403 and not refreshed and access_token is None:
-                # An expired or revoked access token: forget it and refresh once.
-                self._tokens.forget(seller_id)
-                refreshed = True
-                continue
-            if status == 429:
-                self.throttles += 1
-                metrics.add_metric(name="SpApiThrottles", unit="Count", value=1)
-                self._pacer.throttled(seller_id, operation)
-                # Wait in-call only when both Amazon and the refilled bucket allow it soon; otherwise
-                # hand the wait to Step Functions now rather than sleep and then give up.
-                bucket_wait = self._pacer.next_wait(seller_id, operation)
-                retry_after = max(_retry_after(response), bucket_wait)
-                if attempt < self._max_attempts and retry_after <= self._max_inline_wait_s:
-                    if bucket_wait <= 0:  # otherwise _pace sleeps until the bucket has a token again
-                        self._sleep(retry_after or self._jitter(attempt))
-                    continue
-                raise SpApiThrottled(
-                    f"{operation} throttled for seller {seller_id}",
-                    operation=operation,
-                    retry_after_s=retry_after,
-                )
-            if status >= 500:
-                if attempt < self._max_attempts and self._backoff(attempt):
-                    continue
-                raise SpApiServerError(
-                    f"{operation} for seller {seller_id} failed with HTTP {status} after {attempt} attempts",
-                    operation=operation,
-                    status=status,
-                )
-            detail = _error_summary(response)
-            if status == 403:
-                raise SpApiAccessDenied(
-                    f"{operation} denied for seller {seller_id}: {detail}", operation=operation, status=status
-                )
-            raise SpApiBadRequest(
-                f"{operation} rejected for seller {seller_id} (HTTP {status}): {detail}",
-                operation=operation,
-                status=status,
-            )
 
-    def _pace(self, seller_id: str, operation: str) -> None:
+        def headers() -> dict[str, str]:
+            token_value = access_token or self._access_token(seller_id).value
+            return {
+                "x-amz-access-token": token_value.get_secret_value(),
+                "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+                "user-agent": USER_AGENT,
+            }
+
+        response = self._exchange(
+            seller_id,
+            operation,
+            OutgoingRequest(method, path, params=params, json_body=json_body),
+            headers,
+            may_refresh_token=access_token is None,  # a restricted data token is not refreshed
+        )
+        applied = _rate_limit(response)
+        if applied is not None:
+            self._pacer.observe_rate(seller_id, operation, applied)
+        return _json(response)
+
+    # --- what the SP-API says differently --------------------------------------------------------
+    @override
+    def _before_attempt(self, seller_id: str, operation: str) -> None:
         """Take a token from the usage-plan bucket, waiting in-call only briefly."""
         waited = 0.0
         while True:
@@ -387,21 +315,48 @@ class SpApiClient:
             self._sleep(wait)
             waited += wait
 
-    def _access_token(self, seller_id: str) -> AccessToken:
-        token = self._tokens.get(seller_id)
-        if token is None:
-            # Just in time: the refresh token is decrypted only now, and only held for this exchange.
-            token = self._lwa.access_token(self._refresh_tokens.refresh_token(seller_id), seller_id=seller_id)
-            self._tokens.put(seller_id, token)
-            logger.debug("access token refreshed", extra={"seller_id": seller_id})
-        return token
+    @override
+    def _throttle_wait(self, seller_id: str, operation: str, response: httpx.Response) -> ThrottleWait:
+        self._pacer.throttled(seller_id, operation)
+        # Wait for Amazon and for the refilled bucket; when the bucket is empty, the pacing before the
+        # next attempt does the sleeping.
+        bucket_wait = self._pacer.next_wait(seller_id, operation)
+        return ThrottleWait(max(retry_after_s(response), bucket_wait), sleep_here=bucket_wait <= 0)
 
-    def _jitter(self, attempt: int) -> float:
-        return self._rng.uniform(0, min(self._max_inline_wait_s, 0.25 * 2**attempt))
+    @override
+    def _throttled(self, seller_id: str, operation: str, retry_after_s: float) -> SellerflowError:
+        return SpApiThrottled(
+            f"{operation} throttled for seller {seller_id}", operation=operation, retry_after_s=retry_after_s
+        )
 
-    def _backoff(self, attempt: int) -> bool:
-        self._sleep(self._jitter(attempt))
-        return True
+    @override
+    def _server_error(
+        self, message: str, *, operation: str = "", status: int | None = None
+    ) -> SellerflowError:
+        return SpApiServerError(message, operation=operation, status=status)
+
+    @override
+    def _url_expired(self, message: str) -> SellerflowError:
+        return DocumentUrlExpired(message)
+
+    @override
+    def _refused(self, seller_id: str, operation: str, response: httpx.Response) -> NoReturn:
+        status = response.status_code
+        detail = _error_summary(response)
+        if status == 403:
+            raise SpApiAccessDenied(
+                f"{operation} denied for seller {seller_id}: {detail}", operation=operation, status=status
+            )
+        raise SpApiBadRequest(
+            f"{operation} rejected for seller {seller_id} (HTTP {status}): {detail}",
+            operation=operation,
+            status=status,
+        )
+
+    @override
+    def _fresh_access_token(self, seller_id: str) -> AccessToken:
+        # Just in time: the refresh token is decrypted only now, and only held for this exchange.
+        return self._lwa.access_token(self._refresh_tokens.refresh_token(seller_id), seller_id=seller_id)
 
 
 def _iso(value: datetime) -> str:
@@ -418,14 +373,6 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SpApiServerError("SP-API answered with JSON that is not an object")
     return body
-
-
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value else 0.0
-    except ValueError:
-        return 0.0
 
 
 def _rate_limit(response: httpx.Response) -> float | None:

@@ -21,14 +21,14 @@ class TokenBucket:
     tokens: float
     updated_at: float
 
-    def _refill(self, now: float) -> None:
+    def refill(self, now: float) -> None:
         elapsed = max(0.0, now - self.updated_at)
         self.tokens = min(float(self.plan.burst), self.tokens + elapsed * self.plan.rate_per_s)
         self.updated_at = now
 
     def take(self, now: float) -> float:
         """Take one token if there is one; otherwise return how long until one is due."""
-        self._refill(now)
+        self.refill(now)
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return 0.0
@@ -36,7 +36,7 @@ class TokenBucket:
 
     def drain(self, now: float) -> None:
         """Amazon said 429: our estimate was optimistic, start again from empty."""
-        self._refill(now)
+        self.refill(now)
         self.tokens = 0.0
 
 
@@ -68,14 +68,14 @@ class Pacer:
         with self._lock:
             bucket = self._bucket(seller_id, operation)
             if bucket.plan.rate_per_s != rate_per_s:
-                bucket._refill(self._clock())
+                bucket.refill(self._clock())
                 bucket.plan = UsagePlan(rate_per_s=rate_per_s, burst=bucket.plan.burst)
 
     def next_wait(self, seller_id: str, operation: str) -> float:
         """Seconds until a token is due, without taking one."""
         with self._lock:
             bucket = self._bucket(seller_id, operation)
-            bucket._refill(self._clock())
+            bucket.refill(self._clock())
             return 0.0 if bucket.tokens >= 1.0 else (1.0 - bucket.tokens) / bucket.plan.rate_per_s
 
     def throttled(self, seller_id: str, operation: str) -> None:

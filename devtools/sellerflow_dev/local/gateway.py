@@ -1,8 +1,9 @@
-"""A local stand-in for API Gateway: HTTP on loopback → REST proxy events → the API function.
+"""A local stand-in for API Gateway: HTTP on loopback → REST proxy events → the API functions.
 
 moto does not call Lambda from API Gateway, so this gateway does what the deployment's REST API does:
 match the template's routes, run the Cognito user-pool authorizer (signature, issuer, audience,
-expiry of the ID token), and hand the API function the same proxy event AWS would.
+expiry of the ID token), and hand the function whose `Api` event declares the route the same proxy
+event AWS would (the general API function, or the buyer-PII one).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]  # (function name, proxy event) → proxy response
 Proxy = Callable[[str | None, bytes], tuple[int, dict[str, str], bytes]]  # (x-amz-target, body) → reply
 
 
@@ -29,11 +30,35 @@ class Route:
     method: str
     resource: str
     pattern: re.Pattern[str]
+    function: str  # the name of the function whose Api event declares this route
 
     @classmethod
-    def of(cls, method: str, resource: str) -> Route:
+    def of(cls, method: str, resource: str, function: str) -> Route:
         regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource))
-        return cls(method=method.upper(), resource=resource, pattern=re.compile(f"^{regex}$"))
+        return cls(
+            method=method.upper(), resource=resource, pattern=re.compile(f"^{regex}$"), function=function
+        )
+
+
+class RouteTable:
+    """The template's API routes, each with the function that serves it (matched like API Gateway)."""
+
+    def __init__(self, routes: list[tuple[str, str, str]]) -> None:
+        self.routes = [Route.of(method, path, function) for method, path, function in routes]
+        declared = [(r.method, r.resource) for r in self.routes]
+        duplicated = {key for key in declared if declared.count(key) > 1}
+        if duplicated:
+            raise ValueError(f"routes declared by more than one function: {sorted(duplicated)}")
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found and route.method == method:
+                return route, found.groupdict()
+        return None
+
+    def path_known(self, path: str) -> bool:
+        return any(route.pattern.match(path) for route in self.routes)
 
 
 class CognitoAuthorizer:
@@ -61,9 +86,8 @@ class CognitoAuthorizer:
 class LocalApiGateway:
     def __init__(
         self,
-        routes: list[tuple[str, str]],
-        handler: Handler,
-        context_factory: Callable[[], Any],
+        routes: list[tuple[str, str, str]],
+        invoke: Invoke,
         authorizer: CognitoAuthorizer,
         *,
         host: str = "127.0.0.1",
@@ -73,9 +97,8 @@ class LocalApiGateway:
         static_headers: dict[str, str] | None = None,
         proxies: dict[str, Proxy] | None = None,
     ) -> None:
-        self.routes = [Route.of(m, p) for m, p in routes]
-        self._handler = handler
-        self._context_factory = context_factory
+        self.routes = RouteTable(routes)
+        self._invoke = invoke
         self._authorizer = authorizer
         self._stage = stage
         self._static = static
@@ -98,7 +121,7 @@ class LocalApiGateway:
             def do_DELETE(self) -> None:
                 gateway._serve(self)
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base's signature
                 return  # quiet: requests can carry tokens in headers, never print them
 
         self._server = ThreadingHTTPServer((host, port), _RequestHandler)
@@ -130,7 +153,7 @@ class LocalApiGateway:
             )
             self._reply(request, status, proxied_headers, proxied)
             return
-        match = self._match(request.command, parts.path)
+        match = self.routes.match(request.command, parts.path)
         if match is None:
             if request.command == "GET" and self._static is not None:
                 found = self._static(parts.path)
@@ -139,7 +162,7 @@ class LocalApiGateway:
                     self._reply(request, found[0], headers, found[2])
                     return
             self._reply_json(
-                request, 404 if not self._path_known(parts.path) else 405, {"message": "Not Found"}
+                request, 404 if not self.routes.path_known(parts.path) else 405, {"message": "Not Found"}
             )
             return
         route, path_params = match
@@ -148,22 +171,12 @@ class LocalApiGateway:
             self._reply_json(request, 401, {"message": "Unauthorized"})
             return
         event = self._event(request, route, parts.path, parts.query, path_params, claims, body)
-        response = self._handler(event, self._context_factory())
+        response = self._invoke(route.function, event)
         headers = dict(response.get("headers") or {})
         for name, values in (response.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(values)
         payload = response.get("body") or ""
         self._reply(request, int(response.get("statusCode", 500)), headers, payload.encode())
-
-    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if found and route.method == method:
-                return route, found.groupdict()
-        return None
-
-    def _path_known(self, path: str) -> bool:
-        return any(route.pattern.match(path) for route in self.routes)
 
     def _event(
         self,

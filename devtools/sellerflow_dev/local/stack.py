@@ -252,32 +252,39 @@ class LocalStack:
 
         reset_settings()
         wiring.reset()
-        # A new local stack is a cold start: the API app builds its collaborators again.
-        api_module = sys.modules.get("sellerflow.api.app")
-        if api_module is not None:
-            importlib.reload(api_module)
+        # A new local stack is a cold start: the API apps build their collaborators again.
+        for name in ("sellerflow.api.app", "sellerflow.api.pii_app"):
+            api_module = sys.modules.get(name)
+            if api_module is not None:
+                importlib.reload(api_module)
 
     def _start_gateway(self) -> None:
         assert self.resources is not None
         assert self.dispatcher is not None
-        api = next((f for f in self.resources.functions.values() if f.api_routes), None)
-        if api is None:
+        # Each route goes to the function whose Api event declares it (the general API, buyer PII).
+        api_functions = {f.name: f for f in self.resources.functions.values() if f.api_routes}
+        if not api_functions:
             return
         dispatcher = self.dispatcher
-        handler = dispatcher.handler(api.name)
+        routes = [(method, path, f.name) for f in api_functions.values() for method, path in f.api_routes]
+        for name in api_functions:  # imported now, as a function's init runs before its first request
+            dispatcher.handler(name)
         authorizer = CognitoAuthorizer(
             jwks_url=os.environ["COGNITO_JWKS_URL"],
             issuer=os.environ["COGNITO_ISSUER"],
             audience=self.resources.user_pool_client_id,
         )
 
-        def context() -> LocalLambdaContext:
-            return LocalLambdaContext(
+        def invoke(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+            api = api_functions[function_name]
+            context = LocalLambdaContext(
                 function_name=api.name,
                 memory_limit_in_mb=api.memory_mb,
                 invoked_function_arn=api.arn,
                 timeout_s=api.timeout_s,
             )
+            response: dict[str, Any] = dispatcher.handler(api.name)(event, context)
+            return response
 
         self.webapp = WebApp(
             root=self.config.root / "web",
@@ -286,9 +293,8 @@ class LocalStack:
             moto_url=self.moto_url,
         )
         self.gateway = LocalApiGateway(
-            api.api_routes,
-            handler,
-            context,
+            routes,
+            invoke,
             authorizer,
             port=self.config.api_port,
             static=self._static_file,

@@ -1,7 +1,7 @@
 """Every error Sellerflow raises on purpose, in one place.
 
 The class name is the contract: Step Functions `Retry`/`Catch` match it (`ErrorEquals`), and the API
-maps it to an HTTP status in one place (`sellerflow.api.errors`). Messages name what was wrong and
+maps it to an HTTP status in one place (the API's error middleware). Messages name what was wrong and
 the value it had, never a buyer's data or a token.
 """
 

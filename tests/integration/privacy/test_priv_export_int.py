@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from priv_int_support import BUCKET, OTHER, OWNER_SUB, REFRESH_TOKEN, SELLER, PrivacyAws, seed_seller
 
-from sellerflow.api.auth import Caller
 from sellerflow.domain import Membership, Role
+from sellerflow.principal import Principal
 from sellerflow.privacy.export import build_export, export_execution_name, export_id_for
 from sellerflow.privacy.models import ExportInput
 from sellerflow.privacy.service import PrivacyConfig, SellerRights
@@ -83,7 +83,7 @@ def test_the_export_object_is_encrypted_with_the_data_key(aws: PrivacyAws) -> No
 
 
 class _Owner:
-    def require(self, caller: Caller, seller_id: str, permission: object) -> Membership:
+    def require(self, caller: Principal, seller_id: str, permission: object) -> Membership:
         return Membership(seller_id=seller_id, user_sub=caller.sub, role=Role.OWNER)
 
 
@@ -108,7 +108,7 @@ def test_a_ready_export_gets_a_presigned_url_valid_at_most_15_minutes_and_is_aud
         config=PrivacyConfig(export_state_machine_arn="arn:sm", erase_state_machine_arn="arn:erase"),
     )
     # When its owner asks for it
-    status = rights.export_status(Caller(sub=OWNER_SUB), SELLER, EXPORT_ID)
+    status = rights.export_status(Principal(sub=OWNER_SUB), SELLER, EXPORT_ID)
     # Then a presigned URL for exactly that object comes back, expiring within 900 s
     assert status.status == "ready"
     assert status.expires_in == 900

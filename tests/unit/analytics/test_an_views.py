@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from sellerflow.analytics.api_models import parse_cogs_body, parse_days, parse_range_name
-from sellerflow.analytics.calendar import local_today
 from sellerflow.analytics.inventory import RestockStatus, restock_status
 from sellerflow.analytics.kpis import change_percent, changes, margin_change_points, totals_by_currency
 from sellerflow.analytics.model import DayRollup
 from sellerflow.analytics.ranges import DayRange, RangeName, resolve
+from sellerflow.api.models_analytics import parse_cogs_body, parse_days, parse_range_name
+from sellerflow.calendar import local_today
 from sellerflow.errors import InvalidInput
 
 US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"

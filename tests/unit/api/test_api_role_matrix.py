@@ -46,9 +46,9 @@ from sellerflow.api import access as access_module
 from sellerflow.api.app import app as deployed_app
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
-from sellerflow.api.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.domain import Role
 from sellerflow.errors import InvalidInput
+from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.members.rules import BreakGlassGrant
 from sellerflow.settings import Settings
 

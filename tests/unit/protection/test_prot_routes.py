@@ -15,13 +15,13 @@ from chalice.test import Client
 from pydantic import SecretStr
 
 from sellerflow.api.access import SellerAccess
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import current
 from sellerflow.api.routes_protection import ProtectionServices, register_protection_routes
 from sellerflow.domain import Membership, Order, Role
 from sellerflow.errors import OrderNotFound, SpApiThrottled, Unauthenticated
 from sellerflow.pii.models import ShippingLabel
 from sellerflow.pii.service import ShippingAddressService
+from sellerflow.principal import Principal
 from sellerflow.store.audit import AuditEntry, AuditPage
 from sellerflow.store.pii import StoredLabel
 
@@ -149,11 +149,11 @@ def harness() -> Harness:
     spapi, queue, audit = FakeSpApi(), FakeQueue(), FakeAudit()
     access = SellerAccess(sellers=FakeSellers(), orders=FakeOrders(), audit=audit)  # type: ignore[arg-type]
 
-    def caller() -> Caller:
+    def caller() -> Principal:
         sub = current(app.current_request).headers.get("x-test-sub")
         if not sub:
             raise Unauthenticated("missing Authorization header")
-        return Caller(sub=sub)
+        return Principal(sub=sub)
 
     def query_params() -> dict[str, list[str]]:
         params = current(app.current_request).query_params

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sellerflow.api.auth import Caller
 from sellerflow.api.models import OrdersQuery
-from sellerflow.api.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.audit.context import mark_break_glass
 from sellerflow.domain import Membership, Order, Role, SellerProfile
 from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
+from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
+from sellerflow.principal import Principal
 from sellerflow.store.orders import OrderPage
 
 # Merchant tokens and Amazon order ids are short and plain; anything else cannot exist here.
@@ -90,7 +90,7 @@ class SellerAccess:
         self._grants = grants
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    def require_member(self, caller: Caller, seller_id: str) -> Membership:
+    def require_member(self, caller: Principal, seller_id: str) -> Membership:
         """The caller's membership of the seller, or `SellerNotFound` (unknown and forbidden look alike)."""
         membership = (
             self._sellers.membership(seller_id, caller.sub) if _SELLER_ID.fullmatch(seller_id) else None
@@ -99,7 +99,7 @@ class SellerAccess:
             raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
         return membership
 
-    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership:
+    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership:
         """The caller's membership, if its role allows `permission`: `SellerNotFound` for a
         non-member, `Forbidden` for a member whose role does not allow it."""
         valid = bool(_SELLER_ID.fullmatch(seller_id))
@@ -123,14 +123,14 @@ class SellerAccess:
             return permission in BREAK_GLASS_PERMISSIONS
         return role_allows(membership.role, permission)
 
-    def _break_glass_active(self, caller: Caller, seller_id: str) -> bool:
+    def _break_glass_active(self, caller: Principal, seller_id: str) -> bool:
         """A global admin (never a member) with an unexpired break-glass grant for this seller."""
         if not caller.is_admin or self._grants is None:
             return False
         grant = self._grants.grant(seller_id, caller.sub)
         return grant is not None and grant.active_at(self._clock())
 
-    def my_sellers(self, caller: Caller) -> list[SellerView]:
+    def my_sellers(self, caller: Principal) -> list[SellerView]:
         """The sellers the caller is a member of, with the caller's role in each."""
         roles = {m.seller_id: m.role for m in self._sellers.memberships_of(caller.sub)}
         views = [SellerView(profile=p, role=roles[p.seller_id]) for p in self._sellers.profiles(roles)]
@@ -139,7 +139,7 @@ class SellerAccess:
         return views
 
     def list_orders(
-        self, caller: Caller, seller_id: str, query: OrdersQuery, *, access: Membership | None = None
+        self, caller: Principal, seller_id: str, query: OrdersQuery, *, access: Membership | None = None
     ) -> OrderPage:
         """One page of orders (`access`: what `require(..., ORDERS_READ)` already returned)."""
         if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
@@ -163,7 +163,7 @@ class SellerAccess:
         return page
 
     def get_order(
-        self, caller: Caller, seller_id: str, order_id: str, *, access: Membership | None = None
+        self, caller: Principal, seller_id: str, order_id: str, *, access: Membership | None = None
     ) -> Order:
         if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
             self.require(caller, seller_id, Permission.ORDERS_READ)

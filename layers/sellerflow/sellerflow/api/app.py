@@ -20,7 +20,7 @@ from chalice import Chalice, Response
 from pydantic import BaseModel
 
 from sellerflow.api.access import AuditSink, OrderReader, SellerAccess, SellerDirectory
-from sellerflow.api.auth import Caller, SigningKeySource, TokenVerifier
+from sellerflow.api.auth import SigningKeySource, TokenVerifier
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import (
     OrderOut,
@@ -30,7 +30,6 @@ from sellerflow.api.models import (
     parse_orders_query,
     single_values,
 )
-from sellerflow.api.permissions import Permission
 from sellerflow.api.routes_admin import register_admin_routes
 from sellerflow.api.routes_ads import register_ads_routes
 from sellerflow.api.routes_alerts import register_alert_routes
@@ -40,7 +39,9 @@ from sellerflow.api.routes_members import register_member_routes
 from sellerflow.api.routes_privacy import register_privacy_routes
 from sellerflow.api.routes_protection import register_protection_routes
 from sellerflow.audit.context import begin_request
+from sellerflow.members.permissions import Permission
 from sellerflow.members.service import TeamStorePort, UserDirectory
+from sellerflow.principal import Principal
 from sellerflow.settings import Settings, get_settings
 
 APP_NAME = "sellerflow-api"
@@ -131,9 +132,13 @@ def create_app(
                 )
             return built[0]
 
-    def caller() -> Caller:
+    def caller() -> Principal:
         begin_request()  # no break-glass mark survives from an earlier request
-        return runtime().verifier.authenticate(current(app.current_request).headers.get("authorization"))
+        return (
+            runtime()
+            .verifier.authenticate(current(app.current_request).headers.get("authorization"))
+            .principal
+        )
 
     def query_params() -> dict[str, list[str]]:
         params = current(app.current_request).query_params

@@ -18,8 +18,9 @@ from typing import Any, Protocol
 import jwt
 from pydantic import BaseModel, ConfigDict
 
-from sellerflow.api.permissions import ADMIN_GROUP
 from sellerflow.errors import ConfigurationError, Unauthenticated
+from sellerflow.members.permissions import ADMIN_GROUP
+from sellerflow.principal import Principal
 from sellerflow.settings import Settings
 
 MAX_LEEWAY_S = 30
@@ -29,7 +30,7 @@ _REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub", "token_use"]
 
 
 class Caller(BaseModel):
-    """The authenticated user behind a request."""
+    """The verified claims of a request's ID token (the API's own type; see `principal`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,6 +43,13 @@ class Caller(BaseModel):
     def is_admin(self) -> bool:
         """A global admin (the Cognito group `admins`): admin routes, seller data only via break-glass."""
         return ADMIN_GROUP in self.groups
+
+    @property
+    def principal(self) -> Principal:
+        """The caller as the domain knows it (services never see the token's claims)."""
+        return Principal(
+            sub=self.sub, email=self.email, email_verified=self.email_verified, is_admin=self.is_admin
+        )
 
 
 class SigningKeySource(Protocol):

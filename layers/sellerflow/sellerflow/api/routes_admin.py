@@ -18,13 +18,13 @@ from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import current, http_errors
 from sellerflow.api.models import single_values
 from sellerflow.api.routes_members import _Runtime, respond, team_service_factory
 from sellerflow.errors import Forbidden
 from sellerflow.members.models import BreakGlassIn, RoleIn, parse_body
 from sellerflow.members.service import AuditSink, UserDirectory
+from sellerflow.principal import Principal
 from sellerflow.settings import Settings
 
 
@@ -32,7 +32,7 @@ def register_admin_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     settings: Settings | None = None,
     audit: AuditSink | None = None,
@@ -40,7 +40,7 @@ def register_admin_routes(
 ) -> None:
     service = team_service_factory(runtime=runtime, settings=settings, audit=audit, users=users)
 
-    def admin() -> Caller:
+    def admin() -> Principal:
         who = caller()
         if not who.is_admin:
             raise Forbidden("admin routes are for Sellerflow operators (the 'admins' group) only")

@@ -20,15 +20,15 @@ from typing import Any, Protocol
 from chalice import Chalice, Response
 from pydantic import BaseModel, ConfigDict
 
-from sellerflow.analytics import api_models as am
 from sellerflow.analytics.ads import AdsService, AdTotals, CampaignSummary
-from sellerflow.analytics.calendar import local_today
+from sellerflow.api import models_analytics as am
 from sellerflow.api.access import AuditSink, SellerDirectory
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, http_errors
 from sellerflow.api.models import single_values
-from sellerflow.api.permissions import Permission
+from sellerflow.calendar import local_today
 from sellerflow.errors import InvalidInput
+from sellerflow.members.permissions import Permission
+from sellerflow.principal import Principal
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 400
@@ -116,7 +116,7 @@ def register_ads_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     sellers: SellerDirectory | None = None,
     audit: AuditSink | None = None,

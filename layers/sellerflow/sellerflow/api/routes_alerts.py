@@ -21,11 +21,11 @@ from chalice import Chalice, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sellerflow.alerts.model import AlertRule, AlertRules, AlertView, Phone, Recipient
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import single_values
-from sellerflow.api.permissions import Permission
 from sellerflow.errors import InvalidInput
+from sellerflow.members.permissions import Permission
+from sellerflow.principal import Principal
 
 MAX_RECIPIENTS = 10
 
@@ -154,7 +154,7 @@ def register_alert_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     alerts: AlertsRepository | None = None,
     audit: Any = None,
@@ -181,7 +181,7 @@ def register_alert_routes(
                 )
             return built[0]
 
-    def allowed(seller_id: str, permission: Permission) -> Caller:
+    def allowed(seller_id: str, permission: Permission) -> Principal:
         who = caller()
         runtime().access.require(who, seller_id, permission)
         single_values(query_params(), allowed=())

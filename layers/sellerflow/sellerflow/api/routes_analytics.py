@@ -27,15 +27,15 @@ from urllib.parse import unquote
 from chalice import Chalice, Response
 from pydantic import BaseModel
 
-from sellerflow.analytics import api_models as am
-from sellerflow.analytics.calendar import local_today
 from sellerflow.analytics.service import AnalyticsService, SettlementNotFound
+from sellerflow.api import models_analytics as am
 from sellerflow.api.access import AuditSink, SellerDirectory
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import ErrorOut, single_values
-from sellerflow.api.permissions import Permission
+from sellerflow.calendar import local_today
 from sellerflow.marketplaces import MARKETPLACES
+from sellerflow.members.permissions import Permission
+from sellerflow.principal import Principal
 
 
 class _Runtime(Protocol):
@@ -75,7 +75,7 @@ def register_analytics_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     sellers: SellerDirectory | None = None,
     audit: AuditSink | None = None,
@@ -89,9 +89,9 @@ def register_analytics_routes(
         runtime()  # binds the tables when the app builds its own stores
         with lock:
             if not built:
-                from sellerflow.analytics.wiring import analytics_service
                 from sellerflow.store.audit import AuditLog
                 from sellerflow.store.sellers import SellerStore
+                from sellerflow.wiring.analytics import analytics_service
 
                 built.append(
                     _Collaborators(
@@ -102,7 +102,7 @@ def register_analytics_routes(
                 )
             return built[0]
 
-    def member(seller_id: str, permission: Permission) -> tuple[Caller, Any]:
+    def member(seller_id: str, permission: Permission) -> tuple[Principal, Any]:
         who = caller()
         return who, runtime().access.require(who, seller_id, permission)
 
@@ -113,7 +113,7 @@ def register_analytics_routes(
     def params(*allowed: str) -> dict[str, str]:
         return single_values(query_params(), allowed=allowed)
 
-    def audit_read(seller_id: str, who: Caller, action: str, resource: str) -> None:
+    def audit_read(seller_id: str, who: Principal, action: str, resource: str) -> None:
         deps().audit.record(seller_id, who.sub, action, resource)
 
     @app.route("/sellers/{sellerId}/dashboard", methods=["GET"])

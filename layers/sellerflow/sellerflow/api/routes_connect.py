@@ -24,15 +24,15 @@ from typing import Any, Protocol
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import single_values
-from sellerflow.api.permissions import Permission
 from sellerflow.connect.ads import AdsConnectService
 from sellerflow.connect.models import SELLING_PARTNER_ID, AdsCallbackIn, ConnectCallbackIn
 from sellerflow.connect.service import ConnectService, ConnectUser
 from sellerflow.domain import Membership
 from sellerflow.errors import InvalidInput
+from sellerflow.members.permissions import Permission
+from sellerflow.principal import Principal
 
 MAX_BODY_BYTES = 4096
 ConnectServiceFactory = Callable[[], ConnectService]
@@ -41,7 +41,7 @@ _HINT = re.compile(SELLING_PARTNER_ID)
 
 
 class _Access(Protocol):
-    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership: ...
+    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership: ...
 
 
 class _Runtime(Protocol):
@@ -54,7 +54,7 @@ def _json(model: BaseModel, status: int, extra: dict[str, str] | None = None) ->
     return Response(body=model.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-def _user(who: Caller) -> ConnectUser:
+def _user(who: Principal) -> ConnectUser:
     return ConnectUser(sub=who.sub, email=who.email)
 
 
@@ -78,7 +78,7 @@ def register_connect_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     service: ConnectServiceFactory | None = None,
     ads_service: AdsConnectServiceFactory | None = None,
@@ -89,7 +89,7 @@ def register_connect_routes(
         with lock:
             if service is not None:
                 return service()
-            from sellerflow.connect.wiring import connect_service
+            from sellerflow.wiring.connect import connect_service
 
             return connect_service()
 
@@ -97,7 +97,7 @@ def register_connect_routes(
         with lock:
             if ads_service is not None:
                 return ads_service()
-            from sellerflow.connect.wiring import ads_connect_service
+            from sellerflow.wiring.connect import ads_connect_service
 
             return ads_connect_service()
 

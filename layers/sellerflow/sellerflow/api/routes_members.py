@@ -22,12 +22,12 @@ from urllib.parse import unquote
 from chalice import Chalice, Response
 from pydantic import BaseModel
 
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import single_values
-from sellerflow.api.permissions import Permission
 from sellerflow.members.models import AcceptIn, InvitationIn, RoleIn, parse_body
+from sellerflow.members.permissions import Permission
 from sellerflow.members.service import AuditSink, TeamConfig, TeamService, TeamStorePort, UserDirectory
+from sellerflow.principal import Principal
 from sellerflow.settings import Settings, get_settings
 
 
@@ -98,7 +98,7 @@ def register_member_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     settings: Settings | None = None,
     audit: AuditSink | None = None,
@@ -107,7 +107,7 @@ def register_member_routes(
     """Add the team routes to the app; collaborators are built on the first request."""
     service = team_service_factory(runtime=runtime, settings=settings, audit=audit, users=users)
 
-    def manager(seller_id: str) -> Caller:
+    def manager(seller_id: str) -> Principal:
         who = caller()
         runtime().access.require(who, seller_id, Permission.MEMBERS_MANAGE)
         single_values(query_params(), allowed=())

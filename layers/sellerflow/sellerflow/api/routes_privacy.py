@@ -19,10 +19,10 @@ from typing import Any
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, current, http_errors
 from sellerflow.api.models import ErrorOut, single_values
 from sellerflow.errors import ExportNotFound, InvalidInput
+from sellerflow.principal import Principal
 from sellerflow.privacy.models import DisconnectIn
 from sellerflow.privacy.service import AuditSink, MembershipCheck, SellerRights
 from sellerflow.settings import Settings
@@ -52,9 +52,10 @@ def build_seller_rights(
     *, members: MembershipCheck, settings: Settings | None, audit: AuditSink | None
 ) -> SellerRights:
     """The deployment's collaborators (only the data-access layer touches AWS)."""
-    from sellerflow.privacy.wiring import bound_settings, privacy_config
     from sellerflow.store.audit import AuditLog
     from sellerflow.store.privacy import SellerObjects, Workflows
+    from sellerflow.wiring import bound_settings
+    from sellerflow.wiring.privacy import privacy_config
 
     current_settings = bound_settings(settings)
     return SellerRights(
@@ -69,7 +70,7 @@ def build_seller_rights(
 def register_privacy_routes(
     app: Chalice,
     *,
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     members: Callable[[], MembershipCheck],
     settings: Settings | None = None,
     audit: AuditSink | None = None,

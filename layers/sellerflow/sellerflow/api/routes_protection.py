@@ -25,10 +25,8 @@ from chalice import Chalice, Response
 from pydantic import BaseModel, ConfigDict
 
 from sellerflow.api.access import AuditSink
-from sellerflow.api.auth import Caller
 from sellerflow.api.errors import JSON_HEADERS, error_response
 from sellerflow.api.models import ErrorOut, parse_instant, parse_limit, single_values
-from sellerflow.api.permissions import Permission
 from sellerflow.domain import Membership, Order
 from sellerflow.errors import (
     CredentialsMissing,
@@ -40,8 +38,10 @@ from sellerflow.errors import (
     SpApiError,
     SpApiThrottled,
 )
+from sellerflow.members.permissions import Permission
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
+from sellerflow.principal import Principal
 from sellerflow.settings import Settings
 
 SHIPPING_ADDRESS_PARAMS = ("purpose", "persist")
@@ -55,7 +55,7 @@ NO_STORE_HEADERS: dict[str, str | list[str]] = {
 
 # --- collaborators ---------------------------------------------------------------------------------
 class _Members(Protocol):
-    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership: ...
+    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership: ...
 
 
 class _Runtime(Protocol):
@@ -243,7 +243,7 @@ def register_protection_routes(
     app: Chalice,
     *,
     runtime: Callable[[], _Runtime],
-    caller: Callable[[], Caller],
+    caller: Callable[[], Principal],
     query_params: Callable[[], dict[str, list[str]]],
     settings: Settings | None = None,
     services: Callable[[], ProtectionServices] | None = None,

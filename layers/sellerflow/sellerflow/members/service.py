@@ -1,7 +1,7 @@
 """A seller's team and the admins' tools, as the API uses them (rules in `sellerflow.members.rules`).
 
 Permission checks are the routes' (`SellerAccess.require(..., Permission.MEMBERS_MANAGE)`, admin
-routes: `Caller.is_admin`); this module applies the team rules, writes through the store, and records
+routes: `Principal.is_admin`); this module applies the team rules, writes through the store, and records
 every change in the seller's hash-chained audit log (ids, roles and reasons; never a token).
 """
 
@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import quote
 
-from sellerflow.api.auth import Caller
-from sellerflow.api.permissions import BREAK_GLASS_PERMISSIONS
 from sellerflow.domain import Membership, Role, SellerProfile
 from sellerflow.errors import AlreadyMember, InvitationGone, MemberNotFound, SellerNotFound
 from sellerflow.members import rules
+from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
 from sellerflow.members.models import (
     AcceptedOut,
     AdminSellerOut,
@@ -31,7 +30,8 @@ from sellerflow.members.models import (
     MembersOut,
     MeOut,
 )
-from sellerflow.members.rules import BreakGlassGrant, Invitation, InvitationStatus, Member
+from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS
+from sellerflow.principal import Principal
 
 
 class TeamStorePort(Protocol):
@@ -107,7 +107,7 @@ class TeamService:
         self._config = config
 
     # --- anyone signed in ------------------------------------------------------------------------
-    def me(self, caller: Caller) -> MeOut:
+    def me(self, caller: Principal) -> MeOut:
         memberships = sorted(self._store.memberships_of(caller.sub), key=lambda m: m.seller_id)
         return MeOut(
             sub=caller.sub,
@@ -116,7 +116,7 @@ class TeamService:
             memberships=[MembershipOut(seller_id=m.seller_id, role=m.role) for m in memberships],
         )
 
-    def accept(self, caller: Caller, token: str) -> AcceptedOut:
+    def accept(self, caller: Principal, token: str) -> AcceptedOut:
         seller_id, invitation_id = rules.parse_token(token)
         now = self._clock()
         invitation = rules.check_acceptable(
@@ -145,7 +145,7 @@ class TeamService:
         return AcceptedOut(seller_id=seller_id, role=invitation.role)
 
     # --- owners (MEMBERS_MANAGE) -----------------------------------------------------------------
-    def list_members(self, actor: Caller, seller_id: str) -> MembersOut:
+    def list_members(self, actor: Principal, seller_id: str) -> MembersOut:
         members = sorted(
             self._store.members(seller_id), key=lambda m: (m.role.value != "owner", m.email or "", m.user_sub)
         )
@@ -153,7 +153,7 @@ class TeamService:
         return MembersOut(members=[MemberOut.of(m) for m in members])
 
     def set_role(
-        self, actor: Caller, seller_id: str, user_sub: str, role: Role, *, create: bool = False
+        self, actor: Principal, seller_id: str, user_sub: str, role: Role, *, create: bool = False
     ) -> MemberOut:
         rules.check_user_sub(user_sub)
         members = self._store.members(seller_id)
@@ -174,13 +174,13 @@ class TeamService:
             added_at=existing.added_at if existing and existing.added_at else now,
         )
 
-    def remove(self, actor: Caller, seller_id: str, user_sub: str) -> None:
+    def remove(self, actor: Principal, seller_id: str, user_sub: str) -> None:
         rules.check_user_sub(user_sub)
         other_owner = rules.check_owner_remains(self._store.members(seller_id), user_sub, None)
         self._store.remove_member(seller_id, user_sub, other_owner=other_owner)
         self._audit.record(seller_id, actor.sub, "members.removed", f"member/{user_sub}")
 
-    def invite(self, actor: Caller, seller_id: str, email: str, role: Role) -> InvitationCreatedOut:
+    def invite(self, actor: Principal, seller_id: str, email: str, role: Role) -> InvitationCreatedOut:
         now = self._clock()
         invitation, token = rules.new_invitation(
             seller_id=seller_id,
@@ -211,13 +211,13 @@ class TeamService:
             user_created=created,
         )
 
-    def invitations(self, actor: Caller, seller_id: str) -> InvitationsOut:
+    def invitations(self, actor: Principal, seller_id: str) -> InvitationsOut:
         now = self._clock()
         found = self._store.invitations(seller_id)
         self._audit.record(seller_id, actor.sub, "invitations.list", f"invitations returned={len(found)}")
         return InvitationsOut(invitations=[InvitationOut.of(i, now) for i in found])
 
-    def revoke(self, actor: Caller, seller_id: str, invitation_id: str) -> InvitationOut:
+    def revoke(self, actor: Principal, seller_id: str, invitation_id: str) -> InvitationOut:
         rules.check_invitation_id(invitation_id)
         invitation = self._store.invitation(seller_id, invitation_id)
         if invitation is None:
@@ -240,15 +240,15 @@ class TeamService:
         if not rules.valid_seller_id(seller_id) or not self._store.seller_exists(seller_id):
             raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
 
-    def admin_set_role(self, admin: Caller, seller_id: str, user_sub: str, role: Role) -> MemberOut:
+    def admin_set_role(self, admin: Principal, seller_id: str, user_sub: str, role: Role) -> MemberOut:
         self._require_seller(seller_id)
         return self.set_role(admin, seller_id, user_sub, role, create=True)
 
-    def admin_remove(self, admin: Caller, seller_id: str, user_sub: str) -> None:
+    def admin_remove(self, admin: Principal, seller_id: str, user_sub: str) -> None:
         self._require_seller(seller_id)
         self.remove(admin, seller_id, user_sub)
 
-    def break_glass(self, admin: Caller, seller_id: str, reason: str, minutes: int) -> BreakGlassOut:
+    def break_glass(self, admin: Principal, seller_id: str, reason: str, minutes: int) -> BreakGlassOut:
         self._require_seller(seller_id)
         grant = rules.new_grant(
             seller_id=seller_id,

@@ -1,6 +1,6 @@
 """The seller's rights as the API (and the operator's CLI) exercise them: who may, what starts, what
 is audited. Only an owner of the seller may export, erase or disconnect it (DATA_EXPORT, SELLER_ERASE,
-CONNECTION_MANAGE in `sellerflow.api.permissions`); another member gets 403, a non-member 404
+CONNECTION_MANAGE in `sellerflow.members.permissions`); another member gets 403, a non-member 404
 (exactly as for a seller that does not exist).
 """
 
@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sellerflow.api.auth import Caller
-from sellerflow.api.permissions import Permission
 from sellerflow.domain import Membership
 from sellerflow.errors import ConfigurationError, ExportNotFound
+from sellerflow.members.permissions import Permission
+from sellerflow.principal import Principal
 from sellerflow.privacy.export import export_execution_name, export_id_for, export_key
 from sellerflow.privacy.models import (
     DisconnectIn,
@@ -28,7 +28,7 @@ FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 
 class MembershipCheck(Protocol):
-    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership: ...
+    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership: ...
 
 
 class Execution(Protocol):
@@ -118,12 +118,12 @@ class SellerRights:
         self._audit = audit
         self._config = config
 
-    def require(self, caller: Caller, seller_id: str, permission: Permission) -> Membership:
+    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership:
         """The permission table decides (only owners hold these permissions): 404 / 403 otherwise."""
         return self._members.require(caller, seller_id, permission)
 
     # --- export ---------------------------------------------------------------------------------
-    def request_export(self, caller: Caller, seller_id: str, *, request_id: str) -> ExportStartedOut:
+    def request_export(self, caller: Principal, seller_id: str, *, request_id: str) -> ExportStartedOut:
         self.require(caller, seller_id, Permission.DATA_EXPORT)
         if not self._config.export_state_machine_arn:
             raise ConfigurationError("EXPORT_STATE_MACHINE_ARN is not configured")
@@ -136,7 +136,7 @@ class SellerRights:
         )
         return ExportStartedOut(export_id=export_id, status="running")
 
-    def export_status(self, caller: Caller, seller_id: str, export_id: str) -> ExportStatusOut:
+    def export_status(self, caller: Principal, seller_id: str, export_id: str) -> ExportStatusOut:
         self.require(caller, seller_id, Permission.DATA_EXPORT)
         missing = ExportNotFound(f"export {export_id[:32]!r} not found")
         if not is_export_id(export_id) or not self._config.export_state_machine_arn:
@@ -159,7 +159,7 @@ class SellerRights:
         return ExportStatusOut(export_id=export_id, status="ready", url=url, expires_in=ttl)
 
     # --- erasure and disconnection ------------------------------------------------------------
-    def request_erasure(self, caller: Caller, seller_id: str, *, request_id: str) -> ErasureStartedOut:
+    def request_erasure(self, caller: Principal, seller_id: str, *, request_id: str) -> ErasureStartedOut:
         self.require(caller, seller_id, Permission.SELLER_ERASE)
         self._audit.record(seller_id, caller.sub, "seller.erase_requested", f"seller/{seller_id}")
         start_erasure(
@@ -173,7 +173,7 @@ class SellerRights:
         return ErasureStartedOut(seller_id=seller_id, status="erasing", erase_data=True)
 
     def disconnect(
-        self, caller: Caller, seller_id: str, request: DisconnectIn, *, request_id: str
+        self, caller: Principal, seller_id: str, request: DisconnectIn, *, request_id: str
     ) -> ErasureStartedOut:
         self.require(caller, seller_id, Permission.CONNECTION_MANAGE)
         if request.erase_data:

@@ -14,7 +14,7 @@ from sellerflow.sync.reports import CheckReportInput, check_report
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(CheckReportInput, event)
     progress = check_report(
         request.job,

@@ -13,6 +13,6 @@ from sellerflow.privacy.models import EraseTask
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(EraseTask, {"task": event})
     return run_erase_step(request.task).model_dump(mode="json")

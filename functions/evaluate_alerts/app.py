@@ -15,7 +15,7 @@ from sellerflow.observability import logger, metrics, tracer
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(EvaluateAlertsInput, event)
     now = datetime.now(UTC)
     data = store_inputs().gather(

@@ -14,7 +14,7 @@ from sellerflow.sync.ingest import IngestInput, ingest_report_document
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(IngestInput, event)
     result = ingest_report_document(
         request,

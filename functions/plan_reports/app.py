@@ -14,7 +14,7 @@ from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(PlanReportsInput, event)
     now = datetime.now(UTC)
     book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()

@@ -15,7 +15,7 @@ from sellerflow.sync.results import record_sync_result
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(RecordSyncResultInput, event)
     return record_sync_result(
         request, store=wiring.seller_store(), credentials=wiring.credential_vault(), audit=AuditLog()

@@ -13,8 +13,8 @@ from sellerflow.store.sweeper import build_sweeper
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = build_sweeper(wiring.settings()).sweep().as_dict()
+def lambda_handler(_event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    report = wiring.sweeper().sweep().as_dict()
     for table, deleted in report["deleted"].items():
         with single_metric(
             name="ExpiredItemsDeleted", unit=MetricUnit.Count, value=deleted, namespace="Sellerflow"

@@ -14,7 +14,7 @@ from sellerflow.sync.orders import sync_orders_page
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(OrdersPageInput, event)
     sellers = wiring.seller_store()
     result = sync_orders_page(

@@ -84,7 +84,12 @@ class AuthorizationReader(Protocol):
 class ProfileAuthorization:
     """The authorization as the profile tells it: revoked or not (no expiry known)."""
 
-    def authorization(self, profile: SellerProfile, now: datetime, warning_days: int) -> AuthorizationInput:
+    def authorization(
+        self,
+        profile: SellerProfile,
+        now: datetime,  # noqa: ARG002 - AuthorizationReader: no expiry is known to warn of
+        warning_days: int,  # noqa: ARG002
+    ) -> AuthorizationInput:
         return AuthorizationInput(revoked=profile.status is SellerStatus.REVOKED)
 
 

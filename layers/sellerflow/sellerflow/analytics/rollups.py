@@ -34,9 +34,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from sellerflow.analytics.calendar import local_day, utc_span
 from sellerflow.analytics.model import ZERO, DayRollup, RollupResult, SkuRollup
-from sellerflow.domain import Order
+from sellerflow.analytics.calendar import local_day, utc_span
+from sellerflow.domain import Order, OrderLine
 from sellerflow.facts import CogsEntry, FinanceTransactionFact
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.observability import logger
@@ -103,114 +103,148 @@ def compute_day(
     The inputs may hold more than the day (they are filtered here by marketplace, local day and
     currency), so the arithmetic does not depend on how a store cut its queries.
     """
-    currency = MARKETPLACES[marketplace_id].currency
-    skus: dict[str, _Sku] = {}
-    order_count = units = 0
-    gross = shipping = promotions = refunds_signed = ZERO
-    fees_by_type: dict[str, Decimal] = {}
-    cogs_total = ZERO
-    cogs_complete = True
-    excluded = 0
-
+    tally = _DayTally(seller_id, marketplace_id, day, MARKETPLACES[marketplace_id].currency, cogs)
     for order in orders:
-        if order.seller_id != seller_id or order.marketplace_id != marketplace_id:
-            continue
-        if local_day(marketplace_id, order.created_time) != day or is_cancelled(order):
-            continue
-        if order.currency is not None and order.currency != currency:
-            excluded += 1
-            continue
-        order_count += 1
-        for line in order.lines:
-            item = line.item_price or ZERO
-            ship = line.shipping_price or ZERO
-            promo = line.promotion_discount or ZERO
-            units += line.quantity_ordered
-            gross += item
-            shipping += ship
-            promotions += promo
-            unit_cost = cogs.unit_cost(line.seller_sku, day, currency) if line.seller_sku else None
-            if line.quantity_ordered and unit_cost is None:
-                cogs_complete = False
-            line_cogs = (unit_cost or ZERO) * line.quantity_ordered
-            cogs_total += line_cogs
-            if line.seller_sku:
-                s = skus.setdefault(line.seller_sku, _Sku())
-                s.orders.add(order.order_id)
-                s.units += line.quantity_ordered
-                s.gross_sales += item
-                s.shipping += ship
-                s.promotions += promo
-                s.cogs += line_cogs
-                if line.quantity_ordered and unit_cost is None:
-                    s.cogs_complete = False
-
+        tally.add_order(order)
     for tx in transactions:
-        if tx.seller_id != seller_id or tx.marketplace_id != marketplace_id:
-            continue
-        if local_day(marketplace_id, tx.posted_at) != day:
-            continue
-        if tx.currency != currency:
-            excluded += 1
-            continue
+        tally.add_transaction(tx)
+    if tally.excluded:
+        logger.warning(
+            "facts in another currency left out of a rollup",
+            extra={"marketplace_id": marketplace_id, "day": day.isoformat(), "excluded": tally.excluded},
+        )
+    return tally.day_rollup(ad_spend=ad_spend, ad_sales=ad_sales), tally.sku_rollups()
+
+
+@dataclass
+class _DayTally:
+    """The running sums of one marketplace day while its orders and transactions are read."""
+
+    seller_id: str
+    marketplace_id: str
+    day: date
+    currency: str
+    cogs_book: CogsBook
+    skus: dict[str, _Sku] = field(default_factory=dict)
+    orders: int = 0
+    units: int = 0
+    gross_sales: Decimal = ZERO
+    shipping: Decimal = ZERO
+    promotions: Decimal = ZERO
+    refunds_signed: Decimal = ZERO
+    fees_by_type: dict[str, Decimal] = field(default_factory=dict)
+    cogs: Decimal = ZERO
+    cogs_complete: bool = True
+    excluded: int = 0  # facts in another currency, left out
+
+    def add_order(self, order: Order) -> None:
+        if not self._on_this_day(order.seller_id, order.marketplace_id, order.created_time):
+            return
+        if is_cancelled(order) or not self._in_currency(order.currency):
+            return
+        self.orders += 1
+        for line in order.lines:
+            self._add_line(order.order_id, line)
+
+    def add_transaction(self, tx: FinanceTransactionFact) -> None:
+        if not self._on_this_day(tx.seller_id, tx.marketplace_id, tx.posted_at):
+            return
+        if not self._in_currency(tx.currency):
+            return
         tx_fees = ZERO
         tx_charges = ZERO
         for kind, amount in tx.amounts:
             if is_fee(kind):
-                fees_by_type[kind] = fees_by_type.get(kind, ZERO) - amount
+                self.fees_by_type[kind] = self.fees_by_type.get(kind, ZERO) - amount
                 tx_fees -= amount
             elif kind == PRODUCT_CHARGES and tx.transaction_type == REFUND:
                 tx_charges += amount
-        refunds_signed += tx_charges
+        self.refunds_signed += tx_charges
         if tx.sku and (tx_fees or tx_charges):
-            s = skus.setdefault(tx.sku, _Sku())
+            s = self.skus.setdefault(tx.sku, _Sku())
             s.fees += tx_fees
             s.refunds_signed += tx_charges
 
-    if excluded:
-        logger.warning(
-            "facts in another currency left out of a rollup",
-            extra={"marketplace_id": marketplace_id, "day": day.isoformat(), "excluded": excluded},
+    def _on_this_day(self, seller_id: str, marketplace_id: str, at: datetime) -> bool:
+        if seller_id != self.seller_id or marketplace_id != self.marketplace_id:
+            return False
+        return local_day(self.marketplace_id, at) == self.day
+
+    def _in_currency(self, currency: str | None) -> bool:
+        """An unknown currency is the marketplace's; another is counted as left out."""
+        if currency is not None and currency != self.currency:
+            self.excluded += 1
+            return False
+        return True
+
+    def _add_line(self, order_id: str, line: OrderLine) -> None:
+        item = line.item_price or ZERO
+        ship = line.shipping_price or ZERO
+        promo = line.promotion_discount or ZERO
+        self.units += line.quantity_ordered
+        self.gross_sales += item
+        self.shipping += ship
+        self.promotions += promo
+        unit_cost = (
+            self.cogs_book.unit_cost(line.seller_sku, self.day, self.currency) if line.seller_sku else None
         )
-    rollup = DayRollup(
-        seller_id=seller_id,
-        marketplace_id=marketplace_id,
-        day=day,
-        currency=currency,
-        orders=order_count,
-        units=units,
-        gross_sales=gross,
-        shipping=shipping,
-        promotions=promotions,
-        refunds=abs(refunds_signed),
-        amazon_fees=sum(fees_by_type.values(), ZERO),
-        fees_by_type=dict(sorted(fees_by_type.items())),
-        ad_spend=ad_spend,
-        ad_sales=ad_sales,
-        cogs=cogs_total,
-        cogs_complete=cogs_complete,
-        excluded_other_currency=excluded,
-    )
-    sku_rollups = [
-        SkuRollup(
-            seller_id=seller_id,
-            marketplace_id=marketplace_id,
-            day=day,
-            sku=sku,
-            currency=currency,
-            orders=len(s.orders),
-            units=s.units,
-            gross_sales=s.gross_sales,
-            shipping=s.shipping,
-            promotions=s.promotions,
-            refunds=abs(s.refunds_signed),
-            fees=s.fees,
-            cogs=s.cogs,
-            cogs_complete=s.cogs_complete,
+        cost_missing = bool(line.quantity_ordered) and unit_cost is None
+        if cost_missing:
+            self.cogs_complete = False
+        line_cogs = (unit_cost or ZERO) * line.quantity_ordered
+        self.cogs += line_cogs
+        if line.seller_sku:
+            s = self.skus.setdefault(line.seller_sku, _Sku())
+            s.orders.add(order_id)
+            s.units += line.quantity_ordered
+            s.gross_sales += item
+            s.shipping += ship
+            s.promotions += promo
+            s.cogs += line_cogs
+            if cost_missing:
+                s.cogs_complete = False
+
+    def day_rollup(self, *, ad_spend: Decimal, ad_sales: Decimal) -> DayRollup:
+        return DayRollup(
+            seller_id=self.seller_id,
+            marketplace_id=self.marketplace_id,
+            day=self.day,
+            currency=self.currency,
+            orders=self.orders,
+            units=self.units,
+            gross_sales=self.gross_sales,
+            shipping=self.shipping,
+            promotions=self.promotions,
+            refunds=abs(self.refunds_signed),
+            amazon_fees=sum(self.fees_by_type.values(), ZERO),
+            fees_by_type=dict(sorted(self.fees_by_type.items())),
+            ad_spend=ad_spend,
+            ad_sales=ad_sales,
+            cogs=self.cogs,
+            cogs_complete=self.cogs_complete,
+            excluded_other_currency=self.excluded,
         )
-        for sku, s in sorted(skus.items())
-    ]
-    return rollup, sku_rollups
+
+    def sku_rollups(self) -> list[SkuRollup]:
+        return [
+            SkuRollup(
+                seller_id=self.seller_id,
+                marketplace_id=self.marketplace_id,
+                day=self.day,
+                sku=sku,
+                currency=self.currency,
+                orders=len(s.orders),
+                units=s.units,
+                gross_sales=s.gross_sales,
+                shipping=s.shipping,
+                promotions=s.promotions,
+                refunds=abs(s.refunds_signed),
+                fees=s.fees,
+                cogs=s.cogs,
+                cogs_complete=s.cogs_complete,
+            )
+            for sku, s in sorted(self.skus.items())
+        ]
 
 
 # --- the recompute: data access through these ports --------------------------------------------------
@@ -265,7 +299,12 @@ class AdSpendReader(Protocol):
 class NoAdSpend:
     """No advertising data: every day's ad spend and ad sales are 0."""
 
-    def ad_totals(self, seller_id: str, marketplace_id: str, day: date) -> tuple[Decimal, Decimal]:
+    def ad_totals(
+        self,
+        seller_id: str,  # noqa: ARG002 - AdSpendReader: every day is zero
+        marketplace_id: str,  # noqa: ARG002
+        day: date,  # noqa: ARG002
+    ) -> tuple[Decimal, Decimal]:
         return ZERO, ZERO
 
 
@@ -357,17 +396,21 @@ class _PrefetchedFacts:
         self._transactions = facts.finance_transactions(seller_id, start, end, marketplace_id=marketplace_id)
 
     def orders_purchased(
-        self, seller_id: str, marketplace_id: str, start: datetime, end: datetime
+        self,
+        seller_id: str,  # noqa: ARG002 - FactsPort: prefetched for one seller and marketplace
+        marketplace_id: str,  # noqa: ARG002
+        start: datetime,
+        end: datetime,
     ) -> list[Order]:
         return [o for o in self._orders if start <= o.created_time < end]
 
     def finance_transactions(
         self,
-        seller_id: str,
+        seller_id: str,  # noqa: ARG002 - FactsPort: prefetched for one seller and marketplace
         posted_from: datetime,
         posted_to: datetime,
         *,
-        marketplace_id: str | None = None,
+        marketplace_id: str | None = None,  # noqa: ARG002
         transaction_type: str | None = None,
     ) -> list[FinanceTransactionFact]:
         return [

@@ -111,7 +111,7 @@ class RestockPolicies(Protocol):
 
 
 class DefaultRestockPolicies:
-    def policy_for(self, seller_id: str) -> RestockPolicy:
+    def policy_for(self, seller_id: str) -> RestockPolicy:  # noqa: ARG002 - RestockPolicies: one for all
         return DEFAULT_POLICY
 
 

@@ -117,7 +117,7 @@ def _local_days(mp: Marketplace) -> Callable[[str, datetime], date]:
     """(purchase-date text, its UTC time) → the marketplace's day, memoised by UTC hour when exact."""
     tz = mp.tz
     if mp.time_zone not in _HOURLY_ZONES:
-        return lambda text, moment: moment.astimezone(tz).date()
+        return lambda _text, moment: moment.astimezone(tz).date()
     by_hour: _Memo[date] = _Memo(
         lambda hour: datetime.fromisoformat(f"{hour}:00:00+00:00").astimezone(tz).date()
     )
@@ -140,7 +140,10 @@ def _quantity(text: str) -> int:
 _LINE_IDS = tuple(f"{LINE_ID_PREFIX}{n}" for n in range(1, 101))
 
 
-def parse_all_orders(table: Table, *, seller_id: str, marketplace_id: str) -> Iterator[Order]:
+# One function on purpose: the backfill's hot path, inlined and measured (docs/performance.md).
+def parse_all_orders(  # noqa: C901
+    table: Table, *, seller_id: str, marketplace_id: str
+) -> Iterator[Order]:
     """Yield one Order per run of adjacent rows with the same amazon-order-id (Amazon writes an
     order's items together). A bad row is rejected into the table's log and skipped; the order keeps
     its other lines. The same order id in two separate runs yields two Orders (the later wins on upsert).

@@ -79,12 +79,14 @@ def decompress(chunks: Iterable[bytes], compression: str | None, *, report_type:
     was yielded. Concatenated gzip members are read one after another.
     """
     if compression is None or compression.upper() in ("", "NONE"):
-        for chunk in chunks:
-            if chunk:
-                yield bytes(chunk)
+        yield from (bytes(chunk) for chunk in chunks if chunk)
         return
     if compression.upper() != "GZIP":
         raise UnsupportedReport(report_type, f"unknown compression algorithm {compression!r}")
+    yield from _gunzip(chunks, report_type)
+
+
+def _gunzip(chunks: Iterable[bytes], report_type: str) -> Iterator[bytes]:
     inflater = zlib.decompressobj(_GZIP_WBITS)
     in_member = False  # some bytes of a gzip member were read and its end was not seen yet
     try:

@@ -110,71 +110,96 @@ def parse_sales_and_traffic(
 
     for position, item in enumerate(by_date, start=1):
         log.rows += 1
-        path = f"salesAndTrafficByDate[{position - 1}]"
         try:
-            if not isinstance(item, dict):
-                raise _Bad(path, "is not an object")
-            day = _day(item.get("date"), f"{path}.date")
-            sales = _obj(item, path, "salesByDate")
-            traffic = _obj(item, path, "trafficByDate")
-            sales_path, traffic_path = f"{path}.salesByDate", f"{path}.trafficByDate"
-            amount, currency = _amount(sales, sales_path, "orderedProductSales")
-            fact = TrafficByDateFact(
+            fact = _by_date_fact(
+                item,
+                f"salesAndTrafficByDate[{position - 1}]",
                 seller_id=seller_id,
                 marketplace_id=marketplace_id,
-                day=day,
-                sessions=_int(traffic, traffic_path, "sessions"),
-                page_views=_int(traffic, traffic_path, "pageViews"),
-                buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
-                units_ordered=_int(sales, sales_path, "unitsOrdered"),
-                ordered_product_sales=amount,
-                currency=currency or default_currency,
+                default_currency=default_currency,
             )
         except _Bad as bad:
             log.reject(RowError(REPORT_TYPE, position, bad.path, str(bad)))
             continue
         yield fact
 
-    start_day: date | None = None
-    if by_asin:
-        try:
-            start_day = _day(spec.get("dataStartTime"), "reportSpecification.dataStartTime")
-        except _Bad:
-            start_day = None
+    start_day = _data_start_day(spec) if by_asin else None
     for position, item in enumerate(by_asin, start=1):
         log.rows += 1
-        path = f"salesAndTrafficByAsin[{position - 1}]"
         try:
-            if not isinstance(item, dict):
-                raise _Bad(path, "is not an object")
-            if item.get("date"):
-                day = _day(item["date"], f"{path}.date")
-            elif start_day is not None:
-                day = start_day
-            else:
-                raise _Bad("reportSpecification.dataStartTime", "is missing (by-ASIN items need a day)")
-            child = item.get("childAsin") or item.get("parentAsin")
-            if not isinstance(child, str) or not child:
-                raise _Bad(f"{path}.childAsin", "is missing")
-            sales = _obj(item, path, "salesByAsin")
-            traffic = _obj(item, path, "trafficByAsin")
-            sales_path, traffic_path = f"{path}.salesByAsin", f"{path}.trafficByAsin"
-            amount, currency = _amount(sales, sales_path, "orderedProductSales")
-            fact_asin = TrafficByAsinFact(
+            fact_asin = _by_asin_fact(
+                item,
+                f"salesAndTrafficByAsin[{position - 1}]",
                 seller_id=seller_id,
                 marketplace_id=marketplace_id,
-                day=day,
-                parent_asin=item.get("parentAsin") or None,
-                child_asin=child,
-                sku=item.get("sku") or None,
-                sessions=_int(traffic, traffic_path, "sessions"),
-                page_views=_int(traffic, traffic_path, "pageViews"),
-                buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
-                units_ordered=_int(sales, sales_path, "unitsOrdered"),
-                ordered_product_sales=amount,
-                currency=currency,
+                start_day=start_day,
             )
         except _Bad as bad:
             log.reject(RowError(REPORT_TYPE, position, bad.path, str(bad)))
             continue
         yield fact_asin
+
+
+def _by_date_fact(
+    item: Any, path: str, *, seller_id: str, marketplace_id: str, default_currency: str
+) -> TrafficByDateFact:
+    if not isinstance(item, dict):
+        raise _Bad(path, "is not an object")
+    day = _day(item.get("date"), f"{path}.date")
+    sales = _obj(item, path, "salesByDate")
+    traffic = _obj(item, path, "trafficByDate")
+    sales_path, traffic_path = f"{path}.salesByDate", f"{path}.trafficByDate"
+    amount, currency = _amount(sales, sales_path, "orderedProductSales")
+    return TrafficByDateFact(
+        seller_id=seller_id,
+        marketplace_id=marketplace_id,
+        day=day,
+        sessions=_int(traffic, traffic_path, "sessions"),
+        page_views=_int(traffic, traffic_path, "pageViews"),
+        buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
+        units_ordered=_int(sales, sales_path, "unitsOrdered"),
+        ordered_product_sales=amount,
+        currency=currency or default_currency,
+    )
+
+
+def _data_start_day(spec: Mapping[str, Any]) -> date | None:
+    """The report's first day: the day of by-ASIN items that name none (None when unreadable)."""
+    try:
+        return _day(spec.get("dataStartTime"), "reportSpecification.dataStartTime")
+    except _Bad:
+        return None
+
+
+def _by_asin_fact(
+    item: Any, path: str, *, seller_id: str, marketplace_id: str, start_day: date | None
+) -> TrafficByAsinFact:
+    if not isinstance(item, dict):
+        raise _Bad(path, "is not an object")
+    if item.get("date"):
+        day = _day(item["date"], f"{path}.date")
+    elif start_day is not None:
+        day = start_day
+    else:
+        raise _Bad("reportSpecification.dataStartTime", "is missing (by-ASIN items need a day)")
+    child = item.get("childAsin") or item.get("parentAsin")
+    if not isinstance(child, str) or not child:
+        raise _Bad(f"{path}.childAsin", "is missing")
+    sales = _obj(item, path, "salesByAsin")
+    traffic = _obj(item, path, "trafficByAsin")
+    sales_path, traffic_path = f"{path}.salesByAsin", f"{path}.trafficByAsin"
+    amount, currency = _amount(sales, sales_path, "orderedProductSales")
+    return TrafficByAsinFact(
+        seller_id=seller_id,
+        marketplace_id=marketplace_id,
+        day=day,
+        parent_asin=item.get("parentAsin") or None,
+        child_asin=child,
+        sku=item.get("sku") or None,
+        sessions=_int(traffic, traffic_path, "sessions"),
+        page_views=_int(traffic, traffic_path, "pageViews"),
+        buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
+        units_ordered=_int(sales, sales_path, "unitsOrdered"),
+        ordered_product_sales=amount,
+        currency=currency,
+    )

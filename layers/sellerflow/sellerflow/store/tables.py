@@ -243,6 +243,6 @@ def _bind(model: type[Model], kind: str, settings: Settings) -> None:
     meta.table_name = names[kind]
     meta.region = settings.aws_region
     meta.host = settings.aws_endpoint_url
-    model._connection = None  # drop a connection bound to the previous table/endpoint
-    for index in model._indexes.values():
-        index._connection = None  # type: ignore[attr-defined]
+    # Drop a connection bound to the previous table/endpoint: PynamoDB has no public way to, and its
+    # indexes query through their model's connection (they hold none of their own).
+    model._connection = None  # noqa: SLF001

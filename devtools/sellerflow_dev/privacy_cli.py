@@ -98,10 +98,10 @@ def run_seller(args: argparse.Namespace) -> int:
 
 def run_buyer_request(args: argparse.Namespace) -> int:
     from sellerflow.privacy.buyer import delete_buyer_order_data
-    from sellerflow.privacy.wiring import bound_settings
     from sellerflow.store.audit import AuditLog
     from sellerflow.store.facts_control import DirtyDays
     from sellerflow.store.privacy import PartitionStore, restrict_order
+    from sellerflow.wiring import bound_settings
 
     settings = bound_settings()
     result = delete_buyer_order_data(

@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow.analytics.events import ComputeRollupsInput
-from sellerflow.analytics.wiring import recompute
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.wiring.analytics import recompute
 
 
 @logger.inject_lambda_context(log_event=False)

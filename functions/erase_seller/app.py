@@ -6,8 +6,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.privacy.handlers import run_erase_step
 from sellerflow.privacy.models import EraseTask
+from sellerflow.wiring.privacy import run_erase_step
 
 
 @logger.inject_lambda_context(log_event=False)

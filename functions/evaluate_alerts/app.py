@@ -7,9 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow.alerts.events import EvaluateAlertsInput, Trigger
 from sellerflow.alerts.service import evaluate_and_publish
-from sellerflow.alerts.wiring import alert_store, alert_topic, store_inputs
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.wiring.alerts import alert_store, alert_topic, store_inputs
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -6,10 +6,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.privacy.export import build_export
 from sellerflow.privacy.models import ExportInput
-from sellerflow.privacy.wiring import bound_settings
-from sellerflow.store.privacy import PartitionStore, SellerObjects
+from sellerflow.wiring.privacy import run_export
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -17,11 +15,4 @@ from sellerflow.store.privacy import PartitionStore, SellerObjects
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ExportInput, event)
-    settings = bound_settings()
-    result = build_export(
-        request,
-        source=PartitionStore.from_settings(settings),
-        sink=SellerObjects.from_settings(settings),
-        prefix=settings.exports_prefix,
-    )
-    return result.model_dump(mode="json")
+    return run_export(request).model_dump(mode="json")

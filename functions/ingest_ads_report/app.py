@@ -6,10 +6,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow import wiring
 from sellerflow.ads.report import parse_sp_campaigns
-from sellerflow.analytics.wiring import ads_store
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.ads import IngestAdsInput, ingest_ads_report
+from sellerflow.wiring.analytics import ads_store
 
 
 @logger.inject_lambda_context(log_event=False)

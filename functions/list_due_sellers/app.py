@@ -7,7 +7,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.store.connections import ConnectionStore
 from sellerflow.sync.fanout import list_due_sellers
 from sellerflow.sync.models import ListDueSellersInput
 
@@ -17,8 +16,9 @@ from sellerflow.sync.models import ListDueSellersInput
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ListDueSellersInput, event)
-    settings = wiring.settings()  # binds the tables
     result = list_due_sellers(
-        request.tick_time, sellers=ConnectionStore(), window_minutes=settings.sync_window_minutes
+        request.tick_time,
+        sellers=wiring.connection_store(),
+        window_minutes=wiring.settings().sync_window_minutes,
     )
     return result.model_dump(mode="json")

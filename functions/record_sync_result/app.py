@@ -7,7 +7,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.store.audit import AuditLog
 from sellerflow.sync.models import RecordSyncResultInput
 from sellerflow.sync.results import record_sync_result
 
@@ -18,5 +17,5 @@ from sellerflow.sync.results import record_sync_result
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(RecordSyncResultInput, event)
     return record_sync_result(
-        request, store=wiring.seller_store(), credentials=wiring.credential_vault(), audit=AuditLog()
+        request, store=wiring.seller_store(), credentials=wiring.credential_vault(), audit=wiring.audit_log()
     ).model_dump(mode="json")

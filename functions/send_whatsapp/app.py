@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow.alerts.delivery import deliver
 from sellerflow.alerts.model import AlertMessage
-from sellerflow.alerts.wiring import alert_store, whatsapp
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.wiring.alerts import alert_store, whatsapp
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -7,7 +7,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.store.workflows import StepFunctionsStarter
 from sellerflow.sync.fanout import start_seller_sync
 from sellerflow.sync.models import StartSellerSyncInput
 
@@ -17,5 +16,4 @@ from sellerflow.sync.models import StartSellerSyncInput
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(StartSellerSyncInput, event)
-    starter = StepFunctionsStarter(wiring.settings().seller_sync_state_machine_arn)
-    return start_seller_sync(request, starter=starter).model_dump(mode="json")
+    return start_seller_sync(request, starter=wiring.seller_sync_starter()).model_dump(mode="json")

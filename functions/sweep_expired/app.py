@@ -7,7 +7,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow import wiring
 from sellerflow.observability import SERVICE, logger, metrics, tracer
-from sellerflow.store.sweeper import build_sweeper
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -12,9 +12,9 @@ from decimal import Decimal
 from e2e_helpers import api_get
 
 from sellerflow.analytics.ads import acos, tacos
-from sellerflow.analytics.wiring import ads_store, rollup_store
 from sellerflow.store.reports import ReportStore
 from sellerflow.sync.ads import ADS_KEY_PREFIX
+from sellerflow.wiring.analytics import ads_store, rollup_store
 from sellerflow_dev.local.stack import LocalStack
 from sellerflow_dev.simulator import SimConfig
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from e2e_helpers import api_get
 
-from sellerflow.analytics.wiring import rollup_store
 from sellerflow.store.reports import ReportStore
+from sellerflow.wiring.analytics import rollup_store
 from sellerflow_dev.local.stack import LocalStack
 
 MONEY = ("gross_sales", "shipping", "promotions", "refunds", "amazon_fees", "estimated_payout")

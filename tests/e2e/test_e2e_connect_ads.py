@@ -12,9 +12,9 @@ import httpx
 from e2e_helpers import api_get
 
 from sellerflow import wiring
-from sellerflow.analytics.wiring import ads_store
 from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.tables import SellerRecord
+from sellerflow.wiring.analytics import ads_store
 from sellerflow_dev.local.stack import LocalStack
 
 

@@ -14,9 +14,9 @@ from pydantic import SecretStr
 
 from sellerflow.alerts.content import AlertKind
 from sellerflow.alerts.model import AlertMessage, Channel
-from sellerflow.alerts.whatsapp import TwilioCredentials, TwilioWhatsApp, parse_content_sids
 from sellerflow.errors import WhatsAppRecipientOptedOut, WhatsAppRecipientRejected, WhatsAppTemporaryFailure
-from sellerflow.store.alerts_topic import AlertTopic
+from sellerflow.notifications.sns import AlertTopic
+from sellerflow.notifications.whatsapp import TwilioCredentials, TwilioWhatsApp, parse_content_sids
 from sellerflow_dev.simulator import SimServer, SimWorld
 
 VARIABLES = {"1": "Amazon.com", "2": "2026-03-09"}

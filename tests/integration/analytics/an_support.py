@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sellerflow.analytics.calendar import local_day
+from sellerflow.calendar import local_day
 from sellerflow.domain import Order, OrderLine
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.settings import Settings

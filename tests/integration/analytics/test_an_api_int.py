@@ -13,11 +13,10 @@ import pytest
 from an_support import DE, JP, SELLER, US, Tables, order, transaction
 from chalice.test import Client
 
-from sellerflow.analytics.calendar import local_today
 from sellerflow.analytics.rollups import recompute_dirty_days
-from sellerflow.analytics.wiring import analytics_service
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
+from sellerflow.calendar import local_today
 from sellerflow.domain import Role
 from sellerflow.facts import InventoryFact, SettlementLineFact, SettlementSummary
 from sellerflow.settings import Settings
@@ -26,6 +25,7 @@ from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.store.sellers import SellerStore
+from sellerflow.wiring.analytics import analytics_service
 from sellerflow_dev.bench import dashboard_world as bench
 
 MEMBER, STRANGER, SUPPORT = "member-sub-1", "stranger-sub-2", "support-sub-3"

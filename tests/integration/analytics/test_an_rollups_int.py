@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from an_support import DE, JP, SELLER, US, Tables, order, transaction, utc
 
-from sellerflow.analytics.calendar import utc_span
 from sellerflow.analytics.rollups import CogsBook, compute_day, recompute_dirty_days
+from sellerflow.calendar import utc_span
 from sellerflow.facts import (
     CogsEntry,
     InventoryFact,

@@ -22,11 +22,11 @@ from sellerflow.privacy.models import (
     VerifyInput,
     VerifyOutput,
 )
-from sellerflow.privacy.wiring import erasure_policy
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.privacy import PartitionStore, SellerObjects, SellerStatusStore
 from sellerflow.store.sellers import SellerStore
+from sellerflow.wiring.privacy import erasure_policy
 
 
 class NoControls:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from sellerflow.alerts.content import AlertKind, DailySalesContent, LowStockContent
-from sellerflow.alerts.delivery import SentMessage, deliver
+from sellerflow.alerts.delivery import deliver
 from sellerflow.alerts.model import (
     AlertMessage,
     AlertRule,
@@ -19,6 +19,7 @@ from sellerflow.alerts.model import (
     DeliveryStatus,
     QuietHours,
     Recipient,
+    SentMessage,
     Thresholds,
     alert_id_of,
     default_rules,

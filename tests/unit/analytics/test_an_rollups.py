@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerflow.analytics.calendar import local_day, utc_span
 from sellerflow.analytics.rollups import CogsBook, compute_day
+from sellerflow.calendar import local_day, utc_span
 from sellerflow.domain import Order, OrderLine
 from sellerflow.facts import CogsEntry, FinanceTransactionFact
 

@@ -6,5 +6,5 @@ content.py    the content rule: the only values a message may carry (figures, SK
 rules.py      the five rules as pure functions of typed inputs
 service.py    evaluation: gather inputs, run the rules, de-duplicate, hold in quiet hours, publish
 delivery.py   the WhatsApp sender's logic: recipients, opt-out, idempotent per message
-whatsapp.py   the one port that talks to Twilio (the `twilio` library)
+(the SNS and Twilio adapters live in sellerflow.notifications)
 """

@@ -9,14 +9,13 @@ and raised, so the SQS record goes back to the queue (and, after maxReceiveCount
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from sellerflow.alerts.content import AlertKind
-from sellerflow.alerts.model import AlertMessage, Channel, DeliveryStatus, Recipient
+from sellerflow.alerts.model import AlertMessage, Channel, DeliveryStatus, Recipient, SentMessage
 from sellerflow.errors import (
     AlertDeliveryFailed,
     WhatsAppRecipientOptedOut,
@@ -25,12 +24,6 @@ from sellerflow.errors import (
 from sellerflow.observability import logger
 
 OPT_OUT_REASON = "unsubscribed"
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    sid: str
-    status: str
 
 
 class WhatsAppPort(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -186,6 +187,14 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"  # a temporary failure: the message goes back to the queue and is retried
     REJECTED = "rejected"  # a permanent failure for this number (invalid, not WhatsApp)
     OPTED_OUT = "opted_out"  # the number is unsubscribed: never messaged again
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """What the WhatsApp port answers for one accepted message (provider id and status)."""
+
+    sid: str
+    status: str
 
 
 class Delivery(_Frozen):

@@ -21,9 +21,9 @@ from sellerflow.alerts.content import (
     SyncFailingContent,
 )
 from sellerflow.alerts.model import Alert, AlertRule, AlertRules
-from sellerflow.analytics.calendar import local_today
 from sellerflow.analytics.inventory import InventoryHealth, RestockPolicy, inventory_health
 from sellerflow.analytics.model import ZERO, DayRollup, SkuRollup
+from sellerflow.calendar import local_today
 from sellerflow.facts import InventoryFact
 from sellerflow.marketplaces import MARKETPLACES
 

@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.alerts.content import AlertKind
 from sellerflow.alerts.model import Alert, AlertMessage, AlertRules, AlertStatus
 from sellerflow.alerts.rules import AuthorizationInput, EvaluationInput, evaluate
-from sellerflow.analytics.calendar import local_today
 from sellerflow.analytics.inventory import VELOCITY_WINDOW_DAYS
 from sellerflow.analytics.model import DayRollup, SkuRollup
+from sellerflow.calendar import local_today
 from sellerflow.domain import SellerProfile, SellerStatus, SyncState
 from sellerflow.facts import InventoryFact
 from sellerflow.marketplaces import MARKETPLACES

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from sellerflow.analytics.model import ZERO, DayRollup, RollupResult, SkuRollup
-from sellerflow.analytics.calendar import local_day, utc_span
+from sellerflow.calendar import local_day, utc_span
 from sellerflow.domain import Order, OrderLine
 from sellerflow.facts import CogsEntry, FinanceTransactionFact
 from sellerflow.marketplaces import MARKETPLACES

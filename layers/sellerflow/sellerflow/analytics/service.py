@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from sellerflow.analytics.calendar import days_between, local_today
 from sellerflow.analytics.inventory import (
     DEFAULT_POLICY,
     VELOCITY_WINDOW_DAYS,
@@ -20,6 +19,7 @@ from sellerflow.analytics.inventory import (
 from sellerflow.analytics.kpis import SkuTotals, Totals, changes, sku_table, totals_by_currency
 from sellerflow.analytics.model import DayRollup, SkuRollup
 from sellerflow.analytics.ranges import DayRange, RangeName, resolve
+from sellerflow.calendar import days_between, local_today
 from sellerflow.errors import InvalidInput, SellerflowError
 from sellerflow.facts import (
     CogsEntry,

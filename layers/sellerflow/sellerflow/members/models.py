@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sellerflow.domain import Role, SellerProfile
 from sellerflow.errors import InvalidInput
-from sellerflow.members.rules import Invitation, Member
+from sellerflow.members.model import Invitation, Member
 
 MAX_BODY_BYTES = 4096
 M = TypeVar("M", bound=BaseModel)

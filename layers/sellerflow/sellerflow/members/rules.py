@@ -18,18 +18,17 @@ audit log, and every read under it is audited with the admin's sub and a `break_
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import re
 import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sellerflow.domain import Role
 from sellerflow.errors import Forbidden, InvalidInput, InvitationGone, LastOwner, MemberNotFound
+from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
 
 TOKEN_SECRET_BYTES = 32
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
@@ -38,54 +37,6 @@ _SELLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SUB = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 REASON_MIN, REASON_MAX = 10, 500
 BREAK_GLASS_MAX_MINUTES = 60
-
-
-class InvitationStatus(enum.StrEnum):
-    PENDING = "PENDING"
-    ACCEPTED = "ACCEPTED"
-    REVOKED = "REVOKED"
-    EXPIRED = "EXPIRED"  # never stored: a PENDING invitation past its `valid_until`
-
-
-@dataclass(frozen=True)
-class Member:
-    seller_id: str
-    user_sub: str
-    role: Role
-    email: str | None = None
-    added_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Invitation:
-    seller_id: str
-    invitation_id: str
-    email: str  # lower-cased
-    role: Role
-    token_hash: str
-    status: InvitationStatus
-    invited_by: str
-    created_at: datetime
-    valid_until: datetime
-    closed_at: datetime | None = None
-    closed_by: str | None = None
-
-    def status_at(self, now: datetime) -> InvitationStatus:
-        if self.status is InvitationStatus.PENDING and now >= self.valid_until:
-            return InvitationStatus.EXPIRED
-        return self.status
-
-
-@dataclass(frozen=True)
-class BreakGlassGrant:
-    seller_id: str
-    admin_sub: str
-    reason: str
-    granted_at: datetime
-    valid_until: datetime
-
-    def active_at(self, now: datetime) -> bool:
-        return self.granted_at <= now < self.valid_until
 
 
 # --- emails, ids ---------------------------------------------------------------------------------

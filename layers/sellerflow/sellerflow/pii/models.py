@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -11,6 +12,8 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.errors import ShippingAddressUnavailable
 
 REDACTED = "***"
+# DPP: buyer PII is kept at most 30 days after delivery (`pii.retention` picks the anchor).
+PII_RETENTION = timedelta(days=30)
 
 
 class Purpose(enum.StrEnum):
@@ -81,3 +84,11 @@ def latest_delivery(order: dict[str, Any]) -> datetime | None:
 def fulfilled_by(order: dict[str, Any]) -> str | None:
     value = (order.get("fulfillment") or {}).get("fulfilledBy")
     return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class StoredLabel:
+    """A label read back from the buyer-PII table, with when it expires."""
+
+    label: ShippingLabel
+    expires_at: datetime

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-PII_RETENTION = timedelta(days=30)
+from sellerflow.pii.models import PII_RETENTION
+
+__all__ = ["PII_RETENTION", "pii_expires_at"]
 
 
 def pii_expires_at(

@@ -24,9 +24,15 @@ from pydantic import SecretStr
 
 from sellerflow.domain import Order
 from sellerflow.errors import OrderNotSellerFulfilled
-from sellerflow.pii.models import Purpose, ShippingLabel, fulfilled_by, label_from_order, latest_delivery
+from sellerflow.pii.models import (
+    Purpose,
+    ShippingLabel,
+    StoredLabel,
+    fulfilled_by,
+    label_from_order,
+    latest_delivery,
+)
 from sellerflow.pii.retention import pii_expires_at
-from sellerflow.store.pii import StoredLabel
 
 ORDER_PATH = "/orders/2026-01-01/orders/{order_id}"
 DATA_ELEMENTS = ("buyerInfo", "shippingAddress")

@@ -154,27 +154,3 @@ class ExpirySweeper:
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def build_sweeper(settings: Any, *, clock: Callable[[], datetime] = _utcnow) -> ExpirySweeper:
-    """The deployment's sweeper (boto3 at the settings' endpoint; moto locally)."""
-    import boto3
-
-    from sellerflow.store.tables import bind_tables
-
-    bind_tables(settings)
-    dynamodb = boto3.client(
-        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-    )
-    return ExpirySweeper(
-        dynamodb=dynamodb,
-        tables={
-            "pii": settings.pii_table,
-            "seller_data": settings.seller_data_table,
-            "sellers": settings.sellers_table,
-            "audit": settings.audit_table,
-        },
-        audit=AuditLog(clock=clock),
-        max_items_per_partition=settings.sweep_max_items_per_partition,
-        clock=clock,
-    )

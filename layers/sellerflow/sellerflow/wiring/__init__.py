@@ -1,11 +1,19 @@
 """The composition root: builds the collaborators each handler needs from the settings, once per
-container. Tests build their own collaborators and never come here."""
+container. Tables are bound here (`settings()`) and nowhere else. Tests build their own collaborators
+and never come here.
+
+This module builds the sync's adapters (SP-API and Ads clients, stores, policies); one module per
+area builds the rest: `alerts`, `analytics`, `connect`, `privacy` (and `api`, the HTTP API's).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import lru_cache
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache, wraps
+from typing import TypeVar
 
+import boto3
 import httpx
 
 from sellerflow.ads.client import AdsClient
@@ -14,12 +22,16 @@ from sellerflow.spapi.client import AccessTokenCache, SpApiClient
 from sellerflow.spapi.lwa import LwaClient
 from sellerflow.spapi.pacing import Pacer
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+from sellerflow.store.audit import AuditLog
+from sellerflow.store.connections import ConnectionStore
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.facts import FactStore
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.reports import ReportStore
 from sellerflow.store.sellers import SellerStore
+from sellerflow.store.sweeper import ExpirySweeper
 from sellerflow.store.tables import bind_tables
+from sellerflow.store.workflows import StepFunctionsStarter
 from sellerflow.sync.ads import AdsPolicy
 from sellerflow.sync.orders import OrdersSyncPolicy
 from sellerflow.sync.reports import ReportPolicy
@@ -30,10 +42,35 @@ _PACER = Pacer()
 _ADS_TOKEN_CACHE = AccessTokenCache()  # ads access tokens carry another scope: never mixed with SP-API's
 
 
+T = TypeVar("T")
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     current = get_settings()
     bind_tables(current)
+    return current
+
+
+def bound_settings(current: Settings | None = None) -> Settings:
+    """Binds the tables to `current` (the process's settings by default) on every call: callers that
+    take settings from outside (the API's tests, the CLIs) rebind to theirs."""
+    current = current or get_settings()
+    bind_tables(current)
+    return current
+
+
+def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
+    """Builds once per settings object: after `reset()` (a new environment) the next call builds anew."""
+    built: list[tuple[Settings, T]] = []
+
+    @wraps(build)
+    def current() -> T:
+        now = settings()
+        if not built or built[0][0] is not now:
+            built[:] = [(now, build(now))]
+        return built[0][1]
+
     return current
 
 
@@ -108,6 +145,42 @@ def report_store() -> ReportStore:
 def fact_store() -> FactStore:
     settings()
     return FactStore()
+
+
+def connection_store() -> ConnectionStore:
+    settings()
+    return ConnectionStore()
+
+
+def audit_log() -> AuditLog:
+    settings()
+    return AuditLog()
+
+
+def seller_sync_starter() -> StepFunctionsStarter:
+    return StepFunctionsStarter(settings().seller_sync_state_machine_arn)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def sweeper(clock: Callable[[], datetime] = _utcnow) -> ExpirySweeper:
+    """The deployment's expiry sweeper (boto3 at the settings' endpoint; moto locally)."""
+    s = bound_settings(settings())
+    dynamodb = boto3.client("dynamodb", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url)
+    return ExpirySweeper(
+        dynamodb=dynamodb,
+        tables={
+            "pii": s.pii_table,
+            "seller_data": s.seller_data_table,
+            "sellers": s.sellers_table,
+            "audit": s.audit_table,
+        },
+        audit=AuditLog(clock=clock),
+        max_items_per_partition=s.sweep_max_items_per_partition,
+        clock=clock,
+    )
 
 
 def report_policy() -> ReportPolicy:

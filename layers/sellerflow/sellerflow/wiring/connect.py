@@ -1,12 +1,17 @@
-"""The deployment's collaborators of the connect flow (built once per container, on first use)."""
+"""The connect flows' collaborators (SP-API and Ads authorization), built once per settings."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sellerflow import wiring
 from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService
 from sellerflow.connect.service import ConnectConfig, ConnectService
 from sellerflow.settings import Settings
+from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+from sellerflow.store.audit import AuditLog
+from sellerflow.store.connections import ConnectionStore, ConnectStateStore, SecretsManagerStateKey
+from sellerflow.store.workflows import StepFunctionsStarter
 
 
 def connect_config(settings: Settings) -> ConnectConfig:
@@ -31,22 +36,10 @@ def ads_connect_config(settings: Settings) -> AdsConnectConfig:
     )
 
 
-_BUILT: list[tuple[Settings, ConnectService]] = []
-_BUILT_ADS: list[tuple[Settings, AdsConnectService]] = []
-
-
-def connect_service() -> ConnectService:
-    """Built once per container; built again when `sellerflow.wiring.reset()` renewed the settings."""
-    from sellerflow import wiring
-    from sellerflow.store.audit import AuditLog
-    from sellerflow.store.connections import ConnectionStore, ConnectStateStore, SecretsManagerStateKey
-    from sellerflow.store.workflows import StepFunctionsStarter
-
-    settings = wiring.settings()  # binds the tables
-    if _BUILT and _BUILT[0][0] is settings:
-        return _BUILT[0][1]
+@wiring.per_settings
+def connect_service(settings: Settings) -> ConnectService:
     client = wiring.spapi_client()
-    service = ConnectService(
+    return ConnectService(
         config=connect_config(settings),
         keys=SecretsManagerStateKey(settings.connect_state_secret_name),
         nonces=ConnectStateStore(),
@@ -59,22 +52,12 @@ def connect_service() -> ConnectService:
         audit=AuditLog(),
         ads=ConnectionStore(),
     )
-    _BUILT[:] = [(settings, service)]
-    return service
 
 
-def ads_connect_service() -> AdsConnectService:
-    """Built once per container, like `connect_service`."""
-    from sellerflow import wiring
-    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
-    from sellerflow.store.audit import AuditLog
-    from sellerflow.store.connections import ConnectionStore, ConnectStateStore, SecretsManagerStateKey
-
-    settings = wiring.settings()
-    if _BUILT_ADS and _BUILT_ADS[0][0] is settings:
-        return _BUILT_ADS[0][1]
+@wiring.per_settings
+def ads_connect_service(settings: Settings) -> AdsConnectService:
     app = SecretsManagerAppCredentials(settings.lwa_app_secret_name)
-    service = AdsConnectService(
+    return AdsConnectService(
         config=ads_connect_config(settings),
         # The LWA client that exchanges the code and refreshes the ads tokens is the app's own.
         client_id=lambda: app.app_credentials().client_id,
@@ -87,5 +70,3 @@ def ads_connect_service() -> AdsConnectService:
         grants=ConnectionStore(),
         audit=AuditLog(),
     )
-    _BUILT_ADS[:] = [(settings, service)]
-    return service

@@ -1,24 +1,30 @@
-"""Runs one step of the erase-seller workflow with the deployment's collaborators."""
+"""The privacy workflows' collaborators (export, erase) and the privacy routes' configuration."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from sellerflow.privacy import erase
+from sellerflow.privacy.erase import ErasurePolicy
+from sellerflow.privacy.export import build_export
 from sellerflow.privacy.models import (
     DeleteCredentialsInput,
     DeleteItemsInput,
     DeleteObjectsInput,
+    ExportInput,
+    ExportOutput,
     RecordErasureInput,
     StopSyncingInput,
     VerifyInput,
 )
-from sellerflow.privacy.wiring import bound_settings, erasure_policy
+from sellerflow.privacy.service import PrivacyConfig
+from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.privacy import PartitionStore, SellerObjects, SellerStatusStore, SyncControls
+from sellerflow.wiring import bound_settings
 
-Step = (
+EraseStep = (
     StopSyncingInput
     | DeleteCredentialsInput
     | DeleteItemsInput
@@ -28,7 +34,37 @@ Step = (
 )
 
 
-def run_erase_step(step: Step) -> BaseModel:
+def erasure_policy(settings: Settings) -> ErasurePolicy:
+    return ErasurePolicy(
+        items_per_call=settings.erase_items_per_call,
+        objects_per_call=1000,
+        prefixes=(settings.raw_prefix, settings.exports_prefix),
+        schedule_name_prefix=settings.seller_schedule_name_prefix,
+    )
+
+
+def privacy_config(settings: Settings) -> PrivacyConfig:
+    return PrivacyConfig(
+        export_state_machine_arn=settings.export_state_machine_arn,
+        erase_state_machine_arn=settings.erase_state_machine_arn,
+        exports_prefix=settings.exports_prefix,
+        url_ttl_s=settings.export_url_ttl_s,
+    )
+
+
+def run_export(request: ExportInput) -> ExportOutput:
+    """Writes one seller's export with the deployment's partitions and bucket."""
+    settings = bound_settings()
+    return build_export(
+        request,
+        source=PartitionStore.from_settings(settings),
+        sink=SellerObjects.from_settings(settings),
+        prefix=settings.exports_prefix,
+    )
+
+
+def run_erase_step(step: EraseStep) -> BaseModel:
+    """Runs one step of the erase-seller workflow with the deployment's collaborators."""
     settings = bound_settings()
     policy = erasure_policy(settings)
     if isinstance(step, StopSyncingInput):

@@ -1,4 +1,4 @@
-"""Publishing alerts to the SNS topic (the one module that calls SNS)."""
+"""The alerts publisher port's adapter: publishes to the SNS topic (the one module that calls SNS)."""
 
 from __future__ import annotations
 

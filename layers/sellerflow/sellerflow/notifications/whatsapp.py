@@ -1,4 +1,4 @@
-"""The WhatsApp port: the one module that talks to Twilio (with the `twilio` library).
+"""The WhatsApp adapter: the one module that talks to Twilio (with the `twilio` library).
 
 Messages use approved templates only: a Content SID per alert kind plus `content_variables` (JSON).
 Free-form `body` text is never sent (it fails outside WhatsApp's 24-hour window, and it would be a
@@ -21,7 +21,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from sellerflow.alerts.content import AlertKind
-from sellerflow.alerts.delivery import SentMessage
+from sellerflow.alerts.model import SentMessage
 from sellerflow.errors import (
     ConfigurationError,
     WhatsAppRecipientOptedOut,
@@ -72,7 +72,7 @@ def parse_content_sids(raw: str) -> dict[AlertKind, str]:
     return dict(checked)
 
 
-class RebasedHttpClient(TwilioHttpClient):
+class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
     """Sends what the twilio library addresses to https://api.twilio.com to another base URL."""
 
     def __init__(self, base_url: str, timeout: float) -> None:

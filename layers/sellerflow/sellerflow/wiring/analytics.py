@@ -1,33 +1,34 @@
-"""The analytics' composition root: the real stores, bound to the deployment's tables (once)."""
+"""The analytics' collaborators: the fact, ads and rollup stores with the deployment's retention."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 
 from sellerflow.analytics.model import RollupResult
 from sellerflow.analytics.rollups import recompute_dirty_days
 from sellerflow.analytics.service import AnalyticsService
+from sellerflow.settings import Settings
 from sellerflow.store.ads import AdsStore, StoredAdTotals
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
-from sellerflow.wiring import order_store, settings
+from sellerflow.wiring import order_store, per_settings
 
 
-@lru_cache(maxsize=1)
-def fact_store() -> FactStore:
-    return FactStore(retention=timedelta(days=settings().data_retention_days), orders=order_store())
+@per_settings
+def fact_store(s: Settings) -> FactStore:
+    """The fact store of the rollups and alerts: it reads orders through the order store."""
+    return FactStore(retention=timedelta(days=s.data_retention_days), orders=order_store())
 
 
-@lru_cache(maxsize=1)
-def ads_store() -> AdsStore:
-    return AdsStore(retention=timedelta(days=settings().data_retention_days))
+@per_settings
+def ads_store(s: Settings) -> AdsStore:
+    return AdsStore(retention=timedelta(days=s.data_retention_days))
 
 
-@lru_cache(maxsize=1)
-def rollup_store() -> RollupStore:
-    return RollupStore(retention=timedelta(days=settings().data_retention_days))
+@per_settings
+def rollup_store(s: Settings) -> RollupStore:
+    return RollupStore(retention=timedelta(days=s.data_retention_days))
 
 
 def recompute(seller_id: str) -> RollupResult:

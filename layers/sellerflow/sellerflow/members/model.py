@@ -1,0 +1,59 @@
+"""A seller's team as data: members, invitations and break-glass grants (typed, no rules, no I/O).
+
+The rules that create and check them are in `members.rules`; the store maps its records to these."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sellerflow.domain import Role
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"  # never stored: a PENDING invitation past its `valid_until`
+
+
+@dataclass(frozen=True)
+class Member:
+    seller_id: str
+    user_sub: str
+    role: Role
+    email: str | None = None
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    seller_id: str
+    invitation_id: str
+    email: str  # lower-cased
+    role: Role
+    token_hash: str
+    status: InvitationStatus
+    invited_by: str
+    created_at: datetime
+    valid_until: datetime
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+
+    def status_at(self, now: datetime) -> InvitationStatus:
+        if self.status is InvitationStatus.PENDING and now >= self.valid_until:
+            return InvitationStatus.EXPIRED
+        return self.status
+
+
+@dataclass(frozen=True)
+class BreakGlassGrant:
+    seller_id: str
+    admin_sub: str
+    reason: str
+    granted_at: datetime
+    valid_until: datetime
+
+    def active_at(self, now: datetime) -> bool:
+        return self.granted_at <= now < self.valid_until

@@ -13,25 +13,21 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from sellerflow.facts import AdCampaignDayFact
 from sellerflow.store.facts import MAX_RETENTION
 from sellerflow.store.facts_control import DirtyDays
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.tables import AmazonFactItem, table
 
 ADS_PREFIX = "ADS#"
 ZERO = Decimal(0)
 
 
 @table("seller_data")
-class AdCampaignDayRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>
+class AdCampaignDayRecord(AmazonFactItem):
+    # sk: ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>
     marketplace_id = UnicodeAttribute()
     profile_id = UnicodeAttribute()
     campaign_id = UnicodeAttribute()
@@ -45,53 +41,15 @@ class AdCampaignDayRecord(Model):
     purchases_14d = NumberAttribute()
     sales_7d = UnicodeAttribute()
     sales_14d = UnicodeAttribute()
-    written_at = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()
 
 
 def ads_key(marketplace_id: str, day: date, campaign_id: str) -> str:
     return f"{ADS_PREFIX}{marketplace_id}#{day.isoformat()}#{campaign_id}"
 
 
-def _record(f: AdCampaignDayFact, at: datetime, expires_at: int) -> AdCampaignDayRecord:
-    return AdCampaignDayRecord(
-        seller_id=f.seller_id,
-        sk=ads_key(f.marketplace_id, f.day, f.campaign_id),
-        marketplace_id=f.marketplace_id,
-        profile_id=f.profile_id,
-        campaign_id=f.campaign_id,
-        campaign_name=f.campaign_name,
-        day=f.day.isoformat(),
-        currency=f.currency,
-        impressions=f.impressions,
-        clicks=f.clicks,
-        cost=str(f.cost),
-        purchases_7d=f.purchases_7d,
-        purchases_14d=f.purchases_14d,
-        sales_7d=str(f.sales_7d),
-        sales_14d=str(f.sales_14d),
-        written_at=at,
-        expires_at=expires_at,
-    )
-
-
-def _fact(r: AdCampaignDayRecord) -> AdCampaignDayFact:
-    return AdCampaignDayFact(
-        seller_id=r.seller_id,
-        marketplace_id=r.marketplace_id,
-        profile_id=r.profile_id,
-        campaign_id=r.campaign_id,
-        campaign_name=r.campaign_name,
-        day=date.fromisoformat(r.day),
-        currency=r.currency,
-        impressions=int(r.impressions),
-        clicks=int(r.clicks),
-        cost=Decimal(r.cost),
-        purchases_7d=int(r.purchases_7d),
-        purchases_14d=int(r.purchases_14d),
-        sales_7d=Decimal(r.sales_7d),
-        sales_14d=Decimal(r.sales_14d),
-    )
+CAMPAIGN_DAYS = RecordMapping(
+    AdCampaignDayFact, AdCampaignDayRecord, sort_key=lambda f: ads_key(f.marketplace_id, f.day, f.campaign_id)
+)
 
 
 class AdsStore:
@@ -111,7 +69,7 @@ class AdsStore:
         dirty: dict[str, set[tuple[str, date]]] = {}
         with AdCampaignDayRecord.batch_write() as batch:
             for fact in records.values():
-                batch.save(_record(fact, at, expires_at))
+                batch.save(CAMPAIGN_DAYS.to_record(fact, written_at=at, expires_at=expires_at))
                 dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, fact.day))
         for seller_id, days in dirty.items():
             self._dirty.mark(seller_id, days, reason="ads", now=at)
@@ -123,7 +81,7 @@ class AdsStore:
         lower = f"{ADS_PREFIX}{marketplace_id}#{first.isoformat()}"
         upper = f"{ADS_PREFIX}{marketplace_id}#{last.isoformat()}#~"
         return [
-            _fact(r)
+            CAMPAIGN_DAYS.to_domain(r)
             for r in AdCampaignDayRecord.query(seller_id, AdCampaignDayRecord.sk.between(lower, upper))
         ]
 

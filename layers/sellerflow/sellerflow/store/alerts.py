@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pydantic import TypeAdapter
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.models import Model
 
 from sellerflow.alerts.content import AlertContent, AlertKind
 from sellerflow.alerts.model import (
@@ -32,7 +31,8 @@ from sellerflow.alerts.model import (
     Recipient,
     default_rules,
 )
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.tables import SellerItem, table
 
 RULE_PREFIX = "ALERTRULE#"
 RECIPIENT_PREFIX = "ALERTRCPT#"
@@ -42,24 +42,16 @@ _CONTENT: TypeAdapter[AlertContent] = TypeAdapter(AlertContent)  # type: ignore[
 
 
 @table("sellers")
-class AlertRuleRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ALERTRULE#<kind>
+class AlertRuleRecord(SellerItem):
+    # sk: ALERTRULE#<kind>
     kind = UnicodeAttribute()
     rule = UnicodeAttribute()  # the AlertRule as JSON (validated on read and write)
     updated_at = UTCDateTimeAttribute()
 
 
 @table("sellers")
-class AlertRecipientRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ALERTRCPT#<+E164>
+class AlertRecipientRecord(SellerItem):
+    # sk: ALERTRCPT#<+E164>
     phone = UnicodeAttribute()
     opted_in = BooleanAttribute()
     opted_out_at = UTCDateTimeAttribute(null=True)
@@ -68,12 +60,8 @@ class AlertRecipientRecord(Model):
 
 
 @table("sellers")
-class AlertRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ALERT#<alert id>
+class AlertRecord(SellerItem):
+    # sk: ALERT#<alert id>
     alert_id = UnicodeAttribute()
     kind = UnicodeAttribute()
     scope = UnicodeAttribute()
@@ -87,12 +75,8 @@ class AlertRecord(Model):
 
 
 @table("sellers")
-class AlertDeliveryRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ALERTDLV#<alert id>#<+E164>
+class AlertDeliveryRecord(SellerItem):
+    # sk: ALERTDLV#<alert id>#<+E164>
     alert_id = UnicodeAttribute()
     phone = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -108,25 +92,11 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
 
-def _recipient(r: AlertRecipientRecord) -> Recipient:
-    return Recipient(
-        phone=r.phone,
-        opted_in=bool(r.opted_in),
-        opted_out_at=r.opted_out_at,
-        opted_out_reason=r.opted_out_reason,
-    )
-
-
-def _delivery(r: AlertDeliveryRecord) -> Delivery:
-    return Delivery(
-        alert_id=r.alert_id,
-        phone=r.phone,
-        status=DeliveryStatus(r.status),
-        message_sid=r.message_sid,
-        provider_status=r.provider_status,
-        error_code=int(r.error_code) if r.error_code is not None else None,
-        updated_at=r.updated_at,
-    )
+# Recipients and deliveries are the seller's: `seller_id` is given when one is stored.
+RECIPIENTS = RecordMapping(Recipient, AlertRecipientRecord, sort_key=lambda r: f"{RECIPIENT_PREFIX}{r.phone}")
+DELIVERIES = RecordMapping(
+    Delivery, AlertDeliveryRecord, sort_key=lambda d: f"{DELIVERY_PREFIX}{d.alert_id}#{d.phone}"
+)
 
 
 class AlertStore:
@@ -158,23 +128,12 @@ class AlertStore:
 
     # --- recipients ----------------------------------------------------------------------------
     def recipients(self, seller_id: str) -> list[Recipient]:
-        return [
-            _recipient(r)
-            for r in AlertRecipientRecord.query(
-                seller_id, AlertRecipientRecord.sk.startswith(RECIPIENT_PREFIX)
-            )
-        ]
+        return RECIPIENTS.all(
+            AlertRecipientRecord.query(seller_id, AlertRecipientRecord.sk.startswith(RECIPIENT_PREFIX))
+        )
 
     def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None:
-        AlertRecipientRecord(
-            seller_id=seller_id,
-            sk=f"{RECIPIENT_PREFIX}{recipient.phone}",
-            phone=recipient.phone,
-            opted_in=recipient.opted_in,
-            opted_out_at=recipient.opted_out_at,
-            opted_out_reason=recipient.opted_out_reason,
-            updated_at=_now(now),
-        ).save()
+        RECIPIENTS.to_record(recipient, seller_id=seller_id, updated_at=_now(now)).save()
 
     def mark_opted_out(self, seller_id: str, phone: str, *, reason: str, now: datetime | None = None) -> None:
         """The number unsubscribed (replied STOP; Twilio 21610): never messaged again."""
@@ -277,7 +236,7 @@ class AlertStore:
         """The seller's alerts, newest first, with their deliveries."""
         deliveries: dict[str, list[Delivery]] = {}
         for d in AlertDeliveryRecord.query(seller_id, AlertDeliveryRecord.sk.startswith(DELIVERY_PREFIX)):
-            deliveries.setdefault(d.alert_id, []).append(_delivery(d))
+            deliveries.setdefault(d.alert_id, []).append(DELIVERIES.to_domain(d))
         views = []
         for r in AlertRecord.query(seller_id, AlertRecord.sk.startswith(ALERT_PREFIX)):
             content = _CONTENT.validate_json(r.content)
@@ -300,7 +259,7 @@ class AlertStore:
     # --- deliveries (the WhatsApp sender) ------------------------------------------------------
     def delivery(self, seller_id: str, alert_id: str, phone: str) -> Delivery | None:
         try:
-            return _delivery(
+            return DELIVERIES.to_domain(
                 AlertDeliveryRecord.get(
                     seller_id, f"{DELIVERY_PREFIX}{alert_id}#{phone}", consistent_read=True
                 )

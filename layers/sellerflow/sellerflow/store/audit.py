@@ -40,7 +40,8 @@ from pynamodb.transactions import TransactWrite
 from sellerflow.audit.chain import GENESIS_HASH, ChainEntry, ChainHead, VerifyResult, entry_hash, verify_chain
 from sellerflow.audit.context import audited_action
 from sellerflow.errors import AuditAppendConflict, InvalidInput
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.tables import SellerItem, table
 
 AUDIT_RETENTION = timedelta(days=400)
 HEAD = "AUDITHEAD"
@@ -58,12 +59,8 @@ def audit_sort_key(at: datetime, event_id: str) -> str:
 
 
 @table("audit")
-class AuditEntryRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # SEQ#<seq:012d>
+class AuditEntryRecord(SellerItem):
+    # sk: SEQ#<seq:012d>
     seq = NumberAttribute()
     at = UTCDateTimeAttribute()
     actor = UnicodeAttribute()
@@ -75,12 +72,8 @@ class AuditEntryRecord(Model):
 
 
 @table("audit")
-class AuditHeadRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # AUDITHEAD
+class AuditHeadRecord(SellerItem):
+    # sk: AUDITHEAD
     seq = NumberAttribute()
     head_hash = UnicodeAttribute(attr_name="hash")
     at = UTCDateTimeAttribute()
@@ -112,31 +105,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _entry(record: AuditEntryRecord) -> AuditEntry:
-    return AuditEntry(
-        seller_id=record.seller_id,
-        actor=record.actor,
-        action=record.action,
-        resource=record.resource,
-        at=record.at,
-        seq=int(record.seq),
-        hash=record.entry_hash,
-        prev_hash=record.prev_hash,
-    )
-
-
-def _chain_entry(record: AuditEntryRecord) -> ChainEntry:
-    return ChainEntry(
-        seller_id=record.seller_id,
-        seq=int(record.seq),
-        at=record.at,
-        actor=record.actor,
-        action=record.action,
-        resource=record.resource,
-        prev_hash=record.prev_hash,
-        hash=record.entry_hash,
-        key_seq=int(record.sk.removeprefix(SEQ_PREFIX)),
-    )
+ENTRIES = RecordMapping(
+    AuditEntry, AuditEntryRecord, sort_key=lambda e: seq_key(e.seq), renames={"entry_hash": "hash"}
+)
+CHAIN_ENTRIES = RecordMapping(
+    ChainEntry,
+    AuditEntryRecord,
+    renames={"entry_hash": "hash"},
+    read={"key_seq": lambda r: int(r.sk.removeprefix(SEQ_PREFIX))},
+)
+# The head's `seller_id` and `rev` (its version, for the conditional writes) are given when it is stored.
+HEADS = RecordMapping(ChainHead, AuditHeadRecord, sort_key=lambda _: HEAD, renames={"head_hash": "hash"})
 
 
 def encode_audit_token(seller_id: str, before_seq: int) -> str:
@@ -215,33 +194,21 @@ class AuditLog:
             prev_hash=prev_hash,
         )
         expires_at = int((at + self._retention).timestamp())
-        entry = AuditEntryRecord(
+        appended = AuditEntry(
+            seller_id=seller_id, actor=actor, action=action, resource=resource, at=at, seq=seq,
+            hash=digest, prev_hash=prev_hash,
+        )  # fmt: skip
+        entry = ENTRIES.to_record(appended, expires_at=expires_at)
+        new_head = HEADS.to_record(
+            ChainHead(seq=seq, hash=digest, at=at, trimmed_seq=trimmed_seq, trimmed_hash=trimmed_hash),
             seller_id=seller_id,
-            sk=seq_key(seq),
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            resource=resource,
-            prev_hash=prev_hash,
-            entry_hash=digest,
-            expires_at=expires_at,
-        )
-        new_head = AuditHeadRecord(
-            seller_id=seller_id,
-            sk=HEAD,
-            seq=seq,
-            head_hash=digest,
-            at=at,
             rev=rev,
-            trimmed_seq=trimmed_seq,
-            trimmed_hash=trimmed_hash,
             expires_at=expires_at,  # the head lives exactly as long as the newest entry
         )
         with TransactWrite(connection=_connection(AuditHeadRecord)) as tx:
             tx.save(new_head, condition=condition)
             tx.save(entry, condition=AuditEntryRecord.sk.does_not_exist())
-        return _entry(entry)
+        return appended
 
     def _restart(self, seller_id: str, now: datetime) -> tuple[int, str, datetime, int, str]:
         """No head: a new chain, or one whose head expired (then the entries left behind are expired
@@ -282,7 +249,7 @@ class AuditLog:
         ):
             if int(record.expires_at) <= now:
                 continue
-            found.append(_entry(record))
+            found.append(ENTRIES.to_domain(record))
             if len(found) >= limit:
                 break
         return found
@@ -316,31 +283,20 @@ class AuditLog:
             if len(found) >= limit:
                 more = True
                 break
-            found.append(_entry(record))
+            found.append(ENTRIES.to_domain(record))
         token = encode_audit_token(seller_id, found[-1].seq) if more and found else None
         return AuditPage(entries=found, next_token=token)
 
     # --- verify -------------------------------------------------------------------------------
     def chain(self, seller_id: str) -> tuple[list[ChainEntry], ChainHead | None]:
         """Every stored entry (expired ones too) and the head, exactly as stored."""
-        entries = [
-            _chain_entry(r)
-            for r in AuditEntryRecord.query(
+        entries = CHAIN_ENTRIES.all(
+            AuditEntryRecord.query(
                 seller_id, AuditEntryRecord.sk.startswith(SEQ_PREFIX), consistent_read=True
             )
-        ]
-        record = self._head(seller_id)
-        head = (
-            None
-            if record is None
-            else ChainHead(
-                seq=int(record.seq),
-                hash=record.head_hash,
-                at=record.at,
-                trimmed_seq=int(record.trimmed_seq or 0),
-                trimmed_hash=record.trimmed_hash or GENESIS_HASH,
-            )
         )
+        record = self._head(seller_id)
+        head = None if record is None else HEADS.to_domain(record)
         return entries, head
 
     def verify(self, seller_id: str) -> VerifyResult:

@@ -15,14 +15,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError
-from pynamodb.models import Model
 
 from sellerflow.facts import CogsEntry
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.tables import SellerItem, table
 
 DIRTY_PREFIX = "DIRTY#"
 COGS_PREFIX = "COGS#"
@@ -30,12 +29,8 @@ CONTROL_RETENTION = timedelta(days=540)  # a marker of a day older than the data
 
 
 @table("sellers")
-class DirtyDayRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # DIRTY#<marketplaceId>#<yyyy-mm-dd>
+class DirtyDayRecord(SellerItem):
+    # sk: DIRTY#<marketplaceId>#<yyyy-mm-dd>
     marketplace_id = UnicodeAttribute()
     day = UnicodeAttribute()
     mark = UnicodeAttribute()  # a new token per write: the version that clearing is conditioned on
@@ -45,12 +40,8 @@ class DirtyDayRecord(Model):
 
 
 @table("sellers")
-class CogsRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # COGS#<sku>#<yyyy-mm-dd>
+class CogsRecord(SellerItem):
+    # sk: COGS#<sku>#<yyyy-mm-dd>
     sku = UnicodeAttribute()
     effective_from = UnicodeAttribute()
     unit_cost = UnicodeAttribute()  # Decimal string: money is never a float
@@ -72,6 +63,10 @@ class DirtyDay:
     marketplace_id: str
     day: date
     mark: str
+
+
+DIRTY_DAYS = RecordMapping(DirtyDay, DirtyDayRecord, sort_key=lambda d: dirty_key(d.marketplace_id, d.day))
+COGS = RecordMapping(CogsEntry, CogsRecord, sort_key=lambda e: cogs_key(e.sku, e.effective_from))
 
 
 class DirtyDays:
@@ -105,29 +100,15 @@ class DirtyDays:
     def _record(
         seller_id: str, marketplace_id: str, day: date, *, reason: str, at: datetime
     ) -> DirtyDayRecord:
-        return DirtyDayRecord(
-            seller_id=seller_id,
-            sk=dirty_key(marketplace_id, day),
-            marketplace_id=marketplace_id,
-            day=day.isoformat(),
-            mark=uuid.uuid4().hex,
-            marked_at=at,
-            reason=reason,
-            expires_at=int((at + CONTROL_RETENTION).timestamp()),
+        marker = DirtyDay(seller_id=seller_id, marketplace_id=marketplace_id, day=day, mark=uuid.uuid4().hex)
+        return DIRTY_DAYS.to_record(
+            marker, marked_at=at, reason=reason, expires_at=int((at + CONTROL_RETENTION).timestamp())
         )
 
     def pending(self, seller_id: str) -> list[DirtyDay]:
-        return [
-            DirtyDay(
-                seller_id=seller_id,
-                marketplace_id=r.marketplace_id,
-                day=date.fromisoformat(r.day),
-                mark=r.mark,
-            )
-            for r in DirtyDayRecord.query(
-                seller_id, DirtyDayRecord.sk.startswith(DIRTY_PREFIX), consistent_read=True
-            )
-        ]
+        return DIRTY_DAYS.all(
+            DirtyDayRecord.query(seller_id, DirtyDayRecord.sk.startswith(DIRTY_PREFIX), consistent_read=True)
+        )
 
     def clear(self, marker: DirtyDay) -> bool:
         """Delete the marker if it still carries the mark that was read; False if re-marked meanwhile."""
@@ -145,30 +126,10 @@ class CogsStore:
     """Seller-entered unit costs per SKU, effective from a day on."""
 
     def put(self, entry: CogsEntry, *, now: datetime | None = None) -> None:
-        CogsRecord(
-            seller_id=entry.seller_id,
-            sk=cogs_key(entry.sku, entry.effective_from),
-            sku=entry.sku,
-            effective_from=entry.effective_from.isoformat(),
-            unit_cost=str(entry.unit_cost),
-            currency=entry.currency,
-            updated_at=now or datetime.now(UTC),
-        ).save()
+        COGS.to_record(entry, updated_at=now or datetime.now(UTC)).save()
 
     def all_for_seller(self, seller_id: str) -> list[CogsEntry]:
-        return [_entry(r) for r in CogsRecord.query(seller_id, CogsRecord.sk.startswith(COGS_PREFIX))]
+        return COGS.all(CogsRecord.query(seller_id, CogsRecord.sk.startswith(COGS_PREFIX)))
 
     def for_sku(self, seller_id: str, sku: str) -> list[CogsEntry]:
-        return [
-            _entry(r) for r in CogsRecord.query(seller_id, CogsRecord.sk.startswith(f"{COGS_PREFIX}{sku}#"))
-        ]
-
-
-def _entry(record: CogsRecord) -> CogsEntry:
-    return CogsEntry(
-        seller_id=record.seller_id,
-        sku=record.sku,
-        effective_from=date.fromisoformat(record.effective_from),
-        unit_cost=Decimal(record.unit_cost),
-        currency=record.currency,
-    )
+        return COGS.all(CogsRecord.query(seller_id, CogsRecord.sk.startswith(f"{COGS_PREFIX}{sku}#")))

@@ -12,6 +12,7 @@ DeleteItem and ConditionCheck only (no UpdateItem), so the API role needs nothin
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,8 @@ from pynamodb.transactions import TransactWrite
 
 from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus
 from sellerflow.errors import LastOwner, MemberNotFound
-from sellerflow.members.rules import BreakGlassGrant, Invitation, InvitationStatus, Member
+from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
+from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.sellers import MEMBER_PREFIX, PROFILE, SellerStore
 from sellerflow.store.tables import BreakGlassRecord, InvitationRecord, SellerRecord
 
@@ -43,60 +45,38 @@ def _failed_condition(exc: Exception) -> bool:
     return code in {"TransactionCanceledException", "ConditionalCheckFailedException"}
 
 
-def _member(record: SellerRecord) -> Member:
-    return Member(
-        seller_id=record.seller_id,
-        user_sub=record.member_sub or record.sk.removeprefix(MEMBER_PREFIX),
-        role=Role(record.role or Role.SUPPORT),
-        email=record.member_email,
-        added_at=record.added_at,
-    )
-
-
-def _invitation(record: InvitationRecord) -> Invitation:
-    return Invitation(
-        seller_id=record.seller_id,
-        invitation_id=record.invitation_id,
-        email=record.invited_email,
-        role=Role(record.role),
-        token_hash=record.token_hash,
-        status=InvitationStatus(record.invitation_status),
-        invited_by=record.invited_by,
-        created_at=record.created_at,
-        valid_until=record.valid_until,
-        closed_at=record.closed_at,
-        closed_by=record.closed_by,
-    )
+MEMBERS = RecordMapping(
+    Member,
+    SellerRecord,
+    sort_key=lambda m: f"{MEMBER_PREFIX}{m.user_sub}",
+    renames={"member_sub": "user_sub", "member_email": "email"},
+    read={  # a membership written before its sub and role were stored
+        "user_sub": lambda r: r.member_sub or r.sk.removeprefix(MEMBER_PREFIX),
+        "role": lambda r: Role(r.role or Role.SUPPORT),
+    },
+)
+INVITATIONS = RecordMapping(
+    Invitation,
+    InvitationRecord,
+    sort_key=lambda i: f"{INVITE_PREFIX}{i.invitation_id}",
+    renames={"invited_email": "email", "invitation_status": "status"},
+)
+GRANTS = RecordMapping(
+    BreakGlassGrant, BreakGlassRecord, sort_key=lambda g: f"{BREAK_GLASS_PREFIX}{g.admin_sub}"
+)
 
 
 def _invitation_record(invitation: Invitation) -> InvitationRecord:
-    return InvitationRecord(
-        seller_id=invitation.seller_id,
-        sk=f"{INVITE_PREFIX}{invitation.invitation_id}",
-        invitation_id=invitation.invitation_id,
-        invited_email=invitation.email,
-        role=invitation.role.value,
-        token_hash=invitation.token_hash,
-        invitation_status=invitation.status.value,
-        invited_by=invitation.invited_by,
-        created_at=invitation.created_at,
-        valid_until=invitation.valid_until,
-        closed_at=invitation.closed_at,
-        closed_by=invitation.closed_by,
-        expires_at=int((invitation.valid_until + INVITATION_KEEP).timestamp()),
+    return INVITATIONS.to_record(
+        invitation, expires_at=int((invitation.valid_until + INVITATION_KEEP).timestamp())
     )
 
 
 def _member_record(
     seller_id: str, user_sub: str, role: Role, email: str | None, at: datetime
 ) -> SellerRecord:
-    return SellerRecord(
-        seller_id=seller_id,
-        sk=f"{MEMBER_PREFIX}{user_sub}",
-        member_sub=user_sub,
-        role=role.value,
-        member_email=email,
-        added_at=at,
+    return MEMBERS.to_record(
+        Member(seller_id=seller_id, user_sub=user_sub, role=role, email=email, added_at=at)
     )
 
 
@@ -118,7 +98,7 @@ class TeamStore:
         records = SellerRecord.query(
             seller_id, SellerRecord.sk.startswith(MEMBER_PREFIX), consistent_read=True
         )
-        return [_member(r) for r in records]
+        return MEMBERS.all(records)
 
     def seller_exists(self, seller_id: str) -> bool:
         try:
@@ -195,7 +175,7 @@ class TeamStore:
 
     def invitation(self, seller_id: str, invitation_id: str) -> Invitation | None:
         try:
-            return _invitation(
+            return INVITATIONS.to_domain(
                 InvitationRecord.get(seller_id, f"{INVITE_PREFIX}{invitation_id}", consistent_read=True)
             )
         except DoesNotExist:
@@ -205,7 +185,7 @@ class TeamStore:
         records = InvitationRecord.query(
             seller_id, InvitationRecord.sk.startswith(INVITE_PREFIX), consistent_read=True
         )
-        return sorted((_invitation(r) for r in records), key=lambda i: i.created_at, reverse=True)
+        return sorted(INVITATIONS.all(records), key=lambda i: i.created_at, reverse=True)
 
     def accept(self, invitation: Invitation, *, user_sub: str, email: str, now: datetime) -> bool:
         """PENDING → ACCEPTED and the membership, in one transaction; False when someone (or time)
@@ -239,25 +219,14 @@ class TeamStore:
 
     # --- break-glass -----------------------------------------------------------------------------
     def put_grant(self, grant: BreakGlassGrant) -> None:
-        BreakGlassRecord(
-            seller_id=grant.seller_id,
-            sk=f"{BREAK_GLASS_PREFIX}{grant.admin_sub}",
-            admin_sub=grant.admin_sub,
-            reason=grant.reason,
-            granted_at=grant.granted_at,
-            valid_until=grant.valid_until,
-            expires_at=int((grant.valid_until + GRANT_KEEP).timestamp()),
-        ).save()
+        GRANTS.to_record(grant, expires_at=int((grant.valid_until + GRANT_KEEP).timestamp())).save()
 
     def grant(self, seller_id: str, admin_sub: str) -> BreakGlassGrant | None:
         try:
-            r = BreakGlassRecord.get(seller_id, f"{BREAK_GLASS_PREFIX}{admin_sub}", consistent_read=True)
+            record = BreakGlassRecord.get(seller_id, f"{BREAK_GLASS_PREFIX}{admin_sub}", consistent_read=True)
         except DoesNotExist:
             return None
-        return BreakGlassGrant(
-            seller_id=r.seller_id, admin_sub=r.admin_sub, reason=r.reason, granted_at=r.granted_at,
-            valid_until=r.valid_until,
-        )  # fmt: skip
+        return GRANTS.to_domain(record)
 
     # --- admins ----------------------------------------------------------------------------------
     def sellers_overview(self) -> list[tuple[SellerProfile, list[Member]]]:
@@ -281,21 +250,9 @@ class TeamStore:
                     marketplace_ids=tuple(record.marketplace_ids or ()),
                 )
             else:
-                members.setdefault(record.seller_id, []).append(_member(record))
+                members.setdefault(record.seller_id, []).append(MEMBERS.to_domain(record))
         return [(profiles[s], members.get(s, [])) for s in sorted(profiles)]
 
 
 def _closed(invitation: Invitation, status: InvitationStatus, *, by: str, at: datetime) -> Invitation:
-    return Invitation(
-        seller_id=invitation.seller_id,
-        invitation_id=invitation.invitation_id,
-        email=invitation.email,
-        role=invitation.role,
-        token_hash=invitation.token_hash,
-        status=status,
-        invited_by=invitation.invited_by,
-        created_at=invitation.created_at,
-        valid_until=invitation.valid_until,
-        closed_at=at,
-        closed_by=by,
-    )
+    return dataclasses.replace(invitation, status=status, closed_at=at, closed_by=by)

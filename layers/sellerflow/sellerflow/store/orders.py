@@ -7,99 +7,41 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from sellerflow.analytics.calendar import local_day
+from sellerflow.calendar import local_day
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput, OrderNotFound
 from sellerflow.store.facts_control import DirtyDays
+from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import OrderItemRecord, OrderRecord
 
 ORDER_PREFIX = "ORDER#"
 
 
-def _money(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+def order_key(order_id: str) -> str:
+    return f"{ORDER_PREFIX}{order_id}"
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+def purchase_key(created_time: datetime, order_id: str) -> str:
+    """The `by_purchase_date` index's sort key: purchase time (UTC, to the second), then the order."""
+    return f"{created_time.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{order_id}"
 
 
-def _to_record(order: Order, *, synced_at: datetime, retention: timedelta) -> OrderRecord:
-    return OrderRecord(
-        seller_id=order.seller_id,
-        sk=f"{ORDER_PREFIX}{order.order_id}",
-        purchase_sk=f"{order.created_time.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{order.order_id}",
-        order_id=order.order_id,
-        marketplace_id=order.marketplace_id,
-        created_time=order.created_time,
-        last_updated_time=order.last_updated_time,
-        local_date=order.local_date.isoformat(),
-        status=order.status,
-        fulfilled_by=order.fulfilled_by,
-        fulfillment_service_level=order.fulfillment_service_level,
-        currency=order.currency,
-        order_total=_text(order.order_total),
-        programs=set(order.programs) or None,
-        items=[
-            OrderItemRecord(
-                order_item_id=line.order_item_id,
-                asin=line.asin,
-                seller_sku=line.seller_sku,
-                title=line.title,
-                quantity_ordered=line.quantity_ordered,
-                quantity_shipped=line.quantity_shipped,
-                unit_price=_text(line.unit_price),
-                item_price=_text(line.item_price),
-                shipping_price=_text(line.shipping_price),
-                promotion_discount=_text(line.promotion_discount),
-                proceeds_total=_text(line.proceeds_total),
-                promotion_ids=list(line.promotion_ids),
-            )
-            for line in order.lines
-        ],
-        synced_at=synced_at,
-        expires_at=int((synced_at + retention).timestamp()),
-    )
-
-
-def _from_record(record: OrderRecord) -> Order:
-    return Order(
-        seller_id=record.seller_id,
-        order_id=record.order_id,
-        marketplace_id=record.marketplace_id,
-        created_time=record.created_time,
-        last_updated_time=record.last_updated_time,
-        local_date=date.fromisoformat(record.local_date),
-        status=record.status,
-        fulfilled_by=record.fulfilled_by,
-        fulfillment_service_level=record.fulfillment_service_level,
-        currency=record.currency,
-        order_total=_money(record.order_total),
-        programs=tuple(sorted(record.programs or ())),
-        lines=tuple(
-            OrderLine(
-                order_item_id=item.order_item_id,
-                asin=item.asin,
-                seller_sku=item.seller_sku,
-                title=item.title,
-                quantity_ordered=int(item.quantity_ordered),
-                quantity_shipped=int(item.quantity_shipped or 0),
-                unit_price=_money(item.unit_price),
-                item_price=_money(item.item_price),
-                shipping_price=_money(item.shipping_price),
-                promotion_discount=_money(item.promotion_discount),
-                proceeds_total=_money(item.proceeds_total),
-                promotion_ids=tuple(item.promotion_ids or ()),
-            )
-            for item in record.items or ()
-        ),
-    )
+ORDER_LINES = RecordMapping(OrderLine, OrderItemRecord)
+ORDERS = RecordMapping(
+    Order,
+    OrderRecord,
+    sort_key=lambda o: order_key(o.order_id),
+    write={
+        "purchase_sk": lambda o: purchase_key(o.created_time, o.order_id),
+        "items": lambda o: [ORDER_LINES.to_record(line) for line in o.lines],
+    },
+    read={"lines": lambda r: tuple(ORDER_LINES.to_domain(item) for item in r.items or ())},
+)
 
 
 @dataclass(frozen=True)
@@ -133,7 +75,9 @@ class OrderStore:
         for order in orders:
             if order.order_id in restricted[order.seller_id]:
                 continue
-            record = _to_record(order, synced_at=synced_at, retention=self._retention)
+            record = ORDERS.to_record(
+                order, synced_at=synced_at, expires_at=int((synced_at + self._retention).timestamp())
+            )
             try:
                 newer = (
                     OrderRecord.last_updated_time < order.last_updated_time
@@ -155,7 +99,7 @@ class OrderStore:
 
     def get(self, seller_id: str, order_id: str) -> Order:
         try:
-            return _from_record(OrderRecord.get(seller_id, f"{ORDER_PREFIX}{order_id}"))
+            return ORDERS.to_domain(OrderRecord.get(seller_id, order_key(order_id)))
         except DoesNotExist:
             raise OrderNotFound(f"order {order_id} not found") from None
 
@@ -164,7 +108,7 @@ class OrderStore:
 
     def all_for_seller(self, seller_id: str) -> Iterable[Order]:
         for record in OrderRecord.query(seller_id, OrderRecord.sk.startswith(ORDER_PREFIX)):
-            yield _from_record(record)
+            yield ORDERS.to_domain(record)
 
     def list(
         self,
@@ -195,7 +139,7 @@ class OrderStore:
             )
             for record in result:
                 if record.purchase_sk < upper:
-                    orders.append(_from_record(record))
+                    orders.append(ORDERS.to_domain(record))
             last_key = result.last_evaluated_key
             if not last_key or len(orders) >= limit:
                 break

@@ -14,7 +14,6 @@ effort, so `get` never returns an item whose `expires_at` has passed, and the sw
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +21,10 @@ import aws_encryption_sdk
 from aws_encryption_sdk import CommitmentPolicy
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
 from sellerflow.errors import PiiContextMismatch
-from sellerflow.pii.models import ShippingLabel
-from sellerflow.pii.retention import PII_RETENTION
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.pii.models import PII_RETENTION, ShippingLabel, StoredLabel
+from sellerflow.store.tables import SellerItem, table
 
 
 def pii_key(order_id: str, purpose: str) -> str:
@@ -35,23 +32,13 @@ def pii_key(order_id: str, purpose: str) -> str:
 
 
 @table("pii")
-class BuyerPiiRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ORDER#<orderId>#<purpose>
+class BuyerPiiRecord(SellerItem):
+    # sk: ORDER#<orderId>#<purpose>
     order_id = UnicodeAttribute()
     purpose = UnicodeAttribute()
     ciphertext = BinaryAttribute(legacy_encoding=False)
     stored_at = UTCDateTimeAttribute()
     expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
-
-
-@dataclass(frozen=True)
-class StoredLabel:
-    label: ShippingLabel
-    expires_at: datetime
 
 
 def _utcnow() -> datetime:

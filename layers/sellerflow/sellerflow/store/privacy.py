@@ -23,12 +23,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import UpdateError
-from pynamodb.models import Model
 
 from sellerflow.domain import SellerStatus
 from sellerflow.settings import Settings
 from sellerflow.store.sellers import SellerStore
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.store.tables import SellerItem, table
 
 RESTRICT_ORDER_PREFIX = "RESTRICT#ORDER#"
 # A restriction outlives any Amazon data that could bring the order back (kept at most 18 months).
@@ -45,12 +44,8 @@ _SERIALIZER = TypeSerializer()
 
 # --- buyer-request restrictions ------------------------------------------------------------------
 @table("sellers")
-class RestrictionRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # RESTRICT#ORDER#<orderId>
+class RestrictionRecord(SellerItem):
+    # sk: RESTRICT#ORDER#<orderId>
     order_id = UnicodeAttribute()
     reason = UnicodeAttribute()
     requested_by = UnicodeAttribute()

@@ -7,23 +7,17 @@ from datetime import UTC, datetime, timedelta
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
 
 from sellerflow.domain import ReportState
-from sellerflow.store.tables import _BoundMeta, table
+from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.tables import SellerItem, table
 
 RETENTION = timedelta(days=540)
 
 
 @table("sellers")
-class ReportRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(
-        range_key=True
-    )  # REPORT#<type>#<marketplace>#<window key> | SETTLEMENTDOC#<reportId>
+class ReportRecord(SellerItem):
+    # sk: REPORT#<type>#<marketplace>#<window key> | SETTLEMENTDOC#<reportId>
     report_type = UnicodeAttribute()
     marketplace_id = UnicodeAttribute(null=True)
     window_start = UTCDateTimeAttribute(null=True)
@@ -51,34 +45,19 @@ def settlement_key(report_id: str) -> str:
     return f"SETTLEMENTDOC#{report_id}"
 
 
-def _state(record: ReportRecord) -> ReportState:
-    return ReportState(
-        key=record.sk,
-        report_type=record.report_type,
-        marketplace_id=record.marketplace_id,
-        report_id=record.report_id,
-        status=record.status,
-        window_start=record.window_start,
-        window_end=record.window_end,
-        requested_at=record.requested_at,
-        document_id=record.document_id,
-        ingested_at=record.ingested_at,
-        cooldown_until=record.cooldown_until,
-        rows=int(record.rows or 0),
-        rejected=int(record.rejected or 0),
-        errors=tuple(record.errors or ()),
-    )
+# Read only: a report's item is written in steps (requested, finished, ingested), each its own update.
+REPORT_STATES = RecordMapping(ReportState, ReportRecord, read={"key": lambda r: r.sk})
 
 
 class ReportStore:
     def get(self, seller_id: str, key: str) -> ReportState | None:
         try:
-            return _state(ReportRecord.get(seller_id, key, consistent_read=True))
+            return REPORT_STATES.to_domain(ReportRecord.get(seller_id, key, consistent_read=True))
         except DoesNotExist:
             return None
 
     def all(self, seller_id: str, prefix: str = "REPORT#") -> list[ReportState]:
-        return [_state(r) for r in ReportRecord.query(seller_id, ReportRecord.sk.startswith(prefix))]
+        return REPORT_STATES.all(ReportRecord.query(seller_id, ReportRecord.sk.startswith(prefix)))
 
     def requested(
         self,

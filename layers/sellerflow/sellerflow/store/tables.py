@@ -31,6 +31,24 @@ class _BoundMeta:
     host: str | None = None
 
 
+class SellerItem(Model):
+    """An item of one of the deployment's tables: the seller is the hash key, `sk` tells the seller's
+    items apart. Each model gets a `Meta` of its own when `table` registers it."""
+
+    class Meta(_BoundMeta):
+        pass
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AmazonFactItem(SellerItem):
+    """An item of Amazon data: when it was written, and its TTL (at most 18 months later)."""
+
+    written_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
+
+
 # --- Seller data table: orders (and later reports, inventory, finances) ----------------------
 class OrdersByPurchaseDate(GlobalSecondaryIndex["OrderRecord"]):
     class Meta:
@@ -56,12 +74,8 @@ class OrderItemRecord(MapAttribute[str, Any]):
     promotion_ids = ListAttribute[str](default=list)
 
 
-class OrderRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # ORDER#<orderId>
+class OrderRecord(SellerItem):
+    # sk: ORDER#<orderId>
     purchase_sk = UnicodeAttribute()  # <createdTime ISO>#<orderId>: date-range listing
     order_id = UnicodeAttribute()
     marketplace_id = UnicodeAttribute()
@@ -100,14 +114,9 @@ class ActiveSellers(GlobalSecondaryIndex["SellerRecord"]):
     seller_id = UnicodeAttribute(range_key=True)
 
 
-class SellerRecord(Model):
+class SellerRecord(SellerItem):
     """One table, several item kinds told apart by `sk` (PROFILE, CREDENTIALS, SYNC#orders, MEMBER#<sub>)."""
 
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     # PROFILE
     name = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)  # active | revoked | disconnected
@@ -145,17 +154,12 @@ class SellerRecord(Model):
     active_sellers = ActiveSellers()
 
 
-class InvitationRecord(Model):
+class InvitationRecord(SellerItem):
     """INVITE#<invitationId> in the sellers table: an invitation to join a seller's team.
 
     Only the SHA-256 of the invitation token is stored; the token itself is shown once, to the owner.
     """
 
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     invitation_id = UnicodeAttribute()
     invited_email = UnicodeAttribute()  # lower-cased
     role = UnicodeAttribute()
@@ -169,14 +173,9 @@ class InvitationRecord(Model):
     expires_at = NumberAttribute()  # DynamoDB TTL: a while after it can no longer be used
 
 
-class BreakGlassRecord(Model):
+class BreakGlassRecord(SellerItem):
     """BREAKGLASS#<adminSub> in the sellers table: an admin's time-limited read access to one seller."""
 
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     admin_sub = UnicodeAttribute()
     reason = UnicodeAttribute()
     granted_at = UTCDateTimeAttribute()
@@ -184,12 +183,8 @@ class BreakGlassRecord(Model):
     expires_at = NumberAttribute()  # DynamoDB TTL (reads check valid_until: TTL is late)
 
 
-class AuditRecord(Model):
-    class Meta(_BoundMeta):
-        pass
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # <ISO time>#<event id>
+class AuditRecord(SellerItem):
+    # sk: <ISO time>#<event id>
     actor = UnicodeAttribute()
     action = UnicodeAttribute()
     resource = UnicodeAttribute()
@@ -210,6 +205,8 @@ def table(kind: str) -> Callable[[M], M]:
     """
 
     def register(model: M) -> M:
+        if "Meta" not in vars(model):  # an inherited Meta would bind every heir to one table
+            setattr(model, "Meta", type("Meta", (model.Meta,), {}))
         _REGISTRY[model] = kind
         if _BOUND_TO:  # a model imported after binding joins the tables already bound
             _bind(model, kind, _BOUND_TO[-1])

@@ -108,19 +108,20 @@ class LambdaDispatcher:
         from moto.awslambda.models import LambdaFunction
 
         dispatcher = self
-        self._original = LambdaFunction._invoke_lambda
+        # moto runs a Lambda in Docker here; it has no public seam to run the handler in-process.
+        self._original = LambdaFunction._invoke_lambda  # noqa: SLF001
 
         def _invoke_lambda(fn: Any, event: Any = None) -> tuple[str, bool, str]:
             body, errored = dispatcher.invoke(fn.function_name, event if event is not None else {})
             return body, errored, ""
 
-        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
+        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]  # noqa: SLF001
 
     def uninstall(self) -> None:
         if self._original is not None:
             from moto.awslambda.models import LambdaFunction
 
-            LambdaFunction._invoke_lambda = self._original  # type: ignore[method-assign]
+            LambdaFunction._invoke_lambda = self._original  # type: ignore[method-assign]  # noqa: SLF001
             self._original = None
 
 

@@ -64,7 +64,7 @@ def run_sim(args: argparse.Namespace) -> int:
     server = SimServer(world, config=config_from_args(args), host=args.host, port=args.port)
     stopping = threading.Event()
 
-    def request_stop(signum: int, frame: object) -> None:
+    def request_stop(_signum: int, _frame: object) -> None:
         stopping.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -162,67 +163,33 @@ def list_transactions(
     world: SimWorld, seller_id: str, params: QueryParams, now: datetime, page_size: int
 ) -> dict[str, Any]:
     """One page of listTransactions for the seller (a `ListTransactionsResponse`)."""
-    after_raw = _single(params, "postedAfter")
-    before_raw = _single(params, "postedBefore")
-    marketplace_id = _single(params, "marketplaceId")
-    identifier_name = _single(params, "relatedIdentifierName")
-    identifier_value = _single(params, "relatedIdentifierValue")
-    status = _single(params, "transactionStatus")
-    token = _single(params, "nextToken")
-    if identifier_name is not None and identifier_name not in {"ORDER_ID", "FINANCIAL_EVENT_GROUP_ID"}:
-        raise invalid("relatedIdentifierName must be ORDER_ID or FINANCIAL_EVENT_GROUP_ID.")
-    if (identifier_name is None) != (identifier_value is None):
-        raise invalid("relatedIdentifierName and relatedIdentifierValue must be given together.")
-    if after_raw is None and identifier_name is None:
-        raise invalid("postedAfter is required when no related identifier is given.")
+    query = _TransactionsQuery.from_params(params)
     latest = now - MIN_BEFORE_LAG
-    after = (
-        _parse_time("postedAfter", after_raw) if after_raw is not None else datetime(2000, 1, 1, tzinfo=UTC)
-    )
-    if after_raw is not None and after >= latest:
-        raise invalid(
-            f"postedAfter must be more than two minutes before the time of the request, got {after_raw!r}."
-        )
-    if marketplace_id is not None and marketplace_id not in world.seller(seller_id).marketplace_ids:
-        raise invalid(f"marketplaceId {marketplace_id} is not a marketplace of this seller.")
+    after = query.posted_after(latest)
+    if (
+        query.marketplace_id is not None
+        and query.marketplace_id not in world.seller(seller_id).marketplace_ids
+    ):
+        raise invalid(f"marketplaceId {query.marketplace_id} is not a marketplace of this seller.")
     binding = _binding(
-        seller_id, after_raw, before_raw, marketplace_id, identifier_name, identifier_value, status
+        seller_id,
+        query.after_raw,
+        query.before_raw,
+        query.marketplace_id,
+        query.identifier_name,
+        query.identifier_value,
+        query.status,
     )
-    last_key: tuple[str, str] | None = None
-    if token is not None:
-        payload = _decode(token, "nextToken")
-        if payload.get("b") != binding:
-            raise invalid(
-                "nextToken does not belong to this seller and query; repeat the original arguments."
-            )
-        before = _parse_time("nextToken", str(payload["u"]))
-        key = payload.get("k")
-        last_key = (str(key[0]), str(key[1])) if key else None
-    elif before_raw is not None:
-        before = _parse_time("postedBefore", before_raw)
-        if before <= after:
-            raise invalid(f"postedBefore must be later than postedAfter, got {before_raw!r}.")
-        if before > latest:
-            raise invalid(
-                f"postedBefore must be more than two minutes before the time of the request, got {before_raw!r}."
-            )
-    else:
-        before = latest
-    if before - after > MAX_RANGE and identifier_name is None:
+    before, last_key = query.page_window(binding, after, latest)
+    if before - after > MAX_RANGE and query.identifier_name is None:
         return {"payload": {"transactions": []}}
     settlements = _settlement_index(world, seller_id)
     matching = []
     for transaction in world.transactions(seller_id):
         if not after <= transaction.posted < before:
             continue
-        if marketplace_id is not None and transaction.marketplace_id != marketplace_id:
-            continue
         settlement_id = settlements.get(transaction.transaction_id)
-        if identifier_name == "ORDER_ID" and transaction.order_id != identifier_value:
-            continue
-        if identifier_name == "FINANCIAL_EVENT_GROUP_ID" and settlement_id != identifier_value:
-            continue
-        if status is not None and status != "RELEASED":
+        if not query.admits(transaction, settlement_id):
             continue
         sort_key = (iso(transaction.posted), transaction.transaction_id)
         if last_key is not None and sort_key <= last_key:
@@ -233,6 +200,83 @@ def list_transactions(
     if len(matching) > len(page):
         payload_out["nextToken"] = _encode({"b": binding, "u": iso(before), "k": list(page[-1][0])})
     return {"payload": payload_out}
+
+
+@dataclass(frozen=True)
+class _TransactionsQuery:
+    """listTransactions' parameters as given (their raw text also binds a nextToken to the query)."""
+
+    after_raw: str | None
+    before_raw: str | None
+    marketplace_id: str | None
+    identifier_name: str | None
+    identifier_value: str | None
+    status: str | None
+    token: str | None
+
+    @classmethod
+    def from_params(cls, params: QueryParams) -> _TransactionsQuery:
+        query = cls(
+            after_raw=_single(params, "postedAfter"),
+            before_raw=_single(params, "postedBefore"),
+            marketplace_id=_single(params, "marketplaceId"),
+            identifier_name=_single(params, "relatedIdentifierName"),
+            identifier_value=_single(params, "relatedIdentifierValue"),
+            status=_single(params, "transactionStatus"),
+            token=_single(params, "nextToken"),
+        )
+        if query.identifier_name is not None and query.identifier_name not in {
+            "ORDER_ID",
+            "FINANCIAL_EVENT_GROUP_ID",
+        }:
+            raise invalid("relatedIdentifierName must be ORDER_ID or FINANCIAL_EVENT_GROUP_ID.")
+        if (query.identifier_name is None) != (query.identifier_value is None):
+            raise invalid("relatedIdentifierName and relatedIdentifierValue must be given together.")
+        if query.after_raw is None and query.identifier_name is None:
+            raise invalid("postedAfter is required when no related identifier is given.")
+        return query
+
+    def posted_after(self, latest: datetime) -> datetime:
+        if self.after_raw is None:
+            return datetime(2000, 1, 1, tzinfo=UTC)
+        after = _parse_time("postedAfter", self.after_raw)
+        if after >= latest:
+            raise invalid(
+                f"postedAfter must be more than two minutes before the time of the request, got {self.after_raw!r}."
+            )
+        return after
+
+    def page_window(
+        self, binding: str, after: datetime, latest: datetime
+    ) -> tuple[datetime, tuple[str, str] | None]:
+        """(posted before, the sort key of the last transaction already given) of this page."""
+        if self.token is not None:
+            payload = _decode(self.token, "nextToken")
+            if payload.get("b") != binding:
+                raise invalid(
+                    "nextToken does not belong to this seller and query; repeat the original arguments."
+                )
+            key = payload.get("k")
+            return _parse_time("nextToken", str(payload["u"])), (str(key[0]), str(key[1])) if key else None
+        if self.before_raw is None:
+            return latest, None
+        before = _parse_time("postedBefore", self.before_raw)
+        if before <= after:
+            raise invalid(f"postedBefore must be later than postedAfter, got {self.before_raw!r}.")
+        if before > latest:
+            raise invalid(
+                f"postedBefore must be more than two minutes before the time of the request, got {self.before_raw!r}."
+            )
+        return before, None
+
+    def admits(self, transaction: SimTransaction, settlement_id: str | None) -> bool:
+        if self.marketplace_id is not None and transaction.marketplace_id != self.marketplace_id:
+            return False
+        if self.identifier_name == "ORDER_ID" and transaction.order_id != self.identifier_value:
+            return False
+        if self.identifier_name == "FINANCIAL_EVENT_GROUP_ID" and settlement_id != self.identifier_value:
+            return False
+        return self.status is None or self.status == "RELEASED"
 
 
 def _settlement_index(world: SimWorld, seller_id: str) -> dict[str, str]:

@@ -832,17 +832,7 @@ def expected_rollups(
     for order in orders:
         if order.status == "CANCELLED":
             continue
-        target = row(order.marketplace_id, order.created.astimezone(order.market.tz).date())
-        target["orders"] += 1
-        for item in order.items:
-            target["units"] += item.quantity
-            for kind, amount in item.breakdowns(cancelled=False):
-                if kind == "ITEM":
-                    target["gross_sales"] += amount
-                elif kind == "SHIPPING":
-                    target["shipping"] += amount
-                elif kind == "DISCOUNT":
-                    target["promotions"] += abs(amount)
+        _add_order(row(order.marketplace_id, order.created.astimezone(order.market.tz).date()), order)
     refund_sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for transaction in transactions:
         target = row(transaction.marketplace_id, transaction.local_date)
@@ -863,3 +853,17 @@ def expected_rollups(
             - Decimal(values["amazon_fees"])
         )
     return dict(sorted(rows.items()))
+
+
+def _add_order(target: dict[str, Decimal | int], order: SimOrder) -> None:
+    """Count one order that is not cancelled into its day's row."""
+    target["orders"] += 1
+    for item in order.items:
+        target["units"] += item.quantity
+        for kind, amount in item.breakdowns(cancelled=False):
+            if kind == "ITEM":
+                target["gross_sales"] += amount
+            elif kind == "SHIPPING":
+                target["shipping"] += amount
+            elif kind == "DISCOUNT":
+                target["promotions"] += abs(amount)

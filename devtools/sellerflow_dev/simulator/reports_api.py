@@ -172,16 +172,7 @@ class ReportService:
     # --- createReport ---------------------------------------------------------------------------
     def create_report(self, seller_id: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
         """createReport: a `CreateReportResponse` (the caller answers 202)."""
-        report_type = body.get("reportType")
-        if not isinstance(report_type, str) or not report_type:
-            raise invalid("reportType is required.")
-        if report_type == SETTLEMENT:
-            raise invalid(
-                f"Report type {SETTLEMENT} cannot be requested: settlement reports are created by Amazon "
-                "on the settlement schedule; list them with getReports."
-            )
-        if report_type not in REPORT_TYPES:
-            raise invalid(f"Invalid reportType {report_type}; the simulator serves {sorted(REPORT_TYPES)}.")
+        report_type = _requested_report_type(body)
         marketplace_ids = body.get("marketplaceIds")
         if (
             not isinstance(marketplace_ids, list)
@@ -205,12 +196,7 @@ class ReportService:
         if start > end:
             raise invalid("dataStartTime must be before dataEndTime.")
         if report_type == SALES_AND_TRAFFIC:
-            if len(marketplace_ids) != 1:
-                raise invalid(f"{SALES_AND_TRAFFIC} takes exactly one marketplace id per report.")
-            if options.get("dateGranularity", "DAY") != "DAY":
-                raise invalid("The simulator only serves dateGranularity DAY.")
-            if options.get("asinGranularity", "CHILD") not in {"PARENT", "CHILD", "SKU"}:
-                raise invalid("asinGranularity must be PARENT, CHILD or SKU.")
+            _check_sales_and_traffic(marketplace_ids, options)
         config = self._config()
         with self._lock:
             self._counter += 1
@@ -519,3 +505,26 @@ def _decode_token(token: str, seller_id: str) -> tuple[dict[str, Any], tuple[flo
         return dict(payload["f"]), (float(key[0]), str(key[1]))
     except (binascii.Error, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
         raise invalid("nextToken is not a valid token for this seller.") from None
+
+
+def _requested_report_type(body: dict[str, Any]) -> str:
+    report_type = body.get("reportType")
+    if not isinstance(report_type, str) or not report_type:
+        raise invalid("reportType is required.")
+    if report_type == SETTLEMENT:
+        raise invalid(
+            f"Report type {SETTLEMENT} cannot be requested: settlement reports are created by Amazon "
+            "on the settlement schedule; list them with getReports."
+        )
+    if report_type not in REPORT_TYPES:
+        raise invalid(f"Invalid reportType {report_type}; the simulator serves {sorted(REPORT_TYPES)}.")
+    return report_type
+
+
+def _check_sales_and_traffic(marketplace_ids: list[str], options: dict[str, str]) -> None:
+    if len(marketplace_ids) != 1:
+        raise invalid(f"{SALES_AND_TRAFFIC} takes exactly one marketplace id per report.")
+    if options.get("dateGranularity", "DAY") != "DAY":
+        raise invalid("The simulator only serves dateGranularity DAY.")
+    if options.get("asinGranularity", "CHILD") not in {"PARENT", "CHILD", "SKU"}:
+        raise invalid("asinGranularity must be PARENT, CHILD or SKU.")

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import ValidationError
@@ -511,7 +511,7 @@ class SimServer:
             return _error(403, "Forbidden", "Simulator control endpoints only answer loopback clients.")
         parts = request.path.strip("/").split("/")[1:]
         route = (request.method, *(parts[:1]), *(["*"] if len(parts) > 1 else []), *parts[2:])
-        handler = _CONTROL_ROUTES.get(route)
+        handler = self._control_routes.get(route)
         if handler is None:
             return _error(404, "NotFound", f"No simulator control endpoint {request.method} {request.path}.")
         return handler(self, request, parts[1] if len(parts) > 1 else "")
@@ -522,7 +522,7 @@ class SimServer:
         except KeyError:
             raise ApiError(404, "NotFound", f"Unknown seller {seller_id}.") from None
 
-    def _get_config(self, request: Request, _: str) -> Response:
+    def _get_config(self, _request: Request, _: str) -> Response:
         return Response(200, self.config.model_dump(mode="json"))
 
     def _post_config(self, request: Request, _: str) -> Response:
@@ -533,14 +533,14 @@ class SimServer:
             raise ApiError(400, "InvalidInput", f"Invalid simulator config fields: {fields}.") from None
         return Response(200, config.model_dump(mode="json"))
 
-    def _sellers(self, request: Request, _: str) -> Response:
+    def _sellers(self, _request: Request, _: str) -> Response:
         return Response(200, {"sellers": self._seller_lines()})
 
-    def _seller_orders(self, request: Request, seller_id: str) -> Response:
+    def _seller_orders(self, _request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         return Response(200, {"orders": self.world.orders(seller_id)})
 
-    def _seller_rollups(self, request: Request, seller_id: str) -> Response:
+    def _seller_rollups(self, _request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         rollups = self.world.expected_daily_rollups(seller_id)
         rows = [
@@ -553,17 +553,17 @@ class SimServer:
         ]
         return Response(200, {"rollups": rows})
 
-    def _seller_transactions(self, request: Request, seller_id: str) -> Response:
+    def _seller_transactions(self, _request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         rendered = [render_transaction(t, None) for t in self.world.transactions(seller_id)]
         return Response(200, {"transactions": rendered})
 
-    def _revoke(self, request: Request, seller_id: str) -> Response:
+    def _revoke(self, _request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         self.world.revoke(seller_id)
         return Response(200, {"seller_id": seller_id, "revoked": True})
 
-    def _stats_endpoint(self, request: Request, seller_id: str) -> Response:
+    def _stats_endpoint(self, _request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         return Response(200, self.stats(seller_id))
 
@@ -599,22 +599,20 @@ class SimServer:
             raise ApiError(400, "InvalidInput", f"minutes must be a positive integer, got {minutes!r}.")
         return Response(200, self.world.advance(minutes, not_before=self.request_time()))
 
-
-_ControlHandler = Callable[[SimServer, Request, str], Response]
-# (method, first segment, "*" when a second segment (an id) follows, any further segments)
-_CONTROL_ROUTES: dict[tuple[str, ...], _ControlHandler] = {
-    ("GET", "config"): SimServer._get_config,
-    ("POST", "config"): SimServer._post_config,
-    ("GET", "sellers"): SimServer._sellers,
-    ("GET", "sellers", "*", "orders"): SimServer._seller_orders,
-    ("GET", "sellers", "*", "rollups"): SimServer._seller_rollups,
-    ("GET", "sellers", "*", "transactions"): SimServer._seller_transactions,
-    ("GET", "sellers", "*", "ads"): SimServer._seller_ads,
-    ("POST", "sellers", "*", "revoke"): SimServer._revoke,
-    ("GET", "stats", "*"): SimServer._stats_endpoint,
-    ("POST", "authorization-codes"): SimServer._authorization_code,
-    ("POST", "advance"): SimServer._advance,
-}
+    # (method, first segment, "*" when a second segment (an id) follows, any further segments)
+    _control_routes: ClassVar[dict[tuple[str, ...], Callable[[SimServer, Request, str], Response]]] = {
+        ("GET", "config"): _get_config,
+        ("POST", "config"): _post_config,
+        ("GET", "sellers"): _sellers,
+        ("GET", "sellers", "*", "orders"): _seller_orders,
+        ("GET", "sellers", "*", "rollups"): _seller_rollups,
+        ("GET", "sellers", "*", "transactions"): _seller_transactions,
+        ("GET", "sellers", "*", "ads"): _seller_ads,
+        ("POST", "sellers", "*", "revoke"): _revoke,
+        ("GET", "stats", "*"): _stats_endpoint,
+        ("POST", "authorization-codes"): _authorization_code,
+        ("POST", "advance"): _advance,
+    }
 
 
 def _is_loopback(host: str) -> bool:

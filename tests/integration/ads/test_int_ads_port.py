@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from sellerflow.ads.client import AdsClient
-from sellerflow.ads.models import SpCampaignsRequest
 from sellerflow.ads.report import parse_sp_campaigns
+from sellerflow.amazon.ads import SpCampaignsRequest
 from sellerflow.errors import AdsAccessDenied, AdsThrottled
 from sellerflow.facts import RowError
 from sellerflow.spapi.lwa import AppCredentials, LwaClient

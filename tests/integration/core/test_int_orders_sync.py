@@ -18,9 +18,9 @@ from int_core_support import ALL_HISTORY, Port, SimFactory
 from pydantic import SecretStr
 from pynamodb.exceptions import UpdateError
 
+from sellerflow.amazon.spapi import SearchOrdersPage
 from sellerflow.errors import InvalidInput, SpApiServerError
 from sellerflow.spapi.client import SpApiClient
-from sellerflow.spapi.models import SearchOrdersPage
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.sellers import SellerStore

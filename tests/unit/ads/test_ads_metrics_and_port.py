@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 
 from sellerflow.ads.client import AdsClient
-from sellerflow.ads.models import SpCampaignsRequest
 from sellerflow.ads.report import parse_sp_campaigns
+from sellerflow.amazon.ads import SpCampaignsRequest
 from sellerflow.analytics.ads import acos, cpc, ctr, roas, tacos
 from sellerflow.errors import AdsThrottled
 from sellerflow.facts import RowError

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pydantic import SecretBytes, SecretStr
 
-from sellerflow.ads.models import AdsProfile
+from sellerflow.amazon.ads import AdsProfile
 from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService, matching_profiles
 from sellerflow.connect.models import AdsCallbackIn
 from sellerflow.connect.service import ConnectUser

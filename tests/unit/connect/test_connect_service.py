@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pydantic import SecretBytes, SecretStr
 
+from sellerflow.amazon.spapi import MarketplaceParticipation
 from sellerflow.connect import ConnectionStatus
 from sellerflow.connect.models import ConnectCallbackIn
 from sellerflow.connect.service import ConnectConfig, ConnectService, ConnectUser
@@ -19,7 +20,6 @@ from sellerflow.errors import (
     SellerAlreadyConnected,
     SpApiAuthorizationRevoked,
 )
-from sellerflow.spapi.models import MarketplaceParticipation
 
 SELLER = "A1NEWSELLER01"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

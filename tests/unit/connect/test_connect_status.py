@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sellerflow.connect import ConnectionStatus, connection_status
-from sellerflow.connect.schedule import cadence_minutes, is_due
 from sellerflow.domain import ScheduledSeller, SellerConnection, SellerStatus
 from sellerflow.sync.fanout import list_due_sellers
+from sellerflow.sync.schedule import cadence_minutes, is_due
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

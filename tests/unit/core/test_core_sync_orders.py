@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from sellerflow.amazon.spapi import SearchOrdersPage
 from sellerflow.domain import Order, SyncRun, SyncState
 from sellerflow.errors import InvalidInput
-from sellerflow.spapi.models import SearchOrdersPage
 from sellerflow.sync.models import OrdersPageInput
 from sellerflow.sync.orders import (
     AMAZON_SETTLE_DELAY,

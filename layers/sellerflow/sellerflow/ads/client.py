@@ -27,7 +27,7 @@ import httpx
 from pydantic import SecretStr
 from typing_extensions import override
 
-from sellerflow.ads.models import AdsProfile, AdsReportStatus, SpCampaignsRequest
+from sellerflow.amazon.ads import AdsProfile, AdsReportStatus, SpCampaignsRequest
 from sellerflow.errors import (
     AdsAccessDenied,
     AdsApiError,

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from pydantic import SecretBytes, SecretStr
 
-from sellerflow.ads.models import AdsProfile
+from sellerflow.amazon.ads import AdsProfile
 from sellerflow.connect.models import AdsCallbackIn, AdsConnectOut, AdsProfileOut, ConnectStartOut
 from sellerflow.connect.service import ConnectUser
 from sellerflow.connect.state import StatePurpose, StateSigner

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from pydantic import SecretBytes, SecretStr
 
+from sellerflow.amazon.spapi import MarketplaceParticipation
 from sellerflow.connect.models import (
     AdsConnectionOut,
     ConnectCallbackIn,
@@ -58,7 +59,6 @@ from sellerflow.errors import (
     SpApiBadRequest,
 )
 from sellerflow.observability import logger, metrics
-from sellerflow.spapi.models import MarketplaceParticipation
 from sellerflow.sync.fanout import WorkflowStarter, start_seller_sync, sync_window
 from sellerflow.sync.models import StartSellerSyncInput
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from sellerflow.domain import SellerConnection, SellerStatus
+from sellerflow.sync.schedule import is_lapsed
 
 WARNING_DAYS = 30
 VALID_DAYS = 365
@@ -62,10 +63,6 @@ def days_left(expires_at: datetime, now: datetime) -> int:
     """Whole days (rounded up) until `expires_at`; 0 when it has passed."""
     seconds = (expires_at - now).total_seconds()
     return max(0, math.ceil(seconds / 86400))
-
-
-def is_lapsed(expires_at: datetime | None, now: datetime) -> bool:
-    return expires_at is not None and now >= expires_at
 
 
 def classify(

@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 from typing_extensions import override
 
+from sellerflow.amazon.spapi import MarketplaceParticipation, SearchOrdersPage
 from sellerflow.errors import (
     DocumentUrlExpired,
     SellerflowError,
@@ -40,7 +41,6 @@ from sellerflow.spapi.http import (
     retry_after_s,
 )
 from sellerflow.spapi.lwa import AccessToken, LwaClient
-from sellerflow.spapi.models import MarketplaceParticipation, SearchOrdersPage
 from sellerflow.spapi.pacing import Pacer
 
 __all__ = ["AccessTokenCache", "RefreshTokenSource", "SpApiClient"]

@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sellerflow.ads.models import AdsProfile, AdsReportStatus, SpCampaignsRequest
+from sellerflow.amazon.ads import AdsProfile, AdsReportStatus, SpCampaignsRequest
 from sellerflow.errors import AdsReportUrlExpired, CredentialsMissing
 from sellerflow.facts import AdCampaignDayFact, RowError
 from sellerflow.marketplaces import MARKETPLACES

@@ -1,7 +1,7 @@
 """Fanout: which sellers are due, and starting one seller-sync execution each without doubles.
 
 A seller is due at a tick when it is active, its authorization has not lapsed, and its own schedule
-(`sellerflow.connect.schedule`) has a sync in this window. An active seller whose authorization ran
+(`sellerflow.sync.schedule`) has a sync in this window. An active seller whose authorization ran
 out (a year after consent) is not synced: it is marked lapsed here and leaves the due index until
 an owner reconnects it.
 """
@@ -12,8 +12,6 @@ import json
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sellerflow.connect.schedule import is_due
-from sellerflow.connect.status import is_lapsed
 from sellerflow.domain import ScheduledSeller
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import (
@@ -22,6 +20,7 @@ from sellerflow.sync.models import (
     StartSellerSyncInput,
     StartSellerSyncOutput,
 )
+from sellerflow.sync.schedule import is_due, is_lapsed
 
 
 class DueSellerSource(Protocol):

@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sellerflow.amazon import spapi as sp
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput
 from sellerflow.marketplaces import MARKETPLACES
-from sellerflow.spapi import models as sp
 
 
 def _breakdown(item: sp.OrderItem, kind: str) -> Decimal | None:

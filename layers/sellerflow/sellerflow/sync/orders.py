@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from sellerflow.amazon.spapi import SearchOrdersPage
 from sellerflow.domain import Order, SyncRun, SyncState
 from sellerflow.errors import InvalidInput
 from sellerflow.observability import logger, metrics
-from sellerflow.spapi.models import SearchOrdersPage
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.models import OrdersPageInput, OrdersPageOutput
 

@@ -1,4 +1,5 @@
-"""The seller's schedule: how often its seller-sync runs, honoured by the fanout.
+"""The seller's schedule: how often its seller-sync runs, honoured by the fanout, and whether its
+authorization still allows a sync at all.
 
 One EventBridge schedule ticks every SYNC_WINDOW_MINUTES for all sellers (per-seller schedules would
 be one AWS resource per seller). Each seller carries its own cadence in the sellers table
@@ -32,6 +33,11 @@ def offset_minutes(seller_id: str, cadence: int, window_minutes: int) -> int:
         return 0
     digest = hashlib.sha256(seller_id.encode()).digest()
     return (int.from_bytes(digest[:4], "big") % windows) * window_minutes
+
+
+def is_lapsed(expires_at: datetime | None, now: datetime) -> bool:
+    """The authorization ran out (a year after consent): the seller is not synced until reconnected."""
+    return expires_at is not None and now >= expires_at
 
 
 def is_due(seller: ScheduledSeller, tick: datetime, window_minutes: int) -> bool:

@@ -2,7 +2,9 @@
 
 The template is parsed with cfn-lint's decoder, so short-form tags come back in their long form
 (`!Ref X` -> `{"Ref": "X"}`, `!GetAtt X.Arn` -> `{"Fn::GetAtt": ["X", "Arn"]}`, `!Sub` ->
-`{"Fn::Sub": ...}`) and the helpers only ever deal with plain dicts, lists and strings.
+`{"Fn::Sub": ...}`) and the helpers only ever deal with plain dicts, lists and strings. Its
+`Fn::ForEach` loops (AWS::LanguageExtensions) are expanded as CloudFormation expands them, with the
+local runtime's expander, so tests see one resource per item.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode_str
+
+from sellerflow_dev.local.template import expand_language_extensions
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -58,12 +62,18 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 @lru_cache(maxsize=1)
-def load_template() -> dict[str, Any]:
-    """The template as plain data (decoded once per test session)."""
+def raw_template() -> dict[str, Any]:
+    """The template as written (decoded once per test session), its `Fn::ForEach` loops unexpanded."""
     template, errors = decode_str(TEMPLATE_PATH.read_text())
     if errors or template is None:
         raise AssertionError(f"template.yaml does not parse: {errors}")
     return template
+
+
+@lru_cache(maxsize=1)
+def load_template() -> dict[str, Any]:
+    """The template as CloudFormation sees it after its transforms' loops: one entry per resource."""
+    return expand_language_extensions(raw_template())
 
 
 def resources_of_type(resource_type: str) -> dict[str, dict[str, Any]]:
@@ -129,6 +139,8 @@ def policy_statements(policies: Any) -> Iterator[dict[str, Any]]:
 def sam_policy_templates(policies: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """(template name, its parameters) for each SAM policy template in a `Policies` list."""
     for policy in as_list(policies or []):
+        if referenced_resource(policy) is not None:
+            continue  # a managed policy of the template, not a policy template
         if isinstance(policy, dict) and "Statement" not in policy and "PolicyDocument" not in policy:
             for name, parameters in policy.items():
                 yield name, parameters or {}
@@ -166,3 +178,21 @@ def function_environment(function: dict[str, Any]) -> dict[str, Any]:
     """Globals merged with the function's own variables, as SAM merges them."""
     local = function["Properties"].get("Environment", {}).get("Variables", {})
     return {**global_environment(), **local}
+
+
+def function_property(function: dict[str, Any], name: str) -> Any:
+    """A function's own property, else the one Globals gives every function (as SAM resolves it)."""
+    own = function["Properties"].get(name)
+    return own if own is not None else load_template()["Globals"]["Function"].get(name)
+
+
+def rendered_sub(value: Any) -> str:
+    """A `Fn::Sub` with its literal variables filled in (`${Stage}` and other references stay)."""
+    body = value["Fn::Sub"]
+    if isinstance(body, str):
+        return body
+    text, variables = body
+    for name, literal in variables.items():
+        if isinstance(literal, str):
+            text = text.replace(f"${{{name}}}", literal)
+    return str(text)

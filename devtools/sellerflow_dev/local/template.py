@@ -50,7 +50,83 @@ def load_template(path: str | Path) -> dict[str, Any]:
         document = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(document, dict) or "Resources" not in document:
         raise TemplateError(f"{path} is not a CloudFormation template (no Resources)")
-    return document
+    return expand_language_extensions(document)
+
+
+# --- AWS::LanguageExtensions ---------------------------------------------------------------------
+_FOR_EACH = "Fn::ForEach::"
+
+
+def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
+    """What the AWS::LanguageExtensions transform does to the template, for the parts it uses:
+    every `Fn::ForEach::<Loop>` in Resources, Conditions and Outputs becomes one entry per item of
+    its collection (nested loops too), and `Fn::FindInMap` with literal arguments inside a loop's
+    output becomes its value. Any other shape is refused."""
+    expanded = dict(template)
+    mappings = template.get("Mappings") or {}
+    for section in ("Conditions", "Resources", "Outputs"):
+        if isinstance(template.get(section), dict):
+            expanded[section] = _expand_section(template[section], mappings)
+    return expanded
+
+
+def _expand_section(section: Mapping[str, Any], mappings: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        entries = _expand_loop(key, value, mappings) if key.startswith(_FOR_EACH) else {key: value}
+        for name, entry in entries.items():
+            if name in out:
+                raise TemplateError(f"{key} declares {name} twice")
+            out[name] = entry
+    return out
+
+
+def _expand_loop(loop: str, spec: Any, mappings: Mapping[str, Any]) -> dict[str, Any]:
+    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[2], dict)):
+        raise TemplateError(f"{loop} must be [identifier, collection, {{output key: value}}]")
+    identifier, collection, outputs = spec
+    if not (isinstance(collection, list) and all(isinstance(item, str) for item in collection)):
+        raise TemplateError(f"{loop}: only a literal list of strings is supported as its collection")
+    out: dict[str, Any] = {}
+    for item in collection:
+        replaced = _literal_maps(_replace_identifier(outputs, str(identifier), item), mappings)
+        for name, entry in _expand_section(replaced, mappings).items():
+            if name in out:
+                raise TemplateError(f"{loop} declares {name} twice")
+            out[name] = entry
+    return out
+
+
+def _replace_identifier(value: Any, identifier: str, item: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(f"${{{identifier}}}", item).replace(
+            f"&{{{identifier}}}", re.sub(r"[^A-Za-z0-9]", "", item)
+        )
+    if isinstance(value, list):
+        return [_replace_identifier(v, identifier, item) for v in value]
+    if isinstance(value, dict):
+        if value == {"Ref": identifier}:
+            return item
+        return {
+            _replace_identifier(k, identifier, item): _replace_identifier(v, identifier, item)
+            for k, v in value.items()
+        }
+    return value
+
+
+def _literal_maps(value: Any, mappings: Mapping[str, Any]) -> Any:
+    if isinstance(value, list):
+        return [_literal_maps(v, mappings) for v in value]
+    if not isinstance(value, dict):
+        return value
+    arguments = value.get("Fn::FindInMap") if len(value) == 1 else None
+    if isinstance(arguments, list) and len(arguments) == 3 and all(isinstance(a, str) for a in arguments):
+        name, top, second = arguments
+        try:
+            return mappings[name][top][second]
+        except KeyError:
+            raise TemplateError(f"Fn::FindInMap {arguments}: no such entry in Mappings") from None
+    return {k: _literal_maps(v, mappings) for k, v in value.items()}
 
 
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -152,7 +228,7 @@ class Resolver:
 
     def _join(self, arg: list[Any]) -> str:
         sep, items = arg
-        return sep.join(str(i) for i in self.resolve(items))
+        return str(sep).join(str(i) for i in self.resolve(items))
 
     def _if(self, arg: list[Any]) -> Any:
         name, when_true, when_false = arg

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sellerflow_dev.local.template import Resolver, TemplateError, load_template
+from sellerflow_dev.local.template import Resolver, TemplateError, expand_language_extensions, load_template
 
 REPO_TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 
@@ -207,3 +207,80 @@ def test_and_or_conditions_evaluate_their_parts() -> None:
     r.refs["Stage"] = "prod"
     assert r.condition("ProdAndBig") is False
     assert r.condition("ProdOrBig") is True
+
+
+# --- AWS::LanguageExtensions: Fn::ForEach ---------------------------------------------------------
+def test_for_each_declares_one_resource_per_item(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+        Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+        Mappings:
+          Functions:
+            SyncOrders: {Name: sync-orders}
+            Api: {Name: api}
+        Resources:
+          Fn::ForEach::FunctionLogGroups:
+            - Function
+            - [SyncOrders, Api]
+            - ${Function}LogGroup:
+                Type: AWS::Logs::LogGroup
+                Properties:
+                  LogGroupName: !Sub
+                    - /aws/lambda/sellerflow-${Stage}-${Name}
+                    - Name: !FindInMap [Functions, !Ref Function, Name]
+                  Tag: !Ref Function
+                  Path: !Sub /x/${Function}
+          Plain:
+            Type: AWS::SQS::Queue
+        """,
+    )
+    resources = load_template(path)["Resources"]
+    assert set(resources) == {"SyncOrdersLogGroup", "ApiLogGroup", "Plain"}
+    props = resources["SyncOrdersLogGroup"]["Properties"]
+    assert props["LogGroupName"] == {
+        "Fn::Sub": ["/aws/lambda/sellerflow-${Stage}-${Name}", {"Name": "sync-orders"}]
+    }
+    assert props["Tag"] == "SyncOrders"
+    assert props["Path"] == {"Fn::Sub": "/x/SyncOrders"}
+    assert _resolver().resolve(resources["ApiLogGroup"]["Properties"]["LogGroupName"]) == (
+        "/aws/lambda/sellerflow-dev-api"
+    )
+
+
+def test_for_each_strips_non_alphanumerics_from_ampersand_keys_and_nests() -> None:
+    template = {
+        "Resources": {
+            "Fn::ForEach::Outer": [
+                "Kind",
+                ["a-b", "c"],
+                {
+                    "Fn::ForEach::Inner": [
+                        "Size",
+                        ["1", "2"],
+                        {"Queue&{Kind}${Size}": {"Type": "AWS::SQS::Queue", "Properties": {"N": "${Kind}"}}},
+                    ]
+                },
+            ]
+        }
+    }
+    resources = expand_language_extensions(template)["Resources"]
+    assert sorted(resources) == ["Queueab1", "Queueab2", "Queuec1", "Queuec2"]
+    assert resources["Queueab2"]["Properties"] == {"N": "a-b"}
+
+
+def test_for_each_refuses_what_it_cannot_expand() -> None:
+    with pytest.raises(TemplateError, match="literal list"):
+        expand_language_extensions({"Resources": {"Fn::ForEach::X": ["I", {"Ref": "Names"}, {"${I}": {}}]}})
+    with pytest.raises(TemplateError, match="twice"):
+        expand_language_extensions({"Resources": {"Fn::ForEach::X": ["I", ["a", "a"], {"Q${I}": {}}]}})
+    with pytest.raises(TemplateError, match="Mappings"):
+        expand_language_extensions(
+            {"Resources": {"Fn::ForEach::X": ["I", ["a"], {"Q${I}": {"Fn::FindInMap": ["M", "a", "b"]}}]}}
+        )
+
+
+def test_the_repository_template_expands_to_plain_resources() -> None:
+    resources = load_template(REPO_TEMPLATE)["Resources"]
+    assert not [name for name in resources if name.startswith("Fn::")]
+    assert all("Type" in resource for resource in resources.values())

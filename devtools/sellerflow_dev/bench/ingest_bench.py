@@ -268,7 +268,8 @@ def _run_child(kind: str, path: Path) -> dict[str, float]:
     out = subprocess.run(  # noqa: S603 - our own script, by path
         [sys.executable, __file__, "--child", kind, str(path)], check=True, capture_output=True, text=True
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main() -> int:

@@ -15,9 +15,12 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sellerflow_dev.local.template import Resolver, TemplateError
+
+if TYPE_CHECKING:
+    import boto3
 
 LOCAL_ACCOUNT_ID = "123456789012"
 
@@ -102,7 +105,7 @@ class Provisioner:
         template: Mapping[str, Any],
         *,
         root: Path,
-        session: Any,
+        session: boto3.session.Session,
         parameters: Mapping[str, str] | None = None,
         region: str = "us-east-1",
         name_prefix: str = "sellerflow-local",
@@ -140,7 +143,8 @@ class Provisioner:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self.session.client(service, region_name=self.region)
+            # The template names the service at run time: no typed overload can, so the client is Any.
+            self._clients[service] = self.session.client(service, region_name=self.region)  # type: ignore[call-overload]
         return self._clients[service]
 
     # --- the loop ------------------------------------------------------------------------------

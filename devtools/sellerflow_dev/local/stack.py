@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from pydantic import SecretStr
@@ -28,6 +28,9 @@ from sellerflow_dev.local.provision import LocalResources, Provisioner
 from sellerflow_dev.local.template import load_template
 from sellerflow_dev.local.timecompression import compress_step_functions_time, restore_step_functions_time
 from sellerflow_dev.local.webapp import COGNITO_PROXY_PATH, SECURITY_HEADERS, WebApp
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 REGION = "us-east-1"
 DEMO_PASSWORD = "Sellerflow-Demo-2026!"
@@ -74,6 +77,8 @@ class SellerSyncReport:
 
 
 class LocalStack:
+    session: boto3.session.Session  # AWS clients of the local stack (moto), made by start()
+
     def __init__(self, config: LocalStackConfig | None = None) -> None:
         self.config = config or LocalStackConfig()
         self.resources: LocalResources | None = None
@@ -88,7 +93,6 @@ class LocalStack:
         self._pollers_stop = threading.Event()
         self._pollers: list[threading.Thread] = []
         self._saved_env: dict[str, str | None] = {}
-        self.session: Any = None
         self._identity: LocalIdentity | None = None
         self.webapp: WebApp | None = None
 
@@ -464,9 +468,9 @@ class LocalStack:
         sfn = self.session.client("stepfunctions")
         deadline = time.monotonic() + timeout_s
         while True:
-            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            described = sfn.describe_execution(executionArn=execution_arn)
             if described["status"] in TERMINAL:
-                return described
+                return dict(described)
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"execution {execution_arn} still {described['status']} after {timeout_s}s"
@@ -527,7 +531,7 @@ class LocalStack:
             response.read()
 
 
-def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+def _sqs_record(message: MessageTypeDef, queue_arn: str) -> dict[str, Any]:
     """An SQS message as Lambda's event source hands it to the function."""
     return {
         "messageId": message["MessageId"],

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 
 from sellerflow.alerts.model import AlertMessage
 from sellerflow.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
 
 class AlertTopic:
     """Publishes one alert message; the seller id and the kind ride along as message attributes
     (`seller_id`, `kind`), the channels as a String.Array (`channels`) that subscriptions filter on."""
 
-    def __init__(self, topic_arn: str, client: Any = None) -> None:
+    def __init__(self, topic_arn: str, client: SNSClient | None = None) -> None:
         if not topic_arn:
             raise ConfigurationError("ALERTS_TOPIC_ARN is not set: alerts have nowhere to go")
         self._topic_arn = topic_arn
         self._client = client
 
-    def _sns(self) -> Any:
+    def _sns(self) -> SNSClient:
         if self._client is None:
             self._client = boto3.client("sns")
         return self._client

@@ -224,7 +224,7 @@ def build_export(
             write_zip(buffers, archive, manifest=manifest)
             size = archive.tell()
             archive.seek(0)
-            sink.upload(key, archive)  # type: ignore[arg-type]
+            sink.upload(key, archive)
     finally:
         for buffer in buffers.values():
             buffer.close()

@@ -85,7 +85,7 @@ def _count(value: Any, where: str, sku: str) -> int:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput(f"inventory summary for sku {sku!r}: {where} is not a whole number of units")
-    return value
+    return int(value)
 
 
 def inventory_fact_from_summary(

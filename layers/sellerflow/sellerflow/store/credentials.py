@@ -7,7 +7,7 @@ only in memory, only inside the SP-API port's credential provider, wrapped in `S
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_encryption_sdk
 from aws_encryption_sdk import CommitmentPolicy
@@ -18,6 +18,9 @@ from sellerflow.errors import CredentialsMissing
 from sellerflow.store.sellers import CREDENTIALS
 from sellerflow.store.tables import SellerRecord
 
+if TYPE_CHECKING:
+    from botocore.session import Session as BotocoreSession
+
 PURPOSE = "spapi-refresh-token"
 ADS_PURPOSE = "ads-refresh-token"
 # The Amazon Ads grant is a separate LWA authorization: its own item beside the SP-API one.
@@ -25,7 +28,7 @@ ADS_CREDENTIALS = f"{CREDENTIALS}#ADS"
 
 
 class CredentialVault:
-    def __init__(self, key_arn: str, *, botocore_session: Any | None = None) -> None:
+    def __init__(self, key_arn: str, *, botocore_session: BotocoreSession | None = None) -> None:
         self._client = aws_encryption_sdk.EncryptionSDKClient(
             commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_encryption_sdk
 from aws_encryption_sdk import CommitmentPolicy
@@ -25,6 +25,9 @@ from pynamodb.exceptions import DoesNotExist
 from sellerflow.errors import PiiContextMismatch
 from sellerflow.pii.models import PII_RETENTION, ShippingLabel, StoredLabel
 from sellerflow.store.tables import SellerItem, table
+
+if TYPE_CHECKING:
+    from botocore.session import Session as BotocoreSession
 
 
 def pii_key(order_id: str, purpose: str) -> str:
@@ -52,7 +55,7 @@ class BuyerPiiStore:
         self,
         pii_key_arn: str,
         *,
-        botocore_session: Any | None = None,
+        botocore_session: BotocoreSession | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._client = aws_encryption_sdk.EncryptionSDKClient(

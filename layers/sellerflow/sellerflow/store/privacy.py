@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -28,6 +28,14 @@ from sellerflow.domain import SellerStatus
 from sellerflow.settings import Settings
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import SellerItem, table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import WriteRequestOutputTypeDef, WriteRequestTypeDef
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 RESTRICT_ORDER_PREFIX = "RESTRICT#ORDER#"
 # A restriction outlives any Amazon data that could bring the order back (kept at most 18 months).
@@ -123,7 +131,7 @@ def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
 class PartitionStore:
     """One seller's partition in each table of the deployment, through the low-level DynamoDB API."""
 
-    def __init__(self, tables: Mapping[str, str], *, client: Any | None = None) -> None:
+    def __init__(self, tables: Mapping[str, str], *, client: DynamoDBClient | None = None) -> None:
         unknown = set(tables) - set(TABLE_KINDS)
         if unknown:
             raise ValueError(f"unknown table kinds {sorted(unknown)}")
@@ -131,7 +139,7 @@ class PartitionStore:
         self._client = client
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, client: Any | None = None) -> PartitionStore:
+    def from_settings(cls, settings: Settings, *, client: DynamoDBClient | None = None) -> PartitionStore:
         return cls(
             {
                 "seller_data": settings.seller_data_table,
@@ -147,7 +155,7 @@ class PartitionStore:
         return tuple(k for k in TABLE_KINDS if k in self._tables)
 
     @property
-    def client(self) -> Any:
+    def client(self) -> DynamoDBClient:
         if self._client is None:
             self._client = boto3.client("dynamodb")
         return self._client
@@ -259,10 +267,12 @@ class PartitionStore:
             kind, [{"DeleteRequest": {"Key": {"seller_id": k["seller_id"], "sk": k["sk"]}}} for k in keys]
         )
 
-    def _write(self, kind: str, requests: Sequence[Mapping[str, Any]]) -> None:
+    def _write(self, kind: str, requests: Sequence[WriteRequestTypeDef]) -> None:
         name = self._tables[kind]
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending: list[Mapping[str, Any]] = list(requests[start : start + BATCH_WRITE_LIMIT])
+            pending: list[WriteRequestTypeDef | WriteRequestOutputTypeDef] = list(
+                requests[start : start + BATCH_WRITE_LIMIT]
+            )
             for _attempt in range(8):
                 if not pending:
                     break
@@ -276,17 +286,17 @@ class PartitionStore:
 class SellerObjects:
     """Objects of the raw-documents bucket under one seller's prefixes."""
 
-    def __init__(self, bucket: str, *, kms_key_id: str, client: Any | None = None) -> None:
+    def __init__(self, bucket: str, *, kms_key_id: str, client: S3Client | None = None) -> None:
         self._bucket = bucket
         self._kms_key_id = kms_key_id
         self._client = client
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, client: Any | None = None) -> SellerObjects:
+    def from_settings(cls, settings: Settings, *, client: S3Client | None = None) -> SellerObjects:
         return cls(settings.raw_bucket, kms_key_id=settings.data_key_id, client=client)
 
     @property
-    def client(self) -> Any:
+    def client(self) -> S3Client:
         if self._client is None:
             # SigV4: AWS serves SSE-KMS objects only to SigV4-signed (and presigned) requests.
             self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
@@ -323,7 +333,7 @@ class SellerObjects:
     def delete_batch(self, prefix: str, limit: int = 1000) -> int:
         """Delete up to `limit` objects under a prefix; how many were deleted."""
         listed = self.client.list_objects_v2(Bucket=self._bucket, Prefix=prefix, MaxKeys=min(limit, 1000))
-        keys = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
+        keys: list[ObjectIdentifierTypeDef] = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
         if not keys:
             return 0
         answer = self.client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
@@ -358,8 +368,8 @@ class SyncControls:
         *,
         schedule_group: str,
         seller_sync_state_machine_arn: str,
-        scheduler: Any | None = None,
-        sfn: Any | None = None,
+        scheduler: EventBridgeSchedulerClient | None = None,
+        sfn: SFNClient | None = None,
     ) -> None:
         self._group = schedule_group
         self._sync_arn = seller_sync_state_machine_arn
@@ -409,11 +419,11 @@ class SyncControls:
 class Workflows:
     """Starting and reading Step Functions executions of the privacy workflows."""
 
-    def __init__(self, *, client: Any | None = None) -> None:
+    def __init__(self, *, client: SFNClient | None = None) -> None:
         self._client = client
 
     @property
-    def client(self) -> Any:
+    def client(self) -> SFNClient:
         if self._client is None:
             self._client = boto3.client("stepfunctions")
         return self._client

@@ -26,10 +26,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE_KINDS = ("pii", "seller_data", "sellers", "audit")
 PROTECTED_SELLER_KEYS = (PROFILE, CREDENTIALS)
@@ -66,7 +69,7 @@ class ExpirySweeper:
     def __init__(
         self,
         *,
-        dynamodb: Any,
+        dynamodb: DynamoDBClient,
         tables: Mapping[str, str],
         audit: AuditLog,
         max_items_per_partition: int = 5000,

@@ -7,15 +7,24 @@ pool's template); Sellerflow never sees or sends a password. The API role may ca
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 
 from sellerflow.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
 
 class CognitoUsers:
-    def __init__(self, user_pool_id: str, *, client: Any = None, region: str | None = None) -> None:
+    def __init__(
+        self,
+        user_pool_id: str,
+        *,
+        client: CognitoIdentityProviderClient | None = None,
+        region: str | None = None,
+    ) -> None:
         if not user_pool_id:
             raise ConfigurationError("COGNITO_USER_POOL_ID is not configured")
         self._pool = user_pool_id

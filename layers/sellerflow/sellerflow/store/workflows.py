@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
 
 class StepFunctionsStarter:
-    def __init__(self, state_machine_arn: str, client: Any | None = None) -> None:
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
         self._arn = state_machine_arn
         self._client = client or boto3.client("stepfunctions")
 

@@ -5,5 +5,8 @@ template's paths must match the app's routes exactly (`/sellers/{sellerId}/order
 """
 
 from sellerflow.api.app import app
+from sellerflow.wiring.api import use_deployment_adapters
+
+use_deployment_adapters()
 
 __all__ = ["app"]

@@ -120,8 +120,8 @@ def id_token(key: Any, sub: str) -> str:
 
 def seed_day_rollups(seller_id: str, days: int, now: datetime) -> int:
     """`days` days × the 3 marketplaces of day rollups ending today (local), for benchmarks and tests."""
-    from sellerflow.analytics.calendar import local_today
     from sellerflow.analytics.model import DayRollup
+    from sellerflow.calendar import local_today
     from sellerflow.marketplaces import MARKETPLACES as KNOWN
     from sellerflow.store.facts_rollups import RollupStore
 
@@ -164,6 +164,7 @@ def dashboard_90d_ddb_requests() -> int:
     from sellerflow.settings import Settings
     from sellerflow.store.sellers import SellerStore
     from sellerflow.store.tables import bind_tables
+    from sellerflow.wiring.api import api_ports
     from sellerflow_dev.local.provision import create_dynamodb_tables
     from sellerflow_dev.local.template import load_template
 
@@ -193,7 +194,7 @@ def dashboard_90d_ddb_requests() -> int:
         SellerStore().add_member(SELLER, MEMBER, Role.OWNER)
         seed_day_rollups(SELLER, 180, now)
         key, jwks = signing_material()
-        app = create_app(settings=settings, key_source=StaticKeySource(jwks), clock=lambda: now)
+        app = create_app(settings=settings, key_source=StaticKeySource(jwks), clock=lambda: now, ports=api_ports)
         with Client(app) as client, count_ddb_requests() as calls:
             response = client.http.get(
                 f"/sellers/{SELLER}/dashboard?range=last90",

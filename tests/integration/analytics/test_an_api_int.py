@@ -26,6 +26,7 @@ from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.wiring.analytics import analytics_service
+from sellerflow.wiring.api import api_ports
 from sellerflow_dev.bench import dashboard_world as bench
 
 MEMBER, STRANGER, SUPPORT = "member-sub-1", "stranger-sub-2", "support-sub-3"
@@ -61,7 +62,7 @@ def api(tables: Tables) -> Iterator[Api]:
     settings = tables.settings.model_copy(
         update={"cognito_user_pool_id": bench.POOL_ID, "cognito_app_client_id": bench.CLIENT_ID}
     )
-    app = create_app(settings=settings, key_source=StaticKeySource(jwks), clock=lambda: NOW)
+    app = create_app(settings=settings, key_source=StaticKeySource(jwks), clock=lambda: NOW, ports=api_ports)
     with Client(app) as client:
         yield Api(client=client, key=key, settings=settings)
 

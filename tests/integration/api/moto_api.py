@@ -31,6 +31,7 @@ from sellerflow.store.audit import AuditLog
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import bind_tables
+from sellerflow.wiring.api import api_ports
 from sellerflow_dev.local.provision import create_dynamodb_tables
 from sellerflow_dev.local.template import load_template
 
@@ -228,7 +229,7 @@ def stack(aws_env: None) -> Iterator[Stack]:
         store.upsert([order(SELLER_B, o, NOW - timedelta(days=i + 1)) for i, o in enumerate(orders_b)])
 
         audit = AuditLog()
-        app = create_app(settings=settings, key_source=StaticKeySource(moto_public_jwks()))
+        app = create_app(settings=settings, key_source=StaticKeySource(moto_public_jwks()), ports=api_ports)
         with Client(app) as client:
             yield Stack(
                 pool=pool,

@@ -15,8 +15,11 @@ import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from sellerflow.api.app import app as general_app
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
+from sellerflow.api.pii_app import app as pii_app
+from sellerflow.api.pii_app import create_pii_app
 from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus
 from sellerflow.errors import OrderNotFound
 from sellerflow.settings import Settings
@@ -34,6 +37,17 @@ SELLER_B = "A2SELLERBRAVO"
 MEMBER_SUB = "11111111-aaaa-4bbb-8ccc-000000000001"
 STRANGER_SUB = "22222222-aaaa-4bbb-8ccc-000000000002"
 MARKETPLACE_US = "ATVPDKIKX0DER"
+
+# The deployed apps' routes: the general API and the buyer-PII API (its own function).
+PII_PATHS = frozenset(pii_app.routes)
+APP_ROUTES = sorted(
+    (m, p) for app in (general_app, pii_app) for p, methods in app.routes.items() for m in methods
+)
+
+
+def clients_by_path(general: Any, pii: Any) -> Any:
+    """The test client of the app that serves a route path."""
+    return lambda path: pii if path in PII_PATHS else general
 
 
 # --- keys and tokens -----------------------------------------------------------------------------
@@ -245,10 +259,14 @@ class World:
     orders: FakeOrders
     audit: FakeAudit
     tokens: Tokens
-    client: Any
+    client: Any  # the general app's
+    pii_client: Any = None  # the buyer-PII app's
 
     def get(self, path: str, token: str | None = None) -> Any:
         return self.client.http.get(path, headers=bearer(token) if token else {})
+
+    def client_for(self, route_path: str) -> Any:
+        return clients_by_path(self.client, self.pii_client)(route_path)
 
 
 @pytest.fixture
@@ -272,13 +290,11 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
         make_order(SELLER_B, "222-0000000-0000002", NOW - timedelta(days=3), total="888.88"),
     )
     settings = Settings(aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id=CLIENT_ID)
-    app = create_app(
-        settings=settings,
-        key_source=StaticKeySource(pool_jwks),
-        sellers=sellers,
-        orders=orders,
-        audit=audit,
-        clock=lambda: NOW,
-    )
-    with Client(app) as client:
-        yield World(sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client)
+    given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit}
+    keys = StaticKeySource(pool_jwks)
+    app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
+    pii = create_pii_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
+    with Client(app) as client, Client(pii) as pii_client:
+        yield World(
+            sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client
+        )

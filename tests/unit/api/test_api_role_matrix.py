@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from api_fakes import (
+    APP_ROUTES,
     MARKETPLACE_US,
     NOW,
     POOL_ID,
@@ -37,15 +38,16 @@ from api_fakes import (
     FakeSellers,
     Tokens,
     bearer,
+    clients_by_path,
     make_order,
 )
 from chalice.test import Client
 from team_fakes import FakeTeam, FakeUsers
 
 from sellerflow.api import access as access_module
-from sellerflow.api.app import app as deployed_app
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
+from sellerflow.api.pii_app import create_pii_app
 from sellerflow.domain import Role
 from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
@@ -110,8 +112,6 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("PUT", "/sellers/{sellerId}/alerts/recipients"): P.ALERTS_MANAGE,
 }
 
-APP_ROUTES = sorted((m, p) for p, methods in deployed_app.routes.items() for m in methods)
-
 OWNER, ANALYST, SUPPORT = "sub-owner-0001", "sub-analyst-0002", "sub-support-0003"
 STRANGER, ADMIN_SUB, ADMIN_GRANTED = "sub-stranger-0004", "sub-admin-0005", "sub-admin-0006"
 CALLERS: dict[str, tuple[str, tuple[str, ...], Role | None]] = {
@@ -160,7 +160,7 @@ def expected_outcome(rule: Permission | str, caller: str) -> str:
 
 @dataclass
 class Matrix:
-    client: Any
+    client: Any  # the client of the app that serves a route path
     tokens: Tokens
     asked: list[tuple[str, Permission]] = field(default_factory=list)
 
@@ -170,7 +170,7 @@ class Matrix:
         url = re.sub(r"\{[A-Za-z]+\}", "X1", _fill(path)) + QUERIES.get(path, "")
         headers = {**bearer(token), "content-type": "application/json"}
         extra = {"body": json.dumps(BODIES.get(path, {}))} if method in ("POST", "PUT") else {}
-        return getattr(self.client.http, method.lower())(url, headers=headers, **extra)
+        return getattr(self.client(path).http, method.lower())(url, headers=headers, **extra)
 
 
 def _fill(path: str) -> str:
@@ -205,16 +205,10 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
     settings = Settings(
         aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123"
     )
-    app = create_app(
-        settings=settings,
-        key_source=StaticKeySource(pool_jwks),
-        sellers=sellers,
-        orders=orders,
-        audit=audit,
-        clock=lambda: NOW,
-        team=team,
-        users=FakeUsers(),
-    )
+    given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit, "team": team}
+    keys = StaticKeySource(pool_jwks)
+    app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, users=FakeUsers(), **given)
+    pii_app = create_pii_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     state = Matrix(client=None, tokens=tokens)
     real_require = access_module.SellerAccess.require
 
@@ -224,8 +218,8 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
         raise InvalidInput(MARK)
 
     monkeypatch.setattr(access_module.SellerAccess, "require", spying_require)
-    with Client(app) as client:
-        state.client = client
+    with Client(app) as client, Client(pii_app) as pii_client:
+        state.client = clients_by_path(client, pii_client)
         yield state
 
 

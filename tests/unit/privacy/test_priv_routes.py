@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from chalice import Chalice
 from chalice.test import Client
 from priv_fakes import (
     ANALYST_SUB,
@@ -28,12 +27,11 @@ from priv_fakes import (
     signing_key,
 )
 
-from sellerflow.api.access import SellerAccess
-from sellerflow.api.auth import StaticKeySource, TokenVerifier
-from sellerflow.api.routes_privacy import register_privacy_routes
+from sellerflow.api.app import create_app
+from sellerflow.api.auth import StaticKeySource
 from sellerflow.domain import Role
 from sellerflow.privacy.export import export_execution_name
-from sellerflow.privacy.service import PrivacyConfig, SellerRights
+from sellerflow.privacy.service import PrivacyConfig
 from sellerflow.settings import Settings
 
 EXPORT_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sellerflow-dev-export"
@@ -63,23 +61,15 @@ def api() -> Iterator[Api]:
     members = FakeMembers(roles={(SELLER, OWNER_SUB): Role.OWNER, (SELLER, ANALYST_SUB): Role.ANALYST})
     workflows, objects, audit = FakeWorkflows(), FakeObjects(), FakeAudit()
     settings = Settings(aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id=CLIENT_ID)
-    verifier = TokenVerifier.from_settings(settings, keys=StaticKeySource(jwks(key)))
-    access = SellerAccess(sellers=members, orders=None, audit=audit)  # type: ignore[arg-type]
-    rights = SellerRights(
-        members=access,
-        workflows=workflows,
-        objects=objects,
+    app = create_app(
+        settings=settings,
+        key_source=StaticKeySource(jwks(key)),
+        sellers=members,
         audit=audit,
-        config=PrivacyConfig(export_state_machine_arn=EXPORT_ARN, erase_state_machine_arn=ERASE_ARN),
+        workflows=workflows,
+        export_objects=objects,
+        privacy=PrivacyConfig(export_state_machine_arn=EXPORT_ARN, erase_state_machine_arn=ERASE_ARN),
     )
-    app = Chalice(app_name="priv-test")
-
-    def caller() -> Any:
-        request = app.current_request
-        assert request is not None
-        return verifier.authenticate(request.headers.get("authorization"))
-
-    register_privacy_routes(app, caller=caller, members=lambda: access, rights=lambda: rights)
     with Client(app) as client:
         yield Api(client=client, key=key, workflows=workflows, objects=objects, audit=audit)
 

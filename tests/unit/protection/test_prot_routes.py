@@ -6,22 +6,20 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from chalice import Chalice
 from chalice.test import Client
 from pydantic import SecretStr
 
-from sellerflow.api.access import SellerAccess
-from sellerflow.api.errors import current
-from sellerflow.api.routes_protection import ProtectionServices, register_protection_routes
+from sellerflow.api.app import create_app
+from sellerflow.api.auth import Caller
+from sellerflow.api.pii_app import create_pii_app
 from sellerflow.domain import Membership, Order, Role
 from sellerflow.errors import OrderNotFound, SpApiThrottled, Unauthenticated
 from sellerflow.pii.models import ShippingLabel
 from sellerflow.pii.service import ShippingAddressService
-from sellerflow.principal import Principal
+from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditEntry, AuditPage
 from sellerflow.store.pii import StoredLabel
 
@@ -132,39 +130,42 @@ class FakeAudit:
         return AuditPage(entries=entries[: kwargs.get("limit", 50)], next_token=None)
 
 
+class HeaderVerifier:
+    """Takes the Authorization header for the caller's sub (the token checks are test_api_auth's)."""
+
+    def authenticate(self, authorization: str | None) -> Caller:
+        if not authorization:
+            raise Unauthenticated("missing Authorization header")
+        return Caller(sub=authorization)
+
+
 @dataclass
 class Harness:
-    client: Client
+    client: Client  # the general app's (the audit trail)
+    pii_client: Client  # the buyer-PII app's (the shipping address)
     spapi: FakeSpApi
     queue: FakeQueue
     audit: FakeAudit
 
     def get(self, path: str, sub: str | None = OWNER) -> Any:
-        return self.client.http.get(path, headers={"x-test-sub": sub} if sub else {})
+        client = self.client if path.split("?")[0].endswith("/audit") else self.pii_client
+        return client.http.get(path, headers={"authorization": sub} if sub else {})
 
 
 @pytest.fixture
 def harness() -> Harness:
-    app = Chalice(app_name="prot-test")
     spapi, queue, audit = FakeSpApi(), FakeQueue(), FakeAudit()
-    access = SellerAccess(sellers=FakeSellers(), orders=FakeOrders(), audit=audit)  # type: ignore[arg-type]
-
-    def caller() -> Principal:
-        sub = current(app.current_request).headers.get("x-test-sub")
-        if not sub:
-            raise Unauthenticated("missing Authorization header")
-        return Principal(sub=sub)
-
-    def query_params() -> dict[str, list[str]]:
-        params = current(app.current_request).query_params
-        return {} if params is None else {n: params.getlist(n) for n in params}
-
     shipping = ShippingAddressService(spapi=spapi, queue=queue, orders=FakeOrders(), clock=lambda: NOW)
-    register_protection_routes(
-        app, runtime=lambda: SimpleNamespace(access=access), caller=caller, query_params=query_params,
-        services=lambda: ProtectionServices(shipping=shipping, audit_reader=audit, audit=audit),
-    )  # fmt: skip
-    return Harness(Client(app), spapi, queue, audit)
+    given: dict[str, Any] = {
+        "settings": Settings(),
+        "verifier": HeaderVerifier(),
+        "sellers": FakeSellers(),
+        "orders": FakeOrders(),
+        "audit": audit,
+        "audit_reader": audit,
+        "shipping": lambda: shipping,
+    }
+    return Harness(Client(create_app(**given)), Client(create_pii_app(**given)), spapi, queue, audit)
 
 
 def address_path(order_id: str, query: str = "?purpose=shipping_label") -> str:

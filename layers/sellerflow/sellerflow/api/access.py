@@ -9,45 +9,22 @@ successful read of seller data is written to the audit log before the data is re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.api.models import OrdersQuery
+from sellerflow.api.ports import AuditSink, OrderPageLike, OrderReader, SellerDirectory
 from sellerflow.audit.context import mark_break_glass
 from sellerflow.domain import Membership, Order, Role, SellerProfile
 from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.principal import Principal
-from sellerflow.store.orders import OrderPage
 
 # Merchant tokens and Amazon order ids are short and plain; anything else cannot exist here.
 _SELLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class SellerDirectory(Protocol):
-    def memberships_of(self, user_sub: str) -> list[Membership]: ...
-
-    def membership(self, seller_id: str, user_sub: str) -> Membership | None: ...
-
-    def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]: ...
-
-
-class OrderReader(Protocol):
-    def get(self, seller_id: str, order_id: str) -> Order: ...
-
-    def list(
-        self,
-        seller_id: str,
-        *,
-        created_from: datetime,
-        created_to: datetime,
-        statuses: Sequence[str] = (),
-        limit: int = 50,
-        next_token: str | None = None,
-    ) -> OrderPage: ...
 
 
 class BreakGlassGrants(Protocol):
@@ -56,10 +33,6 @@ class BreakGlassGrants(Protocol):
 
 class BreakGlassGrantLike(Protocol):
     def active_at(self, now: datetime) -> bool: ...
-
-
-class AuditSink(Protocol):
-    def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -140,7 +113,7 @@ class SellerAccess:
 
     def list_orders(
         self, caller: Principal, seller_id: str, query: OrdersQuery, *, access: Membership | None = None
-    ) -> OrderPage:
+    ) -> OrderPageLike:
         """One page of orders (`access`: what `require(..., ORDERS_READ)` already returned)."""
         if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
             self.require(caller, seller_id, Permission.ORDERS_READ)

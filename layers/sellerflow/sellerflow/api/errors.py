@@ -1,25 +1,30 @@
-"""The one place where Sellerflow errors become HTTP responses.
+"""The one place where Sellerflow errors become HTTP responses: the apps' error middleware.
 
 Body: `{"error": "<code>", "message": "<what was wrong>"}`. Messages of deliberate errors name the
 thing that was wrong (never a token or buyer data). Anything unexpected is a 500 with a generic
 message; the exception is logged by type and traceback, without the request (headers hold tokens).
+
+Chalice turns an exception of a view into its own 500 before middleware sees it, unless the
+exception is a `ChaliceUnhandledError`; so the routes of an `ApiBlueprint` carry what they raise to
+the middleware inside `RouteFailed`, together with their family's own mapping (if any).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Blueprint, Chalice, ChaliceUnhandledError, Request, Response
 
+from sellerflow.analytics.service import SettlementNotFound
 from sellerflow.api.models import ErrorOut
 from sellerflow.errors import (
     AdsAccountMismatch,
     AlreadyMember,
     AuthorizationCodeRejected,
     ConnectStateRejected,
+    ExportNotFound,
     Forbidden,
     InvalidInput,
     InvitationGone,
@@ -41,6 +46,8 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (Forbidden, 403, "forbidden"),
     (SellerNotFound, 404, "not_found"),
     (OrderNotFound, 404, "not_found"),
+    (SettlementNotFound, 404, "not_found"),
+    (ExportNotFound, 404, "not_found"),
     (InvalidInput, 400, "bad_request"),
     (MemberNotFound, 404, "not_found"),
     (LastOwner, 409, "conflict"),
@@ -53,19 +60,73 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
 )
 INTERNAL_MESSAGE = "An internal error occurred."
 
+# A route family's own mapping: a response for the errors it knows, None for the rest.
+FamilyErrors = Callable[[Exception], Response | None]
+View = TypeVar("View", bound=Callable[..., Response])
+
+
+def error_body(status: int, code: str, message: str, **headers: str) -> Response:
+    body = ErrorOut(error=code, message=message).model_dump()
+    return Response(body=body, status_code=status, headers={**JSON_HEADERS, **headers})
+
 
 def error_response(exc: Exception) -> Response:
     """The HTTP response for an exception raised while serving a request."""
     for error_type, status, code in _STATUS:
         if isinstance(exc, error_type):
-            headers = dict(JSON_HEADERS)
-            if status == 401:
-                headers["WWW-Authenticate"] = 'Bearer realm="sellerflow"'
-            body = ErrorOut(error=code, message=str(exc) or code)
-            return Response(body=body.model_dump(), status_code=status, headers=headers)
+            extra = {"WWW-Authenticate": 'Bearer realm="sellerflow"'} if status == 401 else {}
+            return error_body(status, code, str(exc) or code, **extra)
     logger.exception("unhandled error serving an API request", extra={"error_type": type(exc).__name__})
-    body = ErrorOut(error="internal_error", message=INTERNAL_MESSAGE)
-    return Response(body=body.model_dump(), status_code=500, headers=dict(JSON_HEADERS))
+    return error_body(500, "internal_error", INTERNAL_MESSAGE)
+
+
+class RouteFailed(ChaliceUnhandledError):
+    """What a route raised, on its way to the error middleware (Chalice lets only these through)."""
+
+    def __init__(self, cause: Exception, family: FamilyErrors | None) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+        self.family = family
+
+    def response(self) -> Response:
+        found = self.family(self.cause) if self.family is not None else None
+        return found if found is not None else error_response(self.cause)
+
+
+class ApiBlueprint(Blueprint):
+    """A Chalice blueprint of one route family whose routes' exceptions reach the error middleware."""
+
+    def __init__(self, import_name: str, *, errors: FamilyErrors | None = None) -> None:
+        super().__init__(import_name)
+        self._family_errors = errors
+
+    def route(self, path: str, **kwargs: Any) -> Callable[[View], View]:
+        register = super().route(path, **kwargs)
+        family = self._family_errors
+
+        def decorator(view: View) -> View:
+            @functools.wraps(view)
+            def raising_to_middleware(*args: Any, **kw: Any) -> Response:
+                try:
+                    return view(*args, **kw)
+                except Exception as exc:
+                    raise RouteFailed(exc, family) from exc
+
+            register(raising_to_middleware)
+            return view
+
+        return decorator
+
+
+def install_error_middleware(app: Chalice) -> None:
+    """Every route's exception becomes its HTTP response here, once for the whole app."""
+
+    @app.middleware("http")
+    def map_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        try:
+            return get_response(event)
+        except RouteFailed as failed:
+            return failed.response()
 
 
 def current(request: Request | None) -> Request:
@@ -73,16 +134,3 @@ def current(request: Request | None) -> Request:
     if request is None:
         raise RuntimeError("no request is being served")
     return request
-
-
-def http_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Wrap a route's view so that any exception it raises becomes `error_response(exc)`."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except Exception as exc:
-            return error_response(exc)
-
-    return wrapped

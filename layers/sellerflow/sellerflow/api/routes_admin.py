@@ -13,69 +13,53 @@ which every read is audited as `break_glass:<action>` with the admin's sub.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import unquote
 
-from chalice import Chalice, Response
+from chalice.app import Blueprint, Response
 
-from sellerflow.api.errors import current, http_errors
-from sellerflow.api.models import single_values
-from sellerflow.api.routes_members import _Runtime, respond, team_service_factory
+from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.routes_members import ROLE_BODY
 from sellerflow.errors import Forbidden
 from sellerflow.members.models import BreakGlassIn, RoleIn, parse_body
-from sellerflow.members.service import AuditSink, UserDirectory
 from sellerflow.principal import Principal
-from sellerflow.settings import Settings
 
 
-def register_admin_routes(
-    app: Chalice,
-    *,
-    runtime: Callable[[], _Runtime],
-    caller: Callable[[], Principal],
-    query_params: Callable[[], dict[str, list[str]]],
-    settings: Settings | None = None,
-    audit: AuditSink | None = None,
-    users: UserDirectory | None = None,
-) -> None:
-    service = team_service_factory(runtime=runtime, settings=settings, audit=audit, users=users)
+def admin_routes(ctx: ApiContext) -> Blueprint:
+    bp = ApiBlueprint(__name__)
 
     def admin() -> Principal:
-        who = caller()
+        who = ctx.caller()
         if not who.is_admin:
             raise Forbidden("admin routes are for Sellerflow operators (the 'admins' group) only")
-        single_values(query_params(), allowed=())
+        ctx.query()
         return who
 
-    def body() -> bytes:
-        raw = current(app.current_request).raw_body
-        return raw.encode() if isinstance(raw, str) else raw
-
-    @app.route("/admin/sellers", methods=["GET"])
-    @http_errors
+    @bp.route("/admin/sellers", methods=["GET"])
     def admin_list_sellers() -> Response:
         admin()
-        return respond(service().admin_sellers())
+        return json_response(ctx.runtime.team.admin_sellers())
 
-    @app.route(
+    @bp.route(
         "/admin/sellers/{sellerId}/members/{userSub}", methods=["PUT"], content_types=["application/json"]
     )
-    @http_errors
     def admin_set_member(sellerId: str, userSub: str) -> Response:
         who = admin()
-        wanted = parse_body(RoleIn, body(), '{"role": "owner"|"analyst"|"support"}')
-        return respond(service().admin_set_role(who, sellerId, unquote(userSub), wanted.role))
+        wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
+        return json_response(ctx.runtime.team.admin_set_role(who, sellerId, unquote(userSub), wanted.role))
 
-    @app.route("/admin/sellers/{sellerId}/members/{userSub}", methods=["DELETE"])
-    @http_errors
+    @bp.route("/admin/sellers/{sellerId}/members/{userSub}", methods=["DELETE"])
     def admin_remove_member(sellerId: str, userSub: str) -> Response:
         who = admin()
-        service().admin_remove(who, sellerId, unquote(userSub))
-        return respond(None, 204)
+        ctx.runtime.team.admin_remove(who, sellerId, unquote(userSub))
+        return json_response(None, 204)
 
-    @app.route("/admin/sellers/{sellerId}/break-glass", methods=["POST"], content_types=["application/json"])
-    @http_errors
+    @bp.route("/admin/sellers/{sellerId}/break-glass", methods=["POST"], content_types=["application/json"])
     def admin_break_glass(sellerId: str) -> Response:
         who = admin()
-        wanted = parse_body(BreakGlassIn, body(), '{"reason": "why (10..500 characters)", "minutes": 1..60}')
-        return respond(service().break_glass(who, sellerId, wanted.reason, wanted.minutes), 201)
+        wanted = parse_body(
+            BreakGlassIn, ctx.body(), '{"reason": "why (10..500 characters)", "minutes": 1..60}'
+        )
+        return json_response(ctx.runtime.team.break_glass(who, sellerId, wanted.reason, wanted.minutes), 201)
+
+    return bp

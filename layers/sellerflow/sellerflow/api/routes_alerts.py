@@ -1,4 +1,4 @@
-"""The alert routes of the Sellerflow API (registered by `create_app`).
+"""The alert routes: rules, the alerts sent, and the WhatsApp recipients.
 
     GET /sellers/{sellerId}/alerts/rules        the seller's rules (defaults for kinds never set)  ALERTS_READ
     PUT /sellers/{sellerId}/alerts/rules        body {rules:[...]}: the kinds given are replaced  ALERTS_MANAGE
@@ -12,42 +12,19 @@ again. Numbers left out of a PUT are kept as opted out (their history stays visi
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
 
-from chalice import Chalice, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sellerflow.alerts.model import AlertRule, AlertRules, AlertView, Phone, Recipient
-from sellerflow.api.errors import JSON_HEADERS, current, http_errors
-from sellerflow.api.models import single_values
+from sellerflow.api.context import ApiContext, json_response, parse_json_body
+from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.routes_analytics import seller_marketplaces
 from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import Permission
-from sellerflow.principal import Principal
 
 MAX_RECIPIENTS = 10
-
-
-class _Runtime(Protocol):
-    @property
-    def access(self) -> Any: ...
-
-    @property
-    def clock(self) -> Callable[[], datetime]: ...
-
-
-class AlertsRepository(Protocol):
-    def rules(self, seller_id: str, marketplace_ids: Any) -> AlertRules: ...
-
-    def put_rules(self, seller_id: str, rules: AlertRules, *, now: datetime | None = None) -> None: ...
-
-    def recipients(self, seller_id: str) -> list[Recipient]: ...
-
-    def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None: ...
-
-    def alerts(self, seller_id: str, *, limit: int = 100) -> list[AlertView]: ...
 
 
 # --- request and response models ------------------------------------------------------------------
@@ -135,126 +112,73 @@ class AlertsOut(_Model):
     alerts: list[AlertOut]
 
 
-def _ok(model: BaseModel) -> Response:
-    return Response(body=model.model_dump(mode="json"), status_code=200, headers=dict(JSON_HEADERS))
+def _recipients_out(found: list[Recipient]) -> RecipientsOut:
+    return RecipientsOut(recipients=[RecipientOut.of(r) for r in sorted(found, key=lambda r: r.phone)])
 
 
-def _body(raw: str | bytes | None, model: type[BaseModel]) -> Any:
+def _check_marketplaces(rules: list[AlertRule], mkts: tuple[str, ...]) -> AlertRules:
+    for rule in rules:
+        foreign = [m for m in rule.marketplace_ids if m not in mkts]
+        if foreign:
+            raise InvalidInput(
+                f"rule {rule.kind.value}: marketplace(s) {', '.join(foreign)} are not the seller's"
+            )
     try:
-        return model.model_validate_json(raw or b"{}")
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}"
-            for e in exc.errors(include_input=False)
-        )
-        raise InvalidInput(f"invalid request body: {problems}"[:500]) from None
+        return AlertRules(rules=tuple(rules))
+    except ValidationError:
+        raise InvalidInput("give at most one rule per kind") from None
 
 
-def register_alert_routes(
-    app: Chalice,
-    *,
-    runtime: Callable[[], _Runtime],
-    caller: Callable[[], Principal],
-    query_params: Callable[[], dict[str, list[str]]],
-    alerts: AlertsRepository | None = None,
-    audit: Any = None,
-    sellers: Any = None,
-) -> None:
-    """Add the alert routes to the app; collaborators are built on the first request."""
-    lock = threading.Lock()
-    built: list[tuple[AlertsRepository, Any, Any]] = []
+def alert_routes(ctx: ApiContext) -> Blueprint:
+    bp = ApiBlueprint(__name__)
 
-    def deps() -> tuple[AlertsRepository, Any, Any]:
-        runtime()  # binds the tables when the app builds its own stores
-        with lock:
-            if not built:
-                from sellerflow.store.alerts import AlertStore
-                from sellerflow.store.audit import AuditLog
-                from sellerflow.store.sellers import SellerStore
-
-                built.append(
-                    (
-                        alerts if alerts is not None else AlertStore(),
-                        audit if audit is not None else AuditLog(),
-                        sellers if sellers is not None else SellerStore(),
-                    )
-                )
-            return built[0]
-
-    def allowed(seller_id: str, permission: Permission) -> Principal:
-        who = caller()
-        runtime().access.require(who, seller_id, permission)
-        single_values(query_params(), allowed=())
-        return who
-
-    def marketplaces(seller_id: str) -> tuple[str, ...]:
-        profiles = deps()[2].profiles([seller_id])
-        return profiles[0].marketplace_ids if profiles else ()
-
-    @app.route("/sellers/{sellerId}/alerts/rules", methods=["GET"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["GET"])
     def get_alert_rules(sellerId: str) -> Response:
-        allowed(sellerId, Permission.ALERTS_READ)
-        rules = deps()[0].rules(sellerId, marketplaces(sellerId))
-        return _ok(RulesOut(rules=list(rules.rules)))
+        ctx.member_without_query(sellerId, Permission.ALERTS_READ)
+        rules = ctx.ports.alerts.rules(sellerId, seller_marketplaces(ctx, sellerId))
+        return json_response(RulesOut(rules=list(rules.rules)))
 
-    @app.route("/sellers/{sellerId}/alerts/rules", methods=["PUT"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["PUT"])
     def put_alert_rules(sellerId: str) -> Response:
-        who = allowed(sellerId, Permission.ALERTS_MANAGE)
-        body: RulesIn = _body(current(app.current_request).raw_body, RulesIn)
-        mkts = marketplaces(sellerId)
-        for rule in body.rules:
-            foreign = [m for m in rule.marketplace_ids if m not in mkts]
-            if foreign:
-                raise InvalidInput(
-                    f"rule {rule.kind.value}: marketplace(s) {', '.join(foreign)} are not the seller's"
-                )
-        try:
-            given = AlertRules(rules=tuple(body.rules))
-        except ValidationError:
-            raise InvalidInput("give at most one rule per kind") from None
-        repo, audit_log, _ = deps()
-        repo.put_rules(sellerId, given, now=runtime().clock())
+        who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
+        body = parse_json_body(ctx.body(), RulesIn, "invalid request body")
+        mkts = seller_marketplaces(ctx, sellerId)
+        given = _check_marketplaces(body.rules, mkts)
+        ctx.ports.alerts.put_rules(sellerId, given, now=ctx.now())
         kinds = ",".join(r.kind.value for r in given.rules)
-        audit_log.record(sellerId, who.sub, "alerts.rules.write", f"alert rules {kinds}")
-        return _ok(RulesOut(rules=list(repo.rules(sellerId, mkts).rules)))
+        ctx.ports.audit.record(sellerId, who.sub, "alerts.rules.write", f"alert rules {kinds}")
+        return json_response(RulesOut(rules=list(ctx.ports.alerts.rules(sellerId, mkts).rules)))
 
-    @app.route("/sellers/{sellerId}/alerts", methods=["GET"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/alerts", methods=["GET"])
     def list_alerts(sellerId: str) -> Response:
-        allowed(sellerId, Permission.ALERTS_READ)
-        return _ok(AlertsOut(alerts=[AlertOut.of(v) for v in deps()[0].alerts(sellerId)]))
+        ctx.member_without_query(sellerId, Permission.ALERTS_READ)
+        return json_response(AlertsOut(alerts=[AlertOut.of(v) for v in ctx.ports.alerts.alerts(sellerId)]))
 
-    @app.route("/sellers/{sellerId}/alerts/recipients", methods=["GET"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/alerts/recipients", methods=["GET"])
     def get_alert_recipients(sellerId: str) -> Response:
-        allowed(sellerId, Permission.ALERTS_MANAGE)
-        found = sorted(deps()[0].recipients(sellerId), key=lambda r: r.phone)
-        return _ok(RecipientsOut(recipients=[RecipientOut.of(r) for r in found]))
+        ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
+        return json_response(_recipients_out(ctx.ports.alerts.recipients(sellerId)))
 
-    @app.route("/sellers/{sellerId}/alerts/recipients", methods=["PUT"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/alerts/recipients", methods=["PUT"])
     def put_alert_recipients(sellerId: str) -> Response:
-        who = allowed(sellerId, Permission.ALERTS_MANAGE)
-        body: RecipientsIn = _body(current(app.current_request).raw_body, RecipientsIn)
-        repo, audit_log, _ = deps()
-        now = runtime().clock()
+        who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
+        body = parse_json_body(ctx.body(), RecipientsIn, "invalid request body")
+        repo, now = ctx.ports.alerts, ctx.now()
         existing = {r.phone: r for r in repo.recipients(sellerId)}
         wanted = {r.phone: r.opted_in for r in body.recipients}
         for phone in sorted(set(existing) | set(wanted)):
             before = existing.get(phone)
-            opted_in = wanted.get(phone, False)
             after = Recipient(
                 phone=phone,
-                opted_in=opted_in,
+                opted_in=wanted.get(phone, False),
                 opted_out_at=before.opted_out_at if before else None,  # an unsubscribed number stays out
                 opted_out_reason=before.opted_out_reason if before else None,
             )
             if after != before:
                 repo.put_recipient(sellerId, after, now=now)
-        audit_log.record(
+        ctx.ports.audit.record(
             sellerId, who.sub, "alerts.recipients.write", f"alert recipients count={len(wanted)}"
         )
-        found = sorted(repo.recipients(sellerId), key=lambda r: r.phone)
-        return _ok(RecipientsOut(recipients=[RecipientOut.of(r) for r in found]))
+        return json_response(_recipients_out(repo.recipients(sellerId)))
+
+    return bp

@@ -1,4 +1,4 @@
-"""Connecting an Amazon account over HTTP (see `sellerflow.connect.service`).
+"""Connecting an Amazon account (SP-API) and granting Amazon Ads (see `sellerflow.connect`).
 
     GET  /connect/amazon                    302 to Seller Central's consent page (JSON body too);
                                             with `Accept: application/json` 200 {authorize_url, expires_at}
@@ -17,50 +17,29 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
-from chalice import Chalice, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from sellerflow.api.errors import JSON_HEADERS, current, http_errors
-from sellerflow.api.models import single_values
-from sellerflow.connect.ads import AdsConnectService
+from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.errors import ApiBlueprint
 from sellerflow.connect.models import SELLING_PARTNER_ID, AdsCallbackIn, ConnectCallbackIn
-from sellerflow.connect.service import ConnectService, ConnectUser
-from sellerflow.domain import Membership
+from sellerflow.connect.service import ConnectUser
 from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import Permission
 from sellerflow.principal import Principal
 
 MAX_BODY_BYTES = 4096
-ConnectServiceFactory = Callable[[], ConnectService]
-AdsConnectServiceFactory = Callable[[], AdsConnectService]
 _HINT = re.compile(SELLING_PARTNER_ID)
-
-
-class _Access(Protocol):
-    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership: ...
-
-
-class _Runtime(Protocol):
-    @property
-    def access(self) -> _Access: ...
-
-
-def _json(model: BaseModel, status: int, extra: dict[str, str] | None = None) -> Response:
-    headers: dict[str, str | list[str]] = {**JSON_HEADERS, **(extra or {})}
-    return Response(body=model.model_dump(mode="json"), status_code=status, headers=headers)
+Callback = TypeVar("Callback", bound=BaseModel)
 
 
 def _user(who: Principal) -> ConnectUser:
     return ConnectUser(sub=who.sub, email=who.email)
 
 
-def _body(
-    raw: str | bytes | None, fields: str = "state, selling_partner_id, spapi_oauth_code"
-) -> dict[str, Any]:
+def _body(raw: bytes, fields: str) -> dict[str, Any]:
     if not raw:
         raise InvalidInput(f"the request needs a JSON body {{{fields}}}")
     if len(raw) > MAX_BODY_BYTES:
@@ -74,89 +53,61 @@ def _body(
     return value
 
 
-def register_connect_routes(
-    app: Chalice,
-    *,
-    runtime: Callable[[], _Runtime],
-    caller: Callable[[], Principal],
-    query_params: Callable[[], dict[str, list[str]]],
-    service: ConnectServiceFactory | None = None,
-    ads_service: AdsConnectServiceFactory | None = None,
-) -> None:
-    lock = threading.Lock()
+def _callback(raw: bytes, model: type[Callback], fields: str) -> Callback:
+    try:
+        return model.model_validate(_body(raw, fields))
+    except ValidationError as error:
+        names = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in error.errors())
+        raise InvalidInput(f"invalid callback fields: {names}") from None
 
-    def connect() -> ConnectService:
-        with lock:
-            if service is not None:
-                return service()
-            from sellerflow.wiring.connect import connect_service
 
-            return connect_service()
+def _redirect_or_json(ctx: ApiContext, started: BaseModel, authorize_url: str) -> Response:
+    """A browser is sent on to Amazon (302); a script asking for JSON gets 200."""
+    if "application/json" in (ctx.request().headers.get("accept") or "").lower():
+        return json_response(started, 200)
+    return json_response(started, 302, {"Location": authorize_url})
 
-    def connect_ads() -> AdsConnectService:
-        with lock:
-            if ads_service is not None:
-                return ads_service()
-            from sellerflow.wiring.connect import ads_connect_service
 
-            return ads_connect_service()
+def connect_routes(ctx: ApiContext) -> Blueprint:
+    bp = ApiBlueprint(__name__)
 
-    @app.route("/connect/amazon", methods=["GET"])
-    @http_errors
+    @bp.route("/connect/amazon", methods=["GET"])
     def start_connect() -> Response:
-        who = caller()
-        hint = single_values(query_params(), allowed=("seller_hint",)).get("seller_hint")
+        who = ctx.caller()
+        hint = ctx.query("seller_hint").get("seller_hint")
         if hint is not None and not _HINT.fullmatch(hint):
             raise InvalidInput("seller_hint must be a selling partner id (8-20 capital letters and digits)")
-        started = connect().start(_user(who), seller_hint=hint)
-        accept = (current(app.current_request).headers.get("accept") or "").lower()
-        if "application/json" in accept:
-            return _json(started, 200)
-        return _json(started, 302, {"Location": started.authorize_url})
+        started = ctx.ports.connect().start(_user(who), seller_hint=hint)
+        return _redirect_or_json(ctx, started, started.authorize_url)
 
-    @app.route("/connect/amazon/callback", methods=["POST"])
-    @http_errors
+    @bp.route("/connect/amazon/callback", methods=["POST"])
     def complete_connect() -> Response:
-        who = caller()
-        single_values(query_params(), allowed=())
-        try:
-            callback = ConnectCallbackIn.model_validate(_body(current(app.current_request).raw_body))
-        except ValidationError as error:
-            fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in error.errors())
-            raise InvalidInput(f"invalid callback fields: {fields}") from None
-        return _json(connect().complete(_user(who), callback), 201)
+        who = ctx.caller()
+        ctx.query()
+        callback = _callback(ctx.body(), ConnectCallbackIn, "state, selling_partner_id, spapi_oauth_code")
+        return json_response(ctx.ports.connect().complete(_user(who), callback), 201)
 
-    @app.route("/sellers/{sellerId}/connection", methods=["GET"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/connection", methods=["GET"])
     def get_connection(sellerId: str) -> Response:
-        who = caller()
-        single_values(query_params(), allowed=())
-        runtime().access.require(who, sellerId, Permission.SELLER_READ)
-        return _json(connect().connection(sellerId), 200)
+        who = ctx.caller()
+        ctx.query()
+        ctx.access.require(who, sellerId, Permission.SELLER_READ)
+        return json_response(ctx.ports.connect().connection(sellerId))
 
-    @app.route("/sellers/{sellerId}/connect/amazon-ads", methods=["GET"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/connect/amazon-ads", methods=["GET"])
     def start_connect_ads(sellerId: str) -> Response:
-        who = caller()
-        single_values(query_params(), allowed=())
-        runtime().access.require(who, sellerId, Permission.CONNECTION_MANAGE)
-        started = connect_ads().start(_user(who), sellerId)
-        accept = (current(app.current_request).headers.get("accept") or "").lower()
-        if "application/json" in accept:
-            return _json(started, 200)
-        return _json(started, 302, {"Location": started.authorize_url})
+        who = ctx.caller()
+        ctx.query()
+        ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
+        started = ctx.ports.ads_connect().start(_user(who), sellerId)
+        return _redirect_or_json(ctx, started, started.authorize_url)
 
-    @app.route("/sellers/{sellerId}/connect/amazon-ads/callback", methods=["POST"])
-    @http_errors
+    @bp.route("/sellers/{sellerId}/connect/amazon-ads/callback", methods=["POST"])
     def complete_connect_ads(sellerId: str) -> Response:
-        who = caller()
-        single_values(query_params(), allowed=())
-        runtime().access.require(who, sellerId, Permission.CONNECTION_MANAGE)
-        try:
-            callback = AdsCallbackIn.model_validate(
-                _body(current(app.current_request).raw_body, "state, code")
-            )
-        except ValidationError as error:
-            fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in error.errors())
-            raise InvalidInput(f"invalid callback fields: {fields}") from None
-        return _json(connect_ads().complete(_user(who), sellerId, callback), 201)
+        who = ctx.caller()
+        ctx.query()
+        ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
+        callback = _callback(ctx.body(), AdsCallbackIn, "state, code")
+        return json_response(ctx.ports.ads_connect().complete(_user(who), sellerId, callback), 201)
+
+    return bp

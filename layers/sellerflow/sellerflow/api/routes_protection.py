@@ -1,4 +1,4 @@
-"""The data-protection routes of the Sellerflow API (registered by `create_app`).
+"""The data-protection routes: buyer PII on demand (the PII app) and the audit trail (the general app).
 
     GET /sellers/{sellerId}/orders/{orderId}/shipping-address?purpose=shipping_label[&persist=true]
         BUYER_PII_READ (owner, support); a seller-fulfilled order's label data, fetched from Amazon with a
@@ -8,26 +8,23 @@
     GET /sellers/{sellerId}/audit?from=&to=&limit=&next_token=
         AUDIT_READ (owners; other members 403, non-members 404): the audit entries, newest first.
 
-Errors of these routes that the shared mapping does not know (409, 429, 502) are mapped here;
-everything else goes to `sellerflow.api.errors.error_response`.
+Amazon's failures of the PII route (409, 429, 502) are mapped by `upstream_errors`, the family's own
+part of the error middleware; everything else by `sellerflow.api.errors.error_response`.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal
 
-from chalice import Chalice, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict
 
-from sellerflow.api.access import AuditSink
-from sellerflow.api.errors import JSON_HEADERS, error_response
-from sellerflow.api.models import ErrorOut, parse_instant, parse_limit, single_values
-from sellerflow.domain import Membership, Order
+from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.errors import JSON_HEADERS, ApiBlueprint, error_body
+from sellerflow.api.models import parse_instant, parse_limit, single_values
+from sellerflow.api.ports import AuditEntryLike
 from sellerflow.errors import (
     CredentialsMissing,
     InvalidInput,
@@ -41,8 +38,6 @@ from sellerflow.errors import (
 from sellerflow.members.permissions import Permission
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
-from sellerflow.principal import Principal
-from sellerflow.settings import Settings
 
 SHIPPING_ADDRESS_PARAMS = ("purpose", "persist")
 AUDIT_PARAMS = ("from", "to", "limit", "next_token")
@@ -51,70 +46,6 @@ NO_STORE_HEADERS: dict[str, str | list[str]] = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
 }
-
-
-# --- collaborators ---------------------------------------------------------------------------------
-class _Members(Protocol):
-    def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership: ...
-
-
-class _Runtime(Protocol):
-    @property
-    def access(self) -> Any: ...
-
-
-class ShippingAddresses(Protocol):
-    def check_order(self, seller_id: str, order_id: str) -> Order: ...
-
-    def shipping_address(
-        self, seller_id: str, order: Order, *, purpose: Purpose, persist: bool = False
-    ) -> ShippingAddress: ...
-
-
-class AuditPageLike(Protocol):
-    @property
-    def entries(self) -> Any: ...
-
-    @property
-    def next_token(self) -> str | None: ...
-
-
-class AuditReader(Protocol):
-    def page(
-        self,
-        seller_id: str,
-        *,
-        at_from: datetime | None = None,
-        at_to: datetime | None = None,
-        limit: int = 50,
-        next_token: str | None = None,
-    ) -> AuditPageLike: ...
-
-
-@dataclass(frozen=True)
-class ProtectionServices:
-    shipping: ShippingAddresses
-    audit_reader: AuditReader
-    audit: AuditSink
-
-
-def build_protection_services(settings: Settings | None = None) -> ProtectionServices:
-    """The deployment's collaborators. The PII key's ARN reaches only the buyer-PII store."""
-    from sellerflow import wiring
-    from sellerflow.pii.service import ShippingAddressService
-    from sellerflow.settings import get_settings
-    from sellerflow.store.audit import AuditLog
-    from sellerflow.store.orders import OrderStore
-    from sellerflow.store.pii import BuyerPiiStore
-    from sellerflow.store.tables import bind_tables
-
-    settings = settings or get_settings()
-    bind_tables(settings)
-    audit = AuditLog()
-    shipping = ShippingAddressService(
-        spapi=wiring.spapi_client(), queue=BuyerPiiStore(settings.pii_key_id), orders=OrderStore()
-    )
-    return ProtectionServices(shipping=shipping, audit_reader=audit, audit=audit)
 
 
 # --- response models -------------------------------------------------------------------------------
@@ -163,6 +94,13 @@ class AuditEntryOut(_Out):
     prev_hash: str
     hash: str
 
+    @classmethod
+    def of(cls, e: AuditEntryLike) -> AuditEntryOut:
+        return cls(
+            seq=e.seq, at=e.at, actor=e.actor, action=e.action, resource=e.resource, prev_hash=e.prev_hash,
+            hash=e.hash,
+        )  # fmt: skip
+
 
 class AuditPageOut(_Out):
     entries: list[AuditEntryOut]
@@ -207,106 +145,65 @@ def parse_audit_query(params: dict[str, list[str]]) -> AuditQuery:
 
 
 # --- errors ----------------------------------------------------------------------------------------
-def _error(status: int, code: str, message: str, **headers: str) -> Response:
-    body = ErrorOut(error=code, message=message).model_dump()
-    return Response(body=body, status_code=status, headers={**JSON_HEADERS, **headers})
-
-
-def protection_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except (OrderNotSellerFulfilled, ShippingAddressUnavailable) as exc:
-            return _error(409, "conflict", str(exc))
-        except (CredentialsMissing, SpApiAuthorizationRevoked):
-            return _error(
-                409, "seller_not_connected", "the seller's Amazon authorization is missing or revoked"
-            )
-        except SpApiThrottled as exc:
-            retry = str(max(1, int(exc.retry_after_s + 0.999)))
-            return _error(
-                429, "throttled", "Amazon is rate limiting this seller; retry later", **{"Retry-After": retry}
-            )
-        except SpApiError as exc:
-            return _error(
-                502, "upstream_error", f"Amazon did not answer the {exc.operation or 'call'} request"
-            )
-        except Exception as exc:
-            return error_response(exc)
-
-    return wrapped
+def upstream_errors(exc: Exception) -> Response | None:
+    """How the PII route's Amazon failures answer (the shared map knows none of these)."""
+    if isinstance(exc, OrderNotSellerFulfilled | ShippingAddressUnavailable):
+        return error_body(409, "conflict", str(exc))
+    if isinstance(exc, CredentialsMissing | SpApiAuthorizationRevoked):
+        return error_body(
+            409, "seller_not_connected", "the seller's Amazon authorization is missing or revoked"
+        )
+    if isinstance(exc, SpApiThrottled):
+        retry = str(max(1, int(exc.retry_after_s + 0.999)))
+        message = "Amazon is rate limiting this seller; retry later"
+        return error_body(429, "throttled", message, **{"Retry-After": retry})
+    if isinstance(exc, SpApiError):
+        return error_body(
+            502, "upstream_error", f"Amazon did not answer the {exc.operation or 'call'} request"
+        )
+    return None
 
 
 # --- the routes ------------------------------------------------------------------------------------
-def register_protection_routes(
-    app: Chalice,
-    *,
-    runtime: Callable[[], _Runtime],
-    caller: Callable[[], Principal],
-    query_params: Callable[[], dict[str, list[str]]],
-    settings: Settings | None = None,
-    services: Callable[[], ProtectionServices] | None = None,
-) -> None:
-    """Add the data-protection routes; their collaborators are built on the first request."""
-    lock = threading.Lock()
-    built: list[ProtectionServices] = []
+def pii_routes(ctx: ApiContext) -> Blueprint:
+    """Buyer PII: served by the PII app alone (its own function, the only one that holds the PII key)."""
+    bp = ApiBlueprint(__name__, errors=upstream_errors)
 
-    def deps() -> ProtectionServices:
-        with lock:
-            if not built:
-                built.append(services() if services is not None else build_protection_services(settings))
-            return built[0]
-
-    def members() -> _Members:
-        members_: _Members = runtime().access
-        return members_
-
-    @app.route("/sellers/{sellerId}/orders/{orderId}/shipping-address", methods=["GET"])
-    @protection_errors
+    @bp.route("/sellers/{sellerId}/orders/{orderId}/shipping-address", methods=["GET"])
     def get_shipping_address(sellerId: str, orderId: str) -> Response:
-        who = caller()
-        purpose, persist = parse_shipping_query(query_params())
-        members().require(who, sellerId, Permission.BUYER_PII_READ)
+        who = ctx.caller()
+        purpose, persist = parse_shipping_query(ctx.query_params())
+        ctx.access.require(who, sellerId, Permission.BUYER_PII_READ)
         if not orderId or len(orderId) > 64 or not orderId.replace("-", "").replace("_", "").isalnum():
             raise OrderNotFound(f"order {orderId[:64]!r} not found")
-        services_ = deps()
-        order = services_.shipping.check_order(sellerId, orderId)
-        found = services_.shipping.shipping_address(sellerId, order, purpose=purpose, persist=persist)
-        services_.audit.record(
-            sellerId,
-            who.sub,
-            "pii.read",
-            f"order/{orderId}/shipping-address purpose={purpose.value} source={found.source} "
-            f"persisted={'true' if found.persisted else 'false'}",
-        )
-        body = ShippingAddressOut.of(found).model_dump(mode="json")
-        return Response(body=body, status_code=200, headers=dict(NO_STORE_HEADERS))
+        shipping = ctx.ports.shipping()
+        order = shipping.check_order(sellerId, orderId)
+        found = shipping.shipping_address(sellerId, order, purpose=purpose, persist=persist)
+        persisted = "true" if found.persisted else "false"
+        ctx.ports.audit.record(
+            sellerId, who.sub, "pii.read",
+            f"order/{orderId}/shipping-address purpose={purpose.value} source={found.source} persisted={persisted}",
+        )  # fmt: skip
+        return json_response(ShippingAddressOut.of(found), headers=NO_STORE_HEADERS)
 
-    @app.route("/sellers/{sellerId}/audit", methods=["GET"])
-    @protection_errors
+    return bp
+
+
+def audit_routes(ctx: ApiContext) -> Blueprint:
+    bp = ApiBlueprint(__name__)
+
+    @bp.route("/sellers/{sellerId}/audit", methods=["GET"])
     def list_audit(sellerId: str) -> Response:
-        who = caller()
-        query = parse_audit_query(query_params())
-        members().require(who, sellerId, Permission.AUDIT_READ)
-        services_ = deps()
-        page = services_.audit_reader.page(
+        who = ctx.caller()
+        query = parse_audit_query(ctx.query_params())
+        ctx.access.require(who, sellerId, Permission.AUDIT_READ)
+        page = ctx.ports.audit_reader.page(
             sellerId, at_from=query.at_from, at_to=query.at_to, limit=query.limit, next_token=query.next_token
         )
-        services_.audit.record(sellerId, who.sub, "audit.read", f"audit returned={len(page.entries)}")
-        body = AuditPageOut(
-            entries=[
-                AuditEntryOut(
-                    seq=e.seq,
-                    at=e.at,
-                    actor=e.actor,
-                    action=e.action,
-                    resource=e.resource,
-                    prev_hash=e.prev_hash,
-                    hash=e.hash,
-                )
-                for e in page.entries
-            ],
-            next_token=page.next_token,
-        ).model_dump(mode="json")
-        return Response(body=body, status_code=200, headers=dict(NO_STORE_HEADERS))
+        ctx.ports.audit.record(sellerId, who.sub, "audit.read", f"audit returned={len(page.entries)}")
+        entries = [AuditEntryOut.of(e) for e in page.entries]
+        return json_response(
+            AuditPageOut(entries=entries, next_token=page.next_token), headers=NO_STORE_HEADERS
+        )
+
+    return bp

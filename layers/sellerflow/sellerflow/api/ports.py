@@ -1,0 +1,194 @@
+"""What the API's routes need from the world, as Protocols, and where a deployment's adapters come from.
+
+The apps never build an adapter: `sellerflow.wiring.api` builds the deployment's (stores, AWS
+clients) and hands them over through `use_deployment_ports`, which each Lambda entry module calls;
+tests give fakes to `create_app` instead. A port nobody gave answers every use with a
+`ConfigurationError` (a 500), never with a silent default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sellerflow.alerts.model import AlertRules, AlertView, Recipient
+from sellerflow.analytics.ads import AdsSeries, CampaignSummary
+from sellerflow.analytics.service import AnalyticsService
+from sellerflow.connect.ads import AdsConnectService
+from sellerflow.connect.service import ConnectService
+from sellerflow.domain import Membership, Order, SellerProfile
+from sellerflow.errors import ConfigurationError
+from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
+from sellerflow.pii.models import Purpose
+from sellerflow.pii.service import ShippingAddress
+from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
+from sellerflow.settings import Settings
+
+__all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
+
+
+class SellerDirectory(Protocol):
+    def memberships_of(self, user_sub: str) -> list[Membership]: ...
+
+    def membership(self, seller_id: str, user_sub: str) -> Membership | None: ...
+
+    def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]: ...
+
+
+class OrderPageLike(Protocol):
+    @property
+    def orders(self) -> list[Order]: ...
+
+    @property
+    def next_token(self) -> str | None: ...
+
+
+class OrderReader(Protocol):
+    def get(self, seller_id: str, order_id: str) -> Order: ...
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        created_from: datetime,
+        created_to: datetime,
+        statuses: Sequence[str] = (),
+        limit: int = 50,
+        next_token: str | None = None,
+    ) -> OrderPageLike: ...
+
+
+class AuditEntryLike(Protocol):
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+class AuditPageLike(Protocol):
+    @property
+    def entries(self) -> Sequence[AuditEntryLike]: ...
+
+    @property
+    def next_token(self) -> str | None: ...
+
+
+class AuditReader(Protocol):
+    def page(
+        self,
+        seller_id: str,
+        *,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
+        limit: int = 50,
+        next_token: str | None = None,
+    ) -> AuditPageLike: ...
+
+
+class AlertsRepository(Protocol):
+    def rules(self, seller_id: str, marketplace_ids: Sequence[str]) -> AlertRules: ...
+
+    def put_rules(self, seller_id: str, rules: AlertRules, *, now: datetime | None = None) -> None: ...
+
+    def recipients(self, seller_id: str) -> list[Recipient]: ...
+
+    def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None: ...
+
+    def alerts(self, seller_id: str, *, limit: int = 100) -> list[AlertView]: ...
+
+
+class AdsReports(Protocol):
+    def campaigns(
+        self, seller_id: str, marketplace_ids: Sequence[str], first: date, last: date
+    ) -> list[CampaignSummary]: ...
+
+    def daily(self, seller_id: str, marketplace_ids: Sequence[str], first: date, last: date) -> AdsSeries: ...
+
+
+class ShippingAddresses(Protocol):
+    def check_order(self, seller_id: str, order_id: str) -> Order: ...
+
+    def shipping_address(
+        self, seller_id: str, order: Order, *, purpose: Purpose, persist: bool = False
+    ) -> ShippingAddress: ...
+
+
+@dataclass(frozen=True)
+class ApiPorts:
+    """Every collaborator of the API's routes. Factories (`Callable`) are built on first use."""
+
+    sellers: SellerDirectory
+    orders: OrderReader
+    audit: AuditSink
+    audit_reader: AuditReader
+    team: TeamStorePort  # memberships, invitations, break-glass grants
+    users: UserDirectory
+    analytics: AnalyticsService
+    ads: AdsReports
+    alerts: AlertsRepository
+    connect: Callable[[], ConnectService]
+    ads_connect: Callable[[], AdsConnectService]
+    workflows: WorkflowPort  # export and erase-seller executions
+    export_objects: ExportObjects
+    privacy: PrivacyConfig
+    shipping: Callable[[], ShippingAddresses]  # buyer PII: only the PII app's deployment has one
+
+
+PortsFactory = Callable[[Settings], ApiPorts]
+
+
+class _NotGiven:
+    """Stands for a port that neither the test nor a deployment gave: any use is a ConfigurationError."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _refuse(self) -> ConfigurationError:
+        return ConfigurationError(f"the API has no {self._name!r} port (no deployment adapters installed)")
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise self._refuse()
+
+    def __call__(self, *_args: object, **_kwargs: object) -> Any:
+        raise self._refuse()
+
+
+def no_ports(_settings: Settings) -> ApiPorts:
+    not_given: dict[str, Any] = {f.name: _NotGiven(f.name) for f in fields(ApiPorts)}
+    return ApiPorts(**not_given)
+
+
+def with_given(base: ApiPorts, given: dict[str, object]) -> ApiPorts:
+    """`base` with the ports a caller (a test) gave in its place; an unknown name is a TypeError."""
+    unknown = sorted(set(given) - {f.name for f in fields(ApiPorts)})
+    if unknown:
+        raise TypeError(f"unknown API port(s): {', '.join(unknown)}")
+    ports: dict[str, Any] = {name: port for name, port in given.items() if port is not None}
+    return replace(base, **ports)
+
+
+@dataclass
+class _Deployment:
+    general: PortsFactory = no_ports
+    pii: PortsFactory = no_ports
+
+
+DEPLOYMENT = _Deployment()
+
+
+def use_deployment_ports(*, general: PortsFactory, pii: PortsFactory) -> None:
+    """Called by the composition root (`sellerflow.wiring.api`) from the Lambda entry modules."""
+    DEPLOYMENT.general = general
+    DEPLOYMENT.pii = pii

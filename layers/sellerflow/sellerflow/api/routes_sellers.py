@@ -1,0 +1,48 @@
+"""The caller's sellers and a seller's orders.
+
+    GET /sellers                                 the caller's sellers (with the caller's role)
+    GET /sellers/{sellerId}/orders               one page of a seller's orders, newest first
+    GET /sellers/{sellerId}/orders/{orderId}     one order
+
+Support's role lacks ORDER_MONEY_READ: its orders come with every money field null.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.models import OrderOut, OrderPageOut, SellerOut, SellersOut, parse_orders_query
+from sellerflow.members.permissions import Permission
+
+
+def seller_routes(ctx: ApiContext) -> Blueprint:
+    bp = ApiBlueprint(__name__)
+
+    @bp.route("/sellers", methods=["GET"])
+    def list_sellers() -> Response:
+        who = ctx.caller()
+        ctx.query()
+        views = ctx.access.my_sellers(who)
+        return json_response(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
+
+    @bp.route("/sellers/{sellerId}/orders", methods=["GET"])
+    def list_orders(sellerId: str) -> Response:
+        who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
+        query = parse_orders_query(ctx.query_params(), now=ctx.now())
+        page = ctx.access.list_orders(who, sellerId, query, access=granted)
+        money = ctx.access.allows(granted, Permission.ORDER_MONEY_READ)  # support: money fields null
+        orders = [OrderOut.of(o, with_money=money) for o in page.orders]
+        return json_response(OrderPageOut(orders=orders, next_token=page.next_token))
+
+    @bp.route("/sellers/{sellerId}/orders/{orderId}", methods=["GET"])
+    def get_order(sellerId: str, orderId: str) -> Response:
+        who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
+        ctx.query()
+        order = ctx.access.get_order(who, sellerId, orderId, access=granted)
+        return json_response(
+            OrderOut.of(order, with_money=ctx.access.allows(granted, Permission.ORDER_MONEY_READ))
+        )
+
+    return bp

@@ -1,0 +1,95 @@
+"""The HTTP API's adapters: the stores, AWS clients and services behind `sellerflow.api.ports.ApiPorts`.
+
+The Lambda entry modules (`functions/api/app.py`, `functions/api_pii/app.py`) call
+`use_deployment_adapters()`; each app then builds its ports on its first request, from the settings
+it was given (or the process's). Only the PII app's ports hold the buyer-PII store (and so the PII
+key's ARN): the general API function's ports answer any PII use with a `ConfigurationError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+from sellerflow import wiring
+from sellerflow.analytics.ads import AdsService
+from sellerflow.api.ports import ApiPorts, ShippingAddresses, use_deployment_ports
+from sellerflow.errors import ConfigurationError
+from sellerflow.members.service import UserDirectory
+from sellerflow.pii.service import ShippingAddressService
+from sellerflow.settings import Settings
+from sellerflow.store.ads import AdsStore
+from sellerflow.store.alerts import AlertStore
+from sellerflow.store.audit import AuditLog
+from sellerflow.store.facts_rollups import RollupStore
+from sellerflow.store.members import TeamStore
+from sellerflow.store.orders import OrderStore
+from sellerflow.store.pii import BuyerPiiStore
+from sellerflow.store.privacy import SellerObjects, Workflows
+from sellerflow.store.sellers import SellerStore
+from sellerflow.store.users import CognitoUsers
+from sellerflow.wiring.analytics import analytics_service
+from sellerflow.wiring.connect import ads_connect_service, connect_service
+from sellerflow.wiring.privacy import privacy_config
+
+
+class _CognitoUsersOnFirstUse:
+    """The user pool's users, with the Cognito client made only when an invitation needs it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._built: list[CognitoUsers] = []
+
+    def ensure_user(self, email: str) -> bool:
+        if not self._built:
+            self._built.append(
+                CognitoUsers(self._settings.cognito_user_pool_id, region=self._settings.aws_region)
+            )
+        return self._built[0].ensure_user(email)
+
+
+def _no_buyer_pii() -> ShippingAddresses:
+    raise ConfigurationError("the general API function holds no PII key: buyer PII is the PII app's")
+
+
+def api_ports(settings: Settings) -> ApiPorts:
+    """The general API's adapters (tables bound to `settings`)."""
+    current = wiring.bound_settings(settings)
+    audit = AuditLog()
+
+    users: UserDirectory = _CognitoUsersOnFirstUse(current)
+    return ApiPorts(
+        sellers=SellerStore(),
+        orders=OrderStore(),
+        audit=audit,
+        audit_reader=audit,
+        team=TeamStore(),
+        users=users,
+        analytics=analytics_service(),
+        ads=AdsService(ads=AdsStore(), rollups=RollupStore()),
+        alerts=AlertStore(),
+        connect=connect_service,
+        ads_connect=ads_connect_service,
+        workflows=Workflows(),
+        export_objects=SellerObjects.from_settings(current),
+        privacy=privacy_config(current),
+        shipping=_no_buyer_pii,
+    )
+
+
+def pii_ports(settings: Settings) -> ApiPorts:
+    """The buyer-PII API's adapters: the general ones and the buyer-PII store under the PII key."""
+    ports = api_ports(settings)
+    current = wiring.bound_settings(settings)
+
+    @cache  # one encryption client per container
+    def shipping() -> ShippingAddresses:
+        queue = BuyerPiiStore(current.pii_key_id)
+        return ShippingAddressService(spapi=wiring.spapi_client(), queue=queue, orders=OrderStore())
+
+    return replace(ports, shipping=shipping)
+
+
+def use_deployment_adapters() -> None:
+    """The deployment's adapters for both API apps (called by their Lambda entry modules)."""
+    use_deployment_ports(general=api_ports, pii=pii_ports)

@@ -133,7 +133,9 @@ GRANT = BreakGlassGrant(
 MEMBER = Member(seller_id=SELLER, user_sub="sub-bob", role=Role.ANALYST, email="bob@example.com", added_at=AT)
 MEMBER_BARE = Member(seller_id=SELLER, user_sub="sub-eve", role=Role.OWNER)
 RECIPIENT = Recipient(phone="+14155550100", opted_in=True)
-RECIPIENT_OUT = Recipient(phone="+14155550101", opted_in=False, opted_out_at=AT, opted_out_reason="unsubscribed")
+RECIPIENT_OUT = Recipient(
+    phone="+14155550101", opted_in=False, opted_out_at=AT, opted_out_reason="unsubscribed"
+)
 DELIVERY = Delivery(
     alert_id="AL-1", phone="+14155550100", status=DeliveryStatus.FAILED, message_sid="SM1",
     provider_status="undelivered", error_code=30003, updated_at=AT,

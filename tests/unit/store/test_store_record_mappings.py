@@ -34,7 +34,9 @@ from sellerflow.store import (  # every module that declares a record: all of th
 )
 from sellerflow.store.facts_control import DirtyDay
 
-BEFORE: dict[str, dict[str, Any]] = json.loads((Path(__file__).parent / "stored_items_before.json").read_text())
+BEFORE: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "stored_items_before.json").read_text()
+)
 STAMP = {"written_at": s.AT, "expires_at": s.EXPIRES_AT}
 ROLLUP_STAMP = {"computed_at": s.AT, "expires_at": s.EXPIRES_AT}
 ORDER_STAMP = {"synced_at": s.AT, "expires_at": int((s.AT + timedelta(days=540)).timestamp())}
@@ -82,9 +84,7 @@ CASES: dict[str, tuple[Callable[[], Model] | None, Any]] = {
     "member_legacy": (None, members.MEMBERS),
     "recipient": _fact(alerts.RECIPIENTS, s.RECIPIENT, seller_id=s.SELLER, updated_at=s.AT),
     "recipient_out": _fact(alerts.RECIPIENTS, s.RECIPIENT_OUT, seller_id=s.SELLER, updated_at=s.AT),
-    "delivery": _fact(
-        alerts.DELIVERIES, s.DELIVERY, seller_id=s.SELLER, attempts=2, expires_at=s.EXPIRES_AT
-    ),
+    "delivery": _fact(alerts.DELIVERIES, s.DELIVERY, seller_id=s.SELLER, attempts=2, expires_at=s.EXPIRES_AT),
     "delivery_bare": (None, alerts.DELIVERIES),
     "audit_entry": _fact(audit.ENTRIES, s.AUDIT_ENTRY, expires_at=s.EXPIRES_AT),
     "audit_chain_entry": (None, audit.CHAIN_ENTRIES),
@@ -128,7 +128,11 @@ def test_every_record_declares_the_attributes_it_declared_before() -> None:
     """Attributes the mappings derive from the domain types are those that were written out by hand:
     same class, same null-ness, same stored name, same default."""
     before = json.loads((Path(__file__).parent / "record_schemas_before.json").read_text())
-    assert _schemas() == before
+    assert _schemas() == {name: schema for name, schema in before.items() if name not in REMOVED}
+
+
+# Declared, never read or written: the audit's first, unchained format (no item of it was ever read).
+REMOVED = {"AuditRecord"}
 
 
 def _schemas() -> dict[str, dict[str, dict[str, Any]]]:
@@ -146,6 +150,8 @@ def _schema(record: type[Any]) -> dict[str, dict[str, Any]]:
             "attr_name": attribute.attr_name,
             "hash_key": attribute.is_hash_key,
             "range_key": attribute.is_range_key,
-            "default": None if default is None else (default.__name__ if callable(default) else repr(default)),
+            "default": None
+            if default is None
+            else (default.__name__ if callable(default) else repr(default)),
         }
     return described

@@ -13,8 +13,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-
 from sellerflow.facts import AdCampaignDayFact
 from sellerflow.store.facts import MAX_RETENTION
 from sellerflow.store.facts_control import DirtyDays
@@ -27,20 +25,7 @@ ZERO = Decimal(0)
 
 @table("seller_data")
 class AdCampaignDayRecord(AmazonFactItem):
-    # sk: ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>
-    marketplace_id = UnicodeAttribute()
-    profile_id = UnicodeAttribute()
-    campaign_id = UnicodeAttribute()
-    campaign_name = UnicodeAttribute()
-    day = UnicodeAttribute()
-    currency = UnicodeAttribute()
-    impressions = NumberAttribute()
-    clicks = NumberAttribute()
-    cost = UnicodeAttribute()
-    purchases_7d = NumberAttribute()
-    purchases_14d = NumberAttribute()
-    sales_7d = UnicodeAttribute()
-    sales_14d = UnicodeAttribute()
+    """ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>; money as Decimal strings (`CAMPAIGN_DAYS`)."""
 
 
 def ads_key(marketplace_id: str, day: date, campaign_id: str) -> str:

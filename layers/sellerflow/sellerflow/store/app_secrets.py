@@ -13,18 +13,27 @@ from sellerflow.spapi.lwa import AppCredentials
 CACHE_SECONDS = 300
 
 
-class SecretsManagerAppCredentials:
+class JsonSecret:
+    """A Secrets Manager secret that holds a JSON object, read through Powertools Parameters (cached)."""
+
     def __init__(self, secret_name: str, provider: parameters.SecretsProvider | None = None) -> None:
         self._secret_name = secret_name
         self._provider = provider or parameters.SecretsProvider()
 
-    def app_credentials(self) -> AppCredentials:
+    def _fields(self, *names: str) -> list[str]:
+        """The named fields' values as text; a ConfigurationError when the secret lacks one."""
         value: Any = self._provider.get(self._secret_name, transform="json", max_age=CACHE_SECONDS)
         try:
-            return AppCredentials(
-                client_id=str(value["client_id"]), client_secret=SecretStr(str(value["client_secret"]))
-            )
+            return [str(value[name]) for name in names]
         except (KeyError, TypeError):
             raise ConfigurationError(
-                f"secret {self._secret_name} must hold a JSON object with client_id and client_secret"
+                f"secret {self._secret_name} must hold a JSON object with {' and '.join(names)}"
             ) from None
+
+
+class SecretsManagerAppCredentials(JsonSecret):
+    """The app's LWA client credentials: `{"client_id": ..., "client_secret": ...}`."""
+
+    def app_credentials(self) -> AppCredentials:
+        client_id, client_secret = self._fields("client_id", "client_secret")
+        return AppCredentials(client_id=client_id, client_secret=SecretStr(client_secret))

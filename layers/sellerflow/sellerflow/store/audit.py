@@ -53,20 +53,12 @@ def seq_key(seq: int) -> str:
     return f"{SEQ_PREFIX}{seq:012d}"
 
 
-def audit_sort_key(at: datetime, event_id: str) -> str:
-    """The sort key of the first (unchained) audit format, kept for readers of old items."""
-    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{event_id}"
-
-
 @table("audit")
 class AuditEntryRecord(SellerItem):
-    # sk: SEQ#<seq:012d>
+    """SEQ#<seq:012d>: one entry of the chain (actor, action, resource, prev_hash: `ENTRIES`)."""
+
     seq = NumberAttribute()
     at = UTCDateTimeAttribute()
-    actor = UnicodeAttribute()
-    action = UnicodeAttribute()
-    resource = UnicodeAttribute()
-    prev_hash = UnicodeAttribute()
     entry_hash = UnicodeAttribute(attr_name="hash")
     expires_at = NumberAttribute()
 

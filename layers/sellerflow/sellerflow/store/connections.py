@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from pydantic import SecretBytes
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
@@ -23,13 +22,13 @@ from pynamodb.models import Model
 
 from sellerflow.domain import AdsAuthorization, ScheduledSeller, SellerConnection, SellerProfile, SellerStatus
 from sellerflow.errors import ConfigurationError, SellerNotFound
+from sellerflow.store.app_secrets import JsonSecret
 from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.sellers import ACTIVE, PROFILE, SellerStore
 from sellerflow.store.tables import SellerRecord, _BoundMeta, table
 
 STATE_PREFIX = "CONNECT#"
 STATE_SK = "STATE"
-KEY_CACHE_SECONDS = 300
 
 
 @table("sellers")
@@ -207,21 +206,12 @@ class ConnectionStore:
         return True
 
 
-class SecretsManagerStateKey:
+class SecretsManagerStateKey(JsonSecret):
     """The connect-state signing key: a Secrets Manager secret `{"key": "<random text>"}` (cached)."""
 
-    def __init__(self, secret_name: str, provider: parameters.SecretsProvider | None = None) -> None:
-        self._secret_name = secret_name
-        self._provider = provider or parameters.SecretsProvider()
-
     def state_key(self) -> SecretBytes:
-        value: Any = self._provider.get(self._secret_name, transform="json", max_age=KEY_CACHE_SECONDS)
-        try:
-            key = str(value["key"]).encode()
-        except (KeyError, TypeError):
-            raise ConfigurationError(
-                f"secret {self._secret_name} must hold a JSON object with a key"
-            ) from None
+        (text,) = self._fields("key")
+        key = text.encode()
         if len(key) < 32:
             raise ConfigurationError(f"secret {self._secret_name} holds a key shorter than 32 characters")
         return SecretBytes(key)

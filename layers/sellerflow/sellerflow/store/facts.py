@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -44,9 +44,9 @@ from sellerflow.facts import (
 )
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.orders import ORDERS, OrderStore
+from sellerflow.store.orders import ORDERS, OrderRecord, OrderStore
 from sellerflow.store.privacy import drop_restricted
-from sellerflow.store.tables import AmazonFactItem, OrderRecord, table
+from sellerflow.store.tables import AmazonFactItem, table
 
 LISTING_PREFIX = "LISTING#"
 INV_PREFIX = "INV#"
@@ -132,6 +132,10 @@ def settlement_line_key(settlement_id: str, line: int) -> str:
     return f"{SETTLEMENT_LINE_PREFIX}{settlement_id}#{line:07d}"
 
 
+def _amount(kind: str, amount: Decimal) -> AmountRecord:
+    return AmountRecord(type=kind, amount=str(amount))  # type: ignore[no-untyped-call]  # MapAttribute's
+
+
 # --- fact <-> item ---------------------------------------------------------------------------------
 LISTINGS = RecordMapping(ListingFact, ListingRecord, sort_key=lambda f: listing_key(f.marketplace_id, f.sku))
 INVENTORY = RecordMapping(
@@ -149,7 +153,7 @@ FINANCES = RecordMapping(
     FinanceTransactionFact,
     FinanceRecord,
     sort_key=lambda f: finance_key(f.posted_at, f.transaction_id),
-    write={"amounts": lambda f: [AmountRecord(type=kind, amount=str(amount)) for kind, amount in f.amounts]},
+    write={"amounts": lambda f: [_amount(kind, amount) for kind, amount in f.amounts]},
     read={"amounts": lambda r: tuple((a.type, Decimal(a.amount)) for a in r.amounts or ())},
 )
 SETTLEMENTS = RecordMapping(
@@ -163,6 +167,13 @@ _MAPPINGS: dict[type, RecordMapping[Any, Any]] = {
     m.domain: m
     for m in (LISTINGS, INVENTORY, TRAFFIC_BY_DATE, TRAFFIC_BY_ASIN, FINANCES, SETTLEMENTS, SETTLEMENT_LINES)
 }
+
+
+class FinanceFilters(TypedDict, total=False):
+    """Which transactions a finance read keeps (each absent or None: all)."""
+
+    marketplace_id: str | None
+    transaction_type: str | None
 
 
 @dataclass(frozen=True)
@@ -252,24 +263,10 @@ class FactStore:
         ]
 
     def finance_transactions(
-        self,
-        seller_id: str,
-        posted_from: datetime,
-        posted_to: datetime,
-        *,
-        marketplace_id: str | None = None,
-        transaction_type: str | None = None,
+        self, seller_id: str, posted_from: datetime, posted_to: datetime, **filters: Unpack[FinanceFilters]
     ) -> list[FinanceTransactionFact]:
         """Every transaction posted in [posted_from, posted_to), oldest first."""
-        page = self.finance_page(
-            seller_id,
-            posted_from,
-            posted_to,
-            marketplace_id=marketplace_id,
-            transaction_type=transaction_type,
-            limit=None,
-        )
-        return page.transactions
+        return self.finance_page(seller_id, posted_from, posted_to, limit=None, **filters).transactions
 
     def finance_page(
         self,
@@ -277,12 +274,13 @@ class FactStore:
         posted_from: datetime,
         posted_to: datetime,
         *,
-        marketplace_id: str | None = None,
-        transaction_type: str | None = None,
         limit: int | None = None,
         after_key: str | None = None,
+        **filters: Unpack[FinanceFilters],
     ) -> FinancePage:
         """Transactions posted in [posted_from, posted_to), oldest first, at most `limit` of them."""
+        marketplace_id = filters.get("marketplace_id")
+        transaction_type = filters.get("transaction_type")
         lower = f"{FIN_PREFIX}{iso_z(posted_from)}"
         upper = f"{FIN_PREFIX}{iso_z(posted_to)}"  # "FIN#<to>#<id>" sorts after it: `to` is excluded
         if after_key is not None:

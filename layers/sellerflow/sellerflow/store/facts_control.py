@@ -30,9 +30,8 @@ CONTROL_RETENTION = timedelta(days=540)  # a marker of a day older than the data
 
 @table("sellers")
 class DirtyDayRecord(SellerItem):
-    # sk: DIRTY#<marketplaceId>#<yyyy-mm-dd>
-    marketplace_id = UnicodeAttribute()
-    day = UnicodeAttribute()
+    """DIRTY#<marketplaceId>#<yyyy-mm-dd> (`DIRTY_DAYS`)."""
+
     mark = UnicodeAttribute()  # a new token per write: the version that clearing is conditioned on
     marked_at = UTCDateTimeAttribute()
     reason = UnicodeAttribute(null=True)
@@ -41,11 +40,8 @@ class DirtyDayRecord(SellerItem):
 
 @table("sellers")
 class CogsRecord(SellerItem):
-    # sk: COGS#<sku>#<yyyy-mm-dd>
-    sku = UnicodeAttribute()
-    effective_from = UnicodeAttribute()
-    unit_cost = UnicodeAttribute()  # Decimal string: money is never a float
-    currency = UnicodeAttribute()
+    """COGS#<sku>#<yyyy-mm-dd>; the unit cost a Decimal string (`COGS`)."""
+
     updated_at = UTCDateTimeAttribute()
 
 

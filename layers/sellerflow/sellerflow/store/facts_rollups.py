@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
-    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -29,51 +28,33 @@ RDAY_PREFIX = "RDAY#"
 RSKU_PREFIX = "RSKU#"
 
 
+class RollupItem(SellerItem):
+    """What day and SKU rollups share; each amount a Decimal string in `currency`."""
+
+    marketplace_id = UnicodeAttribute()  # read by marketplace
+    net_profit = UnicodeAttribute()  # derived, stored for readers outside Python
+    computed_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+
+D = TypeVar("D")
+Rollup = TypeVar("Rollup", bound=RollupItem)
+
+
 @table("seller_data")
-class DayRollupRecord(SellerItem):
-    # sk: RDAY#<yyyy-mm-dd>#<marketplaceId>
-    marketplace_id = UnicodeAttribute()
-    day = UnicodeAttribute()
-    currency = UnicodeAttribute()
-    orders = NumberAttribute()
-    units = NumberAttribute()
-    gross_sales = UnicodeAttribute()  # every amount: a Decimal string in `currency`
-    shipping = UnicodeAttribute()
-    promotions = UnicodeAttribute()
-    refunds = UnicodeAttribute()
-    amazon_fees = UnicodeAttribute()
-    fees_by_type = MapAttribute[str, Any](default=dict)  # breakdown type -> Decimal string
-    ad_spend = UnicodeAttribute()
+class DayRollupRecord(RollupItem):
+    """RDAY#<yyyy-mm-dd>#<marketplaceId> (the other attributes: `DAYS`)."""
+
+    fees_by_type = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]  # kind -> Decimal str
     ad_sales = UnicodeAttribute(default="0")
-    cogs = UnicodeAttribute()
-    cogs_complete = BooleanAttribute()
-    estimated_payout = UnicodeAttribute()  # derived, stored for readers outside Python
-    net_profit = UnicodeAttribute()
-    margin = UnicodeAttribute(null=True)
     excluded_other_currency = NumberAttribute(default=0)
-    computed_at = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()
+    estimated_payout = UnicodeAttribute()  # derived, like net profit and margin
+    margin = UnicodeAttribute(null=True)
 
 
 @table("seller_data")
-class SkuRollupRecord(SellerItem):
-    # sk: RSKU#<yyyy-mm-dd>#<marketplaceId>#<sku>
-    marketplace_id = UnicodeAttribute()
-    day = UnicodeAttribute()
-    sku = UnicodeAttribute()
-    currency = UnicodeAttribute()
-    orders = NumberAttribute()
-    units = NumberAttribute()
-    gross_sales = UnicodeAttribute()
-    shipping = UnicodeAttribute()
-    promotions = UnicodeAttribute()
-    refunds = UnicodeAttribute()
-    fees = UnicodeAttribute()
-    cogs = UnicodeAttribute()
-    cogs_complete = BooleanAttribute()
-    net_profit = UnicodeAttribute()
-    computed_at = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()
+class SkuRollupRecord(RollupItem):
+    """RSKU#<yyyy-mm-dd>#<marketplaceId>#<sku> (the other attributes: `SKUS`)."""
 
 
 def day_key(day: date, marketplace_id: str) -> str:
@@ -84,7 +65,6 @@ def sku_key(day: date, marketplace_id: str, sku: str) -> str:
     return f"{RSKU_PREFIX}{day.isoformat()}#{marketplace_id}#{sku}"
 
 
-# estimated_payout, net_profit and margin: derived, stored for readers outside Python
 DAYS = RecordMapping(DayRollup, DayRollupRecord, sort_key=lambda r: day_key(r.day, r.marketplace_id))
 SKUS = RecordMapping(SkuRollup, SkuRollupRecord, sort_key=lambda r: sku_key(r.day, r.marketplace_id, r.sku))
 
@@ -124,25 +104,25 @@ class RollupStore:
         self, seller_id: str, first: date, last: date, *, marketplace_id: str | None = None
     ) -> list[DayRollup]:
         """Day rollups of [first, last] (every marketplace, or one): a single Query, paged by DynamoDB."""
-        lower = f"{RDAY_PREFIX}{first.isoformat()}"
-        upper = f"{RDAY_PREFIX}{last.isoformat()}#~"
-        condition = DayRollupRecord.marketplace_id == marketplace_id if marketplace_id else None
-        return [
-            DAYS.to_domain(r)
-            for r in DayRollupRecord.query(
-                seller_id, DayRollupRecord.sk.between(lower, upper), filter_condition=condition
-            )
-        ]
+        return _between(DAYS, RDAY_PREFIX, seller_id, first, last, marketplace_id)
 
     def skus(
         self, seller_id: str, first: date, last: date, *, marketplace_id: str | None = None
     ) -> list[SkuRollup]:
-        lower = f"{RSKU_PREFIX}{first.isoformat()}"
-        upper = f"{RSKU_PREFIX}{last.isoformat()}#~"
-        condition = SkuRollupRecord.marketplace_id == marketplace_id if marketplace_id else None
-        return [
-            SKUS.to_domain(r)
-            for r in SkuRollupRecord.query(
-                seller_id, SkuRollupRecord.sk.between(lower, upper), filter_condition=condition
-            )
-        ]
+        return _between(SKUS, RSKU_PREFIX, seller_id, first, last, marketplace_id)
+
+
+def _between(
+    mapping: RecordMapping[D, Rollup],
+    prefix: str,
+    seller_id: str,
+    first: date,
+    last: date,
+    marketplace_id: str | None,
+) -> list[D]:
+    """The rollups of the days [first, last], of one marketplace or all: day first in the key."""
+    record = mapping.record
+    lower = f"{prefix}{first.isoformat()}"
+    upper = f"{prefix}{last.isoformat()}#~"
+    condition = record.marketplace_id == marketplace_id if marketplace_id else None
+    return mapping.all(record.query(seller_id, record.sk.between(lower, upper), filter_condition=condition))

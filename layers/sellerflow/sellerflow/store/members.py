@@ -16,6 +16,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
@@ -26,13 +27,34 @@ from sellerflow.errors import LastOwner, MemberNotFound
 from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.sellers import MEMBER_PREFIX, PROFILE, SellerStore
-from sellerflow.store.tables import BreakGlassRecord, InvitationRecord, SellerRecord
+from sellerflow.store.tables import SellerItem, SellerRecord, table
 
 INVITE_PREFIX = "INVITE#"
 BREAK_GLASS_PREFIX = "BREAKGLASS#"
 # Invitations stay readable (status "expired"/"accepted") for a while, then TTL removes them.
 INVITATION_KEEP = timedelta(days=30)
 GRANT_KEEP = timedelta(days=1)
+
+
+@table("sellers")
+class InvitationRecord(SellerItem):
+    """INVITE#<invitationId>: an invitation to join a seller's team (the other attributes: `INVITATIONS`).
+
+    Only the SHA-256 of the invitation token is stored; the token itself is shown once, to the owner.
+    """
+
+    invited_email = UnicodeAttribute()  # lower-cased
+    token_hash = UnicodeAttribute()
+    invitation_status = UnicodeAttribute()  # PENDING | ACCEPTED | REVOKED
+    valid_until = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # DynamoDB TTL: a while after it can no longer be used
+
+
+@table("sellers")
+class BreakGlassRecord(SellerItem):
+    """BREAKGLASS#<adminSub>: an admin's time-limited read access to one seller (`GRANTS`)."""
+
+    expires_at = NumberAttribute()  # DynamoDB TTL (reads check valid_until: TTL is late)
 
 
 def _connection(model: type[Model]) -> Connection:

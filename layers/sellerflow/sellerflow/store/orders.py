@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from sellerflow.calendar import local_day
 from sellerflow.domain import Order, OrderLine
@@ -17,9 +26,38 @@ from sellerflow.errors import InvalidInput, OrderNotFound
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.privacy import restricted_order_ids
-from sellerflow.store.tables import OrderItemRecord, OrderRecord
+from sellerflow.store.tables import SellerItem, all_attributes_index, table
 
 ORDER_PREFIX = "ORDER#"
+
+
+class OrdersByPurchaseDate(GlobalSecondaryIndex["OrderRecord"]):
+    Meta = all_attributes_index()
+    seller_id = UnicodeAttribute(hash_key=True)
+    purchase_sk = UnicodeAttribute(range_key=True)
+
+
+class OrderItemRecord(MapAttribute[str, Any]):
+    """An order line, embedded in its order's item (the other attributes: `ORDER_LINES`)."""
+
+    quantity_shipped = NumberAttribute(default=0)
+    promotion_ids = ListAttribute[str](default=list)
+
+
+@table("seller_data")
+class OrderRecord(SellerItem):
+    """ORDER#<orderId>: an order, its lines embedded (the other attributes: `ORDERS`)."""
+
+    purchase_sk = UnicodeAttribute()  # <createdTime ISO>#<orderId>: date-range listing
+    marketplace_id = UnicodeAttribute()
+    last_updated_time = UTCDateTimeAttribute()  # upserts never go backwards
+    status = UnicodeAttribute()
+    programs = UnicodeSetAttribute(null=True)
+    items = ListAttribute[OrderItemRecord](of=OrderItemRecord, default=list)
+    synced_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
+
+    by_purchase_date = OrdersByPurchaseDate()
 
 
 def order_key(order_id: str) -> str:

@@ -1,4 +1,6 @@
-"""PynamoDB models of every table (the only module that knows their key layout).
+"""The tables: the keys every item shares, the sellers table's shared item, and table binding.
+
+Each store module declares the records of its own item kinds (`@table(kind)`), next to their mapping.
 
 Every key of Amazon data begins with the seller: the hash key of each table is `seller_id`, so one
 seller's data can never be read for another, and IAM can pin a caller to its partition
@@ -13,10 +15,8 @@ from typing import Any, TypeVar
 from pynamodb.attributes import (
     BinaryAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
-    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -49,67 +49,21 @@ class AmazonFactItem(SellerItem):
     expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
 
 
-# --- Seller data table: orders (and later reports, inventory, finances) ----------------------
-class OrdersByPurchaseDate(GlobalSecondaryIndex["OrderRecord"]):
-    class Meta:
-        index_name = "by_purchase_date"
-        projection = AllProjection()
-
-    seller_id = UnicodeAttribute(hash_key=True)
-    purchase_sk = UnicodeAttribute(range_key=True)
-
-
-class OrderItemRecord(MapAttribute[str, Any]):
-    order_item_id = UnicodeAttribute()
-    asin = UnicodeAttribute(null=True)
-    seller_sku = UnicodeAttribute(null=True)
-    title = UnicodeAttribute(null=True)
-    quantity_ordered = NumberAttribute()
-    quantity_shipped = NumberAttribute(default=0)
-    unit_price = UnicodeAttribute(null=True)  # Decimal as string: money is never a float
-    item_price = UnicodeAttribute(null=True)
-    shipping_price = UnicodeAttribute(null=True)
-    promotion_discount = UnicodeAttribute(null=True)
-    proceeds_total = UnicodeAttribute(null=True)
-    promotion_ids = ListAttribute[str](default=list)
-
-
-class OrderRecord(SellerItem):
-    # sk: ORDER#<orderId>
-    purchase_sk = UnicodeAttribute()  # <createdTime ISO>#<orderId>: date-range listing
-    order_id = UnicodeAttribute()
-    marketplace_id = UnicodeAttribute()
-    created_time = UTCDateTimeAttribute()
-    last_updated_time = UTCDateTimeAttribute()
-    local_date = UnicodeAttribute()  # the marketplace's own calendar day of the purchase
-    status = UnicodeAttribute()
-    fulfilled_by = UnicodeAttribute(null=True)
-    fulfillment_service_level = UnicodeAttribute(null=True)
-    currency = UnicodeAttribute(null=True)
-    order_total = UnicodeAttribute(null=True)
-    programs = UnicodeSetAttribute(null=True)
-    items = ListAttribute[OrderItemRecord](of=OrderItemRecord, default=list)
-    synced_at = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
-
-    by_purchase_date = OrdersByPurchaseDate()
+def all_attributes_index() -> type:
+    """The `Meta` of a global secondary index that projects every attribute; the index is named as
+    the model's attribute that holds it (`by_member = MembersByUser()` is the index `by_member`)."""
+    return type("Meta", (), {"projection": AllProjection()})
 
 
 # --- Sellers table: profile, credentials, sync state, memberships ----------------------------
 class MembersByUser(GlobalSecondaryIndex["SellerRecord"]):
-    class Meta:
-        index_name = "by_member"
-        projection = AllProjection()
-
+    Meta = all_attributes_index()
     member_sub = UnicodeAttribute(hash_key=True)
     seller_id = UnicodeAttribute(range_key=True)
 
 
 class ActiveSellers(GlobalSecondaryIndex["SellerRecord"]):
-    class Meta:
-        index_name = "active_sellers"
-        projection = AllProjection()
-
+    Meta = all_attributes_index()
     active_partition = UnicodeAttribute(hash_key=True)
     seller_id = UnicodeAttribute(range_key=True)
 
@@ -154,44 +108,6 @@ class SellerRecord(SellerItem):
     active_sellers = ActiveSellers()
 
 
-class InvitationRecord(SellerItem):
-    """INVITE#<invitationId> in the sellers table: an invitation to join a seller's team.
-
-    Only the SHA-256 of the invitation token is stored; the token itself is shown once, to the owner.
-    """
-
-    invitation_id = UnicodeAttribute()
-    invited_email = UnicodeAttribute()  # lower-cased
-    role = UnicodeAttribute()
-    token_hash = UnicodeAttribute()
-    invitation_status = UnicodeAttribute()  # PENDING | ACCEPTED | REVOKED
-    invited_by = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    valid_until = UTCDateTimeAttribute()
-    closed_at = UTCDateTimeAttribute(null=True)
-    closed_by = UnicodeAttribute(null=True)
-    expires_at = NumberAttribute()  # DynamoDB TTL: a while after it can no longer be used
-
-
-class BreakGlassRecord(SellerItem):
-    """BREAKGLASS#<adminSub> in the sellers table: an admin's time-limited read access to one seller."""
-
-    admin_sub = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    granted_at = UTCDateTimeAttribute()
-    valid_until = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()  # DynamoDB TTL (reads check valid_until: TTL is late)
-
-
-class AuditRecord(SellerItem):
-    # sk: <ISO time>#<event id>
-    actor = UnicodeAttribute()
-    action = UnicodeAttribute()
-    resource = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()
-
-
 _REGISTRY: dict[type[Model], str] = {}
 _BOUND_TO: list[Settings] = []
 M = TypeVar("M", bound=type[Model])
@@ -206,7 +122,8 @@ def table(kind: str) -> Callable[[M], M]:
 
     def register(model: M) -> M:
         if "Meta" not in vars(model):  # an inherited Meta would bind every heir to one table
-            setattr(model, "Meta", type("Meta", (model.Meta,), {}))
+            inherited: type = model.Meta  # type: ignore[assignment]
+            setattr(model, "Meta", type("Meta", (inherited,), {}))  # noqa: B010
         _REGISTRY[model] = kind
         if _BOUND_TO:  # a model imported after binding joins the tables already bound
             _bind(model, kind, _BOUND_TO[-1])
@@ -215,11 +132,7 @@ def table(kind: str) -> Callable[[M], M]:
     return register
 
 
-table("seller_data")(OrderRecord)
 table("sellers")(SellerRecord)
-table("sellers")(InvitationRecord)
-table("sellers")(BreakGlassRecord)
-table("audit")(AuditRecord)
 
 
 def bind_tables(settings: Settings) -> None:

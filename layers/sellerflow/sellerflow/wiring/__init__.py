@@ -47,6 +47,7 @@ T = TypeVar("T")
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
+    """The process's settings, with the deployment's tables bound to them (once per container)."""
     current = get_settings()
     bind_tables(current)
     return current
@@ -66,9 +67,9 @@ def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
 
     @wraps(build)
     def current() -> T:
-        now = settings()
-        if not built or built[0][0] is not now:
-            built[:] = [(now, build(now))]
+        live = settings()
+        if not built or built[0][0] is not live:
+            built[:] = [(live, build(live))]
         return built[0][1]
 
     return current

@@ -7,14 +7,13 @@ only in memory, only inside the SP-API port's credential provider, wrapped in `S
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import aws_encryption_sdk
-from aws_encryption_sdk import CommitmentPolicy
 from pydantic import SecretStr
 from pynamodb.exceptions import DoesNotExist
 
 from sellerflow.errors import CredentialsMissing
+from sellerflow.store.envelope import kms_envelope
 from sellerflow.store.sellers import CREDENTIALS
 from sellerflow.store.tables import SellerRecord
 
@@ -29,13 +28,7 @@ ADS_CREDENTIALS = f"{CREDENTIALS}#ADS"
 
 class CredentialVault:
     def __init__(self, key_arn: str, *, botocore_session: BotocoreSession | None = None) -> None:
-        self._client = aws_encryption_sdk.EncryptionSDKClient(
-            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
-        )
-        kwargs: dict[str, Any] = {"key_ids": [key_arn]}
-        if botocore_session is not None:
-            kwargs["botocore_session"] = botocore_session
-        self._provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(**kwargs)
+        self._client, self._provider = kms_envelope(key_arn, botocore_session)
 
     @staticmethod
     def _context(seller_id: str, purpose: str = PURPOSE) -> dict[str, str]:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import aws_encryption_sdk
-from aws_encryption_sdk import CommitmentPolicy
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from sellerflow.errors import PiiContextMismatch
 from sellerflow.pii.models import PII_RETENTION, ShippingLabel, StoredLabel
+from sellerflow.store.envelope import kms_envelope
 from sellerflow.store.tables import SellerItem, table
 
 if TYPE_CHECKING:
@@ -58,13 +57,7 @@ class BuyerPiiStore:
         botocore_session: BotocoreSession | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._client = aws_encryption_sdk.EncryptionSDKClient(
-            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
-        )
-        kwargs: dict[str, Any] = {"key_ids": [pii_key_arn]}
-        if botocore_session is not None:
-            kwargs["botocore_session"] = botocore_session
-        self._provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(**kwargs)
+        self._client, self._provider = kms_envelope(pii_key_arn, botocore_session)
         self._clock = clock
 
     @staticmethod

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Chalice, ChaliceUnhandledError, Request, Response
 
 from sellerflow.analytics.service import SettlementNotFound
+from sellerflow.api.docs import ROUTE_DOCS, RouteDoc
 from sellerflow.api.models import ErrorOut
 from sellerflow.errors import (
     AdsAccountMismatch,
@@ -101,6 +102,12 @@ class ApiBlueprint(Blueprint):
         self._family_errors = errors
 
     def route(self, path: str, **kwargs: Any) -> Callable[[View], View]:
+        """`@bp.route(path, methods=[...], doc=RouteDoc(...))`: Chalice's route, documented."""
+        doc = kwargs.pop("doc", None)
+        if not isinstance(doc, RouteDoc):
+            raise TypeError(f"route {path} needs doc=RouteDoc(...) (the OpenAPI document is built from it)")
+        for method in kwargs.get("methods", ["GET"]):
+            ROUTE_DOCS[(method.upper(), path)] = doc
         register = super().route(path, **kwargs)
         family = self._family_errors
 

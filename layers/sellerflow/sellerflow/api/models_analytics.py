@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sellerflow.analytics.inventory import InventoryHealth
 from sellerflow.analytics.kpis import SKU_SORTS, SkuTotals, Totals
@@ -157,23 +157,36 @@ def validate_sku(sku: str) -> str:
     return sku
 
 
-def parse_cogs_body(
-    seller_id: str, sku: str, raw_body: bytes | str | None, *, currencies: Sequence[str], today: date
-) -> CogsEntry:
-    """`{"unit_cost": "4.20", "currency": "USD", "effective_from": "2026-11-01"}`, validated."""
+class CogsIn(BaseModel):
+    """The body of `PUT /sellers/{sellerId}/cogs/{sku}` (the OpenAPI document's; `parse_cogs_body` checks it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_cost: str = Field(pattern=r"^\d{1,9}(\.\d{1,4})?$", examples=["4.20"])  # a decimal string ≥ 0
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])  # a currency of the seller's marketplaces
+    effective_from: date
+
+
+_COGS_FIELDS = ("unit_cost", "currency", "effective_from")
+
+
+def _json_object(raw_body: bytes | str | None) -> dict[str, object]:
     try:
         body = json.loads(raw_body or b"", parse_float=Decimal)
     except ValueError:
         raise InvalidInput("the request body must be a JSON object") from None
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object")
-    unknown = sorted(set(body) - {"unit_cost", "currency", "effective_from"})
+    unknown = sorted(set(body) - set(_COGS_FIELDS))
     if unknown:
         raise InvalidInput(f"unknown field(s) {', '.join(_shown(str(u)) for u in unknown)} in the body")
-    for name in ("unit_cost", "currency", "effective_from"):
+    for name in _COGS_FIELDS:
         if name not in body:
             raise InvalidInput(f"field {name!r} is required")
-    raw_cost = body["unit_cost"]
+    return body
+
+
+def _unit_cost(raw_cost: object) -> Decimal:
     if isinstance(raw_cost, bool) or not isinstance(raw_cost, str | int | Decimal):
         raise InvalidInput("field 'unit_cost' must be a decimal string like \"4.20\"")
     try:
@@ -187,7 +200,10 @@ def parse_cogs_body(
     exponent = cost.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -4:
         raise InvalidInput("field 'unit_cost' has more than 4 decimal places")
-    currency = body["currency"]
+    return cost
+
+
+def _currency(currency: object, currencies: Sequence[str]) -> str:
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
         raise InvalidInput("field 'currency' must be an ISO 4217 code like USD")
     if currency not in currencies:
@@ -195,21 +211,34 @@ def parse_cogs_body(
             f"field 'currency' must be the currency of one of the seller's marketplaces "
             f"({', '.join(sorted(currencies)) or 'none'}), got {currency!r}"
         )
-    raw_day = body["effective_from"]
+    return currency
+
+
+def _effective_from(raw_day: object, today: date) -> date:
     if not isinstance(raw_day, str) or len(raw_day) != 10:
         raise InvalidInput("field 'effective_from' must be an ISO date (YYYY-MM-DD)")
     try:
         effective = date.fromisoformat(raw_day)
     except ValueError:
         raise InvalidInput(f"field 'effective_from' must be an ISO date, got {_shown(raw_day)}") from None
-    if effective < today - timedelta(days=COGS_HISTORY_DAYS) or effective > today + timedelta(
-        days=MAX_RANGE_DAYS
-    ):
+    if not today - timedelta(days=COGS_HISTORY_DAYS) <= effective <= today + timedelta(days=MAX_RANGE_DAYS):
         raise InvalidInput(
             f"field 'effective_from' must be within {COGS_HISTORY_DAYS} days back and {MAX_RANGE_DAYS} ahead"
         )
+    return effective
+
+
+def parse_cogs_body(
+    seller_id: str, sku: str, raw_body: bytes | str | None, *, currencies: Sequence[str], today: date
+) -> CogsEntry:
+    """`{"unit_cost": "4.20", "currency": "USD", "effective_from": "2026-11-01"}`, validated."""
+    body = _json_object(raw_body)
     return CogsEntry(
-        seller_id=seller_id, sku=sku, effective_from=effective, unit_cost=cost, currency=currency
+        seller_id=seller_id,
+        sku=sku,
+        unit_cost=_unit_cost(body["unit_cost"]),
+        currency=_currency(body["currency"], currencies),
+        effective_from=_effective_from(body["effective_from"], today),
     )
 
 

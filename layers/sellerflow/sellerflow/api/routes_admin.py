@@ -18,10 +18,18 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Response
 
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.routes_members import ROLE_BODY
 from sellerflow.errors import Forbidden
-from sellerflow.members.models import BreakGlassIn, RoleIn, parse_body
+from sellerflow.members.models import (
+    AdminSellersOut,
+    BreakGlassIn,
+    BreakGlassOut,
+    MemberOut,
+    RoleIn,
+    parse_body,
+)
 from sellerflow.principal import Principal
 
 
@@ -35,26 +43,49 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
         ctx.query()
         return who
 
-    @bp.route("/admin/sellers", methods=["GET"])
+    @bp.route(
+        "/admin/sellers",
+        methods=["GET"],
+        doc=RouteDoc("Every seller's control data and members (admins only)", AdminSellersOut, errors=(403,)),
+    )
     def admin_list_sellers() -> Response:
         admin()
         return json_response(ctx.runtime.team.admin_sellers())
 
     @bp.route(
-        "/admin/sellers/{sellerId}/members/{userSub}", methods=["PUT"], content_types=["application/json"]
+        "/admin/sellers/{sellerId}/members/{userSub}",
+        methods=["PUT"],
+        content_types=["application/json"],
+        doc=RouteDoc("Add or change a membership (admins only)", MemberOut, body=RoleIn, errors=(409,)),
     )
     def admin_set_member(sellerId: str, userSub: str) -> Response:
         who = admin()
         wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
         return json_response(ctx.runtime.team.admin_set_role(who, sellerId, unquote(userSub), wanted.role))
 
-    @bp.route("/admin/sellers/{sellerId}/members/{userSub}", methods=["DELETE"])
+    @bp.route(
+        "/admin/sellers/{sellerId}/members/{userSub}",
+        methods=["DELETE"],
+        doc=RouteDoc(
+            "Remove a membership; never the last owner (admins only)", None, status=204, errors=(409,)
+        ),
+    )
     def admin_remove_member(sellerId: str, userSub: str) -> Response:
         who = admin()
         ctx.runtime.team.admin_remove(who, sellerId, unquote(userSub))
         return json_response(None, 204)
 
-    @bp.route("/admin/sellers/{sellerId}/break-glass", methods=["POST"], content_types=["application/json"])
+    @bp.route(
+        "/admin/sellers/{sellerId}/break-glass",
+        methods=["POST"],
+        content_types=["application/json"],
+        doc=RouteDoc(
+            "An audited, time-limited read grant on one seller (admins only)",
+            BreakGlassOut,
+            status=201,
+            body=BreakGlassIn,
+        ),
+    )
     def admin_break_glass(sellerId: str) -> Response:
         who = admin()
         wanted = parse_body(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.analytics.ads import AdsDay, AdTotals, CampaignSummary
 from sellerflow.api import models_analytics as am
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.routes_analytics import seller_marketplaces
 from sellerflow.calendar import local_today
@@ -26,6 +27,7 @@ from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import Permission
 
 DEFAULT_DAYS = 30
+ADS_QUERY = ("from", "to", "marketplace")
 MAX_DAYS = 400
 
 
@@ -98,7 +100,7 @@ def _day(d: AdsDay) -> AdsDayOut:
 
 def _window(ctx: ApiContext, seller_id: str) -> tuple[list[str], date, date, str]:
     """The marketplaces and the days asked for (default: the last 30 up to the marketplace's today)."""
-    values = ctx.query("from", "to", "marketplace")
+    values = ctx.query(*ADS_QUERY)
     mkts = list(seller_marketplaces(ctx, seller_id))
     only = am.parse_marketplace(values)
     if only is not None:
@@ -115,7 +117,11 @@ def _window(ctx: ApiContext, seller_id: str) -> tuple[list[str], date, date, str
 def ads_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers/{sellerId}/ads/campaigns", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/ads/campaigns",
+        methods=["GET"],
+        doc=RouteDoc("Campaigns with sums and metrics (ANALYTICS_READ)", CampaignsOut, query=ADS_QUERY),
+    )
     def ads_campaigns(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         mkts, first, last, shown = _window(ctx, sellerId)
@@ -124,7 +130,13 @@ def ads_routes(ctx: ApiContext) -> Blueprint:
         ctx.ports.audit.record(sellerId, who.sub, "ads.campaigns.read", resource)
         return json_response(CampaignsOut(campaigns=[CampaignOut.of(c) for c in found]))
 
-    @bp.route("/sellers/{sellerId}/ads/daily", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/ads/daily",
+        methods=["GET"],
+        doc=RouteDoc(
+            "The daily advertising series, one currency (ANALYTICS_READ)", AdsDailyOut, query=ADS_QUERY
+        ),
+    )
     def ads_daily(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         mkts, first, last, shown = _window(ctx, sellerId)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sellerflow.alerts.model import AlertRule, AlertRules, AlertView, Phone, Recipient
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.routes_analytics import seller_marketplaces
 from sellerflow.errors import InvalidInput
@@ -132,13 +133,21 @@ def _check_marketplaces(rules: list[AlertRule], mkts: tuple[str, ...]) -> AlertR
 def alert_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/alerts/rules",
+        methods=["GET"],
+        doc=RouteDoc("The alert rules, defaults for kinds never set (ALERTS_READ)", RulesOut),
+    )
     def get_alert_rules(sellerId: str) -> Response:
         ctx.member_without_query(sellerId, Permission.ALERTS_READ)
         rules = ctx.ports.alerts.rules(sellerId, seller_marketplaces(ctx, sellerId))
         return json_response(RulesOut(rules=list(rules.rules)))
 
-    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["PUT"])
+    @bp.route(
+        "/sellers/{sellerId}/alerts/rules",
+        methods=["PUT"],
+        doc=RouteDoc("Replace the rules of the kinds given (ALERTS_MANAGE)", RulesOut, body=RulesIn),
+    )
     def put_alert_rules(sellerId: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         body = parse_json_body(ctx.body(), RulesIn, "invalid request body")
@@ -149,17 +158,29 @@ def alert_routes(ctx: ApiContext) -> Blueprint:
         ctx.ports.audit.record(sellerId, who.sub, "alerts.rules.write", f"alert rules {kinds}")
         return json_response(RulesOut(rules=list(ctx.ports.alerts.rules(sellerId, mkts).rules)))
 
-    @bp.route("/sellers/{sellerId}/alerts", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/alerts",
+        methods=["GET"],
+        doc=RouteDoc("The alerts sent or held, with their deliveries (ALERTS_READ)", AlertsOut),
+    )
     def list_alerts(sellerId: str) -> Response:
         ctx.member_without_query(sellerId, Permission.ALERTS_READ)
         return json_response(AlertsOut(alerts=[AlertOut.of(v) for v in ctx.ports.alerts.alerts(sellerId)]))
 
-    @bp.route("/sellers/{sellerId}/alerts/recipients", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/alerts/recipients",
+        methods=["GET"],
+        doc=RouteDoc("The WhatsApp numbers and their opt-in state (ALERTS_MANAGE)", RecipientsOut),
+    )
     def get_alert_recipients(sellerId: str) -> Response:
         ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         return json_response(_recipients_out(ctx.ports.alerts.recipients(sellerId)))
 
-    @bp.route("/sellers/{sellerId}/alerts/recipients", methods=["PUT"])
+    @bp.route(
+        "/sellers/{sellerId}/alerts/recipients",
+        methods=["PUT"],
+        doc=RouteDoc("Set the WhatsApp recipients (ALERTS_MANAGE)", RecipientsOut, body=RecipientsIn),
+    )
     def put_alert_recipients(sellerId: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         body = parse_json_body(ctx.body(), RecipientsIn, "invalid request body")

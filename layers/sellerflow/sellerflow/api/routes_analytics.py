@@ -23,6 +23,7 @@ from chalice.app import Blueprint, Response
 
 from sellerflow.api import models_analytics as am
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.calendar import local_today
 from sellerflow.marketplaces import MARKETPLACES
@@ -40,7 +41,15 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     def audit_read(seller_id: str, sub: str, action: str, resource: str) -> None:
         ctx.ports.audit.record(seller_id, sub, action, resource)
 
-    @bp.route("/sellers/{sellerId}/dashboard", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/dashboard",
+        methods=["GET"],
+        doc=RouteDoc(
+            "KPIs per currency with the previous period (ANALYTICS_READ)",
+            am.DashboardOut,
+            query=("range", "from", "to", "marketplace"),
+        ),
+    )
     def dashboard(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         values = ctx.query("range", "from", "to", "marketplace")
@@ -54,7 +63,11 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         audit_read(sellerId, who.sub, "dashboard.read", f"dashboard range={name.value} marketplace={shown}")
         return json_response(am.DashboardOut.of(result))
 
-    @bp.route("/sellers/{sellerId}/analytics/daily", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/analytics/daily",
+        methods=["GET"],
+        doc=RouteDoc("The daily series (ANALYTICS_READ)", am.DailyOut, query=("from", "to", "marketplace")),
+    )
     def daily(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         values = ctx.query("from", "to", "marketplace")
@@ -68,7 +81,13 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         )
         return json_response(am.DailyOut.of(series))
 
-    @bp.route("/sellers/{sellerId}/analytics/skus", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/analytics/skus",
+        methods=["GET"],
+        doc=RouteDoc(
+            "The per-SKU table (ANALYTICS_READ)", am.SkusOut, query=("from", "to", "marketplace", "sort")
+        ),
+    )
     def skus(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         values = ctx.query("from", "to", "marketplace", "sort")
@@ -83,7 +102,15 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         )
         return json_response(am.SkusOut.of(table, sort))
 
-    @bp.route("/sellers/{sellerId}/inventory", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/inventory",
+        methods=["GET"],
+        doc=RouteDoc(
+            "Stock, velocity, cover and restock status (INVENTORY_READ)",
+            am.InventoryOut,
+            query=("marketplace",),
+        ),
+    )
     def inventory(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.INVENTORY_READ)
         values = ctx.query("marketplace")
@@ -93,7 +120,11 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         audit_read(sellerId, who.sub, "inventory.read", f"inventory returned={len(view.rows)}")
         return json_response(am.InventoryOut.of(view))
 
-    @bp.route("/sellers/{sellerId}/settlements", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/settlements",
+        methods=["GET"],
+        doc=RouteDoc("Settlement summaries (FINANCES_READ)", am.SettlementsOut),
+    )
     def settlements(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
         ctx.query()
@@ -101,7 +132,15 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         audit_read(sellerId, who.sub, "settlements.list", f"settlements returned={len(found)}")
         return json_response(am.SettlementsOut(settlements=[am.SettlementOut.of(s) for s in found]))
 
-    @bp.route("/sellers/{sellerId}/settlements/{settlementId}", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/settlements/{settlementId}",
+        methods=["GET"],
+        doc=RouteDoc(
+            "One settlement with a page of its lines (FINANCES_READ)",
+            am.SettlementDetailOut,
+            query=("limit", "next_token"),
+        ),
+    )
     def settlement(sellerId: str, settlementId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
         values = ctx.query("limit", "next_token")
@@ -115,7 +154,15 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         )
         return json_response(am.SettlementDetailOut.of(detail, sellerId))
 
-    @bp.route("/sellers/{sellerId}/transactions", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/transactions",
+        methods=["GET"],
+        doc=RouteDoc(
+            "A page of financial transactions (FINANCES_READ)",
+            am.TransactionsOut,
+            query=("from", "to", "type", "marketplace", "limit", "next_token"),
+        ),
+    )
     def transactions(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
         values = ctx.query("from", "to", "type", "marketplace", "limit", "next_token")
@@ -138,7 +185,11 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         rows = [am.TransactionOut.of(t) for t in page.transactions]
         return json_response(am.TransactionsOut(transactions=rows, next_token=next_token))
 
-    @bp.route("/sellers/{sellerId}/cogs", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/cogs",
+        methods=["GET"],
+        doc=RouteDoc("Unit costs (ANALYTICS_READ)", am.CogsListOut),
+    )
     def list_cogs(sellerId: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         ctx.query()
@@ -146,7 +197,11 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         audit_read(sellerId, who.sub, "cogs.list", f"cogs returned={len(entries)}")
         return json_response(am.CogsListOut(cogs=[am.CogsOut.of(e) for e in entries]))
 
-    @bp.route("/sellers/{sellerId}/cogs/{sku}", methods=["PUT"])
+    @bp.route(
+        "/sellers/{sellerId}/cogs/{sku}",
+        methods=["PUT"],
+        doc=RouteDoc("Set a unit cost from a day on (COGS_WRITE)", am.CogsPutOut, body=am.CogsIn),
+    )
     def put_cogs(sellerId: str, sku: str) -> Response:
         who, _ = ctx.member(sellerId, Permission.COGS_WRITE)
         ctx.query()

@@ -23,8 +23,17 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
-from sellerflow.connect.models import SELLING_PARTNER_ID, AdsCallbackIn, ConnectCallbackIn
+from sellerflow.connect.models import (
+    SELLING_PARTNER_ID,
+    AdsCallbackIn,
+    AdsConnectOut,
+    ConnectCallbackIn,
+    ConnectCallbackOut,
+    ConnectionOut,
+    ConnectStartOut,
+)
 from sellerflow.connect.service import ConnectUser
 from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import Permission
@@ -71,7 +80,16 @@ def _redirect_or_json(ctx: ApiContext, started: BaseModel, authorize_url: str) -
 def connect_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/connect/amazon", methods=["GET"])
+    @bp.route(
+        "/connect/amazon",
+        methods=["GET"],
+        doc=RouteDoc(
+            "Start connecting an Amazon account: 302 to Seller Central (200 with Accept: application/json)",
+            ConnectStartOut,
+            query=("seller_hint",),
+            also=(302,),
+        ),
+    )
     def start_connect() -> Response:
         who = ctx.caller()
         hint = ctx.query("seller_hint").get("seller_hint")
@@ -80,21 +98,43 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
         started = ctx.ports.connect().start(_user(who), seller_hint=hint)
         return _redirect_or_json(ctx, started, started.authorize_url)
 
-    @bp.route("/connect/amazon/callback", methods=["POST"])
+    @bp.route(
+        "/connect/amazon/callback",
+        methods=["POST"],
+        doc=RouteDoc(
+            "Complete the connection with Amazon's callback parameters",
+            ConnectCallbackOut,
+            status=201,
+            body=ConnectCallbackIn,
+            errors=(409,),
+        ),
+    )
     def complete_connect() -> Response:
         who = ctx.caller()
         ctx.query()
         callback = _callback(ctx.body(), ConnectCallbackIn, "state, selling_partner_id, spapi_oauth_code")
         return json_response(ctx.ports.connect().complete(_user(who), callback), 201)
 
-    @bp.route("/sellers/{sellerId}/connection", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/connection",
+        methods=["GET"],
+        doc=RouteDoc("The Amazon connection's status (SELLER_READ)", ConnectionOut),
+    )
     def get_connection(sellerId: str) -> Response:
         who = ctx.caller()
         ctx.query()
         ctx.access.require(who, sellerId, Permission.SELLER_READ)
         return json_response(ctx.ports.connect().connection(sellerId))
 
-    @bp.route("/sellers/{sellerId}/connect/amazon-ads", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/connect/amazon-ads",
+        methods=["GET"],
+        doc=RouteDoc(
+            "Start granting Amazon Ads: 302 to Login with Amazon (CONNECTION_MANAGE)",
+            ConnectStartOut,
+            also=(302,),
+        ),
+    )
     def start_connect_ads(sellerId: str) -> Response:
         who = ctx.caller()
         ctx.query()
@@ -102,7 +142,17 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
         started = ctx.ports.ads_connect().start(_user(who), sellerId)
         return _redirect_or_json(ctx, started, started.authorize_url)
 
-    @bp.route("/sellers/{sellerId}/connect/amazon-ads/callback", methods=["POST"])
+    @bp.route(
+        "/sellers/{sellerId}/connect/amazon-ads/callback",
+        methods=["POST"],
+        doc=RouteDoc(
+            "Complete the Amazon Ads grant (CONNECTION_MANAGE)",
+            AdsConnectOut,
+            status=201,
+            body=AdsCallbackIn,
+            errors=(409,),
+        ),
+    )
     def complete_connect_ads(sellerId: str) -> Response:
         who = ctx.caller()
         ctx.query()

@@ -18,8 +18,21 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Response
 
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
-from sellerflow.members.models import AcceptIn, InvitationIn, RoleIn, parse_body
+from sellerflow.members.models import (
+    AcceptedOut,
+    AcceptIn,
+    InvitationCreatedOut,
+    InvitationIn,
+    InvitationOut,
+    InvitationsOut,
+    MemberOut,
+    MembersOut,
+    MeOut,
+    RoleIn,
+    parse_body,
+)
 from sellerflow.members.permissions import Permission
 
 ROLE_BODY = '{"role": "owner"|"analyst"|"support"}'
@@ -28,46 +41,99 @@ ROLE_BODY = '{"role": "owner"|"analyst"|"support"}'
 def member_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/me", methods=["GET"])
+    @bp.route(
+        "/me",
+        methods=["GET"],
+        doc=RouteDoc("Who am I: the caller and its memberships", MeOut),
+    )
     def me() -> Response:
         who = ctx.caller()
         ctx.query()
         return json_response(ctx.runtime.team.me(who))
 
-    @bp.route("/sellers/{sellerId}/members", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/members",
+        methods=["GET"],
+        doc=RouteDoc("The seller's team (MEMBERS_MANAGE)", MembersOut),
+    )
     def list_members(sellerId: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.list_members(who, sellerId))
 
-    @bp.route("/sellers/{sellerId}/members/{userSub}", methods=["PUT"], content_types=["application/json"])
+    @bp.route(
+        "/sellers/{sellerId}/members/{userSub}",
+        methods=["PUT"],
+        content_types=["application/json"],
+        doc=RouteDoc(
+            "Set a member's role; the last owner is never demoted (MEMBERS_MANAGE)",
+            MemberOut,
+            body=RoleIn,
+            errors=(409,),
+        ),
+    )
     def set_member_role(sellerId: str, userSub: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
         return json_response(ctx.runtime.team.set_role(who, sellerId, unquote(userSub), wanted.role))
 
-    @bp.route("/sellers/{sellerId}/members/{userSub}", methods=["DELETE"])
+    @bp.route(
+        "/sellers/{sellerId}/members/{userSub}",
+        methods=["DELETE"],
+        doc=RouteDoc(
+            "Remove a member; never the last owner (MEMBERS_MANAGE)", None, status=204, errors=(409,)
+        ),
+    )
     def remove_member(sellerId: str, userSub: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         ctx.runtime.team.remove(who, sellerId, unquote(userSub))
         return json_response(None, 204)
 
-    @bp.route("/sellers/{sellerId}/invitations", methods=["POST"], content_types=["application/json"])
+    @bp.route(
+        "/sellers/{sellerId}/invitations",
+        methods=["POST"],
+        content_types=["application/json"],
+        doc=RouteDoc(
+            "Invite by email; the token is shown once (MEMBERS_MANAGE)",
+            InvitationCreatedOut,
+            status=201,
+            body=InvitationIn,
+            errors=(409,),
+        ),
+    )
     def create_invitation(sellerId: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(InvitationIn, ctx.body(), '{"email": "...", "role": "owner"|"analyst"|"support"}')
         return json_response(ctx.runtime.team.invite(who, sellerId, wanted.email, wanted.role), 201)
 
-    @bp.route("/sellers/{sellerId}/invitations", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/invitations",
+        methods=["GET"],
+        doc=RouteDoc("The seller's invitations (MEMBERS_MANAGE)", InvitationsOut),
+    )
     def list_invitations(sellerId: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.invitations(who, sellerId))
 
-    @bp.route("/sellers/{sellerId}/invitations/{invitationId}", methods=["DELETE"])
+    @bp.route(
+        "/sellers/{sellerId}/invitations/{invitationId}",
+        methods=["DELETE"],
+        doc=RouteDoc("Revoke a pending invitation (MEMBERS_MANAGE)", InvitationOut, errors=(410,)),
+    )
     def revoke_invitation(sellerId: str, invitationId: str) -> Response:
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.revoke(who, sellerId, invitationId))
 
-    @bp.route("/invitations/accept", methods=["POST"], content_types=["application/json"])
+    @bp.route(
+        "/invitations/accept",
+        methods=["POST"],
+        content_types=["application/json"],
+        doc=RouteDoc(
+            "Accept an invitation (the caller's verified email must be the invited one)",
+            AcceptedOut,
+            body=AcceptIn,
+            errors=(403, 404, 409, 410),
+        ),
+    )
     def accept_invitation() -> Response:
         who = ctx.caller()
         ctx.query()

@@ -15,9 +15,10 @@ import uuid
 from chalice.app import Blueprint, Response
 
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.errors import InvalidInput
-from sellerflow.privacy.models import DisconnectIn
+from sellerflow.privacy.models import DisconnectIn, ErasureStartedOut, ExportStartedOut, ExportStatusOut
 
 MAX_BODY_BYTES = 4096
 
@@ -30,25 +31,49 @@ def privacy_routes(ctx: ApiContext) -> Blueprint:
         value = context.get("requestId") if isinstance(context, dict) else None
         return str(value) if value else uuid.uuid4().hex
 
-    @bp.route("/sellers/{sellerId}/exports", methods=["POST"])
+    @bp.route(
+        "/sellers/{sellerId}/exports",
+        methods=["POST"],
+        doc=RouteDoc("Start an export of the seller's data (DATA_EXPORT)", ExportStartedOut, status=202),
+    )
     def create_export(sellerId: str) -> Response:
         who = ctx.caller()
         ctx.query()
         return json_response(ctx.runtime.rights.request_export(who, sellerId, request_id=request_id()), 202)
 
-    @bp.route("/sellers/{sellerId}/exports/{exportId}", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/exports/{exportId}",
+        methods=["GET"],
+        doc=RouteDoc(
+            "An export's status; when ready a short-lived download URL (DATA_EXPORT)", ExportStatusOut
+        ),
+    )
     def get_export(sellerId: str, exportId: str) -> Response:
         who = ctx.caller()
         ctx.query()
         return json_response(ctx.runtime.rights.export_status(who, sellerId, exportId))
 
-    @bp.route("/sellers/{sellerId}", methods=["DELETE"])
+    @bp.route(
+        "/sellers/{sellerId}",
+        methods=["DELETE"],
+        doc=RouteDoc("Erase the seller and all its data (SELLER_ERASE)", ErasureStartedOut, status=202),
+    )
     def erase_seller(sellerId: str) -> Response:
         who = ctx.caller()
         ctx.query()
         return json_response(ctx.runtime.rights.request_erasure(who, sellerId, request_id=request_id()), 202)
 
-    @bp.route("/sellers/{sellerId}/disconnect", methods=["POST"], content_types=["application/json"])
+    @bp.route(
+        "/sellers/{sellerId}/disconnect",
+        methods=["POST"],
+        content_types=["application/json"],
+        doc=RouteDoc(
+            "Disconnect Amazon, optionally erasing the data (CONNECTION_MANAGE)",
+            ErasureStartedOut,
+            status=202,
+            body=DisconnectIn,
+        ),
+    )
     def disconnect_seller(sellerId: str) -> Response:
         who = ctx.caller()
         ctx.query()

@@ -22,6 +22,7 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict
 
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import JSON_HEADERS, ApiBlueprint, error_body
 from sellerflow.api.models import parse_instant, parse_limit, single_values
 from sellerflow.api.ports import AuditEntryLike
@@ -169,7 +170,17 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
     """Buyer PII: served by the PII app alone (its own function, the only one that holds the PII key)."""
     bp = ApiBlueprint(__name__, errors=upstream_errors)
 
-    @bp.route("/sellers/{sellerId}/orders/{orderId}/shipping-address", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/orders/{orderId}/shipping-address",
+        methods=["GET"],
+        doc=RouteDoc(
+            "A seller-fulfilled order's label data, for a stated purpose (BUYER_PII_READ)",
+            ShippingAddressOut,
+            query=SHIPPING_ADDRESS_PARAMS,
+            required_query=("purpose",),
+            errors=(409, 429, 502),
+        ),
+    )
     def get_shipping_address(sellerId: str, orderId: str) -> Response:
         who = ctx.caller()
         purpose, persist = parse_shipping_query(ctx.query_params())
@@ -192,7 +203,11 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
 def audit_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers/{sellerId}/audit", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/audit",
+        methods=["GET"],
+        doc=RouteDoc("The audit entries, newest first (AUDIT_READ)", AuditPageOut, query=AUDIT_PARAMS),
+    )
     def list_audit(sellerId: str) -> Response:
         who = ctx.caller()
         query = parse_audit_query(ctx.query_params())

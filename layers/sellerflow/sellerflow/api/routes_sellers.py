@@ -12,22 +12,42 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
-from sellerflow.api.models import OrderOut, OrderPageOut, SellerOut, SellersOut, parse_orders_query
+from sellerflow.api.models import (
+    ORDERS_QUERY_PARAMS,
+    OrderOut,
+    OrderPageOut,
+    SellerOut,
+    SellersOut,
+    parse_orders_query,
+)
 from sellerflow.members.permissions import Permission
 
 
 def seller_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers", methods=["GET"])
+    @bp.route(
+        "/sellers",
+        methods=["GET"],
+        doc=RouteDoc("The caller's sellers, with the caller's role in each", SellersOut),
+    )
     def list_sellers() -> Response:
         who = ctx.caller()
         ctx.query()
         views = ctx.access.my_sellers(who)
         return json_response(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
 
-    @bp.route("/sellers/{sellerId}/orders", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/orders",
+        methods=["GET"],
+        doc=RouteDoc(
+            "One page of a seller's orders, newest first (ORDERS_READ)",
+            OrderPageOut,
+            query=ORDERS_QUERY_PARAMS,
+        ),
+    )
     def list_orders(sellerId: str) -> Response:
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
         query = parse_orders_query(ctx.query_params(), now=ctx.now())
@@ -36,7 +56,11 @@ def seller_routes(ctx: ApiContext) -> Blueprint:
         orders = [OrderOut.of(o, with_money=money) for o in page.orders]
         return json_response(OrderPageOut(orders=orders, next_token=page.next_token))
 
-    @bp.route("/sellers/{sellerId}/orders/{orderId}", methods=["GET"])
+    @bp.route(
+        "/sellers/{sellerId}/orders/{orderId}",
+        methods=["GET"],
+        doc=RouteDoc("One order (ORDERS_READ; money fields only with ORDER_MONEY_READ)", OrderOut),
+    )
     def get_order(sellerId: str, orderId: str) -> Response:
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
         ctx.query()

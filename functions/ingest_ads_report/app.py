@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sellerflow import wiring
-from sellerflow.ads.report import parse_sp_campaigns
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.reports.ads_campaigns import parse_sp_campaigns
 from sellerflow.sync.ads import IngestAdsInput, ingest_ads_report
 from sellerflow.wiring.analytics import ads_store
 

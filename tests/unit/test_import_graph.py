@@ -20,7 +20,7 @@ DOMAIN = {"alerts", "analytics", "audit", "connect", "members", "pii", "privacy"
 ADAPTERS = {"store", "spapi", "ads", "notifications"}
 COMPOSITION_ROOT = "wiring"
 HTTP_LAYER = "api"
-# What adapters may read from the domain: its types (models, content, exceptions, the audit chain's
+# What adapters may read from the domain: its types (models, content, the audit chain's
 # pure format), never a rule or service module.
 DOMAIN_TYPES = {
     "alerts.model",
@@ -30,7 +30,6 @@ DOMAIN_TYPES = {
     "audit.context",
     "members.model",
     "pii.models",
-    "reports.errors",
 }
 
 

@@ -13,10 +13,10 @@ import pytest
 from pydantic import SecretStr
 
 from sellerflow.ads.client import AdsClient
-from sellerflow.ads.report import parse_sp_campaigns
 from sellerflow.amazon.ads import SpCampaignsRequest
 from sellerflow.errors import AdsAccessDenied, AdsThrottled
 from sellerflow.facts import RowError
+from sellerflow.reports.ads_campaigns import parse_sp_campaigns
 from sellerflow.spapi.lwa import AppCredentials, LwaClient
 from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 

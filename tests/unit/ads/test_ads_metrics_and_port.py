@@ -14,11 +14,11 @@ import pytest
 from pydantic import SecretStr
 
 from sellerflow.ads.client import AdsClient
-from sellerflow.ads.report import parse_sp_campaigns
 from sellerflow.amazon.ads import SpCampaignsRequest
 from sellerflow.analytics.ads import acos, cpc, ctr, roas, tacos
 from sellerflow.errors import AdsThrottled
 from sellerflow.facts import RowError
+from sellerflow.reports.ads_campaigns import parse_sp_campaigns
 from sellerflow.reports.errors import DocumentCorrupt
 from sellerflow.spapi.lwa import AppCredentials, LwaClient
 from sellerflow_dev.simulator import SimWorld

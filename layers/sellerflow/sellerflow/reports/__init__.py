@@ -2,6 +2,7 @@
 
 - `ingest_document` / `parse_document`: a downloaded report (bytes, maybe gzip) → Orders/facts.
 - `finance_fact_from_transaction`, `inventory_fact_from_summary`: API payload mappers.
+- `ads_campaigns.parse_sp_campaigns`: an Amazon Ads `spCampaigns` report (gzipped JSON) → campaign days.
 - Errors: `DocumentCorrupt`, `MissingColumns`, `UnsupportedReport` (bad rows are `facts.RowError`).
 """
 

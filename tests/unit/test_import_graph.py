@@ -165,3 +165,11 @@ def test_tables_are_bound_only_in_the_composition_root() -> None:
                     callers.add(_module_name(path))
     assert callers, "bind_tables is called somewhere (the reader works)"
     assert {_package(module) for module in callers} == {COMPOSITION_ROOT}, sorted(callers)
+
+
+@pytest.mark.parametrize("handler", sorted(ROOT.glob("functions/*/app.py")), ids=lambda p: p.parent.name)
+def test_handlers_get_their_adapters_from_the_composition_root(handler: Path) -> None:
+    imported = {
+        target for target in _imported(handler, f"functions.{handler.parent.name}.app") if "." in target
+    }
+    assert not sorted(t for t in imported if _package(t) in ADAPTERS)

@@ -144,8 +144,9 @@ def report_store() -> ReportStore:
 
 @lru_cache(maxsize=1)
 def fact_store() -> FactStore:
-    settings()
-    return FactStore()
+    """The one fact store (ingest, finances, inventory, rollups, alerts): facts and the orders it reads
+    expire after the deployment's retention."""
+    return FactStore(retention=timedelta(days=settings().data_retention_days), orders=order_store())
 
 
 def connection_store() -> ConnectionStore:

@@ -17,8 +17,8 @@ from sellerflow.notifications.whatsapp import (
 from sellerflow.settings import Settings
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.connections import ConnectionStore
-from sellerflow.wiring import per_settings, seller_store
-from sellerflow.wiring.analytics import fact_store, rollup_store
+from sellerflow.wiring import fact_store, per_settings, seller_store
+from sellerflow.wiring.analytics import rollup_store
 
 
 class ConnectionAuthorization:

@@ -12,13 +12,7 @@ from sellerflow.store.ads import AdsStore, StoredAdTotals
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
-from sellerflow.wiring import order_store, per_settings
-
-
-@per_settings
-def fact_store(s: Settings) -> FactStore:
-    """The fact store of the rollups and alerts: it reads orders through the order store."""
-    return FactStore(retention=timedelta(days=s.data_retention_days), orders=order_store())
+from sellerflow.wiring import fact_store, per_settings
 
 
 @per_settings

@@ -11,14 +11,8 @@ Buyer-PII routes are not here: they run in their own function (`sellerflow.api.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from chalice.app import Chalice
-
-from sellerflow.api.auth import SigningKeySource
-from sellerflow.api.context import Authenticator, RouteFamily, build_app
-from sellerflow.api.ports import DEPLOYMENT, PortsFactory
+from sellerflow.api.context import AppFactory, RouteFamily
+from sellerflow.api.ports import DEPLOYMENT
 from sellerflow.api.routes_admin import admin_routes
 from sellerflow.api.routes_ads import ads_routes
 from sellerflow.api.routes_alerts import alert_routes
@@ -28,7 +22,6 @@ from sellerflow.api.routes_members import member_routes
 from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
 from sellerflow.api.routes_sellers import seller_routes
-from sellerflow.settings import Settings
 
 APP_NAME = "sellerflow-api"
 ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
@@ -44,20 +37,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
 )
 
 
-def create_app(
-    *,
-    settings: Settings | None = None,
-    key_source: SigningKeySource | None = None,
-    verifier: Authenticator | None = None,
-    clock: Callable[[], datetime] | None = None,
-    ports: PortsFactory | None = None,
-    **given: object,
-) -> Chalice:
-    """The general API. `given`: ports (by their `ApiPorts` name) that replace the deployment's."""
-    return build_app(
-        APP_NAME, ROUTE_FAMILIES, settings=settings, key_source=key_source, verifier=verifier, clock=clock,
-        ports=ports or (lambda s: DEPLOYMENT.general(s)), given=given,
-    )  # fmt: skip
-
+create_app = AppFactory(APP_NAME, ROUTE_FAMILIES, lambda: DEPLOYMENT.general)
+"""The general API: `create_app(settings=..., key_source=..., clock=..., sellers=fake, ...)`."""
 
 app = create_app()

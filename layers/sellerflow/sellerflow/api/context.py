@@ -71,13 +71,13 @@ class Runtime:
 
     @cached_property
     def rights(self) -> SellerRights:
-        ports = self.ports
+        p = self.ports
         return SellerRights(
             members=self.access,
-            workflows=ports.workflows,
-            objects=ports.export_objects,
-            audit=ports.audit,
-            config=ports.privacy,
+            workflows=p.workflows,
+            objects=p.export_objects,
+            audit=p.audit,
+            config=p.privacy,
         )
 
 
@@ -134,6 +134,12 @@ class ApiContext:
         begin_request()  # no break-glass mark survives from an earlier request
         return self.runtime.verifier.authenticate(self.request().headers.get("authorization")).principal
 
+    def signed_in(self) -> Principal:
+        """The caller of a route that takes no query parameters (401, then 400 for any given)."""
+        who = self.caller()
+        self.query()
+        return who
+
     def query_params(self) -> dict[str, list[str]]:
         params = self.request().query_params
         return {} if params is None else {name: params.getlist(name) for name in params}
@@ -187,25 +193,39 @@ def parse_json_body(raw: bytes, model: type[Model], expected: str) -> Model:
 RouteFamily = Callable[[ApiContext], Blueprint]
 
 
-def build_app(
-    name: str,
-    families: tuple[RouteFamily, ...],
-    *,
-    settings: Settings | None,
-    key_source: SigningKeySource | None,
-    verifier: Authenticator | None,
-    clock: Callable[[], datetime] | None,
-    ports: PortsFactory,
-    given: dict[str, object],
-) -> Chalice:
-    """A Chalice app of the given route families, with the error middleware."""
-    app = Chalice(app_name=name)
-    app.debug = False
-    recipe = RuntimeRecipe(
-        settings=settings, key_source=key_source, verifier=verifier, clock=clock, ports=ports, given=given
-    )
-    ctx = ApiContext(app, recipe)
-    install_error_middleware(app)
-    for family in families:
-        app.register_blueprint(family(ctx))
-    return app
+class AppFactory:
+    """Builds a Chalice app of some route families with the error middleware, e.g. `create_app(...)`.
+
+    `ports`: where the deployment's adapters come from (by default what `sellerflow.wiring.api`
+    installed); `given`: ports, by their `ApiPorts` name, that replace those (tests' fakes);
+    `verifier`: replaces the Cognito token verifier built from the settings and `key_source`.
+    """
+
+    def __init__(
+        self, name: str, families: tuple[RouteFamily, ...], deployment: Callable[[], PortsFactory]
+    ) -> None:
+        self.name = name
+        self.families = families
+        self._deployment = deployment
+
+    def __call__(
+        self,
+        *,
+        settings: Settings | None = None,
+        key_source: SigningKeySource | None = None,
+        verifier: Authenticator | None = None,
+        clock: Callable[[], datetime] | None = None,
+        ports: PortsFactory | None = None,
+        **given: object,
+    ) -> Chalice:
+        app = Chalice(app_name=self.name)
+        app.debug = False
+        recipe = RuntimeRecipe(
+            settings=settings, key_source=key_source, verifier=verifier, clock=clock,
+            ports=ports or (lambda s: self._deployment()(s)), given=given,
+        )  # fmt: skip
+        ctx = ApiContext(app, recipe)
+        install_error_middleware(app)
+        for family in self.families:
+            app.register_blueprint(family(ctx))
+        return app

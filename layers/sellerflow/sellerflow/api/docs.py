@@ -1,5 +1,5 @@
-"""What each route takes and answers, declared next to the route (`ApiBlueprint.route(..., doc=...)`):
-the source of the OpenAPI document (`python -m sellerflow_dev.openapi docs/openapi.json`).
+"""What each route takes and answers, declared on the route (`ApiBlueprint.route(..., doc=...)`; the
+view's docstring is its summary): the source of the OpenAPI document (`python -m sellerflow_dev.openapi docs/openapi.json`).
 
 Every route answers 401 (no or a bad token), 400 (a malformed query or body; an unknown query
 parameter is one) and 500; a route whose path names a seller also 403 (the role lacks the
@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 @dataclass(frozen=True)
 class RouteDoc:
-    summary: str
     response: type[BaseModel] | None  # None: an empty body (204)
     status: int = 200
     body: type[BaseModel] | None = None  # the JSON request body
@@ -23,6 +22,7 @@ class RouteDoc:
     required_query: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()  # statuses beyond the ones every route has
     also: tuple[int, ...] = ()  # other success statuses with the same body (e.g. 302 + Location)
+    summary: str = ""  # the view's docstring (`ApiBlueprint.route` fills it in)
 
 
 # (METHOD, path) -> its doc; filled as the apps register their blueprints.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Chalice, ChaliceUnhandledError, Request, Response
@@ -106,12 +107,17 @@ class ApiBlueprint(Blueprint):
         doc = kwargs.pop("doc", None)
         if not isinstance(doc, RouteDoc):
             raise TypeError(f"route {path} needs doc=RouteDoc(...) (the OpenAPI document is built from it)")
-        for method in kwargs.get("methods", ["GET"]):
-            ROUTE_DOCS[(method.upper(), path)] = doc
+        methods = [method.upper() for method in kwargs.get("methods", ["GET"])]
         register = super().route(path, **kwargs)
         family = self._family_errors
 
         def decorator(view: View) -> View:
+            summary = (view.__doc__ or "").strip()
+            if not summary:
+                raise TypeError(f"route {path}: its view's docstring is the route's summary")
+            for method in methods:
+                ROUTE_DOCS[(method, path)] = replace(doc, summary=summary.rstrip("."))
+
             @functools.wraps(view)
             def raising_to_middleware(*args: Any, **kw: Any) -> Response:
                 try:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +22,13 @@ from sellerflow.errors import InvalidInput
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def same_named(model: type[BaseModel], source: object, **converted: object) -> dict[str, Any]:
+    """A response model's fields from `source`'s attributes of the same name, `converted` ones aside
+    (money, enums, renamed fields): the mapping states only what is not a plain copy."""
+    plain = {name: getattr(source, name) for name in model.model_fields if name not in converted}
+    return {**plain, **converted}
 
 
 # --- Requests ----------------------------------------------------------------------------------
@@ -154,6 +162,9 @@ def money(amount: Decimal | None, currency: str | None) -> MoneyOut | None:
     return None if amount is None else MoneyOut(amount=str(amount), currency=currency)
 
 
+LINE_MONEY = ("unit_price", "item_price", "shipping_price", "promotion_discount", "proceeds_total")
+
+
 class OrderLineOut(_Out):
     order_item_id: str
     asin: str | None
@@ -172,20 +183,8 @@ class OrderLineOut(_Out):
     def of(cls, line: OrderLine, currency: str | None, *, with_money: bool = True) -> OrderLineOut:
         """With `with_money=False` (a role without ORDER_MONEY_READ) every money field is null."""
         shown = currency if with_money else None
-        return cls(
-            order_item_id=line.order_item_id,
-            asin=line.asin,
-            seller_sku=line.seller_sku,
-            title=line.title,
-            quantity_ordered=line.quantity_ordered,
-            quantity_shipped=line.quantity_shipped,
-            unit_price=money(line.unit_price if with_money else None, shown),
-            item_price=money(line.item_price if with_money else None, shown),
-            shipping_price=money(line.shipping_price if with_money else None, shown),
-            promotion_discount=money(line.promotion_discount if with_money else None, shown),
-            proceeds_total=money(line.proceeds_total if with_money else None, shown),
-            promotion_ids=list(line.promotion_ids),
-        )
+        prices = {name: money(getattr(line, name) if with_money else None, shown) for name in LINE_MONEY}
+        return cls(**same_named(cls, line, **prices))
 
 
 class OrderOut(_Out):
@@ -205,20 +204,9 @@ class OrderOut(_Out):
     @classmethod
     def of(cls, order: Order, *, with_money: bool = True) -> OrderOut:
         """With `with_money=False` (a role without ORDER_MONEY_READ) every money field is null."""
-        return cls(
-            order_id=order.order_id,
-            seller_id=order.seller_id,
-            marketplace_id=order.marketplace_id,
-            created_time=order.created_time,
-            last_updated_time=order.last_updated_time,
-            local_date=order.local_date,
-            status=order.status,
-            fulfilled_by=order.fulfilled_by,
-            fulfillment_service_level=order.fulfillment_service_level,
-            order_total=money(order.order_total if with_money else None, order.currency),
-            programs=list(order.programs),
-            lines=[OrderLineOut.of(line, order.currency, with_money=with_money) for line in order.lines],
-        )
+        total = money(order.order_total if with_money else None, order.currency)
+        lines = [OrderLineOut.of(line, order.currency, with_money=with_money) for line in order.lines]
+        return cls(**same_named(cls, order, order_total=total, lines=lines))
 
 
 class OrderPageOut(_Out):

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +26,7 @@ from sellerflow.analytics.service import (
     SettlementDetail,
     SkuTable,
 )
-from sellerflow.api.models import MoneyOut, parse_instant
+from sellerflow.api.models import MoneyOut, parse_instant, same_named
 from sellerflow.errors import InvalidInput
 from sellerflow.facts import CogsEntry, FinanceTransactionFact, SettlementLineFact, SettlementSummary
 
@@ -282,25 +283,10 @@ class KpisOut(_Out):
 
     @classmethod
     def of(cls, t: Totals) -> KpisOut:
-        c = t.currency
+        fees = {k: m(v, t.currency) for k, v in sorted(t.fees_by_type.items())}
+        ratios = {"margin": _opt(t.margin), "acos": _opt(t.acos), "tacos": _opt(t.tacos)}
         return cls(
-            orders=t.orders,
-            units=t.units,
-            gross_sales=m(t.gross_sales, c),
-            refunds=m(t.refunds, c),
-            amazon_fees=m(t.amazon_fees, c),
-            amazon_fees_by_type={k: m(v, c) for k, v in sorted(t.fees_by_type.items())},
-            promotions=m(t.promotions, c),
-            shipping=m(t.shipping, c),
-            ad_spend=m(t.ad_spend, c),
-            cogs=m(t.cogs, c),
-            estimated_payout=m(t.estimated_payout, c),
-            net_profit=m(t.net_profit, c),
-            margin=_opt(t.margin),
-            acos=_opt(t.acos),
-            tacos=_opt(t.tacos),
-            cogs_complete=t.cogs_complete,
-            days_with_data=t.days,
+            **same_named(cls, t, amazon_fees_by_type=fees, days_with_data=t.days, **ratios, **_moneys(cls, t))
         )
 
 
@@ -352,8 +338,9 @@ class DashboardOut(_Out):
         )
 
 
-class DayOut(_Out):
-    day: date
+class _SalesOut(_Out):
+    """What a day and a SKU row share: sales, costs and profit in one marketplace's currency."""
+
     marketplace_id: str
     currency: str
     orders: int
@@ -362,37 +349,33 @@ class DayOut(_Out):
     shipping: MoneyOut
     promotions: MoneyOut
     refunds: MoneyOut
-    amazon_fees: MoneyOut
-    amazon_fees_by_type: dict[str, MoneyOut]
-    ad_spend: MoneyOut
     cogs: MoneyOut
     cogs_complete: bool
-    estimated_payout: MoneyOut
     net_profit: MoneyOut
     margin: str | None
 
+
+def _moneys(model: type[BaseModel], source: DayRollup | SkuTotals | Totals) -> dict[str, MoneyOut]:
+    """The model's money fields from the source's amounts of the same name, in the source's currency."""
+    names = [name for name, f in model.model_fields.items() if f.annotation in (MoneyOut, "MoneyOut")]
+    return {name: m(getattr(source, name), source.currency) for name in names}
+
+
+def _sales(model: type[_SalesOut], x: DayRollup | SkuTotals, **converted: object) -> dict[str, Any]:
+    return same_named(model, x, margin=_opt(x.margin), **_moneys(model, x), **converted)
+
+
+class DayOut(_SalesOut):
+    day: date
+    amazon_fees: MoneyOut
+    amazon_fees_by_type: dict[str, MoneyOut]
+    ad_spend: MoneyOut
+    estimated_payout: MoneyOut
+
     @classmethod
     def of(cls, r: DayRollup) -> DayOut:
-        c = r.currency
-        return cls(
-            day=r.day,
-            marketplace_id=r.marketplace_id,
-            currency=c,
-            orders=r.orders,
-            units=r.units,
-            gross_sales=m(r.gross_sales, c),
-            shipping=m(r.shipping, c),
-            promotions=m(r.promotions, c),
-            refunds=m(r.refunds, c),
-            amazon_fees=m(r.amazon_fees, c),
-            amazon_fees_by_type={k: m(v, c) for k, v in r.fees_by_type.items()},
-            ad_spend=m(r.ad_spend, c),
-            cogs=m(r.cogs, c),
-            cogs_complete=r.cogs_complete,
-            estimated_payout=m(r.estimated_payout, c),
-            net_profit=m(r.net_profit, c),
-            margin=_opt(r.margin),
-        )
+        fees = {k: m(v, r.currency) for k, v in r.fees_by_type.items()}
+        return cls(**_sales(cls, r, amazon_fees_by_type=fees))
 
 
 class DailyOut(_Out):
@@ -403,41 +386,13 @@ class DailyOut(_Out):
         return cls(days=[DayOut.of(r) for r in s.days])
 
 
-class SkuRowOut(_Out):
+class SkuRowOut(_SalesOut):
     sku: str
-    marketplace_id: str
-    currency: str
-    orders: int
-    units: int
-    gross_sales: MoneyOut
-    shipping: MoneyOut
-    promotions: MoneyOut
-    refunds: MoneyOut
     fees: MoneyOut
-    cogs: MoneyOut
-    cogs_complete: bool
-    net_profit: MoneyOut
-    margin: str | None
 
     @classmethod
     def of(cls, t: SkuTotals) -> SkuRowOut:
-        c = t.currency
-        return cls(
-            sku=t.sku,
-            marketplace_id=t.marketplace_id,
-            currency=c,
-            orders=t.orders,
-            units=t.units,
-            gross_sales=m(t.gross_sales, c),
-            shipping=m(t.shipping, c),
-            promotions=m(t.promotions, c),
-            refunds=m(t.refunds, c),
-            fees=m(t.fees, c),
-            cogs=m(t.cogs, c),
-            cogs_complete=t.cogs_complete,
-            net_profit=m(t.net_profit, c),
-            margin=_opt(t.margin),
-        )
+        return cls(**_sales(cls, t))
 
 
 class SkusOut(_Out):
@@ -466,19 +421,11 @@ class InventoryRowOut(_Out):
     @classmethod
     def of(cls, h: InventoryHealth) -> InventoryRowOut:
         return cls(
-            marketplace_id=h.marketplace_id,
-            sku=h.sku,
-            asin=h.asin,
-            fulfillable=h.fulfillable,
-            inbound=h.inbound,
-            reserved=h.reserved,
-            unfulfillable=h.unfulfillable,
-            units_30d=h.units_in_window,
-            velocity_per_day=str(h.velocity),
-            days_of_cover=_opt(h.days_of_cover),
-            status=h.status.value,
-            as_of=h.as_of,
-        )
+            **same_named(
+                cls, h, units_30d=h.units_in_window, velocity_per_day=str(h.velocity),
+                days_of_cover=_opt(h.days_of_cover), status=h.status.value,
+            )
+        )  # fmt: skip
 
 
 class InventoryOut(_Out):
@@ -507,14 +454,7 @@ class SettlementOut(_Out):
 
     @classmethod
     def of(cls, s: SettlementSummary) -> SettlementOut:
-        return cls(
-            settlement_id=s.settlement_id,
-            marketplace_id=s.marketplace_id,
-            start=s.start,
-            end=s.end,
-            deposit_date=s.deposit_date,
-            total=m(s.total, s.currency),
-        )
+        return cls(**same_named(cls, s, total=m(s.total, s.currency)))
 
 
 class SettlementsOut(_Out):
@@ -535,18 +475,7 @@ class SettlementLineOut(_Out):
 
     @classmethod
     def of(cls, line: SettlementLineFact) -> SettlementLineOut:
-        return cls(
-            line=line.line,
-            transaction_type=line.transaction_type,
-            order_id=line.order_id,
-            sku=line.sku,
-            amount_type=line.amount_type,
-            amount_description=line.amount_description,
-            amount=m(line.amount, line.currency),
-            posted_at=line.posted_at,
-            marketplace_name=line.marketplace_name,
-            quantity=line.quantity,
-        )
+        return cls(**same_named(cls, line, amount=m(line.amount, line.currency)))
 
 
 class SettlementDetailOut(_Out):
@@ -582,18 +511,8 @@ class TransactionOut(_Out):
 
     @classmethod
     def of(cls, t: FinanceTransactionFact) -> TransactionOut:
-        return cls(
-            transaction_id=t.transaction_id,
-            transaction_type=t.transaction_type,
-            posted_at=t.posted_at,
-            local_date=t.local_date,
-            marketplace_id=t.marketplace_id,
-            order_id=t.order_id,
-            sku=t.sku,
-            quantity=t.quantity,
-            total=m(t.total, t.currency),
-            amounts=[AmountOut(type=k, amount=m(v, t.currency)) for k, v in t.amounts],
-        )
+        amounts = [AmountOut(type=k, amount=m(v, t.currency)) for k, v in t.amounts]
+        return cls(**same_named(cls, t, total=m(t.total, t.currency), amounts=amounts))
 
 
 class TransactionsOut(_Out):

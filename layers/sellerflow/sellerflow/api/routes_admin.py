@@ -43,12 +43,9 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
         ctx.query()
         return who
 
-    @bp.route(
-        "/admin/sellers",
-        methods=["GET"],
-        doc=RouteDoc("Every seller's control data and members (admins only)", AdminSellersOut, errors=(403,)),
-    )
+    @bp.route("/admin/sellers", methods=["GET"], doc=RouteDoc(AdminSellersOut, errors=(403,)))
     def admin_list_sellers() -> Response:
+        """Every seller's control data and members (admins only)."""
         admin()
         return json_response(ctx.runtime.team.admin_sellers())
 
@@ -56,9 +53,10 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
         "/admin/sellers/{sellerId}/members/{userSub}",
         methods=["PUT"],
         content_types=["application/json"],
-        doc=RouteDoc("Add or change a membership (admins only)", MemberOut, body=RoleIn, errors=(409,)),
+        doc=RouteDoc(MemberOut, body=RoleIn, errors=(409,)),
     )
     def admin_set_member(sellerId: str, userSub: str) -> Response:
+        """Add or change a membership (admins only)."""
         who = admin()
         wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
         return json_response(ctx.runtime.team.admin_set_role(who, sellerId, unquote(userSub), wanted.role))
@@ -66,11 +64,10 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/admin/sellers/{sellerId}/members/{userSub}",
         methods=["DELETE"],
-        doc=RouteDoc(
-            "Remove a membership; never the last owner (admins only)", None, status=204, errors=(409,)
-        ),
+        doc=RouteDoc(None, status=204, errors=(409,)),
     )
     def admin_remove_member(sellerId: str, userSub: str) -> Response:
+        """Remove a membership; never the last owner (admins only)."""
         who = admin()
         ctx.runtime.team.admin_remove(who, sellerId, unquote(userSub))
         return json_response(None, 204)
@@ -79,14 +76,10 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
         "/admin/sellers/{sellerId}/break-glass",
         methods=["POST"],
         content_types=["application/json"],
-        doc=RouteDoc(
-            "An audited, time-limited read grant on one seller (admins only)",
-            BreakGlassOut,
-            status=201,
-            body=BreakGlassIn,
-        ),
+        doc=RouteDoc(BreakGlassOut, status=201, body=BreakGlassIn),
     )
     def admin_break_glass(sellerId: str) -> Response:
+        """An audited, time-limited read grant on one seller (admins only)."""
         who = admin()
         wanted = parse_body(
             BreakGlassIn, ctx.body(), '{"reason": "why (10..500 characters)", "minutes": 1..60}'

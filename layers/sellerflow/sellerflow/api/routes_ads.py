@@ -118,11 +118,10 @@ def ads_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
     @bp.route(
-        "/sellers/{sellerId}/ads/campaigns",
-        methods=["GET"],
-        doc=RouteDoc("Campaigns with sums and metrics (ANALYTICS_READ)", CampaignsOut, query=ADS_QUERY),
+        "/sellers/{sellerId}/ads/campaigns", methods=["GET"], doc=RouteDoc(CampaignsOut, query=ADS_QUERY)
     )
     def ads_campaigns(sellerId: str) -> Response:
+        """Campaigns with sums and metrics (ANALYTICS_READ)."""
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         mkts, first, last, shown = _window(ctx, sellerId)
         found = ctx.ports.ads.campaigns(sellerId, mkts, first, last)
@@ -130,14 +129,9 @@ def ads_routes(ctx: ApiContext) -> Blueprint:
         ctx.ports.audit.record(sellerId, who.sub, "ads.campaigns.read", resource)
         return json_response(CampaignsOut(campaigns=[CampaignOut.of(c) for c in found]))
 
-    @bp.route(
-        "/sellers/{sellerId}/ads/daily",
-        methods=["GET"],
-        doc=RouteDoc(
-            "The daily advertising series, one currency (ANALYTICS_READ)", AdsDailyOut, query=ADS_QUERY
-        ),
-    )
+    @bp.route("/sellers/{sellerId}/ads/daily", methods=["GET"], doc=RouteDoc(AdsDailyOut, query=ADS_QUERY))
     def ads_daily(sellerId: str) -> Response:
+        """The daily advertising series, one currency (ANALYTICS_READ)."""
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         mkts, first, last, shown = _window(ctx, sellerId)
         series = ctx.ports.ads.daily(sellerId, mkts, first, last)

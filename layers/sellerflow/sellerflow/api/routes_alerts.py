@@ -21,6 +21,7 @@ from sellerflow.alerts.model import AlertRule, AlertRules, AlertView, Phone, Rec
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.models import same_named
 from sellerflow.api.routes_analytics import seller_marketplaces
 from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import Permission
@@ -96,15 +97,7 @@ class AlertOut(_Model):
             sent_at=v.sent_at,
             summary=v.summary,
             deliveries=[
-                DeliveryOut(
-                    phone=d.phone,
-                    status=d.status.value,
-                    message_sid=d.message_sid,
-                    provider_status=d.provider_status,
-                    error_code=d.error_code,
-                    updated_at=d.updated_at,
-                )
-                for d in v.deliveries
+                DeliveryOut(**same_named(DeliveryOut, d, status=d.status.value)) for d in v.deliveries
             ],
         )
 
@@ -133,22 +126,16 @@ def _check_marketplaces(rules: list[AlertRule], mkts: tuple[str, ...]) -> AlertR
 def alert_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route(
-        "/sellers/{sellerId}/alerts/rules",
-        methods=["GET"],
-        doc=RouteDoc("The alert rules, defaults for kinds never set (ALERTS_READ)", RulesOut),
-    )
+    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["GET"], doc=RouteDoc(RulesOut))
     def get_alert_rules(sellerId: str) -> Response:
+        """The alert rules, defaults for kinds never set (ALERTS_READ)."""
         ctx.member_without_query(sellerId, Permission.ALERTS_READ)
         rules = ctx.ports.alerts.rules(sellerId, seller_marketplaces(ctx, sellerId))
         return json_response(RulesOut(rules=list(rules.rules)))
 
-    @bp.route(
-        "/sellers/{sellerId}/alerts/rules",
-        methods=["PUT"],
-        doc=RouteDoc("Replace the rules of the kinds given (ALERTS_MANAGE)", RulesOut, body=RulesIn),
-    )
+    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["PUT"], doc=RouteDoc(RulesOut, body=RulesIn))
     def put_alert_rules(sellerId: str) -> Response:
+        """Replace the rules of the kinds given (ALERTS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         body = parse_json_body(ctx.body(), RulesIn, "invalid request body")
         mkts = seller_marketplaces(ctx, sellerId)
@@ -158,30 +145,25 @@ def alert_routes(ctx: ApiContext) -> Blueprint:
         ctx.ports.audit.record(sellerId, who.sub, "alerts.rules.write", f"alert rules {kinds}")
         return json_response(RulesOut(rules=list(ctx.ports.alerts.rules(sellerId, mkts).rules)))
 
-    @bp.route(
-        "/sellers/{sellerId}/alerts",
-        methods=["GET"],
-        doc=RouteDoc("The alerts sent or held, with their deliveries (ALERTS_READ)", AlertsOut),
-    )
+    @bp.route("/sellers/{sellerId}/alerts", methods=["GET"], doc=RouteDoc(AlertsOut))
     def list_alerts(sellerId: str) -> Response:
+        """The alerts sent or held, with their deliveries (ALERTS_READ)."""
         ctx.member_without_query(sellerId, Permission.ALERTS_READ)
         return json_response(AlertsOut(alerts=[AlertOut.of(v) for v in ctx.ports.alerts.alerts(sellerId)]))
 
-    @bp.route(
-        "/sellers/{sellerId}/alerts/recipients",
-        methods=["GET"],
-        doc=RouteDoc("The WhatsApp numbers and their opt-in state (ALERTS_MANAGE)", RecipientsOut),
-    )
+    @bp.route("/sellers/{sellerId}/alerts/recipients", methods=["GET"], doc=RouteDoc(RecipientsOut))
     def get_alert_recipients(sellerId: str) -> Response:
+        """The WhatsApp numbers and their opt-in state (ALERTS_MANAGE)."""
         ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         return json_response(_recipients_out(ctx.ports.alerts.recipients(sellerId)))
 
     @bp.route(
         "/sellers/{sellerId}/alerts/recipients",
         methods=["PUT"],
-        doc=RouteDoc("Set the WhatsApp recipients (ALERTS_MANAGE)", RecipientsOut, body=RecipientsIn),
+        doc=RouteDoc(RecipientsOut, body=RecipientsIn),
     )
     def put_alert_recipients(sellerId: str) -> Response:
+        """Set the WhatsApp recipients (ALERTS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         body = parse_json_body(ctx.body(), RecipientsIn, "invalid request body")
         repo, now = ctx.ports.alerts, ctx.now()

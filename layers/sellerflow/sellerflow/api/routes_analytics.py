@@ -44,13 +44,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/dashboard",
         methods=["GET"],
-        doc=RouteDoc(
-            "KPIs per currency with the previous period (ANALYTICS_READ)",
-            am.DashboardOut,
-            query=("range", "from", "to", "marketplace"),
-        ),
+        doc=RouteDoc(am.DashboardOut, query=("range", "from", "to", "marketplace")),
     )
     def dashboard(sellerId: str) -> Response:
+        """KPIs per currency with the previous period (ANALYTICS_READ)."""
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         values = ctx.query("range", "from", "to", "marketplace")
         name = am.parse_range_name(values)
@@ -66,9 +63,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/analytics/daily",
         methods=["GET"],
-        doc=RouteDoc("The daily series (ANALYTICS_READ)", am.DailyOut, query=("from", "to", "marketplace")),
+        doc=RouteDoc(am.DailyOut, query=("from", "to", "marketplace")),
     )
     def daily(sellerId: str) -> Response:
+        """The daily series (ANALYTICS_READ)."""
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         values = ctx.query("from", "to", "marketplace")
         first, last = am.parse_days(values)
@@ -84,11 +82,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/analytics/skus",
         methods=["GET"],
-        doc=RouteDoc(
-            "The per-SKU table (ANALYTICS_READ)", am.SkusOut, query=("from", "to", "marketplace", "sort")
-        ),
+        doc=RouteDoc(am.SkusOut, query=("from", "to", "marketplace", "sort")),
     )
     def skus(sellerId: str) -> Response:
+        """The per-SKU table (ANALYTICS_READ)."""
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         values = ctx.query("from", "to", "marketplace", "sort")
         first, last = am.parse_days(values)
@@ -105,13 +102,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/inventory",
         methods=["GET"],
-        doc=RouteDoc(
-            "Stock, velocity, cover and restock status (INVENTORY_READ)",
-            am.InventoryOut,
-            query=("marketplace",),
-        ),
+        doc=RouteDoc(am.InventoryOut, query=("marketplace",)),
     )
     def inventory(sellerId: str) -> Response:
+        """Stock, velocity, cover and restock status (INVENTORY_READ)."""
         who, _ = ctx.member(sellerId, Permission.INVENTORY_READ)
         values = ctx.query("marketplace")
         view = ctx.ports.analytics.inventory(
@@ -120,12 +114,9 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         audit_read(sellerId, who.sub, "inventory.read", f"inventory returned={len(view.rows)}")
         return json_response(am.InventoryOut.of(view))
 
-    @bp.route(
-        "/sellers/{sellerId}/settlements",
-        methods=["GET"],
-        doc=RouteDoc("Settlement summaries (FINANCES_READ)", am.SettlementsOut),
-    )
+    @bp.route("/sellers/{sellerId}/settlements", methods=["GET"], doc=RouteDoc(am.SettlementsOut))
     def settlements(sellerId: str) -> Response:
+        """Settlement summaries (FINANCES_READ)."""
         who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
         ctx.query()
         found = ctx.ports.analytics.settlements(sellerId)
@@ -135,13 +126,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/settlements/{settlementId}",
         methods=["GET"],
-        doc=RouteDoc(
-            "One settlement with a page of its lines (FINANCES_READ)",
-            am.SettlementDetailOut,
-            query=("limit", "next_token"),
-        ),
+        doc=RouteDoc(am.SettlementDetailOut, query=("limit", "next_token")),
     )
     def settlement(sellerId: str, settlementId: str) -> Response:
+        """One settlement with a page of its lines (FINANCES_READ)."""
         who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
         values = ctx.query("limit", "next_token")
         settlement_id = am.validate_settlement_id(settlementId)
@@ -157,13 +145,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/transactions",
         methods=["GET"],
-        doc=RouteDoc(
-            "A page of financial transactions (FINANCES_READ)",
-            am.TransactionsOut,
-            query=("from", "to", "type", "marketplace", "limit", "next_token"),
-        ),
+        doc=RouteDoc(am.TransactionsOut, query=("from", "to", "type", "marketplace", "limit", "next_token")),
     )
     def transactions(sellerId: str) -> Response:
+        """A page of financial transactions (FINANCES_READ)."""
         who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
         values = ctx.query("from", "to", "type", "marketplace", "limit", "next_token")
         posted_from, posted_to = am.parse_tx_window(values, ctx.now())
@@ -185,24 +170,18 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         rows = [am.TransactionOut.of(t) for t in page.transactions]
         return json_response(am.TransactionsOut(transactions=rows, next_token=next_token))
 
-    @bp.route(
-        "/sellers/{sellerId}/cogs",
-        methods=["GET"],
-        doc=RouteDoc("Unit costs (ANALYTICS_READ)", am.CogsListOut),
-    )
+    @bp.route("/sellers/{sellerId}/cogs", methods=["GET"], doc=RouteDoc(am.CogsListOut))
     def list_cogs(sellerId: str) -> Response:
+        """Unit costs (ANALYTICS_READ)."""
         who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
         ctx.query()
         entries = ctx.ports.analytics.cogs_entries(sellerId)
         audit_read(sellerId, who.sub, "cogs.list", f"cogs returned={len(entries)}")
         return json_response(am.CogsListOut(cogs=[am.CogsOut.of(e) for e in entries]))
 
-    @bp.route(
-        "/sellers/{sellerId}/cogs/{sku}",
-        methods=["PUT"],
-        doc=RouteDoc("Set a unit cost from a day on (COGS_WRITE)", am.CogsPutOut, body=am.CogsIn),
-    )
+    @bp.route("/sellers/{sellerId}/cogs/{sku}", methods=["PUT"], doc=RouteDoc(am.CogsPutOut, body=am.CogsIn))
     def put_cogs(sellerId: str, sku: str) -> Response:
+        """Set a unit cost from a day on (COGS_WRITE)."""
         who, _ = ctx.member(sellerId, Permission.COGS_WRITE)
         ctx.query()
         the_sku = am.validate_sku(unquote(sku))

@@ -81,16 +81,10 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
     @bp.route(
-        "/connect/amazon",
-        methods=["GET"],
-        doc=RouteDoc(
-            "Start connecting an Amazon account: 302 to Seller Central (200 with Accept: application/json)",
-            ConnectStartOut,
-            query=("seller_hint",),
-            also=(302,),
-        ),
+        "/connect/amazon", methods=["GET"], doc=RouteDoc(ConnectStartOut, query=("seller_hint",), also=(302,))
     )
     def start_connect() -> Response:
+        """Start connecting an Amazon account: 302 to Seller Central (200 with Accept: application/json)."""
         who = ctx.caller()
         hint = ctx.query("seller_hint").get("seller_hint")
         if hint is not None and not _HINT.fullmatch(hint):
@@ -101,43 +95,27 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/connect/amazon/callback",
         methods=["POST"],
-        doc=RouteDoc(
-            "Complete the connection with Amazon's callback parameters",
-            ConnectCallbackOut,
-            status=201,
-            body=ConnectCallbackIn,
-            errors=(409,),
-        ),
+        doc=RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(409,)),
     )
     def complete_connect() -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Complete the connection with Amazon's callback parameters."""
+        who = ctx.signed_in()
         callback = _callback(ctx.body(), ConnectCallbackIn, "state, selling_partner_id, spapi_oauth_code")
         return json_response(ctx.ports.connect().complete(_user(who), callback), 201)
 
-    @bp.route(
-        "/sellers/{sellerId}/connection",
-        methods=["GET"],
-        doc=RouteDoc("The Amazon connection's status (SELLER_READ)", ConnectionOut),
-    )
+    @bp.route("/sellers/{sellerId}/connection", methods=["GET"], doc=RouteDoc(ConnectionOut))
     def get_connection(sellerId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """The Amazon connection's status (SELLER_READ)."""
+        who = ctx.signed_in()
         ctx.access.require(who, sellerId, Permission.SELLER_READ)
         return json_response(ctx.ports.connect().connection(sellerId))
 
     @bp.route(
-        "/sellers/{sellerId}/connect/amazon-ads",
-        methods=["GET"],
-        doc=RouteDoc(
-            "Start granting Amazon Ads: 302 to Login with Amazon (CONNECTION_MANAGE)",
-            ConnectStartOut,
-            also=(302,),
-        ),
+        "/sellers/{sellerId}/connect/amazon-ads", methods=["GET"], doc=RouteDoc(ConnectStartOut, also=(302,))
     )
     def start_connect_ads(sellerId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Start granting Amazon Ads: 302 to Login with Amazon (CONNECTION_MANAGE)."""
+        who = ctx.signed_in()
         ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
         started = ctx.ports.ads_connect().start(_user(who), sellerId)
         return _redirect_or_json(ctx, started, started.authorize_url)
@@ -145,17 +123,11 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/connect/amazon-ads/callback",
         methods=["POST"],
-        doc=RouteDoc(
-            "Complete the Amazon Ads grant (CONNECTION_MANAGE)",
-            AdsConnectOut,
-            status=201,
-            body=AdsCallbackIn,
-            errors=(409,),
-        ),
+        doc=RouteDoc(AdsConnectOut, status=201, body=AdsCallbackIn, errors=(409,)),
     )
     def complete_connect_ads(sellerId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Complete the Amazon Ads grant (CONNECTION_MANAGE)."""
+        who = ctx.signed_in()
         ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
         callback = _callback(ctx.body(), AdsCallbackIn, "state, code")
         return json_response(ctx.ports.ads_connect().complete(_user(who), sellerId, callback), 201)

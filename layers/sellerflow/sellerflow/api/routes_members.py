@@ -41,22 +41,15 @@ ROLE_BODY = '{"role": "owner"|"analyst"|"support"}'
 def member_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route(
-        "/me",
-        methods=["GET"],
-        doc=RouteDoc("Who am I: the caller and its memberships", MeOut),
-    )
+    @bp.route("/me", methods=["GET"], doc=RouteDoc(MeOut))
     def me() -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Who am I: the caller and its memberships."""
+        who = ctx.signed_in()
         return json_response(ctx.runtime.team.me(who))
 
-    @bp.route(
-        "/sellers/{sellerId}/members",
-        methods=["GET"],
-        doc=RouteDoc("The seller's team (MEMBERS_MANAGE)", MembersOut),
-    )
+    @bp.route("/sellers/{sellerId}/members", methods=["GET"], doc=RouteDoc(MembersOut))
     def list_members(sellerId: str) -> Response:
+        """The seller's team (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.list_members(who, sellerId))
 
@@ -64,14 +57,10 @@ def member_routes(ctx: ApiContext) -> Blueprint:
         "/sellers/{sellerId}/members/{userSub}",
         methods=["PUT"],
         content_types=["application/json"],
-        doc=RouteDoc(
-            "Set a member's role; the last owner is never demoted (MEMBERS_MANAGE)",
-            MemberOut,
-            body=RoleIn,
-            errors=(409,),
-        ),
+        doc=RouteDoc(MemberOut, body=RoleIn, errors=(409,)),
     )
     def set_member_role(sellerId: str, userSub: str) -> Response:
+        """Set a member's role; the last owner is never demoted (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
         return json_response(ctx.runtime.team.set_role(who, sellerId, unquote(userSub), wanted.role))
@@ -79,11 +68,10 @@ def member_routes(ctx: ApiContext) -> Blueprint:
     @bp.route(
         "/sellers/{sellerId}/members/{userSub}",
         methods=["DELETE"],
-        doc=RouteDoc(
-            "Remove a member; never the last owner (MEMBERS_MANAGE)", None, status=204, errors=(409,)
-        ),
+        doc=RouteDoc(None, status=204, errors=(409,)),
     )
     def remove_member(sellerId: str, userSub: str) -> Response:
+        """Remove a member; never the last owner (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         ctx.runtime.team.remove(who, sellerId, unquote(userSub))
         return json_response(None, 204)
@@ -92,34 +80,27 @@ def member_routes(ctx: ApiContext) -> Blueprint:
         "/sellers/{sellerId}/invitations",
         methods=["POST"],
         content_types=["application/json"],
-        doc=RouteDoc(
-            "Invite by email; the token is shown once (MEMBERS_MANAGE)",
-            InvitationCreatedOut,
-            status=201,
-            body=InvitationIn,
-            errors=(409,),
-        ),
+        doc=RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(409,)),
     )
     def create_invitation(sellerId: str) -> Response:
+        """Invite by email; the token is shown once (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(InvitationIn, ctx.body(), '{"email": "...", "role": "owner"|"analyst"|"support"}')
         return json_response(ctx.runtime.team.invite(who, sellerId, wanted.email, wanted.role), 201)
 
-    @bp.route(
-        "/sellers/{sellerId}/invitations",
-        methods=["GET"],
-        doc=RouteDoc("The seller's invitations (MEMBERS_MANAGE)", InvitationsOut),
-    )
+    @bp.route("/sellers/{sellerId}/invitations", methods=["GET"], doc=RouteDoc(InvitationsOut))
     def list_invitations(sellerId: str) -> Response:
+        """The seller's invitations (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.invitations(who, sellerId))
 
     @bp.route(
         "/sellers/{sellerId}/invitations/{invitationId}",
         methods=["DELETE"],
-        doc=RouteDoc("Revoke a pending invitation (MEMBERS_MANAGE)", InvitationOut, errors=(410,)),
+        doc=RouteDoc(InvitationOut, errors=(410,)),
     )
     def revoke_invitation(sellerId: str, invitationId: str) -> Response:
+        """Revoke a pending invitation (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.revoke(who, sellerId, invitationId))
 
@@ -127,16 +108,11 @@ def member_routes(ctx: ApiContext) -> Blueprint:
         "/invitations/accept",
         methods=["POST"],
         content_types=["application/json"],
-        doc=RouteDoc(
-            "Accept an invitation (the caller's verified email must be the invited one)",
-            AcceptedOut,
-            body=AcceptIn,
-            errors=(403, 404, 409, 410),
-        ),
+        doc=RouteDoc(AcceptedOut, body=AcceptIn, errors=(403, 404, 409, 410)),
     )
     def accept_invitation() -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Accept an invitation (the caller's verified email must be the invited one)."""
+        who = ctx.signed_in()
         wanted = parse_body(AcceptIn, ctx.body(), '{"token": "<the token of the invitation link>"}')
         return json_response(ctx.runtime.team.accept(who, wanted.token))
 

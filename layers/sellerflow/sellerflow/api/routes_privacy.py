@@ -31,52 +31,33 @@ def privacy_routes(ctx: ApiContext) -> Blueprint:
         value = context.get("requestId") if isinstance(context, dict) else None
         return str(value) if value else uuid.uuid4().hex
 
-    @bp.route(
-        "/sellers/{sellerId}/exports",
-        methods=["POST"],
-        doc=RouteDoc("Start an export of the seller's data (DATA_EXPORT)", ExportStartedOut, status=202),
-    )
+    @bp.route("/sellers/{sellerId}/exports", methods=["POST"], doc=RouteDoc(ExportStartedOut, status=202))
     def create_export(sellerId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Start an export of the seller's data (DATA_EXPORT)."""
+        who = ctx.signed_in()
         return json_response(ctx.runtime.rights.request_export(who, sellerId, request_id=request_id()), 202)
 
-    @bp.route(
-        "/sellers/{sellerId}/exports/{exportId}",
-        methods=["GET"],
-        doc=RouteDoc(
-            "An export's status; when ready a short-lived download URL (DATA_EXPORT)", ExportStatusOut
-        ),
-    )
+    @bp.route("/sellers/{sellerId}/exports/{exportId}", methods=["GET"], doc=RouteDoc(ExportStatusOut))
     def get_export(sellerId: str, exportId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """An export's status; when ready a short-lived download URL (DATA_EXPORT)."""
+        who = ctx.signed_in()
         return json_response(ctx.runtime.rights.export_status(who, sellerId, exportId))
 
-    @bp.route(
-        "/sellers/{sellerId}",
-        methods=["DELETE"],
-        doc=RouteDoc("Erase the seller and all its data (SELLER_ERASE)", ErasureStartedOut, status=202),
-    )
+    @bp.route("/sellers/{sellerId}", methods=["DELETE"], doc=RouteDoc(ErasureStartedOut, status=202))
     def erase_seller(sellerId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Erase the seller and all its data (SELLER_ERASE)."""
+        who = ctx.signed_in()
         return json_response(ctx.runtime.rights.request_erasure(who, sellerId, request_id=request_id()), 202)
 
     @bp.route(
         "/sellers/{sellerId}/disconnect",
         methods=["POST"],
         content_types=["application/json"],
-        doc=RouteDoc(
-            "Disconnect Amazon, optionally erasing the data (CONNECTION_MANAGE)",
-            ErasureStartedOut,
-            status=202,
-            body=DisconnectIn,
-        ),
+        doc=RouteDoc(ErasureStartedOut, status=202, body=DisconnectIn),
     )
     def disconnect_seller(sellerId: str) -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """Disconnect Amazon, optionally erasing the data (CONNECTION_MANAGE)."""
+        who = ctx.signed_in()
         raw = ctx.body()
         if len(raw) > MAX_BODY_BYTES:
             raise InvalidInput(f"request body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted")

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import JSON_HEADERS, ApiBlueprint, error_body
-from sellerflow.api.models import parse_instant, parse_limit, single_values
+from sellerflow.api.models import parse_instant, parse_limit, same_named, single_values
 from sellerflow.api.ports import AuditEntryLike
 from sellerflow.errors import (
     CredentialsMissing,
@@ -97,10 +97,7 @@ class AuditEntryOut(_Out):
 
     @classmethod
     def of(cls, e: AuditEntryLike) -> AuditEntryOut:
-        return cls(
-            seq=e.seq, at=e.at, actor=e.actor, action=e.action, resource=e.resource, prev_hash=e.prev_hash,
-            hash=e.hash,
-        )  # fmt: skip
+        return cls(**same_named(cls, e))
 
 
 class AuditPageOut(_Out):
@@ -174,7 +171,6 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
         "/sellers/{sellerId}/orders/{orderId}/shipping-address",
         methods=["GET"],
         doc=RouteDoc(
-            "A seller-fulfilled order's label data, for a stated purpose (BUYER_PII_READ)",
             ShippingAddressOut,
             query=SHIPPING_ADDRESS_PARAMS,
             required_query=("purpose",),
@@ -182,6 +178,7 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
         ),
     )
     def get_shipping_address(sellerId: str, orderId: str) -> Response:
+        """A seller-fulfilled order's label data, for a stated purpose (BUYER_PII_READ)."""
         who = ctx.caller()
         purpose, persist = parse_shipping_query(ctx.query_params())
         ctx.access.require(who, sellerId, Permission.BUYER_PII_READ)
@@ -203,12 +200,9 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
 def audit_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route(
-        "/sellers/{sellerId}/audit",
-        methods=["GET"],
-        doc=RouteDoc("The audit entries, newest first (AUDIT_READ)", AuditPageOut, query=AUDIT_PARAMS),
-    )
+    @bp.route("/sellers/{sellerId}/audit", methods=["GET"], doc=RouteDoc(AuditPageOut, query=AUDIT_PARAMS))
     def list_audit(sellerId: str) -> Response:
+        """The audit entries, newest first (AUDIT_READ)."""
         who = ctx.caller()
         query = parse_audit_query(ctx.query_params())
         ctx.access.require(who, sellerId, Permission.AUDIT_READ)

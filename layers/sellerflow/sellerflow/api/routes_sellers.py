@@ -28,27 +28,18 @@ from sellerflow.members.permissions import Permission
 def seller_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route(
-        "/sellers",
-        methods=["GET"],
-        doc=RouteDoc("The caller's sellers, with the caller's role in each", SellersOut),
-    )
+    @bp.route("/sellers", methods=["GET"], doc=RouteDoc(SellersOut))
     def list_sellers() -> Response:
-        who = ctx.caller()
-        ctx.query()
+        """The caller's sellers, with the caller's role in each."""
+        who = ctx.signed_in()
         views = ctx.access.my_sellers(who)
         return json_response(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
 
     @bp.route(
-        "/sellers/{sellerId}/orders",
-        methods=["GET"],
-        doc=RouteDoc(
-            "One page of a seller's orders, newest first (ORDERS_READ)",
-            OrderPageOut,
-            query=ORDERS_QUERY_PARAMS,
-        ),
+        "/sellers/{sellerId}/orders", methods=["GET"], doc=RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS)
     )
     def list_orders(sellerId: str) -> Response:
+        """One page of a seller's orders, newest first (ORDERS_READ)."""
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
         query = parse_orders_query(ctx.query_params(), now=ctx.now())
         page = ctx.access.list_orders(who, sellerId, query, access=granted)
@@ -56,12 +47,9 @@ def seller_routes(ctx: ApiContext) -> Blueprint:
         orders = [OrderOut.of(o, with_money=money) for o in page.orders]
         return json_response(OrderPageOut(orders=orders, next_token=page.next_token))
 
-    @bp.route(
-        "/sellers/{sellerId}/orders/{orderId}",
-        methods=["GET"],
-        doc=RouteDoc("One order (ORDERS_READ; money fields only with ORDER_MONEY_READ)", OrderOut),
-    )
+    @bp.route("/sellers/{sellerId}/orders/{orderId}", methods=["GET"], doc=RouteDoc(OrderOut))
     def get_order(sellerId: str, orderId: str) -> Response:
+        """One order (ORDERS_READ; money fields only with ORDER_MONEY_READ)."""
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
         ctx.query()
         order = ctx.access.get_order(who, sellerId, orderId, access=granted)

@@ -21,7 +21,7 @@ from sellerflow.store import (  # every module that declares a record: all of th
     ads,
     alerts,
     audit,
-    connections,  # noqa: F401
+    connections,
     facts,
     facts_control,
     facts_rollups,
@@ -30,6 +30,7 @@ from sellerflow.store import (  # every module that declares a record: all of th
     pii,  # noqa: F401
     privacy,  # noqa: F401
     reports,
+    sellers,
     tables,
 )
 from sellerflow.store.facts_control import DirtyDay
@@ -92,6 +93,16 @@ CASES: dict[str, tuple[Callable[[], Model] | None, Any]] = {
     "audit_head_legacy": (None, audit.HEADS),
     "report_requested": (None, reports.REPORT_STATES),
     "report_ingested": (None, reports.REPORT_STATES),
+    "profile": (None, sellers.PROFILES),
+    "profile_bare": (None, sellers.PROFILES),
+    "membership": (None, sellers.MEMBERSHIPS),
+    "membership_legacy": (None, sellers.MEMBERSHIPS),
+    "connection": (None, connections.CONNECTIONS),
+    "connection_bare": (None, connections.CONNECTIONS),
+    "scheduled": (None, connections.SCHEDULES),
+    "scheduled_bare": (None, connections.SCHEDULES),
+    "sync_state": (None, sellers.SYNC_STATES),
+    "sync_state_bare": (None, sellers.SYNC_STATES),
 }
 # Stored by hand-written code that no mapping replaced (one place each): kept for their bytes.
 UNMAPPED = {"restriction"}

@@ -24,7 +24,8 @@ from sellerflow.domain import AdsAuthorization, ScheduledSeller, SellerConnectio
 from sellerflow.errors import ConfigurationError, SellerNotFound
 from sellerflow.store.app_secrets import JsonSecret
 from sellerflow.store.credentials import ADS_CREDENTIALS
-from sellerflow.store.sellers import ACTIVE, PROFILE, SellerStore
+from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.sellers import ACTIVE, PROFILE, SellerStore, seller_status
 from sellerflow.store.tables import SellerRecord, _BoundMeta, table
 
 STATE_PREFIX = "CONNECT#"
@@ -76,14 +77,15 @@ class ConnectStateStore:
         return True
 
 
-def _connection(record: SellerRecord) -> SellerConnection:
-    return SellerConnection(
-        seller_id=record.seller_id,
-        status=SellerStatus(record.status or SellerStatus.ACTIVE),
-        authorized_at=record.authorized_at,
-        authorization_expires_at=record.authorization_expires_at,
-        sync_every_minutes=int(record.sync_every_minutes) if record.sync_every_minutes else None,
-    )
+def _cadence(record: SellerRecord) -> int | None:
+    """The seller's sync cadence in minutes; none (or 0): every schedule tick."""
+    return int(record.sync_every_minutes) if record.sync_every_minutes else None
+
+
+CONNECTIONS = RecordMapping(
+    SellerConnection, SellerRecord, read={"status": seller_status, "sync_every_minutes": _cadence}
+)
+SCHEDULES = RecordMapping(ScheduledSeller, SellerRecord, read={"sync_every_minutes": _cadence})
 
 
 class ConnectionStore:
@@ -91,7 +93,7 @@ class ConnectionStore:
 
     def connection(self, seller_id: str) -> SellerConnection:
         try:
-            return _connection(SellerRecord.get(seller_id, PROFILE, consistent_read=True))
+            return CONNECTIONS.to_domain(SellerRecord.get(seller_id, PROFILE, consistent_read=True))
         except DoesNotExist:
             raise SellerNotFound(f"seller {seller_id} not found") from None
 
@@ -175,14 +177,7 @@ class ConnectionStore:
 
     def scheduled_sellers(self) -> list[ScheduledSeller]:
         """Every active seller with its cadence and authorization end (the fanout's one read)."""
-        return [
-            ScheduledSeller(
-                seller_id=r.seller_id,
-                sync_every_minutes=int(r.sync_every_minutes) if r.sync_every_minutes else None,
-                authorization_expires_at=r.authorization_expires_at,
-            )
-            for r in SellerRecord.active_sellers.query(ACTIVE)
-        ]
+        return SCHEDULES.all(SellerRecord.active_sellers.query(ACTIVE))
 
     def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool:
         """Mark an active seller whose authorization has ended as lapsed (it leaves the due index).

@@ -16,8 +16,8 @@ by type, the same way everywhere (so stored bytes never depend on who wrote them
 A missing attribute (an item written before the attribute existed) reads as the field's default.
 What is not a plain rename or conversion is said per attribute: `renames` (record attribute ->
 domain field), `write` (record attribute -> function of the domain value) and `read` (domain
-field -> function of the record). Values only the store knows (write time, TTL) are passed to
-`to_record` by name.
+field -> function of the record); `unstored` names domain fields that are not kept (they read as
+their defaults). Values only the store knows (write time, TTL) are passed to `to_record` by name.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class RecordMapping(Generic[D, R]):
         renames: Mapping[str, str] | None = None,
         write: Mapping[str, Callable[[D], Any]] | None = None,
         read: Mapping[str, Callable[[R], Any]] | None = None,
+        unstored: Iterable[str] = (),
     ) -> None:
         self.domain = domain
         self.record = record
@@ -68,15 +69,16 @@ class RecordMapping(Generic[D, R]):
         if sort_key is not None:
             self._write[_range_key_name(record)] = sort_key
         self._read = dict(read or {})
+        skip = {*self._read, *unstored}  # not stored: such a field reads as its default
         stored_names = {domain_name: name for name, domain_name in self._renames.items()}
         hints = typing.get_type_hints(domain)
-        _add_missing_attributes(record, domain, hints, stored_names, skip=self._read)
+        _add_missing_attributes(record, domain, hints, stored_names, skip=skip)
         attributes = record.get_attributes()
         # domain field -> (record attribute, converter, whether the field has a default)
         self._fields: dict[str, tuple[str, Callable[[Any], Any], bool]] = {}
         for name, has_default in _fields_of(domain):
             stored = stored_names.get(name, name)
-            if name in self._read or stored not in attributes:
+            if name in skip or stored not in attributes:
                 continue
             self._fields[name] = (stored, _reader(hints[name]), has_default)
 

@@ -22,11 +22,11 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWri
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus
+from sellerflow.domain import Membership, Role, SellerProfile
 from sellerflow.errors import LastOwner, MemberNotFound
 from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.sellers import MEMBER_PREFIX, PROFILE, SellerStore
+from sellerflow.store.sellers import MEMBER_PREFIX, PROFILE, PROFILES, SellerStore, member_role, member_sub
 from sellerflow.store.tables import SellerItem, SellerRecord, table
 
 INVITE_PREFIX = "INVITE#"
@@ -72,10 +72,7 @@ MEMBERS = RecordMapping(
     SellerRecord,
     sort_key=lambda m: f"{MEMBER_PREFIX}{m.user_sub}",
     renames={"member_sub": "user_sub", "member_email": "email"},
-    read={  # a membership written before its sub and role were stored
-        "user_sub": lambda r: r.member_sub or r.sk.removeprefix(MEMBER_PREFIX),
-        "role": lambda r: Role(r.role or Role.SUPPORT),
-    },
+    read={"user_sub": member_sub, "role": member_role},
 )
 INVITATIONS = RecordMapping(
     Invitation,
@@ -265,12 +262,7 @@ class TeamStore:
             ],
         ):  # fmt: skip
             if record.sk == PROFILE:
-                profiles[record.seller_id] = SellerProfile(
-                    seller_id=record.seller_id,
-                    name=record.name or record.seller_id,
-                    status=SellerStatus(record.status or SellerStatus.ACTIVE),
-                    marketplace_ids=tuple(record.marketplace_ids or ()),
-                )
+                profiles[record.seller_id] = PROFILES.to_domain(record)
             else:
                 members.setdefault(record.seller_id, []).append(MEMBERS.to_domain(record))
         return [(profiles[s], members.get(s, [])) for s in sorted(profiles)]

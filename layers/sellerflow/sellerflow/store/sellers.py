@@ -10,6 +10,7 @@ from pynamodb.expressions.update import Action
 
 from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus, SyncRun, SyncState
 from sellerflow.errors import SellerNotFound
+from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerRecord
 
 PROFILE = "PROFILE"
@@ -22,14 +23,51 @@ def sync_key(source: str) -> str:
     return f"SYNC#{source}"
 
 
-def _profile(record: SellerRecord) -> SellerProfile:
-    return SellerProfile(
-        seller_id=record.seller_id,
-        name=record.name or record.seller_id,
-        status=SellerStatus(record.status or SellerStatus.ACTIVE),
-        marketplace_ids=tuple(record.marketplace_ids or ()),
-        status_reason=record.status_reason,
-    )
+# Items from before a value was stored read as the defaults of their time.
+def seller_status(record: SellerRecord) -> SellerStatus:
+    return SellerStatus(record.status or SellerStatus.ACTIVE)
+
+
+def member_sub(record: SellerRecord) -> str:
+    return record.member_sub or record.sk.removeprefix(MEMBER_PREFIX)
+
+
+def member_role(record: SellerRecord) -> Role:
+    return Role(record.role or Role.SUPPORT)
+
+
+PROFILES = RecordMapping(
+    SellerProfile,
+    SellerRecord,
+    read={
+        "name": lambda r: r.name or r.seller_id,
+        "status": seller_status,
+        "marketplace_ids": lambda r: tuple(r.marketplace_ids or ()),
+    },
+)
+SYNC_RUNS = RecordMapping(
+    SyncRun,
+    SellerRecord,
+    renames={
+        "run_updated_after": "updated_after",
+        "run_updated_before": "updated_before",
+        "run_pages": "pages",
+        "run_orders": "orders",
+    },
+)
+SYNC_STATES = RecordMapping(
+    SyncState,
+    SellerRecord,
+    # a run is running while its id and window are stored (finishing a run removes them)
+    read={
+        "run": lambda r: (
+            SYNC_RUNS.to_domain(r) if r.run_id and r.run_updated_after and r.run_updated_before else None
+        )
+    },
+)
+MEMBERSHIPS = RecordMapping(
+    Membership, SellerRecord, read={"user_sub": member_sub, "role": member_role}, unstored=("break_glass",)
+)
 
 
 class SellerStore:
@@ -51,7 +89,7 @@ class SellerStore:
 
     def get_profile(self, seller_id: str) -> SellerProfile:
         try:
-            return _profile(SellerRecord.get(seller_id, PROFILE))
+            return PROFILES.to_domain(SellerRecord.get(seller_id, PROFILE))
         except DoesNotExist:
             raise SellerNotFound(f"seller {seller_id} not found") from None
 
@@ -59,7 +97,7 @@ class SellerStore:
         keys = [(seller_id, PROFILE) for seller_id in seller_ids]
         if not keys:
             return []
-        found = {r.seller_id: _profile(r) for r in SellerRecord.batch_get(keys)}
+        found = {r.seller_id: PROFILES.to_domain(r) for r in SellerRecord.batch_get(keys)}
         return [found[s] for s, _ in keys if s in found]
 
     def marketplaces_of(self, seller_id: str) -> tuple[str, ...]:
@@ -97,17 +135,14 @@ class SellerStore:
         return Membership(seller_id=seller_id, user_sub=user_sub, role=role)
 
     def memberships_of(self, user_sub: str) -> list[Membership]:
-        return [
-            Membership(seller_id=r.seller_id, user_sub=user_sub, role=Role(r.role or Role.SUPPORT))
-            for r in SellerRecord.by_member.query(user_sub)
-        ]
+        return MEMBERSHIPS.all(SellerRecord.by_member.query(user_sub))
 
     def membership(self, seller_id: str, user_sub: str) -> Membership | None:
         try:
             record = SellerRecord.get(seller_id, f"{MEMBER_PREFIX}{user_sub}")
         except DoesNotExist:
             return None
-        return Membership(seller_id=seller_id, user_sub=user_sub, role=Role(record.role or Role.SUPPORT))
+        return MEMBERSHIPS.to_domain(record)
 
     # --- sync state --------------------------------------------------------------------------
     def sync_state(self, seller_id: str, source: str = "orders") -> SyncState:
@@ -115,24 +150,7 @@ class SellerStore:
             r = SellerRecord.get(seller_id, sync_key(source), consistent_read=True)
         except DoesNotExist:
             return SyncState(seller_id=seller_id)
-        run = None
-        if r.run_id and r.run_updated_after and r.run_updated_before:
-            run = SyncRun(
-                run_id=r.run_id,
-                updated_after=r.run_updated_after,
-                updated_before=r.run_updated_before,
-                pages=int(r.run_pages or 0),
-                orders=int(r.run_orders or 0),
-            )
-        return SyncState(
-            seller_id=seller_id,
-            watermark=r.watermark,
-            run=run,
-            last_outcome=r.last_outcome,
-            last_error=r.last_error,
-            last_run_at=r.last_run_at,
-            consecutive_failures=int(r.consecutive_failures or 0),
-        )
+        return SYNC_STATES.to_domain(r)
 
     def begin_run(self, seller_id: str, run: SyncRun, source: str = "orders") -> None:
         SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(

@@ -10,6 +10,7 @@ days; without `from`/`to` the last 30 days up to the marketplace's today.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -98,8 +99,27 @@ def _day(d: AdsDay) -> AdsDayOut:
     )  # fmt: skip
 
 
-def _window(ctx: ApiContext, seller_id: str) -> tuple[list[str], date, date, str]:
-    """The marketplaces and the days asked for (default: the last 30 up to the marketplace's today)."""
+@dataclass(frozen=True)
+class _AdsRead:
+    """One read of a seller's advertising: who, which marketplaces and days (audited once answered)."""
+
+    ctx: ApiContext
+    seller_id: str
+    sub: str
+    marketplaces: list[str]
+    first: date
+    last: date
+    shown: str  # the marketplace asked for, or "all"
+
+    def audit(self, kind: str, returned: int) -> None:
+        resource = f"ads {kind} {self.first}..{self.last} marketplace={self.shown} returned={returned}"
+        self.ctx.ports.audit.record(self.seller_id, self.sub, f"ads.{kind}.read", resource)
+
+
+def _ads_read(ctx: ApiContext, seller_id: str) -> _AdsRead:
+    """ANALYTICS_READ, then the marketplaces and days asked for (default: the last 30 up to the
+    marketplace's today)."""
+    who, _ = ctx.member(seller_id, Permission.ANALYTICS_READ)
     values = ctx.query(*ADS_QUERY)
     mkts = list(seller_marketplaces(ctx, seller_id))
     only = am.parse_marketplace(values)
@@ -111,7 +131,7 @@ def _window(ctx: ApiContext, seller_id: str) -> tuple[list[str], date, date, str
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last or (last - first).days + 1 > MAX_DAYS:
         raise InvalidInput(f"from..to must be 1 to {MAX_DAYS} days, got {first}..{last}")
-    return mkts, first, last, values.get("marketplace", "all")
+    return _AdsRead(ctx, seller_id, who.sub, mkts, first, last, values.get("marketplace", "all"))
 
 
 def ads_routes(ctx: ApiContext) -> Blueprint:
@@ -122,21 +142,17 @@ def ads_routes(ctx: ApiContext) -> Blueprint:
     )
     def ads_campaigns(sellerId: str) -> Response:
         """Campaigns with sums and metrics (ANALYTICS_READ)."""
-        who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
-        mkts, first, last, shown = _window(ctx, sellerId)
-        found = ctx.ports.ads.campaigns(sellerId, mkts, first, last)
-        resource = f"ads campaigns {first}..{last} marketplace={shown} returned={len(found)}"
-        ctx.ports.audit.record(sellerId, who.sub, "ads.campaigns.read", resource)
+        read = _ads_read(ctx, sellerId)
+        found = ctx.ports.ads.campaigns(sellerId, read.marketplaces, read.first, read.last)
+        read.audit("campaigns", len(found))
         return json_response(CampaignsOut(campaigns=[CampaignOut.of(c) for c in found]))
 
     @bp.route("/sellers/{sellerId}/ads/daily", methods=["GET"], doc=RouteDoc(AdsDailyOut, query=ADS_QUERY))
     def ads_daily(sellerId: str) -> Response:
         """The daily advertising series, one currency (ANALYTICS_READ)."""
-        who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
-        mkts, first, last, shown = _window(ctx, sellerId)
-        series = ctx.ports.ads.daily(sellerId, mkts, first, last)
-        resource = f"ads daily {first}..{last} marketplace={shown} returned={len(series.days)}"
-        ctx.ports.audit.record(sellerId, who.sub, "ads.daily.read", resource)
+        read = _ads_read(ctx, sellerId)
+        series = ctx.ports.ads.daily(sellerId, read.marketplaces, read.first, read.last)
+        read.audit("daily", len(series.days))
         return json_response(AdsDailyOut(currency=series.currency, days=[_day(d) for d in series.days]))
 
     return bp

@@ -28,6 +28,7 @@ from sellerflow.api.errors import ApiBlueprint
 from sellerflow.calendar import local_today
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.members.permissions import Permission
+from sellerflow.principal import Principal
 
 
 def seller_marketplaces(ctx: ApiContext, seller_id: str) -> tuple[str, ...]:
@@ -35,11 +36,21 @@ def seller_marketplaces(ctx: ApiContext, seller_id: str) -> tuple[str, ...]:
     return profiles[0].marketplace_ids if profiles else ()
 
 
+def asked(
+    ctx: ApiContext, seller_id: str, permission: Permission, *params: str
+) -> tuple[Principal, dict[str, str]]:
+    """The caller, if its role allows `permission`, and the query (only `params`)."""
+    who, _ = ctx.member(seller_id, permission)
+    return who, ctx.query(*params)
+
+
+def scope(ctx: ApiContext, seller_id: str, values: dict[str, str]) -> tuple[tuple[str, ...], str | None]:
+    """The seller's marketplaces and the one asked for (None: all of them)."""
+    return seller_marketplaces(ctx, seller_id), am.parse_marketplace(values)
+
+
 def analytics_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
-
-    def audit_read(seller_id: str, sub: str, action: str, resource: str) -> None:
-        ctx.ports.audit.record(seller_id, sub, action, resource)
 
     @bp.route(
         "/sellers/{sellerId}/dashboard",
@@ -48,16 +59,17 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     )
     def dashboard(sellerId: str) -> Response:
         """KPIs per currency with the previous period (ANALYTICS_READ)."""
-        who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
-        values = ctx.query("range", "from", "to", "marketplace")
+        who, values = asked(ctx, sellerId, Permission.ANALYTICS_READ, "range", "from", "to", "marketplace")
         name = am.parse_range_name(values)
         first, last = am.parse_days(values)
+        mkts, only = scope(ctx, sellerId, values)
         result = ctx.ports.analytics.dashboard(
-            sellerId, seller_marketplaces(ctx, sellerId), name, ctx.now(), first=first, last=last,
-            only=am.parse_marketplace(values),
-        )  # fmt: skip
+            sellerId, mkts, name, ctx.now(), first=first, last=last, only=only
+        )
         shown = values.get("marketplace", "all")
-        audit_read(sellerId, who.sub, "dashboard.read", f"dashboard range={name.value} marketplace={shown}")
+        ctx.ports.audit.record(
+            sellerId, who.sub, "dashboard.read", f"dashboard range={name.value} marketplace={shown}"
+        )
         return json_response(am.DashboardOut.of(result))
 
     @bp.route(
@@ -67,14 +79,11 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     )
     def daily(sellerId: str) -> Response:
         """The daily series (ANALYTICS_READ)."""
-        who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
-        values = ctx.query("from", "to", "marketplace")
+        who, values = asked(ctx, sellerId, Permission.ANALYTICS_READ, "from", "to", "marketplace")
         first, last = am.parse_days(values)
-        series = ctx.ports.analytics.daily(
-            sellerId, seller_marketplaces(ctx, sellerId), ctx.now(), first=first, last=last,
-            only=am.parse_marketplace(values),
-        )  # fmt: skip
-        audit_read(
+        mkts, only = scope(ctx, sellerId, values)
+        series = ctx.ports.analytics.daily(sellerId, mkts, ctx.now(), first=first, last=last, only=only)
+        ctx.ports.audit.record(
             sellerId, who.sub, "analytics.daily.read", f"daily {first}..{last} returned={len(series.days)}"
         )
         return json_response(am.DailyOut.of(series))
@@ -86,15 +95,14 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     )
     def skus(sellerId: str) -> Response:
         """The per-SKU table (ANALYTICS_READ)."""
-        who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
-        values = ctx.query("from", "to", "marketplace", "sort")
+        who, values = asked(ctx, sellerId, Permission.ANALYTICS_READ, "from", "to", "marketplace", "sort")
         first, last = am.parse_days(values)
         sort = am.parse_sort(values)
+        mkts, only = scope(ctx, sellerId, values)
         table = ctx.ports.analytics.sku_table(
-            sellerId, seller_marketplaces(ctx, sellerId), ctx.now(), first=first, last=last,
-            only=am.parse_marketplace(values), sort=sort,
-        )  # fmt: skip
-        audit_read(
+            sellerId, mkts, ctx.now(), first=first, last=last, only=only, sort=sort
+        )
+        ctx.ports.audit.record(
             sellerId, who.sub, "analytics.skus.read", f"skus {first}..{last} returned={len(table.rows)}"
         )
         return json_response(am.SkusOut.of(table, sort))
@@ -106,21 +114,18 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     )
     def inventory(sellerId: str) -> Response:
         """Stock, velocity, cover and restock status (INVENTORY_READ)."""
-        who, _ = ctx.member(sellerId, Permission.INVENTORY_READ)
-        values = ctx.query("marketplace")
-        view = ctx.ports.analytics.inventory(
-            sellerId, seller_marketplaces(ctx, sellerId), ctx.now(), only=am.parse_marketplace(values)
-        )
-        audit_read(sellerId, who.sub, "inventory.read", f"inventory returned={len(view.rows)}")
+        who, values = asked(ctx, sellerId, Permission.INVENTORY_READ, "marketplace")
+        mkts, only = scope(ctx, sellerId, values)
+        view = ctx.ports.analytics.inventory(sellerId, mkts, ctx.now(), only=only)
+        ctx.ports.audit.record(sellerId, who.sub, "inventory.read", f"inventory returned={len(view.rows)}")
         return json_response(am.InventoryOut.of(view))
 
     @bp.route("/sellers/{sellerId}/settlements", methods=["GET"], doc=RouteDoc(am.SettlementsOut))
     def settlements(sellerId: str) -> Response:
         """Settlement summaries (FINANCES_READ)."""
-        who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
-        ctx.query()
+        who = ctx.member_without_query(sellerId, Permission.FINANCES_READ)
         found = ctx.ports.analytics.settlements(sellerId)
-        audit_read(sellerId, who.sub, "settlements.list", f"settlements returned={len(found)}")
+        ctx.ports.audit.record(sellerId, who.sub, "settlements.list", f"settlements returned={len(found)}")
         return json_response(am.SettlementsOut(settlements=[am.SettlementOut.of(s) for s in found]))
 
     @bp.route(
@@ -130,14 +135,13 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     )
     def settlement(sellerId: str, settlementId: str) -> Response:
         """One settlement with a page of its lines (FINANCES_READ)."""
-        who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
-        values = ctx.query("limit", "next_token")
+        who, values = asked(ctx, sellerId, Permission.FINANCES_READ, "limit", "next_token")
         settlement_id = am.validate_settlement_id(settlementId)
         limit = am.parse_limit(values)
         token = values.get("next_token")
         after = int(am.decode_cursor(sellerId, token, am.LINE_CURSOR)) if token else 0
         detail = ctx.ports.analytics.settlement(sellerId, settlement_id, after_line=after, limit=limit)
-        audit_read(
+        ctx.ports.audit.record(
             sellerId, who.sub, "settlement.read", f"settlement/{settlement_id} lines={len(detail.lines)}"
         )
         return json_response(am.SettlementDetailOut.of(detail, sellerId))
@@ -149,8 +153,17 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     )
     def transactions(sellerId: str) -> Response:
         """A page of financial transactions (FINANCES_READ)."""
-        who, _ = ctx.member(sellerId, Permission.FINANCES_READ)
-        values = ctx.query("from", "to", "type", "marketplace", "limit", "next_token")
+        who, values = asked(
+            ctx,
+            sellerId,
+            Permission.FINANCES_READ,
+            "from",
+            "to",
+            "type",
+            "marketplace",
+            "limit",
+            "next_token",
+        )
         posted_from, posted_to = am.parse_tx_window(values, ctx.now())
         kind = am.parse_transaction_type(values)
         marketplace = am.parse_marketplace(values)
@@ -162,7 +175,7 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
             limit=limit, after_key=after,
         )  # fmt: skip
         window = f"{posted_from.isoformat()}..{posted_to.isoformat()}"
-        audit_read(
+        ctx.ports.audit.record(
             sellerId, who.sub, "transactions.list",
             f"transactions posted {window} type={kind or 'any'} returned={len(page.transactions)}",
         )  # fmt: skip
@@ -173,17 +186,15 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     @bp.route("/sellers/{sellerId}/cogs", methods=["GET"], doc=RouteDoc(am.CogsListOut))
     def list_cogs(sellerId: str) -> Response:
         """Unit costs (ANALYTICS_READ)."""
-        who, _ = ctx.member(sellerId, Permission.ANALYTICS_READ)
-        ctx.query()
+        who = ctx.member_without_query(sellerId, Permission.ANALYTICS_READ)
         entries = ctx.ports.analytics.cogs_entries(sellerId)
-        audit_read(sellerId, who.sub, "cogs.list", f"cogs returned={len(entries)}")
+        ctx.ports.audit.record(sellerId, who.sub, "cogs.list", f"cogs returned={len(entries)}")
         return json_response(am.CogsListOut(cogs=[am.CogsOut.of(e) for e in entries]))
 
     @bp.route("/sellers/{sellerId}/cogs/{sku}", methods=["PUT"], doc=RouteDoc(am.CogsPutOut, body=am.CogsIn))
     def put_cogs(sellerId: str, sku: str) -> Response:
         """Set a unit cost from a day on (COGS_WRITE)."""
-        who, _ = ctx.member(sellerId, Permission.COGS_WRITE)
-        ctx.query()
+        who = ctx.member_without_query(sellerId, Permission.COGS_WRITE)
         the_sku = am.validate_sku(unquote(sku))
         now = ctx.now()
         mkts = seller_marketplaces(ctx, sellerId)
@@ -191,7 +202,7 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         today = max((local_today(x, now) for x in mkts), default=now.date())
         entry = am.parse_cogs_body(sellerId, the_sku, ctx.body(), currencies=currencies, today=today)
         change = ctx.ports.analytics.put_cogs(entry, mkts, now)
-        audit_read(
+        ctx.ports.audit.record(
             sellerId, who.sub, "cogs.write",
             f"cogs/{the_sku} from {entry.effective_from} {entry.currency} days_marked={change.dirty_days}",
         )  # fmt: skip

@@ -38,7 +38,7 @@ RULE_PREFIX = "ALERTRULE#"
 RECIPIENT_PREFIX = "ALERTRCPT#"
 ALERT_PREFIX = "ALERT#"
 DELIVERY_PREFIX = "ALERTDLV#"
-_CONTENT: TypeAdapter[AlertContent] = TypeAdapter(AlertContent)  # type: ignore[arg-type]
+_CONTENT: TypeAdapter[AlertContent] = TypeAdapter(AlertContent)
 
 
 @table("sellers")

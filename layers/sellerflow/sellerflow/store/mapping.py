@@ -74,6 +74,15 @@ class RecordMapping(Generic[D, R]):
         hints = typing.get_type_hints(domain)
         _add_missing_attributes(record, domain, hints, stored_names, skip=skip)
         attributes = record.get_attributes()
+        # record attribute -> how it is written from a domain value (worked out once: facts come by the million)
+        domain_fields = {name for name, _ in _fields_of(domain)}
+        self._writers: list[tuple[str, Callable[[D], Any]]] = []
+        for name, attribute in attributes.items():
+            source = self._renames.get(name, name)
+            if name in self._write:
+                self._writers.append((name, self._write[name]))
+            elif source in domain_fields or isinstance(getattr(domain, source, None), property):
+                self._writers.append((name, _writer(source, isinstance(attribute, UnicodeSetAttribute))))
         # domain field -> (record attribute, converter, whether the field has a default)
         self._fields: dict[str, tuple[str, Callable[[Any], Any], bool]] = {}
         for name, has_default in _fields_of(domain):
@@ -84,15 +93,8 @@ class RecordMapping(Generic[D, R]):
 
     def to_record(self, value: D, **supplied: Any) -> R:
         """The record of `value`; `supplied` gives the attributes only the store knows."""
-        values: dict[str, Any] = {}
-        for name, attribute in self.record.get_attributes().items():
-            if name in supplied:
-                values[name] = supplied[name]
-            elif name in self._write:
-                values[name] = self._write[name](value)
-            elif hasattr(value, source := self._renames.get(name, name)):
-                values[name] = _stored(getattr(value, source), isinstance(attribute, UnicodeSetAttribute))
-        return self.record(**values)
+        values = {name: write(value) for name, write in self._writers if name not in supplied}
+        return self.record(**values, **supplied)
 
     def to_domain(self, record: R) -> D:
         values: dict[str, Any] = {name: read(record) for name, read in self._read.items()}
@@ -164,6 +166,10 @@ def _fields_of(domain: type[Any]) -> list[tuple[str, bool]]:
     if issubclass(domain, BaseModel):
         return [(name, not info.is_required()) for name, info in domain.model_fields.items()]
     raise TypeError(f"{domain.__name__} is neither a dataclass nor a pydantic model")
+
+
+def _writer(source: str, as_set: bool) -> Callable[[Any], Any]:
+    return lambda value: _stored(getattr(value, source), as_set)
 
 
 def _stored(value: Any, as_set: bool) -> Any:

@@ -194,7 +194,9 @@ def dashboard_90d_ddb_requests() -> int:
         SellerStore().add_member(SELLER, MEMBER, Role.OWNER)
         seed_day_rollups(SELLER, 180, now)
         key, jwks = signing_material()
-        app = create_app(settings=settings, key_source=StaticKeySource(jwks), clock=lambda: now, ports=api_ports)
+        app = create_app(
+            settings=settings, key_source=StaticKeySource(jwks), clock=lambda: now, ports=api_ports
+        )
         with Client(app) as client, count_ddb_requests() as calls:
             response = client.http.get(
                 f"/sellers/{SELLER}/dashboard?range=last90",

@@ -119,6 +119,7 @@ def test_make_demo_once_prints_a_verified_line_per_seller_and_exits_zero() -> No
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(verified) == 3
     for line in verified:
-        fields = dict(part.split("=") for part in line.split()[2:])
+        assert line.split()[1] == "orders"
+        fields = dict(part.split("=") for part in line.split()[3:])
         assert fields["stored"] == fields["source"]
         assert int(fields["stored"]) > 0

@@ -62,7 +62,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
             all_ok = all_ok and check.ok
             verdict = "verified" if check.ok else "MISMATCH"
             say(
-                f"{verdict} {seller.seller_id} stored={check.stored} source={check.source}"
+                f"{verdict} orders {seller.seller_id} stored={check.stored} source={check.source}"
                 + (
                     ""
                     if check.ok

@@ -8,13 +8,15 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install lint format cfn-lint test test-unit test-integration test-e2e demo sim bench clean openapi
+.PHONY: help install lint format cfn-lint sam-validate test test-unit test-integration test-e2e demo sim bench clean openapi
 .PHONY: web-config web-deploy
 
 help:
 	@echo "make demo        run the whole pipeline locally on demo sellers, then serve the API"
 	@echo "make test        lint, cfn-lint and every test suite"
-	@echo "make lint        ruff (lint + format check) and mypy"
+	@echo "make lint        ruff (lint + format check), mypy --strict, import-linter"
+	@echo "make sam-validate  sam validate --lint (the SAM CLI in .venv-sam)"
+	@echo "make openapi     regenerate docs/openapi.json"
 	@echo "make sim         the SP-API simulator alone"
 	@echo "make test-unit | test-integration | test-e2e"
 
@@ -42,7 +44,19 @@ format: install
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
 
-test: lint cfn-lint
+# `sam validate --lint` with the SAM CLI in a virtual environment of its own: its pins (boto3, pydantic,
+# click) differ from the project's. samconfig.toml turns on language extensions (Fn::ForEach).
+SAM_VENV  ?= .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-stamp
+$(SAM_STAMP):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli>=1.150,<2"
+	@touch $(SAM_STAMP)
+
+sam-validate: $(SAM_STAMP)
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
+
+test: lint cfn-lint sam-validate
 	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
 test-unit: install
@@ -86,4 +100,4 @@ web-deploy: web-config
 	aws cloudfront create-invalidation --distribution-id "$$($(call STACK_OUTPUT,WebDistributionId))" --paths '/*'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -38,7 +39,9 @@ RULE_PREFIX = "ALERTRULE#"
 RECIPIENT_PREFIX = "ALERTRCPT#"
 ALERT_PREFIX = "ALERT#"
 DELIVERY_PREFIX = "ALERTDLV#"
-_CONTENT: TypeAdapter[AlertContent] = TypeAdapter(AlertContent)
+# AlertContent is an Annotated union, not a class: mypy's view of it as an argument depends on its
+# cache state, so it goes in as Any and the annotation carries the type.
+_CONTENT: TypeAdapter[AlertContent] = TypeAdapter(cast(Any, AlertContent))
 
 
 @table("sellers")

@@ -63,15 +63,6 @@ class SellerAccess:
         self._grants = grants
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    def require_member(self, caller: Principal, seller_id: str) -> Membership:
-        """The caller's membership of the seller, or `SellerNotFound` (unknown and forbidden look alike)."""
-        membership = (
-            self._sellers.membership(seller_id, caller.sub) if _SELLER_ID.fullmatch(seller_id) else None
-        )
-        if membership is None:
-            raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
-        return membership
-
     def require(self, caller: Principal, seller_id: str, permission: Permission) -> Membership:
         """The caller's membership, if its role allows `permission`: `SellerNotFound` for a
         non-member, `Forbidden` for a member whose role does not allow it."""
@@ -103,6 +94,11 @@ class SellerAccess:
         grant = self._grants.grant(seller_id, caller.sub)
         return grant is not None and grant.active_at(self._clock())
 
+    def _require_orders_read(self, caller: Principal, seller_id: str, access: Membership | None) -> None:
+        """ORDERS_READ, unless `access` is what `require` already returned for this caller and seller."""
+        if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
+            self.require(caller, seller_id, Permission.ORDERS_READ)
+
     def my_sellers(self, caller: Principal) -> list[SellerView]:
         """The sellers the caller is a member of, with the caller's role in each."""
         roles = {m.seller_id: m.role for m in self._sellers.memberships_of(caller.sub)}
@@ -115,8 +111,7 @@ class SellerAccess:
         self, caller: Principal, seller_id: str, query: OrdersQuery, *, access: Membership | None = None
     ) -> OrderPageLike:
         """One page of orders (`access`: what `require(..., ORDERS_READ)` already returned)."""
-        if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
-            self.require(caller, seller_id, Permission.ORDERS_READ)
+        self._require_orders_read(caller, seller_id, access)
         page = self._orders.list(
             seller_id,
             created_from=query.created_from,
@@ -138,8 +133,7 @@ class SellerAccess:
     def get_order(
         self, caller: Principal, seller_id: str, order_id: str, *, access: Membership | None = None
     ) -> Order:
-        if access is None or access.seller_id != seller_id or access.user_sub != caller.sub:
-            self.require(caller, seller_id, Permission.ORDERS_READ)
+        self._require_orders_read(caller, seller_id, access)
         if not _ORDER_ID.fullmatch(order_id):
             raise OrderNotFound(f"order {order_id[:64]!r} not found")
         order = self._orders.get(seller_id, order_id)

@@ -23,7 +23,7 @@ from sellerflow.api.models import single_values
 from sellerflow.api.ports import ApiPorts, PortsFactory, with_given
 from sellerflow.audit.context import begin_request
 from sellerflow.domain import Membership
-from sellerflow.errors import InvalidInput
+from sellerflow.errors import Forbidden, InvalidInput
 from sellerflow.members.permissions import Permission
 from sellerflow.members.service import TeamConfig, TeamService
 from sellerflow.principal import Principal
@@ -137,6 +137,15 @@ class ApiContext:
     def signed_in(self) -> Principal:
         """The caller of a route that takes no query parameters (401, then 400 for any given)."""
         who = self.caller()
+        self.query()
+        return who
+
+    def admin(self) -> Principal:
+        """A global admin (the Cognito group `admins`; 403 for anyone else) calling a route that takes
+        no query parameters."""
+        who = self.caller()
+        if not who.is_admin:
+            raise Forbidden("admin routes are for Sellerflow operators (the 'admins' group) only")
         self.query()
         return who
 

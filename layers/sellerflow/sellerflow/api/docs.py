@@ -1,4 +1,4 @@
-"""What each route takes and answers, declared on the route (`ApiBlueprint.route(..., doc=...)`; the
+"""What each route takes and answers, declared on the route (`@bp.get(path, RouteDoc(...))`; the
 view's docstring is its summary): the source of the OpenAPI document (`python -m sellerflow_dev.openapi docs/openapi.json`).
 
 Every route answers 401 (no or a bad token), 400 (a malformed query or body; an unknown query

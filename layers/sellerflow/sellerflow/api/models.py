@@ -20,8 +20,15 @@ from sellerflow.domain import Order, OrderLine, Role, SellerProfile
 from sellerflow.errors import InvalidInput
 
 
-class _Out(BaseModel):
+class ResponseModel(BaseModel):
+    """A response body: immutable, and only the fields it declares."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """A decimal as its exact string (None stays None): amounts and ratios are never floats."""
+    return None if value is None else str(value)
 
 
 def same_named(model: type[BaseModel], source: object, **converted: object) -> dict[str, Any]:
@@ -153,7 +160,7 @@ def parse_orders_query(params: Mapping[str, Sequence[str]], *, now: datetime) ->
 
 
 # --- Responses ---------------------------------------------------------------------------------
-class MoneyOut(_Out):
+class MoneyOut(ResponseModel):
     amount: str  # a decimal string, exactly as Amazon reported it: money is never a float
     currency: str | None
 
@@ -165,7 +172,7 @@ def money(amount: Decimal | None, currency: str | None) -> MoneyOut | None:
 LINE_MONEY = ("unit_price", "item_price", "shipping_price", "promotion_discount", "proceeds_total")
 
 
-class OrderLineOut(_Out):
+class OrderLineOut(ResponseModel):
     order_item_id: str
     asin: str | None
     seller_sku: str | None
@@ -187,7 +194,7 @@ class OrderLineOut(_Out):
         return cls(**same_named(cls, line, **prices))
 
 
-class OrderOut(_Out):
+class OrderOut(ResponseModel):
     order_id: str
     seller_id: str
     marketplace_id: str
@@ -209,12 +216,12 @@ class OrderOut(_Out):
         return cls(**same_named(cls, order, order_total=total, lines=lines))
 
 
-class OrderPageOut(_Out):
+class OrderPageOut(ResponseModel):
     orders: list[OrderOut]
     next_token: str | None
 
 
-class SellerOut(_Out):
+class SellerOut(ResponseModel):
     seller_id: str
     name: str
     status: str
@@ -232,10 +239,10 @@ class SellerOut(_Out):
         )
 
 
-class SellersOut(_Out):
+class SellersOut(ResponseModel):
     sellers: list[SellerOut]
 
 
-class ErrorOut(_Out):
+class ErrorOut(ResponseModel):
     error: str
     message: str

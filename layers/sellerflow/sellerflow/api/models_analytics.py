@@ -26,7 +26,7 @@ from sellerflow.analytics.service import (
     SettlementDetail,
     SkuTable,
 )
-from sellerflow.api.models import MoneyOut, parse_instant, same_named
+from sellerflow.api.models import MoneyOut, ResponseModel, decimal_text, parse_instant, same_named
 from sellerflow.errors import InvalidInput
 from sellerflow.facts import CogsEntry, FinanceTransactionFact, SettlementLineFact, SettlementSummary
 
@@ -39,10 +39,6 @@ MAX_TX_WINDOW = timedelta(days=366)
 DEFAULT_TX_WINDOW = timedelta(days=30)
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _shown(raw: str) -> str:
@@ -248,11 +244,7 @@ def m(amount: Decimal, currency: str) -> MoneyOut:
     return MoneyOut(amount=str(amount), currency=currency)
 
 
-def _opt(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-class PeriodOut(_Out):
+class PeriodOut(ResponseModel):
     start: date
     end: date
     days: int
@@ -262,7 +254,7 @@ class PeriodOut(_Out):
         return cls(start=r.first, end=r.last, days=r.days)
 
 
-class KpisOut(_Out):
+class KpisOut(ResponseModel):
     orders: int
     units: int
     gross_sales: MoneyOut
@@ -284,20 +276,20 @@ class KpisOut(_Out):
     @classmethod
     def of(cls, t: Totals) -> KpisOut:
         fees = {k: m(v, t.currency) for k, v in sorted(t.fees_by_type.items())}
-        ratios = {"margin": _opt(t.margin), "acos": _opt(t.acos), "tacos": _opt(t.tacos)}
+        ratios = {name: decimal_text(getattr(t, name)) for name in ("margin", "acos", "tacos")}
         return cls(
             **same_named(cls, t, amazon_fees_by_type=fees, days_with_data=t.days, **ratios, **_moneys(cls, t))
         )
 
 
-class CurrencyKpisOut(_Out):
+class CurrencyKpisOut(ResponseModel):
     currency: str
     current: KpisOut
     previous: KpisOut
     change_percent: dict[str, str | None]  # margin: change in percentage points
 
 
-class MarketplaceWindowOut(_Out):
+class MarketplaceWindowOut(ResponseModel):
     marketplace_id: str
     currency: str
     time_zone: str
@@ -305,7 +297,7 @@ class MarketplaceWindowOut(_Out):
     previous: PeriodOut
 
 
-class DashboardOut(_Out):
+class DashboardOut(ResponseModel):
     range: str
     marketplaces: list[MarketplaceWindowOut]
     totals: list[CurrencyKpisOut]
@@ -331,14 +323,14 @@ class DashboardOut(_Out):
                     currency=k.currency,
                     current=KpisOut.of(k.current),
                     previous=KpisOut.of(k.previous),
-                    change_percent={name: _opt(v) for name, v in k.change.items()},
+                    change_percent={name: decimal_text(v) for name, v in k.change.items()},
                 )
                 for k in d.currencies
             ],
         )
 
 
-class _SalesOut(_Out):
+class _SalesOut(ResponseModel):
     """What a day and a SKU row share: sales, costs and profit in one marketplace's currency."""
 
     marketplace_id: str
@@ -362,7 +354,7 @@ def _moneys(model: type[BaseModel], source: DayRollup | SkuTotals | Totals) -> d
 
 
 def _sales(model: type[_SalesOut], x: DayRollup | SkuTotals, **converted: object) -> dict[str, Any]:
-    return same_named(model, x, margin=_opt(x.margin), **_moneys(model, x), **converted)
+    return same_named(model, x, margin=decimal_text(x.margin), **_moneys(model, x), **converted)
 
 
 class DayOut(_SalesOut):
@@ -378,7 +370,7 @@ class DayOut(_SalesOut):
         return cls(**_sales(cls, r, amazon_fees_by_type=fees))
 
 
-class DailyOut(_Out):
+class DailyOut(ResponseModel):
     days: list[DayOut]
 
     @classmethod
@@ -395,7 +387,7 @@ class SkuRowOut(_SalesOut):
         return cls(**_sales(cls, t))
 
 
-class SkusOut(_Out):
+class SkusOut(ResponseModel):
     sort: str
     skus: list[SkuRowOut]
 
@@ -404,7 +396,7 @@ class SkusOut(_Out):
         return cls(sort=sort, skus=[SkuRowOut.of(r) for r in t.rows])
 
 
-class InventoryRowOut(_Out):
+class InventoryRowOut(ResponseModel):
     marketplace_id: str
     sku: str
     asin: str | None
@@ -423,12 +415,12 @@ class InventoryRowOut(_Out):
         return cls(
             **same_named(
                 cls, h, units_30d=h.units_in_window, velocity_per_day=str(h.velocity),
-                days_of_cover=_opt(h.days_of_cover), status=h.status.value,
+                days_of_cover=decimal_text(h.days_of_cover), status=h.status.value,
             )
         )  # fmt: skip
 
 
-class InventoryOut(_Out):
+class InventoryOut(ResponseModel):
     lead_time_days: int
     safety_days: int
     overstock_days: int
@@ -444,7 +436,7 @@ class InventoryOut(_Out):
         )
 
 
-class SettlementOut(_Out):
+class SettlementOut(ResponseModel):
     settlement_id: str
     marketplace_id: str | None
     start: datetime
@@ -457,11 +449,11 @@ class SettlementOut(_Out):
         return cls(**same_named(cls, s, total=m(s.total, s.currency)))
 
 
-class SettlementsOut(_Out):
+class SettlementsOut(ResponseModel):
     settlements: list[SettlementOut]
 
 
-class SettlementLineOut(_Out):
+class SettlementLineOut(ResponseModel):
     line: int
     transaction_type: str | None
     order_id: str | None
@@ -478,7 +470,7 @@ class SettlementLineOut(_Out):
         return cls(**same_named(cls, line, amount=m(line.amount, line.currency)))
 
 
-class SettlementDetailOut(_Out):
+class SettlementDetailOut(ResponseModel):
     settlement: SettlementOut
     lines: list[SettlementLineOut]
     next_token: str | None
@@ -492,12 +484,12 @@ class SettlementDetailOut(_Out):
         )
 
 
-class AmountOut(_Out):
+class AmountOut(ResponseModel):
     type: str
     amount: MoneyOut
 
 
-class TransactionOut(_Out):
+class TransactionOut(ResponseModel):
     transaction_id: str
     transaction_type: str
     posted_at: datetime
@@ -515,12 +507,12 @@ class TransactionOut(_Out):
         return cls(**same_named(cls, t, total=m(t.total, t.currency), amounts=amounts))
 
 
-class TransactionsOut(_Out):
+class TransactionsOut(ResponseModel):
     transactions: list[TransactionOut]
     next_token: str | None
 
 
-class CogsOut(_Out):
+class CogsOut(ResponseModel):
     sku: str
     effective_from: date
     unit_cost: MoneyOut
@@ -530,11 +522,11 @@ class CogsOut(_Out):
         return cls(sku=e.sku, effective_from=e.effective_from, unit_cost=m(e.unit_cost, e.currency))
 
 
-class CogsListOut(_Out):
+class CogsListOut(ResponseModel):
     cogs: list[CogsOut]
 
 
-class CogsPutOut(_Out):
+class CogsPutOut(ResponseModel):
     cogs: CogsOut
     days_marked_for_recompute: int
 

@@ -21,7 +21,6 @@ from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.routes_members import ROLE_BODY
-from sellerflow.errors import Forbidden
 from sellerflow.members.models import (
     AdminSellersOut,
     BreakGlassIn,
@@ -30,57 +29,35 @@ from sellerflow.members.models import (
     RoleIn,
     parse_body,
 )
-from sellerflow.principal import Principal
 
 
 def admin_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    def admin() -> Principal:
-        who = ctx.caller()
-        if not who.is_admin:
-            raise Forbidden("admin routes are for Sellerflow operators (the 'admins' group) only")
-        ctx.query()
-        return who
-
-    @bp.route("/admin/sellers", methods=["GET"], doc=RouteDoc(AdminSellersOut, errors=(403,)))
+    @bp.get("/admin/sellers", RouteDoc(AdminSellersOut, errors=(403,)))
     def admin_list_sellers() -> Response:
         """Every seller's control data and members (admins only)."""
-        admin()
+        ctx.admin()
         return json_response(ctx.runtime.team.admin_sellers())
 
-    @bp.route(
-        "/admin/sellers/{sellerId}/members/{userSub}",
-        methods=["PUT"],
-        content_types=["application/json"],
-        doc=RouteDoc(MemberOut, body=RoleIn, errors=(409,)),
-    )
+    @bp.put("/admin/sellers/{sellerId}/members/{userSub}", RouteDoc(MemberOut, body=RoleIn, errors=(409,)))
     def admin_set_member(sellerId: str, userSub: str) -> Response:
         """Add or change a membership (admins only)."""
-        who = admin()
+        who = ctx.admin()
         wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
         return json_response(ctx.runtime.team.admin_set_role(who, sellerId, unquote(userSub), wanted.role))
 
-    @bp.route(
-        "/admin/sellers/{sellerId}/members/{userSub}",
-        methods=["DELETE"],
-        doc=RouteDoc(None, status=204, errors=(409,)),
-    )
+    @bp.delete("/admin/sellers/{sellerId}/members/{userSub}", RouteDoc(None, status=204, errors=(409,)))
     def admin_remove_member(sellerId: str, userSub: str) -> Response:
         """Remove a membership; never the last owner (admins only)."""
-        who = admin()
+        who = ctx.admin()
         ctx.runtime.team.admin_remove(who, sellerId, unquote(userSub))
         return json_response(None, 204)
 
-    @bp.route(
-        "/admin/sellers/{sellerId}/break-glass",
-        methods=["POST"],
-        content_types=["application/json"],
-        doc=RouteDoc(BreakGlassOut, status=201, body=BreakGlassIn),
-    )
+    @bp.post("/admin/sellers/{sellerId}/break-glass", RouteDoc(BreakGlassOut, status=201, body=BreakGlassIn))
     def admin_break_glass(sellerId: str) -> Response:
         """An audited, time-limited read grant on one seller (admins only)."""
-        who = admin()
+        who = ctx.admin()
         wanted = parse_body(
             BreakGlassIn, ctx.body(), '{"reason": "why (10..500 characters)", "minutes": 1..60}'
         )

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict
 
 from sellerflow.analytics.ads import AdsDay, AdTotals, CampaignSummary
 from sellerflow.api import models_analytics as am
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.models import ResponseModel, decimal_text
 from sellerflow.api.routes_analytics import seller_marketplaces
 from sellerflow.calendar import local_today
 from sellerflow.errors import InvalidInput
@@ -32,15 +31,7 @@ ADS_QUERY = ("from", "to", "marketplace")
 MAX_DAYS = 400
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-class CampaignOut(_Out):
+class CampaignOut(ResponseModel):
     campaign_id: str
     name: str
     marketplace_id: str
@@ -64,15 +55,16 @@ class CampaignOut(_Out):
             campaign_id=c.campaign_id, name=c.name, marketplace_id=c.marketplace_id, currency=c.currency,
             impressions=t.impressions, clicks=t.clicks, cost=str(t.cost), sales_7d=str(t.sales_7d),
             sales_14d=str(t.sales_14d), purchases_7d=t.purchases_7d, purchases_14d=t.purchases_14d,
-            acos=_s(t.acos), roas=_s(t.roas), cpc=_s(t.cpc), ctr=_s(t.ctr),
+            acos=decimal_text(t.acos), roas=decimal_text(t.roas),
+            cpc=decimal_text(t.cpc), ctr=decimal_text(t.ctr),
         )  # fmt: skip
 
 
-class CampaignsOut(_Out):
+class CampaignsOut(ResponseModel):
     campaigns: list[CampaignOut]
 
 
-class AdsDayOut(_Out):
+class AdsDayOut(ResponseModel):
     day: date
     cost: str
     ad_sales: str  # attributed sales, 14 days
@@ -86,7 +78,7 @@ class AdsDayOut(_Out):
     clicks: int
 
 
-class AdsDailyOut(_Out):
+class AdsDailyOut(ResponseModel):
     currency: str
     days: list[AdsDayOut]
 
@@ -94,8 +86,9 @@ class AdsDailyOut(_Out):
 def _day(d: AdsDay) -> AdsDayOut:
     return AdsDayOut(
         day=d.day, cost=str(d.totals.cost), ad_sales=str(d.totals.sales_14d), total_sales=str(d.total_sales),
-        acos=_s(d.totals.acos), tacos=_s(d.tacos), roas=_s(d.totals.roas), cpc=_s(d.totals.cpc),
-        ctr=_s(d.totals.ctr), impressions=d.totals.impressions, clicks=d.totals.clicks,
+        acos=decimal_text(d.totals.acos), tacos=decimal_text(d.tacos), roas=decimal_text(d.totals.roas),
+        cpc=decimal_text(d.totals.cpc), ctr=decimal_text(d.totals.ctr),
+        impressions=d.totals.impressions, clicks=d.totals.clicks,
     )  # fmt: skip
 
 
@@ -137,9 +130,7 @@ def _ads_read(ctx: ApiContext, seller_id: str) -> _AdsRead:
 def ads_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route(
-        "/sellers/{sellerId}/ads/campaigns", methods=["GET"], doc=RouteDoc(CampaignsOut, query=ADS_QUERY)
-    )
+    @bp.get("/sellers/{sellerId}/ads/campaigns", RouteDoc(CampaignsOut, query=ADS_QUERY))
     def ads_campaigns(sellerId: str) -> Response:
         """Campaigns with sums and metrics (ANALYTICS_READ)."""
         read = _ads_read(ctx, sellerId)
@@ -147,7 +138,7 @@ def ads_routes(ctx: ApiContext) -> Blueprint:
         read.audit("campaigns", len(found))
         return json_response(CampaignsOut(campaigns=[CampaignOut.of(c) for c in found]))
 
-    @bp.route("/sellers/{sellerId}/ads/daily", methods=["GET"], doc=RouteDoc(AdsDailyOut, query=ADS_QUERY))
+    @bp.get("/sellers/{sellerId}/ads/daily", RouteDoc(AdsDailyOut, query=ADS_QUERY))
     def ads_daily(sellerId: str) -> Response:
         """The daily advertising series, one currency (ANALYTICS_READ)."""
         read = _ads_read(ctx, sellerId)

@@ -126,14 +126,14 @@ def _check_marketplaces(rules: list[AlertRule], mkts: tuple[str, ...]) -> AlertR
 def alert_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["GET"], doc=RouteDoc(RulesOut))
+    @bp.get("/sellers/{sellerId}/alerts/rules", RouteDoc(RulesOut))
     def get_alert_rules(sellerId: str) -> Response:
         """The alert rules, defaults for kinds never set (ALERTS_READ)."""
         ctx.member_without_query(sellerId, Permission.ALERTS_READ)
         rules = ctx.ports.alerts.rules(sellerId, seller_marketplaces(ctx, sellerId))
         return json_response(RulesOut(rules=list(rules.rules)))
 
-    @bp.route("/sellers/{sellerId}/alerts/rules", methods=["PUT"], doc=RouteDoc(RulesOut, body=RulesIn))
+    @bp.put("/sellers/{sellerId}/alerts/rules", RouteDoc(RulesOut, body=RulesIn))
     def put_alert_rules(sellerId: str) -> Response:
         """Replace the rules of the kinds given (ALERTS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
@@ -145,23 +145,19 @@ def alert_routes(ctx: ApiContext) -> Blueprint:
         ctx.ports.audit.record(sellerId, who.sub, "alerts.rules.write", f"alert rules {kinds}")
         return json_response(RulesOut(rules=list(ctx.ports.alerts.rules(sellerId, mkts).rules)))
 
-    @bp.route("/sellers/{sellerId}/alerts", methods=["GET"], doc=RouteDoc(AlertsOut))
+    @bp.get("/sellers/{sellerId}/alerts", RouteDoc(AlertsOut))
     def list_alerts(sellerId: str) -> Response:
         """The alerts sent or held, with their deliveries (ALERTS_READ)."""
         ctx.member_without_query(sellerId, Permission.ALERTS_READ)
         return json_response(AlertsOut(alerts=[AlertOut.of(v) for v in ctx.ports.alerts.alerts(sellerId)]))
 
-    @bp.route("/sellers/{sellerId}/alerts/recipients", methods=["GET"], doc=RouteDoc(RecipientsOut))
+    @bp.get("/sellers/{sellerId}/alerts/recipients", RouteDoc(RecipientsOut))
     def get_alert_recipients(sellerId: str) -> Response:
         """The WhatsApp numbers and their opt-in state (ALERTS_MANAGE)."""
         ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         return json_response(_recipients_out(ctx.ports.alerts.recipients(sellerId)))
 
-    @bp.route(
-        "/sellers/{sellerId}/alerts/recipients",
-        methods=["PUT"],
-        doc=RouteDoc(RecipientsOut, body=RecipientsIn),
-    )
+    @bp.put("/sellers/{sellerId}/alerts/recipients", RouteDoc(RecipientsOut, body=RecipientsIn))
     def put_alert_recipients(sellerId: str) -> Response:
         """Set the WhatsApp recipients (ALERTS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)

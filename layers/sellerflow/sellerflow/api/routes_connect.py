@@ -80,9 +80,7 @@ def _redirect_or_json(ctx: ApiContext, started: BaseModel, authorize_url: str) -
 def connect_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route(
-        "/connect/amazon", methods=["GET"], doc=RouteDoc(ConnectStartOut, query=("seller_hint",), also=(302,))
-    )
+    @bp.get("/connect/amazon", RouteDoc(ConnectStartOut, query=("seller_hint",), also=(302,)))
     def start_connect() -> Response:
         """Start connecting an Amazon account: 302 to Seller Central (200 with Accept: application/json)."""
         who = ctx.caller()
@@ -92,10 +90,9 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
         started = ctx.ports.connect().start(_user(who), seller_hint=hint)
         return _redirect_or_json(ctx, started, started.authorize_url)
 
-    @bp.route(
+    @bp.post(
         "/connect/amazon/callback",
-        methods=["POST"],
-        doc=RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(409,)),
+        RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(409,)),
     )
     def complete_connect() -> Response:
         """Complete the connection with Amazon's callback parameters."""
@@ -103,16 +100,14 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
         callback = _callback(ctx.body(), ConnectCallbackIn, "state, selling_partner_id, spapi_oauth_code")
         return json_response(ctx.ports.connect().complete(_user(who), callback), 201)
 
-    @bp.route("/sellers/{sellerId}/connection", methods=["GET"], doc=RouteDoc(ConnectionOut))
+    @bp.get("/sellers/{sellerId}/connection", RouteDoc(ConnectionOut))
     def get_connection(sellerId: str) -> Response:
         """The Amazon connection's status (SELLER_READ)."""
         who = ctx.signed_in()
         ctx.access.require(who, sellerId, Permission.SELLER_READ)
         return json_response(ctx.ports.connect().connection(sellerId))
 
-    @bp.route(
-        "/sellers/{sellerId}/connect/amazon-ads", methods=["GET"], doc=RouteDoc(ConnectStartOut, also=(302,))
-    )
+    @bp.get("/sellers/{sellerId}/connect/amazon-ads", RouteDoc(ConnectStartOut, also=(302,)))
     def start_connect_ads(sellerId: str) -> Response:
         """Start granting Amazon Ads: 302 to Login with Amazon (CONNECTION_MANAGE)."""
         who = ctx.signed_in()
@@ -120,10 +115,9 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
         started = ctx.ports.ads_connect().start(_user(who), sellerId)
         return _redirect_or_json(ctx, started, started.authorize_url)
 
-    @bp.route(
+    @bp.post(
         "/sellers/{sellerId}/connect/amazon-ads/callback",
-        methods=["POST"],
-        doc=RouteDoc(AdsConnectOut, status=201, body=AdsCallbackIn, errors=(409,)),
+        RouteDoc(AdsConnectOut, status=201, body=AdsCallbackIn, errors=(409,)),
     )
     def complete_connect_ads(sellerId: str) -> Response:
         """Complete the Amazon Ads grant (CONNECTION_MANAGE)."""

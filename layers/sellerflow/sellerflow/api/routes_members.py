@@ -41,46 +41,35 @@ ROLE_BODY = '{"role": "owner"|"analyst"|"support"}'
 def member_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/me", methods=["GET"], doc=RouteDoc(MeOut))
+    @bp.get("/me", RouteDoc(MeOut))
     def me() -> Response:
         """Who am I: the caller and its memberships."""
         who = ctx.signed_in()
         return json_response(ctx.runtime.team.me(who))
 
-    @bp.route("/sellers/{sellerId}/members", methods=["GET"], doc=RouteDoc(MembersOut))
+    @bp.get("/sellers/{sellerId}/members", RouteDoc(MembersOut))
     def list_members(sellerId: str) -> Response:
         """The seller's team (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.list_members(who, sellerId))
 
-    @bp.route(
-        "/sellers/{sellerId}/members/{userSub}",
-        methods=["PUT"],
-        content_types=["application/json"],
-        doc=RouteDoc(MemberOut, body=RoleIn, errors=(409,)),
-    )
+    @bp.put("/sellers/{sellerId}/members/{userSub}", RouteDoc(MemberOut, body=RoleIn, errors=(409,)))
     def set_member_role(sellerId: str, userSub: str) -> Response:
         """Set a member's role; the last owner is never demoted (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(RoleIn, ctx.body(), ROLE_BODY)
         return json_response(ctx.runtime.team.set_role(who, sellerId, unquote(userSub), wanted.role))
 
-    @bp.route(
-        "/sellers/{sellerId}/members/{userSub}",
-        methods=["DELETE"],
-        doc=RouteDoc(None, status=204, errors=(409,)),
-    )
+    @bp.delete("/sellers/{sellerId}/members/{userSub}", RouteDoc(None, status=204, errors=(409,)))
     def remove_member(sellerId: str, userSub: str) -> Response:
         """Remove a member; never the last owner (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         ctx.runtime.team.remove(who, sellerId, unquote(userSub))
         return json_response(None, 204)
 
-    @bp.route(
+    @bp.post(
         "/sellers/{sellerId}/invitations",
-        methods=["POST"],
-        content_types=["application/json"],
-        doc=RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(409,)),
+        RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(409,)),
     )
     def create_invitation(sellerId: str) -> Response:
         """Invite by email; the token is shown once (MEMBERS_MANAGE)."""
@@ -88,28 +77,19 @@ def member_routes(ctx: ApiContext) -> Blueprint:
         wanted = parse_body(InvitationIn, ctx.body(), '{"email": "...", "role": "owner"|"analyst"|"support"}')
         return json_response(ctx.runtime.team.invite(who, sellerId, wanted.email, wanted.role), 201)
 
-    @bp.route("/sellers/{sellerId}/invitations", methods=["GET"], doc=RouteDoc(InvitationsOut))
+    @bp.get("/sellers/{sellerId}/invitations", RouteDoc(InvitationsOut))
     def list_invitations(sellerId: str) -> Response:
         """The seller's invitations (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.invitations(who, sellerId))
 
-    @bp.route(
-        "/sellers/{sellerId}/invitations/{invitationId}",
-        methods=["DELETE"],
-        doc=RouteDoc(InvitationOut, errors=(410,)),
-    )
+    @bp.delete("/sellers/{sellerId}/invitations/{invitationId}", RouteDoc(InvitationOut, errors=(410,)))
     def revoke_invitation(sellerId: str, invitationId: str) -> Response:
         """Revoke a pending invitation (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         return json_response(ctx.runtime.team.revoke(who, sellerId, invitationId))
 
-    @bp.route(
-        "/invitations/accept",
-        methods=["POST"],
-        content_types=["application/json"],
-        doc=RouteDoc(AcceptedOut, body=AcceptIn, errors=(403, 404, 409, 410)),
-    )
+    @bp.post("/invitations/accept", RouteDoc(AcceptedOut, body=AcceptIn, errors=(403, 404, 409, 410)))
     def accept_invitation() -> Response:
         """Accept an invitation (the caller's verified email must be the invited one)."""
         who = ctx.signed_in()

@@ -31,30 +31,25 @@ def privacy_routes(ctx: ApiContext) -> Blueprint:
         value = context.get("requestId") if isinstance(context, dict) else None
         return str(value) if value else uuid.uuid4().hex
 
-    @bp.route("/sellers/{sellerId}/exports", methods=["POST"], doc=RouteDoc(ExportStartedOut, status=202))
+    @bp.post("/sellers/{sellerId}/exports", RouteDoc(ExportStartedOut, status=202))
     def create_export(sellerId: str) -> Response:
         """Start an export of the seller's data (DATA_EXPORT)."""
         who = ctx.signed_in()
         return json_response(ctx.runtime.rights.request_export(who, sellerId, request_id=request_id()), 202)
 
-    @bp.route("/sellers/{sellerId}/exports/{exportId}", methods=["GET"], doc=RouteDoc(ExportStatusOut))
+    @bp.get("/sellers/{sellerId}/exports/{exportId}", RouteDoc(ExportStatusOut))
     def get_export(sellerId: str, exportId: str) -> Response:
         """An export's status; when ready a short-lived download URL (DATA_EXPORT)."""
         who = ctx.signed_in()
         return json_response(ctx.runtime.rights.export_status(who, sellerId, exportId))
 
-    @bp.route("/sellers/{sellerId}", methods=["DELETE"], doc=RouteDoc(ErasureStartedOut, status=202))
+    @bp.delete("/sellers/{sellerId}", RouteDoc(ErasureStartedOut, status=202))
     def erase_seller(sellerId: str) -> Response:
         """Erase the seller and all its data (SELLER_ERASE)."""
         who = ctx.signed_in()
         return json_response(ctx.runtime.rights.request_erasure(who, sellerId, request_id=request_id()), 202)
 
-    @bp.route(
-        "/sellers/{sellerId}/disconnect",
-        methods=["POST"],
-        content_types=["application/json"],
-        doc=RouteDoc(ErasureStartedOut, status=202, body=DisconnectIn),
-    )
+    @bp.post("/sellers/{sellerId}/disconnect", RouteDoc(ErasureStartedOut, status=202, body=DisconnectIn))
     def disconnect_seller(sellerId: str) -> Response:
         """Disconnect Amazon, optionally erasing the data (CONNECTION_MANAGE)."""
         who = ctx.signed_in()

@@ -19,12 +19,11 @@ from datetime import datetime
 from typing import Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict
 
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import JSON_HEADERS, ApiBlueprint, error_body
-from sellerflow.api.models import parse_instant, parse_limit, same_named, single_values
+from sellerflow.api.models import ResponseModel, parse_instant, parse_limit, same_named, single_values
 from sellerflow.api.ports import AuditEntryLike
 from sellerflow.errors import (
     CredentialsMissing,
@@ -50,11 +49,7 @@ NO_STORE_HEADERS: dict[str, str | list[str]] = {
 
 
 # --- response models -------------------------------------------------------------------------------
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ShipToOut(_Out):
+class ShipToOut(ResponseModel):
     name: str
     address_line1: str
     address_line2: str | None
@@ -66,7 +61,7 @@ class ShipToOut(_Out):
     phone: str | None
 
 
-class ShippingAddressOut(_Out):
+class ShippingAddressOut(ResponseModel):
     order_id: str
     purpose: str
     ship_to: ShipToOut
@@ -86,7 +81,7 @@ class ShippingAddressOut(_Out):
         )
 
 
-class AuditEntryOut(_Out):
+class AuditEntryOut(ResponseModel):
     seq: int
     at: datetime
     actor: str
@@ -100,7 +95,7 @@ class AuditEntryOut(_Out):
         return cls(**same_named(cls, e))
 
 
-class AuditPageOut(_Out):
+class AuditPageOut(ResponseModel):
     entries: list[AuditEntryOut]
     next_token: str | None
 
@@ -167,10 +162,9 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
     """Buyer PII: served by the PII app alone (its own function, the only one that holds the PII key)."""
     bp = ApiBlueprint(__name__, errors=upstream_errors)
 
-    @bp.route(
+    @bp.get(
         "/sellers/{sellerId}/orders/{orderId}/shipping-address",
-        methods=["GET"],
-        doc=RouteDoc(
+        RouteDoc(
             ShippingAddressOut,
             query=SHIPPING_ADDRESS_PARAMS,
             required_query=("purpose",),
@@ -200,7 +194,7 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
 def audit_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers/{sellerId}/audit", methods=["GET"], doc=RouteDoc(AuditPageOut, query=AUDIT_PARAMS))
+    @bp.get("/sellers/{sellerId}/audit", RouteDoc(AuditPageOut, query=AUDIT_PARAMS))
     def list_audit(sellerId: str) -> Response:
         """The audit entries, newest first (AUDIT_READ)."""
         who = ctx.caller()

@@ -28,16 +28,14 @@ from sellerflow.members.permissions import Permission
 def seller_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.route("/sellers", methods=["GET"], doc=RouteDoc(SellersOut))
+    @bp.get("/sellers", RouteDoc(SellersOut))
     def list_sellers() -> Response:
         """The caller's sellers, with the caller's role in each."""
         who = ctx.signed_in()
         views = ctx.access.my_sellers(who)
         return json_response(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
 
-    @bp.route(
-        "/sellers/{sellerId}/orders", methods=["GET"], doc=RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS)
-    )
+    @bp.get("/sellers/{sellerId}/orders", RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS))
     def list_orders(sellerId: str) -> Response:
         """One page of a seller's orders, newest first (ORDERS_READ)."""
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
@@ -47,7 +45,7 @@ def seller_routes(ctx: ApiContext) -> Blueprint:
         orders = [OrderOut.of(o, with_money=money) for o in page.orders]
         return json_response(OrderPageOut(orders=orders, next_token=page.next_token))
 
-    @bp.route("/sellers/{sellerId}/orders/{orderId}", methods=["GET"], doc=RouteDoc(OrderOut))
+    @bp.get("/sellers/{sellerId}/orders/{orderId}", RouteDoc(OrderOut))
     def get_order(sellerId: str, orderId: str) -> Response:
         """One order (ORDERS_READ; money fields only with ORDER_MONEY_READ)."""
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)

@@ -452,6 +452,10 @@ class SettlementOut(ResponseModel):
 class SettlementsOut(ResponseModel):
     settlements: list[SettlementOut]
 
+    @classmethod
+    def of(cls, found: Sequence[SettlementSummary]) -> SettlementsOut:
+        return cls(settlements=[SettlementOut.of(s) for s in found])
+
 
 class SettlementLineOut(ResponseModel):
     line: int
@@ -524,6 +528,10 @@ class CogsOut(ResponseModel):
 
 class CogsListOut(ResponseModel):
     cogs: list[CogsOut]
+
+    @classmethod
+    def of(cls, entries: Sequence[CogsEntry]) -> CogsListOut:
+        return cls(cogs=[CogsOut.of(e) for e in entries])
 
 
 class CogsPutOut(ResponseModel):

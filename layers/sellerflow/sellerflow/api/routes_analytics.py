@@ -17,10 +17,13 @@ non-member gets the same 404 as for a missing seller, a role without it 403), pa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import unquote
 
 from chalice.app import Blueprint, Response
+from pydantic import BaseModel
 
 from sellerflow.api import models_analytics as am
 from sellerflow.api.context import ApiContext, json_response
@@ -38,6 +41,8 @@ SKUS_QUERY = ("from", "to", "marketplace", "sort")
 INVENTORY_QUERY = ("marketplace",)
 LINES_QUERY = ("limit", "next_token")
 TRANSACTIONS_QUERY = ("from", "to", "type", "marketplace", "limit", "next_token")
+
+Item = TypeVar("Item")
 
 
 def seller_marketplaces(ctx: ApiContext, seller_id: str) -> tuple[str, ...]:
@@ -61,6 +66,13 @@ class SellerCall:
 
     def audit(self, action: str, resource: str) -> None:
         self.ctx.ports.audit.record(self.seller_id, self.who.sub, action, resource)
+
+    def listed(
+        self, kind: str, found: Sequence[Item], body: Callable[[Sequence[Item]], BaseModel]
+    ) -> Response:
+        """Everything of one kind, audited as `<kind>.list` with how many were returned."""
+        self.audit(f"{kind}.list", f"{kind} returned={len(found)}")
+        return json_response(body(found))
 
 
 def asked(ctx: ApiContext, seller_id: str, permission: Permission, query: tuple[str, ...] = ()) -> SellerCall:
@@ -123,9 +135,7 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     def settlements(sellerId: str) -> Response:
         """Settlement summaries (FINANCES_READ)."""
         call = asked(ctx, sellerId, Permission.FINANCES_READ)
-        found = ctx.ports.analytics.settlements(sellerId)
-        call.audit("settlements.list", f"settlements returned={len(found)}")
-        return json_response(am.SettlementsOut(settlements=[am.SettlementOut.of(s) for s in found]))
+        return call.listed("settlements", ctx.ports.analytics.settlements(sellerId), am.SettlementsOut.of)
 
     @bp.get(
         "/sellers/{sellerId}/settlements/{settlementId}", RouteDoc(am.SettlementDetailOut, query=LINES_QUERY)
@@ -168,9 +178,7 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
     def list_cogs(sellerId: str) -> Response:
         """Unit costs (ANALYTICS_READ)."""
         call = asked(ctx, sellerId, Permission.ANALYTICS_READ)
-        entries = ctx.ports.analytics.cogs_entries(sellerId)
-        call.audit("cogs.list", f"cogs returned={len(entries)}")
-        return json_response(am.CogsListOut(cogs=[am.CogsOut.of(e) for e in entries]))
+        return call.listed("cogs", ctx.ports.analytics.cogs_entries(sellerId), am.CogsListOut.of)
 
     @bp.put("/sellers/{sellerId}/cogs/{sku}", RouteDoc(am.CogsPutOut, body=am.CogsIn))
     def put_cogs(sellerId: str, sku: str) -> Response:

@@ -81,7 +81,8 @@ class Sellers:
     def scheduled_sellers(self) -> list[ScheduledSeller]:
         return self.sellers
 
-    def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool:
+    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool:
+        assert reason
         self.lapsed.append(seller_id)
         return True
 

@@ -35,7 +35,8 @@ class FakeSellers:
     def scheduled_sellers(self) -> list[ScheduledSeller]:
         return [ScheduledSeller(seller_id=s) for s in self.ids]
 
-    def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool:
+    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool:
+        assert reason
         self.lapsed.append(seller_id)
         return True
 

@@ -179,7 +179,7 @@ class ConnectionStore:
         """Every active seller with its cadence and authorization end (the fanout's one read)."""
         return SCHEDULES.all(SellerRecord.active_sellers.query(ACTIVE))
 
-    def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool:
+    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool:
         """Mark an active seller whose authorization has ended as lapsed (it leaves the due index).
 
         Conditional on the authorization still being over: a reconnect that raced in wins."""
@@ -187,7 +187,7 @@ class ConnectionStore:
             SellerRecord(seller_id=seller_id, sk=PROFILE).update(
                 actions=[
                     SellerRecord.status.set(SellerStatus.LAPSED.value),
-                    SellerRecord.status_reason.set("the Amazon authorization expired; reconnect"),
+                    SellerRecord.status_reason.set(reason),
                     SellerRecord.active_partition.remove(),
                     SellerRecord.updated_at.set(now),
                 ],

@@ -20,13 +20,13 @@ from sellerflow.sync.models import (
     StartSellerSyncInput,
     StartSellerSyncOutput,
 )
-from sellerflow.sync.schedule import is_due, is_lapsed
+from sellerflow.sync.schedule import LAPSED_REASON, is_due, is_lapsed
 
 
 class DueSellerSource(Protocol):
     def scheduled_sellers(self) -> list[ScheduledSeller]: ...
 
-    def mark_lapsed(self, seller_id: str, *, now: datetime) -> bool: ...
+    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool: ...
 
 
 class WorkflowStarter(Protocol):
@@ -48,7 +48,7 @@ def list_due_sellers(
     due: list[DueSeller] = []
     for seller in sorted(sellers.scheduled_sellers(), key=lambda s: s.seller_id):
         if is_lapsed(seller.authorization_expires_at, tick):
-            if sellers.mark_lapsed(seller.seller_id, now=tick):
+            if sellers.mark_lapsed(seller.seller_id, now=tick, reason=LAPSED_REASON):
                 logger.warning("seller authorization lapsed", extra={"seller_id": seller.seller_id})
                 metrics.add_metric(name="SellersLapsed", unit="Count", value=1)
             continue

@@ -35,6 +35,10 @@ def offset_minutes(seller_id: str, cadence: int, window_minutes: int) -> int:
     return (int.from_bytes(digest[:4], "big") % windows) * window_minutes
 
 
+# What the seller's connection status says once its authorization has run out.
+LAPSED_REASON = "the Amazon authorization expired; reconnect"
+
+
 def is_lapsed(expires_at: datetime | None, now: datetime) -> bool:
     """The authorization ran out (a year after consent): the seller is not synced until reconnected."""
     return expires_at is not None and now >= expires_at

@@ -35,7 +35,6 @@ from sellerflow.errors import (
     AdsReportUrlExpired,
     AdsServerError,
     AdsThrottled,
-    SellerflowError,
     SpApiAuthorizationRevoked,
 )
 from sellerflow.observability import metrics
@@ -65,6 +64,9 @@ class AdsClient(AmazonHttpPort):
     token_expired_status = 401  # an expired access token; a second 401 is a real refusal
     message_prefix = "Ads "
     document_name = "Ads report"
+    throttled_error = AdsThrottled
+    server_error = AdsServerError
+    url_expired_error = AdsReportUrlExpired
 
     def __init__(
         self,
@@ -182,24 +184,6 @@ class AdsClient(AmazonHttpPort):
     @override
     def _throttle_wait(self, seller_id: str, operation: str, response: httpx.Response) -> ThrottleWait:
         return ThrottleWait(retry_after_s(response))
-
-    @override
-    def _throttled(self, seller_id: str, operation: str, retry_after_s: float) -> SellerflowError:
-        return AdsThrottled(
-            f"Ads {operation} throttled for seller {seller_id}; retry after {retry_after_s:.0f}s",
-            operation=operation,
-            retry_after_s=retry_after_s,
-        )
-
-    @override
-    def _server_error(
-        self, message: str, *, operation: str = "", status: int | None = None
-    ) -> SellerflowError:
-        return AdsServerError(message, operation=operation, status=status)
-
-    @override
-    def _url_expired(self, message: str) -> SellerflowError:
-        return AdsReportUrlExpired(message)
 
     @override
     def _refused(self, seller_id: str, operation: str, response: httpx.Response) -> NoReturn:

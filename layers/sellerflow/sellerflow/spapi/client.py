@@ -26,7 +26,6 @@ from typing_extensions import override
 from sellerflow.amazon.spapi import MarketplaceParticipation, SearchOrdersPage
 from sellerflow.errors import (
     DocumentUrlExpired,
-    SellerflowError,
     SpApiAccessDenied,
     SpApiBadRequest,
     SpApiServerError,
@@ -62,6 +61,9 @@ class SpApiClient(AmazonHttpPort):
     throttles_metric = "SpApiThrottles"
     token_expired_status = 403  # an expired or revoked access token
     document_name = "report document"
+    throttled_error = SpApiThrottled
+    server_error = SpApiServerError
+    url_expired_error = DocumentUrlExpired
 
     def __init__(
         self,
@@ -322,22 +324,6 @@ class SpApiClient(AmazonHttpPort):
         # next attempt does the sleeping.
         bucket_wait = self._pacer.next_wait(seller_id, operation)
         return ThrottleWait(max(retry_after_s(response), bucket_wait), sleep_here=bucket_wait <= 0)
-
-    @override
-    def _throttled(self, seller_id: str, operation: str, retry_after_s: float) -> SellerflowError:
-        return SpApiThrottled(
-            f"{operation} throttled for seller {seller_id}", operation=operation, retry_after_s=retry_after_s
-        )
-
-    @override
-    def _server_error(
-        self, message: str, *, operation: str = "", status: int | None = None
-    ) -> SellerflowError:
-        return SpApiServerError(message, operation=operation, status=status)
-
-    @override
-    def _url_expired(self, message: str) -> SellerflowError:
-        return DocumentUrlExpired(message)
 
     @override
     def _refused(self, seller_id: str, operation: str, response: httpx.Response) -> NoReturn:

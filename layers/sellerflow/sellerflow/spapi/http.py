@@ -81,6 +81,12 @@ class AmazonHttpPort(ABC):
     # Names in error messages: "" or "Ads " before the operation; what a download fetches.
     message_prefix: ClassVar[str] = ""
     document_name: ClassVar[str]
+    # The port's typed errors, constructed as (message, *, operation=..., status=... | retry_after_s=...):
+    # a long wait handed to the caller (Step Functions retries on it); no answer, a 5xx after the last
+    # attempt or an unreadable body; a pre-signed URL that expired (the caller asks for a new one).
+    throttled_error: ClassVar[Callable[..., SellerflowError]]
+    server_error: ClassVar[Callable[..., SellerflowError]]
+    url_expired_error: ClassVar[Callable[..., SellerflowError]]
 
     def __init__(
         self,
@@ -113,20 +119,6 @@ class AmazonHttpPort(ABC):
         """How long Amazon (and the port's own pacing) asks to wait after this 429."""
 
     @abstractmethod
-    def _throttled(self, seller_id: str, operation: str, retry_after_s: float) -> SellerflowError:
-        """The error that hands a long wait to the caller (Step Functions retries on it)."""
-
-    @abstractmethod
-    def _server_error(
-        self, message: str, *, operation: str = "", status: int | None = None
-    ) -> SellerflowError:
-        """The error for no answer, a 5xx after the last attempt, or an unreadable body."""
-
-    @abstractmethod
-    def _url_expired(self, message: str) -> SellerflowError:
-        """The error for a pre-signed URL that expired: the caller asks for a new one."""
-
-    @abstractmethod
     def _refused(self, seller_id: str, operation: str, response: httpx.Response) -> NoReturn:
         """Raise the typed error for an answer that retrying will not change (4xx)."""
 
@@ -142,11 +134,9 @@ class AmazonHttpPort(ABC):
         with self._http.stream("GET", url) as response:
             if response.status_code == 403:
                 response.read()
-                raise self._url_expired(f"the {self.document_name} URL has expired or was refused")
+                raise self.url_expired_error(f"the {self.document_name} URL has expired or was refused")
             if response.status_code >= 400:
-                raise self._server_error(
-                    f"{self.document_name} download answered HTTP {response.status_code}"
-                )
+                raise self.server_error(f"{self.document_name} download answered HTTP {response.status_code}")
             yield from response.iter_bytes(chunk_size)
 
     def _access_token(self, seller_id: str) -> AccessToken:
@@ -240,7 +230,12 @@ class AmazonHttpPort(ABC):
             if wait.sleep_here:
                 self._sleep(wait.seconds or self._jitter(attempt))
             return
-        raise self._throttled(seller_id, operation, wait.seconds)
+        raise self.throttled_error(
+            f"{self.message_prefix}{operation} throttled for seller {seller_id}; "
+            f"retry after {wait.seconds:.0f}s",
+            operation=operation,
+            retry_after_s=wait.seconds,
+        )
 
     def _back_off_or_raise(
         self, attempt: int, message: str, *, operation: str, status: int | None = None
@@ -248,7 +243,7 @@ class AmazonHttpPort(ABC):
         if attempt < self._max_attempts:
             self._sleep(self._jitter(attempt))
             return
-        raise self._server_error(message, operation=operation, status=status) from None
+        raise self.server_error(message, operation=operation, status=status) from None
 
     def _jitter(self, attempt: int) -> float:
         return self._rng.uniform(0, min(self._max_inline_wait_s, 0.25 * 2**attempt))

@@ -298,3 +298,23 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
         yield World(
             sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client
         )
+
+
+# A well-formed body per route that takes one, so a test's status is the decision it looks at, not a 400.
+WELL_FORMED_BODIES: dict[str, Any] = {
+    "/sellers/{sellerId}/disconnect": {"erase_data": False},
+    "/sellers/{sellerId}/connect/amazon-ads/callback": {"state": "x.y", "code": "ANexampleCode"},
+    "/sellers/{sellerId}/cogs/{sku}": {
+        "unit_cost": "1.00",
+        "currency": "USD",
+        "effective_from": "2025-06-01",
+    },
+    "/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
+    "/sellers/{sellerId}/invitations": {"email": "new.teammate@example.com", "role": "support"},
+    "/invitations/accept": {"token": f"{SELLER_A}.{'0' * 32}.{'x' * 43}"},
+    "/admin/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
+    "/admin/sellers/{sellerId}/break-glass": {
+        "reason": "Ticket 4711: orders missing on the dashboard",
+        "minutes": 15,
+    },
+}

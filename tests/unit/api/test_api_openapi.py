@@ -26,6 +26,7 @@ from api_fakes import (
     POOL_ID,
     REGION,
     SELLER_A,
+    WELL_FORMED_BODIES,
     FakeOrders,
     FakeSellers,
     Tokens,
@@ -291,26 +292,13 @@ QUERIES = {
 }
 RULE = AlertRule(kind=next(iter(AlertKind)), enabled=True).model_dump(mode="json")
 BODIES: dict[str, Any] = {
-    "/sellers/{sellerId}/disconnect": {"erase_data": False},
-    "/sellers/{sellerId}/connect/amazon-ads/callback": {"state": "x.y", "code": "ANexampleCode"},
+    **WELL_FORMED_BODIES,
     "/connect/amazon/callback": {
         "state": "x.y",
         "selling_partner_id": "A1SELLERALPHA",
         "spapi_oauth_code": "ANcode",
     },
-    "/sellers/{sellerId}/cogs/{sku}": {
-        "unit_cost": "1.00",
-        "currency": "USD",
-        "effective_from": "2025-06-01",
-    },
     "/sellers/{sellerId}/members/{userSub}": {"role": "owner"},
-    "/sellers/{sellerId}/invitations": {"email": "new.teammate@example.com", "role": "support"},
-    "/invitations/accept": {"token": f"{SELLER_A}.{'0' * 32}.{'x' * 43}"},
-    "/admin/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
-    "/admin/sellers/{sellerId}/break-glass": {
-        "reason": "Ticket 4711: orders missing on the dashboard",
-        "minutes": 15,
-    },
     "/sellers/{sellerId}/alerts/rules": {"rules": [RULE]},
     "/sellers/{sellerId}/alerts/recipients": {"recipients": [{"phone": "+15551234567", "opted_in": True}]},
 }

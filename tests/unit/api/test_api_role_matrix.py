@@ -33,6 +33,7 @@ from api_fakes import (
     REGION,
     SELLER_A,
     SELLER_B,
+    WELL_FORMED_BODIES,
     FakeAudit,
     FakeOrders,
     FakeSellers,
@@ -126,23 +127,7 @@ MARK = "matrix: the permission check let this caller through"
 
 # A well-formed request per route, so the status tested is the access decision, not a 400.
 QUERIES = {"/sellers/{sellerId}/orders/{orderId}/shipping-address": "?purpose=shipping_label"}
-BODIES: dict[str, Any] = {
-    "/sellers/{sellerId}/disconnect": {"erase_data": False},
-    "/sellers/{sellerId}/connect/amazon-ads/callback": {"state": "x.y", "code": "ANexampleCode"},
-    "/sellers/{sellerId}/cogs/{sku}": {
-        "unit_cost": "1.00",
-        "currency": "USD",
-        "effective_from": "2025-06-01",
-    },
-    "/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
-    "/sellers/{sellerId}/invitations": {"email": "new.teammate@example.com", "role": "support"},
-    "/invitations/accept": {"token": f"{SELLER_A}.{'0' * 32}.{'x' * 43}"},
-    "/admin/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
-    "/admin/sellers/{sellerId}/break-glass": {
-        "reason": "Ticket 4711: orders missing on the dashboard",
-        "minutes": 15,
-    },
-}
+BODIES = WELL_FORMED_BODIES
 
 
 def expected_outcome(rule: Permission | str, caller: str) -> str:

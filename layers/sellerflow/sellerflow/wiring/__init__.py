@@ -75,9 +75,8 @@ def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
     return current
 
 
-@lru_cache(maxsize=1)
-def spapi_client() -> SpApiClient:
-    s = settings()
+@per_settings
+def spapi_client(s: Settings) -> SpApiClient:
     http = httpx.Client(timeout=s.spapi_timeout_s)
     lwa = LwaClient(s.lwa_endpoint, SecretsManagerAppCredentials(s.lwa_app_secret_name), http)
     return SpApiClient(
@@ -92,9 +91,8 @@ def spapi_client() -> SpApiClient:
     )
 
 
-@lru_cache(maxsize=1)
-def ads_client() -> AdsClient:
-    s = settings()
+@per_settings
+def ads_client(s: Settings) -> AdsClient:
     http = httpx.Client(timeout=s.ads_timeout_s)
     app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
     lwa = LwaClient(s.lwa_endpoint, app, http)
@@ -120,33 +118,31 @@ def ads_policy() -> AdsPolicy:
     )
 
 
-@lru_cache(maxsize=1)
-def credential_vault() -> CredentialVault:
-    return CredentialVault(settings().data_key_id)
+@per_settings
+def credential_vault(s: Settings) -> CredentialVault:
+    return CredentialVault(s.data_key_id)
 
 
-@lru_cache(maxsize=1)
-def order_store() -> OrderStore:
-    return OrderStore(retention=timedelta(days=settings().data_retention_days))
+@per_settings
+def order_store(s: Settings) -> OrderStore:
+    return OrderStore(retention=timedelta(days=s.data_retention_days))
 
 
-@lru_cache(maxsize=1)
-def seller_store() -> SellerStore:
-    settings()
+@per_settings
+def seller_store(_: Settings) -> SellerStore:
     return SellerStore()
 
 
-@lru_cache(maxsize=1)
-def report_store() -> ReportStore:
-    settings()
+@per_settings
+def report_store(_: Settings) -> ReportStore:
     return ReportStore()
 
 
-@lru_cache(maxsize=1)
-def fact_store() -> FactStore:
+@per_settings
+def fact_store(s: Settings) -> FactStore:
     """The one fact store (ingest, finances, inventory, rollups, alerts): facts and the orders it reads
     expire after the deployment's retention."""
-    return FactStore(retention=timedelta(days=settings().data_retention_days), orders=order_store())
+    return FactStore(retention=timedelta(days=s.data_retention_days), orders=order_store())
 
 
 def connection_store() -> ConnectionStore:
@@ -169,7 +165,7 @@ def _utcnow() -> datetime:
 
 def sweeper(clock: Callable[[], datetime] = _utcnow) -> ExpirySweeper:
     """The deployment's expiry sweeper (boto3 at the settings' endpoint; moto locally)."""
-    s = bound_settings(settings())
+    s = bound_settings(settings())  # rebinds: a caller in this process may have bound other settings
     dynamodb = boto3.client("dynamodb", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url)
     return ExpirySweeper(
         dynamodb=dynamodb,
@@ -209,14 +205,5 @@ def reset() -> None:
     _TOKEN_CACHE = AccessTokenCache()
     _PACER = Pacer()
     _ADS_TOKEN_CACHE = AccessTokenCache()
-    for factory in (
-        settings,
-        spapi_client,
-        ads_client,
-        credential_vault,
-        order_store,
-        seller_store,
-        report_store,
-        fact_store,
-    ):
-        factory.cache_clear()
+    # Every other collaborator is built per settings object (`per_settings`): new settings, new ones.
+    settings.cache_clear()

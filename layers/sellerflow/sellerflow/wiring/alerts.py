@@ -17,7 +17,7 @@ from sellerflow.notifications.whatsapp import (
 from sellerflow.settings import Settings
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.connections import ConnectionStore
-from sellerflow.wiring import fact_store, per_settings, seller_store
+from sellerflow.wiring import connection_store, fact_store, per_settings, seller_store
 from sellerflow.wiring.analytics import rollup_store
 
 
@@ -56,7 +56,7 @@ def store_inputs() -> StoreInputs:
         rules=alert_store(),
         rollups=rollup_store(),
         inventory=fact_store(),
-        authorizations=ConnectionAuthorization(ConnectionStore()),
+        authorizations=ConnectionAuthorization(connection_store()),
     )
 
 

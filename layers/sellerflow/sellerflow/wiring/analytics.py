@@ -38,5 +38,5 @@ def recompute(seller_id: str) -> RollupResult:
 
 
 def analytics_service() -> AnalyticsService:
-    """The API's analytics over the stores (the API binds the tables itself, see api.app)."""
+    """The API's analytics over the stores (tables bound by `wiring.api`, which builds the API's ports)."""
     return AnalyticsService(rollups=RollupStore(), facts=FactStore(), cogs=CogsStore(), dirty=DirtyDays())

@@ -79,12 +79,11 @@ def api_ports(settings: Settings) -> ApiPorts:
 
 def pii_ports(settings: Settings) -> ApiPorts:
     """The buyer-PII API's adapters: the general ones and the buyer-PII store under the PII key."""
-    ports = api_ports(settings)
-    current = wiring.bound_settings(settings)
+    ports = api_ports(settings)  # binds the tables to `settings`
 
     @cache  # one encryption client per container
     def shipping() -> ShippingAddresses:
-        queue = BuyerPiiStore(current.pii_key_id)
+        queue = BuyerPiiStore(settings.pii_key_id)
         return ShippingAddressService(spapi=wiring.spapi_client(), queue=queue, orders=OrderStore())
 
     return replace(ports, shipping=shipping)

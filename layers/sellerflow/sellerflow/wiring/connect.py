@@ -9,9 +9,7 @@ from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService
 from sellerflow.connect.service import ConnectConfig, ConnectService
 from sellerflow.settings import Settings
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
-from sellerflow.store.audit import AuditLog
-from sellerflow.store.connections import ConnectionStore, ConnectStateStore, SecretsManagerStateKey
-from sellerflow.store.workflows import StepFunctionsStarter
+from sellerflow.store.connections import ConnectStateStore, SecretsManagerStateKey
 
 
 def connect_config(settings: Settings) -> ConnectConfig:
@@ -39,6 +37,7 @@ def ads_connect_config(settings: Settings) -> AdsConnectConfig:
 @wiring.per_settings
 def connect_service(settings: Settings) -> ConnectService:
     client = wiring.spapi_client()
+    connections = wiring.connection_store()
     return ConnectService(
         config=connect_config(settings),
         keys=SecretsManagerStateKey(settings.connect_state_secret_name),
@@ -46,11 +45,11 @@ def connect_service(settings: Settings) -> ConnectService:
         lwa=client.lwa,
         vault=wiring.credential_vault(),
         participations=client,
-        connections=ConnectionStore(),
+        connections=connections,
         members=wiring.seller_store(),
-        starter=StepFunctionsStarter(settings.seller_sync_state_machine_arn),
-        audit=AuditLog(),
-        ads=ConnectionStore(),
+        starter=wiring.seller_sync_starter(),
+        audit=wiring.audit_log(),
+        ads=connections,
     )
 
 
@@ -67,6 +66,6 @@ def ads_connect_service(settings: Settings) -> AdsConnectService:
         profiles=wiring.ads_client(),
         vault=wiring.credential_vault(),
         sellers=wiring.seller_store(),
-        grants=ConnectionStore(),
-        audit=AuditLog(),
+        grants=wiring.connection_store(),
+        audit=wiring.audit_log(),
     )

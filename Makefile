@@ -56,8 +56,10 @@ $(SAM_STAMP):
 sam-validate: $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
 
+# The suites run on every core (pytest-xdist): each e2e test starts its own stack on free ports.
+PYTEST_WORKERS ?= auto
 test: lint cfn-lint sam-validate
-	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
 test-unit: install
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

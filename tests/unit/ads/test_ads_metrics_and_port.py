@@ -72,7 +72,9 @@ def test_the_parser_streams_rows_with_exact_decimals_and_records_bad_rows_withou
 
 
 @pytest.mark.parametrize(
-    "data", [gzip.compress(b'[{"date": "2026-11-01"'), gzip.compress(b"{}"), b"not gzip"]
+    "data",
+    [gzip.compress(b'[{"date": "2026-11-01"'), gzip.compress(b"{}"), b"not gzip"],
+    ids=["truncated-json", "not-a-list", "not-gzip"],  # stable ids: gzip bytes carry the time
 )
 def test_a_broken_file_is_corrupt_not_silently_short(data: bytes) -> None:
     with pytest.raises(DocumentCorrupt):

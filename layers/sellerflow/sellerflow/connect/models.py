@@ -81,7 +81,9 @@ class AdsProfileOut(_Model):
 
 
 class AdsConnectOut(_Model):
-    """The seller's advertising profiles the new grant reaches (in the seller's marketplaces)."""
+    """The seller's advertising profiles the new grant reaches (in the seller's marketplaces of the
+    grant's Amazon Ads region: NA, EU or FE; each region is granted on its own)."""
 
     seller_id: str
+    region: str
     profiles: list[AdsProfileOut]

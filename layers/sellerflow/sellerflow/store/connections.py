@@ -151,10 +151,16 @@ class ConnectionStore:
             raise
 
     def ads_authorization(self, seller_id: str) -> AdsAuthorization:
-        """Connected while the ads refresh token is stored (a disconnection or erasure deletes it)."""
-        try:
-            SellerRecord.get(seller_id, ADS_CREDENTIALS, consistent_read=True, attributes_to_get=["sk"])
-        except DoesNotExist:
+        """Connected while an ads refresh token of any region is stored (a disconnection or erasure
+        deletes them all)."""
+        granted = SellerRecord.query(
+            seller_id,
+            SellerRecord.sk.startswith(ADS_CREDENTIALS),
+            consistent_read=True,
+            attributes_to_get=["sk"],
+            limit=1,
+        )
+        if next(iter(granted), None) is None:
             return AdsAuthorization(seller_id=seller_id, connected=False)
         try:
             profile = SellerRecord.get(

@@ -226,7 +226,8 @@ def test_a_profile_listed_on_the_wrong_host_is_refused_and_a_region_without_gran
     api = _Api({"NA": [profile(US, 11), profile(JP, 13)]})
     plan = plan_ads_reports(SELLER, [US, DE, JP], api=api, book=_Book(), now=NOW, policy=AdsPolicy())
     assert api.asked == ["NA", "EU", "FE"]
-    assert plan.connected and plan.regions == ["NA"]
+    assert plan.connected
+    assert plan.regions == ["NA"]
     assert [(j.profile_id, j.region) for j in plan.jobs] == [("11", "NA")]
     # no grant in any of the seller's regions: not connected
     nothing = plan_ads_reports(SELLER, [DE], api=_Api({}), book=_Book(), now=NOW, policy=AdsPolicy())

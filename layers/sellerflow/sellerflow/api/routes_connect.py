@@ -113,9 +113,9 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
     def start_connect_ads(sellerId: str) -> Response:
         """Start granting Amazon Ads in one region (NA, EU or FE; default the seller's first
         marketplace's): 302 to that region's Login with Amazon page (CONNECTION_MANAGE)."""
-        who = ctx.signed_in()
-        ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
+        who = ctx.caller()
         region = ctx.query("region").get("region")
+        ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
         started = ctx.ports.ads_connect().start(_user(who), sellerId, region)
         return _redirect_or_json(ctx, started, started.authorize_url)
 

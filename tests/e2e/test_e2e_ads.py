@@ -19,7 +19,6 @@ from sellerflow.wiring.analytics import ads_store, rollup_store
 from sellerflow_dev.local.stack import LocalStack
 from sellerflow_dev.simulator import SimConfig
 
-
 US, JP = "ATVPDKIKX0DER", "A1VC38T7YXB528"
 
 

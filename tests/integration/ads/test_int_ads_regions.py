@@ -105,11 +105,11 @@ def test_a_profile_or_grant_of_another_region_is_refused_like_amazon_does(sim: S
     client = _regional(sim, tokens)
     [jp] = client.list_profiles(seller.seller_id, "FE")
     # the Japanese profile asked on the NA host (with the NA grant): not an advertiser it can reach
-    with pytest.raises(AdsAccessDenied, match="NA host.*401"):
+    with pytest.raises(AdsAccessDenied, match=r"NA host.*401"):
         client.get_report(seller.seller_id, "NA", str(jp.profile_id), "any")
     # the NA grant used on the FE host: its access token is refused there
     crossed = _regional(sim, {"FE": tokens["NA"]}, lwa_of={"FE": sim.ads_lwa_endpoint("NA")})
-    with pytest.raises(AdsAccessDenied, match="FE host.*401"):
+    with pytest.raises(AdsAccessDenied, match=r"FE host.*401"):
         crossed.list_profiles(seller.seller_id, "FE")
     # the FE grant refreshed at NA's LWA endpoint: invalid_grant
     wrong_lwa = _regional(sim, {"FE": tokens["FE"]}, lwa_of={"FE": sim.ads_lwa_endpoint("NA")})

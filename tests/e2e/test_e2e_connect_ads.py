@@ -48,7 +48,7 @@ def test_an_owner_connects_amazon_ads_and_the_next_sync_stores_the_sellers_campa
     token = stack.id_token("owner1@sellerflow.local")
     auth = {"authorization": f"Bearer {token}"}
     connection = api_get(stack, f"/sellers/{seller.seller_id}/connection", token).json()
-    assert connection["ads"] == {"status": "not_connected", "connected_at": None}
+    assert connection["ads"] == {"status": "not_connected", "connected_at": None, "regions": []}
     base = f"{stack.gateway.url}/sellers/{seller.seller_id}/connect/amazon-ads"
 
     # When the owner starts the grant (the dashboard asks for JSON; a plain GET is a 302)
@@ -85,6 +85,7 @@ def test_an_owner_connects_amazon_ads_and_the_next_sync_stores_the_sellers_campa
     connection = api_get(stack, f"/sellers/{seller.seller_id}/connection", token).json()
     assert connection["ads"]["status"] == "connected"
     assert connection["ads"]["connected_at"] is not None
+    assert connection["ads"]["regions"] == ["NA", "EU", "FE"]
 
     # And the next seller-sync stores the Sponsored Products campaign days of every region
     [report] = stack.run_sync()

@@ -39,10 +39,13 @@ const ADS_REGION_OF = {
 };
 const ADS_REGION_NAME = { NA: "North America", EU: "Europe", FE: "Far East" };
 
-function connectAmazonAds(sellerId, marketplaceIds) {
+function connectAmazonAds(sellerId, marketplaceIds, granted) {
   const box = h("p", { class: "state error", role: "alert", hidden: true });
   const regions = [...new Set((marketplaceIds || []).map((m) => ADS_REGION_OF[m]).filter(Boolean))];
-  const buttons = (regions.length ? regions : [null]).map((region) => {
+  const missing = regions.filter((region) => !granted.includes(region));
+  if (regions.length && !missing.length) return null; // every region of the seller's marketplaces is granted
+  if (!regions.length && granted.length) return null;
+  const buttons = (missing.length ? missing : [null]).map((region) => {
     const label = region ? `Connect Amazon Ads — ${ADS_REGION_NAME[region]}` : "Connect Amazon Ads";
     const button = h("button", { type: "button", "data-testid": "connect-amazon-ads", "data-region": region || "" }, label);
     button.addEventListener("click", async () => {
@@ -82,10 +85,8 @@ function connectionPanel(seller) {
         c.last_sync_at ? h("span", { class: "muted" }, ` · last sync ${new Date(c.last_sync_at).toLocaleString()} (${c.last_outcome || "—"})`) : null,
         c.consecutive_failures ? h("span", { class: "warn" }, ` · ${c.consecutive_failures} failed syncs in a row`) : null,
         bad && seller.role === "owner" ? connectAmazon("Reconnect Amazon account") : null,
-        c.ads ? h("span", { class: "muted", "data-testid": "ads-status", "data-status": c.ads.status }, c.ads.status === "connected" ? " · Amazon Ads connected" : " · Amazon Ads not connected") : null,
-        c.ads && seller.role === "owner" && (c.ads.status === "not_connected" || new Set((seller.marketplace_ids || []).map((m) => ADS_REGION_OF[m])).size > 1)
-          ? connectAmazonAds(seller.seller_id, seller.marketplace_ids)
-          : null,
+        c.ads ? h("span", { class: "muted", "data-testid": "ads-status", "data-status": c.ads.status }, c.ads.status === "connected" ? ` · Amazon Ads connected${c.ads.regions && c.ads.regions.length ? ` (${c.ads.regions.join(", ")})` : ""}` : " · Amazon Ads not connected") : null,
+        c.ads && seller.role === "owner" ? connectAmazonAds(seller.seller_id, seller.marketplace_ids, c.ads.regions || []) : null,
       );
     })
     .catch((error) => {

@@ -104,6 +104,7 @@ def test_an_owner_grants_amazon_ads_and_the_grant_is_stored_encrypted_dated_and_
     assert "CONNECT#" not in raw  # the nonce was consumed
     grant = ConnectionStore().ads_authorization(seller.seller_id)
     assert grant.connected
+    assert grant.regions == ("NA", "EU", "FE")
     assert grant.connected_at is not None
     assert [(e.action, e.actor) for e in AuditLog().entries(seller.seller_id)] == [
         ("connection.ads_authorized", USER.sub)

@@ -52,6 +52,7 @@ class AdsConnectionOut(_Model):
 
     status: Literal["connected", "not_connected"]
     connected_at: datetime | None = None
+    regions: list[str] = []  # the Amazon Ads regions granted (NA, EU, FE): each is granted on its own
 
 
 class ConnectionOut(_Model):

@@ -11,12 +11,15 @@ from decimal import Decimal
 
 from e2e_helpers import api_get
 
+from sellerflow.amazon.ads import ads_region_of_marketplace
 from sellerflow.analytics.ads import acos, tacos
 from sellerflow.store.reports import ReportStore
 from sellerflow.sync.ads import ADS_KEY_PREFIX
 from sellerflow.wiring.analytics import ads_store, rollup_store
 from sellerflow_dev.local.stack import LocalStack
 from sellerflow_dev.simulator import SimConfig
+
+US, JP = "ATVPDKIKX0DER", "A1VC38T7YXB528"
 
 
 def _run_seller_sync(stack: LocalStack, seller_id: str, name: str) -> dict[str, object]:
@@ -83,6 +86,12 @@ def test_a_sync_stores_ads_and_the_rollups_and_metrics_equal_the_ground_truth(
     campaigns = api_get(stack, f"/sellers/{seller.seller_id}/ads/campaigns", token, **window)
     assert campaigns.status_code == 200, campaigns.text
     assert {c["marketplace_id"] for c in campaigns.json()["campaigns"]} == set(seller.marketplace_ids)
+    # And the US and Japan (and Germany) campaigns came each from its own region's host and grant
+    stored_campaigns = {(c["marketplace_id"], c["campaign_id"]) for c in campaigns.json()["campaigns"]}
+    for marketplace_id in (US, JP):
+        truth_campaigns = {c.campaign_id for c in stack.world.ad_campaigns(seller.seller_id, marketplace_id)}
+        assert {cid for m, cid in stored_campaigns if m == marketplace_id} == truth_campaigns
+    assert {ads_region_of_marketplace(m) for m, _ in stored_campaigns} == {"NA", "EU", "FE"}
     dashboard = api_get(stack, f"/sellers/{seller.seller_id}/dashboard", token, range="last30")
     assert dashboard.status_code == 200, dashboard.text
     assert all(t["current"]["acos"] is not None for t in dashboard.json()["totals"])

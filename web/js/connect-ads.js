@@ -6,8 +6,9 @@ import { api } from "./session.js";
 
 const SELLER_KEY = "sellerflow.adsConnectSeller";
 
-export async function startAdsConnect(sellerId) {
-  const started = await api(`/sellers/${encodeURIComponent(sellerId)}/connect/amazon-ads`, { accept: "application/json" });
+export async function startAdsConnect(sellerId, region) {
+  const query = region ? `?region=${encodeURIComponent(region)}` : "";
+  const started = await api(`/sellers/${encodeURIComponent(sellerId)}/connect/amazon-ads${query}`, { accept: "application/json" });
   if (!started || !started.authorize_url) throw new Error("Amazon's sign-in page address is missing.");
   sessionStorage.setItem(SELLER_KEY, sellerId);
   location.assign(started.authorize_url);

@@ -30,22 +30,38 @@ export function connectAmazon(label = "Connect Amazon account") {
   return h("div", { class: "connect" }, button, box);
 }
 
-// Owners grant Amazon Ads access separately (Login with Amazon, advertising scope).
-function connectAmazonAds(sellerId) {
+// Owners grant Amazon Ads access separately (Login with Amazon, advertising scope), once per Amazon Ads
+// region the seller sells in: a grant given in one region reaches only that region's profiles.
+const ADS_REGION_OF = {
+  ATVPDKIKX0DER: "NA", A2EUQ1WTGCTBG2: "NA", A1AM78C64UM0Y8: "NA", A2Q3Y263D00KWC: "NA",
+  A1PA6795UKMFR9: "EU", A1F83G8C2ARO7P: "EU", A13V1IB3VIYZZH: "EU", APJ6JRA9NG5V4: "EU", A1RKKUPIHCS9HS: "EU",
+  A1VC38T7YXB528: "FE", A39IBJ37TRP1C6: "FE", A19VAU5U5O7RUS: "FE",
+};
+const ADS_REGION_NAME = { NA: "North America", EU: "Europe", FE: "Far East" };
+
+function connectAmazonAds(sellerId, marketplaceIds, granted) {
   const box = h("p", { class: "state error", role: "alert", hidden: true });
-  const button = h("button", { type: "button", "data-testid": "connect-amazon-ads" }, "Connect Amazon Ads");
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    box.hidden = true;
-    try {
-      await startAdsConnect(sellerId);
-    } catch (error) {
-      box.hidden = false;
-      box.textContent = error.message;
-      button.disabled = false;
-    }
+  const regions = [...new Set((marketplaceIds || []).map((m) => ADS_REGION_OF[m]).filter(Boolean))];
+  const missing = regions.filter((region) => !granted.includes(region));
+  if (regions.length && !missing.length) return null; // every region of the seller's marketplaces is granted
+  if (!regions.length && granted.length) return null;
+  const buttons = (missing.length ? missing : [null]).map((region) => {
+    const label = region ? `Connect Amazon Ads — ${ADS_REGION_NAME[region]}` : "Connect Amazon Ads";
+    const button = h("button", { type: "button", "data-testid": "connect-amazon-ads", "data-region": region || "" }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      box.hidden = true;
+      try {
+        await startAdsConnect(sellerId, region);
+      } catch (error) {
+        box.hidden = false;
+        box.textContent = error.message;
+        button.disabled = false;
+      }
+    });
+    return button;
   });
-  return h("div", { class: "connect" }, button, box);
+  return h("div", { class: "connect" }, ...buttons, box);
 }
 
 const CONNECTION_TEXT = {
@@ -69,8 +85,8 @@ function connectionPanel(seller) {
         c.last_sync_at ? h("span", { class: "muted" }, ` · last sync ${new Date(c.last_sync_at).toLocaleString()} (${c.last_outcome || "—"})`) : null,
         c.consecutive_failures ? h("span", { class: "warn" }, ` · ${c.consecutive_failures} failed syncs in a row`) : null,
         bad && seller.role === "owner" ? connectAmazon("Reconnect Amazon account") : null,
-        c.ads ? h("span", { class: "muted", "data-testid": "ads-status", "data-status": c.ads.status }, c.ads.status === "connected" ? " · Amazon Ads connected" : " · Amazon Ads not connected") : null,
-        c.ads && c.ads.status === "not_connected" && seller.role === "owner" ? connectAmazonAds(seller.seller_id) : null,
+        c.ads ? h("span", { class: "muted", "data-testid": "ads-status", "data-status": c.ads.status }, c.ads.status === "connected" ? ` · Amazon Ads connected${c.ads.regions && c.ads.regions.length ? ` (${c.ads.regions.join(", ")})` : ""}` : " · Amazon Ads not connected") : null,
+        c.ads && seller.role === "owner" ? connectAmazonAds(seller.seller_id, seller.marketplace_ids, c.ads.regions || []) : null,
       );
     })
     .catch((error) => {

@@ -10,7 +10,43 @@ from typing import TextIO
 
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
-from sellerflow_dev.local.verify import verify_orders
+from sellerflow_dev.local.verify import verify_ads_regions, verify_orders
+
+
+def _verify_ads_regions(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """Each seller's campaign days as stored, per Amazon Ads region (each profile synced from its own
+    region's host), against the simulator's ground truth of the last four weeks."""
+    from datetime import timedelta
+
+    from sellerflow.wiring.analytics import ads_store
+    from sellerflow_dev.simulator.ads_api import region_of
+
+    today = stack.world.now.date()
+    first, last = today - timedelta(days=28), today - timedelta(days=1)
+    all_ok = True
+    for seller in stack.world.sellers:
+        markets = seller.marketplace_ids
+        check = verify_ads_regions(
+            seller.seller_id,
+            ads_store().for_marketplaces(seller.seller_id, markets, first, last),
+            {
+                p.marketplace_id: region_of(p.marketplace_id)
+                for p in stack.world.ad_profiles(seller.seller_id)
+            },
+            [day for m in markets for day in stack.world.ad_days(seller.seller_id, m, first, last)],
+        )
+        all_ok = all_ok and check.ok
+        say(
+            f"{'verified' if check.ok else 'MISMATCH'} ads_regions {seller.seller_id} "
+            f"regions={','.join(check.regions) or '-'} profiles={check.profiles} campaigns={check.campaigns} "
+            f"campaign_days={check.campaign_days} source={check.source_campaign_days}"
+            + (
+                ""
+                if check.ok
+                else f" expected_regions={','.join(check.source_regions)} different={check.different}"
+            )
+        )
+    return all_ok
 
 
 def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) -> int:
@@ -70,6 +106,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
                     f"different={len(check.different)}"
                 )
             )
+        all_ok = _verify_ads_regions(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

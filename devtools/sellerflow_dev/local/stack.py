@@ -178,6 +178,13 @@ class LocalStack:
             "SPAPI_CONSENT_URL": self._sim.consent_url,
             "SPAPI_APP_DRAFT": "true",
             "ADS_AUTHORIZE_URL": self._sim.ads_authorize_url,
+            # Amazon Ads' EU and FE hosts, LWA endpoints and authorize pages (NA's come from the template)
+            "ADS_ENDPOINT_EU": self._sim.ads_endpoint("EU"),
+            "ADS_ENDPOINT_FE": self._sim.ads_endpoint("FE"),
+            "ADS_LWA_ENDPOINT_EU": self._sim.ads_lwa_endpoint("EU"),
+            "ADS_LWA_ENDPOINT_FE": self._sim.ads_lwa_endpoint("FE"),
+            "ADS_AUTHORIZE_URL_EU": self._sim.ads_authorize_url_of("EU"),
+            "ADS_AUTHORIZE_URL_FE": self._sim.ads_authorize_url_of("FE"),
         }
         if self.gateway is not None:
             values["WEB_ORIGIN"] = self.gateway.url
@@ -343,7 +350,8 @@ class LocalStack:
                 expires_at=now.replace(microsecond=0) + timedelta(days=365),
                 sync_every_minutes=wiring.settings().seller_sync_every_minutes,
             )
-            vault.store_ads_refresh_token(seller.seller_id, SecretStr(seller.ads_refresh_token))
+            for region, ads_token in seller.ads_refresh_tokens.items():  # one Amazon Ads grant per region
+                vault.store_ads_refresh_token(seller.seller_id, SecretStr(ads_token), region)
             connections.record_ads_authorization(seller.seller_id, connected_at=now.replace(microsecond=0))
             sellers.add_member(seller.seller_id, demo.sub, Role.OWNER, email=demo.email)
             owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)

@@ -67,3 +67,62 @@ def backfilled_order_ids(history: Sequence[dict[str, Any]], backfilled: Sequence
         if any(m == marketplace and start <= created <= end for m, start, end in windows):
             found.add(str(doc["orderId"]))
     return found
+
+
+_REGION_ORDER = ("NA", "EU", "FE")
+
+
+@dataclass(frozen=True)
+class AdsRegionsVerification:
+    """A seller's stored Sponsored Products campaign days against the simulator, per Ads region."""
+
+    seller_id: str
+    regions: tuple[str, ...]  # the regions whose campaign days were stored
+    source_regions: tuple[str, ...]  # the regions of the seller's advertising profiles
+    profiles: int
+    source_profiles: int
+    campaigns: int
+    source_campaigns: int
+    campaign_days: int
+    source_campaign_days: int
+    different: int  # campaign days missing, unexpected or with other figures
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.regions == self.source_regions
+            and self.profiles == self.source_profiles
+            and self.campaigns == self.source_campaigns
+            and self.campaign_days == self.source_campaign_days
+            and not self.different
+        )
+
+
+def verify_ads_regions(
+    seller_id: str,
+    stored: Sequence[Any],
+    profile_regions: dict[str, str],
+    truth: Sequence[Any],
+) -> AdsRegionsVerification:
+    """Stored `AdCampaignDayFact`s against the simulator's `AdDay`s of the same window;
+    `profile_regions` maps each of the seller's simulated profiles' marketplace to its Ads region."""
+
+    def figures(row: Any) -> tuple[Any, ...]:
+        return (row.impressions, row.clicks, row.cost, row.sales_7d, row.sales_14d)
+
+    got = {(f.marketplace_id, f.day, f.campaign_id): figures(f) for f in stored}
+    want = {(t.marketplace_id, t.day, t.campaign_id): figures(t) for t in truth}
+    stored_regions = {profile_regions.get(f.marketplace_id, "?") for f in stored}
+    return AdsRegionsVerification(
+        seller_id=seller_id,
+        regions=tuple(r for r in (*_REGION_ORDER, "?") if r in stored_regions),
+        source_regions=tuple(r for r in _REGION_ORDER if r in set(profile_regions.values())),
+        profiles=len({f.profile_id for f in stored}),
+        source_profiles=len(profile_regions),
+        campaigns=len({(f.marketplace_id, f.campaign_id) for f in stored}),
+        source_campaigns=len({(t.marketplace_id, t.campaign_id) for t in truth}),
+        campaign_days=len(got),
+        source_campaign_days=len(want),
+        different=len(got.keys() ^ want.keys())
+        + sum(1 for k in got.keys() & want.keys() if got[k] != want[k]),
+    )

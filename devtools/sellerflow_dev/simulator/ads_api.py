@@ -5,9 +5,16 @@ impressions, clicks and cost. Attributed sales (7d/14d) and purchases are a shar
 marketplace-day's ordered sales and orders of the world (`SimWorld.expected_daily_rollups`),
 rounded down per campaign, so their sum never exceeds the day's total sales.
 
-Endpoints (`SimServer` routes them here after checking the LWA token's advertising scope):
+Three regional hosts, as at Amazon: NA (advertising-api.amazon.com), EU (advertising-api-eu) and
+FE (advertising-api-fe). The simulator serves them on one port under a path prefix per region
+(`REGION_PREFIXES`: NA at the root, EU under /eu, FE under /fe; LWA's token endpoint and authorize
+page likewise), so each region is its own base URL. A host lists only its region's profiles, answers
+a profile of another region 401 (as an advertiser the token cannot reach), and accepts only access
+tokens of a grant given in its region (LWA of another region: 401).
 
-    GET  /v2/profiles                      one profile per marketplace of the seller
+Endpoints (`SimServer` routes them here after checking the LWA token's advertising scope and region):
+
+    GET  /v2/profiles                      one profile per marketplace of the seller in the host's region
     POST /reporting/reports                createReport (v3); a duplicate of a pending report -> 425
     GET  /reporting/reports/{reportId}     PENDING | PROCESSING | COMPLETED (url, urlExpiresAt) | FAILED
     GET  /_sim/ads-reports/<token>         the report's pre-signed URL: a gzipped JSON array of rows
@@ -68,6 +75,17 @@ ADS_PLANS: dict[str, tuple[float, int]] = {
     "adsCreateReport": (0.1, 6),
     "adsGetReport": (2.0, 20),
 }
+ADS_REGIONS = ("NA", "EU", "FE")
+REGION_PREFIXES = {"NA": "", "EU": "/eu", "FE": "/fe"}
+# The Ads API's country codes (the United Kingdom is "UK") and the host that serves each.
+_ADS_COUNTRY = {"GB": "UK"}
+_REGION_OF_COUNTRY = {
+    **dict.fromkeys(("US", "CA", "MX", "BR"), "NA"),
+    **dict.fromkeys(
+        ("UK", "DE", "FR", "IT", "ES", "NL", "SE", "PL", "BE", "TR", "AE", "SA", "EG", "IN"), "EU"
+    ),
+    **dict.fromkeys(("JP", "AU", "SG"), "FE"),
+}
 _CAMPAIGN_KINDS = ("Auto", "Exact", "Broad", "Phrase", "Brand Defense", "Competitor")
 _CPC = {"USD": (0.35, 1.6), "CAD": (0.4, 1.7), "EUR": (0.3, 1.4), "GBP": (0.3, 1.3), "JPY": (40, 180)}
 
@@ -86,6 +104,24 @@ class AdsApiError(Exception):
         return {"code": self.code, "detail": self.detail}
 
 
+def ads_country(marketplace_id: str) -> str:
+    code = marketplace(marketplace_id).country_code
+    return _ADS_COUNTRY.get(code, code)
+
+
+def region_of(marketplace_id: str) -> str:
+    """The Ads region whose host serves the marketplace's profiles."""
+    return _REGION_OF_COUNTRY[ads_country(marketplace_id)]
+
+
+def regional_path(path: str) -> tuple[str, str]:
+    """(region, path on that region's host) of a request path: /eu/v2/profiles -> ("EU", "/v2/profiles")."""
+    for region, prefix in REGION_PREFIXES.items():
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            return region, path[len(prefix) :] or "/"
+    return "NA", path
+
+
 @dataclass(frozen=True)
 class AdProfile:
     profile_id: int
@@ -97,7 +133,7 @@ class AdProfile:
         market = marketplace(self.marketplace_id)
         return {
             "profileId": self.profile_id,
-            "countryCode": market.country_code,
+            "countryCode": ads_country(self.marketplace_id),
             "currencyCode": market.currency,
             "dailyBudget": 999999999,
             "timezone": market.tz.key,
@@ -303,15 +339,17 @@ class AdsService:
         raise throttled(wait)
 
     # --- operations -----------------------------------------------------------------------------
-    def list_profiles(self, seller_id: str) -> list[dict[str, Any]]:
-        return [profile.render() for profile in self._profiles(seller_id)]
+    def list_profiles(self, seller_id: str, region: str = "NA") -> list[dict[str, Any]]:
+        """The seller's profiles this region's host serves (another region's are not listed here)."""
+        return [p.render() for p in self._profiles(seller_id) if region_of(p.marketplace_id) == region]
 
-    def profile(self, seller_id: str, scope: str | None) -> AdProfile:
-        """The profile named by Amazon-Advertising-API-Scope; it must be one of the token's seller."""
+    def profile(self, seller_id: str, scope: str | None, region: str = "NA") -> AdProfile:
+        """The profile named by Amazon-Advertising-API-Scope; it must be one of the token's seller and
+        live on this region's host (a profile of another region answers 401, as at Amazon)."""
         if not scope:
             raise AdsApiError(400, "400", "Amazon-Advertising-API-Scope header is missing.")
         for profile in self._profiles(seller_id):
-            if str(profile.profile_id) == scope.strip():
+            if str(profile.profile_id) == scope.strip() and region_of(profile.marketplace_id) == region:
                 return profile
         raise AdsApiError(401, "UNAUTHORIZED", "Not authorized to access this advertiser.")
 

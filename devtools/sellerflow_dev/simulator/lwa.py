@@ -34,6 +34,7 @@ class _Grant:
     seller_id: str
     expires_at: float
     scope: str = SPAPI_SCOPE
+    region: str = "NA"  # advertising grants: the Ads region they were given in
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class _Code:
     expires_at: float
     scope: str = SPAPI_SCOPE
     seller_id: str = ""  # set for advertising codes (SP-API codes are minted on the world)
+    region: str = "NA"  # advertising codes: the region whose authorize page issued them
 
 
 AUTHORIZATION_CODE_TTL_S = 300  # Amazon: an spapi_oauth_code expires five minutes after consent
@@ -80,8 +82,9 @@ class LwaService:
         self.code_ttl_s = AUTHORIZATION_CODE_TTL_S
         self._lock = threading.Lock()
 
-    def token(self, form: dict[str, str]) -> LwaResult:
-        """Answer `POST /auth/o2/token` for a decoded form body."""
+    def token(self, form: dict[str, str], region: str = "NA") -> LwaResult:
+        """Answer `POST /auth/o2/token` of a region's LWA endpoint for a decoded form body. SP-API grants
+        refresh anywhere; an advertising grant only at the endpoint of the region it was given in."""
         grant_type = form.get("grant_type", "")
         if grant_type not in {"refresh_token", "authorization_code"}:
             return _oauth_error(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
@@ -91,26 +94,14 @@ class LwaService:
         ):
             return _oauth_error(401, "invalid_client", "Client authentication failed.")
         if grant_type == "refresh_token":
-            if not form.get("refresh_token"):
-                return _oauth_error(
-                    400, "invalid_request", "The request is missing the parameter refresh_token."
-                )
-            seller = self.world.seller_for_refresh_token(form["refresh_token"])
-            ads_seller = None if seller else self.world.seller_for_ads_refresh_token(form["refresh_token"])
-            if ads_seller is not None:
-                return LwaResult(200, self._issue(ads_seller, scope=ADS_SCOPE))
-            if seller is None:
-                return _oauth_error(
-                    400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
-                )
-            return LwaResult(200, self._issue(seller))
+            return self._refresh(form, region)
         if not form.get("code"):
             return _oauth_error(400, "invalid_request", "The request is missing the parameter code.")
         code = form["code"]
         with self._lock:
             issued = self._codes.pop(code, None)
         if issued is not None and issued.scope == ADS_SCOPE:
-            return self._redeem_ads_code(issued, form)
+            return self._redeem_ads_code(issued, form, region)
         # Any exchange uses the code up, whether it succeeds or not (single use, as at Amazon). Codes
         # minted on the world directly (tests) carry no lifetime or redirect_uri of their own.
         seller = self.world.redeem_authorization_code(code)
@@ -124,9 +115,32 @@ class LwaService:
             )
         return LwaResult(200, self._issue(seller))
 
-    def _redeem_ads_code(self, issued: _Code, form: dict[str, str]) -> LwaResult:
-        """An advertising-scope code (Login with Amazon's /ap/oa): its grant is the seller's ads
-        refresh token. Used up by any exchange; the redirect_uri must be the authorize request's."""
+    def _refresh(self, form: dict[str, str], region: str) -> LwaResult:
+        if not form.get("refresh_token"):
+            return _oauth_error(400, "invalid_request", "The request is missing the parameter refresh_token.")
+        seller = self.world.seller_for_refresh_token(form["refresh_token"])
+        ads_grant = None if seller else self.world.seller_for_ads_refresh_token(form["refresh_token"])
+        if ads_grant is not None:
+            ads_seller, granted_in = ads_grant
+            if granted_in != region:
+                return _oauth_error(
+                    400, "invalid_grant", f"The refresh_token was issued in {granted_in}, not {region}."
+                )
+            return LwaResult(200, self._issue(ads_seller, scope=ADS_SCOPE, region=region))
+        if seller is None:
+            return _oauth_error(
+                400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
+            )
+        return LwaResult(200, self._issue(seller))
+
+    def _redeem_ads_code(self, issued: _Code, form: dict[str, str], region: str) -> LwaResult:
+        """An advertising-scope code (Login with Amazon's /ap/oa of a region): its grant is the
+        seller's ads refresh token of that region. Used up by any exchange; the redirect_uri must be
+        the authorize request's and the token endpoint the same region's."""
+        if issued.region != region:
+            return _oauth_error(
+                400, "invalid_grant", f"The authorization code was issued in {issued.region}, not {region}."
+            )
         if self.clock() >= issued.expires_at:
             return _oauth_error(400, "invalid_grant", "The authorization code has expired.")
         if issued.redirect_uri != form.get("redirect_uri"):
@@ -137,17 +151,20 @@ class LwaService:
             seller = self.world.seller(issued.seller_id)
             if seller.revoked:
                 return _oauth_error(400, "invalid_grant", "The authorization was revoked.")
-            if not seller.ads_refresh_token:
-                seller.ads_refresh_token = "Atzr|" + secrets.token_urlsafe(96)
-        return LwaResult(200, self._issue(seller, scope=ADS_SCOPE))
+            if not seller.ads_refresh_tokens.get(region):
+                seller.ads_refresh_tokens[region] = "Atzr|" + secrets.token_urlsafe(96)
+        return LwaResult(200, self._issue(seller, scope=ADS_SCOPE, region=region))
 
-    def issue_ads_code(self, seller_id: str, redirect_uri: str) -> str:
-        """A single-use code of the advertising scope for the seller (what /ap/oa redirects with),
-        valid `code_ttl_s` seconds and only exchangeable with the same redirect_uri."""
+    def issue_ads_code(self, seller_id: str, redirect_uri: str, region: str = "NA") -> str:
+        """A single-use code of the advertising scope for the seller (what a region's /ap/oa redirects
+        with), valid `code_ttl_s` seconds, only exchangeable with the same redirect_uri at the same
+        region's token endpoint."""
         self.world.seller(seller_id)
         code = "ANads" + secrets.token_urlsafe(15)
         with self._lock:
-            self._codes[code] = _Code(redirect_uri, self.clock() + self.code_ttl_s, ADS_SCOPE, seller_id)
+            self._codes[code] = _Code(
+                redirect_uri, self.clock() + self.code_ttl_s, ADS_SCOPE, seller_id, region
+            )
         return code
 
     def issue_code(self, seller_id: str, redirect_uri: str | None = None) -> str:
@@ -158,19 +175,24 @@ class LwaService:
             self._codes[code] = _Code(redirect_uri, self.clock() + self.code_ttl_s)
         return code
 
-    def _issue(self, seller: SimSeller, *, scope: str = SPAPI_SCOPE) -> dict[str, Any]:
+    def _issue(self, seller: SimSeller, *, scope: str = SPAPI_SCOPE, region: str = "NA") -> dict[str, Any]:
         token = "Atza|" + secrets.token_urlsafe(96)
         with self._lock:
-            self._grants[token] = _Grant(seller.seller_id, self.clock() + self.token_ttl_s, scope)
+            self._grants[token] = _Grant(seller.seller_id, self.clock() + self.token_ttl_s, scope, region)
         return {
             "access_token": token,
             "token_type": "bearer",
             "expires_in": self.token_ttl_s,
-            "refresh_token": seller.ads_refresh_token if scope == ADS_SCOPE else seller.refresh_token,
+            "refresh_token": seller.ads_refresh_tokens.get(region, "")
+            if scope == ADS_SCOPE
+            else seller.refresh_token,
         }
 
-    def authenticate(self, access_token: str | None, *, scope: str = SPAPI_SCOPE) -> str:
-        """The seller id an access token stands for, if it carries `scope`; raises AuthFailure otherwise."""
+    def authenticate(
+        self, access_token: str | None, *, scope: str = SPAPI_SCOPE, region: str | None = None
+    ) -> str:
+        """The seller id an access token stands for, if it carries `scope` (and, for an Ads host, was
+        granted in that host's `region`); raises AuthFailure otherwise."""
         if not access_token:
             raise AuthFailure("The access token is missing from the request.")
         with self._lock:
@@ -181,6 +203,8 @@ class LwaService:
             raise AuthFailure("The access token you provided has expired.")
         if grant.scope != scope:
             raise AuthFailure(f"The access token does not grant the {scope} scope.")
+        if region is not None and grant.region != region:
+            raise AuthFailure(f"The access token was granted in {grant.region}; this host serves {region}.")
         if self.world.seller(grant.seller_id).revoked:
             raise AuthFailure("The access token you provided is revoked, malformed or invalid.")
         return grant.seller_id

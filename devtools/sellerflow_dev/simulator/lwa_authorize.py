@@ -39,9 +39,10 @@ def _error_page(message: str) -> PageResult:
 class AdsAuthorizePage:
     """The authorize page over one world; codes are minted by `issue_code(seller_id, redirect_uri)`."""
 
-    def __init__(self, world: SimWorld, issue_code: Callable[[str, str], str]) -> None:
+    def __init__(self, world: SimWorld, issue_code: Callable[[str, str], str], *, prefix: str = "") -> None:
         self.world = world
         self._issue_code = issue_code
+        self.action = prefix + AUTHORIZE_PATH  # the page of a region's LWA host posts back to that host
 
     def _check(self, values: dict[str, str]) -> str | None:
         if values.get("client_id") != self.world.client_id:
@@ -75,7 +76,7 @@ class AdsAuthorizePage:
             "<p>Simulated Login with Amazon.</p>"
             "<p>Sellerflow asks to read your Sponsored Products campaigns and reports "
             f"(<code>{html.escape(ADS_SCOPE)}</code>).</p>"
-            f'<form id="authorize-form" method="post" action="{AUTHORIZE_PATH}">{hidden}'
+            f'<form id="authorize-form" method="post" action="{self.action}">{hidden}'
             f'<p><label for="seller">Signed in as</label> <select id="seller" name="seller">{options}'
             "</select></p>"
             '<p><button id="allow" type="submit" name="decision" value="allow">Allow</button>'

@@ -21,6 +21,7 @@ one until it expires (as S3 does).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import socket
@@ -30,7 +31,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -38,7 +39,16 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import ValidationError
 
-from sellerflow_dev.simulator.ads_api import ADS_DOCUMENTS_PATH, ADS_SCOPE, AdsApiError, AdsService, throttled
+from sellerflow_dev.simulator.ads_api import (
+    ADS_DOCUMENTS_PATH,
+    ADS_REGIONS,
+    ADS_SCOPE,
+    REGION_PREFIXES,
+    AdsApiError,
+    AdsService,
+    regional_path,
+    throttled,
+)
 from sellerflow_dev.simulator.consent import CONSENT_PATH, ConsentPage
 from sellerflow_dev.simulator.faults import FaultInjector, SimConfig, fault_error
 from sellerflow_dev.simulator.finances_api import (
@@ -174,7 +184,16 @@ class SimServer:
         self.faults = FaultInjector(world.seed, self.config)
         self.reports = ReportService(world, lambda: self.config, clock=clock)
         self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
-        self.ads_authorize = AdsAuthorizePage(world, self.lwa.issue_ads_code)  # LWA's /ap/oa (Amazon Ads)
+        # LWA's /ap/oa (Amazon Ads), one page per region: a grant is given in one region.
+        self.ads_authorize_pages = {
+            region: AdsAuthorizePage(
+                world,
+                functools.partial(self.lwa.issue_ads_code, region=region),
+                prefix=REGION_PREFIXES[region],
+            )
+            for region in ADS_REGIONS
+        }
+        self.ads_authorize = self.ads_authorize_pages["NA"]
         self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
         self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
         self._stats: dict[str, _SellerStats] = {}
@@ -232,8 +251,20 @@ class SimServer:
 
     @property
     def ads_authorize_url(self) -> str:
-        """Login with Amazon's authorize page (an owner grants the advertising scope there)."""
-        return f"{self.url}{AUTHORIZE_PATH}"
+        """Login with Amazon's authorize page of NA (an owner grants the advertising scope there)."""
+        return self.ads_authorize_url_of("NA")
+
+    def ads_authorize_url_of(self, region: str) -> str:
+        """The authorize page of an Ads region (www.amazon.com, eu.account.amazon.com, apac...)."""
+        return f"{self.url}{REGION_PREFIXES[region]}{AUTHORIZE_PATH}"
+
+    def ads_endpoint(self, region: str) -> str:
+        """The Ads API host of a region (advertising-api[-eu|-fe].amazon.com at Amazon)."""
+        return f"{self.url}{REGION_PREFIXES[region]}"
+
+    def ads_lwa_endpoint(self, region: str) -> str:
+        """The LWA token endpoint of a region (api.amazon.com, api.amazon.co.uk, api.amazon.co.jp)."""
+        return f"{self.url}{REGION_PREFIXES[region]}{LWA_PATH}"
 
     @property
     def lwa_endpoint(self) -> str:
@@ -263,6 +294,7 @@ class SimServer:
                     "seller_id": seller.seller_id,
                     "refresh_token": seller.refresh_token,
                     "ads_refresh_token": seller.ads_refresh_token,
+                    "ads_refresh_tokens": dict(seller.ads_refresh_tokens),  # per Ads region
                     "marketplace_ids": list(seller.marketplace_ids),
                 }
                 for seller in self.world.sellers
@@ -294,6 +326,9 @@ class SimServer:
 
     # --- dispatch -----------------------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
+        region, path = regional_path(request.path)
+        if region != "NA":
+            return self._regional(replace(request, path=path), region)
         try:
             if request.path == LWA_PATH:
                 return self._lwa(request)
@@ -317,6 +352,19 @@ class SimServer:
         except ApiError as error:
             return Response(error.status, error.body())
 
+    def _regional(self, request: Request, region: str) -> Response:
+        """A request to the EU or FE hosts: LWA's token endpoint and authorize page, and the Ads API."""
+        try:
+            if request.path == LWA_PATH:
+                return self._lwa(request, region)
+            if request.path == AUTHORIZE_PATH:
+                return self._ads_authorize(request, region)
+            if any(pattern.match(request.path) for _, pattern, _ in _ADS_ROUTES):
+                return self._ads(request, region)
+            return _error(404, "NotFound", f"No resource at {request.path} on the {region} hosts.")
+        except ApiError as error:
+            return Response(error.status, error.body())
+
     def _consent(self, request: Request) -> Response:
         """Seller Central's consent page (HTML for a browser; see `sellerflow_dev.simulator.consent`)."""
         if request.method == "GET":
@@ -327,12 +375,13 @@ class SimServer:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {CONSENT_PATH}.")
         return Response(page.status, {}, page.headers, raw=page.body, content_type="text/html; charset=utf-8")
 
-    def _ads_authorize(self, request: Request) -> Response:
+    def _ads_authorize(self, request: Request, region: str = "NA") -> Response:
         """Login with Amazon's authorize page (see `sellerflow_dev.simulator.lwa_authorize`)."""
+        authorize = self.ads_authorize_pages[region]
         if request.method == "GET":
-            page = self.ads_authorize.show({name: values[-1] for name, values in request.query.items()})
+            page = authorize.show({name: values[-1] for name, values in request.query.items()})
         elif request.method == "POST":
-            page = self.ads_authorize.decide(request.form())
+            page = authorize.decide(request.form())
         else:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {AUTHORIZE_PATH}.")
         return Response(page.status, {}, page.headers, raw=page.body, content_type="text/html; charset=utf-8")
@@ -343,10 +392,10 @@ class SimServer:
         )
         return Response(reply.status, reply.body)
 
-    def _lwa(self, request: Request) -> Response:
+    def _lwa(self, request: Request, region: str = "NA") -> Response:
         if request.method != "POST":
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {LWA_PATH}.")
-        result = self.lwa.token(request.form())
+        result = self.lwa.token(request.form(), region)
         return Response(result.status, result.body)
 
     def _api(self, request: Request) -> Response:
@@ -430,15 +479,16 @@ class SimServer:
         )
 
     # --- Amazon Ads -----------------------------------------------------------------------------
-    def _ads(self, request: Request) -> Response:
-        """An Ads API call: LWA token with the advertising scope, the app's client id, the profile
-        scope header, token buckets (429 + Retry-After), faults, then the operation."""
+    def _ads(self, request: Request, region: str = "NA") -> Response:
+        """An Ads API call on a region's host: LWA token with the advertising scope granted in that
+        region, the app's client id, the profile scope header (a profile of the region), token buckets
+        (429 + Retry-After), faults, then the operation."""
         try:
-            return self._ads_call(request)
+            return self._ads_call(request, region)
         except AdsApiError as error:
             return Response(error.status, error.body(), dict(error.headers))
 
-    def _ads_call(self, request: Request) -> Response:
+    def _ads_call(self, request: Request, region: str) -> Response:
         route = next(
             (
                 (operation, match)
@@ -453,7 +503,7 @@ class SimServer:
         authorization = request.headers.get("authorization", "")
         token = authorization[7:] if authorization.lower().startswith("bearer ") else None
         try:
-            seller_id = self.lwa.authenticate(token, scope=ADS_SCOPE)
+            seller_id = self.lwa.authenticate(token, scope=ADS_SCOPE, region=region)
         except AuthFailure as failure:
             raise AdsApiError(401, "UNAUTHORIZED", failure.details) from None
         if request.headers.get("amazon-advertising-api-clientid") != self.world.client_id:
@@ -479,8 +529,8 @@ class SimServer:
             raise AdsApiError(decision.status, str(decision.status), "Injected failure.")
         now = self.request_time()
         if operation == "adsListProfiles":
-            return Response(200, {}, raw=json.dumps(self.ads.list_profiles(seller_id)).encode())
-        profile = self.ads.profile(seller_id, request.headers.get("amazon-advertising-api-scope"))
+            return Response(200, {}, raw=json.dumps(self.ads.list_profiles(seller_id, region)).encode())
+        profile = self.ads.profile(seller_id, request.headers.get("amazon-advertising-api-scope"), region)
         if operation == "adsCreateReport":
             content_type = request.headers.get("content-type", "")
             if not content_type.startswith("application/vnd.createasyncreportrequest.v3+json"):

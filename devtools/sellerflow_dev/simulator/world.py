@@ -21,7 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 from sellerflow.marketplaces import Marketplace, marketplace
-from sellerflow_dev.simulator.ads_api import AdCampaign, AdDay, AdProfile, ad_days, campaigns_for, profile_for
+from sellerflow_dev.simulator.ads_api import (
+    AdCampaign,
+    AdDay,
+    AdProfile,
+    ad_days,
+    campaigns_for,
+    profile_for,
+    region_of,
+)
 from sellerflow_dev.simulator.buyers import invent_buyer
 from sellerflow_dev.simulator.catalog import (
     FBM_SHIPPING,
@@ -77,7 +85,19 @@ class SimSeller:
     revoked: bool = False
     catalogue: list[CatalogItem] = field(default_factory=list, repr=False)
     promotion_ids: list[str] = field(default_factory=list, repr=False)
-    ads_refresh_token: str = ""  # the seller's separate grant of the advertising scope (Amazon Ads)
+    # The seller's separate grants of the advertising scope (Amazon Ads), one per Ads region (NA, EU,
+    # FE) it was given in: a grant reaches only its region's host.
+    ads_refresh_tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ads_regions(self) -> list[str]:
+        """The Ads regions of the seller's marketplaces, the first marketplace's first."""
+        return list(dict.fromkeys(region_of(m) for m in self.marketplace_ids))
+
+    @property
+    def ads_refresh_token(self) -> str:
+        """The grant of the seller's first marketplace's region (its home region)."""
+        return self.ads_refresh_tokens.get(self.ads_regions[0], "") if self.marketplace_ids else ""
 
 
 def _rng(*parts: object) -> random.Random:
@@ -331,12 +351,13 @@ class SimWorld:
                     values["clicks"] += row.clicks
             return dict(sorted(out.items()))
 
-    def seller_for_ads_refresh_token(self, refresh_token: str) -> SimSeller | None:
-        """The seller whose advertising grant this refresh token is (ads grants are separate)."""
+    def seller_for_ads_refresh_token(self, refresh_token: str) -> tuple[SimSeller, str] | None:
+        """The seller whose advertising grant this refresh token is, and the region it was given in."""
         with self.lock:
             for seller in self.sellers:
-                if seller.ads_refresh_token == refresh_token and refresh_token and not seller.revoked:
-                    return seller
+                for region, token in seller.ads_refresh_tokens.items():
+                    if token == refresh_token and refresh_token and not seller.revoked:
+                        return seller, region
             return None
 
     def _derive(self, seller_id: str) -> _Derived:
@@ -503,8 +524,20 @@ def _generate_seller(seed: int, index: int) -> SimSeller:
         marketplace_ids=marketplace_ids,
         catalogue=catalogue,
         promotion_ids=promotions,
-        ads_refresh_token=_refresh_token(_rng(seed, "ads-grant", index)),  # own RNG: the world is unchanged
+        ads_refresh_tokens=_ads_grants(seed, index, marketplace_ids),
     )
+
+
+def _ads_grants(seed: int, index: int, marketplace_ids: list[str]) -> dict[str, str]:
+    """One advertising grant per Ads region of the seller's marketplaces (own RNGs: the world is
+    unchanged; the home region's token is the one the seller had before regions existed)."""
+    regions = list(dict.fromkeys(region_of(m) for m in marketplace_ids))
+    return {
+        region: _refresh_token(
+            _rng(seed, "ads-grant", index) if n == 0 else _rng(seed, "ads-grant", index, region)
+        )
+        for n, region in enumerate(regions)
+    }
 
 
 def _generate_history(rng: random.Random, seller: SimSeller, now: datetime, ids: set[str]) -> list[SimOrder]:

@@ -129,12 +129,14 @@ class SellerConnection(_Frozen):
 
 class AdsAuthorization(_Frozen):
     """The seller's Amazon Ads grant (a separate LWA authorization of the advertising scope):
-    `connected` while its refresh token is stored; `connected_at` when an owner last granted it
-    (None for grants stored before that was recorded)."""
+    `connected` while a refresh token of any Amazon Ads region is stored, `regions` the regions
+    (NA, EU, FE) granted; `connected_at` when an owner last granted one (None for grants stored
+    before that was recorded)."""
 
     seller_id: str
     connected: bool
     connected_at: datetime | None = None
+    regions: tuple[str, ...] = ()
 
 
 class ScheduledSeller(_Frozen):

@@ -80,6 +80,11 @@ class AdsAccessDenied(AdsApiError):
     """The Ads API refused the token (401/403): no advertising grant, a lost scope or a foreign profile."""
 
 
+class AdsWrongRegion(AdsApiError):
+    """A profile or marketplace asked on a region's host that does not serve it (Amazon answers such
+    calls 401): a profile belongs to exactly one of the NA, EU and FE hosts."""
+
+
 class AdsReportUrlExpired(AdsApiError):
     """An Ads report's download URL has expired; poll the report again for a fresh one."""
 

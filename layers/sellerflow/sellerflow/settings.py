@@ -39,13 +39,21 @@ class Settings(BaseSettings):
     spapi_max_attempts: int = 3
     spapi_max_inline_wait_s: float = 2.0
 
-    # Amazon Ads API (one regional host per deployment: advertising-api[-eu|-fe].amazon.com). Its LWA
-    # client is the app's own unless ads_client_id names another; tokens come from the ads refresh token.
+    # Amazon Ads API: three regional hosts, each with its own Login with Amazon token endpoint and
+    # authorize page; a seller's grant is given per region and reaches only that region's profiles.
+    # ADS_ENDPOINT / LWA_ENDPOINT / ADS_AUTHORIZE_URL are North America's, the *_EU and *_FE names
+    # Europe's and the Far East's. Its LWA client is the app's own unless ads_client_id names another.
     ads_endpoint: str = "https://advertising-api.amazon.com"
-    # Login with Amazon's authorize page of the region (www.amazon.com, eu.account.amazon.com,
-    # apac.account.amazon.com): where an owner grants the advertising scope; the redirect_uri is
-    # WEB_ORIGIN + "/connect-ads-callback.html" (an Allowed Return URL of the app's LWA profile).
+    ads_endpoint_eu: str = "https://advertising-api-eu.amazon.com"
+    ads_endpoint_fe: str = "https://advertising-api-fe.amazon.com"
+    ads_lwa_endpoint_eu: str = "https://api.amazon.co.uk/auth/o2/token"
+    ads_lwa_endpoint_fe: str = "https://api.amazon.co.jp/auth/o2/token"
+    # The authorize page (www.amazon.com, eu.account.amazon.com, apac.account.amazon.com): where an owner
+    # grants the advertising scope for that region; the redirect_uri is WEB_ORIGIN +
+    # "/connect-ads-callback.html" (an Allowed Return URL of the app's LWA profile).
     ads_authorize_url: str = "https://www.amazon.com/ap/oa"
+    ads_authorize_url_eu: str = "https://eu.account.amazon.com/ap/oa"
+    ads_authorize_url_fe: str = "https://apac.account.amazon.com/ap/oa"
     ads_client_id: str = ""
     ads_timeout_s: float = 20.0
     ads_max_attempts: int = 3
@@ -116,6 +124,21 @@ class Settings(BaseSettings):
     # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).
     cognito_issuer: str = ""
     cognito_jwks_url: str = ""
+
+    def ads_hosts(self) -> dict[str, tuple[str, str]]:
+        """Per Ads region: (Ads API host, LWA token endpoint)."""
+        return {
+            "NA": (self.ads_endpoint, self.lwa_endpoint),
+            "EU": (self.ads_endpoint_eu, self.ads_lwa_endpoint_eu),
+            "FE": (self.ads_endpoint_fe, self.ads_lwa_endpoint_fe),
+        }
+
+    def ads_authorize_urls(self) -> dict[str, str]:
+        return {
+            "NA": self.ads_authorize_url,
+            "EU": self.ads_authorize_url_eu,
+            "FE": self.ads_authorize_url_fe,
+        }
 
     @property
     def issuer(self) -> str:

@@ -11,7 +11,8 @@ import pytest
 from int_core_support import StaticAppCredentials
 from pydantic import SecretBytes
 
-from sellerflow.ads.client import AdsClient
+from sellerflow.ads.client import AdsClient, RegionalAdsClient
+from sellerflow.amazon.ads import ADS_REGIONS, ads_region_of_marketplace
 from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService
 from sellerflow.connect.models import AdsCallbackIn
 from sellerflow.connect.service import ConnectUser
@@ -40,14 +41,22 @@ def http() -> Any:
 
 def build(sim: SimServer, kms_key_arn: str, http: httpx.Client) -> AdsConnectService:
     app = StaticAppCredentials(sim.world.client_id, sim.world.client_secret)
-    lwa = LwaClient(sim.lwa_endpoint, app, http)
     vault = CredentialVault(kms_key_arn)
-    ads = AdsClient(
-        endpoint=sim.api_endpoint, client_id=sim.world.client_id, lwa=lwa, refresh_tokens=vault, http=http
-    )
+    ads = RegionalAdsClient(
+        {
+            region: AdsClient(
+                endpoint=sim.ads_endpoint(region), client_id=sim.world.client_id,
+                lwa=LwaClient(sim.ads_lwa_endpoint(region), app, http), refresh_tokens=vault, http=http,
+                region=region,
+            )
+            for region in ADS_REGIONS
+        }
+    )  # fmt: skip
     return AdsConnectService(
-        config=AdsConnectConfig(authorize_url=sim.ads_authorize_url, web_origin=WEB),
-        client_id=lambda: sim.world.client_id, keys=Key(), nonces=ConnectStateStore(), lwa=lwa,
+        config=AdsConnectConfig(
+            authorize_urls={region: sim.ads_authorize_url_of(region) for region in ADS_REGIONS}, web_origin=WEB
+        ),
+        client_id=lambda: sim.world.client_id, keys=Key(), nonces=ConnectStateStore(), lwa=ads,
         profiles=ads, vault=vault, sellers=SellerStore(), grants=ConnectionStore(), audit=AuditLog(),
     )  # fmt: skip
 
@@ -76,21 +85,30 @@ def test_an_owner_grants_amazon_ads_and_the_grant_is_stored_encrypted_dated_and_
     with pytest.raises(CredentialsMissing):
         vault.ads_refresh_token(seller.seller_id)
 
-    callback = sign_in_and_allow(http, service.start(USER, seller.seller_id).authorize_url, seller.seller_id)
-    out = service.complete(USER, seller.seller_id, callback)
+    # one grant per Amazon Ads region the seller sells in (US: NA, Germany: EU, Japan: FE)
+    for region in ("NA", "EU", "FE"):
+        started = service.start(USER, seller.seller_id, region)
+        assert started.authorize_url.startswith(sim.ads_authorize_url_of(region) + "?")
+        callback = sign_in_and_allow(http, started.authorize_url, seller.seller_id)
+        out = service.complete(USER, seller.seller_id, callback)
 
-    assert out.seller_id == seller.seller_id
-    assert {p.marketplace_id for p in out.profiles} == set(seller.marketplace_ids)
-    assert vault.ads_refresh_token(seller.seller_id).get_secret_value() == seller.ads_refresh_token
+        assert (out.seller_id, out.region) == (seller.seller_id, region)
+        assert {p.marketplace_id for p in out.profiles} == {
+            m for m in seller.marketplace_ids if ads_region_of_marketplace(m) == region
+        }
+        stored = vault.ads_refresh_token(seller.seller_id, region).get_secret_value()
+        assert stored == seller.ads_refresh_tokens[region]
+    assert len(set(seller.ads_refresh_tokens.values())) == 3  # three grants, three tokens
     raw = str(aws.scan(TableName="SellersTable")["Items"])
-    assert seller.ads_refresh_token not in raw  # envelope-encrypted at rest
+    assert all(token not in raw for token in seller.ads_refresh_tokens.values())  # encrypted at rest
     assert "CONNECT#" not in raw  # the nonce was consumed
     grant = ConnectionStore().ads_authorization(seller.seller_id)
     assert grant.connected
+    assert grant.regions == ("NA", "EU", "FE")
     assert grant.connected_at is not None
     assert [(e.action, e.actor) for e in AuditLog().entries(seller.seller_id)] == [
         ("connection.ads_authorized", USER.sub)
-    ]
+    ] * 3
     # the same state again is a replay
     with pytest.raises(ConnectStateRejected):
         service.complete(USER, seller.seller_id, callback)

@@ -51,7 +51,13 @@ def test_the_cli_prints_the_startup_line_then_serves_until_sigterm(process: subp
     assert not line["api_endpoint"].endswith(":0")
     assert line["client_id"].startswith("amzn1.application-oa2-client.")
     assert len(line["sellers"]) == 2
-    assert set(line["sellers"][0]) == {"seller_id", "refresh_token", "ads_refresh_token", "marketplace_ids"}
+    assert set(line["sellers"][0]) == {
+        "seller_id",
+        "refresh_token",
+        "ads_refresh_token",
+        "ads_refresh_tokens",
+        "marketplace_ids",
+    }
     # And the credentials it printed work
     seller = line["sellers"][1]
     form = {

@@ -93,8 +93,12 @@ class _App:
 
 
 class _Vault:
-    def ads_refresh_token(self, seller_id: str) -> SecretStr:
-        return SecretStr("Atzr|ads")
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def ads_refresh_token(self, seller_id: str, region: str = "NA") -> SecretStr:
+        self.asked.append(region)
+        return SecretStr(f"Atzr|ads-{region}")
 
 
 def _client(handler: Any, sleeps: list[float]) -> AdsClient:

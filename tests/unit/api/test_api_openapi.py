@@ -177,6 +177,7 @@ class StubConnect:
         if args and isinstance(args[0], str):  # the ads grant: (user, seller_id, callback)
             return AdsConnectOut(
                 seller_id=SELLER_A,
+                region="NA",
                 profiles=[AdsProfileOut(profile_id="1", marketplace_id=MARKETPLACE_US, country_code="US")],
             )
         return ConnectCallbackOut(

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pydantic import SecretBytes, SecretStr
 
-from sellerflow.amazon.ads import AdsProfile
+from sellerflow.amazon.ads import AdsProfile, AdsRegion
 from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService, matching_profiles
 from sellerflow.connect.models import AdsCallbackIn
 from sellerflow.connect.service import ConnectUser
@@ -24,23 +24,29 @@ from sellerflow.errors import (
     AuthorizationCodeRejected,
     ConfigurationError,
     ConnectStateRejected,
+    InvalidInput,
     SellerNotFound,
     SpApiAuthorizationRevoked,
 )
 
 SELLER, OTHER = "A1ADSSELLER01", "A2ADSOTHER002"
-US, CA, DE = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1PA6795UKMFR9"
+US, CA, DE, JP = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1PA6795UKMFR9", "A1VC38T7YXB528"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ALICE, BOB = ConnectUser("sub-alice"), ConnectUser("sub-bob")
 KEY = SecretBytes(b"k" * 40)
 REDIRECT = "https://app.example.test/connect-ads-callback.html"
+AUTHORIZE = {
+    "NA": "https://www.amazon.example.test/ap/oa",
+    "EU": "https://eu.account.amazon.example.test/ap/oa",
+    "FE": "https://apac.account.amazon.example.test/ap/oa",
+}
 
 
 def profile(marketplace_id: str, account_id: str = SELLER, kind: str = "seller", pid: int = 1) -> AdsProfile:
     return AdsProfile.model_validate(
         {
             "profileId": pid,
-            "countryCode": {US: "US", CA: "CA", DE: "DE"}[marketplace_id],
+            "countryCode": {US: "US", CA: "CA", DE: "DE", JP: "JP"}[marketplace_id],
             "currencyCode": "USD",
             "timezone": "America/Los_Angeles",
             "accountInfo": {"marketplaceStringId": marketplace_id, "id": account_id, "type": kind},
@@ -124,13 +130,25 @@ class Fakes:
     def __init__(self) -> None:
         self.now = NOW
         self.nonces: dict[str, tuple[str, datetime]] = {}
-        self.codes = {"CODE1": ("Atzr|ads-one", SELLER), "CODE2": ("Atzr|ads-two", OTHER)}
-        self.profiles_of = {
-            SELLER: [profile(US, pid=11), profile(DE, pid=12)],
-            OTHER: [profile(US, OTHER, pid=21)],
+        # code -> (refresh token, the Amazon account, the region whose authorize page issued it)
+        self.codes = {
+            "CODE1": ("Atzr|ads-one", SELLER, "NA"),
+            "CODE2": ("Atzr|ads-two", OTHER, "NA"),
+            "CODEJP": ("Atzr|ads-jp", SELLER, "FE"),
         }
+        # what each region's host lists for an account (a host lists only its region's profiles)
+        self.profiles_of = {
+            (SELLER, "NA"): [profile(US, pid=11)],
+            (SELLER, "EU"): [profile(DE, pid=12)],
+            (SELLER, "FE"): [profile(JP, pid=13)],
+            (OTHER, "NA"): [profile(US, OTHER, pid=21)],
+        }
+        self.marketplaces: tuple[str, ...] = (US, CA)
         self.issued: dict[str, str] = {}  # refresh token -> the Amazon account that granted it
         self.stored: dict[str, str] = {}
+        self.stored_in: dict[tuple[str, str], str] = {}
+        self.exchanged_in: list[str] = []
+        self.listed_in: list[str] = []
         self.connected: dict[str, datetime] = {}
         self.audit: list[tuple[str, str, str]] = []
         self.redirects: list[str | None] = []
@@ -149,27 +167,32 @@ class Fakes:
         del self.nonces[nonce]
         return True
 
-    def exchange_authorization_code(self, code: str, *, redirect_uri: str | None = None) -> SecretStr:
+    def exchange_authorization_code(self, region: AdsRegion, code: str, *, redirect_uri: str) -> SecretStr:
         self.redirects.append(redirect_uri)
-        if code not in self.codes:
+        self.exchanged_in.append(region)
+        if code not in self.codes or self.codes[code][2] != region:  # LWA: a code of another region
             raise SpApiAuthorizationRevoked("invalid_grant")
-        token, account = self.codes.pop(code)
+        token, account, _ = self.codes.pop(code)
         self.issued[token] = account
         return SecretStr(token)
 
-    def list_profiles_with(self, seller_id: str, refresh_token: SecretStr) -> list[AdsProfile]:
+    def list_profiles_with(
+        self, seller_id: str, region: AdsRegion, refresh_token: SecretStr
+    ) -> list[AdsProfile]:
         if self.ads_denied:
             raise AdsAccessDenied("no advertising access", operation="listProfiles", status=401)
-        return self.profiles_of[self.issued[refresh_token.get_secret_value()]]
+        self.listed_in.append(region)
+        return self.profiles_of.get((self.issued[refresh_token.get_secret_value()], region), [])
 
-    def store_ads_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
+    def store_ads_refresh_token(self, seller_id: str, refresh_token: SecretStr, region: AdsRegion) -> None:
         self.stored[seller_id] = refresh_token.get_secret_value()
+        self.stored_in[(seller_id, region)] = refresh_token.get_secret_value()
 
     def get_profile(self, seller_id: str) -> SellerProfile:
         if seller_id != SELLER:
             raise SellerNotFound(f"seller {seller_id} not found")
         return SellerProfile(
-            seller_id=SELLER, name="Northwind", status=SellerStatus.ACTIVE, marketplace_ids=(US, CA)
+            seller_id=SELLER, name="Northwind", status=SellerStatus.ACTIVE, marketplace_ids=self.marketplaces
         )
 
     def record_ads_authorization(self, seller_id: str, *, connected_at: datetime) -> None:
@@ -186,17 +209,15 @@ def fakes() -> Fakes:
 
 
 def service(f: Fakes) -> AdsConnectService:
-    config = AdsConnectConfig(
-        authorize_url="https://www.amazon.example.test/ap/oa", web_origin="https://app.example.test/"
-    )
+    config = AdsConnectConfig(authorize_urls=AUTHORIZE, web_origin="https://app.example.test/")
     return AdsConnectService(
         config=config, client_id=lambda: "amzn1.application-oa2-client.test", keys=f, nonces=f, lwa=f,
         profiles=f, vault=f, sellers=f, grants=f, audit=f, clock=lambda: f.now,
     )  # fmt: skip
 
 
-def start(f: Fakes, user: ConnectUser = ALICE) -> dict[str, str]:
-    started = service(f).start(user, SELLER)
+def start(f: Fakes, user: ConnectUser = ALICE, region: str | None = None) -> dict[str, str]:
+    started = service(f).start(user, SELLER, region)
     assert started.expires_at == NOW + timedelta(minutes=10)
     return {k: v[0] for k, v in parse_qs(urlsplit(started.authorize_url).query).items()}
 
@@ -221,6 +242,7 @@ def test_complete_stores_the_grant_dates_and_audits_it_and_answers_the_sellers_p
 
     assert out.model_dump() == {
         "seller_id": SELLER,
+        "region": "NA",
         "profiles": [{"profile_id": "11", "marketplace_id": US, "country_code": "US"}],
     }
     assert fakes.redirects == [REDIRECT]
@@ -273,8 +295,52 @@ def test_start_needs_its_settings_and_a_known_seller(fakes: Fakes) -> None:
     with pytest.raises(SellerNotFound):
         service(fakes).start(ALICE, OTHER)
     unset: Any = AdsConnectService(
-        config=AdsConnectConfig(authorize_url="", web_origin=""), client_id=lambda: "x", keys=fakes,
+        config=AdsConnectConfig(authorize_urls={}, web_origin=""), client_id=lambda: "x", keys=fakes,
         nonces=fakes, lwa=fakes, profiles=fakes, vault=fakes, sellers=fakes, grants=fakes, audit=fakes,
     )  # fmt: skip
     with pytest.raises(ConfigurationError, match="ADS_AUTHORIZE_URL"):
         unset.start(ALICE, SELLER)
+
+
+# --- regions: a grant is given per Amazon Ads region ------------------------------------------------
+def test_a_us_and_japan_seller_grants_each_region_on_its_own_page_and_each_grant_is_stored_for_it(
+    fakes: Fakes,
+) -> None:
+    fakes.marketplaces = (US, JP)
+    # the default region is the first marketplace's; Japan's grant starts on the Far East page
+    assert service(fakes).start(ALICE, SELLER).authorize_url.startswith(AUTHORIZE["NA"] + "?")
+    started = service(fakes).start(ALICE, SELLER, "fe")
+    assert started.authorize_url.startswith(AUTHORIZE["FE"] + "?")
+    state = {k: v[0] for k, v in parse_qs(urlsplit(started.authorize_url).query).items()}["state"]
+    claims = StateSigner(KEY).verify(state, ALICE.sub, now=NOW, purpose=StatePurpose.ADS, seller_id=SELLER)
+    assert claims.region == "FE"
+
+    out = service(fakes).complete(ALICE, SELLER, AdsCallbackIn(state=state, code="CODEJP"))
+
+    assert (out.region, [p.marketplace_id for p in out.profiles]) == ("FE", [JP])
+    assert (fakes.exchanged_in, fakes.listed_in) == (["FE"], ["FE"])  # the code and profiles: FE's hosts
+    assert fakes.stored_in == {(SELLER, "FE"): "Atzr|ads-jp"}
+    na_state = start(fakes, region="NA")["state"]
+    service(fakes).complete(ALICE, SELLER, AdsCallbackIn(state=na_state, code="CODE1"))
+    assert fakes.stored_in == {(SELLER, "FE"): "Atzr|ads-jp", (SELLER, "NA"): "Atzr|ads-one"}
+
+
+def test_a_code_is_exchanged_in_its_states_region_and_a_foreign_profile_listed_by_a_host_is_refused(
+    fakes: Fakes,
+) -> None:
+    fakes.marketplaces = (US, JP)
+    # a Japan code posted with a state of the NA page: LWA NA refuses it, nothing is stored
+    with pytest.raises(AuthorizationCodeRejected):
+        service(fakes).complete(
+            ALICE, SELLER, AdsCallbackIn(state=start(fakes, region="NA")["state"], code="CODEJP")
+        )
+    assert fakes.stored_in == {}
+    # a host that lists another region's profile: that profile is never taken as the region's
+    fakes.profiles_of[(SELLER, "NA")] = [profile(JP, pid=13)]
+    with pytest.raises(AdsAccountMismatch, match="in NA"):
+        service(fakes).complete(
+            ALICE, SELLER, AdsCallbackIn(state=start(fakes, region="NA")["state"], code="CODE1")
+        )
+    assert fakes.stored_in == {}
+    with pytest.raises(InvalidInput, match="region must be one of NA, EU, FE"):
+        service(fakes).start(ALICE, SELLER, "ASIA")

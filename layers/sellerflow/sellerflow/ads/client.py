@@ -12,6 +12,10 @@ typed errors.
   error's detail) is reused rather than treated as a failure.
 - 429: Retry-After is honoured in-call only when it is short (`max_inline_wait_s`); otherwise
   `AdsThrottled` is raised so Step Functions does the waiting (no long sleeps in a Lambda).
+- Regions: the Ads API has three hosts (NA, EU, FE), each with its own Login with Amazon token
+  endpoint, and a grant given in one region reaches only that region's host. `AdsClient` talks to one
+  region (its host, its LWA endpoint, the seller's refresh token of that region, its own token cache);
+  `RegionalAdsClient` holds one per region and sends every call to the host of the region it names.
 """
 
 from __future__ import annotations
@@ -20,14 +24,14 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn, Protocol
 
 import httpx
 from pydantic import SecretStr
 from typing_extensions import override
 
-from sellerflow.amazon.ads import AdsProfile, AdsReportStatus, SpCampaignsRequest
+from sellerflow.amazon.ads import AdsProfile, AdsRegion, AdsReportStatus, SpCampaignsRequest
 from sellerflow.errors import (
     AdsAccessDenied,
     AdsApiError,
@@ -35,6 +39,7 @@ from sellerflow.errors import (
     AdsReportUrlExpired,
     AdsServerError,
     AdsThrottled,
+    ConfigurationError,
     SpApiAuthorizationRevoked,
 )
 from sellerflow.observability import metrics
@@ -55,7 +60,7 @@ _DUPLICATE = re.compile(r"duplicate of\s*:\s*(?P<id>[A-Za-z0-9-]+)")
 
 
 class AdsRefreshTokenSource(Protocol):
-    def ads_refresh_token(self, seller_id: str) -> SecretStr: ...
+    def ads_refresh_token(self, seller_id: str, region: AdsRegion = ...) -> SecretStr: ...
 
 
 class AdsClient(AmazonHttpPort):
@@ -81,6 +86,7 @@ class AdsClient(AmazonHttpPort):
         max_inline_wait_s: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        region: AdsRegion = "NA",
     ) -> None:
         super().__init__(
             endpoint=endpoint,
@@ -94,7 +100,13 @@ class AdsClient(AmazonHttpPort):
         self._client_id = client_id
         self._lwa = lwa
         self._refresh_tokens = refresh_tokens
+        self.region: AdsRegion = region
         self.duplicates = 0
+
+    @property
+    def lwa(self) -> LwaClient:
+        """This region's Login with Amazon client (the connect flow exchanges its codes there)."""
+        return self._lwa
 
     # --- operations ------------------------------------------------------------------------------
     def list_profiles(self, seller_id: str) -> list[AdsProfile]:
@@ -107,7 +119,7 @@ class AdsClient(AmazonHttpPort):
 
     def list_profiles_with(self, seller_id: str, refresh_token: SecretStr) -> list[AdsProfile]:
         """The profiles a refresh token not stored yet reaches (the Amazon Ads connect callback checks
-        them before storing it): same endpoint, LWA app and retries, its own access-token cache."""
+        them before storing it): same region, endpoint, LWA app and retries, its own token cache."""
         granted = AdsClient(
             endpoint=self._endpoint,
             client_id=self._client_id,
@@ -119,6 +131,7 @@ class AdsClient(AmazonHttpPort):
             max_inline_wait_s=self._max_inline_wait_s,
             sleep=self._sleep,
             rng=self._rng,
+            region=self.region,
         )
         return granted.list_profiles(seller_id)
 
@@ -198,7 +211,8 @@ class AdsClient(AmazonHttpPort):
             )
         if status in (401, 403):
             raise AdsAccessDenied(
-                f"Ads {operation} refused for seller {seller_id} (HTTP {status}): {detail}",
+                f"Ads {operation} refused for seller {seller_id} on the {self.region} host "
+                f"(HTTP {status}): {detail}",
                 operation=operation,
                 status=status,
             )
@@ -212,19 +226,71 @@ class AdsClient(AmazonHttpPort):
     def _fresh_access_token(self, seller_id: str) -> AccessToken:
         try:
             return self._lwa.access_token(
-                self._refresh_tokens.ads_refresh_token(seller_id), seller_id=seller_id
+                self._refresh_tokens.ads_refresh_token(seller_id, self.region), seller_id=seller_id
             )
         except SpApiAuthorizationRevoked:
             raise AdsAccessDenied(
-                f"LWA refused the Amazon Ads grant of seller {seller_id} (invalid_grant)", operation="lwa"
+                f"LWA refused the Amazon Ads grant of seller {seller_id} in {self.region} (invalid_grant)",
+                operation="lwa",
             ) from None
+
+
+class RegionalAdsClient:
+    """The Ads port over the three regional hosts: each call names its region and goes to that
+    region's `AdsClient` (host, LWA endpoint, refresh token). A region without a client is a
+    configuration error, never a silent fallback to another host."""
+
+    def __init__(self, clients: Mapping[AdsRegion, AdsClient]) -> None:
+        for region, client in clients.items():
+            if client.region != region:
+                raise ConfigurationError(f"the Ads client of {region} is configured for {client.region}")
+        self._clients = dict(clients)
+
+    def client(self, region: AdsRegion) -> AdsClient:
+        try:
+            return self._clients[region]
+        except KeyError:
+            raise ConfigurationError(f"no Amazon Ads endpoint is configured for region {region}") from None
+
+    @property
+    def duplicates(self) -> int:
+        return sum(client.duplicates for client in self._clients.values())
+
+    def list_profiles(self, seller_id: str, region: AdsRegion) -> list[AdsProfile]:
+        return self.client(region).list_profiles(seller_id)
+
+    def list_profiles_with(
+        self, seller_id: str, region: AdsRegion, refresh_token: SecretStr
+    ) -> list[AdsProfile]:
+        return self.client(region).list_profiles_with(seller_id, refresh_token)
+
+    def exchange_authorization_code(self, region: AdsRegion, code: str, *, redirect_uri: str) -> SecretStr:
+        """A code of the region's authorize page, exchanged at that region's LWA token endpoint."""
+        return self.client(region).lwa.exchange_authorization_code(code, redirect_uri=redirect_uri)
+
+    def create_report(
+        self, seller_id: str, region: AdsRegion, profile_id: str, request: SpCampaignsRequest
+    ) -> tuple[str, bool]:
+        return self.client(region).create_report(seller_id, profile_id, request)
+
+    def get_report(
+        self, seller_id: str, region: AdsRegion, profile_id: str, report_id: str
+    ) -> AdsReportStatus:
+        return self.client(region).get_report(seller_id, profile_id, report_id)
+
+    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+        """A report's pre-signed URL carries its own credential: any region's client fetches it."""
+        client = next(iter(self._clients.values()), None)
+        if client is None:
+            raise ConfigurationError("no Amazon Ads endpoint is configured")
+        return client.download(url, chunk_size=chunk_size)
 
 
 class _GivenRefreshToken:
     def __init__(self, refresh_token: SecretStr) -> None:
         self._refresh_token = refresh_token
 
-    def ads_refresh_token(self, seller_id: str) -> SecretStr:  # noqa: ARG002 - AdsRefreshTokenSource
+    def ads_refresh_token(self, seller_id: str, region: AdsRegion = "NA") -> SecretStr:  # noqa: ARG002
         return self._refresh_token
 
 

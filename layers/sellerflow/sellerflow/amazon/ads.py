@@ -2,10 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from sellerflow.errors import AdsWrongRegion
+from sellerflow.marketplaces import MARKETPLACES
+
+# The Amazon Ads API has three regional hosts (NA advertising-api.amazon.com, EU advertising-api-eu,
+# FE advertising-api-fe); each serves only its own marketplaces' profiles, and an authorization grant
+# (refresh token) is given in one region and reaches only that region's host.
+AdsRegion = Literal["NA", "EU", "FE"]
+ADS_REGIONS: tuple[AdsRegion, ...] = ("NA", "EU", "FE")
+# Profile country codes as the Ads API spells them (the United Kingdom is "UK", not "GB").
+_REGION_OF_COUNTRY: dict[str, AdsRegion] = {
+    **dict.fromkeys(("US", "CA", "MX", "BR"), "NA"),
+    **dict.fromkeys(
+        ("UK", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "PL", "BE", "TR", "AE", "SA", "EG", "IN", "IE"),
+        "EU",
+    ),
+    **dict.fromkeys(("JP", "AU", "SG"), "FE"),
+}
+
+
+def ads_region_of_country(country_code: str) -> AdsRegion:
+    """The Ads region whose host serves profiles of `country_code`; AdsWrongRegion when none does."""
+    try:
+        return _REGION_OF_COUNTRY[country_code.strip().upper()]
+    except KeyError:
+        raise AdsWrongRegion(f"no Amazon Ads region serves country code {country_code[:8]!r}") from None
+
+
+def ads_region_of_marketplace(marketplace_id: str) -> AdsRegion:
+    market = MARKETPLACES.get(marketplace_id)
+    if market is None:
+        raise AdsWrongRegion(f"no Amazon Ads region is known for marketplace {marketplace_id[:20]!r}")
+    return ads_region_of_country(market.country_code)
+
+
+def ads_regions_of(marketplace_ids: Iterable[str]) -> list[AdsRegion]:
+    """The Ads regions of the known marketplaces among `marketplace_ids`, in ADS_REGIONS order."""
+    found = {ads_region_or_none(m) for m in marketplace_ids}
+    return [region for region in ADS_REGIONS if region in found]
+
 
 SP_CAMPAIGN_COLUMNS = (
     "date",
@@ -43,6 +84,30 @@ class AdsProfile(BaseModel):
     @property
     def marketplace_id(self) -> str:
         return self.account_info.marketplace_string_id
+
+    @property
+    def region(self) -> AdsRegion:
+        """The region whose host serves this profile (from its country code)."""
+        return ads_region_of_country(self.country_code)
+
+
+def split_by_host(
+    region: AdsRegion, profiles: Iterable[AdsProfile]
+) -> tuple[list[AdsProfile], list[AdsProfile]]:
+    """(the profiles `region`'s host serves, the ones it listed for another region's country): a
+    profile is only ever asked on its own host, so the second list is refused by the callers."""
+    served: list[AdsProfile] = []
+    foreign: list[AdsProfile] = []
+    for profile in profiles:
+        (
+            served if _REGION_OF_COUNTRY.get(profile.country_code.strip().upper()) == region else foreign
+        ).append(profile)
+    return served, foreign
+
+
+def ads_region_or_none(marketplace_id: str) -> AdsRegion | None:
+    market = MARKETPLACES.get(marketplace_id)
+    return None if market is None else _REGION_OF_COUNTRY.get(market.country_code)
 
 
 class AdsReportStatus(BaseModel):

@@ -107,12 +107,16 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
         ctx.access.require(who, sellerId, Permission.SELLER_READ)
         return json_response(ctx.ports.connect().connection(sellerId))
 
-    @bp.get("/sellers/{sellerId}/connect/amazon-ads", RouteDoc(ConnectStartOut, also=(302,)))
+    @bp.get(
+        "/sellers/{sellerId}/connect/amazon-ads", RouteDoc(ConnectStartOut, query=("region",), also=(302,))
+    )
     def start_connect_ads(sellerId: str) -> Response:
-        """Start granting Amazon Ads: 302 to Login with Amazon (CONNECTION_MANAGE)."""
-        who = ctx.signed_in()
+        """Start granting Amazon Ads in one region (NA, EU or FE; default the seller's first
+        marketplace's): 302 to that region's Login with Amazon page (CONNECTION_MANAGE)."""
+        who = ctx.caller()
+        region = ctx.query("region").get("region")
         ctx.access.require(who, sellerId, Permission.CONNECTION_MANAGE)
-        started = ctx.ports.ads_connect().start(_user(who), sellerId)
+        started = ctx.ports.ads_connect().start(_user(who), sellerId, region)
         return _redirect_or_json(ctx, started, started.authorize_url)
 
     @bp.post(

@@ -52,6 +52,7 @@ class AdsConnectionOut(_Model):
 
     status: Literal["connected", "not_connected"]
     connected_at: datetime | None = None
+    regions: list[str] = []  # the Amazon Ads regions granted (NA, EU, FE): each is granted on its own
 
 
 class ConnectionOut(_Model):
@@ -81,7 +82,9 @@ class AdsProfileOut(_Model):
 
 
 class AdsConnectOut(_Model):
-    """The seller's advertising profiles the new grant reaches (in the seller's marketplaces)."""
+    """The seller's advertising profiles the new grant reaches (in the seller's marketplaces of the
+    grant's Amazon Ads region: NA, EU or FE; each region is granted on its own)."""
 
     seller_id: str
+    region: str
     profiles: list[AdsProfileOut]

@@ -314,6 +314,7 @@ class ConnectService:
             ads=AdsConnectionOut(
                 status="connected" if ads is not None and ads.connected else "not_connected",
                 connected_at=ads.connected_at if ads is not None and ads.connected else None,
+                regions=list(ads.regions) if ads is not None else [],
             ),
         )
 

@@ -3,7 +3,7 @@
 A state is `<payload>.<signature>`, both base64url without padding. The payload is compact JSON:
 
     {"v": 1, "n": <nonce>, "u": <user binding>, "iat": <epoch s>, "exp": <epoch s>,
-     "p": <purpose>, "s": <seller binding, ads only>}
+     "p": <purpose>, "s": <seller binding, ads only>, "r": <Amazon Ads region, ads only>}
 
 - signed: HMAC-SHA256 over the payload with the key from Secrets Manager (compared in constant time);
 - bound to the signed-in user: `u` is an HMAC of the user's `sub` under the same key, so the state
@@ -12,7 +12,8 @@ A state is `<payload>.<signature>`, both base64url without padding. The payload 
 - purpose-bound: `p` says which flow the state is for, `spapi` (connecting a selling account) or
   `ads` (granting Amazon Ads access to a seller Sellerflow knows); a state of one flow is refused by
   the other. An ads state is also bound to its seller: `s` is an HMAC of the seller id, so a state
-  started for one seller cannot complete another's grant. (States issued before purposes existed
+  started for one seller cannot complete another's grant, and names (signed) the Ads region whose
+  authorize page was asked, so the code is exchanged and checked in that region. (States issued before purposes existed
   carry no `p` and count as `spapi`; they live at most 10 minutes anyway.)
 - single-use: the nonce `n` is stored with a TTL when the state is issued and consumed by a
   conditional delete when the callback arrives (`sellerflow.store.connections`); that part is the
@@ -62,6 +63,7 @@ class StateClaims:
     expires_at: datetime
     purpose: StatePurpose = StatePurpose.SPAPI
     seller_binding: str | None = None
+    region: str | None = None  # ads only: the Amazon Ads region (NA, EU, FE) the grant is asked in
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class StateSigner:
         nonce: str | None = None,
         purpose: StatePurpose = StatePurpose.SPAPI,
         seller_id: str | None = None,
+        region: str | None = None,
     ) -> IssuedState:
         """`seller_id` (required for, and only for, `StatePurpose.ADS`) binds the state to that seller."""
         if (purpose is StatePurpose.ADS) != (seller_id is not None):
@@ -122,6 +125,7 @@ class StateSigner:
             expires_at=issued + self.ttl,
             purpose=purpose,
             seller_binding=None if seller_id is None else self.seller_binding(seller_id),
+            region=region,
         )
         document: dict[str, str | int] = {
             "v": VERSION,
@@ -133,6 +137,8 @@ class StateSigner:
         }
         if claims.seller_binding is not None:
             document["s"] = claims.seller_binding
+        if region is not None:
+            document["r"] = region
         payload = _b64(json.dumps(document, separators=(",", ":"), sort_keys=True).encode())
         return IssuedState(value=f"{payload}.{self._sign(payload)}", claims=claims)
 
@@ -161,6 +167,7 @@ class StateSigner:
                 expires_at=datetime.fromtimestamp(int(document["exp"]), UTC),
                 purpose=StatePurpose(document.get("p", StatePurpose.SPAPI.value)),
                 seller_binding=None if document.get("s") is None else str(document["s"]),
+                region=None if document.get("r") is None else str(document["r"]),
             )
             version = document["v"]
         except (ValueError, KeyError, TypeError, AttributeError):

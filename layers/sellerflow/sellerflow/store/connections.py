@@ -20,10 +20,11 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from sellerflow.amazon.ads import ADS_REGIONS
 from sellerflow.domain import AdsAuthorization, ScheduledSeller, SellerConnection, SellerProfile, SellerStatus
 from sellerflow.errors import ConfigurationError, SellerNotFound
 from sellerflow.store.app_secrets import JsonSecret
-from sellerflow.store.credentials import ADS_CREDENTIALS
+from sellerflow.store.credentials import ADS_CREDENTIALS, ads_credentials_key
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.sellers import ACTIVE, PROFILE, SellerStore, seller_status
 from sellerflow.store.tables import SellerRecord, _BoundMeta, table
@@ -151,18 +152,27 @@ class ConnectionStore:
             raise
 
     def ads_authorization(self, seller_id: str) -> AdsAuthorization:
-        """Connected while the ads refresh token is stored (a disconnection or erasure deletes it)."""
-        try:
-            SellerRecord.get(seller_id, ADS_CREDENTIALS, consistent_read=True, attributes_to_get=["sk"])
-        except DoesNotExist:
+        """Connected while an ads refresh token of any region is stored (a disconnection or erasure
+        deletes them all); `regions` the Amazon Ads regions whose grant is stored."""
+        granted = SellerRecord.query(
+            seller_id,
+            SellerRecord.sk.startswith(ADS_CREDENTIALS),
+            consistent_read=True,
+            attributes_to_get=["sk"],
+        )
+        keys = {record.sk for record in granted}
+        regions = tuple(region for region in ADS_REGIONS if ads_credentials_key(region) in keys)
+        if not regions:
             return AdsAuthorization(seller_id=seller_id, connected=False)
         try:
             profile = SellerRecord.get(
                 seller_id, PROFILE, consistent_read=True, attributes_to_get=["ads_connected_at"]
             )
         except DoesNotExist:
-            return AdsAuthorization(seller_id=seller_id, connected=True)
-        return AdsAuthorization(seller_id=seller_id, connected=True, connected_at=profile.ads_connected_at)
+            return AdsAuthorization(seller_id=seller_id, connected=True, regions=regions)
+        return AdsAuthorization(
+            seller_id=seller_id, connected=True, connected_at=profile.ads_connected_at, regions=regions
+        )
 
     def set_schedule(self, seller_id: str, sync_every_minutes: int) -> None:
         try:

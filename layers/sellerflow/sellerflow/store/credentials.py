@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 from pynamodb.exceptions import DoesNotExist
 
+from sellerflow.amazon.ads import ADS_REGIONS, AdsRegion
 from sellerflow.errors import CredentialsMissing
 from sellerflow.store.envelope import kms_envelope
 from sellerflow.store.sellers import CREDENTIALS
@@ -22,8 +23,18 @@ if TYPE_CHECKING:
 
 PURPOSE = "spapi-refresh-token"
 ADS_PURPOSE = "ads-refresh-token"
-# The Amazon Ads grant is a separate LWA authorization: its own item beside the SP-API one.
+# The Amazon Ads grant is a separate LWA authorization: its own item beside the SP-API one. It is
+# given per Ads region (NA, EU, FE), one item each; NA keeps the key (and purpose) grants had before
+# regions existed.
 ADS_CREDENTIALS = f"{CREDENTIALS}#ADS"
+
+
+def ads_credentials_key(region: AdsRegion) -> str:
+    return ADS_CREDENTIALS if region == "NA" else f"{ADS_CREDENTIALS}#{region}"
+
+
+def _ads_purpose(region: AdsRegion) -> str:
+    return ADS_PURPOSE if region == "NA" else f"{ADS_PURPOSE}-{region.lower()}"
 
 
 class CredentialVault:
@@ -37,16 +48,18 @@ class CredentialVault:
     def store_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
         self._store(seller_id, CREDENTIALS, PURPOSE, refresh_token)
 
-    def store_ads_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
-        """The seller's Amazon Ads refresh token (advertising scope), encrypted for that purpose."""
-        self._store(seller_id, ADS_CREDENTIALS, ADS_PURPOSE, refresh_token)
+    def store_ads_refresh_token(
+        self, seller_id: str, refresh_token: SecretStr, region: AdsRegion = "NA"
+    ) -> None:
+        """The seller's Amazon Ads refresh token (advertising scope) of one region, encrypted for it."""
+        self._store(seller_id, ads_credentials_key(region), _ads_purpose(region), refresh_token)
 
     def refresh_token(self, seller_id: str) -> SecretStr:
         return self._load(seller_id, CREDENTIALS, PURPOSE)
 
-    def ads_refresh_token(self, seller_id: str) -> SecretStr:
-        """CredentialsMissing when the seller never granted Amazon Ads access."""
-        return self._load(seller_id, ADS_CREDENTIALS, ADS_PURPOSE)
+    def ads_refresh_token(self, seller_id: str, region: AdsRegion = "NA") -> SecretStr:
+        """CredentialsMissing when the seller never granted Amazon Ads access in that region."""
+        return self._load(seller_id, ads_credentials_key(region), _ads_purpose(region))
 
     def _store(self, seller_id: str, sk: str, purpose: str, refresh_token: SecretStr) -> None:
         ciphertext, _ = self._client.encrypt(
@@ -73,4 +86,5 @@ class CredentialVault:
 
     def delete_refresh_token(self, seller_id: str) -> None:
         SellerRecord(seller_id=seller_id, sk=CREDENTIALS).delete()
-        SellerRecord(seller_id=seller_id, sk=ADS_CREDENTIALS).delete()
+        for region in ADS_REGIONS:
+            SellerRecord(seller_id=seller_id, sk=ads_credentials_key(region)).delete()

@@ -1,5 +1,11 @@
 """Amazon Ads in seller-sync: which Sponsored Products reports to ask for, and how each goes.
 
+Profiles live on three regional hosts (NA, EU, FE) and a seller's grant is given per region: the
+plan lists the profiles of every region the seller sells in, on that region's host, and each job
+carries its profile's region so that createReport, getReport and the download's getReport go to the
+host that holds the profile. A region the seller has not granted is skipped (the others still sync);
+a profile a host lists for another region's country is refused (`AdsProfilesWrongRegion`).
+
 One job per advertising profile (= marketplace) per run, in this order of preference:
 
 1. a report already asked for and still PENDING/PROCESSING: resumed (polled again), never re-requested;
@@ -20,9 +26,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sellerflow.amazon.ads import AdsProfile, AdsReportStatus, SpCampaignsRequest
+from sellerflow.amazon.ads import (
+    AdsProfile,
+    AdsRegion,
+    AdsReportStatus,
+    SpCampaignsRequest,
+    ads_region_of_marketplace,
+    ads_regions_of,
+    split_by_host,
+)
 from sellerflow.errors import AdsReportUrlExpired, CredentialsMissing
 from sellerflow.facts import AdCampaignDayFact, RowError
 from sellerflow.marketplaces import MARKETPLACES
@@ -61,6 +75,14 @@ class AdsJob(_Io):
     marketplace_id: str
     start: date
     end: date
+    region: AdsRegion  # the host that holds the profile (jobs from before regions: their marketplace's)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _region_of_older_jobs(cls, data: object) -> object:
+        if isinstance(data, dict) and "region" not in data and "marketplace_id" in data:
+            return {**data, "region": ads_region_of_marketplace(str(data["marketplace_id"]))}
+        return data
 
 
 class AdsProgress(_Io):
@@ -74,6 +96,7 @@ class AdsProgress(_Io):
 class AdsPlan(_Io):
     jobs: list[AdsJob]
     connected: bool = True
+    regions: list[AdsRegion] = []  # the regions whose grant listed profiles this run
 
 
 class AdsIngestOutput(_Io):
@@ -102,11 +125,15 @@ class IngestAdsInput(_Io):
 
 
 class AdsApi(Protocol):
-    def list_profiles(self, seller_id: str) -> list[AdsProfile]: ...
+    """The Ads port; every call names the region whose host it goes to."""
+
+    def list_profiles(self, seller_id: str, region: AdsRegion) -> list[AdsProfile]: ...
     def create_report(
-        self, seller_id: str, profile_id: str, request: SpCampaignsRequest
+        self, seller_id: str, region: AdsRegion, profile_id: str, request: SpCampaignsRequest
     ) -> tuple[str, bool]: ...
-    def get_report(self, seller_id: str, profile_id: str, report_id: str) -> AdsReportStatus: ...
+    def get_report(
+        self, seller_id: str, region: AdsRegion, profile_id: str, report_id: str
+    ) -> AdsReportStatus: ...
     def download(self, url: str, *, chunk_size: int = ...) -> Iterator[bytes]: ...
 
 
@@ -149,6 +176,7 @@ def _candidates(seller_id: str, profile: AdsProfile, now: datetime, policy: AdsP
             marketplace_id=profile.marketplace_id,
             start=start,
             end=end,
+            region=profile.region,
         )
 
     yield job(f"fresh-{today.isoformat()}", fresh_start, today)
@@ -164,6 +192,39 @@ def _candidates(seller_id: str, profile: AdsProfile, now: datetime, policy: AdsP
         chunk -= 1
 
 
+def profiles_of_region(seller_id: str, region: AdsRegion, profiles: Sequence[AdsProfile]) -> list[AdsProfile]:
+    """The profiles a region's host listed that belong to that region; any other is refused (counted,
+    logged, never asked for on the wrong host)."""
+    served, foreign = split_by_host(region, profiles)
+    if foreign:
+        metrics.add_metric(name="AdsProfilesWrongRegion", unit="Count", value=len(foreign))
+        logger.warning(
+            "ads profiles refused: listed on another region's host",
+            extra={"seller_id": seller_id, "region": region, "refused": len(foreign)},
+        )
+    return served
+
+
+def regional_profiles(
+    seller_id: str, marketplace_ids: Iterable[str], api: AdsApi
+) -> tuple[list[AdsProfile], list[AdsRegion]]:
+    """The profiles of every region the seller sells in and has granted, each from its own host, and
+    the regions that answered. No grant in any region: `CredentialsMissing`."""
+    profiles: list[AdsProfile] = []
+    granted: list[AdsRegion] = []
+    for region in ads_regions_of(marketplace_ids):
+        try:
+            listed = api.list_profiles(seller_id, region)
+        except CredentialsMissing:
+            metrics.add_metric(name="AdsRegionNotConnected", unit="Count", value=1)
+            continue
+        granted.append(region)
+        profiles.extend(profiles_of_region(seller_id, region, listed))
+    if not granted:
+        raise CredentialsMissing(f"seller {seller_id} granted Amazon Ads access in none of its regions")
+    return profiles, granted
+
+
 def plan_ads_reports(
     seller_id: str,
     marketplace_ids: Iterable[str],
@@ -174,12 +235,12 @@ def plan_ads_reports(
     policy: AdsPolicy,
 ) -> AdsPlan:
     """At most one report per advertising profile of the seller's marketplaces this run."""
+    wanted = set(marketplace_ids)
     try:
-        profiles = api.list_profiles(seller_id)
+        profiles, regions = regional_profiles(seller_id, wanted, api)
     except CredentialsMissing:
         metrics.add_metric(name="AdsNotConnected", unit="Count", value=1)
         return AdsPlan(jobs=[], connected=False)
-    wanted = set(marketplace_ids)
     states = {s.key: s for s in book.all(seller_id, prefix=ADS_KEY_PREFIX)}
     jobs: list[AdsJob] = []
     for profile in profiles:
@@ -205,6 +266,7 @@ def plan_ads_reports(
                     marketplace_id=profile.marketplace_id,
                     start=state.window_start.date(),
                     end=state.window_end.date(),
+                    region=profile.region,
                 )
             )
             continue
@@ -217,7 +279,7 @@ def plan_ads_reports(
             jobs.append(job)
             break
     metrics.add_metric(name="AdsReportsPlanned", unit="Count", value=len(jobs))
-    return AdsPlan(jobs=jobs)
+    return AdsPlan(jobs=jobs, regions=regions)
 
 
 def next_wait_s(polls: int, policy: AdsPolicy) -> int:
@@ -244,7 +306,7 @@ def request_ads_report(
         start=job.start,
         end=job.end,
     )
-    report_id, duplicate = api.create_report(job.seller_id, job.profile_id, request)
+    report_id, duplicate = api.create_report(job.seller_id, job.region, job.profile_id, request)
     book.requested(
         job.seller_id,
         job.key,
@@ -269,7 +331,7 @@ def check_ads_report(
 ) -> AdsProgress:
     """One poll; at the cap the report stays PENDING in the book and the next run resumes it."""
     assert progress.report_id is not None
-    report = api.get_report(job.seller_id, job.profile_id, progress.report_id)
+    report = api.get_report(job.seller_id, job.region, job.profile_id, progress.report_id)
     polls = progress.polls + 1
     if report.status == "COMPLETED":
         book.finished(job.seller_id, job.key, status="COMPLETED")
@@ -305,7 +367,7 @@ def ingest_ads_report(
     job = request.job
     currency = MARKETPLACES[job.marketplace_id].currency
     for attempt in (1, 2):
-        report = api.get_report(job.seller_id, job.profile_id, request.report_id)
+        report = api.get_report(job.seller_id, job.region, job.profile_id, request.report_id)
         if report.status != "COMPLETED" or not report.url:
             raise AdsReportUrlExpired(
                 f"ads report of {job.marketplace_id} has no download URL ({report.status})"

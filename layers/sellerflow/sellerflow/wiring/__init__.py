@@ -16,7 +16,8 @@ from typing import TypeVar
 import boto3
 import httpx
 
-from sellerflow.ads.client import AdsClient
+from sellerflow.ads.client import AdsClient, RegionalAdsClient
+from sellerflow.amazon.ads import ADS_REGIONS
 from sellerflow.settings import Settings, get_settings
 from sellerflow.spapi.client import AccessTokenCache, SpApiClient
 from sellerflow.spapi.lwa import LwaClient
@@ -39,7 +40,8 @@ from sellerflow.sync.reports import ReportPolicy
 # Shared by every invocation of a warm container: tokens and pacing outlive one call.
 _TOKEN_CACHE = AccessTokenCache()
 _PACER = Pacer()
-_ADS_TOKEN_CACHE = AccessTokenCache()  # ads access tokens carry another scope: never mixed with SP-API's
+# Ads access tokens carry another scope (never mixed with SP-API's) and one region's grant each.
+_ADS_TOKEN_CACHES = {region: AccessTokenCache() for region in ADS_REGIONS}
 
 
 T = TypeVar("T")
@@ -92,19 +94,28 @@ def spapi_client(s: Settings) -> SpApiClient:
 
 
 @per_settings
-def ads_client(s: Settings) -> AdsClient:
+def ads_client(s: Settings) -> RegionalAdsClient:
+    """One Ads client per region (its host, its LWA token endpoint, the seller's grant of that region)."""
     http = httpx.Client(timeout=s.ads_timeout_s)
     app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
-    lwa = LwaClient(s.lwa_endpoint, app, http)
-    return AdsClient(
-        endpoint=s.ads_endpoint,
-        client_id=(lambda: s.ads_client_id) if s.ads_client_id else (lambda: app.app_credentials().client_id),
-        lwa=lwa,
-        refresh_tokens=credential_vault(),
-        http=http,
-        token_cache=_ADS_TOKEN_CACHE,
-        max_attempts=s.ads_max_attempts,
-        max_inline_wait_s=s.ads_max_inline_wait_s,
+    hosts = s.ads_hosts()
+    return RegionalAdsClient(
+        {
+            region: AdsClient(
+                endpoint=hosts[region][0],
+                client_id=(lambda: s.ads_client_id)
+                if s.ads_client_id
+                else (lambda: app.app_credentials().client_id),
+                lwa=LwaClient(hosts[region][1], app, http),
+                refresh_tokens=credential_vault(),
+                http=http,
+                token_cache=_ADS_TOKEN_CACHES[region],
+                max_attempts=s.ads_max_attempts,
+                max_inline_wait_s=s.ads_max_inline_wait_s,
+                region=region,
+            )
+            for region in ADS_REGIONS
+        }
     )
 
 
@@ -201,9 +212,9 @@ def orders_sync_policy() -> OrdersSyncPolicy:
 
 def reset() -> None:
     """Forget every built collaborator (the local runtime rebinds after changing the environment)."""
-    global _TOKEN_CACHE, _PACER, _ADS_TOKEN_CACHE
+    global _TOKEN_CACHE, _PACER, _ADS_TOKEN_CACHES
     _TOKEN_CACHE = AccessTokenCache()
     _PACER = Pacer()
-    _ADS_TOKEN_CACHE = AccessTokenCache()
+    _ADS_TOKEN_CACHES = {region: AccessTokenCache() for region in ADS_REGIONS}
     # Every other collaborator is built per settings object (`per_settings`): new settings, new ones.
     settings.cache_clear()

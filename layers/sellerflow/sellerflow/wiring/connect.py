@@ -28,7 +28,7 @@ def connect_config(settings: Settings) -> ConnectConfig:
 
 def ads_connect_config(settings: Settings) -> AdsConnectConfig:
     return AdsConnectConfig(
-        authorize_url=settings.ads_authorize_url,
+        authorize_urls=settings.ads_authorize_urls(),
         web_origin=settings.web_origin,
         state_ttl=timedelta(seconds=settings.connect_state_ttl_s),
     )
@@ -58,11 +58,12 @@ def ads_connect_service(settings: Settings) -> AdsConnectService:
     app = SecretsManagerAppCredentials(settings.lwa_app_secret_name)
     return AdsConnectService(
         config=ads_connect_config(settings),
-        # The LWA client that exchanges the code and refreshes the ads tokens is the app's own.
+        # The LWA client that exchanges the code and refreshes the ads tokens is the app's own; each
+        # region's code is exchanged at that region's LWA endpoint, its profiles listed on its host.
         client_id=lambda: app.app_credentials().client_id,
         keys=SecretsManagerStateKey(settings.connect_state_secret_name),
         nonces=ConnectStateStore(),
-        lwa=wiring.spapi_client().lwa,
+        lwa=wiring.ads_client(),
         profiles=wiring.ads_client(),
         vault=wiring.credential_vault(),
         sellers=wiring.seller_store(),

@@ -265,7 +265,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "audit_reader": audit,
         "team": FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id),
-        "users": FakeUsers(),
+        "users": FakeUsers(by_sub={MEMBER: (), OWNER: ()}),
         "analytics": AnalyticsService(rollups=rollups, facts=FakeFacts(), cogs=FakeCogs(), dirty=FakeDirty()),
         "ads": AdsService(ads=FakeAdFacts(), rollups=rollups),
         "alerts": FakeAlerts(), "connect": StubConnect, "ads_connect": StubConnect,

@@ -40,7 +40,10 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
         ctx.admin()
         return json_response(ctx.runtime.team.admin_sellers())
 
-    @bp.put("/admin/sellers/{sellerId}/members/{userSub}", RouteDoc(MemberOut, body=RoleIn, errors=(409,)))
+    @bp.put(
+        "/admin/sellers/{sellerId}/members/{userSub}",
+        RouteDoc(MemberOut, body=RoleIn, errors=(403, 404, 409)),
+    )
     def admin_set_member(sellerId: str, userSub: str) -> Response:
         """Add or change a membership (admins only)."""
         who = ctx.admin()

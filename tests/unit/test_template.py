@@ -816,3 +816,61 @@ def test_every_function_log_group_comes_from_one_declaration() -> None:
     ]
     assert not [n for n in written_out if n.removesuffix("LogGroup") + "Function" in FUNCTIONS]
     assert "AWS::LanguageExtensions" in as_list(load_template()["Transform"])
+
+
+# --- CloudFront: security headers on every behaviour (issue 12 item 3) -----------------------------
+def _behaviours() -> list[dict[str, Any]]:
+    config = _props("WebDistribution")["DistributionConfig"]
+    return [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]
+
+
+def _headers_of_policy(name: str) -> dict[str, str]:
+    """The headers a response-headers policy sets, by their HTTP names (values with whitespace folded)."""
+    config = _props(name)["ResponseHeadersPolicyConfig"]
+    security = config.get("SecurityHeadersConfig", {})
+    headers: dict[str, str] = {}
+    if "ContentTypeOptions" in security:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in security:
+        headers["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in security:
+        headers["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
+    if "ContentSecurityPolicy" in security:
+        raw = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        headers["Content-Security-Policy"] = raw["Fn::Sub"] if isinstance(raw, dict) else raw
+    hsts = security.get("StrictTransportSecurity")
+    if hsts:
+        headers["Strict-Transport-Security"] = (
+            f"max-age={hsts['AccessControlMaxAgeSec']}"
+            + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+            + ("; preload" if hsts.get("Preload") else "")
+        )
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[item["Header"]] = item["Value"]
+    return {name: " ".join(value.split()) for name, value in headers.items()}
+
+
+def test_every_cloudfront_behaviour_has_a_response_headers_policy_of_this_template() -> None:
+    for behaviour in _behaviours():
+        policy = behaviour.get("ResponseHeadersPolicyId")
+        assert isinstance(policy, dict), behaviour.get("PathPattern", "default")
+        assert "Ref" in policy, behaviour.get("PathPattern", "default")
+        assert _resource(policy["Ref"])["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+
+
+def test_api_behaviours_send_the_apis_own_security_headers() -> None:
+    from sellerflow.api.errors import SECURITY_HEADERS
+
+    api = [b for b in _behaviours() if b["TargetOriginId"] == "api"]
+    assert api
+    for behaviour in api:
+        assert _headers_of_policy(behaviour["ResponseHeadersPolicyId"]["Ref"]) == SECURITY_HEADERS
+
+
+def test_the_dashboard_gets_preload_hsts_and_the_same_permissions_policy() -> None:
+    from sellerflow.api.errors import HSTS, PERMISSIONS_POLICY
+
+    web = _headers_of_policy("WebSecurityHeaders")
+    assert web["Strict-Transport-Security"] == HSTS
+    assert web["Permissions-Policy"] == PERMISSIONS_POLICY
+    assert web["X-Content-Type-Options"] == "nosniff"

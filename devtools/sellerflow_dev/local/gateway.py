@@ -4,6 +4,12 @@ moto does not call Lambda from API Gateway, so this gateway does what the deploy
 match the template's routes, run the Cognito user-pool authorizer (signature, issuer, audience,
 expiry of the ID token), and hand the function whose `Api` event declares the route the same proxy
 event AWS would (the general API function, or the buyer-PII one).
+
+Like CloudFront in front of the deployment, every answer that is not a dashboard file carries the API's
+security headers (`sellerflow.api.errors.SECURITY_HEADERS`), and a malformed request (a body that is
+not UTF-8 or not JSON, a missing, wrong or repeated content-length, a chunked or oversized body, a
+path or query with broken percent-encoding, a request line the HTTP parser refuses) gets a JSON 4xx
+with those headers, never a dropped connection.
 """
 
 from __future__ import annotations
@@ -17,12 +23,87 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 import jwt
 
+from sellerflow.api.errors import SECURITY_HEADERS
+
 Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]  # (function name, proxy event) → proxy response
 Proxy = Callable[[str | None, bytes], tuple[int, dict[str, str], bytes]]  # (x-amz-target, body) → reply
+
+# A Lambda proxy integration takes at most 6 MB of request; API Gateway refuses more with 413.
+MAX_BODY_BYTES = 6 * 1024 * 1024
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class MalformedRequest(Exception):
+    """A request the gateway answers itself with a JSON 4xx (`close`: the body was not read)."""
+
+    def __init__(self, status: int, code: str, message: str, *, close: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.close = close
+
+
+def read_body(headers: Any, rfile: Any) -> bytes:
+    """The request's body, exactly content-length bytes of it (MalformedRequest otherwise)."""
+    if headers.get("transfer-encoding"):
+        raise MalformedRequest(
+            411, "length_required", "send a content-length; chunked bodies are not accepted", close=True
+        )
+    lengths = headers.get_all("content-length") or []
+    if not lengths:
+        return b""
+    if len(lengths) > 1 or not lengths[0].strip().isdigit():
+        raise MalformedRequest(
+            400, "bad_request", "content-length must be one non-negative integer", close=True
+        )
+    length = int(lengths[0].strip())
+    if length > MAX_BODY_BYTES:
+        raise MalformedRequest(
+            413, "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes", close=True
+        )
+    body: bytes = rfile.read(length) if length else b""
+    if len(body) < length:
+        raise MalformedRequest(400, "bad_request", "the body is shorter than its content-length", close=True)
+    return body
+
+
+def decoded_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedRequest(400, "bad_request", "the request body is not UTF-8") from None
+
+
+def check_json(text: str) -> None:
+    if not text:
+        return
+    try:
+        json.loads(text)
+    except ValueError:
+        raise MalformedRequest(400, "bad_request", "the request body is not JSON") from None
+
+
+def check_encoding(part: str, what: str) -> None:
+    """A path or query whose percent-escapes are well formed and decode to printable UTF-8."""
+    if _BAD_ESCAPE.search(part):
+        raise MalformedRequest(400, "bad_request", f"the {what} has a malformed percent-escape")
+    try:
+        decoded = unquote_to_bytes(part).decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedRequest(400, "bad_request", f"the {what} does not decode to UTF-8") from None
+    if _CONTROL.search(decoded):
+        raise MalformedRequest(400, "bad_request", f"the {what} holds control characters")
+
+
+def with_api_headers(headers: dict[str, str]) -> dict[str, str]:
+    """`headers` with the API's security headers, replacing any of the same name."""
+    names = {name.lower() for name in SECURITY_HEADERS}
+    return {**{k: v for k, v in headers.items() if k.lower() not in names}, **SECURITY_HEADERS}
 
 
 @dataclass(frozen=True)
@@ -121,6 +202,23 @@ class LocalApiGateway:
             def do_DELETE(self) -> None:
                 gateway._serve(self)
 
+            def do_PATCH(self) -> None:
+                gateway._serve(self)
+
+            def do_OPTIONS(self) -> None:
+                gateway._serve(self)
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                """The HTTP parser's own refusals (bad request line, headers too long...), as JSON."""
+                del explain
+                self.close_connection = True
+                if self.request_version == "HTTP/0.9":  # an unparsable request line: answer in HTTP/1.1
+                    self.request_version = self.protocol_version
+                status = code if 400 <= code < 500 else 400
+                gateway._reply_json(
+                    self, status, {"error": "bad_request", "message": message or "bad request"}, close=True
+                )
+
             def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base's signature
                 return  # quiet: requests can carry tokens in headers, never print them
 
@@ -143,15 +241,28 @@ class LocalApiGateway:
 
     # --- one request -----------------------------------------------------------------------------
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        try:
+            self._serve_checked(request)
+        except MalformedRequest as bad:
+            self._reply_json(request, bad.status, {"error": bad.code, "message": str(bad)}, close=bad.close)
+        except Exception:  # the local runtime's own failure: a JSON 500, never a dropped connection
+            self._reply_json(
+                request, 500, {"error": "internal_error", "message": "An internal error occurred."}
+            )
+
+    def _serve_checked(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
-        length = int(request.headers.get("content-length") or 0)
-        body = request.rfile.read(length).decode() if length else None
+        check_encoding(parts.path, "path")
+        check_encoding(parts.query, "query string")
+        raw = read_body(request.headers, request.rfile)
+        text = decoded_text(raw)
+        body = text or None
         proxy = self._proxies.get(parts.path)
         if proxy is not None and request.command == "POST":
             status, proxied_headers, proxied = proxy(
                 request.headers.get("x-amz-target"), (body or "").encode()
             )
-            self._reply(request, status, proxied_headers, proxied)
+            self._reply(request, status, with_api_headers(proxied_headers), proxied)
             return
         match = self.routes.match(request.command, parts.path)
         if match is None:
@@ -166,6 +277,7 @@ class LocalApiGateway:
             )
             return
         route, path_params = match
+        check_json(text)
         claims = self._authorizer.claims(request.headers.get("authorization"))
         if claims is None:
             self._reply_json(request, 401, {"message": "Unauthorized"})
@@ -176,7 +288,9 @@ class LocalApiGateway:
         for name, values in (response.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(values)
         payload = response.get("body") or ""
-        self._reply(request, int(response.get("statusCode", 500)), headers, payload.encode())
+        self._reply(
+            request, int(response.get("statusCode", 500)), with_api_headers(headers), payload.encode()
+        )
 
     def _event(
         self,
@@ -214,8 +328,14 @@ class LocalApiGateway:
             "isBase64Encoded": False,
         }
 
-    def _reply_json(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
-        self._reply(request, status, {"content-type": "application/json"}, json.dumps(body).encode())
+    def _reply_json(
+        self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], *, close: bool = False
+    ) -> None:
+        headers = with_api_headers({"content-type": "application/json"})
+        if close:  # the body was not read: the connection cannot carry another request
+            request.close_connection = True
+            headers["connection"] = "close"
+        self._reply(request, status, headers, json.dumps(body).encode())
 
     def _reply(
         self, request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
@@ -226,7 +346,8 @@ class LocalApiGateway:
                 request.send_header(name, value)
         request.send_header("content-length", str(len(body)))
         request.end_headers()
-        request.wfile.write(body)
+        if request.command != "HEAD":
+            request.wfile.write(body)
 
 
 def _claim_text(value: Any) -> str:

@@ -1,4 +1,9 @@
-"""Local sign-in against moto's Cognito: users with a password and TOTP MFA, as the pool requires."""
+"""Local sign-in against moto's Cognito: users with a password and TOTP MFA, as the pool requires.
+
+Invited users are made by the API itself (`AdminCreateUser` with the invited, verified email);
+`complete_invitation` is the invitee's part. Their ID tokens carry `email_verified` because the local
+app client may read every attribute, as a Cognito client without ReadAttributes does (provision.py).
+"""
 
 from __future__ import annotations
 
@@ -40,11 +45,28 @@ class LocalIdentity:
             UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
             MessageAction="SUPPRESS",
         )
+        for group in groups:
+            self._idp.admin_add_user_to_group(UserPoolId=self._pool, Username=email, GroupName=group)
+        return self.activate(email, password)
+
+    def complete_invitation(self, email: str, password: str) -> LocalUser:
+        """What an invited person does with Cognito's invitation email: replace the temporary password
+        and enrol an authenticator. The user (and its verified email) is the API's `AdminCreateUser`."""
+        attributes = self._attributes(email)
+        if attributes.get("email_verified") != "true":
+            raise RuntimeError(f"{email} was not created by an invitation (its email is not verified)")
+        return self.activate(email, password)
+
+    def _attributes(self, email: str) -> dict[str, str]:
+        user = self._idp.admin_get_user(UserPoolId=self._pool, Username=email)
+        return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+
+    def activate(self, email: str, password: str) -> LocalUser:
+        """A permanent password (Cognito's NEW_PASSWORD_REQUIRED step, done by the admin API here) and
+        TOTP MFA, set up on the first sign-in as the pool requires."""
         self._idp.admin_set_user_password(
             UserPoolId=self._pool, Username=email, Password=password, Permanent=True
         )
-        for group in groups:
-            self._idp.admin_add_user_to_group(UserPoolId=self._pool, Username=email, GroupName=group)
         first = self.sign_in(email, password)  # the first sign-in sets up TOTP MFA (the pool requires it)
         if email not in self._totp_secrets:
             # moto's admin flow skips the MFA_SETUP challenge Cognito gives; enrol the way a signed-in user would.
@@ -58,8 +80,7 @@ class LocalIdentity:
                 Username=email,
                 SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
             )
-        user = self._idp.admin_get_user(UserPoolId=self._pool, Username=email)
-        sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+        sub = self._attributes(email)["sub"]
         return LocalUser(email=email, password=password, sub=sub, totp_secret=self._totp_secrets[email])
 
     def sign_in(self, email: str, password: str) -> dict[str, str]:

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     import boto3
 
 LOCAL_ACCOUNT_ID = "123456789012"
+# The standard attributes of a user pool (what a client without ReadAttributes may read in Cognito).
+COGNITO_STANDARD_ATTRIBUTES = (
+    "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name", "locale",
+    "middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture",
+    "preferred_username", "profile", "updated_at", "website", "zoneinfo",
+)  # fmt: skip
 
 # Types the local runtime honours in-process instead of creating in moto (and why).
 IN_PROCESS_TYPES = {
@@ -543,6 +549,9 @@ class Provisioner:
         ):
             if key in p:
                 args[key] = p[key]
+        # Cognito lets a client that lists no ReadAttributes read them all, so its ID tokens carry
+        # `email_verified` (what accepting an invitation checks); moto puts only listed ones in tokens.
+        args["ReadAttributes"] = list(p.get("ReadAttributes") or COGNITO_STANDARD_ATTRIBUTES)
         client = self.client("cognito-idp").create_user_pool_client(**args)["UserPoolClient"]
         self.out.user_pool_client_id = client["ClientId"]
         self._register(logical_id, client["ClientId"], ClientId=client["ClientId"])

@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from sellerflow.api.errors import HSTS, PERMISSIONS_POLICY
+
 COGNITO_PROXY_PATH = "/_cognito/"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 # What a browser needs to sign in (password + TOTP, MFA set-up, new password) and out.
@@ -53,6 +55,8 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
     "cache-control": "no-cache",
+    "strict-transport-security": HSTS,  # as CloudFront's policy (browsers ignore it over plain HTTP)
+    "permissions-policy": PERMISSIONS_POLICY,
 }
 
 

@@ -174,3 +174,39 @@ def test_an_admin_reads_a_seller_only_through_an_audited_break_glass(stack: Stac
     assert grant
     assert reason in grant[0]
     assert stack.audit.verify(SELLER_A).ok
+
+
+def _sub_of(stack: Stack, email: str) -> str:
+    user = stack.pool.cognito.admin_get_user(UserPoolId=stack.pool.pool_id, Username=email)
+    return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+
+
+def test_admin_membership_changes_need_a_real_non_admin_user_and_are_audited_as_admin_actions(
+    stack: Stack,
+) -> None:
+    cognito = stack.pool.cognito
+    cognito.create_group(GroupName="admins", UserPoolId=stack.pool.pool_id)
+    for email in ("operator@example.com", "operator2@example.com"):
+        stack.pool.add_user(email)
+        cognito.admin_add_user_to_group(UserPoolId=stack.pool.pool_id, Username=email, GroupName="admins")
+    admin = stack.pool.sign_in("operator@example.com")["IdToken"]
+    admin_sub, other_admin = _sub_of(stack, "operator@example.com"), _sub_of(stack, "operator2@example.com")
+    members = f"/admin/sellers/{SELLER_A}/members"
+    # Not itself, not another admin (Cognito's groups, read with AdminListGroupsForUser)
+    assert _call(stack, "PUT", f"{members}/{admin_sub}", admin, {"role": "owner"}).status_code == 403
+    assert _call(stack, "PUT", f"{members}/{other_admin}", admin, {"role": "analyst"}).status_code == 403
+    # Not a user the pool does not have (ListUsers by sub)
+    assert _call(stack, "PUT", f"{members}/no-such-user-1", admin, {"role": "support"}).status_code == 404
+    # A real user: done, and audited as an admin action in the seller's chain
+    stranger = _sub_of(stack, stack.stranger_email)
+    assert _call(stack, "PUT", f"{members}/{stranger}", admin, {"role": "support"}).status_code == 200
+    assert _call(stack, "DELETE", f"{members}/{stranger}", admin).status_code == 204
+    entries = [e.__dict__ for e in stack.audit.chain(SELLER_A)[0]]
+    mine = [(e["action"], e["resource"]) for e in entries if e["actor"] == admin_sub]
+    assert mine == [
+        ("admin.members.role_set", f"member/{stranger} role=none->support"),
+        ("admin.members.removed", f"member/{stranger}"),
+    ]
+    assert stack.audit.verify(SELLER_A).ok
+    held = {m.user_sub for m in TeamStore().members(SELLER_A)}
+    assert not held & {admin_sub, other_admin, "no-such-user-1", stranger}

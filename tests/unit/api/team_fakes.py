@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sellerflow.domain import Membership, Role, SellerProfile
 from sellerflow.errors import LastOwner, MemberNotFound
+from sellerflow.members.model import PoolUser
 from sellerflow.members.rules import BreakGlassGrant, Invitation, InvitationStatus, Member
 
 
@@ -104,8 +105,15 @@ class FakeTeam:
 
 @dataclass
 class FakeUsers:
+    """The user pool: emails that have a user, and users by `sub` with their groups."""
+
     existing: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
+    by_sub: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sub -> groups
+
+    def user(self, sub: str) -> PoolUser | None:
+        groups = self.by_sub.get(sub)
+        return None if groups is None else PoolUser(sub=sub, groups=groups)
 
     def ensure_user(self, email: str) -> bool:
         if email in self.existing:

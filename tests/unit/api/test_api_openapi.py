@@ -44,6 +44,7 @@ from sellerflow.analytics.model import DayRollup
 from sellerflow.analytics.service import AnalyticsService
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
+from sellerflow.api.errors import SECURITY_HEADERS
 from sellerflow.api.pii_app import create_pii_app
 from sellerflow.connect.models import (
     AdsConnectOut,
@@ -266,7 +267,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "audit_reader": audit,
         "team": FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id),
-        "users": FakeUsers(),
+        "users": FakeUsers(by_sub={MEMBER: (), OWNER: ()}),
         "analytics": AnalyticsService(rollups=rollups, facts=FakeFacts(), cogs=FakeCogs(), dirty=FakeDirty()),
         "ads": AdsService(ads=FakeAdFacts(), rollups=rollups),
         "alerts": FakeAlerts(), "connect": StubConnect, "ads_connect": StubConnect,
@@ -318,6 +319,8 @@ def _url(path: str) -> str:
 
 
 def _assert_documented(method: str, path: str, response: Any) -> None:
+    for name, value in SECURITY_HEADERS.items():  # every route, whatever it answers
+        assert response.headers.get(name) == value, (method, path, name)
     operation = DOCUMENT["paths"][path][method.lower()]
     documented = operation["responses"].get(str(response.status_code))
     assert documented is not None, (method, path, response.status_code, response.body[:300])

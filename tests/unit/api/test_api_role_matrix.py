@@ -5,9 +5,11 @@
                    → SIGNED_IN                         (any signed-in user; the answer never depends on a role)
 
 Callers: owner, analyst, support, a non-member, an admin without a grant, an admin with an active
-break-glass grant. What each must get follows from `ROLE_PERMISSIONS` / `BREAK_GLASS_PERMISSIONS`:
-allowed, 403 (member whose role lacks it; admin's grant does not cover it), 404 (not a member; an
-admin without a grant is just a non-member). A route of the app missing from the table FAILS the test.
+break-glass grant, and an admin who holds an owner membership (made before admins were refused
+memberships, or by a bug). What each must get follows from `ROLE_PERMISSIONS` /
+`BREAK_GLASS_PERMISSIONS`: allowed, 403 (member whose role lacks it; admin's grant does not cover it),
+404 (not a member; an admin without a grant is just a non-member, whatever membership it holds). A
+route of the app missing from the table FAILS the test.
 
 How "allowed" is observed on a seller-scoped route without running its backend: `SellerAccess.require`
 is wrapped; the wrapper records the permission asked for and, once the real check lets the caller
@@ -115,6 +117,7 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
 
 OWNER, ANALYST, SUPPORT = "sub-owner-0001", "sub-analyst-0002", "sub-support-0003"
 STRANGER, ADMIN_SUB, ADMIN_GRANTED = "sub-stranger-0004", "sub-admin-0005", "sub-admin-0006"
+ADMIN_MEMBER = "sub-admin-0007"
 CALLERS: dict[str, tuple[str, tuple[str, ...], Role | None]] = {
     "owner": (OWNER, (), Role.OWNER),
     "analyst": (ANALYST, (), Role.ANALYST),
@@ -122,6 +125,7 @@ CALLERS: dict[str, tuple[str, tuple[str, ...], Role | None]] = {
     "non-member": (STRANGER, (), None),
     "admin without grant": (ADMIN_SUB, ("admins",), None),
     "admin with grant": (ADMIN_GRANTED, ("admins",), None),
+    "admin holding a membership": (ADMIN_MEMBER, ("admins",), None),
 }
 MARK = "matrix: the permission check let this caller through"
 
@@ -176,6 +180,7 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
         sub, _, role = CALLERS[name]
         assert role is not None
         sellers.members[(SELLER_A, sub)] = role
+    sellers.members[(SELLER_A, ADMIN_MEMBER)] = Role.OWNER  # a stray membership: it must open nothing
     orders.add(make_order(SELLER_A, "111-0000000-0000001", NOW - timedelta(days=1)))
     team = FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id)
     team.put_grant(
@@ -192,7 +197,8 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
     )
     given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit, "team": team}
     keys = StaticKeySource(pool_jwks)
-    app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, users=FakeUsers(), **given)
+    users = FakeUsers(by_sub={sub: groups for sub, groups, _ in CALLERS.values()})
+    app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, users=users, **given)
     pii_app = create_pii_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     state = Matrix(client=None, tokens=tokens)
     real_require = access_module.SellerAccess.require
@@ -243,7 +249,13 @@ def test_route_answers_each_role_as_the_permission_table_says(
 def test_signed_in_routes_answer_every_role_alike(matrix: Matrix, method: str, path: str) -> None:
     statuses = {caller: matrix.call(method, path, caller).status_code for caller in CALLERS}
     assert 401 not in statuses.values()
+    if path in ADMINS_REFUSED:  # an admin may not become a member (nor an owner, by connecting)
+        admins = {caller: statuses.pop(caller) for caller in list(statuses) if "admin" in caller}
+        assert set(admins.values()) == {403}, admins
     assert len(set(statuses.values())) == 1, statuses
+
+
+ADMINS_REFUSED = ("/invitations/accept", "/connect/amazon", "/connect/amazon/callback")
 
 
 def test_the_table_agrees_with_the_contract_on_roles() -> None:

@@ -184,7 +184,18 @@ def team_world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[TeamWorld]
         sellers.members[(SELLER_A, sub)] = role
     orders.add(make_order(SELLER_A, "111-0000000-0000001", NOW - timedelta(days=1), total="42.50"))
     team = FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id)
-    users = FakeUsers(existing={"owner@example.com"})
+    users = FakeUsers(
+        existing={"owner@example.com"},
+        by_sub={
+            OWNER: (),
+            OWNER2: (),
+            ANALYST: (),
+            SUPPORT: (),
+            INVITEE: (),
+            "sub-new-9": (),
+            ADMIN: ("admins",),
+        },
+    )
     now = [NOW]
     settings = Settings(
         aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123",
@@ -353,3 +364,59 @@ def test_admins_list_sellers_and_manage_memberships_but_not_the_last_owner(team_
 def test_a_caller_object_knows_admins_by_group() -> None:
     assert Caller(sub="x", groups=("admins",)).is_admin
     assert not Caller(sub="x", groups=("sellers",)).is_admin
+
+
+def test_no_admin_route_gives_an_admin_a_membership_or_seller_data(team_world: TeamWorld) -> None:
+    """Issue 12 item 1: an admin cannot make itself (or another admin) a member, cannot add a user the
+    pool does not have, and a membership an admin holds anyway opens nothing; only break-glass does."""
+    w = team_world
+    admin = {"cognito:groups": ["admins"]}
+    w.users.by_sub["sub-admin-2"] = ("admins",)
+    for target in (ADMIN, "sub-admin-2"):
+        for role in ("owner", "analyst", "support"):
+            path = f"/admin/sellers/{SELLER_A}/members/{target}"
+            refused = w.call("PUT", path, ADMIN, {"role": role}, **admin)
+            assert refused.status_code == 403, refused.body
+    missing = w.call(
+        "PUT", f"/admin/sellers/{SELLER_A}/members/sub-nobody-1", ADMIN, {"role": "support"}, **admin
+    )
+    assert missing.status_code == 404
+    assert "user pool" in missing.json_body["message"]
+    assert not [k for k in w.team.members_by_key if k[1] in (ADMIN, "sub-admin-2", "sub-nobody-1")]
+    # An owner cannot raise (or set) an admin's stray membership either
+    w.team.members_by_key[(SELLER_A, "sub-admin-2")] = Role.SUPPORT
+    assert (
+        w.call("PUT", f"/sellers/{SELLER_A}/members/sub-admin-2", OWNER, {"role": "owner"}).status_code == 403
+    )
+    # A stray owner membership of an admin opens nothing: every seller route is a 404, /me shows none
+    w.team.members_by_key[(SELLER_A, ADMIN)] = Role.OWNER
+    seller_paths = (
+        "/orders/111-0000000-0000001", "/orders?from=2025-06-01", "/members", "/invitations", "/audit",
+        "/dashboard", "/alerts/rules", "/connection",
+    )  # fmt: skip
+    for tail in seller_paths:
+        assert w.call("GET", f"/sellers/{SELLER_A}{tail}", ADMIN, **admin).status_code == 404, tail
+    assert w.call("POST", f"/sellers/{SELLER_A}/exports", ADMIN, {}, **admin).status_code == 404
+    assert w.call("GET", "/sellers", ADMIN, **admin).json_body["sellers"] == []
+    assert w.call("GET", "/me", ADMIN, **admin).json_body["memberships"] == []
+    # The admin's changes are audited as admin actions in the seller's chain
+    ok = w.call("PUT", f"/admin/sellers/{SELLER_A}/members/sub-new-9", ADMIN, {"role": "analyst"}, **admin)
+    assert ok.status_code == 200
+    assert w.call("DELETE", f"/admin/sellers/{SELLER_A}/members/sub-new-9", ADMIN, **admin).status_code == 204
+    actions = [(e[0], e[1], e[2]) for e in w.audit.entries if e[2].startswith("admin.members.")]
+    assert actions == [
+        (SELLER_A, ADMIN, "admin.members.role_set"),
+        (SELLER_A, ADMIN, "admin.members.removed"),
+    ]
+
+
+def test_an_admin_cannot_accept_an_invitation_even_to_its_own_email(team_world: TeamWorld) -> None:
+    w = team_world
+    created = _invite(w, email="ops@example.com", role="owner")
+    refused = w.call(
+        "POST", "/invitations/accept", ADMIN, {"token": created["token"]},
+        email="ops@example.com", email_verified=True, **{"cognito:groups": ["admins"]},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    assert (SELLER_A, ADMIN) not in w.team.members_by_key
+    assert [i.status for i in w.team.invites.values()] == [InvitationStatus.PENDING]

@@ -7,6 +7,11 @@ message; the exception is logged by type and traceback, without the request (hea
 Chalice turns an exception of a view into its own 500 before middleware sees it, unless the
 exception is a `ChaliceUnhandledError`; so the routes of an `ApiBlueprint` carry what they raise to
 the middleware inside `RouteFailed`, together with their family's own mapping (if any).
+
+The same middleware puts the API's security headers (`SECURITY_HEADERS`) on every response, errors
+and Chalice's own 405/415 included: JSON is never sniffed, framed or cached, HTTPS is pinned (HSTS,
+preload-eligible) and no browser feature is granted. CloudFront's API response-headers policy and the
+local gateway send the same set (tests compare them).
 """
 
 from __future__ import annotations
@@ -41,6 +46,34 @@ from sellerflow.errors import (
 from sellerflow.observability import logger
 
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+# Browser features the dashboard never uses, denied to every document of this origin.
+DENIED_FEATURES = (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
+    "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi",
+    "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial",
+    "usb", "xr-spatial-tracking",
+)  # fmt: skip
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+HSTS = "max-age=63072000; includeSubDomains; preload"  # two years: what hstspreload.org asks for
+SECURITY_HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": HSTS,
+    "Cache-Control": "no-store",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def with_security_headers(response: Response) -> Response:
+    """`response` with the API's security headers (replacing any of the same name, in any case)."""
+    names = {name.lower() for name in SECURITY_HEADERS}
+    kept = {name: value for name, value in response.headers.items() if name.lower() not in names}
+    response.headers = {**kept, **SECURITY_HEADERS}
+    return response
+
 
 # Most specific first: the first matching class wins.
 _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
@@ -146,14 +179,18 @@ class ApiBlueprint(Blueprint):
 
 
 def install_error_middleware(app: Chalice) -> None:
-    """Every route's exception becomes its HTTP response here, once for the whole app."""
+    """Every route's exception becomes its HTTP response here, once for the whole app; every response
+    leaves with the security headers."""
 
     @app.middleware("http")
     def map_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
         try:
-            return get_response(event)
+            response = get_response(event)
         except RouteFailed as failed:
-            return failed.response()
+            response = failed.response()
+        except Exception as exc:  # outside any view (Chalice would answer 500 without our headers)
+            response = error_response(exc)
+        return with_security_headers(response)
 
 
 def current(request: Request | None) -> Request:

@@ -1,11 +1,14 @@
 """Global admins' routes (the Cognito group `admins`; everyone else gets 403).
 
     GET    /admin/sellers                                   every seller's control data and members
-    PUT    /admin/sellers/{sellerId}/members/{userSub}      {role}: add or change a membership
+    PUT    /admin/sellers/{sellerId}/members/{userSub}      {role}: add or change a membership of a user
+                                                            the pool has (404 otherwise) who is not an
+                                                            admin, the caller included (403)
     DELETE /admin/sellers/{sellerId}/members/{userSub}      remove a membership (never the last owner)
     POST   /admin/sellers/{sellerId}/break-glass            {reason (10..500 chars), minutes ≤ 60}
                                                             → {seller_id, expires_at, permissions}
 
+Membership changes are audited in the seller's chain as `admin.members.role_set` / `admin.members.removed`.
 Admins are not members: seller data (orders, analytics...) is reachable only through a break-glass
 grant, which is written to that seller's audit log (with the reason) before it exists, and under
 which every read is audited as `break_glass:<action>` with the admin's sub.
@@ -40,7 +43,10 @@ def admin_routes(ctx: ApiContext) -> Blueprint:
         ctx.admin()
         return json_response(ctx.runtime.team.admin_sellers())
 
-    @bp.put("/admin/sellers/{sellerId}/members/{userSub}", RouteDoc(MemberOut, body=RoleIn, errors=(409,)))
+    @bp.put(
+        "/admin/sellers/{sellerId}/members/{userSub}",
+        RouteDoc(MemberOut, body=RoleIn, errors=(403, 404, 409)),
+    )
     def admin_set_member(sellerId: str, userSub: str) -> Response:
         """Add or change a membership (admins only)."""
         who = ctx.admin()

@@ -35,7 +35,7 @@ from sellerflow.connect.models import (
     ConnectStartOut,
 )
 from sellerflow.connect.service import ConnectUser
-from sellerflow.errors import InvalidInput
+from sellerflow.errors import Forbidden, InvalidInput
 from sellerflow.members.permissions import Permission
 from sellerflow.principal import Principal
 
@@ -45,6 +45,11 @@ Callback = TypeVar("Callback", bound=BaseModel)
 
 
 def _user(who: Principal) -> ConnectUser:
+    """The connecting user. Connecting makes its user an owner, and admins are members of no seller."""
+    if who.is_admin:
+        raise Forbidden(
+            "admins cannot connect a seller (it would make them its owner); use an ordinary account"
+        )
     return ConnectUser(sub=who.sub, email=who.email)
 
 
@@ -83,11 +88,11 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
     @bp.get("/connect/amazon", RouteDoc(ConnectStartOut, query=("seller_hint",), also=(302,)))
     def start_connect() -> Response:
         """Start connecting an Amazon account: 302 to Seller Central (200 with Accept: application/json)."""
-        who = ctx.caller()
+        user = _user(ctx.caller())
         hint = ctx.query("seller_hint").get("seller_hint")
         if hint is not None and not _HINT.fullmatch(hint):
             raise InvalidInput("seller_hint must be a selling partner id (8-20 capital letters and digits)")
-        started = ctx.ports.connect().start(_user(who), seller_hint=hint)
+        started = ctx.ports.connect().start(user, seller_hint=hint)
         return _redirect_or_json(ctx, started, started.authorize_url)
 
     @bp.post(
@@ -96,9 +101,9 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
     )
     def complete_connect() -> Response:
         """Complete the connection with Amazon's callback parameters."""
-        who = ctx.signed_in()
+        user = _user(ctx.signed_in())
         callback = _callback(ctx.body(), ConnectCallbackIn, "state, selling_partner_id, spapi_oauth_code")
-        return json_response(ctx.ports.connect().complete(_user(who), callback), 201)
+        return json_response(ctx.ports.connect().complete(user, callback), 201)
 
     @bp.get("/sellers/{sellerId}/connection", RouteDoc(ConnectionOut))
     def get_connection(sellerId: str) -> Response:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sellerflow.domain import Role
+from sellerflow.members.permissions import ADMIN_GROUP
 
 
 class InvitationStatus(enum.StrEnum):
@@ -57,3 +58,15 @@ class BreakGlassGrant:
 
     def active_at(self, now: datetime) -> bool:
         return self.granted_at <= now < self.valid_until
+
+
+@dataclass(frozen=True)
+class PoolUser:
+    """A user of the user pool, as an admin's membership change needs to know it."""
+
+    sub: str
+    groups: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_GROUP in self.groups

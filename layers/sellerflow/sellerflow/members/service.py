@@ -3,6 +3,11 @@
 Permission checks are the routes' (`SellerAccess.require(..., Permission.MEMBERS_MANAGE)`, admin
 routes: `Principal.is_admin`); this module applies the team rules, writes through the store, and records
 every change in the seller's hash-chained audit log (ids, roles and reasons; never a token).
+
+Admins are never members: they cannot accept an invitation, give a membership to themselves or to
+another admin, or raise one an admin still holds (the access check ignores such a membership anyway,
+`SellerAccess.require`). An admin's membership change names a user who exists in the user pool and is
+audited under its own `admin.members.*` actions, so the chain tells an operator's change from an owner's.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from typing import Protocol
 from urllib.parse import quote
 
 from sellerflow.domain import Membership, Role, SellerProfile
-from sellerflow.errors import AlreadyMember, InvitationGone, MemberNotFound, SellerNotFound
+from sellerflow.errors import AlreadyMember, Forbidden, InvitationGone, MemberNotFound, SellerNotFound
 from sellerflow.members import rules
-from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
+from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member, PoolUser
 from sellerflow.members.models import (
     AcceptedOut,
     AdminSellerOut,
@@ -74,6 +79,10 @@ class TeamStorePort(Protocol):
 class UserDirectory(Protocol):
     def ensure_user(self, email: str) -> bool: ...
 
+    def user(self, sub: str) -> PoolUser | None:
+        """The pool's user with this `sub` and its groups (None: no such user)."""
+        ...
+
 
 class AuditSink(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
@@ -84,6 +93,11 @@ class TeamConfig:
     web_origin: str
     invitation_ttl: timedelta = timedelta(days=7)
     break_glass_max_minutes: int = 60
+
+
+_ADMINS_ARE_NOT_MEMBERS = (
+    "admins are not members of any seller; an admin reads a seller's data only through break-glass"
+)
 
 
 def accept_url(web_origin: str, token: str) -> str:
@@ -108,7 +122,9 @@ class TeamService:
 
     # --- anyone signed in ------------------------------------------------------------------------
     def me(self, caller: Principal) -> MeOut:
-        memberships = sorted(self._store.memberships_of(caller.sub), key=lambda m: m.seller_id)
+        # An admin's stray membership grants nothing (SellerAccess ignores it), so none is shown.
+        held = [] if caller.is_admin else self._store.memberships_of(caller.sub)
+        memberships = sorted(held, key=lambda m: m.seller_id)
         return MeOut(
             sub=caller.sub,
             email=caller.email,
@@ -117,6 +133,8 @@ class TeamService:
         )
 
     def accept(self, caller: Principal, token: str) -> AcceptedOut:
+        if caller.is_admin:
+            raise Forbidden(_ADMINS_ARE_NOT_MEMBERS)
         seller_id, invitation_id = rules.parse_token(token)
         now = self._clock()
         invitation = rules.check_acceptable(
@@ -152,10 +170,16 @@ class TeamService:
         self._audit.record(seller_id, actor.sub, "members.list", f"members returned={len(members)}")
         return MembersOut(members=[MemberOut.of(m) for m in members])
 
-    def set_role(
-        self, actor: Principal, seller_id: str, user_sub: str, role: Role, *, create: bool = False
-    ) -> MemberOut:
+    def set_role(self, actor: Principal, seller_id: str, user_sub: str, role: Role) -> MemberOut:
         rules.check_user_sub(user_sub)
+        target = self._users().user(user_sub)
+        if target is not None and target.is_admin:
+            raise Forbidden(_ADMINS_ARE_NOT_MEMBERS)
+        return self._put_role(actor, seller_id, user_sub, role, create=False, action="members.role_set")
+
+    def _put_role(
+        self, actor: Principal, seller_id: str, user_sub: str, role: Role, *, create: bool, action: str
+    ) -> MemberOut:
         members = self._store.members(seller_id)
         existing = next((m for m in members if m.user_sub == user_sub), None)
         if existing is None and not create:
@@ -164,9 +188,7 @@ class TeamService:
         now = self._clock()
         self._store.put_member(seller_id, user_sub, role, email=None, at=now, other_owner=other_owner)
         before = existing.role.value if existing else "none"
-        self._audit.record(
-            seller_id, actor.sub, "members.role_set", f"member/{user_sub} role={before}->{role.value}"
-        )
+        self._audit.record(seller_id, actor.sub, action, f"member/{user_sub} role={before}->{role.value}")
         return MemberOut(
             user_sub=user_sub,
             email=existing.email if existing else None,
@@ -174,11 +196,13 @@ class TeamService:
             added_at=existing.added_at if existing and existing.added_at else now,
         )
 
-    def remove(self, actor: Principal, seller_id: str, user_sub: str) -> None:
+    def remove(
+        self, actor: Principal, seller_id: str, user_sub: str, *, action: str = "members.removed"
+    ) -> None:
         rules.check_user_sub(user_sub)
         other_owner = rules.check_owner_remains(self._store.members(seller_id), user_sub, None)
         self._store.remove_member(seller_id, user_sub, other_owner=other_owner)
-        self._audit.record(seller_id, actor.sub, "members.removed", f"member/{user_sub}")
+        self._audit.record(seller_id, actor.sub, action, f"member/{user_sub}")
 
     def invite(self, actor: Principal, seller_id: str, email: str, role: Role) -> InvitationCreatedOut:
         now = self._clock()
@@ -241,12 +265,23 @@ class TeamService:
             raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
 
     def admin_set_role(self, admin: Principal, seller_id: str, user_sub: str, role: Role) -> MemberOut:
+        """Add or change a membership for a user of the pool who is not an admin (never the caller)."""
         self._require_seller(seller_id)
-        return self.set_role(admin, seller_id, user_sub, role, create=True)
+        rules.check_user_sub(user_sub)
+        if user_sub == admin.sub:
+            raise Forbidden(_ADMINS_ARE_NOT_MEMBERS)
+        target = self._users().user(user_sub)
+        if target is None:
+            raise MemberNotFound(f"no user {user_sub[:64]!r} in the user pool; invite them by email instead")
+        if target.is_admin:
+            raise Forbidden(_ADMINS_ARE_NOT_MEMBERS)
+        return self._put_role(admin, seller_id, user_sub, role, create=True, action="admin.members.role_set")
 
     def admin_remove(self, admin: Principal, seller_id: str, user_sub: str) -> None:
+        """Remove a membership (never the last owner). The user need not exist any more: a departed
+        user's membership must stay removable, and removing never opens access."""
         self._require_seller(seller_id)
-        self.remove(admin, seller_id, user_sub)
+        self.remove(admin, seller_id, user_sub, action="admin.members.removed")
 
     def break_glass(self, admin: Principal, seller_id: str, reason: str, minutes: int) -> BreakGlassOut:
         self._require_seller(seller_id)

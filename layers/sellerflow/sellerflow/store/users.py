@@ -1,8 +1,10 @@
-"""The user pool, as the invitation flow needs it: does this email have a user, and create one if not.
+"""The user pool, as the team flows need it: does this email have a user (create one if not), and
+who is the user with this `sub` (an admin's membership change names an existing, non-admin user).
 
 `AdminCreateUser` makes Cognito email the person its own invitation with a temporary password (the
 pool's template); Sellerflow never sees or sends a password. The API role may call only
-`cognito-idp:ListUsers` and `cognito-idp:AdminCreateUser`, on this pool only.
+`cognito-idp:ListUsers`, `cognito-idp:AdminCreateUser` and `cognito-idp:AdminListGroupsForUser`, on
+this pool only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from sellerflow.errors import ConfigurationError
+from sellerflow.members.model import PoolUser
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -30,10 +33,28 @@ class CognitoUsers:
         self._pool = user_pool_id
         self._client = client or boto3.client("cognito-idp", region_name=region)
 
+    def _first(self, attribute: str, value: str) -> str | None:
+        """The username of the first user whose `attribute` equals `value` (ListUsers' exact filter)."""
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        found = self._client.list_users(UserPoolId=self._pool, Filter=f'{attribute} = "{escaped}"', Limit=1)
+        users = found.get("Users") or []
+        return users[0].get("Username") if users else None
+
     def exists(self, email: str) -> bool:
-        escaped = email.replace("\\", "\\\\").replace('"', '\\"')
-        found = self._client.list_users(UserPoolId=self._pool, Filter=f'email = "{escaped}"', Limit=1)
-        return bool(found.get("Users"))
+        return self._first("email", email) is not None
+
+    def user(self, sub: str) -> PoolUser | None:
+        """The user with this `sub` and its groups; None when the pool has no such user."""
+        username = self._first("sub", sub)
+        if username is None:
+            return None
+        groups: list[str] = []
+        pages = self._client.get_paginator("admin_list_groups_for_user").paginate(
+            UserPoolId=self._pool, Username=username
+        )
+        for page in pages:
+            groups += [g["GroupName"] for g in page.get("Groups", []) if "GroupName" in g]
+        return PoolUser(sub=sub, groups=tuple(groups))
 
     def ensure_user(self, email: str) -> bool:
         """True when a user was created (Cognito sends the invitation email), False when one existed."""

@@ -15,6 +15,7 @@ from sellerflow import wiring
 from sellerflow.analytics.ads import AdsService
 from sellerflow.api.ports import ApiPorts, ShippingAddresses, use_deployment_ports
 from sellerflow.errors import ConfigurationError
+from sellerflow.members.model import PoolUser
 from sellerflow.members.service import UserDirectory
 from sellerflow.pii.service import ShippingAddressService
 from sellerflow.settings import Settings
@@ -34,18 +35,24 @@ from sellerflow.wiring.privacy import privacy_config
 
 
 class _CognitoUsersOnFirstUse:
-    """The user pool's users, with the Cognito client made only when an invitation needs it."""
+    """The user pool's users, with the Cognito client made only when a team change needs it."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._built: list[CognitoUsers] = []
 
-    def ensure_user(self, email: str) -> bool:
+    def _users(self) -> CognitoUsers:
         if not self._built:
             self._built.append(
                 CognitoUsers(self._settings.cognito_user_pool_id, region=self._settings.aws_region)
             )
-        return self._built[0].ensure_user(email)
+        return self._built[0]
+
+    def ensure_user(self, email: str) -> bool:
+        return self._users().ensure_user(email)
+
+    def user(self, sub: str) -> PoolUser | None:
+        return self._users().user(sub)
 
 
 def _no_buyer_pii() -> ShippingAddresses:

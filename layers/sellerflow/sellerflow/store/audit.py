@@ -28,20 +28,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from sellerflow.audit.chain import GENESIS_HASH, ChainEntry, ChainHead, VerifyResult, entry_hash, verify_chain
 from sellerflow.audit.context import audited_action
 from sellerflow.errors import AuditAppendConflict, InvalidInput
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, table, transaction_connection
 
 AUDIT_RETENTION = timedelta(days=400)
 HEAD = "AUDITHEAD"
@@ -197,7 +194,7 @@ class AuditLog:
             rev=rev,
             expires_at=expires_at,  # the head lives exactly as long as the newest entry
         )
-        with TransactWrite(connection=_connection(AuditHeadRecord)) as tx:
+        with TransactWrite(connection=transaction_connection(AuditHeadRecord)) as tx:
             tx.save(new_head, condition=condition)
             tx.save(entry, condition=AuditEntryRecord.sk.does_not_exist())
         return appended
@@ -356,8 +353,3 @@ def _oldest_first(seller_id: str) -> Iterator[AuditEntryRecord]:
             consistent_read=True,
         )
     )
-
-
-def _connection(model: type[Model]) -> Connection:
-    meta: Any = model.Meta
-    return Connection(region=meta.region, host=meta.host)

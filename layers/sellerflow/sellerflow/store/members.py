@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from sellerflow.domain import Membership, Role, SellerProfile
@@ -27,7 +24,7 @@ from sellerflow.errors import LastOwner, MemberNotFound
 from sellerflow.members.model import BreakGlassGrant, Invitation, InvitationStatus, Member
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.sellers import MEMBER_PREFIX, PROFILE, PROFILES, SellerStore, member_role, member_sub
-from sellerflow.store.tables import SellerItem, SellerRecord, table
+from sellerflow.store.tables import SellerItem, SellerRecord, table, transaction_connection
 
 INVITE_PREFIX = "INVITE#"
 BREAK_GLASS_PREFIX = "BREAKGLASS#"
@@ -55,11 +52,6 @@ class BreakGlassRecord(SellerItem):
     """BREAKGLASS#<adminSub>: an admin's time-limited read access to one seller (`GRANTS`)."""
 
     expires_at = NumberAttribute()  # DynamoDB TTL (reads check valid_until: TTL is late)
-
-
-def _connection(model: type[Model]) -> Connection:
-    meta: Any = model.Meta
-    return Connection(region=meta.region, host=meta.host)
 
 
 def _failed_condition(exc: Exception) -> bool:
@@ -173,7 +165,7 @@ class TeamStore:
             return
         guard = SellerRecord(seller_id=record.seller_id, sk=f"{MEMBER_PREFIX}{other_owner}")
         try:
-            with TransactWrite(connection=_connection(SellerRecord)) as tx:
+            with TransactWrite(connection=transaction_connection(SellerRecord)) as tx:
                 tx.condition_check(
                     SellerRecord, guard.seller_id, guard.sk, condition=SellerRecord.role == "owner"
                 )
@@ -212,7 +204,7 @@ class TeamStore:
         accepted = _invitation_record(_closed(invitation, InvitationStatus.ACCEPTED, by=user_sub, at=now))
         member = _member_record(invitation.seller_id, user_sub, invitation.role, email, now)
         try:
-            with TransactWrite(connection=_connection(InvitationRecord)) as tx:
+            with TransactWrite(connection=transaction_connection(InvitationRecord)) as tx:
                 tx.save(
                     accepted,
                     condition=(InvitationRecord.invitation_status == InvitationStatus.PENDING.value)

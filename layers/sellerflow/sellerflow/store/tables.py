@@ -10,6 +10,7 @@ seller's data can never be read for another, and IAM can pin a caller to its par
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pynamodb.attributes import (
@@ -19,6 +20,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -156,3 +158,18 @@ def _bind(model: type[Model], kind: str, settings: Settings) -> None:
     # Drop a connection bound to the previous table/endpoint: PynamoDB has no public way to, and its
     # indexes query through their model's connection (they hold none of their own).
     model._connection = None  # noqa: SLF001
+
+
+def transaction_connection(model: type[Model]) -> Connection:
+    """The connection a `TransactWrite`/`TransactGet` over `model`'s table runs on, one per endpoint.
+
+    Each new `Connection` builds its own botocore client on first use (tens of milliseconds, far more
+    on a busy machine), and the audit log writes one transaction per audited call.
+    """
+    meta: Any = model.Meta
+    return _connection_to(meta.region, meta.host)
+
+
+@lru_cache(maxsize=8)
+def _connection_to(region: str | None, host: str | None) -> Connection:
+    return Connection(region=region, host=host)

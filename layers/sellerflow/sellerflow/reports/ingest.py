@@ -17,7 +17,7 @@ from typing import Protocol
 from sellerflow.facts import RowError
 from sellerflow.reports import inventory, listings, orders, settlement, traffic
 from sellerflow.reports.errors import DocumentCorrupt, UnsupportedReport
-from sellerflow.reports.stream import ParseLog, Table, TextLines, decode_lines
+from sellerflow.reports.stream import ParseLog, Table, TextLines, decode_lines, encoding_from_content_type
 
 
 class FactSink(Protocol):
@@ -146,10 +146,14 @@ def ingest_document(
     sink: FactSink,
     batch_size: int = 25,
     encoding: str | None = None,
+    content_type: str | None = None,
     as_of: datetime | None = None,
     max_errors: int = 1000,
 ) -> IngestResult:
     """Parse a document and write its objects to `sink` in batches of `batch_size`.
+
+    The encoding is `encoding` if given, else the charset of the download's `content_type` (Java
+    names, `Cp1252`, `windows-31j`, ...; see `stream.JAVA_CHARSETS`), else the marketplace's default.
 
     A document-level failure (DocumentCorrupt, MissingColumns, FormatUndecidable) propagates; on DocumentCorrupt every
     object parsed before the damage has been written first, and the error's `written` says how many.
@@ -162,7 +166,7 @@ def ingest_document(
         seller_id=seller_id,
         marketplace_id=marketplace_id,
         compression=compression,
-        encoding=encoding,
+        encoding=encoding or encoding_from_content_type(content_type),
         log=log,
         as_of=as_of,
     )

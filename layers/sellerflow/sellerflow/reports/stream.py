@@ -359,9 +359,9 @@ class Table:
         found: dict[str, int] = {}
         for name in (*required, *optional):
             for spelling in (name, *(aliases or {}).get(name, ())):
-                position = index.get(_normalise(spelling))
-                if position is not None:
-                    found[name] = position
+                at = index.get(_normalise(spelling))
+                if at is not None:
+                    found[name] = at
                     break
         missing = [name for name in required if name not in found]
         if missing:

@@ -104,6 +104,7 @@ class FlatFileLocale:
     listings_bom: bool
     charset: str  # the Java charset name the download's Content-Type gives
     description: str = ""  # the listings' item-description, in characters of the encoding
+
     @property
     def orders_encoding(self) -> str:
         """All Orders documents name no charset: they are in the marketplace default (UTF-8, JP cp932)."""

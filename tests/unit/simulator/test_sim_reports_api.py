@@ -145,7 +145,10 @@ def test_a_window_without_data_is_cancelled(api: Api, clock: FakeClock) -> None:
     ("body", "message"),
     [
         ({"reportType": SETTLEMENT, "marketplaceIds": [US]}, "cannot be requested"),
-        ({"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "marketplaceIds": [US]}, "no longer supported"),
+        (
+            {"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "marketplaceIds": [US]},
+            "no longer supported",
+        ),
         ({"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_XML", "marketplaceIds": [US]}, "no longer supported"),
         ({"reportType": "GET_NOTHING", "marketplaceIds": [US]}, "Invalid reportType"),
         ({"reportType": ALL_ORDERS, "marketplaceIds": []}, "marketplaceIds"),
@@ -181,7 +184,9 @@ def test_get_reports_lists_settlements_newest_first_and_pages_with_next_token_al
     assert api.get(REPORTS).status == 400
 
 
-@pytest.mark.parametrize("removed", ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML"])
+@pytest.mark.parametrize(
+    "removed", ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML"]
+)
 def test_listing_a_removed_settlement_report_type_is_invalid_input(api: Api, removed: str) -> None:
     refused = api.get(REPORTS, reportTypes=f"{SETTLEMENT},{removed}")
     assert refused.status == 400
@@ -192,7 +197,8 @@ def test_listing_a_removed_settlement_report_type_is_invalid_input(api: Api, rem
 
 def test_settlement_documents_are_v2_with_a_java_charset_and_their_own_currency(api: Api) -> None:
     listed = api.get(REPORTS, reportTypes=SETTLEMENT, pageSize="100").body["reports"]
-    assert listed and {r["reportType"] for r in listed} == {SETTLEMENT}
+    assert listed
+    assert {r["reportType"] for r in listed} == {SETTLEMENT}
     first_of = {r["marketplaceIds"][0]: r for r in reversed(listed)}
     by_market: dict[str, str] = {}
     for report in first_of.values():

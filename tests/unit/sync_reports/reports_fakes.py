@@ -118,6 +118,7 @@ class FakeReportsApi:
     documents_issued: int = 0
     document: bytes = b"row\n"
     content_type: str | None = "text/plain;charset=UTF-8"
+    compression: str | None = "GZIP"
 
     def create_report(
         self,
@@ -154,11 +155,10 @@ class FakeReportsApi:
 
     def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]:
         self.documents_issued += 1
-        return {
-            "reportDocumentId": document_id,
-            "url": f"https://docs.example/{self.documents_issued}",
-            "compressionAlgorithm": "GZIP",
-        }
+        body = {"reportDocumentId": document_id, "url": f"https://docs.example/{self.documents_issued}"}
+        if self.compression:
+            body["compressionAlgorithm"] = self.compression
+        return body
 
     def download(self, url: str, *, chunk_size: int = 65536) -> FakeDownload:
         return FakeDownload(self._chunks(), self.content_type)

@@ -68,14 +68,28 @@ JAVA_CHARSETS: dict[str, str] = {
     **dict.fromkeys(("utf-8", "utf8", "x-utf-8-bom"), "utf-8"),
     # Amazon Japan writes Microsoft's Shift_JIS (NEC/IBM extensions such as ① and ～): always cp932.
     **dict.fromkeys(
-        ("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j", "cswindows31j",
-         "ms932", "cp932", "x-ms932_0213", "shift_jisx0213"),
+        (
+            "shift_jis",
+            "shift-jis",
+            "sjis",
+            "x-sjis",
+            "ms_kanji",
+            "csshiftjis",
+            "windows-31j",
+            "cswindows31j",
+            "ms932",
+            "cp932",
+            "x-ms932_0213",
+            "shift_jisx0213",
+        ),
         "cp932",
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(("cp1252", "windows-1252", "cswindows1252"), "cp1252"),
     # Labelled ISO-8859-1, written by Windows tools: read as its superset cp1252 (€ is 0x80 there),
     # as browsers do; a byte cp1252 leaves undefined is then flagged, not turned into a C1 control.
-    **dict.fromkeys(("iso-8859-1", "iso8859_1", "iso_8859_1", "8859_1", "latin1", "l1", "iso-latin-1"), "cp1252"),
+    **dict.fromkeys(
+        ("iso-8859-1", "iso8859_1", "iso_8859_1", "8859_1", "latin1", "l1", "iso-latin-1"), "cp1252"
+    ),
     **dict.fromkeys(("x-utf-16le-bom", "unicodelittle", "utf-16le", "utf_16le", "x-utf-16le"), "utf-16-le"),
     **dict.fromkeys(("utf-16be", "utf_16be", "unicodebigunmarked", "x-utf-16be"), "utf-16-be"),
     **dict.fromkeys(("utf-16", "utf_16", "unicode", "unicodebig"), "utf-16"),
@@ -183,13 +197,7 @@ class TextLines:
             head += block
             if len(head) >= len(_BOM):
                 break
-        if head.startswith(_BOM):
-            head = head[len(_BOM) :]
-            self.encoding = "utf-8"
-        for mark, codec in _UTF16_BOMS:
-            if head.startswith(mark):
-                head = head[len(mark) :]
-                self.encoding = codec
+        head = self._strip_bom(head)
         decoder = codecs.getincrementaldecoder(self.encoding)("strict")
         emitted = 0  # lines yielded so far
         carry = ""  # the last, unfinished line of the previous block
@@ -230,6 +238,14 @@ class TextLines:
             lines = lines_of(tail)
             emitted += len(lines)
             yield lines
+
+    def _strip_bom(self, head: bytes) -> bytes:
+        """The document's first bytes without a leading BOM, which (when present) sets the encoding."""
+        for mark, codec in ((_BOM, "utf-8"), *_UTF16_BOMS):
+            if head.startswith(mark):
+                self.encoding = codec
+                return head[len(mark) :]
+        return head
 
     def _mark_bad(self, text: str, first_line_index: int) -> None:
         for offset, line in enumerate(io.StringIO(text, newline="")):

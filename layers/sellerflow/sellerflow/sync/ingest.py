@@ -150,7 +150,9 @@ def ingest_report_document(
     return IngestOutput(key=job.key, rows=result.rows, written=result.written, rejected=result.rejected_count)
 
 
-def _record(job: ReportJob | SettlementJob, report_type: str, result: IngestSummary, book: DocumentBook) -> None:
+def _record(
+    job: ReportJob | SettlementJob, report_type: str, result: IngestSummary, book: DocumentBook
+) -> None:
     errors = [f"line {e.line}, column {e.column or '-'}: {e.reason}" for e in list(result.rejected)[:20]]
     book.ingested(
         job.seller_id,

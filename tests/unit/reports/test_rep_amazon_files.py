@@ -169,7 +169,7 @@ def test_an_amount_in_the_other_notation_is_rejected_never_misread() -> None:
 
 def test_the_removed_settlement_report_types_have_no_parser() -> None:
     for removed in ("GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML"):
-        with pytest.raises(UnsupportedReport):
+        with pytest.raises(UnsupportedReport, match="removed"):
             ingest(removed, fixture("settlement_v2_us.tsv"), US)
 
 

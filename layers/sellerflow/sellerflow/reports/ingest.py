@@ -105,6 +105,11 @@ def parse_document(
     or UTF-16 BOM always wins); bad rows go to `log`; `as_of` stamps snapshot reports that carry no
     time (inventory), default now. `marketplace_id` is required, except for settlements (a hint there).
     """
+    if report_type in settlement.REMOVED_REPORT_TYPES:
+        raise UnsupportedReport(
+            report_type,
+            f"Amazon removed this report type on 2026-11-11; settlements are {settlement.REPORT_TYPE}",
+        )
     if report_type not in SUPPORTED_REPORT_TYPES:
         raise UnsupportedReport(report_type, "no parser for this report type")
     log = log if log is not None else ParseLog()

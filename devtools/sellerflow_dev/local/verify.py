@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sellerflow.domain import Order, ReportState
+from sellerflow.facts import SettlementLineFact, SettlementSummary
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.reports import ALL_ORDERS
+from sellerflow_dev.simulator.ledger import SimSettlement
 
 
 @dataclass(frozen=True)
@@ -125,4 +127,71 @@ def verify_ads_regions(
         source_campaign_days=len(want),
         different=len(got.keys() ^ want.keys())
         + sum(1 for k in got.keys() & want.keys() if got[k] != want[k]),
+    )
+
+
+@dataclass(frozen=True)
+class SettlementVerification:
+    seller_id: str
+    stored: int  # settlements stored
+    source: int  # settlements Amazon lists (the simulator's, inside the listing window)
+    lines: int  # settlement lines stored
+    missing: tuple[str, ...]
+    unexpected: tuple[str, ...]
+    different: tuple[str, ...]  # summary or any line differs (amount, type, order, SKU, ...)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unexpected or self.different)
+
+
+def verify_settlements(
+    seller_id: str,
+    stored: Sequence[SettlementSummary],
+    stored_lines: Mapping[str, Sequence[SettlementLineFact]],
+    ground_truth: Sequence[SimSettlement],
+    listed_since: datetime,
+) -> SettlementVerification:
+    """Stored settlements against the simulator's: every settlement whose report was created since
+    `listed_since` must be stored, and every stored one (older ones too) must equal the simulator's,
+    summary and lines, amount by amount."""
+    truth = {s.settlement_id: s for s in ground_truth}
+    actual = {s.settlement_id: s for s in stored}
+    expected = {sid for sid, s in truth.items() if s.report_created >= listed_since}
+    different = [
+        sid
+        for sid, summary in actual.items()
+        if sid in truth and not _same_settlement(summary, stored_lines.get(sid, ()), truth[sid])
+    ]
+    return SettlementVerification(
+        seller_id=seller_id,
+        stored=len(actual),
+        source=len(expected),
+        lines=sum(len(lines) for lines in stored_lines.values()),
+        missing=tuple(sorted(expected - actual.keys())),
+        unexpected=tuple(sorted(actual.keys() - truth.keys())),
+        different=tuple(sorted(different)),
+    )
+
+
+def _same_settlement(
+    summary: SettlementSummary, lines: Sequence[SettlementLineFact], truth: SimSettlement
+) -> bool:
+    second = timedelta(seconds=1)
+    if (summary.total, summary.currency, summary.marketplace_id) != (
+        truth.total,
+        truth.currency,
+        truth.marketplace_id,
+    ):
+        return False
+    if abs(summary.start - truth.start) >= second or abs(summary.end - truth.end) >= second:
+        return False
+    if len(lines) != len(truth.lines):
+        return False
+    return all(
+        (line.amount, line.amount_type, line.amount_description, line.order_id, line.sku, line.quantity)
+        == (want.amount, want.amount_type, want.amount_description, want.order_id, want.sku, want.quantity)
+        and line.posted_at is not None
+        and abs(line.posted_at - want.posted) < second
+        for line, want in zip(sorted(lines, key=lambda x: x.line), truth.lines, strict=True)
     )

@@ -2,18 +2,23 @@
 
 Every writer is a generator yielding encoded chunks, so a document of any size is produced in
 bounded memory. Flat files are tab-separated with CRLF line endings and the header first; a value
-holding a tab, a line break or a double quote is quoted (``"..."``, inner quotes doubled).
+holding a tab or a line break, or starting with a double quote, is quoted (``"..."``, inner quotes
+doubled); a double quote inside any other value stays as it is (``12" Edition``).
 
 Per marketplace (see `FlatFileLocale`):
 
-| | dates (settlement) | listing open-date | decimals | encoding |
+| | dates (settlement) | listing open-date | decimals | encoding (Content-Type charset) |
 |---|---|---|---|---|
-| US, CA | ``2026-11-01 07:00:00 UTC`` | ``2026-03-05 14:37:56 PST`` | ``12.34`` | UTF-8 |
-| DE, FR | ``01.11.2026 07:00:00 UTC`` | ``05.03.2026 14:37:56 MEZ`` | ``12,34`` (settlement) | UTF-8, listings with a BOM |
-| GB | ``01.11.2026 07:00:00 UTC`` | ``05/03/2026 14:37:56 GMT`` | ``12.34`` | UTF-8 |
-| JP | ``2026/11/01 07:00:00 UTC`` | ``2026/03/05 14:37:56 JST`` | integer yen | Shift_JIS (cp932) |
+| US, CA | ``2026-11-01 07:00:00 UTC`` | ``2026-03-05 14:37:56 PST`` | ``12.34`` | UTF-8 (``UTF-8``) |
+| DE, FR | ``01.11.2026 07:00:00 UTC`` | ``05.03.2026 14:37:56 MEZ`` | ``12,34`` (settlement) | cp1252 (``Cp1252``) |
+| GB | ``01.11.2026 07:00:00 UTC`` | ``05/03/2026 14:37:56 GMT`` | ``12.34`` | UTF-8, listings with a BOM |
+| JP | ``2026/11/01 07:00:00 UTC`` | ``2026/03/05 14:37:56 JST`` | integer yen | cp932 (``windows-31j``, ``Shift_JIS``) |
 
-All Orders dates are ISO 8601 with an offset (``2026-11-01T10:15:30+00:00``) everywhere.
+All Orders dates are ISO 8601 with an offset (``2026-11-01T10:15:30+00:00``) everywhere; All Orders
+documents are served without a charset (the client's marketplace default applies: UTF-8, JP cp932).
+EU listings spell ``fulfilment-channel``; JP listings carry Japanese headers (出品者SKU, 価格, ...).
+Listings carry an item-description in the marketplace's own script: ``Größe … €`` (cp1252 bytes) in
+DE/FR, ``①``/``～`` in JP (characters only cp932 has: a Shift_JIS reader fails on them).
 `all_orders_document` writes synthetic All Orders rows fast, for benchmarks.
 """
 
@@ -97,6 +102,13 @@ class FlatFileLocale:
     decimal_comma: bool
     encoding: str
     listings_bom: bool
+    charset: str  # the Java charset name the download's Content-Type gives
+    description: str = ""  # the listings' item-description, in characters of the encoding
+
+    @property
+    def orders_encoding(self) -> str:
+        """All Orders documents name no charset: they are in the marketplace default (UTF-8, JP cp932)."""
+        return "cp932" if self.encoding == "cp932" else "utf-8"
 
     def settlement_time(self, moment: datetime) -> str:
         return moment.astimezone(UTC).strftime(self.settlement_date_format) + " UTC"
@@ -121,18 +133,72 @@ def locale_for(marketplace_id: str) -> FlatFileLocale:
     market = marketplace(marketplace_id)
     country = market.country_code
     if country == "JP":
-        return FlatFileLocale(market, "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", False, "cp932", False)
+        return FlatFileLocale(
+            market, "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", False, "cp932", False, "windows-31j",
+            "① 正規品～安心の1年保証",
+        )  # fmt: skip
     if country in {"DE", "FR"}:
-        return FlatFileLocale(market, "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S", True, "utf-8", True)
+        return FlatFileLocale(
+            market, "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S", True, "cp1252", False, "Cp1252",
+            "Größe: Standard – Preis inkl. MwSt. in €",
+        )  # fmt: skip
     if country == "GB":
-        return FlatFileLocale(market, "%d.%m.%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", False, "utf-8", False)
-    return FlatFileLocale(market, "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", False, "utf-8", False)
+        return FlatFileLocale(market, "%d.%m.%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", False, "utf-8", True, "UTF-8")
+    return FlatFileLocale(market, "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", False, "utf-8", False, "UTF-8")
+
+
+# Report types whose download names no charset (the client's marketplace default applies).
+_NO_CHARSET = frozenset({"GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"})
+
+
+def content_type(report_type: str, marketplace_id: str) -> str:
+    """The Content-Type a flat-file document is served with: its charset in Java's spelling
+    (`text/plain;charset=Cp1252`); JP settlements say `Shift_JIS` (the bytes are still cp932)."""
+    if report_type in _NO_CHARSET:
+        return "text/plain"
+    charset = locale_for(marketplace_id).charset
+    if charset == "windows-31j" and "SETTLEMENT" in report_type:
+        charset = "Shift_JIS"
+    return f"text/plain;charset={charset}"
+
+
+EU_COUNTRIES = frozenset({"DE", "FR", "GB"})
+# The Japanese headers of Amazon Japan's listings report (出品詳細レポート); other columns stay English.
+JP_LISTINGS_HEADERS: dict[str, str] = {
+    "item-name": "商品名",
+    "listing-id": "出品ID",
+    "seller-sku": "出品者SKU",
+    "price": "価格",
+    "quantity": "数量",
+    "open-date": "出品日",
+    "product-id-type": "商品IDタイプ",
+    "item-note": "コンディション説明",
+    "item-condition": "コンディション",
+    "asin1": "ASIN 1",
+    "will-ship-internationally": "国外へ配送可",
+    "expedited-shipping": "迅速な配送",
+    "product-id": "商品ID",
+    "fulfillment-channel": "フルフィルメント・チャンネル",
+    "status": "ステータス",
+}
+
+
+def listings_header(marketplace_id: str) -> tuple[str, ...]:
+    """The listings header as the marketplace writes it: British spelling in the EU, Japanese in JP."""
+    country = marketplace(marketplace_id).country_code
+    if country == "JP":
+        return tuple(JP_LISTINGS_HEADERS.get(name, name) for name in LISTINGS_HEADER)
+    if country in EU_COUNTRIES:
+        return tuple("fulfilment-channel" if n == "fulfillment-channel" else n for n in LISTINGS_HEADER)
+    return LISTINGS_HEADER
 
 
 # --- flat-file plumbing ------------------------------------------------------------------------------
 def tsv_field(value: str) -> str:
-    """A value as a flat-file field: quoted when it holds a tab, a line break or a double quote."""
-    if "\t" in value or '"' in value or "\n" in value or "\r" in value:
+    """A value as a flat-file field: quoted (inner quotes doubled) when it holds a tab or a line break
+    or starts with a double quote; a double quote inside any other value is written as it is
+    (`Mug 12" tall`), as Amazon does."""
+    if "\t" in value or "\n" in value or "\r" in value or value.startswith('"'):
         return '"' + value.replace('"', '""') + '"'
     return value
 
@@ -224,7 +290,7 @@ def all_orders_rows(orders: Iterable[SimOrder]) -> Iterator[list[str]]:
 def all_orders_report(orders: Sequence[SimOrder], marketplace_id: str) -> Iterator[bytes]:
     """`GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL` for `orders` (uncompressed bytes)."""
     lines = (tsv_line(row) for row in _with_header(ALL_ORDERS_HEADER, all_orders_rows(orders)))
-    return encode_lines(lines, locale_for(marketplace_id).encoding)
+    return encode_lines(lines, locale_for(marketplace_id).orders_encoding)
 
 
 def _with_header(header: Sequence[str], rows: Iterable[list[str]]) -> Iterator[Sequence[str]]:
@@ -274,7 +340,7 @@ def settlement_rows(settlement: SimSettlement) -> Iterator[list[str]]:
 
 
 def settlement_report(settlement: SimSettlement) -> Iterator[bytes]:
-    """`GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE` of one settlement (uncompressed bytes)."""
+    """`GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2` of one settlement (uncompressed bytes)."""
     lines = (tsv_line(row) for row in _with_header(SETTLEMENT_HEADER, settlement_rows(settlement)))
     return encode_lines(lines, locale_for(settlement.marketplace_id).encoding)
 
@@ -285,7 +351,7 @@ def listings_rows(listings: Iterable[SimListing]) -> Iterator[list[str]]:
         locale = locale_for(listing.marketplace_id)
         yield [
             listing.report_title,
-            "",
+            locale.description,
             listing.listing_id,
             listing.sku,
             locale.amount(listing.price, comma=False),
@@ -317,9 +383,10 @@ def listings_rows(listings: Iterable[SimListing]) -> Iterator[list[str]]:
 
 
 def listings_report(listings: Sequence[SimListing], marketplace_id: str) -> Iterator[bytes]:
-    """`GET_MERCHANT_LISTINGS_ALL_DATA` of one marketplace (DE: UTF-8 BOM; JP: cp932)."""
+    """`GET_MERCHANT_LISTINGS_ALL_DATA` of one marketplace (DE/FR: cp1252; GB: UTF-8 BOM; JP: cp932)."""
     locale = locale_for(marketplace_id)
-    lines = (tsv_line(row) for row in _with_header(LISTINGS_HEADER, listings_rows(listings)))
+    header = listings_header(marketplace_id)
+    lines = (tsv_line(row) for row in _with_header(header, listings_rows(listings)))
     return encode_lines(lines, locale.encoding, bom=locale.listings_bom)
 
 
@@ -553,7 +620,7 @@ def all_orders_document(rows: int, seed: int, marketplace_id: str = "ATVPDKIKX0D
         return text + clock[second]
 
     header = "\t".join(ALL_ORDERS_HEADER) + "\r\n"
-    encoding = locale.encoding
+    encoding = locale.orders_encoding
     yield header.encode(encoding)
     written = 0
     order_number = 0

@@ -8,12 +8,16 @@ world when the report is created (a snapshot, as at Amazon).
 
 Settlement reports are never requested (createReport answers 400): one exists per closed 14-day
 settlement of each marketplace, created by "Amazon" two hours after the period ends, and
-getReports lists them.
+getReports lists them. Since 2026-11-11 the only settlement report is
+`GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2`; asking for (or listing) the removed flat-file V1 or XML
+settlement reports answers 400 InvalidInput, as Amazon does for a removed report type.
 
 getReportDocument hands out a URL on the simulator itself (``/_sim/documents/<token>``), valid for
 `SimConfig.document_url_ttl_s` seconds (Amazon: 5 minutes); afterwards it answers 403 with S3's
 XML ``AccessDenied`` / ``Request has expired`` body. All Orders, settlement and sales & traffic
-documents are gzipped (``compressionAlgorithm: GZIP``); listings and FBA inventory are plain.
+documents are gzipped (``compressionAlgorithm: GZIP``); listings and FBA inventory are plain. Flat
+files are served as ``text/plain`` with their charset in Java's spelling (``charset=Cp1252``,
+``windows-31j``, ``Shift_JIS``, ``UTF-8``; see `documents.content_type`), All Orders without one.
 """
 
 from __future__ import annotations
@@ -38,7 +42,10 @@ from sellerflow_dev.simulator.orders_api import ApiError, QueryParams, invalid
 from sellerflow_dev.simulator.world import SimWorld
 
 ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
-SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
+SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+REMOVED_REPORT_TYPES = frozenset(
+    {"GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML"}
+)
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 FBA_INVENTORY = "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA"
 SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT"
@@ -126,6 +133,7 @@ class SimDocument:
     report_type: str
     content: bytes  # exactly what the URL serves (gzipped when `compressed`)
     compressed: bool
+    content_type: str = "application/octet-stream"  # what the URL answers with (flat files: a charset)
 
 
 @dataclass(frozen=True)
@@ -224,9 +232,10 @@ class ReportService:
                 region = marketplace(marketplace_ids[0]).region
                 document_id = _document_id(region, self.world.seed, seller_id, report_id)
                 data, compressed = content
+                served_as = _served_as(report_type, marketplace_ids[0])
                 with self._lock:
                     self._documents[document_id] = SimDocument(
-                        document_id, seller_id, report_type, data, compressed
+                        document_id, seller_id, report_type, data, compressed, served_as
                     )
                 report.document_id = document_id
         with self._lock:
@@ -314,7 +323,8 @@ class ReportService:
         for report, settlement in self._settlement_reports(seller_id, now).values():
             if report.document_id == document_id:
                 data, compressed = _materialize(SETTLEMENT, documents.settlement_report(settlement))
-                return SimDocument(document_id, seller_id, SETTLEMENT, data, compressed)
+                served_as = _served_as(SETTLEMENT, settlement.marketplace_id)
+                return SimDocument(document_id, seller_id, SETTLEMENT, data, compressed, served_as)
         return None
 
     # --- getReport / getReports ------------------------------------------------------------------
@@ -407,10 +417,13 @@ class ReportService:
         content = issued.document.content
         if self._config().truncate_documents:
             content = content[: max(1, len(content) // 2)]
-        content_type = "application/octet-stream" if issued.document.compressed else "text/plain"
-        if issued.document.report_type == SALES_AND_TRAFFIC and not issued.document.compressed:
-            content_type = "application/json"
-        return Download(200, content, content_type)
+        return Download(200, content, issued.document.content_type)
+
+
+def _served_as(report_type: str, marketplace_id: str) -> str:
+    if report_type == SALES_AND_TRAFFIC:
+        return "application/json"
+    return documents.content_type(report_type, marketplace_id)
 
 
 def _apply_asin_granularity(value: dict[str, Any], granularity: str, days: list[Any]) -> None:
@@ -457,6 +470,9 @@ def _parse_filters(params: QueryParams, now: datetime) -> dict[str, Any]:
         raise invalid("Either reportTypes or nextToken must be provided.")
     if len(types) > 10:
         raise invalid(f"reportTypes accepts at most 10 values, got {len(types)}.")
+    removed = sorted(set(types) & REMOVED_REPORT_TYPES)
+    if removed:
+        raise invalid(_removed(removed[0]))
     statuses = _list(params, "processingStatuses")
     unknown = sorted(set(statuses) - PROCESSING_STATUSES)
     if unknown:
@@ -511,6 +527,8 @@ def _requested_report_type(body: dict[str, Any]) -> str:
     report_type = body.get("reportType")
     if not isinstance(report_type, str) or not report_type:
         raise invalid("reportType is required.")
+    if report_type in REMOVED_REPORT_TYPES:
+        raise invalid(_removed(report_type))
     if report_type == SETTLEMENT:
         raise invalid(
             f"Report type {SETTLEMENT} cannot be requested: settlement reports are created by Amazon "
@@ -519,6 +537,10 @@ def _requested_report_type(body: dict[str, Any]) -> str:
     if report_type not in REPORT_TYPES:
         raise invalid(f"Invalid reportType {report_type}; the simulator serves {sorted(REPORT_TYPES)}.")
     return report_type
+
+
+def _removed(report_type: str) -> str:
+    return f"Report type {report_type} is no longer supported; use {SETTLEMENT} for settlement data."
 
 
 def _check_sales_and_traffic(marketplace_ids: list[str], options: dict[str, str]) -> None:

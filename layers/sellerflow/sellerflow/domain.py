@@ -113,6 +113,8 @@ class ReportState(_Frozen):
     rows: int = 0
     rejected: int = 0
     errors: tuple[str, ...] = ()
+    undecodable: int = 0  # rejected rows whose bytes were not valid in `encoding` (a wrong charset)
+    encoding: str | None = None
 
 
 class SellerConnection(_Frozen):

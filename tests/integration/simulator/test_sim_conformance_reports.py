@@ -134,14 +134,14 @@ def test_report_lifecycle_answers_conform(client: httpx.Client, report_type: str
 
 
 def test_get_reports_pages_and_errors_conform(client: httpx.Client) -> None:
-    params = {"reportTypes": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "pageSize": 5}
+    params = {"reportTypes": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", "pageSize": 5}
     first = client.get(REPORTS, params=params)
     assert_conforms(first.json(), REPORTS_MODEL, "GetReportsResponse")
     assert "nextToken" in first.json()
     second = client.get(REPORTS, params={"nextToken": first.json()["nextToken"]})
     assert_conforms(second.json(), REPORTS_MODEL, "GetReportsResponse")
     refused = client.post(
-        REPORTS, json={"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "marketplaceIds": [US]}
+        REPORTS, json={"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", "marketplaceIds": [US]}
     )
     missing = client.get(f"{REPORTS}/1")
     for response, status in ((refused, 400), (missing, 404)):

@@ -11,7 +11,7 @@ import pytest
 from sellerflow.facts import SettlementLineFact, SettlementSummary
 from sellerflow.reports import MissingColumns, ParseLog, parse_document
 
-REPORT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
+REPORT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"
 SAMPLES = Path("/work/shared/spapi/samples")
 HEADER = (

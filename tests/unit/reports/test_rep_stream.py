@@ -127,7 +127,7 @@ def test_table_iteration_is_lazy() -> None:
 
 def test_content_type_charset() -> None:
     assert encoding_from_content_type("text/plain;charset=Cp1252") == "cp1252"
-    assert encoding_from_content_type('text/tab-separated-values; charset="Shift_JIS"') == "shift_jis"
+    assert encoding_from_content_type('text/tab-separated-values; charset="Shift_JIS"') == "cp932"
     assert encoding_from_content_type("text/plain") is None
     assert encoding_from_content_type("text/plain; charset=nope") is None
 

@@ -20,6 +20,7 @@ from sellerflow_dev.simulator.documents import (
     all_orders_report,
     gzip_stream,
     inventory_report,
+    listings_header,
     listings_report,
     locale_for,
     settlement_report,
@@ -50,10 +51,10 @@ def assert_crlf_only(data: bytes) -> None:
     assert data.count(b"\n") == data.count(b"\r\n")
 
 
-def test_a_field_with_a_tab_or_quotes_is_quoted_with_doubled_quotes() -> None:
-    line = tsv_line(["plain", 'Mug 12" tall', "Mat\tBlue", "two\nlines"])
-    assert line == 'plain\t"Mug 12"" tall"\t"Mat\tBlue"\t"two\nlines"\r\n'
-    assert rows(line.encode()) == [["plain", 'Mug 12" tall', "Mat\tBlue", "two\nlines"]]
+def test_a_field_with_a_tab_or_a_leading_quote_is_quoted_an_inner_quote_stays_literal() -> None:
+    line = tsv_line(["plain", 'Mug 12" tall', "Mat\tBlue", "two\nlines", '"Best" mug'])
+    assert line == 'plain\tMug 12" tall\t"Mat\tBlue"\t"two\nlines"\t"""Best"" mug"\r\n'
+    assert rows(line.encode()) == [["plain", 'Mug 12" tall', "Mat\tBlue", "two\nlines", '"Best" mug']]
 
 
 def test_all_orders_has_the_canonical_header_one_row_per_item_and_pii_markers(
@@ -153,17 +154,24 @@ def test_listings_per_marketplace_dates_bom_and_encodings(world: SimWorld, selle
     for data in (us, de, jp):
         assert_crlf_only(data)
     assert not us.startswith(b"\xef\xbb\xbf")
-    assert de.startswith(b"\xef\xbb\xbf")
+    assert not de.startswith(b"\xef\xbb\xbf")
     us_rows = rows(us)
     assert tuple(us_rows[0]) == LISTINGS_HEADER
-    assert tuple(rows(de, "utf-8-sig")[0]) == LISTINGS_HEADER
+    de_rows = rows(de, "cp1252")
+    assert tuple(de_rows[0]) == listings_header(DE)
+    assert "fulfilment-channel" in de_rows[0]
+    assert "Größe" in de_rows[1][1]
+    assert "€" in de_rows[1][1]
     jp_rows = rows(jp, "cp932")
-    assert tuple(jp_rows[0]) == LISTINGS_HEADER
+    assert tuple(jp_rows[0]) == listings_header(JP)
+    assert "出品者SKU" in jp_rows[0]
+    with pytest.raises(UnicodeDecodeError):
+        jp.decode("shift_jis")  # ① exists only in cp932 (Amazon's "Shift_JIS")
+    assert "①" in jp_rows[1][1]
+    assert "～" in jp_rows[1][1]
     open_date = LISTINGS_HEADER.index("open-date")
     assert all(r[open_date].endswith((" PST", " PDT")) and r[open_date][4] == "-" for r in us_rows[1:])
-    assert all(
-        r[open_date].endswith((" MEZ", " MESZ")) and r[open_date][2] == "." for r in rows(de, "utf-8-sig")[1:]
-    )
+    assert all(r[open_date].endswith((" MEZ", " MESZ")) and r[open_date][2] == "." for r in de_rows[1:])
     assert all(r[open_date].endswith(" JST") and r[open_date][4] == "/" for r in jp_rows[1:])
     assert any("\u30a0" <= ch <= "\u30ff" for ch in jp_rows[1][0])
     # titles with a tab or quotes survive the quoting; every row has every column
@@ -173,7 +181,7 @@ def test_listings_per_marketplace_dates_bom_and_encodings(world: SimWorld, selle
     titles = [x.report_title for m in by_market.values() for x in m]
     assert any("\t" in t for t in titles)
     assert any('"' in t for t in titles)
-    assert b'""' in us + de or b'""' in jp
+    assert b'12" Edition' in us + de + jp
 
 
 def test_fba_inventory_header_and_quantities(world: SimWorld, seller_id: str) -> None:

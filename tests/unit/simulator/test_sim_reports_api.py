@@ -18,7 +18,7 @@ US, DE, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"
 REPORTS = "/reports/2021-06-30/reports"
 ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
-SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
+SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 
 
 class FakeClock:
@@ -105,7 +105,9 @@ def test_document_urls_expire_with_an_s3_access_denied(api: Api, server: SimServ
     document_id = api.get(f"{REPORTS}/{report_id}").body["reportDocumentId"]
     body = api.get(f"/reports/2021-06-30/documents/{document_id}").body
     assert "compressionAlgorithm" not in body
-    assert api.download(body["url"]).encoded().startswith(b"\xef\xbb\xbfitem-name\t")
+    served = api.download(body["url"])
+    assert served.encoded().startswith(b"item-name\t")
+    assert served.content_type == "text/plain;charset=Cp1252"  # Java's name, as Amazon writes it
     clock.now = 60
     expired = api.download(body["url"])
     assert expired.status == 403
@@ -143,6 +145,11 @@ def test_a_window_without_data_is_cancelled(api: Api, clock: FakeClock) -> None:
     ("body", "message"),
     [
         ({"reportType": SETTLEMENT, "marketplaceIds": [US]}, "cannot be requested"),
+        (
+            {"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "marketplaceIds": [US]},
+            "no longer supported",
+        ),
+        ({"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_XML", "marketplaceIds": [US]}, "no longer supported"),
         ({"reportType": "GET_NOTHING", "marketplaceIds": [US]}, "Invalid reportType"),
         ({"reportType": ALL_ORDERS, "marketplaceIds": []}, "marketplaceIds"),
         ({"reportType": ALL_ORDERS, "marketplaceIds": ["A13V1IB3VIYZZH"]}, "does not participate"),
@@ -175,6 +182,34 @@ def test_get_reports_lists_settlements_newest_first_and_pages_with_next_token_al
     recent = [s for s in world.settlements(seller_id) if s.report_created >= NOW - timedelta(days=90)]
     assert len(seen) == len(recent)
     assert api.get(REPORTS).status == 400
+
+
+@pytest.mark.parametrize(
+    "removed", ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML"]
+)
+def test_listing_a_removed_settlement_report_type_is_invalid_input(api: Api, removed: str) -> None:
+    refused = api.get(REPORTS, reportTypes=f"{SETTLEMENT},{removed}")
+    assert refused.status == 400
+    (error,) = refused.body["errors"]
+    assert error["code"] == "InvalidInput"
+    assert removed in error["message"]
+
+
+def test_settlement_documents_are_v2_with_a_java_charset_and_their_own_currency(api: Api) -> None:
+    listed = api.get(REPORTS, reportTypes=SETTLEMENT, pageSize="100").body["reports"]
+    assert listed
+    assert {r["reportType"] for r in listed} == {SETTLEMENT}
+    first_of = {r["marketplaceIds"][0]: r for r in reversed(listed)}
+    by_market: dict[str, str] = {}
+    for report in first_of.values():
+        document = api.get(f"/reports/2021-06-30/documents/{report['reportDocumentId']}").body
+        served = api.download(document["url"])
+        by_market.setdefault(report["marketplaceIds"][0], served.content_type)
+        text = gzip.decompress(served.encoded()).decode("cp932")
+        assert "amount-type\tamount-description\tamount" in text.splitlines()[0]
+    assert by_market.get(DE, "text/plain;charset=Cp1252") == "text/plain;charset=Cp1252"
+    assert by_market.get(US, "text/plain;charset=UTF-8") == "text/plain;charset=UTF-8"
+    assert by_market.get(JP, "text/plain;charset=Shift_JIS") == "text/plain;charset=Shift_JIS"
 
 
 def test_list_transactions_validates_its_window(api: Api) -> None:

@@ -64,11 +64,48 @@ class FakeBook:
         )
 
     def ingested(
-        self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        rows: int,
+        rejected: int,
+        errors: list[str],
+        report_type: str,
+        undecodable: int = 0,
+        encoding: str | None = None,
     ) -> None:
         self.ingests.append((key, rows, rejected))
         old = self.states.get(key) or ReportState(key=key, report_type=report_type)
-        self.states[key] = old.model_copy(update={"status": "INGESTED", "rows": rows, "rejected": rejected})
+        self.states[key] = old.model_copy(
+            update={
+                "status": "INGESTED",
+                "rows": rows,
+                "rejected": rejected,
+                "undecodable": undecodable,
+                "encoding": encoding,
+            }
+        )
+
+    def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None:
+        old = self.states.get(key) or ReportState(key=key, report_type=report_type)
+        self.states[key] = old.model_copy(update={"status": "FAILED", "errors": (reason,)})
+
+
+class FakeDownload:
+    """A download whose Content-Type is known once the first chunk is read (like the SP-API port's)."""
+
+    def __init__(self, chunks: Iterator[bytes], content_type: str | None) -> None:
+        self._chunks = chunks
+        self._answer = content_type
+        self.content_type: str | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        self.content_type = self._answer
+        return next(self._chunks)
 
 
 @dataclass
@@ -79,6 +116,9 @@ class FakeReportsApi:
     settlement_pages: list[dict[str, Any]] = field(default_factory=list)
     expired_urls: int = 0
     documents_issued: int = 0
+    document: bytes = b"row\n"
+    content_type: str | None = "text/plain;charset=UTF-8"
+    compression: str | None = "GZIP"
 
     def create_report(
         self,
@@ -115,14 +155,16 @@ class FakeReportsApi:
 
     def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]:
         self.documents_issued += 1
-        return {
-            "reportDocumentId": document_id,
-            "url": f"https://docs.example/{self.documents_issued}",
-            "compressionAlgorithm": "GZIP",
-        }
+        body = {"reportDocumentId": document_id, "url": f"https://docs.example/{self.documents_issued}"}
+        if self.compression:
+            body["compressionAlgorithm"] = self.compression
+        return body
 
-    def download(self, url: str, *, chunk_size: int = 65536) -> Iterator[bytes]:
+    def download(self, url: str, *, chunk_size: int = 65536) -> FakeDownload:
+        return FakeDownload(self._chunks(), self.content_type)
+
+    def _chunks(self) -> Iterator[bytes]:
         if self.expired_urls:
             self.expired_urls -= 1
             raise DocumentUrlExpired("expired")
-        yield b"row\n"
+        yield self.document

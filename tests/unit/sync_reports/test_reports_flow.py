@@ -187,6 +187,8 @@ class _Summary:
         self.written = rows
         self.rejected = [_Row()]
         self.rejected_count = 1
+        self.undecodable = 0
+        self.encoding = "utf-8"
 
 
 def test_an_expired_document_url_is_fetched_again_and_the_document_ingested() -> None:
@@ -239,4 +241,4 @@ def test_a_settlement_document_is_ingested_as_a_settlement_report() -> None:
         ingest=ingest,
         sink=object(),
     )
-    assert seen == ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"]
+    assert seen == ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"]

@@ -41,3 +41,9 @@ class MissingColumns(ReportError):
 
 class UnsupportedReport(ReportError):
     """No parser for this report type, or an unknown compression algorithm."""
+
+
+class FormatUndecidable(ReportError):
+    """The document does not say how its numbers and dates are written (a settlement without a known
+    currency or marketplace, or whose currency and marketplace disagree): nothing is read from it,
+    rather than amounts read in a guessed format."""

@@ -90,6 +90,24 @@ def money_de(text: str) -> Decimal:
         raise ValueError("is not an amount") from None
 
 
+_POINT_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_COMMA_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+
+
+def strict_money(*, decimal_comma: bool) -> Callable[[str], Decimal]:
+    """A money parser that accepts only its own notation: with `decimal_comma`, `1.234,56`, `-3,75`,
+    `1234`; without, `1,234.56`, `-3.75`. `1,234.56` in a decimal-comma document (or `12,5` in a
+    decimal-point one) is refused, never read as another number."""
+    shape, parse = (_COMMA_AMOUNT, money_de) if decimal_comma else (_POINT_AMOUNT, money_us)
+
+    def money(text: str) -> Decimal:
+        if not shape.match(text.strip()):
+            raise ValueError("is not an amount in the document's number format")
+        return parse(text.strip())
+
+    return money
+
+
 def money_jp(text: str) -> Decimal:
     """Integer yen (`1234`, `1,234`); a decimal point is accepted as written."""
     return money_us(text)

@@ -17,7 +17,7 @@ from typing import Protocol
 from sellerflow.facts import RowError
 from sellerflow.reports import inventory, listings, orders, settlement, traffic
 from sellerflow.reports.errors import DocumentCorrupt, UnsupportedReport
-from sellerflow.reports.stream import ParseLog, Table, TextLines, decode_lines
+from sellerflow.reports.stream import ParseLog, Table, TextLines, decode_lines, encoding_from_content_type
 
 
 class FactSink(Protocol):
@@ -49,33 +49,38 @@ class IngestResult:
     rejected: list[RowError]  # the first `max_errors` rejected rows
     rejected_count: int
     duration_s: float
+    undecodable: int = 0  # rejected rows whose bytes are not valid in `encoding`
+    encoding: str | None = None  # the codec the document was read with
 
 
 @dataclass(frozen=True)
 class _Context:
     report_type: str
     seller_id: str
-    marketplace_id: str
+    marketplace_id: str | None  # a settlement's listed marketplace, at most a hint (see settlement.py)
     as_of: datetime
+
+    @property
+    def marketplace(self) -> str:
+        if self.marketplace_id is None:
+            raise UnsupportedReport(self.report_type, "this report type needs its marketplace id")
+        return self.marketplace_id
 
 
 _FlatParser = Callable[[Table, _Context], Iterator[object]]
 
 _FLAT: dict[str, _FlatParser] = {
     orders.REPORT_TYPE: lambda t, c: orders.parse_all_orders(
-        t, seller_id=c.seller_id, marketplace_id=c.marketplace_id
+        t, seller_id=c.seller_id, marketplace_id=c.marketplace
     ),
     settlement.REPORT_TYPE: lambda t, c: settlement.parse_settlement(
-        t, seller_id=c.seller_id, marketplace_id=c.marketplace_id
-    ),
-    settlement.REPORT_TYPE_V2: lambda t, c: settlement.parse_settlement(
-        t, seller_id=c.seller_id, marketplace_id=c.marketplace_id
+        t, seller_id=c.seller_id, marketplace_hint=c.marketplace_id
     ),
     listings.REPORT_TYPE: lambda t, c: listings.parse_listings(
-        t, seller_id=c.seller_id, marketplace_id=c.marketplace_id
+        t, seller_id=c.seller_id, marketplace_id=c.marketplace
     ),
     inventory.REPORT_TYPE: lambda t, c: inventory.parse_myi_inventory(
-        t, seller_id=c.seller_id, marketplace_id=c.marketplace_id, as_of=c.as_of
+        t, seller_id=c.seller_id, marketplace_id=c.marketplace, as_of=c.as_of
     ),
 }
 SUPPORTED_REPORT_TYPES = (*_FLAT, traffic.REPORT_TYPE)
@@ -86,7 +91,7 @@ def parse_document(
     chunks: Iterable[bytes],
     *,
     seller_id: str,
-    marketplace_id: str,
+    marketplace_id: str | None,
     compression: str | None = None,
     encoding: str | None = None,
     log: ParseLog | None = None,
@@ -95,10 +100,16 @@ def parse_document(
     """Yield the objects of one report document (Orders or facts, per report type), lazily: a
     flat file's header is read when this is called (DocumentCorrupt then), the rows as it is iterated.
 
-    `compression` is the document's compressionAlgorithm (GZIP or None); `encoding` overrides the
-    marketplace default (UTF-8; cp932 for JP; a UTF-8 BOM always wins); bad rows go to `log`;
-    `as_of` stamps snapshot reports that carry no time (inventory), default now.
+    `compression` is the document's compressionAlgorithm (GZIP or None); `encoding` (a Python codec,
+    see `stream.codec_for_charset`) overrides the marketplace default (UTF-8; cp932 for JP; a UTF-8
+    or UTF-16 BOM always wins); bad rows go to `log`; `as_of` stamps snapshot reports that carry no
+    time (inventory), default now. `marketplace_id` is required, except for settlements (a hint there).
     """
+    if report_type in settlement.REMOVED_REPORT_TYPES:
+        raise UnsupportedReport(
+            report_type,
+            f"Amazon removed this report type on 2026-11-11; settlements are {settlement.REPORT_TYPE}",
+        )
     if report_type not in SUPPORTED_REPORT_TYPES:
         raise UnsupportedReport(report_type, "no parser for this report type")
     log = log if log is not None else ParseLog()
@@ -113,6 +124,7 @@ def parse_document(
         marketplace_id=context.marketplace_id,
     )
     table = Table(lines, report_type=report_type, log=log)  # reads the header now
+    log.encoding = lines.encoding
     return _FLAT[report_type](table, context)
 
 
@@ -123,8 +135,9 @@ def _parse_json(
         chunks, report_type=context.report_type, compression=compression, encoding=encoding or "utf-8"
     )
     document = traffic.load_document(text, context.report_type)
+    log.encoding = text.encoding
     yield from traffic.parse_sales_and_traffic(
-        document, seller_id=context.seller_id, marketplace_id=context.marketplace_id, log=log
+        document, seller_id=context.seller_id, marketplace_id=context.marketplace, log=log
     )
 
 
@@ -133,17 +146,21 @@ def ingest_document(
     chunks: Iterable[bytes],
     *,
     seller_id: str,
-    marketplace_id: str,
+    marketplace_id: str | None,
     compression: str | None,
     sink: FactSink,
     batch_size: int = 25,
     encoding: str | None = None,
+    content_type: str | None = None,
     as_of: datetime | None = None,
     max_errors: int = 1000,
 ) -> IngestResult:
     """Parse a document and write its objects to `sink` in batches of `batch_size`.
 
-    A document-level failure (DocumentCorrupt, MissingColumns) propagates; on DocumentCorrupt every
+    The encoding is `encoding` if given, else the charset of the download's `content_type` (Java
+    names, `Cp1252`, `windows-31j`, ...; see `stream.JAVA_CHARSETS`), else the marketplace's default.
+
+    A document-level failure (DocumentCorrupt, MissingColumns, FormatUndecidable) propagates; on DocumentCorrupt every
     object parsed before the damage has been written first, and the error's `written` says how many.
     """
     started = time.perf_counter()
@@ -154,7 +171,7 @@ def ingest_document(
         seller_id=seller_id,
         marketplace_id=marketplace_id,
         compression=compression,
-        encoding=encoding,
+        encoding=encoding or encoding_from_content_type(content_type),
         log=log,
         as_of=as_of,
     )
@@ -180,4 +197,6 @@ def ingest_document(
         rejected=list(log.rejected),
         rejected_count=log.rejected_count,
         duration_s=time.perf_counter() - started,
+        undecodable=log.undecodable,
+        encoding=log.encoding,
     )

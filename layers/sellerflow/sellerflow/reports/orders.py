@@ -46,6 +46,8 @@ OPTIONAL = (
     "item-promotion-discount",
     "promotion-ids",
 )
+# Other spellings Amazon writes (British in EU files).
+ALIASES: dict[str, tuple[str, ...]] = {"fulfillment-channel": ("fulfilment-channel",)}
 STATUSES = {
     "Pending": "PENDING",
     "Unshipped": "UNSHIPPED",
@@ -153,7 +155,7 @@ def parse_all_orders(  # noqa: C901
     """
     if table.empty:
         return
-    ix = table.columns(REQUIRED, OPTIONAL)
+    ix = table.columns(REQUIRED, OPTIONAL, ALIASES)
     width = table.width
     absent = width  # index of the empty cell appended below for absent optional columns
     i_id, i_pd, i_lu = ix["amazon-order-id"], ix["purchase-date"], ix["last-updated-date"]

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -23,6 +23,8 @@ from sellerflow.reports.errors import DocumentCorrupt, MissingColumns, Unsupport
 MAX_BLOCK = 1 << 20  # at most this many decompressed bytes are produced per step
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _BOM = codecs.BOM_UTF8
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_ZWNBSP = "\ufeff"  # a byte order mark once decoded; Amazon leaves them at the start of parts and cells
 _SURROGATE = re.compile("[\udc80-\udcff]")  # what surrogateescape turns undecodable bytes into
 JP_MARKETPLACE_ID = "A1VC38T7YXB528"
 _ODD_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
@@ -30,11 +32,14 @@ _ODD_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029
 
 @dataclass
 class ParseLog:
-    """What a parse saw besides its output: data rows read, and the rejected rows (capped)."""
+    """What a parse saw besides its output: data rows read, the rejected rows (capped), and how many
+    of those were rejected because their bytes are not valid in the document's encoding."""
 
     cap: int = 1000
     rows: int = 0
     rejected_count: int = 0
+    undecodable: int = 0
+    encoding: str | None = None  # the codec the document was read with (after any BOM)
     rejected: list[RowError] = field(default_factory=list)
 
     def reject(self, error: RowError) -> None:
@@ -57,19 +62,69 @@ def default_encoding(marketplace_id: str | None) -> str:
     return "cp932" if marketplace_id == JP_MARKETPLACE_ID else "utf-8"
 
 
-def encoding_from_content_type(content_type: str | None) -> str | None:
-    """The charset of a download's Content-Type (`text/plain;charset=Cp1252`), if it names a known codec."""
-    if not content_type:
+# Amazon's documents are written by Java: their Content-Type names Java charsets. Each maps to the
+# Python codec that reads what Amazon actually writes (keys lower-cased).
+JAVA_CHARSETS: dict[str, str] = {
+    **dict.fromkeys(("utf-8", "utf8", "x-utf-8-bom"), "utf-8"),
+    # Amazon Japan writes Microsoft's Shift_JIS (NEC/IBM extensions such as ① and ～): always cp932.
+    **dict.fromkeys(
+        (
+            "shift_jis",
+            "shift-jis",
+            "sjis",
+            "x-sjis",
+            "ms_kanji",
+            "csshiftjis",
+            "windows-31j",
+            "cswindows31j",
+            "ms932",
+            "cp932",
+            "x-ms932_0213",
+            "shift_jisx0213",
+        ),
+        "cp932",
+    ),
+    **dict.fromkeys(("cp1252", "windows-1252", "cswindows1252"), "cp1252"),
+    # Labelled ISO-8859-1, written by Windows tools: read as its superset cp1252 (€ is 0x80 there),
+    # as browsers do; a byte cp1252 leaves undefined is then flagged, not turned into a C1 control.
+    **dict.fromkeys(
+        ("iso-8859-1", "iso8859_1", "iso_8859_1", "8859_1", "latin1", "l1", "iso-latin-1"), "cp1252"
+    ),
+    **dict.fromkeys(("x-utf-16le-bom", "unicodelittle", "utf-16le", "utf_16le", "x-utf-16le"), "utf-16-le"),
+    **dict.fromkeys(("utf-16be", "utf_16be", "unicodebigunmarked", "x-utf-16be"), "utf-16-be"),
+    **dict.fromkeys(("utf-16", "utf_16", "unicode", "unicodebig"), "utf-16"),
+    **dict.fromkeys(("euc-jp", "euc_jp", "x-eucjp", "eucjis"), "euc_jp"),
+    **dict.fromkeys(("gb18030", "gbk", "gb2312", "cp936", "ms936", "x-mswin-936"), "gb18030"),
+    **dict.fromkeys(("cp1250", "windows-1250"), "cp1250"),
+    **dict.fromkeys(("iso-8859-15", "iso8859_15", "latin9"), "iso8859-15"),
+}
+
+
+def codec_for_charset(charset: str) -> str | None:
+    """The Python codec for a Java charset name (`Cp1252`, `windows-31j`, `x-UTF-16LE-BOM`), or None."""
+    name = charset.strip().strip('"').strip().lower()
+    known = JAVA_CHARSETS.get(name)
+    if known is not None:
+        return known
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
         return None
-    for part in content_type.split(";"):
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type (`text/plain;charset=Cp1252` → `Cp1252`), as written."""
+    for part in (content_type or "").split(";")[1:]:
         key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            name = value.strip().strip('"')
-            try:
-                return codecs.lookup(name).name
-            except LookupError:
-                return None
+        if key.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"')
     return None
+
+
+def encoding_from_content_type(content_type: str | None) -> str | None:
+    """The codec of a download's Content-Type charset, or None when it names none (or one unknown)."""
+    charset = charset_of(content_type)
+    return codec_for_charset(charset) if charset else None
 
 
 def decompress(chunks: Iterable[bytes], compression: str | None, *, report_type: str) -> Iterator[bytes]:
@@ -118,8 +173,9 @@ def _gunzip(chunks: Iterable[bytes], report_type: str) -> Iterator[bytes]:
 class TextLines:
     """Iterates the decoded lines of a byte stream (line endings kept, as `csv` wants them).
 
-    The encoding is `encoding`, unless the document starts with a UTF-8 byte order mark (then UTF-8,
-    BOM stripped). Bytes that are not valid in the encoding do not stop the document: they are kept
+    The encoding is `encoding`, unless the document starts with a UTF-8 or UTF-16 byte order mark
+    (then that, BOM stripped). A byte order mark anywhere else (a part joined after another, a cell)
+    is dropped too. Bytes that are not valid in the encoding do not stop the document: they are kept
     as lone surrogates (`surrogateescape`) and their physical line numbers go to `bad_lines`, so the
     row they belong to is rejected with its line and column.
     """
@@ -141,9 +197,7 @@ class TextLines:
             head += block
             if len(head) >= len(_BOM):
                 break
-        if head.startswith(_BOM):
-            head = head[len(_BOM) :]
-            self.encoding = "utf-8"
+        head = self._strip_bom(head)
         decoder = codecs.getincrementaldecoder(self.encoding)("strict")
         emitted = 0  # lines yielded so far
         carry = ""  # the last, unfinished line of the previous block
@@ -152,7 +206,8 @@ class TextLines:
             nonlocal decoder, emitted
             state = decoder.getstate()
             try:
-                return decoder.decode(data, final)
+                text = decoder.decode(data, final)
+                return text.replace(_ZWNBSP, "") if _ZWNBSP in text else text
             except UnicodeDecodeError:
                 lenient = codecs.getincrementaldecoder(self.encoding)("surrogateescape")
                 lenient.setstate(state)
@@ -160,7 +215,7 @@ class TextLines:
                 decoder = codecs.getincrementaldecoder(self.encoding)("strict")
                 decoder.setstate(lenient.getstate())
                 self._mark_bad(carry + text, emitted)
-                return text
+                return text.replace(_ZWNBSP, "")
 
         def lines_of(text: str) -> list[str]:
             # str.splitlines also breaks at \x0b, \x1c, \u2028, ...; csv must only see \n, \r, \r\n.
@@ -183,6 +238,14 @@ class TextLines:
             lines = lines_of(tail)
             emitted += len(lines)
             yield lines
+
+    def _strip_bom(self, head: bytes) -> bytes:
+        """The document's first bytes without a leading BOM, which (when present) sets the encoding."""
+        for mark, codec in ((_BOM, "utf-8"), *_UTF16_BOMS):
+            if head.startswith(mark):
+                self.encoding = codec
+                return head[len(mark) :]
+        return head
 
     def _mark_bad(self, text: str, first_line_index: int) -> None:
         for offset, line in enumerate(io.StringIO(text, newline="")):
@@ -209,8 +272,9 @@ def decode_lines(
 class TabRows:
     """Rows of tab-separated lines, exactly as `csv.reader(lines, delimiter="\t")` reads them, faster.
 
-    A line without a quote character cannot hold csv syntax: it is split with `str.split` (C, no
-    per-character state machine). A line with a quote goes to a csv.reader (`""` escapes, tabs and
+    A line where no cell starts with a quote character cannot hold csv syntax (a `"` inside an
+    unquoted cell, `12" pan`, is a literal): it is split with `str.split` (C, no per-character state
+    machine). A line with a cell that starts with a quote goes to a csv.reader (`""` escapes, tabs and
     line breaks inside quoted cells), which also pulls the following lines of a multi-line cell.
     `line_num` is the number of physical lines read, like csv.reader's. A property test checks the
     rows equal csv.reader's on arbitrary text.
@@ -231,7 +295,7 @@ class TabRows:
         lines = self._lines
         read = 0
         for line in lines:
-            if '"' in line:
+            if '"' in line and (line[0] == '"' or '\t"' in line):
                 reader = csv.reader(
                     chain((line,), lines), delimiter="\t", quotechar='"', doublequote=True, strict=False
                 )
@@ -249,7 +313,7 @@ class TabRows:
 
 
 def _normalise(name: str) -> str:
-    return name.strip().strip('"').strip().lower()
+    return name.replace(_ZWNBSP, "").strip().strip('"').strip().lower()
 
 
 class Table:
@@ -257,7 +321,9 @@ class Table:
 
     Iterating yields each data row (blank lines skipped); while a row is being handled, `line` is the
     physical line it starts on (the header is line 1). Rows shorter than the header are padded with
-    empty cells; longer rows, and rows with undecodable bytes, are rejected into `log`.
+    empty cells; rows longer than the header lose their extra cells when those are all empty (Amazon
+    pads rows with trailing tabs) and are rejected into `log` when one holds data; rows with
+    undecodable bytes are rejected too (and counted in `log.undecodable`).
     """
 
     def __init__(self, lines: Iterable[str], *, report_type: str, log: ParseLog) -> None:
@@ -293,16 +359,30 @@ class Table:
     def empty(self) -> bool:
         return self.header is None
 
-    def columns(self, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, int]:
-        """Index of each column by name; MissingColumns (line 1) names every required one absent."""
+    def columns(
+        self,
+        required: Sequence[str],
+        optional: Sequence[str] = (),
+        aliases: Mapping[str, Sequence[str]] | None = None,
+    ) -> dict[str, int]:
+        """Index of each column by its canonical name, found under that name or one of its `aliases`
+        (other spellings: `fulfilment-channel`, a Japanese header); the first one present wins.
+        MissingColumns (line 1) names every required column absent under all its names."""
         header = self.header or []
         index: dict[str, int] = {}
         for position, name in enumerate(header):
             index.setdefault(name, position)
-        missing = [name for name in required if name not in index]
+        found: dict[str, int] = {}
+        for name in (*required, *optional):
+            for spelling in (name, *(aliases or {}).get(name, ())):
+                at = index.get(_normalise(spelling))
+                if at is not None:
+                    found[name] = at
+                    break
+        missing = [name for name in required if name not in found]
         if missing:
             raise MissingColumns(self.report_type, missing)
-        return {name: index[name] for name in (*required, *optional) if name in index}
+        return found
 
     def reject(self, column: str | None, reason: str, *, line: int | None = None) -> None:
         """Record the current row (or the row at `line`) as rejected; never put a cell's value in `reason`."""
@@ -335,8 +415,11 @@ class Table:
         """A row whose width differs from the header's: pad it (True) or reject it (False)."""
         width = self.width
         if len(row) > width:
-            self.reject(None, f"the row has {len(row)} cells, the header {width}", line=start)
-            return False
+            if any(cell.strip() for cell in row[width:]):
+                self.reject(None, f"the row has {len(row)} cells, the header {width}", line=start)
+                return False
+            del row[width:]
+            return True
         row.extend([""] * (width - len(row)))
         return True
 
@@ -346,6 +429,7 @@ class Table:
             return False
         header = self.header or []
         column = next((header[i] for i, cell in enumerate(row) if _SURROGATE.search(cell)), None)
+        self.log.undecodable += 1
         self.reject(
             column, f"bytes not valid in {self._encoding} (is the document in another encoding?)", line=start
         )

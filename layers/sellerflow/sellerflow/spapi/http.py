@@ -51,6 +51,22 @@ class AccessTokenCache:
             self._tokens.pop(seller_id, None)
 
 
+class DocumentDownload(Iterator[bytes]):
+    """The chunks of one document download. The request is sent when the first chunk is asked for;
+    from then on `content_type` holds the answer's Content-Type (Amazon names the document's charset
+    there, in Java's spelling: `text/plain;charset=Cp1252`)."""
+
+    def __init__(self, chunks: Callable[[DocumentDownload], Iterator[bytes]]) -> None:
+        self.content_type: str | None = None
+        self._chunks = chunks(self)
+
+    def __iter__(self) -> DocumentDownload:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+
 @dataclass(frozen=True)
 class OutgoingRequest:
     """One call to send (again on each attempt, with fresh headers)."""
@@ -126,17 +142,21 @@ class AmazonHttpPort(ABC):
         """Runs before every attempt (the SP-API port paces here); other ports send at once."""
 
     # --- shared ---------------------------------------------------------------------------------
-    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    def download(self, url: str, *, chunk_size: int = 1 << 16) -> DocumentDownload:
         """Stream a document from its pre-signed URL (no credentials are sent).
 
         Raises the port's URL-expired error when the URL's minutes are over: ask for the document again.
         """
+        return DocumentDownload(lambda download: self._stream_document(url, chunk_size, download))
+
+    def _stream_document(self, url: str, chunk_size: int, download: DocumentDownload) -> Iterator[bytes]:
         with self._http.stream("GET", url) as response:
             if response.status_code == 403:
                 response.read()
                 raise self.url_expired_error(f"the {self.document_name} URL has expired or was refused")
             if response.status_code >= 400:
                 raise self.server_error(f"{self.document_name} download answered HTTP {response.status_code}")
+            download.content_type = response.headers.get("content-type")
             yield from response.iter_bytes(chunk_size)
 
     def _access_token(self, seller_id: str) -> AccessToken:

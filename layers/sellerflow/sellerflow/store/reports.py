@@ -25,7 +25,7 @@ class ReportRecord(SellerItem):
     report_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(
         null=True
-    )  # IN_QUEUE | IN_PROGRESS | DONE | CANCELLED | FATAL | TIMED_OUT | INGESTED
+    )  # IN_QUEUE | IN_PROGRESS | DONE | CANCELLED | FATAL | TIMED_OUT | INGESTED | FAILED
     requested_at = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
     document_id = UnicodeAttribute(null=True)
@@ -33,6 +33,8 @@ class ReportRecord(SellerItem):
     rows = NumberAttribute(null=True)
     rejected = NumberAttribute(null=True)
     errors = ListAttribute[str](null=True)  # first row errors: report, line, column, reason (never values)
+    undecodable = NumberAttribute(null=True)  # rows rejected because their bytes are not valid in `encoding`
+    encoding = UnicodeAttribute(null=True)  # the codec the document was read with
     cooldown_until = UTCDateTimeAttribute(null=True)
     expires_at = NumberAttribute()
 
@@ -104,18 +106,50 @@ class ReportStore:
         ReportRecord(seller_id=seller_id, sk=key).update(actions=actions)
 
     def ingested(
-        self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        rows: int,
+        rejected: int,
+        errors: list[str],
+        report_type: str,
+        undecodable: int = 0,
+        encoding: str | None = None,
     ) -> None:
+        actions: list[Action] = [
+            ReportRecord.status.set("INGESTED"),
+            ReportRecord.ingested_at.set(datetime.now(UTC)),
+            ReportRecord.rows.set(rows),
+            ReportRecord.rejected.set(rejected),
+            ReportRecord.errors.set(errors[:20]),
+            ReportRecord.undecodable.set(undecodable),
+        ]
+        if encoding:
+            actions.append(ReportRecord.encoding.set(encoding))
+        self._update(seller_id, key, report_type, actions)
+
+    def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None:
+        """The document could not be read (a typed report error, `reason` names no cell's value)."""
+        self._update(
+            seller_id,
+            key,
+            report_type,
+            [
+                ReportRecord.status.set("FAILED"),
+                ReportRecord.finished_at.set(datetime.now(UTC)),
+                ReportRecord.errors.set([reason]),
+            ],
+        )
+
+    @staticmethod
+    def _update(seller_id: str, key: str, report_type: str, actions: list[Action]) -> None:
         expires_at = int((datetime.now(UTC) + RETENTION).timestamp())
         ReportRecord(seller_id=seller_id, sk=key).update(
             actions=[
                 # A listed settlement document has no record until it is ingested: create it whole.
                 ReportRecord.report_type.set(ReportRecord.report_type | report_type),
                 ReportRecord.expires_at.set(ReportRecord.expires_at | expires_at),
-                ReportRecord.status.set("INGESTED"),
-                ReportRecord.ingested_at.set(datetime.now(UTC)),
-                ReportRecord.rows.set(rows),
-                ReportRecord.rejected.set(rejected),
-                ReportRecord.errors.set(errors[:20]),
+                *actions,
             ]
         )

@@ -8,19 +8,48 @@ typed DocumentUrlExpired lets the workflow's Retry start over.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.observability import logger, metrics
+from sellerflow.reports.errors import ReportError
 from sellerflow.sync.reports import SETTLEMENT, ReportBook, ReportJob, SettlementJob
+
+
+class DocumentChunks(Protocol):
+    """A download's chunks; `content_type` is the answer's Content-Type once the first one was read."""
+
+    content_type: str | None
+
+    def __iter__(self) -> Iterator[bytes]: ...
+    def __next__(self) -> bytes: ...
 
 
 class DocumentApi(Protocol):
     def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]: ...
-    def download(self, url: str, *, chunk_size: int = ...) -> Iterator[bytes]: ...
+    def download(self, url: str, *, chunk_size: int = ...) -> DocumentChunks: ...
+
+
+class DocumentBook(ReportBook, Protocol):
+    """The report book as ingestion writes it: the outcome of reading one document."""
+
+    def ingested(
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        rows: int,
+        rejected: int,
+        errors: list[str],
+        report_type: str,
+        undecodable: int = 0,
+        encoding: str | None = None,
+    ) -> None: ...
+    def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None: ...
 
 
 class IngestInput(BaseModel):
@@ -64,36 +93,66 @@ class IngestSummary(Protocol):
     @property
     def rejected_count(self) -> int: ...
 
+    @property
+    def undecodable(self) -> int: ...
+
+    @property
+    def encoding(self) -> str | None: ...
+
 
 Ingest = Callable[..., IngestSummary]
-DEFAULT_MARKETPLACE = "ATVPDKIKX0DER"
 
 
 def ingest_report_document(
-    request: IngestInput, *, api: DocumentApi, book: ReportBook, ingest: Ingest, sink: object
+    request: IngestInput,
+    *,
+    api: DocumentApi,
+    book: DocumentBook,
+    ingest: Ingest,
+    sink: object,
 ) -> IngestOutput:
+    """Ingest one document. A document the parser refuses as a whole (a ReportError: its layout, its
+    number format, a damaged stream) is recorded as FAILED with the error's message (it names the
+    report, line and column, never a value) and raised again, so the workflow shows it failed."""
     job = request.job
     report_type = SETTLEMENT if isinstance(job, SettlementJob) else job.report_type
-    # A settlement lists its marketplace; its number and date formats depend on it.
-    marketplace_id = job.marketplace_id or DEFAULT_MARKETPLACE
+    # A settlement's listed marketplace is only a hint: the document decides its own format.
+    marketplace_id = job.marketplace_id
 
     def attempt() -> IngestSummary:
         document = api.get_report_document(job.seller_id, request.document_id)
-        chunks: Iterable[bytes] = api.download(str(document["url"]))
+        download = api.download(str(document["url"]))
+        first = next(download, None)  # sends the request: the Content-Type is known from here
         return ingest(
             report_type,
-            chunks,
+            chain(() if first is None else (first,), download),
             seller_id=job.seller_id,
             marketplace_id=marketplace_id,
             compression=document.get("compressionAlgorithm"),
+            content_type=download.content_type,
             sink=sink,
         )
 
     try:
-        result = attempt()
-    except DocumentUrlExpired:
-        logger.info("report document URL expired; asking for a fresh one", extra={"report_type": report_type})
-        result = attempt()
+        try:
+            result = attempt()
+        except DocumentUrlExpired:
+            logger.info(
+                "report document URL expired; asking for a fresh one", extra={"report_type": report_type}
+            )
+            result = attempt()
+    except ReportError as exc:
+        book.failed(job.seller_id, job.key, report_type=report_type, reason=str(exc)[:500])
+        metrics.add_metric(name="ReportDocumentsUnreadable", unit="Count", value=1)
+        logger.warning("report document unreadable", extra={"report_type": report_type, "reason": str(exc)})
+        raise
+    _record(job, report_type, result, book)
+    return IngestOutput(key=job.key, rows=result.rows, written=result.written, rejected=result.rejected_count)
+
+
+def _record(
+    job: ReportJob | SettlementJob, report_type: str, result: IngestSummary, book: DocumentBook
+) -> None:
     errors = [f"line {e.line}, column {e.column or '-'}: {e.reason}" for e in list(result.rejected)[:20]]
     book.ingested(
         job.seller_id,
@@ -102,8 +161,16 @@ def ingest_report_document(
         rejected=result.rejected_count,
         errors=errors,
         report_type=report_type,
+        undecodable=result.undecodable,
+        encoding=result.encoding,
     )
     metrics.add_metric(name="ReportRowsIngested", unit="Count", value=result.written)
     if result.rejected_count:
         metrics.add_metric(name="ReportRowsRejected", unit="Count", value=result.rejected_count)
-    return IngestOutput(key=job.key, rows=result.rows, written=result.written, rejected=result.rejected_count)
+    if result.undecodable:
+        # Rows whose bytes the charset cannot read: the document's encoding is not the one used.
+        metrics.add_metric(name="ReportRowsUndecodable", unit="Count", value=result.undecodable)
+        logger.warning(
+            "report rows not valid in the document's encoding",
+            extra={"report_type": report_type, "encoding": result.encoding, "rows": result.undecodable},
+        )

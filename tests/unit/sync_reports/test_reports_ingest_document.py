@@ -1,0 +1,93 @@
+"""Ingesting one document: the download's charset reaches the decoder, undecodable rows and unreadable
+documents are recorded on the report record, and a settlement's marketplace is never guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reports_fakes import SELLER, FakeBook, FakeReportsApi
+
+from sellerflow.reports import FormatUndecidable, ingest_document
+from sellerflow.sync.ingest import IngestInput, ingest_report_document
+from sellerflow.sync.reports import SETTLEMENT, ReportJob, SettlementJob
+
+FILES = Path(__file__).parents[2] / "fixtures" / "amazon_reports"
+JP = "A1VC38T7YXB528"
+
+
+def settle(api: FakeReportsApi, book: FakeBook, job: SettlementJob | None = None) -> Any:
+    job = job or SettlementJob(seller_id=SELLER, key="SETTLEMENTDOC#1", report_id="1", document_id="D1")
+    return ingest_report_document(
+        IngestInput(kind="settlement", job=job, document_id=job.document_id),
+        api=api,
+        book=book,
+        ingest=ingest_document,
+        sink=_Sink(),
+    )
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.items: list[object] = []
+
+    def write(self, batch: Any) -> None:
+        self.items.extend(batch)
+
+
+def test_the_only_settlement_type_is_v2() -> None:
+    assert SETTLEMENT == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+
+
+def test_the_content_type_charset_reaches_the_decoder_and_the_record() -> None:
+    data = (FILES / "settlement_v2_de_cp1252.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression=None)
+    book = FakeBook()
+    out = settle(api, book)
+    assert (out.rows, out.written, out.rejected) == (5, 5, 0)
+    state = book.states["SETTLEMENTDOC#1"]
+    assert (state.status, state.encoding, state.undecodable) == ("INGESTED", "cp1252", 0)
+
+
+def test_rows_the_charset_cannot_read_are_flagged_on_the_record() -> None:
+    data = (FILES / "settlement_v2_de_cp1252.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=UTF-8", compression=None)
+    book = FakeBook()
+    out = settle(api, book)
+    assert out.rejected == 1
+    state = book.states["SETTLEMENTDOC#1"]
+    assert (state.status, state.encoding, state.undecodable) == ("INGESTED", "utf-8", 1)
+
+
+def test_a_settlement_whose_format_cannot_be_decided_is_recorded_failed_with_the_reason() -> None:
+    data = (FILES / "settlement_v2_no_currency.tsv").read_bytes()
+    api = FakeReportsApi(document=data, content_type=None, compression=None)
+    book = FakeBook()
+    with pytest.raises(FormatUndecidable):
+        settle(api, book)
+    state = book.states["SETTLEMENTDOC#1"]
+    assert state.status == "FAILED"
+    assert "cannot be decided" in state.errors[0]
+    assert state.report_type == SETTLEMENT
+
+
+def test_without_a_charset_a_jp_report_is_read_as_cp932() -> None:
+    data = (FILES / "listings_jp_localized_cp932.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain", compression=None)
+    book = FakeBook()
+    job = ReportJob(
+        seller_id=SELLER,
+        key="REPORT#L#JP#daily",
+        report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
+        marketplace_id=JP,
+    )
+    out = ingest_report_document(
+        IngestInput(kind="report", job=job, document_id="D1"),
+        api=api,
+        book=book,
+        ingest=ingest_document,
+        sink=_Sink(),
+    )
+    assert (out.written, out.rejected) == (2, 0)
+    assert book.states[job.key].encoding == "cp932"

@@ -349,6 +349,14 @@ class LocalStack:
             owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
             self.users[owner.email] = owner
             sellers.add_member(seller.seller_id, owner.sub, Role.OWNER, email=owner.email)
+            self.subscribe_to_notifications(seller.seller_id)
+
+    def subscribe_to_notifications(self, seller_id: str) -> None:
+        """What the connect callback does for push: the app's destination, the seller's subscriptions
+        (the simulator then delivers Amazon's notifications into the template's queue)."""
+        from sellerflow.wiring.notifications import push_subscriptions
+
+        push_subscriptions().subscribe(seller_id)
 
     def identity(self) -> LocalIdentity:
         assert self.resources is not None

@@ -26,6 +26,10 @@ class LwaResult:
 
 
 SPAPI_SCOPE = "sellingpartnerapi"  # what a seller's SP-API authorization grants
+# Grantless operations: the app's own token (client_credentials grant), e.g. notifications' destinations.
+GRANTLESS_SCOPES = frozenset(
+    {"sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation"}
+)
 ADS_SCOPE = "advertising::campaign_management"  # what a seller's separate Amazon Ads grant gives
 
 
@@ -83,27 +87,17 @@ class LwaService:
     def token(self, form: dict[str, str]) -> LwaResult:
         """Answer `POST /auth/o2/token` for a decoded form body."""
         grant_type = form.get("grant_type", "")
-        if grant_type not in {"refresh_token", "authorization_code"}:
+        if grant_type not in {"refresh_token", "authorization_code", "client_credentials"}:
             return _oauth_error(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
         if (
             form.get("client_id") != self.world.client_id
             or form.get("client_secret") != self.world.client_secret
         ):
             return _oauth_error(401, "invalid_client", "Client authentication failed.")
+        if grant_type == "client_credentials":
+            return self._grantless(form.get("scope", ""))
         if grant_type == "refresh_token":
-            if not form.get("refresh_token"):
-                return _oauth_error(
-                    400, "invalid_request", "The request is missing the parameter refresh_token."
-                )
-            seller = self.world.seller_for_refresh_token(form["refresh_token"])
-            ads_seller = None if seller else self.world.seller_for_ads_refresh_token(form["refresh_token"])
-            if ads_seller is not None:
-                return LwaResult(200, self._issue(ads_seller, scope=ADS_SCOPE))
-            if seller is None:
-                return _oauth_error(
-                    400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
-                )
-            return LwaResult(200, self._issue(seller))
+            return self._refresh(form)
         if not form.get("code"):
             return _oauth_error(400, "invalid_request", "The request is missing the parameter code.")
         code = form["code"]
@@ -123,6 +117,28 @@ class LwaService:
                 400, "invalid_grant", "The redirect_uri does not match the one of the authorization request."
             )
         return LwaResult(200, self._issue(seller))
+
+    def _refresh(self, form: dict[str, str]) -> LwaResult:
+        if not form.get("refresh_token"):
+            return _oauth_error(400, "invalid_request", "The request is missing the parameter refresh_token.")
+        seller = self.world.seller_for_refresh_token(form["refresh_token"])
+        ads_seller = None if seller else self.world.seller_for_ads_refresh_token(form["refresh_token"])
+        if ads_seller is not None:
+            return LwaResult(200, self._issue(ads_seller, scope=ADS_SCOPE))
+        if seller is None:
+            return _oauth_error(
+                400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
+            )
+        return LwaResult(200, self._issue(seller))
+
+    def _grantless(self, scope: str) -> LwaResult:
+        """An access token of the application itself, for grantless operations of one scope."""
+        if scope not in GRANTLESS_SCOPES:
+            return _oauth_error(400, "invalid_scope", f"The scope {scope[:60]!r} is not a grantless scope.")
+        token = "Atza|" + secrets.token_urlsafe(96)
+        with self._lock:
+            self._grants[token] = _Grant("", self.clock() + self.token_ttl_s, scope)
+        return LwaResult(200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl_s})
 
     def _redeem_ads_code(self, issued: _Code, form: dict[str, str]) -> LwaResult:
         """An advertising-scope code (Login with Amazon's /ap/oa): its grant is the seller's ads
@@ -181,6 +197,8 @@ class LwaService:
             raise AuthFailure("The access token you provided has expired.")
         if grant.scope != scope:
             raise AuthFailure(f"The access token does not grant the {scope} scope.")
+        if not grant.seller_id:  # the application's own (grantless) token
+            return ""
         if self.world.seller(grant.seller_id).revoked:
             raise AuthFailure("The access token you provided is revoked, malformed or invalid.")
         return grant.seller_id

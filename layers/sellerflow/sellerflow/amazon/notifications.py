@@ -100,7 +100,9 @@ def parse_notification(body: str | bytes) -> Notification:
     try:
         notification_type = NotificationType(kind)
     except ValueError:
-        raise InvalidNotification(f"notification type {kind[:60]!r} is not one Sellerflow subscribes to") from None
+        raise InvalidNotification(
+            f"notification type {kind[:60]!r} is not one Sellerflow subscribes to"
+        ) from None
     metadata = envelope.section("notificationMetadata")
     payload = envelope.section("payload")
     seller_id, detail = _DETAIL_READERS[notification_type](payload)
@@ -111,12 +113,14 @@ def parse_notification(body: str | bytes) -> Notification:
             seller_id=seller_id,
             subscription_id=metadata.text("subscriptionId"),
             event_time=envelope.text("eventTime"),  # type: ignore[arg-type]  # pydantic parses ISO 8601
-            publish_time=metadata.optional("publishTime"),  # type: ignore[arg-type]
+            publish_time=metadata.optional("publishTime"),
             detail=detail,
         )
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors(include_input=False))
-        raise InvalidNotification(f"{notification_type.value} notification has invalid fields: {fields}") from None
+        raise InvalidNotification(
+            f"{notification_type.value} notification has invalid fields: {fields}"
+        ) from None
 
 
 class _CaseFree:

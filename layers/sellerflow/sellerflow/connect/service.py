@@ -6,8 +6,10 @@
               a replay fails) -> exchange spapi_oauth_code (LWA authorization_code grant, same
               redirect_uri) -> store the refresh token envelope-encrypted -> getMarketplaceParticipations
               -> the seller's profile (store name, participating marketplaces), dated authorization
-              (a year) and sync cadence -> the caller becomes owner -> audit -> start the first
-              seller-sync execution (named like the fanout's: seller + window).
+              (a year) and sync cadence -> the caller becomes owner -> audit -> subscribe the seller
+              to Amazon's notifications (push; a failure there is logged, never fatal: polling is
+              the safety net) -> start the first seller-sync execution (named like the fanout's:
+              seller + window).
 
 Reconnect rules (a seller Sellerflow already knows):
 - the caller must be an owner of it (CONNECTION_MANAGE); a non-member is refused with
@@ -55,6 +57,7 @@ from sellerflow.errors import (
     ConnectStateRejected,
     Forbidden,
     SellerAlreadyConnected,
+    SellerflowError,
     SpApiAuthorizationRevoked,
     SpApiBadRequest,
 )
@@ -118,6 +121,10 @@ class AuditTrail(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
 
+class PushSubscriber(Protocol):
+    def subscribe(self, seller_id: str) -> object: ...
+
+
 class AdsAuthorizations(Protocol):
     def ads_authorization(self, seller_id: str) -> AdsAuthorization: ...
 
@@ -166,11 +173,14 @@ class ConnectService:
         starter: WorkflowStarter,
         audit: AuditTrail,
         ads: AdsAuthorizations | None = None,
+        push: PushSubscriber | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        """`ads` reads the seller's Amazon Ads grant for `connection` (without it: not connected)."""
+        """`ads` reads the seller's Amazon Ads grant for `connection` (without it: not connected);
+        `push` subscribes a connected seller to Amazon's notifications (without it: polling only)."""
         self._config = config
         self._ads = ads
+        self._push = push
         self._keys = keys
         self._nonces = nonces
         self._lwa = lwa
@@ -257,6 +267,7 @@ class ConnectService:
             "connection.reauthorized" if reconnected else "connection.authorized",
             f"marketplaces={','.join(marketplace_ids)} expires={expires_at:%Y-%m-%d}",
         )
+        self._subscribe(seller_id)
         started = start_seller_sync(
             StartSellerSyncInput(seller_id=seller_id, window=sync_window(now, self._config.window_minutes)),
             starter=self._starter,
@@ -278,6 +289,18 @@ class ConnectService:
             expires_at=expires_at,
             sync_execution=SyncExecutionOut(execution_name=started.execution_name, status=started.status),
         )
+
+    def _subscribe(self, seller_id: str) -> None:
+        """Push is an accelerator: a seller whose subscriptions failed is connected and polled all the same."""
+        if self._push is None:
+            return
+        try:
+            self._push.subscribe(seller_id)
+        except SellerflowError as exc:
+            metrics.add_metric(name="PushSubscribeFailed", unit="Count", value=1)
+            logger.warning(
+                "push subscription failed", extra={"seller_id": seller_id, "error": type(exc).__name__}
+            )
 
     def _check_reconnect(self, user: ConnectUser, seller_id: str, existing: SellerConnection | None) -> None:
         if existing is None:

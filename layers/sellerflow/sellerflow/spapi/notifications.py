@@ -47,7 +47,12 @@ class NotificationsClient:
 
     # --- subscriptions ----------------------------------------------------------------------------
     def create_subscription(
-        self, seller_id: str, notification_type: NotificationType, *, destination_id: str, payload_version: str
+        self,
+        seller_id: str,
+        notification_type: NotificationType,
+        *,
+        destination_id: str,
+        payload_version: str,
     ) -> Subscription:
         """createSubscription for the seller; 409 (SpApiBadRequest, status 409) when it exists."""
         body = self._spapi.call(

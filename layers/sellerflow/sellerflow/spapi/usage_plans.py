@@ -40,9 +40,12 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     # Notifications v1 (the destination and deleteSubscriptionById are grantless: the app's own bucket)
     "getSubscription": UsagePlan(1.0, 5),
     "createSubscription": UsagePlan(1.0, 5),
+    "getSubscriptionById": UsagePlan(1.0, 5),
     "deleteSubscriptionById": UsagePlan(1.0, 5),
     "getDestinations": UsagePlan(1.0, 5),
     "createDestination": UsagePlan(1.0, 5),
+    "getDestination": UsagePlan(1.0, 5),
+    "deleteDestination": UsagePlan(1.0, 5),
 }
 
 

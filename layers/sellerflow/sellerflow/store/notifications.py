@@ -1,11 +1,11 @@
 """Push notifications in the SELLERS table (control data, never Amazon's payload):
 
-    SUBSCRIPTION#<notification type>   the seller's subscription to one type (Amazon's subscription id)
-    NOTIFICATION#<notification id>     one notification Sellerflow received: the idempotency record.
-                                       A conditional update claims it (new, failed before, or a claim
-                                       whose worker died); applied | ignored | rejected settle it.
-                                       Expires after `retention` (well past SQS's 4-day retention, so
-                                       a redelivered duplicate always finds it).
+SUBSCRIPTION#<notification type>   the seller's subscription to one type (Amazon's subscription id)
+NOTIFICATION#<notification id>     one notification Sellerflow received: the idempotency record.
+                                   A conditional update claims it (new, failed before, or a claim
+                                   whose worker died); applied | ignored | rejected settle it.
+                                   Expires after `retention` (well past SQS's 4-day retention, so
+                                   a redelivered duplicate always finds it).
 """
 
 from __future__ import annotations
@@ -63,11 +63,15 @@ class SubscriptionStore:
 
     def subscriptions(self, seller_id: str) -> dict[NotificationType, Subscription]:
         found: dict[NotificationType, Subscription] = {}
-        for record in SubscriptionRecord.query(seller_id, SubscriptionRecord.sk.startswith(SUBSCRIPTION_PREFIX)):
-            found[NotificationType(record.notification_type)] = Subscription(
-                subscription_id=record.subscription_id,
-                destination_id=record.destination_id,
-                payload_version=record.payload_version,
+        for record in SubscriptionRecord.query(
+            seller_id, SubscriptionRecord.sk.startswith(SUBSCRIPTION_PREFIX)
+        ):
+            found[NotificationType(record.notification_type)] = Subscription.model_validate(
+                {
+                    "subscriptionId": record.subscription_id,
+                    "destinationId": record.destination_id,
+                    "payloadVersion": record.payload_version,
+                }
             )
         return found
 
@@ -97,7 +101,10 @@ class NotificationLedger:
                 ],
                 condition=NotificationRecord.sk.does_not_exist()
                 | (NotificationRecord.status == FAILED)
-                | ((NotificationRecord.status == PROCESSING) & (NotificationRecord.updated_at < at - STALE_CLAIM)),
+                | (
+                    (NotificationRecord.status == PROCESSING)
+                    & (NotificationRecord.updated_at < at - STALE_CLAIM)
+                ),
             )
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":

@@ -74,7 +74,9 @@ class Handled(BaseModel):
 
 # --- ports -------------------------------------------------------------------------------------
 class OrderApi(Protocol):
-    def get_order(self, seller_id: str, order_id: str, *, included_data: Sequence[str] = ()) -> dict[str, Any]: ...
+    def get_order(
+        self, seller_id: str, order_id: str, *, included_data: Sequence[str] = ()
+    ) -> dict[str, Any]: ...
 
 
 class OrderSink(Protocol):
@@ -161,7 +163,13 @@ def handle_message(body: str | bytes, ports: PushPorts, *, now: datetime | None 
         # Nothing to claim it under (no trustworthy id or seller): counted and logged, never retried.
         metrics.add_metric(name="NotificationsRejected", unit="Count", value=1)
         logger.warning("notification rejected", extra={"reason": str(exc)})
-        return Handled(notification_id="-", notification_type="-", seller_id="-", outcome=Outcome.REJECTED, detail=str(exc))
+        return Handled(
+            notification_id="-",
+            notification_type="-",
+            seller_id="-",
+            outcome=Outcome.REJECTED,
+            detail=str(exc),
+        )
     handled = _handle(notification, ports, at)
     metrics.add_metric(name=f"Notifications{handled.outcome.value.capitalize()}", unit="Count", value=1)
     logger.info(
@@ -197,13 +205,19 @@ def _handle(notification: Notification, ports: PushPorts, now: datetime) -> Hand
     try:
         outcome, detail = _route(notification, ports, now)
     except _FOR_GOOD as exc:
-        ports.ledger.settle(seller_id, notification.notification_id, Outcome.REJECTED, type(exc).__name__, now=now)
+        ports.ledger.settle(
+            seller_id, notification.notification_id, Outcome.REJECTED, type(exc).__name__, now=now
+        )
         return result(Outcome.REJECTED, type(exc).__name__)
     except SpApiAuthorizationRevoked:
-        ports.ledger.settle(seller_id, notification.notification_id, Outcome.IGNORED, "authorization revoked", now=now)
+        ports.ledger.settle(
+            seller_id, notification.notification_id, Outcome.IGNORED, "authorization revoked", now=now
+        )
         return result(Outcome.IGNORED, "authorization revoked")
     except SellerflowError as exc:
-        ports.ledger.settle(seller_id, notification.notification_id, Outcome.FAILED, type(exc).__name__, now=now)
+        ports.ledger.settle(
+            seller_id, notification.notification_id, Outcome.FAILED, type(exc).__name__, now=now
+        )
         raise
     ports.ledger.settle(seller_id, notification.notification_id, outcome, detail, now=now)
     return result(outcome, detail)
@@ -222,7 +236,9 @@ def _route(notification: Notification, ports: PushPorts, now: datetime) -> tuple
 
 
 # --- the handlers ------------------------------------------------------------------------------
-def refresh_order(seller_id: str, change: OrderChange, ports: PushPorts, now: datetime) -> tuple[Outcome, str]:
+def refresh_order(
+    seller_id: str, change: OrderChange, ports: PushPorts, now: datetime
+) -> tuple[Outcome, str]:
     """Amazon's current order (never the notification's summary), stored as the orders sync stores it."""
     document = ports.orders.get_order(seller_id, change.order_id, included_data=INCLUDED_DATA)
     order = to_order(seller_id, document)
@@ -244,7 +260,9 @@ def ingest_finished_report(
         ports.reports.finished(seller_id, state.key, status="CANCELLED")
         return Outcome.APPLIED, f"report {finished.report_id} cancelled (no data)"
     if finished.processing_status != "DONE" or not finished.document_id:
-        ports.reports.finished(seller_id, state.key, status="FATAL", cooldown_until=now + ports.fatal_cooldown)
+        ports.reports.finished(
+            seller_id, state.key, status="FATAL", cooldown_until=now + ports.fatal_cooldown
+        )
         return Outcome.APPLIED, f"report {finished.report_id} {finished.processing_status}"
     ports.reports.finished(seller_id, state.key, status="DONE", document_id=finished.document_id)
     job = ReportJob(
@@ -256,7 +274,10 @@ def ingest_finished_report(
         data_end=state.window_end,
     )
     ingested = ports.ingest_report(IngestInput(kind="report", job=job, document_id=finished.document_id))
-    return Outcome.APPLIED, f"report {finished.report_id} ingested rows={ingested.rows} rejected={ingested.rejected}"
+    return (
+        Outcome.APPLIED,
+        f"report {finished.report_id} ingested rows={ingested.rows} rejected={ingested.rejected}",
+    )
 
 
 def pull_transactions(
@@ -265,7 +286,9 @@ def pull_transactions(
     """The transactions of the order the update names (or of its posting minute), stored as the
     finances sync stores them. Amazon lists a transaction only two minutes after it posted."""
     if update.posted_at > now - AMAZON_SETTLE_DELAY:
-        raise NotificationNotReady(f"a {update.transaction_type or 'transaction'} posted under two minutes ago")
+        raise NotificationNotReady(
+            f"a {update.transaction_type or 'transaction'} posted under two minutes ago"
+        )
     stored = 0
     for page in _transaction_pages(seller_id, update, ports.transactions):
         facts = []
@@ -273,15 +296,23 @@ def pull_transactions(
             try:
                 facts.append(ports.to_fact(seller_id, transaction))
             except (ValueError, KeyError, TypeError) as exc:  # one malformed transaction: recorded, skipped
-                logger.warning("transaction rejected", extra={"seller_id": seller_id, "reason": type(exc).__name__})
+                logger.warning(
+                    "transaction rejected", extra={"seller_id": seller_id, "reason": type(exc).__name__}
+                )
         for offset in range(0, len(facts), 25):
             ports.fact_sink.write(facts[offset : offset + 25])
         stored += len(facts)
-    about = f"order {','.join(update.order_ids)}" if update.order_ids else f"posted {update.posted_at:%Y-%m-%dT%H:%M}"
+    about = (
+        f"order {','.join(update.order_ids)}"
+        if update.order_ids
+        else f"posted {update.posted_at:%Y-%m-%dT%H:%M}"
+    )
     return Outcome.APPLIED, f"transactions={stored} {about}"
 
 
-def _transaction_pages(seller_id: str, update: TransactionUpdate, api: TransactionApi) -> Iterator[list[dict[str, Any]]]:
+def _transaction_pages(
+    seller_id: str, update: TransactionUpdate, api: TransactionApi
+) -> Iterator[list[dict[str, Any]]]:
     queries: list[dict[str, Any]] = [{"related_order_id": order_id} for order_id in update.order_ids] or [
         {
             "posted_after": update.posted_at - timedelta(minutes=1),

@@ -31,14 +31,23 @@ class NotificationsApi(Protocol):
     def destinations(self) -> list[Destination]: ...
     def create_destination(self, name: str, queue_arn: str) -> Destination: ...
     def create_subscription(
-        self, seller_id: str, notification_type: NotificationType, *, destination_id: str, payload_version: str
+        self,
+        seller_id: str,
+        notification_type: NotificationType,
+        *,
+        destination_id: str,
+        payload_version: str,
     ) -> Subscription: ...
-    def get_subscription(self, seller_id: str, notification_type: NotificationType) -> Subscription | None: ...
+    def get_subscription(
+        self, seller_id: str, notification_type: NotificationType
+    ) -> Subscription | None: ...
     def delete_subscription(self, notification_type: NotificationType, subscription_id: str) -> bool: ...
 
 
 class SubscriptionBook(Protocol):
-    def put(self, seller_id: str, notification_type: NotificationType, subscription: Subscription) -> None: ...
+    def put(
+        self, seller_id: str, notification_type: NotificationType, subscription: Subscription
+    ) -> None: ...
     def subscriptions(self, seller_id: str) -> dict[NotificationType, Subscription]: ...
     def forget(self, seller_id: str, notification_type: NotificationType) -> None: ...
 
@@ -146,7 +155,11 @@ class PushSubscriptions:
                 # Amazon stops delivering to a seller who deauthorized us anyway; keep going, say so.
                 logger.warning(
                     "subscription not deleted",
-                    extra={"seller_id": seller_id, "notification_type": kind.value, "error": type(exc).__name__},
+                    extra={
+                        "seller_id": seller_id,
+                        "notification_type": kind.value,
+                        "error": type(exc).__name__,
+                    },
                 )
                 metrics.add_metric(name="PushUnsubscribeFailed", unit="Count", value=1)
                 continue

@@ -10,6 +10,7 @@ from sellerflow.connect.service import ConnectConfig, ConnectService
 from sellerflow.settings import Settings
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 from sellerflow.store.connections import ConnectStateStore, SecretsManagerStateKey
+from sellerflow.wiring.notifications import push_subscriptions
 
 
 def connect_config(settings: Settings) -> ConnectConfig:
@@ -50,6 +51,7 @@ def connect_service(settings: Settings) -> ConnectService:
         starter=wiring.seller_sync_starter(),
         audit=wiring.audit_log(),
         ads=connections,
+        push=push_subscriptions(),
     )
 
 

@@ -172,7 +172,9 @@ def handle_message(body: str | bytes, ports: PushPorts, *, now: datetime | None 
         )
     handled = _handle(notification, ports, at)
     metrics.add_metric(name=f"Notifications{handled.outcome.value.capitalize()}", unit="Count", value=1)
-    logger.info(
+    # The usual outcomes are counted (metrics); the unusual ones are also logged.
+    log = logger.debug if handled.outcome in (Outcome.APPLIED, Outcome.DUPLICATE) else logger.info
+    log(
         "notification handled",
         extra={
             "seller_id": handled.seller_id,

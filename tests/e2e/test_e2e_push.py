@@ -91,7 +91,11 @@ def test_an_order_changed_at_amazon_reaches_the_api_by_notification_and_a_lost_o
     assert lost_ids
     assert stack.wait_for_notifications(timeout_s=30)
     sim.notifications.faults = DeliveryFaults()
-    stale = [i for i in lost_ids if _status_over_http_or_none(stack, seller_id, i, token) != _truth(stack, seller_id, i)]
+    stale = [
+        i
+        for i in lost_ids
+        if _status_over_http_or_none(stack, seller_id, i, token) != _truth(stack, seller_id, i)
+    ]
     assert stale, "a lost notification leaves Sellerflow behind until the poll"
 
     # Then the next poll repairs it

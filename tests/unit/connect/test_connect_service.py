@@ -121,7 +121,7 @@ def fakes() -> Fakes:
     return Fakes()
 
 
-def service(f: Fakes) -> ConnectService:
+def service(f: Fakes, push: object = None) -> ConnectService:
     config = ConnectConfig(
         application_id="amzn1.sp.solution.test",
         consent_url="https://sellercentral.example.test/apps/authorize/consent",
@@ -130,7 +130,7 @@ def service(f: Fakes) -> ConnectService:
     )
     return ConnectService(
         config=config, keys=f, nonces=f, lwa=f, vault=f, participations=f, connections=f,
-        members=f, starter=f, audit=f, clock=lambda: f.now,
+        members=f, starter=f, audit=f, clock=lambda: f.now, push=push,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -223,3 +223,27 @@ def test_a_seller_being_erased_cannot_be_reconnected(fakes: Fakes) -> None:
     fakes.profiles[SELLER] = fakes.profiles[SELLER].model_copy(update={"status": SellerStatus.ERASING})
     with pytest.raises(SellerAlreadyConnected, match="erased"):
         service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="CODE2"))
+
+
+class _Push:
+    def __init__(self, fails: bool = False) -> None:
+        self.fails = fails
+        self.subscribed: list[str] = []
+
+    def subscribe(self, seller_id: str) -> object:
+        if self.fails:
+            raise SpApiAuthorizationRevoked("createSubscription refused")
+        self.subscribed.append(seller_id)
+        return None
+
+
+def test_a_connected_seller_is_subscribed_to_amazons_notifications(fakes: Fakes) -> None:
+    push = _Push()
+    service(fakes, push).complete(ALICE, callback(state_for(fakes, ALICE)))
+    assert push.subscribed == [SELLER]
+
+
+def test_a_failed_subscription_never_fails_the_connection_polling_is_the_safety_net(fakes: Fakes) -> None:
+    result = service(fakes, _Push(fails=True)).complete(ALICE, callback(state_for(fakes, ALICE)))
+    assert result.sync_execution.status == "started"
+    assert fakes.audit == ["connection.authorized"]

@@ -19,7 +19,8 @@ def _handler_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "apply_notifications_app", ROOT / "functions/apply_notifications/app.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["apply_notifications_app"] = module
     spec.loader.exec_module(module)

@@ -107,7 +107,8 @@ def test_notifications_out_of_order_each_read_the_current_order() -> None:
     world, order_id = _world_with_order()
     handle_message(order_change(order_id, notification_id="later"), world.ports(), now=NOW)
     handle_message(order_change(order_id, notification_id="earlier"), world.ports(), now=NOW)
-    assert len(world.sinks.orders) == 2 and world.sinks.orders[0] == world.sinks.orders[1]
+    assert len(world.sinks.orders) == 2
+    assert world.sinks.orders[0] == world.sinks.orders[1]
 
 
 @pytest.mark.parametrize("error", [SpApiThrottled("slow down", retry_after_s=2), SpApiServerError("503")])
@@ -139,7 +140,8 @@ def test_a_notification_for_a_seller_not_connected_is_ignored_and_leaves_no_reco
     world, order_id = _world_with_order()
     world.connections.statuses = {} if status is None else {SELLER: status}
     assert handle_message(order_change(order_id), world.ports(), now=NOW).outcome is Outcome.IGNORED
-    assert world.amazon.calls == [] and world.ledger.records == {}
+    assert world.amazon.calls == []
+    assert world.ledger.records == {}
 
 
 # --- REPORT_PROCESSING_FINISHED -----------------------------------------------------------------------
@@ -194,7 +196,8 @@ def test_a_transaction_update_pulls_the_transactions_of_its_order_and_skips_a_ma
     world = World()
     world.amazon.transactions = [{"id": 1}, {"bad": True}, {"id": 2}]
     handled = handle_message(transaction_update(posted_minutes_ago(10)), world.ports(), now=NOW)
-    assert handled.outcome is Outcome.APPLIED and handled.detail.startswith("transactions=2")
+    assert handled.outcome is Outcome.APPLIED
+    assert handled.detail.startswith("transactions=2")
     assert world.amazon.calls == [
         ("listTransactions", {"related_order_id": "113-1111111-1111111", "next_token": None})
     ]
@@ -214,7 +217,8 @@ def test_a_transaction_posted_under_two_minutes_ago_is_retried_later() -> None:
     world = World()
     with pytest.raises(NotificationNotReady):
         handle_message(transaction_update(posted_minutes_ago(1)), world.ports(), now=NOW)
-    assert world.ledger.records == {(SELLER, "n-tx-1"): "failed"} and world.amazon.calls == []
+    assert world.ledger.records == {(SELLER, "n-tx-1"): "failed"}
+    assert world.amazon.calls == []
 
 
 # --- DATA_KIOSK_QUERY_PROCESSING_FINISHED -----------------------------------------------------------------
@@ -231,5 +235,6 @@ def test_a_finished_query_goes_to_the_data_kiosk_ingest_by_its_id() -> None:
 def test_without_a_data_kiosk_ingest_the_query_is_recorded_and_the_hook_named() -> None:
     world = World()
     handled = handle_message(query_finished("Q7"), world.ports(), now=NOW)
-    assert handled.outcome is Outcome.IGNORED and DATA_KIOSK_HOOK in handled.detail
+    assert handled.outcome is Outcome.IGNORED
+    assert DATA_KIOSK_HOOK in handled.detail
     assert world.ledger.records == {(SELLER, "n-dk-1"): "ignored"}

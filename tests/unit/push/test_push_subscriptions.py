@@ -77,7 +77,8 @@ def test_unsubscribing_deletes_at_amazon_and_forgets_and_carries_on_past_a_refus
     push = _push(api, book)
     push.subscribe(SELLER)
     assert push.unsubscribe(SELLER) == 4
-    assert api.subscriptions == {} and book.subscriptions(SELLER) == {}
+    assert api.subscriptions == {}
+    assert book.subscriptions(SELLER) == {}
     push.subscribe(SELLER)
     api.refuse_delete = True
     assert push.unsubscribe(SELLER) == 0

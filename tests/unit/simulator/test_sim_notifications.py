@@ -43,12 +43,12 @@ def clock() -> FakeClock:
 def server(clock: FakeClock) -> SimServer:
     world = SimWorld.generate(sellers=2, seed=9, now=NOW)
     sim = SimServer(world, SimConfig(rate_scale=1000), clock=clock, wall_clock=lambda: NOW)
-    sim.notifications._sender = Outbox()  # noqa: SLF001 - delivery into a list instead of SQS
+    sim.notifications._sender = Outbox()
     return sim
 
 
 def _outbox(server: SimServer) -> Outbox:
-    sender: Outbox = server.notifications._sender  # noqa: SLF001
+    sender: Outbox = server.notifications._sender
     return sender
 
 
@@ -186,7 +186,8 @@ def test_orders_that_move_on_are_announced_to_the_subscribed_seller_only(server:
     expected = set(changes["created"][first]) | set(changes["updated"][first])
     sent = _outbox(server).sent
     got = {body["Payload"]["OrderChangeNotification"]["AmazonOrderId"] for _, body in sent}
-    assert got == expected and {arn for arn, _ in sent} == {QUEUE}
+    assert got == expected
+    assert {arn for arn, _ in sent} == {QUEUE}
     assert {body["Payload"]["OrderChangeNotification"]["SellerId"] for _, body in sent} == {first}
     assert server.notifications.stats(second)["published"] == 0
 

@@ -577,7 +577,10 @@ def _order_change(order: SimOrder, change_type: str) -> dict[str, Any]:
                     {
                         "OrderItemId": item.order_item_id,
                         "SellerSKU": item.product.sku,
-                        "OrderItemStatus": status,
+                        "SupplySourceId": str(
+                            uuid.uuid5(uuid.NAMESPACE_OID, f"{order.seller_id}:{order.marketplace_id}")
+                        ),
+                        "OrderItemStatus": "Shipped" if shipped else "Unshipped",  # the only two item states
                         "Quantity": item.quantity,
                         "QuantityShipped": item.quantity if shipped else 0,
                     }

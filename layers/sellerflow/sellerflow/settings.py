@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     # the notifications received expire after `notification_retention_days`.
     notifications_queue_arn: str = ""
     notification_retention_days: int = Field(default=14, ge=5, le=90)
+    # A seller subscribed to notifications is polled this often (the safety net; push brings changes).
+    push_sync_every_minutes: int = Field(default=60, ge=5, le=1440)
 
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""

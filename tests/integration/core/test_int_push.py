@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import jsonschema
 import pytest
 from int_core_support import REGION, Port
@@ -201,11 +202,9 @@ def test_the_simulators_answers_follow_the_notifications_model(
     client = make_port(sim).client
     grantless = NotificationsClient(client)
     seller_id = sim.world.sellers[0].seller_id
-    token = grantless._app_token()  # noqa: SLF001 - the raw answers are under test here
+    token = grantless._app_token()  # the raw answers are under test here
     headers = {"x-amz-access-token": token.get_secret_value()}
     base = f"{sim.api_endpoint}/notifications/v1"
-    import httpx
-
     created = httpx.post(
         f"{base}/destinations",
         headers=headers,

@@ -23,6 +23,9 @@ def connect_config(settings: Settings) -> ConnectConfig:
         valid_days=settings.authorization_valid_days,
         warning_days=settings.authorization_warning_days,
         sync_every_minutes=settings.seller_sync_every_minutes,
+        push_sync_every_minutes=settings.push_sync_every_minutes
+        if settings.notifications_queue_arn
+        else None,
         window_minutes=settings.sync_window_minutes,
     )
 

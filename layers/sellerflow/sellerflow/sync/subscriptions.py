@@ -120,7 +120,10 @@ class PushSubscriptions:
             self._book.put(seller_id, kind, subscription)
             created, kept = created + fresh, kept + (not fresh)
         metrics.add_metric(name="PushSubscriptionsCreated", unit="Count", value=created)
-        logger.info("seller subscribed", extra={"seller_id": seller_id, "subscriptions_created": created, "subscriptions_kept": kept})
+        logger.info(
+            "seller subscribed",
+            extra={"seller_id": seller_id, "subscriptions_created": created, "subscriptions_kept": kept},
+        )
         return SubscribeResult(seller_id=seller_id, destination_id=destination_id, created=created, kept=kept)
 
     def _subscribe_one(

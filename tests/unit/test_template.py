@@ -233,13 +233,14 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "EraseSellerFunction": {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET"),
         *("SELLER_SYNC_STATE_MACHINE_ARN", "SELLER_SCHEDULE_NAME_PREFIX"),
+        *("LWA_APP_SECRET_NAME", "LWA_ENDPOINT", "SPAPI_ENDPOINT"),  # unsubscribing (grantless)
     },
     "SweepExpiredFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE"},
     "ApiFunction": {
         *("SELLER_DATA_TABLE", "AUDIT_TABLE", "RAW_BUCKET", "ADS_ENDPOINT", *SPAPI_CALLER, *API_CALLER),
         *("EXPORT_STATE_MACHINE_ARN", "ERASE_STATE_MACHINE_ARN", "SELLER_SYNC_STATE_MACHINE_ARN"),
         *("SPAPI_APPLICATION_ID", "SPAPI_CONSENT_URL", "SPAPI_APP_DRAFT", "ADS_AUTHORIZE_URL"),
-        *("WEB_ORIGIN", "CONNECT_STATE_SECRET_NAME", "SYNC_WINDOW_MINUTES"),
+        *("WEB_ORIGIN", "CONNECT_STATE_SECRET_NAME", "SYNC_WINDOW_MINUTES", "NOTIFICATIONS_QUEUE_ARN"),
     },
     "PiiApiFunction": {
         "SELLER_DATA_TABLE",
@@ -251,6 +252,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     },
     "EvaluateAlertsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
     "SendWhatsAppFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME", "TWILIO_CONTENT_SIDS"},
+    "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
 }
 # The resource (or parameter) each name must point at, wherever it is given.
 VARIABLE_TARGETS = {
@@ -274,6 +276,7 @@ VARIABLE_TARGETS = {
     "ALERTS_TOPIC_ARN": "AlertsTopic",
     "TWILIO_SECRET_NAME": "TwilioSecret",
     "CONNECT_STATE_SECRET_NAME": "ConnectStateSecret",
+    "NOTIFICATIONS_QUEUE_ARN": "NotificationsQueue",
 }
 # Only these functions field-encrypt or read buyer PII (the PII key), or delete it (the PII table).
 PII_KEY_FUNCTIONS = {"PiiApiFunction"}
@@ -738,7 +741,16 @@ def test_every_parameter_is_documented() -> None:
 
 # --- the template reads at a glance ------------------------------------------------------------
 
-SECTIONS = ["Schedules", "Workflows", "Functions", "Alerts", "Stores", "API", "Web"]  # as data flows
+SECTIONS = ["Schedules", "Workflows", "Functions", "Push", "Alerts", "Stores", "API", "Web"]  # as data flows
+# The push block keeps its queues, key and function together (Amazon's notifications end to end).
+PUSH_RESOURCES = {
+    "NotificationsKey",
+    "NotificationsKeyAlias",
+    "NotificationsQueue",
+    "NotificationsDeadLetterQueue",
+    "NotificationsQueuePolicy",
+    "ApplyNotificationsFunction",
+}
 SECTION_OF_TYPE = {
     "AWS::Scheduler::Schedule": "Schedules",
     "AWS::Serverless::StateMachine": "Workflows",
@@ -774,6 +786,8 @@ def test_sections_follow_the_data_flow_with_one_line_headers() -> None:
         expected = SECTION_OF_TYPE.get(resource["Type"])
         if resource["Type"] == "AWS::Serverless::Function":
             expected = "API" if name in API_FUNCTIONS else "Functions"
+        if name in PUSH_RESOURCES:
+            expected = "Push"
         if expected:
             assert sections[name] == expected, name
 

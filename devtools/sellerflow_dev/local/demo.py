@@ -11,7 +11,12 @@ from typing import TextIO
 
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
-from sellerflow_dev.local.verify import verify_ads_regions, verify_orders, verify_settlements
+from sellerflow_dev.local.verify import (
+    verify_ads_regions,
+    verify_notifications,
+    verify_orders,
+    verify_settlements,
+)
 
 
 def _verify_ads_regions(stack: LocalStack, say: Callable[[str], None]) -> bool:
@@ -88,6 +93,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         from sellerflow import wiring
 
         all_ok = all(r.status == "SUCCEEDED" for r in reports)
+        all_ok = _push_orders_changed(stack, say) and all_ok
         for seller in stack.world.sellers:
             stored = list(wiring.order_store().all_for_seller(seller.seller_id))
             check = verify_orders(
@@ -110,6 +116,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
             )
         all_ok = _verify_ads_regions(stack, say) and all_ok
         all_ok = _verify_settlements(stack, sync_started, say) and all_ok
+        all_ok = _verify_notifications(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
@@ -165,6 +172,36 @@ def _verify_settlements(stack: LocalStack, sync_started: datetime, say: Callable
                 f"different={len(check.different)}"
             )
         )
+    return all_ok
+
+
+def _push_orders_changed(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """Amazon moves on after the sync: orders placed and shipped reach Sellerflow by notification
+    alone (no sync runs again before the orders are verified below)."""
+    changes = stack.world.advance(10)
+    changed = sum(len(ids) for key in ("created", "updated") for ids in changes[key].values())
+    say(f"Amazon moves on 10 minutes: {changed} orders placed or changed; notifications → queue → apply ...")
+    drained = stack.wait_for_notifications(timeout_s=90)
+    if not drained:
+        say("  notifications still queued after 90s")
+    return drained
+
+
+def _verify_notifications(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    from sellerflow.store.notifications import SubscriptionStore
+    from sellerflow.wiring.notifications import notification_ledger
+
+    stack.wait_for_notifications(timeout_s=60)
+    all_ok = True
+    for seller in stack.world.sellers:
+        check = verify_notifications(
+            seller.seller_id,
+            stored_subscriptions=len(SubscriptionStore().subscriptions(seller.seller_id)),
+            sim_stats=stack.simulator.notifications.stats(seller.seller_id),
+            settled=notification_ledger().statuses(seller.seller_id),
+        )
+        all_ok = all_ok and check.ok
+        say(check.line())
     return all_ok
 
 

@@ -357,6 +357,34 @@ class LocalStack:
             owner = identity.create_user(f"owner{index}@sellerflow.local", DEMO_PASSWORD)
             self.users[owner.email] = owner
             sellers.add_member(seller.seller_id, owner.sub, Role.OWNER, email=owner.email)
+            self.subscribe_to_notifications(seller.seller_id)
+
+    def subscribe_to_notifications(self, seller_id: str) -> None:
+        """What the connect callback does for push: the app's destination, the seller's subscriptions
+        (the simulator then delivers Amazon's notifications into the template's queue)."""
+        from sellerflow.wiring.notifications import push_subscriptions
+
+        push_subscriptions().subscribe(seller_id)
+
+    def wait_for_notifications(self, timeout_s: float = 60.0) -> bool:
+        """Until the simulator has sent every notification and the queue is drained (True), or timeout."""
+        assert self.resources is not None
+        sqs = self.session.client("sqs")
+        url = self.resources.queues.get("NotificationsQueue")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self._sim.notifications.flush()
+            waiting = self._sim.notifications.pending()
+            if url:
+                attributes = sqs.get_queue_attributes(
+                    QueueUrl=url,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )["Attributes"]
+                waiting += sum(int(v) for v in attributes.values())
+            if not waiting:
+                return True
+            time.sleep(0.2)
+        return False
 
     def identity(self) -> LocalIdentity:
         assert self.resources is not None

@@ -195,3 +195,52 @@ def _same_settlement(
         and abs(line.posted_at - want.posted) < second
         for line, want in zip(sorted(lines, key=lambda x: x.line), truth.lines, strict=True)
     )
+
+
+@dataclass(frozen=True)
+class PushVerification:
+    """Push for one seller: what Sellerflow stored against what the simulator sent."""
+
+    seller_id: str
+    subscriptions: int  # stored by Sellerflow
+    subscribed_at_amazon: int  # the simulator's subscriptions of the seller
+    published: int  # notifications the simulator decided to send
+    delivered: int  # messages that reached the queue (duplicates count twice)
+    dropped: int
+    settled: dict[str, int]  # Sellerflow's idempotency records by outcome (applied, ignored, ...)
+    expected_types: int = 4
+
+    @property
+    def unique_delivered(self) -> int:
+        return self.published - self.dropped
+
+    @property
+    def ok(self) -> bool:
+        handled = sum(v for k, v in self.settled.items() if k in ("applied", "ignored"))
+        return (
+            self.subscriptions == self.subscribed_at_amazon == self.expected_types
+            and handled == self.unique_delivered == sum(self.settled.values())
+        )
+
+    def line(self) -> str:
+        verdict = "verified" if self.ok else "MISMATCH"
+        outcomes = " ".join(f"{k}={v}" for k, v in sorted(self.settled.items()) if k != "applied")
+        return (
+            f"{verdict} notifications {self.seller_id} subscriptions={self.subscriptions} "
+            f"delivered={self.delivered} applied={self.settled.get('applied', 0)} "
+            f"unique={self.unique_delivered} dropped={self.dropped} {outcomes}"
+        ).rstrip()
+
+
+def verify_notifications(
+    seller_id: str, *, stored_subscriptions: int, sim_stats: dict[str, Any], settled: dict[str, int]
+) -> PushVerification:
+    return PushVerification(
+        seller_id=seller_id,
+        subscriptions=stored_subscriptions,
+        subscribed_at_amazon=int(sim_stats["subscriptions"]),
+        published=int(sim_stats["published"]),
+        delivered=int(sim_stats["delivered"]),
+        dropped=int(sim_stats["dropped"]),
+        settled=dict(settled),
+    )

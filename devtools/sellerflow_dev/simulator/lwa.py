@@ -26,6 +26,10 @@ class LwaResult:
 
 
 SPAPI_SCOPE = "sellingpartnerapi"  # what a seller's SP-API authorization grants
+# Grantless operations: the app's own token (client_credentials grant), e.g. notifications' destinations.
+GRANTLESS_SCOPES = frozenset(
+    {"sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation"}
+)
 ADS_SCOPE = "advertising::campaign_management"  # what a seller's separate Amazon Ads grant gives
 
 
@@ -86,13 +90,15 @@ class LwaService:
         """Answer `POST /auth/o2/token` of a region's LWA endpoint for a decoded form body. SP-API grants
         refresh anywhere; an advertising grant only at the endpoint of the region it was given in."""
         grant_type = form.get("grant_type", "")
-        if grant_type not in {"refresh_token", "authorization_code"}:
+        if grant_type not in {"refresh_token", "authorization_code", "client_credentials"}:
             return _oauth_error(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
         if (
             form.get("client_id") != self.world.client_id
             or form.get("client_secret") != self.world.client_secret
         ):
             return _oauth_error(401, "invalid_client", "Client authentication failed.")
+        if grant_type == "client_credentials":
+            return self._grantless(form.get("scope", ""))
         if grant_type == "refresh_token":
             return self._refresh(form, region)
         if not form.get("code"):
@@ -132,6 +138,15 @@ class LwaService:
                 400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
             )
         return LwaResult(200, self._issue(seller))
+
+    def _grantless(self, scope: str) -> LwaResult:
+        """An access token of the application itself, for grantless operations of one scope."""
+        if scope not in GRANTLESS_SCOPES:
+            return _oauth_error(400, "invalid_scope", f"The scope {scope[:60]!r} is not a grantless scope.")
+        token = "Atza|" + secrets.token_urlsafe(96)
+        with self._lock:
+            self._grants[token] = _Grant("", self.clock() + self.token_ttl_s, scope)
+        return LwaResult(200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl_s})
 
     def _redeem_ads_code(self, issued: _Code, form: dict[str, str], region: str) -> LwaResult:
         """An advertising-scope code (Login with Amazon's /ap/oa of a region): its grant is the
@@ -203,6 +218,8 @@ class LwaService:
             raise AuthFailure("The access token you provided has expired.")
         if grant.scope != scope:
             raise AuthFailure(f"The access token does not grant the {scope} scope.")
+        if not grant.seller_id:  # the application's own (grantless) token
+            return ""
         if region is not None and grant.region != region:
             raise AuthFailure(f"The access token was granted in {grant.region}; this host serves {region}.")
         if self.world.seller(grant.seller_id).revoked:

@@ -328,6 +328,12 @@ class ReportService:
         return None
 
     # --- getReport / getReports ------------------------------------------------------------------
+    def finished_reports(self) -> list[SimReport]:
+        """Every requested report that reached its final status (REPORT_PROCESSING_FINISHED)."""
+        now = self.clock()
+        with self._lock:
+            return [r for r in self._reports.values() if r.status(now) in {"DONE", "CANCELLED", "FATAL"}]
+
     def get_report(self, seller_id: str, report_id: str, now: datetime) -> dict[str, Any]:
         with self._lock:
             report = self._reports.get(report_id)

@@ -1,8 +1,9 @@
 """The simulator's HTTP face: LWA, the SP-API operations and the `/_sim/` control endpoints.
 
 Operations: Orders 2026-01-01 (searchOrders, getOrder), Reports 2021-06-30 (createReport,
-getReports, getReport, getReportDocument), Finances 2024-06-19 (listTransactions) and FBA
-inventory v1 (getInventorySummaries).
+getReports, getReport, getReportDocument), Finances 2024-06-19 (listTransactions), FBA
+inventory v1 (getInventorySummaries) and Notifications v1 (destinations, subscriptions; the
+notifications themselves are delivered into SQS: `sellerflow_dev.simulator.notifications_api`).
 
 `SimServer.dispatch` turns a `Request` into a `Response` without touching a socket (unit tests
 call it directly); `SimServer.start` puts it behind a stdlib `ThreadingHTTPServer` on a daemon
@@ -58,6 +59,13 @@ from sellerflow_dev.simulator.finances_api import (
 )
 from sellerflow_dev.simulator.lwa import AuthFailure, LwaService
 from sellerflow_dev.simulator.lwa_authorize import AUTHORIZE_PATH, AdsAuthorizePage
+from sellerflow_dev.simulator.notifications_api import (
+    APPLICATION,
+    NOTIFICATIONS_PREFIX,
+    NOTIFICATIONS_SCOPE,
+    NotificationService,
+)
+from sellerflow_dev.simulator.notifications_api import route as notifications_route
 from sellerflow_dev.simulator.orders_api import (
     ApiError,
     QueryParams,
@@ -196,6 +204,11 @@ class SimServer:
         self.ads_authorize = self.ads_authorize_pages["NA"]
         self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
         self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
+        # Notifications API; delivers into the destination's SQS queue (`start` runs the delivery).
+        self.notifications = NotificationService(
+            world, self.consent.application_id, clock=clock, wall_clock=wall_clock
+        )
+        self.notifications.report_source = self.reports.finished_reports
         self._stats: dict[str, _SellerStats] = {}
         self._stats_lock = threading.Lock()
         self._config_lock = threading.Lock()
@@ -216,8 +229,10 @@ class SimServer:
             daemon=True,
         )
         self._thread.start()
+        self.notifications.start()
 
     def stop(self) -> None:
+        self.notifications.stop()
         if self._httpd is None:
             return
         self._httpd.shutdown()
@@ -330,27 +345,27 @@ class SimServer:
         if region != "NA":
             return self._regional(replace(request, path=path), region)
         try:
-            if request.path == LWA_PATH:
-                return self._lwa(request)
-            if self.twilio.handles(request.path):
-                return self._twilio(request)
-            if request.path == CONSENT_PATH:
-                return self._consent(request)
-            if request.path == AUTHORIZE_PATH:
-                return self._ads_authorize(request)
-            if request.path.startswith(DOCUMENTS_PATH):
-                return self._document(request)
-            if request.path.startswith(ADS_DOCUMENTS_PATH):
-                return self._ads_document(request)
-            if any(pattern.match(request.path) for _, pattern, _ in _ADS_ROUTES):
-                return self._ads(request)
-            if request.path == "/_sim" or request.path.startswith("/_sim/"):
-                return self._control(request)
-            if any(pattern.match(request.path) for _, pattern, _ in _API_ROUTES):
-                return self._api(request)
+            for handles, handler in self._routes():
+                if handles(request.path):
+                    return handler(request)
             return _error(404, "NotFound", f"No resource at {request.path}.")
         except ApiError as error:
             return Response(error.status, error.body())
+
+    def _routes(self) -> list[tuple[Callable[[str], bool], Callable[[Request], Response]]]:
+        """The NA hosts' resources, first match wins (documents before the APIs whose paths they share)."""
+        return [
+            (lambda path: path == LWA_PATH, self._lwa),
+            (self.twilio.handles, self._twilio),
+            (lambda path: path == CONSENT_PATH, self._consent),
+            (lambda path: path == AUTHORIZE_PATH, self._ads_authorize),
+            (lambda path: path.startswith(DOCUMENTS_PATH), self._document),
+            (lambda path: path.startswith(ADS_DOCUMENTS_PATH), self._ads_document),
+            (lambda path: any(pattern.match(path) for _, pattern, _ in _ADS_ROUTES), self._ads),
+            (lambda path: path == "/_sim" or path.startswith("/_sim/"), self._control),
+            (lambda path: path.startswith(NOTIFICATIONS_PREFIX), self._notifications_call),
+            (lambda path: any(pattern.match(path) for _, pattern, _ in _API_ROUTES), self._api),
+        ]
 
     def _regional(self, request: Request, region: str) -> Response:
         """A request to the EU or FE hosts: LWA's token endpoint and authorize page, and the Ads API."""
@@ -468,6 +483,38 @@ class SimServer:
             return 200, marketplace_participations(self.world, seller_id)
         page_size = self.config.inventory_page_size
         return 200, get_inventory_summaries(self.world, seller_id, request.query, page_size)
+
+    def _notifications_call(self, request: Request) -> Response:
+        """A Notifications API call: grantless operations take the app's client_credentials token,
+        the others the seller's; then the usage plan, faults and the operation."""
+        matched = notifications_route(request.method, request.path)
+        if matched is None:
+            return _error(404, "NotFound", f"No resource at {request.path}.")
+        operation, grantless, ids = matched
+        token = request.headers.get("x-amz-access-token")
+        try:
+            caller = (
+                self.lwa.authenticate(token, scope=NOTIFICATIONS_SCOPE)
+                if grantless
+                else self.lwa.authenticate(token)
+            )
+        except AuthFailure as failure:
+            return Response(403, failure.body())
+        caller = caller or APPLICATION
+        with self._stats_lock:
+            self._seller_stats(caller).calls[operation] += 1
+        if not self.limiter.try_acquire(caller, operation):
+            with self._stats_lock:
+                self._seller_stats(caller).throttled[operation] += 1
+            return Response(429, _QUOTA_EXCEEDED)
+        rate_header = {"x-amzn-RateLimit-Limit": self._rate_header(operation)}
+        decision = self.faults.decide(operation)
+        if decision.status is not None:
+            return Response(decision.status, fault_error(decision.status))
+        status, body = self.notifications.call(
+            operation, caller, {k: unquote(v) for k, v in ids.items()}, request.json()
+        )
+        return Response(status, body, rate_header)
 
     def _document(self, request: Request) -> Response:
         """A report document's pre-signed URL (no SP-API token: the URL itself is the credential)."""
@@ -643,6 +690,18 @@ class SimServer:
         code = self.lwa.issue_code(seller_id, str(redirect_uri) if redirect_uri else None)
         return Response(200, {"code": code})
 
+    def _notification_stats(self, _request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        return Response(200, self.notifications.stats(seller_id))
+
+    def _drop_notifications(self, request: Request, seller_id: str) -> Response:
+        self._seller_or_404(seller_id)
+        count = request.json().get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ApiError(400, "InvalidInput", f"count must be a positive integer, got {count!r}.")
+        self.notifications.drop_next(seller_id, count)
+        return Response(200, {"seller_id": seller_id, "dropping": count})
+
     def _advance(self, request: Request, _: str) -> Response:
         minutes = request.json().get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
@@ -660,6 +719,8 @@ class SimServer:
         ("GET", "sellers", "*", "ads"): _seller_ads,
         ("POST", "sellers", "*", "revoke"): _revoke,
         ("GET", "stats", "*"): _stats_endpoint,
+        ("GET", "notifications", "*"): _notification_stats,
+        ("POST", "notifications", "*", "drop"): _drop_notifications,
         ("POST", "authorization-codes"): _authorization_code,
         ("POST", "advance"): _advance,
     }

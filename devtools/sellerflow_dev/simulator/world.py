@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -128,6 +128,7 @@ class SimWorld:
         self.origin = now  # the clock when the world was made: the backfill history ends 30 days before it
         self._history: dict[str, list[SimOrder]] = {}
         self._derived: dict[str, _Derived] = {}
+        self._advance_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     # --- generation ---------------------------------------------------------------------------
     @classmethod
@@ -434,6 +435,10 @@ class SimWorld:
             self.seller(seller_id).revoked = True
 
     # --- time ---------------------------------------------------------------------------------
+    def on_advance(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Call `listener` with what changed after every `advance` (the notifications' source)."""
+        self._advance_listeners.append(listener)
+
     def advance(self, minutes: int, not_before: datetime | None = None) -> dict[str, Any]:
         """Move the clock forward; each seller gets new orders and some orders move on.
 
@@ -457,7 +462,10 @@ class SimWorld:
                 rng = _rng(self.seed, "advance", self._advances, seller.seller_id)
                 updated[seller.seller_id] = self._progress_orders(rng, seller, start, minutes)
                 created[seller.seller_id] = self._place_orders(rng, seller, start, minutes, ids)
-            return {"now": self.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "created": created, "updated": updated}
+            changes = {"now": self.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "created": created, "updated": updated}
+        for listener in self._advance_listeners:
+            listener(changes)
+        return changes
 
     def _progress_orders(
         self, rng: random.Random, seller: SimSeller, start: datetime, minutes: int

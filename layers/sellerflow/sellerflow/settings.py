@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     # A newly connected seller's sync cadence (a multiple of SYNC_WINDOW_MINUTES; the fanout honours it).
     seller_sync_every_minutes: int = Field(default=15, ge=5, le=1440)
 
+    # Push (sellerflow.sync.notifications): the SQS queue Amazon's Notifications API delivers to, the
+    # app's one destination; blank turns subscribing off (polling alone). The idempotency records of
+    # the notifications received expire after `notification_retention_days`.
+    notifications_queue_arn: str = ""
+    notification_retention_days: int = Field(default=14, ge=5, le=90)
+    # A seller subscribed to notifications is polled this often (the safety net; push brings changes).
+    push_sync_every_minutes: int = Field(default=60, ge=5, le=1440)
+
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""
     # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).

@@ -83,6 +83,7 @@ class Fakes:
             status=SellerStatus.ACTIVE,
             authorized_at=kw["authorized_at"],  # type: ignore[arg-type]
             authorization_expires_at=kw["expires_at"],  # type: ignore[arg-type]
+            sync_every_minutes=kw["sync_every_minutes"],  # type: ignore[arg-type]
         )
         return SellerProfile(
             seller_id=seller_id,
@@ -121,16 +122,17 @@ def fakes() -> Fakes:
     return Fakes()
 
 
-def service(f: Fakes) -> ConnectService:
+def service(f: Fakes, push: object = None) -> ConnectService:
     config = ConnectConfig(
         application_id="amzn1.sp.solution.test",
         consent_url="https://sellercentral.example.test/apps/authorize/consent",
         web_origin="https://app.example.test",
         draft_app=True,
+        push_sync_every_minutes=60,
     )
     return ConnectService(
         config=config, keys=f, nonces=f, lwa=f, vault=f, participations=f, connections=f,
-        members=f, starter=f, audit=f, clock=lambda: f.now,
+        members=f, starter=f, audit=f, clock=lambda: f.now, push=push,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -159,6 +161,7 @@ def test_a_first_connection_creates_the_owner_the_dated_profile_and_the_first_sy
     assert result.sync_execution.execution_name == f"{SELLER}-20260301T1200"
     assert result.sync_execution.status == "started"
     assert fakes.audit == ["connection.authorized"]
+    assert fakes.profiles[SELLER].sync_every_minutes == 15
 
 
 def test_a_state_is_single_use(fakes: Fakes) -> None:
@@ -223,3 +226,30 @@ def test_a_seller_being_erased_cannot_be_reconnected(fakes: Fakes) -> None:
     fakes.profiles[SELLER] = fakes.profiles[SELLER].model_copy(update={"status": SellerStatus.ERASING})
     with pytest.raises(SellerAlreadyConnected, match="erased"):
         service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="CODE2"))
+
+
+class _Push:
+    def __init__(self, fails: bool = False) -> None:
+        self.fails = fails
+        self.subscribed: list[str] = []
+
+    def subscribe(self, seller_id: str) -> object:
+        if self.fails:
+            raise SpApiAuthorizationRevoked("createSubscription refused")
+        self.subscribed.append(seller_id)
+        return None
+
+
+def test_a_connected_seller_is_subscribed_to_amazons_notifications(fakes: Fakes) -> None:
+    push = _Push()
+    service(fakes, push).complete(ALICE, callback(state_for(fakes, ALICE)))
+    assert push.subscribed == [SELLER]
+    # and, pushed, it is polled only as the safety net: the slower cadence
+    assert fakes.profiles[SELLER].sync_every_minutes == 60
+
+
+def test_a_failed_subscription_never_fails_the_connection_polling_is_the_safety_net(fakes: Fakes) -> None:
+    result = service(fakes, _Push(fails=True)).complete(ALICE, callback(state_for(fakes, ALICE)))
+    assert result.sync_execution.status == "started"
+    assert fakes.audit == ["connection.authorized"]
+    assert fakes.profiles[SELLER].sync_every_minutes == 15

@@ -139,11 +139,14 @@ def test_every_record_declares_the_attributes_it_declared_before() -> None:
     """Attributes the mappings derive from the domain types are those that were written out by hand:
     same class, same null-ness, same stored name, same default."""
     before = json.loads((Path(__file__).parent / "record_schemas_before.json").read_text())
-    assert _schemas() == {name: schema for name, schema in before.items() if name not in REMOVED}
+    current = {name: schema for name, schema in _schemas().items() if name not in ADDED_SINCE}
+    assert current == {name: schema for name, schema in before.items() if name not in REMOVED}
 
 
 # Declared, never read or written: the audit's first, unchained format (no item of it was ever read).
 REMOVED = {"AuditRecord"}
+# Records declared after the hand-written mappers were captured (no item of theirs predates them).
+ADDED_SINCE = {"SubscriptionRecord", "NotificationRecord"}
 
 
 def _schemas() -> dict[str, dict[str, dict[str, Any]]]:

@@ -7,7 +7,10 @@
               redirect_uri) -> store the refresh token envelope-encrypted -> getMarketplaceParticipations
               -> the seller's profile (store name, participating marketplaces), dated authorization
               (a year) and sync cadence -> the caller becomes owner -> audit -> start the first
-              seller-sync execution (named like the fanout's: seller + window).
+              seller-sync execution (named like the fanout's: seller + window). Right after the
+              token is stored, the seller is subscribed to Amazon's notifications (push); a
+              subscribed seller is polled at the slower push cadence, and a failure to subscribe is
+              logged, never fatal (polling is the safety net).
 
 Reconnect rules (a seller Sellerflow already knows):
 - the caller must be an owner of it (CONNECTION_MANAGE); a non-member is refused with
@@ -55,6 +58,7 @@ from sellerflow.errors import (
     ConnectStateRejected,
     Forbidden,
     SellerAlreadyConnected,
+    SellerflowError,
     SpApiAuthorizationRevoked,
     SpApiBadRequest,
 )
@@ -118,6 +122,10 @@ class AuditTrail(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
 
+class PushSubscriber(Protocol):
+    def subscribe(self, seller_id: str) -> object: ...
+
+
 class AdsAuthorizations(Protocol):
     def ads_authorization(self, seller_id: str) -> AdsAuthorization: ...
 
@@ -132,6 +140,9 @@ class ConnectConfig:
     valid_days: int = 365
     warning_days: int = 30
     sync_every_minutes: int = 15
+    # A seller subscribed to Amazon's notifications is polled this much less often (None: as above):
+    # push brings changes at once, the poll only repairs what a lost notification missed.
+    push_sync_every_minutes: int | None = None
     window_minutes: int = 15
 
     @property
@@ -166,11 +177,14 @@ class ConnectService:
         starter: WorkflowStarter,
         audit: AuditTrail,
         ads: AdsAuthorizations | None = None,
+        push: PushSubscriber | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        """`ads` reads the seller's Amazon Ads grant for `connection` (without it: not connected)."""
+        """`ads` reads the seller's Amazon Ads grant for `connection` (without it: not connected);
+        `push` subscribes a connected seller to Amazon's notifications (without it: polling only)."""
         self._config = config
         self._ads = ads
+        self._push = push
         self._keys = keys
         self._nonces = nonces
         self._lwa = lwa
@@ -235,6 +249,7 @@ class ConnectService:
                 "Amazon refused the authorization code (unknown, used, expired or for another redirect_uri)"
             ) from None
         self._vault.store_refresh_token(seller_id, refresh_token)
+        pushed = self._subscribe(seller_id)
         participations = self._participations.get_marketplace_participations(seller_id)
         name, marketplace_ids = _profile_of(seller_id, participations, existing_name=None)
         authorized_at = now.astimezone(UTC).replace(microsecond=0)
@@ -245,7 +260,8 @@ class ConnectService:
             marketplace_ids=marketplace_ids,
             authorized_at=authorized_at,
             expires_at=expires_at,
-            sync_every_minutes=self._config.sync_every_minutes,
+            sync_every_minutes=(self._config.push_sync_every_minutes if pushed else None)
+            or self._config.sync_every_minutes,
         )
         membership = self._members.membership(seller_id, user.sub)
         if membership is None:
@@ -278,6 +294,21 @@ class ConnectService:
             expires_at=expires_at,
             sync_execution=SyncExecutionOut(execution_name=started.execution_name, status=started.status),
         )
+
+    def _subscribe(self, seller_id: str) -> bool:
+        """Push is an accelerator: a seller whose subscriptions failed is connected and polled all the
+        same (at the usual cadence). True when the seller is subscribed."""
+        if self._push is None:
+            return False
+        try:
+            self._push.subscribe(seller_id)
+        except SellerflowError as exc:
+            metrics.add_metric(name="PushSubscribeFailed", unit="Count", value=1)
+            logger.warning(
+                "push subscription failed", extra={"seller_id": seller_id, "error": type(exc).__name__}
+            )
+            return False
+        return True
 
     def _check_reconnect(self, user: ConnectUser, seller_id: str, existing: SellerConnection | None) -> None:
         if existing is None:

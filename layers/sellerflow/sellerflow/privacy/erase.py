@@ -4,7 +4,8 @@ Order matters and every step is safe to repeat, so a failed execution is finishe
 workflow again:
 
 1. stop syncing: profile status `erasing` (or `disconnected`), out of the active-sellers index, the
-   seller's own schedule deleted if there is one, its running seller-syncs stopped;
+   seller's own schedule deleted if there is one, its running seller-syncs stopped, its subscriptions
+   to Amazon's notifications deleted (grantless, so this works even when Amazon refuses the seller);
 2. delete the refresh token;
 3. delete the seller's partition in every table, a bounded batch per call (the workflow loops while
    `more`); each call starts from the partition's beginning, so there is no cursor to lose. Before the
@@ -75,6 +76,10 @@ class SyncStopper(Protocol):
     def stop_running_syncs(self, seller_id: str) -> int: ...
 
 
+class PushUnsubscriber(Protocol):
+    def unsubscribe(self, seller_id: str) -> int: ...
+
+
 class CredentialRemover(Protocol):
     def delete_refresh_token(self, seller_id: str) -> None: ...
 
@@ -101,12 +106,14 @@ def stop_syncing(
     controls: SyncStopper,
     audit: AuditSink,
     policy: ErasurePolicy,
+    push: PushUnsubscriber | None = None,
 ) -> StopSyncingOutput:
     status = SellerStatus.ERASING if request.erase_data else SellerStatus.DISCONNECTED
     reason = request.reason or ("erasure requested" if request.erase_data else "disconnected")
     found = sellers.stop(request.seller_id, status, reason=reason)
     schedule_deleted = controls.delete_schedule(f"{policy.schedule_name_prefix}{request.seller_id}")
     stopped = controls.stop_running_syncs(request.seller_id)
+    unsubscribed = push.unsubscribe(request.seller_id) if push is not None else 0
     audit.record(
         request.seller_id,
         request.requested_by,
@@ -119,6 +126,7 @@ def stop_syncing(
         profile_found=found,
         schedule_deleted=schedule_deleted,
         syncs_stopped=stopped,
+        subscriptions_deleted=unsubscribed,
     )
 
 

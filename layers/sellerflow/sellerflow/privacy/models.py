@@ -71,6 +71,7 @@ class StopSyncingOutput(_Model):
     profile_found: bool
     schedule_deleted: bool
     syncs_stopped: int
+    subscriptions_deleted: int = 0  # Amazon notification subscriptions (push) deleted
 
 
 class DeleteCredentialsInput(_Event):

@@ -221,12 +221,19 @@ class SpApiClient(AmazonHttpPort):
         self,
         seller_id: str,
         *,
-        posted_after: datetime,
+        posted_after: datetime | None = None,
         posted_before: datetime | None = None,
         marketplace_id: str | None = None,
         next_token: str | None = None,
+        related_order_id: str | None = None,
     ) -> dict[str, Any]:
-        params: dict[str, str] = {"postedAfter": _iso(posted_after)}
+        """By posted date, or (`related_order_id`, posted_after optional) the transactions of one order."""
+        params: dict[str, str] = {}
+        if posted_after is not None:
+            params["postedAfter"] = _iso(posted_after)
+        if related_order_id is not None:
+            params["relatedIdentifierName"] = "ORDER_ID"
+            params["relatedIdentifierValue"] = related_order_id
         if posted_before is not None:
             params["postedBefore"] = _iso(posted_before)
         if marketplace_id:

@@ -54,6 +54,11 @@ class LwaClient:
         )
         return self._token(body)
 
+    def grantless_token(self, scope: str) -> AccessToken:
+        """An access token of the app itself (client_credentials grant) for grantless operations,
+        e.g. the Notifications API's destinations (scope `sellingpartnerapi::notifications`)."""
+        return self._token(self._grant({"grant_type": "client_credentials", "scope": scope}, "(app)"))
+
     def exchange_authorization_code(self, code: str, *, redirect_uri: str | None = None) -> SecretStr:
         """The website authorization workflow's last step: returns the seller's new refresh token."""
         form = {"grant_type": "authorization_code", "code": code}

@@ -37,6 +37,15 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getMarketplaceParticipations": UsagePlan(0.016, 15),
     # Tokens 2021-03-01
     "createRestrictedDataToken": UsagePlan(1.0, 10),
+    # Notifications v1 (the destination and deleteSubscriptionById are grantless: the app's own bucket)
+    "getSubscription": UsagePlan(1.0, 5),
+    "createSubscription": UsagePlan(1.0, 5),
+    "getSubscriptionById": UsagePlan(1.0, 5),
+    "deleteSubscriptionById": UsagePlan(1.0, 5),
+    "getDestinations": UsagePlan(1.0, 5),
+    "createDestination": UsagePlan(1.0, 5),
+    "getDestination": UsagePlan(1.0, 5),
+    "deleteDestination": UsagePlan(1.0, 5),
 }
 
 

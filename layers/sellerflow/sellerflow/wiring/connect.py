@@ -10,6 +10,7 @@ from sellerflow.connect.service import ConnectConfig, ConnectService
 from sellerflow.settings import Settings
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 from sellerflow.store.connections import ConnectStateStore, SecretsManagerStateKey
+from sellerflow.wiring.notifications import push_subscriptions
 
 
 def connect_config(settings: Settings) -> ConnectConfig:
@@ -22,6 +23,9 @@ def connect_config(settings: Settings) -> ConnectConfig:
         valid_days=settings.authorization_valid_days,
         warning_days=settings.authorization_warning_days,
         sync_every_minutes=settings.seller_sync_every_minutes,
+        push_sync_every_minutes=settings.push_sync_every_minutes
+        if settings.notifications_queue_arn
+        else None,
         window_minutes=settings.sync_window_minutes,
     )
 
@@ -50,6 +54,7 @@ def connect_service(settings: Settings) -> ConnectService:
         starter=wiring.seller_sync_starter(),
         audit=wiring.audit_log(),
         ads=connections,
+        push=push_subscriptions(),
     )
 
 

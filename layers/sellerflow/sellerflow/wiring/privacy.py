@@ -23,6 +23,7 @@ from sellerflow.store.audit import AuditLog
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.privacy import PartitionStore, SellerObjects, SellerStatusStore, SyncControls
 from sellerflow.wiring import bound_settings
+from sellerflow.wiring.notifications import push_subscriptions
 
 EraseStep = (
     StopSyncingInput
@@ -74,6 +75,7 @@ def run_erase_step(step: EraseStep) -> BaseModel:
             controls=SyncControls.from_settings(settings),
             audit=AuditLog(),
             policy=policy,
+            push=push_subscriptions(),
         )
     if isinstance(step, DeleteCredentialsInput):
         return erase.delete_credentials(step, credentials=CredentialVault(settings.data_key_id))

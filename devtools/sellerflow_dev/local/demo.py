@@ -6,11 +6,26 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
-from sellerflow_dev.local.verify import verify_orders
+from sellerflow_dev.local.verify import SkuProfitCheck, verify_orders, verify_sku_profit
+
+SKU_PROFIT_SPAN = timedelta(days=548)  # every stored rollup: they are kept at most 18 months
+
+
+def _verify_sku_profit(seller_id: str, now: datetime) -> SkuProfitCheck:
+    """The stored SKU table against the stored daily series, over every stored day."""
+    from sellerflow.wiring.analytics import rollup_store
+
+    last = now.date() + timedelta(days=1)
+    first = last - SKU_PROFIT_SPAN
+    store = rollup_store()
+    return verify_sku_profit(
+        seller_id, store.days(seller_id, first, last), store.skus(seller_id, first, last)
+    )
 
 
 def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) -> int:
@@ -70,6 +85,9 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
                     f"different={len(check.different)}"
                 )
             )
+            profit = _verify_sku_profit(seller.seller_id, stack.world.now)
+            all_ok = all_ok and profit.ok
+            say(profit.line())
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

@@ -75,8 +75,9 @@ def test_a_sync_rolls_every_day_up_to_the_cent_across_time_zones_and_currencies(
     inventory = api_get(stack, f"/sellers/{seller.seller_id}/inventory", token)
     assert inventory.status_code == 200
     assert inventory.json()["items"]
-    # And the SKU table adds up to the daily series and the dashboard, to the cent, per currency
-    assert_sku_table_adds_up(stack, seller.seller_id, token, first, last)
+    # And the SKU table adds up to the daily series and the dashboard, to the cent, per currency,
+    # over 45 days up to today (a monthly subscription fee falls in them)
+    assert_sku_table_adds_up(stack, seller.seller_id, token, today - timedelta(days=44), today)
     # And every item the sync wrote expires, or is declared long-lived control data
     assert_every_item_expires_or_is_long_lived(stack)
 
@@ -115,8 +116,11 @@ def assert_sku_table_adds_up(stack: LocalStack, seller_id: str, token: str, firs
         by_type[row["row_type"]].append(row)
         assert (row["sku"] is None) == (row["row_type"] != "sku"), row
     assert by_type["sku"], "no SKU rows"
-    # the subscription fee is an account row of its own, never a SKU's
+    # the subscription fee is an account row of its own, never a SKU's; ad spend reaches the SKUs
+    # the advertised-product report names, the rest (ads naming only an ASIN) is its own row
     assert {r["label"] for r in by_type["account"]} >= {"subscription"}
+    assert any(Decimal(r["ad_spend"]["amount"]) for r in by_type["sku"])
+    assert any(Decimal(r["ad_spend"]["amount"]) for r in by_type["unattributed_ads"])
     from_skus = {
         (currency, SKU_COLUMNS.get(name, name)): total
         for (currency, name), total in _summed(rows, SKU_COLUMNS).items()

@@ -181,6 +181,28 @@ class AdCampaignDayFact:
     sales_14d: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class AdProductDayFact:
+    """One Sponsored Products ad (an advertised SKU of a campaign's ad group) on one day of its
+    profile's (= marketplace's) calendar: what the ad cost, so ad spend reaches the SKU it advertised.
+    `sku` is None when Amazon names only the ASIN (the spend then stays unattributed)."""
+
+    seller_id: str
+    marketplace_id: str
+    profile_id: str
+    campaign_id: str
+    ad_group_id: str
+    ad_id: str
+    day: date
+    currency: str
+    sku: str | None
+    asin: str | None
+    impressions: int
+    clicks: int
+    cost: Decimal
+    sales_14d: Decimal
+
+
 def split_exactly(total: Decimal, weights: Sequence[Decimal], places: int) -> list[Decimal]:
     """`total` split in proportion to `weights`, each part a whole number of the currency's smallest
     unit (10**-places), the parts summing to `total` exactly.

@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerflow.facts import FinanceTransactionFact, split_exactly
@@ -134,6 +134,7 @@ def test_one_sku_named_once_at_transaction_level_takes_everything() -> None:
 cents = st.integers(min_value=-(10**7), max_value=10**7).map(lambda c: Decimal(c).scaleb(-2))
 
 
+@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from("ABCD"), st.integers(0, 5), cents, cents, st.booleans()),
@@ -164,6 +165,7 @@ def test_property_every_types_sku_parts_sum_to_its_amount(
     assert all(amount == amount.quantize(Decimal("0.01")) for _, _, amount in fact.sku_amounts)
 
 
+@settings(deadline=None)
 @given(
     st.integers(-(10**9), 10**9),
     st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=12),

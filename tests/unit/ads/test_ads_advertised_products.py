@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sellerflow.amazon.ads import SpAdvertisedProductRequest
+from sellerflow.amazon.ads import AdsProfile, SpAdvertisedProductRequest
+from sellerflow.domain import ReportState
 from sellerflow.facts import RowError
 from sellerflow.reports.ads_campaigns import parse_sp_advertised_products
+from sellerflow.sync.ads import AdsPolicy, plan_ads_reports
 from sellerflow_dev.simulator.ads_api import PRODUCT_COLUMNS, AdDay
 
 US = "ATVPDKIKX0DER"
@@ -63,3 +65,46 @@ def test_the_parser_keeps_the_advertised_sku_or_none_and_records_bad_rows() -> N
         ("4", None, Decimal("0.5")),
     ]
     assert [(e.report_type, e.line) for e in errors] == [("spAdvertisedProduct", 3)]
+
+
+class _Api:
+    def list_profiles(self, seller_id: str) -> list[AdsProfile]:
+        return [
+            AdsProfile.model_validate(
+                {"profileId": 42, "countryCode": "US", "currencyCode": "USD", "timezone": "America/Los_Angeles",
+                 "accountInfo": {"marketplaceStringId": US, "id": seller_id, "type": "seller"}}
+            )
+        ]  # fmt: skip
+
+
+class _Book:
+    def __init__(self, *states: ReportState) -> None:
+        self.states = {s.key: s for s in states}
+
+    def all(self, seller_id: str, prefix: str = "REPORT#") -> list[ReportState]:
+        return [s for k, s in self.states.items() if k.startswith(prefix)]
+
+
+NOW = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
+
+
+def plan(book: _Book) -> list[tuple[str, str]]:
+    jobs = plan_ads_reports("A1SFTEST0001XY", [US], api=_Api(), book=book, now=NOW, policy=AdsPolicy())  # type: ignore[arg-type]
+    return [(j.report_type, j.key) for j in jobs.jobs]
+
+
+def test_each_profile_plans_one_report_of_each_kind_independently() -> None:
+    # A first run asks for both kinds' fresh windows
+    assert plan(_Book()) == [
+        ("spCampaigns", "ADSREPORT#42#fresh-2026-11-23"),
+        ("spAdvertisedProduct", "ADSREPORT#42#products-fresh-2026-11-23"),
+    ]
+    # A campaigns report still pending is resumed; the products kind goes on with its own windows
+    pending = ReportState(key="ADSREPORT#42#fresh-2026-11-23", report_type="spCampaigns", status="PENDING",
+                          report_id="R1", window_start=NOW, window_end=NOW)  # fmt: skip
+    done = ReportState(key="ADSREPORT#42#products-fresh-2026-11-23", report_type="spAdvertisedProduct",
+                       status="INGESTED")  # fmt: skip
+    planned = plan(_Book(pending, done))
+    assert planned[0] == ("spCampaigns", "ADSREPORT#42#fresh-2026-11-23")
+    assert planned[1][0] == "spAdvertisedProduct"
+    assert planned[1][1].startswith("ADSREPORT#42#products-backfill-")

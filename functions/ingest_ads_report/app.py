@@ -1,4 +1,5 @@
-"""Ads sub-flow task: download one completed Ads report (gzip JSON), stream-parse it, upsert campaign days."""
+"""Ads sub-flow task: download one completed Ads report (gzip JSON), stream-parse it, upsert campaign days
+(spCampaigns) or advertised-product days (spAdvertisedProduct)."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.reports.ads_campaigns import parse_sp_campaigns
+from sellerflow.reports.ads_campaigns import parse_sp_advertised_products, parse_sp_campaigns
 from sellerflow.sync.ads import IngestAdsInput, ingest_ads_report
 from sellerflow.wiring.analytics import ads_store
 
@@ -22,6 +23,7 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         api=wiring.ads_client(),
         book=wiring.report_store(),
         parse=parse_sp_campaigns,
+        parse_products=parse_sp_advertised_products,
         sink=ads_store(),
         policy=wiring.ads_policy(),
     )

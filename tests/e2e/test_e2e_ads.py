@@ -41,9 +41,11 @@ def test_a_sync_stores_ads_and_the_rollups_and_metrics_equal_the_ground_truth(
     # When one scheduled sync runs
     [report] = stack.run_sync()
     assert report.status == "SUCCEEDED"
-    # Then one ads report per profile was created and ingested
+    # Then one ads report of each kind (campaigns, advertised products) per profile was created and ingested
     states = ReportStore().all(seller.seller_id, prefix=ADS_KEY_PREFIX)
-    assert len(states) == len(seller.marketplace_ids)
+    assert sorted(s.report_type for s in states) == sorted(
+        ["spAdvertisedProduct", "spCampaigns"] * len(seller.marketplace_ids)
+    )
     assert {s.status for s in states} == {"INGESTED"}
     assert sum(s.rows for s in states) > 0
     assert sum(s.rejected for s in states) == 0

@@ -1,14 +1,19 @@
-"""Reports, finances and rollups end to end: the money in the rollups equals the ground truth."""
+"""Reports, finances and rollups end to end: the money in the rollups equals the ground truth, the
+SKU table adds up to the daily series and the dashboard, and every stored item expires (or is
+long-lived control data)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from e2e_helpers import api_get
 
 from sellerflow.store.reports import ReportStore
+from sellerflow.store.sweeper import is_long_lived
 from sellerflow.wiring.analytics import rollup_store
 from sellerflow_dev.local.stack import LocalStack
 
@@ -70,3 +75,79 @@ def test_a_sync_rolls_every_day_up_to_the_cent_across_time_zones_and_currencies(
     inventory = api_get(stack, f"/sellers/{seller.seller_id}/inventory", token)
     assert inventory.status_code == 200
     assert inventory.json()["items"]
+    # And the SKU table adds up to the daily series and the dashboard, to the cent, per currency,
+    # over 45 days up to today (a monthly subscription fee falls in them)
+    assert_sku_table_adds_up(stack, seller.seller_id, token, today - timedelta(days=44), today)
+    # And every item the sync wrote expires, or is declared long-lived control data
+    assert_every_item_expires_or_is_long_lived(stack)
+
+
+# SKU-table column -> the daily series' and the dashboard's name of the same amount
+SKU_COLUMNS = {
+    "gross_sales": "gross_sales",
+    "shipping": "shipping",
+    "promotions": "promotions",
+    "refunds": "refunds",
+    "fees": "amazon_fees",
+    "ad_spend": "ad_spend",
+    "cogs": "cogs",
+    "net_profit": "net_profit",
+}
+
+
+def _summed(rows: list[dict[str, Any]], names: Iterable[str]) -> dict[tuple[str, str], Decimal]:
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        for name in names:
+            sums[(row["currency"], name)] += Decimal(row[name]["amount"])
+        sums[(row["currency"], "units")] += row["units"]
+    return sums
+
+
+def assert_sku_table_adds_up(stack: LocalStack, seller_id: str, token: str, first: date, last: date) -> None:
+    days = {"from": first.isoformat(), "to": last.isoformat()}
+    skus = api_get(stack, f"/sellers/{seller_id}/analytics/skus", token, **days)
+    daily = api_get(stack, f"/sellers/{seller_id}/analytics/daily", token, **days)
+    board = api_get(stack, f"/sellers/{seller_id}/dashboard", token, range="custom", **days)
+    assert skus.status_code == daily.status_code == board.status_code == 200, skus.text
+    rows = skus.json()["skus"]
+    by_type = defaultdict(list)
+    for row in rows:
+        by_type[row["row_type"]].append(row)
+        assert (row["sku"] is None) == (row["row_type"] != "sku"), row
+    assert by_type["sku"], "no SKU rows"
+    # the subscription fee is an account row of its own, never a SKU's; ad spend reaches the SKUs
+    # the advertised-product report names, the rest (ads naming only an ASIN) is its own row
+    assert {r["label"] for r in by_type["account"]} >= {"subscription"}
+    assert any(Decimal(r["ad_spend"]["amount"]) for r in by_type["sku"])
+    assert any(Decimal(r["ad_spend"]["amount"]) for r in by_type["unattributed_ads"])
+    from_skus = {
+        (currency, SKU_COLUMNS.get(name, name)): total
+        for (currency, name), total in _summed(rows, SKU_COLUMNS).items()
+    }
+    from_days = _summed(daily.json()["days"], SKU_COLUMNS.values())
+    assert from_skus == from_days
+    for kpis in board.json()["totals"]:
+        currency, current = kpis["currency"], kpis["current"]
+        for name in SKU_COLUMNS.values():
+            assert from_skus[(currency, name)] == Decimal(current[name]["amount"]), (currency, name)
+        assert from_skus[(currency, "units")] == current["units"], currency
+    assert {c for c, _ in from_skus} == {"USD", "EUR", "JPY"}
+
+
+def assert_every_item_expires_or_is_long_lived(stack: LocalStack) -> None:
+    """A scan of every table after the sync: each item has `expires_at` or is in `LONG_LIVED`."""
+    db = stack.session.client("dynamodb", endpoint_url=stack.moto_url)
+    kinds = {"seller-data": "seller_data", "sellers": "sellers", "audit": "audit", "buyer-pii": "pii"}
+    unexpiring: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    for table in db.list_tables()["TableNames"]:
+        kind = next(k for suffix, k in kinds.items() if table.endswith(suffix))
+        for page in db.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                sk = item["sk"]["S"]
+                seen.add(sk.split("#", 1)[0])
+                if "expires_at" not in item and not is_long_lived(kind, sk):
+                    unexpiring.add((kind, sk))
+    assert {"SYNC", "ORDER", "FIN", "RSKU", "PROFILE"} <= seen
+    assert not unexpiring, sorted(unexpiring)

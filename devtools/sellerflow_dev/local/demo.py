@@ -12,10 +12,12 @@ from typing import TextIO
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
 from sellerflow_dev.local.verify import (
+    SkuProfitCheck,
     verify_ads_regions,
     verify_notifications,
     verify_orders,
     verify_settlements,
+    verify_sku_profit,
 )
 
 
@@ -53,6 +55,21 @@ def _verify_ads_regions(stack: LocalStack, say: Callable[[str], None]) -> bool:
             )
         )
     return all_ok
+
+
+SKU_PROFIT_SPAN = timedelta(days=548)  # every stored rollup: they are kept at most 18 months
+
+
+def _verify_sku_profit(seller_id: str, now: datetime) -> SkuProfitCheck:
+    """The stored SKU table against the stored daily series, over every stored day."""
+    from sellerflow.wiring.analytics import rollup_store
+
+    last = now.date() + timedelta(days=1)
+    first = last - SKU_PROFIT_SPAN
+    store = rollup_store()
+    return verify_sku_profit(
+        seller_id, store.days(seller_id, first, last), store.skus(seller_id, first, last)
+    )
 
 
 def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) -> int:
@@ -114,6 +131,9 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
                     f"different={len(check.different)}"
                 )
             )
+            profit = _verify_sku_profit(seller.seller_id, stack.world.now)
+            all_ok = all_ok and profit.ok
+            say(profit.line())
         all_ok = _verify_ads_regions(stack, say) and all_ok
         all_ok = _verify_settlements(stack, sync_started, say) and all_ok
         all_ok = _verify_notifications(stack, say) and all_ok

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from sellerflow.analytics.model import DayRollup, RowKind, SkuRollup
 from sellerflow.domain import Order, ReportState
 from sellerflow.facts import SettlementLineFact, SettlementSummary
 from sellerflow.sync.mapping import to_order
@@ -243,4 +246,64 @@ def verify_notifications(
         delivered=int(sim_stats["delivered"]),
         dropped=int(sim_stats["dropped"]),
         settled=dict(settled),
+    )
+
+
+# The amounts a day rollup and its SKU-table rows share (`SkuRollup.fees` is the day's `amazon_fees`).
+SKU_SUMMED = {
+    "units": "units",
+    "gross_sales": "gross_sales",
+    "shipping": "shipping",
+    "promotions": "promotions",
+    "refunds": "refunds",
+    "fees": "amazon_fees",
+    "ad_spend": "ad_spend",
+    "cogs": "cogs",
+    "net_profit": "net_profit",
+}
+
+
+@dataclass(frozen=True)
+class SkuProfitCheck:
+    """The stored SKU table of a seller against its stored daily series, summed per currency."""
+
+    seller_id: str
+    skus: int  # distinct (SKU, marketplace) rows, the rows of money naming no SKU aside
+    currencies: tuple[str, ...]
+    mismatches: tuple[str, ...]  # "<currency> <amount> sku=<sum> daily=<sum>"
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def line(self) -> str:
+        verdict = "verified" if self.ok else "MISMATCH"
+        text = (
+            f"{verdict} sku_profit {self.seller_id} skus={self.skus} sum_matches={str(self.ok).lower()} "
+            f"currencies={','.join(self.currencies) or '-'}"
+        )
+        return text if self.ok else f"{text} {'; '.join(self.mismatches[:5])}"
+
+
+def verify_sku_profit(seller_id: str, days: Sequence[DayRollup], skus: Sequence[SkuRollup]) -> SkuProfitCheck:
+    """Σ of the SKU table's rows (account and unattributed-ads rows included) equals Σ of the daily
+    series in every amount of `SKU_SUMMED`, per currency, to the cent."""
+    sku_sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    day_sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in skus:
+        for sku_name, day_name in SKU_SUMMED.items():
+            sku_sums[(row.currency, day_name)] += Decimal(getattr(row, sku_name))
+    for day in days:
+        for day_name in SKU_SUMMED.values():
+            day_sums[(day.currency, day_name)] += Decimal(getattr(day, day_name))
+    mismatches = tuple(
+        f"{currency} {name} sku={sku_sums[(currency, name)]} daily={day_sums[(currency, name)]}"
+        for currency, name in sorted(sku_sums.keys() | day_sums.keys())
+        if sku_sums[(currency, name)] != day_sums[(currency, name)]
+    )
+    return SkuProfitCheck(
+        seller_id=seller_id,
+        skus=len({(r.sku, r.marketplace_id) for r in skus if r.kind is RowKind.SKU}),
+        currencies=tuple(sorted({d.currency for d in days} | {r.currency for r in skus})),
+        mismatches=mismatches,
     )

@@ -15,7 +15,9 @@ tokens of a grant given in its region (LWA of another region: 401).
 Endpoints (`SimServer` routes them here after checking the LWA token's advertising scope and region):
 
     GET  /v2/profiles                      one profile per marketplace of the seller in the host's region
-    POST /reporting/reports                createReport (v3); a duplicate of a pending report -> 425
+    POST /reporting/reports                createReport (v3: spCampaigns, or spAdvertisedProduct: the
+                                           campaigns' spend per ad and advertised SKU); a duplicate
+                                           of a pending report -> 425
     GET  /reporting/reports/{reportId}     PENDING | PROCESSING | COMPLETED (url, urlExpiresAt) | FAILED
     GET  /_sim/ads-reports/<token>         the report's pre-signed URL: a gzipped JSON array of rows
 
@@ -40,6 +42,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sellerflow.facts import split_exactly
 from sellerflow.marketplaces import marketplace
 from sellerflow_dev.simulator.faults import SimConfig
 from sellerflow_dev.simulator.ratelimit import TokenBucket
@@ -50,6 +53,7 @@ REPORTS_PATH = "/reporting/reports"
 ADS_DOCUMENTS_PATH = "/_sim/ads-reports/"
 CREATE_CONTENT_TYPE = "application/vnd.createasyncreportrequest.v3+json"
 REPORT_TYPE = "spCampaigns"
+PRODUCTS_REPORT_TYPE = "spAdvertisedProduct"
 AD_PRODUCT = "SPONSORED_PRODUCTS"
 KNOWN_COLUMNS = frozenset(
     {
@@ -67,6 +71,27 @@ KNOWN_COLUMNS = frozenset(
         "unitsSoldClicks14d",
     }
 )
+PRODUCT_COLUMNS = frozenset(
+    {
+        "date",
+        "campaignId",
+        "campaignName",
+        "adGroupId",
+        "adId",
+        "advertisedSku",
+        "advertisedAsin",
+        "impressions",
+        "clicks",
+        "cost",
+        "purchases14d",
+        "sales14d",
+    }
+)
+# report type -> (its groupBy, the columns it knows)
+REPORT_TYPES: dict[str, tuple[list[str], frozenset[str]]] = {
+    REPORT_TYPE: (["campaign"], KNOWN_COLUMNS),
+    PRODUCTS_REPORT_TYPE: (["advertiser"], PRODUCT_COLUMNS),
+}
 MAX_DAYS_PER_REPORT = 31
 RETENTION_DAYS = 95  # Amazon keeps Sponsored Products report data this long
 # (rate per second, burst) per operation; the Ads API publishes none, but throttles with 429 + Retry-After.
@@ -186,6 +211,42 @@ class AdDay:
             "unitsSoldClicks14d": self.purchases_14d,
         }
         return {name: values[name] for name in columns}
+
+    def product_rows(self, columns: list[str]) -> list[dict[str, Any]]:
+        """The day's spAdvertisedProduct rows: the campaign's spend over its ads, to the cent (they
+        sum to the campaign's row). The ad of the SKU its name advertises comes first; on some days
+        a second ad names only its ASIN (no advertisedSku: its spend is attributable to no SKU)."""
+        rng = _rng("ads-products", self.campaign_id, self.day.isoformat())
+        named = self.campaign_name.rsplit(" - ", 1)[-1]
+        ads: list[tuple[str | None, str]] = [(None if named == "catalogue" else named, _asin_of(named))]
+        if rng.random() < 0.3:
+            ads.append((None, _asin_of(f"{self.campaign_id}-asin-only")))
+        weights = [Decimal(rng.randint(1, 9)) for _ in ads]
+        places = marketplace(self.marketplace_id).currency_decimals
+        costs = split_exactly(self.cost, weights, places)
+        sales = split_exactly(self.sales_14d, weights, places)
+        rows = []
+        for index, ((sku, asin), cost, sales_14d) in enumerate(zip(ads, costs, sales, strict=True)):
+            values: dict[str, Any] = {
+                "date": self.day.isoformat(),
+                "campaignId": int(self.campaign_id),
+                "campaignName": self.campaign_name,
+                "adGroupId": int(self.campaign_id) + 1,
+                "adId": int(self.campaign_id) * 10 + index,
+                "advertisedSku": sku,
+                "advertisedAsin": asin,
+                "impressions": self.impressions if index == 0 else 0,
+                "clicks": self.clicks if index == 0 else 0,
+                "cost": cost,
+                "purchases14d": self.purchases_14d if index == 0 else 0,
+                "sales14d": sales_14d,
+            }
+            rows.append({name: values[name] for name in columns})
+        return rows
+
+
+def _asin_of(text: str) -> str:
+    return "B0" + f"{random.Random(text).randrange(36**8):08X}"[:8]
 
 
 def _rng(*parts: object) -> random.Random:
@@ -383,7 +444,11 @@ class AdsService:
             else config.report_processing_s
         )
         columns = list(configuration["columns"])
-        rows = [day.row(columns) for day in self._truth(seller_id, profile.marketplace_id, start, end)]
+        truth = self._truth(seller_id, profile.marketplace_id, start, end)
+        if configuration["reportTypeId"] == PRODUCTS_REPORT_TYPE:
+            rows = [row for day in truth for row in day.product_rows(columns)]
+        else:
+            rows = [day.row(columns) for day in truth]
         report = AdsReport(
             report_id=str(uuid.uuid4()),
             seller_id=seller_id,
@@ -496,15 +561,19 @@ def _validate(body: dict[str, Any], profile: AdProfile, now: datetime) -> tuple[
     configuration = body.get("configuration")
     if not isinstance(configuration, dict):
         raise AdsApiError(400, "400", "configuration is required.")
-    if configuration.get("adProduct") != AD_PRODUCT or configuration.get("reportTypeId") != REPORT_TYPE:
-        raise AdsApiError(400, "400", "Only SPONSORED_PRODUCTS spCampaigns reports are simulated.")
-    if configuration.get("groupBy") != ["campaign"]:
-        raise AdsApiError(400, "400", 'groupBy must be ["campaign"] for spCampaigns.')
+    report_type = configuration.get("reportTypeId")
+    if configuration.get("adProduct") != AD_PRODUCT or report_type not in REPORT_TYPES:
+        raise AdsApiError(
+            400, "400", "Only SPONSORED_PRODUCTS spCampaigns and spAdvertisedProduct reports are simulated."
+        )
+    group_by, known = REPORT_TYPES[report_type]
+    if configuration.get("groupBy") != group_by:
+        raise AdsApiError(400, "400", f"groupBy must be {json.dumps(group_by)} for {report_type}.")
     if configuration.get("timeUnit") != "DAILY" or configuration.get("format") != "GZIP_JSON":
         raise AdsApiError(400, "400", "timeUnit must be DAILY and format GZIP_JSON.")
     columns = configuration.get("columns")
-    if not isinstance(columns, list) or not columns or any(c not in KNOWN_COLUMNS for c in columns):
-        raise AdsApiError(400, "400", f"columns must be a non-empty list of {sorted(KNOWN_COLUMNS)}.")
+    if not isinstance(columns, list) or not columns or any(c not in known for c in columns):
+        raise AdsApiError(400, "400", f"columns must be a non-empty list of {sorted(known)}.")
     today = now.astimezone(marketplace(profile.marketplace_id).tz).date()
     if end < start or (end - start).days + 1 > MAX_DAYS_PER_REPORT:
         raise AdsApiError(400, "400", f"The date range must be 1 to {MAX_DAYS_PER_REPORT} days.")

@@ -9,9 +9,10 @@ marketplace's own calendar day where a day matters. No buyer PII has a field her
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,11 @@ class FinanceTransactionFact:
     `amounts` maps a breakdown type (e.g. "ProductCharges", "ReferralFee", "FBAFulfillmentFee",
     "Tax", "ShippingCharges", "PromotionDiscount", "RefundCommission") to its signed amount, as
     Amazon reports it: money to the seller positive, money to Amazon negative.
+
+    `sku_amounts` says which SKU each amount belongs to, as (sku, breakdown type, signed amount):
+    for every type, the SKUs' parts sum to the type's amount in `amounts` (see
+    `sellerflow.reports.finances` for the rule). Empty when the transaction names no SKU (a
+    subscription, a storage fee): then the whole transaction is the account's, not any SKU's.
     """
 
     seller_id: str
@@ -100,6 +106,7 @@ class FinanceTransactionFact:
     total: Decimal
     currency: str
     amounts: tuple[tuple[str, Decimal], ...] = field(default=())
+    sku_amounts: tuple[tuple[str, str, Decimal], ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +179,55 @@ class AdCampaignDayFact:
     purchases_14d: int
     sales_7d: Decimal
     sales_14d: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AdProductDayFact:
+    """One Sponsored Products ad (an advertised SKU of a campaign's ad group) on one day of its
+    profile's (= marketplace's) calendar: what the ad cost, so ad spend reaches the SKU it advertised.
+    `sku` is None when Amazon names only the ASIN (the spend then stays unattributed)."""
+
+    seller_id: str
+    marketplace_id: str
+    profile_id: str
+    campaign_id: str
+    ad_group_id: str
+    ad_id: str
+    day: date
+    currency: str
+    sku: str | None
+    asin: str | None
+    impressions: int
+    clicks: int
+    cost: Decimal
+    sales_14d: Decimal
+
+
+def split_exactly(total: Decimal, weights: Sequence[Decimal], places: int) -> list[Decimal]:
+    """`total` split in proportion to `weights`, each part a whole number of the currency's smallest
+    unit (10**-places), the parts summing to `total` exactly.
+
+    Largest remainder: every part is first rounded down, then the units left over go one each to
+    the parts with the largest fractions (ties: the earlier part). Weights are taken by magnitude;
+    when they are all zero the split is even. A total finer than the unit keeps its extra digits
+    on the first part, so the sum still holds. A negative total splits like its magnitude.
+    """
+    if not weights:
+        raise ValueError("nothing to split among")
+    magnitudes = [abs(w) for w in weights]
+    if not any(magnitudes):
+        magnitudes = [Decimal(1)] * len(weights)
+    unit = Decimal(1).scaleb(-places)
+    sign = -1 if total < 0 else 1
+    whole = (abs(total) / unit).to_integral_value(rounding=ROUND_FLOOR)
+    residue = abs(total) - whole * unit  # digits finer than the unit (rare: a sub-cent amount)
+    scale = sum(magnitudes, Decimal(0))
+    shares = [whole * m / scale for m in magnitudes]
+    units = [s.to_integral_value(rounding=ROUND_FLOOR) for s in shares]
+    left = int(whole - sum(units, Decimal(0)))
+    by_fraction = sorted(range(len(shares)), key=lambda i: (-(shares[i] - units[i]), i))
+    for i in by_fraction[:left]:
+        units[i] += 1
+    parts = [u * unit for u in units]
+    parts[0] += residue
+    return [sign * p for p in parts]

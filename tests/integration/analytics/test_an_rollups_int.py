@@ -237,3 +237,33 @@ def test_an_unknown_fact_type_is_refused_before_anything_is_written(tables: Tabl
     with pytest.raises(TypeError, match="CogsEntry"):
         FactStore().write([order("O-1", SALE), CogsEntry(SELLER, "SKU", date(2026, 1, 1), Decimal(1), "USD")])
     assert FactStore().orders_purchased(SELLER, US, SALE - timedelta(days=1), SALE + timedelta(days=1)) == []
+
+
+def test_ad_spend_reaches_the_advertised_skus_and_the_rest_is_its_own_row(tables: Tables) -> None:
+    from sellerflow.facts import AdCampaignDayFact, AdProductDayFact
+    from sellerflow.store.ads import AdsStore, StoredAdTotals, StoredSkuAdSpend
+
+    # Given a campaign day of 10.00 whose ads name SKU-1 (6.50) and only an ASIN (3.50)
+    day = date(2026, 3, 1)
+    ads = AdsStore()
+    campaign = AdCampaignDayFact(SELLER, US, "9", "111", "SP - Exact - SKU-1", day, "USD", 900, 12,
+                                 Decimal("10.00"), 1, 2, Decimal("20.00"), Decimal("30.00"))  # fmt: skip
+
+    def ad(ad_id: str, sku: str | None, cost: str) -> AdProductDayFact:
+        return AdProductDayFact(SELLER, US, "9", "111", "112", ad_id, day, "USD", sku, "B0TEST", 0, 0,
+                                Decimal(cost), Decimal(0))  # fmt: skip
+
+    ads.write([campaign, ad("1", "SKU-1", "6.50"), ad("2", None, "3.50")])
+    # When the dirtied day is recomputed with the stored ad readers
+    recompute_dirty_days(
+        SELLER, dirty=DirtyDays(), facts=FactStore(), cogs=CogsStore(), rollups=RollupStore(),
+        ad_spend=StoredAdTotals(ads), sku_ad_spend=StoredSkuAdSpend(ads),
+    )  # fmt: skip
+    # Then SKU-1 carries 6.50 and the unattributed-ads row 3.50: together the day's 10.00
+    rows = {(r.kind.value, r.sku): r.ad_spend for r in RollupStore().skus(SELLER, day, day)}
+    assert rows == {
+        ("sku", "SKU-1"): Decimal("6.50"),
+        ("unattributed_ads", "unattributed_ads"): Decimal("3.50"),
+    }
+    [rollup] = [r for r in RollupStore().days(SELLER, day, day) if r.marketplace_id == US]
+    assert rollup.ad_spend == Decimal("10.00")

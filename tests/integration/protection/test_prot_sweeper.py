@@ -9,7 +9,7 @@ import boto3
 from prot_support import REGION, TABLES, raw_items
 from pydantic import SecretStr
 
-from sellerflow.domain import Order, Role
+from sellerflow.domain import Order, Role, SyncRun
 from sellerflow.pii.models import ShippingLabel
 from sellerflow.store.audit import HEAD, AuditLog
 from sellerflow.store.credentials import CredentialVault
@@ -17,7 +17,7 @@ from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
 from sellerflow.store.sellers import SellerStore
-from sellerflow.store.sweeper import ExpirySweeper
+from sellerflow.store.sweeper import ExpirySweeper, is_long_lived
 
 SELLER, REVOKED = "A1PROTSELLER", "A2PROTREVOKED"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -40,6 +40,7 @@ def write_everything(at: datetime, pii_key: str, data_key: str) -> None:
         sellers.add_member(seller, "user-1", Role.OWNER)
         CredentialVault(data_key).store_refresh_token(seller, SecretStr("Atzr|not-a-real-token"))
     sellers.set_status(REVOKED, SellerStatus.REVOKED, reason="revoked")
+    sellers.begin_run(SELLER, SyncRun(run_id="run-1", updated_after=at - timedelta(days=1), updated_before=at), now=at)  # fmt: skip
     OrderStore(retention=timedelta(days=540)).upsert([order("111-0000001-0000001")], now=at)
     DirtyDays().mark(SELLER, [("ATVPDKIKX0DER", date(2026, 1, 1))], now=at)
     for seller in (SELLER, REVOKED):
@@ -58,7 +59,7 @@ def test_every_item_the_stores_write_expires_within_the_dpp_limits(aws: Any) -> 
     for kind, table in TABLES.items():
         for item in raw_items(aws, table):
             sk = item["sk"]["S"]
-            if kind == "sellers" and (sk in {"PROFILE", "CREDENTIALS"} or sk.startswith("MEMBER#")):
+            if is_long_lived(kind, sk):
                 assert "expires_at" not in item, sk  # control data of a connected seller: no TTL
                 continue
             expires = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
@@ -80,8 +81,13 @@ def test_the_sweeper_deletes_expired_items_of_every_table_and_reports_counts(aws
     report = sweeper.sweep().as_dict()
     # Then every expired item is gone, and the counts say how many per table
     assert report["sellers"] == 2
-    assert report["deleted"] == {"pii": 1, "seller_data": 1, "sellers": 1, "audit": 2 + 1}
-    assert report["total_deleted"] == 6
+    assert report["deleted"] == {
+        "pii": 1,
+        "seller_data": 1,
+        "sellers": 1 + 1,
+        "audit": 2 + 1,
+    }  # DIRTY#, SYNC#
+    assert report["total_deleted"] == 7
     after = {kind: len(raw_items(aws, t)) for kind, t in TABLES.items()}
     assert {k: before[k] - after[k] for k in before} == report["deleted"]
     for kind, table in TABLES.items():

@@ -58,6 +58,7 @@ CASES: dict[str, tuple[Callable[[], Model] | None, Any]] = {
     "finance": _fact(facts.FINANCES, s.FINANCE, **STAMP),
     "finance_bare": _fact(facts.FINANCES, s.FINANCE_BARE, **STAMP),
     "finance_legacy": (None, facts.FINANCES),
+    "sku_rollup_legacy": (None, facts_rollups.SKUS),  # before the rows naming no SKU and ad spend
     "settlement": _fact(facts.SETTLEMENTS, s.SETTLEMENT, **STAMP),
     "settlement_line": _fact(facts.SETTLEMENT_LINES, s.SETTLEMENT_LINE, **STAMP),
     "order": _fact(orders.ORDERS, s.ORDER, **ORDER_STAMP),

@@ -61,6 +61,20 @@ SP_CAMPAIGN_COLUMNS = (
     "sales14d",
 )
 
+# spAdvertisedProduct (groupBy advertiser): one row per ad (= advertised SKU) per campaign per day
+SP_ADVERTISED_PRODUCT_COLUMNS = (
+    "date",
+    "campaignId",
+    "adGroupId",
+    "adId",
+    "advertisedSku",
+    "advertisedAsin",
+    "impressions",
+    "clicks",
+    "cost",
+    "sales14d",
+)
+
 
 class AccountInfo(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -146,3 +160,14 @@ class SpCampaignsRequest(BaseModel):
                 "format": "GZIP_JSON",
             },
         }
+
+
+class SpAdvertisedProductRequest(SpCampaignsRequest):
+    """A v3 createReport body: Sponsored Products advertised products (the SKU of each ad) by day."""
+
+    columns: tuple[str, ...] = SP_ADVERTISED_PRODUCT_COLUMNS
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        body["configuration"].update(groupBy=["advertiser"], reportTypeId="spAdvertisedProduct")
+        return body

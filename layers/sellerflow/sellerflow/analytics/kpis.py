@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sellerflow.analytics.model import ZERO, DayRollup, SkuRollup, margin_of
+from sellerflow.analytics.model import ZERO, DayRollup, RowKind, SkuRollup, margin_of
 
 PERCENT_PLACES = Decimal("0.01")
 MONEY_KPIS = (
@@ -122,9 +122,13 @@ def totals_by_currency(rollups: Iterable[DayRollup]) -> dict[str, Totals]:
 
 @dataclass
 class SkuTotals:
+    """One row of the SKU table over a range: a SKU, or a row of money naming no SKU (`kind`; its
+    `sku` is then the row's `AccountRow` label)."""
+
     sku: str
     marketplace_id: str
     currency: str
+    kind: RowKind = RowKind.SKU
     orders: int = 0
     units: int = 0
     gross_sales: Decimal = ZERO
@@ -134,6 +138,7 @@ class SkuTotals:
     fees: Decimal = ZERO
     cogs: Decimal = ZERO
     cogs_complete: bool = True
+    ad_spend: Decimal = ZERO
 
     def add(self, r: SkuRollup) -> None:
         self.orders += r.orders
@@ -145,31 +150,59 @@ class SkuTotals:
         self.fees += r.fees
         self.cogs += r.cogs
         self.cogs_complete = self.cogs_complete and r.cogs_complete
+        self.ad_spend += r.ad_spend
 
     @property
     def net_profit(self) -> Decimal:
-        return self.gross_sales + self.shipping - self.promotions - self.refunds - self.fees - self.cogs
+        return (
+            self.gross_sales
+            + self.shipping
+            - self.promotions
+            - self.refunds
+            - self.fees
+            - self.cogs
+            - self.ad_spend
+        )
 
     @property
     def margin(self) -> Decimal | None:
         return margin_of(self.net_profit, self.gross_sales + self.shipping - self.promotions)
 
 
-SKU_SORTS = ("gross_sales", "net_profit", "units", "orders", "refunds", "fees", "cogs", "margin", "sku")
+SKU_SORTS = (
+    "gross_sales",
+    "net_profit",
+    "units",
+    "orders",
+    "refunds",
+    "fees",
+    "ad_spend",
+    "cogs",
+    "margin",
+    "sku",
+)
 
 
 def sku_table(rollups: Iterable[SkuRollup], sort: str = "gross_sales") -> list[SkuTotals]:
-    """Per (SKU, marketplace) totals, sorted by `sort` descending (by `sku` ascending)."""
-    by_key: dict[tuple[str, str], SkuTotals] = {}
+    """Per (row, marketplace) totals: the SKUs sorted by `sort` descending (by `sku` ascending), then
+    the rows of money naming no SKU (account costs, unattributed ads) in a fixed order."""
+    by_key: dict[tuple[RowKind, str, str], SkuTotals] = {}
     for r in rollups:
-        key = (r.sku, r.marketplace_id)
+        key = (r.kind, r.sku, r.marketplace_id)
         by_key.setdefault(
-            key, SkuTotals(sku=r.sku, marketplace_id=r.marketplace_id, currency=r.currency)
+            key, SkuTotals(sku=r.sku, marketplace_id=r.marketplace_id, currency=r.currency, kind=r.kind)
         ).add(r)
-    rows = list(by_key.values())
+    rows = sorted(
+        (t for t in by_key.values() if t.kind is RowKind.SKU), key=lambda t: (t.sku, t.marketplace_id)
+    )
+    others = sorted(
+        (t for t in by_key.values() if t.kind is not RowKind.SKU),
+        key=lambda t: (t.marketplace_id, t.kind.value, t.sku),
+    )
     if sort == "sku":
-        return sorted(rows, key=lambda t: (t.sku, t.marketplace_id))
-    rows.sort(key=lambda t: (t.sku, t.marketplace_id))
+        return rows + others
     if sort == "margin":
-        return sorted(rows, key=lambda t: (t.margin is not None, t.margin or ZERO), reverse=True)
-    return sorted(rows, key=lambda t: Decimal(getattr(t, sort)), reverse=True)
+        rows.sort(key=lambda t: (t.margin is not None, t.margin or ZERO), reverse=True)
+    else:
+        rows.sort(key=lambda t: Decimal(getattr(t, sort)), reverse=True)
+    return rows + others

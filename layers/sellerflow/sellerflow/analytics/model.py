@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -59,9 +60,29 @@ class DayRollup:
         return margin_of(self.net_profit, self.revenue)
 
 
+class RowKind(StrEnum):
+    """What a row of the SKU table is: a SKU, or money of the day that belongs to no SKU."""
+
+    SKU = "sku"
+    ACCOUNT = "account"  # account-level costs and sales/refunds that name no SKU (`AccountRow`)
+    UNATTRIBUTED_ADS = "unattributed_ads"  # ad spend whose advertised SKU is not known
+
+
+class AccountRow(StrEnum):
+    """The account-level rows (`RowKind.ACCOUNT`): their `sku` field holds one of these."""
+
+    SUBSCRIPTION = "subscription"  # SubscriptionFee
+    STORAGE = "storage"  # any fee type naming Storage (monthly, long-term, overage)
+    OTHER_FEES = "other_fees"  # every other fee of a transaction naming no SKU
+    NO_SKU_SALES = "no_sku_sales"  # order lines and refunds naming no SKU
+    UNATTRIBUTED_ADS = "unattributed_ads"  # the label of the `RowKind.UNATTRIBUTED_ADS` row
+
+
 @dataclass(frozen=True)
 class SkuRollup:
-    """One SKU in one marketplace on one of its calendar days."""
+    """One row of a marketplace's day in the SKU table: a SKU (`kind` SKU) or one of the rows that
+    hold what names no SKU (`kind` ACCOUNT or UNATTRIBUTED_ADS, `sku` an `AccountRow` value). The
+    rows of a day sum to its `DayRollup` in every amount."""
 
     seller_id: str
     marketplace_id: str
@@ -77,10 +98,26 @@ class SkuRollup:
     fees: Decimal = ZERO
     cogs: Decimal = ZERO
     cogs_complete: bool = True
+    ad_spend: Decimal = ZERO
+    kind: RowKind = RowKind.SKU
+
+    @property
+    def row_id(self) -> str:
+        """Unique among the day's rows: a SKU as is, another row `#<kind>#<label>` (the COGS API
+        refuses `#` in a SKU, and Amazon's SKUs do not take this shape in practice)."""
+        return self.sku if self.kind is RowKind.SKU else f"#{self.kind.value}#{self.sku}"
 
     @property
     def net_profit(self) -> Decimal:
-        return self.gross_sales + self.shipping - self.promotions - self.refunds - self.fees - self.cogs
+        return (
+            self.gross_sales
+            + self.shipping
+            - self.promotions
+            - self.refunds
+            - self.fees
+            - self.cogs
+            - self.ad_spend
+        )
 
 
 class RollupResult(BaseModel):

@@ -20,24 +20,33 @@ spend/profit). For a marketplace M and its calendar day D (M's own time zone), i
 - net_profit = estimated_payout − cogs − ad_spend
 - margin = net_profit ÷ (gross_sales + shipping − promotions), 4 places; None when that is 0
 
-Per SKU the same (orders containing the SKU, its units, sales, shipping, promotions, refunds and
-fees of transactions naming it, cogs); net_profit = sales + shipping − promotions − refunds − fees
-− cogs. Lines and transactions without a SKU count in the day, not in any SKU. Facts in a currency
-other than M's are left out (and counted), never converted or mixed.
+Per SKU the same (orders containing the SKU, its units, sales, shipping, promotions and cogs; its
+part of each transaction's refunds and fees, `FinanceTransactionFact.sku_amounts`, so a shipment
+of several SKUs gives each its own fees; its ad spend); net_profit = sales + shipping − promotions −
+refunds − fees − cogs − ad spend. What names no SKU gets its own rows (`RowKind`), so the rows of a
+day sum to the day in every amount, to the cent (docs/data-model.md, "Profit per SKU"):
+
+- account rows: the fees of transactions naming no SKU, as subscription (SubscriptionFee), storage
+  (a type naming Storage) and other fees; and the order lines and refunds naming no SKU;
+- the unattributed ads row: the day's ad spend less what the Sponsored Products advertised-product
+  data gives to SKUs (when that data gives more than the day's spend, the spend is split over the
+  SKUs in proportion to it, to the cent, and nothing is left unattributed).
+
+Facts in a currency other than M's are left out (and counted), never converted or mixed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from sellerflow.analytics.model import ZERO, DayRollup, RollupResult, SkuRollup
+from sellerflow.analytics.model import ZERO, AccountRow, DayRollup, RollupResult, RowKind, SkuRollup
 from sellerflow.calendar import local_day, utc_span
 from sellerflow.domain import Order, OrderLine
-from sellerflow.facts import CogsEntry, FinanceTransactionFact
+from sellerflow.facts import CogsEntry, FinanceTransactionFact, split_exactly
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.observability import logger
 
@@ -49,6 +58,15 @@ FEE_SUFFIXES = ("Fee", "Commission")
 
 def is_fee(breakdown_type: str) -> bool:
     return breakdown_type.endswith(FEE_SUFFIXES)
+
+
+def account_row_of_fee(breakdown_type: str) -> AccountRow:
+    """The account row a fee naming no SKU belongs to."""
+    if breakdown_type.startswith("Subscription"):
+        return AccountRow.SUBSCRIPTION
+    if "Storage" in breakdown_type:
+        return AccountRow.STORAGE
+    return AccountRow.OTHER_FEES
 
 
 def is_cancelled(order: Order) -> bool:
@@ -76,6 +94,8 @@ class CogsBook:
 
 @dataclass
 class _Sku:
+    kind: RowKind = RowKind.SKU
+    label: str = ""  # the SKU, or the `AccountRow` of another kind of row
     orders: set[str] = field(default_factory=set)
     units: int = 0
     gross_sales: Decimal = ZERO
@@ -85,6 +105,7 @@ class _Sku:
     fees: Decimal = ZERO
     cogs: Decimal = ZERO
     cogs_complete: bool = True
+    ad_spend: Decimal = ZERO
 
 
 def compute_day(
@@ -97,8 +118,10 @@ def compute_day(
     cogs: CogsBook,
     ad_spend: Decimal = ZERO,
     ad_sales: Decimal = ZERO,
+    sku_ad_spend: Mapping[str, Decimal] | None = None,
 ) -> tuple[DayRollup, list[SkuRollup]]:
-    """The rollups of one marketplace's local day from its orders and finance transactions.
+    """The rollups of one marketplace's local day from its orders and finance transactions;
+    `sku_ad_spend` is the day's ad spend per advertised SKU, where known.
 
     The inputs may hold more than the day (they are filtered here by marketplace, local day and
     currency), so the arithmetic does not depend on how a store cut its queries.
@@ -113,7 +136,18 @@ def compute_day(
             "facts in another currency left out of a rollup",
             extra={"marketplace_id": marketplace_id, "day": day.isoformat(), "excluded": tally.excluded},
         )
+    tally.add_ad_spend(ad_spend, sku_ad_spend or {})
     return tally.day_rollup(ad_spend=ad_spend, ad_sales=ad_sales), tally.sku_rollups()
+
+
+def _parts_of(tx: FinanceTransactionFact) -> Iterator[tuple[str | None, str, Decimal]]:
+    """Each amount of the transaction with the SKU it belongs to (`sku_amounts`; a fact stored
+    before those existed gives all to its one SKU), or None: the account's."""
+    if tx.sku_amounts:
+        yield from tx.sku_amounts
+    else:
+        for kind, amount in tx.amounts:
+            yield tx.sku, kind, amount
 
 
 @dataclass
@@ -151,19 +185,40 @@ class _DayTally:
             return
         if not self._in_currency(tx.currency):
             return
-        tx_fees = ZERO
-        tx_charges = ZERO
+        refund = tx.transaction_type == REFUND
         for kind, amount in tx.amounts:
             if is_fee(kind):
                 self.fees_by_type[kind] = self.fees_by_type.get(kind, ZERO) - amount
-                tx_fees -= amount
-            elif kind == PRODUCT_CHARGES and tx.transaction_type == REFUND:
-                tx_charges += amount
-        self.refunds_signed += tx_charges
-        if tx.sku and (tx_fees or tx_charges):
-            s = self.skus.setdefault(tx.sku, _Sku())
-            s.fees += tx_fees
-            s.refunds_signed += tx_charges
+            elif kind == PRODUCT_CHARGES and refund:
+                self.refunds_signed += amount
+        for sku, kind, amount in _parts_of(tx):
+            if is_fee(kind):
+                row = self._row(sku) if sku else self._row(account_row_of_fee(kind), RowKind.ACCOUNT)
+                row.fees -= amount
+            elif kind == PRODUCT_CHARGES and refund:
+                row = self._row(sku) if sku else self._row(AccountRow.NO_SKU_SALES, RowKind.ACCOUNT)
+                row.refunds_signed += amount
+
+    def _row(self, sku: str, kind: RowKind = RowKind.SKU) -> _Sku:
+        key = sku if kind is RowKind.SKU else f"#{kind.value}#{sku}"
+        row = self.skus.get(key)
+        if row is None:
+            row = self.skus[key] = _Sku(kind=kind, label=sku)
+        return row
+
+    def add_ad_spend(self, total: Decimal, by_sku: Mapping[str, Decimal]) -> None:
+        """The day's ad spend over the SKUs advertised, the rest on the unattributed ads row."""
+        known = sorted((sku, cost) for sku, cost in by_sku.items() if cost > 0)
+        attributed = sum((cost for _, cost in known), ZERO)
+        if known and attributed > total:
+            places = MARKETPLACES[self.marketplace_id].currency_decimals
+            shares = split_exactly(total, [cost for _, cost in known], places)
+            known = [(sku, share) for (sku, _), share in zip(known, shares, strict=True)]
+            attributed = total
+        for sku, cost in known:
+            self._row(sku).ad_spend += cost
+        if total - attributed:
+            self._row(AccountRow.UNATTRIBUTED_ADS, RowKind.UNATTRIBUTED_ADS).ad_spend += total - attributed
 
     def _on_this_day(self, seller_id: str, marketplace_id: str, at: datetime) -> bool:
         if seller_id != self.seller_id or marketplace_id != self.marketplace_id:
@@ -194,15 +249,17 @@ class _DayTally:
         line_cogs = (unit_cost or ZERO) * line.quantity_ordered
         self.cogs += line_cogs
         if line.seller_sku:
-            s = self.skus.setdefault(line.seller_sku, _Sku())
-            s.orders.add(order_id)
-            s.units += line.quantity_ordered
-            s.gross_sales += item
-            s.shipping += ship
-            s.promotions += promo
-            s.cogs += line_cogs
-            if cost_missing:
-                s.cogs_complete = False
+            s = self._row(line.seller_sku)
+        else:
+            s = self._row(AccountRow.NO_SKU_SALES, RowKind.ACCOUNT)
+        s.orders.add(order_id)
+        s.units += line.quantity_ordered
+        s.gross_sales += item
+        s.shipping += ship
+        s.promotions += promo
+        s.cogs += line_cogs
+        if cost_missing:
+            s.cogs_complete = False
 
     def day_rollup(self, *, ad_spend: Decimal, ad_sales: Decimal) -> DayRollup:
         return DayRollup(
@@ -231,19 +288,21 @@ class _DayTally:
                 seller_id=self.seller_id,
                 marketplace_id=self.marketplace_id,
                 day=self.day,
-                sku=sku,
+                sku=s.label,
+                kind=s.kind,
                 currency=self.currency,
                 orders=len(s.orders),
                 units=s.units,
                 gross_sales=s.gross_sales,
                 shipping=s.shipping,
                 promotions=s.promotions,
-                refunds=abs(s.refunds_signed),
+                refunds=-s.refunds_signed,
                 fees=s.fees,
                 cogs=s.cogs,
                 cogs_complete=s.cogs_complete,
+                ad_spend=s.ad_spend,
             )
-            for sku, s in sorted(self.skus.items())
+            for _, s in sorted(self.skus.items())
         ]
 
 
@@ -296,6 +355,25 @@ class AdSpendReader(Protocol):
     def ad_totals(self, seller_id: str, marketplace_id: str, day: date) -> tuple[Decimal, Decimal]: ...
 
 
+class SkuAdSpendReader(Protocol):
+    """The seam for the advertised-product data: a day's ad spend per advertised SKU of one
+    marketplace, in its currency (only the SKUs known; the rest of the day's spend is unattributed)."""
+
+    def sku_ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Mapping[str, Decimal]: ...
+
+
+class NoSkuAdSpend:
+    """No advertised-product data: a day's whole ad spend is unattributed."""
+
+    def sku_ad_spend(
+        self,
+        seller_id: str,  # noqa: ARG002 - SkuAdSpendReader: no SKU is known
+        marketplace_id: str,  # noqa: ARG002
+        day: date,  # noqa: ARG002
+    ) -> Mapping[str, Decimal]:
+        return {}
+
+
 class NoAdSpend:
     """No advertising data: every day's ad spend and ad sales are 0."""
 
@@ -317,9 +395,11 @@ def recompute_day(
     cogs: CogsBook,
     rollups: RollupsPort,
     ad_spend: AdSpendReader,
+    sku_ad_spend: SkuAdSpendReader | None = None,
 ) -> tuple[DayRollup, list[SkuRollup]]:
     start, end = utc_span(marketplace_id, day)
     spend, ad_sales = ad_spend.ad_totals(seller_id, marketplace_id, day)
+    by_sku = (sku_ad_spend or NoSkuAdSpend()).sku_ad_spend(seller_id, marketplace_id, day)
     day_rollup, sku_rollups = compute_day(
         seller_id,
         marketplace_id,
@@ -329,6 +409,7 @@ def recompute_day(
         cogs=cogs,
         ad_spend=spend,
         ad_sales=ad_sales,
+        sku_ad_spend=by_sku,
     )
     rollups.replace_day(day_rollup, sku_rollups)
     return day_rollup, sku_rollups
@@ -342,6 +423,7 @@ def recompute_dirty_days(
     cogs: CogsPort,
     rollups: RollupsPort,
     ad_spend: AdSpendReader | None = None,
+    sku_ad_spend: SkuAdSpendReader | None = None,
 ) -> RollupResult:
     """Recompute every dirty (marketplace, local day) of one seller, then clear its marker.
 
@@ -368,6 +450,7 @@ def recompute_dirty_days(
             cogs=book,
             rollups=rollups,
             ad_spend=reader,
+            sku_ad_spend=sku_ad_spend,
         )
         days += 1
         skus += len(sku_rollups)

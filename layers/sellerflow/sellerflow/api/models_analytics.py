@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sellerflow.analytics.inventory import InventoryHealth
 from sellerflow.analytics.kpis import SKU_SORTS, SkuTotals, Totals
-from sellerflow.analytics.model import DayRollup
+from sellerflow.analytics.model import DayRollup, RowKind
 from sellerflow.analytics.ranges import MAX_RANGE_DAYS, DayRange, RangeName
 from sellerflow.analytics.service import (
     COGS_HISTORY_DAYS,
@@ -379,12 +379,24 @@ class DailyOut(ResponseModel):
 
 
 class SkuRowOut(_SalesOut):
-    sku: str
+    """A SKU's row (`row_type` "sku"), or a row of money naming no SKU: "account" (`label`
+    subscription, storage, other_fees or no_sku_sales) or "unattributed_ads". The rows of a range
+    sum to its daily series and dashboard in every amount."""
+
+    row_type: str
+    sku: str | None
+    label: str | None
     fees: MoneyOut
+    ad_spend: MoneyOut
 
     @classmethod
     def of(cls, t: SkuTotals) -> SkuRowOut:
-        return cls(**_sales(cls, t))
+        is_sku = t.kind is RowKind.SKU
+        return cls(
+            **_sales(
+                cls, t, row_type=t.kind.value, sku=t.sku if is_sku else None, label=None if is_sku else t.sku
+            )
+        )
 
 
 class SkusOut(ResponseModel):

@@ -1,4 +1,5 @@
-"""Streaming parser of a v3 `spCampaigns` report file: a gzipped JSON array of row objects.
+"""Streaming parsers of v3 `spCampaigns` and `spAdvertisedProduct` report files: gzipped JSON
+arrays of row objects.
 
 The file is gunzipped and decoded chunk by chunk and each array element is decoded on its own
 (`json.JSONDecoder.raw_decode`), so memory holds one chunk and one row, not the document. Numbers
@@ -17,10 +18,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sellerflow.facts import AdCampaignDayFact, RowError
+from sellerflow.facts import AdCampaignDayFact, AdProductDayFact, RowError
 from sellerflow.reports.errors import DocumentCorrupt
 
 REPORT_TYPE = "spCampaigns"
+PRODUCTS_REPORT_TYPE = "spAdvertisedProduct"
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 _WS = " \t\r\n"
 
@@ -165,6 +167,49 @@ def _fact(
     except _Bad as bad:
         errors.append(RowError(REPORT_TYPE, index, bad.column or None, bad.reason))
         return None
+
+
+def parse_sp_advertised_products(
+    chunks: Iterable[bytes],
+    *,
+    seller_id: str,
+    marketplace_id: str,
+    profile_id: str,
+    currency: str,
+    errors: list[RowError],
+) -> Iterator[AdProductDayFact]:
+    """Facts of every good advertised-product row; bad rows are appended to `errors`."""
+    for index, row in enumerate(iter_json_array(chunks), start=1):
+        try:
+            if not isinstance(row, dict):
+                raise _Bad("", "the row is not an object")
+            yield AdProductDayFact(
+                seller_id=seller_id,
+                marketplace_id=marketplace_id,
+                profile_id=profile_id,
+                campaign_id=_id(row, "campaignId"),
+                ad_group_id=_id(row, "adGroupId"),
+                ad_id=_id(row, "adId"),
+                day=_date(row, "date"),
+                currency=currency,
+                sku=_optional_text(row, "advertisedSku"),
+                asin=_optional_text(row, "advertisedAsin"),
+                impressions=_count(row, "impressions"),
+                clicks=_count(row, "clicks"),
+                cost=_money(row, "cost"),
+                sales_14d=_money(row, "sales14d"),
+            )
+        except _Bad as bad:
+            errors.append(RowError(PRODUCTS_REPORT_TYPE, index, bad.column or None, bad.reason))
+
+
+def _optional_text(row: dict[str, Any], name: str) -> str | None:
+    value = row.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _Bad(name, "not a string")
+    return value
 
 
 def _get(row: dict[str, Any], name: str) -> Any:

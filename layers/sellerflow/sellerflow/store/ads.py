@@ -1,6 +1,7 @@
 """Sponsored Products campaign x day items in the seller-data table, and the rollups' ad reader.
 
     ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>    AdCampaignDayRecord (money as Decimal strings)
+    ADSSKU#<marketplaceId>#<yyyy-mm-dd>#<adId>       AdProductDayRecord: one ad's advertised SKU
 
 Writes are BatchWriteItem PutRequests (a report ingested twice writes the same items; a restated
 day replaces the old figures). Every written (marketplace, day) is marked dirty so the rollups
@@ -13,13 +14,14 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sellerflow.facts import AdCampaignDayFact
+from sellerflow.facts import AdCampaignDayFact, AdProductDayFact
 from sellerflow.store.facts import MAX_RETENTION
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import AmazonFactItem, table
 
 ADS_PREFIX = "ADS#"
+ADS_SKU_PREFIX = "ADSSKU#"
 ZERO = Decimal(0)
 
 
@@ -32,9 +34,28 @@ def ads_key(marketplace_id: str, day: date, campaign_id: str) -> str:
     return f"{ADS_PREFIX}{marketplace_id}#{day.isoformat()}#{campaign_id}"
 
 
+@table("seller_data")
+class AdProductDayRecord(AmazonFactItem):
+    """ADSSKU#<marketplaceId>#<yyyy-mm-dd>#<adId>; money as Decimal strings (`PRODUCT_DAYS`)."""
+
+
+def ads_sku_key(marketplace_id: str, day: date, ad_id: str) -> str:
+    return f"{ADS_SKU_PREFIX}{marketplace_id}#{day.isoformat()}#{ad_id}"
+
+
 CAMPAIGN_DAYS = RecordMapping(
     AdCampaignDayFact, AdCampaignDayRecord, sort_key=lambda f: ads_key(f.marketplace_id, f.day, f.campaign_id)
 )
+PRODUCT_DAYS = RecordMapping(
+    AdProductDayFact, AdProductDayRecord, sort_key=lambda f: ads_sku_key(f.marketplace_id, f.day, f.ad_id)
+)
+AdFact = AdCampaignDayFact | AdProductDayFact
+
+
+def _ad_record(fact: AdFact, at: datetime, expires_at: int) -> AdCampaignDayRecord | AdProductDayRecord:
+    if isinstance(fact, AdProductDayFact):
+        return PRODUCT_DAYS.to_record(fact, written_at=at, expires_at=expires_at)
+    return CAMPAIGN_DAYS.to_record(fact, written_at=at, expires_at=expires_at)
 
 
 class AdsStore:
@@ -46,15 +67,16 @@ class AdsStore:
         self._retention = retention
         self._dirty = dirty or DirtyDays()
 
-    def write(self, facts: Sequence[AdCampaignDayFact], *, now: datetime | None = None) -> int:
-        """Upsert a batch; mark its (marketplace, day)s dirty. Returns the items written."""
+    def write(self, facts: Sequence[AdFact], *, now: datetime | None = None) -> int:
+        """Upsert a batch (campaign days or advertised-product days); mark its (marketplace, day)s
+        dirty. Returns the items written."""
         at = (now or datetime.now(UTC)).astimezone(UTC)
         expires_at = int((at + self._retention).timestamp())
-        records = {(f.seller_id, ads_key(f.marketplace_id, f.day, f.campaign_id)): f for f in facts}
+        records = {(f.seller_id, _ad_record(f, at, expires_at).sk): f for f in facts}
         dirty: dict[str, set[tuple[str, date]]] = {}
         with AdCampaignDayRecord.batch_write() as batch:
             for fact in records.values():
-                batch.save(CAMPAIGN_DAYS.to_record(fact, written_at=at, expires_at=expires_at))
+                batch.save(_ad_record(fact, at, expires_at))  # both kinds live in the seller-data table
                 dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, fact.day))
         for seller_id, days in dirty.items():
             self._dirty.mark(seller_id, days, reason="ads", now=at)
@@ -68,6 +90,16 @@ class AdsStore:
         return [
             CAMPAIGN_DAYS.to_domain(r)
             for r in AdCampaignDayRecord.query(seller_id, AdCampaignDayRecord.sk.between(lower, upper))
+        ]
+
+    def product_days(
+        self, seller_id: str, marketplace_id: str, first: date, last: date
+    ) -> list[AdProductDayFact]:
+        lower = f"{ADS_SKU_PREFIX}{marketplace_id}#{first.isoformat()}"
+        upper = f"{ADS_SKU_PREFIX}{marketplace_id}#{last.isoformat()}#~"
+        return [
+            PRODUCT_DAYS.to_domain(r)
+            for r in AdProductDayRecord.query(seller_id, AdProductDayRecord.sk.between(lower, upper))
         ]
 
     def for_marketplaces(
@@ -101,3 +133,28 @@ class StoredAdTotals:
 
     def ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> Decimal:
         return self.ad_totals(seller_id, marketplace_id, day)[0]
+
+
+class StoredSkuAdSpend:
+    """The rollups' advertised-SKU reader: a marketplace-day's Σ cost per advertised SKU (ads naming
+    only an ASIN are left out: their spend stays unattributed), read a month at a time."""
+
+    CHUNK_DAYS = 31
+
+    def __init__(self, store: AdsStore) -> None:
+        self._store = store
+        self._chunks: dict[tuple[str, str, int], dict[date, dict[str, Decimal]]] = {}
+
+    def sku_ad_spend(self, seller_id: str, marketplace_id: str, day: date) -> dict[str, Decimal]:
+        chunk = day.toordinal() // self.CHUNK_DAYS
+        key = (seller_id, marketplace_id, chunk)
+        if key not in self._chunks:
+            first = date.fromordinal(chunk * self.CHUNK_DAYS)
+            last = date.fromordinal(chunk * self.CHUNK_DAYS + self.CHUNK_DAYS - 1)
+            by_day: dict[date, dict[str, Decimal]] = {}
+            for fact in self._store.product_days(seller_id, marketplace_id, first, last):
+                if fact.sku:
+                    costs = by_day.setdefault(fact.day, {})
+                    costs[fact.sku] = costs.get(fact.sku, ZERO) + fact.cost
+            self._chunks[key] = by_day
+        return dict(self._chunks[key].get(day, {}))

@@ -84,6 +84,12 @@ class AmountRecord(MapAttribute[str, Any]):
     amount = UnicodeAttribute()  # signed Decimal string, as Amazon reports it
 
 
+class SkuAmountRecord(MapAttribute[str, Any]):
+    sku = UnicodeAttribute()
+    type = UnicodeAttribute()
+    amount = UnicodeAttribute()  # signed Decimal string: this SKU's part of the type's amount
+
+
 @table("seller_data")
 class FinanceRecord(AmazonFactItem):
     """FIN#<postedAt ISO Z>#<transactionId>; the finance page filters on marketplace and type."""
@@ -91,6 +97,7 @@ class FinanceRecord(AmazonFactItem):
     marketplace_id = UnicodeAttribute()
     transaction_type = UnicodeAttribute()
     amounts = ListAttribute[AmountRecord](of=AmountRecord, default=list)
+    sku_amounts = ListAttribute[SkuAmountRecord](of=SkuAmountRecord, default=list)
 
 
 @table("seller_data")
@@ -136,6 +143,10 @@ def _amount(kind: str, amount: Decimal) -> AmountRecord:
     return AmountRecord(type=kind, amount=str(amount))  # type: ignore[no-untyped-call]  # MapAttribute's
 
 
+def _sku_amount(sku: str, kind: str, amount: Decimal) -> SkuAmountRecord:
+    return SkuAmountRecord(sku=sku, type=kind, amount=str(amount))  # type: ignore[no-untyped-call]
+
+
 # --- fact <-> item ---------------------------------------------------------------------------------
 LISTINGS = RecordMapping(ListingFact, ListingRecord, sort_key=lambda f: listing_key(f.marketplace_id, f.sku))
 INVENTORY = RecordMapping(
@@ -153,8 +164,14 @@ FINANCES = RecordMapping(
     FinanceTransactionFact,
     FinanceRecord,
     sort_key=lambda f: finance_key(f.posted_at, f.transaction_id),
-    write={"amounts": lambda f: [_amount(kind, amount) for kind, amount in f.amounts]},
-    read={"amounts": lambda r: tuple((a.type, Decimal(a.amount)) for a in r.amounts or ())},
+    write={
+        "amounts": lambda f: [_amount(kind, amount) for kind, amount in f.amounts],
+        "sku_amounts": lambda f: [_sku_amount(*part) for part in f.sku_amounts],
+    },
+    read={
+        "amounts": lambda r: tuple((a.type, Decimal(a.amount)) for a in r.amounts or ()),
+        "sku_amounts": lambda r: tuple((a.sku, a.type, Decimal(a.amount)) for a in r.sku_amounts or ()),
+    },
 )
 SETTLEMENTS = RecordMapping(
     SettlementSummary, SettlementRecord, sort_key=lambda f: settlement_key(f.settlement_id)

@@ -1,7 +1,8 @@
 """Rollups in the seller-data table (written by the rollup job, read by the API).
 
     RDAY#<yyyy-mm-dd>#<marketplaceId>            one marketplace's local day
-    RSKU#<yyyy-mm-dd>#<marketplaceId>#<sku>      one SKU on that day
+    RSKU#<yyyy-mm-dd>#<marketplaceId>#<sku>      one SKU on that day (`SkuRollup.row_id`: the rows
+                                                 of money naming no SKU are `#<kind>#<label>`)
 
 Day first in the key: one Query over `RDAY#<first>`..`RDAY#<last>#~` serves any date range of
 every marketplace (a 180-day range of 3 marketplaces is 540 small items, one or two pages).
@@ -66,7 +67,9 @@ def sku_key(day: date, marketplace_id: str, sku: str) -> str:
 
 
 DAYS = RecordMapping(DayRollup, DayRollupRecord, sort_key=lambda r: day_key(r.day, r.marketplace_id))
-SKUS = RecordMapping(SkuRollup, SkuRollupRecord, sort_key=lambda r: sku_key(r.day, r.marketplace_id, r.sku))
+SKUS = RecordMapping(
+    SkuRollup, SkuRollupRecord, sort_key=lambda r: sku_key(r.day, r.marketplace_id, r.row_id)
+)
 
 
 class RollupStore:
@@ -84,7 +87,7 @@ class RollupStore:
         prefix = f"{RSKU_PREFIX}{rollup.day.isoformat()}#{rollup.marketplace_id}#"
         stale = {
             r.sk for r in SkuRollupRecord.query(rollup.seller_id, SkuRollupRecord.sk.startswith(prefix))
-        } - {sku_key(s.day, s.marketplace_id, s.sku) for s in skus}
+        } - {sku_key(s.day, s.marketplace_id, s.row_id) for s in skus}
         with SkuRollupRecord.batch_write() as batch:
             for sku in skus:
                 batch.save(SKUS.to_record(sku, computed_at=at, expires_at=expires_at))

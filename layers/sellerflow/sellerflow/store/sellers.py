@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
@@ -19,8 +19,18 @@ MEMBER_PREFIX = "MEMBER#"
 ACTIVE = "ACTIVE"
 
 
+# A sync cursor lives as long as the Amazon data it tells the position of (at most 18 months), from
+# its last write: every write refreshes it, so an active seller's cursor never lapses, and a
+# disconnected seller's goes with the data it pointed into (docs/data-model.md, "Expiry").
+SYNC_STATE_LIFETIME = timedelta(days=548)
+
+
 def sync_key(source: str) -> str:
     return f"SYNC#{source}"
+
+
+def _sync_expiry(now: datetime) -> Action:
+    return SellerRecord.expires_at.set(int((now + SYNC_STATE_LIFETIME).timestamp()))
 
 
 # Items from before a value was stored read as the defaults of their time.
@@ -152,7 +162,9 @@ class SellerStore:
             return SyncState(seller_id=seller_id)
         return SYNC_STATES.to_domain(r)
 
-    def begin_run(self, seller_id: str, run: SyncRun, source: str = "orders") -> None:
+    def begin_run(
+        self, seller_id: str, run: SyncRun, source: str = "orders", *, now: datetime | None = None
+    ) -> None:
         SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(
             actions=[
                 SellerRecord.run_id.set(run.run_id),
@@ -160,6 +172,7 @@ class SellerStore:
                 SellerRecord.run_updated_before.set(run.updated_before),
                 SellerRecord.run_pages.set(0),
                 SellerRecord.run_orders.set(0),
+                _sync_expiry(now or datetime.now(UTC)),
             ]
         )
 
@@ -172,6 +185,7 @@ class SellerStore:
                 SellerRecord.watermark.set(watermark),
                 SellerRecord.run_pages.add(1),
                 SellerRecord.run_orders.add(orders),
+                _sync_expiry(datetime.now(UTC)),
             ],
             condition=SellerRecord.run_id == run_id,
         )
@@ -186,6 +200,7 @@ class SellerStore:
             SellerRecord.run_id.remove(),
             SellerRecord.run_updated_after.remove(),
             SellerRecord.run_updated_before.remove(),
+            _sync_expiry(now),
         ]
         if error:
             actions.append(SellerRecord.last_error.set(error[:500]))

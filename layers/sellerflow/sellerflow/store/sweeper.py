@@ -13,8 +13,8 @@ What is deleted, per seller and table, at most `max_items_per_partition` items p
 
 - buyer-PII, seller-data and sellers tables: every item whose `expires_at` is at or before now.
   Each delete is conditional on `expires_at` still being past, so an item re-written meanwhile
-  (a re-synced order) survives. Sellers-table PROFILE, CREDENTIALS and MEMBER#<sub> items carry no
-  `expires_at` and are never deleted here, whatever they carry.
+  (a re-synced order) survives. The long-lived control data (`LONG_LIVED`) carries no
+  `expires_at` and is never deleted here, whatever it carries.
 - audit table: expired entries from the oldest end of the hash chain, through
   `AuditLog.trim_expired`, which records the trim in the chain head first (so `audit verify`
   stays OK); the head goes with the last entry. Other expired items (the unchained first format)
@@ -28,14 +28,38 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sellerflow.store.alerts import RECIPIENT_PREFIX, RULE_PREFIX
 from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
+from sellerflow.store.credentials import ADS_CREDENTIALS
+from sellerflow.store.facts_control import COGS_PREFIX
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE_KINDS = ("pii", "seller_data", "sellers", "audit")
-PROTECTED_SELLER_KEYS = (PROFILE, CREDENTIALS)
+
+# The one list of long-lived control data: every stored item carries `expires_at` except these,
+# per table (an entry ending in "#" names every sort key it begins; any other, one sort key). They
+# live as long as the seller's account (erasure deletes them) and the sweeper never deletes them.
+# docs/data-model.md ("Expiry") prints this list, and tests/e2e/test_e2e_analytics.py fails on any
+# item a sync writes with no `expires_at` that is not in it.
+LONG_LIVED: dict[str, tuple[str, ...]] = {
+    "sellers": (
+        PROFILE,  # the seller: name, status, marketplaces, authorization
+        CREDENTIALS,  # the LWA refresh token (envelope-encrypted)
+        ADS_CREDENTIALS,  # the Amazon Ads refresh token
+        MEMBER_PREFIX,  # who may see the seller, and with which role
+        COGS_PREFIX,  # unit costs the seller entered
+        RULE_PREFIX,  # alert rules the owner set
+        RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
+    ),
+}
+
+
+def is_long_lived(kind: str, sk: str) -> bool:
+    """Whether an item of table `kind` with sort key `sk` is declared long-lived (`LONG_LIVED`)."""
+    return any(sk.startswith(e) if e.endswith("#") else sk == e for e in LONG_LIVED.get(kind, ()))
 
 
 def _utcnow() -> datetime:
@@ -58,8 +82,8 @@ class SweepReport:
 
 
 def _protected(kind: str, sk: str) -> bool:
-    if kind == "sellers":
-        return sk in PROTECTED_SELLER_KEYS or sk.startswith(MEMBER_PREFIX)
+    if is_long_lived(kind, sk):
+        return True
     if kind == "audit":
         return sk == HEAD or sk.startswith(SEQ_PREFIX)  # the chain is trimmed by AuditLog only
     return False

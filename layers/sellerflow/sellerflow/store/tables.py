@@ -100,6 +100,7 @@ class SellerRecord(SellerItem):
     last_error = UnicodeAttribute(null=True)
     last_run_at = UTCDateTimeAttribute(null=True)
     consecutive_failures = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # SYNC# only (refreshed on every write); control data has none
     # MEMBER#<sub>
     member_sub = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)

@@ -14,6 +14,10 @@ One job per advertising profile (= marketplace) per run, in this order of prefer
 3. the newest backfill chunk not yet ingested (fixed 31-day chunks back to `backfill_days`; Amazon
    keeps Sponsored Products report data for 95 days).
 
+Each profile has two report kinds, planned independently (at most one job of each per run):
+`spCampaigns` (campaign x day: the day's ad spend and ad sales) and `spAdvertisedProduct`
+(ad x day with the advertised SKU: which SKU the spend was for; window keys `products-...`).
+
 Step Functions runs RequestAdsReport → Wait ⇄ CheckAdsReport (capped) → DownloadAndIngestAds per job
 (`seller-sync.asl.json`, AdsMap); no Lambda sleeps. The bookkeeping is the reports' (`ReportBook`,
 keys `ADSREPORT#<profileId>#<window>`). The download URL never leaves the ingesting Lambda.
@@ -32,19 +36,24 @@ from sellerflow.amazon.ads import (
     AdsProfile,
     AdsRegion,
     AdsReportStatus,
+    SpAdvertisedProductRequest,
     SpCampaignsRequest,
     ads_region_of_marketplace,
     ads_regions_of,
     split_by_host,
 )
+from sellerflow.domain import ReportState
 from sellerflow.errors import AdsReportUrlExpired, CredentialsMissing
-from sellerflow.facts import AdCampaignDayFact, RowError
+from sellerflow.facts import AdCampaignDayFact, AdProductDayFact, RowError
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import SELLER_ID_PATTERN
 from sellerflow.sync.reports import ReportBook
 
 ADS_REPORT_TYPE = "spCampaigns"
+ADS_PRODUCTS_REPORT_TYPE = "spAdvertisedProduct"
+ADS_REPORT_TYPES = (ADS_REPORT_TYPE, ADS_PRODUCTS_REPORT_TYPE)
+_WINDOW_PREFIX = {ADS_REPORT_TYPE: "", ADS_PRODUCTS_REPORT_TYPE: "products-"}
 ADS_KEY_PREFIX = "ADSREPORT#"
 ADS_PENDING = ("PENDING", "PROCESSING")
 ADS_DONE = ("INGESTED",)
@@ -75,6 +84,7 @@ class AdsJob(_Io):
     marketplace_id: str
     start: date
     end: date
+    report_type: Literal["spCampaigns", "spAdvertisedProduct"] = "spCampaigns"
     region: AdsRegion  # the host that holds the profile (jobs from before regions: their marketplace's)
 
     @model_validator(mode="before")
@@ -138,7 +148,9 @@ class AdsApi(Protocol):
 
 
 class AdsSink(Protocol):
-    def write(self, facts: Sequence[AdCampaignDayFact], *, now: datetime | None = None) -> int: ...
+    def write(
+        self, facts: Sequence[AdCampaignDayFact | AdProductDayFact], *, now: datetime | None = None
+    ) -> int: ...
 
 
 class AdsParser(Protocol):
@@ -151,7 +163,7 @@ class AdsParser(Protocol):
         profile_id: str,
         currency: str,
         errors: list[RowError],
-    ) -> Iterator[AdCampaignDayFact]: ...
+    ) -> Iterator[AdCampaignDayFact] | Iterator[AdProductDayFact]: ...
 
 
 def ads_key(profile_id: str, window_key: str) -> str:
@@ -162,7 +174,9 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-def _candidates(seller_id: str, profile: AdsProfile, now: datetime, policy: AdsPolicy) -> Iterator[AdsJob]:
+def _candidates(
+    seller_id: str, profile: AdsProfile, now: datetime, policy: AdsPolicy, report_type: str
+) -> Iterator[AdsJob]:
     market = MARKETPLACES[profile.marketplace_id]
     today = now.astimezone(market.tz).date()
     fresh_start = today - timedelta(days=policy.fresh_days - 1)
@@ -171,12 +185,13 @@ def _candidates(seller_id: str, profile: AdsProfile, now: datetime, policy: AdsP
     def job(window_key: str, start: date, end: date) -> AdsJob:
         return AdsJob(
             seller_id=seller_id,
-            key=ads_key(pid, window_key),
+            key=ads_key(pid, _WINDOW_PREFIX[report_type] + window_key),
             profile_id=pid,
             marketplace_id=profile.marketplace_id,
             start=start,
             end=end,
             region=profile.region,
+            report_type=report_type,  # type: ignore[arg-type]  # one of ADS_REPORT_TYPES
         )
 
     yield job(f"fresh-{today.isoformat()}", fresh_start, today)
@@ -234,7 +249,7 @@ def plan_ads_reports(
     now: datetime,
     policy: AdsPolicy,
 ) -> AdsPlan:
-    """At most one report per advertising profile of the seller's marketplaces this run."""
+    """At most one report of each kind per advertising profile of the seller's marketplaces this run."""
     wanted = set(marketplace_ids)
     try:
         profiles, regions = regional_profiles(seller_id, wanted, api)
@@ -248,38 +263,56 @@ def plan_ads_reports(
             continue
         if profile.account_info.type.lower() != "seller":
             continue
-        prefix = ads_key(str(profile.profile_id), "")
-        pending = [
-            s
-            for s in states.values()
-            if s.key.startswith(prefix) and s.status in ADS_PENDING and s.report_id and s.window_start
-        ]
-        if pending:
-            state = min(pending, key=lambda s: s.requested_at or now)
-            assert state.window_start is not None
-            assert state.window_end is not None
-            jobs.append(
-                AdsJob(
-                    seller_id=seller_id,
-                    key=state.key,
-                    profile_id=str(profile.profile_id),
-                    marketplace_id=profile.marketplace_id,
-                    start=state.window_start.date(),
-                    end=state.window_end.date(),
-                    region=profile.region,
-                )
-            )
-            continue
-        for job in _candidates(seller_id, profile, now, policy):
-            known = states.get(job.key)
-            if known is not None and known.status in ADS_DONE:
-                continue
-            if known is not None and known.cooldown_until and known.cooldown_until > now:
-                continue
-            jobs.append(job)
-            break
+        for report_type in ADS_REPORT_TYPES:
+            job = _next_job(seller_id, profile, states, report_type, now=now, policy=policy)
+            if job is not None:
+                jobs.append(job)
     metrics.add_metric(name="AdsReportsPlanned", unit="Count", value=len(jobs))
     return AdsPlan(jobs=jobs, regions=regions)
+
+
+def _next_job(
+    seller_id: str,
+    profile: AdsProfile,
+    states: dict[str, ReportState],
+    report_type: str,
+    *,
+    now: datetime,
+    policy: AdsPolicy,
+) -> AdsJob | None:
+    """A pending report of this kind (resumed), else its first window not yet ingested or cooling down."""
+    prefix = ads_key(str(profile.profile_id), "")
+    pending = [
+        s
+        for s in states.values()
+        if s.key.startswith(prefix)
+        and (s.report_type or ADS_REPORT_TYPE) == report_type
+        and s.status in ADS_PENDING
+        and s.report_id
+        and s.window_start
+    ]
+    if pending:
+        state = min(pending, key=lambda s: s.requested_at or now)
+        assert state.window_start is not None
+        assert state.window_end is not None
+        return AdsJob(
+            seller_id=seller_id,
+            key=state.key,
+            profile_id=str(profile.profile_id),
+            marketplace_id=profile.marketplace_id,
+            start=state.window_start.date(),
+            end=state.window_end.date(),
+            region=profile.region,
+            report_type=report_type,  # type: ignore[arg-type]  # one of ADS_REPORT_TYPES
+        )
+    for job in _candidates(seller_id, profile, now, policy, report_type):
+        known = states.get(job.key)
+        if known is not None and known.status in ADS_DONE:
+            continue
+        if known is not None and known.cooldown_until and known.cooldown_until > now:
+            continue
+        return job
+    return None
 
 
 def next_wait_s(polls: int, policy: AdsPolicy) -> int:
@@ -301,8 +334,9 @@ def request_ads_report(
             return AdsProgress(status="COMPLETED", report_id=state.report_id, reused=True)
         if state.status == "FAILED" and state.cooldown_until and state.cooldown_until > now:
             return AdsProgress(status="COOLDOWN", report_id=state.report_id)
-    request = SpCampaignsRequest(
-        name=f"sellerflow {job.marketplace_id} {job.start.isoformat()}..{job.end.isoformat()}",
+    kind = SpAdvertisedProductRequest if job.report_type == ADS_PRODUCTS_REPORT_TYPE else SpCampaignsRequest
+    request = kind(
+        name=f"sellerflow {job.report_type} {job.marketplace_id} {job.start.isoformat()}..{job.end.isoformat()}",
         start=job.start,
         end=job.end,
     )
@@ -310,7 +344,7 @@ def request_ads_report(
     book.requested(
         job.seller_id,
         job.key,
-        report_type=ADS_REPORT_TYPE,
+        report_type=job.report_type,
         marketplace_id=job.marketplace_id,
         window=(_midnight(job.start), _midnight(job.end)),
         report_id=report_id,
@@ -362,9 +396,15 @@ def ingest_ads_report(
     parse: AdsParser,
     sink: AdsSink,
     policy: AdsPolicy,
+    parse_products: AdsParser | None = None,
 ) -> AdsIngestOutput:
-    """Fetch the report's URL (here, never in workflow state), stream-parse it, upsert in batches."""
+    """Fetch the report's URL (here, never in workflow state), stream-parse it (`parse` for
+    spCampaigns, `parse_products` for spAdvertisedProduct), upsert in batches."""
     job = request.job
+    if job.report_type == ADS_PRODUCTS_REPORT_TYPE:
+        if parse_products is None:
+            raise ValueError("an spAdvertisedProduct report needs its parser")
+        parse = parse_products
     currency = MARKETPLACES[job.marketplace_id].currency
     for attempt in (1, 2):
         report = api.get_report(job.seller_id, job.region, job.profile_id, request.report_id)
@@ -374,7 +414,7 @@ def ingest_ads_report(
             )
         errors: list[RowError] = []
         rows = written = 0
-        batch: list[AdCampaignDayFact] = []
+        batch: list[AdCampaignDayFact | AdProductDayFact] = []
         try:
             for fact in parse(
                 api.download(report.url),
@@ -402,7 +442,7 @@ def ingest_ads_report(
             rows=rows + rejected,
             rejected=rejected,
             errors=[f"{e.report_type} line {e.line} column {e.column}: {e.reason}" for e in errors],
-            report_type=ADS_REPORT_TYPE,
+            report_type=job.report_type,
         )
         metrics.add_metric(name="AdsRowsIngested", unit="Count", value=rows)
         if rejected:

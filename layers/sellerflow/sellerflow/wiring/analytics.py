@@ -8,7 +8,7 @@ from sellerflow.analytics.model import RollupResult
 from sellerflow.analytics.rollups import recompute_dirty_days
 from sellerflow.analytics.service import AnalyticsService
 from sellerflow.settings import Settings
-from sellerflow.store.ads import AdsStore, StoredAdTotals
+from sellerflow.store.ads import AdsStore, StoredAdTotals, StoredSkuAdSpend
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
@@ -34,6 +34,7 @@ def recompute(seller_id: str) -> RollupResult:
         cogs=CogsStore(),
         rollups=rollup_store(),
         ad_spend=StoredAdTotals(ads_store()),  # one reader per recompute: its cache is this run's
+        sku_ad_spend=StoredSkuAdSpend(ads_store()),
     )
 
 

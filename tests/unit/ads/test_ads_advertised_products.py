@@ -68,7 +68,7 @@ def test_the_parser_keeps_the_advertised_sku_or_none_and_records_bad_rows() -> N
 
 
 class _Api:
-    def list_profiles(self, seller_id: str) -> list[AdsProfile]:
+    def list_profiles(self, seller_id: str, region: str = "NA") -> list[AdsProfile]:
         return [
             AdsProfile.model_validate(
                 {"profileId": 42, "countryCode": "US", "currencyCode": "USD", "timezone": "America/Los_Angeles",

@@ -214,11 +214,12 @@ def test_a_us_and_japan_seller_gets_both_profiles_each_planned_for_its_own_host(
     plan = plan_ads_reports(SELLER, [US, JP], api=api, book=_Book(), now=NOW, policy=AdsPolicy())
     assert api.asked == ["NA", "FE"]  # only the seller's regions, each on its own host
     assert plan.regions == ["NA", "FE"]
-    assert [(j.marketplace_id, j.region) for j in plan.jobs] == [(US, "NA"), (JP, "FE")]
+    # one report of each kind (spCampaigns, spAdvertisedProduct) per profile, each on its own host
+    assert [(j.marketplace_id, j.region) for j in plan.jobs] == [(US, "NA")] * 2 + [(JP, "FE")] * 2
     book = _Book()
     for job in plan.jobs:
         request_ads_report(job, api=api, book=book, now=NOW, policy=AdsPolicy())
-    assert api.created == [("NA", "11"), ("FE", "13")]
+    assert api.created == [("NA", "11")] * 2 + [("FE", "13")] * 2
 
 
 def test_a_profile_listed_on_the_wrong_host_is_refused_and_a_region_without_grant_is_skipped() -> None:
@@ -228,7 +229,7 @@ def test_a_profile_listed_on_the_wrong_host_is_refused_and_a_region_without_gran
     assert api.asked == ["NA", "EU", "FE"]
     assert plan.connected
     assert plan.regions == ["NA"]
-    assert [(j.profile_id, j.region) for j in plan.jobs] == [("11", "NA")]
+    assert [(j.profile_id, j.region) for j in plan.jobs] == [("11", "NA")] * 2  # one of each report kind
     # no grant in any of the seller's regions: not connected
     nothing = plan_ads_reports(SELLER, [DE], api=_Api({}), book=_Book(), now=NOW, policy=AdsPolicy())
     assert (nothing.connected, nothing.jobs) == (False, [])

@@ -115,6 +115,14 @@ class ReportState(_Frozen):
     errors: tuple[str, ...] = ()
 
 
+class QuotaWaiting(_Frozen):
+    """A seller in line for an application-wide quota slot (see `sellerflow.sync.quota`)."""
+
+    seller_id: str
+    wanted_since: datetime | None = None  # None: not waiting (withdrew or was served)
+    last_served: datetime | None = None  # None: never served
+
+
 class SellerConnection(_Frozen):
     """The seller's Amazon authorization as Sellerflow knows it (see `sellerflow.connect`).
 

@@ -15,11 +15,24 @@ from pydantic import BaseModel, ConfigDict
 
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.observability import logger, metrics
-from sellerflow.sync.reports import SETTLEMENT, ReportBook, ReportJob, SettlementJob
+from sellerflow.sync.reports import (
+    SALES_AND_TRAFFIC_DATASET,
+    SETTLEMENT,
+    ReportBook,
+    ReportJob,
+    SettlementJob,
+)
 
 
 class DocumentApi(Protocol):
     def get_report_document(self, seller_id: str, document_id: str) -> dict[str, Any]: ...
+    def download(self, url: str, *, chunk_size: int = ...) -> Iterator[bytes]: ...
+
+
+class KioskDocumentApi(Protocol):
+    """Data Kiosk's getDocument and download (`sellerflow.spapi.data_kiosk.DataKioskClient`)."""
+
+    def get_document(self, seller_id: str, document_id: str) -> dict[str, Any]: ...
     def download(self, url: str, *, chunk_size: int = ...) -> Iterator[bytes]: ...
 
 
@@ -70,22 +83,40 @@ DEFAULT_MARKETPLACE = "ATVPDKIKX0DER"
 
 
 def ingest_report_document(
-    request: IngestInput, *, api: DocumentApi, book: ReportBook, ingest: Ingest, sink: object
+    request: IngestInput,
+    *,
+    api: DocumentApi,
+    book: ReportBook,
+    ingest: Ingest,
+    sink: object,
+    kiosk: KioskDocumentApi | None = None,
 ) -> IngestOutput:
     job = request.job
+    from_kiosk = isinstance(job, ReportJob) and job.source == "data_kiosk"
     report_type = SETTLEMENT if isinstance(job, SettlementJob) else job.report_type
+    if from_kiosk:
+        report_type = SALES_AND_TRAFFIC_DATASET
     # A settlement lists its marketplace; its number and date formats depend on it.
     marketplace_id = job.marketplace_id or DEFAULT_MARKETPLACE
 
-    def attempt() -> IngestSummary:
+    def document_url() -> tuple[str, str | None]:
+        if from_kiosk:
+            if kiosk is None:
+                raise ValueError(f"{job.key}: a Data Kiosk job needs a Data Kiosk port")
+            document = kiosk.get_document(job.seller_id, request.document_id)
+            return str(document["documentUrl"]), None
         document = api.get_report_document(job.seller_id, request.document_id)
-        chunks: Iterable[bytes] = api.download(str(document["url"]))
+        return str(document["url"]), document.get("compressionAlgorithm")
+
+    def attempt() -> IngestSummary:
+        url, compression = document_url()
+        chunks: Iterable[bytes] = (kiosk or api).download(url) if from_kiosk else api.download(url)
         return ingest(
             report_type,
             chunks,
             seller_id=job.seller_id,
             marketplace_id=marketplace_id,
-            compression=document.get("compressionAlgorithm"),
+            compression=compression,
             sink=sink,
         )
 

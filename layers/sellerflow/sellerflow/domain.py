@@ -120,6 +120,7 @@ class QuotaWaiting(_Frozen):
 
     seller_id: str
     wanted_since: datetime | None = None  # None: not waiting (withdrew or was served)
+    asked_at: datetime | None = None  # the latest wish: a seller whose sync stopped asking goes stale
     last_served: datetime | None = None  # None: never served
 
 

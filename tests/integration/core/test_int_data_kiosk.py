@@ -84,7 +84,9 @@ def test_a_fatal_query_carries_an_error_document(
     kiosk = DataKioskClient(make_port(sim).client)
     seller = world.sellers[0]
 
-    query_id = kiosk.create_sales_and_traffic_query(seller.seller_id, seller.marketplace_ids[0], _yesterday(world))
+    query_id = kiosk.create_sales_and_traffic_query(
+        seller.seller_id, seller.marketplace_ids[0], _yesterday(world)
+    )
     final = _wait_final(kiosk, seller.seller_id, query_id)
 
     assert final["processingStatus"] == "FATAL"
@@ -125,11 +127,15 @@ def test_a_bad_query_is_a_typed_bad_request(
         kiosk.create_query(world.sellers[0].seller_id, query)
 
 
-def test_a_foreign_marketplace_is_refused(start_sim: SimFactory, world: SimWorld, make_port: MakePort) -> None:
+def test_a_foreign_marketplace_is_refused(
+    start_sim: SimFactory, world: SimWorld, make_port: MakePort
+) -> None:
     sim = start_sim(rate_scale=1000)
     kiosk = DataKioskClient(make_port(sim).client)
     seller = world.sellers[0]
-    foreign = next(m for m in ("A1VC38T7YXB528", "A1F83G8C2ARO7P", "ATVPDKIKX0DER") if m not in seller.marketplace_ids)
+    foreign = next(
+        m for m in ("A1VC38T7YXB528", "A1F83G8C2ARO7P", "ATVPDKIKX0DER") if m not in seller.marketplace_ids
+    )
     with pytest.raises(SpApiBadRequest):
         kiosk.create_sales_and_traffic_query(seller.seller_id, foreign, _yesterday(world))
 
@@ -148,7 +154,9 @@ def _reference() -> Path:
 
 def test_the_products_query_is_valid_against_the_official_schema() -> None:
     graphql = pytest.importorskip("graphql")
-    schema_text = (_reference() / "schemas" / "data-kiosk" / f"{SALES_AND_TRAFFIC_DATASET}.graphql").read_text()
+    schema_text = (
+        _reference() / "schemas" / "data-kiosk" / f"{SALES_AND_TRAFFIC_DATASET}.graphql"
+    ).read_text()
     schema = graphql.build_schema(schema_text)
     query = sales_and_traffic_query("ATVPDKIKX0DER", date(2026, 11, 1), date(2026, 11, 1))
     assert graphql.validate(schema, graphql.parse(query)) == []
@@ -157,12 +165,16 @@ def test_the_products_query_is_valid_against_the_official_schema() -> None:
 def test_the_simulators_answers_follow_the_data_kiosk_model(
     start_sim: SimFactory, world: SimWorld, make_port: MakePort
 ) -> None:
-    model = json.loads((_reference() / "models" / "data-kiosk-api-model" / "dataKiosk_2023-11-15.json").read_text())
+    model = json.loads(
+        (_reference() / "models" / "data-kiosk-api-model" / "dataKiosk_2023-11-15.json").read_text()
+    )
     definitions = model["definitions"]
     sim = start_sim(rate_scale=1000, data_kiosk_processing_s=0.0)
     kiosk = DataKioskClient(make_port(sim).client)
     seller = world.sellers[0]
-    query_id = kiosk.create_sales_and_traffic_query(seller.seller_id, seller.marketplace_ids[0], _yesterday(world))
+    query_id = kiosk.create_sales_and_traffic_query(
+        seller.seller_id, seller.marketplace_ids[0], _yesterday(world)
+    )
     final = _wait_final(kiosk, seller.seller_id, query_id)
     document = kiosk.get_document(seller.seller_id, final["dataDocumentId"])
     listing = kiosk.get_queries(seller.seller_id)

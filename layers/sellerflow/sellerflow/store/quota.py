@@ -37,6 +37,7 @@ class QuotaLineRecord(SellerItem):
     """QUOTA#<name> / LINE#<seller>."""
 
     wanted_since = UTCDateTimeAttribute(null=True)
+    asked_at = UTCDateTimeAttribute(null=True)
     last_served = UTCDateTimeAttribute(null=True)
 
 
@@ -54,7 +55,12 @@ class QuotaStore:
     def want(self, quota: str, seller_id: str, now: datetime) -> None:
         record = QuotaLineRecord(seller_id=quota_partition(quota), sk=f"{LINE_PREFIX}{seller_id}")
         # Keep the first wish: waiting longer must not push a seller back in line.
-        record.update(actions=[QuotaLineRecord.wanted_since.set(QuotaLineRecord.wanted_since | now)])
+        record.update(
+            actions=[
+                QuotaLineRecord.wanted_since.set(QuotaLineRecord.wanted_since | now),
+                QuotaLineRecord.asked_at.set(now),
+            ]
+        )
 
     def line(self, quota: str) -> list[QuotaWaiting]:
         records = QuotaLineRecord.query(
@@ -64,6 +70,7 @@ class QuotaStore:
             QuotaWaiting(
                 seller_id=r.sk.removeprefix(LINE_PREFIX),
                 wanted_since=r.wanted_since,
+                asked_at=r.asked_at,
                 last_served=r.last_served,
             )
             for r in records

@@ -58,7 +58,11 @@ class QuotaLedger(Protocol):
 
 def next_in_line(line: list[Waiting], quota: AppQuota, now: datetime) -> str | None:
     """The waiting seller a free slot goes to: least recently served first."""
-    fresh = [w for w in line if w.wanted_since is not None and now - w.wanted_since <= quota.demand_ttl]
+    fresh = [
+        w
+        for w in line
+        if w.wanted_since is not None and now - (w.asked_at or w.wanted_since) <= quota.demand_ttl
+    ]
     if not fresh:
         return None
     never = datetime.min.replace(tzinfo=now.tzinfo)

@@ -6,11 +6,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 from typing import TextIO
 
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
-from sellerflow_dev.local.verify import verify_orders
+from sellerflow_dev.local.verify import verify_orders, verify_sales_traffic
 
 
 def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) -> int:
@@ -70,6 +72,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
                     f"different={len(check.different)}"
                 )
             )
+        all_ok = _verify_sales_traffic(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
@@ -94,6 +97,28 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         return 0 if all_ok else 1
     finally:
         stack.stop()
+
+
+def _verify_sales_traffic(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """`verified sales_traffic <seller> source=<report|data_kiosk> days=N`: what was stored, from the
+    source the app-wide budget chose, against the simulator's truth."""
+    from sellerflow import wiring
+
+    all_ok = True
+    for seller in stack.world.sellers:
+        states = ReportStore().all(seller.seller_id)
+        today = stack.world.now.date()
+        stored = wiring.fact_store().traffic_by_date(seller.seller_id, today - timedelta(days=60), today)
+        truth = partial(stack.world.traffic, seller.seller_id)
+        check = verify_sales_traffic(seller.seller_id, states, stored, truth)
+        all_ok = all_ok and check.ok
+        verdict = "verified" if check.ok else "MISMATCH"
+        say(
+            f"{verdict} sales_traffic {seller.seller_id} source={'+'.join(check.sources) or '-'} "
+            f"days={check.days} matching={check.matching}"
+            + (f" missing={','.join(check.missing)}" if check.missing else "")
+        )
+    return all_ok
 
 
 def _progress(stack: LocalStack, done: threading.Event, say: object) -> None:

@@ -211,18 +211,18 @@ def _verify(
     """Every (seller, marketplace, day) asked for is stored and equals the simulator's truth."""
     days = [first_day - timedelta(days=back) for back in range(1, traffic_days + 1)]
     for seller in world.sellers:
+        facts = {
+            (f.marketplace_id, f.day): f
+            for f in flows.facts.traffic_by_date(seller.seller_id, days[-1], days[0])
+        }
         for marketplace_id in seller.marketplace_ids:
             for day in days:
                 result.days_expected += 1
                 key = f"REPORT#{SALES_AND_TRAFFIC}#{marketplace_id}#day-{day:%Y-%m-%d}"
                 state = flows.book.get(seller.seller_id, key)
                 truth = world.traffic(seller.seller_id, marketplace_id, day)
-                stored = [
-                    f
-                    for f in flows.facts.traffic_by_date(seller.seller_id, day, day)
-                    if f.marketplace_id == marketplace_id
-                ]
-                if state is None or truth is None or not stored or not _same(stored[0], truth):
+                stored = facts.get((marketplace_id, day))
+                if state is None or truth is None or stored is None or not _same(stored, truth):
                     result.missing.append(f"{seller.seller_id} {marketplace_id} {day}")
                     continue
                 result.days_present += 1

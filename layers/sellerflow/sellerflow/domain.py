@@ -115,6 +115,14 @@ class ReportState(_Frozen):
     errors: tuple[str, ...] = ()
 
 
+class QuotaSlot(_Frozen):
+    """An application-wide quota's last slot granted and its UTC day's count (`sellerflow.sync.quota`)."""
+
+    last_granted: datetime | None = None
+    day: str | None = None  # YYYY-MM-DD (UTC) that day_count counts
+    day_count: int = 0
+
+
 class QuotaWaiting(_Frozen):
     """A seller in line for an application-wide quota slot (see `sellerflow.sync.quota`)."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from reports_fakes import NOW, SELLER, FakeBook
 
-from sellerflow.domain import QuotaWaiting, ReportState
+from sellerflow.domain import QuotaSlot, QuotaWaiting, ReportState
 from sellerflow.sync.quota import SALES_AND_TRAFFIC_QUOTA, AppQuota, QuotaBudget, next_in_line, slot_is_free
 from sellerflow.sync.reports import (
     SALES_AND_TRAFFIC,
@@ -36,6 +36,10 @@ class MemoryLedger:
     day_count: int = 0
     granted: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def slot(self, quota: str) -> QuotaSlot:
+        with self._lock:
+            return QuotaSlot(last_granted=self.last_granted, day=self.day, day_count=self.day_count)
 
     def want(self, quota: str, seller_id: str, now: datetime) -> None:
         with self._lock:

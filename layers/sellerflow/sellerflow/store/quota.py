@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from sellerflow.domain import QuotaWaiting
+from sellerflow.domain import QuotaSlot, QuotaWaiting
 from sellerflow.store.tables import SellerItem, table
 
 SLOT_KEY = "SLOT"
@@ -51,6 +51,18 @@ def _conditional_failure(exc: Exception) -> bool:
 
 class QuotaStore:
     """`sellerflow.sync.quota.QuotaLedger` on DynamoDB."""
+
+    def slot(self, quota: str) -> QuotaSlot:
+        try:
+            record = QuotaSlotRecord.get(quota_partition(quota), SLOT_KEY, consistent_read=True)
+        except DoesNotExist:
+            return QuotaSlot()
+        granted = record.last_granted
+        return QuotaSlot(
+            last_granted=datetime.fromtimestamp(granted, UTC) if granted is not None else None,
+            day=record.day,
+            day_count=int(record.day_count or 0),
+        )
 
     def want(self, quota: str, seller_id: str, now: datetime) -> None:
         record = QuotaLineRecord(seller_id=quota_partition(quota), sk=f"{LINE_PREFIX}{seller_id}")

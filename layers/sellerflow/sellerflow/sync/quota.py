@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from sellerflow.domain import QuotaSlot as SlotState
 from sellerflow.domain import QuotaWaiting as Waiting
 from sellerflow.observability import metrics
 
@@ -47,6 +48,7 @@ class QuotaLedger(Protocol):
     """The durable budget (store adapter), per quota name. `take_slot` is one atomic conditional
     write of the rule `slot_is_free` states."""
 
+    def slot(self, quota: str) -> SlotState: ...
     def want(self, quota: str, seller_id: str, now: datetime) -> None: ...
     def line(self, quota: str) -> list[Waiting]: ...
     def take_slot(
@@ -92,6 +94,11 @@ class QuotaBudget:
     def claim(self, seller_id: str, now: datetime) -> bool:
         """True: this seller may ask Amazon now (a slot is taken). False: use the fallback."""
         name = self.quota.name
+        slot = self.ledger.slot(name)
+        if not slot_is_free(slot.last_granted, slot.day_count, slot.day, self.quota, now):
+            # Taken: nobody can have it now, so there is no line to join (one read, no write).
+            metrics.add_metric(name="AppQuotaFallbacks", unit="Count", value=1)
+            return False
         self.ledger.want(name, seller_id, now)
         my_turn = next_in_line(self.ledger.line(name), self.quota, now) == seller_id
         if my_turn and self.ledger.take_slot(

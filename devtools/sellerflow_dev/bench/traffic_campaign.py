@@ -149,9 +149,11 @@ class _Flows:
 
 def _finish(
     flows: _Flows, started: list[tuple[ReportJob, ReportProgress]], sleep: Callable[[float], None]
-) -> None:
-    """Poll every request to its end (a sweep, then a short pause) and ingest what is DONE."""
+) -> set[str]:
+    """Poll every request to its end (a sweep, then a short pause) and ingest what is DONE; returns
+    the sellers with a day that ended otherwise (FATAL, refused), for the next run."""
     pending = [(job, progress) for job, progress in started if progress.status in PENDING]
+    unfinished = {job.seller_id for job, progress in started if progress.status in ("FATAL", "COOLDOWN")}
     for job, progress in started:
         if progress.status == "DONE" and progress.document_id:
             flows.ingest(job, progress.document_id)
@@ -164,7 +166,10 @@ def _finish(
                 still.append((job, polled))
             elif polled.status == "DONE" and polled.document_id:
                 flows.ingest(job, polled.document_id)
+            elif polled.status != "CANCELLED":
+                unfinished.add(job.seller_id)
         pending = still
+    return unfinished
 
 
 def run_campaign(
@@ -188,15 +193,18 @@ def run_campaign(
     with httpx.Client(timeout=30) as http:
         port = spapi_port(world, sim, http)
         flows = _Flows(port=port, kiosk=DataKioskClient(port), clock=clock, policy=policy)
+        due = list(world.sellers)
         for _ in range(max_rounds):
             result.rounds += 1
             started: list[tuple[ReportJob, ReportProgress]] = []
-            for seller in world.sellers:
+            for seller in due:
                 started.extend(flows.start(seller.seller_id, list(seller.marketplace_ids)))
                 clock.now += step
             if not started:
                 break
-            _finish(flows, started, sleep)
+            unfinished = _finish(flows, started, sleep)
+            # The next run matters only to sellers with a day left (a FATAL query, a refused report).
+            due = [seller for seller in due if seller.seller_id in unfinished]
             clock.now += policy.data_kiosk_retry
         _verify(world, flows, first_day, traffic_days, result)
     result.refused = sum(sum(sim.stats(s.seller_id)["throttled"].values()) for s in world.sellers)

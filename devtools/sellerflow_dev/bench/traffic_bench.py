@@ -26,7 +26,7 @@ REGION = "us-east-1"
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sellers", type=int, default=300)
+    parser.add_argument("--sellers", type=int, default=200)
     parser.add_argument("--days", type=int, default=2)
     args = parser.parse_args()
     for name, value in {

@@ -23,5 +23,6 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         book=wiring.report_store(),
         now=datetime.now(UTC),
         policy=wiring.report_policy(),
+        kiosk=wiring.data_kiosk_client(),
     )
     return progress.model_dump(mode="json")

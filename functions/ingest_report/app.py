@@ -22,5 +22,6 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         book=wiring.report_store(),
         ingest=ingest_document,
         sink=wiring.fact_store(),
+        kiosk=wiring.data_kiosk_client(),
     )
     return result.model_dump(mode="json")

@@ -20,7 +20,14 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
     book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()
     marketplaces = wiring.seller_store().marketplaces_of(request.seller_id)
     plan = ReportPlan(
-        reports=plan_reports(request.seller_id, marketplaces, book=book, now=now, policy=policy),
+        reports=plan_reports(
+            request.seller_id,
+            marketplaces,
+            book=book,
+            now=now,
+            policy=policy,
+            traffic_budget=wiring.traffic_budget(),
+        ),
         settlements=plan_settlements(request.seller_id, api=api, book=book, now=now, policy=policy),
     )
     return plan.model_dump(mode="json")

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TextIO
 
 from sellerflow.store.reports import ReportStore
@@ -16,6 +17,7 @@ from sellerflow_dev.local.verify import (
     verify_ads_regions,
     verify_notifications,
     verify_orders,
+    verify_sales_traffic,
     verify_settlements,
     verify_sku_profit,
 )
@@ -137,6 +139,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_ads_regions(stack, say) and all_ok
         all_ok = _verify_settlements(stack, sync_started, say) and all_ok
         all_ok = _verify_notifications(stack, say) and all_ok
+        all_ok = _verify_sales_traffic(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
@@ -282,3 +285,25 @@ def _print_alerts_sent(stack: LocalStack, numbers: dict[str, str], say: Callable
             f"  {numbers.get(message['to'], '?'):<16} {kinds.get(message['content_sid'], '?'):<14} "
             f"{message['to']:<24} {message['sid'][:12]}… {variables}"
         )
+
+
+def _verify_sales_traffic(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """`verified sales_traffic <seller> source=<report|data_kiosk> days=N`: what was stored, from the
+    source the app-wide budget chose, against the simulator's truth."""
+    from sellerflow import wiring
+
+    all_ok = True
+    for seller in stack.world.sellers:
+        states = ReportStore().all(seller.seller_id)
+        today = stack.world.now.date()
+        stored = wiring.fact_store().traffic_by_date(seller.seller_id, today - timedelta(days=60), today)
+        truth = partial(stack.world.traffic, seller.seller_id)
+        check = verify_sales_traffic(seller.seller_id, states, stored, truth)
+        all_ok = all_ok and check.ok
+        verdict = "verified" if check.ok else "MISMATCH"
+        say(
+            f"{verdict} sales_traffic {seller.seller_id} source={'+'.join(check.sources) or '-'} "
+            f"days={check.days} matching={check.matching}"
+            + (f" missing={','.join(check.missing)}" if check.missing else "")
+        )
+    return all_ok

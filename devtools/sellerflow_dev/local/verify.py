@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sellerflow.analytics.model import DayRollup, RowKind, SkuRollup
 from sellerflow.domain import Order, ReportState
-from sellerflow.facts import SettlementLineFact, SettlementSummary
+from sellerflow.facts import SettlementLineFact, SettlementSummary, TrafficByDateFact
 from sellerflow.sync.mapping import to_order
-from sellerflow.sync.reports import ALL_ORDERS
+from sellerflow.sync.reports import ALL_ORDERS, SALES_AND_TRAFFIC, recorded_source
 from sellerflow_dev.simulator.ledger import SimSettlement
 
 
@@ -306,4 +306,56 @@ def verify_sku_profit(seller_id: str, days: Sequence[DayRollup], skus: Sequence[
         skus=len({(r.sku, r.marketplace_id) for r in skus if r.kind is RowKind.SKU}),
         currencies=tuple(sorted({d.currency for d in days} | {r.currency for r in skus})),
         mismatches=mismatches,
+    )
+
+
+@dataclass(frozen=True)
+class TrafficVerification:
+    """A seller's stored sales-and-traffic days against the simulator, and where they came from."""
+
+    seller_id: str
+    sources: tuple[str, ...]  # "report", "data_kiosk" (the recorded source of each day's request)
+    days: int  # days the sync ingested
+    matching: int  # of those, days whose stored by-date facts equal the simulator's
+    missing: tuple[str, ...]  # "<marketplace> <day>" asked for but not stored, or stored wrong
+
+    @property
+    def ok(self) -> bool:
+        return self.days > 0 and self.matching == self.days and not self.missing
+
+
+def verify_sales_traffic(
+    seller_id: str,
+    states: Sequence[ReportState],
+    stored: Sequence[TrafficByDateFact],
+    truth: Callable[[str, date], Any],
+) -> TrafficVerification:
+    """Each sales-and-traffic day the sync ingested (from the report or Data Kiosk) against
+    `truth(marketplace_id, day)` (the simulator's SimDayTraffic): sessions, page views, units, sales."""
+    facts = {(f.marketplace_id, f.day): f for f in stored}
+    days = [s for s in states if s.key.startswith(f"REPORT#{SALES_AND_TRAFFIC}#") and s.status == "INGESTED"]
+    missing: list[str] = []
+    for state in days:
+        marketplace_id, window = state.key.split("#")[2:4]
+        day = date.fromisoformat(window.removeprefix("day-"))
+        fact, expected = facts.get((marketplace_id, day)), truth(marketplace_id, day)
+        same = (
+            fact is not None
+            and expected is not None
+            and (fact.sessions, fact.page_views, fact.units_ordered, fact.ordered_product_sales)
+            == (
+                expected.sessions,
+                expected.page_views,
+                expected.units_ordered,
+                expected.ordered_product_sales,
+            )
+        )
+        if not same:
+            missing.append(f"{marketplace_id} {day}")
+    return TrafficVerification(
+        seller_id=seller_id,
+        sources=tuple(sorted({recorded_source(state) for state in days})),
+        days=len(days),
+        matching=len(days) - len(missing),
+        missing=tuple(missing),
     )

@@ -53,6 +53,19 @@ class SimConfig(BaseModel):
     truncate_documents: bool = Field(
         default=False, description="Serve only the first half of every document's bytes (a broken gzip)."
     )
+    # Data Kiosk 2023-11-15
+    data_kiosk_processing_s: float = Field(
+        default=3.0,
+        ge=0,
+        description="Seconds from createQuery to a final status (a quarter IN_QUEUE, then IN_PROGRESS).",
+    )
+    data_kiosk_fatal_rate: float = Field(
+        default=0.0, ge=0, le=1, description="Probability that a query ends FATAL (with an error document)."
+    )
+    # Application-wide quotas (across every seller of the simulator, on the simulated clock)
+    app_quotas_enforced: bool = Field(
+        default=True, description="Enforce GET_SALES_AND_TRAFFIC_REPORT's 1 per 15 min / 96 per day per app."
+    )
     # Amazon Ads v3 reporting
     ads_report_processing_s: float | None = Field(
         default=None,

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from sellerflow.spapi.usage_plans import UsagePlan, plan_for
 
@@ -89,3 +90,46 @@ class RateLimiter:
                 bucket = TokenBucket(plan.rate_per_s * self.rate_scale, burst, self.clock)
                 self._buckets[(seller_id, operation)] = bucket
             return bucket.try_take()
+
+
+@dataclass(frozen=True)
+class AppQuota:
+    """A quota Amazon counts per application across all of its sellers (not per seller)."""
+
+    min_interval: timedelta
+    per_day: int
+
+
+# Since 2026-04-24: GET_SALES_AND_TRAFFIC_REPORT once per 15 minutes and 96 times a day per application.
+APP_QUOTAS: dict[str, AppQuota] = {
+    "GET_SALES_AND_TRAFFIC_REPORT": AppQuota(min_interval=timedelta(minutes=15), per_day=96),
+}
+
+
+class AppWideLimiter:
+    """Application-wide createReport quotas, judged on the request time (the simulated clock)."""
+
+    def __init__(self, quotas: dict[str, AppQuota] | None = None) -> None:
+        self.quotas = dict(APP_QUOTAS if quotas is None else quotas)
+        self._last: dict[str, datetime] = {}
+        self._days: dict[tuple[str, date], int] = {}
+        self.granted: dict[str, int] = {}
+        self.refused: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def try_acquire(self, report_type: str, now: datetime) -> bool:
+        quota = self.quotas.get(report_type)
+        if quota is None:
+            return True
+        with self._lock:
+            last = self._last.get(report_type)
+            day = (report_type, now.astimezone(UTC).date())
+            if (last is not None and now - last < quota.min_interval) or self._days.get(
+                day, 0
+            ) >= quota.per_day:
+                self.refused[report_type] = self.refused.get(report_type, 0) + 1
+                return False
+            self._last[report_type] = now
+            self._days[day] = self._days.get(day, 0) + 1
+            self.granted[report_type] = self.granted.get(report_type, 0) + 1
+            return True

@@ -51,6 +51,7 @@ from sellerflow_dev.simulator.ads_api import (
     throttled,
 )
 from sellerflow_dev.simulator.consent import CONSENT_PATH, ConsentPage
+from sellerflow_dev.simulator.data_kiosk_api import DK_DOCUMENTS_PATH, DataKioskService
 from sellerflow_dev.simulator.faults import FaultInjector, SimConfig, fault_error
 from sellerflow_dev.simulator.finances_api import (
     get_inventory_summaries,
@@ -73,7 +74,7 @@ from sellerflow_dev.simulator.orders_api import (
     parse_search_query,
     search_orders,
 )
-from sellerflow_dev.simulator.ratelimit import RateLimiter
+from sellerflow_dev.simulator.ratelimit import AppWideLimiter, RateLimiter
 from sellerflow_dev.simulator.reports_api import DOCUMENTS_PATH, ReportService
 from sellerflow_dev.simulator.sellers_api import marketplace_participations
 from sellerflow_dev.simulator.tokens_api import RestrictedDataTokens
@@ -97,7 +98,13 @@ _API_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"^/fba/inventory/v1/summaries$"), "getInventorySummaries"),
     ("GET", re.compile(r"^/sellers/v1/marketplaceParticipations$"), "getMarketplaceParticipations"),
     ("POST", re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"), "createRestrictedDataToken"),
+    ("POST", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "createQuery"),
+    ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "getQueries"),
+    ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "getQuery"),
+    ("DELETE", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "cancelQuery"),
+    ("GET", re.compile(r"^/dataKiosk/2023-11-15/documents/(?P<id>[^/]+)$"), "getDocument"),
 )
+_DATA_KIOSK_OPERATIONS = frozenset({"createQuery", "getQueries", "getQuery", "cancelQuery", "getDocument"})
 # Amazon Ads (another host at Amazon; the same simulator here): (method, path pattern, operation).
 _ADS_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"^/v2/profiles$"), "adsListProfiles"),
@@ -191,6 +198,8 @@ class SimServer:
         )
         self.faults = FaultInjector(world.seed, self.config)
         self.reports = ReportService(world, lambda: self.config, clock=clock)
+        self.data_kiosk = DataKioskService(world, lambda: self.config, clock=clock)
+        self.app_quotas = AppWideLimiter()  # per application, across sellers (GET_SALES_AND_TRAFFIC_REPORT)
         self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
         # LWA's /ap/oa (Amazon Ads), one page per region: a grant is given in one region.
         self.ads_authorize_pages = {
@@ -361,6 +370,7 @@ class SimServer:
             (lambda path: path == AUTHORIZE_PATH, self._ads_authorize),
             (lambda path: path.startswith(DOCUMENTS_PATH), self._document),
             (lambda path: path.startswith(ADS_DOCUMENTS_PATH), self._ads_document),
+            (lambda path: path.startswith(DK_DOCUMENTS_PATH), self._dk_document),
             (lambda path: any(pattern.match(path) for _, pattern, _ in _ADS_ROUTES), self._ads),
             (lambda path: path == "/_sim" or path.startswith("/_sim/"), self._control),
             (lambda path: path.startswith(NOTIFICATIONS_PREFIX), self._notifications_call),
@@ -442,6 +452,10 @@ class SimServer:
             with self._stats_lock:
                 self._seller_stats(seller_id).throttled[operation] += 1
             return Response(429, _QUOTA_EXCEEDED)
+        if operation == "createReport" and not self._app_quota_admits(request):
+            with self._stats_lock:
+                self._seller_stats(seller_id).throttled["createReport:app"] += 1
+            return Response(429, _QUOTA_EXCEEDED)
         rate_header = {"x-amzn-RateLimit-Limit": self._rate_header(operation)}
         decision = self.faults.decide(operation)
         if decision.delay_s:
@@ -457,10 +471,43 @@ class SimServer:
             return Response(error.status, error.body(), rate_header)
         return Response(status, body, rate_header)
 
+    def _app_quota_admits(self, request: Request) -> bool:
+        """Application-wide createReport quotas (Amazon counts them across all of the app's sellers)."""
+        if not self.config.app_quotas_enforced:
+            return True
+        try:
+            report_type = str(request.json().get("reportType"))
+        except ApiError:
+            return True  # the operation itself answers a bad body with its 400
+        return self.app_quotas.try_acquire(report_type, self.request_time())
+
+    def _data_kiosk_operation(
+        self, operation: str, seller_id: str, resource_id: str, request: Request
+    ) -> tuple[int, dict[str, Any]]:
+        if operation == "createQuery":
+            return 202, self.data_kiosk.create_query(seller_id, request.json(), self.request_time())
+        if operation == "getQueries":
+            return 200, self.data_kiosk.get_queries(seller_id, request.query)
+        if operation == "getQuery":
+            return 200, self.data_kiosk.get_query(seller_id, resource_id)
+        if operation == "cancelQuery":
+            self.data_kiosk.cancel_query(seller_id, resource_id)
+            return 204, {}
+        return 200, self.data_kiosk.get_document(seller_id, resource_id, self.url)
+
+    def _dk_document(self, request: Request) -> Response:
+        """A Data Kiosk document's pre-signed URL (the URL itself is the credential)."""
+        if request.method != "GET":
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on documents.")
+        download = self.data_kiosk.download(request.path[len(DK_DOCUMENTS_PATH) :])
+        return Response(download.status, {}, {}, raw=download.body, content_type=download.content_type)
+
     def _operation(
         self, operation: str, seller_id: str, resource_id: str, request: Request
     ) -> tuple[int, dict[str, Any]]:
         """Run one authorized, admitted call; returns (HTTP status, body) or raises ApiError."""
+        if operation in _DATA_KIOSK_OPERATIONS:
+            return self._data_kiosk_operation(operation, seller_id, resource_id, request)
         now = self.request_time()
         if operation == "createRestrictedDataToken":
             return 200, self.tokens.create(seller_id, request.json())

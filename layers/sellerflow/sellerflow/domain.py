@@ -117,6 +117,23 @@ class ReportState(_Frozen):
     encoding: str | None = None
 
 
+class QuotaSlot(_Frozen):
+    """An application-wide quota's last slot granted and its UTC day's count (`sellerflow.sync.quota`)."""
+
+    last_granted: datetime | None = None
+    day: str | None = None  # YYYY-MM-DD (UTC) that day_count counts
+    day_count: int = 0
+
+
+class QuotaWaiting(_Frozen):
+    """A seller in line for an application-wide quota slot (see `sellerflow.sync.quota`)."""
+
+    seller_id: str
+    wanted_since: datetime | None = None  # None: not waiting (withdrew or was served)
+    asked_at: datetime | None = None  # the latest wish: a seller whose sync stopped asking goes stale
+    last_served: datetime | None = None  # None: never served
+
+
 class SellerConnection(_Frozen):
     """The seller's Amazon authorization as Sellerflow knows it (see `sellerflow.connect`).
 

@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Protocol
 
 from sellerflow.facts import RowError
-from sellerflow.reports import inventory, listings, orders, settlement, traffic
+from sellerflow.reports import data_kiosk, inventory, listings, orders, settlement, traffic
 from sellerflow.reports.errors import DocumentCorrupt, UnsupportedReport
 from sellerflow.reports.stream import ParseLog, Table, TextLines, decode_lines, encoding_from_content_type
 
@@ -83,7 +83,7 @@ _FLAT: dict[str, _FlatParser] = {
         t, seller_id=c.seller_id, marketplace_id=c.marketplace, as_of=c.as_of
     ),
 }
-SUPPORTED_REPORT_TYPES = (*_FLAT, traffic.REPORT_TYPE)
+SUPPORTED_REPORT_TYPES = (*_FLAT, traffic.REPORT_TYPE, data_kiosk.REPORT_TYPE)
 
 
 def parse_document(
@@ -116,6 +116,15 @@ def parse_document(
     context = _Context(report_type, seller_id, marketplace_id, as_of or datetime.now(UTC))
     if report_type == traffic.REPORT_TYPE:
         return _parse_json(chunks, context, compression, encoding, log)
+    if report_type == data_kiosk.REPORT_TYPE:  # JSONL, read line by line
+        if context.marketplace_id is None:
+            raise UnsupportedReport(report_type, "a Data Kiosk document is read for one marketplace")
+        text = decode_lines(
+            chunks, report_type=report_type, compression=compression, encoding=encoding or "utf-8"
+        )
+        return data_kiosk.parse_sales_and_traffic_jsonl(
+            text, seller_id=seller_id, marketplace_id=context.marketplace_id, log=log
+        )
     lines: TextLines = decode_lines(
         chunks,
         report_type=report_type,

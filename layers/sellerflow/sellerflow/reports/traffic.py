@@ -27,54 +27,54 @@ from sellerflow.reports.stream import ParseLog
 REPORT_TYPE = "GET_SALES_AND_TRAFFIC_REPORT"
 
 
-class _Bad(ValueError):
+class Bad(ValueError):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(reason)
         self.path = path
 
 
-def _get(obj: Mapping[str, Any], path: str, key: str) -> Any:
-    if key not in obj or obj[key] is None:
-        raise _Bad(f"{path}.{key}", "is missing")
-    return obj[key]
+def _get(node: Mapping[str, Any], path: str, key: str) -> Any:
+    if key not in node or node[key] is None:
+        raise Bad(f"{path}.{key}", "is missing")
+    return node[key]
 
 
-def _obj(obj: Mapping[str, Any], path: str, key: str) -> Mapping[str, Any]:
-    value = _get(obj, path, key)
+def obj(node: Mapping[str, Any], path: str, key: str) -> Mapping[str, Any]:
+    value = _get(node, path, key)
     if not isinstance(value, dict):
-        raise _Bad(f"{path}.{key}", "is not an object")
+        raise Bad(f"{path}.{key}", "is not an object")
     return value
 
 
-def _int(obj: Mapping[str, Any], path: str, key: str) -> int:
-    value = _get(obj, path, key)
+def whole(node: Mapping[str, Any], path: str, key: str) -> int:
+    value = _get(node, path, key)
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value) or value < 0:
-        raise _Bad(f"{path}.{key}", "is not a whole non-negative number")
+        raise Bad(f"{path}.{key}", "is not a whole non-negative number")
     return int(value)
 
 
-def _dec(obj: Mapping[str, Any], path: str, key: str) -> Decimal:
-    value = _get(obj, path, key)
+def _dec(node: Mapping[str, Any], path: str, key: str) -> Decimal:
+    value = _get(node, path, key)
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise _Bad(f"{path}.{key}", "is not a number")
+        raise Bad(f"{path}.{key}", "is not a number")
     return Decimal(value)
 
 
-def _amount(obj: Mapping[str, Any], path: str, key: str) -> tuple[Decimal, str]:
-    amount = _obj(obj, path, key)
-    currency = _get(amount, f"{path}.{key}", "currencyCode")
+def amount(node: Mapping[str, Any], path: str, key: str) -> tuple[Decimal, str]:
+    money = obj(node, path, key)
+    currency = _get(money, f"{path}.{key}", "currencyCode")
     if not isinstance(currency, str) or len(currency) != 3:
-        raise _Bad(f"{path}.{key}.currencyCode", "is not a currency code")
-    return _dec(amount, f"{path}.{key}", "amount"), currency
+        raise Bad(f"{path}.{key}.currencyCode", "is not a currency code")
+    return _dec(money, f"{path}.{key}", "amount"), currency
 
 
-def _day(text: Any, path: str) -> date:
+def day_of(text: Any, path: str) -> date:
     if not isinstance(text, str):
-        raise _Bad(path, "is not a date")
+        raise Bad(path, "is not a date")
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise _Bad(path, "is not a date") from None
+        raise Bad(path, "is not a date") from None
 
 
 def load_document(text_lines: Iterable[str], report_type: str = REPORT_TYPE) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def parse_sales_and_traffic(
                 marketplace_id=marketplace_id,
                 default_currency=default_currency,
             )
-        except _Bad as bad:
+        except Bad as bad:
             log.reject(RowError(REPORT_TYPE, position, bad.path, str(bad)))
             continue
         yield fact
@@ -134,7 +134,7 @@ def parse_sales_and_traffic(
                 marketplace_id=marketplace_id,
                 start_day=start_day,
             )
-        except _Bad as bad:
+        except Bad as bad:
             log.reject(RowError(REPORT_TYPE, position, bad.path, str(bad)))
             continue
         yield fact_asin
@@ -144,21 +144,21 @@ def _by_date_fact(
     item: Any, path: str, *, seller_id: str, marketplace_id: str, default_currency: str
 ) -> TrafficByDateFact:
     if not isinstance(item, dict):
-        raise _Bad(path, "is not an object")
-    day = _day(item.get("date"), f"{path}.date")
-    sales = _obj(item, path, "salesByDate")
-    traffic = _obj(item, path, "trafficByDate")
+        raise Bad(path, "is not an object")
+    day = day_of(item.get("date"), f"{path}.date")
+    sales = obj(item, path, "salesByDate")
+    traffic = obj(item, path, "trafficByDate")
     sales_path, traffic_path = f"{path}.salesByDate", f"{path}.trafficByDate"
-    amount, currency = _amount(sales, sales_path, "orderedProductSales")
+    sales_total, currency = amount(sales, sales_path, "orderedProductSales")
     return TrafficByDateFact(
         seller_id=seller_id,
         marketplace_id=marketplace_id,
         day=day,
-        sessions=_int(traffic, traffic_path, "sessions"),
-        page_views=_int(traffic, traffic_path, "pageViews"),
+        sessions=whole(traffic, traffic_path, "sessions"),
+        page_views=whole(traffic, traffic_path, "pageViews"),
         buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
-        units_ordered=_int(sales, sales_path, "unitsOrdered"),
-        ordered_product_sales=amount,
+        units_ordered=whole(sales, sales_path, "unitsOrdered"),
+        ordered_product_sales=sales_total,
         currency=currency or default_currency,
     )
 
@@ -166,8 +166,8 @@ def _by_date_fact(
 def _data_start_day(spec: Mapping[str, Any]) -> date | None:
     """The report's first day: the day of by-ASIN items that name none (None when unreadable)."""
     try:
-        return _day(spec.get("dataStartTime"), "reportSpecification.dataStartTime")
-    except _Bad:
+        return day_of(spec.get("dataStartTime"), "reportSpecification.dataStartTime")
+    except Bad:
         return None
 
 
@@ -175,20 +175,20 @@ def _by_asin_fact(
     item: Any, path: str, *, seller_id: str, marketplace_id: str, start_day: date | None
 ) -> TrafficByAsinFact:
     if not isinstance(item, dict):
-        raise _Bad(path, "is not an object")
+        raise Bad(path, "is not an object")
     if item.get("date"):
-        day = _day(item["date"], f"{path}.date")
+        day = day_of(item["date"], f"{path}.date")
     elif start_day is not None:
         day = start_day
     else:
-        raise _Bad("reportSpecification.dataStartTime", "is missing (by-ASIN items need a day)")
+        raise Bad("reportSpecification.dataStartTime", "is missing (by-ASIN items need a day)")
     child = item.get("childAsin") or item.get("parentAsin")
     if not isinstance(child, str) or not child:
-        raise _Bad(f"{path}.childAsin", "is missing")
-    sales = _obj(item, path, "salesByAsin")
-    traffic = _obj(item, path, "trafficByAsin")
+        raise Bad(f"{path}.childAsin", "is missing")
+    sales = obj(item, path, "salesByAsin")
+    traffic = obj(item, path, "trafficByAsin")
     sales_path, traffic_path = f"{path}.salesByAsin", f"{path}.trafficByAsin"
-    amount, currency = _amount(sales, sales_path, "orderedProductSales")
+    sales_total, currency = amount(sales, sales_path, "orderedProductSales")
     return TrafficByAsinFact(
         seller_id=seller_id,
         marketplace_id=marketplace_id,
@@ -196,10 +196,10 @@ def _by_asin_fact(
         parent_asin=item.get("parentAsin") or None,
         child_asin=child,
         sku=item.get("sku") or None,
-        sessions=_int(traffic, traffic_path, "sessions"),
-        page_views=_int(traffic, traffic_path, "pageViews"),
+        sessions=whole(traffic, traffic_path, "sessions"),
+        page_views=whole(traffic, traffic_path, "pageViews"),
         buy_box_percentage=_dec(traffic, traffic_path, "buyBoxPercentage"),
-        units_ordered=_int(sales, sales_path, "unitsOrdered"),
-        ordered_product_sales=amount,
+        units_ordered=whole(sales, sales_path, "unitsOrdered"),
+        ordered_product_sales=sales_total,
         currency=currency,
     )

@@ -29,6 +29,12 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "createReport": UsagePlan(0.0167, 15),
     "getReport": UsagePlan(2.0, 15),
     "getReportDocument": UsagePlan(0.0167, 15),
+    # Data Kiosk 2023-11-15
+    "createQuery": UsagePlan(0.0167, 15),
+    "getQueries": UsagePlan(0.0222, 10),
+    "getQuery": UsagePlan(2.0, 15),
+    "cancelQuery": UsagePlan(0.0222, 10),
+    "getDocument": UsagePlan(0.0167, 15),
     # Finances 2024-06-19
     "listTransactions": UsagePlan(0.5, 10),
     # FBA inventory v1

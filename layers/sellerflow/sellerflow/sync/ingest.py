@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.observability import logger, metrics
 from sellerflow.reports.errors import ReportError
-from sellerflow.sync.reports import SETTLEMENT, ReportBook, ReportJob, SettlementJob
+from sellerflow.sync.reports import (
+    SALES_AND_TRAFFIC_DATASET,
+    SETTLEMENT,
+    ReportBook,
+    ReportJob,
+    SettlementJob,
+)
 
 
 class DocumentChunks(Protocol):
@@ -50,6 +56,13 @@ class DocumentBook(ReportBook, Protocol):
         encoding: str | None = None,
     ) -> None: ...
     def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None: ...
+
+
+class KioskDocumentApi(Protocol):
+    """Data Kiosk's getDocument and download (`sellerflow.spapi.data_kiosk.DataKioskClient`)."""
+
+    def get_document(self, seller_id: str, document_id: str) -> dict[str, Any]: ...
+    def download(self, url: str, *, chunk_size: int = ...) -> DocumentChunks: ...
 
 
 class IngestInput(BaseModel):
@@ -110,25 +123,38 @@ def ingest_report_document(
     book: DocumentBook,
     ingest: Ingest,
     sink: object,
+    kiosk: KioskDocumentApi | None = None,
 ) -> IngestOutput:
     """Ingest one document. A document the parser refuses as a whole (a ReportError: its layout, its
     number format, a damaged stream) is recorded as FAILED with the error's message (it names the
     report, line and column, never a value) and raised again, so the workflow shows it failed."""
     job = request.job
+    from_kiosk = isinstance(job, ReportJob) and job.source == "data_kiosk"
     report_type = SETTLEMENT if isinstance(job, SettlementJob) else job.report_type
+    if from_kiosk:
+        report_type = SALES_AND_TRAFFIC_DATASET
     # A settlement's listed marketplace is only a hint: the document decides its own format.
     marketplace_id = job.marketplace_id
 
-    def attempt() -> IngestSummary:
+    def document_url() -> tuple[str, str | None]:
+        if from_kiosk:
+            if kiosk is None:
+                raise ValueError(f"{job.key}: a Data Kiosk job needs a Data Kiosk port")
+            document = kiosk.get_document(job.seller_id, request.document_id)
+            return str(document["documentUrl"]), None
         document = api.get_report_document(job.seller_id, request.document_id)
-        download = api.download(str(document["url"]))
+        return str(document["url"]), document.get("compressionAlgorithm")
+
+    def attempt() -> IngestSummary:
+        url, compression = document_url()
+        download = kiosk.download(url) if from_kiosk and kiosk is not None else api.download(url)
         first = next(download, None)  # sends the request: the Content-Type is known from here
         return ingest(
             report_type,
             chain(() if first is None else (first,), download),
             seller_id=job.seller_id,
             marketplace_id=marketplace_id,
-            compression=document.get("compressionAlgorithm"),
+            compression=compression,
             content_type=download.content_type,
             sink=sink,
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sellerflow.domain import ReportState
+from sellerflow.errors import SpApiThrottled
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import SELLER_ID_PATTERN
 
@@ -23,6 +24,11 @@ SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 FBA_INVENTORY = "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA"
 SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"  # the only settlement report since 2026-11-11
+# Sales and traffic past the app-wide report budget come from Data Kiosk; the report record's
+# report_type is then the dataset's name (that is the recorded source).
+SALES_AND_TRAFFIC_DATASET = "analytics_salesAndTraffic_2024_04_24"
+QUOTA_REFUSED = "QUOTA_REFUSED"  # Amazon refused the report (app-wide quota): the day goes to Data Kiosk
+Source = Literal["report", "data_kiosk"]
 
 PENDING = ("IN_QUEUE", "IN_PROGRESS")
 FINISHED_FOR_GOOD = ("INGESTED", "CANCELLED")
@@ -41,6 +47,7 @@ class ReportPolicy:
     max_poll_s: int = 300
     max_polls: int = 20
     settlements_since: timedelta = timedelta(days=90)
+    data_kiosk_retry: timedelta = timedelta(minutes=15)  # a FATAL query is asked again this soon
 
 
 class _Io(BaseModel):
@@ -56,6 +63,7 @@ class ReportJob(_Io):
     marketplace_id: str
     data_start: datetime | None = None
     data_end: datetime | None = None
+    source: Source = "report"  # sales and traffic: the report, or Data Kiosk past the app-wide budget
 
 
 class ReportProgress(_Io):
@@ -109,6 +117,17 @@ class ReportBook(Protocol):
     def ingested(
         self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
     ) -> None: ...
+
+
+class TrafficBudget(Protocol):
+    """The app-wide GET_SALES_AND_TRAFFIC_REPORT budget (`sellerflow.sync.quota.QuotaBudget`)."""
+
+    def claim(self, seller_id: str, now: datetime) -> bool: ...
+
+
+class DataKioskApi(Protocol):
+    def create_sales_and_traffic_query(self, seller_id: str, marketplace_id: str, day: date) -> str: ...
+    def get_query(self, seller_id: str, query_id: str) -> dict[str, Any]: ...
 
 
 class ReportsApi(Protocol):
@@ -178,9 +197,18 @@ def _candidates(
 
 
 def plan_reports(
-    seller_id: str, marketplace_ids: Iterable[str], *, book: ReportBook, now: datetime, policy: ReportPolicy
+    seller_id: str,
+    marketplace_ids: Iterable[str],
+    *,
+    book: ReportBook,
+    now: datetime,
+    policy: ReportPolicy,
+    traffic_budget: TrafficBudget | None = None,
 ) -> list[ReportJob]:
-    """The reports this run should ask for (or keep polling), honouring FATAL cool-downs."""
+    """The reports this run should ask for (or keep polling), honouring FATAL cool-downs.
+
+    A sales-and-traffic day the seller already holds (INGESTED, from either source) is never asked
+    for again; a new one takes a slot of the app-wide budget, or goes to Data Kiosk."""
     known = {state.key: state for state in book.all(seller_id)}
     jobs: list[ReportJob] = []
     for marketplace_id in marketplace_ids:
@@ -195,9 +223,30 @@ def plan_reports(
                 if backfills >= policy.backfill_windows_per_run:
                     continue
                 backfills += 1
+            if job.report_type == SALES_AND_TRAFFIC:
+                job = job.model_copy(update={"source": traffic_source(state, seller_id, now, traffic_budget)})
             jobs.append(job)
     metrics.add_metric(name="ReportsPlanned", unit="Count", value=len(jobs))
     return jobs
+
+
+def traffic_source(
+    state: ReportState | None, seller_id: str, now: datetime, budget: TrafficBudget | None
+) -> Source:
+    """Where a sales-and-traffic day comes from: a request under way keeps its source; a new one
+    asks the app-wide budget (no budget wired: the report, as before the quota)."""
+    if state is not None and state.status == QUOTA_REFUSED:
+        return "data_kiosk"
+    if state is not None and state.report_id and state.status in (*PENDING, "DONE"):
+        return "data_kiosk" if state.report_type == SALES_AND_TRAFFIC_DATASET else "report"
+    if budget is None or budget.claim(seller_id, now):
+        return "report"
+    return "data_kiosk"
+
+
+def recorded_source(state: ReportState) -> Source:
+    """The source a stored sales-and-traffic day came from (the dashboard's facts do not say)."""
+    return "data_kiosk" if state.report_type == SALES_AND_TRAFFIC_DATASET else "report"
 
 
 def next_wait_s(polls: int, policy: ReportPolicy) -> int:
@@ -205,11 +254,75 @@ def next_wait_s(polls: int, policy: ReportPolicy) -> int:
 
 
 def request_report(
-    job: ReportJob, *, api: ReportsApi, book: ReportBook, now: datetime, policy: ReportPolicy
+    job: ReportJob,
+    *,
+    api: ReportsApi,
+    book: ReportBook,
+    now: datetime,
+    policy: ReportPolicy,
+    kiosk: DataKioskApi | None = None,
 ) -> ReportProgress:
     """Ask for the report — unless one of the same type and window is already known:
     a recent DONE one is reused, a pending one is polled again, a FATAL one cools down."""
     state = book.get(job.seller_id, job.key)
+    reused = _reuse(state, now, policy)
+    if reused is not None:
+        return reused
+    if job.source == "data_kiosk":
+        return _create_query(job, kiosk=kiosk, book=book, policy=policy)
+    try:
+        report_id = api.create_report(
+            job.seller_id,
+            report_type=job.report_type,
+            marketplace_ids=[job.marketplace_id],
+            data_start=job.data_start,
+            data_end=job.data_end,
+            options={"dateGranularity": "DAY", "asinGranularity": "CHILD"}
+            if job.report_type == SALES_AND_TRAFFIC
+            else None,
+        )
+    except SpApiThrottled:
+        if job.report_type != SALES_AND_TRAFFIC:
+            raise
+        # Refused despite the budget (another app instance, clock skew): this day goes to Data Kiosk.
+        _record_request(job, book, report_id="", status=QUOTA_REFUSED, report_type=job.report_type)
+        metrics.add_metric(name="AppQuotaRefused", unit="Count", value=1)
+        return ReportProgress(status="COOLDOWN")
+    _record_request(job, book, report_id=report_id, status="IN_QUEUE", report_type=job.report_type)
+    metrics.add_metric(name="ReportsRequested", unit="Count", value=1)
+    return ReportProgress(status="IN_QUEUE", report_id=report_id, wait_s=policy.first_poll_s)
+
+
+def _record_request(
+    job: ReportJob, book: ReportBook, *, report_id: str, status: str, report_type: str
+) -> None:
+    window = (job.data_start, job.data_end) if job.data_start and job.data_end else None
+    book.requested(
+        job.seller_id,
+        job.key,
+        report_type=report_type,
+        marketplace_id=job.marketplace_id,
+        window=window,
+        report_id=report_id,
+        status=status,
+    )
+
+
+def _create_query(
+    job: ReportJob, *, kiosk: DataKioskApi | None, book: ReportBook, policy: ReportPolicy
+) -> ReportProgress:
+    """Data Kiosk: one query per day (by-ASIN rows aggregate the query's whole range)."""
+    if kiosk is None or job.data_start is None:
+        raise ValueError(f"{job.key}: a Data Kiosk job needs a Data Kiosk port and a day")
+    query_id = kiosk.create_sales_and_traffic_query(
+        job.seller_id, job.marketplace_id, job.data_start.astimezone(UTC).date()
+    )
+    _record_request(job, book, report_id=query_id, status="IN_QUEUE", report_type=SALES_AND_TRAFFIC_DATASET)
+    metrics.add_metric(name="DataKioskQueriesCreated", unit="Count", value=1)
+    return ReportProgress(status="IN_QUEUE", report_id=query_id, wait_s=policy.first_poll_s)
+
+
+def _reuse(state: ReportState | None, now: datetime, policy: ReportPolicy) -> ReportProgress | None:
     if state is not None and state.report_id:
         recent = state.requested_at is not None and now - state.requested_at <= policy.reuse_within
         if state.status == "DONE" and state.document_id and recent:
@@ -222,27 +335,7 @@ def request_report(
             )
         if state.status == "FATAL" and state.cooldown_until and state.cooldown_until > now:
             return ReportProgress(status="COOLDOWN", report_id=state.report_id)
-    report_id = api.create_report(
-        job.seller_id,
-        report_type=job.report_type,
-        marketplace_ids=[job.marketplace_id],
-        data_start=job.data_start,
-        data_end=job.data_end,
-        options={"dateGranularity": "DAY", "asinGranularity": "CHILD"}
-        if job.report_type == SALES_AND_TRAFFIC
-        else None,
-    )
-    window = (job.data_start, job.data_end) if job.data_start and job.data_end else None
-    book.requested(
-        job.seller_id,
-        job.key,
-        report_type=job.report_type,
-        marketplace_id=job.marketplace_id,
-        window=window,
-        report_id=report_id,
-    )
-    metrics.add_metric(name="ReportsRequested", unit="Count", value=1)
-    return ReportProgress(status="IN_QUEUE", report_id=report_id, wait_s=policy.first_poll_s)
+    return None
 
 
 def check_report(
@@ -253,10 +346,17 @@ def check_report(
     book: ReportBook,
     now: datetime,
     policy: ReportPolicy,
+    kiosk: DataKioskApi | None = None,
 ) -> ReportProgress:
-    """One poll of getReport; the next wait grows exponentially up to a cap, and so does patience."""
+    """One poll of getReport (or getQuery); the next wait grows exponentially up to a cap, and so
+    does patience."""
     assert progress.report_id is not None
-    report = api.get_report(job.seller_id, progress.report_id)
+    if job.source == "data_kiosk":
+        if kiosk is None:
+            raise ValueError(f"{job.key}: a Data Kiosk job needs a Data Kiosk port")
+        report = _query_as_report(kiosk.get_query(job.seller_id, progress.report_id))
+    else:
+        report = api.get_report(job.seller_id, progress.report_id)
     status = str(report.get("processingStatus"))
     polls = progress.polls + 1
     if status == "DONE":
@@ -270,9 +370,18 @@ def check_report(
         book.finished(job.seller_id, job.key, status="CANCELLED")
         return ReportProgress(status="CANCELLED", report_id=progress.report_id, polls=polls)
     if status == "FATAL":
-        book.finished(job.seller_id, job.key, status="FATAL", cooldown_until=now + policy.fatal_cooldown)
+        cooldown = policy.data_kiosk_retry if job.source == "data_kiosk" else policy.fatal_cooldown
+        book.finished(job.seller_id, job.key, status="FATAL", cooldown_until=now + cooldown)
         metrics.add_metric(name="ReportsFatal", unit="Count", value=1)
-        logger.warning("report FATAL", extra={"seller_id": job.seller_id, "report_type": job.report_type})
+        logger.warning(
+            "report FATAL",
+            extra={
+                "seller_id": job.seller_id,
+                "report_type": job.report_type,
+                "source": job.source,
+                "error_document_id": report.get("errorDocumentId"),
+            },
+        )
         return ReportProgress(status="FATAL", report_id=progress.report_id, polls=polls)
     if polls >= policy.max_polls:
         # Still pending: stop this run's polling; the next run resumes it (the record stays pending).
@@ -284,6 +393,17 @@ def check_report(
     return ReportProgress(
         status=pending, report_id=progress.report_id, polls=polls, wait_s=next_wait_s(polls, policy)
     )
+
+
+def _query_as_report(query: dict[str, Any]) -> dict[str, Any]:
+    """A Data Kiosk query read as a report: DONE without a data document had no data (CANCELLED)."""
+    status = str(query.get("processingStatus"))
+    if status == "DONE" and not query.get("dataDocumentId"):
+        return {"processingStatus": "CANCELLED"}
+    report = {"processingStatus": status, "errorDocumentId": query.get("errorDocumentId")}
+    if status == "DONE":
+        report["reportDocumentId"] = query["dataDocumentId"]
+    return report
 
 
 def plan_settlements(

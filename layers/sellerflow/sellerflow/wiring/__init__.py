@@ -20,6 +20,7 @@ from sellerflow.ads.client import AdsClient, RegionalAdsClient
 from sellerflow.amazon.ads import ADS_REGIONS
 from sellerflow.settings import Settings, get_settings
 from sellerflow.spapi.client import AccessTokenCache, SpApiClient
+from sellerflow.spapi.data_kiosk import DataKioskClient
 from sellerflow.spapi.lwa import LwaClient
 from sellerflow.spapi.pacing import Pacer
 from sellerflow.store.app_secrets import SecretsManagerAppCredentials
@@ -28,6 +29,7 @@ from sellerflow.store.connections import ConnectionStore
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.facts import FactStore
 from sellerflow.store.orders import OrderStore
+from sellerflow.store.quota import QuotaStore
 from sellerflow.store.reports import ReportStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.sweeper import ExpirySweeper
@@ -35,6 +37,7 @@ from sellerflow.store.tables import bind_tables
 from sellerflow.store.workflows import StepFunctionsStarter
 from sellerflow.sync.ads import AdsPolicy
 from sellerflow.sync.orders import OrdersSyncPolicy
+from sellerflow.sync.quota import SALES_AND_TRAFFIC_QUOTA, QuotaBudget
 from sellerflow.sync.reports import ReportPolicy
 
 # Shared by every invocation of a warm container: tokens and pacing outlive one call.
@@ -91,6 +94,18 @@ def spapi_client(s: Settings) -> SpApiClient:
         max_attempts=s.spapi_max_attempts,
         max_inline_wait_s=s.spapi_max_inline_wait_s,
     )
+
+
+@per_settings
+def data_kiosk_client(_: Settings) -> DataKioskClient:
+    """Data Kiosk on the SP-API port (its credentials, pacing and errors)."""
+    return DataKioskClient(spapi_client())
+
+
+@per_settings
+def traffic_budget(_: Settings) -> QuotaBudget:
+    """The app-wide GET_SALES_AND_TRAFFIC_REPORT budget, shared by every seller's sync."""
+    return QuotaBudget(SALES_AND_TRAFFIC_QUOTA, QuotaStore())
 
 
 @per_settings

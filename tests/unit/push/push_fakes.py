@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sellerflow.amazon.notifications import Destination, NotificationType, QueryFinished, Subscription
+from sellerflow.amazon.notifications import Destination, NotificationType, Subscription
 from sellerflow.domain import Order, ReportState, SellerConnection, SellerStatus
 from sellerflow.errors import SpApiBadRequest
 from sellerflow.facts import FinanceTransactionFact
@@ -237,15 +237,6 @@ class FakeConnections:
         return None if status is None else SellerConnection(seller_id=seller_id, status=status)
 
 
-@dataclass
-class FakeDataKiosk:
-    handed: list[tuple[str, QueryFinished]] = field(default_factory=list)
-
-    def query_finished(self, seller_id: str, query: QueryFinished) -> str:
-        self.handed.append((seller_id, query))
-        return f"query {query.query_id} ingested"
-
-
 def to_fact(seller_id: str, transaction: dict[str, Any]) -> FinanceTransactionFact:
     if "bad" in transaction:
         raise KeyError("amount")
@@ -259,7 +250,6 @@ class World:
     reports: FakeReports = field(default_factory=FakeReports)
     connections: FakeConnections = field(default_factory=FakeConnections)
     ledger: FakeLedger = field(default_factory=FakeLedger)
-    data_kiosk: FakeDataKiosk | None = None
 
     def ports(self) -> PushPorts:
         return PushPorts(
@@ -272,7 +262,6 @@ class World:
             ingest_report=self.reports.ingest,
             connections=self.connections,
             ledger=self.ledger,
-            data_kiosk=self.data_kiosk,
         )
 
 

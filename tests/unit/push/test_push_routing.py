@@ -7,7 +7,6 @@ import pytest
 from push_fakes import (
     NOW,
     SELLER,
-    FakeDataKiosk,
     World,
     order_change,
     order_document,
@@ -20,7 +19,7 @@ from push_fakes import (
 from sellerflow.amazon.notifications import InvalidNotification, parse_notification
 from sellerflow.domain import ReportState, SellerStatus
 from sellerflow.errors import SpApiServerError, SpApiThrottled
-from sellerflow.sync.notifications import DATA_KIOSK_HOOK, NotificationNotReady, Outcome, handle_message
+from sellerflow.sync.notifications import NotificationNotReady, Outcome, handle_message
 from sellerflow.sync.orders import INCLUDED_DATA
 
 
@@ -222,19 +221,38 @@ def test_a_transaction_posted_under_two_minutes_ago_is_retried_later() -> None:
 
 
 # --- DATA_KIOSK_QUERY_PROCESSING_FINISHED -----------------------------------------------------------------
-def test_a_finished_query_goes_to_the_data_kiosk_ingest_by_its_id() -> None:
-    world = World(data_kiosk=FakeDataKiosk())
+def _queried(status: str = "IN_QUEUE") -> ReportState:
+    """A sales-and-traffic day the app-wide budget sent to Data Kiosk (the dataset is the recorded type)."""
+    return ReportState(
+        key="REPORT#GET_SALES_AND_TRAFFIC_REPORT#ATVPDKIKX0DER#day-2026-11-22",
+        report_type="analytics_salesAndTraffic_2024_04_24",
+        marketplace_id="ATVPDKIKX0DER",
+        report_id="Q7",
+        status=status,
+    )
+
+
+def test_a_finished_query_sellerflow_created_is_ingested_now_from_data_kiosk() -> None:
+    world = World()
+    world.reports.states = [_queried()]
     handled = handle_message(query_finished("Q7"), world.ports(), now=NOW)
     assert handled.outcome is Outcome.APPLIED
-    assert world.data_kiosk is not None
-    assert [(s, q.query_id, q.document_id) for s, q in world.data_kiosk.handed] == [
-        (SELLER, "Q7", "dk-doc-1")
+    assert world.reports.finished_calls == [
+        {"key": _queried().key, "status": "DONE", "document_id": "dk-doc-1"}
     ]
+    (ingested,) = world.reports.ingested
+    assert (ingested.document_id, ingested.job.report_type, ingested.job.source) == (
+        "dk-doc-1",
+        "GET_SALES_AND_TRAFFIC_REPORT",
+        "data_kiosk",
+    )
 
 
-def test_without_a_data_kiosk_ingest_the_query_is_recorded_and_the_hook_named() -> None:
+@pytest.mark.parametrize("state", [[], [_queried("INGESTED")]])
+def test_a_query_not_created_or_already_ingested_is_left_alone(state: list[ReportState]) -> None:
     world = World()
+    world.reports.states = state
     handled = handle_message(query_finished("Q7"), world.ports(), now=NOW)
     assert handled.outcome is Outcome.IGNORED
-    assert DATA_KIOSK_HOOK in handled.detail
+    assert world.reports.ingested == []
     assert world.ledger.records == {(SELLER, "n-dk-1"): "ignored"}

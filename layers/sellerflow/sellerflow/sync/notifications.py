@@ -3,7 +3,7 @@
     ORDER_CHANGE                          getOrder for that order, stored as the orders sync stores it
     REPORT_PROCESSING_FINISHED            a report Sellerflow requested is ingested now (not at the next poll)
     TRANSACTION_UPDATE                    listTransactions of that order (or that posting minute), stored
-    DATA_KIOSK_QUERY_PROCESSING_FINISHED  the query id goes to the Data Kiosk ingest entry point
+    DATA_KIOSK_QUERY_PROCESSING_FINISHED  a Data Kiosk query Sellerflow created is ingested now, likewise
 
 Idempotent on the notification id: the ledger's conditional claim lets one worker handle it, once;
 a duplicate (Amazon and SQS both deliver at least once) finds it claimed and is acknowledged. Order
@@ -46,7 +46,7 @@ from sellerflow.observability import logger, metrics
 from sellerflow.sync.ingest import IngestInput, IngestOutput
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.orders import AMAZON_SETTLE_DELAY, INCLUDED_DATA
-from sellerflow.sync.reports import PENDING, ReportJob
+from sellerflow.sync.reports import PENDING, SALES_AND_TRAFFIC, ReportJob, recorded_source
 
 
 class NotificationNotReady(SellerflowError):
@@ -113,12 +113,6 @@ class RequestedReports(Protocol):
     ) -> None: ...
 
 
-class DataKioskIngest(Protocol):
-    """The Data Kiosk entry point: a finished query of the seller, handed over by its id."""
-
-    def query_finished(self, seller_id: str, query: QueryFinished) -> str: ...
-
-
 class Connections(Protocol):
     def find(self, seller_id: str) -> SellerConnection | None: ...
 
@@ -145,7 +139,6 @@ class PushPorts:
     ingest_report: Callable[[IngestInput], IngestOutput]
     connections: Connections
     ledger: NotificationLedger
-    data_kiosk: DataKioskIngest | None = None  # None: no Data Kiosk ingest in this build (recorded only)
     fatal_cooldown: timedelta = timedelta(hours=24)
 
 
@@ -234,7 +227,7 @@ def _route(notification: Notification, ports: PushPorts, now: datetime) -> tuple
         return ingest_finished_report(seller_id, detail, ports, now)
     if isinstance(detail, TransactionUpdate):
         return pull_transactions(seller_id, detail, ports, now)
-    return hand_over_query(seller_id, detail, ports)
+    return ingest_finished_query(seller_id, detail, ports, now)
 
 
 # --- the handlers ------------------------------------------------------------------------------
@@ -253,33 +246,58 @@ def ingest_finished_report(
 ) -> tuple[Outcome, str]:
     """Ingest a report Sellerflow requested as soon as Amazon says it is done; anything else is the
     poll's (settlements are listed, not requested, and reports of other apps are none of ours)."""
-    state = next((s for s in ports.reports.all(seller_id) if s.report_id == finished.report_id), None)
+    return _ingest_finished(
+        seller_id, f"report {finished.report_id}", finished.report_id, finished.processing_status,
+        finished.document_id, ports, now,
+    )  # fmt: skip
+
+
+def ingest_finished_query(
+    seller_id: str, finished: QueryFinished, ports: PushPorts, now: datetime
+) -> tuple[Outcome, str]:
+    """A Data Kiosk query Sellerflow created (sales and traffic past the app-wide report budget),
+    ingested as soon as Amazon says it is done; a DONE query without a data document had no data."""
+    return _ingest_finished(
+        seller_id, f"query {finished.query_id}", finished.query_id, finished.processing_status,
+        finished.document_id, ports, now,
+    )  # fmt: skip
+
+
+def _ingest_finished(
+    seller_id: str,
+    what: str,
+    request_id: str,
+    processing_status: str,
+    document_id: str | None,
+    ports: PushPorts,
+    now: datetime,
+) -> tuple[Outcome, str]:
+    state = next((s for s in ports.reports.all(seller_id) if s.report_id == request_id), None)
     if state is None or not state.marketplace_id:
-        return Outcome.IGNORED, f"report {finished.report_id} was not requested by Sellerflow"
+        return Outcome.IGNORED, f"{what} was not requested by Sellerflow"
     if state.status not in (*PENDING, "DONE", "TIMED_OUT"):
-        return Outcome.IGNORED, f"report {finished.report_id} is {state.status} already"
-    if finished.processing_status == "CANCELLED":
+        return Outcome.IGNORED, f"{what} is {state.status} already"
+    if processing_status == "CANCELLED" or (processing_status == "DONE" and not document_id):
         ports.reports.finished(seller_id, state.key, status="CANCELLED")
-        return Outcome.APPLIED, f"report {finished.report_id} cancelled (no data)"
-    if finished.processing_status != "DONE" or not finished.document_id:
+        return Outcome.APPLIED, f"{what} cancelled (no data)"
+    if processing_status != "DONE" or not document_id:
         ports.reports.finished(
             seller_id, state.key, status="FATAL", cooldown_until=now + ports.fatal_cooldown
         )
-        return Outcome.APPLIED, f"report {finished.report_id} {finished.processing_status}"
-    ports.reports.finished(seller_id, state.key, status="DONE", document_id=finished.document_id)
+        return Outcome.APPLIED, f"{what} {processing_status}"
+    ports.reports.finished(seller_id, state.key, status="DONE", document_id=document_id)
+    from_kiosk = recorded_source(state) == "data_kiosk"
     job = ReportJob(
         seller_id=seller_id,
         key=state.key,
-        report_type=state.report_type,
+        report_type=SALES_AND_TRAFFIC if from_kiosk else state.report_type,
         marketplace_id=state.marketplace_id,
         data_start=state.window_start,
         data_end=state.window_end,
+        source="data_kiosk" if from_kiosk else "report",
     )
-    ingested = ports.ingest_report(IngestInput(kind="report", job=job, document_id=finished.document_id))
-    return (
-        Outcome.APPLIED,
-        f"report {finished.report_id} ingested rows={ingested.rows} rejected={ingested.rejected}",
-    )
+    ingested = ports.ingest_report(IngestInput(kind="report", job=job, document_id=document_id))
+    return Outcome.APPLIED, f"{what} ingested rows={ingested.rows} rejected={ingested.rejected}"
 
 
 def pull_transactions(
@@ -331,14 +349,3 @@ def _transaction_pages(
             token = payload.get("nextToken")
             if not token:
                 break
-
-
-def hand_over_query(seller_id: str, finished: QueryFinished, ports: PushPorts) -> tuple[Outcome, str]:
-    """The Data Kiosk ingest owns the query; without one (DATA_KIOSK_HOOK) the event is only recorded
-    and Data Kiosk's own polling picks the document up."""
-    if ports.data_kiosk is None:
-        return Outcome.IGNORED, f"query {finished.query_id} {finished.processing_status}: {DATA_KIOSK_HOOK}"
-    return Outcome.APPLIED, ports.data_kiosk.query_finished(seller_id, finished)
-
-
-DATA_KIOSK_HOOK = "no Data Kiosk ingest wired (sellerflow.wiring.notifications.data_kiosk_ingest)"

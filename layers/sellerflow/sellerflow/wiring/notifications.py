@@ -12,7 +12,7 @@ from sellerflow.settings import Settings
 from sellerflow.spapi.notifications import NotificationsClient
 from sellerflow.store.notifications import NotificationLedger, SubscriptionStore
 from sellerflow.sync.ingest import IngestInput, IngestOutput, ingest_report_document
-from sellerflow.sync.notifications import DataKioskIngest, PushPorts
+from sellerflow.sync.notifications import PushPorts
 from sellerflow.sync.subscriptions import PushConfig, PushSubscriptions
 
 
@@ -23,13 +23,6 @@ def push_subscriptions(settings: Settings) -> PushSubscriptions:
         book=SubscriptionStore(),
         config=PushConfig(queue_arn=settings.notifications_queue_arn),
     )
-
-
-def data_kiosk_ingest() -> DataKioskIngest | None:
-    """The hook for DATA_KIOSK_QUERY_PROCESSING_FINISHED: the Data Kiosk ingest's entry point, once
-    this build has one (an object with `query_finished(seller_id, query) -> str`). Until then the
-    notification is recorded and Data Kiosk's own polling fetches the document."""
-    return None
 
 
 @wiring.per_settings
@@ -44,7 +37,14 @@ def push_ports(_: Settings) -> PushPorts:
     facts = wiring.fact_store()
 
     def ingest_report(request: IngestInput) -> IngestOutput:
-        return ingest_report_document(request, api=client, book=reports, ingest=ingest_document, sink=facts)
+        return ingest_report_document(
+            request,
+            api=client,
+            book=reports,
+            ingest=ingest_document,
+            sink=facts,
+            kiosk=wiring.data_kiosk_client(),
+        )
 
     return PushPorts(
         orders=client,
@@ -56,5 +56,4 @@ def push_ports(_: Settings) -> PushPorts:
         ingest_report=ingest_report,
         connections=wiring.connection_store(),
         ledger=notification_ledger(),
-        data_kiosk=data_kiosk_ingest(),
     )

@@ -148,3 +148,24 @@ def test_an_edited_seller_id_cannot_claim_a_connected_seller(
     assert AuditLog().verify(real.seller_id).ok
     # And the real account still reconnects
     assert service.complete(USER, consent(service.start(USER).authorize_url, real.seller_id)).reconnected
+
+
+def test_the_proof_reads_the_consenting_account_whatever_id_is_claimed(
+    aws: Any, kms_key_arn: str, sim: SimServer, make_port: Any
+) -> None:
+    # Given a consent by the second simulated account whose redirect was edited to the first's id
+    port = make_port(sim, refresh_tokens=CredentialVault(kms_key_arn))
+    real, consenting = sim.world.sellers[0], sim.world.sellers[1]
+    config = ConnectConfig(application_id=sim.application_id, consent_url=sim.consent_url, web_origin=WEB)
+    edited = consent(build(sim, port, kms_key_arn, Starter()).start(USER).authorize_url, consenting.seller_id)
+    edited = edited.model_copy(update={"selling_partner_id": real.seller_id})
+    token = port.client.lwa.exchange_authorization_code(
+        edited.spapi_oauth_code, redirect_uri=config.redirect_uri
+    )
+
+    # When the token's participations are read for the claimed id
+    shown = port.client.participations_proven_by(token, claimed_seller_id=real.seller_id)
+
+    # Then Amazon (the simulator) answers for the account behind the token, not for the claim
+    assert {p.store_name for p in shown} == {consenting.name}
+    assert [p.marketplace.id for p in shown] == consenting.marketplace_ids

@@ -7,8 +7,9 @@
               redirect_uri) -> getMarketplaceParticipations with the new token (before it is stored:
               what Amazon account it reaches) -> for a known seller, the identity proof below ->
               store the refresh token envelope-encrypted -> the seller's profile (store name,
-              participating marketplaces), dated authorization (a year) and sync cadence -> the caller becomes owner -> audit -> start the first
-              seller-sync execution (named like the fanout's: seller + window). Right after the
+              participating marketplaces), dated authorization (a year) and sync cadence -> the
+              caller becomes owner -> audit -> start the first seller-sync execution (named like
+              the fanout's: seller + window). Right after the
               token is stored, the seller is subscribed to Amazon's notifications (push); a
               subscribed seller is polled at the slower push cadence, and a failure to subscribe is
               logged, never fatal (polling is the safety net).

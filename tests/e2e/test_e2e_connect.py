@@ -155,3 +155,44 @@ def test_an_expiring_seller_is_shown_as_such_and_a_lapsed_one_is_not_synced(
 
     assert [r.seller_id for r in reports] == [expiring]
     assert ConnectionStore().connection(lapsed).status is SellerStatus.LAPSED
+
+
+def test_an_edited_selling_partner_id_cannot_squat_a_connected_seller(
+    local_stack: Callable[..., LocalStack],
+) -> None:
+    # Given two connected sellers (owner1 owns the first) and owner3, who owns nothing yet
+    stack = local_stack(preconnected=2, sellers=3)
+    real, other, own = (s.seller_id for s in stack.world.sellers)
+    owner1, squatter = stack.id_token("owner1@sellerflow.local"), stack.id_token("owner3@sellerflow.local")
+    members_before = api_get(stack, f"/sellers/{real}/members", owner1).json()["members"]
+    vault = wiring.credential_vault()
+
+    # When owner3 consents as their own Amazon account and edits the callback's id to the first seller
+    params = authorize(stack, squatter, own)
+    refused = post_callback(stack, squatter, params | {"selling_partner_id": real})
+    # Then it is refused with a clear error; owner3 gets nothing and the seller's team is unchanged
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "already_connected"
+    assert api_get(stack, "/sellers", squatter).json()["sellers"] == []
+    assert api_get(stack, f"/sellers/{real}/members", owner1).json()["members"] == members_before
+    assert api_get(stack, f"/sellers/{real}/connection", squatter).status_code == 404
+
+    # When an owner of the first seller consents as another Amazon account and edits the id the same way
+    swapped = post_callback(stack, owner1, authorize(stack, owner1, other) | {"selling_partner_id": real})
+    # Then the token cannot be swapped in: the account it reaches is not the seller
+    assert swapped.status_code == 409, swapped.text
+    assert swapped.json()["error"] == "seller_identity_mismatch"
+    assert vault.refresh_token(real).get_secret_value() == stack.world.seller(real).refresh_token
+
+    # And both attempts are in the seller's audit log, whose chain still verifies
+    entries = api_get(stack, f"/sellers/{real}/audit", owner1, limit=20).json()["entries"]
+    connects = [(e["action"], e["actor"]) for e in entries if e["action"].startswith("connection.")]
+    assert connects[:2] == [
+        ("connection.identity_mismatch", stack.users["owner1@sellerflow.local"].sub),
+        ("connection.claim_refused", stack.users["owner3@sellerflow.local"].sub),
+    ]
+    # And the real owner, consenting as the real account, still reconnects
+    again = post_callback(stack, owner1, authorize(stack, owner1, real))
+    assert again.status_code == 201, again.text
+    assert again.json()["reconnected"]
+    assert api_get(stack, f"/sellers/{real}/members", owner1).json()["members"] == members_before

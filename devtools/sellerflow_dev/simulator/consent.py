@@ -11,6 +11,11 @@
 The `spapi_oauth_code` is single-use, bound to the redirect_uri and expires after 5 minutes (the LWA
 token endpoint enforces all three, see `sellerflow_dev.simulator.lwa`). A consent by a seller who had
 revoked the app authorizes it again (a fresh refresh token).
+
+The redirect's `selling_partner_id` is only text in the browser's address bar, as at Amazon: a test
+may edit it before posting the callback. The code, the refresh token it is exchanged for and every
+access token stay bound to the account that consented, so an edited id changes nothing the simulated
+SP-API answers (getMarketplaceParticipations shows the consenting account).
 """
 
 from __future__ import annotations

@@ -172,6 +172,11 @@ class SellerAlreadyConnected(SellerflowError):
     """The Amazon account is connected by another team; an owner must invite the caller (409)."""
 
 
+class SellerIdentityMismatch(SellerflowError):
+    """The Amazon account the consent's token stands for is not the seller the callback names: its
+    marketplace participations do not match the connected seller's (409)."""
+
+
 class AdsAccountMismatch(SellerflowError):
     """The Amazon Ads grant reaches no advertising profile of this seller: another account (409)."""
 

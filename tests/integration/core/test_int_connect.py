@@ -15,7 +15,7 @@ from sellerflow.connect import ConnectionStatus
 from sellerflow.connect.models import ConnectCallbackIn
 from sellerflow.connect.service import ConnectConfig, ConnectService, ConnectUser
 from sellerflow.domain import Role, SellerStatus
-from sellerflow.errors import ConnectStateRejected
+from sellerflow.errors import ConnectStateRejected, SellerAlreadyConnected, SellerIdentityMismatch
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.connections import ConnectionStore, ConnectStateStore
 from sellerflow.store.credentials import CredentialVault
@@ -113,3 +113,59 @@ def test_the_fanout_marks_a_lapsed_seller_and_a_reconnect_brings_it_back(
     assert again.reconnected
     assert again.status is ConnectionStatus.ACTIVE
     assert store.connection(seller.seller_id).status is SellerStatus.ACTIVE
+
+
+def test_an_edited_seller_id_cannot_claim_a_connected_seller(
+    aws: Any, kms_key_arn: str, sim: SimServer, make_port: Any
+) -> None:
+    # Given the first simulated seller connected by its owner
+    service = build(sim, make_port(sim, refresh_tokens=CredentialVault(kms_key_arn)), kms_key_arn, Starter())
+    real, other = sim.world.sellers[0], sim.world.sellers[1]
+    service.complete(USER, consent(service.start(USER).authorize_url, real.seller_id))
+    squatter = ConnectUser("sub-squatter")
+
+    # When another user consents as the other Amazon account and edits the callback's id to the first
+    edited = consent(service.start(squatter).authorize_url, other.seller_id).model_copy(
+        update={"selling_partner_id": real.seller_id}
+    )
+    with pytest.raises(SellerAlreadyConnected):
+        service.complete(squatter, edited)
+    # And the owner does the same (another account of theirs, or the wrong one signed in)
+    swapped = consent(service.start(USER).authorize_url, other.seller_id).model_copy(
+        update={"selling_partner_id": real.seller_id}
+    )
+    with pytest.raises(SellerIdentityMismatch):
+        service.complete(USER, swapped)
+
+    # Then the seller keeps its token, profile and team, and both attempts are in its audit chain
+    vault = CredentialVault(kms_key_arn)
+    assert vault.refresh_token(real.seller_id).get_secret_value() == real.refresh_token
+    (profile,) = SellerStore().profiles([real.seller_id])
+    assert (profile.name, list(profile.marketplace_ids)) == (real.name, real.marketplace_ids)
+    assert SellerStore().membership(real.seller_id, squatter.sub) is None
+    actions = [e.action for e in AuditLog().entries(real.seller_id)]
+    assert actions[:2] == ["connection.identity_mismatch", "connection.claim_refused"]
+    assert AuditLog().verify(real.seller_id).ok
+    # And the real account still reconnects
+    assert service.complete(USER, consent(service.start(USER).authorize_url, real.seller_id)).reconnected
+
+
+def test_the_proof_reads_the_consenting_account_whatever_id_is_claimed(
+    aws: Any, kms_key_arn: str, sim: SimServer, make_port: Any
+) -> None:
+    # Given a consent by the second simulated account whose redirect was edited to the first's id
+    port = make_port(sim, refresh_tokens=CredentialVault(kms_key_arn))
+    real, consenting = sim.world.sellers[0], sim.world.sellers[1]
+    config = ConnectConfig(application_id=sim.application_id, consent_url=sim.consent_url, web_origin=WEB)
+    edited = consent(build(sim, port, kms_key_arn, Starter()).start(USER).authorize_url, consenting.seller_id)
+    edited = edited.model_copy(update={"selling_partner_id": real.seller_id})
+    token = port.client.lwa.exchange_authorization_code(
+        edited.spapi_oauth_code, redirect_uri=config.redirect_uri
+    )
+
+    # When the token's participations are read for the claimed id
+    shown = port.client.participations_proven_by(token, claimed_seller_id=real.seller_id)
+
+    # Then Amazon (the simulator) answers for the account behind the token, not for the claim
+    assert {p.store_name for p in shown} == {consenting.name}
+    assert [p.marketplace.id for p in shown] == consenting.marketplace_ids

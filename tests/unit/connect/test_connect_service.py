@@ -18,6 +18,7 @@ from sellerflow.errors import (
     ConnectStateRejected,
     Forbidden,
     SellerAlreadyConnected,
+    SellerIdentityMismatch,
     SpApiAuthorizationRevoked,
 )
 
@@ -30,9 +31,16 @@ class Fakes:
     def __init__(self) -> None:
         self.now = NOW
         self.nonces: dict[str, tuple[str, datetime]] = {}
-        self.codes = {"CODE1": "Atzr|one", "CODE2": "Atzr|two", "CODE3": "Atzr|three"}
+        self.codes = {
+            "CODE1": "Atzr|one",
+            "CODE2": "Atzr|two",
+            "CODE3": "Atzr|three",
+            "MALLORY": "Atzr|mallory",  # a consent by another Amazon account (store Southwind)
+        }
         self.tokens: dict[str, str] = {}
-        self.profiles: dict[str, SellerConnection] = {}
+        self.stored: dict[str, SellerConnection] = {}
+        self.named: dict[str, SellerProfile] = {}
+        self.read_with: list[tuple[str, str]] = []  # (refresh token, claimed id) of each proof
         self.members: dict[tuple[str, str], Role] = {}
         self.started: list[str] = []
         self.audit: list[str] = []
@@ -61,10 +69,15 @@ class Fakes:
     def store_refresh_token(self, seller_id: str, refresh_token: SecretStr) -> None:
         self.tokens[seller_id] = refresh_token.get_secret_value()
 
-    def get_marketplace_participations(self, seller_id: str) -> list[MarketplaceParticipation]:
+    def participations_proven_by(
+        self, refresh_token: SecretStr, *, claimed_seller_id: str
+    ) -> list[MarketplaceParticipation]:
+        # Like Amazon: what the token shows depends on the account behind it, never on the claim.
+        token = refresh_token.get_secret_value()
+        self.read_with.append((token, claimed_seller_id))
         entry = {
             "marketplace": {"id": "ATVPDKIKX0DER", "name": "Amazon.com"},
-            "storeName": "Northwind",
+            "storeName": "Southwind" if token == "Atzr|mallory" else "Northwind",
             "participation": {"isParticipating": True, "hasSuspendedListings": False},
         }
         left = {**entry, "marketplace": {"id": "A1PA6795UKMFR9"}, "participation": {"isParticipating": False}}
@@ -72,25 +85,29 @@ class Fakes:
 
     # connections / members
     def find(self, seller_id: str) -> SellerConnection | None:
-        return self.profiles.get(seller_id)
+        return self.stored.get(seller_id)
 
     def connection(self, seller_id: str) -> SellerConnection:
-        return self.profiles[seller_id]
+        return self.stored[seller_id]
 
     def record_authorization(self, seller_id: str, **kw: object) -> SellerProfile:
-        self.profiles[seller_id] = SellerConnection(
+        self.stored[seller_id] = SellerConnection(
             seller_id=seller_id,
             status=SellerStatus.ACTIVE,
             authorized_at=kw["authorized_at"],  # type: ignore[arg-type]
             authorization_expires_at=kw["expires_at"],  # type: ignore[arg-type]
             sync_every_minutes=kw["sync_every_minutes"],  # type: ignore[arg-type]
         )
-        return SellerProfile(
+        self.named[seller_id] = SellerProfile(
             seller_id=seller_id,
             name=str(kw["name"]),
             status=SellerStatus.ACTIVE,
             marketplace_ids=tuple(kw["marketplace_ids"]),  # type: ignore[arg-type]
         )
+        return self.named[seller_id]
+
+    def profiles(self, seller_ids: object) -> list[SellerProfile]:
+        return [self.named[s] for s in seller_ids if s in self.named]  # type: ignore[attr-defined]
 
     def membership(self, seller_id: str, user_sub: str) -> Membership | None:
         role = self.members.get((seller_id, user_sub))
@@ -161,7 +178,7 @@ def test_a_first_connection_creates_the_owner_the_dated_profile_and_the_first_sy
     assert result.sync_execution.execution_name == f"{SELLER}-20260301T1200"
     assert result.sync_execution.status == "started"
     assert fakes.audit == ["connection.authorized"]
-    assert fakes.profiles[SELLER].sync_every_minutes == 15
+    assert fakes.stored[SELLER].sync_every_minutes == 15
 
 
 def test_a_state_is_single_use(fakes: Fakes) -> None:
@@ -191,12 +208,12 @@ def test_a_refused_code_stores_nothing(fakes: Fakes) -> None:
     with pytest.raises(AuthorizationCodeRejected):
         service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="NOPE"))
     assert fakes.tokens == {}
-    assert fakes.profiles == {}
+    assert fakes.stored == {}
 
 
 def test_an_owner_reconnects_a_revoked_seller_with_a_fresh_token_and_a_new_year(fakes: Fakes) -> None:
     service(fakes).complete(ALICE, callback(state_for(fakes, ALICE)))
-    fakes.profiles[SELLER] = fakes.profiles[SELLER].model_copy(update={"status": SellerStatus.REVOKED})
+    fakes.stored[SELLER] = fakes.stored[SELLER].model_copy(update={"status": SellerStatus.REVOKED})
     fakes.now = NOW + timedelta(days=300)
     result = service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="CODE2"))
     assert result.reconnected
@@ -212,6 +229,36 @@ def test_a_connected_seller_is_never_handed_to_another_team(fakes: Fakes) -> Non
         service(fakes).complete(BOB, callback(state_for(fakes, BOB), code="CODE2"))
     assert fakes.tokens[SELLER] == "Atzr|one"
     assert (SELLER, BOB.sub) not in fakes.members
+    # the claim is refused before the code is exchanged, and the seller's owners see it
+    assert "CODE2" in fakes.codes
+    assert fakes.audit == ["connection.authorized", "connection.claim_refused"]
+
+
+def test_a_squatter_who_edits_the_callback_to_a_connected_id_is_refused_and_audited(fakes: Fakes) -> None:
+    # Given Alice's seller, When Bob consents as his own Amazon account and edits the id to Alice's
+    service(fakes).complete(ALICE, callback(state_for(fakes, ALICE)))
+    with pytest.raises(SellerAlreadyConnected, match="ask one of its owners"):
+        service(fakes).complete(BOB, callback(state_for(fakes, BOB), code="MALLORY", seller=SELLER))
+    # Then nothing of Alice's seller changed, and the attempt is in its audit chain
+    assert fakes.tokens == {SELLER: "Atzr|one"}
+    assert fakes.named[SELLER].name == "Northwind"
+    assert [k for k in fakes.members if k[0] == SELLER] == [(SELLER, ALICE.sub)]
+    assert fakes.audit[-1] == "connection.claim_refused"
+
+
+def test_an_owner_cannot_swap_another_amazon_account_into_a_seller(fakes: Fakes) -> None:
+    # Given Alice owns the seller, When she consents as another Amazon account (edited id or mistake)
+    service(fakes).complete(ALICE, callback(state_for(fakes, ALICE)))
+    with pytest.raises(SellerIdentityMismatch, match="not seller"):
+        service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="MALLORY"))
+    # Then the stored token and profile stay, the proof used the new token, the attempt is audited
+    assert fakes.tokens[SELLER] == "Atzr|one"
+    assert fakes.named[SELLER].name == "Northwind"
+    assert fakes.read_with[-1] == ("Atzr|mallory", SELLER)
+    assert fakes.audit[-1] == "connection.identity_mismatch"
+    # and a consent by the real account still reconnects
+    assert service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="CODE2")).reconnected
+    assert fakes.tokens[SELLER] == "Atzr|two"
 
 
 def test_only_an_owner_reconnects(fakes: Fakes) -> None:
@@ -219,11 +266,12 @@ def test_only_an_owner_reconnects(fakes: Fakes) -> None:
     fakes.members[(SELLER, BOB.sub)] = Role.ANALYST
     with pytest.raises(Forbidden):
         service(fakes).complete(BOB, callback(state_for(fakes, BOB), code="CODE2"))
+    assert fakes.audit[-1] == "connection.claim_refused"
 
 
 def test_a_seller_being_erased_cannot_be_reconnected(fakes: Fakes) -> None:
     service(fakes).complete(ALICE, callback(state_for(fakes, ALICE)))
-    fakes.profiles[SELLER] = fakes.profiles[SELLER].model_copy(update={"status": SellerStatus.ERASING})
+    fakes.stored[SELLER] = fakes.stored[SELLER].model_copy(update={"status": SellerStatus.ERASING})
     with pytest.raises(SellerAlreadyConnected, match="erased"):
         service(fakes).complete(ALICE, callback(state_for(fakes, ALICE), code="CODE2"))
 
@@ -245,11 +293,11 @@ def test_a_connected_seller_is_subscribed_to_amazons_notifications(fakes: Fakes)
     service(fakes, push).complete(ALICE, callback(state_for(fakes, ALICE)))
     assert push.subscribed == [SELLER]
     # and, pushed, it is polled only as the safety net: the slower cadence
-    assert fakes.profiles[SELLER].sync_every_minutes == 60
+    assert fakes.stored[SELLER].sync_every_minutes == 60
 
 
 def test_a_failed_subscription_never_fails_the_connection_polling_is_the_safety_net(fakes: Fakes) -> None:
     result = service(fakes, _Push(fails=True)).complete(ALICE, callback(state_for(fakes, ALICE)))
     assert result.sync_execution.status == "started"
     assert fakes.audit == ["connection.authorized"]
-    assert fakes.profiles[SELLER].sync_every_minutes == 15
+    assert fakes.stored[SELLER].sync_every_minutes == 15

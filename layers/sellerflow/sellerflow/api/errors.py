@@ -40,6 +40,7 @@ from sellerflow.errors import (
     OrderNotFound,
     SellerAlreadyConnected,
     SellerflowError,
+    SellerIdentityMismatch,
     SellerNotFound,
     Unauthenticated,
 )
@@ -92,6 +93,7 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (AuthorizationCodeRejected, 400, "invalid_grant"),
     (SellerAlreadyConnected, 409, "already_connected"),
     (AdsAccountMismatch, 409, "ads_account_mismatch"),
+    (SellerIdentityMismatch, 409, "seller_identity_mismatch"),
 )
 INTERNAL_MESSAGE = "An internal error occurred."
 

@@ -2,7 +2,10 @@
 
     GET  /connect/amazon                    302 to Seller Central's consent page (JSON body too);
                                             with `Accept: application/json` 200 {authorize_url, expires_at}
-    POST /connect/amazon/callback           {state, selling_partner_id, spapi_oauth_code} -> 201
+    POST /connect/amazon/callback           {state, selling_partner_id, spapi_oauth_code} -> 201;
+                                            409 already_connected (a known seller, caller not its
+                                            owner) or seller_identity_mismatch (the consent's account
+                                            is not that seller): an edited id claims nothing
     GET  /sellers/{sellerId}/connection     SELLER_READ: status, dates, days left, last sync, ads grant
     GET  /sellers/{sellerId}/connect/amazon-ads            CONNECTION_MANAGE: 302 to LWA's authorize
                                             page (JSON body too; `Accept: application/json` -> 200)

@@ -4,19 +4,28 @@
               Seller Central consent URL (application_id, state, redirect_uri[, version=beta]).
     complete  verify the state (signature, expiry, user) -> consume its nonce (conditional delete:
               a replay fails) -> exchange spapi_oauth_code (LWA authorization_code grant, same
-              redirect_uri) -> store the refresh token envelope-encrypted -> getMarketplaceParticipations
-              -> the seller's profile (store name, participating marketplaces), dated authorization
-              (a year) and sync cadence -> the caller becomes owner -> audit -> start the first
-              seller-sync execution (named like the fanout's: seller + window). Right after the
+              redirect_uri) -> getMarketplaceParticipations with the new token (before it is stored:
+              what Amazon account it reaches) -> for a known seller, the identity proof below ->
+              store the refresh token envelope-encrypted -> the seller's profile (store name,
+              participating marketplaces), dated authorization (a year) and sync cadence -> the
+              caller becomes owner -> audit -> start the first seller-sync execution (named like
+              the fanout's: seller + window). Right after the
               token is stored, the seller is subscribed to Amazon's notifications (push); a
               subscribed seller is polled at the slower push cadence, and a failure to subscribe is
               logged, never fatal (polling is the safety net).
 
-Reconnect rules (a seller Sellerflow already knows):
+Reconnect rules (a seller Sellerflow already knows) — the callback's selling_partner_id comes
+through the browser and can be edited, so a claim of a known id must be proven:
 - the caller must be an owner of it (CONNECTION_MANAGE); a non-member is refused with
-  `SellerAlreadyConnected` (409): consenting in Seller Central proves control of an Amazon account,
-  but the callback's selling_partner_id comes through the browser, so it never grants access to a
-  team that already exists — an owner invites instead;
+  `SellerAlreadyConnected` (409) before the code is even exchanged, and the attempt is written to
+  that seller's audit chain (`connection.claim_refused`) for its owners to see: consenting in Seller
+  Central proves control of *an* Amazon account, never of the id typed into the callback, so it
+  never grants access to a team that already exists — an owner invites instead;
+- the new token must reach the same Amazon account (`sellerflow.connect.identity`: its
+  participations show a stored marketplace under the stored store name); otherwise
+  `SellerIdentityMismatch` (409), audited as `connection.identity_mismatch`, and the stored token,
+  profile and team are left as they were (an owner who consented as another account cannot swap
+  that account's data into this seller);
 - a seller being erased cannot be reconnected until the erasure is over (409);
 - otherwise: the new refresh token replaces the old one, a revoked, lapsed or disconnected seller
   is active again, the authorization is dated anew (a year from now), the seller keeps its cadence.
@@ -24,7 +33,7 @@ Reconnect rules (a seller Sellerflow already knows):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -33,6 +42,7 @@ from urllib.parse import urlencode
 from pydantic import SecretBytes, SecretStr
 
 from sellerflow.amazon.spapi import MarketplaceParticipation
+from sellerflow.connect.identity import describe, is_same_seller
 from sellerflow.connect.models import (
     AdsConnectionOut,
     ConnectCallbackIn,
@@ -59,6 +69,7 @@ from sellerflow.errors import (
     Forbidden,
     SellerAlreadyConnected,
     SellerflowError,
+    SellerIdentityMismatch,
     SpApiAuthorizationRevoked,
     SpApiBadRequest,
 )
@@ -88,7 +99,9 @@ class TokenVault(Protocol):
 
 
 class ParticipationsReader(Protocol):
-    def get_marketplace_participations(self, seller_id: str) -> list[MarketplaceParticipation]: ...
+    def participations_proven_by(
+        self, refresh_token: SecretStr, *, claimed_seller_id: str
+    ) -> list[MarketplaceParticipation]: ...
 
 
 class Connections(Protocol):
@@ -116,6 +129,8 @@ class Members(Protocol):
     ) -> Membership: ...
 
     def sync_state(self, seller_id: str, source: str = "orders") -> SyncState: ...
+
+    def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]: ...
 
 
 class AuditTrail(Protocol):
@@ -238,7 +253,7 @@ class ConnectService:
             raise ConnectStateRejected("the state was already used (or has expired); connect again")
         seller_id = callback.selling_partner_id
         existing = self._connections.find(seller_id)
-        self._check_reconnect(user, seller_id, existing)
+        self._check_claim(user, seller_id, existing)
         try:
             refresh_token = self._lwa.exchange_authorization_code(
                 callback.spapi_oauth_code, redirect_uri=self._config.redirect_uri
@@ -248,9 +263,13 @@ class ConnectService:
             raise AuthorizationCodeRejected(
                 "Amazon refused the authorization code (unknown, used, expired or for another redirect_uri)"
             ) from None
+        participations = self._participations.participations_proven_by(
+            refresh_token, claimed_seller_id=seller_id
+        )
+        if existing is not None:
+            self._prove_same_seller(user, seller_id, participations)
         self._vault.store_refresh_token(seller_id, refresh_token)
         pushed = self._subscribe(seller_id)
-        participations = self._participations.get_marketplace_participations(seller_id)
         name, marketplace_ids = _profile_of(seller_id, participations, existing_name=None)
         authorized_at = now.astimezone(UTC).replace(microsecond=0)
         expires_at = authorization_expiry(authorized_at, self._config.valid_days)
@@ -310,10 +329,18 @@ class ConnectService:
             return False
         return True
 
-    def _check_reconnect(self, user: ConnectUser, seller_id: str, existing: SellerConnection | None) -> None:
+    def _check_claim(self, user: ConnectUser, seller_id: str, existing: SellerConnection | None) -> None:
+        """A known seller id may only be claimed by one of its owners (see the module docstring)."""
         if existing is None:
             return
         membership = self._members.membership(seller_id, user.sub)
+        if membership is None or membership.role is not Role.OWNER:
+            held = "no membership" if membership is None else f"role={membership.role.value}"
+            self._audit.record(seller_id, user.sub, "connection.claim_refused", held)
+            metrics.add_metric(name="ConnectClaimRefused", unit="Count", value=1)
+            logger.warning(
+                "connect claim refused", extra={"seller_id": seller_id, "member": membership is not None}
+            )
         if membership is None:
             raise SellerAlreadyConnected(
                 f"seller {seller_id} is already connected to Sellerflow; ask one of its owners to invite you"
@@ -326,6 +353,23 @@ class ConnectService:
             raise SellerAlreadyConnected(
                 f"seller {seller_id} is being erased; connect it again once that is done"
             )
+
+    def _prove_same_seller(
+        self, user: ConnectUser, seller_id: str, participations: Sequence[MarketplaceParticipation]
+    ) -> None:
+        """The new token must reach the Amazon account already connected as `seller_id`; nothing is
+        stored otherwise (the seller keeps its token, profile and team)."""
+        stored = self._members.profiles([seller_id])
+        if stored and is_same_seller(stored[0], participations):
+            return
+        self._audit.record(seller_id, user.sub, "connection.identity_mismatch", describe(participations))
+        metrics.add_metric(name="ConnectIdentityMismatch", unit="Count", value=1)
+        logger.warning("connect identity mismatch", extra={"seller_id": seller_id})
+        raise SellerIdentityMismatch(
+            f"the Amazon account you authorized is not seller {seller_id} (its marketplaces and store "
+            "name differ from the connected seller's); sign in to Seller Central as that seller and "
+            "connect again"
+        )
 
     # --- read ----------------------------------------------------------------------------------
     def connection(self, seller_id: str) -> ConnectionOut:

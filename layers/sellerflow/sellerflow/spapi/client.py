@@ -262,14 +262,25 @@ class SpApiClient(AmazonHttpPort):
     # --- Sellers v1 -----------------------------------------------------------------------------
     def get_marketplace_participations(self, seller_id: str) -> list[MarketplaceParticipation]:
         """The marketplaces the seller participates in (and its store name in each)."""
-        body = self.call(seller_id, "getMarketplaceParticipations", "GET", PARTICIPATIONS_PATH)
-        payload = body.get("payload")
-        if not isinstance(payload, list):
-            raise SpApiServerError(
-                "getMarketplaceParticipations answered without a payload list",
-                operation="getMarketplaceParticipations",
-            )
-        return [MarketplaceParticipation.model_validate(entry) for entry in payload]
+        return _participations(
+            self.call(seller_id, "getMarketplaceParticipations", "GET", PARTICIPATIONS_PATH)
+        )
+
+    def participations_proven_by(
+        self, refresh_token: SecretStr, *, claimed_seller_id: str
+    ) -> list[MarketplaceParticipation]:
+        """getMarketplaceParticipations with a refresh token not stored yet (a consent's): what the
+        Amazon account behind that token shows, whatever seller id the callback claimed. The access
+        token is used for this one call and cached nowhere (it must never stand for the claimed id)."""
+        access = self._lwa.access_token(refresh_token, seller_id=claimed_seller_id)
+        body = self.call(
+            claimed_seller_id,
+            "getMarketplaceParticipations",
+            "GET",
+            PARTICIPATIONS_PATH,
+            access_token=access.value,
+        )
+        return _participations(body)
 
     # --- the one request path ------------------------------------------------------------------
     def call(
@@ -350,6 +361,16 @@ class SpApiClient(AmazonHttpPort):
     def _fresh_access_token(self, seller_id: str) -> AccessToken:
         # Just in time: the refresh token is decrypted only now, and only held for this exchange.
         return self._lwa.access_token(self._refresh_tokens.refresh_token(seller_id), seller_id=seller_id)
+
+
+def _participations(body: dict[str, Any]) -> list[MarketplaceParticipation]:
+    payload = body.get("payload")
+    if not isinstance(payload, list):
+        raise SpApiServerError(
+            "getMarketplaceParticipations answered without a payload list",
+            operation="getMarketplaceParticipations",
+        )
+    return [MarketplaceParticipation.model_validate(entry) for entry in payload]
 
 
 def _iso(value: datetime) -> str:

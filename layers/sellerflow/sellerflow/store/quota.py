@@ -39,6 +39,14 @@ class QuotaLineRecord(SellerItem):
     wanted_since = UTCDateTimeAttribute(null=True)
     asked_at = UTCDateTimeAttribute(null=True)
     last_served = UTCDateTimeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # DynamoDB TTL: LINE_TTL after the last write
+
+
+LINE_TTL = timedelta(days=30)  # a seller that stopped asking leaves the line
+
+
+def _line_expiry(now: datetime) -> int:
+    return int((now + LINE_TTL).timestamp())
 
 
 def quota_partition(quota: str) -> str:
@@ -71,6 +79,7 @@ class QuotaStore:
             actions=[
                 QuotaLineRecord.wanted_since.set(QuotaLineRecord.wanted_since | now),
                 QuotaLineRecord.asked_at.set(now),
+                QuotaLineRecord.expires_at.set(_line_expiry(now)),
             ]
         )
 
@@ -117,10 +126,19 @@ class QuotaStore:
 
     def served(self, quota: str, seller_id: str, now: datetime) -> None:
         QuotaLineRecord(seller_id=quota_partition(quota), sk=f"{LINE_PREFIX}{seller_id}").update(
-            actions=[QuotaLineRecord.last_served.set(now), QuotaLineRecord.wanted_since.remove()]
+            actions=[
+                QuotaLineRecord.last_served.set(now),
+                QuotaLineRecord.wanted_since.remove(),
+                QuotaLineRecord.expires_at.set(_line_expiry(now)),
+            ]
         )
 
     def withdraw(self, quota: str, seller_id: str) -> None:
-        QuotaLineRecord(seller_id=quota_partition(quota), sk=f"{LINE_PREFIX}{seller_id}").update(
-            actions=[QuotaLineRecord.wanted_since.remove()]
-        )
+        # Only a seller already in line: an update of a missing item would create one with no expiry.
+        try:
+            QuotaLineRecord(seller_id=quota_partition(quota), sk=f"{LINE_PREFIX}{seller_id}").update(
+                actions=[QuotaLineRecord.wanted_since.remove()], condition=QuotaLineRecord.sk.exists()
+            )
+        except UpdateError as exc:
+            if not _conditional_failure(exc):
+                raise

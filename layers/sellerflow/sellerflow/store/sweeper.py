@@ -32,6 +32,8 @@ from sellerflow.store.alerts import RECIPIENT_PREFIX, RULE_PREFIX
 from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
 from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.facts_control import COGS_PREFIX
+from sellerflow.store.notifications import SUBSCRIPTION_PREFIX
+from sellerflow.store.quota import SLOT_KEY
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
 
 if TYPE_CHECKING:
@@ -48,11 +50,14 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
     "sellers": (
         PROFILE,  # the seller: name, status, marketplaces, authorization
         CREDENTIALS,  # the LWA refresh token (envelope-encrypted)
-        ADS_CREDENTIALS,  # the Amazon Ads refresh token
+        ADS_CREDENTIALS,  # the Amazon Ads refresh token (NA)
+        f"{ADS_CREDENTIALS}#",  # the Amazon Ads refresh tokens of the EU and FE regions
         MEMBER_PREFIX,  # who may see the seller, and with which role
         COGS_PREFIX,  # unit costs the seller entered
         RULE_PREFIX,  # alert rules the owner set
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
+        SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)
+        SLOT_KEY,  # an app-wide quota's slot (partition QUOTA#<name>): a time and a count, no seller data
     ),
 }
 

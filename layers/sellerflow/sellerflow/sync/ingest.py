@@ -23,6 +23,7 @@ from sellerflow.sync.reports import (
     ReportBook,
     ReportJob,
     SettlementJob,
+    already_ingested,
 )
 
 
@@ -129,6 +130,9 @@ def ingest_report_document(
     number format, a damaged stream) is recorded as FAILED with the error's message (it names the
     report, line and column, never a value) and raised again, so the workflow shows it failed."""
     job = request.job
+    if isinstance(job, ReportJob) and already_ingested(book.get(job.seller_id, job.key), request.document_id):
+        logger.info("report document already ingested", extra={"report_type": job.report_type})
+        return IngestOutput(key=job.key, rows=0, written=0, rejected=0)
     from_kiosk = isinstance(job, ReportJob) and job.source == "data_kiosk"
     report_type = SETTLEMENT if isinstance(job, SettlementJob) else job.report_type
     if from_kiosk:

@@ -676,6 +676,7 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         # Data protection: buyer PII on demand (members), the audit trail (owners only).
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
         ("GET", "/sellers/{sellerId}/audit"),
+        ("GET", "/sellers/{sellerId}/subprocessors"),
         # Alerts (issue 6): rules, the alerts sent, WhatsApp recipients.
         ("GET", "/sellers/{sellerId}/alerts/rules"),
         ("PUT", "/sellers/{sellerId}/alerts/rules"),

@@ -61,6 +61,7 @@ from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import PrivacyConfig
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditEntry, AuditPage
+from sellerflow.subprocessors import HOSTING
 from sellerflow_dev.openapi import render
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -273,6 +274,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
         "alerts": FakeAlerts(), "connect": StubConnect, "ads_connect": StubConnect,
         "workflows": FakeWorkflows(), "export_objects": FakeObjects(),
         "privacy": PrivacyConfig(export_state_machine_arn="arn:x:export", erase_state_machine_arn="arn:x:erase"),
+        "subprocessors": (HOSTING,),
         "shipping": StubShipping,
     }  # fmt: skip
     settings = Settings(

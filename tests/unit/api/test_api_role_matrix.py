@@ -56,6 +56,7 @@ from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.members.rules import BreakGlassGrant
 from sellerflow.settings import Settings
+from sellerflow.subprocessors import HOSTING
 
 ADMIN = "admin"
 SIGNED_IN = "signed-in"
@@ -86,6 +87,7 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("DELETE", "/sellers/{sellerId}"): P.SELLER_ERASE,
     ("POST", "/sellers/{sellerId}/disconnect"): P.CONNECTION_MANAGE,
     ("GET", "/sellers/{sellerId}/audit"): P.AUDIT_READ,
+    ("GET", "/sellers/{sellerId}/subprocessors"): P.SELLER_READ,
     # teams
     ("GET", "/sellers/{sellerId}/members"): P.MEMBERS_MANAGE,
     ("PUT", "/sellers/{sellerId}/members/{userSub}"): P.MEMBERS_MANAGE,
@@ -195,7 +197,9 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
     settings = Settings(
         aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123"
     )
-    given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit, "team": team}
+    given: dict[str, Any] = {
+        "sellers": sellers, "orders": orders, "audit": audit, "team": team, "subprocessors": (HOSTING,),
+    }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     users = FakeUsers(by_sub={sub: groups for sub, groups, _ in CALLERS.values()})
     app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, users=users, **given)

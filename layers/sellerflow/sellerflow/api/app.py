@@ -22,6 +22,7 @@ from sellerflow.api.routes_members import member_routes
 from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
 from sellerflow.api.routes_sellers import seller_routes
+from sellerflow.api.routes_transparency import transparency_routes
 
 APP_NAME = "sellerflow-api"
 ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
@@ -34,6 +35,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     admin_routes,
     privacy_routes,
     audit_routes,
+    transparency_routes,
 )
 
 

@@ -25,6 +25,7 @@ from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
 from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
 
 __all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
 
@@ -144,6 +145,7 @@ class ApiPorts:
     export_objects: ExportObjects
     privacy: PrivacyConfig
     shipping: Callable[[], ShippingAddresses]  # buyer PII: only the PII app's deployment has one
+    subprocessors: tuple[SubprocessorUse, ...]  # the outside services the deployment's settings turn on
 
 
 PortsFactory = Callable[[Settings], ApiPorts]

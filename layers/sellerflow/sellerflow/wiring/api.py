@@ -32,6 +32,7 @@ from sellerflow.store.users import CognitoUsers
 from sellerflow.wiring.analytics import analytics_service
 from sellerflow.wiring.connect import ads_connect_service, connect_service
 from sellerflow.wiring.privacy import privacy_config
+from sellerflow.wiring.subprocessors import deployment_subprocessors
 
 
 class _CognitoUsersOnFirstUse:
@@ -81,6 +82,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         export_objects=SellerObjects.from_settings(current),
         privacy=privacy_config(current),
         shipping=_no_buyer_pii,
+        subprocessors=deployment_subprocessors(current),
     )
 
 

@@ -704,6 +704,10 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("PUT", "/admin/sellers/{sellerId}/members/{userSub}"),
         ("DELETE", "/admin/sellers/{sellerId}/members/{userSub}"),
         ("POST", "/admin/sellers/{sellerId}/break-glass"),
+        # Security incidents (docs/incident-response.md): the 24-hour Amazon notification record.
+        ("POST", "/admin/incidents"),
+        ("PUT", "/admin/incidents/{incidentId}"),
+        ("GET", "/admin/incidents"),
         # Advertising (Amazon Ads): campaigns and the daily series (ANALYTICS_READ)
         ("GET", "/sellers/{sellerId}/ads/campaigns"),
         ("GET", "/sellers/{sellerId}/ads/daily"),

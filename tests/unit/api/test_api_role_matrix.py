@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from api_fakes import (
     APP_ROUTES,
+    INCIDENT_ID,
     MARKETPLACE_US,
     NOW,
     POOL_ID,
@@ -37,6 +38,7 @@ from api_fakes import (
     SELLER_B,
     WELL_FORMED_BODIES,
     FakeAudit,
+    FakeIncidents,
     FakeOrders,
     FakeSellers,
     Tokens,
@@ -100,6 +102,9 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("PUT", "/admin/sellers/{sellerId}/members/{userSub}"): ADMIN,
     ("DELETE", "/admin/sellers/{sellerId}/members/{userSub}"): ADMIN,
     ("POST", "/admin/sellers/{sellerId}/break-glass"): ADMIN,
+    ("POST", "/admin/incidents"): ADMIN,
+    ("PUT", "/admin/incidents/{incidentId}"): ADMIN,
+    ("GET", "/admin/incidents"): ADMIN,
     # connecting an Amazon account (the contract's permissions)
     ("GET", "/connect/amazon"): SIGNED_IN,
     ("POST", "/connect/amazon/callback"): SIGNED_IN,
@@ -170,6 +175,7 @@ def _fill(path: str) -> str:
         .replace("{orderId}", "111-0000000-0000001")
         .replace("{userSub}", SUPPORT)
         .replace("{invitationId}", "0" * 32)
+        .replace("{incidentId}", INCIDENT_ID)
     )
 
 
@@ -199,6 +205,7 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
     )
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "team": team, "subprocessors": (HOSTING,),
+        "incidents": FakeIncidents(),
     }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     users = FakeUsers(by_sub={sub: groups for sub, groups, _ in CALLERS.values()})

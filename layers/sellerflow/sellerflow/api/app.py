@@ -18,6 +18,7 @@ from sellerflow.api.routes_ads import ads_routes
 from sellerflow.api.routes_alerts import alert_routes
 from sellerflow.api.routes_analytics import analytics_routes
 from sellerflow.api.routes_connect import connect_routes
+from sellerflow.api.routes_incidents import incident_routes
 from sellerflow.api.routes_members import member_routes
 from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
@@ -36,6 +37,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     privacy_routes,
     audit_routes,
     transparency_routes,
+    incident_routes,
 )
 
 

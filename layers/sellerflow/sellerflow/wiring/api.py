@@ -23,6 +23,7 @@ from sellerflow.store.ads import AdsStore
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.facts_rollups import RollupStore
+from sellerflow.store.incidents import IncidentStore
 from sellerflow.store.members import TeamStore
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
@@ -83,6 +84,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         privacy=privacy_config(current),
         shipping=_no_buyer_pii,
         subprocessors=deployment_subprocessors(current),
+        incidents=IncidentStore(),
     )
 
 

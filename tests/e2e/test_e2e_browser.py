@@ -266,6 +266,10 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}/settings")
     page.wait_for_selector("[data-testid=cogs] form, [data-testid=cogs] [role=alert]")
     page.wait_for_function("() => !document.querySelector('[data-testid=loading]')")
+    # Sub-processor transparency: the deployment's outside services and what each receives
+    subprocessors = page.locator("[data-testid=subprocessors]").inner_text()
+    assert "Amazon Web Services" in subprocessors
+    assert "Not used by this installation" in subprocessors
     shot(page, "12-settings")
     # No buyer PII anywhere (the simulator marks every PII value with "pii-canary")
     for suffix in ("", "/orders", "/inventory", "/settings"):

@@ -354,6 +354,45 @@ def test_user_pool_requires_mfa_and_strong_passwords() -> None:
     for character_class in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
         assert password[character_class] is True, character_class
     assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert password["PasswordHistorySize"] == 24, "no reuse of recent passwords (DPP 1.4)"
+
+
+def test_threat_protection_is_enforced_in_prod_with_blocking_risk_actions() -> None:
+    template = load_template()
+    props = _props("UserPool")
+    # prod is always ENFORCED; other stages follow the ThreatProtection parameter (default OFF).
+    assert props["UserPoolAddOns"]["AdvancedSecurityMode"] == {
+        "Fn::If": ["IsProd", "ENFORCED", {"Ref": "ThreatProtection"}]
+    }
+    assert props["UserPoolTier"] == {"Fn::If": ["HasThreatProtection", "PLUS", "ESSENTIALS"]}
+    assert {"Condition": "IsProd"} in template["Conditions"]["HasThreatProtection"]["Fn::Or"]
+    risk = template["Resources"]["UserPoolRiskConfiguration"]
+    assert risk["Condition"] == "HasThreatProtection"
+    compromised = risk["Properties"]["CompromisedCredentialsRiskConfiguration"]
+    assert compromised["Actions"]["EventAction"] == "BLOCK"
+    assert set(compromised["EventFilter"]) == {"SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"}
+    takeover = risk["Properties"]["AccountTakeoverRiskConfiguration"]["Actions"]
+    assert takeover["HighAction"]["EventAction"] == "BLOCK"
+    assert takeover["MediumAction"]["EventAction"] == "MFA_REQUIRED"
+
+
+def test_security_alarms_publish_to_the_encrypted_security_topic() -> None:
+    template = load_template()
+    resources = template["Resources"]
+    assert referenced_resource(resources["SecurityTopic"]["Properties"]["KmsMasterKeyId"]) == "SecurityKey"
+    key_statements = resources["SecurityKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for s in key_statements)
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    signals = {"AuditChainBroken", "BreakGlassGranted", "AuthorizationFailures", "PiiReads"}
+    assert set(alarms) == {f"{signal}Alarm" for signal in signals}
+    for name, alarm in alarms.items():
+        assert alarm["Namespace"] == "Sellerflow", name
+        assert alarm["MetricName"] in signals, name
+        assert [referenced_resource(a) for a in alarm["AlarmActions"]] == ["SecurityTopic"], name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+    # A single broken chain or break-glass grant is worth a page.
+    assert alarms["AuditChainBrokenAlarm"]["Threshold"] == 1
+    assert alarms["BreakGlassGrantedAlarm"]["Threshold"] == 1
 
 
 def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
@@ -637,6 +676,7 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         # Data protection: buyer PII on demand (members), the audit trail (owners only).
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
         ("GET", "/sellers/{sellerId}/audit"),
+        ("GET", "/sellers/{sellerId}/subprocessors"),
         # Alerts (issue 6): rules, the alerts sent, WhatsApp recipients.
         ("GET", "/sellers/{sellerId}/alerts/rules"),
         ("PUT", "/sellers/{sellerId}/alerts/rules"),
@@ -664,6 +704,10 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("PUT", "/admin/sellers/{sellerId}/members/{userSub}"),
         ("DELETE", "/admin/sellers/{sellerId}/members/{userSub}"),
         ("POST", "/admin/sellers/{sellerId}/break-glass"),
+        # Security incidents (docs/incident-response.md): the 24-hour Amazon notification record.
+        ("POST", "/admin/incidents"),
+        ("PUT", "/admin/incidents/{incidentId}"),
+        ("GET", "/admin/incidents"),
         # Advertising (Amazon Ads): campaigns and the daily series (ANALYTICS_READ)
         ("GET", "/sellers/{sellerId}/ads/campaigns"),
         ("GET", "/sellers/{sellerId}/ads/daily"),
@@ -741,7 +785,19 @@ def test_every_parameter_is_documented() -> None:
 
 # --- the template reads at a glance ------------------------------------------------------------
 
-SECTIONS = ["Schedules", "Workflows", "Functions", "Push", "Alerts", "Stores", "API", "Web"]  # as data flows
+SECTIONS = [
+    "Schedules",
+    "Workflows",
+    "Functions",
+    "Push",
+    "Alerts",
+    "Stores",
+    "API",
+    "Security",
+    "Web",
+]  # as data flows
+# The security block keeps the security topic, its key and the alarms that publish to it together.
+SECURITY_RESOURCES = {"SecurityKey", "SecurityTopic", "SecurityTopicPolicy"}
 # The push block keeps its queues, key and function together (Amazon's notifications end to end).
 PUSH_RESOURCES = {
     "NotificationsKey",
@@ -788,8 +844,11 @@ def test_sections_follow_the_data_flow_with_one_line_headers() -> None:
             expected = "API" if name in API_FUNCTIONS else "Functions"
         if name in PUSH_RESOURCES:
             expected = "Push"
+        if name in SECURITY_RESOURCES:
+            expected = "Security"
         if expected:
             assert sections[name] == expected, name
+    assert sections["Fn::ForEach::SecurityAlarms"] == "Security"
 
 
 def test_functions_share_handler_runtime_and_layer_through_globals() -> None:

@@ -1,5 +1,5 @@
-// Settings of one seller: members and roles, invitations, unit costs (COGS), alert rules and
-// WhatsApp recipients. Each panel loads on its own and degrades to a clear message when its route
+// Settings of one seller: members and roles, invitations, unit costs (COGS), alert rules,
+// WhatsApp recipients and the deployment's sub-processors (who receives which data). Each panel loads on its own and degrades to a clear message when its route
 // answers 403 (role lacks it) or 404 (not available on this installation yet).
 
 import { h, clear, section, table, loading, errorBox, money, daysAgo } from "./dom.js";
@@ -53,7 +53,8 @@ export function settings(page, seller) {
   const cogs = panel("Unit costs (COGS) per SKU", "cogs");
   const rules = panel("Alert rules", "alert-rules");
   const recipients = panel("WhatsApp recipients", "alert-recipients");
-  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, cogs.el, rules.el, recipients.el);
+  const subprocessors = panel("Outside services (sub-processors) and the data they receive", "subprocessors");
+  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, cogs.el, rules.el, recipients.el, subprocessors.el);
 
   const loadMembers = () =>
     guarded(
@@ -236,6 +237,27 @@ export function settings(page, seller) {
   loadCogs();
   loadRules();
   loadRecipients();
+  // Generated from what this deployment's code sends (GET /sellers/{id}/subprocessors).
+  guarded(
+    subprocessors.body,
+    () => api(`${base}/subprocessors`),
+    (d) =>
+      h(
+        "div",
+        {},
+        table(
+          [
+            { label: "Provider", cell: (u) => u.provider },
+            { label: "Service", cell: (u) => u.service },
+            { label: "Used for", cell: (u) => u.purpose },
+            { label: "Data it receives", cell: (u) => h("ul", { class: "plain" }, u.receives.map((r) => h("li", {}, r))) },
+          ],
+          d.subprocessors,
+        ),
+        d.not_used.length ? h("p", { class: "muted" }, `Not used by this installation: ${d.not_used.join(", ")}.`) : null,
+      ),
+    "Sub-processors",
+  );
 }
 
 function alertInline(body, error) {

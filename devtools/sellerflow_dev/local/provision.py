@@ -143,6 +143,9 @@ class Provisioner:
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,
             "AWS::SNS::Topic": self._sns_topic,
             "AWS::SNS::Subscription": self._sns_subscription,
+            "AWS::SNS::TopicPolicy": self._sns_topic_policy,
+            "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::Cognito::UserPoolRiskConfigurationAttachment": self._risk_configuration,
             "AWS::SQS::Queue": self._sqs_queue,
             "AWS::SQS::QueuePolicy": self._sqs_queue_policy,
         }
@@ -617,6 +620,23 @@ class Provisioner:
             Name=p.get("TopicName") or self._name(logical_id), Attributes=attrs
         )["TopicArn"]
         self._register(logical_id, arn, TopicArn=arn, TopicName=arn.rsplit(":", 1)[-1])
+
+    def _sns_topic_policy(self, logical_id: str, p: dict[str, Any]) -> None:
+        policy = json.dumps(p["PolicyDocument"])
+        for topic_arn in p["Topics"]:
+            self.client("sns").set_topic_attributes(
+                TopicArn=topic_arn, AttributeName="Policy", AttributeValue=policy
+            )
+        self._register(logical_id, logical_id)
+
+    def _alarm(self, logical_id: str, p: dict[str, Any]) -> None:
+        args = {k: v for k, v in p.items() if k != "Threshold"}
+        self.client("cloudwatch").put_metric_alarm(**args, Threshold=float(p["Threshold"]))
+        self._register(logical_id, p["AlarmName"])
+
+    def _risk_configuration(self, logical_id: str, _p: dict[str, Any]) -> None:
+        # moto has no threat protection; only a deployed pool on the Plus tier evaluates risk.
+        self._register(logical_id, logical_id)
 
 
 def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,10 @@ class OrderNotFound(SellerflowError):
     """No such order for this seller."""
 
 
+class IncidentNotFound(SellerflowError):
+    """No such security incident."""
+
+
 class CredentialsMissing(SellerflowError):
     """The seller has no stored refresh token (never connected, disconnected or erased)."""
 

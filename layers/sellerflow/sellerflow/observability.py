@@ -93,3 +93,22 @@ class RedactingFilter(logging.Filter):
 
 
 logger.addFilter(RedactingFilter())
+
+
+# The security metrics the security topic's alarms watch (template.yaml, docs/incident-response.md).
+# Counts only: no seller, user or order in a dimension or a value.
+AUTHORIZATION_FAILURES = "AuthorizationFailures"
+PII_READS = "PiiReads"
+BREAK_GLASS_GRANTED = "BreakGlassGranted"
+AUDIT_CHAIN_BROKEN = "AuditChainBroken"
+
+
+def count(metric: str) -> None:
+    """Add one to a count metric."""
+    metrics.add_metric(name=metric, unit="Count", value=1)
+
+
+def flush_request_metrics() -> None:
+    """Publish what one API request counted (Chalice handlers have no `log_metrics` decorator)."""
+    if metrics.metric_set:
+        metrics.flush_metrics()

@@ -4,6 +4,7 @@ hash stored), the last-owner transaction, admins and an audited break-glass read
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -12,6 +13,7 @@ from moto_api import PASSWORD, REGION, SELLER_A, Stack
 
 from sellerflow.domain import Role
 from sellerflow.errors import LastOwner
+from sellerflow.incidents.model import INCIDENTS_PARTITION
 from sellerflow.store.members import TeamStore
 from sellerflow.store.sellers import SellerStore
 
@@ -210,3 +212,38 @@ def test_admin_membership_changes_need_a_real_non_admin_user_and_are_audited_as_
     assert stack.audit.verify(SELLER_A).ok
     held = {m.user_sub for m in TeamStore().members(SELLER_A)}
     assert not held & {admin_sub, other_admin, "no-such-user-1", stranger}
+
+
+def test_an_incident_is_recorded_with_its_amazon_deadline_and_audited(stack: Stack) -> None:
+    cognito = stack.pool.cognito
+    cognito.create_group(GroupName="admins", UserPoolId=stack.pool.pool_id)
+    stack.pool.add_user("oncall@example.com")
+    cognito.admin_add_user_to_group(
+        UserPoolId=stack.pool.pool_id, Username="oncall@example.com", GroupName="admins"
+    )
+    admin = stack.pool.sign_in("oncall@example.com")["IdToken"]
+    owner = stack.member_id_token()
+    detected = datetime.now(UTC) - timedelta(hours=2)
+    body = {"title": "PiiReads alarm fired", "severity": "critical", "detected_at": detected.isoformat()}
+    assert _call(stack, "POST", "/admin/incidents", owner, body).status_code == 403  # admins only
+    opened = _call(stack, "POST", "/admin/incidents", admin, body)
+    assert opened.status_code == 201, opened.body
+    incident = opened.json_body
+    assert datetime.fromisoformat(incident["notify_amazon_by"]) == detected + timedelta(hours=24)
+    assert incident["notify_amazon_at"] == "security@amazon.com"
+    assert incident["amazon_deadline_met"] is None
+    notified = (detected + timedelta(hours=1)).isoformat()
+    path = f"/admin/incidents/{incident['incident_id']}"
+    progressed = _call(stack, "PUT", path, admin, {"contained_at": notified, "amazon_notified_at": notified})
+    assert progressed.status_code == 200, progressed.body
+    assert progressed.json_body["amazon_deadline_met"] is True
+    assert _call(stack, "PUT", path, admin, {"contained_at": notified}).status_code == 400  # recorded once
+    listed = _call(stack, "GET", "/admin/incidents", admin).json_body["incidents"]
+    assert [i["incident_id"] for i in listed] == [incident["incident_id"]]
+    assert listed[0]["contained_at"] is not None
+    entries, _head = stack.audit.chain(INCIDENTS_PARTITION)
+    assert [e.action for e in entries] == ["incident.opened", "incident.progressed"]
+    assert stack.audit.verify(INCIDENTS_PARTITION).ok
+    # control data of the deployment: no seller's overview shows it
+    sellers = _call(stack, "GET", "/admin/sellers", admin).json_body["sellers"]
+    assert INCIDENTS_PARTITION not in {s["seller_id"] for s in sellers}

@@ -22,6 +22,7 @@ from sellerflow.api.pii_app import app as pii_app
 from sellerflow.api.pii_app import create_pii_app
 from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus
 from sellerflow.errors import OrderNotFound
+from sellerflow.incidents.model import Incident, Severity
 from sellerflow.settings import Settings
 from sellerflow.store.orders import OrderPage, decode_page_token, encode_page_token
 
@@ -317,4 +318,35 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "reason": "Ticket 4711: orders missing on the dashboard",
         "minutes": 15,
     },
+    "/admin/incidents": {
+        "title": "AuthorizationFailures alarm",
+        "severity": "low",
+        "detected_at": (NOW - timedelta(hours=1)).isoformat(),
+    },
+    "/admin/incidents/{incidentId}": {"contained_at": (NOW - timedelta(minutes=30)).isoformat()},
 }
+INCIDENT_ID = "0" * 32
+
+
+class FakeIncidents:
+    """The incident store, holding one open incident (INCIDENT_ID) detected two hours before NOW."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Incident] = {
+            INCIDENT_ID: Incident(
+                incident_id=INCIDENT_ID,
+                title="PiiReads alarm",
+                severity=Severity.HIGH,
+                detected_at=NOW - timedelta(hours=2),
+                opened_by="admin-sub",
+            )
+        }
+
+    def put_incident(self, incident: Incident) -> None:
+        self.by_id[incident.incident_id] = incident
+
+    def incident(self, incident_id: str) -> Incident | None:
+        return self.by_id.get(incident_id)
+
+    def incidents(self) -> list[Incident]:
+        return list(self.by_id.values())

@@ -21,12 +21,14 @@ from typing import Any
 import pytest
 from api_fakes import (
     APP_ROUTES,
+    INCIDENT_ID,
     MARKETPLACE_US,
     NOW,
     POOL_ID,
     REGION,
     SELLER_A,
     WELL_FORMED_BODIES,
+    FakeIncidents,
     FakeOrders,
     FakeSellers,
     Tokens,
@@ -61,6 +63,7 @@ from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import PrivacyConfig
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditEntry, AuditPage
+from sellerflow.subprocessors import HOSTING
 from sellerflow_dev.openapi import render
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -273,6 +276,8 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
         "alerts": FakeAlerts(), "connect": StubConnect, "ads_connect": StubConnect,
         "workflows": FakeWorkflows(), "export_objects": FakeObjects(),
         "privacy": PrivacyConfig(export_state_machine_arn="arn:x:export", erase_state_machine_arn="arn:x:erase"),
+        "subprocessors": (HOSTING,),
+        "incidents": FakeIncidents(),
         "shipping": StubShipping,
     }  # fmt: skip
     settings = Settings(
@@ -312,6 +317,7 @@ def _url(path: str) -> str:
         .replace("{orderId}", ORDER_ID)
         .replace("{userSub}", MEMBER)
         .replace("{invitationId}", "0" * 32)
+        .replace("{incidentId}", INCIDENT_ID)
         .replace("{exportId}", "0123456789abcdef01234567")
         .replace("{sku}", "SKU-RED-MUG")
     )

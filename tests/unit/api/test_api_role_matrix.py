@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from api_fakes import (
     APP_ROUTES,
+    INCIDENT_ID,
     MARKETPLACE_US,
     NOW,
     POOL_ID,
@@ -37,6 +38,7 @@ from api_fakes import (
     SELLER_B,
     WELL_FORMED_BODIES,
     FakeAudit,
+    FakeIncidents,
     FakeOrders,
     FakeSellers,
     Tokens,
@@ -56,6 +58,7 @@ from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.members.rules import BreakGlassGrant
 from sellerflow.settings import Settings
+from sellerflow.subprocessors import HOSTING
 
 ADMIN = "admin"
 SIGNED_IN = "signed-in"
@@ -86,6 +89,7 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("DELETE", "/sellers/{sellerId}"): P.SELLER_ERASE,
     ("POST", "/sellers/{sellerId}/disconnect"): P.CONNECTION_MANAGE,
     ("GET", "/sellers/{sellerId}/audit"): P.AUDIT_READ,
+    ("GET", "/sellers/{sellerId}/subprocessors"): P.SELLER_READ,
     # teams
     ("GET", "/sellers/{sellerId}/members"): P.MEMBERS_MANAGE,
     ("PUT", "/sellers/{sellerId}/members/{userSub}"): P.MEMBERS_MANAGE,
@@ -98,6 +102,9 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("PUT", "/admin/sellers/{sellerId}/members/{userSub}"): ADMIN,
     ("DELETE", "/admin/sellers/{sellerId}/members/{userSub}"): ADMIN,
     ("POST", "/admin/sellers/{sellerId}/break-glass"): ADMIN,
+    ("POST", "/admin/incidents"): ADMIN,
+    ("PUT", "/admin/incidents/{incidentId}"): ADMIN,
+    ("GET", "/admin/incidents"): ADMIN,
     # connecting an Amazon account (the contract's permissions)
     ("GET", "/connect/amazon"): SIGNED_IN,
     ("POST", "/connect/amazon/callback"): SIGNED_IN,
@@ -168,6 +175,7 @@ def _fill(path: str) -> str:
         .replace("{orderId}", "111-0000000-0000001")
         .replace("{userSub}", SUPPORT)
         .replace("{invitationId}", "0" * 32)
+        .replace("{incidentId}", INCIDENT_ID)
     )
 
 
@@ -195,7 +203,10 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
     settings = Settings(
         aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123"
     )
-    given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit, "team": team}
+    given: dict[str, Any] = {
+        "sellers": sellers, "orders": orders, "audit": audit, "team": team, "subprocessors": (HOSTING,),
+        "incidents": FakeIncidents(),
+    }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     users = FakeUsers(by_sub={sub: groups for sub, groups, _ in CALLERS.values()})
     app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, users=users, **given)

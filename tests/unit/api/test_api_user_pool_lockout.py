@@ -3,7 +3,8 @@
 Cognito locks a user out after 5 failed sign-ins, with delays that grow up to 15 minutes, on every
 tier and without any setting; what the template must do is not route sign-in around it: users sign
 in to the pool itself (password flows of the public client, no custom auth Lambda or admin flow around it),
-existence errors are hidden, MFA is required, and threat protection's cost is opt-in.
+existence errors are hidden, MFA is required, and threat protection is enforced in prod (opt-in
+elsewhere, for its per-user cost).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ def test_sign_in_goes_through_the_pools_own_lockout() -> None:
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
 
 
-def test_threat_protection_is_opt_in_and_moves_the_pool_to_the_plus_tier() -> None:
+def test_threat_protection_is_enforced_in_prod_opt_in_elsewhere_and_moves_the_pool_to_plus() -> None:
     template = load_template()
     pool = template["Resources"]["UserPool"]["Properties"]
     assert template["Parameters"]["ThreatProtection"]["Default"] == "OFF"
-    assert pool["UserPoolAddOns"]["AdvancedSecurityMode"] == {"Ref": "ThreatProtection"}
+    assert pool["UserPoolAddOns"]["AdvancedSecurityMode"] == {
+        "Fn::If": ["IsProd", "ENFORCED", {"Ref": "ThreatProtection"}]
+    }
     assert pool["UserPoolTier"] == {"Fn::If": ["HasThreatProtection", "PLUS", "ESSENTIALS"]}

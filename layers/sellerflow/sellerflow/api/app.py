@@ -18,10 +18,12 @@ from sellerflow.api.routes_ads import ads_routes
 from sellerflow.api.routes_alerts import alert_routes
 from sellerflow.api.routes_analytics import analytics_routes
 from sellerflow.api.routes_connect import connect_routes
+from sellerflow.api.routes_incidents import incident_routes
 from sellerflow.api.routes_members import member_routes
 from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
 from sellerflow.api.routes_sellers import seller_routes
+from sellerflow.api.routes_transparency import transparency_routes
 
 APP_NAME = "sellerflow-api"
 ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
@@ -34,6 +36,8 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     admin_routes,
     privacy_routes,
     audit_routes,
+    transparency_routes,
+    incident_routes,
 )
 
 

@@ -33,6 +33,7 @@ from sellerflow.errors import (
     ConnectStateRejected,
     ExportNotFound,
     Forbidden,
+    IncidentNotFound,
     InvalidInput,
     InvitationGone,
     LastOwner,
@@ -44,7 +45,7 @@ from sellerflow.errors import (
     SellerNotFound,
     Unauthenticated,
 )
-from sellerflow.observability import logger
+from sellerflow.observability import AUTHORIZATION_FAILURES, count, flush_request_metrics, logger
 
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
@@ -82,6 +83,7 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (Forbidden, 403, "forbidden"),
     (SellerNotFound, 404, "not_found"),
     (OrderNotFound, 404, "not_found"),
+    (IncidentNotFound, 404, "not_found"),
     (SettlementNotFound, 404, "not_found"),
     (ExportNotFound, 404, "not_found"),
     (InvalidInput, 400, "bad_request"),
@@ -111,6 +113,8 @@ def error_response(exc: Exception) -> Response:
     """The HTTP response for an exception raised while serving a request."""
     for error_type, status, code in _STATUS:
         if isinstance(exc, error_type):
+            if status in (401, 403):
+                count(AUTHORIZATION_FAILURES)
             extra = {"WWW-Authenticate": 'Bearer realm="sellerflow"'} if status == 401 else {}
             return error_body(status, code, str(exc) or code, **extra)
     logger.exception("unhandled error serving an API request", extra={"error_type": type(exc).__name__})
@@ -192,6 +196,7 @@ def install_error_middleware(app: Chalice) -> None:
             response = failed.response()
         except Exception as exc:  # outside any view (Chalice would answer 500 without our headers)
             response = error_response(exc)
+        flush_request_metrics()
         return with_security_headers(response)
 
 

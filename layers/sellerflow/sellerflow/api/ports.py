@@ -20,11 +20,13 @@ from sellerflow.connect.ads import AdsConnectService
 from sellerflow.connect.service import ConnectService
 from sellerflow.domain import Membership, Order, SellerProfile
 from sellerflow.errors import ConfigurationError
+from sellerflow.incidents.service import IncidentStore
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
 from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
 
 __all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
 
@@ -144,6 +146,8 @@ class ApiPorts:
     export_objects: ExportObjects
     privacy: PrivacyConfig
     shipping: Callable[[], ShippingAddresses]  # buyer PII: only the PII app's deployment has one
+    subprocessors: tuple[SubprocessorUse, ...]  # the outside services the deployment's settings turn on
+    incidents: IncidentStore  # security incidents (admins; docs/incident-response.md)
 
 
 PortsFactory = Callable[[Settings], ApiPorts]

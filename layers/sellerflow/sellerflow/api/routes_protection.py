@@ -36,6 +36,7 @@ from sellerflow.errors import (
     SpApiThrottled,
 )
 from sellerflow.members.permissions import Permission
+from sellerflow.observability import PII_READS, count
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
 
@@ -186,6 +187,7 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
             sellerId, who.sub, "pii.read",
             f"order/{orderId}/shipping-address purpose={purpose.value} source={found.source} persisted={persisted}",
         )  # fmt: skip
+        count(PII_READS)
         return json_response(ShippingAddressOut.of(found), headers=NO_STORE_HEADERS)
 
     return bp

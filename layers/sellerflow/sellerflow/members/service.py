@@ -36,6 +36,7 @@ from sellerflow.members.models import (
     MeOut,
 )
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS
+from sellerflow.observability import BREAK_GLASS_GRANTED, count
 from sellerflow.principal import Principal
 
 
@@ -301,6 +302,7 @@ class TeamService:
             f"break-glass until={grant.valid_until.isoformat()} minutes={minutes} reason={grant.reason}",
         )
         self._store.put_grant(grant)
+        count(BREAK_GLASS_GRANTED)
         return BreakGlassOut(
             seller_id=seller_id,
             expires_at=grant.valid_until,

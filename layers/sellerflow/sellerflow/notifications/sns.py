@@ -8,9 +8,25 @@ import boto3
 
 from sellerflow.alerts.model import AlertMessage
 from sellerflow.errors import ConfigurationError
+from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+
+
+def _alerts_topic_configured(settings: Settings) -> bool:
+    return bool(settings.alerts_topic_arn)
+
+
+SENDS = SubprocessorUse(
+    role="notifications",
+    provider="Amazon Web Services",
+    service="Amazon SNS (the deployment's alerts topic and the e-mail or SMS subscriptions on it)",
+    purpose="fans out alerts to the deployment's subscribers and to the WhatsApp queue",
+    receives=("the alert's id, seller id, kind and content (figures, SKU or ASIN); never buyer data",),
+    in_use=_alerts_topic_configured,
+)
 
 
 class AlertTopic:

@@ -28,11 +28,31 @@ from sellerflow.errors import (
     WhatsAppRecipientRejected,
     WhatsAppTemporaryFailure,
 )
+from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
 
 TWILIO_API = "https://api.twilio.com"
 CACHE_SECONDS = 300
 UNSUBSCRIBED = 21610  # "Attempt to send to unsubscribed recipient" (the number replied STOP)
 ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]
+
+
+def _whatsapp_configured(settings: Settings) -> bool:
+    """WhatsApp alerts are on once the deployment names at least one approved template."""
+    return settings.twilio_content_sids.strip() not in ("", "{}")
+
+
+SENDS = SubprocessorUse(
+    role="notifications",
+    provider="Twilio",
+    service="Twilio Programmable Messaging (WhatsApp)",
+    purpose="delivers the WhatsApp alerts a team member opted in to",
+    receives=(
+        "the opted-in recipient's WhatsApp phone number",
+        "the alert's approved template and its variables (alert kind, SKU or ASIN, figures, dates); never buyer data",
+    ),
+    in_use=_whatsapp_configured,
+)
 
 
 class TwilioCredentials(BaseModel):

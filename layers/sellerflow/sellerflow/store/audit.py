@@ -37,6 +37,7 @@ from pynamodb.transactions import TransactWrite
 from sellerflow.audit.chain import GENESIS_HASH, ChainEntry, ChainHead, VerifyResult, entry_hash, verify_chain
 from sellerflow.audit.context import audited_action
 from sellerflow.errors import AuditAppendConflict, InvalidInput
+from sellerflow.observability import AUDIT_CHAIN_BROKEN, count
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerItem, table, transaction_connection
 
@@ -290,7 +291,10 @@ class AuditLog:
 
     def verify(self, seller_id: str) -> VerifyResult:
         entries, head = self.chain(seller_id)
-        return verify_chain(seller_id, entries, head)
+        result = verify_chain(seller_id, entries, head)
+        if not result.ok:
+            count(AUDIT_CHAIN_BROKEN)
+        return result
 
     # --- the sweeper's trim -------------------------------------------------------------------
     def trim_expired(self, seller_id: str, *, now: datetime, limit: int) -> int:

@@ -15,9 +15,19 @@ import boto3
 
 from sellerflow.errors import ConfigurationError
 from sellerflow.members.model import PoolUser
+from sellerflow.subprocessors import SubprocessorUse
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+
+SENDS = SubprocessorUse(
+    role="email",
+    provider="Amazon Web Services",
+    service="Amazon Cognito (sign-in, and the invitation and password e-mails it sends)",
+    purpose="signs team members in and e-mails invitations and password resets",
+    receives=("team members' e-mail addresses", "password verifiers and MFA enrolment (never the password)"),
+)
 
 
 class CognitoUsers:

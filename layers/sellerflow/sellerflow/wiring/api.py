@@ -23,6 +23,7 @@ from sellerflow.store.ads import AdsStore
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.facts_rollups import RollupStore
+from sellerflow.store.incidents import IncidentStore
 from sellerflow.store.members import TeamStore
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
@@ -32,6 +33,7 @@ from sellerflow.store.users import CognitoUsers
 from sellerflow.wiring.analytics import analytics_service
 from sellerflow.wiring.connect import ads_connect_service, connect_service
 from sellerflow.wiring.privacy import privacy_config
+from sellerflow.wiring.subprocessors import deployment_subprocessors
 
 
 class _CognitoUsersOnFirstUse:
@@ -81,6 +83,8 @@ def api_ports(settings: Settings) -> ApiPorts:
         export_objects=SellerObjects.from_settings(current),
         privacy=privacy_config(current),
         shipping=_no_buyer_pii,
+        subprocessors=deployment_subprocessors(current),
+        incidents=IncidentStore(),
     )
 
 

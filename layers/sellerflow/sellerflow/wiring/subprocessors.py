@@ -1,0 +1,14 @@
+"""The deployment's sub-processors: every adapter's `SENDS` declaration that its settings turn on."""
+
+from __future__ import annotations
+
+from sellerflow.notifications import sns, whatsapp
+from sellerflow.settings import Settings
+from sellerflow.store import users
+from sellerflow.subprocessors import HOSTING, SubprocessorUse
+
+DECLARATIONS: tuple[SubprocessorUse, ...] = (HOSTING, users.SENDS, sns.SENDS, whatsapp.SENDS)
+
+
+def deployment_subprocessors(settings: Settings) -> tuple[SubprocessorUse, ...]:
+    return tuple(use for use in DECLARATIONS if use.in_use(settings))

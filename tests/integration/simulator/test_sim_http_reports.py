@@ -122,8 +122,13 @@ def tsv(text: str) -> list[dict[str, str]]:
 def test_report_lifecycle_from_create_to_document(
     client: httpx.Client, sim: SimServer, seller_id: str
 ) -> None:
-    report_id = create(client, ALL_ORDERS, US)
-    report = wait_for_report(client, report_id)
+    # Slow enough that the first poll sees it queued even on a busy machine
+    configure(sim, report_processing_s=2.0)
+    try:
+        report_id = create(client, ALL_ORDERS, US)
+        report = wait_for_report(client, report_id, timeout_s=15.0)
+    finally:
+        configure(sim, report_processing_s=0.3)
     assert report["_seen"][0] in {"IN_QUEUE", "IN_PROGRESS"}
     assert report["processingStatus"] == "DONE"
     meta, data = fetch_document(client, report["reportDocumentId"])

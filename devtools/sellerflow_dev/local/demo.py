@@ -320,6 +320,7 @@ def _verify_economics(stack: LocalStack, say: Callable[[str], None]) -> bool:
     last complete days of each marketplace; the simulator's own row count proves the whole
     document was read."""
     from sellerflow.marketplaces import MARKETPLACES
+    from sellerflow.store.economics import EconomicsMismatchStore
     from sellerflow.sync.economics import check_economics
     from sellerflow.wiring import data_kiosk_client
     from sellerflow.wiring.analytics import rollup_store
@@ -339,6 +340,7 @@ def _verify_economics(stack: LocalStack, say: Callable[[str], None]) -> bool:
                     first=first,
                     last=last,
                     timeout_s=60,
+                    recorder=EconomicsMismatchStore(),
                 )
             )
             truth_rows += len(stack.world.economics(seller.seller_id, marketplace_id, first, last))

@@ -17,6 +17,7 @@ from test_int_data_kiosk import _reference
 from sellerflow.analytics.model import DayRollup, SkuRollup
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.spapi.data_kiosk import ECONOMICS_DATASET, DataKioskClient, economics_query
+from sellerflow.store.economics import EconomicsMismatchStore
 from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.sync.economics import check_economics
 from sellerflow_dev.simulator import SimServer, SimWorld
@@ -93,6 +94,7 @@ def test_economics_reconcile_to_zero_then_a_planted_two_cents_is_reported(
     store.replace_day(DayRollup(seller.seller_id, marketplace_id, row.day, row.currency), planted)
 
     # Then the next check reports it (fees and net proceeds), and the stored row is left as it was
+    recorder = EconomicsMismatchStore()
     again = check_economics(
         kiosk,
         RollupStore(),
@@ -100,10 +102,17 @@ def test_economics_reconcile_to_zero_then_a_planted_two_cents_is_reported(
         marketplace_id=marketplace_id,
         first=first,
         last=last,
+        recorder=recorder,
     )
     assert [(m.field, m.sku, m.day, m.amazon - m.ours) for m in again.mismatches] == [
         ("fees", row.sku, row.day, Decimal("-0.02")),
         ("net_proceeds", row.sku, row.day, Decimal("0.02")),
+    ]
+    (kept,) = recorder.all(seller.seller_id)
+    assert kept["count"] == 2
+    assert [(m["field"], m["sku"], m["day"]) for m in kept["mismatches"]] == [
+        ("fees", row.sku, row.day.isoformat()),
+        ("net_proceeds", row.sku, row.day.isoformat()),
     ]
     after = store.skus(seller.seller_id, row.day, row.day, marketplace_id=marketplace_id)
     assert next(r for r in after if r.sku == row.sku).fees == row.fees + Decimal("0.02")

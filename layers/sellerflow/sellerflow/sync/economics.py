@@ -19,7 +19,7 @@ as Sellerflow computed them.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -127,6 +127,19 @@ class SkuRollupReader(Protocol):
     ) -> list[SkuRollup]: ...
 
 
+class MismatchRecorder(Protocol):
+    """Where a check's mismatches are kept (`sellerflow.store.economics.EconomicsMismatchStore`)."""
+
+    def put(
+        self,
+        seller_id: str,
+        marketplace_id: str,
+        first: date,
+        last: date,
+        mismatches: Sequence[Mapping[str, str]],
+    ) -> None: ...
+
+
 class EconomicsQueryFailed(RuntimeError):
     """The query ended FATAL or CANCELLED, or did not finish in time (no figure was compared)."""
 
@@ -154,7 +167,10 @@ def check_economics(
     last: date,
     timeout_s: float = 600.0,
     sleep: Callable[[float], None] = time.sleep,
+    recorder: MismatchRecorder | None = None,
 ) -> EconomicsCheck:
+    """One marketplace's [first, last] checked; the mismatches are returned, counted in the metric
+    and, given a `recorder`, stored (the record of the range is replaced even when there are none)."""
     query_id = kiosk.create_economics_query(seller_id, marketplace_id, first, last)
     query = _wait(kiosk, seller_id, query_id, timeout_s, sleep)
     amazon: list[EconomicsSkuDay] = []
@@ -179,6 +195,8 @@ def check_economics(
         mismatches=reconcile(amazon, ours),
     )
     metrics.add_metric(name="EconomicsMismatches", unit="Count", value=len(check.mismatches))
+    if recorder is not None:
+        recorder.put(seller_id, marketplace_id, first, last, [m.as_dict() for m in check.mismatches])
     return check
 
 

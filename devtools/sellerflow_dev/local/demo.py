@@ -15,6 +15,7 @@ from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConf
 from sellerflow_dev.local.verify import (
     SkuProfitCheck,
     verify_ads_regions,
+    verify_economics,
     verify_notifications,
     verify_orders,
     verify_sales_traffic,
@@ -140,6 +141,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_settlements(stack, sync_started, say) and all_ok
         all_ok = _verify_notifications(stack, say) and all_ok
         all_ok = _verify_sales_traffic(stack, say) and all_ok
+        all_ok = _verify_economics(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
@@ -306,4 +308,43 @@ def _verify_sales_traffic(stack: LocalStack, say: Callable[[str], None]) -> bool
             f"days={check.days} matching={check.matching}"
             + (f" missing={','.join(check.missing)}" if check.missing else "")
         )
+    return all_ok
+
+
+ECONOMICS_DAYS = 7
+
+
+def _verify_economics(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """`verified economics <seller> skus=N days=N mismatches=0`: the product's Data Kiosk economics
+    flow (query → document → parse → reconcile) against the SKU rollups the sync stored, over the
+    last complete days of each marketplace; the simulator's own row count proves the whole
+    document was read."""
+    from sellerflow.marketplaces import MARKETPLACES
+    from sellerflow.store.economics import EconomicsMismatchStore
+    from sellerflow.sync.economics import check_economics
+    from sellerflow.wiring import data_kiosk_client
+    from sellerflow.wiring.analytics import rollup_store
+
+    all_ok = True
+    for seller in stack.world.sellers:
+        checks, truth_rows = [], 0
+        for marketplace_id in seller.marketplace_ids:
+            last = stack.world.now.astimezone(MARKETPLACES[marketplace_id].tz).date() - timedelta(days=1)
+            first = last - timedelta(days=ECONOMICS_DAYS - 1)
+            checks.append(
+                check_economics(
+                    data_kiosk_client(),
+                    rollup_store(),
+                    seller_id=seller.seller_id,
+                    marketplace_id=marketplace_id,
+                    first=first,
+                    last=last,
+                    timeout_s=60,
+                    recorder=EconomicsMismatchStore(),
+                )
+            )
+            truth_rows += len(stack.world.economics(seller.seller_id, marketplace_id, first, last))
+        check = verify_economics(seller.seller_id, checks, truth_rows)
+        all_ok = all_ok and check.ok
+        say(check.line())
     return all_ok

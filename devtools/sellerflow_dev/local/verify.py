@@ -12,6 +12,7 @@ from typing import Any
 from sellerflow.analytics.model import DayRollup, RowKind, SkuRollup
 from sellerflow.domain import Order, ReportState
 from sellerflow.facts import SettlementLineFact, SettlementSummary, TrafficByDateFact
+from sellerflow.sync.economics import EconomicsCheck, mismatch_lines
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.reports import ALL_ORDERS, SALES_AND_TRAFFIC, recorded_source
 from sellerflow_dev.simulator.ledger import SimSettlement
@@ -358,4 +359,49 @@ def verify_sales_traffic(
         days=len(days),
         matching=len(days) - len(missing),
         missing=tuple(missing),
+    )
+
+
+@dataclass(frozen=True)
+class EconomicsVerification:
+    """Amazon's economics (through the product's Data Kiosk flow) against the stored SKU rollups."""
+
+    seller_id: str
+    skus: int
+    days: int
+    amazon_rows: int
+    truth_rows: int  # the simulator's own count of SKU-days, to prove the document was read whole
+    rejected: int
+    mismatches: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and not self.rejected and self.amazon_rows == self.truth_rows > 0
+
+    def line(self) -> str:
+        verdict = "verified" if self.ok else "MISMATCH"
+        text = (
+            f"{verdict} economics {self.seller_id} skus={self.skus} days={self.days} "
+            f"mismatches={len(self.mismatches)} rows={self.amazon_rows}/{self.truth_rows} rejected={self.rejected}"
+        )
+        return text if not self.mismatches else f"{text} {'; '.join(self.mismatches[:3])}"
+
+
+def verify_economics(
+    seller_id: str, checks: Sequence[EconomicsCheck], truth_rows: int
+) -> EconomicsVerification:
+    mismatches = [line for check in checks for line in mismatch_lines(check.mismatches)]
+    days = {
+        (c.marketplace_id, c.first + timedelta(days=n))
+        for c in checks
+        for n in range((c.last - c.first).days + 1)
+    }
+    return EconomicsVerification(
+        seller_id=seller_id,
+        skus=sum(c.skus for c in checks),
+        days=len(days),
+        amazon_rows=sum(c.amazon_rows for c in checks),
+        truth_rows=truth_rows,
+        rejected=sum(c.rejected for c in checks),
+        mismatches=tuple(mismatches),
     )

@@ -39,6 +39,7 @@ from sellerflow_dev.simulator.catalog import (
     seller_catalogue,
     seller_name,
 )
+from sellerflow_dev.simulator.economics import SimEconomics, economics_rows
 from sellerflow_dev.simulator.ledger import (
     SimDayTraffic,
     SimInventory,
@@ -351,6 +352,24 @@ class SimWorld:
                     values["impressions"] += row.impressions
                     values["clicks"] += row.clicks
             return dict(sorted(out.items()))
+
+    def economics(self, seller_id: str, marketplace_id: str, first: date, last: date) -> list[SimEconomics]:
+        """Ground truth of Data Kiosk's economics dataset per MSKU and local day in [first, last]
+        (see `simulator.economics`), in no particular order."""
+        with self.lock:
+            derived = self._derive(seller_id)
+            ads = [
+                ((marketplace_id, row["advertisedSku"], day.day), Decimal(str(row["cost"])))
+                for day in self.ad_days(seller_id, marketplace_id, first, last)
+                for row in day.product_rows(["advertisedSku", "cost"])
+                if row["advertisedSku"]
+            ]
+            rows = economics_rows(derived.orders, derived.transactions, ads)
+            return [
+                value
+                for (market, _, day), value in rows.items()
+                if market == marketplace_id and first <= day <= last
+            ]
 
     def seller_for_ads_refresh_token(self, refresh_token: str) -> tuple[SimSeller, str] | None:
         """The seller whose advertising grant this refresh token is, and the region it was given in."""

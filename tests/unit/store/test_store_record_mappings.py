@@ -155,7 +155,7 @@ ADDED_SINCE = {
     "NotificationRecord",
     "QuotaSlotRecord",
     "QuotaLineRecord",
-    "IncidentRecord",
+ADDED_SINCE = {"EconomicsMismatchesRecord", "IncidentRecord"}
 }
 
 

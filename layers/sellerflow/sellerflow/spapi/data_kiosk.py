@@ -17,6 +17,7 @@ from sellerflow.spapi.http import DocumentDownload
 
 DATA_KIOSK_PATH = "/dataKiosk/2023-11-15"
 SALES_AND_TRAFFIC_DATASET = "analytics_salesAndTraffic_2024_04_24"
+ECONOMICS_DATASET = "analytics_economics_2024_03_15"
 
 _AMOUNT = "{ amount currencyCode }"
 _BY_DATE_FIELDS = (
@@ -48,6 +49,25 @@ def sales_and_traffic_query(marketplace_id: str, start: date, end: date) -> str:
     )
 
 
+_ECONOMICS_FIELDS = (
+    "startDate endDate marketplaceId msku childAsin "
+    f"sales {{ orderedProductSales {_AMOUNT} netProductSales {_AMOUNT} unitsOrdered }} "
+    f"fees {{ feeTypeName charges {{ aggregatedDetail {{ totalAmount {_AMOUNT} }} }} }} "
+    f"ads {{ adTypeName charge {{ totalAmount {_AMOUNT} }} }} "
+    f"netProceeds {{ total {_AMOUNT} }}"
+)
+
+
+def economics_query(marketplace_id: str, start: date, end: date) -> str:
+    """Per marketplace-local day and MSKU: sales, fees by type, ad charges and net proceeds."""
+    return (
+        f"query {{ {ECONOMICS_DATASET} {{ economics("
+        f'startDate: "{start.isoformat()}", endDate: "{end.isoformat()}", '
+        f'marketplaceIds: ["{marketplace_id}"], aggregateBy: {{ date: DAY, productId: MSKU }}) '
+        f"{{ {_ECONOMICS_FIELDS} }} }} }}"
+    )
+
+
 class DataKioskClient:
     """Data Kiosk on the SP-API port (same credentials, pacing and error types)."""
 
@@ -62,6 +82,9 @@ class DataKioskClient:
 
     def create_sales_and_traffic_query(self, seller_id: str, marketplace_id: str, day: date) -> str:
         return self.create_query(seller_id, sales_and_traffic_query(marketplace_id, day, day))
+
+    def create_economics_query(self, seller_id: str, marketplace_id: str, start: date, end: date) -> str:
+        return self.create_query(seller_id, economics_query(marketplace_id, start, end))
 
     def get_query(self, seller_id: str, query_id: str) -> dict[str, Any]:
         return self._port.call(seller_id, "getQuery", "GET", f"{DATA_KIOSK_PATH}/queries/{query_id}")

@@ -155,7 +155,8 @@ ADDED_SINCE = {
     "NotificationRecord",
     "QuotaSlotRecord",
     "QuotaLineRecord",
-ADDED_SINCE = {"EconomicsMismatchesRecord", "IncidentRecord"}
+    "IncidentRecord",
+    "EconomicsMismatchesRecord",
 }
 
 

@@ -29,6 +29,7 @@ from sellerflow.members.service import TeamConfig, TeamService
 from sellerflow.principal import Principal
 from sellerflow.privacy.service import SellerRights
 from sellerflow.settings import Settings, get_settings
+from sellerflow.tenancy import stop_acting
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -132,6 +133,7 @@ class ApiContext:
     def caller(self) -> Principal:
         """The verified caller of this request (401 otherwise)."""
         begin_request()  # no break-glass mark survives from an earlier request
+        stop_acting()  # nor the seller an earlier request acted for
         return self.runtime.verifier.authenticate(self.request().headers.get("authorization")).principal
 
     def signed_in(self) -> Principal:

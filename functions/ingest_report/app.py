@@ -18,7 +18,7 @@ from sellerflow.tenancy import acting_for
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(IngestInput, event)
     # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
-    with acting_for(request.seller_id):
+    with acting_for(request.job.seller_id):
         result = ingest_report_document(
             request,
             api=wiring.spapi_client(),

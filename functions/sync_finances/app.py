@@ -9,6 +9,7 @@ from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.reports import finance_fact_from_transaction
 from sellerflow.sync.finances import FinancesPageInput, FinancesPolicy, sync_transactions_page
+from sellerflow.tenancy import acting_for
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -16,12 +17,14 @@ from sellerflow.sync.finances import FinancesPageInput, FinancesPolicy, sync_tra
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(FinancesPageInput, event)
-    result = sync_transactions_page(
-        request,
-        api=wiring.spapi_client(),
-        sink=wiring.fact_store(),
-        state_store=wiring.seller_store(),
-        to_fact=finance_fact_from_transaction,
-        policy=FinancesPolicy(),
-    )
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        result = sync_transactions_page(
+            request,
+            api=wiring.spapi_client(),
+            sink=wiring.fact_store(),
+            state_store=wiring.seller_store(),
+            to_fact=finance_fact_from_transaction,
+            policy=FinancesPolicy(),
+        )
     return result.model_dump(mode="json")

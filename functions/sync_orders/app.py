@@ -9,6 +9,7 @@ from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.models import OrdersPageInput
 from sellerflow.sync.orders import sync_orders_page
+from sellerflow.tenancy import acting_for
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -16,13 +17,15 @@ from sellerflow.sync.orders import sync_orders_page
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(OrdersPageInput, event)
-    sellers = wiring.seller_store()
-    result = sync_orders_page(
-        request,
-        source=wiring.spapi_client(),
-        sink=wiring.order_store(),
-        state_store=sellers,
-        marketplace_ids=sellers.marketplaces_of(request.seller_id),
-        policy=wiring.orders_sync_policy(),
-    )
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        sellers = wiring.seller_store()
+        result = sync_orders_page(
+            request,
+            source=wiring.spapi_client(),
+            sink=wiring.order_store(),
+            state_store=sellers,
+            marketplace_ids=sellers.marketplaces_of(request.seller_id),
+            policy=wiring.orders_sync_policy(),
+        )
     return result.model_dump(mode="json")

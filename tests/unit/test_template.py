@@ -208,17 +208,17 @@ SPAPI_CALLER = {"SELLERS_TABLE", "DATA_KEY_ID", "LWA_APP_SECRET_NAME", "LWA_ENDP
 ADS_CALLER = {"SELLERS_TABLE", "DATA_KEY_ID", "LWA_APP_SECRET_NAME", "LWA_ENDPOINT", "ADS_ENDPOINT"}
 API_CALLER = {"COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_ID"}  # the ID token's issuer and audience
 FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
-    "SyncOrdersFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
+    "SyncOrdersFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "PlanReportsFunction": SPAPI_CALLER,
     "RequestReportFunction": SPAPI_CALLER,
     "CheckReportFunction": SPAPI_CALLER,
-    "IngestReportFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
+    "IngestReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "PlanAdsReportsFunction": ADS_CALLER,
     "RequestAdsReportFunction": ADS_CALLER,
     "CheckAdsReportFunction": ADS_CALLER,
     "IngestAdsReportFunction": {"SELLER_DATA_TABLE", *ADS_CALLER},
-    "SyncFinancesFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
-    "SyncInventoryFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
+    "SyncFinancesFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
+    "SyncInventoryFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ComputeRollupsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE"},
     "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES"},
     "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
@@ -241,12 +241,14 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("EXPORT_STATE_MACHINE_ARN", "ERASE_STATE_MACHINE_ARN", "SELLER_SYNC_STATE_MACHINE_ARN"),
         *("SPAPI_APPLICATION_ID", "SPAPI_CONSENT_URL", "SPAPI_APP_DRAFT", "ADS_AUTHORIZE_URL"),
         *("WEB_ORIGIN", "CONNECT_STATE_SECRET_NAME", "SYNC_WINDOW_MINUTES", "NOTIFICATIONS_QUEUE_ARN"),
+        "TENANT_DATA_ROLE_ARN",
     },
     "PiiApiFunction": {
         "SELLER_DATA_TABLE",
         "AUDIT_TABLE",
         "PII_TABLE",
         "PII_KEY_ID",
+        "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,
     },
@@ -260,6 +262,7 @@ VARIABLE_TARGETS = {
     "SELLERS_TABLE": "SellersTable",
     "AUDIT_TABLE": "AuditTable",
     "PII_TABLE": "BuyerPiiTable",
+    "TENANT_DATA_ROLE_ARN": "TenantDataRole",
     "RAW_BUCKET": "RawDocumentsBucket",
     "DATA_KEY_ID": "DataKey",
     "PII_KEY_ID": "PiiKey",
@@ -947,3 +950,39 @@ def test_the_dashboard_gets_preload_hsts_and_the_same_permissions_policy() -> No
     assert web["Strict-Transport-Security"] == HSTS
     assert web["Permissions-Policy"] == PERMISSIONS_POLICY
     assert web["X-Content-Type-Options"] == "nosniff"
+
+
+TENANT_FUNCTIONS = {
+    "ApiFunction",
+    "PiiApiFunction",
+    "SyncOrdersFunction",
+    "SyncFinancesFunction",
+    "SyncInventoryFunction",
+    "IngestReportFunction",
+}
+
+
+def test_the_tenant_data_role_is_assumed_per_seller_by_the_api_and_sync_functions_only() -> None:
+    role = load_template()["Resources"]["TenantDataRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    # a session without a seller tag cannot be had; the account trusts only principals it allows
+    assert set(trust["Action"]) == {"sts:AssumeRole", "sts:TagSession"}
+    assert trust["Condition"] == {"StringLike": {"aws:RequestTag/seller_id": "?*"}}
+    assuming = {
+        name
+        for name, function in FUNCTIONS.items()
+        if any(
+            referenced_resource(p) == "AssumeTenantDataRolePolicy" for p in function["Properties"]["Policies"]
+        )
+    }
+    assert assuming == TENANT_FUNCTIONS
+    for name in TENANT_FUNCTIONS:
+        assert "TENANT_DATA_ROLE_ARN" in function_environment(FUNCTIONS[name]), name
+    # every DynamoDB statement of the role pins the partition keys to the session's seller tag
+    for statement in role["Policies"][0]["PolicyDocument"]["Statement"]:
+        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"])):
+            assert statement["Condition"]["ForAllValues:StringEquals"] == {
+                "dynamodb:LeadingKeys": ["${aws:PrincipalTag/seller_id}"]
+            }
+            assert "dynamodb:Scan" not in statement["Action"]
+            assert not any(mentions(resource, "BuyerPiiTable") for resource in as_list(statement["Resource"]))

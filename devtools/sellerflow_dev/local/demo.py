@@ -142,6 +142,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_notifications(stack, say) and all_ok
         all_ok = _verify_sales_traffic(stack, say) and all_ok
         all_ok = _verify_economics(stack, say) and all_ok
+        all_ok = _verify_tenant_isolation(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
@@ -198,6 +199,36 @@ def _verify_settlements(stack: LocalStack, sync_started: datetime, say: Callable
             )
         )
     return all_ok
+
+
+def _verify_tenant_isolation(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """Every call made on a seller's tenant session so far passed the tenant role's policy, and a read
+    of another seller's order while acting for one seller is refused by that policy:
+    `verified tenant_isolation <seller> checked=.. denied=0 cross_seller_read=refused`."""
+    from pynamodb.exceptions import PynamoDBException
+
+    from sellerflow import wiring
+    from sellerflow.tenancy import acting_for
+
+    check = stack.tenant_policy
+    own, other = stack.world.sellers[0].seller_id, stack.world.sellers[1].seller_id
+    if check is None:
+        say(f"MISMATCH tenant_isolation {own} no tenant data role")
+        return False
+    denied_before, checked = len(check.denied), check.checked
+    victim = next(iter(wiring.order_store().all_for_seller(other)))
+    try:
+        with acting_for(own):
+            wiring.order_store().get(other, victim.order_id)
+        outcome = "read"
+    except PynamoDBException as exc:
+        outcome = "refused" if exc.cause_response_code == "AccessDeniedException" else "failed"
+    ok = checked > 0 and denied_before == 0 and outcome == "refused"
+    say(
+        f"{'verified' if ok else 'MISMATCH'} tenant_isolation {own} checked={checked} "
+        f"denied={denied_before} cross_seller_read={outcome}"
+    )
+    return ok
 
 
 def _push_orders_changed(stack: LocalStack, say: Callable[[str], None]) -> bool:

@@ -95,6 +95,7 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._identity: LocalIdentity | None = None
         self.webapp: WebApp | None = None
+        self.tenant_policy: Any = None  # sellerflow_dev.tenant_policy.TenantPolicyCheck, once started
 
     # --- start / stop ------------------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -204,6 +205,7 @@ class LocalStack:
         if self.dispatcher is not None:
             self.dispatcher.uninstall()
         restore_step_functions_time()
+        self._check_tenant_policy("")
         if self._moto is not None:
             # moto's backends live in this process, not in the server: wipe them for the next stack.
             self._post_json(f"{self.moto_url}/moto-api/reset", {})
@@ -255,6 +257,18 @@ class LocalStack:
         )
         self._set_env(merged)
         self._reset_caches()
+        self._check_tenant_policy(merged.get("TENANT_DATA_ROLE_ARN", ""))
+
+    def _check_tenant_policy(self, role_arn: str) -> None:
+        """moto evaluates no IAM: the tenant data role's policy is checked on each tenant client's calls."""
+        from sellerflow.store.tenancy import clear_tenant_client_hooks, on_tenant_client, use_tenant_sessions
+        from sellerflow_dev.tenant_policy import TenantPolicyCheck
+
+        clear_tenant_client_hooks()
+        use_tenant_sessions(None)  # the next binding assumes the role anew, in this stack's moto
+        self.tenant_policy = TenantPolicyCheck(self.session, role_arn) if role_arn else None
+        if self.tenant_policy is not None:
+            on_tenant_client(self.tenant_policy)
 
     @staticmethod
     def _reset_caches() -> None:

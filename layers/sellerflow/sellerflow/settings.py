@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     raw_bucket: str = "sellerflow-raw-documents"
     data_key_id: str = "alias/sellerflow-data"
     pii_key_id: str = "alias/sellerflow-pii"
+    # The role a seller's items are read and written with, assumed per seller (sellerflow.store.tenancy);
+    # empty: the function's own credentials (unit tests, tools that bind tables without a deployment).
+    tenant_data_role_arn: str = ""
 
     # The app's LWA client id/secret: a Secrets Manager secret holding {"client_id","client_secret"}.
     lwa_app_secret_name: str = "sellerflow/lwa-app"

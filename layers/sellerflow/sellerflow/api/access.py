@@ -23,6 +23,7 @@ from sellerflow.domain import Membership, Order, Role, SellerProfile
 from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.principal import Principal
+from sellerflow.tenancy import act_for
 
 # Merchant tokens and Amazon order ids are short and plain; anything else cannot exist here.
 _SELLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -76,12 +77,14 @@ class SellerAccess:
                 if permission not in BREAK_GLASS_PERMISSIONS:
                     raise Forbidden(f"break-glass access does not allow {permission.value}")
                 mark_break_glass(seller_id, caller.sub)  # the audit log records these reads as break-glass
+                act_for(seller_id)  # the reads that follow run with this seller's credentials only
                 return Membership(
                     seller_id=seller_id, user_sub=caller.sub, role=Role.ANALYST, break_glass=True
                 )
             raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
         if not role_allows(membership.role, permission):
             raise Forbidden(f"the {membership.role.value} role does not allow {permission.value}")
+        act_for(seller_id)  # the reads and writes that follow run with this seller's credentials only
         return membership
 
     def allows(self, membership: Membership, permission: Permission) -> bool:

@@ -29,6 +29,7 @@ from sellerflow.members.service import TeamConfig, TeamService
 from sellerflow.principal import Principal
 from sellerflow.privacy.service import SellerRights
 from sellerflow.settings import Settings, get_settings
+from sellerflow.tenancy import stop_acting
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -132,6 +133,7 @@ class ApiContext:
     def caller(self) -> Principal:
         """The verified caller of this request (401 otherwise)."""
         begin_request()  # no break-glass mark survives from an earlier request
+        stop_acting()  # nor the seller an earlier request acted for
         return self.runtime.verifier.authenticate(self.request().headers.get("authorization")).principal
 
     def signed_in(self) -> Principal:
@@ -202,6 +204,19 @@ def parse_json_body(raw: bytes, model: type[Model], expected: str) -> Model:
 RouteFamily = Callable[[ApiContext], Blueprint]
 
 
+def _act_for_no_seller_between_requests(app: Chalice) -> None:
+    """A request acts for a seller only after `SellerAccess.require` let its caller in: never for the
+    seller of the request before it (a warm container serves many callers on one thread)."""
+
+    @app.middleware("http")
+    def act_for_no_seller(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        stop_acting()
+        try:
+            return get_response(event)
+        finally:
+            stop_acting()
+
+
 class AppFactory:
     """Builds a Chalice app of some route families with the error middleware, e.g. `create_app(...)`.
 
@@ -235,6 +250,7 @@ class AppFactory:
         )  # fmt: skip
         ctx = ApiContext(app, recipe)
         install_error_middleware(app)
+        _act_for_no_seller_between_requests(app)
         for family in self.families:
             app.register_blueprint(family(ctx))
         return app

@@ -36,6 +36,9 @@ def pii_key(order_id: str, purpose: str) -> str:
 @table("pii")
 class BuyerPiiRecord(SellerItem):
     # sk: ORDER#<orderId>#<purpose>
+    # The PII function's own role reaches this table; the tenant data role (which the general API
+    # function may assume too) never does, so the general API still cannot read buyer PII items.
+    tenant_scoped = False
     order_id = UnicodeAttribute()
     purpose = UnicodeAttribute()
     ciphertext = BinaryAttribute(legacy_encoding=False)

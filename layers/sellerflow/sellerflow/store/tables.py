@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -20,11 +20,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from sellerflow.settings import Settings
+from sellerflow.store.tenancy import TenantConnection, configure_tenant_role
 
 
 class _BoundMeta:
@@ -42,6 +43,28 @@ class SellerItem(Model):
 
     seller_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    # A seller's item: while the process acts for a seller, its calls use that seller's credentials
+    # (sellerflow.store.tenancy). False for control items whose partition is not a seller.
+    tenant_scoped: ClassVar[bool] = True
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        connection = super()._get_connection()
+        if cls.tenant_scoped and not isinstance(connection.connection, TenantConnection):
+            meta: Any = cls.Meta
+            scoped = TenantConnection(
+                region=meta.region,
+                host=meta.host,
+                connect_timeout_seconds=meta.connect_timeout_seconds,
+                read_timeout_seconds=meta.read_timeout_seconds,
+                max_retry_attempts=meta.max_retry_attempts,
+                max_pool_connections=meta.max_pool_connections,
+                extra_headers=meta.extra_headers,
+            )
+            scoped.add_meta_table(connection.connection.get_meta_table(connection.table_name))
+            connection.connection = scoped
+        return connection
 
 
 class AmazonFactItem(SellerItem):
@@ -141,6 +164,9 @@ table("sellers")(SellerRecord)
 def bind_tables(settings: Settings) -> None:
     """Point every registered model at the deployment's tables (and at moto when running locally)."""
     _BOUND_TO[:] = [settings]
+    configure_tenant_role(
+        settings.tenant_data_role_arn, region=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
     for model, kind in _REGISTRY.items():
         _bind(model, kind, settings)
 
@@ -173,4 +199,4 @@ def transaction_connection(model: type[Model]) -> Connection:
 
 @lru_cache(maxsize=8)
 def _connection_to(region: str | None, host: str | None) -> Connection:
-    return Connection(region=region, host=host)
+    return TenantConnection(region=region, host=host)  # audited transactions are the seller's too

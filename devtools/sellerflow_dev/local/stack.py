@@ -264,7 +264,7 @@ class LocalStack:
         reset_settings()
         wiring.reset()
         # A new local stack is a cold start: the API apps build their collaborators again.
-        for name in ("sellerflow.api.app", "sellerflow.api.pii_app"):
+        for name in ("sellerflow.api.app", "sellerflow.api.pii_app", "sellerflow.api.webhook_app"):
             api_module = sys.modules.get(name)
             if api_module is not None:
                 importlib.reload(api_module)

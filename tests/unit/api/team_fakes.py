@@ -110,6 +110,11 @@ class FakeUsers:
     existing: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
     by_sub: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sub -> groups
+    signed_out: list[str] = field(default_factory=list)
+
+    def sign_out_everywhere(self, sub: str) -> bool:
+        self.signed_out.append(sub)
+        return True
 
     def user(self, sub: str) -> PoolUser | None:
         groups = self.by_sub.get(sub)

@@ -67,4 +67,5 @@ def whatsapp(s: Settings) -> TwilioWhatsApp:
         parse_content_sids(s.twilio_content_sids),
         base_url=s.twilio_api_base_url,
         timeout_s=s.twilio_timeout_s,
+        webhook_base_url=s.twilio_webhook_base_url,
     )

@@ -255,6 +255,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("SELLERS_TABLE", "TWILIO_SECRET_NAME", "TWILIO_CONTENT_SIDS", "TWILIO_WEBHOOK_BASE_URL"),
     },
     "TwilioWebhooksFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME"},
+    "AccessReviewReminderFunction": {"SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
     "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
 }
 # The resource (or parameter) each name must point at, wherever it is given.
@@ -455,8 +456,22 @@ def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else
     assert [referenced_resource(s["Resource"]) for s in statements] == ["FanoutStateMachine"]
 
 
-def test_every_schedule_is_the_fanout_or_the_daily_expiry_sweeper() -> None:
-    assert set(resources_of_type("AWS::Scheduler::Schedule")) == {"FanoutSchedule", "SweepExpiredSchedule"}
+def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_or_the_access_review_reminder() -> None:
+    assert set(resources_of_type("AWS::Scheduler::Schedule")) == {
+        "FanoutSchedule",
+        "SweepExpiredSchedule",
+        "AccessReviewReminderSchedule",
+    }
+
+
+def test_access_review_reminder_schedule_invokes_only_its_function_daily() -> None:
+    props = _props("AccessReviewReminderSchedule")
+    assert props["ScheduleExpression"] == "rate(1 day)"
+    assert referenced_resource(props["Target"]["Arn"]) == "AccessReviewReminderFunction"
+    role = _resource(referenced_resource(props["Target"]["RoleArn"]))
+    statements = list(policy_statements(role["Properties"]["Policies"]))
+    assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
+    assert [referenced_resource(s["Resource"]) for s in statements] == ["AccessReviewReminderFunction"]
 
 
 def test_sweeper_schedule_invokes_only_the_sweeper_daily_with_a_role_that_can_do_nothing_else() -> None:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sellerflow.domain import Role
+from sellerflow.domain import Role, SellerProfile
 from sellerflow.errors import InvalidInput
 from sellerflow.members.model import REVIEW_INTERVAL, SEEN_RESOLUTION, CompletedReview, Member
 from sellerflow.members.service import AuditSink, TeamService
@@ -158,3 +158,40 @@ class AccessReviewService:
         )
         self._store.put_review(review)
         return self._view(seller_id)
+
+
+# --- the scheduled reminder ----------------------------------------------------------------------
+class ReminderStore(Protocol):
+    def sellers_overview(self) -> list[tuple[SellerProfile, list[Member]]]: ...
+
+    def last_review(self, seller_id: str) -> CompletedReview | None: ...
+
+
+class ReminderPort(Protocol):
+    def remind(self, seller_id: str, owner_email: str, due_at: datetime) -> None:
+        """Tell one owner, at the owner's own address, that the seller's access review is due."""
+        ...
+
+
+class ReminderOutcome(_Model):
+    sellers: int
+    due: int
+    reminded_owners: int
+
+
+def send_review_reminders(*, store: ReminderStore, port: ReminderPort, now: datetime) -> ReminderOutcome:
+    """Each seller whose last completed review is older than 90 days (or never done, 90 days after
+    its first member joined): a reminder to each of its owners with an address. The message names
+    the seller and the due date only: no other member, no data."""
+    overview = store.sellers_overview()
+    due, reminded = 0, 0
+    for profile, members in overview:
+        last = store.last_review(profile.seller_id)
+        if not reminder_due(last, members, now):
+            continue
+        due += 1
+        at = review_due_at(last, members, now)
+        for owner in (m for m in members if m.role is Role.OWNER and m.email):
+            port.remind(profile.seller_id, owner.email or "", at)
+            reminded += 1
+    return ReminderOutcome(sellers=len(overview), due=due, reminded_owners=reminded)

@@ -270,6 +270,14 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     subprocessors = page.locator("[data-testid=subprocessors]").inner_text()
     assert "Amazon Web Services" in subprocessors
     assert "Not used by this installation" in subprocessors
+    # The owner's access review: every member with role and last activity; completing it records it
+    review = page.locator("[data-testid=access-review]")
+    assert "owner1@sellerflow.local" in review.inner_text()
+    assert "Never reviewed" in page.locator("[data-testid=access-review-due]").inner_text()
+    page.click("[data-testid=access-review-complete]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=access-review-due]')?.innerText.startsWith('Last review')"
+    )
     shot(page, "12-settings")
     # No buyer PII anywhere (the simulator marks every PII value with "pii-canary")
     for suffix in ("", "/orders", "/inventory", "/settings"):

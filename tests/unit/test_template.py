@@ -253,7 +253,11 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *API_CALLER,
     },
     "EvaluateAlertsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
-    "SendWhatsAppFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME", "TWILIO_CONTENT_SIDS"},
+    "SendWhatsAppFunction": {
+        *("SELLERS_TABLE", "TWILIO_SECRET_NAME", "TWILIO_CONTENT_SIDS", "TWILIO_WEBHOOK_BASE_URL"),
+    },
+    "TwilioWebhooksFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME"},
+    "AccessReviewReminderFunction": {"SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
     "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
 }
 # The resource (or parameter) each name must point at, wherever it is given.
@@ -412,15 +416,29 @@ def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
     assert props["EnableTokenRevocation"] is True
 
 
-def test_every_api_route_is_behind_the_cognito_authorizer() -> None:
+# The only routes outside Cognito: Twilio's webhooks, which verify Twilio's request signature instead
+# (sellerflow.api.routes_access; tests/unit/api/test_api_access_review.py proves 403 without it).
+PUBLIC_ROUTES = {
+    ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
+    ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/inbound"),
+}
+
+
+def test_every_api_route_is_behind_the_cognito_authorizer_except_the_named_public_ones() -> None:
     auth = _props("SellerflowApi")["Auth"]
     assert auth["DefaultAuthorizer"] == "CognitoAuthorizer"
     pool = auth["Authorizers"]["CognitoAuthorizer"]["UserPoolArn"]
     assert referenced_resource(pool) == "UserPool"
-    for function in FUNCTIONS.values():
+    public = set()
+    for name, function in FUNCTIONS.items():
         for event in function["Properties"].get("Events", {}).values():
-            if event["Type"] == "Api":
-                assert "Authorizer" not in event["Properties"].get("Auth", {}), "no route opts out"
+            if event["Type"] != "Api":
+                continue
+            opted_out = event["Properties"].get("Auth", {})
+            if opted_out:
+                assert opted_out == {"Authorizer": "NONE"}, "a route opts out entirely or not at all"
+                public.add((name, event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
+    assert public == PUBLIC_ROUTES
 
 
 # --- workflows ---------------------------------------------------------------------------------
@@ -480,8 +498,22 @@ def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else
     assert [referenced_resource(s["Resource"]) for s in statements] == ["FanoutStateMachine"]
 
 
-def test_every_schedule_is_the_fanout_or_the_daily_expiry_sweeper() -> None:
-    assert set(resources_of_type("AWS::Scheduler::Schedule")) == {"FanoutSchedule", "SweepExpiredSchedule"}
+def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_or_the_access_review_reminder() -> None:
+    assert set(resources_of_type("AWS::Scheduler::Schedule")) == {
+        "FanoutSchedule",
+        "SweepExpiredSchedule",
+        "AccessReviewReminderSchedule",
+    }
+
+
+def test_access_review_reminder_schedule_invokes_only_its_function_daily() -> None:
+    props = _props("AccessReviewReminderSchedule")
+    assert props["ScheduleExpression"] == "rate(1 day)"
+    assert referenced_resource(props["Target"]["Arn"]) == "AccessReviewReminderFunction"
+    role = _resource(referenced_resource(props["Target"]["RoleArn"]))
+    statements = list(policy_statements(role["Properties"]["Policies"]))
+    assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
+    assert [referenced_resource(s["Resource"]) for s in statements] == ["AccessReviewReminderFunction"]
 
 
 def test_sweeper_schedule_invokes_only_the_sweeper_daily_with_a_role_that_can_do_nothing_else() -> None:
@@ -633,7 +665,11 @@ def test_function_has_a_sample_event(function: str) -> None:
 
 
 # Each API function and the module (under its CodeUri) whose Chalice app serves its routes.
-API_FUNCTIONS = {"ApiFunction": "sellerflow.api.app", "PiiApiFunction": "sellerflow.api.pii_app"}
+API_FUNCTIONS = {
+    "ApiFunction": "sellerflow.api.app",
+    "PiiApiFunction": "sellerflow.api.pii_app",
+    "TwilioWebhooksFunction": "sellerflow.api.webhook_app",
+}
 
 
 def _api_routes_of(function: str) -> set[tuple[str, str]]:
@@ -714,6 +750,12 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         # Advertising (Amazon Ads): campaigns and the daily series (ANALYTICS_READ)
         ("GET", "/sellers/{sellerId}/ads/campaigns"),
         ("GET", "/sellers/{sellerId}/ads/daily"),
+        # The quarterly access review (owners: MEMBERS_MANAGE).
+        ("GET", "/sellers/{sellerId}/access-review"),
+        ("POST", "/sellers/{sellerId}/access-review"),
+        # Twilio's webhooks: public, signature-checked (PUBLIC_ROUTES).
+        ("POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
+        ("POST", "/webhooks/twilio/inbound"),
     }
 
 
@@ -722,7 +764,8 @@ def test_every_api_route_has_a_sample_event_and_every_sample_a_route() -> None:
     for path in EVENTS.glob("api_*.json"):
         event = json.loads(path.read_text())
         assert event["requestContext"]["resourcePath"] == event["resource"], path.name
-        assert "claims" in event["requestContext"]["authorizer"], path.name
+        public = any(event["resource"] == route for _, _, route in PUBLIC_ROUTES)
+        assert public != ("claims" in event["requestContext"].get("authorizer", {})), path.name
         samples[path.name] = (event["httpMethod"], event["resource"])
     assert set(samples.values()) == _api_routes_in_template()
 

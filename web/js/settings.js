@@ -1,5 +1,6 @@
-// Settings of one seller: members and roles, invitations, unit costs (COGS), alert rules,
-// WhatsApp recipients and the deployment's sub-processors (who receives which data). Each panel loads on its own and degrades to a clear message when its route
+// Settings of one seller: members and roles, invitations, the quarterly access review, unit costs
+// (COGS), alert rules, WhatsApp recipients and the deployment's sub-processors (who receives which
+// data). Each panel loads on its own and degrades to a clear message when its route
 // answers 403 (role lacks it) or 404 (not available on this installation yet).
 
 import { h, clear, section, table, loading, errorBox, money, daysAgo } from "./dom.js";
@@ -50,11 +51,12 @@ export function settings(page, seller) {
   const base = `/sellers/${seg(seller.seller_id)}`;
   const members = panel("Members and roles", "members");
   const invitations = panel("Invitations", "invitations");
+  const review = panel("Access review", "access-review");
   const cogs = panel("Unit costs (COGS) per SKU", "cogs");
   const rules = panel("Alert rules", "alert-rules");
   const recipients = panel("WhatsApp recipients", "alert-recipients");
   const subprocessors = panel("Outside services (sub-processors) and the data they receive", "subprocessors");
-  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, cogs.el, rules.el, recipients.el, subprocessors.el);
+  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, review.el, cogs.el, rules.el, recipients.el, subprocessors.el);
 
   const loadMembers = () =>
     guarded(
@@ -227,12 +229,63 @@ export function settings(page, seller) {
       "WhatsApp recipients",
     );
 
+  // The quarterly access review: who has access, their role and last activity; remove anyone who
+  // should no longer have it (at once), then record the review as complete.
+  const loadReview = () =>
+    guarded(
+      review.body,
+      () => api(`${base}/access-review`),
+      (d) => {
+        const status = h(
+          "p",
+          { class: d.overdue ? "state error" : "muted", "data-testid": "access-review-due" },
+          d.last_completed_at ? `Last review ${d.last_completed_at.slice(0, 10)}. ` : "Never reviewed. ",
+          `${d.overdue ? "Overdue since" : "Next review due"} ${(d.due_at || "").slice(0, 10)}.`,
+        );
+        const act = async (call) => {
+          try {
+            await call();
+            loadReview();
+            loadMembers();
+          } catch (error) {
+            alertInline(review.body, error);
+          }
+        };
+        // Removal is the team's own (audited, effective on the member's next call); completing
+        // records who was kept.
+        const remove = (m) => act(() => api(`${base}/members/${seg(m.user_sub)}`, { method: "DELETE" }));
+        const complete = () => act(() => api(`${base}/access-review`, { method: "POST", body: { remove: [] } }));
+        return h(
+          "div",
+          {},
+          status,
+          table(
+            [
+              { label: "Member", cell: (m) => m.email || m.user_sub },
+              { label: "Role", cell: (m) => m.role },
+              { label: "Last activity", cell: (m) => (m.last_activity ? m.last_activity.slice(0, 16).replace("T", " ") : "none recorded") },
+              {
+                label: "",
+                cell: (m) =>
+                  h("button", { type: "button", class: "link", "data-testid": "access-review-remove", onclick: () => remove(m) }, "Remove now"),
+              },
+            ],
+            d.members,
+          ),
+          h("button", { type: "button", "data-testid": "access-review-complete", onclick: complete }, "Mark review complete"),
+        );
+      },
+      "Access reviews",
+    );
+
   if (seller.role === "owner") {
     loadMembers();
     loadInvitations();
+    loadReview();
   } else {
     clear(members.body, unavailable({ status: 403 }, "Members"));
     clear(invitations.body, unavailable({ status: 403 }, "Invitations"));
+    clear(review.body, unavailable({ status: 403 }, "Access reviews"));
   }
   loadCogs();
   loadRules();

@@ -112,20 +112,27 @@ class Route:
     resource: str
     pattern: re.Pattern[str]
     function: str  # the name of the function whose Api event declares this route
+    public: bool = False  # `Auth: Authorizer: NONE`: no Cognito token, any body (Twilio's forms)
 
     @classmethod
-    def of(cls, method: str, resource: str, function: str) -> Route:
+    def of(cls, method: str, resource: str, function: str, *, public: bool = False) -> Route:
         regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource))
         return cls(
-            method=method.upper(), resource=resource, pattern=re.compile(f"^{regex}$"), function=function
-        )
+            method=method.upper(), resource=resource, pattern=re.compile(f"^{regex}$"), function=function,
+            public=public,
+        )  # fmt: skip
 
 
 class RouteTable:
     """The template's API routes, each with the function that serves it (matched like API Gateway)."""
 
-    def __init__(self, routes: list[tuple[str, str, str]]) -> None:
-        self.routes = [Route.of(method, path, function) for method, path, function in routes]
+    def __init__(
+        self, routes: list[tuple[str, str, str]], public: frozenset[tuple[str, str]] = frozenset()
+    ) -> None:
+        self.routes = [
+            Route.of(method, path, function, public=(method.upper(), path) in public)
+            for method, path, function in routes
+        ]
         declared = [(r.method, r.resource) for r in self.routes]
         duplicated = {key for key in declared if declared.count(key) > 1}
         if duplicated:
@@ -177,8 +184,9 @@ class LocalApiGateway:
         static: Callable[[str], tuple[int, str, bytes] | None] | None = None,
         static_headers: dict[str, str] | None = None,
         proxies: dict[str, Proxy] | None = None,
+        public_routes: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
-        self.routes = RouteTable(routes)
+        self.routes = RouteTable(routes, public_routes)
         self._invoke = invoke
         self._authorizer = authorizer
         self._stage = stage
@@ -277,8 +285,11 @@ class LocalApiGateway:
             )
             return
         route, path_params = match
-        check_json(text)
-        claims = self._authorizer.claims(request.headers.get("authorization"))
+        if route.public:  # API Gateway passes it on as it came; the function checks its signature
+            claims: dict[str, Any] | None = {}
+        else:
+            check_json(text)
+            claims = self._authorizer.claims(request.headers.get("authorization"))
         if claims is None:
             self._reply_json(request, 401, {"message": "Unauthorized"})
             return
@@ -322,7 +333,11 @@ class LocalApiGateway:
                 "requestId": str(uuid.uuid4()),
                 "requestTimeEpoch": int(time.time() * 1000),
                 "identity": {"sourceIp": "127.0.0.1"},
-                "authorizer": {"claims": {k: _claim_text(v) for k, v in claims.items()}},
+                **(
+                    {"authorizer": {"claims": {k: _claim_text(v) for k, v in claims.items()}}}
+                    if not route.public
+                    else {}
+                ),
             },
             "body": body,
             "isBase64Encoded": False,

@@ -57,6 +57,7 @@ class FunctionSpec:
     timeout_s: int
     memory_mb: int
     api_routes: list[tuple[str, str]] = field(default_factory=list)  # (METHOD, path)
+    public_routes: list[tuple[str, str]] = field(default_factory=list)  # of those, `Authorizer: NONE`
     # SQS event sources (SAM `Events: Type: SQS`): the local runtime polls them (moto does not).
     queue_sources: list[QueueSource] = field(default_factory=list)
 
@@ -433,6 +434,11 @@ class Provisioner:
             for e in (p.get("Events") or {}).values()
             if e.get("Type") == "Api"
         ]
+        public = [
+            (str(e["Properties"]["Method"]).upper(), str(e["Properties"]["Path"]))
+            for e in (p.get("Events") or {}).values()
+            if e.get("Type") == "Api" and (e["Properties"].get("Auth") or {}).get("Authorizer") == "NONE"
+        ]
         self.out.functions[logical_id] = FunctionSpec(
             logical_id=logical_id,
             name=name,
@@ -443,6 +449,7 @@ class Provisioner:
             timeout_s=int(p.get("Timeout", 3)),
             memory_mb=int(p.get("MemorySize", 128)),
             api_routes=routes,
+            public_routes=public,
             queue_sources=[
                 QueueSource(
                     queue_arn=str(e["Properties"]["Queue"]),

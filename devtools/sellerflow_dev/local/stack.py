@@ -278,7 +278,7 @@ class LocalStack:
         reset_settings()
         wiring.reset()
         # A new local stack is a cold start: the API apps build their collaborators again.
-        for name in ("sellerflow.api.app", "sellerflow.api.pii_app"):
+        for name in ("sellerflow.api.app", "sellerflow.api.pii_app", "sellerflow.api.webhook_app"):
             api_module = sys.modules.get(name)
             if api_module is not None:
                 importlib.reload(api_module)
@@ -325,8 +325,17 @@ class LocalStack:
             static=self._static_file,
             static_headers=SECURITY_HEADERS,
             proxies={COGNITO_PROXY_PATH: self.webapp.cognito},
+            public_routes=frozenset(r for f in api_functions.values() for r in f.public_routes),
         )
         self.gateway.start()
+        # Twilio calls the API back (status callbacks, inbound STOP/START): here, the local gateway.
+        self._set_env({"TWILIO_WEBHOOK_BASE_URL": self.gateway.url})
+        from sellerflow import wiring
+        from sellerflow.settings import reset_settings
+
+        reset_settings()
+        wiring.reset()
+        self._sim.twilio.configure(inbound_url=f"{self.gateway.url}/webhooks/twilio/inbound")
 
     def _static_file(self, path: str) -> tuple[int, str, bytes] | None:
         """The web dashboard (web/) and its generated /config.json (sellerflow_dev.local.webapp)."""

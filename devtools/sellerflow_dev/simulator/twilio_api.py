@@ -9,27 +9,49 @@
                                     "unsubscribed": ["+4915..."]}: fault modes
     POST /_sim/twilio/reset         forget messages and faults
 
+    POST /_sim/twilio/inbound       {"from": "+4915...", "body": "STOP"}: the number sends a WhatsApp
+                                    message; the stand-in posts it, signed, to `inbound_url`
+                                    (config) as Twilio posts to the number's webhook
+
 Faults: the next N sends fail with `fail_status` (500: to prove retry, then DLQ); a number in
 `unsubscribed` gets Twilio's 400 with error code 21610 (it replied STOP).
+
+Callbacks: a message created with `StatusCallback` gets Twilio's status callbacks ("sent", then
+"delivered") shortly after the create answered, as Twilio sends them: form-encoded POSTs with an
+`X-Twilio-Signature` computed by Twilio's algorithm (HMAC-SHA1 keyed with the auth token over the
+URL and the sorted parameters, base64). An inbound STOP also unsubscribes the number (later sends
+get 21610, as with Twilio's Advanced Opt-Out); START subscribes it again.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 API_PREFIX = "/2010-04-01/Accounts/"
 CONTROL_PREFIX = "/_sim/twilio"
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/Messages\.json$")
 _WHATSAPP = re.compile(r"^whatsapp:\+[1-9][0-9]{6,14}$")
 ALERT_KINDS = ("daily_sales", "low_stock", "acos_jump", "authorization", "sync_failing")
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"})
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+
+
+def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+    """`X-Twilio-Signature`: base64(HMAC-SHA1(auth token, url + every key+value sorted by key))."""
+    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 @dataclass
@@ -46,6 +68,9 @@ class TwilioStandIn:
     fail_status: int = 500
     unsubscribed: set[str] = field(default_factory=set)
     attempts: int = 0
+    inbound_url: str | None = None  # the number's "a message comes in" webhook
+    callback_delay_s: float = 0.3
+    callbacks: list[dict[str, Any]] = field(default_factory=list)  # every callback posted, and its answer
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- credentials and approved templates (deterministic per seed) -----------------------------
@@ -139,7 +164,83 @@ class TwilioStandIn:
                 "error_message": None,
             }
             self.messages.append(message)
+        callback = form.get("StatusCallback")
+        if callback:
+            self._later(callback, message, ("sent", "delivered"))
         return TwilioReply(201, message)
+
+    # --- callbacks (Twilio -> the application), signed ---------------------------------------------
+    def post_signed(self, url: str, params: dict[str, str]) -> int:
+        """POST a form to the application as Twilio does, signed; the HTTP status it answered."""
+        if not url.startswith(("http://", "https://")):
+            return 0
+        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+            url,
+            data=urlencode(params).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": twilio_signature(self.auth_token, url, params),
+                "User-Agent": "TwilioProxy/1.1",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the local stack
+                status = int(response.status)
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError:
+            status = 0
+        with self._lock:
+            self.callbacks.append({"url": url, "params": dict(params), "status": status})
+        return status
+
+    def _later(self, url: str, message: dict[str, Any], statuses: tuple[str, ...]) -> None:
+        def run() -> None:
+            for status in statuses:
+                threading.Event().wait(self.callback_delay_s)
+                self.post_signed(
+                    url,
+                    {
+                        "AccountSid": str(message["account_sid"]),
+                        "MessageSid": str(message["sid"]),
+                        "SmsSid": str(message["sid"]),
+                        "MessageStatus": status,
+                        "SmsStatus": status,
+                        "To": str(message["to"]),
+                        "From": str(message["from"]),
+                        "ApiVersion": "2010-04-01",
+                        "ChannelPrefix": "whatsapp",
+                    },
+                )
+
+        threading.Thread(target=run, daemon=True, name="twilio-status-callbacks").start()
+
+    def inbound(self, phone: str, body: str) -> TwilioReply:
+        """The number sends a message: STOP/START change its subscription, then the app is told."""
+        word = body.strip().upper()
+        with self._lock:
+            if word in OPT_OUT_WORDS:
+                self.unsubscribed.add(phone)
+            elif word in OPT_IN_WORDS:
+                self.unsubscribed.discard(phone)
+        if not self.inbound_url:
+            return TwilioReply(409, {"message": "no inbound_url configured (POST /_sim/twilio/config)"})
+        sid = "SM" + hashlib.sha256(f"inbound-{phone}-{body}-{len(self.callbacks)}".encode()).hexdigest()[:32]
+        status = self.post_signed(
+            self.inbound_url,
+            {
+                "AccountSid": self.account_sid,
+                "MessageSid": sid,
+                "SmsMessageSid": sid,
+                "From": f"whatsapp:{phone}",
+                "To": f"whatsapp:{self.from_number}",
+                "Body": body,
+                "NumMedia": "0",
+                "ApiVersion": "2010-04-01",
+            },
+        )
+        return TwilioReply(200, {"delivered_to": self.inbound_url, "status": status})
 
     def _control(self, method: str, route: str, body: bytes) -> TwilioReply:
         if (method, route) == ("GET", "messages"):
@@ -154,11 +255,21 @@ class TwilioStandIn:
                 return TwilioReply(400, {"message": "the body is not JSON"})
             self.configure(**updates)
             return TwilioReply(200, self._config())
+        if (method, route) == ("GET", "callbacks"):
+            with self._lock:
+                return TwilioReply(200, {"callbacks": list(self.callbacks)})
+        if (method, route) == ("POST", "inbound"):
+            try:
+                sent = json.loads(body or b"{}")
+                return self.inbound(str(sent["from"]), str(sent["body"]))
+            except (ValueError, KeyError):
+                return TwilioReply(400, {"message": 'expected {"from": "+E.164", "body": "STOP"}'})
         if (method, route) == ("POST", "reset"):
             with self._lock:
                 self.messages.clear()
                 self.fail_next, self.attempts = 0, 0
                 self.unsubscribed.clear()
+                self.callbacks.clear()
             return TwilioReply(200, self._config())
         return TwilioReply(404, {"message": f"no Twilio stand-in control endpoint {method} {route}"})
 
@@ -168,8 +279,14 @@ class TwilioStandIn:
         fail_next: int | None = None,
         fail_status: int | None = None,
         unsubscribed: list[str] | None = None,
+        inbound_url: str | None = None,
+        callback_delay_s: float | None = None,
     ) -> None:
         with self._lock:
+            if inbound_url is not None:
+                self.inbound_url = inbound_url or None
+            if callback_delay_s is not None:
+                self.callback_delay_s = float(callback_delay_s)
             if fail_next is not None:
                 self.fail_next = int(fail_next)
             if fail_status is not None:
@@ -182,6 +299,8 @@ class TwilioStandIn:
             "fail_next": self.fail_next,
             "fail_status": self.fail_status,
             "unsubscribed": sorted(self.unsubscribed),
+            "inbound_url": self.inbound_url,
+            "callback_delay_s": self.callback_delay_s,
         }
 
     def sent(self) -> list[dict[str, Any]]:

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     twilio_content_sids: str = "{}"
     twilio_api_base_url: str = ""
     twilio_timeout_s: float = 10.0
+    # Where Twilio calls back (status callbacks): the API's public base URL, e.g. the stage's
+    # execute-api URL. Empty: messages go without a status callback. The API rebuilds the URL Twilio
+    # signed from this base (or, when empty, from the request's API Gateway domain and path).
+    twilio_webhook_base_url: str = ""
 
     # The web dashboard's origin (links in invitations, the LWA redirect page); locally the gateway.
     web_origin: str = "http://127.0.0.1:8000"

@@ -348,7 +348,9 @@ class FakeTwilio:
     def __init__(self, unsubscribed: set[str] = frozenset(), failing: bool = False) -> None:  # type: ignore[assignment]
         self.unsubscribed, self.failing, self.sent = unsubscribed, failing, []  # type: ignore[var-annotated]
 
-    def send(self, to: str, kind: AlertKind, variables: dict[str, str]) -> SentMessage:
+    def send(
+        self, to: str, kind: AlertKind, variables: dict[str, str], *, seller_id: str = "", alert_id: str = ""
+    ) -> SentMessage:
         if to in self.unsubscribed:
             raise WhatsAppRecipientOptedOut("unsubscribed", code=21610)
         if self.failing:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sellerflow.domain import Membership, Role, SellerProfile
 from sellerflow.errors import LastOwner, MemberNotFound
-from sellerflow.members.model import PoolUser
+from sellerflow.members.model import SEEN_RESOLUTION, CompletedReview, PoolUser
 from sellerflow.members.rules import BreakGlassGrant, Invitation, InvitationStatus, Member
 
 
@@ -110,6 +110,11 @@ class FakeUsers:
     existing: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
     by_sub: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sub -> groups
+    signed_out: list[str] = field(default_factory=list)
+
+    def sign_out_everywhere(self, sub: str) -> bool:
+        self.signed_out.append(sub)
+        return True
 
     def user(self, sub: str) -> PoolUser | None:
         groups = self.by_sub.get(sub)
@@ -121,3 +126,32 @@ class FakeUsers:
         self.existing.add(email)
         self.created.append(email)
         return True
+
+
+@dataclass
+class FakeReviews:
+    """The access review's store over a `FakeTeam`: last activity per (seller, sub), completed reviews."""
+
+    team: FakeTeam
+    seen_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    reviews: list[CompletedReview] = field(default_factory=list)
+    writes: int = 0
+
+    def members(self, seller_id: str) -> list[Member]:
+        return self.team.members(seller_id)
+
+    def seen(self, seller_id: str, user_sub: str, at: datetime) -> None:
+        last = self.seen_at.get((seller_id, user_sub))
+        if last is None or at - last >= SEEN_RESOLUTION:
+            self.seen_at[(seller_id, user_sub)] = at
+            self.writes += 1
+
+    def last_seen(self, seller_id: str) -> dict[str, datetime]:
+        return {sub: at for (s, sub), at in self.seen_at.items() if s == seller_id}
+
+    def last_review(self, seller_id: str) -> CompletedReview | None:
+        mine = [r for r in self.reviews if r.seller_id == seller_id]
+        return max(mine, key=lambda r: r.completed_at) if mine else None
+
+    def put_review(self, review: CompletedReview) -> None:
+        self.reviews.append(review)

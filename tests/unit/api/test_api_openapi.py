@@ -38,7 +38,7 @@ from api_fakes import (
 )
 from chalice.test import Client
 from jsonschema import Draft202012Validator
-from team_fakes import FakeTeam, FakeUsers
+from team_fakes import FakeReviews, FakeTeam, FakeUsers
 
 from sellerflow.alerts.model import AlertKind, AlertRule, AlertRules, AlertView, Recipient
 from sellerflow.analytics.ads import AdsService
@@ -267,9 +267,10 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
     orders.add(make_order(SELLER_A, ORDER_ID, NOW - timedelta(days=1)))
     audit = FakeAuditLog()
     rollups = FakeRollups()
+    team = FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id)
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "audit_reader": audit,
-        "team": FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id),
+        "team": team, "reviews": FakeReviews(team),
         "users": FakeUsers(by_sub={MEMBER: (), OWNER: ()}),
         "analytics": AnalyticsService(rollups=rollups, facts=FakeFacts(), cogs=FakeCogs(), dirty=FakeDirty()),
         "ads": AdsService(ads=FakeAdFacts(), rollups=rollups),

@@ -97,6 +97,8 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("POST", "/sellers/{sellerId}/invitations"): P.MEMBERS_MANAGE,
     ("GET", "/sellers/{sellerId}/invitations"): P.MEMBERS_MANAGE,
     ("DELETE", "/sellers/{sellerId}/invitations/{invitationId}"): P.MEMBERS_MANAGE,
+    ("GET", "/sellers/{sellerId}/access-review"): P.MEMBERS_MANAGE,
+    ("POST", "/sellers/{sellerId}/access-review"): P.MEMBERS_MANAGE,
     # global admins
     ("GET", "/admin/sellers"): ADMIN,
     ("PUT", "/admin/sellers/{sellerId}/members/{userSub}"): ADMIN,

@@ -27,7 +27,11 @@ OPT_OUT_REASON = "unsubscribed"
 
 
 class WhatsAppPort(Protocol):
-    def send(self, to: str, kind: AlertKind, variables: dict[str, str]) -> SentMessage: ...
+    def send(
+        self, to: str, kind: AlertKind, variables: dict[str, str], *, seller_id: str = "", alert_id: str = ""
+    ) -> SentMessage:
+        """Send one template message; with the seller and alert, Twilio reports its status back."""
+        ...
 
 
 class DeliveryLedger(Protocol):
@@ -75,7 +79,7 @@ def deliver(
             counts["skipped"] += 1
             continue
         try:
-            sent = port.send(phone, message.kind, variables)
+            sent = port.send(phone, message.kind, variables, seller_id=seller, alert_id=alert_id)
         except WhatsAppRecipientOptedOut as exc:
             ledger.mark_opted_out(seller, phone, reason=OPT_OUT_REASON, now=now)
             ledger.record_delivery(

@@ -21,6 +21,7 @@ from sellerflow.api.ports import AuditSink, OrderPageLike, OrderReader, SellerDi
 from sellerflow.audit.context import mark_break_glass
 from sellerflow.domain import Membership, Order, Role, SellerProfile
 from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
+from sellerflow.members.model import SEEN_RESOLUTION
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
 from sellerflow.principal import Principal
 from sellerflow.tenancy import act_for
@@ -32,6 +33,10 @@ _ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 class BreakGlassGrants(Protocol):
     def grant(self, seller_id: str, admin_sub: str) -> BreakGlassGrantLike | None: ...
+
+
+class ActivityLog(Protocol):
+    def seen(self, seller_id: str, user_sub: str, at: datetime) -> None: ...
 
 
 class BreakGlassGrantLike(Protocol):
@@ -59,8 +64,11 @@ class SellerAccess:
         audit: AuditSink,
         grants: BreakGlassGrants | None = None,
         clock: Callable[[], datetime] | None = None,
+        activity: ActivityLog | None = None,
     ) -> None:
         self._sellers = sellers
+        self._activity = activity
+        self._seen_here: dict[tuple[str, str], datetime] = {}
         self._orders = orders
         self._audit = audit
         self._grants = grants
@@ -84,8 +92,23 @@ class SellerAccess:
             raise SellerNotFound(f"seller {seller_id[:64]!r} not found")
         if not role_allows(membership.role, permission):
             raise Forbidden(f"the {membership.role.value} role does not allow {permission.value}")
+        self._record_activity(seller_id, caller.sub)
         act_for(seller_id)  # the reads and writes that follow run with this seller's credentials only
         return membership
+
+    def _record_activity(self, seller_id: str, user_sub: str) -> None:
+        """The member's last activity for the access review: at most one (conditional) write per
+        member per hour, and none at all from this container within the hour."""
+        if self._activity is None:
+            return
+        now = self._clock()
+        last = self._seen_here.get((seller_id, user_sub))
+        if last is not None and now - last < SEEN_RESOLUTION:
+            return
+        self._activity.seen(seller_id, user_sub, now)
+        if len(self._seen_here) > 10_000:  # bounded: a warm container serves many members
+            self._seen_here.clear()
+        self._seen_here[(seller_id, user_sub)] = now
 
     def allows(self, membership: Membership, permission: Permission) -> bool:
         """Whether an access `require` returned also covers `permission` (e.g. order money)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sellerflow.api.context import AppFactory, RouteFamily
 from sellerflow.api.ports import DEPLOYMENT
+from sellerflow.api.routes_access import access_routes
 from sellerflow.api.routes_admin import admin_routes
 from sellerflow.api.routes_ads import ads_routes
 from sellerflow.api.routes_alerts import alert_routes
@@ -33,6 +34,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     alert_routes,
     connect_routes,
     member_routes,
+    access_routes,
     admin_routes,
     privacy_routes,
     audit_routes,

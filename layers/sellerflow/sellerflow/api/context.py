@@ -25,6 +25,7 @@ from sellerflow.audit.context import begin_request
 from sellerflow.domain import Membership
 from sellerflow.errors import Forbidden, InvalidInput
 from sellerflow.members.permissions import Permission
+from sellerflow.members.review import AccessReviewService
 from sellerflow.members.service import TeamConfig, TeamService
 from sellerflow.principal import Principal
 from sellerflow.privacy.service import SellerRights
@@ -53,8 +54,9 @@ class Runtime:
         self.ports = ports
         self.clock = clock
         self.access = SellerAccess(
-            sellers=ports.sellers, orders=ports.orders, audit=ports.audit, grants=ports.team, clock=clock
-        )
+            sellers=ports.sellers, orders=ports.orders, audit=ports.audit, grants=ports.team, clock=clock,
+            activity=ports.activity,
+        )  # fmt: skip
 
     @cached_property
     def team(self) -> TeamService:
@@ -68,6 +70,12 @@ class Runtime:
                 invitation_ttl=timedelta(days=self.settings.invitation_ttl_days),
                 break_glass_max_minutes=self.settings.break_glass_max_minutes,
             ),
+        )
+
+    @cached_property
+    def reviews(self) -> AccessReviewService:
+        return AccessReviewService(
+            store=self.ports.reviews, team=self.team, audit=self.ports.audit, clock=self.clock
         )
 
     @cached_property

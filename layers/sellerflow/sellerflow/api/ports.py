@@ -8,12 +8,13 @@ tests give fakes to `create_app` instead. A port nobody gave answers every use w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from sellerflow.alerts.model import AlertRules, AlertView, Recipient
+from sellerflow.alerts.webhooks import WebhookLedger
 from sellerflow.analytics.ads import AdsSeries, CampaignSummary
 from sellerflow.analytics.service import AnalyticsService
 from sellerflow.connect.ads import AdsConnectService
@@ -21,6 +22,7 @@ from sellerflow.connect.service import ConnectService
 from sellerflow.domain import Membership, Order, SellerProfile
 from sellerflow.errors import ConfigurationError
 from sellerflow.incidents.service import IncidentStore
+from sellerflow.members.review import AccessReviewStore, MemberActivity
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
@@ -127,6 +129,18 @@ class ShippingAddresses(Protocol):
     ) -> ShippingAddress: ...
 
 
+class SignatureCheck(Protocol):
+    def valid(self, url: str, form: Mapping[str, str], signature: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TwilioWebhookPorts:
+    """The public Twilio routes' collaborators: the signature check and the alerts' records."""
+
+    signatures: SignatureCheck
+    ledger: WebhookLedger
+
+
 @dataclass(frozen=True)
 class ApiPorts:
     """Every collaborator of the API's routes. Factories (`Callable`) are built on first use."""
@@ -148,6 +162,9 @@ class ApiPorts:
     shipping: Callable[[], ShippingAddresses]  # buyer PII: only the PII app's deployment has one
     subprocessors: tuple[SubprocessorUse, ...]  # the outside services the deployment's settings turn on
     incidents: IncidentStore  # security incidents (admins; docs/incident-response.md)
+    reviews: AccessReviewStore  # the access review's members, last activity and completed reviews
+    twilio_webhooks: Callable[[], TwilioWebhookPorts]  # Twilio's webhooks: only the webhooks app's deployment
+    activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
 
 
 PortsFactory = Callable[[Settings], ApiPorts]
@@ -170,7 +187,7 @@ class _NotGiven:
 
 
 def no_ports(_settings: Settings) -> ApiPorts:
-    not_given: dict[str, Any] = {f.name: _NotGiven(f.name) for f in fields(ApiPorts)}
+    not_given: dict[str, Any] = {f.name: _NotGiven(f.name) for f in fields(ApiPorts) if f.default is MISSING}
     return ApiPorts(**not_given)
 
 
@@ -187,12 +204,16 @@ def with_given(base: ApiPorts, given: dict[str, object]) -> ApiPorts:
 class _Deployment:
     general: PortsFactory = no_ports
     pii: PortsFactory = no_ports
+    webhooks: PortsFactory = no_ports
 
 
 DEPLOYMENT = _Deployment()
 
 
-def use_deployment_ports(*, general: PortsFactory, pii: PortsFactory) -> None:
+def use_deployment_ports(
+    *, general: PortsFactory, pii: PortsFactory, webhooks: PortsFactory = no_ports
+) -> None:
     """Called by the composition root (`sellerflow.wiring.api`) from the Lambda entry modules."""
     DEPLOYMENT.general = general
     DEPLOYMENT.pii = pii
+    DEPLOYMENT.webhooks = webhooks

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sellerflow.domain import Role
 from sellerflow.members.permissions import ADMIN_GROUP
@@ -70,3 +70,18 @@ class PoolUser:
     @property
     def is_admin(self) -> bool:
         return ADMIN_GROUP in self.groups
+
+
+REVIEW_INTERVAL = timedelta(days=90)  # the access review is quarterly
+SEEN_RESOLUTION = timedelta(hours=1)  # last activity is exact to the hour: one write per member per hour
+
+
+@dataclass(frozen=True)
+class CompletedReview:
+    """One completed access review: who reviewed, when, and the members kept and removed (subs)."""
+
+    seller_id: str
+    reviewed_by: str
+    completed_at: datetime
+    kept: tuple[str, ...]
+    removed: tuple[str, ...]

@@ -84,6 +84,10 @@ class UserDirectory(Protocol):
         """The pool's user with this `sub` and its groups (None: no such user)."""
         ...
 
+    def sign_out_everywhere(self, sub: str) -> bool:
+        """Revoke the user's refresh tokens (Cognito global sign-out); False: no such user."""
+        ...
+
 
 class AuditSink(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
@@ -204,6 +208,13 @@ class TeamService:
         other_owner = rules.check_owner_remains(self._store.members(seller_id), user_sub, None)
         self._store.remove_member(seller_id, user_sub, other_owner=other_owner)
         self._audit.record(seller_id, actor.sub, action, f"member/{user_sub}")
+        # The membership check on every call refuses the removed member's access and ID tokens at
+        # once; a user left with no seller at all also loses its refresh tokens. A member of other
+        # sellers keeps its session: signing it out would end its access there too.
+        if not self._store.memberships_of(user_sub) and self._users().sign_out_everywhere(user_sub):
+            self._audit.record(
+                seller_id, actor.sub, "members.signed_out", f"member/{user_sub} refresh-tokens=revoked"
+            )
 
     def invite(self, actor: Principal, seller_id: str, email: str, role: Role) -> InvitationCreatedOut:
         now = self._clock()

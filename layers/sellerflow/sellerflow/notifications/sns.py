@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import boto3
@@ -58,3 +60,44 @@ class AlertTopic:
             },
         )
         return str(response["MessageId"])
+
+    def publish_notice(
+        self, *, subject: str, message: str, attributes: dict[str, str], channels: tuple[str, ...]
+    ) -> str:
+        """A notice that is not an alert (e.g. the access review's reminder), filtered like one."""
+        response = self._sns().publish(
+            TopicArn=self._topic_arn,
+            Subject=subject,
+            Message=message,
+            MessageAttributes={
+                **{name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
+                "channels": {
+                    "DataType": "String.Array",
+                    "StringValue": "[" + ",".join(f'"{c}"' for c in channels) + "]",
+                },
+            },
+        )
+        return str(response["MessageId"])
+
+
+class AccessReviewReminders:
+    """The access review's reminder on the alerts topic: kind `access_review_due`, channel `email`
+    (so the WhatsApp subscription, filtered on `channels: whatsapp`, never receives it), and the
+    owner's own address as the `recipient` attribute an email subscription can filter on."""
+
+    def __init__(self, topic: AlertTopic) -> None:
+        self._topic = topic
+
+    def remind(self, seller_id: str, owner_email: str, due_at: datetime) -> None:
+        body = {
+            "kind": "access_review_due",
+            "seller_id": seller_id,
+            "due_at": due_at.isoformat(),
+            "what": "Review who has access to this seller: GET/POST /sellers/{seller_id}/access-review",
+        }
+        self._topic.publish_notice(
+            subject="Sellerflow: your quarterly access review is due",
+            message=json.dumps(body),
+            attributes={"seller_id": seller_id, "kind": "access_review_due", "recipient": owner_email},
+            channels=("email",),
+        )

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Protocol
+from urllib.parse import quote
 
 from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints, TypeAdapter, ValidationError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from sellerflow.alerts.content import AlertKind
@@ -33,7 +35,12 @@ from sellerflow.subprocessors import SubprocessorUse
 
 TWILIO_API = "https://api.twilio.com"
 CACHE_SECONDS = 300
-UNSUBSCRIBED = 21610  # "Attempt to send to unsubscribed recipient" (the number replied STOP)
+UNSUBSCRIBED = 21610
+# The public, signature-checked routes (sellerflow.api.routes_access) Twilio calls.
+STATUS_CALLBACK_PATH = "/webhooks/twilio/status/{seller_id}/{alert_id}"
+INBOUND_PATH = (
+    "/webhooks/twilio/inbound"  # "Attempt to send to unsubscribed recipient" (the number replied STOP)
+)
 ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]
 
 
@@ -119,8 +126,10 @@ class TwilioWhatsApp:
         *,
         base_url: str = "",
         timeout_s: float = 10.0,
+        webhook_base_url: str = "",
     ) -> None:
         self._credentials = credentials
+        self._webhook_base = webhook_base_url.rstrip("/")
         self._content_sids = dict(content_sids)
         self._http = (
             RebasedHttpClient(base_url, timeout_s) if base_url else TwilioHttpClient(timeout=timeout_s)
@@ -138,19 +147,29 @@ class TwilioWhatsApp:
             self._client_for = fingerprint
         return self._client, creds
 
-    def send(self, to: str, kind: AlertKind, variables: dict[str, str]) -> SentMessage:
+    def status_callback(self, seller_id: str, alert_id: str) -> str | None:
+        """Where Twilio reports this message's status (the API's signed public route), if configured."""
+        if not (self._webhook_base and seller_id and alert_id):
+            return None
+        return f"{self._webhook_base}{STATUS_CALLBACK_PATH.format(seller_id=quote(seller_id, safe=''), alert_id=quote(alert_id, safe=''))}"
+
+    def send(
+        self, to: str, kind: AlertKind, variables: dict[str, str], *, seller_id: str = "", alert_id: str = ""
+    ) -> SentMessage:
         content_sid = self._content_sids.get(kind)
         if content_sid is None:
             raise ConfigurationError(
                 f"no approved WhatsApp template (Content SID) for alert kind {kind.value}"
             )
         client, creds = self._twilio()
+        callback = self.status_callback(seller_id, alert_id)
         try:
             message = client.messages.create(
                 to=f"whatsapp:{to}",
                 from_=f"whatsapp:{creds.from_number}",
                 content_sid=content_sid,
                 content_variables=json.dumps(variables, separators=(",", ":")),
+                **({"status_callback": callback} if callback else {}),
             )
         except TwilioRestException as exc:
             raise _classify(exc) from None
@@ -167,3 +186,16 @@ def _classify(exc: TwilioRestException) -> Exception:
     return WhatsAppRecipientRejected(
         f"Twilio refused the message: {exc.status} (code {exc.code})", code=exc.code
     )
+
+
+class TwilioSignatures:
+    """Checks `X-Twilio-Signature` with Twilio's own validator and the deployment's auth token."""
+
+    def __init__(self, credentials: CredentialSource) -> None:
+        self._credentials = credentials
+
+    def valid(self, url: str, form: Mapping[str, str], signature: str) -> bool:
+        if not signature:
+            return False
+        token = self._credentials.credentials().auth_token.get_secret_value()
+        return bool(RequestValidator(token).validate(url, dict(form), signature))

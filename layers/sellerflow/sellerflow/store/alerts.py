@@ -19,6 +19,7 @@ from typing import Any, cast
 from pydantic import TypeAdapter
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from sellerflow.alerts.content import AlertContent, AlertKind
 from sellerflow.alerts.model import (
@@ -150,6 +151,30 @@ class AlertStore:
                 AlertRecipientRecord.updated_at.set(at),
             ]
         )
+
+    def _recipients_with(self, phone: str) -> list[AlertRecipientRecord]:
+        """Every seller's recipient record of this number: a filtered scan (DynamoDB filters, so only
+        those records come back). Only an inbound STOP/START needs it, and it is rare."""
+        return list(AlertRecipientRecord.scan(AlertRecipientRecord.sk == f"{RECIPIENT_PREFIX}{phone}"))
+
+    def opt_out_everywhere(self, phone: str, *, reason: str, now: datetime) -> int:
+        """The number replied STOP: opted out for every seller that lists it, never messaged again."""
+        found = self._recipients_with(phone)
+        for record in found:
+            self.mark_opted_out(record.seller_id, phone, reason=reason, now=now)
+        return len(found)
+
+    def opt_in_everywhere(self, phone: str, *, reason: str, now: datetime) -> int:
+        """The number replied START: opted in again wherever it had opted out itself (`reason`)."""
+        changed = 0
+        for record in self._recipients_with(phone):
+            if record.opted_out_reason != reason:
+                continue  # an owner's own opt-out is the owner's to undo
+            RECIPIENTS.to_record(
+                Recipient(phone=phone, opted_in=True), seller_id=record.seller_id, updated_at=_now(now)
+            ).save()
+            changed += 1
+        return changed
 
     # --- alerts (de-duplication and quiet hours) -----------------------------------------------
     def claim(self, alert: Alert, status: AlertStatus, *, now: datetime | None = None) -> bool:
@@ -314,6 +339,25 @@ class AlertStore:
                 AlertDeliveryRecord.updated_at.set(_now(now)),
             ]
         )  # fmt: skip
+
+    def record_provider_status(
+        self, seller_id: str, alert_id: str, phone: str, provider_status: str, *,
+        error_code: int | None, now: datetime,
+    ) -> None:  # fmt: skip
+        """Twilio's later status of a sent message (its status callback); the record must exist."""
+        actions: list[Action] = [
+            AlertDeliveryRecord.provider_status.set(provider_status[:32]),
+            AlertDeliveryRecord.updated_at.set(_now(now)),
+        ]
+        if error_code is not None:
+            actions.append(AlertDeliveryRecord.error_code.set(error_code))
+        try:
+            AlertDeliveryRecord(seller_id=seller_id, sk=f"{DELIVERY_PREFIX}{alert_id}#{phone}").update(
+                actions=actions, condition=AlertDeliveryRecord.sk.exists()
+            )
+        except UpdateError as exc:
+            if not _conditional_failure(exc):
+                raise
 
 
 # A sender Lambda runs at most 30 s; a claim still "sending" after 4x that belongs to one that died

@@ -3,8 +3,8 @@ who is the user with this `sub` (an admin's membership change names an existing,
 
 `AdminCreateUser` makes Cognito email the person its own invitation with a temporary password (the
 pool's template); Sellerflow never sees or sends a password. The API role may call only
-`cognito-idp:ListUsers`, `cognito-idp:AdminCreateUser` and `cognito-idp:AdminListGroupsForUser`, on
-this pool only.
+`cognito-idp:ListUsers`, `cognito-idp:AdminCreateUser`, `cognito-idp:AdminListGroupsForUser` and
+`cognito-idp:AdminUserGlobalSignOut`, on this pool only.
 """
 
 from __future__ import annotations
@@ -65,6 +65,15 @@ class CognitoUsers:
         for page in pages:
             groups += [g["GroupName"] for g in page.get("Groups", []) if "GroupName" in g]
         return PoolUser(sub=sub, groups=tuple(groups))
+
+    def sign_out_everywhere(self, sub: str) -> bool:
+        """Revoke every refresh token of the user with this `sub` (`AdminUserGlobalSignOut`; issued
+        access and ID tokens stay valid until they expire: the API's membership check refuses them)."""
+        username = self._first("sub", sub)
+        if username is None:
+            return False
+        self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        return True
 
     def ensure_user(self, email: str) -> bool:
         """True when a user was created (Cognito sends the invitation email), False when one existed."""

@@ -8,15 +8,18 @@ from sellerflow.alerts.rules import AuthorizationInput
 from sellerflow.alerts.service import StoreInputs
 from sellerflow.connect.status import ConnectionStatus, connection_status
 from sellerflow.domain import SellerProfile, SellerStatus
-from sellerflow.notifications.sns import AlertTopic
+from sellerflow.members.model import CompletedReview, Member
+from sellerflow.notifications.sns import AccessReviewReminders, AlertTopic
 from sellerflow.notifications.whatsapp import (
     SecretsManagerTwilioCredentials,
     TwilioWhatsApp,
     parse_content_sids,
 )
 from sellerflow.settings import Settings
+from sellerflow.store.access_review import AccessReviewStore
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.connections import ConnectionStore
+from sellerflow.store.members import TeamStore
 from sellerflow.wiring import connection_store, fact_store, per_settings, seller_store
 from sellerflow.wiring.analytics import rollup_store
 
@@ -67,4 +70,29 @@ def whatsapp(s: Settings) -> TwilioWhatsApp:
         parse_content_sids(s.twilio_content_sids),
         base_url=s.twilio_api_base_url,
         timeout_s=s.twilio_timeout_s,
+        webhook_base_url=s.twilio_webhook_base_url,
     )
+
+
+class _ReviewReminderStore:
+    """Every seller's members (the admins' overview scan) and each one's last completed review."""
+
+    def __init__(self) -> None:
+        self._team = TeamStore()
+        self._reviews = AccessReviewStore(self._team)
+
+    def sellers_overview(self) -> list[tuple[SellerProfile, list[Member]]]:
+        return self._team.sellers_overview()
+
+    def last_review(self, seller_id: str) -> CompletedReview | None:
+        return self._reviews.last_review(seller_id)
+
+
+@per_settings
+def access_review_store(_: Settings) -> _ReviewReminderStore:
+    return _ReviewReminderStore()
+
+
+@per_settings
+def access_review_reminders(s: Settings) -> AccessReviewReminders:
+    return AccessReviewReminders(AlertTopic(s.alerts_topic_arn))

@@ -13,12 +13,20 @@ from functools import cache
 
 from sellerflow import wiring
 from sellerflow.analytics.ads import AdsService
-from sellerflow.api.ports import ApiPorts, ShippingAddresses, use_deployment_ports
+from sellerflow.api.ports import (
+    ApiPorts,
+    ShippingAddresses,
+    TwilioWebhookPorts,
+    no_ports,
+    use_deployment_ports,
+)
 from sellerflow.errors import ConfigurationError
 from sellerflow.members.model import PoolUser
 from sellerflow.members.service import UserDirectory
+from sellerflow.notifications.whatsapp import SecretsManagerTwilioCredentials, TwilioSignatures
 from sellerflow.pii.service import ShippingAddressService
 from sellerflow.settings import Settings
+from sellerflow.store.access_review import AccessReviewStore
 from sellerflow.store.ads import AdsStore
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.audit import AuditLog
@@ -56,6 +64,9 @@ class _CognitoUsersOnFirstUse:
     def user(self, sub: str) -> PoolUser | None:
         return self._users().user(sub)
 
+    def sign_out_everywhere(self, sub: str) -> bool:
+        return self._users().sign_out_everywhere(sub)
+
 
 def _no_buyer_pii() -> ShippingAddresses:
     raise ConfigurationError("the general API function holds no PII key: buyer PII is the PII app's")
@@ -67,16 +78,19 @@ def api_ports(settings: Settings) -> ApiPorts:
     audit = AuditLog()
 
     users: UserDirectory = _CognitoUsersOnFirstUse(current)
+    team = TeamStore()
+    reviews = AccessReviewStore(team)
+    alerts = AlertStore()
     return ApiPorts(
         sellers=SellerStore(),
         orders=OrderStore(),
         audit=audit,
         audit_reader=audit,
-        team=TeamStore(),
+        team=team,
         users=users,
         analytics=analytics_service(),
         ads=AdsService(ads=AdsStore(), rollups=RollupStore()),
-        alerts=AlertStore(),
+        alerts=alerts,
         connect=connect_service,
         ads_connect=ads_connect_service,
         workflows=Workflows(),
@@ -85,7 +99,27 @@ def api_ports(settings: Settings) -> ApiPorts:
         shipping=_no_buyer_pii,
         subprocessors=deployment_subprocessors(current),
         incidents=IncidentStore(),
+        reviews=reviews,
+        twilio_webhooks=_no_twilio_secret,
+        activity=reviews,
     )
+
+
+def _no_twilio_secret() -> TwilioWebhookPorts:
+    raise ConfigurationError("the general API function holds no Twilio secret: webhooks are their own app's")
+
+
+def webhook_ports(settings: Settings) -> ApiPorts:
+    """Twilio's webhooks: the signature check (the Twilio secret) and the alerts' records only."""
+    current = wiring.bound_settings(settings)
+    alerts = AlertStore()
+
+    @cache  # one credentials source (Powertools caches the secret's value)
+    def twilio_webhooks() -> TwilioWebhookPorts:
+        credentials = SecretsManagerTwilioCredentials(current.twilio_secret_name)
+        return TwilioWebhookPorts(signatures=TwilioSignatures(credentials), ledger=alerts)
+
+    return replace(no_ports(current), twilio_webhooks=twilio_webhooks)
 
 
 def pii_ports(settings: Settings) -> ApiPorts:
@@ -102,4 +136,4 @@ def pii_ports(settings: Settings) -> ApiPorts:
 
 def use_deployment_adapters() -> None:
     """The deployment's adapters for both API apps (called by their Lambda entry modules)."""
-    use_deployment_ports(general=api_ports, pii=pii_ports)
+    use_deployment_ports(general=api_ports, pii=pii_ports, webhooks=webhook_ports)

@@ -157,6 +157,8 @@ ADDED_SINCE = {
     "QuotaLineRecord",
     "IncidentRecord",
     "EconomicsMismatchesRecord",
+    "AccessReviewRecord",
+    "MemberSeenRecord",
 }
 
 

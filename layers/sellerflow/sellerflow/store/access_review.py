@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
 from sellerflow.members.model import SEEN_RESOLUTION, CompletedReview, Member
@@ -27,6 +27,10 @@ REVIEW_PREFIX = "ACCESSREVIEW#"
 class MemberSeenRecord(SellerItem):
     # sk: SEEN#<user sub>
     last_seen = UTCDateTimeAttribute()
+    expires_at = NumberAttribute(null=True)  # DynamoDB TTL: SEEN_KEPT after the last activity
+
+
+SEEN_KEPT = timedelta(days=400)  # past a year of silence the review shows "never seen", as it should
 
 
 @table("sellers")
@@ -47,7 +51,12 @@ class AccessReviewStore:
         return self._team.members(seller_id)
 
     def seen(self, seller_id: str, user_sub: str, at: datetime) -> None:
-        record = MemberSeenRecord(seller_id=seller_id, sk=f"{SEEN_PREFIX}{user_sub}", last_seen=at)
+        record = MemberSeenRecord(
+            seller_id=seller_id,
+            sk=f"{SEEN_PREFIX}{user_sub}",
+            last_seen=at,
+            expires_at=int((at + SEEN_KEPT).timestamp()),
+        )
         try:
             record.save(
                 condition=MemberSeenRecord.sk.does_not_exist()

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sellerflow.store.access_review import REVIEW_PREFIX
 from sellerflow.store.alerts import RECIPIENT_PREFIX, RULE_PREFIX
 from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
 from sellerflow.store.credentials import ADS_CREDENTIALS
@@ -57,6 +58,7 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         RULE_PREFIX,  # alert rules the owner set
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
         SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)
+        REVIEW_PREFIX,  # completed access reviews: the evidence of the control, kept with the seller
         SLOT_KEY,  # an app-wide quota's slot (partition QUOTA#<name>): a time and a count, no seller data
     ),
 }

@@ -208,6 +208,8 @@ def test_admin_membership_changes_need_a_real_non_admin_user_and_are_audited_as_
     assert mine == [
         ("admin.members.role_set", f"member/{stranger} role=none->support"),
         ("admin.members.removed", f"member/{stranger}"),
+        # a member of no other seller: signed out everywhere at once (the access review's removal)
+        ("members.signed_out", f"member/{stranger} refresh-tokens=revoked"),
     ]
     assert stack.audit.verify(SELLER_A).ok
     held = {m.user_sub for m in TeamStore().members(SELLER_A)}

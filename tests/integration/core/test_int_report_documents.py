@@ -24,6 +24,9 @@ class _Book:
     def __init__(self) -> None:
         self.outcomes: dict[str, dict[str, Any]] = {}
 
+    def get(self, seller_id: str, key: str) -> None:
+        return None  # nothing ingested before: each document is read for the first time
+
     def ingested(self, seller_id: str, key: str, **fields: Any) -> None:
         self.outcomes[key] = {"status": "INGESTED", **fields}
 

@@ -11,9 +11,9 @@ record becomes a daily ASIN fact (the sync asks one day per query). A bad line i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sellerflow.facts import RowError, TrafficByAsinFact, TrafficByDateFact
 from sellerflow.reports.stream import ParseLog
@@ -21,11 +21,25 @@ from sellerflow.reports.traffic import Bad, amount, day_of, obj, whole
 
 DATASET = "analytics_salesAndTraffic_2024_04_24"
 REPORT_TYPE = DATASET  # the parser-table name of a Data Kiosk sales-and-traffic document
+T = TypeVar("T")
 
 
 def parse_sales_and_traffic_jsonl(
     lines: Iterable[str], *, seller_id: str, marketplace_id: str, log: ParseLog
 ) -> Iterator[TrafficByDateFact | TrafficByAsinFact]:
+    return parse_jsonl(
+        lines,
+        REPORT_TYPE,
+        log,
+        lambda record: _fact(record, seller_id=seller_id, marketplace_id=marketplace_id),
+    )
+
+
+def parse_jsonl(
+    lines: Iterable[str], dataset: str, log: ParseLog, to_row: Callable[[Mapping[str, Any]], T]
+) -> Iterator[T]:
+    """A Data Kiosk JSONL document, one record per line: `to_row` of each JSON object; a line that is
+    not JSON or that `to_row` refuses (`Bad`) is a RowError of its line number, the rest is kept."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -34,11 +48,11 @@ def parse_sales_and_traffic_jsonl(
             record = json.loads(line, parse_float=Decimal)
             if not isinstance(record, dict):
                 raise Bad("$", "is not a JSON object")
-            yield _fact(record, seller_id=seller_id, marketplace_id=marketplace_id)
+            yield to_row(record)
         except json.JSONDecodeError as exc:
-            log.reject(RowError(REPORT_TYPE, number, "$", f"is not valid JSON ({exc.msg})"))
+            log.reject(RowError(dataset, number, "$", f"is not valid JSON ({exc.msg})"))
         except Bad as bad:
-            log.reject(RowError(REPORT_TYPE, number, bad.path, str(bad)))
+            log.reject(RowError(dataset, number, bad.path, str(bad)))
 
 
 def _fact(

@@ -10,14 +10,13 @@ RowError (its 1-based line number); the other lines are kept.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sellerflow.facts import RowError
+from sellerflow.reports.data_kiosk import parse_jsonl
 from sellerflow.reports.stream import ParseLog
 from sellerflow.reports.traffic import Bad, amount, day_of, obj
 
@@ -44,19 +43,9 @@ class EconomicsSkuDay:
 def parse_economics_jsonl(
     lines: Iterable[str], *, seller_id: str, marketplace_id: str, log: ParseLog
 ) -> Iterator[EconomicsSkuDay]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        log.rows += 1
-        try:
-            record = json.loads(line, parse_float=Decimal)
-            if not isinstance(record, dict):
-                raise Bad("$", "is not a JSON object")
-            yield _row(record, seller_id=seller_id, marketplace_id=marketplace_id)
-        except json.JSONDecodeError as exc:
-            log.reject(RowError(DATASET, number, "$", f"is not valid JSON ({exc.msg})"))
-        except Bad as bad:
-            log.reject(RowError(DATASET, number, bad.path, str(bad)))
+    return parse_jsonl(
+        lines, DATASET, log, lambda record: _row(record, seller_id=seller_id, marketplace_id=marketplace_id)
+    )
 
 
 def _row(record: Mapping[str, Any], *, seller_id: str, marketplace_id: str) -> EconomicsSkuDay:

@@ -115,8 +115,10 @@ def test_make_demo_once_prints_a_verified_line_per_seller_and_exits_zero() -> No
         check=False,
     )
     # Then it exits 0 with one verified line per demo seller, stored equal to source
-    verified = [line for line in result.stdout.splitlines() if line.startswith("verified ")]
+    lines = result.stdout.splitlines()
+    verified = [line for line in lines if line.startswith("verified orders ")]
     assert result.returncode == 0, result.stdout + result.stderr
+    assert not [line for line in lines if line.startswith("MISMATCH")]
     assert len(verified) == 3
     for line in verified:
         assert line.split()[1] == "orders"

@@ -242,12 +242,16 @@ async function shell(sellerId, tab, render) {
     );
   }
   clear(main, loading());
+  const shown = location.hash;
   let list = [];
   try {
     list = await sellers();
   } catch (error) {
+    if (location.hash !== shown) return undefined;
     return clear(main, errorBox(error, () => route()));
   }
+  // The user went elsewhere while the sellers loaded: that newer page owns the screen.
+  if (location.hash !== shown) return undefined;
   fillSwitcher(list, sellerId);
   return render(list);
 }

@@ -188,6 +188,11 @@ class LocalApiGateway:
     ) -> None:
         self.routes = RouteTable(routes, public_routes)
         self._invoke = invoke
+        # One request at a time per function: a Lambda environment serves one invocation at a time
+        # and the Chalice apps keep the request in module state (`app.current_request`). Lambda
+        # would start a second environment; here the second request waits for the first.
+        self._environments: dict[str, threading.Lock] = {}
+        self._environments_lock = threading.Lock()
         self._authorizer = authorizer
         self._stage = stage
         self._static = static
@@ -294,7 +299,8 @@ class LocalApiGateway:
             self._reply_json(request, 401, {"message": "Unauthorized"})
             return
         event = self._event(request, route, parts.path, parts.query, path_params, claims, body)
-        response = self._invoke(route.function, event)
+        with self._environment(route.function):
+            response = self._invoke(route.function, event)
         headers = dict(response.get("headers") or {})
         for name, values in (response.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(values)
@@ -302,6 +308,10 @@ class LocalApiGateway:
         self._reply(
             request, int(response.get("statusCode", 500)), with_api_headers(headers), payload.encode()
         )
+
+    def _environment(self, function: str) -> threading.Lock:
+        with self._environments_lock:
+            return self._environments.setdefault(function, threading.Lock())
 
     def _event(
         self,

@@ -112,3 +112,46 @@ def test_answers_of_functions_and_of_the_gateway_carry_the_api_headers(
         _assert_api_headers(headers)
     assert len(invoked) == 1
     assert invoked[0]["body"] == '{"token": "t"}'
+
+
+def test_a_function_serves_one_request_at_a_time_as_one_lambda_environment_does() -> None:
+    # Given a function that keeps its request in module state (as Chalice's app.current_request)
+    import threading
+    import time
+    import urllib.request
+
+    running: dict[str, int] = {}
+    most: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
+        with lock:
+            running[function] = running.get(function, 0) + 1
+            most[function] = max(most.get(function, 0), running[function])
+        time.sleep(0.05)
+        with lock:
+            running[function] -= 1
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+    routes = [("GET", "/sellers/{sellerId}/orders/{orderId}", "api"), ("GET", "/sellers/{sellerId}", "pii")]
+    gw = LocalApiGateway(routes, invoke, _AnyToken())  # type: ignore[arg-type]
+    gw.start()
+    try:
+
+        def call(path: str) -> None:
+            request = urllib.request.Request(gw.url + path, headers={"Authorization": "Bearer good"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.status == 200
+
+        # When eight requests for each function arrive at once
+        threads = [
+            threading.Thread(target=call, args=(path,)) for path in ("/sellers/S/orders/1", "/sellers/S") * 8
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        gw.stop()
+    # Then each function saw one request at a time
+    assert most == {"api": 1, "pii": 1}

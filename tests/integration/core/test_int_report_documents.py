@@ -33,6 +33,12 @@ class _Book:
     def failed(self, seller_id: str, key: str, **fields: Any) -> None:
         self.outcomes[key] = {"status": "FAILED", **fields}
 
+    def claim_ingest(self, seller_id: str, key: str, **fields: Any) -> bool:
+        return key not in self.outcomes  # each document is read once
+
+    def release_ingest(self, seller_id: str, key: str, document_id: str) -> None:
+        return None
+
 
 def _seller_in(world: SimWorld, marketplace_id: str) -> str:
     return next(s.seller_id for s in world.sellers if marketplace_id in s.marketplace_ids)

@@ -144,7 +144,10 @@ def test_every_record_declares_the_attributes_it_declared_before() -> None:
     same class, same null-ness, same stored name, same default."""
     before = json.loads((Path(__file__).parent / "record_schemas_before.json").read_text())
     current = {name: schema for name, schema in _schemas().items() if name not in ADDED_SINCE}
+    added = {(name, attribute): current[name].pop(attribute) for name, attribute in ATTRIBUTES_ADDED_SINCE}
     assert current == {name: schema for name, schema in before.items() if name not in REMOVED}
+    # An attribute added to a record already stored must be optional: old items do not have it.
+    assert all(schema["null"] for schema in added.values())
 
 
 # Declared, never read or written: the audit's first, unchained format (no item of it was ever read).
@@ -159,6 +162,11 @@ ADDED_SINCE = {
     "EconomicsMismatchesRecord",
     "AccessReviewRecord",
     "MemberSeenRecord",
+}
+# Attributes added to records that were already stored (each nullable).
+ATTRIBUTES_ADDED_SINCE = {
+    ("ReportRecord", "ingest_claim"),
+    ("ReportRecord", "ingest_claimed_until"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sellerflow.domain import ReportState
@@ -18,6 +18,7 @@ NOW = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)
 class FakeBook:
     states: dict[str, ReportState] = field(default_factory=dict)
     ingests: list[tuple[str, int, int]] = field(default_factory=list)
+    claims: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key -> (document, until)
 
     def get(self, seller_id: str, key: str) -> ReportState | None:
         return self.states.get(key)
@@ -76,6 +77,7 @@ class FakeBook:
         encoding: str | None = None,
     ) -> None:
         self.ingests.append((key, rows, rejected))
+        self.claims.pop(key, None)
         old = self.states.get(key) or ReportState(key=key, report_type=report_type)
         self.states[key] = old.model_copy(
             update={
@@ -88,8 +90,26 @@ class FakeBook:
         )
 
     def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None:
+        self.claims.pop(key, None)
         old = self.states.get(key) or ReportState(key=key, report_type=report_type)
         self.states[key] = old.model_copy(update={"status": "FAILED", "errors": (reason,)})
+
+    def claim_ingest(
+        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """As ReportStore's conditional write: not when ingested, nor while another holds the lease."""
+        state = self.states.get(key)
+        if state is not None and state.status == "INGESTED" and state.document_id == document_id:
+            return False
+        held = self.claims.get(key)
+        if held is not None and held[0] == document_id and held[1] > now:
+            return False
+        self.claims[key] = (document_id, now + lease)
+        return True
+
+    def release_ingest(self, seller_id: str, key: str, document_id: str) -> None:
+        if self.claims.get(key, ("",))[0] == document_id:
+            del self.claims[key]
 
 
 class FakeDownload:

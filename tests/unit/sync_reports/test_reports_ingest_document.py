@@ -3,14 +3,16 @@ documents are recorded on the report record, and a settlement's marketplace is n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from reports_fakes import SELLER, FakeBook, FakeReportsApi
 
+from sellerflow.errors import DocumentUrlExpired
 from sellerflow.reports import FormatUndecidable, ingest_document
-from sellerflow.sync.ingest import IngestInput, ingest_report_document
+from sellerflow.sync.ingest import INGEST_LEASE, IngestInput, ingest_report_document
 from sellerflow.sync.reports import SETTLEMENT, ReportJob, SettlementJob
 
 FILES = Path(__file__).parents[2] / "fixtures" / "amazon_reports"
@@ -91,3 +93,39 @@ def test_without_a_charset_a_jp_report_is_read_as_cp932() -> None:
     )
     assert (out.written, out.rejected) == (2, 0)
     assert book.states[job.key].encoding == "cp932"
+
+
+def test_a_document_another_ingestion_holds_is_not_downloaded_twice() -> None:
+    # Given the workflow and a REPORT_PROCESSING_FINISHED notification reaching one document
+    data = (FILES / "settlement_v2_de_cp1252.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression=None)
+    book = FakeBook()
+    job = SettlementJob(seller_id=SELLER, key="SETTLEMENTDOC#1", report_id="1", document_id="D1")
+    assert book.claim_ingest(
+        SELLER, job.key, report_type=SETTLEMENT, document_id="D1", now=datetime.now(UTC), lease=INGEST_LEASE
+    )  # the other path got there first and is still reading
+    # When this one arrives, it reads nothing
+    out = settle(api, book, job)
+    assert out.skipped
+    assert (out.rows, api.documents_issued) == (0, 0)
+    # And once the other has ingested it, the same document is never read again
+    book.ingested(SELLER, job.key, rows=5, rejected=0, errors=[], report_type=SETTLEMENT)
+    book.states[job.key] = book.states[job.key].model_copy(update={"document_id": "D1"})
+    assert settle(api, book, job).skipped
+    assert api.documents_issued == 0
+
+
+def test_an_ingestion_stopped_by_an_error_gives_its_claim_back_for_the_retry() -> None:
+    # Given a download that fails (the URL expires twice: the workflow's Retry starts over)
+    data = (FILES / "settlement_v2_de_cp1252.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression=None)
+    api.expired_urls = 2
+    book = FakeBook()
+    with pytest.raises(DocumentUrlExpired):
+        settle(api, book)
+    assert book.claims == {}
+    # When the retry comes at once, it claims the document and reads it
+    out = settle(api, book)
+    assert not out.skipped
+    assert out.rows == 5
+    assert book.states["SETTLEMENTDOC#1"].status == "INGESTED"

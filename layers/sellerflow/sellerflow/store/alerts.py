@@ -34,7 +34,7 @@ from sellerflow.alerts.model import (
     default_rules,
 )
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 RULE_PREFIX = "ALERTRULE#"
 RECIPIENT_PREFIX = "ALERTRCPT#"
@@ -195,7 +195,7 @@ class AlertStore:
                 expires_at=int((at + self._retention).timestamp()),
             ).save(condition=AlertRecord.sk.does_not_exist())
         except PutError as exc:
-            if _conditional_failure(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -217,7 +217,7 @@ class AlertStore:
                 condition=condition,
             )
         except UpdateError as exc:
-            if _conditional_failure(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -320,7 +320,7 @@ class AlertStore:
                 ),
             )
         except UpdateError as exc:
-            if _conditional_failure(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -356,7 +356,7 @@ class AlertStore:
                 actions=actions, condition=AlertDeliveryRecord.sk.exists()
             )
         except UpdateError as exc:
-            if not _conditional_failure(exc):
+            if not condition_failed(exc):
                 raise
 
 
@@ -364,8 +364,3 @@ class AlertStore:
 # between claiming and recording. Its SQS message comes back after the 180 s visibility timeout, and
 # the retry takes the claim over (at least once beats never for an alert nobody saw).
 STALE_DELIVERY_CLAIM = timedelta(seconds=120)
-
-
-def _conditional_failure(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"

@@ -26,7 +26,7 @@ from sellerflow.errors import InvalidInput, OrderNotFound
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.privacy import restricted_order_ids
-from sellerflow.store.tables import SellerItem, all_attributes_index, table
+from sellerflow.store.tables import SellerItem, all_attributes_index, condition_failed, table
 
 ORDER_PREFIX = "ORDER#"
 
@@ -124,7 +124,7 @@ class OrderStore:
                 )
                 record.save(condition=OrderRecord.sk.does_not_exist() | newer)
             except PutError as exc:
-                if not _is_conditional_failure(exc):
+                if not condition_failed(exc):
                     raise
                 continue  # the stored version is newer
             written += 1
@@ -210,7 +210,3 @@ def decode_page_token(token: str, seller_id: str) -> dict[str, Any]:
     if key["seller_id"]["S"] != seller_id:
         raise InvalidInput("next_token was issued for a different listing")
     return key
-
-
-def _is_conditional_failure(exc: PutError) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

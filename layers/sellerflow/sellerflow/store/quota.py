@@ -16,7 +16,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from sellerflow.domain import QuotaSlot, QuotaWaiting
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 SLOT_KEY = "SLOT"
 LINE_PREFIX = "LINE#"
@@ -51,10 +51,6 @@ def _line_expiry(now: datetime) -> int:
 
 def quota_partition(quota: str) -> str:
     return f"QUOTA#{quota}"
-
-
-def _conditional_failure(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 class QuotaStore:
@@ -118,7 +114,7 @@ class QuotaStore:
             try:
                 record.update(actions=[*granted, QuotaSlotRecord.day.set(today), count], condition=condition)
             except UpdateError as exc:
-                if _conditional_failure(exc):
+                if condition_failed(exc):
                     continue
                 raise
             return True
@@ -140,5 +136,5 @@ class QuotaStore:
                 actions=[QuotaLineRecord.wanted_since.remove()], condition=QuotaLineRecord.sk.exists()
             )
         except UpdateError as exc:
-            if not _conditional_failure(exc):
+            if not condition_failed(exc):
                 raise

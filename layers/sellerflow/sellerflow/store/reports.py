@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from sellerflow.domain import ReportState
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 RETENTION = timedelta(days=540)
 
@@ -36,6 +37,10 @@ class ReportRecord(SellerItem):
     undecodable = NumberAttribute(null=True)  # rows rejected because their bytes are not valid in `encoding`
     encoding = UnicodeAttribute(null=True)  # the codec the document was read with
     cooldown_until = UTCDateTimeAttribute(null=True)
+    # The document one ingestion has claimed, and until when (epoch s): the workflow's download and a
+    # REPORT_PROCESSING_FINISHED notification may reach the same document at once; one reads it.
+    ingest_claim = UnicodeAttribute(null=True)
+    ingest_claimed_until = NumberAttribute(null=True)
     expires_at = NumberAttribute()
 
 
@@ -103,7 +108,67 @@ class ReportStore:
             actions.append(ReportRecord.document_id.set(document_id))
         if cooldown_until:
             actions.append(ReportRecord.cooldown_until.set(cooldown_until))
-        ReportRecord(seller_id=seller_id, sk=key).update(actions=actions)
+        if not (status == "DONE" and document_id):
+            ReportRecord(seller_id=seller_id, sk=key).update(actions=actions)
+            return
+        # DONE never overwrites the same document INGESTED (the other path may have got there first).
+        not_ingested = (
+            ReportRecord.status.does_not_exist()
+            | (ReportRecord.status != "INGESTED")
+            | ReportRecord.document_id.does_not_exist()
+            | (ReportRecord.document_id != document_id)
+        )
+        try:
+            ReportRecord(seller_id=seller_id, sk=key).update(actions=actions, condition=not_ingested)
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def claim_ingest(
+        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """Claim one document for ingestion: refused when that very document is ingested already or
+        another ingestion holds it and its lease has not run out. One conditional write, so of two
+        racing ingestions exactly one reads the document."""
+        stamp = int(now.timestamp())
+        not_ingested = (
+            ReportRecord.status.does_not_exist()
+            | (ReportRecord.status != "INGESTED")
+            | ReportRecord.document_id.does_not_exist()
+            | (ReportRecord.document_id != document_id)
+        )
+        free = (
+            ReportRecord.ingest_claim.does_not_exist()
+            | (ReportRecord.ingest_claim != document_id)
+            | (ReportRecord.ingest_claimed_until <= stamp)
+        )
+        try:
+            self._update(
+                seller_id,
+                key,
+                report_type,
+                [
+                    ReportRecord.ingest_claim.set(document_id),
+                    ReportRecord.ingest_claimed_until.set(stamp + int(lease.total_seconds())),
+                ],
+                condition=not_ingested & free,
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def release_ingest(self, seller_id: str, key: str, document_id: str) -> None:
+        """Give a claim back (the ingestion stopped on an error): a retry may claim it at once."""
+        try:
+            ReportRecord(seller_id=seller_id, sk=key).update(
+                actions=[ReportRecord.ingest_claim.remove(), ReportRecord.ingest_claimed_until.remove()],
+                condition=ReportRecord.ingest_claim == document_id,
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
 
     def ingested(
         self,
@@ -124,6 +189,8 @@ class ReportStore:
             ReportRecord.rejected.set(rejected),
             ReportRecord.errors.set(errors[:20]),
             ReportRecord.undecodable.set(undecodable),
+            ReportRecord.ingest_claim.remove(),
+            ReportRecord.ingest_claimed_until.remove(),
         ]
         if encoding:
             actions.append(ReportRecord.encoding.set(encoding))
@@ -139,11 +206,15 @@ class ReportStore:
                 ReportRecord.status.set("FAILED"),
                 ReportRecord.finished_at.set(datetime.now(UTC)),
                 ReportRecord.errors.set([reason]),
+                ReportRecord.ingest_claim.remove(),
+                ReportRecord.ingest_claimed_until.remove(),
             ],
         )
 
     @staticmethod
-    def _update(seller_id: str, key: str, report_type: str, actions: list[Action]) -> None:
+    def _update(
+        seller_id: str, key: str, report_type: str, actions: list[Action], condition: Any = None
+    ) -> None:
         expires_at = int((datetime.now(UTC) + RETENTION).timestamp())
         ReportRecord(seller_id=seller_id, sk=key).update(
             actions=[
@@ -151,5 +222,6 @@ class ReportStore:
                 ReportRecord.report_type.set(ReportRecord.report_type | report_type),
                 ReportRecord.expires_at.set(ReportRecord.expires_at | expires_at),
                 *actions,
-            ]
+            ],
+            condition=condition,
         )

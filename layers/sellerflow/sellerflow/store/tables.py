@@ -200,3 +200,8 @@ def transaction_connection(model: type[Model]) -> Connection:
 @lru_cache(maxsize=8)
 def _connection_to(region: str | None, host: str | None) -> Connection:
     return TenantConnection(region=region, host=host)  # audited transactions are the seller's too
+
+
+def condition_failed(exc: Exception) -> bool:
+    """Whether a PynamoDB write failed only because its condition did not hold (not a fault)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

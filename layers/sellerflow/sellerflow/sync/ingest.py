@@ -4,11 +4,17 @@ The document's pre-signed URL is fetched here and never leaves this function: it
 of access to seller data (an All Orders report holds buyer addresses), so it must not sit in Step
 Functions state or history. An expired URL is asked for again once here; if it expires again the
 typed DocumentUrlExpired lets the workflow's Retry start over.
+
+The workflow's download and a REPORT_PROCESSING_FINISHED notification can reach the same document
+at the same moment: each claims it on the report's record first (one conditional write), and only
+the claimant downloads. A claim lives as long as the ingest function may run, and is given back
+when the ingestion stops on an error, so a retry need not wait for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any, Literal, Protocol
 
@@ -23,8 +29,10 @@ from sellerflow.sync.reports import (
     ReportBook,
     ReportJob,
     SettlementJob,
-    already_ingested,
 )
+
+# The ingest function's Timeout (900 s, template.yaml) and a minute: a claim outlives its holder.
+INGEST_LEASE = timedelta(minutes=16)
 
 
 class DocumentChunks(Protocol):
@@ -57,6 +65,10 @@ class DocumentBook(ReportBook, Protocol):
         encoding: str | None = None,
     ) -> None: ...
     def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None: ...
+    def claim_ingest(
+        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+    ) -> bool: ...
+    def release_ingest(self, seller_id: str, key: str, document_id: str) -> None: ...
 
 
 class KioskDocumentApi(Protocol):
@@ -81,6 +93,8 @@ class IngestOutput(BaseModel):
     rows: int
     written: int
     rejected: int
+    # Another ingestion had claimed this document (or had ingested it): nothing was read here.
+    skipped: bool = False
 
 
 class RejectedRow(Protocol):
@@ -125,18 +139,27 @@ def ingest_report_document(
     ingest: Ingest,
     sink: object,
     kiosk: KioskDocumentApi | None = None,
+    now: datetime | None = None,
 ) -> IngestOutput:
     """Ingest one document. A document the parser refuses as a whole (a ReportError: its layout, its
     number format, a damaged stream) is recorded as FAILED with the error's message (it names the
     report, line and column, never a value) and raised again, so the workflow shows it failed."""
     job = request.job
-    if isinstance(job, ReportJob) and already_ingested(book.get(job.seller_id, job.key), request.document_id):
-        logger.info("report document already ingested", extra={"report_type": job.report_type})
-        return IngestOutput(key=job.key, rows=0, written=0, rejected=0)
     from_kiosk = isinstance(job, ReportJob) and job.source == "data_kiosk"
     report_type = SETTLEMENT if isinstance(job, SettlementJob) else job.report_type
     if from_kiosk:
         report_type = SALES_AND_TRAFFIC_DATASET
+    claimed = book.claim_ingest(
+        job.seller_id,
+        job.key,
+        report_type=report_type,
+        document_id=request.document_id,
+        now=now or datetime.now(UTC),
+        lease=INGEST_LEASE,
+    )
+    if not claimed:
+        logger.info("report document ingested or being ingested already", extra={"report_type": report_type})
+        return IngestOutput(key=job.key, rows=0, written=0, rejected=0, skipped=True)
     # A settlement's listed marketplace is only a hint: the document decides its own format.
     marketplace_id = job.marketplace_id
 
@@ -172,9 +195,12 @@ def ingest_report_document(
             )
             result = attempt()
     except ReportError as exc:
-        book.failed(job.seller_id, job.key, report_type=report_type, reason=str(exc)[:500])
+        book.failed(job.seller_id, job.key, report_type=report_type, reason=str(exc)[:500])  # claim ends
         metrics.add_metric(name="ReportDocumentsUnreadable", unit="Count", value=1)
         logger.warning("report document unreadable", extra={"report_type": report_type, "reason": str(exc)})
+        raise
+    except BaseException:
+        book.release_ingest(job.seller_id, job.key, request.document_id)
         raise
     _record(job, report_type, result, book)
     return IngestOutput(key=job.key, rows=result.rows, written=result.written, rejected=result.rejected_count)

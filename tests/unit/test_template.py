@@ -220,6 +220,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "SyncFinancesFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "SyncInventoryFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ComputeRollupsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE"},
+    "ReconcileEconomicsFunction": {"SELLER_DATA_TABLE", "ECONOMICS_WAIT_S", *SPAPI_CALLER},
     "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES"},
     "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
     "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE"},

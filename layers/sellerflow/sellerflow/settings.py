@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     # A seller subscribed to notifications is polled this often (the safety net; push brings changes).
     push_sync_every_minutes: int = Field(default=60, ge=5, le=1440)
 
+    # Economics (sellerflow.sync.economics): each marketplace's Data Kiosk economics are compared with
+    # the rollups at most once per `economics_check_hours` (0 turns it off), over the last
+    # `economics_check_days` complete days; one sync waits `economics_wait_s` for Amazon's queries.
+    economics_check_hours: int = Field(default=24, ge=0, le=720)
+    economics_check_days: int = Field(default=7, ge=1, le=30)
+    economics_wait_s: float = Field(default=240.0, ge=0, le=600)
+
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""
     # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).

@@ -1,11 +1,12 @@
 """The economics flow on fakes: query polled to DONE, document parsed, mismatches counted in the
-`EconomicsMismatches` metric; a FATAL query compares nothing."""
+`EconomicsMismatches` metric; a FATAL query compares nothing; the seller-sync step checks only the
+marketplaces due and goes on past a failed query."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,12 @@ import pytest
 
 from sellerflow.analytics.model import SkuRollup
 from sellerflow.sync import economics
-from sellerflow.sync.economics import EconomicsQueryFailed, check_economics
+from sellerflow.sync.economics import (
+    EconomicsQueryFailed,
+    EconomicsSchedule,
+    check_economics,
+    reconcile_due_economics,
+)
 
 DAY = date(2026, 11, 30)
 US = "ATVPDKIKX0DER"
@@ -117,3 +123,61 @@ def test_a_fatal_query_compares_nothing() -> None:
             last=DAY,
             sleep=lambda _: None,
         )
+
+
+class FakeBook:
+    def __init__(self, checked: dict[str, datetime] | None = None) -> None:
+        self.checked = dict(checked or {})
+        self.kept: list[tuple[str, date, date, int, dict[str, int]]] = []
+
+    def last_checked(self, seller_id: str, marketplace_id: str) -> datetime | None:
+        return self.checked.get(marketplace_id)
+
+    def put(
+        self,
+        seller_id: str,
+        marketplace_id: str,
+        first: date,
+        last: date,
+        mismatches: Sequence[Mapping[str, str]],
+        *,
+        read: Mapping[str, int] | None = None,
+    ) -> None:
+        self.kept.append((marketplace_id, first, last, len(mismatches), dict(read or {})))
+
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+JP = "A1VC38T7YXB528"
+SCHEDULE = EconomicsSchedule(every=timedelta(hours=24), days=7, wait_s=60)
+
+
+def _reconcile(kiosk: Any, book: FakeBook, schedule: EconomicsSchedule = SCHEDULE) -> Any:
+    return reconcile_due_economics(
+        "A1", [US, JP], kiosk=kiosk, rollups=FakeRollups([]), book=book, schedule=schedule, now=NOW,
+        local_date=lambda marketplace_id, now: date(2026, 12, 1), sleep=lambda _: None,
+    )  # fmt: skip
+
+
+def test_the_sync_step_checks_the_marketplaces_due_over_the_last_complete_days() -> None:
+    # Given Japan checked an hour ago and the US never
+    book = FakeBook({JP: NOW - timedelta(hours=1)})
+    out = _reconcile(FakeKiosk(["DONE"], [LINE]), book)
+    # Then only the US is checked, over the seven days before the marketplace's today, and kept
+    assert (out.checked, out.skipped, out.unfinished, out.mismatches) == (1, 1, 0, 2)
+    [(marketplace, first, last, count, read)] = book.kept
+    assert (marketplace, first, last, count) == (US, date(2026, 11, 24), date(2026, 11, 30), 2)
+    assert read == {"amazon_rows": 1, "our_rows": 0, "skus": 1, "rejected": 0}
+
+
+def test_a_query_that_fails_is_counted_unfinished_and_the_other_marketplaces_go_on() -> None:
+    book = FakeBook()
+    out = _reconcile(FakeKiosk(["FATAL", "DONE"], []), book)
+    assert (out.checked, out.unfinished) == (1, 1)
+    assert [kept[0] for kept in book.kept] == [JP]
+
+
+def test_reconciliation_can_be_turned_off() -> None:
+    off = EconomicsSchedule(every=timedelta(0), days=7, wait_s=60)
+    book = FakeBook()
+    assert _reconcile(FakeKiosk([], []), book, off).skipped == 2
+    assert book.kept == []

@@ -21,12 +21,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from sellerflow.analytics.model import RowKind, SkuRollup
-from sellerflow.observability import metrics
+from sellerflow.observability import logger, metrics
 from sellerflow.reports.data_kiosk_economics import DATASET, EconomicsSkuDay, parse_economics_jsonl
 from sellerflow.reports.stream import ParseLog, decode_lines
 from sellerflow.sync.ingest import DocumentChunks
@@ -137,6 +139,8 @@ class MismatchRecorder(Protocol):
         first: date,
         last: date,
         mismatches: Sequence[Mapping[str, str]],
+        *,
+        read: Mapping[str, int] | None = None,
     ) -> None: ...
 
 
@@ -155,6 +159,80 @@ class EconomicsCheck:
     rejected: int = 0
     skus: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
+
+
+class MismatchBook(MismatchRecorder, Protocol):
+    def last_checked(self, seller_id: str, marketplace_id: str) -> datetime | None: ...
+
+
+class ReconcileEconomicsInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seller_id: str
+
+
+class ReconcileEconomicsOutput(BaseModel):
+    """One sync's reconciliation: marketplaces checked, skipped (checked recently) and unfinished."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checked: int = 0
+    skipped: int = 0
+    unfinished: int = 0
+    mismatches: int = 0
+
+
+@dataclass(frozen=True)
+class EconomicsSchedule:
+    """How often and over what a seller's economics are reconciled (`ECONOMICS_*` settings)."""
+
+    every: timedelta  # zero: never (reconciliation off)
+    days: int  # the last complete marketplace-local days compared
+    wait_s: float  # how long one sync waits for Amazon's queries
+
+
+def reconcile_due_economics(
+    seller_id: str,
+    marketplace_ids: Sequence[str],
+    *,
+    kiosk: EconomicsKiosk,
+    rollups: SkuRollupReader,
+    book: MismatchBook,
+    schedule: EconomicsSchedule,
+    now: datetime,
+    local_date: Callable[[str, datetime], date],
+    sleep: Callable[[float], None] = time.sleep,
+) -> ReconcileEconomicsOutput:
+    """The seller-sync step after the rollups: each marketplace not checked within `schedule.every`
+    is checked over its last `schedule.days` complete local days. A query that fails or does not
+    finish in time is counted unfinished (the next sync asks again); it never fails the sync."""
+    if schedule.every <= timedelta(0):
+        return ReconcileEconomicsOutput(skipped=len(marketplace_ids))
+    checked = skipped = unfinished = mismatches = 0
+    for marketplace_id in marketplace_ids:
+        last_checked = book.last_checked(seller_id, marketplace_id)
+        if last_checked is not None and now - last_checked < schedule.every:
+            skipped += 1
+            continue
+        last = local_date(marketplace_id, now) - timedelta(days=1)
+        try:
+            check = check_economics(
+                kiosk, rollups, seller_id=seller_id, marketplace_id=marketplace_id,
+                first=last - timedelta(days=schedule.days - 1), last=last,
+                timeout_s=schedule.wait_s, sleep=sleep, recorder=book,
+            )  # fmt: skip
+        except EconomicsQueryFailed as exc:
+            unfinished += 1
+            logger.warning(
+                "economics not reconciled",
+                extra={"seller_id": seller_id, "marketplace_id": marketplace_id, "reason": str(exc)},
+            )
+            continue
+        checked += 1
+        mismatches += len(check.mismatches)
+    return ReconcileEconomicsOutput(
+        checked=checked, skipped=skipped, unfinished=unfinished, mismatches=mismatches
+    )
 
 
 def check_economics(
@@ -196,7 +274,13 @@ def check_economics(
     )
     metrics.add_metric(name="EconomicsMismatches", unit="Count", value=len(check.mismatches))
     if recorder is not None:
-        recorder.put(seller_id, marketplace_id, first, last, [m.as_dict() for m in check.mismatches])
+        read = {
+            "amazon_rows": check.amazon_rows, "our_rows": check.our_rows,
+            "skus": check.skus, "rejected": check.rejected,
+        }  # fmt: skip
+        recorder.put(
+            seller_id, marketplace_id, first, last, [m.as_dict() for m in check.mismatches], read=read
+        )
     return check
 
 

@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError
 
 from sellerflow.members.model import SEEN_RESOLUTION, CompletedReview, Member
 from sellerflow.store.members import TeamStore
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 SEEN_PREFIX = "SEEN#"
 REVIEW_PREFIX = "ACCESSREVIEW#"
@@ -63,7 +63,7 @@ class AccessReviewStore:
                 | (MemberSeenRecord.last_seen < at - self._resolution)
             )
         except PutError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
     def last_seen(self, seller_id: str) -> dict[str, datetime]:

@@ -21,7 +21,7 @@ from pynamodb.exceptions import DeleteError
 
 from sellerflow.facts import CogsEntry
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 DIRTY_PREFIX = "DIRTY#"
 COGS_PREFIX = "COGS#"
@@ -112,7 +112,7 @@ class DirtyDays:
         try:
             record.delete(condition=DirtyDayRecord.mark == marker.mark)
         except DeleteError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True

@@ -17,7 +17,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import UpdateError
 
 from sellerflow.amazon.notifications import NotificationType, Subscription
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 SUBSCRIPTION_PREFIX = "SUBSCRIPTION#"
 NOTIFICATION_PREFIX = "NOTIFICATION#"
@@ -107,7 +107,7 @@ class NotificationLedger:
                 ),
             )
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True

@@ -27,7 +27,7 @@ from pynamodb.exceptions import UpdateError
 from sellerflow.domain import SellerStatus
 from sellerflow.settings import Settings
 from sellerflow.store.sellers import SellerStore
-from sellerflow.store.tables import SellerItem, table
+from sellerflow.store.tables import SellerItem, condition_failed, table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -117,7 +117,7 @@ class SellerStatusStore:
         try:
             self._sellers.set_status(seller_id, status, reason=reason)
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False  # already erased (a re-run), or never connected
             raise
         return True

@@ -56,6 +56,8 @@ class FakeBook:
         cooldown_until: datetime | None = None,
     ) -> None:
         old = self.states[key]
+        if status == "DONE" and old.status == "INGESTED" and old.document_id == document_id:
+            return  # as ReportStore's conditional write: DONE never undoes the same document INGESTED
         self.states[key] = old.model_copy(
             update={
                 "status": status,

@@ -52,6 +52,16 @@ def settlement_key(report_id: str) -> str:
     return f"SETTLEMENTDOC#{report_id}"
 
 
+def _not_ingested(document_id: str) -> Any:
+    """The record does not hold this very document INGESTED (the condition of DONE and of a claim)."""
+    return (
+        ReportRecord.status.does_not_exist()
+        | (ReportRecord.status != "INGESTED")
+        | ReportRecord.document_id.does_not_exist()
+        | (ReportRecord.document_id != document_id)
+    )
+
+
 # Read only: a report's item is written in steps (requested, finished, ingested), each its own update.
 REPORT_STATES = RecordMapping(ReportState, ReportRecord, read={"key": lambda r: r.sk})
 
@@ -112,12 +122,7 @@ class ReportStore:
             ReportRecord(seller_id=seller_id, sk=key).update(actions=actions)
             return
         # DONE never overwrites the same document INGESTED (the other path may have got there first).
-        not_ingested = (
-            ReportRecord.status.does_not_exist()
-            | (ReportRecord.status != "INGESTED")
-            | ReportRecord.document_id.does_not_exist()
-            | (ReportRecord.document_id != document_id)
-        )
+        not_ingested = _not_ingested(document_id)
         try:
             ReportRecord(seller_id=seller_id, sk=key).update(actions=actions, condition=not_ingested)
         except UpdateError as exc:
@@ -131,12 +136,7 @@ class ReportStore:
         another ingestion holds it and its lease has not run out. One conditional write, so of two
         racing ingestions exactly one reads the document."""
         stamp = int(now.timestamp())
-        not_ingested = (
-            ReportRecord.status.does_not_exist()
-            | (ReportRecord.status != "INGESTED")
-            | ReportRecord.document_id.does_not_exist()
-            | (ReportRecord.document_id != document_id)
-        )
+        not_ingested = _not_ingested(document_id)
         free = (
             ReportRecord.ingest_claim.does_not_exist()
             | (ReportRecord.ingest_claim != document_id)

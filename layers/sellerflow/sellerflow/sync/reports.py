@@ -113,7 +113,10 @@ class ReportBook(Protocol):
         status: str,
         document_id: str | None = None,
         cooldown_until: datetime | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Records how the report ended; DONE leaves the same document's INGESTED as it is."""
+        ...
+
     def ingested(
         self, seller_id: str, key: str, *, rows: int, rejected: int, errors: list[str], report_type: str
     ) -> None: ...
@@ -361,8 +364,8 @@ def check_report(
     polls = progress.polls + 1
     if status == "DONE":
         document_id = str(report["reportDocumentId"])
-        if not already_ingested(book.get(job.seller_id, job.key), document_id):  # e.g. by a notification
-            book.finished(job.seller_id, job.key, status="DONE", document_id=document_id)
+        # The book never turns this document's INGESTED (e.g. by a notification) back into DONE.
+        book.finished(job.seller_id, job.key, status="DONE", document_id=document_id)
         return ReportProgress(
             status="DONE", report_id=progress.report_id, document_id=document_id, polls=polls
         )
@@ -394,11 +397,6 @@ def check_report(
     return ReportProgress(
         status=pending, report_id=progress.report_id, polls=polls, wait_s=next_wait_s(polls, policy)
     )
-
-
-def already_ingested(state: ReportState | None, document_id: str) -> bool:
-    """Whether this very document was ingested already (the push path may beat the workflow's poll)."""
-    return state is not None and state.status == "INGESTED" and state.document_id == document_id
 
 
 def _query_as_report(query: dict[str, Any]) -> dict[str, Any]:

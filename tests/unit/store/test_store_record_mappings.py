@@ -162,6 +162,7 @@ ADDED_SINCE = {
     "EconomicsMismatchesRecord",
     "AccessReviewRecord",
     "MemberSeenRecord",
+    "SkuWindowRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

@@ -128,3 +128,4 @@ class RollupResult(BaseModel):
     days: int
     skus: int
     markers_kept: int = 0  # markers re-written during the recompute: left for the next run
+    windows_rebuilt: int = 0  # marketplaces whose trailing SKU windows were rebuilt

@@ -19,6 +19,7 @@ from sellerflow.analytics.inventory import (
 from sellerflow.analytics.kpis import SkuTotals, Totals, changes, sku_table, totals_by_currency
 from sellerflow.analytics.model import DayRollup, SkuRollup
 from sellerflow.analytics.ranges import DayRange, RangeName, resolve
+from sellerflow.analytics.sku_windows import plan_window
 from sellerflow.calendar import days_between, local_today
 from sellerflow.errors import InvalidInput, SellerflowError
 from sellerflow.facts import (
@@ -31,6 +32,14 @@ from sellerflow.facts import (
 from sellerflow.marketplaces import MARKETPLACES
 
 COGS_HISTORY_DAYS = 548  # COGS may reach back as far as the data is kept
+
+
+class SkuWindowReader(Protocol):
+    """Stored trailing SKU windows (`sellerflow.analytics.sku_windows`): (last day, rows) or None."""
+
+    def sku_window(
+        self, seller_id: str, marketplace_id: str, days: int
+    ) -> tuple[date, list[SkuRollup]] | None: ...
 
 
 class SettlementNotFound(SellerflowError):
@@ -177,6 +186,7 @@ class AnalyticsService:
     cogs: CogsRepository
     dirty: DirtyMarking
     restock: RestockPolicies = field(default_factory=DefaultRestockPolicies)
+    sku_windows: SkuWindowReader | None = None  # None: every window is read from the day rows
 
     # --- date windows -------------------------------------------------------------------------
     @staticmethod
@@ -291,16 +301,45 @@ class AnalyticsService:
     ) -> SkuTable:
         scope = self.marketplaces_in_scope(marketplaces, only)
         windows = self._explicit_or_last30(scope, now, first, last)
+        rows = self._sku_rows(seller_id, windows, now, only)
+        return SkuTable(windows=windows, rows=sku_table(rows, sort))
+
+    def _sku_rows(
+        self, seller_id: str, windows: dict[str, DayRange], now: datetime, only: str | None
+    ) -> list[SkuRollup]:
+        """The SKU rows of each marketplace's window: from its stored trailing window (and the one
+        day it lacks) where one ends where it must, else from every row of the window's days."""
         rows: list[SkuRollup] = []
-        if windows:
-            lower = min(w.first for w in windows.values())
-            upper = max(w.last for w in windows.values())
-            rows = [
+        unsummarized: dict[str, DayRange] = {}
+        for m, window in windows.items():
+            summarized = self._summarized_rows(seller_id, m, window, now)
+            if summarized is None:
+                unsummarized[m] = window
+            else:
+                rows.extend(summarized)
+        if unsummarized:
+            lower = min(w.first for w in unsummarized.values())
+            upper = max(w.last for w in unsummarized.values())
+            rows.extend(
                 r
                 for r in self.rollups.skus(seller_id, lower, upper, marketplace_id=only)
-                if r.marketplace_id in windows and r.day in windows[r.marketplace_id]
-            ]
-        return SkuTable(windows=windows, rows=sku_table(rows, sort))
+                if r.marketplace_id in unsummarized and r.day in unsummarized[r.marketplace_id]
+            )
+        return rows
+
+    def _summarized_rows(
+        self, seller_id: str, marketplace_id: str, window: DayRange, now: datetime
+    ) -> list[SkuRollup] | None:
+        plan = plan_window(window, local_today(marketplace_id, now))
+        if plan is None or self.sku_windows is None:
+            return None
+        stored = self.sku_windows.sku_window(seller_id, marketplace_id, plan.summary_days)
+        if stored is None or stored[0] != plan.as_of:
+            return None
+        rows = list(stored[1])
+        for day in plan.extra_days:
+            rows.extend(self.rollups.skus(seller_id, day, day, marketplace_id=marketplace_id))
+        return rows
 
     def _explicit_or_last30(
         self, scope: Sequence[str], now: datetime, first: date | None, last: date | None
@@ -325,15 +364,8 @@ class AnalyticsService:
             for m in scope
         }
         items = [i for i in self.facts.inventory(seller_id, only) if i.marketplace_id in windows]
-        sales: list[SkuRollup] = []
-        if windows and items:
-            lower = min(w.first for w in windows.values())
-            upper = max(w.last for w in windows.values())
-            sales = [
-                r
-                for r in self.rollups.skus(seller_id, lower, upper, marketplace_id=only)
-                if r.marketplace_id in windows and r.day in windows[r.marketplace_id]
-            ]
+        stocked = {i.marketplace_id for i in items}
+        sales = self._sku_rows(seller_id, {m: w for m, w in windows.items() if m in stocked}, now, only)
         policy = self.restock.policy_for(seller_id)
         return InventoryView(
             policy=policy, window=windows, rows=inventory_health(items, sales, policy=policy)

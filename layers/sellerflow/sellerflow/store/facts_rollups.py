@@ -4,14 +4,22 @@
     RSKU#<yyyy-mm-dd>#<marketplaceId>#<sku>      one SKU on that day (`SkuRollup.row_id`: the rows
                                                  of money naming no SKU are `#<kind>#<label>`)
 
+    RSKW#<marketplaceId>#<days>#<chunk>          a trailing SKU window: the per-SKU totals of the
+                                                 `days` complete days ending `as_of` (yesterday when
+                                                 written), in chunks of a build (`analytics.sku_windows`)
+
 Day first in the key: one Query over `RDAY#<first>`..`RDAY#<last>#~` serves any date range of
 every marketplace (a 180-day range of 3 marketplaces is 540 small items, one or two pages).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from pynamodb.attributes import (
@@ -21,12 +29,17 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from sellerflow.analytics.model import DayRollup, SkuRollup
+from sellerflow.analytics.model import DayRollup, RowKind, SkuRollup
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerItem, table
 
 RDAY_PREFIX = "RDAY#"
 RSKU_PREFIX = "RSKU#"
+RSKW_PREFIX = "RSKW#"
+# A window's rows are split into items of at most this much JSON (DynamoDB's item limit is 400 KB).
+WINDOW_CHUNK_BYTES = 300_000
+# Rebuilt at least daily while the seller syncs; one of an idle seller ages out (readers use the rows).
+WINDOW_RETENTION = timedelta(days=7)
 
 
 class RollupItem(SellerItem):
@@ -56,6 +69,28 @@ class DayRollupRecord(RollupItem):
 @table("seller_data")
 class SkuRollupRecord(RollupItem):
     """RSKU#<yyyy-mm-dd>#<marketplaceId>#<sku> (the other attributes: `SKUS`)."""
+
+
+@table("seller_data")
+class SkuWindowRecord(SellerItem):
+    """RSKW#<marketplaceId>#<days:02d>#<chunk:04d>: one chunk of a trailing SKU window's build."""
+
+    marketplace_id = UnicodeAttribute()
+    days = NumberAttribute()
+    as_of = UnicodeAttribute()  # the window's last day (yyyy-mm-dd)
+    build = UnicodeAttribute()  # one id per rebuild: a reader takes chunks of one build only
+    chunks = NumberAttribute()  # how many chunks the build has
+    built_from = UTCDateTimeAttribute()  # the newest `computed_at` of the day rollups it summed
+    rows = UnicodeAttribute()  # JSON list of `_WINDOW_FIELDS` lists
+    expires_at = NumberAttribute()
+
+
+@dataclass(frozen=True)
+class SkuWindowHead:
+    """What the rollup job needs to know of a stored window: its last day and what it was built from."""
+
+    as_of: date
+    built_from: datetime
 
 
 def day_key(day: date, marketplace_id: str) -> str:
@@ -113,6 +148,152 @@ class RollupStore:
         self, seller_id: str, first: date, last: date, *, marketplace_id: str | None = None
     ) -> list[SkuRollup]:
         return _between(SKUS, RSKU_PREFIX, seller_id, first, last, marketplace_id)
+
+    # --- trailing SKU windows ---------------------------------------------------------------------
+    def newest_day_computed_at(
+        self, seller_id: str, marketplace_id: str, first: date, last: date
+    ) -> datetime | None:
+        """When the newest day rollup of [first, last] of one marketplace was written (None: none is)."""
+        record = DayRollupRecord
+        items = record.query(
+            seller_id,
+            record.sk.between(f"{RDAY_PREFIX}{first.isoformat()}", f"{RDAY_PREFIX}{last.isoformat()}#~"),
+            filter_condition=record.marketplace_id == marketplace_id,
+            attributes_to_get=["computed_at", "marketplace_id"],
+        )
+        return max((item.computed_at for item in items), default=None)
+
+    def sku_window_heads(self, seller_id: str, marketplace_id: str) -> dict[int, SkuWindowHead]:
+        """Each stored window's last day and source time (from its first chunk; no rows read)."""
+        items = SkuWindowRecord.query(
+            seller_id,
+            SkuWindowRecord.sk.startswith(f"{RSKW_PREFIX}{marketplace_id}#"),
+            attributes_to_get=["sk", "days", "as_of", "built_from"],
+        )
+        return {
+            int(item.days): SkuWindowHead(date.fromisoformat(item.as_of), item.built_from)
+            for item in items
+            if item.sk.endswith("#0000")
+        }
+
+    def replace_sku_windows(
+        self,
+        seller_id: str,
+        marketplace_id: str,
+        *,
+        as_of: date,
+        built_from: datetime,
+        windows: Mapping[int, Sequence[SkuRollup]],
+        now: datetime | None = None,
+    ) -> None:
+        """Write each window as a new build; chunks of an older build beyond the new count are deleted."""
+        at = (now or datetime.now(UTC)).astimezone(UTC)
+        expires_at = int((at + WINDOW_RETENTION).timestamp())
+        for days, rows in windows.items():
+            prefix = f"{RSKW_PREFIX}{marketplace_id}#{days:02d}#"
+            chunks = list(_chunked([_window_row(r) for r in rows]))
+            build = uuid.uuid4().hex
+            old = {i.sk for i in SkuWindowRecord.query(seller_id, SkuWindowRecord.sk.startswith(prefix))}
+            with SkuWindowRecord.batch_write() as batch:
+                for index, chunk in enumerate(chunks):
+                    batch.save(
+                        SkuWindowRecord(
+                            seller_id=seller_id,
+                            sk=f"{prefix}{index:04d}",
+                            marketplace_id=marketplace_id,
+                            days=days,
+                            as_of=as_of.isoformat(),
+                            build=build,
+                            chunks=len(chunks),
+                            built_from=built_from,
+                            rows=chunk,
+                            expires_at=expires_at,
+                        )
+                    )
+                for sk in sorted(old - {f"{prefix}{i:04d}" for i in range(len(chunks))}):
+                    batch.delete(SkuWindowRecord(seller_id=seller_id, sk=sk))
+
+    def sku_window(
+        self, seller_id: str, marketplace_id: str, days: int
+    ) -> tuple[date, list[SkuRollup]] | None:
+        """A stored window (its last day and rows), or None when absent or caught mid-rebuild."""
+        items = list(
+            SkuWindowRecord.query(
+                seller_id, SkuWindowRecord.sk.startswith(f"{RSKW_PREFIX}{marketplace_id}#{days:02d}#")
+            )
+        )
+        if not items or {(i.build, i.as_of, int(i.chunks)) for i in items} != {
+            (items[0].build, items[0].as_of, len(items))
+        }:
+            return None
+        as_of = date.fromisoformat(items[0].as_of)
+        rows = [
+            _from_window_row(seller_id, marketplace_id, as_of, row)
+            for item in items
+            for row in json.loads(item.rows)
+        ]
+        return as_of, rows
+
+
+# The columns of a stored window row (a list per row keeps a chunk small).
+_WINDOW_FIELDS = (
+    "kind",
+    "sku",
+    "currency",
+    "orders",
+    "units",
+    "gross_sales",
+    "shipping",
+    "promotions",
+    "refunds",
+    "fees",
+    "cogs",
+    "cogs_complete",
+    "ad_spend",
+)
+_MONEY = frozenset({"gross_sales", "shipping", "promotions", "refunds", "fees", "cogs", "ad_spend"})
+
+
+def _window_row(row: SkuRollup) -> list[Any]:
+    values = {name: getattr(row, name) for name in _WINDOW_FIELDS}
+    values["kind"] = row.kind.value
+    return [str(v) if k in _MONEY else v for k, v in values.items()]
+
+
+def _from_window_row(seller_id: str, marketplace_id: str, as_of: date, row: list[Any]) -> SkuRollup:
+    v = dict(zip(_WINDOW_FIELDS, row, strict=True))
+    return SkuRollup(
+        seller_id=seller_id,
+        marketplace_id=marketplace_id,
+        day=as_of,
+        sku=str(v["sku"]),
+        currency=str(v["currency"]),
+        orders=int(v["orders"]),
+        units=int(v["units"]),
+        gross_sales=Decimal(v["gross_sales"]),
+        shipping=Decimal(v["shipping"]),
+        promotions=Decimal(v["promotions"]),
+        refunds=Decimal(v["refunds"]),
+        fees=Decimal(v["fees"]),
+        cogs=Decimal(v["cogs"]),
+        cogs_complete=bool(v["cogs_complete"]),
+        ad_spend=Decimal(v["ad_spend"]),
+        kind=RowKind(v["kind"]),
+    )
+
+
+def _chunked(rows: Sequence[list[Any]]) -> Iterator[str]:
+    """The rows as JSON arrays of at most WINDOW_CHUNK_BYTES each (always one, even when empty)."""
+    chunk: list[str] = []
+    size = 2
+    for row in rows:
+        text = json.dumps(row, separators=(",", ":"))
+        if chunk and size + len(text) + 1 > WINDOW_CHUNK_BYTES:
+            yield f"[{','.join(chunk)}]"
+            chunk, size = [], 2
+        chunk.append(text)
+        size += len(text) + 1
+    yield f"[{','.join(chunk)}]"
 
 
 def _between(

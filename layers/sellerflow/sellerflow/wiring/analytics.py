@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sellerflow.analytics.model import RollupResult
 from sellerflow.analytics.rollups import recompute_dirty_days
 from sellerflow.analytics.service import AnalyticsService
+from sellerflow.analytics.sku_windows import refresh_sku_windows
 from sellerflow.settings import Settings
 from sellerflow.store.ads import AdsStore, StoredAdTotals, StoredSkuAdSpend
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
-from sellerflow.wiring import fact_store, per_settings
+from sellerflow.wiring import fact_store, per_settings, seller_store
 
 
 @per_settings
@@ -26,8 +27,9 @@ def rollup_store(s: Settings) -> RollupStore:
 
 
 def recompute(seller_id: str) -> RollupResult:
-    """Recompute every dirty day of one seller with the deployment's stores."""
-    return recompute_dirty_days(
+    """Recompute every dirty day of one seller with the deployment's stores, then the trailing SKU
+    windows that no longer match them."""
+    result = recompute_dirty_days(
         seller_id,
         dirty=DirtyDays(),
         facts=fact_store(),
@@ -36,8 +38,18 @@ def recompute(seller_id: str) -> RollupResult:
         ad_spend=StoredAdTotals(ads_store()),  # one reader per recompute: its cache is this run's
         sku_ad_spend=StoredSkuAdSpend(ads_store()),
     )
+    rebuilt = refresh_sku_windows(
+        seller_id, seller_store().marketplaces_of(seller_id), store=rollup_store(), now=datetime.now(UTC)
+    )
+    return result.model_copy(update={"windows_rebuilt": len(rebuilt)})
 
 
 def analytics_service() -> AnalyticsService:
     """The API's analytics over the stores (tables bound by `wiring.api`, which builds the API's ports)."""
-    return AnalyticsService(rollups=RollupStore(), facts=FactStore(), cogs=CogsStore(), dirty=DirtyDays())
+    return AnalyticsService(
+        sku_windows=RollupStore(),
+        rollups=RollupStore(),
+        facts=FactStore(),
+        cogs=CogsStore(),
+        dirty=DirtyDays(),
+    )

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from e2e_helpers import api_get
 
+from sellerflow.analytics.service import AnalyticsService
+from sellerflow.api.models_analytics import SkusOut
+from sellerflow.store.facts import FactStore
+from sellerflow.store.facts_control import CogsStore, DirtyDays
+from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.store.reports import ReportStore
 from sellerflow.store.sweeper import is_long_lived
 from sellerflow.wiring.analytics import rollup_store
+from sellerflow_dev.bench.api_load_world import load, routes
 from sellerflow_dev.local.stack import LocalStack
 
 MONEY = ("gross_sales", "shipping", "promotions", "refunds", "amazon_fees", "estimated_payout")
@@ -80,8 +86,32 @@ def test_a_sync_rolls_every_day_up_to_the_cent_across_time_zones_and_currencies(
     # And the SKU table adds up to the daily series and the dashboard, to the cent, per currency,
     # over 45 days up to today (a monthly subscription fee falls in them)
     assert_sku_table_adds_up(stack, seller.seller_id, token, today - timedelta(days=44), today)
+    # And the last 30 days' SKU table is served from the trailing windows the rollup job kept, equal
+    # to the table summed from every SKU row
+    assert_served_from_windows(stack, seller.seller_id, list(seller.marketplace_ids), token)
+    # And a short burst of concurrent users over the dashboard's routes gets no error (`make bench`
+    # runs the full load: api_load_bench)
+    month_ago = (today - timedelta(days=29)).isoformat()
+    paths = list(routes(seller.seller_id, today.isoformat(), month_ago).values())
+    assert stack.gateway is not None
+    burst = load(stack.gateway.url, token, paths, users=5, total=40)
+    assert burst.failed == 0, (burst.statuses, burst.errors)
+    assert len(burst.latencies_ms) == 40
     # And every item the sync wrote expires, or is declared long-lived control data
     assert_every_item_expires_or_is_long_lived(stack)
+
+
+def assert_served_from_windows(
+    stack: LocalStack, seller_id: str, marketplaces: list[str], token: str
+) -> None:
+    stored = [m for m in marketplaces if RollupStore().sku_window(seller_id, m, 29) is not None]
+    assert stored == marketplaces
+    served = api_get(stack, f"/sellers/{seller_id}/analytics/skus", token)
+    assert served.status_code == 200, served.text
+    every_row = AnalyticsService(
+        rollups=RollupStore(), facts=FactStore(), cogs=CogsStore(), dirty=DirtyDays()
+    ).sku_table(seller_id, marketplaces, datetime.now(UTC))
+    assert served.json() == SkusOut.of(every_row, "gross_sales").model_dump(mode="json")
 
 
 # SKU-table column -> the daily series' and the dashboard's name of the same amount

@@ -52,23 +52,9 @@ def test_a_wrong_password_is_refused() -> None:
 def test_a_changed_timestamp_or_a_replayed_claim_is_refused() -> None:
     verifier = SrpVerifier()
     responses = answer(verifier, client(PASSWORD))
-    not_cognitos_format = responses["TIMESTAMP"].replace(" UTC ", " GMT ")
-    assert verifier.verify({**responses, "TIMESTAMP": not_cognitos_format}) is None
-    responses = answer(verifier, client(PASSWORD))
-    assert verifier.verify(responses) == MOTO_CHALLENGE["SECRET_BLOCK"]
-
-
-def test_a_wrong_password_is_refused() -> None:
-    verifier = SrpVerifier()
-    assert verifier.verify(answer(verifier, client("Wrong-password-123!"))) is None
-
-
-def test_a_changed_timestamp_or_a_replayed_claim_is_refused() -> None:
-    verifier = SrpVerifier()
-    responses = answer(verifier, client(PASSWORD))
     day = responses["TIMESTAMP"].split(" ")[2]
-    padded = responses["TIMESTAMP"].replace(f" {day} ", f" {int(day):02d} ", 1)
-    assert verifier.verify({**responses, "TIMESTAMP": padded + " "}) is None  # bad format
+    zero_padded_day = responses["TIMESTAMP"].replace(f" {day} ", f" {int(day):02d} ", 1)
+    assert verifier.verify({**responses, "TIMESTAMP": zero_padded_day + " "}) is None  # not Cognito's format
     responses = answer(verifier, client(PASSWORD))
     assert verifier.verify(responses) == MOTO_CHALLENGE["SECRET_BLOCK"]
     assert verifier.verify(responses) is None  # each claim once
@@ -79,7 +65,8 @@ def test_the_challenge_is_real_srp_not_motos_random_values() -> None:
     challenge = SrpVerifier().challenge(
         POOL_ID, dict(MOTO_CHALLENGE), client(PASSWORD).get_auth_params()["SRP_A"], PASSWORD
     )
-    assert challenge["SALT"] != MOTO_CHALLENGE["SALT"] and len(challenge["SRP_B"]) > 700
+    assert challenge["SALT"] != MOTO_CHALLENGE["SALT"]
+    assert len(challenge["SRP_B"]) > 700
     assert challenge["SECRET_BLOCK"] != MOTO_CHALLENGE["SECRET_BLOCK"]
     assert {k: challenge[k] for k in ("USERNAME", "USER_ID_FOR_SRP")} == {
         k: MOTO_CHALLENGE[k] for k in ("USERNAME", "USER_ID_FOR_SRP")

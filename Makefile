@@ -91,8 +91,8 @@ STACK_OUTPUT = aws cloudformation describe-stacks --region $(REGION) --stack-nam
 
 web-config:
 	@mkdir -p .aws-sam
-	@printf '{"apiBase": "", "region": "%s", "userPoolClientId": "%s", "cognitoEndpoint": "https://cognito-idp.%s.amazonaws.com/"}\n' \
-		"$(REGION)" "$$($(call STACK_OUTPUT,UserPoolClientId))" "$(REGION)" > .aws-sam/web-config.json
+	@printf '{"apiBase": "", "region": "%s", "userPoolId": "%s", "userPoolClientId": "%s", "cognitoEndpoint": "https://cognito-idp.%s.amazonaws.com/"}\n' \
+		"$(REGION)" "$$($(call STACK_OUTPUT,UserPoolId))" "$$($(call STACK_OUTPUT,UserPoolClientId))" "$(REGION)" > .aws-sam/web-config.json
 	@cat .aws-sam/web-config.json
 
 web-deploy: web-config

@@ -406,13 +406,9 @@ def test_security_alarms_publish_to_the_encrypted_security_topic() -> None:
 def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
     props = _props("UserPoolClient")
     assert props["GenerateSecret"] is False
-    # The dashboard signs in with USER_PASSWORD_AUTH over TLS (Cognito's JSON API, no SRP library in
-    # the browser); no admin flow is open to the public client.
-    assert set(props["ExplicitAuthFlows"]) == {
-        "ALLOW_USER_SRP_AUTH",
-        "ALLOW_USER_PASSWORD_AUTH",
-        "ALLOW_REFRESH_TOKEN_AUTH",
-    }
+    # The dashboard signs in with SRP (web/js/srp.js), so the password never leaves the browser; the
+    # plain-password flow and every admin flow stay closed to the public client.
+    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
     assert props["PreventUserExistenceErrors"] == "ENABLED"
     assert props["EnableTokenRevocation"] is True
 

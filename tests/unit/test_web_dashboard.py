@@ -85,12 +85,19 @@ def test_the_web_bucket_is_private_encrypted_tls_only_and_read_by_cloudfront_onl
 
 
 def test_local_config_points_the_browser_at_the_same_origin(tmp_path: Path) -> None:
-    app = WebApp(root=WEB, region="us-east-1", user_pool_client_id="client-1", moto_url="http://127.0.0.1:1")
+    app = WebApp(
+        root=WEB,
+        region="us-east-1",
+        user_pool_client_id="client-1",
+        moto_url="http://127.0.0.1:1",
+        user_pool_id="us-east-1_pool1",
+    )
     status, content_type, body = app.static_file("/config.json") or (0, "", b"")
     assert (status, content_type) == (200, "application/json")
     assert json.loads(body) == {
         "apiBase": "",
         "region": "us-east-1",
+        "userPoolId": "us-east-1_pool1",
         "userPoolClientId": "client-1",
         "cognitoEndpoint": COGNITO_PROXY_PATH,
     }

@@ -1,5 +1,6 @@
 // Runtime configuration, the signed-in session (sessionStorage only: gone when the tab closes),
 // Cognito's JSON API and the Sellerflow API. No tokens in localStorage, cookies or URLs.
+import { largeA, passwordVerifierResponses, randomSmallA } from "./srp.js";
 
 const SESSION_KEY = "sellerflow.session";
 let configPromise = null;
@@ -9,7 +10,7 @@ export function loadConfig() {
     configPromise = fetch("/config.json", { cache: "no-store" }).then(async (res) => {
       if (!res.ok) throw new Error(`config.json answered ${res.status}`);
       const config = await res.json();
-      for (const key of ["region", "userPoolClientId", "cognitoEndpoint"]) {
+      for (const key of ["region", "userPoolId", "userPoolClientId", "cognitoEndpoint"]) {
         if (!config[key]) throw new Error(`config.json has no ${key}`);
       }
       config.apiBase = (config.apiBase || "").replace(/\/$/, "");
@@ -112,20 +113,41 @@ function friendlyCognitoMessage(type, message) {
   }
 }
 
-/** A step of sign-in: either {done: session} or {challenge, session, email}. */
-function nextStep(email, response) {
+/** A step of sign-in: either {done: session} or {challenge, session, email, username}; `username` is
+ * the user's name inside the pool (Cognito's challenge USERNAME), `email` what they typed. */
+function nextStep(email, username, response) {
   if (response.AuthenticationResult) return { done: storeSession(response.AuthenticationResult) };
-  return { challenge: response.ChallengeName, session: response.Session, email };
+  const named = (response.ChallengeParameters || {}).USERNAME;
+  return { challenge: response.ChallengeName, session: response.Session, email, username: named || username };
 }
 
+/** USER_SRP_AUTH: the password stays in the page; Cognito gets SRP_A, then a signature over its
+ * challenge that only the password can make (PASSWORD_VERIFIER). Later steps (MFA, new password)
+ * go through answerChallenge as before. */
 export async function signIn(email, password) {
   const config = await loadConfig();
-  const response = await cognito("InitiateAuth", {
-    AuthFlow: "USER_PASSWORD_AUTH",
+  const smallA = randomSmallA();
+  const started = await cognito("InitiateAuth", {
+    AuthFlow: "USER_SRP_AUTH",
     ClientId: config.userPoolClientId,
-    AuthParameters: { USERNAME: email, PASSWORD: password },
+    AuthParameters: { USERNAME: email, SRP_A: largeA(smallA) },
   });
-  return nextStep(email, response);
+  if (started.ChallengeName !== "PASSWORD_VERIFIER") return nextStep(email, email, started);
+  const challenge = started.ChallengeParameters || {};
+  const responses = await passwordVerifierResponses({
+    userPoolId: config.userPoolId,
+    password,
+    smallA,
+    challenge,
+    now: new Date(),
+  });
+  const verified = await cognito("RespondToAuthChallenge", {
+    ClientId: config.userPoolClientId,
+    ChallengeName: "PASSWORD_VERIFIER",
+    Session: started.Session,
+    ChallengeResponses: responses,
+  });
+  return nextStep(email, responses.USERNAME, verified);
 }
 
 export async function answerChallenge(step, responses) {
@@ -134,9 +156,9 @@ export async function answerChallenge(step, responses) {
     ClientId: config.userPoolClientId,
     ChallengeName: step.challenge,
     Session: step.session,
-    ChallengeResponses: { USERNAME: step.email, ...responses },
+    ChallengeResponses: { USERNAME: step.username || step.email, ...responses },
   });
-  return nextStep(step.email, response);
+  return nextStep(step.email, step.username || step.email, response);
 }
 
 export async function beginMfaSetup(step) {

@@ -549,7 +549,8 @@ class Provisioner:
             "GenerateSecret": bool(p.get("GenerateSecret", False)),
         }
         flows = list(p.get("ExplicitAuthFlows") or [])
-        # Local sign-in uses the admin API (no SRP maths in the demo); production keeps SRP only.
+        # Local tooling (demo, tests) signs in with the admin API, no SRP maths; the dashboard uses SRP
+        # and production keeps SRP only (the template's client).
         args["ExplicitAuthFlows"] = sorted(set(flows) | {"ALLOW_ADMIN_USER_PASSWORD_AUTH"})
         for key in (
             "PreventUserExistenceErrors",

@@ -318,6 +318,8 @@ class LocalStack:
             region=REGION,
             user_pool_client_id=self.resources.user_pool_client_id,
             moto_url=self.moto_url,
+            user_pool_id=self.resources.user_pool_id,
+            password_of=moto_user_password,
         )
         self.gateway = LocalApiGateway(
             routes,
@@ -624,3 +626,18 @@ def _rate_seconds(expression: str) -> float:
         raise ValueError(f"the local scheduler only runs rate() schedules, not {expression!r}")
     amount, unit = int(match.group(1)), match.group(2).rstrip("s")
     return amount * {"minute": 60, "hour": 3600, "day": 86400}[unit]
+
+
+def moto_user_password(user_pool_id: str, username: str) -> str | None:
+    """A user's password as the in-process moto server holds it (by name or email), for the local
+    SRP verifier; None when the pool or the user does not exist."""
+    from moto.cognitoidp.exceptions import ResourceNotFoundError, UserNotFoundError
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    try:
+        user = cognitoidp_backends[DEFAULT_ACCOUNT_ID][REGION].admin_get_user(user_pool_id, username)
+    except (ResourceNotFoundError, UserNotFoundError):
+        return None
+    password: str | None = user.password
+    return password

@@ -22,9 +22,9 @@ def test_sign_in_goes_through_the_pools_own_lockout() -> None:
     pool = resources["UserPool"]["Properties"]
     client = resources["UserPoolClient"]["Properties"]
     assert "LambdaConfig" not in pool  # no custom auth challenge that could bypass the failure count
-    # Password sign-in (SRP or USER_PASSWORD_AUTH) counts failures; no custom or admin-side flow
+    # SRP sign-in counts failures; no plain-password, custom or admin-side flow
     flows = set(client["ExplicitAuthFlows"])
-    assert flows <= {"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, flows
+    assert flows <= {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, flows
     assert client["PreventUserExistenceErrors"] == "ENABLED"
     assert pool["MfaConfiguration"] == "ON"
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True

@@ -258,6 +258,11 @@ class LocalApiGateway:
             self._serve_checked(request)
         except MalformedRequest as bad:
             self._reply_json(request, bad.status, {"error": bad.code, "message": str(bad)}, close=bad.close)
+        except (
+            BrokenPipeError,
+            ConnectionResetError,
+        ):  # the client left (e.g. its timeout): no one to answer
+            request.close_connection = True
         except Exception:  # the local runtime's own failure: a JSON 500, never a dropped connection
             self._reply_json(
                 request, 500, {"error": "internal_error", "message": "An internal error occurred."}

@@ -1,9 +1,10 @@
 """Cold start: how long each handler takes to import, and how big the layer is.
 
 `BENCH handler_import_ms_max` imports every `functions/*/app.py` in a fresh interpreter (the layer
-package on the path, nothing of `sellerflow_dev`), times the import itself with the wall clock (the
-interpreter's own start-up is Lambda's, not ours), keeps the best of three per handler and reports
-the slowest handler; each handler's figure goes to stderr.
+package on the path, nothing of `sellerflow_dev`), times the import itself (the interpreter's own
+start-up is Lambda's, not ours) in CPU time of that process, so that other work on a shared machine
+does not inflate it, keeps the best of three per handler and reports the slowest handler; each
+handler's figure goes to stderr.
 
 `BENCH layer_mb` is the size of what the layer ships (`layers/sellerflow/Makefile`): the installed
 files of the dependency closure of `requirements.txt`, plus the packages of `requirements-no-deps.txt`
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 LAYER = ROOT / "layers" / "sellerflow"
 TRIES = 3
 # Imports, then prints how long the import took (ms); run with the handler's folder as cwd.
-PROBE = "import time; t = time.perf_counter(); import app; print((time.perf_counter() - t) * 1000)"
+PROBE = "import time; t = time.process_time(); import app; print((time.process_time() - t) * 1000)"
 REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?")
 
 
@@ -38,7 +39,12 @@ def import_ms(handler_dir: Path) -> float:
     best = float("inf")
     for _ in range(TRIES):
         out = subprocess.run(  # noqa: S603 - our own interpreter on our own handlers
-            [sys.executable, "-c", PROBE], cwd=handler_dir, env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", PROBE],
+            cwd=handler_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         best = min(best, float(out.stdout.strip().splitlines()[-1]))
     return best
@@ -60,7 +66,7 @@ def _normalise(name: str) -> str:
 
 def dependency_closure(roots: list[tuple[str, set[str]]]) -> set[str]:
     """Every distribution pip installs for these requirements (markers evaluated for this Python)."""
-    from packaging.requirements import Requirement  # noqa: PLC0415 - only the bench needs it
+    from packaging.requirements import Requirement
 
     seen: set[str] = set()
     pending = list(roots)
@@ -91,12 +97,16 @@ def distribution_bytes(name: str) -> int:
 def layer_bytes() -> int:
     closure = dependency_closure(_requirements(LAYER / "requirements.txt"))
     no_deps = {_normalise(n) for n, _ in _requirements(LAYER / "requirements-no-deps.txt")}
-    package = sum(p.stat().st_size for p in (LAYER / "sellerflow").rglob("*") if p.is_file() and p.suffix != ".pyc")
+    package = sum(
+        p.stat().st_size for p in (LAYER / "sellerflow").rglob("*") if p.is_file() and p.suffix != ".pyc"
+    )
     return sum(distribution_bytes(name) for name in closure | no_deps) + package
 
 
 def main() -> int:
-    timings = {d.name: import_ms(d) for d in sorted((ROOT / "functions").iterdir()) if (d / "app.py").is_file()}
+    timings = {
+        d.name: import_ms(d) for d in sorted((ROOT / "functions").iterdir()) if (d / "app.py").is_file()
+    }
     for name, ms in sorted(timings.items(), key=lambda item: -item[1]):
         print(f"handler {name} imports in {ms:.0f} ms", file=sys.stderr)
     print(f"BENCH handler_import_ms_max {max(timings.values()):.0f} ms")

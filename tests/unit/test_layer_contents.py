@@ -6,6 +6,7 @@ The file list is the one `sam build` packs: everything under the layer's Content
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,31 @@ def test_development_package_lives_beside_the_layer() -> None:
     for name in ("simulator", "local", "bench", "cli.py"):
         assert (dev / name).exists(), name
     assert not any(str(p).startswith(str(dev)) for p in layer_files())
+
+
+def _requirement_names(path: Path) -> set[str]:
+    lines = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return {re.split(r"[\[<>=!~; ]", line, maxsplit=1)[0].lower() for line in lines if line}
+
+
+def test_the_layer_ships_the_projects_runtime_dependencies_and_chalice_without_its_cli() -> None:
+    import tomllib
+
+    layer = ROOT / "layers" / "sellerflow"
+    with_deps = _requirement_names(layer / "requirements.txt")
+    without_deps = _requirement_names(layer / "requirements-no-deps.txt")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert with_deps | without_deps == _requirement_names_of(project["dependencies"])
+    # Production runs chalice.app only (standard library); click, inquirer, pyyaml... serve its CLI.
+    assert without_deps == {"chalice"}
+    build = (layer / "Makefile").read_text(encoding="utf-8")
+    assert "--no-deps -r requirements-no-deps.txt" in build
+    assert "compileall" in build  # the layer ships .pyc: a cold start compiles nothing
+    layer_resource = next(
+        r for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"
+    )
+    assert layer_resource["Metadata"]["BuildMethod"] == "makefile"
+
+
+def _requirement_names_of(specs: list[str]) -> set[str]:
+    return {re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower() for spec in specs}

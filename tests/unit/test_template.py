@@ -390,8 +390,13 @@ def test_security_alarms_publish_to_the_encrypted_security_topic() -> None:
     assert referenced_resource(resources["SecurityTopic"]["Properties"]["KmsMasterKeyId"]) == "SecurityKey"
     key_statements = resources["SecurityKey"]["Properties"]["KeyPolicy"]["Statement"]
     assert any(s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for s in key_statements)
-    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
     signals = {"AuditChainBroken", "BreakGlassGranted", "AuthorizationFailures", "PiiReads"}
+    alarms = {
+        name: r["Properties"]
+        for name, r in resources.items()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and mentions(r["Properties"]["AlarmActions"], "SecurityTopic")
+    }
     assert set(alarms) == {f"{signal}Alarm" for signal in signals}
     for name, alarm in alarms.items():
         assert alarm["Namespace"] == "Sellerflow", name
@@ -480,6 +485,15 @@ def test_state_machine_logs_errors_without_execution_data(machine: str) -> None:
     assert _resource(group)["Type"] == "AWS::Logs::LogGroup"
 
 
+def _schedule_role_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    """A schedule role's statements besides the one every schedule role holds: sending what the
+    scheduler could not deliver to the async-failures dead-letter queue (and nothing else)."""
+    statements = list(policy_statements(role["Properties"]["Policies"]))
+    dead_letters = [s for s in statements if as_list(s["Action"]) == ["sqs:SendMessage"]]
+    assert [referenced_resource(s["Resource"]) for s in dead_letters] == ["AsyncFailuresQueue"]
+    return [s for s in statements if s not in dead_letters]
+
+
 def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else() -> None:
     props = resources_of_type("AWS::Scheduler::Schedule")["FanoutSchedule"]["Properties"]
     assert mentions(props["ScheduleExpression"], "SyncIntervalMinutes")
@@ -490,7 +504,7 @@ def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else
     role = _resource(referenced_resource(target["RoleArn"]))
     principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
     assert principal == {"Service": "scheduler.amazonaws.com"}
-    statements = list(policy_statements(role["Properties"]["Policies"]))
+    statements = _schedule_role_statements(role)
     assert [as_list(s["Action"]) for s in statements] == [["states:StartExecution"]]
     assert [referenced_resource(s["Resource"]) for s in statements] == ["FanoutStateMachine"]
 
@@ -508,7 +522,7 @@ def test_access_review_reminder_schedule_invokes_only_its_function_daily() -> No
     assert props["ScheduleExpression"] == "rate(1 day)"
     assert referenced_resource(props["Target"]["Arn"]) == "AccessReviewReminderFunction"
     role = _resource(referenced_resource(props["Target"]["RoleArn"]))
-    statements = list(policy_statements(role["Properties"]["Policies"]))
+    statements = _schedule_role_statements(role)
     assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
     assert [referenced_resource(s["Resource"]) for s in statements] == ["AccessReviewReminderFunction"]
 
@@ -522,7 +536,7 @@ def test_sweeper_schedule_invokes_only_the_sweeper_daily_with_a_role_that_can_do
     role = _resource(referenced_resource(target["RoleArn"]))
     principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
     assert principal == {"Service": "scheduler.amazonaws.com"}
-    statements = list(policy_statements(role["Properties"]["Policies"]))
+    statements = _schedule_role_statements(role)
     assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
     assert [referenced_resource(s["Resource"]) for s in statements] == ["SweepExpiredFunction"]
 
@@ -838,9 +852,12 @@ SECTIONS = [
     "API",
     "Security",
     "Web",
+    "Operations",
 ]  # as data flows
 # The security block keeps the security topic, its key and the alarms that publish to it together.
 SECURITY_RESOURCES = {"SecurityKey", "SecurityTopic", "SecurityTopicPolicy"}
+# The operations block keeps the operator topic, its key and the failure queue with the alarms.
+OPERATIONS_RESOURCES = {"OperationsKey", "OperationsTopic", "OperationsTopicPolicy", "AsyncFailuresQueue"}
 # The push block keeps its queues, key and function together (Amazon's notifications end to end).
 PUSH_RESOURCES = {
     "NotificationsKey",
@@ -889,6 +906,8 @@ def test_sections_follow_the_data_flow_with_one_line_headers() -> None:
             expected = "Push"
         if name in SECURITY_RESOURCES:
             expected = "Security"
+        if name in OPERATIONS_RESOURCES:
+            expected = "Operations"
         if expected:
             assert sections[name] == expected, name
     assert sections["Fn::ForEach::SecurityAlarms"] == "Security"

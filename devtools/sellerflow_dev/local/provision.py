@@ -146,6 +146,7 @@ class Provisioner:
             "AWS::SNS::Subscription": self._sns_subscription,
             "AWS::SNS::TopicPolicy": self._sns_topic_policy,
             "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::CloudWatch::Dashboard": self._dashboard,
             "AWS::Cognito::UserPoolRiskConfigurationAttachment": self._risk_configuration,
             "AWS::SQS::Queue": self._sqs_queue,
             "AWS::SQS::QueuePolicy": self._sqs_queue_policy,
@@ -641,6 +642,11 @@ class Provisioner:
         args = {k: v for k, v in p.items() if k != "Threshold"}
         self.client("cloudwatch").put_metric_alarm(**args, Threshold=float(p["Threshold"]))
         self._register(logical_id, p["AlarmName"])
+
+    def _dashboard(self, logical_id: str, p: dict[str, Any]) -> None:
+        name = p.get("DashboardName") or self._name(logical_id)
+        self.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=p["DashboardBody"])
+        self._register(logical_id, name)
 
     def _risk_configuration(self, logical_id: str, _p: dict[str, Any]) -> None:
         # moto has no threat protection; only a deployed pool on the Plus tier evaluates risk.

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sellerflow.domain import SellerStatus, SyncState
+from sellerflow.sync import results
 from sellerflow.sync.models import RecordSyncResultInput
 from sellerflow.sync.results import record_sync_result
 
@@ -122,3 +123,27 @@ def test_an_unknown_outcome_is_refused() -> None:
 
     with pytest.raises(ValidationError):
         _request("exploded")
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    names: list[str] = []
+    monkeypatch.setattr(results.metrics, "add_metric", lambda name, unit, value: names.append(name))
+    return names
+
+
+@pytest.mark.parametrize(("failures_before", "lagging"), [(0, False), (1, True), (4, True)])
+def test_a_seller_lags_once_two_runs_in_a_row_failed(
+    counted: list[str], failures_before: int, lagging: bool
+) -> None:
+    # Given a seller whose previous runs failed `failures_before` times in a row
+    store = FakeResultStore(consecutive_failures=failures_before)
+    # When this run fails too
+    record_sync_result(_request("failed", error="SpApiServerError"), store=store)
+    # Then the operator's sync-lag metric counts it from the second failed cadence on
+    assert (results.SYNC_LAGGING in counted) is lagging
+
+
+def test_a_success_never_counts_as_lagging(counted: list[str]) -> None:
+    record_sync_result(_request("succeeded"), store=FakeResultStore(consecutive_failures=5))
+    assert results.SYNC_LAGGING not in counted

@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from urllib.parse import quote
 
 from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints, TypeAdapter, ValidationError
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response as TwilioResponse
-from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from sellerflow.alerts.content import AlertKind
 from sellerflow.alerts.model import SentMessage
@@ -32,6 +27,13 @@ from sellerflow.errors import (
 )
 from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
+
+# The twilio library is imported where it is used: loading its REST client takes a few hundred ms
+# of a cold start, and only the sender (and the webhook's signature check) ever need it.
+if TYPE_CHECKING:
+    from twilio.base.exceptions import TwilioRestException
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
 
 TWILIO_API = "https://api.twilio.com"
 CACHE_SECONDS = 300
@@ -99,17 +101,22 @@ def parse_content_sids(raw: str) -> dict[AlertKind, str]:
     return dict(checked)
 
 
-class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
-    """Sends what the twilio library addresses to https://api.twilio.com to another base URL."""
+def twilio_http_client(base_url: str, timeout_s: float) -> TwilioHttpClient:
+    """Twilio's HTTP client; with a base URL, what it addresses to https://api.twilio.com goes there."""
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.http.response import Response as TwilioResponse
 
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self._base = base_url.rstrip("/")
+    base = base_url.rstrip("/")
+    if not base:
+        return TwilioHttpClient(timeout=timeout_s)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
-        if self._base and url.startswith(TWILIO_API):
-            url = self._base + url[len(TWILIO_API) :]
-        return super().request(method, url, *args, **kwargs)
+    class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
+            if url.startswith(TWILIO_API):
+                url = base + url[len(TWILIO_API) :]
+            return super().request(method, url, *args, **kwargs)
+
+    return RebasedHttpClient(timeout=timeout_s)
 
 
 class CredentialSource(Protocol):
@@ -131,9 +138,9 @@ class TwilioWhatsApp:
         self._credentials = credentials
         self._webhook_base = webhook_base_url.rstrip("/")
         self._content_sids = dict(content_sids)
-        self._http = (
-            RebasedHttpClient(base_url, timeout_s) if base_url else TwilioHttpClient(timeout=timeout_s)
-        )
+        self._base_url = base_url
+        self._timeout_s = timeout_s
+        self._http: TwilioHttpClient | None = None
         self._client: Client | None = None
         self._client_for: str | None = None
 
@@ -141,6 +148,10 @@ class TwilioWhatsApp:
         creds = self._credentials.credentials()
         fingerprint = f"{creds.account_sid}:{hash(creds.auth_token.get_secret_value())}"
         if self._client is None or self._client_for != fingerprint:  # a rotated secret builds a new client
+            from twilio.rest import Client
+
+            if self._http is None:
+                self._http = twilio_http_client(self._base_url, self._timeout_s)
             self._client = Client(
                 creds.account_sid, creds.auth_token.get_secret_value(), http_client=self._http
             )
@@ -161,6 +172,8 @@ class TwilioWhatsApp:
             raise ConfigurationError(
                 f"no approved WhatsApp template (Content SID) for alert kind {kind.value}"
             )
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
         client, creds = self._twilio()
         callback = self.status_callback(seller_id, alert_id)
         try:
@@ -198,4 +211,6 @@ class TwilioSignatures:
         if not signature:
             return False
         token = self._credentials.credentials().auth_token.get_secret_value()
+        from twilio.request_validator import RequestValidator
+
         return bool(RequestValidator(token).validate(url, dict(form), signature))

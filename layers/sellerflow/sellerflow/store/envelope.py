@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import aws_encryption_sdk
-from aws_encryption_sdk import CommitmentPolicy
-
 if TYPE_CHECKING:
+    import aws_encryption_sdk
     from botocore.session import Session as BotocoreSession
 
 
@@ -15,6 +13,10 @@ def kms_envelope(
     key_arn: str, botocore_session: BotocoreSession | None = None
 ) -> tuple[aws_encryption_sdk.EncryptionSDKClient, aws_encryption_sdk.StrictAwsKmsMasterKeyProvider]:
     """The SDK client and the key provider that encrypt and decrypt under `key_arn` only."""
+    # Imported on first use: the SDK takes ~100 ms to import, and most handlers never decrypt.
+    import aws_encryption_sdk
+    from aws_encryption_sdk import CommitmentPolicy
+
     client = aws_encryption_sdk.EncryptionSDKClient(
         commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
     )

@@ -25,6 +25,11 @@ class AuditTrail(Protocol):
 
 
 SYSTEM_ACTOR = "system:seller-sync"
+# One run per cadence: this many failed runs in a row is a seller with no successful sync for that
+# many cadences. Each such run counts once in SYNC_LAGGING, which the operator alarm watches
+# (template.yaml SyncLaggingAlarm, docs/operations.md); the metric names no seller.
+SYNC_LAG_RUNS = 2
+SYNC_LAGGING = "SellerSyncLagging"
 
 
 def record_sync_result(
@@ -55,6 +60,8 @@ def record_sync_result(
         metrics.add_metric(name="SyncSucceeded", unit="Count", value=1)
     else:
         metrics.add_metric(name="SyncFailed", unit="Count", value=1)
+        if state.consecutive_failures >= SYNC_LAG_RUNS:
+            metrics.add_metric(name=SYNC_LAGGING, unit="Count", value=1)
         logger.warning("seller sync failed", extra={"seller_id": request.seller_id, "error": request.error})
     return RecordSyncResultOutput(
         seller_id=request.seller_id, outcome=request.outcome, consecutive_failures=state.consecutive_failures

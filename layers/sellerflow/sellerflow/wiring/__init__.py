@@ -11,40 +11,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, wraps
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import boto3
-import httpx
-
-from sellerflow.ads.client import AdsClient, RegionalAdsClient
-from sellerflow.amazon.ads import ADS_REGIONS
 from sellerflow.settings import Settings, get_settings
-from sellerflow.spapi.client import AccessTokenCache, SpApiClient
-from sellerflow.spapi.data_kiosk import DataKioskClient
-from sellerflow.spapi.lwa import LwaClient
-from sellerflow.spapi.pacing import Pacer
-from sellerflow.store.app_secrets import SecretsManagerAppCredentials
-from sellerflow.store.audit import AuditLog
-from sellerflow.store.connections import ConnectionStore
-from sellerflow.store.credentials import CredentialVault
-from sellerflow.store.facts import FactStore
-from sellerflow.store.orders import OrderStore
-from sellerflow.store.quota import QuotaStore
-from sellerflow.store.reports import ReportStore
-from sellerflow.store.sellers import SellerStore
-from sellerflow.store.sweeper import ExpirySweeper
 from sellerflow.store.tables import bind_tables
-from sellerflow.store.workflows import StepFunctionsStarter
-from sellerflow.sync.ads import AdsPolicy
-from sellerflow.sync.orders import OrdersSyncPolicy
-from sellerflow.sync.quota import SALES_AND_TRAFFIC_QUOTA, QuotaBudget
-from sellerflow.sync.reports import ReportPolicy
 
-# Shared by every invocation of a warm container: tokens and pacing outlive one call.
-_TOKEN_CACHE = AccessTokenCache()
-_PACER = Pacer()
-# Ads access tokens carry another scope (never mixed with SP-API's) and one region's grant each.
-_ADS_TOKEN_CACHES = {region: AccessTokenCache() for region in ADS_REGIONS}
+# Adapters are imported where they are built, not here: a handler's cold start then loads only the
+# clients it uses (boto3, httpx, the encryption SDK and the Ads models cost hundreds of ms together).
+if TYPE_CHECKING:
+    from sellerflow.ads.client import RegionalAdsClient
+    from sellerflow.spapi.client import SpApiClient
+    from sellerflow.spapi.data_kiosk import DataKioskClient
+    from sellerflow.store.audit import AuditLog
+    from sellerflow.store.connections import ConnectionStore
+    from sellerflow.store.credentials import CredentialVault
+    from sellerflow.store.facts import FactStore
+    from sellerflow.store.orders import OrderStore
+    from sellerflow.store.reports import ReportStore
+    from sellerflow.store.sellers import SellerStore
+    from sellerflow.store.sweeper import ExpirySweeper
+    from sellerflow.store.workflows import StepFunctionsStarter
+    from sellerflow.sync.ads import AdsPolicy
+    from sellerflow.sync.orders import OrdersSyncPolicy
+    from sellerflow.sync.quota import QuotaBudget
+    from sellerflow.sync.reports import ReportPolicy
+
+
+class _WarmState:
+    """Shared by every invocation of a warm container: tokens and pacing outlive one call. Built on
+    first use; Ads access tokens carry another scope (never mixed with SP-API's), one region each."""
+
+    def __init__(self) -> None:
+        from sellerflow.amazon.ads import ADS_REGIONS
+        from sellerflow.spapi.client import AccessTokenCache
+        from sellerflow.spapi.pacing import Pacer
+
+        self.token_cache = AccessTokenCache()
+        self.pacer = Pacer()
+        self.ads_token_caches = {region: AccessTokenCache() for region in ADS_REGIONS}
+
+
+@lru_cache(maxsize=1)
+def _warm() -> _WarmState:
+    return _WarmState()
 
 
 T = TypeVar("T")
@@ -82,6 +91,12 @@ def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
 
 @per_settings
 def spapi_client(s: Settings) -> SpApiClient:
+    import httpx
+
+    from sellerflow.spapi.client import SpApiClient
+    from sellerflow.spapi.lwa import LwaClient
+    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+
     http = httpx.Client(timeout=s.spapi_timeout_s)
     lwa = LwaClient(s.lwa_endpoint, SecretsManagerAppCredentials(s.lwa_app_secret_name), http)
     return SpApiClient(
@@ -89,8 +104,8 @@ def spapi_client(s: Settings) -> SpApiClient:
         lwa=lwa,
         refresh_tokens=credential_vault(),
         http=http,
-        token_cache=_TOKEN_CACHE,
-        pacer=_PACER,
+        token_cache=_warm().token_cache,
+        pacer=_warm().pacer,
         max_attempts=s.spapi_max_attempts,
         max_inline_wait_s=s.spapi_max_inline_wait_s,
     )
@@ -99,18 +114,30 @@ def spapi_client(s: Settings) -> SpApiClient:
 @per_settings
 def data_kiosk_client(_: Settings) -> DataKioskClient:
     """Data Kiosk on the SP-API port (its credentials, pacing and errors)."""
+    from sellerflow.spapi.data_kiosk import DataKioskClient
+
     return DataKioskClient(spapi_client())
 
 
 @per_settings
 def traffic_budget(_: Settings) -> QuotaBudget:
     """The app-wide GET_SALES_AND_TRAFFIC_REPORT budget, shared by every seller's sync."""
+    from sellerflow.store.quota import QuotaStore
+    from sellerflow.sync.quota import SALES_AND_TRAFFIC_QUOTA, QuotaBudget
+
     return QuotaBudget(SALES_AND_TRAFFIC_QUOTA, QuotaStore())
 
 
 @per_settings
 def ads_client(s: Settings) -> RegionalAdsClient:
     """One Ads client per region (its host, its LWA token endpoint, the seller's grant of that region)."""
+    import httpx
+
+    from sellerflow.ads.client import AdsClient, RegionalAdsClient
+    from sellerflow.amazon.ads import ADS_REGIONS
+    from sellerflow.spapi.lwa import LwaClient
+    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+
     http = httpx.Client(timeout=s.ads_timeout_s)
     app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
     hosts = s.ads_hosts()
@@ -124,7 +151,7 @@ def ads_client(s: Settings) -> RegionalAdsClient:
                 lwa=LwaClient(hosts[region][1], app, http),
                 refresh_tokens=credential_vault(),
                 http=http,
-                token_cache=_ADS_TOKEN_CACHES[region],
+                token_cache=_warm().ads_token_caches[region],
                 max_attempts=s.ads_max_attempts,
                 max_inline_wait_s=s.ads_max_inline_wait_s,
                 region=region,
@@ -135,6 +162,8 @@ def ads_client(s: Settings) -> RegionalAdsClient:
 
 
 def ads_policy() -> AdsPolicy:
+    from sellerflow.sync.ads import AdsPolicy
+
     s = settings()
     return AdsPolicy(
         fresh_days=s.ads_fresh_days,
@@ -146,21 +175,29 @@ def ads_policy() -> AdsPolicy:
 
 @per_settings
 def credential_vault(s: Settings) -> CredentialVault:
+    from sellerflow.store.credentials import CredentialVault
+
     return CredentialVault(s.data_key_id)
 
 
 @per_settings
 def order_store(s: Settings) -> OrderStore:
+    from sellerflow.store.orders import OrderStore
+
     return OrderStore(retention=timedelta(days=s.data_retention_days))
 
 
 @per_settings
 def seller_store(_: Settings) -> SellerStore:
+    from sellerflow.store.sellers import SellerStore
+
     return SellerStore()
 
 
 @per_settings
 def report_store(_: Settings) -> ReportStore:
+    from sellerflow.store.reports import ReportStore
+
     return ReportStore()
 
 
@@ -168,20 +205,28 @@ def report_store(_: Settings) -> ReportStore:
 def fact_store(s: Settings) -> FactStore:
     """The one fact store (ingest, finances, inventory, rollups, alerts): facts and the orders it reads
     expire after the deployment's retention."""
+    from sellerflow.store.facts import FactStore
+
     return FactStore(retention=timedelta(days=s.data_retention_days), orders=order_store())
 
 
 def connection_store() -> ConnectionStore:
+    from sellerflow.store.connections import ConnectionStore
+
     settings()
     return ConnectionStore()
 
 
 def audit_log() -> AuditLog:
+    from sellerflow.store.audit import AuditLog
+
     settings()
     return AuditLog()
 
 
 def seller_sync_starter() -> StepFunctionsStarter:
+    from sellerflow.store.workflows import StepFunctionsStarter
+
     return StepFunctionsStarter(settings().seller_sync_state_machine_arn)
 
 
@@ -191,6 +236,11 @@ def _utcnow() -> datetime:
 
 def sweeper(clock: Callable[[], datetime] = _utcnow) -> ExpirySweeper:
     """The deployment's expiry sweeper (boto3 at the settings' endpoint; moto locally)."""
+    import boto3
+
+    from sellerflow.store.audit import AuditLog
+    from sellerflow.store.sweeper import ExpirySweeper
+
     s = bound_settings(settings())  # rebinds: a caller in this process may have bound other settings
     dynamodb = boto3.client("dynamodb", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url)
     return ExpirySweeper(
@@ -208,6 +258,8 @@ def sweeper(clock: Callable[[], datetime] = _utcnow) -> ExpirySweeper:
 
 
 def report_policy() -> ReportPolicy:
+    from sellerflow.sync.reports import ReportPolicy
+
     s = settings()
     return ReportPolicy(
         first_poll_s=s.report_first_poll_s,
@@ -217,6 +269,8 @@ def report_policy() -> ReportPolicy:
 
 
 def orders_sync_policy() -> OrdersSyncPolicy:
+    from sellerflow.sync.orders import OrdersSyncPolicy
+
     s = settings()
     return OrdersSyncPolicy(
         lookback=timedelta(minutes=s.orders_lookback_minutes),
@@ -227,9 +281,6 @@ def orders_sync_policy() -> OrdersSyncPolicy:
 
 def reset() -> None:
     """Forget every built collaborator (the local runtime rebinds after changing the environment)."""
-    global _TOKEN_CACHE, _PACER, _ADS_TOKEN_CACHES
-    _TOKEN_CACHE = AccessTokenCache()
-    _PACER = Pacer()
-    _ADS_TOKEN_CACHES = {region: AccessTokenCache() for region in ADS_REGIONS}
+    _warm.cache_clear()
     # Every other collaborator is built per settings object (`per_settings`): new settings, new ones.
     settings.cache_clear()

@@ -1,6 +1,6 @@
 """The API under load on the local stack: latency percentiles at 50 concurrent users, errors, and
 DynamoDB requests per call for a 90-day and a 540-day history (they must be equal: constant in the
-size of the seller's history). `--users` and `--requests` bound the run (defaults: 50 and 2,000)."""
+size of the seller's history). `--users` and `--requests` bound the run (defaults: 50 and 1,000)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     result = run(args.users, args.requests)
     short, long = result["per_call"][SHORT_SELLER], result["per_call"][LONG_SELLER]

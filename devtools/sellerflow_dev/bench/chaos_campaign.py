@@ -244,6 +244,8 @@ def _count_economics(stack: LocalStack, seller_id: str, check: SellerCheck) -> N
                 check.add("economics_over", duplicates=1)
             else:
                 check.add("economics_short", lost=1)
+            if len(check.failures) < 3:
+                check.failures.append(f"economics {mismatch}")
 
 
 @contextmanager
@@ -282,6 +284,7 @@ def run_seed(
     sellers: int = 1,
     max_runs: int = 6,
     death_rate: float = 0.05,
+    faults: bool = True,
     say: Callable[[str], None] = lambda _line: None,
 ) -> SeedResult:
     """One seed's campaign: a fresh local stack and world, every fault on, runs until converged."""
@@ -298,8 +301,9 @@ def run_seed(
     try:
         stack.connect_demo_sellers()
         sync_started = datetime.now(UTC)
-        stack.simulator.update_config(chaos_config(forced_outcomes=True).model_dump())
-        deaths = LambdaDeaths(stack, seed, death_rate)
+        if faults:
+            stack.simulator.update_config(chaos_config(forced_outcomes=True).model_dump())
+        deaths = LambdaDeaths(stack, seed, death_rate if faults else 0.0)
         with deaths.installed():
             for run in range(1, max_runs + 1):
                 result.runs = run
@@ -309,7 +313,7 @@ def run_seed(
                     window = f"{sync_started:%Y%m%d}T{run:04d}"
                     for seller in stack.world.sellers:
                         stack.wait_for(_start_run(stack, seller.seller_id, window))
-                if run == 1:  # a report's FATAL or CANCELLED is its final word for that request only
+                if run == 1 and faults:  # a report's FATAL or CANCELLED is its final word for that request only
                     stack.simulator.update_config({"report_outcomes": {}})
                 with calm(stack):
                     result.checks = [

@@ -28,7 +28,10 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sellerflow_dev.local.stack import LocalStack
 
 PAGE_SIZE = "5"
 
@@ -43,7 +46,12 @@ class Trial:
 
 
 def _worker(seller_id: str, run_id: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "ORDERS_PAGE_SIZE": PAGE_SIZE, "POWERTOOLS_LOG_LEVEL": "CRITICAL"}
+    env = {
+        **os.environ,  # the local stack's endpoints and table names
+        "ORDERS_PAGE_SIZE": PAGE_SIZE,
+        "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
     return subprocess.Popen(  # noqa: S603 - this interpreter running our own worker module
         [sys.executable, "-m", "sellerflow_dev.bench.crash_worker", seller_id, run_id],
         stdout=subprocess.PIPE,
@@ -70,11 +78,12 @@ def _kill_mid_run(worker: subprocess.Popen[str], rng: random.Random) -> bool:
     return alive
 
 
-def run_trial(stack: object, seller_id: str, index: int, rng: random.Random) -> Trial:
+def run_trial(stack: LocalStack, seller_id: str, index: int, rng: random.Random) -> Trial:
+    """Kill the seller's first sync mid-run, let the next run finish, compare with the truth."""
     from sellerflow import wiring
     from sellerflow_dev.local.verify import verify_orders
 
-    world = stack.world  # type: ignore[attr-defined]
+    world = stack.world
     killed_mid_run = _kill_mid_run(_worker(seller_id, f"trial-{index}-a"), rng)
     left = wiring.seller_store().sync_state(seller_id).run
     resumable = left is not None and left.next_token is not None
@@ -97,7 +106,6 @@ def main() -> int:
     import warnings
 
     warnings.filterwarnings("ignore")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the worker imports sellerflow_dev
     from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
     from sellerflow_dev.simulator import SimConfig
 
@@ -112,7 +120,6 @@ def main() -> int:
     trials: list[Trial] = []
     with LocalStack(config) as stack:
         stack.connect_demo_sellers()
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         for index, seller in enumerate(stack.world.sellers):
             trials.append(run_trial(stack, seller.seller_id, index, rng))
     converged = sum(t.converged for t in trials)

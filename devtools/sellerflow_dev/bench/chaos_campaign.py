@@ -313,7 +313,9 @@ def run_seed(
                     window = f"{sync_started:%Y%m%d}T{run:04d}"
                     for seller in stack.world.sellers:
                         stack.wait_for(_start_run(stack, seller.seller_id, window))
-                if run == 1 and faults:  # a report's FATAL or CANCELLED is its final word for that request only
+                if (
+                    run == 1 and faults
+                ):  # a report's FATAL or CANCELLED is its final word for that request only
                     stack.simulator.update_config({"report_outcomes": {}})
                 with calm(stack):
                     result.checks = [

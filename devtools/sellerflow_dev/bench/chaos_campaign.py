@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -270,12 +270,26 @@ def _start_run(stack: LocalStack, seller_id: str, window: str) -> str:
     return str(started["executionArn"])
 
 
-def _first_run(stack: LocalStack) -> None:
+def _first_run(stack: LocalStack) -> list[str]:
     """The schedule's tick delivered twice (EventBridge delivers at least once): two fanouts of the
-    same window, whose executions share names, then every seller-sync to its end."""
+    same window, whose executions share names, then every seller-sync to its end; returns how each
+    execution ended."""
     stack.fire_schedule()
-    with suppress(RuntimeError):  # a fanout whose Lambda died: the next run covers it
-        stack.run_sync()
+    try:
+        return [f"{r.status} {r.error or ''}".strip() for r in stack.run_sync()]
+    except RuntimeError as exc:  # a fanout whose Lambda died: the next run covers it
+        return [f"fanout {exc}"[:200]]
+
+
+def _later_run(stack: LocalStack, run: int, day: datetime) -> list[str]:
+    window = f"{day:%Y%m%d}T{run:04d}"
+    ended = []
+    for seller in stack.world.sellers:
+        described = stack.wait_for(_start_run(stack, seller.seller_id, window))
+        ended.append(
+            f"{described['status']} {described.get('error') or ''} {described.get('cause') or ''}"[:300]
+        )
+    return ended
 
 
 def run_seed(
@@ -307,12 +321,8 @@ def run_seed(
         with deaths.installed():
             for run in range(1, max_runs + 1):
                 result.runs = run
-                if run == 1:
-                    _first_run(stack)
-                else:
-                    window = f"{sync_started:%Y%m%d}T{run:04d}"
-                    for seller in stack.world.sellers:
-                        stack.wait_for(_start_run(stack, seller.seller_id, window))
+                ended = _first_run(stack) if run == 1 else _later_run(stack, run, sync_started)
+                say(f"seed {seed} run {run} ended: {ended}")
                 if (
                     run == 1 and faults
                 ):  # a report's FATAL or CANCELLED is its final word for that request only

@@ -53,6 +53,19 @@ class SimConfig(BaseModel):
     truncate_documents: bool = Field(
         default=False, description="Serve only the first half of every document's bytes (a broken gzip)."
     )
+    document_fault_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Probability that one download of a report document is damaged: cut short, or with "
+        "corrupt bytes in the middle (a gzip whose inflate or CRC check fails); the next download may be whole.",
+    )
+    lwa_fault_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Probability that the LWA token endpoint answers 503 (an outage).",
+    )
     # Data Kiosk 2023-11-15
     data_kiosk_processing_s: float = Field(
         default=3.0,
@@ -138,3 +151,32 @@ class FaultInjector:
             if roll < config.fault_rate_500 + config.fault_rate_503:
                 return FaultDecision(503, delay_s)
             return FaultDecision(None, delay_s)
+
+
+def damage(content: bytes, rng: random.Random) -> bytes:
+    """A document as a faulty transfer may deliver it: cut short, or with bytes flipped mid-stream."""
+    if len(content) < 4 or rng.random() < 0.5:
+        return content[: max(1, len(content) // 2)]
+    middle = len(content) // 2
+    flipped = bytes(b ^ 0xFF for b in content[middle : middle + 8])
+    return content[:middle] + flipped + content[middle + 8 :]
+
+
+class RandomFaults:
+    """Seeded coin flips for faults that are not per API call (LWA outages, damaged documents)."""
+
+    def __init__(self, seed: int, kind: str) -> None:
+        self.rng = random.Random(f"{seed}:{kind}")
+        self._lock = threading.Lock()
+
+    def strikes(self, rate: float) -> bool:
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self.rng.random() < rate
+
+    def damaged(self, content: bytes, rate: float) -> bytes:
+        if not self.strikes(rate):
+            return content
+        with self._lock:
+            return damage(content, self.rng)

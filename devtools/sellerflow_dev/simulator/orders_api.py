@@ -2,10 +2,12 @@
 
 Parameter rules follow the model: exactly one of ``createdAfter``/``lastUpdatedAfter``; the
 created and lastUpdated families are exclusive; a ``...Before`` value must be at or after its
-``...After`` value and at least two minutes before the request time. Results are ordered by
-(lastUpdatedTime, orderId) or (createdTime, orderId) and paged with a keyset cursor, so an order
-is never skipped while paging. When no ``...Before`` is given the bound is the request time; it
-is frozen into the pagination token and echoed in every page.
+``...After`` value and at least two minutes before the request time. Amazon promises no order of
+the results, so none is given: the matching orders come shuffled (a hash of the world's seed and
+the order id, the same for every page of a query) and are paged with a keyset cursor over that
+hash, so an order is never skipped while paging, yet a page says nothing about the times of the
+orders still to come. When no ``...Before`` is given the bound is the request time; it is frozen
+into the pagination token and echoed in every page.
 
 Pagination tokens are URL-safe base64 of a small JSON cursor bound (by hash) to the seller and to
 the query's filters; ``maxResultsPerPage`` and ``includedData`` may change between pages, as the
@@ -92,7 +94,7 @@ class SearchQuery:
 class Cursor:
     binding: str
     upper: datetime  # the frozen upper bound of the query
-    last_key: tuple[str, str] | None  # (sort time, orderId) of the last order already returned
+    last_key: tuple[str, str] | None  # (shuffle hash, orderId) of the last order already returned
 
 
 def encode_token(cursor: Cursor) -> str:
@@ -206,9 +208,9 @@ def parse_search_query(params: QueryParams, now: datetime) -> SearchQuery:
 
 
 # --- the operations ---------------------------------------------------------------------------------
-def _sort_key(order: SimOrder, by: str) -> tuple[str, str]:
-    moment = order.created if by == "createdTime" else order.last_updated
-    return iso(moment), order.order_id
+def _shuffle_key(order: SimOrder, seed: int) -> tuple[str, str]:
+    """Where an order falls in every result set of this world: unrelated to its times."""
+    return hashlib.sha256(f"{seed}:{order.order_id}".encode()).hexdigest()[:16], order.order_id
 
 
 def _matches(order: SimOrder, query: SearchQuery, upper: datetime) -> bool:
@@ -235,15 +237,15 @@ def search_orders(world: SimWorld, seller_id: str, query: SearchQuery, now: date
     with world.lock:
         candidates = sorted(
             (order for order in world.order_states(seller_id) if _matches(order, query, cursor.upper)),
-            key=lambda order: _sort_key(order, query.by),
+            key=lambda order: _shuffle_key(order, world.seed),
         )
         if cursor.last_key is not None:
             last_key = cursor.last_key
-            candidates = [order for order in candidates if _sort_key(order, query.by) > last_key]
+            candidates = [order for order in candidates if _shuffle_key(order, world.seed) > last_key]
         page = candidates[: query.max_results]
         response: dict[str, Any] = {"orders": [render_order(order, query.included_data) for order in page]}
     if len(candidates) > len(page):
-        next_cursor = Cursor(binding=binding, upper=cursor.upper, last_key=_sort_key(page[-1], query.by))
+        next_cursor = Cursor(binding=binding, upper=cursor.upper, last_key=_shuffle_key(page[-1], world.seed))
         response["pagination"] = {"nextToken": encode_token(next_cursor)}
     echo = "createdBefore" if query.by == "createdTime" else "lastUpdatedBefore"
     response[echo] = iso(cursor.upper)

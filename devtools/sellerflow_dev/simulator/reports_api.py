@@ -36,7 +36,7 @@ from typing import Any
 
 from sellerflow.marketplaces import marketplace
 from sellerflow_dev.simulator import documents
-from sellerflow_dev.simulator.faults import SimConfig
+from sellerflow_dev.simulator.faults import RandomFaults, SimConfig
 from sellerflow_dev.simulator.ledger import SimSettlement
 from sellerflow_dev.simulator.orders_api import ApiError, QueryParams, invalid
 from sellerflow_dev.simulator.world import SimWorld
@@ -174,6 +174,7 @@ class ReportService:
         self._documents: dict[str, SimDocument] = {}
         self._urls: dict[str, _IssuedUrl] = {}
         self._expired_once: set[str] = set()  # document ids whose first URL was issued expired
+        self._transfer_faults = RandomFaults(world.seed, "documents")
         self._counter = 0
         self._lock = threading.Lock()
 
@@ -423,6 +424,7 @@ class ReportService:
         content = issued.document.content
         if self._config().truncate_documents:
             content = content[: max(1, len(content) // 2)]
+        content = self._transfer_faults.damaged(content, self._config().document_fault_rate)
         return Download(200, content, issued.document.content_type)
 
 

@@ -52,7 +52,7 @@ from sellerflow_dev.simulator.ads_api import (
 )
 from sellerflow_dev.simulator.consent import CONSENT_PATH, ConsentPage
 from sellerflow_dev.simulator.data_kiosk_api import DK_DOCUMENTS_PATH, DataKioskService
-from sellerflow_dev.simulator.faults import FaultInjector, SimConfig, fault_error
+from sellerflow_dev.simulator.faults import FaultInjector, RandomFaults, SimConfig, fault_error
 from sellerflow_dev.simulator.finances_api import (
     get_inventory_summaries,
     list_transactions,
@@ -197,6 +197,7 @@ class SimServer:
             rate_scale=self.config.rate_scale, burst_override=self.config.burst_override, clock=clock
         )
         self.faults = FaultInjector(world.seed, self.config)
+        self._lwa_faults = RandomFaults(world.seed, "lwa")
         self.reports = ReportService(world, lambda: self.config, clock=clock)
         self.data_kiosk = DataKioskService(world, lambda: self.config, clock=clock)
         self.app_quotas = AppWideLimiter()  # per application, across sellers (GET_SALES_AND_TRAFFIC_REPORT)
@@ -420,6 +421,10 @@ class SimServer:
     def _lwa(self, request: Request, region: str = "NA") -> Response:
         if request.method != "POST":
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {LWA_PATH}.")
+        if self._lwa_faults.strikes(self.config.lwa_fault_rate):
+            return Response(
+                503, {"error": "temporarily_unavailable", "error_description": "LWA is unavailable."}
+            )
         result = self.lwa.token(request.form(), region)
         return Response(result.status, result.body)
 

@@ -84,6 +84,8 @@ class SyncRun(_Frozen):
     updated_before: datetime
     pages: int = 0
     orders: int = 0
+    # The token of the next page not yet stored: a run whose workflow vanished resumes from it.
+    next_token: str | None = None
 
 
 class SyncState(_Frozen):

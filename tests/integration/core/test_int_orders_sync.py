@@ -60,7 +60,7 @@ class Sync:
     sellers: SellerStore
     policy: OrdersSyncPolicy = POLICY
 
-    def page(self, run_id: str, token: str | None) -> OrdersPageOutput:
+    def page(self, run_id: str, token: str | None, now: datetime | None = None) -> OrdersPageOutput:
         return sync_orders_page(
             OrdersPageInput(seller_id=self.seller_id, run_id=run_id, pagination_token=token),
             source=self.source,
@@ -68,13 +68,14 @@ class Sync:
             state_store=self.sellers,
             marketplace_ids=self.sellers.marketplaces_of(self.seller_id),
             policy=self.policy,
+            now=now,
         )
 
-    def run(self, run_id: str) -> list[OrdersPageOutput]:
+    def run(self, run_id: str, now: datetime | None = None) -> list[OrdersPageOutput]:
         """What the state machine does: first page without a token, then until has_more is False."""
-        outputs = [self.page(run_id, None)]
+        outputs = [self.page(run_id, None, now)]
         while outputs[-1].has_more:
-            outputs.append(self.page(run_id, outputs[-1].pagination_token))
+            outputs.append(self.page(run_id, outputs[-1].pagination_token, now))
         return outputs
 
 
@@ -157,13 +158,14 @@ def test_a_page_that_fails_mid_sync_is_retried_with_its_token_and_nothing_is_los
     with pytest.raises(SpApiServerError):
         sync.page("run-1", first.pagination_token)
 
-    # Then page one is committed, and the watermark has not passed any order still missing
+    # Then page one is committed, and the first run has no watermark yet (only the last page sets it)
     state = sync.sellers.sync_state(sync.seller_id)
     stored = {order.order_id for order in sync.orders.all_for_seller(sync.seller_id)}
     missing = [o for o in world.order_states(sync.seller_id) if o.order_id not in stored]
-    assert state.watermark is not None
     assert missing
-    assert all(order.last_updated >= state.watermark for order in missing)
+    assert state.watermark is None
+    assert state.run is not None
+    assert state.run.next_token == first.pagination_token
 
     # When Step Functions retries the page with the same token, and the loop goes on to the end
     outputs = [first, sync.page("run-1", first.pagination_token)]
@@ -269,3 +271,42 @@ def test_a_stale_runs_late_page_never_overwrites_a_newer_order_version(
     # Then the store still holds the newer version (run-1's late write changed nothing)
     assert sync.orders.get(sync.seller_id, order.order_id).status == order.status
     assert_store_equals_truth(world, sync)
+
+
+def test_a_run_that_dies_between_unsorted_pages_never_leaves_the_watermark_past_an_unstored_order(
+    sim: SimServer, world: SimWorld, connect: Callable[..., Sync]
+) -> None:
+    # Given a seller synced half an hour ago, then every order updated at a different moment since
+    sync = connect(sim)
+    sync.run("run-1", now=datetime.now(UTC) - timedelta(minutes=30))
+    watermark_before = sync.sellers.sync_state(sync.seller_id).watermark
+    assert watermark_before is not None
+    with world.lock:
+        for n, order in enumerate(world.order_states(sync.seller_id)):
+            order.last_updated = watermark_before + timedelta(minutes=1, seconds=20 * n)
+    times = {o.order_id: o.last_updated for o in world.order_states(sync.seller_id)}
+    assert max(times.values()) < datetime.now(UTC) - timedelta(minutes=3)
+    sync.source.pages.clear()
+
+    # When run-2 stores its first page and its workflow dies before asking for the second
+    first = sync.page("run-2", None)
+    assert first.has_more
+    # Then that page was not the oldest updates (Amazon promises no order; the simulator shuffles)
+    first_page = set(sync.source.pages[0])
+    oldest_unstored = min(t for order_id, t in times.items() if order_id not in first_page)
+    assert max(times[order_id] for order_id in first_page) - POLICY.lookback > oldest_unstored
+    # And the watermark has not moved past any unstored order
+    state = sync.sellers.sync_state(sync.seller_id)
+    assert state.watermark == watermark_before < oldest_unstored
+
+    # When the next scheduled run starts, it resumes run-2's query at the page after the stored one
+    outputs = sync.run("run-3")
+
+    # Then every order is stored once, no page was read twice, and only now the watermark moved
+    fetched = sync.source.fetched()
+    assert len(fetched) == len(set(fetched)) == len(times)
+    assert_store_equals_truth(world, sync)
+    state = sync.sellers.sync_state(sync.seller_id)
+    assert state.run is not None
+    assert (state.run.run_id, state.run.next_token) == ("run-3", None)
+    assert state.watermark == outputs[-1].watermark == state.run.updated_before

@@ -325,16 +325,39 @@ def test_a_sync_run_commits_pages_and_moves_the_watermark(aws: Any, world: SimWo
     after, before = world.now - timedelta(days=1), world.now - timedelta(minutes=2)
     store.begin_run(seller_id, SyncRun(run_id="run-1", updated_after=after, updated_before=before))
 
-    # When two pages are committed
-    store.commit_page(seller_id, run_id="run-1", watermark=after + timedelta(hours=1), orders=20)
+    # When a middle page is committed (no watermark, the next page's token)
+    store.commit_page(seller_id, run_id="run-1", watermark=None, orders=20, next_token="NT-2")
+    # Then the run keeps the token and the watermark is still unset
+    state = store.sync_state(seller_id)
+    assert state.watermark is None
+    assert state.run is not None
+    assert state.run.next_token == "NT-2"
+
+    # When the last page is committed
     store.commit_page(seller_id, run_id="run-1", watermark=before, orders=7)
 
-    # Then the state holds the running run with its counters and the latest watermark
+    # Then the state holds the running run with its counters, no token, and the run's upper bound
     state = store.sync_state(seller_id)
     assert state.watermark == before
     assert state.run == SyncRun(
         run_id="run-1", updated_after=after, updated_before=before, pages=2, orders=27
     )
+
+
+def test_a_resumed_run_keeps_the_unfinished_runs_window_counters_and_token(aws: Any, world: SimWorld) -> None:
+    store = SellerStore()
+    seller_id = world.sellers[0].seller_id
+    after, before = world.now - timedelta(days=1), world.now - timedelta(minutes=2)
+    store.begin_run(seller_id, SyncRun(run_id="run-1", updated_after=after, updated_before=before))
+    store.commit_page(seller_id, run_id="run-1", watermark=None, orders=20, next_token="NT-2")
+    unfinished = store.sync_state(seller_id).run
+    assert unfinished is not None
+    store.begin_run(seller_id, unfinished.model_copy(update={"run_id": "run-2"}))
+    assert store.sync_state(seller_id).run == SyncRun(
+        run_id="run-2", updated_after=after, updated_before=before, pages=1, orders=20, next_token="NT-2"
+    )
+    store.finish_run(seller_id, outcome="failed", error="x")
+    assert store.sync_state(seller_id).run is None
 
 
 def test_committing_a_page_of_a_stale_run_fails_the_condition(aws: Any, world: SimWorld) -> None:

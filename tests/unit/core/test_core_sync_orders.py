@@ -1,4 +1,5 @@
-"""sync_orders_page: one page per call, the run planned once, the watermark moved only after storing."""
+"""sync_orders_page: one page per call, the run planned once, the watermark moved only when the whole
+window is stored (pages are not sorted by lastUpdateTime), an unfinished run resumed from its token."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from sellerflow.amazon.spapi import SearchOrdersPage
 from sellerflow.domain import Order, SyncRun, SyncState
-from sellerflow.errors import InvalidInput
+from sellerflow.errors import InvalidInput, SpApiBadRequest
 from sellerflow.sync.models import OrdersPageInput
 from sellerflow.sync.orders import (
     AMAZON_SETTLE_DELAY,
@@ -68,16 +69,29 @@ class FakeStateStore:
         self.state = self.state.model_copy(update={"run": run})
 
     def commit_page(
-        self, seller_id: str, *, run_id: str, watermark: datetime, orders: int, source: str = "orders"
+        self,
+        seller_id: str,
+        *,
+        run_id: str,
+        watermark: datetime | None,
+        orders: int,
+        next_token: str | None = None,
+        source: str = "orders",
     ) -> None:
         self.log.append("commit")
         assert self.state.run is not None
         assert self.state.run.run_id == run_id
         self.commits.append({"run_id": run_id, "watermark": watermark, "orders": orders})
         run = self.state.run.model_copy(
-            update={"pages": self.state.run.pages + 1, "orders": self.state.run.orders + orders}
+            update={
+                "pages": self.state.run.pages + 1,
+                "orders": self.state.run.orders + orders,
+                "next_token": next_token,
+            }
         )
-        self.state = self.state.model_copy(update={"watermark": watermark, "run": run})
+        self.state = self.state.model_copy(
+            update={"watermark": watermark or self.state.watermark, "run": run}
+        )
 
 
 def _page(*documents: dict[str, Any], next_token: str | None = None) -> SearchOrdersPage:
@@ -225,7 +239,7 @@ def test_a_failed_write_leaves_the_watermark_where_it_was(make_order_document: O
     assert store.state.watermark == old
 
 
-def test_mid_run_the_watermark_is_the_newest_order_seen(make_order_document: OrderDocumentFactory) -> None:
+def test_mid_run_the_watermark_stays_where_it_was(make_order_document: OrderDocumentFactory) -> None:
     # Given a page with more to come holding orders updated at 09:00 and 10:30
     old = NOW - timedelta(days=1)
     store = FakeStateStore(SyncState(seller_id=SELLER, watermark=old))
@@ -236,19 +250,13 @@ def test_mid_run_the_watermark_is_the_newest_order_seen(make_order_document: Ord
     )
     # When it is synced
     out = _run(OrdersPageInput(seller_id=SELLER, run_id="R1"), FakeSource({None: page}), FakeSink(), store)
-    # Then the watermark is the newest lastUpdatedTime, not the run's upper bound
-    expected = datetime(2026, 3, 10, 10, 30, tzinfo=UTC)
-    assert out.watermark == expected
-    assert store.commits == [{"run_id": "R1", "watermark": expected, "orders": 2}]
-    assert out.orders_upserted == 2
-
-
-def test_mid_run_the_watermark_never_goes_backwards(make_order_document: OrderDocumentFactory) -> None:
-    old = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
-    store = FakeStateStore(SyncState(seller_id=SELLER, watermark=old))
-    page = _page(make_order_document(last_updated="2026-03-10T10:50:00Z"), next_token="NT-2")
-    out = _run(OrdersPageInput(seller_id=SELLER, run_id="R1"), FakeSource({None: page}), FakeSink(), store)
+    # Then the orders are stored but the watermark does not move: a later page may hold older orders
     assert out.watermark == old
+    assert store.commits == [{"run_id": "R1", "watermark": old, "orders": 2}]
+    assert out.orders_upserted == 2
+    # And the run keeps the token of the next page
+    assert store.state.run is not None
+    assert store.state.run.next_token == "NT-2"
 
 
 def test_the_last_page_moves_the_watermark_to_the_runs_upper_bound(
@@ -270,7 +278,7 @@ def test_the_last_page_moves_the_watermark_to_the_runs_upper_bound(
     assert out.watermark == NOW - timedelta(minutes=2)
 
 
-def test_an_empty_middle_page_of_a_first_sync_commits_nothing() -> None:
+def test_a_middle_page_of_a_first_sync_leaves_no_watermark_but_keeps_the_next_token() -> None:
     store = FakeStateStore()
     out = _run(
         OrdersPageInput(seller_id=SELLER, run_id="R1"),
@@ -279,7 +287,9 @@ def test_an_empty_middle_page_of_a_first_sync_commits_nothing() -> None:
         store,
     )
     assert out.watermark is None
-    assert store.commits == []
+    assert store.commits == [{"run_id": "R1", "watermark": None, "orders": 0}]
+    assert store.state.run is not None
+    assert store.state.run.next_token == "NT-2"
     assert out.has_more is True
 
 
@@ -321,3 +331,98 @@ def test_a_page_input_rejects_a_malformed_seller_id() -> None:
 
     with pytest.raises(ValidationError):
         OrdersPageInput(seller_id="lower-case!", run_id="R1")
+
+
+# --- unsorted pages and a run that dies between pages ---------------------------------------------
+def _unsorted_pages(make_order_document: OrderDocumentFactory) -> FakeSource:
+    """Three pages whose orders are not in lastUpdateTime order: the newest comes first."""
+    return FakeSource(
+        {
+            None: _page(
+                make_order_document("111-NEW", last_updated="2026-03-10T11:50:00Z"), next_token="NT-2"
+            ),
+            "NT-2": _page(
+                make_order_document("111-OLD", last_updated="2026-03-10T08:00:00Z"), next_token="NT-3"
+            ),
+            "NT-3": _page(make_order_document("111-MID", last_updated="2026-03-10T10:00:00Z")),
+        }
+    )
+
+
+def test_a_run_that_dies_between_unsorted_pages_loses_no_order(
+    make_order_document: OrderDocumentFactory,
+) -> None:
+    # Given a seller synced up to 07:00 and Amazon answering with the newest order on the first page
+    watermark = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
+    store = FakeStateStore(SyncState(seller_id=SELLER, watermark=watermark))
+    sink = FakeSink()
+    source = _unsorted_pages(make_order_document)
+    # When run R1 stores page 1 and its workflow dies before asking for page 2
+    first = _run(OrdersPageInput(seller_id=SELLER, run_id="R1"), source, sink, store)
+    assert first.has_more is True
+    # Then the watermark has not passed the unstored order of 08:00
+    assert store.state.watermark == watermark
+    # When the next scheduled run R2 starts
+    out = _run(OrdersPageInput(seller_id=SELLER, run_id="R2"), source, sink, store)
+    while out.has_more:
+        out = _run(
+            OrdersPageInput(seller_id=SELLER, run_id="R2", pagination_token=out.pagination_token),
+            source,
+            sink,
+            store,
+        )
+    # Then it resumed R1's window at page 2 (no page asked twice) and stored every order
+    assert [call["pagination_token"] for call in source.calls] == [None, "NT-2", "NT-3"]
+    assert {order_id for _, order_id in sink.stored} == {"111-NEW", "111-OLD", "111-MID"}
+    # And only then the watermark reached R1's upper bound
+    assert store.state.watermark == NOW - AMAZON_SETTLE_DELAY
+    assert store.state.run is not None
+    assert store.state.run.run_id == "R2"
+    assert store.state.run.next_token is None
+
+
+def test_an_unfinished_run_too_old_to_trust_its_token_is_planned_again(
+    make_order_document: OrderDocumentFactory,
+) -> None:
+    # Given a run left with a next page a day ago
+    stale = SyncRun(
+        run_id="R1",
+        updated_after=NOW - timedelta(days=3),
+        updated_before=NOW - timedelta(days=1),
+        pages=4,
+        next_token="NT-OLD",
+    )
+    watermark = NOW - timedelta(days=3)
+    store = FakeStateStore(SyncState(seller_id=SELLER, watermark=watermark, run=stale))
+    source = FakeSource({None: _page(make_order_document())})
+    # When the next run starts
+    _run(OrdersPageInput(seller_id=SELLER, run_id="R2"), source, FakeSink(), store)
+    # Then it plans a new window from the unmoved watermark and asks for page one
+    assert source.calls[0]["pagination_token"] is None
+    assert source.calls[0]["last_updated_after"] == watermark - POLICY.lookback
+    assert store.state.watermark == NOW - AMAZON_SETTLE_DELAY
+
+
+class _RefusingSource(FakeSource):
+    def search_orders(self, seller_id: str, **kwargs: Any) -> SearchOrdersPage:
+        if kwargs.get("pagination_token") == "NT-EXPIRED":
+            self.calls.append({"seller_id": seller_id, **kwargs})
+            raise SpApiBadRequest("paginationToken is not a valid pagination token.")
+        return super().search_orders(seller_id, **kwargs)
+
+
+def test_an_unfinished_run_whose_token_amazon_refuses_is_planned_again(
+    make_order_document: OrderDocumentFactory,
+) -> None:
+    unfinished = SyncRun(
+        run_id="R1",
+        updated_after=NOW - timedelta(hours=2),
+        updated_before=NOW - timedelta(hours=1),
+        next_token="NT-EXPIRED",
+    )
+    store = FakeStateStore(SyncState(seller_id=SELLER, watermark=NOW - timedelta(hours=2), run=unfinished))
+    source = _RefusingSource({None: _page(make_order_document())})
+    out = _run(OrdersPageInput(seller_id=SELLER, run_id="R2"), source, FakeSink(), store)
+    assert [call["pagination_token"] for call in source.calls] == ["NT-EXPIRED", None]
+    assert store.begun[-1].updated_before == NOW - AMAZON_SETTLE_DELAY
+    assert out.watermark == NOW - AMAZON_SETTLE_DELAY

@@ -58,3 +58,33 @@ def test_fault_bodies_use_the_sp_api_error_shape() -> None:
     assert fault_error(503)["errors"][0]["code"] == "ServiceUnavailable"
     assert fault_error(500)["errors"][0]["code"] == "InternalFailure"
     assert fault_error(502)["errors"][0]["message"]
+
+
+def test_damaged_documents_are_cut_short_or_corrupt_and_fail_to_inflate() -> None:
+    import gzip
+    import random
+    import zlib
+
+    from sellerflow_dev.simulator.faults import damage
+
+    whole = gzip.compress(b"order-id\tsku\n" * 500)
+    rng = random.Random(3)
+    kinds = set()
+    for _ in range(20):
+        damaged = damage(whole, rng)
+        assert damaged != whole
+        kinds.add("short" if len(damaged) < len(whole) else "corrupt")
+        with pytest.raises((EOFError, OSError, zlib.error)):
+            gzip.decompress(damaged)
+    assert kinds == {"short", "corrupt"}
+
+
+def test_random_transfer_faults_follow_their_rate_and_seed() -> None:
+    from sellerflow_dev.simulator.faults import RandomFaults
+
+    a, b = RandomFaults(7, "lwa"), RandomFaults(7, "lwa")
+    run_a = [a.strikes(0.25) for _ in range(1000)]
+    assert run_a == [b.strikes(0.25) for _ in range(1000)]
+    assert 180 < sum(run_a) < 320
+    assert not any(RandomFaults(7, "lwa").strikes(0.0) for _ in range(100))
+    assert RandomFaults(7, "documents").damaged(b"abc", 0.0) == b"abc"

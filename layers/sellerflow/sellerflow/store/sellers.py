@@ -33,6 +33,10 @@ def _sync_expiry(now: datetime) -> Action:
     return SellerRecord.expires_at.set(int((now + SYNC_STATE_LIFETIME).timestamp()))
 
 
+def _next_token(token: str | None) -> Action:
+    return SellerRecord.run_next_token.set(token) if token else SellerRecord.run_next_token.remove()
+
+
 # Items from before a value was stored read as the defaults of their time.
 def seller_status(record: SellerRecord) -> SellerStatus:
     return SellerStatus(record.status or SellerStatus.ACTIVE)
@@ -63,6 +67,7 @@ SYNC_RUNS = RecordMapping(
         "run_updated_before": "updated_before",
         "run_pages": "pages",
         "run_orders": "orders",
+        "run_next_token": "next_token",
     },
 )
 SYNC_STATES = RecordMapping(
@@ -170,24 +175,35 @@ class SellerStore:
                 SellerRecord.run_id.set(run.run_id),
                 SellerRecord.run_updated_after.set(run.updated_after),
                 SellerRecord.run_updated_before.set(run.updated_before),
-                SellerRecord.run_pages.set(0),
-                SellerRecord.run_orders.set(0),
+                SellerRecord.run_pages.set(run.pages),
+                SellerRecord.run_orders.set(run.orders),
+                _next_token(run.next_token),
                 _sync_expiry(now or datetime.now(UTC)),
             ]
         )
 
     def commit_page(
-        self, seller_id: str, *, run_id: str, watermark: datetime, orders: int, source: str = "orders"
+        self,
+        seller_id: str,
+        *,
+        run_id: str,
+        watermark: datetime | None,
+        orders: int,
+        next_token: str | None = None,
+        source: str = "orders",
     ) -> None:
-        """Record a committed page of the running run (a stale run id fails the condition)."""
+        """Record a committed page of the running run (a stale run id fails the condition): the
+        watermark (None leaves it), and the token of the page after it (None: the run is complete)."""
+        actions: list[Action] = [
+            SellerRecord.run_pages.add(1),
+            SellerRecord.run_orders.add(orders),
+            _next_token(next_token),
+            _sync_expiry(datetime.now(UTC)),
+        ]
+        if watermark is not None:
+            actions.append(SellerRecord.watermark.set(watermark))
         SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(
-            actions=[
-                SellerRecord.watermark.set(watermark),
-                SellerRecord.run_pages.add(1),
-                SellerRecord.run_orders.add(orders),
-                _sync_expiry(datetime.now(UTC)),
-            ],
-            condition=SellerRecord.run_id == run_id,
+            actions=actions, condition=SellerRecord.run_id == run_id
         )
 
     def finish_run(
@@ -200,6 +216,7 @@ class SellerStore:
             SellerRecord.run_id.remove(),
             SellerRecord.run_updated_after.remove(),
             SellerRecord.run_updated_before.remove(),
+            SellerRecord.run_next_token.remove(),
             _sync_expiry(now),
         ]
         if error:

@@ -95,11 +95,8 @@ def sync_transactions_page(
     for offset in range(0, len(facts), 25):
         sink.write(facts[offset : offset + 25])
     token = payload.get("nextToken") or body.get("nextToken")
-    watermark = (
-        run.updated_before if not token else max([f.posted_at for f in facts], default=run.updated_after)
-    )
-    if state.watermark is not None:
-        watermark = max(watermark, state.watermark)
+    # Pages are not promised in posted order: only the last page moves the watermark (to the bound).
+    watermark = state.watermark if token else max(run.updated_before, state.watermark or run.updated_before)
     state_store.commit_page(
         request.seller_id, run_id=run.run_id, watermark=watermark, orders=len(facts), source=SOURCE
     )

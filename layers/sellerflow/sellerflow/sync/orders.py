@@ -1,8 +1,14 @@
 """Incremental orders sync, one page per call (Step Functions loops over pages).
 
-Each call commits its page before it returns, and only then moves the watermark: a page that fails
-is asked for again (by Step Functions' Retry, with the same pagination token) and nothing is lost;
-writing a page twice is harmless because upserts are keyed by order id.
+Each call commits its page before it returns: a page that fails is asked for again (by Step
+Functions' Retry, with the same pagination token) and nothing is lost; writing a page twice is
+harmless because upserts are keyed by order id.
+
+Amazon does not promise that searchOrders pages come sorted by lastUpdateTime, so no page but the
+last says anything about the orders not yet read: the watermark moves only when the last page of a
+run is stored, and then to the run's fixed upper bound (`lastUpdatedBefore`). Between pages the run
+keeps the token of the next page, so a run whose workflow died resumes where it stopped instead of
+starting over.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Protocol
 
 from sellerflow.amazon.spapi import SearchOrdersPage
 from sellerflow.domain import Order, SyncRun, SyncState
-from sellerflow.errors import InvalidInput
+from sellerflow.errors import InvalidInput, SpApiBadRequest
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.models import OrdersPageInput, OrdersPageOutput
@@ -47,7 +53,14 @@ class SyncStateStore(Protocol):
     def sync_state(self, seller_id: str, source: str = "orders") -> SyncState: ...
     def begin_run(self, seller_id: str, run: SyncRun, source: str = "orders") -> None: ...
     def commit_page(
-        self, seller_id: str, *, run_id: str, watermark: datetime, orders: int, source: str = "orders"
+        self,
+        seller_id: str,
+        *,
+        run_id: str,
+        watermark: datetime | None,
+        orders: int,
+        next_token: str | None = None,
+        source: str = "orders",
     ) -> None: ...
 
 
@@ -60,6 +73,8 @@ class OrdersSyncPolicy:
     lookback: timedelta = timedelta(minutes=15)
     initial_history: timedelta = timedelta(days=30)
     page_size: int = 100
+    # How long an unfinished run's pagination token is trusted (Amazon does not say when one expires).
+    resume_within: timedelta = timedelta(hours=6)
 
 
 def plan_run(state: SyncState, run_id: str, now: datetime, policy: OrdersSyncPolicy) -> SyncRun:
@@ -69,6 +84,15 @@ def plan_run(state: SyncState, run_id: str, now: datetime, policy: OrdersSyncPol
     if start >= end:
         start = end - policy.lookback
     return SyncRun(run_id=run_id, updated_after=start, updated_before=end)
+
+
+def resumable(state: SyncState, now: datetime, policy: OrdersSyncPolicy) -> SyncRun | None:
+    """The unfinished run a new run continues: one left with a next page whose workflow vanished
+    (a failed run is finished and forgotten; its successor re-reads from the unmoved watermark)."""
+    run = state.run
+    if run is None or run.next_token is None or now - run.updated_before > policy.resume_within:
+        return None
+    return run
 
 
 def sync_orders_page(
@@ -83,21 +107,13 @@ def sync_orders_page(
 ) -> OrdersPageOutput:
     now = now or datetime.now(UTC)
     state = state_store.sync_state(request.seller_id)
-    if request.pagination_token is None:
-        run = plan_run(state, request.run_id, now, policy)
-        state_store.begin_run(request.seller_id, run)
-    else:
+    resumed = False
+    if request.pagination_token is not None:
         run = _running(state, request.run_id)
+        page = _search(source, request.seller_id, run, request.pagination_token, marketplace_ids, policy)
+    else:
+        run, resumed, page = _first_page(request, state, source, state_store, marketplace_ids, policy, now)
 
-    page = source.search_orders(
-        request.seller_id,
-        last_updated_after=run.updated_after,
-        last_updated_before=run.updated_before,
-        marketplace_ids=marketplace_ids,
-        included_data=INCLUDED_DATA,
-        max_results_per_page=policy.page_size,
-        pagination_token=request.pagination_token,
-    )
     orders: list[Order] = []
     rejected = 0
     for document in page.orders:
@@ -110,13 +126,17 @@ def sync_orders_page(
     sink.upsert(orders, now=now)
 
     has_more = bool(page.next_token)
-    newest = max((o.last_updated_time for o in orders), default=None)
-    candidates = [w for w in (state.watermark, newest) if w is not None]
-    if not has_more:
-        candidates.append(run.updated_before)  # the whole window is stored
-    watermark = max(candidates) if candidates else None
-    if watermark is not None:
-        state_store.commit_page(request.seller_id, run_id=run.run_id, watermark=watermark, orders=len(orders))
+    # Only the last page proves every order of the window is stored (pages are not time-ordered).
+    watermark = (
+        state.watermark if has_more else max(run.updated_before, state.watermark or run.updated_before)
+    )
+    state_store.commit_page(
+        request.seller_id,
+        run_id=run.run_id,
+        watermark=watermark,
+        orders=len(orders),
+        next_token=page.next_token,
+    )
 
     metrics.add_metric(name="OrdersUpserted", unit="Count", value=len(orders))
     if rejected:
@@ -128,6 +148,7 @@ def sync_orders_page(
             "orders": len(orders),
             "rejected": rejected,
             "has_more": has_more,
+            "resumed": resumed,
         },
     )
     return OrdersPageOutput(
@@ -137,6 +158,51 @@ def sync_orders_page(
         orders_upserted=len(orders),
         orders_rejected=rejected,
         watermark=watermark,
+    )
+
+
+def _first_page(
+    request: OrdersPageInput,
+    state: SyncState,
+    source: OrdersSource,
+    state_store: SyncStateStore,
+    marketplace_ids: Sequence[str],
+    policy: OrdersSyncPolicy,
+    now: datetime,
+) -> tuple[SyncRun, bool, SearchOrdersPage]:
+    """The first page of a run: the next page of an unfinished run it takes over, else page one of
+    a new window (also when Amazon no longer accepts the unfinished run's token)."""
+    unfinished = resumable(state, now, policy)
+    if unfinished is not None and unfinished.next_token is not None:
+        run = unfinished.model_copy(update={"run_id": request.run_id})
+        state_store.begin_run(request.seller_id, run)
+        try:
+            page = _search(source, request.seller_id, run, unfinished.next_token, marketplace_ids, policy)
+        except SpApiBadRequest:
+            logger.warning("unfinished orders run not resumable", extra={"seller_id": request.seller_id})
+        else:
+            return run, True, page
+    run = plan_run(state, request.run_id, now, policy)
+    state_store.begin_run(request.seller_id, run)
+    return run, False, _search(source, request.seller_id, run, None, marketplace_ids, policy)
+
+
+def _search(
+    source: OrdersSource,
+    seller_id: str,
+    run: SyncRun,
+    token: str | None,
+    marketplace_ids: Sequence[str],
+    policy: OrdersSyncPolicy,
+) -> SearchOrdersPage:
+    return source.search_orders(
+        seller_id,
+        last_updated_after=run.updated_after,
+        last_updated_before=run.updated_before,
+        marketplace_ids=marketplace_ids,
+        included_data=INCLUDED_DATA,
+        max_results_per_page=policy.page_size,
+        pagination_token=token,
     )
 
 

@@ -1,0 +1,350 @@
+"""A full seller sync with every fault the simulator can inject, until it converges to the truth.
+
+The local stack runs the real workflows (Step Functions on moto, the Lambdas in process) against the
+simulator with, at once: 429s (a burst of 3 per operation), 500s and 503s, slowed calls, LWA
+outages, damaged documents (cut short or corrupt gzip), the first URL of every document already
+expired, FATAL and CANCELLED reports and FATAL Data Kiosk queries, Lambda invocations that die part
+way through their work (`LambdaDeaths`), and the schedule's event delivered twice. A run that fails
+is followed by the next scheduled run (a new execution in a new window), as the schedule would; the
+campaign stops when every check holds or after `max_runs`.
+
+`verify_seller` counts what the stores hold against the simulator: orders (field by field, the
+report backfill included), settlements and their lines, sales-and-traffic days, and the SKU
+rollups against Amazon's economics (to the cent) and against the stored daily series.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
+from sellerflow_dev.simulator import SimConfig
+
+SMALL_PAGES = {"ORDERS_PAGE_SIZE": "20"}
+
+
+def chaos_config(*, forced_outcomes: bool) -> SimConfig:
+    """Every fault at once; `forced_outcomes` adds reports that end FATAL or CANCELLED."""
+    outcomes: dict[str, Any] = (
+        {
+            "GET_MERCHANT_LISTINGS_ALL_DATA": "FATAL",
+            "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA": "CANCELLED",
+            "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL": "FATAL",
+        }
+        if forced_outcomes
+        else {}
+    )
+    return SimConfig(
+        rate_scale=100.0,
+        burst_override=3,
+        fault_rate_500=0.04,
+        fault_rate_503=0.04,
+        slow_rate=0.05,
+        slow_ms=300,
+        lwa_fault_rate=0.1,
+        token_ttl_s=30,
+        document_fault_rate=0.25,
+        expire_first_document_urls=True,
+        report_processing_s=0.5,
+        data_kiosk_processing_s=0.5,
+        data_kiosk_fatal_rate=0.2,
+        report_outcomes=outcomes,
+    )
+
+
+class InvocationDied(Exception):
+    """The Lambda runtime went away part-way through an invocation."""
+
+
+class LambdaDeaths:
+    """Kills a share of the local stack's Lambda invocations part-way through their work: the chosen
+    invocation may make a random number of outbound calls (DynamoDB, S3, KMS, SP-API, ...), then the
+    next one raises, so what it wrote before stays written and the rest never happens."""
+
+    def __init__(self, stack: LocalStack, seed: int, rate: float) -> None:
+        self.rng = random.Random(f"{seed}:lambda-deaths")
+        self.rate = rate
+        self.deaths = 0
+        self._budget = threading.local()
+        self._stack = stack
+        self._lock = threading.Lock()
+
+    def _check(self) -> None:
+        left = getattr(self._budget, "calls", None)
+        if left is None:
+            return
+        if left <= 0:
+            self._budget.calls = None
+            with self._lock:
+                self.deaths += 1
+            raise InvocationDied("the invocation died part-way through its work")
+        self._budget.calls = left - 1
+
+    @contextmanager
+    def installed(self) -> Iterator[LambdaDeaths]:
+        import botocore.endpoint
+        import httpx
+
+        dispatcher = self._stack.dispatcher
+        assert dispatcher is not None
+        original_invoke = dispatcher.invoke
+        original_request = botocore.endpoint.Endpoint.make_request
+        original_send = httpx.Client.send
+        deaths = self
+
+        def invoke(function_name: str, event: Any) -> tuple[str, bool]:
+            with deaths._lock:
+                dies = deaths.rng.random() < deaths.rate
+                budget = deaths.rng.randint(0, 6) if dies else None
+            deaths._budget.calls = budget
+            try:
+                return original_invoke(function_name, event)
+            finally:
+                deaths._budget.calls = None
+
+        def make_request(endpoint: Any, *args: Any, **kwargs: Any) -> Any:
+            deaths._check()
+            return original_request(endpoint, *args, **kwargs)
+
+        def send(client: httpx.Client, *args: Any, **kwargs: Any) -> httpx.Response:
+            deaths._check()
+            return original_send(client, *args, **kwargs)
+
+        dispatcher.invoke = invoke  # type: ignore[method-assign]
+        botocore.endpoint.Endpoint.make_request = make_request  # type: ignore[method-assign,assignment]
+        httpx.Client.send = send  # type: ignore[method-assign,assignment]
+        try:
+            yield self
+        finally:
+            dispatcher.invoke = original_invoke  # type: ignore[method-assign]
+            botocore.endpoint.Endpoint.make_request = original_request  # type: ignore[method-assign]
+            httpx.Client.send = original_send  # type: ignore[method-assign]
+
+
+@dataclass
+class SellerCheck:
+    seller_id: str
+    lost: int = 0  # rows of the truth missing or stored different (short amounts count here)
+    duplicates: int = 0  # rows stored that the truth does not have (amounts counted twice count here)
+    failures: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # what each check found, for the log
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicates or self.failures)
+
+    def add(self, what: str, *, lost: int = 0, duplicates: int = 0) -> None:
+        self.lost += lost
+        self.duplicates += duplicates
+        if lost or duplicates:
+            self.counts[what] = self.counts.get(what, 0) + lost + duplicates
+
+
+@dataclass
+class SeedResult:
+    seed: int
+    runs: int = 0
+    converged: bool = False
+    checks: list[SellerCheck] = field(default_factory=list)
+    faults: int = 0
+    throttled: int = 0
+    deaths: int = 0
+    seconds: float = 0.0
+
+    @property
+    def lost(self) -> int:
+        return sum(c.lost for c in self.checks)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(c.duplicates for c in self.checks)
+
+
+def verify_seller(stack: LocalStack, seller_id: str, sync_started: datetime) -> SellerCheck:
+    """What the stores hold for one seller against the simulator's truth, counted in rows."""
+    from sellerflow import wiring
+    from sellerflow.store.reports import ReportStore
+    from sellerflow_dev.local.demo import _verify_sku_profit
+    from sellerflow_dev.local.verify import verify_orders, verify_sales_traffic, verify_settlements
+
+    check = SellerCheck(seller_id)
+    world = stack.world
+    states = ReportStore().all(seller_id)
+    orders = verify_orders(
+        seller_id,
+        list(wiring.order_store().all_for_seller(seller_id)),
+        world.orders(seller_id),
+        history=world.history_orders(seller_id),
+        backfilled=states,
+    )
+    check.add("orders_missing", lost=len(orders.missing))
+    check.add("orders_different", lost=len(orders.different))
+    check.add("orders_unexpected", duplicates=len(orders.unexpected))
+    facts = wiring.fact_store()
+    settled = facts.settlements(seller_id)
+    lines = {s.settlement_id: facts.settlement_lines(seller_id, s.settlement_id) for s in settled}
+    from sellerflow.sync.reports import ReportPolicy
+
+    since = sync_started - ReportPolicy().settlements_since + timedelta(hours=1)
+    settlements = verify_settlements(seller_id, settled, lines, world.settlements(seller_id), since)
+    check.add("settlements_missing", lost=len(settlements.missing))
+    check.add("settlements_different", lost=len(settlements.different))
+    check.add("settlements_unexpected", duplicates=len(settlements.unexpected))
+    today = world.now.date()
+    traffic = verify_sales_traffic(
+        seller_id,
+        states,
+        facts.traffic_by_date(seller_id, today - timedelta(days=60), today),
+        partial(world.traffic, seller_id),
+    )
+    check.add("traffic_days", lost=len(traffic.missing))
+    if traffic.days == 0:
+        check.failures.append("sales_traffic: no day ingested")
+    profit = _verify_sku_profit(seller_id, world.now)
+    check.add("sku_profit", lost=len(profit.mismatches))
+    _count_economics(stack, seller_id, check)
+    return check
+
+
+def _count_economics(stack: LocalStack, seller_id: str, check: SellerCheck) -> None:
+    """The stored SKU rollups against Amazon's economics (Data Kiosk, read with the product's own
+    check, faults off) over the reconciliation's days, to the cent: a SKU-day whose rollup is short
+    is lost, one that is over was counted twice. (The sync's own stored check may predate the run
+    that completed the rollups: it runs once per ECONOMICS_CHECK_HOURS.)"""
+    from decimal import Decimal
+
+    from sellerflow import wiring
+    from sellerflow.marketplaces import MARKETPLACES
+    from sellerflow.reports.formats import local_date
+    from sellerflow.sync.economics import check_economics
+    from sellerflow.wiring.analytics import rollup_store
+
+    days = wiring.settings().economics_check_days
+    for marketplace_id in stack.world.seller(seller_id).marketplace_ids:
+        last = local_date(datetime.now(UTC), MARKETPLACES[marketplace_id]) - timedelta(days=1)
+        first = last - timedelta(days=days - 1)
+        economics = check_economics(
+            wiring.data_kiosk_client(), rollup_store(), seller_id=seller_id,
+            marketplace_id=marketplace_id, first=first, last=last, timeout_s=60,
+        )  # fmt: skip
+        truth_rows = len(stack.world.economics(seller_id, marketplace_id, first, last))
+        if economics.amazon_rows != truth_rows or economics.rejected:
+            check.failures.append(f"economics {marketplace_id}: read {economics.amazon_rows}/{truth_rows}")
+        for mismatch in economics.mismatches:
+            if Decimal(mismatch.ours) > Decimal(mismatch.amazon):
+                check.add("economics_over", duplicates=1)
+            else:
+                check.add("economics_short", lost=1)
+            if len(check.failures) < 3:
+                check.failures.append(f"economics {mismatch}")
+
+
+@contextmanager
+def calm(stack: LocalStack) -> Iterator[None]:
+    """No faults while the campaign itself reads the truth (the verification is not under test)."""
+    chaotic = stack.simulator.config
+    stack.simulator.update_config(SimConfig(rate_scale=100.0, report_processing_s=0.5).model_dump())
+    try:
+        yield
+    finally:
+        stack.simulator.update_config(chaotic.model_dump())
+
+
+def _start_run(stack: LocalStack, seller_id: str, window: str) -> str:
+    """What the fanout starts for a seller at a later tick: the seller-sync of a new window."""
+    assert stack.resources is not None
+    sync_arn = stack.resources.state_machines["SellerSyncStateMachine"]
+    payload = {"seller_id": seller_id, "window": window, "orders": {"pagination_token": None}}
+    started = stack.session.client("stepfunctions").start_execution(
+        stateMachineArn=sync_arn, name=f"{seller_id}-{window}", input=json.dumps(payload)
+    )
+    return str(started["executionArn"])
+
+
+def _first_run(stack: LocalStack) -> list[str]:
+    """The schedule's tick delivered twice (EventBridge delivers at least once): two fanouts of the
+    same window, whose executions share names, then every seller-sync to its end; returns how each
+    execution ended."""
+    stack.fire_schedule()
+    try:
+        return [f"{r.status} {r.error or ''}".strip() for r in stack.run_sync()]
+    except RuntimeError as exc:  # a fanout whose Lambda died: the next run covers it
+        return [f"fanout {exc}"[:200]]
+
+
+def _later_run(stack: LocalStack, run: int, day: datetime) -> list[str]:
+    window = f"{day:%Y%m%d}T{run:04d}"
+    ended = []
+    for seller in stack.world.sellers:
+        described = stack.wait_for(_start_run(stack, seller.seller_id, window))
+        ended.append(
+            f"{described['status']} {described.get('error') or ''} {described.get('cause') or ''}"[:300]
+        )
+    return ended
+
+
+def run_seed(
+    seed: int,
+    *,
+    sellers: int = 1,
+    max_runs: int = 6,
+    death_rate: float = 0.05,
+    faults: bool = True,
+    say: Callable[[str], None] = lambda _line: None,
+) -> SeedResult:
+    """One seed's campaign: a fresh local stack and world, every fault on, runs until converged."""
+    started = time.perf_counter()
+    result = SeedResult(seed)
+    config = LocalStackConfig(
+        sellers=sellers,
+        seed=seed,
+        sim_config=SimConfig(rate_scale=100.0, report_processing_s=0.5),  # connecting is not under test
+        extra_env=SMALL_PAGES,
+    )
+    stack = LocalStack(config)
+    stack.start()
+    try:
+        stack.connect_demo_sellers()
+        sync_started = datetime.now(UTC)
+        if faults:
+            stack.simulator.update_config(chaos_config(forced_outcomes=True).model_dump())
+        deaths = LambdaDeaths(stack, seed, death_rate if faults else 0.0)
+        with deaths.installed():
+            for run in range(1, max_runs + 1):
+                result.runs = run
+                ended = _first_run(stack) if run == 1 else _later_run(stack, run, sync_started)
+                say(f"seed {seed} run {run} ended: {ended}")
+                if (
+                    run == 1 and faults
+                ):  # a report's FATAL or CANCELLED is its final word for that request only
+                    stack.simulator.update_config({"report_outcomes": {}})
+                with calm(stack):
+                    result.checks = [
+                        verify_seller(stack, s.seller_id, sync_started) for s in stack.world.sellers
+                    ]
+                say(
+                    f"seed {seed} run {run}: lost={result.lost} duplicates={result.duplicates} "
+                    f"{'; '.join(f for c in result.checks for f in c.failures)} "
+                    f"{[c.counts for c in result.checks]}"
+                )
+                if all(c.ok for c in result.checks):
+                    result.converged = True
+                    break
+        result.deaths = deaths.deaths
+        for seller in stack.world.sellers:
+            stats = stack.simulator.stats(seller.seller_id)
+            result.faults += stats["faults"]
+            result.throttled += sum(stats["throttled"].values())
+    finally:
+        stack.stop()
+    result.seconds = time.perf_counter() - started
+    return result

@@ -124,7 +124,8 @@ def test_the_sku_table_and_inventory_read_the_windows_and_equal_reading_every_ro
     assert with_windows.sku_table(SELLER, [US, DE], NOW) == every_row.sku_table(SELLER, [US, DE], NOW)
     assert with_windows.inventory(SELLER, [US, DE], NOW) == every_row.inventory(SELLER, [US, DE], NOW)
     # Only single days were read row by row (today, or the day before a velocity window's summary).
-    assert counted.spans and all(first == last for first, last in counted.spans)
+    assert counted.spans
+    assert all(first == last for first, last in counted.spans)
 
 
 def test_a_custom_window_reads_the_rows(tables: Tables) -> None:
@@ -152,7 +153,8 @@ def test_a_window_is_rebuilt_only_when_a_day_of_it_changed_or_the_day_moved_on(t
     )
     assert refresh(NOW + timedelta(minutes=6)) == [DE]
     stored = RollupStore().sku_window(SELLER, DE, 29)
-    assert stored is not None and any(r.sku == "SKU-NEW" and r.units == 3 for r in stored[1])
+    assert stored is not None
+    assert any(r.sku == "SKU-NEW" and r.units == 3 for r in stored[1])
     # Today's rows are not in any window: rolling today up again rebuilds nothing.
     today = local_today(US, NOW)
     RollupStore().replace_day(
@@ -169,7 +171,8 @@ def test_a_window_ending_on_another_day_is_not_used(tables: Tables) -> None:
     refresh(NOW - timedelta(days=1))  # built yesterday: ends the day before yesterday
     counted = CountingRollups()
     table = service(counted, windows=True).sku_table(SELLER, [US, DE], NOW)
-    assert len(counted.spans) == 1 and counted.spans[0][0] < counted.spans[0][1]
+    assert len(counted.spans) == 1
+    assert counted.spans[0][0] < counted.spans[0][1]
     assert table == service(RollupStore(), windows=False).sku_table(SELLER, [US, DE], NOW)
 
 
@@ -180,7 +183,8 @@ def test_windows_are_chunked_and_a_half_written_build_is_never_read(
     seed(days=35)
     refresh()
     chunks = list(SkuWindowRecord.query(SELLER, SkuWindowRecord.sk.startswith(f"RSKW#{US}#29#")))
-    assert len(chunks) > 2 and {int(c.chunks) for c in chunks} == {len(chunks)}
+    assert len(chunks) > 2
+    assert {int(c.chunks) for c in chunks} == {len(chunks)}
     every_row = service(RollupStore(), windows=False).sku_table(SELLER, [US, DE], NOW)
     assert service(RollupStore(), windows=True).sku_table(SELLER, [US, DE], NOW) == every_row
     # One chunk from another build (a reader between two writes of a rebuild): the rows are read.

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -470,6 +471,36 @@ def test_state_machine_invokes_only_the_functions_it_names(machine: str) -> None
         if name == "LambdaInvokePolicy"
     }
     assert invokable == substituted
+
+
+# What Lambda reports when an invocation never finished: its service failed, its runtime exited
+# (crash, out of memory) or it timed out. Every task of the seller sync is idempotent, so it retries them.
+LAMBDA_TRANSIENT = {
+    "Lambda.ServiceException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.SdkClientException",
+    "Lambda.Unknown",
+    "Runtime.ExitError",
+    "Sandbox.Timedout",
+}
+
+
+def _tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        if state.get("Type") == "Task":
+            yield name, state
+        for inner in (state.get("Iterator"), state.get("ItemProcessor"), *state.get("Branches", [])):
+            if inner:
+                yield from _tasks(inner["States"])
+
+
+def test_every_seller_sync_task_retries_a_lambda_invocation_that_never_finished() -> None:
+    definition = json.loads((ROOT / "statemachines" / "seller-sync.asl.json").read_text())
+    tasks = dict(_tasks(definition["States"]))
+    assert len(tasks) > 10
+    for name, task in tasks.items():
+        retried = {error for retry in task.get("Retry", []) for error in retry["ErrorEquals"]}
+        assert retried >= LAMBDA_TRANSIENT, (name, LAMBDA_TRANSIENT - retried)
 
 
 @pytest.mark.parametrize("machine", sorted(STATE_MACHINES))

@@ -61,8 +61,13 @@ def chaos_config(*, forced_outcomes: bool) -> SimConfig:
     )
 
 
-class InvocationDied(Exception):
-    """The Lambda runtime went away part-way through an invocation."""
+class InvocationDied(BaseException):
+    """The Lambda runtime went away part-way through an invocation: no handler can catch it (not an
+    `Exception`), and Step Functions sees what Lambda reports for a runtime that exited."""
+
+
+# What Lambda reports when the runtime process exits mid-invocation (crash, out of memory).
+RUNTIME_EXIT = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
 
 
 class LambdaDeaths:
@@ -108,6 +113,8 @@ class LambdaDeaths:
             deaths._budget.calls = budget
             try:
                 return original_invoke(function_name, event)
+            except InvocationDied:
+                return RUNTIME_EXIT, True
             finally:
                 deaths._budget.calls = None
 

@@ -28,6 +28,7 @@ from sellerflow.store.audit import AuditLog
 from sellerflow.store.connections import ConnectionStore
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.facts import FactStore
+from sellerflow.store.fanout import DueListObjects
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.quota import QuotaStore
 from sellerflow.store.reports import ReportStore
@@ -179,6 +180,10 @@ def connection_store() -> ConnectionStore:
 def audit_log() -> AuditLog:
     settings()
     return AuditLog()
+
+
+def due_list_objects() -> DueListObjects:
+    return DueListObjects(settings().fanout_bucket)
 
 
 def seller_sync_starter() -> StepFunctionsStarter:

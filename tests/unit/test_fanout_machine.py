@@ -122,10 +122,11 @@ def test_the_fanout_bucket_is_private_encrypted_and_forgets_within_a_day() -> No
     assert expiry["ExpirationInDays"] == 1
     policy = RESOURCES["FanoutBucketPolicy"]["Properties"]
     assert referenced_resource(policy["Bucket"]) == "FanoutBucket"
-    (deny,) = policy["PolicyDocument"]["Statement"]
-    assert deny["Effect"] == "Deny"
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": False}}
-    assert sub_references(deny["Resource"][1]) == {"FanoutBucket"}
+    no_tls, old_tls = policy["PolicyDocument"]["Statement"]
+    assert {no_tls["Effect"], old_tls["Effect"]} == {"Deny"}
+    assert no_tls["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+    assert old_tls["Condition"] == {"NumericLessThan": {"s3:TlsVersion": 1.2}}
+    assert sub_references(no_tls["Resource"][1]) == sub_references(old_tls["Resource"][1]) == {"FanoutBucket"}
 
 
 # --- the local runtime's translation for moto -------------------------------------------------------

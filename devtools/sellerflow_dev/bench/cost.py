@@ -264,15 +264,39 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     return Month(operations=operations, cost=cost)
 
 
-def report(lines: list[str] | None = None) -> list[str]:
+FACT_WRU_PER_ORDER_VERSION = 1.0  # modelled: the order's day facts (not counted yet)
+FACT_KB_PER_ORDER = 0.5  # modelled
+
+
+def counted_assumptions() -> Assumptions:
+    """The defaults with the orders path counted against moto (`cost_count`): WRU per order version,
+    and the order item's size, stored twice (the by_purchase_date index projects ALL)."""
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost_count import count_order_writes
+
+    counted = count_order_writes()
+    return replace(
+        Assumptions(),
+        wru_per_order_version=counted.wru_per_order_version + FACT_WRU_PER_ORDER_VERSION,
+        item_kb_per_order=2 * counted.kb_per_order + FACT_KB_PER_ORDER,
+    )
+
+
+def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list[str]:
     out = lines if lines is not None else []
+    a = a or counted_assumptions()
+    out.append(
+        f"(counted: {a.wru_per_order_version - FACT_WRU_PER_ORDER_VERSION:.2f} WRU per order version, "
+        f"{(a.item_kb_per_order - FACT_KB_PER_ORDER) / 2:.2f} KB per order item)"
+    )
     for orders in ORDERS_PER_DAY:
-        m = month(orders)
+        m = month(orders, a)
         parts = ", ".join(
             f"{name} {value:.4f}" for name, value in sorted(m.cost.items(), key=lambda kv: -kv[1])
         )
         out.append(f"{orders:>6} orders/day: $ {m.total:.4f} per seller-month  ({parts})")
-    express = month(1_000, sync_express=True)
+    express = month(1_000, a, sync_express=True)
     out.append(
         f"  with an Express hourly seller-sync: $ {express.total:.4f} per seller-month at 1,000 orders/day"
     )

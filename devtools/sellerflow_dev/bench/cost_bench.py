@@ -12,15 +12,16 @@ GOAL_USD = 0.10
 
 
 def main() -> int:
-    from sellerflow_dev.bench.cost import month
+    from sellerflow_dev.bench.cost import counted_assumptions, month
 
-    m = month(1_000)
+    a = counted_assumptions()
+    m = month(1_000, a)
     for name, value in sorted(m.cost.items(), key=lambda kv: -kv[1]):
         print(f"cost at 1,000 orders/day: {name} $ {value:.4f}", file=sys.stderr)
     print(f"BENCH cost_per_seller_month_usd_1k {m.total:.4f} USD", flush=True)
     print(f"BENCH cost_per_seller_month_usd_1k_target_met {int(m.total <= GOAL_USD)} bool", flush=True)
-    print(f"BENCH cost_per_seller_month_usd_100 {month(100).total:.4f} USD", flush=True)
-    print(f"BENCH cost_per_seller_month_usd_10k {month(10_000).total:.4f} USD", flush=True)
+    print(f"BENCH cost_per_seller_month_usd_100 {month(100, a).total:.4f} USD", flush=True)
+    print(f"BENCH cost_per_seller_month_usd_10k {month(10_000, a).total:.4f} USD", flush=True)
     return 0
 
 

@@ -23,3 +23,16 @@ def test_cost_grows_with_orders_and_every_service_is_priced() -> None:
     assert 0 < small.total < large.total
     assert all(value >= 0 for value in small.cost.values())
     assert {"Lambda", "Step Functions", "DynamoDB", "KMS", "S3", "CloudWatch Logs"} <= set(small.cost)
+
+
+def test_items_are_sized_as_dynamodb_bills_them() -> None:
+    from sellerflow_dev.bench.cost_count import item_bytes
+
+    item = {
+        "pk": {"S": "A1"},
+        "n": {"N": "12345"},
+        "m": {"M": {"x": {"BOOL": True}}},
+        "l": {"L": [{"S": "ab"}]},
+    }
+    # pk 2+2, n 1+(3+1), m 1+(3+1+1), l 1+(3+1+2)
+    assert item_bytes(item) == 4 + 5 + 6 + 7

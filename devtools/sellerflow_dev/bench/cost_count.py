@@ -111,25 +111,20 @@ def count_order_writes(seed: int = 5) -> OrderWrites:
     from sellerflow_dev.local.template import load_template
     from sellerflow_dev.simulator import SimWorld
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        os.environ.setdefault(name, value)
     template = load_template(ROOT / "template.yaml")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        os.environ.setdefault(name, "testing")  # moto's; never real credentials
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
         tables = create_dynamodb_tables(template, boto3.client("dynamodb", region_name=REGION))
-        bind_tables(
-            Settings(
-                aws_region=REGION,
-                aws_endpoint_url=None,
-                seller_data_table=tables["SellerDataTable"],
-                sellers_table=tables["SellersTable"],
-                audit_table=tables["AuditTable"],
-            )
-        )
+        # the stores read their table names from the environment, as a function's settings do
+        names = {
+            "SELLER_DATA_TABLE": "SellerDataTable",
+            "SELLERS_TABLE": "SellersTable",
+            "AUDIT_TABLE": "AuditTable",
+        }
+        os.environ.update({variable: tables[logical] for variable, logical in names.items()})
+        bind_tables(Settings())
         index_keys = {
             tables[logical]: [
                 index["KeySchema"][0]["AttributeName"]

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install lint format cfn-lint sam-validate test test-unit test-integration test-e2e demo sim bench clean openapi
+.PHONY: help install lint format cfn-lint sam-validate test test-unit test-integration test-e2e demo sim bench cost clean openapi
 .PHONY: web-config web-deploy
 
 help:
@@ -18,6 +18,8 @@ help:
 	@echo "make sam-validate  sam validate --lint (the SAM CLI in .venv-sam)"
 	@echo "make openapi     regenerate docs/openapi.json"
 	@echo "make sim         the SP-API simulator alone"
+	@echo "make bench       every benchmark (BENCH lines, docs/performance.md)"
+	@echo "make cost        $$ per seller-month at 100, 1,000 and 10,000 orders/day (docs/cost.md)"
 	@echo "make test-unit | test-integration | test-e2e"
 
 $(STAMP): pyproject.toml
@@ -82,6 +84,9 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m sellerflow_dev.bench.run
+
+cost: install
+	$(BIN)/python -m sellerflow_dev.bench.cost
 
 # The dashboard in AWS: config.json from the deployed stack's outputs, then web/ to the web bucket.
 STACK  ?= sellerflow-dev

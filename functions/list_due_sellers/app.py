@@ -1,4 +1,5 @@
-"""Fanout task: the active sellers due for a sync in this schedule window (lapsed ones are marked)."""
+"""Fanout task: the active sellers due for a sync in this schedule window (lapsed ones are marked),
+written to S3 for the fanout's Distributed Map; the result is only where the list is and its size."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.sync.fanout import list_due_sellers
+from sellerflow.sync.fanout import publish_due_sellers
 from sellerflow.sync.models import ListDueSellersInput
 
 
@@ -16,9 +17,10 @@ from sellerflow.sync.models import ListDueSellersInput
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ListDueSellersInput, event)
-    result = list_due_sellers(
+    result = publish_due_sellers(
         request.tick_time,
         sellers=wiring.connection_store(),
         window_minutes=wiring.settings().sync_window_minutes,
+        sink=wiring.due_list_objects(),
     )
     return result.model_dump(mode="json")

@@ -222,7 +222,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "SyncInventoryFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ComputeRollupsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE"},
     "ReconcileEconomicsFunction": {"SELLER_DATA_TABLE", "ECONOMICS_WAIT_S", *SPAPI_CALLER},
-    "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES"},
+    "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"},
     "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
     "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE"},
     "ExportSellerDataFunction": {
@@ -456,11 +456,17 @@ def test_state_machine_definition_exists_and_every_placeholder_is_substituted(ma
     assert asl_placeholders(definition) == set(props["DefinitionSubstitutions"])
 
 
+# The fanout's Distributed Map is also told its bucket and its concurrency (tests/unit/test_fanout_machine.py).
+NON_FUNCTION_SUBSTITUTIONS = {"FanoutBucketName", "FanoutMaxConcurrency"}
+
+
 @pytest.mark.parametrize("machine", sorted(STATE_MACHINES))
 def test_state_machine_invokes_only_the_functions_it_names(machine: str) -> None:
     props = _props(machine)
     substituted = set()
     for placeholder, value in props["DefinitionSubstitutions"].items():
+        if placeholder in NON_FUNCTION_SUBSTITUTIONS:
+            continue
         function = referenced_resource(value)
         assert function in FUNCTIONS, placeholder
         assert placeholder == f"{function}Arn"

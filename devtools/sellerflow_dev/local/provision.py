@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sellerflow_dev.local.asl_moto import for_moto
 from sellerflow_dev.local.template import Resolver, TemplateError
 
 if TYPE_CHECKING:
@@ -478,7 +479,7 @@ class Provisioner:
             raise TemplateError(f"{logical_id}: no DefinitionSubstitution for {sorted(set(leftover))}")
         role = p.get("Role") or self._execution_role(f"{name}-role"[:64], "states.amazonaws.com")
         arn = self.client("stepfunctions").create_state_machine(
-            name=name, definition=definition, roleArn=role, type=p.get("Type", "STANDARD")
+            name=name, definition=for_moto(definition), roleArn=role, type=p.get("Type", "STANDARD")
         )["stateMachineArn"]
         self.out.state_machines[logical_id] = arn
         self._register(logical_id, arn, Arn=arn, Name=name)

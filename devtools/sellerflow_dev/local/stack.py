@@ -548,19 +548,31 @@ class LocalStack:
             raise RuntimeError(
                 f"fanout ended {fanout['status']}: {fanout.get('error')} {fanout.get('cause')}"
             )
-        started = json.loads(fanout["output"])["started"]
         sync_arn = self.resources.state_machines["SellerSyncStateMachine"]
+        sfn = self.session.client("stepfunctions")
         reports = []
-        for entry in started:
-            if entry.get("status") == "not_started":
-                reports.append(
-                    SellerSyncReport(entry["seller_id"], "-", "NOT_STARTED", 0.0, 0, 0, 0, entry.get("error"))
-                )
-                continue
-            name = entry["execution_name"]
+        # The tick's Distributed Map keeps its per-seller results out of the state (and moto's
+        # ResultWriter writes none): the seller syncs it started are read by their names.
+        for seller_id, name in self.due_executions(fanout):
             arn = sync_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-            reports.append(self._report(entry["seller_id"], name, self.wait_for(arn, timeout_s)))
+            try:
+                sfn.describe_execution(executionArn=arn)
+            except sfn.exceptions.ExecutionDoesNotExist:
+                reports.append(SellerSyncReport(seller_id, "-", "NOT_STARTED", 0.0, 0, 0, 0, None))
+                continue
+            reports.append(self._report(seller_id, name, self.wait_for(arn, timeout_s)))
         return reports
+
+    def due_executions(self, fanout: dict[str, Any]) -> list[tuple[str, str]]:
+        """(seller id, seller-sync execution name) of each seller a finished fanout found due."""
+        from sellerflow.sync.fanout import execution_name
+
+        due = json.loads(fanout["output"])["due"]
+        listed = self.session.client("s3").get_object(Bucket=due["bucket"], Key=due["key"])
+        return [
+            (entry["seller_id"], execution_name(entry["seller_id"], due["window"]))
+            for entry in json.loads(listed["Body"].read())
+        ]
 
     def _report(self, seller_id: str, name: str, described: dict[str, Any]) -> SellerSyncReport:
         from sellerflow import wiring

@@ -90,6 +90,12 @@ class AdsReportUrlExpired(AdsApiError):
 
 
 # --- Configuration and input -----------------------------------------------------------------
+# --- workflows -------------------------------------------------------------------------------
+class WorkflowStartThrottled(SellerflowError):
+    """Step Functions refused a StartExecution over the account's rate (ThrottlingException): the
+    fanout's child retries it with backoff rather than leaving the seller unsynced this tick."""
+
+
 class ConfigurationError(SellerflowError):
     """The deployment is missing a setting or holds an invalid one."""
 

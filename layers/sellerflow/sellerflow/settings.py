@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=400, ge=366, le=800)
     sweep_max_items_per_partition: int = Field(default=5000, ge=25, le=100_000)
     sync_window_minutes: int = 15
+    # Where a fanout tick writes its due-seller list for the Distributed Map's ItemReader (kept a day).
+    fanout_bucket: str = "sellerflow-fanout"
     report_first_poll_s: int = 15
     report_max_polls: int = 20
     report_backfill_windows_per_run: int = 1

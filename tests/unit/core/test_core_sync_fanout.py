@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sellerflow.domain import ScheduledSeller
-from sellerflow.sync.fanout import execution_name, list_due_sellers, start_seller_sync, sync_window
+from sellerflow.sync.fanout import (
+    execution_name,
+    list_due_sellers,
+    publish_due_sellers,
+    start_seller_sync,
+    sync_window,
+)
 from sellerflow.sync.models import StartSellerSyncInput
 
 
@@ -96,6 +102,40 @@ def test_due_sellers_are_listed_in_order_with_the_window() -> None:
 def test_no_active_sellers_gives_an_empty_list() -> None:
     out = list_due_sellers(datetime(2026, 3, 1, tzinfo=UTC), sellers=FakeSellers(), window_minutes=15)
     assert out.sellers == []
+
+
+class FakeBucket:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put_json(self, key: str, body: bytes) -> str:
+        self.objects[key] = body
+        return "fanout-bucket"
+
+
+def test_a_tick_writes_its_due_list_as_the_maps_items_and_returns_only_where_it_is() -> None:
+    # Given 10,000 due sellers (far more than a state's 256 KB holds)
+    ids = [f"A{n:011d}" for n in range(10_000)]
+    bucket = FakeBucket()
+    tick = datetime(2026, 3, 1, 13, 44, 5, 123456, tzinfo=UTC)
+    # When the tick lists them
+    out = publish_due_sellers(tick, sellers=FakeSellers(*ids), window_minutes=15, sink=bucket)
+    # Then the object holds every seller as one ItemReader item, and the result is small
+    assert out.bucket == "fanout-bucket"
+    assert out.key == "due-sellers/20260301T1330/20260301T134405123456.json"
+    assert out.count == 10_000
+    assert out.window == "20260301T1330"
+    assert json.loads(bucket.objects[out.key]) == [{"seller_id": i} for i in ids]
+    assert len(out.model_dump_json()) < 200
+
+
+def test_a_tick_with_nobody_due_writes_an_empty_list() -> None:
+    bucket = FakeBucket()
+    out = publish_due_sellers(
+        datetime(2026, 3, 1, tzinfo=UTC), sellers=FakeSellers(), window_minutes=15, sink=bucket
+    )
+    assert out.count == 0
+    assert json.loads(bucket.objects[out.key]) == []
 
 
 def test_starting_a_seller_sync_seeds_the_orders_loop() -> None:

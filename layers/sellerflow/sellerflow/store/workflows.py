@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.exceptions import ClientError
+
+from sellerflow.errors import WorkflowStartThrottled
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -20,4 +23,8 @@ class StepFunctionsStarter:
             self._client.start_execution(stateMachineArn=self._arn, name=name, input=payload)
         except self._client.exceptions.ExecutionAlreadyExists:
             return False
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ThrottlingException":
+                raise WorkflowStartThrottled(f"StartExecution throttled for {name}") from exc
+            raise
         return True

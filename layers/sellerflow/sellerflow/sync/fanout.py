@@ -4,6 +4,9 @@ A seller is due at a tick when it is active, its authorization has not lapsed, a
 (`sellerflow.sync.schedule`) has a sync in this window. An active seller whose authorization ran
 out (a year after consent) is not synced: it is marked lapsed here and leaves the due index until
 an owner reconnects it.
+
+The due list goes to an S3 object, not the workflow's state: the fanout's Distributed Map reads it
+item by item (ItemReader), so a tick of 10,000 sellers never meets the 256 KB state limit.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sellerflow.domain import ScheduledSeller
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import (
     DueSeller,
+    DueSellersObject,
     ListDueSellersOutput,
     StartSellerSyncInput,
     StartSellerSyncOutput,
@@ -27,6 +31,12 @@ class DueSellerSource(Protocol):
     def scheduled_sellers(self) -> list[ScheduledSeller]: ...
 
     def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool: ...
+
+
+class DueListSink(Protocol):
+    def put_json(self, key: str, body: bytes) -> str:
+        """Store one JSON object under `key`; return the bucket it is in."""
+        ...
 
 
 class WorkflowStarter(Protocol):
@@ -56,6 +66,22 @@ def list_due_sellers(
             due.append(DueSeller(seller_id=seller.seller_id))
     metrics.add_metric(name="SellersDue", unit="Count", value=len(due))
     return ListDueSellersOutput(sellers=due, window=sync_window(tick, window_minutes))
+
+
+def due_list_key(tick: datetime, window: str) -> str:
+    """One object per tick (two ticks of a window each keep their own list)."""
+    return f"due-sellers/{window}/{tick.astimezone(UTC):%Y%m%dT%H%M%S%f}.json"
+
+
+def publish_due_sellers(
+    tick: datetime, *, sellers: DueSellerSource, window_minutes: int, sink: DueListSink
+) -> DueSellersObject:
+    """The due sellers of a tick, written as a JSON array of `{"seller_id": ...}` for the ItemReader."""
+    due = list_due_sellers(tick, sellers=sellers, window_minutes=window_minutes)
+    key = due_list_key(tick, due.window)
+    body = json.dumps([seller.model_dump(mode="json") for seller in due.sellers], separators=(",", ":"))
+    bucket = sink.put_json(key, body.encode())
+    return DueSellersObject(bucket=bucket, key=key, count=len(due.sellers), window=due.window)
 
 
 def execution_name(seller_id: str, window: str) -> str:

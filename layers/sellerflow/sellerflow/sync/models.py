@@ -43,6 +43,15 @@ class ListDueSellersOutput(_Io):
     window: str
 
 
+class DueSellersObject(_Io):
+    """Where a tick's due-seller list was written: the fanout's Distributed Map reads it (ItemReader)."""
+
+    bucket: str
+    key: str
+    count: int
+    window: str
+
+
 class StartSellerSyncInput(_Io):
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
     window: str = Field(pattern=r"^\d{8}T\d{4}$")

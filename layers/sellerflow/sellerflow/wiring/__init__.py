@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sellerflow.store.connections import ConnectionStore
     from sellerflow.store.credentials import CredentialVault
     from sellerflow.store.facts import FactStore
+    from sellerflow.store.fanout import DueListObjects
     from sellerflow.store.orders import OrderStore
     from sellerflow.store.reports import ReportStore
     from sellerflow.store.sellers import SellerStore
@@ -222,6 +223,12 @@ def audit_log() -> AuditLog:
 
     settings()
     return AuditLog()
+
+
+def due_list_objects() -> DueListObjects:
+    from sellerflow.store.fanout import DueListObjects
+
+    return DueListObjects(settings().fanout_bucket)
 
 
 def seller_sync_starter() -> StepFunctionsStarter:

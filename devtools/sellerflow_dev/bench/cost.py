@@ -1,0 +1,313 @@
+"""`make cost`: dollars per seller-month at 100, 1,000 and 10,000 orders a day.
+
+The operations of a simulated month of one seller are counted from the deployment where the code
+says it (each function's MemorySize from template.yaml, the states a seller-sync walks from
+statemachines/seller-sync.asl.json, the fanout's states from statemachines/fanout.asl.json) and
+modelled where it does not (durations, DynamoDB units per order, log bytes): `OPERATIONS` says which
+is which, docs/cost.md lists every assumption and the prices with their date.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+ORDERS_PER_DAY = (100, 1_000, 10_000)
+DAYS = 30
+
+# Public us-east-1 prices as of 2025-06 (docs/cost.md); arm64 Lambda, on-demand DynamoDB.
+PRICES = {
+    "lambda_request": 0.20 / 1e6,
+    "lambda_gb_s_arm64": 0.0000133334,
+    "sfn_standard_transition": 0.025 / 1e3,
+    "sfn_express_request": 1.00 / 1e6,
+    "sfn_express_gb_s": 0.00001667,
+    "ddb_wru": 0.625 / 1e6,
+    "ddb_rru": 0.125 / 1e6,
+    "ddb_gb_month": 0.25,
+    "ddb_pitr_gb_month": 0.20,
+    "kms_request": 0.03 / 1e4,
+    "s3_put": 0.005 / 1e3,
+    "s3_get": 0.0004 / 1e3,
+    "s3_gb_month": 0.023,
+    "sqs_request": 0.40 / 1e6,
+    "sns_publish": 0.50 / 1e6,
+    "logs_gb_ingested": 0.50,
+    "xray_trace": 5.00 / 1e6,
+}
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Modelled inputs (docs/cost.md): what a month of one seller looks like."""
+
+    syncs_per_day: int = 24  # a seller with notifications syncs hourly (push_sync_every_minutes 60)
+    versions_per_order: int = 3  # created, shipped, delivered: each is a page row and an upsert
+    order_page_size: int = 100
+    finance_events_per_order: float = 2.0
+    finance_page_size: int = 100
+    reports_per_day: int = 3  # daily SP-API reports (sales & traffic via Data Kiosk or the slot)
+    ads_reports_per_day: int = 2
+    report_polls: int = 3
+    settlements_per_month: float = 2.0
+    asins_per_100_orders: float = 30.0  # report rows per day scale with the catalogue
+    wru_per_order_version: float = 4.0  # order item (~1.5 KB: 2 WRU) + line/fact + dirty-day marker
+    rru_per_sync_fixed: float = 40.0  # profile, watermark, quota slot, rollup reads of dirty days
+    item_kb_per_order: float = 2.5  # order + lines + facts, stored 18 months (DPP)
+    retention_months: float = 18.0
+    pii_share_of_orders: float = 0.2  # MFN orders whose shipping address is field-encrypted (KMS)
+    kms_per_invocation: float = 1.0  # the refresh-token decrypt, table-key use by tenant sessions
+    log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
+    log_bytes_per_order: int = 0  # nothing per order at INFO
+    fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
+
+
+# --- counted from the repository ------------------------------------------------------------------
+def function_memory_gb() -> dict[str, float]:
+    from sellerflow_dev.local.template import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    default = int(template["Globals"]["Function"].get("MemorySize", 128))
+    return {
+        name: int(resource["Properties"].get("MemorySize", default)) / 1024
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def _states(path: str) -> dict[str, Any]:
+    machine: dict[str, Any] = json.loads((ROOT / path).read_text())["States"]
+    return machine
+
+
+@dataclass(frozen=True)
+class SyncShape:
+    """How many times a seller-sync enters each state in one run (its state transitions)."""
+
+    order_pages: int
+    finance_pages: int
+    reports: int
+    ads_reports: int
+    settlements: int
+    polls: int
+
+    def transitions(self) -> int:
+        states = _states("statemachines/seller-sync.asl.json")
+        # the path of a successful run, named as in the definition (a KeyError means the workflow changed)
+        fixed = [
+            "PlanReports", "ReportsMap", "SettlementsMap", "StartFinances", "SyncInventory",
+            "PlanAdsReports", "AdsMap", "ComputeRollups", "ReconcileEconomics", "EvaluateAlerts",
+            "RecordSyncSuccess", "SyncSucceeded",
+        ]  # fmt: skip
+        for name in fixed:
+            assert name in states, name
+        report = states["ReportsMap"]["ItemProcessor"]["States"]
+        ads = states["AdsMap"]["ItemProcessor"]["States"]
+        # request, ready?, (wait, check, ready?) per poll, download+ingest, the outcome Pass
+        per_report = 4 + 3 * self.polls
+        assert {"RequestReport", "IsReportReady", "WaitForReport", "CheckReport", "DownloadAndIngest"} <= set(
+            report
+        )
+        assert {"RequestAdsReport", "IsAdsReportReady", "WaitForAdsReport", "CheckAdsReport"} <= set(ads)
+        return (
+            len(fixed)
+            + 2 * self.order_pages  # SyncOrdersPage, MoreOrderPages
+            + 2 * self.finance_pages  # SyncTransactionsPage, MoreTransactionPages
+            + per_report * (self.reports + self.ads_reports)
+            + self.settlements
+        )
+
+    def invocations(self) -> dict[str, float]:
+        """Lambda invocations per function in one run."""
+        return {
+            "SyncOrdersFunction": self.order_pages,
+            "PlanReportsFunction": 1,
+            "RequestReportFunction": self.reports,
+            "CheckReportFunction": self.reports * self.polls,
+            "IngestReportFunction": self.reports + self.settlements,
+            "SyncFinancesFunction": self.finance_pages,
+            "SyncInventoryFunction": 1,
+            "PlanAdsReportsFunction": 1,
+            "RequestAdsReportFunction": self.ads_reports,
+            "CheckAdsReportFunction": self.ads_reports * self.polls,
+            "IngestAdsReportFunction": self.ads_reports,
+            "ComputeRollupsFunction": 1,
+            "ReconcileEconomicsFunction": 1,
+            "EvaluateAlertsFunction": 1,
+            "RecordSyncResultFunction": 1,
+            "StartSellerSyncFunction": 1,
+        }
+
+
+# Modelled warm durations (s) per invocation; ingest also pays per row (see `month`).
+DURATION_S = {
+    "SyncOrdersFunction": 0.9,
+    "PlanReportsFunction": 0.3,
+    "RequestReportFunction": 0.4,
+    "CheckReportFunction": 0.2,
+    "IngestReportFunction": 1.5,
+    "SyncFinancesFunction": 1.0,
+    "SyncInventoryFunction": 1.0,
+    "PlanAdsReportsFunction": 0.3,
+    "RequestAdsReportFunction": 0.4,
+    "CheckAdsReportFunction": 0.2,
+    "IngestAdsReportFunction": 1.5,
+    "ComputeRollupsFunction": 1.5,
+    "ReconcileEconomicsFunction": 0.5,
+    "EvaluateAlertsFunction": 0.3,
+    "RecordSyncResultFunction": 0.2,
+    "StartSellerSyncFunction": 0.12,
+}
+SECONDS_PER_ORDER_VERSION = 0.002  # mapping + DynamoDB batch write, per order row of a page
+SECONDS_PER_REPORT_ROW = 0.00002  # ingest_bench: ~170k rows/s, plus writes batched by 25
+
+
+@dataclass
+class Month:
+    """Counted operations of one seller-month and what they cost."""
+
+    operations: dict[str, float]
+    cost: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.cost.values())
+
+
+def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bool = False) -> Month:
+    a = a or Assumptions()
+    memory = function_memory_gb()
+    syncs = a.syncs_per_day * DAYS
+    versions_per_sync = orders_per_day * a.versions_per_order / a.syncs_per_day
+    hourly = SyncShape(
+        order_pages=max(1, math.ceil(versions_per_sync / a.order_page_size)),
+        finance_pages=max(1, math.ceil(orders_per_day * a.finance_events_per_order / a.syncs_per_day / a.finance_page_size)),
+        reports=0, ads_reports=0, settlements=0, polls=a.report_polls,
+    )  # fmt: skip
+    daily = SyncShape(0, 0, a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
+    settlement_per_day = a.settlements_per_month / DAYS
+    transitions = syncs * hourly.transitions() + DAYS * (daily.transitions() + settlement_per_day)
+    # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per seller one
+    # Express child (one request, ~0.3 s at 64 MB) and, modelled conservatively, one parent transition
+    fanout_ticks = 96 * DAYS
+    transitions += fanout_ticks * 4 / a.fanout_sellers + syncs
+
+    invocations: dict[str, float] = {}
+    gb_s = 0.0
+    rows_per_day = orders_per_day * a.asins_per_100_orders / 100 * (a.reports_per_day + a.ads_reports_per_day)
+    for shape, times in ((hourly, syncs), (daily, DAYS)):
+        for function, count in shape.invocations().items():
+            if shape is daily and function in ("StartSellerSyncFunction", "SyncInventoryFunction"):
+                continue
+            invocations[function] = invocations.get(function, 0.0) + count * times
+            gb_s += count * times * DURATION_S[function] * memory.get(function, 0.25)
+    gb_s += (
+        orders_per_day
+        * a.versions_per_order
+        * DAYS
+        * SECONDS_PER_ORDER_VERSION
+        * memory["SyncOrdersFunction"]
+    )
+    gb_s += rows_per_day * DAYS * SECONDS_PER_REPORT_ROW * memory["IngestReportFunction"]
+    lambda_requests = sum(invocations.values()) + fanout_ticks / a.fanout_sellers
+
+    order_versions = orders_per_day * a.versions_per_order * DAYS
+    wru = order_versions * a.wru_per_order_version + rows_per_day * DAYS + syncs * 6  # 6: sync bookkeeping
+    rru = syncs * a.rru_per_sync_fixed + orders_per_day * DAYS * 2  # rollups re-read a dirty day's facts
+    stored_gb = orders_per_day * DAYS * a.retention_months * a.item_kb_per_order / 1e6  # steady state
+    kms = lambda_requests * a.kms_per_invocation + orders_per_day * DAYS * a.pii_share_of_orders
+    s3_puts = DAYS * (a.reports_per_day + a.ads_reports_per_day) + fanout_ticks / a.fanout_sellers
+    s3_gets = s3_puts + syncs / 100  # the map's ItemReader reads a list per tick, 1/100 of a GET per seller
+    log_gb = (lambda_requests * a.log_bytes_per_invocation + order_versions * a.log_bytes_per_order) / 1e9
+    sns = DAYS * 1.0  # about one alert evaluation publish a day
+    sqs = DAYS * 8.0  # notifications of this seller through the queues (receive, delete)
+
+    operations = {
+        "lambda_requests": lambda_requests,
+        "lambda_gb_s": gb_s,
+        "sfn_transitions": transitions,
+        "ddb_wru": wru,
+        "ddb_rru": rru,
+        "ddb_gb": stored_gb,
+        "kms_requests": kms,
+        "s3_puts": s3_puts,
+        "s3_gets": s3_gets,
+        "logs_gb": log_gb,
+        "sns_publishes": sns,
+        "sqs_requests": sqs,
+        "xray_traces": syncs,
+    }
+    p = PRICES
+    if sync_express:
+        # an Express seller-sync: one request per run (plus a Standard run per day for reports)
+        sfn = syncs * p["sfn_express_request"] + syncs * 30 * 0.0625 * p["sfn_express_gb_s"]
+        sfn += DAYS * daily.transitions() * p["sfn_standard_transition"]
+    else:
+        sfn = transitions * p["sfn_standard_transition"]
+    cost = {
+        "Lambda": lambda_requests * p["lambda_request"] + gb_s * p["lambda_gb_s_arm64"],
+        "Step Functions": sfn + syncs * (p["sfn_express_request"] + 0.3 * 0.0625 * p["sfn_express_gb_s"]),
+        "DynamoDB": wru * p["ddb_wru"]
+        + rru * p["ddb_rru"]
+        + stored_gb * (p["ddb_gb_month"] + p["ddb_pitr_gb_month"]),
+        "KMS": kms * p["kms_request"],
+        "S3": s3_puts * p["s3_put"] + s3_gets * p["s3_get"] + 0.001 * p["s3_gb_month"],
+        "SQS + SNS": sqs * p["sqs_request"] + sns * p["sns_publish"],
+        "CloudWatch Logs": log_gb * p["logs_gb_ingested"],
+        "X-Ray": syncs * p["xray_trace"],
+    }
+    return Month(operations=operations, cost=cost)
+
+
+FACT_WRU_PER_ORDER_VERSION = 1.0  # modelled: the order's day facts (not counted yet)
+FACT_KB_PER_ORDER = 0.5  # modelled
+
+
+def counted_assumptions() -> Assumptions:
+    """The defaults with the orders path counted against moto (`cost_count`): WRU per order version,
+    and the order item's size, stored twice (the by_purchase_date index projects ALL)."""
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost_count import count_order_writes
+
+    counted = count_order_writes()
+    return replace(
+        Assumptions(),
+        wru_per_order_version=counted.wru_per_order_version + FACT_WRU_PER_ORDER_VERSION,
+        item_kb_per_order=2 * counted.kb_per_order + FACT_KB_PER_ORDER,
+    )
+
+
+def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list[str]:
+    out = lines if lines is not None else []
+    a = a or counted_assumptions()
+    out.append(
+        f"(counted: {a.wru_per_order_version - FACT_WRU_PER_ORDER_VERSION:.2f} WRU per order version, "
+        f"{(a.item_kb_per_order - FACT_KB_PER_ORDER) / 2:.2f} KB per order item)"
+    )
+    for orders in ORDERS_PER_DAY:
+        m = month(orders, a)
+        parts = ", ".join(
+            f"{name} {value:.4f}" for name, value in sorted(m.cost.items(), key=lambda kv: -kv[1])
+        )
+        out.append(f"{orders:>6} orders/day: $ {m.total:.4f} per seller-month  ({parts})")
+    express = month(1_000, a, sync_express=True)
+    out.append(
+        f"  with an Express hourly seller-sync: $ {express.total:.4f} per seller-month at 1,000 orders/day"
+    )
+    return out
+
+
+def main() -> int:
+    for line in report():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

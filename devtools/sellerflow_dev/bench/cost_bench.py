@@ -1,0 +1,29 @@
+"""Cost per seller-month at 1,000 orders a day (`sellerflow_dev.bench.cost`; method in docs/cost.md).
+
+Goal: at most $0.10. The figure is printed whether or not it is met (the target line says which);
+what dominates is printed to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+GOAL_USD = 0.10
+
+
+def main() -> int:
+    from sellerflow_dev.bench.cost import counted_assumptions, month
+
+    a = counted_assumptions()
+    m = month(1_000, a)
+    for name, value in sorted(m.cost.items(), key=lambda kv: -kv[1]):
+        print(f"cost at 1,000 orders/day: {name} $ {value:.4f}", file=sys.stderr)
+    print(f"BENCH cost_per_seller_month_usd_1k {m.total:.4f} USD", flush=True)
+    print(f"BENCH cost_per_seller_month_usd_1k_target_met {int(m.total <= GOAL_USD)} bool", flush=True)
+    print(f"BENCH cost_per_seller_month_usd_100 {month(100, a).total:.4f} USD", flush=True)
+    print(f"BENCH cost_per_seller_month_usd_10k {month(10_000, a).total:.4f} USD", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

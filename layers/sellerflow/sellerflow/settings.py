@@ -138,9 +138,12 @@ class Settings(BaseSettings):
 
     # Economics (sellerflow.sync.economics): each marketplace's Data Kiosk economics are compared with
     # the rollups at most once per `economics_check_hours` (0 turns it off), over the last
-    # `economics_check_days` complete days; one sync waits `economics_wait_s` for Amazon's queries.
+    # `economics_check_days` local days that ended `economics_settle_hours` ago or more (Amazon's
+    # dataset is refreshed daily, so a day that just ended still moves); one sync waits
+    # `economics_wait_s` for Amazon's queries.
     economics_check_hours: int = Field(default=24, ge=0, le=720)
     economics_check_days: int = Field(default=7, ge=1, le=30)
+    economics_settle_hours: int = Field(default=24, ge=0, le=168)
     economics_wait_s: float = Field(default=240.0, ge=0, le=600)
 
     cognito_user_pool_id: str = ""

@@ -4,12 +4,17 @@ Amazon promises nothing (unsorted lines, SKU-days with only an ad), and strict a
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from sellerflow.marketplaces import MARKETPLACES
+from sellerflow.reports.formats import local_date
 from sellerflow.spapi.data_kiosk import economics_query
+from sellerflow.sync.economics import EconomicsSchedule, reconcile_due_economics
 from sellerflow_dev.simulator import SimConfig, SimWorld
 from sellerflow_dev.simulator.data_kiosk_api import DataKioskService
 from sellerflow_dev.simulator.orders_api import ApiError
@@ -62,3 +67,92 @@ def test_what_the_simulator_does_not_serve_is_a_400(query: str) -> None:
     with pytest.raises(ApiError) as error:
         _document(world, query)
     assert error.value.status == 400
+
+
+class _InProcessKiosk:
+    """The product's `EconomicsKiosk` port on the simulator's Data Kiosk, without HTTP."""
+
+    def __init__(self, service: DataKioskService, now: datetime) -> None:
+        self.service, self.now = service, now
+
+    def create_economics_query(self, seller_id: str, marketplace_id: str, start: date, end: date) -> str:
+        body = {"query": economics_query(marketplace_id, start, end)}
+        return str(self.service.create_query(seller_id, body, self.now)["queryId"])
+
+    def get_query(self, seller_id: str, query_id: str) -> dict[str, Any]:
+        return self.service.get_query(seller_id, query_id)
+
+    def get_document(self, seller_id: str, document_id: str) -> dict[str, Any]:
+        return self.service.get_document(seller_id, document_id, "")
+
+    def download(self, url: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+        return iter([self.service.download(url.rsplit("/", 1)[-1]).body])
+
+
+class _Book:
+    def __init__(self) -> None:
+        self.ranges: list[tuple[str, date, date, int]] = []
+
+    def last_checked(self, seller_id: str, marketplace_id: str) -> datetime | None:
+        return None
+
+    def put(
+        self,
+        seller_id: str,
+        marketplace_id: str,
+        first: date,
+        last: date,
+        mismatches: Sequence[Mapping[str, str]],
+        *,
+        read: Mapping[str, int] | None = None,
+    ) -> None:
+        self.ranges.append((marketplace_id, first, last, dict(read or {})["amazon_rows"]))
+
+
+class _NoRollups:
+    def skus(
+        self, seller_id: str, first: date, last: date, *, marketplace_id: str | None = None
+    ) -> list[Any]:
+        return []
+
+
+@pytest.mark.parametrize(
+    ("settle_hours", "last_checked", "rows_still_move"),
+    [(0, date(2026, 11, 19), True), (24, date(2026, 11, 18), False)],
+)
+def test_a_check_just_after_a_local_midnight_reads_only_days_amazon_no_longer_moves(
+    settle_hours: int, last_checked: date, rows_still_move: bool
+) -> None:
+    """The demo's `rows=86/88`: the local stack's clock runs an hour ahead of the simulated Amazon
+    (`LocalStackConfig.world_age`), so at 00:30 local "yesterday" is Amazon's today; orders placed
+    and shipped after the check land on it, and the simulator's count of the checked days grows.
+    A check over days that ended `settle` ago or more reads what Amazon keeps."""
+    # Given Amazon at 23:30 of a marketplace-local day and Sellerflow's clock an hour ahead
+    marketplace_id = "ATVPDKIKX0DER"
+    amazon_now = datetime(2026, 11, 19, 23, 30, tzinfo=MARKETPLACES[marketplace_id].tz).astimezone(UTC)
+    world = SimWorld.generate(sellers=1, seed=7, now=amazon_now)  # the demo's world
+    seller = world.sellers[0]
+    assert marketplace_id in seller.marketplace_ids
+    ours = amazon_now + timedelta(hours=1)
+    service = DataKioskService(world=world, config=lambda: SimConfig(data_kiosk_processing_s=0))
+    book = _Book()
+
+    # When the sync step reconciles that marketplace
+    reconcile_due_economics(
+        seller.seller_id, [marketplace_id], kiosk=_InProcessKiosk(service, world.now),
+        rollups=_NoRollups(), book=book, now=ours, sleep=lambda _: None,
+        schedule=EconomicsSchedule(
+            every=timedelta(hours=24), days=3, wait_s=5, settle=timedelta(hours=settle_hours)
+        ),
+        local_date=lambda market, moment: local_date(moment, MARKETPLACES[market]),
+    )  # fmt: skip
+    [(_, first, last, read)] = book.ranges
+    assert last == last_checked  # with no settle time, Amazon's today (its 23:30) is "yesterday"
+
+    # and Amazon moves on (the demo's "Amazon moves on 10 minutes" before it verifies)
+    world.advance(10)
+
+    # Then the rows read are the simulator's rows of the checked days, unless a day was too young
+    truth = len(world.economics(seller.seller_id, marketplace_id, first, last))
+    assert read > 0
+    assert (truth != read) is rows_still_move

@@ -148,7 +148,7 @@ class FakeBook:
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 JP = "A1VC38T7YXB528"
-SCHEDULE = EconomicsSchedule(every=timedelta(hours=24), days=7, wait_s=60)
+SCHEDULE = EconomicsSchedule(every=timedelta(hours=24), days=7, wait_s=60, settle=timedelta(0))
 
 
 def _reconcile(kiosk: Any, book: FakeBook, schedule: EconomicsSchedule = SCHEDULE) -> Any:
@@ -177,7 +177,26 @@ def test_a_query_that_fails_is_counted_unfinished_and_the_other_marketplaces_go_
 
 
 def test_reconciliation_can_be_turned_off() -> None:
-    off = EconomicsSchedule(every=timedelta(0), days=7, wait_s=60)
+    off = EconomicsSchedule(every=timedelta(0), days=7, wait_s=60, settle=timedelta(0))
     book = FakeBook()
     assert _reconcile(FakeKiosk([], []), book, off).skipped == 2
     assert book.kept == []
+
+
+def test_only_days_that_ended_the_settle_time_ago_are_checked() -> None:
+    # Given 00:30 in Los Angeles (the day before just ended) and a day of settle time
+    book, asked = FakeBook(), []
+    settled = EconomicsSchedule(every=timedelta(hours=24), days=7, wait_s=60, settle=timedelta(hours=24))
+
+    def local_date(marketplace_id: str, moment: datetime) -> date:
+        asked.append(moment)
+        return (moment - timedelta(hours=8)).date()
+
+    reconcile_due_economics(
+        "A1", [US], kiosk=FakeKiosk(["DONE"], [LINE]), rollups=FakeRollups([]), book=book,
+        schedule=settled, now=datetime(2026, 12, 1, 8, 30, tzinfo=UTC), local_date=local_date,
+        sleep=lambda _: None,
+    )  # fmt: skip
+    # Then the day that ended half an hour ago is left for Amazon's next refresh
+    assert asked == [datetime(2026, 11, 30, 8, 30, tzinfo=UTC)]
+    assert [(first, last) for _, first, last, _, _ in book.kept] == [(date(2026, 11, 23), date(2026, 11, 29))]

@@ -187,8 +187,12 @@ class EconomicsSchedule:
     """How often and over what a seller's economics are reconciled (`ECONOMICS_*` settings)."""
 
     every: timedelta  # zero: never (reconciliation off)
-    days: int  # the last complete marketplace-local days compared
+    days: int  # the last settled marketplace-local days compared
     wait_s: float  # how long one sync waits for Amazon's queries
+    # How long after a local day ends it is compared: Amazon refreshes the dataset daily and keeps
+    # adding to a day that just ended (orders seen late, fees posted), so a younger day would be
+    # compared against figures that still move.
+    settle: timedelta
 
 
 def reconcile_due_economics(
@@ -204,8 +208,9 @@ def reconcile_due_economics(
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReconcileEconomicsOutput:
     """The seller-sync step after the rollups: each marketplace not checked within `schedule.every`
-    is checked over its last `schedule.days` complete local days. A query that fails or does not
-    finish in time is counted unfinished (the next sync asks again); it never fails the sync."""
+    is checked over its last `schedule.days` local days that ended `schedule.settle` ago or more. A
+    query that fails or does not finish in time is counted unfinished (the next sync asks again); it
+    never fails the sync."""
     if schedule.every <= timedelta(0):
         return ReconcileEconomicsOutput(skipped=len(marketplace_ids))
     checked = skipped = unfinished = mismatches = 0
@@ -214,7 +219,8 @@ def reconcile_due_economics(
         if last_checked is not None and now - last_checked < schedule.every:
             skipped += 1
             continue
-        last = local_date(marketplace_id, now) - timedelta(days=1)
+        # the last local day that ended at least `settle` ago
+        last = local_date(marketplace_id, now - schedule.settle) - timedelta(days=1)
         try:
             check = check_economics(
                 kiosk, rollups, seller_id=seller_id, marketplace_id=marketplace_id,

@@ -25,6 +25,7 @@ def reconcile_economics(seller_id: str) -> ReconcileEconomicsOutput:
             every=timedelta(hours=s.economics_check_hours),
             days=s.economics_check_days,
             wait_s=s.economics_wait_s,
+            settle=timedelta(hours=s.economics_settle_hours),
         ),
         now=datetime.now(UTC),
         local_date=lambda marketplace_id, now: local_date(now, MARKETPLACES[marketplace_id]),

@@ -156,6 +156,12 @@ def _tenant_client(operation_kwargs: dict[str, Any]) -> Any:
     return sessions.client(seller_id)
 
 
+def acting_seller_client() -> Any | None:
+    """The low-level DynamoDB client of the seller the process acts for (for stores that bypass
+    PynamoDB); None while acting for no seller or without a tenant role (then: the function's own)."""
+    return _tenant_client({})
+
+
 _ROUTED: ContextVar[Any] = ContextVar("sellerflow_tenant_client", default=None)
 
 

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow.analytics.events import ComputeRollupsInput
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.tenancy import acting_for
 from sellerflow.wiring.analytics import recompute
 
 
@@ -15,5 +16,7 @@ from sellerflow.wiring.analytics import recompute
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ComputeRollupsInput, event)
-    result = recompute(request.seller_id)
-    return result.model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        result = recompute(request.seller_id)
+        return result.model_dump(mode="json")

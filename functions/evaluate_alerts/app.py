@@ -9,6 +9,7 @@ from sellerflow.alerts.events import EvaluateAlertsInput, Trigger
 from sellerflow.alerts.service import evaluate_and_publish
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.tenancy import acting_for
 from sellerflow.wiring.alerts import alert_store, alert_topic, store_inputs
 
 
@@ -17,10 +18,12 @@ from sellerflow.wiring.alerts import alert_store, alert_topic, store_inputs
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(EvaluateAlertsInput, event)
-    now = datetime.now(UTC)
-    data = store_inputs().gather(
-        request.seller_id, now, sync_failed=request.trigger is not Trigger.SYNC_SUCCEEDED
-    )
-    outcome = evaluate_and_publish(data, ledger=alert_store(), publisher=alert_topic())
-    metrics.add_metric(name="AlertsPublished", unit="Count", value=outcome.published + outcome.released)
-    return outcome.model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        now = datetime.now(UTC)
+        data = store_inputs().gather(
+            request.seller_id, now, sync_failed=request.trigger is not Trigger.SYNC_SUCCEEDED
+        )
+        outcome = evaluate_and_publish(data, ledger=alert_store(), publisher=alert_topic())
+        metrics.add_metric(name="AlertsPublished", unit="Count", value=outcome.published + outcome.released)
+        return outcome.model_dump(mode="json")

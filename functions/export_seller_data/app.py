@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.privacy.models import ExportInput
+from sellerflow.tenancy import acting_for
 from sellerflow.wiring.privacy import run_export
 
 
@@ -15,4 +16,6 @@ from sellerflow.wiring.privacy import run_export
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ExportInput, event)
-    return run_export(request).model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        return run_export(request).model_dump(mode="json")

@@ -10,6 +10,7 @@ from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.reports.ads_campaigns import parse_sp_advertised_products, parse_sp_campaigns
 from sellerflow.sync.ads import IngestAdsInput, ingest_ads_report
+from sellerflow.tenancy import acting_for
 from sellerflow.wiring.analytics import ads_store
 
 
@@ -18,13 +19,15 @@ from sellerflow.wiring.analytics import ads_store
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(IngestAdsInput, event)
-    result = ingest_ads_report(
-        request,
-        api=wiring.ads_client(),
-        book=wiring.report_store(),
-        parse=parse_sp_campaigns,
-        parse_products=parse_sp_advertised_products,
-        sink=ads_store(),
-        policy=wiring.ads_policy(),
-    )
-    return result.model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.job.seller_id):
+        result = ingest_ads_report(
+            request,
+            api=wiring.ads_client(),
+            book=wiring.report_store(),
+            parse=parse_sp_campaigns,
+            parse_products=parse_sp_advertised_products,
+            sink=ads_store(),
+            policy=wiring.ads_policy(),
+        )
+        return result.model_dump(mode="json")

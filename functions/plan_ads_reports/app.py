@@ -9,6 +9,7 @@ from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.ads import PlanAdsInput, plan_ads_reports
+from sellerflow.tenancy import acting_for
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -16,12 +17,14 @@ from sellerflow.sync.ads import PlanAdsInput, plan_ads_reports
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(PlanAdsInput, event)
-    plan = plan_ads_reports(
-        request.seller_id,
-        wiring.seller_store().marketplaces_of(request.seller_id),
-        api=wiring.ads_client(),
-        book=wiring.report_store(),
-        now=datetime.now(UTC),
-        policy=wiring.ads_policy(),
-    )
-    return plan.model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        plan = plan_ads_reports(
+            request.seller_id,
+            wiring.seller_store().marketplaces_of(request.seller_id),
+            api=wiring.ads_client(),
+            book=wiring.report_store(),
+            now=datetime.now(UTC),
+            policy=wiring.ads_policy(),
+        )
+        return plan.model_dump(mode="json")

@@ -9,6 +9,7 @@ from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, plan_settlements
+from sellerflow.tenancy import acting_for
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -16,18 +17,20 @@ from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(PlanReportsInput, event)
-    now = datetime.now(UTC)
-    book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()
-    marketplaces = wiring.seller_store().marketplaces_of(request.seller_id)
-    plan = ReportPlan(
-        reports=plan_reports(
-            request.seller_id,
-            marketplaces,
-            book=book,
-            now=now,
-            policy=policy,
-            traffic_budget=wiring.traffic_budget(),
-        ),
-        settlements=plan_settlements(request.seller_id, api=api, book=book, now=now, policy=policy),
-    )
-    return plan.model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        now = datetime.now(UTC)
+        book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()
+        marketplaces = wiring.seller_store().marketplaces_of(request.seller_id)
+        plan = ReportPlan(
+            reports=plan_reports(
+                request.seller_id,
+                marketplaces,
+                book=book,
+                now=now,
+                policy=policy,
+                traffic_budget=wiring.traffic_budget(),
+            ),
+            settlements=plan_settlements(request.seller_id, api=api, book=book, now=now, policy=policy),
+        )
+        return plan.model_dump(mode="json")

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.economics import ReconcileEconomicsInput
+from sellerflow.tenancy import acting_for
 from sellerflow.wiring.economics import reconcile_economics
 
 
@@ -16,4 +17,6 @@ from sellerflow.wiring.economics import reconcile_economics
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ReconcileEconomicsInput, event)
-    return reconcile_economics(request.seller_id).model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        return reconcile_economics(request.seller_id).model_dump(mode="json")

@@ -9,6 +9,7 @@ from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.models import RecordSyncResultInput
 from sellerflow.sync.results import record_sync_result
+from sellerflow.tenancy import acting_for
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -16,6 +17,11 @@ from sellerflow.sync.results import record_sync_result
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(RecordSyncResultInput, event)
-    return record_sync_result(
-        request, store=wiring.seller_store(), credentials=wiring.credential_vault(), audit=wiring.audit_log()
-    ).model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.seller_id):
+        return record_sync_result(
+            request,
+            store=wiring.seller_store(),
+            credentials=wiring.credential_vault(),
+            audit=wiring.audit_log(),
+        ).model_dump(mode="json")

@@ -9,6 +9,7 @@ from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.sync.reports import RequestReportInput, request_report
+from sellerflow.tenancy import acting_for
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -16,12 +17,14 @@ from sellerflow.sync.reports import RequestReportInput, request_report
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(RequestReportInput, event)
-    progress = request_report(
-        request.job,
-        api=wiring.spapi_client(),
-        book=wiring.report_store(),
-        now=datetime.now(UTC),
-        policy=wiring.report_policy(),
-        kiosk=wiring.data_kiosk_client(),
-    )
-    return progress.model_dump(mode="json")
+    # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
+    with acting_for(request.job.seller_id):
+        progress = request_report(
+            request.job,
+            api=wiring.spapi_client(),
+            book=wiring.report_store(),
+            now=datetime.now(UTC),
+            policy=wiring.report_policy(),
+            kiosk=wiring.data_kiosk_client(),
+        )
+        return progress.model_dump(mode="json")

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow.alerts.delivery import deliver
 from sellerflow.alerts.model import AlertMessage
 from sellerflow.observability import logger, metrics, tracer
+from sellerflow.tenancy import acting_for
 from sellerflow.wiring.alerts import alert_store, whatsapp
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -17,7 +18,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     message = AlertMessage.model_validate_json(record.body)
-    outcome = deliver(message, ledger=alert_store(), port=whatsapp(), now=datetime.now(UTC))
+    # Its reads and writes reach only the alert's seller's partitions (tenant-scoped credentials).
+    with acting_for(message.seller_id):
+        outcome = deliver(message, ledger=alert_store(), port=whatsapp(), now=datetime.now(UTC))
     metrics.add_metric(name="WhatsAppMessagesSent", unit="Count", value=outcome.sent)
     return outcome.model_dump(mode="json")
 

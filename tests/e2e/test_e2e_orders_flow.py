@@ -26,6 +26,10 @@ def test_a_schedule_tick_syncs_every_seller_and_the_api_returns_exactly_the_grou
     reports = stack.run_sync()
     # Then every seller's workflow succeeded
     assert [r.status for r in reports] == ["SUCCEEDED"] * 3
+    # And every task's seller-scoped call went out on its seller's tenant session, none refused
+    assert stack.tenant_policy is not None
+    assert stack.tenant_policy.checked > 0
+    assert stack.tenant_policy.denied == []
     token = stack.id_token("demo@sellerflow.local")
     sellers = api_get(stack, "/sellers", token).json()["sellers"]
     assert {s["seller_id"] for s in sellers} == {s.seller_id for s in stack.world.sellers}

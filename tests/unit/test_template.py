@@ -210,32 +210,39 @@ ADS_CALLER = {"SELLERS_TABLE", "DATA_KEY_ID", "LWA_APP_SECRET_NAME", "LWA_ENDPOI
 API_CALLER = {"COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_ID"}  # the ID token's issuer and audience
 FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "SyncOrdersFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
-    "PlanReportsFunction": SPAPI_CALLER,
-    "RequestReportFunction": SPAPI_CALLER,
-    "CheckReportFunction": SPAPI_CALLER,
+    "PlanReportsFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
+    "RequestReportFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
+    "CheckReportFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "IngestReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
-    "PlanAdsReportsFunction": ADS_CALLER,
-    "RequestAdsReportFunction": ADS_CALLER,
-    "CheckAdsReportFunction": ADS_CALLER,
-    "IngestAdsReportFunction": {"SELLER_DATA_TABLE", *ADS_CALLER},
+    "PlanAdsReportsFunction": {"TENANT_DATA_ROLE_ARN", *ADS_CALLER},
+    "RequestAdsReportFunction": {"TENANT_DATA_ROLE_ARN", *ADS_CALLER},
+    "CheckAdsReportFunction": {"TENANT_DATA_ROLE_ARN", *ADS_CALLER},
+    "IngestAdsReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *ADS_CALLER},
     "SyncFinancesFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "SyncInventoryFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
-    "ComputeRollupsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE"},
-    "ReconcileEconomicsFunction": {"SELLER_DATA_TABLE", "ECONOMICS_WAIT_S", *SPAPI_CALLER},
+    "ComputeRollupsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "TENANT_DATA_ROLE_ARN"},
+    "ReconcileEconomicsFunction": {
+        "SELLER_DATA_TABLE",
+        "ECONOMICS_WAIT_S",
+        "TENANT_DATA_ROLE_ARN",
+        *SPAPI_CALLER,
+    },
     "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"},
     "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
-    "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE"},
+    "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN"},
     "ExportSellerDataFunction": {
         "SELLER_DATA_TABLE",
         "SELLERS_TABLE",
         "AUDIT_TABLE",
         "RAW_BUCKET",
         "DATA_KEY_ID",
+        "TENANT_DATA_ROLE_ARN",
     },
     "EraseSellerFunction": {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET"),
         *("SELLER_SYNC_STATE_MACHINE_ARN", "SELLER_SCHEDULE_NAME_PREFIX"),
         *("LWA_APP_SECRET_NAME", "LWA_ENDPOINT", "SPAPI_ENDPOINT"),  # unsubscribing (grantless)
+        "TENANT_DATA_ROLE_ARN",
     },
     "SweepExpiredFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE"},
     "ApiFunction": {
@@ -254,13 +261,19 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *SPAPI_CALLER,
         *API_CALLER,
     },
-    "EvaluateAlertsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
+    "EvaluateAlertsFunction": {
+        "SELLER_DATA_TABLE",
+        "SELLERS_TABLE",
+        "ALERTS_TOPIC_ARN",
+        "TENANT_DATA_ROLE_ARN",
+    },
     "SendWhatsAppFunction": {
         *("SELLERS_TABLE", "TWILIO_SECRET_NAME", "TWILIO_CONTENT_SIDS", "TWILIO_WEBHOOK_BASE_URL"),
+        "TENANT_DATA_ROLE_ARN",
     },
     "TwilioWebhooksFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME"},
     "AccessReviewReminderFunction": {"SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
-    "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", *SPAPI_CALLER},
+    "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
 }
 # The resource (or parameter) each name must point at, wherever it is given.
 VARIABLE_TARGETS = {
@@ -1048,17 +1061,41 @@ def test_the_dashboard_gets_preload_hsts_and_the_same_permissions_policy() -> No
     assert web["X-Content-Type-Options"] == "nosniff"
 
 
-TENANT_FUNCTIONS = {
-    "ApiFunction",
-    "PiiApiFunction",
-    "SyncOrdersFunction",
-    "SyncFinancesFunction",
-    "SyncInventoryFunction",
-    "IngestReportFunction",
+# Functions that act for a seller outside their handler module (which then shows no `acting_for`).
+ACTS_FOR_A_SELLER_INDIRECTLY = {
+    "ApiFunction": "SellerAccess.require acts for the seller a member was let into",
+    "PiiApiFunction": "SellerAccess.require acts for the seller a member was let into",
+    "ApplyNotificationsFunction": "handle_message acts for each notification's seller",
+}
+# Functions that legitimately act for no seller: their work spans sellers (or touches no seller item),
+# so they keep their own role's credentials.
+CROSS_SELLER_FUNCTIONS = {
+    "ListDueSellersFunction": "fan-out: reads the active_sellers index, every seller due a sync",
+    "StartSellerSyncFunction": "starts one seller's sync execution; reads or writes no table item",
+    "SweepExpiredFunction": "deletes expired items of every seller (and the app-wide ones) in one sweep",
+    "AccessReviewReminderFunction": "finds the owners of every seller whose access review is due",
+    "TwilioWebhooksFunction": "an inbound STOP/START opts one phone number out or in for every seller",
 }
 
 
-def test_the_tenant_data_role_is_assumed_per_seller_by_the_api_and_sync_functions_only() -> None:
+def _acts_for_a_seller(function: dict[str, Any]) -> bool:
+    return "acting_for(" in (code_folder(function) / "app.py").read_text()
+
+
+TENANT_FUNCTIONS = {
+    name for name, f in FUNCTIONS.items() if _acts_for_a_seller(f)
+} | ACTS_FOR_A_SELLER_INDIRECTLY.keys()
+
+
+def test_every_function_acts_for_a_seller_or_is_listed_as_cross_seller_with_a_reason() -> None:
+    # A new function must choose: tenant credentials for a seller's work, or a reason it spans sellers
+    assert TENANT_FUNCTIONS.isdisjoint(CROSS_SELLER_FUNCTIONS)
+    assert TENANT_FUNCTIONS | CROSS_SELLER_FUNCTIONS.keys() == set(FUNCTIONS)
+    for name in CROSS_SELLER_FUNCTIONS:
+        assert "TENANT_DATA_ROLE_ARN" not in function_environment(FUNCTIONS[name]), name
+
+
+def test_the_tenant_data_role_is_assumed_by_every_function_that_acts_for_a_seller_and_no_other() -> None:
     role = load_template()["Resources"]["TenantDataRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     # a session without a seller tag cannot be had; the account trusts only principals it allows

@@ -6,6 +6,7 @@ public JWKS file (the keys moto signs every user pool's tokens with).
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from sellerflow.store.tables import bind_tables
 from sellerflow.wiring.api import api_ports
 from sellerflow_dev.local.provision import create_dynamodb_tables
 from sellerflow_dev.local.template import load_template
+from sellerflow_dev.tenant_policy import TENANT_ROLE, template_tenant_policies
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -178,6 +180,31 @@ class Stack:
         claims = jwt.decode(self.member_id_token(), options={"verify_signature": False})
         forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         return jwt.encode(claims, forger, algorithm="RS256", headers={"kid": "dummy"})
+
+
+def create_tenant_role(tables: dict[str, str]) -> str:
+    """TenantDataRole in moto's IAM, with the policy template.yaml declares for these tables."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    arns = {
+        logical: dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+        for logical, name in tables.items()
+    }
+    arns |= {
+        "DataKey": "arn:aws:kms:us-east-1:123456789012:key/data",
+        "PiiKey": "arn:aws:kms:us-east-1:123456789012:key/pii",
+    }
+    template = load_template(ROOT / "template.yaml")
+    iam = boto3.client("iam", region_name=REGION)
+    trust = template["Resources"][TENANT_ROLE]["Properties"]["AssumeRolePolicyDocument"]
+    role = iam.create_role(
+        RoleName="sellerflow-test-tenant-data",
+        AssumeRolePolicyDocument=json.dumps(trust, default=lambda _: "123456789012"),
+    )["Role"]
+    for number, document in enumerate(template_tenant_policies(template, arns)):
+        iam.put_role_policy(
+            RoleName=role["RoleName"], PolicyName=f"p{number}", PolicyDocument=json.dumps(document)
+        )
+    return str(role["Arn"])
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ by the role's policy (template.yaml), checked as IAM checks it because moto chec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +14,18 @@ import pytest
 from chalice.app import Blueprint, Response
 from chalice.test import Client
 from moto import mock_aws
-from moto_api import NOW, REGION, ROOT, SELLER_A, SELLER_B, Pool, moto_public_jwks, new_pool, order
+from moto_api import (
+    NOW,
+    REGION,
+    ROOT,
+    SELLER_A,
+    SELLER_B,
+    Pool,
+    create_tenant_role,
+    moto_public_jwks,
+    new_pool,
+    order,
+)
 from pynamodb.exceptions import GetError
 
 from sellerflow.api.app import APP_NAME, ROUTE_FAMILIES
@@ -36,7 +46,7 @@ from sellerflow.tenancy import acting_for
 from sellerflow.wiring.api import api_ports
 from sellerflow_dev.local.provision import create_dynamodb_tables
 from sellerflow_dev.local.template import load_template
-from sellerflow_dev.tenant_policy import TENANT_ROLE, TenantPolicyCheck, template_tenant_policies
+from sellerflow_dev.tenant_policy import TenantPolicyCheck
 
 
 def broken_routes(ctx: ApiContext) -> Blueprint:
@@ -66,31 +76,6 @@ class TenantStack:
     def get(self, path: str) -> Any:
         token = self.pool.sign_in(self.member_email)["IdToken"]
         return self.client.http.get(path, headers={"Authorization": f"Bearer {token}"})
-
-
-def create_tenant_role(tables: dict[str, str]) -> str:
-    """TenantDataRole in moto's IAM, with the policy template.yaml declares for these tables."""
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    arns = {
-        logical: dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
-        for logical, name in tables.items()
-    }
-    arns |= {
-        "DataKey": "arn:aws:kms:us-east-1:123456789012:key/data",
-        "PiiKey": "arn:aws:kms:us-east-1:123456789012:key/pii",
-    }
-    template = load_template(ROOT / "template.yaml")
-    iam = boto3.client("iam", region_name=REGION)
-    trust = template["Resources"][TENANT_ROLE]["Properties"]["AssumeRolePolicyDocument"]
-    role = iam.create_role(
-        RoleName="sellerflow-test-tenant-data",
-        AssumeRolePolicyDocument=json.dumps(trust, default=lambda _: "123456789012"),
-    )["Role"]
-    for number, document in enumerate(template_tenant_policies(template, arns)):
-        iam.put_role_policy(
-            RoleName=role["RoleName"], PolicyName=f"p{number}", PolicyDocument=json.dumps(document)
-        )
-    return str(role["Arn"])
 
 
 @pytest.fixture

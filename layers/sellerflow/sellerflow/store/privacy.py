@@ -28,6 +28,7 @@ from sellerflow.domain import SellerStatus
 from sellerflow.settings import Settings
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import SellerItem, condition_failed, table
+from sellerflow.store.tenancy import acting_seller_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,6 +45,11 @@ BATCH_WRITE_LIMIT = 25  # DynamoDB BatchWriteItem takes at most 25 requests
 
 # The tables of a deployment, by the kind `sellerflow.store.tables.table` names them.
 TABLE_KINDS = ("seller_data", "pii", "sellers", "audit")
+# While acting for a seller, these tables are read and written with the seller's tenant credentials
+# (sellerflow.store.tenancy); the audit chain only read (the tenant role keeps it append-only: erasure
+# deletes it with the erase function's own role); buyer PII never (the tenant role cannot reach it).
+TENANT_KINDS = frozenset({"seller_data", "sellers"})
+TENANT_READ_KINDS = TENANT_KINDS | {"audit"}
 
 T = TypeVar("T")
 _DESERIALIZER = TypeDeserializer()
@@ -160,6 +166,14 @@ class PartitionStore:
             self._client = boto3.client("dynamodb")
         return self._client
 
+    def _client_for(self, kind: str, *, writing: bool = False) -> DynamoDBClient:
+        """The acting seller's tenant client where its role reaches `kind`, else the function's own."""
+        if kind in (TENANT_KINDS if writing else TENANT_READ_KINDS):
+            tenant: DynamoDBClient | None = acting_seller_client()
+            if tenant is not None:
+                return tenant
+        return self.client
+
     def _query(
         self, kind: str, seller_id: str, *, prefix: str | None = None, keys_only: bool = False, **extra: Any
     ) -> Iterator[dict[str, Any]]:
@@ -180,7 +194,7 @@ class PartitionStore:
         if "FilterExpression" in extra and "ExpressionAttributeValues" in extra:
             kwargs["ExpressionAttributeValues"] = {**values, **extra["ExpressionAttributeValues"]}
         while True:
-            page = self.client.query(**kwargs)
+            page = self._client_for(kind).query(**kwargs)
             yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page or "Limit" in kwargs:
                 return
@@ -201,7 +215,7 @@ class PartitionStore:
         }
         total = 0
         while True:
-            page = self.client.query(**kwargs)
+            page = self._client_for(kind).query(**kwargs)
             total += int(page.get("Count", 0))
             if "LastEvaluatedKey" not in page:
                 return total
@@ -224,18 +238,22 @@ class PartitionStore:
 
     def put(self, kind: str, item: Mapping[str, Any]) -> None:
         """Write one item given as plain values (a new key only: an existing item is never replaced)."""
-        self.client.put_item(
+        self._client_for(kind, writing=True).put_item(
             TableName=self._tables[kind],
             Item={k: _SERIALIZER.serialize(v) for k, v in item.items()},
             ConditionExpression="attribute_not_exists(sk)",
         )
 
     def get(self, kind: str, seller_id: str, sk: str) -> dict[str, Any] | None:
-        found = self.client.get_item(
-            TableName=self._tables[kind],
-            Key={"seller_id": {"S": seller_id}, "sk": {"S": sk}},
-            ConsistentRead=True,
-        ).get("Item")
+        found = (
+            self._client_for(kind)
+            .get_item(
+                TableName=self._tables[kind],
+                Key={"seller_id": {"S": seller_id}, "sk": {"S": sk}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
         return None if found is None else _plain(found)
 
     def with_attribute(
@@ -276,7 +294,7 @@ class PartitionStore:
             for _attempt in range(8):
                 if not pending:
                     break
-                answer = self.client.batch_write_item(RequestItems={name: pending})
+                answer = self._client_for(kind, writing=True).batch_write_item(RequestItems={name: pending})
                 pending = list(answer.get("UnprocessedItems", {}).get(name, []))
             if pending:
                 raise RuntimeError(f"DynamoDB left {len(pending)} writes to {name} unprocessed")

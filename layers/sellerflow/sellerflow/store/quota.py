@@ -26,6 +26,10 @@ LINE_PREFIX = "LINE#"
 class QuotaSlotRecord(SellerItem):
     """QUOTA#<name> / SLOT."""
 
+    # Application-wide: the partition is a quota shared by all sellers, not a seller, so it is read and
+    # written with the function's own role even while a sync task acts for one seller.
+    tenant_scoped = False
+
     last_granted = NumberAttribute(null=True)  # epoch seconds of the last slot granted
     last_seller = UnicodeAttribute(null=True)
     day = UnicodeAttribute(null=True)  # YYYY-MM-DD (UTC) that day_count counts
@@ -35,6 +39,8 @@ class QuotaSlotRecord(SellerItem):
 @table("sellers")
 class QuotaLineRecord(SellerItem):
     """QUOTA#<name> / LINE#<seller>."""
+
+    tenant_scoped = False  # the line is the quota's partition (every seller waiting), as the slot
 
     wanted_since = UTCDateTimeAttribute(null=True)
     asked_at = UTCDateTimeAttribute(null=True)

@@ -6,9 +6,17 @@ with the session tag `seller_id`. The role allows item actions only where every 
 (`dynamodb:LeadingKeys`) equals the tag, so a call for another seller's key is refused by IAM, not
 only by the code that built it. Credentials are cached per seller until shortly before they expire.
 
+Who acts for a seller: the API once access is granted, and every workflow task that serves one seller
+(the seller sync's tasks, export, erasure, each notification's and each WhatsApp alert's seller).
+
 Not scoped (they run with the function's own role): the GSIs keyed by something else than the seller
-(`CONTROL_INDEXES`), models marked `tenant_scoped = False` (e.g. connect-flow nonces), and every call
-made while acting for no seller (membership lookups before access is granted, fan-out, sweeps).
+(`CONTROL_INDEXES`), models marked `tenant_scoped = False` (connect-flow nonces, the app-wide quota,
+buyer PII), and every call made while acting for no seller: membership lookups before access is
+granted, and the cross-seller functions, which legitimately act for none — the due-sellers fan-out
+(list_due_sellers; start_seller_sync touches no item), the expiry sweeper (every seller's expired
+items in one pass), the access-review reminder (every seller's owners) and Twilio's webhooks (an
+opt-out is per phone number, across sellers). template.yaml gives only the functions that act for a
+seller the tenant role (tests/unit/test_template.py `CROSS_SELLER_FUNCTIONS` names the others).
 """
 
 from __future__ import annotations
@@ -154,6 +162,12 @@ def _tenant_client(operation_kwargs: dict[str, Any]) -> Any:
     if seller_id is None or sessions is None or operation_kwargs.get("IndexName") in CONTROL_INDEXES:
         return None
     return sessions.client(seller_id)
+
+
+def acting_seller_client() -> Any | None:
+    """The low-level DynamoDB client of the seller the process acts for (for stores that bypass
+    PynamoDB); None while acting for no seller or without a tenant role (then: the function's own)."""
+    return _tenant_client({})
 
 
 _ROUTED: ContextVar[Any] = ContextVar("sellerflow_tenant_client", default=None)

@@ -47,6 +47,7 @@ from sellerflow.sync.ingest import IngestInput, IngestOutput
 from sellerflow.sync.mapping import to_order
 from sellerflow.sync.orders import AMAZON_SETTLE_DELAY, INCLUDED_DATA
 from sellerflow.sync.reports import PENDING, SALES_AND_TRAFFIC, ReportJob, recorded_source
+from sellerflow.tenancy import acting_for
 
 
 class NotificationNotReady(SellerflowError):
@@ -163,7 +164,9 @@ def handle_message(body: str | bytes, ports: PushPorts, *, now: datetime | None 
             outcome=Outcome.REJECTED,
             detail=str(exc),
         )
-    handled = _handle(notification, ports, at)
+    # Its reads and writes reach only the notification's seller's partitions (tenant-scoped credentials).
+    with acting_for(notification.seller_id):
+        handled = _handle(notification, ports, at)
     metrics.add_metric(name=f"Notifications{handled.outcome.value.capitalize()}", unit="Count", value=1)
     # The usual outcomes are counted (metrics); the unusual ones are also logged.
     log = logger.debug if handled.outcome in (Outcome.APPLIED, Outcome.DUPLICATE) else logger.info

@@ -189,11 +189,20 @@ class RollupStore:
         """Write each window as a new build; chunks of an older build beyond the new count are deleted."""
         at = (now or datetime.now(UTC)).astimezone(UTC)
         expires_at = int((at + WINDOW_RETENTION).timestamp())
+        # The keys already stored (keys only: the chunks themselves are up to 300 KB each).
+        stored = {
+            i.sk
+            for i in SkuWindowRecord.query(
+                seller_id,
+                SkuWindowRecord.sk.startswith(f"{RSKW_PREFIX}{marketplace_id}#"),
+                attributes_to_get=["sk"],
+            )
+        }
         for days, rows in windows.items():
             prefix = f"{RSKW_PREFIX}{marketplace_id}#{days:02d}#"
             chunks = list(_chunked([_window_row(r) for r in rows]))
             build = uuid.uuid4().hex
-            old = {i.sk for i in SkuWindowRecord.query(seller_id, SkuWindowRecord.sk.startswith(prefix))}
+            old = {sk for sk in stored if sk.startswith(prefix)}
             with SkuWindowRecord.batch_write() as batch:
                 for index, chunk in enumerate(chunks):
                     batch.save(

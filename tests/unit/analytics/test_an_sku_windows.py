@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from sellerflow.analytics.kpis import sku_table
-from sellerflow.analytics.model import RowKind, SkuRollup
+from sellerflow.analytics.model import SKU_ADDITIVE, RowKind, SkuRollup
 from sellerflow.analytics.ranges import DayRange
 from sellerflow.analytics.sku_windows import SUMMARY_DAYS, WindowPlan, plan_window, summarize
 
@@ -109,3 +109,8 @@ def test_a_row_with_a_missing_cost_on_any_day_keeps_the_window_incomplete() -> N
     (total,) = [t for t in summarize(days, YESTERDAY)[6] if t.sku == row.sku]
     assert total.cogs_complete is False
     assert total.units == row.units * 6  # days_back(7) lies outside the 6-day summary
+
+
+def test_every_count_and_amount_of_a_sku_row_is_summed() -> None:
+    numeric = {f.name for f in fields(SkuRollup) if f.type in ("int", "Decimal")}
+    assert numeric == set(SKU_ADDITIVE)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sellerflow.analytics.model import ZERO, DayRollup, RowKind, SkuRollup, margin_of
+from sellerflow.analytics.model import SKU_ADDITIVE, ZERO, DayRollup, RowKind, SkuRollup, margin_of
 
 PERCENT_PLACES = Decimal("0.01")
 MONEY_KPIS = (
@@ -141,16 +141,9 @@ class SkuTotals:
     ad_spend: Decimal = ZERO
 
     def add(self, r: SkuRollup) -> None:
-        self.orders += r.orders
-        self.units += r.units
-        self.gross_sales += r.gross_sales
-        self.shipping += r.shipping
-        self.promotions += r.promotions
-        self.refunds += r.refunds
-        self.fees += r.fees
-        self.cogs += r.cogs
+        for name in SKU_ADDITIVE:
+            setattr(self, name, getattr(self, name) + getattr(r, name))
         self.cogs_complete = self.cogs_complete and r.cogs_complete
-        self.ad_spend += r.ad_spend
 
     @property
     def net_profit(self) -> Decimal:

@@ -10,6 +10,19 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 ZERO = Decimal(0)
+# The counts and amounts of a SKU row that add up across its days (`cogs_complete` is and-ed instead):
+# the SKU table's totals (`analytics.kpis.SkuTotals`) and the trailing windows (`analytics.sku_windows`).
+SKU_ADDITIVE = (
+    "orders",
+    "units",
+    "gross_sales",
+    "shipping",
+    "promotions",
+    "refunds",
+    "fees",
+    "cogs",
+    "ad_spend",
+)
 MARGIN_PLACES = Decimal("0.0001")
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from sellerflow.analytics.model import SkuRollup
+from sellerflow.analytics.model import SKU_ADDITIVE, SkuRollup
 from sellerflow.analytics.ranges import DayRange
 from sellerflow.calendar import local_today
 
@@ -74,19 +74,8 @@ def summarize(
 
 def add(a: SkuRollup, b: SkuRollup) -> SkuRollup:
     """The sum of two rows of the same SKU (and currency), dated as `a`."""
-    return replace(
-        a,
-        orders=a.orders + b.orders,
-        units=a.units + b.units,
-        gross_sales=a.gross_sales + b.gross_sales,
-        shipping=a.shipping + b.shipping,
-        promotions=a.promotions + b.promotions,
-        refunds=a.refunds + b.refunds,
-        fees=a.fees + b.fees,
-        cogs=a.cogs + b.cogs,
-        cogs_complete=a.cogs_complete and b.cogs_complete,
-        ad_spend=a.ad_spend + b.ad_spend,
-    )
+    summed = {name: getattr(a, name) + getattr(b, name) for name in SKU_ADDITIVE}
+    return replace(a, **summed, cogs_complete=a.cogs_complete and b.cogs_complete)
 
 
 # --- the rollup job keeps them: data access through this port ----------------------------------------

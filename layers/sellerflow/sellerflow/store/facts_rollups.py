@@ -29,7 +29,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from sellerflow.analytics.model import DayRollup, RowKind, SkuRollup
+from sellerflow.analytics.model import SKU_ADDITIVE, DayRollup, RowKind, SkuRollup
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerItem, table
 
@@ -245,21 +245,7 @@ class RollupStore:
 
 
 # The columns of a stored window row (a list per row keeps a chunk small).
-_WINDOW_FIELDS = (
-    "kind",
-    "sku",
-    "currency",
-    "orders",
-    "units",
-    "gross_sales",
-    "shipping",
-    "promotions",
-    "refunds",
-    "fees",
-    "cogs",
-    "cogs_complete",
-    "ad_spend",
-)
+_WINDOW_FIELDS = ("kind", "sku", "currency", "cogs_complete", *SKU_ADDITIVE)
 _MONEY = frozenset({"gross_sales", "shipping", "promotions", "refunds", "fees", "cogs", "ad_spend"})
 
 

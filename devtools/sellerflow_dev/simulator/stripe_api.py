@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 API_PREFIX = "/v1/"
 CONTROL_PREFIX = "/_sim/stripe"
@@ -381,3 +381,37 @@ class StripeServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def amazon_terms(world: Any, seller_ids: list[str]) -> dict[str, set[str]]:
+    """What of Amazon's a request to Stripe must never hold, for these sellers of a simulated world:
+    seller ids, marketplace ids, SKUs, ASINs, order ids, product titles and money figures (every
+    price of their catalogue and orders, written as Amazon writes them, e.g. "19.99")."""
+    terms: dict[str, set[str]] = {
+        k: set() for k in ("seller", "marketplace", "sku", "asin", "order", "title", "money")
+    }
+    for seller_id in seller_ids:
+        seller = world.seller(seller_id)
+        terms["seller"].add(seller.seller_id)
+        terms["marketplace"].update(seller.marketplace_ids)
+        for item in seller.catalogue:
+            terms["sku"].add(item.sku)
+            terms["asin"].add(item.asin)
+            terms["title"].add(item.title)
+            terms["money"].add(f"{item.list_price_usd:.2f}")
+        for order in world.order_states(seller_id):
+            terms["order"].add(order.order_id)
+            for line in order.items:
+                terms["money"].add(f"{line.unit_price:.2f}")
+    terms["money"] = {m for m in terms["money"] if m.replace(".", "").strip("0")}
+    return terms
+
+
+def amazon_fields_sent(requests: list[dict[str, Any]], terms: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(kind, term) for every Amazon term found in any recorded request (path, body or header)."""
+    found: list[tuple[str, str]] = []
+    for request in requests:
+        text = unquote_plus(" ".join([request["path"], request["body"], json.dumps(request["headers"])]))
+        for kind, values in terms.items():
+            found.extend((kind, value) for value in values if value and value in text)
+    return found

@@ -149,18 +149,23 @@ def test_trial_checkout_paid_failed_read_only_recovered_and_stripe_got_nothing_o
         200,
         200,
     ]  # completed, subscription created (trialing)
-    assert service.state(SELLER) is PlanState.TRIALING and service.plan_of(SELLER).id == "growth"
+    assert service.state(SELLER) is PlanState.TRIALING
+    assert service.plan_of(SELLER).id == "growth"
     stripe.pay(customer)
-    assert service.state(SELLER) is PlanState.ACTIVE and service.sync_allowed(SELLER)
+    assert service.state(SELLER) is PlanState.ACTIVE
+    assert service.sync_allowed(SELLER)
 
     stripe.fail_payment(customer)
-    assert service.state(SELLER) is PlanState.PAST_DUE and service.sync_allowed(SELLER)  # grace
+    assert service.state(SELLER) is PlanState.PAST_DUE
+    assert service.sync_allowed(SELLER)
     assert [n.kind for n in w["notices"].sent] == [NoticeKind.PAYMENT_FAILED]
     clock.now += timedelta(days=service.plan_of(SELLER).grace_days, hours=1)
-    assert service.state(SELLER) is PlanState.READ_ONLY and not service.sync_allowed(SELLER)
+    assert service.state(SELLER) is PlanState.READ_ONLY
+    assert not service.sync_allowed(SELLER)
 
     stripe.pay(customer)
-    assert service.state(SELLER) is PlanState.ACTIVE and service.sync_allowed(SELLER)
+    assert service.state(SELLER) is PlanState.ACTIVE
+    assert service.sync_allowed(SELLER)
     assert w["notices"].sent[-1].kind is NoticeKind.RECOVERED
     assert service.report_usage(SELLER, orders=42, period="2026-03")
     portal = service.portal(SELLER, return_url="http://127.0.0.1:8000/#billing")
@@ -195,7 +200,8 @@ def test_a_replayed_event_is_handled_once(world: dict[str, Any]) -> None:
     stripe.pay(customer)
     assert world["service"].state(SELLER) is PlanState.ACTIVE
     notices_before = len(world["notices"].sent)
-    assert stripe.resend(failed["id"]) and stripe.deliveries[-1]["status"] == 200
+    assert stripe.resend(failed["id"])
+    assert stripe.deliveries[-1]["status"] == 200
     assert world["service"].state(SELLER) is PlanState.ACTIVE  # the replay changed nothing
     assert len(world["notices"].sent) == notices_before  # and alerted no one again
 

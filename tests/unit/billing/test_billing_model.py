@@ -64,7 +64,8 @@ MACHINE = StateMachine(CATALOG)
 
 def test_plans_file_is_consistent_and_prices_are_the_deployments() -> None:
     assert CATALOG.default_plan in {p.id for p in CATALOG.plans}
-    assert not STARTER.limits.whatsapp_alerts and GROWTH.limits.whatsapp_alerts
+    assert not STARTER.limits.whatsapp_alerts
+    assert GROWTH.limits.whatsapp_alerts
     custom = catalog('{"growth": "price_live_123"}')
     assert custom.get("growth").price_id == "price_live_123"
     assert custom.by_price("price_live_123") == custom.get("growth")
@@ -85,9 +86,11 @@ def test_a_trial_over_without_a_subscription_is_read_only() -> None:
 def test_checkout_paid_failed_grace_read_only_then_recovered() -> None:
     account = _account()
     step = MACHINE.apply(account, _event("checkout.session.completed", T0, subscription=SUB), NOW)
-    assert step.applied and step.account.subscription_id == SUB
+    assert step.applied
+    assert step.account.subscription_id == SUB
     step = MACHINE.apply(step.account, _subscription("customer.subscription.created", T0 + 1, "active"), NOW)
-    assert step.account.status is PlanState.ACTIVE and step.account.plan_id == "growth"
+    assert step.account.status is PlanState.ACTIVE
+    assert step.account.plan_id == "growth"
     step = MACHINE.apply(step.account, _event("invoice.payment_failed", T0 + 2, subscription=SUB), NOW)
     assert step.account.status is PlanState.PAST_DUE
     assert [n.kind for n in step.notices] == [NoticeKind.PAYMENT_FAILED]
@@ -97,18 +100,22 @@ def test_checkout_paid_failed_grace_read_only_then_recovered() -> None:
     assert effective_state(step.account, GROWTH, in_grace) is PlanState.PAST_DUE
     assert effective_state(step.account, GROWTH, in_grace + timedelta(seconds=1)) is PlanState.READ_ONLY
     step = MACHINE.apply(step.account, _event("invoice.paid", T0 + 3, subscription=SUB), NOW)
-    assert step.account.status is PlanState.ACTIVE and step.account.past_due_since is None
+    assert step.account.status is PlanState.ACTIVE
+    assert step.account.past_due_since is None
     assert [n.kind for n in step.notices] == [NoticeKind.RECOVERED]
 
 
 def test_an_older_event_arriving_late_changes_nothing() -> None:
     account = _account(subscription_id=SUB, status=PlanState.ACTIVE, last_event_created=T0 + 10)
     late_failure = MACHINE.apply(account, _event("invoice.payment_failed", T0 + 5, subscription=SUB), NOW)
-    assert not late_failure.applied and late_failure.account == account and not late_failure.notices
+    assert not late_failure.applied
+    assert late_failure.account == account
+    assert not late_failure.notices
     late_update = MACHINE.apply(
         account, _subscription("customer.subscription.updated", T0 + 9, "past_due"), NOW
     )
-    assert not late_update.applied and late_update.account.status is PlanState.ACTIVE
+    assert not late_update.applied
+    assert late_update.account.status is PlanState.ACTIVE
 
 
 def test_the_subscription_objects_own_status_wins_over_event_order() -> None:
@@ -116,7 +123,8 @@ def test_the_subscription_objects_own_status_wins_over_event_order() -> None:
     account = _account(subscription_id=SUB, status=PlanState.ACTIVE)
     paid = MACHINE.apply(account, _event("invoice.paid", T0 + 20, subscription=SUB), NOW).account
     stale = MACHINE.apply(paid, _subscription("customer.subscription.updated", T0 + 10, "past_due"), NOW)
-    assert not stale.applied and stale.account.status is PlanState.ACTIVE
+    assert not stale.applied
+    assert stale.account.status is PlanState.ACTIVE
 
 
 def test_cancelled_then_resubscribed_resumes_and_old_subscription_events_are_ignored() -> None:
@@ -126,19 +134,23 @@ def test_cancelled_then_resubscribed_resumes_and_old_subscription_events_are_ign
     )
     assert cancelled.account.status is PlanState.CANCELLED
     assert [n.kind for n in cancelled.notices] == [NoticeKind.CANCELLED]
-    assert "export" in cancelled.notices[0].message and "erase" in cancelled.notices[0].message
+    assert "export" in cancelled.notices[0].message
+    assert "erase" in cancelled.notices[0].message
     again = MACHINE.apply(
         cancelled.account, _subscription("customer.subscription.created", T0 + 5, "active", "sub_2"), NOW
     )
-    assert again.account.status is PlanState.ACTIVE and again.account.subscription_id == "sub_2"
+    assert again.account.status is PlanState.ACTIVE
+    assert again.account.subscription_id == "sub_2"
     old = MACHINE.apply(again.account, _event("invoice.payment_failed", T0 + 6, subscription=SUB), NOW)
-    assert not old.applied and old.account.status is PlanState.ACTIVE
+    assert not old.applied
+    assert old.account.status is PlanState.ACTIVE
 
 
 def test_trial_will_end_only_notifies() -> None:
     account = _account(subscription_id=SUB)
     step = MACHINE.apply(account, _subscription("customer.subscription.trial_will_end", T0, "trialing"), NOW)
-    assert not step.applied and [n.kind for n in step.notices] == [NoticeKind.TRIAL_ENDING]
+    assert not step.applied
+    assert [n.kind for n in step.notices] == [NoticeKind.TRIAL_ENDING]
 
 
 def test_limits_give_typed_errors_and_never_drop_what_exists() -> None:
@@ -153,8 +165,10 @@ def test_limits_give_typed_errors_and_never_drop_what_exists() -> None:
         require_writable(PlanState.READ_ONLY)
     require_writable(PlanState.PAST_DUE)  # the grace period: everything still works
     synced, paused = within_marketplaces(STARTER, ["A", "B", "C", "D", "E"])
-    assert synced == ("A", "B", "C") and paused == ("D", "E")
-    assert allowed_cadence(STARTER, 15) == 60 and allowed_cadence(GROWTH, 30) == 30
+    assert synced == ("A", "B", "C")
+    assert paused == ("D", "E")
+    assert allowed_cadence(STARTER, 15) == 60
+    assert allowed_cadence(GROWTH, 30) == 30
     assert history_start(STARTER, NOW.date()) == (NOW - timedelta(days=90)).date()
 
 
@@ -176,3 +190,15 @@ def test_the_fanout_leaves_read_only_sellers_out_and_lists_them_again_when_paid(
     assert [s.seller_id for s in everyone.sellers] == ["A1PAID", "A2READONLY"]
     gated = list_due_sellers(NOW, sellers=_Sellers(), window_minutes=15, billing=_Gate())
     assert [s.seller_id for s in gated.sellers] == ["A1PAID"]
+
+
+def test_stripe_is_a_sub_processor_only_with_billing_on_and_receives_nothing_of_amazons() -> None:
+    from sellerflow.settings import Settings
+    from sellerflow.wiring.subprocessors import deployment_subprocessors
+
+    off = deployment_subprocessors(Settings(alerts_topic_arn="", billing_enabled=False))
+    assert "Stripe, Inc." not in {use.provider for use in off}
+    on = deployment_subprocessors(Settings(alerts_topic_arn="", billing_enabled=True))
+    stripe = next(use for use in on if use.provider == "Stripe, Inc.")
+    assert stripe.role == "payments"
+    assert any("never a seller id" in item for item in stripe.receives)

@@ -14,8 +14,12 @@ from typing import Any
 import stripe
 
 from sellerflow.billing.service import BillingIdentity
+from sellerflow.billing.subprocessor import STRIPE_SENDS
 from sellerflow.errors import WebhookRejected
 
+# What Stripe receives (declared without importing stripe in `billing.subprocessor`, which the
+# deployment's sub-processor list reads: that list must not load the Stripe library).
+SENDS = STRIPE_SENDS
 DEFAULT_TOLERANCE_S = 300  # Stripe's default: a signed timestamp older than five minutes is refused
 
 

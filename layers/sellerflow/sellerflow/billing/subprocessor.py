@@ -10,7 +10,7 @@ def _billing_on(settings: Settings) -> bool:
     return settings.billing_enabled
 
 
-SENDS = SubprocessorUse(
+STRIPE_SENDS = SubprocessorUse(
     role="payments",
     provider="Stripe, Inc.",
     service="Stripe Billing (Checkout, Customer Portal, subscriptions, meter events)",

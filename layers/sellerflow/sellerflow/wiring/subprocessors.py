@@ -8,7 +8,13 @@ from sellerflow.settings import Settings
 from sellerflow.store import users
 from sellerflow.subprocessors import HOSTING, SubprocessorUse
 
-DECLARATIONS: tuple[SubprocessorUse, ...] = (HOSTING, users.SENDS, sns.SENDS, whatsapp.SENDS, billing.SENDS)
+DECLARATIONS: tuple[SubprocessorUse, ...] = (
+    HOSTING,
+    users.SENDS,
+    sns.SENDS,
+    whatsapp.SENDS,
+    billing.STRIPE_SENDS,
+)
 
 
 def deployment_subprocessors(settings: Settings) -> tuple[SubprocessorUse, ...]:

@@ -100,8 +100,8 @@ def world() -> Iterator[dict[str, Any]]:
     with mock_aws():
         boto3.client("dynamodb", region_name="us-east-1").create_table(
             TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+            KeySchema=[{"AttributeName": "seller_id", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "seller_id", "AttributeType": "S"},
                                   {"AttributeName": "sk", "AttributeType": "S"}],
         )  # fmt: skip
         stripe = StripeStandIn(seed=17)
@@ -204,6 +204,10 @@ def test_a_replayed_event_is_handled_once(world: dict[str, Any]) -> None:
     assert stripe.deliveries[-1]["status"] == 200
     assert world["service"].state(SELLER) is PlanState.ACTIVE  # the replay changed nothing
     assert len(world["notices"].sent) == notices_before  # and alerted no one again
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TABLE)["Items"]
+    records = [i for i in items if i["seller_id"]["S"] == "IDEMPOTENCY#stripe-events"]
+    assert len(records) == len({e["id"] for e in stripe.events})  # one record per event id, replay or not
+    assert all("expires_at" in record for record in records)  # the table's TTL attribute
 
 
 def test_bad_signature_and_stale_timestamp_are_refused(world: dict[str, Any]) -> None:

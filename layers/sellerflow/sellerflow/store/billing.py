@@ -1,12 +1,13 @@
 """The billing table (hosted deployments with `Billing=on`): accounts' plans, Stripe customer links,
 and the webhook events' idempotency records (Powertools idempotency, same table).
 
-    pk ACCOUNT#<seller id>   sk PLAN                 the account's plan and Stripe state (long-lived)
-    pk CUSTOMER#<cus_...>    sk SELLER               which seller a Stripe customer pays for
-    pk IDEMPOTENCY#stripe    sk <hash of event id>   one webhook event handled (expires: `expiration`)
+    seller_id <seller id>                 sk BILLING#PLAN        the account's plan and Stripe state (long-lived)
+    seller_id CUSTOMER#<cus_...>          sk SELLER              which seller a Stripe customer pays for
+    seller_id IDEMPOTENCY#stripe-events   sk <hash of event id>  one webhook event handled (`expires_at`)
 
-Stripe ids are Stripe's; the seller id never leaves this table for Stripe. The table is not
-seller-partitioned (Stripe's webhooks name a customer, not a seller): only the billing function reads it.
+Keyed like every table (the seller first; app-wide items in their own `CUSTOMER#`/`IDEMPOTENCY#`
+partitions). Stripe ids are Stripe's; the seller id never leaves this table for Stripe. Only the
+billing function and the fanout (plan state) read it.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 IDEMPOTENCY_PK = "IDEMPOTENCY#stripe-events"
+PLAN_SK = "BILLING#PLAN"
 EVENT_RECORD_TTL_S = 30 * 86400  # Stripe retries an event for up to three days; kept a month
 _DATES = ("updated_at", "trial_ends_at", "current_period_end", "past_due_since", "cancelled_at")
 
 
 def _item(account: BillingAccount) -> dict[str, Any]:
-    item: dict[str, Any] = {"pk": {"S": f"ACCOUNT#{account.seller_id}"}, "sk": {"S": "PLAN"}}
+    item: dict[str, Any] = {"sk": {"S": PLAN_SK}}
     for name, value in asdict(account).items():
         if value is None:
             continue
@@ -84,7 +86,7 @@ class BillingTable:
 
     def get(self, seller_id: str) -> BillingAccount | None:
         found = self.client.get_item(
-            TableName=self._table, Key={"pk": {"S": f"ACCOUNT#{seller_id}"}, "sk": {"S": "PLAN"}},
+            TableName=self._table, Key={"seller_id": {"S": seller_id}, "sk": {"S": PLAN_SK}},
             ConsistentRead=True,
         )  # fmt: skip
         item = found.get("Item")
@@ -95,19 +97,19 @@ class BillingTable:
 
     def seller_for_customer(self, customer_id: str) -> str | None:
         found = self.client.get_item(
-            TableName=self._table, Key={"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": "SELLER"}},
+            TableName=self._table, Key={"seller_id": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": "SELLER"}},
             ConsistentRead=True,
         )  # fmt: skip
         item = found.get("Item")
-        return None if item is None else str(item["seller_id"]["S"])
+        return None if item is None else str(item["paying_for"]["S"])
 
     def link_customer(self, customer_id: str, seller_id: str) -> None:
         self.client.put_item(
             TableName=self._table,
             Item={
-                "pk": {"S": f"CUSTOMER#{customer_id}"},
+                "seller_id": {"S": f"CUSTOMER#{customer_id}"},
                 "sk": {"S": "SELLER"},
-                "seller_id": {"S": seller_id},
+                "paying_for": {"S": seller_id},
             },
         )
 
@@ -129,7 +131,11 @@ class IdempotentEvents:
 
     def __init__(self, table_name: str, *, expires_after_s: int = EVENT_RECORD_TTL_S) -> None:
         self._persistence = DynamoDBPersistenceLayer(
-            table_name=table_name, key_attr="pk", sort_key_attr="sk", static_pk_value=IDEMPOTENCY_PK
+            table_name=table_name,
+            key_attr="seller_id",
+            sort_key_attr="sk",
+            static_pk_value=IDEMPOTENCY_PK,
+            expiry_attr="expires_at",
         )
         self._config = IdempotencyConfig(
             event_key_jmespath="id", raise_on_no_idempotency_key=True, expires_after_seconds=expires_after_s

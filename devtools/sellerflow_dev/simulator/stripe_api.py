@@ -18,6 +18,7 @@ POSTed to `webhook_url` with Stripe's scheme (`Stripe-Signature: t=<unix>,v1=<he
                                                     invoice.paid (no invoice while trialing)
     POST /_sim/stripe/customers/{customer}/fail     invoice.payment_failed, customer.subscription.updated (past_due)
     POST /_sim/stripe/customers/{customer}/pay      invoice.paid, customer.subscription.updated (active)
+    POST /_sim/stripe/customers/{customer}/unpaid   customer.subscription.updated (unpaid: retries ran out)
     POST /_sim/stripe/customers/{customer}/cancel   customer.subscription.deleted
     POST /_sim/stripe/customers/{customer}/trial_will_end
     POST /_sim/stripe/events/{event}/resend         the same event again (a replay)
@@ -43,6 +44,13 @@ from urllib.parse import parse_qsl, unquote_plus
 
 API_PREFIX = "/v1/"
 CONTROL_PREFIX = "/_sim/stripe"
+_CUSTOMER_CONTROLS = {
+    "fail": "fail_payment",
+    "pay": "pay",
+    "unpaid": "retries_exhausted",
+    "cancel": "cancel",
+    "trial_will_end": "trial_will_end",
+}
 _CONTROL = re.compile(r"^(?P<kind>checkout|customers|events)/(?P<id>[A-Za-z0-9_]+)/(?P<action>[a-z_]+)$")
 
 
@@ -215,9 +223,8 @@ class StripeStandIn:
                 events = self.complete_checkout(key)
             elif kind == "events" and action == "resend":
                 events = [self.resend(key)]
-            elif kind == "customers" and action in ("fail", "pay", "cancel", "trial_will_end"):
-                events = getattr(self, {"fail": "fail_payment", "pay": "pay", "cancel": "cancel",
-                                        "trial_will_end": "trial_will_end"}[action])(key)  # fmt: skip
+            elif kind == "customers" and action in _CUSTOMER_CONTROLS:
+                events = getattr(self, _CUSTOMER_CONTROLS[action])(key)
             else:
                 return _error(404, "invalid_request_error", f"no control {action} on {kind}")
         except KeyError as missing:
@@ -266,6 +273,15 @@ class StripeStandIn:
                 self._event("invoice.paid", self._invoice(subscription, "paid")),
                 self._event("customer.subscription.updated", dict(subscription)),
             ]
+        return self._send(events)
+
+    def retries_exhausted(self, customer_id: str) -> list[dict[str, Any]]:
+        """Stripe's retries of a failed invoice ran out and its dunning settings mark the subscription
+        `unpaid` (the subscription stays, invoices stop being attempted)."""
+        with self._lock:
+            subscription = self.subscriptions[customer_id]
+            subscription["status"] = "unpaid"
+            events = [self._event("customer.subscription.updated", dict(subscription))]
         return self._send(events)
 
     def cancel(self, customer_id: str) -> list[dict[str, Any]]:

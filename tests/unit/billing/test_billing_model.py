@@ -202,3 +202,22 @@ def test_stripe_is_a_sub_processor_only_with_billing_on_and_receives_nothing_of_
     stripe = next(use for use in on if use.provider == "Stripe, Inc.")
     assert stripe.role == "payments"
     assert any("never a seller id" in item for item in stripe.receives)
+
+
+def test_with_billing_off_the_fanout_reads_no_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sellerflow import wiring
+    from sellerflow.settings import reset_settings
+
+    monkeypatch.delenv("BILLING_ENABLED", raising=False)
+    reset_settings()
+    wiring.reset()
+    try:
+        assert wiring.billing_sync_gate() is None  # off by default: every seller syncs as before
+        monkeypatch.setenv("BILLING_ENABLED", "true")
+        reset_settings()
+        wiring.reset()
+        assert wiring.billing_sync_gate() is not None
+    finally:
+        monkeypatch.delenv("BILLING_ENABLED", raising=False)
+        reset_settings()
+        wiring.reset()

@@ -89,13 +89,15 @@ def verify_billing(stack: LocalStack, say: Callable[[str], None]) -> bool:
         email = f"owner{index}@sellerflow.local"
         if email not in stack.users:
             continue
+        before = len(stack.stripe.requests)
         run, _owner = subscribe(stack, seller.seller_id, email)
-        sent = amazon_fields_sent_for(stack, seller.seller_id)
+        requests = len(stack.stripe.requests) - before  # what this owner's subscribing sent Stripe
+        sent = amazon_fields_sent_for(stack, seller.seller_id)  # over every request Stripe received
         ok = run.states == ["trialing", "trialing", "active"] and run.plan == "growth" and sent == 0
         all_ok = all_ok and ok
         say(
             f"{'verified' if ok else 'MISMATCH'} billing {seller.seller_id} plan={run.plan} "
-            f"state={run.states[-1]} stripe_requests={len(stack.stripe.requests)} amazon_fields_sent={sent}"
+            f"state={run.states[-1]} stripe_requests={requests} amazon_fields_sent={sent}"
             + ("" if ok else f" states={'>'.join(run.states)}")
         )
     return all_ok

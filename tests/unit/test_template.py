@@ -227,7 +227,10 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
     },
-    "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"},
+    "ListDueSellersFunction": {
+        *("SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"),
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: read-only sellers are left out
+    },
     "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
     "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN"},
     "ExportSellerDataFunction": {
@@ -273,6 +276,11 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     },
     "TwilioWebhooksFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME"},
     "AccessReviewReminderFunction": {"SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
+    "BillingFunction": {
+        *("SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN", "WEB_ORIGIN", "ALERTS_TOPIC_ARN"),
+        *("BILLING_ENABLED", "BILLING_TABLE", "STRIPE_SECRET_NAME", "BILLING_PRICE_IDS"),
+        *API_CALLER,
+    },
     "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
 }
 # The resource (or parameter) each name must point at, wherever it is given.
@@ -297,6 +305,7 @@ VARIABLE_TARGETS = {
     "SYNC_WINDOW_MINUTES": "SyncIntervalMinutes",
     "ALERTS_TOPIC_ARN": "AlertsTopic",
     "TWILIO_SECRET_NAME": "TwilioSecret",
+    "STRIPE_SECRET_NAME": "StripeSecret",
     "CONNECT_STATE_SECRET_NAME": "ConnectStateSecret",
     "NOTIFICATIONS_QUEUE_ARN": "NotificationsQueue",
 }
@@ -437,6 +446,8 @@ def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
 PUBLIC_ROUTES = {
     ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
     ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/inbound"),
+    # Stripe's webhook (Billing=on): checked with stripe.Webhook.construct_event instead.
+    ("BillingFunction", "POST", "/webhooks/stripe"),
 }
 
 
@@ -730,6 +741,7 @@ API_FUNCTIONS = {
     "ApiFunction": "sellerflow.api.app",
     "PiiApiFunction": "sellerflow.api.pii_app",
     "TwilioWebhooksFunction": "sellerflow.api.webhook_app",
+    "BillingFunction": "sellerflow.api.billing_app",
 }
 
 
@@ -817,6 +829,14 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         # Twilio's webhooks: public, signature-checked (PUBLIC_ROUTES).
         ("POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
         ("POST", "/webhooks/twilio/inbound"),
+        # Billing (Billing=on): plans, the seller's plan, Checkout and portal sessions, admins' overview,
+        # and Stripe's webhook (public, signature-checked).
+        ("GET", "/billing/plans"),
+        ("GET", "/sellers/{sellerId}/billing"),
+        ("POST", "/sellers/{sellerId}/billing/checkout"),
+        ("POST", "/sellers/{sellerId}/billing/portal"),
+        ("GET", "/admin/billing"),
+        ("POST", "/webhooks/stripe"),
     }
 
 
@@ -1065,6 +1085,7 @@ def test_the_dashboard_gets_preload_hsts_and_the_same_permissions_policy() -> No
 ACTS_FOR_A_SELLER_INDIRECTLY = {
     "ApiFunction": "SellerAccess.require acts for the seller a member was let into",
     "PiiApiFunction": "SellerAccess.require acts for the seller a member was let into",
+    "BillingFunction": "SellerAccess.require acts for the seller an owner was let into",
     "ApplyNotificationsFunction": "handle_message acts for each notification's seller",
 }
 # Functions that legitimately act for no seller: their work spans sellers (or touches no seller item),

@@ -77,6 +77,7 @@ from sellerflow_dev.simulator.orders_api import (
 from sellerflow_dev.simulator.ratelimit import AppWideLimiter, RateLimiter
 from sellerflow_dev.simulator.reports_api import DOCUMENTS_PATH, ReportService
 from sellerflow_dev.simulator.sellers_api import marketplace_participations
+from sellerflow_dev.simulator.stripe_api import StripeStandIn
 from sellerflow_dev.simulator.tokens_api import RestrictedDataTokens
 from sellerflow_dev.simulator.twilio_api import TwilioStandIn
 from sellerflow_dev.simulator.world import SimWorld
@@ -214,6 +215,7 @@ class SimServer:
         self.ads_authorize = self.ads_authorize_pages["NA"]
         self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
         self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
+        self.stripe = StripeStandIn(seed=world.seed)  # billing (hosted deployments): Stripe's API
         # Notifications API; delivers into the destination's SQS queue (`start` runs the delivery).
         self.notifications = NotificationService(
             world, self.consent.application_id, clock=clock, wall_clock=wall_clock
@@ -232,6 +234,7 @@ class SimServer:
             raise RuntimeError("the simulator is already running")
         self._httpd = _HttpServer((self.host, self.port), _Handler, self)
         self.port = self._httpd.server_address[1]
+        self.stripe.base_url = self.url  # its hosted Checkout and portal pages
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -367,6 +370,7 @@ class SimServer:
         return [
             (lambda path: path == LWA_PATH, self._lwa),
             (self.twilio.handles, self._twilio),
+            (self.stripe.handles, self._stripe),
             (lambda path: path == CONSENT_PATH, self._consent),
             (lambda path: path == AUTHORIZE_PATH, self._ads_authorize),
             (lambda path: path.startswith(DOCUMENTS_PATH), self._document),
@@ -414,6 +418,12 @@ class SimServer:
 
     def _twilio(self, request: Request) -> Response:
         reply = self.twilio.dispatch(
+            request.method, request.path, request.headers, request.body, _is_loopback(request.client_host)
+        )
+        return Response(reply.status, reply.body)
+
+    def _stripe(self, request: Request) -> Response:
+        reply = self.stripe.dispatch(
             request.method, request.path, request.headers, request.body, _is_loopback(request.client_host)
         )
         return Response(reply.status, reply.body)

@@ -214,3 +214,27 @@ class WhatsAppRecipientOptedOut(WhatsAppRecipientRejected):
 
 class AlertDeliveryFailed(SellerflowError):
     """At least one message of an alert failed temporarily; the SQS record is retried."""
+
+
+# --- Billing (hosted deployments; sellerflow.billing) ----------------------------------------------
+class PlanLimitReached(SellerflowError):
+    """The seller's plan allows no more of something (accounts, marketplaces, seats) or lacks a feature
+    (402: upgrading the plan lifts it). Nothing already stored is touched."""
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class BillingReadOnly(SellerflowError):
+    """The seller's account is read-only (payment overdue past its grace period, or cancelled): its data
+    stays readable and exportable, changes and syncing wait for a payment (402)."""
+
+
+class BillingConflict(SellerflowError):
+    """The billing request does not fit the account's state, e.g. a checkout while a subscription is
+    live (change plans in the Customer Portal) or a portal before any checkout (409)."""
+
+
+class WebhookRejected(SellerflowError):
+    """A payment provider's webhook failed its signature or timestamp check (400; nothing applied)."""

@@ -146,6 +146,17 @@ class Settings(BaseSettings):
     economics_settle_hours: int = Field(default=24, ge=0, le=168)
     economics_wait_s: float = Field(default=240.0, ge=0, le=600)
 
+    # Billing (sellerflow.billing): only for teams that run Sellerflow as a service (template parameter
+    # Billing=on). The Stripe secret key and webhook signing secret live in a Secrets Manager secret
+    # ({"api_key","webhook_secret"}); the plans are the layer's plans.json, with the deployment's Stripe
+    # price ids (a JSON object plan id -> price id). STRIPE_API_BASE is only set locally (the stand-in).
+    billing_enabled: bool = False
+    billing_table: str = "sellerflow-billing"
+    stripe_secret_name: str = "sellerflow/stripe"
+    stripe_api_base: str = ""
+    stripe_webhook_tolerance_s: int = Field(default=300, ge=30, le=600)
+    billing_price_ids: str = "{}"
+
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""
     # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).

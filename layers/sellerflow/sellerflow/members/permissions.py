@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     CONNECTION_MANAGE = "connection:manage"  # connect, reconnect, disconnect Amazon
     DATA_EXPORT = "data:export"
     SELLER_ERASE = "seller:erase"
+    BILLING_MANAGE = "billing:manage"  # the plan: checkout, the Stripe Customer Portal (hosted deployments)
 
 
 _READ_ANALYTICS = frozenset(

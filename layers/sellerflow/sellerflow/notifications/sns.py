@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from sellerflow.alerts.model import AlertMessage
+from sellerflow.billing.model import BillingNotice
 from sellerflow.errors import ConfigurationError
 from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
@@ -99,5 +100,23 @@ class AccessReviewReminders:
             subject="Sellerflow: your quarterly access review is due",
             message=json.dumps(body),
             attributes={"seller_id": seller_id, "kind": "access_review_due", "recipient": owner_email},
+            channels=("email",),
+        )
+
+
+class BillingNotices:
+    """Billing notices to the owners on the alerts topic (kind `billing_<notice>`, channel `email`):
+    payment failed, trial ending, cancelled, recovered. The plan and a sentence; no business figures."""
+
+    def __init__(self, topic: AlertTopic) -> None:
+        self._topic = topic
+
+    def notify(self, notice: BillingNotice) -> None:
+        body = {"kind": f"billing_{notice.kind.value}", "seller_id": notice.seller_id, "plan": notice.plan_id,
+                "what": notice.message}  # fmt: skip
+        self._topic.publish_notice(
+            subject=f"Sellerflow billing: {notice.kind.value.replace('_', ' ')}",
+            message=json.dumps(body),
+            attributes={"seller_id": notice.seller_id, "kind": f"billing_{notice.kind.value}"},
             channels=("email",),
         )

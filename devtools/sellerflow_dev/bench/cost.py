@@ -57,7 +57,10 @@ class Assumptions:
     finance_lookback_hours: float = 48.0  # the day's first sync fetches the last 48 hours again
     finance_recent_lookback_minutes: float = 15.0  # the other syncs: this much behind the watermark
     finance_deep_runs_per_day: float = 1.0  # 24 before (every sync asked 48 hours back)
-    fact_wru_per_transaction_first: float = 1.0  # its first write (+ its day's dirty marker)
+    fact_wru_per_transaction_first: float = 1.0  # its first write
+    # dirty-day markers per finances page: the (marketplace, local day)s a page touches; an hourly
+    # page holds about an hour of postings (1-2 days over the marketplaces), a deep page ~3
+    markers_per_finance_page: float = 2.0
     fact_wru_per_transaction_again: float = 1.0  # each later fetch in the lookback (0 if skipped unchanged)
     fact_rru_per_transaction_again: float = 0.0
     finance_page_size: int = 100
@@ -265,6 +268,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     data_wru = (
         order_versions * a.wru_per_order_version
         + transactions * (a.fact_wru_per_transaction_first + refetches * a.fact_wru_per_transaction_again)
+        + (syncs * hourly.finance_pages + DAYS * daily.finance_pages) * a.markers_per_finance_page
         + rows_per_day * DAYS
     )
     data_rru = (

@@ -197,6 +197,9 @@ class LabelService:
         entries.sort(key=lambda e: (not e.late, e.ship_by or far, e.order_id))
         return entries
 
+    def profiles(self, seller_id: str) -> list[PackageProfile]:
+        return list(self._data.profiles(seller_id).values())
+
     def put_profile(self, seller_id: str, profile: PackageProfile) -> None:
         self._data.put_profile(seller_id, profile)
 

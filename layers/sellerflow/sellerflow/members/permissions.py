@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     CONNECTION_MANAGE = "connection:manage"  # connect, reconnect, disconnect Amazon
     DATA_EXPORT = "data:export"
     SELLER_ERASE = "seller:erase"
+    LABELS_BUY = "labels:buy"  # shipping labels: package profiles, rates, purchase, reprint, void (owners)
 
 
 _READ_ANALYTICS = frozenset(

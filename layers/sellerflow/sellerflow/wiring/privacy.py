@@ -107,7 +107,9 @@ def run_erase_step(step: EraseStep) -> BaseModel:
         return erase.verify_erasure(
             step,
             partitions=PartitionStore.from_settings(settings),
-            objects=SellerObjectsAndLabels(settings, step.seller_id, policy.seller_prefixes(step.seller_id)[0]),
+            objects=SellerObjectsAndLabels(
+                settings, step.seller_id, policy.seller_prefixes(step.seller_id)[0]
+            ),
             policy=policy,
         )
     return erase.record_erasure(step, audit=AuditLog())

@@ -100,3 +100,31 @@ def test_each_failure_answers_its_own_code(api: Api, monkeypatch: pytest.MonkeyP
     assert _call(api, "POST", LABEL, BUY).status_code == 200
     assert calls["n"] == 2
     assert keys[0] == keys[1]  # the same client reference: Amazon returns the label it charged for
+
+
+def test_a_failed_confirmation_is_retried_by_buying_again_without_a_second_purchase(
+    api: Api,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _call(api, "POST", f"{LABEL}/rates").status_code == 200
+    original = FakeShippingApi.confirm_shipment
+    bought: list[str] = []
+    purchase = FakeShippingApi.purchase_shipment
+
+    def counted(self: FakeShippingApi, seller_id: str, request: Any, *, idempotency_key: str) -> Any:
+        bought.append(idempotency_key)
+        return purchase(self, seller_id, request, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(FakeShippingApi, "purchase_shipment", counted)
+    monkeypatch.setattr(FakeShippingApi, "confirm_shipment", _refuse_confirmation)
+    assert _call(api, "POST", LABEL, BUY).status_code == 502
+    monkeypatch.setattr(FakeShippingApi, "confirm_shipment", original)
+    again = _call(api, "POST", LABEL, BUY)
+    assert again.status_code == 200
+    assert again.json_body["shipment"]["confirmed_by"] == "sellerflow"
+    assert again.json_body["shipment"]["status"] == "PURCHASED"
+    assert len(bought) == 1
+
+
+def _refuse_confirmation(self: FakeShippingApi, seller_id: str, order_id: str, request: Any) -> None:
+    raise SpApiServerError("confirmShipment answered HTTP 503", operation="confirmShipment")

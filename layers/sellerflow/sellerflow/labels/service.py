@@ -240,6 +240,8 @@ class LabelService:
         existing = self._data.shipment(seller_id, order_id)
         if _bought(existing):
             assert existing is not None
+            if existing.confirmed_by is None:  # bought, but the confirmation failed last time
+                existing = self._confirm(order, existing)
             return existing, self.reprint(seller_id, order_id, label_format=doc_format)
         generation = _generation(existing)
         reference = client_reference(order_id, package, generation)

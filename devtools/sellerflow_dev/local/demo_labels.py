@@ -179,6 +179,11 @@ def verify_labels(stack: LocalStack, say: Callable[[str], None]) -> bool:
     places = marker_places(stack, printed)
     ok = True
     for run in runs:
+        queue = run.responses["queue"]
+        if queue.status_code != 200:
+            ok = False
+            say(f"MISMATCH labels {run.seller_id} queue={queue.status_code}")
+            continue
         if "rates" not in run.responses:
             continue  # no merchant-fulfilled order waiting
         seller_ok = run.bought == 1 and not places

@@ -242,7 +242,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
     },
     "EraseSellerFunction": {
-        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET"),
+        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET", "LABEL_BUCKET"),
         *("SELLER_SYNC_STATE_MACHINE_ARN", "SELLER_SCHEDULE_NAME_PREFIX"),
         *("LWA_APP_SECRET_NAME", "LWA_ENDPOINT", "SPAPI_ENDPOINT"),  # unsubscribing (grantless)
         "TENANT_DATA_ROLE_ARN",
@@ -260,6 +260,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "AUDIT_TABLE",
         "PII_TABLE",
         "PII_KEY_ID",
+        "LABEL_BUCKET",
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,
@@ -291,6 +292,7 @@ VARIABLE_TARGETS = {
     "PII_TABLE": "BuyerPiiTable",
     "TENANT_DATA_ROLE_ARN": "TenantDataRole",
     "RAW_BUCKET": "RawDocumentsBucket",
+    "LABEL_BUCKET": "LabelBucket",
     "DATA_KEY_ID": "DataKey",
     "PII_KEY_ID": "PiiKey",
     "LWA_APP_SECRET_NAME": "LwaAppSecret",
@@ -761,7 +763,17 @@ def _api_routes_in_template() -> set[tuple[str, str]]:
 
 def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
     assert _api_routes_of("PiiApiFunction") == {
-        ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address")
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
+        # shipping labels: rates read the recipient; the label prints it (issue 16)
+        ("GET", "/sellers/{sellerId}/labels/queue"),
+        ("GET", "/sellers/{sellerId}/labels/profiles"),
+        ("PUT", "/sellers/{sellerId}/labels/profiles/{sku}"),
+        ("PUT", "/sellers/{sellerId}/labels/settings"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label/rates"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
     }
     assert not _api_routes_of("PiiApiFunction") & _api_routes_of("ApiFunction")
 
@@ -787,6 +799,15 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("POST", "/sellers/{sellerId}/disconnect"),
         # Data protection: buyer PII on demand (members), the audit trail (owners only).
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
+        ("GET", "/sellers/{sellerId}/labels/queue"),
+        ("GET", "/sellers/{sellerId}/labels/profiles"),
+        ("PUT", "/sellers/{sellerId}/labels/profiles/{sku}"),
+        ("PUT", "/sellers/{sellerId}/labels/settings"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label/rates"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
         ("GET", "/sellers/{sellerId}/audit"),
         ("GET", "/sellers/{sellerId}/subprocessors"),
         # Alerts (issue 6): rules, the alerts sent, WhatsApp recipients.

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     audit_table: str = "sellerflow-audit"
     pii_table: str = "sellerflow-buyer-pii"
     raw_bucket: str = "sellerflow-raw-documents"
+    # Kept shipping labels (buyer PII, PII key; only the PII app's function reaches it)
+    label_bucket: str = "sellerflow-labels"
     data_key_id: str = "alias/sellerflow-data"
     pii_key_id: str = "alias/sellerflow-pii"
     # The role a seller's items are read and written with, assumed per seller (sellerflow.store.tenancy);

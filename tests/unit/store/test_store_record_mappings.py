@@ -163,11 +163,16 @@ ADDED_SINCE = {
     "AccessReviewRecord",
     "MemberSeenRecord",
     "SkuWindowRecord",
+    "PackageProfileRecord",
+    "LabelSettingsRecord",
+    "LabelQuoteRecord",
+    "LabelShipmentRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claim"),
     ("ReportRecord", "ingest_claimed_until"),
+    ("OrderRecord", "ship_by"),
 }
 
 

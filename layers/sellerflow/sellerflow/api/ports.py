@@ -9,7 +9,7 @@ tests give fakes to `create_app` instead. A port nobody gave answers every use w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from sellerflow.connect.service import ConnectService
 from sellerflow.domain import Membership, Order, SellerProfile
 from sellerflow.errors import ConfigurationError
 from sellerflow.incidents.service import IncidentStore
+from sellerflow.labels.service import LabelService
 from sellerflow.members.review import AccessReviewStore, MemberActivity
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
 from sellerflow.pii.models import Purpose
@@ -192,9 +193,16 @@ class ApiPorts:
     twilio_webhooks: Callable[[], TwilioWebhookPorts]  # Twilio's webhooks: only the webhooks app's deployment
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
+    labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
 
 
 PortsFactory = Callable[[Settings], ApiPorts]
+
+
+def _no_labels() -> LabelService:
+    raise ConfigurationError(
+        "this API function buys no labels: labels are the PII app's (buyer recipient data)"
+    )
 
 
 class _NotGiven:

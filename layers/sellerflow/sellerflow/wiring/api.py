@@ -23,6 +23,7 @@ from sellerflow.api.ports import (
     use_deployment_ports,
 )
 from sellerflow.errors import ConfigurationError
+from sellerflow.labels.service import LabelService
 from sellerflow.members.model import PoolUser
 from sellerflow.members.service import UserDirectory
 from sellerflow.notifications.whatsapp import SecretsManagerTwilioCredentials, TwilioSignatures
@@ -43,6 +44,7 @@ from sellerflow.store.users import CognitoUsers
 from sellerflow.wiring.analytics import analytics_service
 from sellerflow.wiring.billing import build_billing_service, stripe_secret
 from sellerflow.wiring.connect import ads_connect_service, connect_service
+from sellerflow.wiring.labels import label_service
 from sellerflow.wiring.privacy import privacy_config
 from sellerflow.wiring.subprocessors import deployment_subprocessors
 
@@ -134,7 +136,11 @@ def pii_ports(settings: Settings) -> ApiPorts:
         queue = BuyerPiiStore(settings.pii_key_id)
         return ShippingAddressService(spapi=wiring.spapi_client(), queue=queue, orders=OrderStore())
 
-    return replace(ports, shipping=shipping)
+    @cache
+    def labels() -> LabelService:
+        return label_service(settings)
+
+    return replace(ports, shipping=shipping, labels=labels)
 
 
 def billing_ports(settings: Settings) -> ApiPorts:

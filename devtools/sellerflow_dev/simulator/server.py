@@ -77,8 +77,8 @@ from sellerflow_dev.simulator.orders_api import (
 from sellerflow_dev.simulator.ratelimit import AppWideLimiter, RateLimiter
 from sellerflow_dev.simulator.reports_api import DOCUMENTS_PATH, ReportService
 from sellerflow_dev.simulator.sellers_api import marketplace_participations
-from sellerflow_dev.simulator.stripe_api import StripeStandIn
 from sellerflow_dev.simulator.shipping_api import ShippingService
+from sellerflow_dev.simulator.stripe_api import StripeStandIn
 from sellerflow_dev.simulator.tokens_api import RestrictedDataTokens
 from sellerflow_dev.simulator.twilio_api import TwilioStandIn
 from sellerflow_dev.simulator.world import SimWorld

@@ -99,7 +99,9 @@ class Settings(BaseModel):
     fanout_bucket: str = "sellerflow-fanout"
     report_first_poll_s: int = 15
     report_max_polls: int = 20
-    report_backfill_windows_per_run: int = 1
+    # At most, per marketplace; a run takes fewer when createReport's burst holds fewer
+    # (sellerflow.sync.reports.backfill_per_marketplace, docs/performance.md "Sync efficiency").
+    report_backfill_windows_per_run: int = Field(default=11, ge=1, le=25)
 
     # Alerts (sellerflow.alerts): the SNS topic evaluations publish to; the WhatsApp sender's Twilio
     # credentials live in a Secrets Manager secret ({"account_sid","auth_token","from_number"}),

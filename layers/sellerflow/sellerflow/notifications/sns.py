@@ -6,8 +6,6 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import boto3
-
 from sellerflow.alerts.model import AlertMessage
 from sellerflow.billing.model import BillingNotice
 from sellerflow.errors import ConfigurationError
@@ -44,6 +42,8 @@ class AlertTopic:
 
     def _sns(self) -> SNSClient:
         if self._client is None:
+            import boto3  # here: a cold start loads boto3 only where it is used
+
             self._client = boto3.client("sns")
         return self._client
 

@@ -95,10 +95,12 @@ def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
 def spapi_client(s: Settings) -> SpApiClient:
     import httpx
 
+    from sellerflow.observability import trace_httpx
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.lwa import LwaClient
     from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 
+    trace_httpx()
     http = httpx.Client(timeout=s.spapi_timeout_s)
     lwa = LwaClient(s.lwa_endpoint, SecretsManagerAppCredentials(s.lwa_app_secret_name), http)
     return SpApiClient(
@@ -137,9 +139,11 @@ def ads_client(s: Settings) -> RegionalAdsClient:
 
     from sellerflow.ads.client import AdsClient, RegionalAdsClient
     from sellerflow.amazon.ads import ADS_REGIONS
+    from sellerflow.observability import trace_httpx
     from sellerflow.spapi.lwa import LwaClient
     from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 
+    trace_httpx()
     http = httpx.Client(timeout=s.ads_timeout_s)
     app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
     hosts = s.ads_hosts()

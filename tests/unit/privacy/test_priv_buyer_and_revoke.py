@@ -116,6 +116,7 @@ def test_upsert_reads_the_restrictions_once_per_seller_and_skips_restricted_orde
     monkeypatch.setattr(orders_module, "restricted_order_ids", restricted)
     monkeypatch.setattr(orders_module.OrderRecord, "save", save)
     monkeypatch.setattr(orders_module.DirtyDays, "mark_each", lambda *a, **k: 0)
+    monkeypatch.setattr(orders_module, "_stored_versions", lambda orders: {})  # none stored yet
     batch = [_order(SELLER, "R-1"), _order(SELLER, "OK-2"), _order(OTHER, "R-1"), _order(SELLER, "OK-3")]
     written = orders_module.OrderStore().upsert(batch)
     assert written == 3

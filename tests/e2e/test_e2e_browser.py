@@ -8,16 +8,26 @@ sessionStorage, so its own signed-in user). Screenshots go to test-artifacts/scr
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import io
 import time
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from browser_e2e_support import displayed_number, id_token_of, launch, require_chromium, shot, sign_in
+from browser_e2e_support import (
+    displayed_number,
+    expand_all,
+    id_token_of,
+    launch,
+    pl_lines,
+    require_chromium,
+    shot,
+    sign_in,
+)
 from e2e_helpers import api_get
 
 from sellerflow_dev.local.identity import totp_code
@@ -86,6 +96,13 @@ def test_sign_in_with_password_and_totp_opens_the_only_seller(stack: LocalStack,
     # And the token is held for the tab only (sessionStorage), never in localStorage or cookies
     assert page.evaluate("() => localStorage.length") == 0
     assert page.context.cookies() == []
+    # And signing out takes the top bar, with their email and seller, off the screen
+    page.click("#sign-out")
+    page.wait_for_selector("[data-testid=sign-in-form]")
+    assert not page.locator("#topbar").is_visible()
+    assert not page.locator("#tabs").is_visible()
+    assert "owner1@sellerflow.local" not in page.locator("body").inner_text()
+    assert seller.name not in page.locator("body").inner_text()
 
 
 def test_a_wrong_code_is_refused_with_a_message(stack: LocalStack, page: Any) -> None:
@@ -221,6 +238,238 @@ def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, pa
     week = api_get(stack, f"/sellers/{second.seller_id}/dashboard", token, range="last7").json()["totals"]
     if week:
         _eventually_tiles_equal_api(page, week)
+
+
+CENT = {"JPY": Decimal(1)}
+
+
+def _cents(currency: str) -> Decimal:
+    return CENT.get(currency, Decimal("0.01"))
+
+
+def _as_shown(amount: str | Decimal, currency: str) -> Decimal:
+    """An API amount as the page rounds it for display (Intl rounds halves away from zero)."""
+    return Decimal(amount).quantize(_cents(currency), rounding=ROUND_HALF_UP)
+
+
+def _assert_each_line_is_the_sum_of_its_parts(
+    lines: list[dict[str, Any]], currency: str, column: str
+) -> None:
+    by_id = {line["id"]: line for line in lines}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        if line["parent"]:
+            children.setdefault(line["parent"], []).append(line)
+    assert {"gross_profit", "net_profit", "estimated_payout", "amazon_fees", "sales"} <= set(children)
+    for parent, parts in children.items():
+        shown = displayed_number(by_id[parent][column])
+        added = sum((displayed_number(p[column]) for p in parts), Decimal(0))
+        # every part is rounded for display: the sum may differ by half a cent per part, no more
+        assert abs(shown - added) <= _cents(currency) * len(parts) / 2, (
+            currency,
+            column,
+            parent,
+            shown,
+            added,
+        )
+
+
+def _assert_pl_equals_api(lines: list[dict[str, Any]], totals: dict[str, Any], column: str) -> None:
+    currency = totals["currency"]
+    k = totals["current" if column == "current" else "previous"]
+    shown = {line["id"]: displayed_number(line[column]) for line in lines if line[column] != "—"}
+    if column == "previous" and k["days_with_data"] == 0:
+        return
+    money = {
+        "product_sales": k["gross_sales"]["amount"],
+        "shipping": k["shipping"]["amount"],
+        "promotions": -Decimal(k["promotions"]["amount"]),
+        "refunds": -Decimal(k["refunds"]["amount"]),
+        "ad_spend": -Decimal(k["ad_spend"]["amount"]),
+        "cogs": -Decimal(k["cogs"]["amount"]),
+        "net_profit": k["net_profit"]["amount"],
+        "estimated_payout": k["estimated_payout"]["amount"],
+        "payout-fees": -Decimal(k["amazon_fees"]["amount"]),
+    }
+    for fee_type, amount in k["amazon_fees_by_type"].items():
+        money[f"payout-fee:{fee_type}"] = -Decimal(amount["amount"])
+    for line_id, amount in money.items():
+        assert shown[line_id] == _as_shown(amount, currency), (
+            currency,
+            column,
+            line_id,
+            shown[line_id],
+            amount,
+        )
+    # the selling fees and the other (account) costs are together all of Amazon's fees
+    assert abs(shown["amazon_fees"] + shown["other_costs"] - shown["payout-fees"]) <= _cents(currency)
+    if k["margin"] is not None:
+        expected = (Decimal(k["margin"]) * 100).quantize(Decimal("0.1"))
+        assert abs(shown["margin"] - expected) <= Decimal("0.1"), (
+            currency,
+            column,
+            shown["margin"],
+            expected,
+        )
+
+
+def _sku_totals_shown(page: Any) -> dict[str, list[str]]:
+    return dict(
+        page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=sku-total]')].map(r =>
+                [r.dataset.currency, [...r.querySelectorAll('td')].map(c => c.innerText)])"""
+        )
+    )
+
+
+SKU_MONEY = ("sales", "promotions", "refunds", "fees", "ads", "cogs", "profit")
+
+
+def _assert_requests_went_out_together(page: Any) -> None:
+    """The SKU rows and the chart were asked for before the dashboard's figures came back."""
+    timings = page.evaluate(
+        """() => Object.fromEntries(performance.getEntriesByType('resource').flatMap(e => {
+            const kind = ['/dashboard?', '/analytics/skus?', '/analytics/daily?'].find(k => e.name.includes(k));
+            return kind ? [[kind.split('/').pop().slice(0, -1), [e.startTime, e.responseEnd]]] : [];
+        }))"""
+    )
+    assert {"dashboard", "skus", "daily"} <= set(timings), timings
+    assert timings["skus"][0] < timings["dashboard"][1], timings
+    assert timings["daily"][0] < timings["dashboard"][1], timings
+
+
+def _assert_pl_shown(page: Any, totals: dict[str, Any]) -> None:
+    """Every line on screen, each the sum of the lines beneath it in both periods, equal to the API."""
+    currency = totals["currency"]
+    lines = pl_lines(page, currency)
+    assert lines, currency
+    assert all(line["visible"] for line in lines), currency
+    for column in ("current", "previous"):
+        if column == "current" or totals["previous"]["days_with_data"]:
+            _assert_each_line_is_the_sum_of_its_parts(lines, currency, column)
+        _assert_pl_equals_api(lines, totals, column)
+    # A change from a base that is missing or zero shows no percentage, only the amount
+    for line in lines:
+        if line["previous"] != "—" and displayed_number(line["previous"]) == 0:
+            assert "%" not in line["change"], line
+    net = next(line for line in lines if line["id"] == "net_profit")
+    if not totals["current"]["cogs_complete"]:
+        assert "excl. missing costs" in net["label"]
+
+
+def _assert_missing_costs_counted(
+    page: Any, stack: LocalStack, seller_id: str, token: str, dashboard: Any
+) -> None:
+    sku_rows = [
+        row
+        for window in dashboard["marketplaces"]
+        for row in api_get(
+            stack,
+            f"/sellers/{seller_id}/analytics/skus",
+            token,
+            marketplace=window["marketplace_id"],
+            **{"from": window["current"]["start"], "to": window["current"]["end"]},
+        ).json()["skus"]
+    ]
+    missing = {r["sku"] for r in sku_rows if r["row_type"] == "sku" and not r["cogs_complete"]}
+    notice = page.locator("[data-testid=missing-costs]")
+    if not missing:
+        assert notice.count() == 0
+        return
+    assert notice.is_visible()
+    assert notice.inner_text().startswith(f"{len(missing)} SKU")
+    assert page.locator("[data-testid=missing-costs-link]").get_attribute("href").endswith("/settings")
+
+
+def _assert_sku_totals_and_csv(page: Any, dashboard: Any) -> None:
+    """The table's totals per currency are the dashboard's (SKU, account and unattributed-ads rows),
+    and the CSV export has every row shown with the same totals."""
+    shown_totals = _sku_totals_shown(page)
+    for totals in dashboard["totals"]:
+        currency, k = totals["currency"], totals["current"]
+        cells = dict(zip(("marketplace", "units", *SKU_MONEY), shown_totals[currency], strict=False))
+        assert displayed_number(cells["units"]) == k["units"]
+        expected = {
+            "sales": Decimal(k["gross_sales"]["amount"]) + Decimal(k["shipping"]["amount"]),
+            "refunds": Decimal(k["refunds"]["amount"]),
+            "fees": Decimal(k["amazon_fees"]["amount"]),
+            "ads": Decimal(k["ad_spend"]["amount"]),
+            "cogs": Decimal(k["cogs"]["amount"]),
+            "profit": Decimal(k["net_profit"]["amount"]),
+        }
+        for name, amount in expected.items():
+            assert displayed_number(cells[name]) == _as_shown(amount, currency), (currency, name)
+    with page.expect_download() as started:
+        page.click("[data-testid=sku-export]")
+    rows = list(csv.DictReader(io.StringIO(started.value.path().read_text("utf-8"))))
+    body = [r for r in rows if r["row_type"] != "total"]
+    assert len(body) == page.locator("[data-testid=sku-table] tbody tr").count()
+    totals_rows = [r for r in rows if r["row_type"] == "total"]
+    assert {r["currency"] for r in totals_rows} == set(shown_totals)
+    for r in totals_rows:
+        currency = r["currency"]
+        cells = dict(zip(("marketplace", "units", *SKU_MONEY), shown_totals[currency], strict=False))
+        for name in SKU_MONEY:
+            assert sum(Decimal(b[name]) for b in body if b["currency"] == currency) == Decimal(r[name])
+            assert _as_shown(r[name], currency) == displayed_number(cells[name]), (currency, name)
+
+
+def _assert_sorts_and_filters(page: Any) -> None:
+    """Sorting by profit (twice: descending) puts the most profitable SKU of each currency first;
+    the filter keeps only the SKUs that match."""
+    page.click("[data-testid=sku-table] th button[data-sort=profit]")
+    page.wait_for_selector("[data-testid=sku-table] th[aria-sort=ascending]")
+    page.click("[data-testid=sku-table] th button[data-sort=profit]")
+    page.wait_for_selector("[data-testid=sku-table] th[aria-sort=descending]")
+    sku_only = "[data-testid=sku-table] tbody tr[data-kind=sku]"
+    shown_rows = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=sku-table] tbody tr[data-kind=sku]')]
+            .map(r => [r.dataset.currency, r.querySelectorAll('td')[8].innerText])"""
+    )
+    assert shown_rows, "no SKU rows"
+    for currency in {c for c, _ in shown_rows}:
+        profits = [displayed_number(text) for c, text in shown_rows if c == currency]
+        assert profits == sorted(profits, reverse=True), currency
+    first_sku = page.locator(f"{sku_only} th").first.inner_text().split(" ")[0]
+    page.fill("[data-testid=sku-filter]", first_sku)
+    page.wait_for_function(
+        "(sku) => [...document.querySelectorAll('[data-testid=sku-table] tbody tr[data-kind=sku] th')]"
+        ".every(c => c.innerText.includes(sku))",
+        arg=first_sku,
+    )
+    assert page.locator(sku_only).count() >= 1
+
+
+def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
+    stack: LocalStack, page: Any
+) -> None:
+    seller = stack.world.sellers[0]
+    # Given owner1 on the overview of their seller
+    sign_in_as(page, stack, "owner1@sellerflow.local")
+    page.wait_for_selector("[data-testid=pl]")
+    page.wait_for_selector("[data-testid=sku-table]")
+    token = id_token_of(page)
+    dashboard = api_get(stack, f"/sellers/{seller.seller_id}/dashboard", token, range="last30").json()
+    assert dashboard["totals"], "the sync produced no figures"
+    # The overview's requests went out together, not one after another
+    _assert_requests_went_out_together(page)
+    # When they open every group of the P&L (with the keyboard)
+    expand_all(page)
+    shot(page, "18-profit-and-loss")
+    # Then each currency's P&L adds up and equals the API's figures to the cent
+    for totals in dashboard["totals"]:
+        _assert_pl_shown(page, totals)
+    # SKUs sold without a cost are counted and linked to the cost editor
+    _assert_missing_costs_counted(page, stack, seller.seller_id, token, dashboard)
+    # Marketplaces are named, never shown as raw ids
+    main_text = page.locator("main").inner_text()
+    for window in dashboard["marketplaces"]:
+        assert window["marketplace_id"] not in main_text
+    assert "Amazon." in page.locator("[data-testid=sku-table]").inner_text()
+    # The profit-per-SKU table adds up to the dashboard, exports what it shows, sorts and filters
+    _assert_sku_totals_and_csv(page, dashboard)
+    _assert_sorts_and_filters(page)
+    shot(page, "19-profit-per-sku")
 
 
 def test_another_sellers_url_shows_not_found_and_no_figures(stack: LocalStack, page: Any) -> None:

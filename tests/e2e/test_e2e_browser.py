@@ -604,3 +604,83 @@ def test_connecting_an_amazon_account_completes_against_the_simulator(stack: Loc
     page.wait_for_selector("[data-testid=connection-status]")
     shot(page, "17-connected")
     assert "spapi_oauth_code" not in page.url
+
+
+def _cost_rows(page: Any) -> list[tuple[str, str, str]]:
+    """(sku, currency, the unit cost as shown) of every row of the costs table."""
+    rows: list[tuple[str, str, str]] = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=cost-row]')].map(r => [
+            ...r.dataset.row.split('|'), r.querySelector('[data-testid=cost-current]').innerText])"""
+    )
+    return rows
+
+
+def test_costs_are_edited_inline_and_imported_all_or_none(stack: LocalStack, page: Any) -> None:
+    # (last in the module: it changes seller 2's costs, which the tests above read)
+    seller = stack.world.sellers[1]
+    sign_in_as(page, stack, "owner2@sellerflow.local")
+    token = id_token_of(page)
+    stored_before = api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]
+    # From the overview's notice of SKUs sold without a cost to the editor, showing only those
+    page.click("[data-testid=missing-costs-link]")
+    page.wait_for_selector("[data-testid=costs-table]")
+    assert page.locator("[data-testid=costs-missing-only]").is_checked()
+    missing = _cost_rows(page)
+    assert len(missing) >= 3, missing
+    assert all("missing" in shown for _, _, shown in missing)
+    shot(page, "20-costs-missing")
+    # When they give the first SKU a cost inline (typed, saved with Enter)
+    sku, currency, _ = missing[0]
+    page.locator("[data-testid=cost-edit]").first.click()
+    page.fill("[data-testid=cost-input]", "3.25")
+    page.press("[data-testid=cost-input]", "Enter")
+    # Then it leaves the list of missing costs, shows its cost, and the API holds it
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=cost-row]').length === n", arg=len(missing) - 1
+    )
+    page.uncheck("[data-testid=costs-missing-only]")
+    page.fill("[data-testid=costs-filter]", sku)
+    page.wait_for_function(
+        "(sku) => document.querySelector('[data-testid=cost-row] th')?.innerText === sku", arg=sku
+    )
+    assert displayed_number(next(s for k, c, s in _cost_rows(page) if (k, c) == (sku, currency))) == Decimal(
+        "3.25"
+    )
+    stored = api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]
+    assert any(c["sku"] == sku and c["unit_cost"] == {"amount": "3.25", "currency": currency} for c in stored)
+    assert len(stored) == len(stored_before) + 1
+    # An import with a bad row is previewed with that row's error and cannot be applied
+    # (two other SKUs: a SKU has one cost per day, whatever the currency)
+    others = [(k, c) for k, c, _ in missing if k != sku]
+    sku_a, cur_a = others[0]
+    sku_b, cur_b = next((k, c) for k, c in others if k != sku_a)
+    page.fill(
+        "[data-testid=costs-paste]", f"sku,unit_cost,currency\n{sku_a},4.10,{cur_a}\n{sku_b},-2,{cur_b}\n"
+    )
+    page.click("[data-testid=costs-preview]")
+    page.wait_for_selector("[data-testid=costs-preview-summary]")
+    summary = page.locator("[data-testid=costs-preview-summary]").inner_text()
+    assert summary.startswith("1 of 2 rows have errors"), summary
+    preview_rows = page.locator("[data-testid=costs-preview-row]").all_inner_texts()
+    assert "OK" in preview_rows[0]
+    assert "unit_cost" in preview_rows[1]
+    assert page.locator("[data-testid=costs-apply]").is_disabled()
+    shot(page, "21-costs-import-errors")
+    assert len(api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]) == len(stored)
+    # Fixed, it is valid and applied whole
+    page.fill(
+        "[data-testid=costs-paste]", f"sku,unit_cost,currency\n{sku_a},4.10,{cur_a}\n{sku_b},2.00,{cur_b}\n"
+    )
+    page.click("[data-testid=costs-preview]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=costs-preview-summary]')?.innerText.startsWith('All 2 rows')"
+    )
+    page.click("[data-testid=costs-apply]")
+    page.wait_for_selector("[data-testid=costs-imported]")
+    assert page.locator("[data-testid=costs-imported]").inner_text().startswith("2 costs saved")
+    after = {
+        (c["sku"], c["unit_cost"]["amount"])
+        for c in api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]
+    }
+    assert {(sku_a, "4.10"), (sku_b, "2.00")} <= after
+    shot(page, "22-costs-imported")

@@ -14,6 +14,7 @@ import {
 } from "./session.js";
 import { overview, orders, inventory, dataRights, connectAmazon } from "./views.js";
 import { settings } from "./settings.js";
+import { costs } from "./costs.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -27,6 +28,7 @@ const TABS = [
   ["", "Overview", overview],
   ["orders", "Orders", orders],
   ["inventory", "Inventory", inventory],
+  ["costs", "Costs", costs],
   ["settings", "Settings", settings],
   ["data", "Export & erase", dataRights],
 ];

@@ -17,6 +17,7 @@ export const PERIODS = [
   ["last90", "Last 90 days"],
   ["mtd", "Month to date"],
   ["lastmonth", "Last month"],
+  ["custom", "Custom…"],
 ];
 
 export function addDays(day, n) {
@@ -44,7 +45,13 @@ export function resolvePeriod(name, today) {
  * "Last month" is not one of the API's named ranges: it is sent as a custom range of the first
  * marketplace's last calendar month (the same days for every marketplace, as a custom range is).
  */
-export function periodPlan(name, marketplaceIds, now = new Date()) {
+export function periodPlan(name, marketplaceIds, now = new Date(), custom = null) {
+  if (name === "custom" && custom) {
+    return {
+      query: { range: "custom", from: custom.from, to: custom.to },
+      windows: marketplaceIds.map((m) => ({ marketplace_id: m, start: custom.from, end: custom.to })),
+    };
+  }
   if (name === "lastmonth") {
     const span = resolvePeriod(name, localDay(marketplaceIds[0] || "", now));
     return {

@@ -196,14 +196,27 @@ export function overview(page, seller) {
     { "aria-label": "Period", "data-testid": "range" },
     PERIODS.map(([v, l]) => h("option", { value: v, selected: v === state.range }, l)),
   );
+  // A custom period: two dates and Apply (the API takes up to 366 days)
+  const from = h("input", { type: "date", "aria-label": "From", value: daysAgo(29), "data-testid": "range-from" });
+  const to = h("input", { type: "date", "aria-label": "To", value: daysAgo(0), "data-testid": "range-to" });
+  const apply = h("button", { type: "button", class: "secondary", "data-testid": "range-apply" }, "Apply");
+  const customBox = h("span", { class: "custom-range", hidden: true }, from, to, apply);
+  apply.addEventListener("click", () => {
+    if (!from.value || !to.value || from.value > to.value) return to.setCustomValidity("The end must not be before the start."), to.reportValidity();
+    to.setCustomValidity("");
+    state.custom = { from: from.value, to: to.value };
+    refresh();
+  });
   range.addEventListener("change", () => {
     state.range = range.value;
+    customBox.hidden = state.range !== "custom";
+    if (state.range === "custom") return from.focus();
     refresh();
   });
   clear(
     page,
     h("div", { class: "page-head" }, h("h1", {}, seller.name), connectionPanel(seller)),
-    h("div", { class: "filters" }, range, marketplaceFilter(seller, (m) => ((state.marketplace = m), refresh()))),
+    h("div", { class: "filters" }, range, customBox, marketplaceFilter(seller, (m) => ((state.marketplace = m), refresh()))),
     tiles,
     h("h2", {}, "Profit and loss"),
     pl,
@@ -215,14 +228,15 @@ export function overview(page, seller) {
     ads,
   );
   let generation = 0;
-  const costsHref = `#/sellers/${seg(seller.seller_id)}/settings`;
+  const costsHref = `#/sellers/${seg(seller.seller_id)}/costs?missing=1`;
 
   function refresh() {
     const mine = ++generation;
     const fresh = () => mine === generation && page.isConnected;
     const base = `/sellers/${seg(seller.seller_id)}`;
     const scope = state.marketplace ? [state.marketplace] : seller.marketplace_ids;
-    const plan = periodPlan(state.range, scope);
+    if (state.range === "custom" && !state.custom) return;
+    const plan = periodPlan(state.range, scope, new Date(), state.custom);
     for (const el of [tiles, pl, skus, charts, ads]) clear(el, loading());
     // Every request starts now, together: the windows are known without asking (the marketplaces'
     // own calendars, as the API resolves them). Should the dashboard resolve other days (a request

@@ -569,6 +569,7 @@ def test_phone_width_has_no_horizontal_overflow(stack: LocalStack, browser: Any)
             ("", "overview"),
             ("/orders", "orders"),
             ("/inventory", "inventory"),
+            ("/costs", "costs"),
             ("/settings", "settings"),
             ("/data", "data"),
         ):
@@ -628,10 +629,14 @@ def test_costs_are_edited_inline_and_imported_all_or_none(stack: LocalStack, pag
     missing = _cost_rows(page)
     assert len(missing) >= 3, missing
     assert all("missing" in shown for _, _, shown in missing)
+    assert page.locator("[data-testid=costs-count]").inner_text().endswith(f"{len(missing)} without a cost")
     shot(page, "20-costs-missing")
-    # When they give the first SKU a cost inline (typed, saved with Enter)
-    sku, currency, _ = missing[0]
-    page.locator("[data-testid=cost-edit]").first.click()
+    # When they give the first SKU without any cost a cost inline (typed, saved with Enter)
+    # (a SKU has one cost per day whatever the currency: SKUs with a cost in another one are left)
+    costed = {c["sku"] for c in stored_before}
+    free = [(k, c) for k, c, _ in missing if k not in costed]
+    sku, currency = free[0]
+    page.locator(f"[data-testid=cost-row][data-row='{sku}|{currency}'] [data-testid=cost-edit]").click()
     page.fill("[data-testid=cost-input]", "3.25")
     page.press("[data-testid=cost-input]", "Enter")
     # Then it leaves the list of missing costs, shows its cost, and the API holds it
@@ -651,7 +656,7 @@ def test_costs_are_edited_inline_and_imported_all_or_none(stack: LocalStack, pag
     assert len(stored) == len(stored_before) + 1
     # An import with a bad row is previewed with that row's error and cannot be applied
     # (two other SKUs: a SKU has one cost per day, whatever the currency)
-    others = [(k, c) for k, c, _ in missing if k != sku]
+    others = [(k, c) for k, c in free if k != sku]
     sku_a, cur_a = others[0]
     sku_b, cur_b = next((k, c) for k, c in others if k != sku_a)
     page.fill(

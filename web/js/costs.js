@@ -85,7 +85,7 @@ export function importRows(text, { currencies, today }) {
     const get = (name) => (at(name) >= 0 && cells[at(name)] !== undefined ? cells[at(name)].trim() : "");
     const currency = get("currency").toUpperCase() || (currencies.length === 1 ? currencies[0] : "");
     if (!currency) return problems.push({ line, sku: get("sku"), message: `No currency: this seller sells in ${currencies.join(", ")}.` });
-    entries.push({ line, entry: { sku: get("sku"), unit_cost: get("unit_cost").replace(/^[^\d]*/, ""), currency, effective_from: get("effective_from") || today } });
+    entries.push({ line, entry: { sku: get("sku"), unit_cost: get("unit_cost").replace(/^[$€£¥\s]+/, "").replace(/^(\d+),(\d{1,4})$/, "$1.$2"), currency, effective_from: get("effective_from") || today } });
   });
   return { entries, problems };
 }

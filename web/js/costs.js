@@ -177,7 +177,7 @@ export function costs(page, seller) {
   function render() {
     const visible = shown();
     const missingCount = rows.filter((r) => r.missing).length;
-    counter.textContent = `${rows.length} SKU${rows.length === 1 ? "" : "s"}, ${missingCount} without a cost`;
+    counter.textContent = `${rows.length} SKU${rows.length === 1 ? "" : "s"} by currency, ${missingCount} without a cost`;
     if (!visible.length) {
       return clear(list, h("p", { class: "state empty", "data-testid": "empty" }, rows.length ? "No SKU matches this filter." : "No SKUs yet: they appear after the first sync."));
     }

@@ -378,7 +378,7 @@ def _assert_missing_costs_counted(
         return
     assert notice.is_visible()
     assert notice.inner_text().startswith(f"{len(missing)} SKU")
-    assert page.locator("[data-testid=missing-costs-link]").get_attribute("href").endswith("/settings")
+    assert page.locator("[data-testid=missing-costs-link]").get_attribute("href").endswith("/costs?missing=1")
 
 
 def _assert_sku_totals_and_csv(page: Any, dashboard: Any) -> None:

@@ -82,3 +82,32 @@ def displayed_number(text: str) -> Decimal:
     assert digits, f"no number in {text!r}"
     value = Decimal(digits)
     return -value if negative else value
+
+
+def pl_lines(page: Any, currency: str) -> list[dict[str, Any]]:
+    """The P&L of one currency as the page shows it: every line's id, parent, label and figures, and
+    whether the user can see it."""
+    rows: list[dict[str, Any]] = page.evaluate(
+        """(currency) => [...document.querySelectorAll(`[data-testid=pl][data-currency="${currency}"] tr.pl-line`)]
+            .map(r => ({
+                id: r.dataset.line, parent: r.dataset.parent || '',
+                label: r.querySelector('th').innerText,
+                current: r.querySelector('[data-testid=pl-current]').innerText,
+                previous: r.querySelector('[data-testid=pl-previous]').innerText,
+                change: r.querySelector('[data-testid=pl-change]').innerText,
+                visible: !!(r.offsetWidth || r.offsetHeight || r.getClientRects().length),
+            }))""",
+        currency,
+    )
+    return rows
+
+
+def expand_all(page: Any, scope: str = "[data-testid=pl]") -> None:
+    """Opens every closed group (by keyboard, as a user without a mouse would)."""
+    for _ in range(20):
+        closed = page.locator(f"{scope} button.expander[aria-expanded=false]")
+        if closed.count() == 0:
+            return
+        closed.first.focus()
+        page.keyboard.press("Enter")
+    raise AssertionError("the P&L's groups do not all open")

@@ -8,16 +8,26 @@ sessionStorage, so its own signed-in user). Screenshots go to test-artifacts/scr
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import io
 import time
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from browser_e2e_support import displayed_number, id_token_of, launch, require_chromium, shot, sign_in
+from browser_e2e_support import (
+    displayed_number,
+    expand_all,
+    id_token_of,
+    launch,
+    pl_lines,
+    require_chromium,
+    shot,
+    sign_in,
+)
 from e2e_helpers import api_get
 
 from sellerflow_dev.local.identity import totp_code
@@ -86,6 +96,13 @@ def test_sign_in_with_password_and_totp_opens_the_only_seller(stack: LocalStack,
     # And the token is held for the tab only (sessionStorage), never in localStorage or cookies
     assert page.evaluate("() => localStorage.length") == 0
     assert page.context.cookies() == []
+    # And signing out takes the top bar, with their email and seller, off the screen
+    page.click("#sign-out")
+    page.wait_for_selector("[data-testid=sign-in-form]")
+    assert not page.locator("#topbar").is_visible()
+    assert not page.locator("#tabs").is_visible()
+    assert "owner1@sellerflow.local" not in page.locator("body").inner_text()
+    assert seller.name not in page.locator("body").inner_text()
 
 
 def test_a_wrong_code_is_refused_with_a_message(stack: LocalStack, page: Any) -> None:
@@ -223,6 +240,238 @@ def test_switching_seller_shows_kpi_tiles_equal_to_the_api(stack: LocalStack, pa
         _eventually_tiles_equal_api(page, week)
 
 
+CENT = {"JPY": Decimal(1)}
+
+
+def _cents(currency: str) -> Decimal:
+    return CENT.get(currency, Decimal("0.01"))
+
+
+def _as_shown(amount: str | Decimal, currency: str) -> Decimal:
+    """An API amount as the page rounds it for display (Intl rounds halves away from zero)."""
+    return Decimal(amount).quantize(_cents(currency), rounding=ROUND_HALF_UP)
+
+
+def _assert_each_line_is_the_sum_of_its_parts(
+    lines: list[dict[str, Any]], currency: str, column: str
+) -> None:
+    by_id = {line["id"]: line for line in lines}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        if line["parent"]:
+            children.setdefault(line["parent"], []).append(line)
+    assert {"gross_profit", "net_profit", "estimated_payout", "amazon_fees", "sales"} <= set(children)
+    for parent, parts in children.items():
+        shown = displayed_number(by_id[parent][column])
+        added = sum((displayed_number(p[column]) for p in parts), Decimal(0))
+        # every part is rounded for display: the sum may differ by half a cent per part, no more
+        assert abs(shown - added) <= _cents(currency) * len(parts) / 2, (
+            currency,
+            column,
+            parent,
+            shown,
+            added,
+        )
+
+
+def _assert_pl_equals_api(lines: list[dict[str, Any]], totals: dict[str, Any], column: str) -> None:
+    currency = totals["currency"]
+    k = totals["current" if column == "current" else "previous"]
+    shown = {line["id"]: displayed_number(line[column]) for line in lines if line[column] != "—"}
+    if column == "previous" and k["days_with_data"] == 0:
+        return
+    money = {
+        "product_sales": k["gross_sales"]["amount"],
+        "shipping": k["shipping"]["amount"],
+        "promotions": -Decimal(k["promotions"]["amount"]),
+        "refunds": -Decimal(k["refunds"]["amount"]),
+        "ad_spend": -Decimal(k["ad_spend"]["amount"]),
+        "cogs": -Decimal(k["cogs"]["amount"]),
+        "net_profit": k["net_profit"]["amount"],
+        "estimated_payout": k["estimated_payout"]["amount"],
+        "payout-fees": -Decimal(k["amazon_fees"]["amount"]),
+    }
+    for fee_type, amount in k["amazon_fees_by_type"].items():
+        money[f"payout-fee:{fee_type}"] = -Decimal(amount["amount"])
+    for line_id, amount in money.items():
+        assert shown[line_id] == _as_shown(amount, currency), (
+            currency,
+            column,
+            line_id,
+            shown[line_id],
+            amount,
+        )
+    # the selling fees and the other (account) costs are together all of Amazon's fees
+    assert abs(shown["amazon_fees"] + shown["other_costs"] - shown["payout-fees"]) <= _cents(currency)
+    if k["margin"] is not None:
+        expected = (Decimal(k["margin"]) * 100).quantize(Decimal("0.1"))
+        assert abs(shown["margin"] - expected) <= Decimal("0.1"), (
+            currency,
+            column,
+            shown["margin"],
+            expected,
+        )
+
+
+def _sku_totals_shown(page: Any) -> dict[str, list[str]]:
+    return dict(
+        page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=sku-total]')].map(r =>
+                [r.dataset.currency, [...r.querySelectorAll('td')].map(c => c.innerText)])"""
+        )
+    )
+
+
+SKU_MONEY = ("sales", "promotions", "refunds", "fees", "ads", "cogs", "profit")
+
+
+def _assert_requests_went_out_together(page: Any) -> None:
+    """The SKU rows and the chart were asked for before the dashboard's figures came back."""
+    timings = page.evaluate(
+        """() => Object.fromEntries(performance.getEntriesByType('resource').flatMap(e => {
+            const kind = ['/dashboard?', '/analytics/skus?', '/analytics/daily?'].find(k => e.name.includes(k));
+            return kind ? [[kind.split('/').pop().slice(0, -1), [e.startTime, e.responseEnd]]] : [];
+        }))"""
+    )
+    assert {"dashboard", "skus", "daily"} <= set(timings), timings
+    assert timings["skus"][0] < timings["dashboard"][1], timings
+    assert timings["daily"][0] < timings["dashboard"][1], timings
+
+
+def _assert_pl_shown(page: Any, totals: dict[str, Any]) -> None:
+    """Every line on screen, each the sum of the lines beneath it in both periods, equal to the API."""
+    currency = totals["currency"]
+    lines = pl_lines(page, currency)
+    assert lines, currency
+    assert all(line["visible"] for line in lines), currency
+    for column in ("current", "previous"):
+        if column == "current" or totals["previous"]["days_with_data"]:
+            _assert_each_line_is_the_sum_of_its_parts(lines, currency, column)
+        _assert_pl_equals_api(lines, totals, column)
+    # A change from a base that is missing or zero shows no percentage, only the amount
+    for line in lines:
+        if line["previous"] != "—" and displayed_number(line["previous"]) == 0:
+            assert "%" not in line["change"], line
+    net = next(line for line in lines if line["id"] == "net_profit")
+    if not totals["current"]["cogs_complete"]:
+        assert "excl. missing costs" in net["label"]
+
+
+def _assert_missing_costs_counted(
+    page: Any, stack: LocalStack, seller_id: str, token: str, dashboard: Any
+) -> None:
+    sku_rows = [
+        row
+        for window in dashboard["marketplaces"]
+        for row in api_get(
+            stack,
+            f"/sellers/{seller_id}/analytics/skus",
+            token,
+            marketplace=window["marketplace_id"],
+            **{"from": window["current"]["start"], "to": window["current"]["end"]},
+        ).json()["skus"]
+    ]
+    missing = {r["sku"] for r in sku_rows if r["row_type"] == "sku" and not r["cogs_complete"]}
+    notice = page.locator("[data-testid=missing-costs]")
+    if not missing:
+        assert notice.count() == 0
+        return
+    assert notice.is_visible()
+    assert notice.inner_text().startswith(f"{len(missing)} SKU")
+    assert page.locator("[data-testid=missing-costs-link]").get_attribute("href").endswith("/costs?missing=1")
+
+
+def _assert_sku_totals_and_csv(page: Any, dashboard: Any) -> None:
+    """The table's totals per currency are the dashboard's (SKU, account and unattributed-ads rows),
+    and the CSV export has every row shown with the same totals."""
+    shown_totals = _sku_totals_shown(page)
+    for totals in dashboard["totals"]:
+        currency, k = totals["currency"], totals["current"]
+        cells = dict(zip(("marketplace", "units", *SKU_MONEY), shown_totals[currency], strict=False))
+        assert displayed_number(cells["units"]) == k["units"]
+        expected = {
+            "sales": Decimal(k["gross_sales"]["amount"]) + Decimal(k["shipping"]["amount"]),
+            "refunds": Decimal(k["refunds"]["amount"]),
+            "fees": Decimal(k["amazon_fees"]["amount"]),
+            "ads": Decimal(k["ad_spend"]["amount"]),
+            "cogs": Decimal(k["cogs"]["amount"]),
+            "profit": Decimal(k["net_profit"]["amount"]),
+        }
+        for name, amount in expected.items():
+            assert displayed_number(cells[name]) == _as_shown(amount, currency), (currency, name)
+    with page.expect_download() as started:
+        page.click("[data-testid=sku-export]")
+    rows = list(csv.DictReader(io.StringIO(started.value.path().read_text("utf-8"))))
+    body = [r for r in rows if r["row_type"] != "total"]
+    assert len(body) == page.locator("[data-testid=sku-table] tbody tr").count()
+    totals_rows = [r for r in rows if r["row_type"] == "total"]
+    assert {r["currency"] for r in totals_rows} == set(shown_totals)
+    for r in totals_rows:
+        currency = r["currency"]
+        cells = dict(zip(("marketplace", "units", *SKU_MONEY), shown_totals[currency], strict=False))
+        for name in SKU_MONEY:
+            assert sum(Decimal(b[name]) for b in body if b["currency"] == currency) == Decimal(r[name])
+            assert _as_shown(r[name], currency) == displayed_number(cells[name]), (currency, name)
+
+
+def _assert_sorts_and_filters(page: Any) -> None:
+    """Sorting by profit (twice: descending) puts the most profitable SKU of each currency first;
+    the filter keeps only the SKUs that match."""
+    page.click("[data-testid=sku-table] th button[data-sort=profit]")
+    page.wait_for_selector("[data-testid=sku-table] th[aria-sort=ascending]")
+    page.click("[data-testid=sku-table] th button[data-sort=profit]")
+    page.wait_for_selector("[data-testid=sku-table] th[aria-sort=descending]")
+    sku_only = "[data-testid=sku-table] tbody tr[data-kind=sku]"
+    shown_rows = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=sku-table] tbody tr[data-kind=sku]')]
+            .map(r => [r.dataset.currency, r.querySelectorAll('td')[8].innerText])"""
+    )
+    assert shown_rows, "no SKU rows"
+    for currency in {c for c, _ in shown_rows}:
+        profits = [displayed_number(text) for c, text in shown_rows if c == currency]
+        assert profits == sorted(profits, reverse=True), currency
+    first_sku = page.locator(f"{sku_only} th").first.inner_text().split(" ")[0]
+    page.fill("[data-testid=sku-filter]", first_sku)
+    page.wait_for_function(
+        "(sku) => [...document.querySelectorAll('[data-testid=sku-table] tbody tr[data-kind=sku] th')]"
+        ".every(c => c.innerText.includes(sku))",
+        arg=first_sku,
+    )
+    assert page.locator(sku_only).count() >= 1
+
+
+def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
+    stack: LocalStack, page: Any
+) -> None:
+    seller = stack.world.sellers[0]
+    # Given owner1 on the overview of their seller
+    sign_in_as(page, stack, "owner1@sellerflow.local")
+    page.wait_for_selector("[data-testid=pl]")
+    page.wait_for_selector("[data-testid=sku-table]")
+    token = id_token_of(page)
+    dashboard = api_get(stack, f"/sellers/{seller.seller_id}/dashboard", token, range="last30").json()
+    assert dashboard["totals"], "the sync produced no figures"
+    # The overview's requests went out together, not one after another
+    _assert_requests_went_out_together(page)
+    # When they open every group of the P&L (with the keyboard)
+    expand_all(page)
+    shot(page, "18-profit-and-loss")
+    # Then each currency's P&L adds up and equals the API's figures to the cent
+    for totals in dashboard["totals"]:
+        _assert_pl_shown(page, totals)
+    # SKUs sold without a cost are counted and linked to the cost editor
+    _assert_missing_costs_counted(page, stack, seller.seller_id, token, dashboard)
+    # Marketplaces are named, never shown as raw ids
+    main_text = page.locator("main").inner_text()
+    for window in dashboard["marketplaces"]:
+        assert window["marketplace_id"] not in main_text
+    assert "Amazon." in page.locator("[data-testid=sku-table]").inner_text()
+    # The profit-per-SKU table adds up to the dashboard, exports what it shows, sorts and filters
+    _assert_sku_totals_and_csv(page, dashboard)
+    _assert_sorts_and_filters(page)
+    shot(page, "19-profit-per-sku")
+
+
 def test_another_sellers_url_shows_not_found_and_no_figures(stack: LocalStack, page: Any) -> None:
     # Given owner1, who owns seller 1 only
     other = stack.world.sellers[1]
@@ -320,6 +569,7 @@ def test_phone_width_has_no_horizontal_overflow(stack: LocalStack, browser: Any)
             ("", "overview"),
             ("/orders", "orders"),
             ("/inventory", "inventory"),
+            ("/costs", "costs"),
             ("/settings", "settings"),
             ("/data", "data"),
         ):
@@ -355,3 +605,87 @@ def test_connecting_an_amazon_account_completes_against_the_simulator(stack: Loc
     page.wait_for_selector("[data-testid=connection-status]")
     shot(page, "17-connected")
     assert "spapi_oauth_code" not in page.url
+
+
+def _cost_rows(page: Any) -> list[tuple[str, str, str]]:
+    """(sku, currency, the unit cost as shown) of every row of the costs table."""
+    rows: list[tuple[str, str, str]] = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=cost-row]')].map(r => [
+            ...r.dataset.row.split('|'), r.querySelector('[data-testid=cost-current]').innerText])"""
+    )
+    return rows
+
+
+def test_costs_are_edited_inline_and_imported_all_or_none(stack: LocalStack, page: Any) -> None:
+    # (last in the module: it changes seller 2's costs, which the tests above read)
+    seller = stack.world.sellers[1]
+    sign_in_as(page, stack, "owner2@sellerflow.local")
+    token = id_token_of(page)
+    stored_before = api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]
+    # From the overview's notice of SKUs sold without a cost to the editor, showing only those
+    page.click("[data-testid=missing-costs-link]")
+    page.wait_for_selector("[data-testid=costs-table]")
+    assert page.locator("[data-testid=costs-missing-only]").is_checked()
+    missing = _cost_rows(page)
+    assert len(missing) >= 3, missing
+    assert all("missing" in shown for _, _, shown in missing)
+    assert page.locator("[data-testid=costs-count]").inner_text().endswith(f"{len(missing)} without a cost")
+    shot(page, "20-costs-missing")
+    # When they give the first SKU without any cost a cost inline (typed, saved with Enter)
+    # (a SKU has one cost per day whatever the currency: SKUs with a cost in another one are left)
+    costed = {c["sku"] for c in stored_before}
+    free = [(k, c) for k, c, _ in missing if k not in costed]
+    sku, currency = free[0]
+    page.locator(f"[data-testid=cost-row][data-row='{sku}|{currency}'] [data-testid=cost-edit]").click()
+    page.fill("[data-testid=cost-input]", "3.25")
+    page.press("[data-testid=cost-input]", "Enter")
+    # Then it leaves the list of missing costs, shows its cost, and the API holds it
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=cost-row]').length === n", arg=len(missing) - 1
+    )
+    page.uncheck("[data-testid=costs-missing-only]")
+    page.fill("[data-testid=costs-filter]", sku)
+    page.wait_for_function(
+        "(sku) => document.querySelector('[data-testid=cost-row] th')?.innerText === sku", arg=sku
+    )
+    assert displayed_number(next(s for k, c, s in _cost_rows(page) if (k, c) == (sku, currency))) == Decimal(
+        "3.25"
+    )
+    stored = api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]
+    assert any(c["sku"] == sku and c["unit_cost"] == {"amount": "3.25", "currency": currency} for c in stored)
+    assert len(stored) == len(stored_before) + 1
+    # An import with a bad row is previewed with that row's error and cannot be applied
+    # (two other SKUs: a SKU has one cost per day, whatever the currency)
+    others = [(k, c) for k, c in free if k != sku]
+    sku_a, cur_a = others[0]
+    sku_b, cur_b = next((k, c) for k, c in others if k != sku_a)
+    page.fill(
+        "[data-testid=costs-paste]", f"sku,unit_cost,currency\n{sku_a},4.10,{cur_a}\n{sku_b},-2,{cur_b}\n"
+    )
+    page.click("[data-testid=costs-preview]")
+    page.wait_for_selector("[data-testid=costs-preview-summary]")
+    summary = page.locator("[data-testid=costs-preview-summary]").inner_text()
+    assert summary.startswith("1 of 2 rows have errors"), summary
+    preview_rows = page.locator("[data-testid=costs-preview-row]").all_inner_texts()
+    assert "OK" in preview_rows[0]
+    assert "unit_cost" in preview_rows[1]
+    assert page.locator("[data-testid=costs-apply]").is_disabled()
+    shot(page, "21-costs-import-errors")
+    assert len(api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]) == len(stored)
+    # Fixed, it is valid and applied whole
+    page.fill(
+        "[data-testid=costs-paste]", f"sku,unit_cost,currency\n{sku_a},4.10,{cur_a}\n{sku_b},2.00,{cur_b}\n"
+    )
+    page.click("[data-testid=costs-preview]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=costs-preview-summary]')?.innerText.startsWith('All 2 rows')"
+    )
+    page.click("[data-testid=costs-apply]")
+    page.wait_for_selector("[data-testid=costs-imported]")
+    assert page.locator("[data-testid=costs-imported]").inner_text().startswith("2 costs saved")
+    after = {
+        (c["sku"], c["unit_cost"]["amount"])
+        for c in api_get(stack, f"/sellers/{seller.seller_id}/cogs", token).json()["cogs"]
+    }
+    assert {(sku_a, "4.10"), (sku_b, "2.00")} <= after
+    shot(page, "22-costs-imported")

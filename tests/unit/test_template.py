@@ -792,6 +792,7 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers/{sellerId}/transactions"),
         ("GET", "/sellers/{sellerId}/cogs"),
         ("PUT", "/sellers/{sellerId}/cogs/{sku}"),
+        ("POST", "/sellers/{sellerId}/cogs"),
         # The seller's data rights (owners only): export, erasure, disconnection.
         ("POST", "/sellers/{sellerId}/exports"),
         ("GET", "/sellers/{sellerId}/exports/{exportId}"),

@@ -54,9 +54,13 @@ def test_every_module_import_resolves_to_a_file() -> None:
             assert (WEB / target.lstrip("/")).is_file(), f"{path.name} refers to missing {target}"
 
 
-def test_the_marketplace_currencies_of_the_dashboard_are_the_backends() -> None:
-    shown = dict(re.findall(r"(\w+): \"([A-Z]{3})\"", _text(WEB / "js" / "marketplaces.js")))
-    assert shown == {k: v.currency for k, v in MARKETPLACES.items()}
+def test_the_marketplaces_of_the_dashboard_are_the_backends() -> None:
+    # name, country (its flag), currency and time zone (the calendar its periods are resolved in)
+    entry = (
+        r'(\w+): \{ name: "([^"]+)", country: "([A-Z]{2})", currency: "([A-Z]{3})", timeZone: "([^"]+)" \}'
+    )
+    shown = {m: rest for m, *rest in re.findall(entry, _text(WEB / "js" / "marketplaces.js"))}
+    assert shown == {k: [v.name, v.country_code, v.currency, v.time_zone] for k, v in MARKETPLACES.items()}
 
 
 def test_cloudfront_sends_the_same_csp_as_the_local_gateway() -> None:

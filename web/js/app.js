@@ -15,6 +15,7 @@ import {
 import { overview, orders, inventory, dataRights, connectAmazon } from "./views.js";
 import { settings } from "./settings.js";
 import { billing } from "./billing.js";
+import { costs } from "./costs.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -28,6 +29,7 @@ const TABS = [
   ["", "Overview", overview],
   ["orders", "Orders", orders],
   ["inventory", "Inventory", inventory],
+  ["costs", "Costs", costs],
   ["settings", "Settings", settings],
   ["data", "Export & erase", dataRights],
   ["billing", "Billing", billing], // hosted deployments (Billing=on); otherwise the screen says it is off

@@ -87,12 +87,74 @@ export function ratioPercent(ratio) {
   return `${(Number(ratio) * 100).toFixed(1)}%`;
 }
 
+/** A change figure from the API's percentage (kept for callers without the previous value). */
 export function change(value, unit = "%") {
   if (value === null || value === undefined) return { text: "no previous data", cls: "flat" };
   const n = Number(value);
   const arrow = n > 0 ? "▲" : n < 0 ? "▼" : "■";
   const sign = n > 0 ? "+" : "";
   return { text: `${arrow} ${sign}${n.toFixed(1)}${unit} vs previous`, cls: n > 0 ? "up" : n < 0 ? "down" : "flat" };
+}
+
+/**
+ * The change from `previous` to `current` (numbers or decimal strings) as the user reads it: the
+ * absolute change always (`formatDelta` formats it), the percentage only when the base is a positive
+ * amount (a missing, zero or negative base gives no meaningful percentage: "+14008.9 %" from 0.01).
+ */
+export function delta(current, previous, formatDelta, { hasPrevious = true } = {}) {
+  if (!hasPrevious || previous === null || previous === undefined || current === null || current === undefined) {
+    return { text: "no previous data", cls: "flat" };
+  }
+  const diff = exactSub(current, previous);
+  const n = toNumber(diff);
+  const arrow = n > 0 ? "▲" : n < 0 ? "▼" : "■";
+  const base = toNumber(previous);
+  const pct = base > 0 ? ` (${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs((n / base) * 100).toFixed(1)}%)` : "";
+  return { text: `${arrow} ${n > 0 ? "+" : n < 0 ? "−" : ""}${formatDelta(Math.abs(n))}${pct} vs previous`, cls: n > 0 ? "up" : n < 0 ? "down" : "flat" };
+}
+
+// --- exact decimals: amounts arrive as decimal strings and are added as integers of 10⁻⁶ -----------
+const SCALE = 6;
+const UNIT = 10n ** BigInt(SCALE);
+
+/** "12.3456" → 12345600n (micro-units); numbers are taken through their decimal text. */
+export function exact(value) {
+  if (typeof value === "bigint") return value;
+  const text = String(value === null || value === undefined ? "0" : value).trim();
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match) throw new Error(`not a decimal: ${text}`);
+  const whole = BigInt(match[2] || "0") * UNIT;
+  const frac = BigInt(((match[3] || "") + "0".repeat(SCALE)).slice(0, SCALE));
+  return match[1] === "-" ? -(whole + frac) : whole + frac;
+}
+
+export const exactSum = (values) => values.reduce((a, v) => a + exact(v), 0n);
+export const exactSub = (a, b) => exact(a) - exact(b);
+export const toNumber = (v) => Number(exact(v)) / Number(UNIT);
+
+/** Micro-units back to a decimal string without trailing zeros ("12.5", "-3"). */
+export function exactText(v) {
+  const n = exact(v);
+  const sign = n < 0n ? "-" : "";
+  const abs = n < 0n ? -n : n;
+  const frac = (abs % UNIT).toString().padStart(SCALE, "0").replace(/0+$/, "");
+  return `${sign}${abs / UNIT}${frac ? "." + frac : ""}`;
+}
+
+/** Offers `rows` (arrays of cells) as a CSV file download. */
+export function downloadCsv(filename, rows) {
+  const quote = (cell) => {
+    let text = cell === null || cell === undefined ? "" : String(cell);
+    if (/^[=+@\t\r]/.test(text) || /^-(?![\d.])/.test(text)) text = `'${text}`; // no formulas in spreadsheets
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const body = rows.map((r) => r.map(quote).join(",")).join("\r\n") + "\r\n";
+  const url = URL.createObjectURL(new Blob([body], { type: "text/csv;charset=utf-8" }));
+  const a = h("a", { href: url, download: filename, class: "sr-only" }, "download");
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function isoDay(date) {

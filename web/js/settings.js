@@ -159,6 +159,7 @@ export function settings(page, seller) {
         h(
           "div",
           {},
+          h("p", {}, h("a", { href: `#/sellers/${seg(seller.seller_id)}/costs`, "data-testid": "open-costs" }, "Open the cost editor"), " — every SKU with its cost, missing costs, CSV import and export."),
           seller.role === "support"
             ? null
             : inlineForm(

@@ -2,7 +2,9 @@
 // No buyer PII is requested or shown anywhere (the order listing carries none; shipping addresses
 // are never fetched by the dashboard).
 
-import { h, clear, section, table, loading, empty, errorBox, money, count, ratioPercent, change, daysAgo } from "./dom.js";
+import { h, clear, section, table, loading, empty, errorBox, money, count, ratioPercent, delta, daysAgo } from "./dom.js";
+import { marketplaceName } from "./marketplaces.js";
+import { PERIODS, periodPlan, windowsOf, sameWindows, profitAndLoss, plTable, skuTable, missingCostSkus } from "./profit.js";
 import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
@@ -113,18 +115,32 @@ const KPIS = [
 
 const COSTS = new Set(["refunds", "amazon_fees", "ad_spend"]);
 
-function kpiTile(name, label, kind, current, changePercent, currency) {
+function kpiTile(name, label, kind, totals) {
+  const { current, previous, currency } = totals;
   const raw = current[name];
   const value = kind === "money" ? money(raw) : kind === "count" ? count(raw) : ratioPercent(raw);
   const rawValue = kind === "money" ? raw.amount : raw === null ? "" : String(raw);
-  const delta = change(changePercent[name], kind === "ratio" ? " pts" : "%");
-  if (COSTS.has(name) && delta.cls !== "flat") delta.cls = delta.cls === "up" ? "down" : "up"; // less cost is good
+  const hasPrevious = previous.days_with_data > 0;
+  let d;
+  if (kind === "ratio") {
+    const ok = hasPrevious && raw !== null && previous[name] !== null;
+    const points = ok ? (Number(raw) - Number(previous[name])) * 100 : 0;
+    d = ok
+      ? { text: `${points > 0 ? "▲ +" : points < 0 ? "▼ −" : "■ "}${Math.abs(points).toFixed(1)} pts vs previous`, cls: points > 0 ? "up" : points < 0 ? "down" : "flat" }
+      : { text: "no previous data", cls: "flat" };
+  } else {
+    const prev = kind === "money" ? previous[name].amount : previous[name];
+    const cur = kind === "money" ? raw.amount : raw;
+    d = delta(cur, prev, (n) => (kind === "money" ? money({ amount: n, currency }) : count(n)), { hasPrevious });
+  }
+  if (COSTS.has(name) && d.cls !== "flat") d.cls = d.cls === "up" ? "down" : "up"; // less cost is good
+  const shownLabel = (name === "net_profit" || name === "margin") && !current.cogs_complete ? `${label} (excl. missing costs)` : label;
   return h(
     "div",
     { class: "tile", "data-testid": `kpi-${name}`, "data-currency": currency, "data-value": rawValue },
-    h("span", { class: "label" }, label),
+    h("span", { class: "label" }, shownLabel),
     h("span", { class: "value", "data-testid": "kpi-value" }, value),
-    h("span", { class: `delta ${delta.cls}`, "data-testid": "kpi-change" }, delta.text),
+    h("span", { class: `delta ${d.cls}`, "data-testid": "kpi-change" }, d.text),
   );
 }
 
@@ -133,46 +149,124 @@ function marketplaceFilter(seller, onChange, value = "") {
     "select",
     { "aria-label": "Marketplace", "data-testid": "marketplace" },
     h("option", { value: "" }, "All marketplaces"),
-    seller.marketplace_ids.map((m) => h("option", { value: m, selected: m === value }, m)),
+    seller.marketplace_ids.map((m) => h("option", { value: m, selected: m === value }, marketplaceName(m))),
   );
   select.addEventListener("change", () => onChange(select.value));
   return select;
 }
 
+/** Renders a promise's result into `el` unless a newer refresh owns the screen (`fresh()` false). */
+async function settle(el, promise, render, fresh, { isEmpty, emptyText, retry } = {}) {
+  try {
+    const data = await promise;
+    if (!fresh()) return;
+    clear(el, isEmpty && isEmpty(data) ? empty(emptyText || "Nothing here yet.") : render(data));
+  } catch (error) {
+    if (fresh()) clear(el, errorBox(error, retry));
+  }
+}
+
+/** The SKU rows of the plan's windows: one request per distinct window, so each marketplace's rows
+ *  cover exactly the days its dashboard figures cover. */
+function skuRowsOf(base, windows, marketplace) {
+  const groups = new Map();
+  for (const w of windows) {
+    const key = `${w.start}/${w.end}`;
+    if (!groups.has(key)) groups.set(key, { ...w, ids: [] });
+    groups.get(key).ids.push(w.marketplace_id);
+  }
+  const calls = groups.size === 1
+    ? [{ ...[...groups.values()][0], only: marketplace }]
+    : windows.map((w) => ({ ...w, only: w.marketplace_id }));
+  return Promise.all(
+    calls.map((c) => api(`${base}/analytics/skus`, { query: { from: c.start, to: c.end, marketplace: c.only, sort: "net_profit" } })),
+  ).then((answers) => answers.flatMap((a) => a.skus));
+}
+
 export function overview(page, seller) {
   const state = { range: "last30", marketplace: "" };
   const tiles = h("div", { class: "kpis-area" });
+  const pl = h("div", { class: "pl-area", "data-testid": "pl-area" });
+  const skus = h("div", { "data-testid": "sku-area" });
   const charts = h("div", { class: "charts" });
   const ads = h("div", { class: "charts" });
+  const expanded = new Set();
   const range = h(
     "select",
     { "aria-label": "Period", "data-testid": "range" },
-    [["last7", "Last 7 days"], ["last30", "Last 30 days"], ["last90", "Last 90 days"], ["mtd", "Month to date"]].map(([v, l]) =>
-      h("option", { value: v, selected: v === state.range }, l),
-    ),
+    PERIODS.map(([v, l]) => h("option", { value: v, selected: v === state.range }, l)),
   );
+  // A custom period: two dates and Apply (the API takes up to 366 days)
+  const from = h("input", { type: "date", "aria-label": "From", value: daysAgo(29), "data-testid": "range-from" });
+  const to = h("input", { type: "date", "aria-label": "To", value: daysAgo(0), "data-testid": "range-to" });
+  const apply = h("button", { type: "button", class: "secondary", "data-testid": "range-apply" }, "Apply");
+  const customBox = h("span", { class: "custom-range", hidden: true }, from, to, apply);
+  apply.addEventListener("click", () => {
+    if (!from.value || !to.value || from.value > to.value) return to.setCustomValidity("The end must not be before the start."), to.reportValidity();
+    to.setCustomValidity("");
+    state.custom = { from: from.value, to: to.value };
+    refresh();
+  });
   range.addEventListener("change", () => {
     state.range = range.value;
+    customBox.hidden = state.range !== "custom";
+    if (state.range === "custom") return from.focus();
     refresh();
   });
   clear(
     page,
     h("div", { class: "page-head" }, h("h1", {}, seller.name), connectionPanel(seller)),
-    h("div", { class: "filters" }, range, marketplaceFilter(seller, (m) => ((state.marketplace = m), refresh()))),
+    h("div", { class: "filters" }, range, customBox, marketplaceFilter(seller, (m) => ((state.marketplace = m), refresh()))),
     tiles,
+    h("h2", {}, "Profit and loss"),
+    pl,
+    h("h2", {}, "Profit per SKU"),
+    skus,
     h("h2", {}, "Daily sales and profit"),
     charts,
     h("h2", {}, "Advertising (ACOS)"),
     ads,
   );
+  let generation = 0;
+  const costsHref = `#/sellers/${seg(seller.seller_id)}/costs?missing=1`;
 
   function refresh() {
+    const mine = ++generation;
+    const fresh = () => mine === generation && page.isConnected;
     const base = `/sellers/${seg(seller.seller_id)}`;
-    const query = { range: state.range, marketplace: state.marketplace };
-    const dashboard = api(`${base}/dashboard`, { query });
-    section(
+    const scope = state.marketplace ? [state.marketplace] : seller.marketplace_ids;
+    if (state.range === "custom" && !state.custom) return;
+    const plan = periodPlan(state.range, scope, new Date(), state.custom);
+    for (const el of [tiles, pl, skus, charts, ads]) clear(el, loading());
+    // Every request starts now, together: the windows are known without asking (the marketplaces'
+    // own calendars, as the API resolves them). Should the dashboard resolve other days (a request
+    // made across a marketplace's midnight), the SKU rows and the chart are asked again for its days.
+    const dashboard = api(`${base}/dashboard`, { query: { ...plan.query, marketplace: state.marketplace } });
+    const dailyOf = (windows) => {
+      if (!windows.length) return Promise.resolve({ days: [] });
+      const first = windows.reduce((a, w) => (a < w.start ? a : w.start), windows[0].start);
+      const last = windows.reduce((a, w) => (a > w.end ? a : w.end), windows[0].end);
+      return api(`${base}/analytics/daily`, { query: { from: first, to: last, marketplace: state.marketplace } });
+    };
+    const planned = { daily: dailyOf(plan.windows), skus: skuRowsOf(base, plan.windows, state.marketplace) };
+    planned.daily.catch(() => {});
+    planned.skus.catch(() => {});
+    const checked = dashboard.then((d) =>
+      sameWindows(windowsOf(d), plan.windows) ? planned : { daily: dailyOf(windowsOf(d)), skus: skuRowsOf(base, windowsOf(d), state.marketplace) },
+    );
+    const first = plan.windows[0];
+    const adsDaily = api(`${base}/ads/daily`, {
+      query: { from: first ? first.start : daysAgo(30), to: first ? first.end : daysAgo(0), marketplace: state.marketplace },
+    }).catch((error) => {
+      if (error.status === 404) return { days: [], unavailable: true };
+      throw error;
+    });
+    const skuRows = checked.then((c) => c.skus);
+    skuRows.catch(() => {});
+
+    settle(
       tiles,
-      () => dashboard,
+      dashboard,
       (d) =>
         h(
           "div",
@@ -182,45 +276,57 @@ export function overview(page, seller) {
               "section",
               { class: "kpi-group", "data-testid": "kpi-group", "data-currency": t.currency },
               h("h3", {}, `${t.currency} · ${periodText(d, t.currency)}`),
-              h("div", { class: "kpis" }, KPIS.map(([name, label, kind]) => kpiTile(name, label, kind, t.current, t.change_percent, t.currency))),
-              t.current.cogs_complete ? null : h("p", { class: "muted" }, "Unit costs are missing for some SKUs: net profit leaves them out. Add them under Settings."),
+              h("div", { class: "kpis" }, KPIS.map(([name, label, kind]) => kpiTile(name, label, kind, t))),
             ),
           ),
         ),
-      { isEmpty: (d) => !d.totals.length, emptyText: "No sales in this period yet. The first sync may still be running." },
+      fresh,
+      { isEmpty: (d) => !d.totals.length, emptyText: "No sales in this period yet. The first sync may still be running.", retry: refresh },
     );
-    section(
+    settle(
+      pl,
+      Promise.all([dashboard, skuRows.catch(() => null)]),
+      ([d, rows]) => {
+        const missing = rows ? missingCostSkus(rows) : null;
+        const incomplete = d.totals.some((t) => !t.current.cogs_complete);
+        return h(
+          "div",
+          {},
+          incomplete || (missing && missing.length)
+            ? h(
+                "p",
+                { class: "state warn-box", role: "status", "data-testid": "missing-costs" },
+                h("strong", {}, missing && missing.length ? `${missing.length} SKU${missing.length === 1 ? "" : "s"} sold without a unit cost` : "Some SKUs were sold without a unit cost"),
+                ": profit and ROI leave their cost out (labelled “excl. missing costs”). ",
+                h("a", { href: costsHref, "data-testid": "missing-costs-link" }, "Add the missing costs"),
+                missing && missing.length ? h("span", { class: "muted" }, ` (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""})`) : null,
+              )
+            : null,
+          d.totals.map((t) => plTable(profitAndLoss(t), periodText(d, t.currency), expanded)),
+        );
+      },
+      fresh,
+      { isEmpty: (x) => !x[0].totals.length, emptyText: "No figures for this period yet.", retry: refresh },
+    );
+    settle(
+      skus,
+      skuRows,
+      (rows) => skuTable(rows, { costsHref, filename: `sellerflow-profit-per-sku-${state.range}.csv` }),
+      fresh,
+      { isEmpty: (rows) => !rows.length, emptyText: "No SKU sold in this period yet.", retry: refresh },
+    );
+    settle(
       charts,
-      async () => {
-        const d = await dashboard;
-        const windows = d.marketplaces;
-        const first = windows.reduce((a, w) => (a < w.current.start ? a : w.current.start), windows[0] ? windows[0].current.start : daysAgo(30));
-        const last = windows.reduce((a, w) => (a > w.current.end ? a : w.current.end), windows[0] ? windows[0].current.end : daysAgo(0));
-        return api(`${base}/analytics/daily`, { query: { from: first, to: last, marketplace: state.marketplace } });
-      },
+      checked.then((c) => c.daily),
       (daily) => h("div", {}, dailyCharts(daily.days)),
-      { isEmpty: (daily) => !daily.days.length, emptyText: "No daily figures for this period yet." },
+      fresh,
+      { isEmpty: (daily) => !daily.days.length, emptyText: "No daily figures for this period yet.", retry: refresh },
     );
-    section(
-      ads,
-      async () => {
-        const d = await dashboard;
-        const w = d.marketplaces[0];
-        try {
-          return await api(`${base}/ads/daily`, {
-            query: { from: w ? w.current.start : daysAgo(30), to: w ? w.current.end : daysAgo(0), marketplace: state.marketplace },
-          });
-        } catch (error) {
-          if (error.status === 404) return { days: [], unavailable: true };
-          throw error;
-        }
-      },
-      (a) => acosChart(a),
-      {
-        isEmpty: (a) => !a.days || !a.days.some((x) => x.acos !== null && x.acos !== undefined),
-        emptyText: "No advertising data yet: ACOS appears once Amazon Ads reports have been synced.",
-      },
-    );
+    settle(ads, adsDaily, (a) => acosChart(a), fresh, {
+      isEmpty: (a) => !a.days || !a.days.some((x) => x.acos !== null && x.acos !== undefined),
+      emptyText: "No advertising data yet: ACOS appears once Amazon Ads reports have been synced.",
+      retry: refresh,
+    });
   }
   refresh();
 }
@@ -307,7 +413,7 @@ export function orders(page, seller) {
                 [
                   { label: "Order", cell: (o) => o.order_id },
                   { label: "Date", cell: (o) => o.local_date },
-                  { label: "Marketplace", cell: (o) => o.marketplace_id },
+                  { label: "Marketplace", cell: (o) => marketplaceName(o.marketplace_id) },
                   { label: "Status", cell: (o) => h("span", { class: "pill" }, o.status) },
                   { label: "Fulfilled by", cell: (o) => o.fulfilled_by || "—" },
                   { label: "Items", num: true, cell: (o) => count(o.lines.reduce((n, l) => n + l.quantity_ordered, 0)) },
@@ -352,7 +458,7 @@ export function inventory(page, seller) {
             [
               { label: "SKU", cell: (i) => i.sku },
               { label: "ASIN", cell: (i) => i.asin || "—" },
-              { label: "Marketplace", cell: (i) => i.marketplace_id },
+              { label: "Marketplace", cell: (i) => marketplaceName(i.marketplace_id) },
               { label: "Available", num: true, cell: (i) => count(i.fulfillable) },
               { label: "Inbound", num: true, cell: (i) => count(i.inbound) },
               { label: "Units / day", num: true, cell: (i) => Number(i.velocity_per_day).toFixed(1) },

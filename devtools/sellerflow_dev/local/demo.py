@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any, TextIO
 
@@ -207,6 +208,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
 
             all_ok = verify_billing(stack, say) and all_ok
         all_ok = verify_labels(stack, say) and all_ok
+        all_ok = _verify_cost_import(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1
@@ -291,6 +293,60 @@ def _verify_tenant_isolation(stack: LocalStack, say: Callable[[str], None]) -> b
     say(
         f"{'verified' if ok else 'MISMATCH'} tenant_isolation {own} checked={checked} "
         f"denied={denied_before} cross_seller_read={outcome}"
+    )
+    return ok
+
+
+def _verify_cost_import(stack: LocalStack, say: Callable[[str], None]) -> bool:
+    """The costs editor's import through the gateway, as the dashboard sends it: the three best-selling
+    SKUs of seller 1 get a unit cost (a third of their average price). A preview with a bad row names
+    it and stores nothing, an apply with it is refused whole, the good rows are stored together:
+    `verified cost_import <seller> rows=3 stored=3 bad_row=named refused_apply=nothing_stored`. (The
+    demo's sellers then have some SKUs with a cost and many without, as a real one would.)"""
+    import httpx
+
+    assert stack.gateway is not None
+    seller = stack.world.sellers[0].seller_id
+    url = f"{stack.gateway.url}/sellers/{seller}"
+    headers = {"authorization": f"Bearer {stack.id_token('demo@sellerflow.local')}"}
+    rows = httpx.get(f"{url}/analytics/skus", headers=headers, timeout=60).json()["skus"]
+    sold = [r for r in rows if r["row_type"] == "sku" and r["units"] > 0][:3]
+    since = (datetime.now(UTC) - timedelta(days=60)).date().isoformat()
+    good = [
+        {
+            "sku": r["sku"],
+            "unit_cost": str(
+                (Decimal(r["gross_sales"]["amount"]) / r["units"] / 3).quantize(Decimal("0.01"))
+            ),
+            "currency": r["currency"],
+            "effective_from": since,
+        }
+        for r in sold
+    ]
+    bad = {**good[0], "sku": good[0]["sku"] + "-X", "unit_cost": "-1"} if good else {}
+
+    def post(entries: list[dict[str, str]], dry_run: bool) -> httpx.Response:
+        body = {"entries": entries, "dry_run": dry_run}
+        return httpx.post(f"{url}/cogs", headers=headers, json=body, timeout=60)
+
+    def stored() -> set[tuple[str, str, str]]:
+        listed = httpx.get(f"{url}/cogs", headers=headers, timeout=60).json()["cogs"]
+        return {(c["sku"], c["unit_cost"]["amount"], c["unit_cost"]["currency"]) for c in listed}
+
+    before = stored()
+    preview = post([*good, bad], dry_run=True).json() if good else {"errors": []}
+    named = [e["row"] for e in preview["errors"]] == [len(good) + 1]
+    refused = post([*good, bad], dry_run=False).status_code == 400 if good else False
+    untouched = stored() == before
+    applied = post(good, dry_run=False).json() if good else {"stored": 0}
+    sent = {(g["sku"], str(Decimal(g["unit_cost"])), g["currency"]) for g in good}
+    ok = (
+        bool(good) and named and refused and untouched and applied["stored"] == len(good) and sent <= stored()
+    )
+    say(
+        f"{'verified' if ok else 'MISMATCH'} cost_import {seller} rows={len(good)} stored={applied['stored']} "
+        f"bad_row={'named' if named else 'missed'} "
+        f"refused_apply={'nothing_stored' if refused and untouched else 'partly_stored'}"
     )
     return ok
 

@@ -147,6 +147,9 @@ class CogsEntry:
     currency: str
 
 
+MAX_COGS_BATCH = 100  # unit costs stored together, all or none (DynamoDB's items per transaction)
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """A bad row of a document: recorded and skipped; the rest of the document is kept."""

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from an_support import DE, JP, SELLER, US, Tables, order, transaction
 from chalice.test import Client
+from pynamodb.exceptions import TransactWriteError
 
 from sellerflow.analytics.rollups import recompute_dirty_days
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
 from sellerflow.calendar import local_today
 from sellerflow.domain import Role
-from sellerflow.facts import InventoryFact, SettlementLineFact, SettlementSummary
+from sellerflow.facts import CogsEntry, InventoryFact, SettlementLineFact, SettlementSummary
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.facts import FactStore
@@ -45,8 +46,9 @@ class Api:
             "Authorization": f"Bearer {bench.id_token(self.key, sub)}",
             "Content-Type": "application/json",
         }
-        if method == "PUT":
-            return self.client.http.put(path, headers=headers, body=json.dumps(body))
+        if method in ("PUT", "POST"):
+            send = self.client.http.put if method == "PUT" else self.client.http.post
+            return send(path, headers=headers, body=json.dumps(body))
         return self.client.http.get(path, headers=headers)
 
 
@@ -241,6 +243,69 @@ def test_putting_a_cost_marks_days_dirty_and_the_recompute_applies_it(api: Api) 
             }
         ]
     }
+
+
+def test_a_cost_import_is_previewed_refused_whole_with_row_errors_or_stored_whole(api: Api) -> None:
+    sale = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
+    FactStore().write([order("O-1", sale, qty=3)])
+    recompute()
+    good = [
+        {"sku": "SKU-1", "unit_cost": "4.20", "currency": "USD", "effective_from": "2026-03-01"},
+        {"sku": "SKU-1", "unit_cost": "5.00", "currency": "USD", "effective_from": "2026-03-06"},
+        {"sku": "SKU-2", "unit_cost": "2.00", "currency": "EUR", "effective_from": "2026-03-01"},
+    ]
+    bad = [
+        {"sku": "SKU-3", "unit_cost": "-1", "currency": "USD", "effective_from": "2026-03-01"},
+        {"sku": "SKU-4", "unit_cost": "1", "currency": "GBP", "effective_from": "2026-03-01"},
+        {"sku": "SKU-1", "unit_cost": "9", "currency": "USD", "effective_from": "2026-03-01"},
+    ]
+    # A preview names each bad row and why, and stores nothing
+    preview = api.call("POST", f"/sellers/{SELLER}/cogs", body={"entries": good + bad, "dry_run": True})
+    assert preview.status_code == 200, preview.body
+    errors = {e["row"]: e["message"] for e in preview.json_body["errors"]}
+    assert set(errors) == {4, 5, 6}
+    assert "unit_cost" in errors[4]
+    assert "currency" in errors[5]
+    assert "row 1" in errors[6]  # the same SKU, currency and day twice
+    assert [v["sku"] for v in preview.json_body["valid"]] == ["SKU-1", "SKU-1", "SKU-2"]
+    assert preview.json_body["stored"] == 0
+    # Applying a file with any bad row is refused whole: nothing is stored
+    refused = api.call("POST", f"/sellers/{SELLER}/cogs", body={"entries": good + bad})
+    assert refused.status_code == 400
+    assert "nothing was stored" in refused.json_body["message"]
+    assert api.call("GET", f"/sellers/{SELLER}/cogs").json_body == {"cogs": []}
+    # The good rows alone are stored together, and each marks only the days it changes
+    stored = api.call("POST", f"/sellers/{SELLER}/cogs", body={"entries": good})
+    assert stored.status_code == 200, stored.body
+    assert stored.json_body["stored"] == 3
+    # US Mar 1..10 (SKU-1's two periods together) and DE Mar 1..10 (21:00 in Berlin on Mar 10)
+    assert stored.json_body["days_marked_for_recompute"] == 10 + 10
+    assert len(api.call("GET", f"/sellers/{SELLER}/cogs").json_body["cogs"]) == 3
+    recompute()
+    day = api.call(
+        "GET", f"/sellers/{SELLER}/analytics/daily?from=2026-03-05&to=2026-03-05&marketplace={US}"
+    ).json_body["days"][0]
+    assert (day["cogs"]["amount"], day["cogs_complete"]) == ("12.60", True)
+    # A SKU has one cost per day: another currency's cost on a stored day is refused, not replaced
+    clash = {"sku": "SKU-1", "unit_cost": "3", "currency": "EUR", "effective_from": "2026-03-01"}
+    checked = api.call("POST", f"/sellers/{SELLER}/cogs", body={"entries": [clash], "dry_run": True})
+    assert "one cost per day" in checked.json_body["errors"][0]["message"]
+    put = api.call(
+        "PUT", f"/sellers/{SELLER}/cogs/SKU-1", body={k: v for k, v in clash.items() if k != "sku"}
+    )
+    assert put.status_code == 400
+    assert "one cost per day" in put.json_body["message"]
+    assert len(api.call("GET", f"/sellers/{SELLER}/cogs").json_body["cogs"]) == 3
+
+
+def test_the_store_writes_a_batch_of_costs_all_or_none(tables: Tables) -> None:
+    one = CogsEntry(SELLER, "SKU-1", datetime(2026, 3, 1).date(), Decimal("1"), "USD")
+    # the same item twice: DynamoDB refuses the whole transaction, so the first is not stored either
+    with pytest.raises(TransactWriteError):
+        CogsStore().put_all([one, one])
+    assert CogsStore().all_for_seller(SELLER) == []
+    CogsStore().put_all([one, CogsEntry(SELLER, "SKU-2", one.effective_from, Decimal("2"), "USD")])
+    assert len(CogsStore().all_for_seller(SELLER)) == 2
 
 
 BAD_QUERIES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -95,3 +96,34 @@ def test_cogs_bodies_are_validated_field_by_field() -> None:
     ]:
         with pytest.raises(InvalidInput, match=field):
             parse_cogs_body("S", "SKU-1", body, currencies=["USD"], today=date(2026, 11, 20))
+
+
+def test_a_cost_import_names_each_bad_row_and_refuses_a_body_that_is_no_import() -> None:
+    from sellerflow.api.models_analytics import parse_cogs_import
+
+    rows = [
+        {"sku": "A", "unit_cost": "1.5", "currency": "USD", "effective_from": "2026-11-01"},
+        {"sku": "B#1", "unit_cost": "1", "currency": "USD", "effective_from": "2026-11-01"},
+        {"sku": "C", "unit_cost": "1", "currency": "USD", "effective_from": "2026-11-01", "note": "x"},
+        "not a row",
+        {"sku": "A", "unit_cost": "2", "currency": "USD", "effective_from": "2026-11-01"},
+    ]
+    parsed = parse_cogs_import(
+        "S", json.dumps({"entries": rows, "dry_run": True}), currencies=["USD"], today=date(2026, 11, 20)
+    )
+    assert parsed.dry_run
+    assert [(e.sku, e.unit_cost) for e in parsed.entries] == [("A", Decimal("1.5"))]
+    problems = {p.row: (p.sku, p.message) for p in parsed.problems}
+    assert set(problems) == {2, 3, 4, 5}
+    assert "'sku'" in problems[2][1]
+    assert "note" in problems[3][1]
+    assert problems[4] == (None, "row 4 must be a JSON object")
+    assert "row 1" in problems[5][1]
+    for body, message in [
+        ({"entries": []}, "1 to 100"),
+        ({"entries": [rows[0]] * 101}, "1 to 100"),
+        ({"entries": [rows[0]], "dry_run": "yes"}, "dry_run"),
+        ({"rows": [rows[0]]}, "rows"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            parse_cogs_import("S", json.dumps(body), currencies=["USD"], today=date(2026, 11, 20))

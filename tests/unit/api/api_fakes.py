@@ -310,6 +310,9 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "currency": "USD",
         "effective_from": "2025-06-01",
     },
+    "/sellers/{sellerId}/cogs": {
+        "entries": [{"sku": "SKU-1", "unit_cost": "1.00", "currency": "USD", "effective_from": "2025-06-01"}]
+    },
     "/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
     "/sellers/{sellerId}/invitations": {"email": "new.teammate@example.com", "role": "support"},
     "/invitations/accept": {"token": f"{SELLER_A}.{'0' * 32}.{'x' * 43}"},

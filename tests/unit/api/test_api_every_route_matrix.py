@@ -40,6 +40,9 @@ BODIES = {
         "currency": "USD",
         "effective_from": "2025-06-01",
     },
+    "/sellers/{sellerId}/cogs": {
+        "entries": [{"sku": "SKU-1", "unit_cost": "1.00", "currency": "USD", "effective_from": "2025-06-01"}]
+    },
 }
 
 

@@ -133,6 +133,9 @@ class FakeCogs:
     def put(self, entry: CogsEntry, *, now: datetime | None = None) -> None:
         self.entries.append(entry)
 
+    def put_all(self, entries: Sequence[CogsEntry], *, now: datetime | None = None) -> None:
+        self.entries.extend(entries)
+
     def all_for_seller(self, seller_id: str) -> list[CogsEntry]:
         return [e for e in self.entries if e.seller_id == seller_id]
 
@@ -414,6 +417,7 @@ BAD_BODIES = [
         "/sellers/{sellerId}/cogs/{sku}",
         {"unit_cost": "-1", "currency": "USD", "effective_from": "2025-06-01"},
     ),
+    ("POST", "/sellers/{sellerId}/cogs", {"entries": []}),
     ("PUT", "/sellers/{sellerId}/alerts/rules", {"rules": []}),
     ("PUT", "/sellers/{sellerId}/alerts/recipients", {"recipients": [{"phone": "5551234"}]}),
     ("POST", "/connect/amazon/callback", {"state": "x"}),

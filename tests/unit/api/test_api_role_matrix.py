@@ -93,6 +93,7 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("GET", "/sellers/{sellerId}/transactions"): P.FINANCES_READ,
     ("GET", "/sellers/{sellerId}/cogs"): P.ANALYTICS_READ,
     ("PUT", "/sellers/{sellerId}/cogs/{sku}"): P.COGS_WRITE,
+    ("POST", "/sellers/{sellerId}/cogs"): P.COGS_WRITE,
     # the seller's data rights and the audit trail
     ("POST", "/sellers/{sellerId}/exports"): P.DATA_EXPORT,
     ("GET", "/sellers/{sellerId}/exports/{exportId}"): P.DATA_EXPORT,

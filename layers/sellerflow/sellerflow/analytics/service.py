@@ -97,6 +97,8 @@ class FinancePageLike(Protocol):
 class CogsRepository(Protocol):
     def put(self, entry: CogsEntry, *, now: datetime | None = None) -> None: ...
 
+    def put_all(self, entries: Sequence[CogsEntry], *, now: datetime | None = None) -> None: ...
+
     def all_for_seller(self, seller_id: str) -> list[CogsEntry]: ...
 
     def for_sku(self, seller_id: str, sku: str) -> list[CogsEntry]: ...
@@ -176,6 +178,24 @@ class SettlementDetail:
 @dataclass(frozen=True)
 class CogsChange:
     entry: CogsEntry
+    dirty_days: int
+
+
+def cost_day_conflict(entry: CogsEntry, stored: Sequence[CogsEntry]) -> str | None:
+    """Why `entry` may not be stored: its SKU has a cost in another currency from the same day (a
+    stored cost is keyed by SKU and day, so that cost would be replaced)."""
+    for e in stored:
+        if e.sku == entry.sku and e.effective_from == entry.effective_from and e.currency != entry.currency:
+            return (
+                f"{entry.sku} already has a {e.currency} cost from {e.effective_from}; "
+                "a SKU has one cost per day: choose another day"
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class CogsBatchChange:
+    entries: tuple[CogsEntry, ...]
     dirty_days: int
 
 
@@ -419,6 +439,38 @@ class AnalyticsService:
     def put_cogs(self, entry: CogsEntry, marketplaces: Sequence[str], now: datetime) -> CogsChange:
         """Store a unit cost and mark dirty every day it changes: in each marketplace of its
         currency, from effective_from up to the marketplace's today or the next entry's day."""
+        known = self.cogs.for_sku(entry.seller_id, entry.sku)
+        refused = cost_day_conflict(entry, known)
+        if refused:
+            raise InvalidInput(refused)
+        days = self._cogs_days(entry, marketplaces, now, known)
+        self.cogs.put(entry, now=now)
+        marked = self.dirty.mark(entry.seller_id, days, reason="cogs", now=now) if days else 0
+        return CogsChange(entry=entry, dirty_days=marked)
+
+    def put_cogs_batch(
+        self, seller_id: str, entries: Sequence[CogsEntry], marketplaces: Sequence[str], now: datetime
+    ) -> CogsBatchChange:
+        """Store several unit costs at once, all or none (one transaction), and mark the days they
+        change; an entry's days end where the next entry of its SKU, stored or in the batch, begins."""
+        if any(e.seller_id != seller_id for e in entries):
+            raise ValueError("every unit cost of a batch belongs to the seller it is stored for")
+        stored = self.cogs.all_for_seller(seller_id)
+        refused = next((why for e in entries if (why := cost_day_conflict(e, stored))), None)
+        if refused:
+            raise InvalidInput(refused)
+        known = [*stored, *entries]
+        days = {d for e in entries for d in self._cogs_days(e, marketplaces, now, known)}
+        if entries:
+            self.cogs.put_all(entries, now=now)
+        marked = self.dirty.mark(seller_id, sorted(days), reason="cogs", now=now) if days else 0
+        return CogsBatchChange(entries=tuple(entries), dirty_days=marked)
+
+    @staticmethod
+    def _cogs_days(
+        entry: CogsEntry, marketplaces: Sequence[str], now: datetime, known: Sequence[CogsEntry]
+    ) -> list[tuple[str, date]]:
+        """The (marketplace, day) pairs whose COGS `entry` changes, given the SKU's `known` entries."""
         scope = [m for m in marketplaces if m in MARKETPLACES and MARKETPLACES[m].currency == entry.currency]
         if not scope:
             raise InvalidInput(
@@ -426,15 +478,13 @@ class AnalyticsService:
             )
         later = sorted(
             e.effective_from
-            for e in self.cogs.for_sku(entry.seller_id, entry.sku)
-            if e.currency == entry.currency and e.effective_from > entry.effective_from
+            for e in known
+            if e.sku == entry.sku and e.currency == entry.currency and e.effective_from > entry.effective_from
         )
-        self.cogs.put(entry, now=now)
         days: list[tuple[str, date]] = []
         for m in scope:
             today = local_today(m, now)
             first = max(entry.effective_from, today - timedelta(days=COGS_HISTORY_DAYS))
             last = min(today, later[0] - timedelta(days=1)) if later else today
             days.extend((m, d) for d in days_between(first, last))
-        marked = self.dirty.mark(entry.seller_id, days, reason="cogs", now=now) if days else 0
-        return CogsChange(entry=entry, dirty_days=marked)
+        return days

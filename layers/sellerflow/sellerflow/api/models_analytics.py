@@ -7,6 +7,7 @@ import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,10 +26,17 @@ from sellerflow.analytics.service import (
     InventoryView,
     SettlementDetail,
     SkuTable,
+    cost_day_conflict,
 )
 from sellerflow.api.models import MoneyOut, ResponseModel, decimal_text, parse_instant, same_named
 from sellerflow.errors import InvalidInput
-from sellerflow.facts import CogsEntry, FinanceTransactionFact, SettlementLineFact, SettlementSummary
+from sellerflow.facts import (
+    MAX_COGS_BATCH,
+    CogsEntry,
+    FinanceTransactionFact,
+    SettlementLineFact,
+    SettlementSummary,
+)
 
 _MARKETPLACE = re.compile(r"^[A-Z0-9]{5,20}$")
 _TX_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -146,11 +154,9 @@ def validate_settlement_id(settlement_id: str) -> str:
     return settlement_id
 
 
-def validate_sku(sku: str) -> str:
+def validate_sku(sku: str, name: str = "path parameter 'sku'") -> str:
     if not 1 <= len(sku) <= 100 or "#" in sku or any(ord(c) < 32 or ord(c) == 127 for c in sku):
-        raise InvalidInput(
-            f"path parameter 'sku' must be 1-100 printable characters without '#', got {_shown(sku)}"
-        )
+        raise InvalidInput(f"{name} must be 1-100 printable characters without '#', got {_shown(sku)}")
     return sku
 
 
@@ -167,17 +173,24 @@ class CogsIn(BaseModel):
 _COGS_FIELDS = ("unit_cost", "currency", "effective_from")
 
 
-def _json_object(raw_body: bytes | str | None) -> dict[str, object]:
+def _json_object(raw_body: bytes | str | None, fields: Sequence[str] = _COGS_FIELDS) -> dict[str, object]:
     try:
         body = json.loads(raw_body or b"", parse_float=Decimal)
     except ValueError:
         raise InvalidInput("the request body must be a JSON object") from None
+    return _fields(body, fields, "the body", "the request body")
+
+
+def _fields(
+    body: object, fields: Sequence[str], where: str, what: str, optional: Sequence[str] = ()
+) -> dict[str, object]:
+    """`body` as an object with exactly `fields` (and maybe `optional`), or InvalidInput."""
     if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    unknown = sorted(set(body) - set(_COGS_FIELDS))
+        raise InvalidInput(f"{what} must be a JSON object")
+    unknown = sorted(set(body) - set(fields) - set(optional))
     if unknown:
-        raise InvalidInput(f"unknown field(s) {', '.join(_shown(str(u)) for u in unknown)} in the body")
-    for name in _COGS_FIELDS:
+        raise InvalidInput(f"unknown field(s) {', '.join(_shown(str(u)) for u in unknown)} in {where}")
+    for name in fields:
         if name not in body:
             raise InvalidInput(f"field {name!r} is required")
     return body
@@ -237,6 +250,107 @@ def parse_cogs_body(
         currency=_currency(body["currency"], currencies),
         effective_from=_effective_from(body["effective_from"], today),
     )
+
+
+class CogsRowIn(BaseModel):
+    """One row of a unit-cost import."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=100, examples=["MUG-BLUE-12"])
+    unit_cost: str = Field(pattern=r"^\d{1,9}(\.\d{1,4})?$", examples=["4.20"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])
+    effective_from: date
+
+
+class CogsImportIn(BaseModel):
+    """The body of `POST /sellers/{sellerId}/cogs`: up to 100 unit costs, stored all or none;
+    `dry_run` checks them and stores nothing (the preview)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[CogsRowIn] = Field(max_length=MAX_COGS_BATCH)
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class CogsRowProblem:
+    row: int  # 1-based, in the order sent
+    sku: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CogsImport:
+    dry_run: bool
+    entries: tuple[CogsEntry, ...]
+    problems: tuple[CogsRowProblem, ...]
+
+
+def parse_cogs_import(
+    seller_id: str, raw_body: bytes | str | None, *, currencies: Sequence[str], today: date
+) -> CogsImport:
+    """The import's rows, each checked like one `PUT /cogs/{sku}` body plus its SKU; every bad row is
+    named with its number and reason (the preview shows them; nothing is stored while any remains).
+    A body that is not an import at all (not an object, no list, too many rows) is InvalidInput."""
+    try:
+        body = json.loads(raw_body or b"", parse_float=Decimal)
+    except ValueError:
+        raise InvalidInput("the request body must be a JSON object") from None
+    body = _fields(body, ("entries",), "the body", "the request body", optional=("dry_run",))
+    rows, dry_run = body["entries"], body.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise InvalidInput("field 'dry_run' must be true or false")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_COGS_BATCH:
+        raise InvalidInput(f"field 'entries' must be a list of 1 to {MAX_COGS_BATCH} unit costs")
+    entries: list[CogsEntry] = []
+    problems: list[CogsRowProblem] = []
+    seen: dict[tuple[str, date], int] = {}
+    for number, row in enumerate(rows, start=1):
+        sku = row.get("sku") if isinstance(row, dict) and isinstance(row.get("sku"), str) else None
+        try:
+            fields = _fields(row, ("sku", *_COGS_FIELDS), f"row {number}", f"row {number}")
+            if not isinstance(fields["sku"], str):
+                raise InvalidInput("field 'sku' must be a string")
+            entry = CogsEntry(
+                seller_id=seller_id,
+                sku=validate_sku(fields["sku"], "field 'sku'"),
+                unit_cost=_unit_cost(fields["unit_cost"]),
+                currency=_currency(fields["currency"], currencies),
+                effective_from=_effective_from(fields["effective_from"], today),
+            )
+        except InvalidInput as problem:
+            problems.append(CogsRowProblem(row=number, sku=sku, message=str(problem)))
+            continue
+        key = (entry.sku, entry.effective_from)
+        if key in seen:
+            message = f"the same SKU and day as row {seen[key]} (a SKU has one cost per day)"
+            problems.append(CogsRowProblem(row=number, sku=entry.sku, message=message))
+            continue
+        seen[key] = number
+        entries.append(entry)
+    return CogsImport(dry_run=dry_run, entries=tuple(entries), problems=tuple(problems))
+
+
+def against_stored(parsed: CogsImport, stored: Sequence[CogsEntry]) -> CogsImport:
+    """The import with the rows that would replace another currency's cost moved to its problems."""
+    entries: list[CogsEntry] = []
+    problems = list(parsed.problems)
+    for number, entry in _numbered(parsed):
+        why = cost_day_conflict(entry, stored)
+        if why:
+            problems.append(CogsRowProblem(row=number, sku=entry.sku, message=why))
+        else:
+            entries.append(entry)
+    problems.sort(key=lambda p: p.row)
+    return CogsImport(dry_run=parsed.dry_run, entries=tuple(entries), problems=tuple(problems))
+
+
+def _numbered(parsed: CogsImport) -> list[tuple[int, CogsEntry]]:
+    """Each valid entry with its row number (the rows not named by a problem, in order)."""
+    bad = {p.row for p in parsed.problems}
+    rows = (n for n in range(1, len(parsed.entries) + len(parsed.problems) + 1) if n not in bad)
+    return list(zip(rows, parsed.entries, strict=True))
 
 
 # --- responses ------------------------------------------------------------------------------------
@@ -544,6 +658,32 @@ class CogsListOut(ResponseModel):
     @classmethod
     def of(cls, entries: Sequence[CogsEntry]) -> CogsListOut:
         return cls(cogs=[CogsOut.of(e) for e in entries])
+
+
+class CogsRowProblemOut(ResponseModel):
+    row: int
+    sku: str | None
+    message: str
+
+
+class CogsImportOut(ResponseModel):
+    """A checked (dry run) or stored import: the rows that are valid, the rows that are not."""
+
+    dry_run: bool
+    stored: int  # 0 on a dry run
+    valid: list[CogsOut]
+    errors: list[CogsRowProblemOut]
+    days_marked_for_recompute: int
+
+    @classmethod
+    def of(cls, parsed: CogsImport, *, stored: int = 0, dirty_days: int = 0) -> CogsImportOut:
+        return cls(
+            dry_run=parsed.dry_run,
+            stored=stored,
+            valid=[CogsOut.of(e) for e in parsed.entries],
+            errors=[CogsRowProblemOut(row=p.row, sku=p.sku, message=p.message) for p in parsed.problems],
+            days_marked_for_recompute=dirty_days,
+        )
 
 
 class CogsPutOut(ResponseModel):

@@ -13,12 +13,14 @@ non-member gets the same 404 as for a missing seller, a role without it 403), pa
     GET /sellers/{sellerId}/transactions?from=&to=&type=&marketplace=&limit=&next_token=
     GET /sellers/{sellerId}/cogs                                         unit costs
     PUT /sellers/{sellerId}/cogs/{sku}                                   set a unit cost (COGS_WRITE)
+    POST /sellers/{sellerId}/cogs                                        check or store up to 100 costs, all or none
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 from urllib.parse import unquote
 
@@ -30,6 +32,7 @@ from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.calendar import local_today
+from sellerflow.errors import InvalidInput
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.members.permissions import Permission
 from sellerflow.principal import Principal
@@ -48,6 +51,16 @@ Item = TypeVar("Item")
 def seller_marketplaces(ctx: ApiContext, seller_id: str) -> tuple[str, ...]:
     profiles = ctx.ports.sellers.profiles([seller_id])
     return profiles[0].marketplace_ids if profiles else ()
+
+
+def cogs_scope(ctx: ApiContext, seller_id: str) -> tuple[tuple[str, ...], list[str], date]:
+    """The seller's marketplaces, their currencies (a unit cost is in one of them) and the latest
+    of their local days (the reference of an effective date's bounds)."""
+    now = ctx.now()
+    mkts = seller_marketplaces(ctx, seller_id)
+    currencies = sorted({MARKETPLACES[x].currency for x in mkts if x in MARKETPLACES})
+    today = max((local_today(x, now) for x in mkts), default=now.date())
+    return mkts, currencies, today
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,13 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         rows = [am.TransactionOut.of(t) for t in page.transactions]
         return json_response(am.TransactionsOut(transactions=rows, next_token=next_token))
 
+    _cogs_routes(ctx, bp)
+    return bp
+
+
+def _cogs_routes(ctx: ApiContext, bp: ApiBlueprint) -> None:
+    """Unit costs: the list, one SKU's cost, an import of many."""
+
     @bp.get("/sellers/{sellerId}/cogs", RouteDoc(am.CogsListOut))
     def list_cogs(sellerId: str) -> Response:
         """Unit costs (ANALYTICS_READ)."""
@@ -186,9 +206,7 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         call = asked(ctx, sellerId, Permission.COGS_WRITE)
         the_sku = am.validate_sku(unquote(sku))
         now = ctx.now()
-        mkts = seller_marketplaces(ctx, sellerId)
-        currencies = sorted({MARKETPLACES[x].currency for x in mkts if x in MARKETPLACES})
-        today = max((local_today(x, now) for x in mkts), default=now.date())
+        mkts, currencies, today = cogs_scope(ctx, sellerId)
         entry = am.parse_cogs_body(sellerId, the_sku, ctx.body(), currencies=currencies, today=today)
         change = ctx.ports.analytics.put_cogs(entry, mkts, now)
         call.audit(
@@ -197,4 +215,24 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         )
         return json_response(am.CogsPutOut.of(change))
 
-    return bp
+    @bp.post("/sellers/{sellerId}/cogs", RouteDoc(am.CogsImportOut, body=am.CogsImportIn))
+    def import_cogs(sellerId: str) -> Response:
+        """Check (dry_run) or store up to 100 unit costs at once, all or none (COGS_WRITE)."""
+        call = asked(ctx, sellerId, Permission.COGS_WRITE)
+        now = ctx.now()
+        mkts, currencies, today = cogs_scope(ctx, sellerId)
+        parsed = am.parse_cogs_import(sellerId, ctx.body(), currencies=currencies, today=today)
+        parsed = am.against_stored(parsed, ctx.ports.analytics.cogs_entries(sellerId))
+        if parsed.dry_run:
+            return json_response(am.CogsImportOut.of(parsed))
+        if parsed.problems:
+            first = parsed.problems[0]
+            raise InvalidInput(
+                f"{len(parsed.problems)} of {len(parsed.problems) + len(parsed.entries)} rows have errors "
+                f"(row {first.row}: {first.message}); nothing was stored"
+            )
+        change = ctx.ports.analytics.put_cogs_batch(sellerId, parsed.entries, mkts, now)
+        call.audit("cogs.import", f"cogs import rows={len(change.entries)} days_marked={change.dirty_days}")
+        return json_response(
+            am.CogsImportOut.of(parsed, stored=len(change.entries), dirty_days=change.dirty_days)
+        )

@@ -12,16 +12,17 @@ without any write access to the seller-data table, which holds only Amazon data 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError
+from pynamodb.transactions import TransactWrite
 
-from sellerflow.facts import CogsEntry
+from sellerflow.facts import MAX_COGS_BATCH, CogsEntry
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerItem, condition_failed, table
+from sellerflow.store.tables import SellerItem, condition_failed, table, transaction_connection
 
 DIRTY_PREFIX = "DIRTY#"
 COGS_PREFIX = "COGS#"
@@ -123,6 +124,15 @@ class CogsStore:
 
     def put(self, entry: CogsEntry, *, now: datetime | None = None) -> None:
         COGS.to_record(entry, updated_at=now or datetime.now(UTC)).save()
+
+    def put_all(self, entries: Sequence[CogsEntry], *, now: datetime | None = None) -> None:
+        """Every entry or none (one TransactWriteItems: at most `MAX_COGS_BATCH` entries)."""
+        if len(entries) > MAX_COGS_BATCH:
+            raise ValueError(f"{len(entries)} unit costs in one transaction; at most {MAX_COGS_BATCH}")
+        at = now or datetime.now(UTC)
+        with TransactWrite(connection=transaction_connection(CogsRecord)) as tx:
+            for entry in entries:
+                tx.save(COGS.to_record(entry, updated_at=at))
 
     def all_for_seller(self, seller_id: str) -> list[CogsEntry]:
         return COGS.all(CogsRecord.query(seller_id, CogsRecord.sk.startswith(COGS_PREFIX)))

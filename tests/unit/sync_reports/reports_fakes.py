@@ -137,6 +137,7 @@ class FakeReportsApi:
     polls: int = 0
     settlement_pages: list[dict[str, Any]] = field(default_factory=list)
     expired_urls: int = 0
+    damaged_downloads: int = 0  # the next downloads served cut in half (a transfer cut short)
     documents_issued: int = 0
     document: bytes = b"row\n"
     content_type: str | None = "text/plain;charset=UTF-8"
@@ -189,4 +190,8 @@ class FakeReportsApi:
         if self.expired_urls:
             self.expired_urls -= 1
             raise DocumentUrlExpired("expired")
+        if self.damaged_downloads:
+            self.damaged_downloads -= 1
+            yield self.document[: len(self.document) // 2]
+            return
         yield self.document

@@ -3,6 +3,7 @@ documents are recorded on the report record, and a settlement's marketplace is n
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from reports_fakes import SELLER, FakeBook, FakeReportsApi
 
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.reports import FormatUndecidable, ingest_document
+from sellerflow.reports.errors import DocumentCorrupt
 from sellerflow.sync.ingest import INGEST_LEASE, IngestInput, ingest_report_document
 from sellerflow.sync.reports import SETTLEMENT, ReportJob, SettlementJob
 
@@ -129,3 +131,22 @@ def test_an_ingestion_stopped_by_an_error_gives_its_claim_back_for_the_retry() -
     assert not out.skipped
     assert out.rows == 5
     assert book.states["SETTLEMENTDOC#1"].status == "INGESTED"
+
+
+def test_a_damaged_download_is_read_once_more_and_twice_damaged_is_recorded_failed() -> None:
+    # Given a gzipped settlement whose first download is cut short mid-stream
+    data = gzip.compress((FILES / "settlement_v2_de_cp1252.txt").read_bytes())
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression="GZIP")
+    api.damaged_downloads = 1
+    book = FakeBook()
+    # When it is ingested, a fresh URL is asked for and the whole document is read
+    out = settle(api, book)
+    assert (out.rows, api.documents_issued) == (5, 2)
+    assert book.states["SETTLEMENTDOC#1"].status == "INGESTED"
+    # And a document damaged twice is recorded FAILED (a later run reads it again), its claim given back
+    api.damaged_downloads = 2
+    book = FakeBook()
+    with pytest.raises(DocumentCorrupt):
+        settle(api, book)
+    assert book.states["SETTLEMENTDOC#1"].status == "FAILED"
+    assert book.claims == {}

@@ -3,7 +3,9 @@
 The document's pre-signed URL is fetched here and never leaves this function: it grants 5 minutes
 of access to seller data (an All Orders report holds buyer addresses), so it must not sit in Step
 Functions state or history. An expired URL is asked for again once here; if it expires again the
-typed DocumentUrlExpired lets the workflow's Retry start over.
+typed DocumentUrlExpired lets the workflow's Retry start over. A damaged download (a gzip cut short
+or corrupt) is downloaded once more here, rows rewritten in place; damaged twice, the document is
+recorded FAILED and a later run reads it again.
 
 The workflow's download and a REPORT_PROCESSING_FINISHED notification can reach the same document
 at the same moment: each claims it on the report's record first (one conditional write), and only
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.observability import logger, metrics
-from sellerflow.reports.errors import ReportError
+from sellerflow.reports.errors import DocumentCorrupt, ReportError
 from sellerflow.sync.reports import (
     SALES_AND_TRAFFIC_DATASET,
     SETTLEMENT,
@@ -193,6 +195,13 @@ def ingest_report_document(
             logger.info(
                 "report document URL expired; asking for a fresh one", extra={"report_type": report_type}
             )
+            result = attempt()
+        except DocumentCorrupt as exc:  # a transfer cut short or damaged: the next one may be whole
+            logger.info(
+                "report document damaged; downloading it once more",
+                extra={"report_type": report_type, "reason": str(exc)},
+            )
+            metrics.add_metric(name="ReportDocumentsDownloadedAgain", unit="Count", value=1)
             result = attempt()
     except ReportError as exc:
         book.failed(job.seller_id, job.key, report_type=report_type, reason=str(exc)[:500])  # claim ends

@@ -168,6 +168,7 @@ ADDED_SINCE = {
 ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claim"),
     ("ReportRecord", "ingest_claimed_until"),
+    ("ReportRecord", "ingest_claimant"),
 }
 
 

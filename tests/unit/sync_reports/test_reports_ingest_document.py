@@ -150,3 +150,38 @@ def test_a_damaged_download_is_read_once_more_and_twice_damaged_is_recorded_fail
         settle(api, book)
     assert book.states["SETTLEMENTDOC#1"].status == "FAILED"
     assert book.claims == {}
+
+
+def test_a_retry_of_an_ingestion_that_died_takes_its_own_claim_back_at_once() -> None:
+    # Given a workflow execution whose ingestion died after claiming the document (a runtime that exits
+    # gives nothing back: the claim stays with its lease)
+    data = (FILES / "settlement_v2_de_cp1252.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression=None)
+    book = FakeBook()
+    job = SettlementJob(seller_id=SELLER, key="SETTLEMENTDOC#1", report_id="1", document_id="D1")
+    execution = "arn:aws:states:us-east-1:1:execution:seller-sync:A1-20261204T0100"
+    now = datetime.now(UTC)
+    assert book.claim_ingest(
+        SELLER,
+        job.key,
+        report_type=SETTLEMENT,
+        document_id="D1",
+        now=now,
+        lease=INGEST_LEASE,
+        claimant=execution,
+    )
+
+    def ingest(claimant: str | None) -> Any:
+        return ingest_report_document(
+            IngestInput(kind="settlement", job=job, document_id="D1", claimant=claimant),
+            api=api, book=book, ingest=ingest_document, sink=_Sink(),
+        )  # fmt: skip
+
+    # When another execution (or a notification) reaches it, it still waits for the lease
+    assert ingest("arn:aws:states:us-east-1:1:execution:seller-sync:A1-other").skipped
+    assert ingest(None).skipped
+    # But the workflow's Retry of the task that died, the same execution, reads it now
+    out = ingest(execution)
+    assert not out.skipped
+    assert out.rows == 5
+    assert book.states[job.key].status == "INGESTED"

@@ -10,7 +10,9 @@ recorded FAILED and a later run reads it again.
 The workflow's download and a REPORT_PROCESSING_FINISHED notification can reach the same document
 at the same moment: each claims it on the report's record first (one conditional write), and only
 the claimant downloads. A claim lives as long as the ingest function may run, and is given back
-when the ingestion stops on an error, so a retry need not wait for it.
+when the ingestion stops on an error, so a retry need not wait for it. An invocation that dies (its
+runtime gone, a timeout) gives nothing back: the workflow's Retry of it is the same claimant (the
+execution) and takes the claim back at once.
 """
 
 from __future__ import annotations
@@ -68,7 +70,15 @@ class DocumentBook(ReportBook, Protocol):
     ) -> None: ...
     def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None: ...
     def claim_ingest(
-        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        document_id: str,
+        now: datetime,
+        lease: timedelta,
+        claimant: str | None = None,
     ) -> bool: ...
     def release_ingest(self, seller_id: str, key: str, document_id: str) -> None: ...
 
@@ -86,6 +96,9 @@ class IngestInput(BaseModel):
     kind: Literal["report", "settlement"]
     job: ReportJob | SettlementJob
     document_id: str
+    # The workflow execution asking (`$$.Execution.Id`): its Retry of a task whose Lambda died part-way
+    # takes back the claim that attempt left, instead of skipping the document until the lease ends.
+    claimant: str | None = None
 
 
 class IngestOutput(BaseModel):
@@ -158,6 +171,7 @@ def ingest_report_document(
         document_id=request.document_id,
         now=now or datetime.now(UTC),
         lease=INGEST_LEASE,
+        claimant=request.claimant,
     )
     if not claimed:
         logger.info("report document ingested or being ingested already", extra={"report_type": report_type})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -151,7 +152,7 @@ class FakeReportsApi:
     expired_urls: int = 0
     damaged_downloads: int = 0  # the next downloads served cut in half (a transfer cut short)
     documents_issued: int = 0
-    document: bytes = b"row\n"
+    document: bytes = field(default_factory=lambda: gzip.compress(b"row\n"))  # as `compression` says
     content_type: str | None = "text/plain;charset=UTF-8"
     compression: str | None = "GZIP"
 

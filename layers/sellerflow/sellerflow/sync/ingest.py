@@ -3,9 +3,9 @@
 The document's pre-signed URL is fetched here and never leaves this function: it grants 5 minutes
 of access to seller data (an All Orders report holds buyer addresses), so it must not sit in Step
 Functions state or history. An expired URL is asked for again once here; if it expires again the
-typed DocumentUrlExpired lets the workflow's Retry start over. A damaged download (a gzip cut short
-or corrupt) is downloaded once more here, rows rewritten in place; damaged twice, the document is
-recorded FAILED and a later run reads it again.
+typed DocumentUrlExpired lets the workflow's Retry start over. A gzipped document is checked whole
+(inflated, CRC) before any row of it is read, so a damaged transfer stores nothing; it is downloaded
+once more here, and damaged twice the document is recorded FAILED and a later run reads it again.
 
 The workflow's download and a REPORT_PROCESSING_FINISHED notification can reach the same document
 at the same moment: each claims it on the report's record first (one conditional write), and only
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.observability import logger, metrics
 from sellerflow.reports.errors import DocumentCorrupt, ReportError
+from sellerflow.reports.stream import checked_before_read
 from sellerflow.sync.reports import (
     SALES_AND_TRAFFIC_DATASET,
     SETTLEMENT,
@@ -192,9 +193,10 @@ def ingest_report_document(
         url, compression = document_url()
         download = kiosk.download(url) if from_kiosk and kiosk is not None else api.download(url)
         first = next(download, None)  # sends the request: the Content-Type is known from here
+        whole = chain(() if first is None else (first,), download)
         return ingest(
             report_type,
-            chain(() if first is None else (first,), download),
+            checked_before_read(whole, compression, report_type=report_type),
             seller_id=job.seller_id,
             marketplace_id=marketplace_id,
             compression=compression,

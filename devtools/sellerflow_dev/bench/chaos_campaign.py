@@ -217,6 +217,16 @@ def verify_seller(stack: LocalStack, seller_id: str, sync_started: datetime) -> 
     check.add("orders_missing", lost=len(orders.missing))
     check.add("orders_different", lost=len(orders.different))
     check.add("orders_unexpected", duplicates=len(orders.unexpected))
+    if orders.unexpected:
+        history = {str(doc["orderId"]): doc for doc in world.history_orders(seller_id)}
+        windows = [
+            f"{s.key[-40:]}:{s.status}:{(s.errors or [''])[0][:60]}"
+            for s in states
+            if "ALL_ORDERS" in s.key and s.status != "INGESTED"
+        ]
+        check.notes.append(
+            f"orders unexpected {[(o, o in history) for o in orders.unexpected[:5]]} windows not ingested {windows[:5]}"
+        )
     facts = wiring.fact_store()
     settled = facts.settlements(seller_id)
     lines = {s.settlement_id: facts.settlement_lines(seller_id, s.settlement_id) for s in settled}

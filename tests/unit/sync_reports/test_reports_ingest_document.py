@@ -142,6 +142,10 @@ def test_a_damaged_download_is_read_once_more_and_twice_damaged_is_recorded_fail
     # When it is ingested, a fresh URL is asked for and the whole document is read
     out = settle(api, book)
     assert (out.rows, api.documents_issued) == (5, 2)
+    # Also when its first URL had expired already (each fault is met again once, in any order)
+    api.expired_urls, api.damaged_downloads, api.documents_issued = 1, 1, 0
+    out = settle(api, FakeBook())
+    assert (out.rows, api.documents_issued) == (5, 3)
     assert book.states["SETTLEMENTDOC#1"].status == "INGESTED"
     # And a document damaged twice is recorded FAILED (a later run reads it again), its claim given back,
     # and not a row of it stored: a gzip is checked whole before it is read

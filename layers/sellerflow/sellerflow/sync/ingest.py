@@ -205,20 +205,7 @@ def ingest_report_document(
         )
 
     try:
-        try:
-            result = attempt()
-        except DocumentUrlExpired:
-            logger.info(
-                "report document URL expired; asking for a fresh one", extra={"report_type": report_type}
-            )
-            result = attempt()
-        except DocumentCorrupt as exc:  # a transfer cut short or damaged: the next one may be whole
-            logger.info(
-                "report document damaged; downloading it once more",
-                extra={"report_type": report_type, "reason": str(exc)},
-            )
-            metrics.add_metric(name="ReportDocumentsDownloadedAgain", unit="Count", value=1)
-            result = attempt()
+        result = _read_again_once(attempt, report_type)
     except ReportError as exc:
         book.failed(job.seller_id, job.key, report_type=report_type, reason=str(exc)[:500])  # claim ends
         metrics.add_metric(name="ReportDocumentsUnreadable", unit="Count", value=1)
@@ -229,6 +216,31 @@ def ingest_report_document(
         raise
     _record(job, report_type, result, book)
     return IngestOutput(key=job.key, rows=result.rows, written=result.written, rejected=result.rejected_count)
+
+
+def _read_again_once(attempt: Callable[[], IngestSummary], report_type: str) -> IngestSummary:
+    """Read the document; an expired URL and a damaged download are each met again once here (a
+    fresh URL, a new download), in whichever order they come; a third fault is raised."""
+    expired = damaged = False
+    while True:
+        try:
+            return attempt()
+        except DocumentUrlExpired:
+            if expired:
+                raise
+            expired = True
+            logger.info(
+                "report document URL expired; asking for a fresh one", extra={"report_type": report_type}
+            )
+        except DocumentCorrupt as exc:  # a transfer cut short or damaged: the next one may be whole
+            if damaged:
+                raise
+            damaged = True
+            logger.info(
+                "report document damaged; downloading it once more",
+                extra={"report_type": report_type, "reason": str(exc)},
+            )
+            metrics.add_metric(name="ReportDocumentsDownloadedAgain", unit="Count", value=1)
 
 
 def _record(

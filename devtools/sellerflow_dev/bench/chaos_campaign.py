@@ -252,6 +252,17 @@ def verify_seller(stack: LocalStack, seller_id: str, sync_started: datetime) -> 
     profit = _verify_sku_profit(seller_id, world.now)
     check.add("sku_profit", lost=len(profit.mismatches))
     _count_economics(stack, seller_id, check)
+    if check.counts.get("economics_short") or check.counts.get("economics_over"):
+        ads = ReportStore().all(seller_id, prefix="ADSREPORT#")
+        check.notes.append(
+            "ads reports "
+            + str(
+                [
+                    f"{a.key[-36:]}:{a.status}:{a.window_start and a.window_start.date()}..{a.window_end and a.window_end.date()}:rows={a.rows}:cool={a.cooldown_until}:{(a.errors or ('',))[0][:60]}"
+                    for a in ads
+                ]
+            )
+        )
     return check
 
 
@@ -348,11 +359,34 @@ def _later_run(stack: LocalStack, run: int, day: datetime) -> list[str]:
     window = f"{day:%Y%m%d}T{run:04d}"
     ended = []
     for seller in stack.world.sellers:
-        described = stack.wait_for(_start_run(stack, seller.seller_id, window))
+        arn = _start_run(stack, seller.seller_id, window)
+        described = stack.wait_for(arn)
         ended.append(
             f"{described['status']} {described.get('error') or ''} {described.get('cause') or ''}"[:300]
+            + f" tasks failed: {_task_failures(stack, arn)}"
         )
     return ended
+
+
+def _task_failures(stack: LocalStack, execution_arn: str) -> dict[str, int]:
+    """How many task attempts of the execution failed, by error (what the Retry and Catch met)."""
+    sfn = stack.session.client("stepfunctions")
+    failures: dict[str, int] = {}
+    token: str | None = None
+    while True:
+        page = (
+            sfn.get_execution_history(executionArn=execution_arn, maxResults=1000, nextToken=token)
+            if token
+            else sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)
+        )
+        for event in page["events"]:
+            details = event.get("taskFailedEventDetails")
+            if details:
+                error = f"{details.get('error')}: {str(details.get('cause') or '')[:80]}"
+                failures[error] = failures.get(error, 0) + 1
+        token = page.get("nextToken")
+        if not token:
+            return failures
 
 
 def run_seed(

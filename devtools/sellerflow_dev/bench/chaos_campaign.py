@@ -32,9 +32,10 @@ from typing import Any
 from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
 from sellerflow_dev.simulator import SimConfig
 
-# Small pages (more calls, more faults met); SP-API and Ads calls given up after 2 s, so that a hung
-# call (`hang_s`) times out in the client, which retries it.
-CAMPAIGN_ENV = {"ORDERS_PAGE_SIZE": "20", "SPAPI_TIMEOUT_S": "2", "ADS_TIMEOUT_S": "2"}
+# Small pages (more calls, more faults met); SP-API and Ads calls given up after 5 s (the default is
+# 20), so that a hung call (`hang_s`, 6 s) times out in the client, which retries it, without the
+# campaign waiting 20 s each time; less than 5 s and plain calls time out on a loaded machine too.
+CAMPAIGN_ENV = {"ORDERS_PAGE_SIZE": "20", "SPAPI_TIMEOUT_S": "5", "ADS_TIMEOUT_S": "5"}
 
 
 def chaos_config(*, forced_outcomes: bool) -> SimConfig:
@@ -56,7 +57,7 @@ def chaos_config(*, forced_outcomes: bool) -> SimConfig:
         slow_rate=0.05,
         slow_ms=300,
         hang_rate=0.01,
-        hang_s=3.0,
+        hang_s=6.0,
         lwa_fault_rate=0.1,
         token_ttl_s=30,
         document_fault_rate=0.25,
@@ -363,9 +364,20 @@ def _later_run(stack: LocalStack, run: int, day: datetime) -> list[str]:
         described = stack.wait_for(arn)
         ended.append(
             f"{described['status']} {described.get('error') or ''} {described.get('cause') or ''}"[:300]
-            + f" tasks failed: {_task_failures(stack, arn)}"
+            + f" tasks failed: {_task_failures(stack, arn)} ads: {_ads_outcomes(described)}"
         )
     return ended
+
+
+def _ads_outcomes(described: dict[str, Any]) -> list[str]:
+    """Each Ads job the run planned and how it ended (from the execution's output)."""
+    output = json.loads(described.get("output") or "{}")
+    planned = [str(j.get("key", ""))[-30:] for j in (output.get("ads_plan") or {}).get("jobs") or []]
+    ended = [
+        f"{str(a.get('key', ''))[-30:]}={a.get('outcome')}:{a.get('error', '')}"
+        for a in output.get("ads") or []
+    ]
+    return [f"planned {planned}", *ended, f"map error {output.get('ads_error')}"]
 
 
 def _task_failures(stack: LocalStack, execution_arn: str) -> dict[str, int]:

@@ -40,7 +40,14 @@ def main() -> int:
         say = (
             (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else (lambda _line: None)
         )
-        results.append(run_seed(seed, sellers=args.sellers, say=say))
+        result = run_seed(seed, sellers=args.sellers, say=say)
+        results.append(result)
+        print(  # as each seed ends: a campaign cut short keeps what it found
+            f"seed {result.seed}: converged={result.converged} runs={result.runs} lost={result.lost} "
+            f"duplicates={result.duplicates} {result.seconds:.0f}s",
+            file=sys.stderr,
+            flush=True,
+        )
     converged = [r for r in results if r.converged]
     print(f"BENCH chaos_seeds {len(converged)} seeds")
     print(f"BENCH chaos_lost_rows {sum(r.lost for r in results)} rows")

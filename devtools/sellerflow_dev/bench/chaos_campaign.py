@@ -364,24 +364,14 @@ def _later_run(stack: LocalStack, run: int, day: datetime) -> list[str]:
         described = stack.wait_for(arn)
         ended.append(
             f"{described['status']} {described.get('error') or ''} {described.get('cause') or ''}"[:300]
-            + f" tasks failed: {_task_failures(stack, arn)} ads: {_ads_outcomes(described)}"
+            + f" tasks failed: {_task_failures(stack, arn)}"
         )
     return ended
 
 
-def _ads_outcomes(described: dict[str, Any]) -> list[str]:
-    """Each Ads job the run planned and how it ended (from the execution's output)."""
-    output = json.loads(described.get("output") or "{}")
-    planned = [str(j.get("key", ""))[-30:] for j in (output.get("ads_plan") or {}).get("jobs") or []]
-    ended = [
-        f"{str(a.get('key', ''))[-30:]}={a.get('outcome')}:{a.get('error', '')}"
-        for a in output.get("ads") or []
-    ]
-    return [f"planned {planned}", *ended, f"map error {output.get('ads_error')}"]
-
-
 def _task_failures(stack: LocalStack, execution_arn: str) -> dict[str, int]:
-    """How many task attempts of the execution failed, by error (what the Retry and Catch met)."""
+    """How many task attempts of the execution failed, by error (what the Retry and Catch met), and
+    how each Ads job ended (the run's output keeps neither)."""
     sfn = stack.session.client("stepfunctions")
     failures: dict[str, int] = {}
     token: str | None = None
@@ -396,6 +386,14 @@ def _task_failures(stack: LocalStack, execution_arn: str) -> dict[str, int]:
             if details:
                 error = f"{details.get('error')}: {str(details.get('cause') or '')[:80]}"
                 failures[error] = failures.get(error, 0) + 1
+            exited = event.get("stateExitedEventDetails") or {}
+            if exited.get("name") == "AdsMap":  # how each Ads job of the run ended
+                ads = json.loads(exited.get("output") or "{}").get("ads") or []
+                for job in ads:
+                    outcome = (
+                        f"ads {str(job.get('key', ''))[-24:]} {job.get('outcome')} {job.get('error') or ''}"
+                    )
+                    failures[outcome] = failures.get(outcome, 0) + 1
         token = page.get("nextToken")
         if not token:
             return failures

@@ -386,7 +386,7 @@ def _task_failures(stack: LocalStack, execution_arn: str) -> dict[str, int]:
             if details:
                 error = f"{details.get('error')}: {str(details.get('cause') or '')[:80]}"
                 failures[error] = failures.get(error, 0) + 1
-            exited = event.get("stateExitedEventDetails") or {}
+            exited: dict[str, Any] = dict(event.get("stateExitedEventDetails") or {})
             if exited.get("name") == "AdsMap":  # how each Ads job of the run ended
                 ads = json.loads(exited.get("output") or "{}").get("ads") or []
                 for job in ads:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,6 +14,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # UDP socket at import, which the unit tests (rightly) refuse.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+# No per-example deadline for property tests: the machines are shared and noisy (a 200 ms deadline
+# failed under load); speed is measured by `make bench`, never by a test.
+settings.register_profile("sellerflow", deadline=None)
+settings.load_profile("sellerflow")
 
 
 def spapi_reference_dir() -> Path | None:

@@ -48,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         from sellerflow_dev.local.stack import LocalStackConfig
 
         config = LocalStackConfig(
-            sellers=args.sellers, seed=args.seed, api_port=args.api_port, time_scale=args.time_scale
+            sellers=args.sellers,
+            seed=args.seed,
+            api_port=args.api_port,
+            time_scale=args.time_scale,
+            billing=True,  # the demo runs as a hosted deployment: plans, Stripe (the stand-in), webhooks
         )
         if args.local_command == "demo":
             return run_demo(config, once=args.once)

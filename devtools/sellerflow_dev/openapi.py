@@ -35,9 +35,10 @@ ERROR_DESCRIPTIONS = {
     404: "No such seller for this caller (not a member looks the same), or no such item",
     409: "A conflict with the current state (see the message)",
     410: "The invitation is spent, revoked or expired",
+    422: "Amazon will not carry this parcel to this address (an undeliverable address, no eligible service)",
     429: "Amazon is rate limiting this seller; retry after `Retry-After` seconds",
     500: "An internal error (the message is generic)",
-    502: "Amazon did not answer",
+    502: "Amazon did not answer (a label purchase: it may be charged; retrying returns the same label)",
 }
 # Query parameters that are not plain strings.
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {

@@ -22,5 +22,6 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         sellers=wiring.connection_store(),
         window_minutes=wiring.settings().sync_window_minutes,
         sink=wiring.due_list_objects(),
+        billing=wiring.billing_sync_gate(),  # None unless Billing=on
     )
     return result.model_dump(mode="json")

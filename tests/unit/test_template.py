@@ -227,7 +227,10 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
     },
-    "ListDueSellersFunction": {"SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"},
+    "ListDueSellersFunction": {
+        *("SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"),
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: read-only sellers are left out
+    },
     "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
     "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN"},
     "ExportSellerDataFunction": {
@@ -239,7 +242,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
     },
     "EraseSellerFunction": {
-        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET"),
+        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET", "LABEL_BUCKET"),
         *("SELLER_SYNC_STATE_MACHINE_ARN", "SELLER_SCHEDULE_NAME_PREFIX"),
         *("LWA_APP_SECRET_NAME", "LWA_ENDPOINT", "SPAPI_ENDPOINT"),  # unsubscribing (grantless)
         "TENANT_DATA_ROLE_ARN",
@@ -257,6 +260,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "AUDIT_TABLE",
         "PII_TABLE",
         "PII_KEY_ID",
+        "LABEL_BUCKET",
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,
@@ -273,6 +277,11 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     },
     "TwilioWebhooksFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME"},
     "AccessReviewReminderFunction": {"SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
+    "BillingFunction": {
+        *("SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN", "WEB_ORIGIN", "ALERTS_TOPIC_ARN"),
+        *("BILLING_ENABLED", "BILLING_TABLE", "STRIPE_SECRET_NAME", "BILLING_PRICE_IDS"),
+        *API_CALLER,
+    },
     "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
 }
 # The resource (or parameter) each name must point at, wherever it is given.
@@ -283,6 +292,7 @@ VARIABLE_TARGETS = {
     "PII_TABLE": "BuyerPiiTable",
     "TENANT_DATA_ROLE_ARN": "TenantDataRole",
     "RAW_BUCKET": "RawDocumentsBucket",
+    "LABEL_BUCKET": "LabelBucket",
     "DATA_KEY_ID": "DataKey",
     "PII_KEY_ID": "PiiKey",
     "LWA_APP_SECRET_NAME": "LwaAppSecret",
@@ -297,6 +307,7 @@ VARIABLE_TARGETS = {
     "SYNC_WINDOW_MINUTES": "SyncIntervalMinutes",
     "ALERTS_TOPIC_ARN": "AlertsTopic",
     "TWILIO_SECRET_NAME": "TwilioSecret",
+    "STRIPE_SECRET_NAME": "StripeSecret",
     "CONNECT_STATE_SECRET_NAME": "ConnectStateSecret",
     "NOTIFICATIONS_QUEUE_ARN": "NotificationsQueue",
 }
@@ -437,6 +448,8 @@ def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
 PUBLIC_ROUTES = {
     ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
     ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/inbound"),
+    # Stripe's webhook (Billing=on): checked with stripe.Webhook.construct_event instead.
+    ("BillingFunction", "POST", "/webhooks/stripe"),
 }
 
 
@@ -730,6 +743,7 @@ API_FUNCTIONS = {
     "ApiFunction": "sellerflow.api.app",
     "PiiApiFunction": "sellerflow.api.pii_app",
     "TwilioWebhooksFunction": "sellerflow.api.webhook_app",
+    "BillingFunction": "sellerflow.api.billing_app",
 }
 
 
@@ -749,7 +763,17 @@ def _api_routes_in_template() -> set[tuple[str, str]]:
 
 def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
     assert _api_routes_of("PiiApiFunction") == {
-        ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address")
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
+        # shipping labels: rates read the recipient; the label prints it (issue 16)
+        ("GET", "/sellers/{sellerId}/labels/queue"),
+        ("GET", "/sellers/{sellerId}/labels/profiles"),
+        ("PUT", "/sellers/{sellerId}/labels/profiles/{sku}"),
+        ("PUT", "/sellers/{sellerId}/labels/settings"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label/rates"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
     }
     assert not _api_routes_of("PiiApiFunction") & _api_routes_of("ApiFunction")
 
@@ -775,6 +799,15 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("POST", "/sellers/{sellerId}/disconnect"),
         # Data protection: buyer PII on demand (members), the audit trail (owners only).
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
+        ("GET", "/sellers/{sellerId}/labels/queue"),
+        ("GET", "/sellers/{sellerId}/labels/profiles"),
+        ("PUT", "/sellers/{sellerId}/labels/profiles/{sku}"),
+        ("PUT", "/sellers/{sellerId}/labels/settings"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label/rates"),
+        ("POST", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
+        ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
         ("GET", "/sellers/{sellerId}/audit"),
         ("GET", "/sellers/{sellerId}/subprocessors"),
         # Alerts (issue 6): rules, the alerts sent, WhatsApp recipients.
@@ -817,6 +850,14 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         # Twilio's webhooks: public, signature-checked (PUBLIC_ROUTES).
         ("POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
         ("POST", "/webhooks/twilio/inbound"),
+        # Billing (Billing=on): plans, the seller's plan, Checkout and portal sessions, admins' overview,
+        # and Stripe's webhook (public, signature-checked).
+        ("GET", "/billing/plans"),
+        ("GET", "/sellers/{sellerId}/billing"),
+        ("POST", "/sellers/{sellerId}/billing/checkout"),
+        ("POST", "/sellers/{sellerId}/billing/portal"),
+        ("GET", "/admin/billing"),
+        ("POST", "/webhooks/stripe"),
     }
 
 
@@ -1065,6 +1106,7 @@ def test_the_dashboard_gets_preload_hsts_and_the_same_permissions_policy() -> No
 ACTS_FOR_A_SELLER_INDIRECTLY = {
     "ApiFunction": "SellerAccess.require acts for the seller a member was let into",
     "PiiApiFunction": "SellerAccess.require acts for the seller a member was let into",
+    "BillingFunction": "SellerAccess.require acts for the seller an owner was let into",
     "ApplyNotificationsFunction": "handle_message acts for each notification's seller",
 }
 # Functions that legitimately act for no seller: their work spans sellers (or touches no seller item),

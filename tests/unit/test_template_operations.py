@@ -36,6 +36,9 @@ STORE_SERVICE = {
 # What each service's use of an encrypted store needs from KMS: reading decrypts; sending to an
 # encrypted queue or topic makes a data key (and SQS/SNS decrypt it to check it).
 WRITE_ACTIONS = {"sqs:SendMessage", "sns:Publish"}
+# Actions that never touch an object's content, so never its key (the erase function deletes kept
+# labels from the PII-keyed label bucket without being able to read them).
+KEYLESS_ACTIONS = {"s3:ListBucket", "s3:DeleteObject"}
 
 
 def _resources() -> dict[str, dict[str, Any]]:
@@ -346,6 +349,8 @@ def decrypt_gaps(template: dict[str, Any]) -> list[str]:
         # A seller's items are read with the tenant role's session: its own grants are what count.
         for statement, holder in [(s, own) for s in own] + [(s, tenant) for s in tenant]:
             actions = as_list(statement["Action"])
+            if set(actions) <= KEYLESS_ACTIONS:
+                continue
             for store in _statement_targets(statement):
                 if resources.get(store, {}).get("Type") not in STORE_SERVICE:
                     continue

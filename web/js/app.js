@@ -14,6 +14,7 @@ import {
 } from "./session.js";
 import { overview, orders, inventory, dataRights, connectAmazon } from "./views.js";
 import { settings } from "./settings.js";
+import { billing } from "./billing.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -29,6 +30,7 @@ const TABS = [
   ["inventory", "Inventory", inventory],
   ["settings", "Settings", settings],
   ["data", "Export & erase", dataRights],
+  ["billing", "Billing", billing], // hosted deployments (Billing=on); otherwise the screen says it is off
 ];
 
 function parseHash() {

@@ -31,6 +31,10 @@ PRICES = {
     "ddb_rru": 0.125 / 1e6,
     "ddb_gb_month": 0.25,
     "ddb_pitr_gb_month": 0.20,
+    # the Standard-Infrequent Access table class: 25 % dearer requests, 60 % cheaper storage
+    "ddb_ia_wru": 0.78125 / 1e6,
+    "ddb_ia_rru": 0.15625 / 1e6,
+    "ddb_ia_gb_month": 0.10,
     "kms_request": 0.03 / 1e4,
     "s3_put": 0.005 / 1e3,
     "s3_get": 0.0004 / 1e3,
@@ -50,13 +54,26 @@ class Assumptions:
     versions_per_order: int = 3  # created, shipped, delivered: each is a page row and an upsert
     order_page_size: int = 100
     finance_events_per_order: float = 2.0
+    finance_lookback_hours: float = 48.0  # the day's first sync fetches the last 48 hours again
+    finance_recent_lookback_minutes: float = 15.0  # the other syncs: this much behind the watermark
+    finance_deep_runs_per_day: float = 1.0  # 24 before (every sync asked 48 hours back)
+    fact_wru_per_transaction_first: float = 1.0  # its first write
+    # dirty-day markers per finances page: the (marketplace, local day)s a page touches; an hourly
+    # page holds about an hour of postings (1-2 days over the marketplaces), a deep page ~3
+    markers_per_finance_page: float = 2.0
+    fact_wru_per_transaction_again: float = 1.0  # each later fetch in the lookback (0 if skipped unchanged)
+    fact_rru_per_transaction_again: float = 0.0
     finance_page_size: int = 100
     reports_per_day: int = 3  # daily SP-API reports (sales & traffic via Data Kiosk or the slot)
     ads_reports_per_day: int = 2
     report_polls: int = 3
     settlements_per_month: float = 2.0
     asins_per_100_orders: float = 30.0  # report rows per day scale with the catalogue
-    wru_per_order_version: float = 4.0  # order item (~1.5 KB: 2 WRU) + line/fact + dirty-day marker
+    wru_per_order_version: float = 3.0  # order item, its index copy, the dirty-day marker
+    rru_per_order_version: float = 0.0  # the upsert's read of the stored version (counted)
+    # the rollups re-read the orders of a dirty purchase day each hourly sync of that day
+    rollup_reads_per_order: float = 24.0
+    rru_per_rollup_order_read: float = 0.08  # an eventually consistent read of the order (counted sizes)
     rru_per_sync_fixed: float = 40.0  # profile, watermark, quota slot, rollup reads of dirty days
     item_kb_per_order: float = 2.5  # order + lines + facts, stored 18 months (DPP)
     retention_months: float = 18.0
@@ -167,6 +184,22 @@ SECONDS_PER_ORDER_VERSION = 0.002  # mapping + DynamoDB batch write, per order r
 SECONDS_PER_REPORT_ROW = 0.00002  # ingest_bench: ~170k rows/s, plus writes batched by 25
 
 
+def seller_data_table_class() -> str:
+    """The seller-data table's class in template.yaml (counted: it sets the DynamoDB prices)."""
+    from sellerflow_dev.local.template import load_template
+
+    properties = load_template(ROOT / "template.yaml")["Resources"]["SellerDataTable"]["Properties"]
+    return str(properties.get("TableClass", "STANDARD"))
+
+
+def dynamodb_cost(wru: float, rru: float, stored_gb: float, table_class: str) -> float:
+    p = PRICES
+    if table_class == "STANDARD_INFREQUENT_ACCESS":
+        requests = wru * p["ddb_ia_wru"] + rru * p["ddb_ia_rru"]
+        return requests + stored_gb * (p["ddb_ia_gb_month"] + p["ddb_pitr_gb_month"])
+    return wru * p["ddb_wru"] + rru * p["ddb_rru"] + stored_gb * (p["ddb_gb_month"] + p["ddb_pitr_gb_month"])
+
+
 @dataclass
 class Month:
     """Counted operations of one seller-month and what they cost."""
@@ -184,12 +217,20 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     memory = function_memory_gb()
     syncs = a.syncs_per_day * DAYS
     versions_per_sync = orders_per_day * a.versions_per_order / a.syncs_per_day
+    transactions_per_day = orders_per_day * a.finance_events_per_order
     hourly = SyncShape(
         order_pages=max(1, math.ceil(versions_per_sync / a.order_page_size)),
-        finance_pages=max(1, math.ceil(orders_per_day * a.finance_events_per_order / a.syncs_per_day / a.finance_page_size)),
+        finance_pages=max(1, math.ceil(
+            transactions_per_day * (1440 / a.syncs_per_day + a.finance_recent_lookback_minutes) / 1440
+            / a.finance_page_size
+        )),
         reports=0, ads_reports=0, settlements=0, polls=a.report_polls,
     )  # fmt: skip
-    daily = SyncShape(0, 0, a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
+    # the deep runs' extra pages (the 48-hour lookback), on top of an hourly run's
+    deep_pages = a.finance_deep_runs_per_day * math.ceil(
+        transactions_per_day * a.finance_lookback_hours / 24 / a.finance_page_size
+    )
+    daily = SyncShape(0, round(deep_pages), a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
     settlement_per_day = a.settlements_per_month / DAYS
     transitions = syncs * hourly.transitions() + DAYS * (daily.transitions() + settlement_per_day)
     # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per seller one
@@ -217,8 +258,26 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     lambda_requests = sum(invocations.values()) + fanout_ticks / a.fanout_sellers
 
     order_versions = orders_per_day * a.versions_per_order * DAYS
-    wru = order_versions * a.wru_per_order_version + rows_per_day * DAYS + syncs * 6  # 6: sync bookkeeping
-    rru = syncs * a.rru_per_sync_fixed + orders_per_day * DAYS * 2  # rollups re-read a dirty day's facts
+    # seller-data table (orders, facts, report rows) and the sellers table (sync bookkeeping)
+    transactions = orders_per_day * DAYS * a.finance_events_per_order
+    # fetches of a transaction after its first: the deep runs' lookback, the next sync's overlap
+    refetches = (
+        a.finance_deep_runs_per_day * a.finance_lookback_hours / 24
+        + a.finance_recent_lookback_minutes * a.syncs_per_day / 1440
+    )
+    data_wru = (
+        order_versions * a.wru_per_order_version
+        + transactions * (a.fact_wru_per_transaction_first + refetches * a.fact_wru_per_transaction_again)
+        + (syncs * hourly.finance_pages + DAYS * daily.finance_pages) * a.markers_per_finance_page
+        + rows_per_day * DAYS
+    )
+    data_rru = (
+        order_versions * a.rru_per_order_version
+        + transactions * refetches * a.fact_rru_per_transaction_again
+        + orders_per_day * DAYS * a.rollup_reads_per_order * a.rru_per_rollup_order_read
+    )
+    bookkeeping_wru, bookkeeping_rru = syncs * 6.0, syncs * a.rru_per_sync_fixed
+    wru, rru = data_wru + bookkeeping_wru, data_rru + bookkeeping_rru
     stored_gb = orders_per_day * DAYS * a.retention_months * a.item_kb_per_order / 1e6  # steady state
     kms = lambda_requests * a.kms_per_invocation + orders_per_day * DAYS * a.pii_share_of_orders
     s3_puts = DAYS * (a.reports_per_day + a.ads_reports_per_day) + fanout_ticks / a.fanout_sellers
@@ -252,9 +311,8 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     cost = {
         "Lambda": lambda_requests * p["lambda_request"] + gb_s * p["lambda_gb_s_arm64"],
         "Step Functions": sfn + syncs * (p["sfn_express_request"] + 0.3 * 0.0625 * p["sfn_express_gb_s"]),
-        "DynamoDB": wru * p["ddb_wru"]
-        + rru * p["ddb_rru"]
-        + stored_gb * (p["ddb_gb_month"] + p["ddb_pitr_gb_month"]),
+        "DynamoDB": dynamodb_cost(data_wru, data_rru, stored_gb, seller_data_table_class())
+        + dynamodb_cost(bookkeeping_wru, bookkeeping_rru, 0.0, "STANDARD"),
         "KMS": kms * p["kms_request"],
         "S3": s3_puts * p["s3_put"] + s3_gets * p["s3_get"] + 0.001 * p["s3_gb_month"],
         "SQS + SNS": sqs * p["sqs_request"] + sns * p["sns_publish"],
@@ -264,22 +322,41 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     return Month(operations=operations, cost=cost)
 
 
-FACT_WRU_PER_ORDER_VERSION = 1.0  # modelled: the order's day facts (not counted yet)
-FACT_KB_PER_ORDER = 0.5  # modelled
+ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per table and per index entry
 
 
 def counted_assumptions() -> Assumptions:
-    """The defaults with the orders path counted against moto (`cost_count`): WRU per order version,
-    and the order item's size, stored twice (the by_purchase_date index projects ALL)."""
+    """The defaults with the orders and finances paths counted against moto (`cost_count`): request
+    units per order version and per transaction (first write, and each later fetch of the 48-hour
+    lookback), transactions per order, the sizes of the order item, its `by_purchase_date` entry
+    (the template's projection) and a transaction, and what a rollup's read of an order costs: the
+    index entry from a Query (4 KB per 0.5 RRU) plus, unless the index projects everything, the
+    item from a BatchGetItem (0.5 RRU). The lookback comes from the finances sync's policy."""
     from dataclasses import replace
 
-    from sellerflow_dev.bench.cost_count import count_order_writes
+    from sellerflow.sync.finances import FinancesPolicy
+    from sellerflow_dev.bench.cost_count import count_finance_writes, count_order_writes
 
     counted = count_order_writes()
+    finances = count_finance_writes()
+    policy = FinancesPolicy()
+    per_order = Assumptions().finance_events_per_order  # modelled (the simulator posts ~5: docs/cost.md)
+    whole_copy = counted.index_kb_per_order >= counted.kb_per_order
+    per_read = counted.index_kb_per_order / 4 * 0.5 + (0.0 if whole_copy else 0.5)
     return replace(
         Assumptions(),
-        wru_per_order_version=counted.wru_per_order_version + FACT_WRU_PER_ORDER_VERSION,
-        item_kb_per_order=2 * counted.kb_per_order + FACT_KB_PER_ORDER,
+        wru_per_order_version=counted.wru_per_order_version,
+        rru_per_order_version=counted.rru_per_order_version,
+        rru_per_rollup_order_read=per_read,
+        finance_lookback_hours=policy.lookback.total_seconds() / 3600,
+        finance_recent_lookback_minutes=policy.recent_lookback.total_seconds() / 60,
+        fact_wru_per_transaction_first=finances.wru_first,
+        fact_wru_per_transaction_again=finances.wru_again,
+        fact_rru_per_transaction_again=finances.rru_again,
+        item_kb_per_order=counted.kb_per_order
+        + counted.index_kb_per_order
+        + 2 * ITEM_OVERHEAD_KB
+        + per_order * (finances.kb_per_transaction + ITEM_OVERHEAD_KB),
     )
 
 
@@ -287,8 +364,13 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
     out = lines if lines is not None else []
     a = a or counted_assumptions()
     out.append(
-        f"(counted: {a.wru_per_order_version - FACT_WRU_PER_ORDER_VERSION:.2f} WRU per order version, "
-        f"{(a.item_kb_per_order - FACT_KB_PER_ORDER) / 2:.2f} KB per order item)"
+        f"(counted: {a.wru_per_order_version:.2f} WRU and {a.rru_per_order_version:.2f} RRU per order "
+        f"version; {a.finance_events_per_order:.1f} transactions per order, "
+        f"{a.fact_wru_per_transaction_first:.2f} WRU on the first fetch and "
+        f"{a.fact_wru_per_transaction_again:.2f} WRU + {a.fact_rru_per_transaction_again:.2f} RRU on each "
+        f"later fetch ({a.finance_lookback_hours:.0f} h back once a day, "
+        f"{a.finance_recent_lookback_minutes:.0f} min otherwise); "
+        f"{a.item_kb_per_order:.2f} KB stored per order with its index entry and transactions)"
     )
     for orders in ORDERS_PER_DAY:
         m = month(orders, a)

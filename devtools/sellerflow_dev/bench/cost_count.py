@@ -1,26 +1,31 @@
-"""Count what the cost model would otherwise assume: DynamoDB write units and stored bytes per order.
+"""Count what the cost model would otherwise assume: DynamoDB request units and stored bytes per order.
 
 Runs the real `OrderStore.upsert` against the template's tables in moto on a simulator seller's
-orders (mapped by the sync's own `to_order`), in pages of 100 as the sync writes them, and sizes
-every write request as DynamoDB bills it: ceil(item bytes / 1 KB) per item, once for the table and
-once for each global secondary index whose key the item carries (both seller-data indexes project
-ALL). A conditional put that fails still costs its units. Item bytes follow DynamoDB's rule:
-attribute name lengths plus value sizes (strings UTF-8, numbers ~1 byte per 2 digits + 1, maps and
-lists 3 bytes + their elements).
+orders (mapped by the sync's own `to_order`) through three versions (created, shipped, delivered),
+in pages of 100 as the sync writes them, and sizes every request as DynamoDB bills it: ceil(item
+bytes / 1 KB) per written item, again per global secondary index whose entry the write creates,
+changes or removes (the projection from the template decides what an entry holds), ceil(bytes /
+4 KB) per item read (half unless strongly consistent). A conditional write that fails still costs
+its units. Item bytes follow DynamoDB's rule: attribute name lengths plus value sizes (strings
+UTF-8, numbers ~1 byte per 2 digits + 1, maps and lists 3 bytes + their elements).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection.base import Connection
+
+if TYPE_CHECKING:
+    from sellerflow.domain import Order
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,39 +55,163 @@ def item_bytes(item: Mapping[str, Mapping[str, Any]]) -> int:
     return sum(len(name.encode()) + attribute_bytes(value) for name, value in item.items())
 
 
+@dataclass(frozen=True)
+class IndexShape:
+    """One global secondary index as the template declares it: its key and what it projects."""
+
+    keys: tuple[str, ...]
+    projected: frozenset[str] | None  # None: ALL
+
+    def copy_of(self, item: Mapping[str, Any], table_keys: Sequence[str]) -> dict[str, Any] | None:
+        if not all(key in item for key in self.keys):
+            return None  # a sparse index: the item is not in it
+        if self.projected is None:
+            return dict(item)
+        names = {*self.keys, *table_keys, *self.projected}
+        return {name: value for name, value in item.items() if name in names}
+
+
+@dataclass(frozen=True)
+class TableShape:
+    keys: tuple[str, ...]
+    indexes: tuple[IndexShape, ...] = ()
+
+
 @dataclass
 class WriteCount:
-    wru: int = 0
+    wru: float = 0
+    rru: float = 0
+    marker_wru: float = 0  # of `wru`: the dirty-day markers (DIRTY#...), one per (marketplace, day) and write
     requests: int = 0
     stored_bytes: list[int] = field(default_factory=list)
+    # (table, key) -> the item as stored, to size index writes (DynamoDB writes an index entry only
+    # when the item enters or leaves it or a projected attribute changes) and stored bytes
+    items: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = field(default_factory=dict)
+
+
+def table_shapes(template: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, TableShape]:
+    """`names`: logical id -> table name. Each table's key and indexes from the template."""
+    shapes: dict[str, TableShape] = {}
+    for logical, name in names.items():
+        properties = template["Resources"][logical]["Properties"]
+        indexes = []
+        for index in properties.get("GlobalSecondaryIndexes", []):
+            projection = index["Projection"]
+            kind = projection["ProjectionType"]
+            indexes.append(
+                IndexShape(
+                    keys=tuple(k["AttributeName"] for k in index["KeySchema"]),
+                    projected=None
+                    if kind == "ALL"
+                    else frozenset(projection.get("NonKeyAttributes", []) if kind == "INCLUDE" else []),
+                )
+            )
+        shapes[name] = TableShape(tuple(k["AttributeName"] for k in properties["KeySchema"]), tuple(indexes))
+    return shapes
+
+
+class _Meter:
+    """Sizes each request as DynamoDB bills it (see `counting_writes`) and keeps the items written."""
+
+    def __init__(self, shapes: Mapping[str, TableShape], count: WriteCount) -> None:
+        self.shapes = shapes
+        self.count = count
+
+    def key_of(self, table: str, item: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(json.dumps(item.get(k), sort_keys=True) for k in self.shapes[table].keys)
+
+    def stored(self, table: str, item: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self.count.items.get((table, self.key_of(table, item)))
+
+    def write_units(self, table: str, new: Mapping[str, Any] | None, old: Mapping[str, Any] | None) -> float:
+        shape = self.shapes.get(table, TableShape(()))
+        units = float(math.ceil(max(item_bytes(new or {}), item_bytes(old or {})) / 1024) or 1)
+        for index in shape.indexes:
+            before = index.copy_of(old, shape.keys) if old else None
+            after = index.copy_of(new, shape.keys) if new else None
+            if before != after:
+                units += math.ceil(max(item_bytes(before or {}), item_bytes(after or {})) / 1024) or 1
+        return units
+
+    def puts(self, operation: str, kwargs: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+        """The items a PutItem or BatchWriteItem writes (charged before it is sent: a failed
+        conditional put pays too); a batch's deletes cost 1 unit each."""
+        if operation == "PutItem":
+            writes = {kwargs["TableName"]: [{"PutRequest": {"Item": kwargs["Item"]}}]}
+        elif operation == "BatchWriteItem":
+            writes = kwargs["RequestItems"]
+        else:
+            return []
+        items = []
+        for table, requests in writes.items():
+            for request in requests:
+                if "PutRequest" not in request:
+                    self.count.wru += 1
+                    continue
+                item = request["PutRequest"]["Item"]
+                units = self.write_units(table, item, self.stored(table, item))
+                self.count.wru += units
+                if str(item.get("sk", {}).get("S", "")).startswith("DIRTY#"):
+                    self.count.marker_wru += units
+                items.append((table, item))
+        return items
+
+    def keep(self, table: str, item: Mapping[str, Any]) -> None:
+        self.count.items[(table, self.key_of(table, item))] = dict(item)
+        self.count.stored_bytes.append(item_bytes(item))
+
+    def update(self, kwargs: Mapping[str, Any], *, failed: bool) -> None:
+        """An UpdateItem, sized by the item it updates (the attributes it sets are small)."""
+        table, key = kwargs["TableName"], kwargs["Key"]
+        old = self.stored(table, key)
+        if old is None:
+            self.count.wru += 1
+            return
+        self.count.wru += self.write_units(table, old, old)  # no index key or projected attribute is set
+        if not failed:
+            self.count.items[(table, self.key_of(table, key))] = dict(old)
+
+    def reads(self, operation: str, kwargs: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+        def units(items: Iterable[Mapping[str, Any]], consistent: bool) -> float:
+            return sum(math.ceil(item_bytes(i) / 4096) or 1 for i in items) * (1 if consistent else 0.5)
+
+        if operation == "BatchGetItem":
+            for table, items in response.get("Responses", {}).items():
+                self.count.rru += units(items, bool(kwargs["RequestItems"][table].get("ConsistentRead")))
+        elif operation == "GetItem" and "Item" in response:
+            self.count.rru += units([response["Item"]], bool(kwargs.get("ConsistentRead")))
+        elif operation == "Query":
+            self.count.rru += max(0.5, units(response.get("Items", []), bool(kwargs.get("ConsistentRead"))))
 
 
 @contextmanager
-def counting_writes(index_keys: Mapping[str, list[str]]) -> Iterator[WriteCount]:
-    """WRU of every PutItem/UpdateItem/BatchWriteItem PynamoDB sends inside the block.
+def counting_writes(shapes: Mapping[str, TableShape]) -> Iterator[WriteCount]:
+    """Request units of every write and read PynamoDB sends inside the block, as DynamoDB bills them.
 
-    `index_keys`: table name -> the partition-key attribute of each of its GSIs."""
+    Writes: ceil(item KB) for the table, and per index whose entry is created, changed or removed
+    ceil(index entry KB) (an update is sized by the larger of the old and new item; a failed
+    conditional write pays like a successful one). Reads: ceil(item / 4 KB), half that unless
+    strongly consistent. `shapes`: table name -> its keys and indexes (`table_shapes`)."""
     count = WriteCount()
+    meter = _Meter(shapes, count)
     original = Connection._make_api_call  # noqa: SLF001 - PynamoDB's one request path
 
-    def units(table: str, item: Mapping[str, Any]) -> int:
-        size = item_bytes(item)
-        count.stored_bytes.append(size)
-        copies = 1 + sum(1 for key in index_keys.get(table, []) if key in item)
-        return math.ceil(size / 1024) * copies
-
     def counting(self: Connection, operation_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if operation_name == "PutItem":
-            count.wru += units(kwargs["TableName"], kwargs["Item"])
-        elif operation_name == "UpdateItem":
-            count.wru += 1  # bookkeeping updates are small items (the key and a few attributes)
-        elif operation_name == "BatchWriteItem":
-            for table, writes in kwargs["RequestItems"].items():
-                for write in writes:
-                    count.wru += units(table, write["PutRequest"]["Item"]) if "PutRequest" in write else 1
+        written = meter.puts(operation_name, kwargs)
         if operation_name in ("PutItem", "UpdateItem", "BatchWriteItem", "DeleteItem"):
             count.requests += 1
-        return original(self, operation_name, kwargs)
+        try:
+            response = original(self, operation_name, kwargs)
+        except Exception:
+            if operation_name == "UpdateItem":
+                meter.update(kwargs, failed=True)
+            raise
+        for table, item in written:
+            meter.keep(table, item)
+        if operation_name == "UpdateItem":
+            meter.update(kwargs, failed=False)
+        meter.reads(operation_name, kwargs, response)
+        return response
 
     Connection._make_api_call = counting  # type: ignore[method-assign,assignment]  # noqa: SLF001
     try:
@@ -95,21 +224,39 @@ def counting_writes(index_keys: Mapping[str, list[str]]) -> Iterator[WriteCount]
 class OrderWrites:
     orders: int
     wru_per_order_version: float
-    kb_per_order: float
+    rru_per_order_version: float
+    kb_per_order: float  # the order item
+    index_kb_per_order: float  # its by_purchase_date entry
 
 
-def count_order_writes(seed: int = 5) -> OrderWrites:
-    """Write one simulator seller's orders twice (a new version each time) and count the units."""
+# The versions an order goes through in a month (docs/cost.md): created, shipped (status and the
+# lines' shipped quantities change), delivered (only lastUpdatedTime moves: nothing the product
+# stores changes).
+def _versions(order: Order, version: int) -> Order:
+    if version == 0:
+        return order
+    later = order.last_updated_time + timedelta(hours=24 * version)
+    if version == 1:
+        lines = tuple(
+            line.model_copy(update={"quantity_shipped": line.quantity_ordered}) for line in order.lines
+        )
+        return order.model_copy(update={"status": "SHIPPED", "lines": lines, "last_updated_time": later})
+    return _versions(order, 1).model_copy(update={"last_updated_time": later})
+
+
+VERSIONS = 3
+
+
+@contextmanager
+def _moto_tables() -> Iterator[dict[str, TableShape]]:
+    """moto with the template's tables, the stores bound to them; yields each table's shape."""
     import boto3
     from moto import mock_aws
 
     from sellerflow.settings import Settings
-    from sellerflow.store.orders import OrderStore
     from sellerflow.store.tables import bind_tables
-    from sellerflow.sync.mapping import to_order
     from sellerflow_dev.local.provision import create_dynamodb_tables
     from sellerflow_dev.local.template import load_template
-    from sellerflow_dev.simulator import SimWorld
 
     template = load_template(ROOT / "template.yaml")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
@@ -125,23 +272,91 @@ def count_order_writes(seed: int = 5) -> OrderWrites:
         }
         os.environ.update({variable: tables[logical] for variable, logical in names.items()})
         bind_tables(Settings())
-        index_keys = {
-            tables[logical]: [
-                index["KeySchema"][0]["AttributeName"]
-                for index in template["Resources"][logical]["Properties"].get("GlobalSecondaryIndexes", [])
-            ]
-            for logical in tables
-        }
+        shapes = table_shapes(template, tables)
+        shapes["SellerDataTable"] = shapes[tables["SellerDataTable"]]
+        yield shapes
+
+
+def count_order_writes(seed: int = 5) -> OrderWrites:
+    """Write one simulator seller's orders through their three versions and count the units."""
+    from sellerflow.store.orders import OrderStore
+    from sellerflow.sync.mapping import to_order
+    from sellerflow_dev.simulator import SimWorld
+
+    with _moto_tables() as shapes:
         world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
         seller = world.sellers[0].seller_id
         orders = [to_order(seller, document) for document in world.orders(seller)]
         store = OrderStore()
-        with counting_writes(index_keys) as count:
-            for version in range(2):
-                later = [o.model_copy(update={"last_updated_time": o.last_updated_time.replace(
-                    microsecond=version)}) for o in orders]  # fmt: skip
-                for start in range(0, len(later), 100):
-                    store.upsert(later[start : start + 100])
-        per_version = count.wru / (2 * len(orders))
-        stored = sorted(count.stored_bytes)[len(count.stored_bytes) // 2] if count.stored_bytes else 0
-        return OrderWrites(orders=len(orders), wru_per_order_version=per_version, kb_per_order=stored / 1024)
+        with counting_writes(shapes) as count:
+            for version in range(VERSIONS):
+                page = [_versions(o, version) for o in orders]
+                for start in range(0, len(page), 100):
+                    store.upsert(page[start : start + 100])
+        data = shapes["SellerDataTable"]
+        stored = [item for (_, _), item in count.items.items() if "purchase_sk" in item]
+        entries = [data.indexes[0].copy_of(item, data.keys) or {} for item in stored]
+        return OrderWrites(
+            orders=len(orders),
+            wru_per_order_version=count.wru / (VERSIONS * len(orders)),
+            rru_per_order_version=count.rru / (VERSIONS * len(orders)),
+            kb_per_order=_median([item_bytes(i) for i in stored]) / 1024,
+            index_kb_per_order=_median([item_bytes(e) for e in entries]) / 1024,
+        )
+
+
+@dataclass(frozen=True)
+class FinanceWrites:
+    orders: int
+    transactions: int
+    wru_first: float  # per transaction, its first write (without the dirty-day markers: `markers`)
+    markers_per_page: float  # dirty-day markers per page written (the simulator's pages span weeks)
+    rru_first: float
+    wru_again: float  # per transaction, each later sync whose lookback returns it unchanged
+    rru_again: float
+    kb_per_transaction: float
+
+
+def count_finance_writes(seed: int = 5) -> FinanceWrites:
+    """Write one simulator seller's Finances transactions as the finances sync does (pages of 100,
+    one `FactStore.write` each), then again unchanged as a later fetch of the lookback returns them."""
+    from sellerflow.reports.finances import finance_fact_from_transaction
+    from sellerflow.store.facts import FactStore
+    from sellerflow_dev.simulator import SimWorld
+    from sellerflow_dev.simulator.finances_api import render_transaction
+
+    with _moto_tables() as shapes:
+        world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
+        seller = world.sellers[0].seller_id
+        facts = [
+            finance_fact_from_transaction(seller, render_transaction(t, None))
+            for t in world.transactions(seller)
+        ]
+        # in posted order, pages of 100 as the sync gets them. The simulator
+        # seller posts ~7 transactions a day, so a page spans more days (more dirty-day markers) than
+        # a 1,000-order seller's page would: the first-write figure is an upper bound.
+        ordered = sorted(facts, key=lambda f: f.posted_at)
+        pages = [ordered[start : start + 100] for start in range(0, len(ordered), 100)]
+        store = FactStore()
+        runs = []
+        for fetch in range(2):
+            with counting_writes(shapes) as count:
+                for page in pages:  # one write per page, as `sync_transactions_page` does
+                    store.write(page, now=datetime.now(UTC) + timedelta(hours=fetch))
+            runs.append(count)
+        stored = [item for (_, key), item in runs[0].items.items() if '"FIN#' in key[1]]
+        n = max(1, len(facts))
+        return FinanceWrites(
+            orders=len(world.orders(seller)),
+            transactions=len(facts),
+            wru_first=(runs[0].wru - runs[0].marker_wru) / n,
+            markers_per_page=runs[0].marker_wru / max(1, len(pages)),
+            rru_first=runs[0].rru / n,
+            wru_again=runs[1].wru / n,
+            rru_again=runs[1].rru / n,
+            kb_per_transaction=_median([item_bytes(i) for i in stored]) / 1024,
+        )
+
+
+def _median(values: list[int]) -> float:
+    return float(sorted(values)[len(values) // 2]) if values else 0.0

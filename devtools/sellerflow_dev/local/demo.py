@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, TextIO
 
 from sellerflow.store.reports import ReportStore
+from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
 from sellerflow_dev.local.verify import (
     SkuProfitCheck,
@@ -201,6 +202,11 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_sales_traffic(stack, say) and all_ok
         all_ok = _verify_economics(stack, say) and all_ok
         all_ok = _verify_tenant_isolation(stack, say) and all_ok
+        if config.billing:
+            from sellerflow_dev.local.billing_demo import verify_billing
+
+            all_ok = verify_billing(stack, say) and all_ok
+        all_ok = verify_labels(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

@@ -62,6 +62,9 @@ class LocalStackConfig:
     # How many simulated sellers `connect_demo_sellers` connects (None: all); the rest are left for a
     # test or the browser to connect for real through the simulator's consent page.
     preconnected: int | None = None
+    # Billing=on (hosted deployments): the billing function, table and secret exist, Stripe is the
+    # simulator's stand-in (sellerflow_dev.simulator.stripe_api) and its webhooks come to the gateway.
+    billing: bool = False
 
 
 @dataclass
@@ -159,6 +162,7 @@ class LocalStack:
                 "TwilioAuthToken": self._sim.twilio.auth_token,
                 "TwilioWhatsAppFrom": self._sim.twilio.from_number,
                 "TwilioContentSids": json.dumps(self._sim.twilio.content_sids),
+                **self._billing_parameters(),
             },
         ).provision()
         self._configure_functions()
@@ -168,6 +172,20 @@ class LocalStack:
         self._start_gateway()
         self._configure_connect()
         return self
+
+    def _billing_parameters(self) -> dict[str, str]:
+        if not self.config.billing:
+            return {}
+        return {
+            "Billing": "on",
+            "StripeSecretKey": self._sim.stripe.api_key,
+            "StripeWebhookSecret": self._sim.stripe.webhook_secret,
+        }
+
+    @property
+    def stripe(self) -> Any:
+        """The simulator's Stripe stand-in (its recorded requests, its controls)."""
+        return self._sim.stripe
 
     def _configure_connect(self) -> None:
         """The connect flow: Seller Central's consent page (and LWA's /ap/oa for Amazon Ads) are the
@@ -254,6 +272,8 @@ class LocalStack:
                 "ORDERS_INITIAL_DAYS": "60",
                 # Only inside the WhatsApp port: twilio's https://api.twilio.com -> the Twilio stand-in.
                 "TWILIO_API_BASE_URL": self._sim.url,
+                # Only inside the Stripe adapter: the stripe library's API base -> the Stripe stand-in.
+                "STRIPE_API_BASE": self._sim.url,
                 **self.config.extra_env,
             }
         )
@@ -280,7 +300,12 @@ class LocalStack:
         reset_settings()
         wiring.reset()
         # A new local stack is a cold start: the API apps build their collaborators again.
-        for name in ("sellerflow.api.app", "sellerflow.api.pii_app", "sellerflow.api.webhook_app"):
+        for name in (
+            "sellerflow.api.app",
+            "sellerflow.api.pii_app",
+            "sellerflow.api.webhook_app",
+            "sellerflow.api.billing_app",
+        ):
             api_module = sys.modules.get(name)
             if api_module is not None:
                 importlib.reload(api_module)
@@ -340,6 +365,7 @@ class LocalStack:
         reset_settings()
         wiring.reset()
         self._sim.twilio.configure(inbound_url=f"{self.gateway.url}/webhooks/twilio/inbound")
+        self._sim.stripe.webhook_url = f"{self.gateway.url}/webhooks/stripe"  # Stripe's webhook endpoint
 
     def _static_file(self, path: str) -> tuple[int, str, bytes] | None:
         """The web dashboard (web/) and its generated /config.json (sellerflow_dev.local.webapp)."""

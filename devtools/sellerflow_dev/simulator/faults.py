@@ -105,6 +105,21 @@ class SimConfig(BaseModel):
         default=None, description="Forced final status of Ads reports created from now on."
     )
     ads_url_ttl_s: float = Field(default=3600, gt=0, description="Lifetime of an Ads report download URL.")
+    # Amazon Shipping API v2 (labels) and Orders v0 confirmShipment
+    label_rate_ttl_s: float = Field(
+        default=600, gt=0, description="Lifetime of a getRates requestToken; purchasing later is a 400."
+    )
+    label_void_window_s: float = Field(
+        default=86400, gt=0, description="Seconds after a purchase during which cancelShipment is accepted."
+    )
+    label_undeliverable_orders: list[str] = Field(
+        default_factory=list, description="Orders whose ship-to address no service delivers to (NO_COVERAGE)."
+    )
+    label_charge_without_document: list[str] = Field(
+        default_factory=list,
+        description="Orders whose label purchase is charged and then answered 500 (no document), as is every "
+        "repeat while listed.",
+    )
     # Finances 2024-06-19 and FBA inventory
     transactions_page_size: int = Field(default=100, ge=1, le=500, description="listTransactions page size.")
     inventory_page_size: int = Field(default=50, ge=1, le=500, description="getInventorySummaries page size.")

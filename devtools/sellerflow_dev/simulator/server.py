@@ -77,6 +77,8 @@ from sellerflow_dev.simulator.orders_api import (
 from sellerflow_dev.simulator.ratelimit import AppWideLimiter, RateLimiter
 from sellerflow_dev.simulator.reports_api import DOCUMENTS_PATH, ReportService
 from sellerflow_dev.simulator.sellers_api import marketplace_participations
+from sellerflow_dev.simulator.shipping_api import ShippingService
+from sellerflow_dev.simulator.stripe_api import StripeStandIn
 from sellerflow_dev.simulator.tokens_api import RestrictedDataTokens
 from sellerflow_dev.simulator.twilio_api import TwilioStandIn
 from sellerflow_dev.simulator.world import SimWorld
@@ -98,11 +100,27 @@ _API_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"^/fba/inventory/v1/summaries$"), "getInventorySummaries"),
     ("GET", re.compile(r"^/sellers/v1/marketplaceParticipations$"), "getMarketplaceParticipations"),
     ("POST", re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"), "createRestrictedDataToken"),
+    ("POST", re.compile(r"^/orders/v0/orders/(?P<id>[^/]+)/shipmentConfirmation$"), "confirmShipment"),
+    ("POST", re.compile(r"^/shipping/v2/shipments/rates$"), "getRates"),
+    ("POST", re.compile(r"^/shipping/v2/shipments$"), "purchaseShipment"),
+    ("GET", re.compile(r"^/shipping/v2/shipments/(?P<id>[^/]+)/documents$"), "getShipmentDocuments"),
+    ("PUT", re.compile(r"^/shipping/v2/shipments/(?P<id>[^/]+)/cancel$"), "cancelShipment"),
+    ("GET", re.compile(r"^/shipping/v2/tracking$"), "getTracking"),
     ("POST", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "createQuery"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "getQueries"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "getQuery"),
     ("DELETE", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "cancelQuery"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/documents/(?P<id>[^/]+)$"), "getDocument"),
+)
+_SHIPPING_OPERATIONS = frozenset(
+    {
+        "getRates",
+        "purchaseShipment",
+        "getShipmentDocuments",
+        "cancelShipment",
+        "getTracking",
+        "confirmShipment",
+    }
 )
 _DATA_KIOSK_OPERATIONS = frozenset({"createQuery", "getQueries", "getQuery", "cancelQuery", "getDocument"})
 # Amazon Ads (another host at Amazon; the same simulator here): (method, path pattern, operation).
@@ -200,6 +218,7 @@ class SimServer:
         self._lwa_faults = RandomFaults(world.seed, "lwa")
         self.reports = ReportService(world, lambda: self.config, clock=clock)
         self.data_kiosk = DataKioskService(world, lambda: self.config, clock=clock)
+        self.shipping = ShippingService(world, lambda: self.config, clock=clock)  # labels (Shipping v2)
         self.app_quotas = AppWideLimiter()  # per application, across sellers (GET_SALES_AND_TRAFFIC_REPORT)
         self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
         # LWA's /ap/oa (Amazon Ads), one page per region: a grant is given in one region.
@@ -214,6 +233,7 @@ class SimServer:
         self.ads_authorize = self.ads_authorize_pages["NA"]
         self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
         self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
+        self.stripe = StripeStandIn(seed=world.seed)  # billing (hosted deployments): Stripe's API
         # Notifications API; delivers into the destination's SQS queue (`start` runs the delivery).
         self.notifications = NotificationService(
             world, self.consent.application_id, clock=clock, wall_clock=wall_clock
@@ -232,6 +252,7 @@ class SimServer:
             raise RuntimeError("the simulator is already running")
         self._httpd = _HttpServer((self.host, self.port), _Handler, self)
         self.port = self._httpd.server_address[1]
+        self.stripe.base_url = self.url  # its hosted Checkout and portal pages
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -367,6 +388,7 @@ class SimServer:
         return [
             (lambda path: path == LWA_PATH, self._lwa),
             (self.twilio.handles, self._twilio),
+            (self.stripe.handles, self._stripe),
             (lambda path: path == CONSENT_PATH, self._consent),
             (lambda path: path == AUTHORIZE_PATH, self._ads_authorize),
             (lambda path: path.startswith(DOCUMENTS_PATH), self._document),
@@ -414,6 +436,12 @@ class SimServer:
 
     def _twilio(self, request: Request) -> Response:
         reply = self.twilio.dispatch(
+            request.method, request.path, request.headers, request.body, _is_loopback(request.client_host)
+        )
+        return Response(reply.status, reply.body)
+
+    def _stripe(self, request: Request) -> Response:
+        reply = self.stripe.dispatch(
             request.method, request.path, request.headers, request.body, _is_loopback(request.client_host)
         )
         return Response(reply.status, reply.body)
@@ -500,6 +528,24 @@ class SimServer:
             return 204, {}
         return 200, self.data_kiosk.get_document(seller_id, resource_id, self.url)
 
+    def _shipping_operation(
+        self, operation: str, seller_id: str, resource_id: str, request: Request
+    ) -> tuple[int, dict[str, Any]]:
+        now = self.request_time()
+        if operation == "getRates":
+            return 200, self.shipping.get_rates(seller_id, request.json(), now)
+        if operation == "purchaseShipment":
+            key = request.headers.get("x-amzn-idempotencykey")
+            return 200, self.shipping.purchase(seller_id, request.json(), key, now)
+        if operation == "getShipmentDocuments":
+            return 200, self.shipping.documents(seller_id, resource_id, request.query)
+        if operation == "cancelShipment":
+            return 200, self.shipping.cancel(seller_id, resource_id)
+        if operation == "getTracking":
+            return 200, self.shipping.tracking(request.query, now)
+        self.shipping.confirm_shipment(seller_id, resource_id, request.json(), now)
+        return 204, {}
+
     def _dk_document(self, request: Request) -> Response:
         """A Data Kiosk document's pre-signed URL (the URL itself is the credential)."""
         if request.method != "GET":
@@ -513,6 +559,8 @@ class SimServer:
         """Run one authorized, admitted call; returns (HTTP status, body) or raises ApiError."""
         if operation in _DATA_KIOSK_OPERATIONS:
             return self._data_kiosk_operation(operation, seller_id, resource_id, request)
+        if operation in _SHIPPING_OPERATIONS:
+            return self._shipping_operation(operation, seller_id, resource_id, request)
         now = self.request_time()
         if operation == "createRestrictedDataToken":
             return 200, self.tokens.create(seller_id, request.json())

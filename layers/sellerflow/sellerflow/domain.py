@@ -54,6 +54,7 @@ class Order(_Frozen):
     status: str
     fulfilled_by: str | None = None
     fulfillment_service_level: str | None = None
+    ship_by: datetime | None = None  # fulfillment.shipByWindow.latestDateTime (merchant-fulfilled orders)
     currency: str | None = None
     order_total: Decimal | None = None
     programs: tuple[str, ...] = ()

@@ -156,7 +156,44 @@ class ShippingAddressUnavailable(SellerflowError):
     """Amazon returned no shipping address for the order (not yet releasable, or withheld) (409)."""
 
 
-# --- Teams: memberships, invitations, break-glass (sellerflow.members) ----------------------------
+# --- Shipping labels of merchant-fulfilled orders (sellerflow.labels) ------------------------------
+class LabelError(SellerflowError):
+    """A label could not be bought, printed or voided; the message says why (never buyer data)."""
+
+
+class MissingPackageDimensions(LabelError):
+    """A SKU of the order has no package profile (weight and dimensions) yet (409)."""
+
+    def __init__(self, message: str, *, skus: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.skus = skus
+
+
+class UndeliverableAddress(LabelError):
+    """Amazon offers no service to the order's ship-to address (422)."""
+
+
+class NoEligibleRate(LabelError):
+    """Every service refused the package (weight, size) (422)."""
+
+
+class RateExpired(LabelError):
+    """The rates the seller chose from have expired; ask for rates again (409). Nothing was bought."""
+
+
+class PurchaseIncomplete(LabelError):
+    """The purchase may have been charged but no label came back (502). Retrying the same purchase
+    returns that shipment (the purchase is idempotent on its client reference): nothing is bought twice."""
+
+
+class VoidWindowClosed(LabelError):
+    """The carrier's window for cancelling the label has passed (409)."""
+
+
+class LabelNotFound(LabelError):
+    """No label was bought for the order, or it is void, or its reprint copy has expired (404)."""
+
+
 class MemberNotFound(SellerflowError):
     """No such member (or invitation) of this seller (404)."""
 
@@ -214,3 +251,27 @@ class WhatsAppRecipientOptedOut(WhatsAppRecipientRejected):
 
 class AlertDeliveryFailed(SellerflowError):
     """At least one message of an alert failed temporarily; the SQS record is retried."""
+
+
+# --- Billing (hosted deployments; sellerflow.billing) ----------------------------------------------
+class PlanLimitReached(SellerflowError):
+    """The seller's plan allows no more of something (accounts, marketplaces, seats) or lacks a feature
+    (402: upgrading the plan lifts it). Nothing already stored is touched."""
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class BillingReadOnly(SellerflowError):
+    """The seller's account is read-only (payment overdue past its grace period, or cancelled): its data
+    stays readable and exportable, changes and syncing wait for a payment (402)."""
+
+
+class BillingConflict(SellerflowError):
+    """The billing request does not fit the account's state, e.g. a checkout while a subscription is
+    live (change plans in the Customer Portal) or a portal before any checkout (409)."""
+
+
+class WebhookRejected(SellerflowError):
+    """A payment provider's webhook failed its signature or timestamp check (400; nothing applied)."""

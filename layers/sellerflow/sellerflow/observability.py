@@ -16,7 +16,20 @@ SERVICE = "sellerflow"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace="Sellerflow", service=SERVICE)
-tracer = Tracer(service=SERVICE)
+# Only botocore is patched at import; httpx when a builder first makes an httpx client
+# (`trace_httpx`). Powertools' default patches every library X-Ray knows, which imports httpx and
+# requests into every handler's cold start (~65 ms) whether it calls out over HTTP or not.
+tracer = Tracer(service=SERVICE, patch_modules=("botocore",))
+_httpx_traced = False
+
+
+def trace_httpx() -> None:
+    """Trace httpx calls from now on (once per process; a no-op when tracing is off)."""
+    global _httpx_traced
+    if not _httpx_traced:
+        _httpx_traced = True
+        tracer.patch(["httpx"])
+
 
 _TOKEN_PATTERNS = (
     re.compile(r"Atz[ra]\|[A-Za-z0-9+/=_\-|.]+"),  # LWA refresh / access tokens

@@ -1,32 +1,42 @@
-"""Typed configuration, read from the environment once per process."""
+"""Typed configuration, read from the environment once per process.
+
+A plain pydantic model that reads the environment itself (`_from_environment`) rather than
+pydantic-settings' `BaseSettings`: every field is a scalar named after its variable, and importing
+pydantic-settings cost every handler's cold start ~80 ms for what is a dictionary lookup per field.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every environment variable a Sellerflow function reads.
 
     Names map one to one (`SELLER_DATA_TABLE` -> `seller_data_table`). Secrets are never settings:
     settings only name where a secret lives (Secrets Manager) or which KMS key protects it.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
-    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("aws_region", "AWS_REGION"))
     # Only set locally: where moto serves every AWS API (boto3 reads AWS_ENDPOINT_URL itself;
     # PynamoDB needs it spelled out).
-    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    aws_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("aws_endpoint_url", "AWS_ENDPOINT_URL")
+    )
 
     seller_data_table: str = "sellerflow-seller-data"
     sellers_table: str = "sellerflow-sellers"
     audit_table: str = "sellerflow-audit"
     pii_table: str = "sellerflow-buyer-pii"
     raw_bucket: str = "sellerflow-raw-documents"
+    # Kept shipping labels (buyer PII, PII key; only the PII app's function reaches it)
+    label_bucket: str = "sellerflow-labels"
     data_key_id: str = "alias/sellerflow-data"
     pii_key_id: str = "alias/sellerflow-pii"
     # The role a seller's items are read and written with, assumed per seller (sellerflow.store.tenancy);
@@ -91,7 +101,9 @@ class Settings(BaseSettings):
     fanout_bucket: str = "sellerflow-fanout"
     report_first_poll_s: int = 15
     report_max_polls: int = 20
-    report_backfill_windows_per_run: int = 1
+    # At most, per marketplace; a run takes fewer when createReport's burst holds fewer
+    # (sellerflow.sync.reports.backfill_per_marketplace, docs/performance.md "Sync efficiency").
+    report_backfill_windows_per_run: int = Field(default=11, ge=1, le=25)
 
     # Alerts (sellerflow.alerts): the SNS topic evaluations publish to; the WhatsApp sender's Twilio
     # credentials live in a Secrets Manager secret ({"account_sid","auth_token","from_number"}),
@@ -146,11 +158,39 @@ class Settings(BaseSettings):
     economics_settle_hours: int = Field(default=24, ge=0, le=168)
     economics_wait_s: float = Field(default=240.0, ge=0, le=600)
 
+    # Billing (sellerflow.billing): only for teams that run Sellerflow as a service (template parameter
+    # Billing=on). The Stripe secret key and webhook signing secret live in a Secrets Manager secret
+    # ({"api_key","webhook_secret"}); the plans are the layer's plans.json, with the deployment's Stripe
+    # price ids (a JSON object plan id -> price id). STRIPE_API_BASE is only set locally (the stand-in).
+    billing_enabled: bool = False
+    billing_table: str = "sellerflow-billing"
+    stripe_secret_name: str = "sellerflow/stripe"
+    stripe_api_base: str = ""
+    stripe_webhook_tolerance_s: int = Field(default=300, ge=30, le=600)
+    billing_price_ids: str = "{}"
+
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""
     # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).
     cognito_issuer: str = ""
     cognito_jwks_url: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        """Arguments win; every field not given is read from its environment variable (the field's
+        name in upper case; names are matched regardless of case, as pydantic-settings did)."""
+        if not isinstance(data, dict):
+            return data
+        environment = {name.upper(): value for name, value in os.environ.items()}
+        merged = dict(data)
+        for name in cls.model_fields:
+            if name in merged or name.upper() in merged:
+                continue
+            value = environment.get(name.upper())
+            if value is not None:
+                merged[name] = value
+        return merged
 
     def ads_hosts(self) -> dict[str, tuple[str, str]]:
         """Per Ads region: (Ads API host, LWA token endpoint)."""

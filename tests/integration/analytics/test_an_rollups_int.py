@@ -233,6 +233,37 @@ def test_finance_pages_are_by_posted_time(tables: Tables) -> None:
     assert FinanceRecord.count(SELLER, FinanceRecord.sk.startswith("FIN#")) == 5
 
 
+def test_a_transaction_fetched_again_unchanged_is_not_rewritten_nor_its_day_marked(tables: Tables) -> None:
+    # Given a transaction stored, its day's rollups recomputed
+    store = FactStore()
+    fees = {"ProductCharges": "80.00", "ReferralFee": "-12.00"}
+    store.write([transaction("T-1", SALE, "Shipment", fees)], now=SALE)
+    recompute()
+    (before,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+
+    # When the next hourly sync's 48-hour lookback returns it unchanged, then changed, then a month later
+    store.write([transaction("T-1", SALE, "Shipment", fees)], now=SALE + timedelta(hours=1))
+    (unchanged,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+    stale_after_unchanged = pending()
+    store.write(
+        [transaction("T-1", SALE, "Shipment", {**fees, "ReferralFee": "-11.00"})],
+        now=SALE + timedelta(hours=2),
+    )
+    (changed,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+    stale_after_change = pending()
+    late = SALE + timedelta(days=31)
+    store.write([transaction("T-1", SALE, "Shipment", {**fees, "ReferralFee": "-11.00"})], now=late)
+    (kept,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+
+    # Then the unchanged one writes nothing and leaves the rollups alone; the change is written and
+    # marks its day; a fact written long ago is written again (its TTL counts from the write)
+    assert unchanged.written_at == before.written_at
+    assert stale_after_unchanged == set()
+    assert changed.written_at == SALE + timedelta(hours=2)
+    assert stale_after_change == {(US, date(2026, 3, 1))}
+    assert kept.written_at == late
+
+
 def test_an_unknown_fact_type_is_refused_before_anything_is_written(tables: Tables) -> None:
     with pytest.raises(TypeError, match="CogsEntry"):
         FactStore().write([order("O-1", SALE), CogsEntry(SELLER, "SKU", date(2026, 1, 1), Decimal(1), "USD")])

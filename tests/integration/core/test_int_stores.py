@@ -13,7 +13,7 @@ from pynamodb.exceptions import UpdateError
 
 from sellerflow.domain import Order, Role, SellerStatus, SyncRun
 from sellerflow.errors import InvalidInput, OrderNotFound, SellerNotFound
-from sellerflow.store.orders import OrderStore
+from sellerflow.store.orders import PURCHASE_INDEX_ATTRIBUTES, OrderStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.sync.mapping import to_order
 from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
@@ -86,6 +86,70 @@ def test_a_newer_version_of_an_order_overwrites_the_stored_one(aws: Any, world: 
     # Then the store holds exactly the newer version, still once
     assert store.get(seller_id, original.order_id) == newer
     assert store.count(seller_id) == 1
+
+
+def test_a_version_that_only_moves_its_time_is_not_rewritten_and_an_older_page_cannot_replace_it(
+    aws: Any, world: SimWorld
+) -> None:
+    # Given a stored order
+    seller_id = world.sellers[0].seller_id
+    original = truth_orders(world, seller_id)[0]
+    store = OrderStore()
+    store.upsert([original], now=datetime(2026, 1, 1, tzinfo=UTC))
+    before = raw_items(aws, "SellerDataTable")
+
+    # When a later version that changes nothing the product stores arrives (the "delivered" update),
+    # then a late page of an older overlapping run with a different, intermediate version
+    later = original.model_copy(update={"last_updated_time": original.last_updated_time + timedelta(hours=5)})
+    written = store.upsert([later], now=datetime(2026, 1, 2, tzinfo=UTC))
+    intermediate = original.model_copy(
+        update={"status": "CANCELLED", "last_updated_time": original.last_updated_time + timedelta(hours=2)}
+    )
+    stale_written = store.upsert([intermediate])
+
+    # Then the first is not written as a new item (its time moves on, nothing else: synced_at and
+    # the rollups' dirty days stay), and the older version is refused
+    assert written == 0
+    assert stale_written == 0
+    assert store.get(seller_id, original.order_id) == later
+    (item,) = [i for i in raw_items(aws, "SellerDataTable") if i["sk"]["S"].startswith("ORDER#")]
+    (old,) = [i for i in before if i["sk"]["S"].startswith("ORDER#")]
+    assert item["synced_at"] == old["synced_at"]
+    assert {k: v for k, v in item.items() if k != "last_updated_time"} == {
+        k: v for k, v in old.items() if k != "last_updated_time"
+    }
+
+
+def test_the_purchase_date_index_keeps_keys_and_filters_and_listing_still_returns_whole_orders(
+    aws: Any, world: SimWorld
+) -> None:
+    # Given a seller's orders
+    seller_id = world.sellers[0].seller_id
+    orders = truth_orders(world, seller_id)
+    store = OrderStore()
+    store.upsert(orders)
+
+    # When the index is read raw, and the orders are listed through it
+    indexed = aws.query(
+        TableName="SellerDataTable",
+        IndexName="by_purchase_date",
+        KeyConditionExpression="seller_id = :s",
+        ExpressionAttributeValues={":s": {"S": seller_id}},
+    )["Items"]
+    listed = store.list(
+        seller_id,
+        created_from=datetime(2000, 1, 1, tzinfo=UTC),
+        created_to=datetime(2100, 1, 1, tzinfo=UTC),
+        limit=1000,
+    ).orders
+
+    # Then the index holds only the keys and the filtered attributes, and the listing every order whole
+    assert indexed
+    assert {frozenset(i) for i in indexed} == {
+        frozenset({"seller_id", "sk", "purchase_sk", *PURCHASE_INDEX_ATTRIBUTES})
+    }
+    assert by_id(listed) == by_id(orders)
+    assert [o.order_id for o in listed] == newest_first(orders)
 
 
 def test_listing_is_newest_first_within_the_created_range_across_pages(aws: Any, world: SimWorld) -> None:

@@ -29,7 +29,15 @@ ORDERS_MODEL = Path("orders-api-model") / "orders_2026-01-01.json"
 SEARCH = "/orders/2026-01-01/orders"
 ALL_DATA = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT"
 # Operations whose name exists in several API versions: the version Sellerflow uses.
-OPERATION_VERSIONS = {"searchOrders": ("orders", "2026-01-01"), "getOrder": ("orders", "2026-01-01")}
+OPERATION_VERSIONS = {
+    "searchOrders": ("orders", "2026-01-01"),
+    "getOrder": ("orders", "2026-01-01"),
+    "cancelShipment": ("shipping", "v2"),
+    "getTracking": ("shipping", "v2"),
+    "getRates": ("shipping", "v2"),
+    "purchaseShipment": ("shipping", "v2"),
+    "getShipmentDocuments": ("shipping", "v2"),
+}
 
 
 def _spapi_dir() -> Path | None:

@@ -324,6 +324,25 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "detected_at": (NOW - timedelta(hours=1)).isoformat(),
     },
     "/admin/incidents/{incidentId}": {"contained_at": (NOW - timedelta(minutes=30)).isoformat()},
+    "/sellers/{sellerId}/labels/profiles/{sku}": {
+        "length_cm": "20",
+        "width_cm": "15",
+        "height_cm": "12",
+        "weight_g": 600,
+    },
+    "/sellers/{sellerId}/labels/settings": {
+        "ship_from": {
+            "name": "Acme",
+            "address_line1": "1 Dock St",
+            "city": "Seattle",
+            "state_or_region": "WA",
+            "postal_code": "98101",
+            "country_code": "US",
+        },
+        "label_format": "PDF",
+        "reprint_days": 7,
+    },
+    "/sellers/{sellerId}/orders/{orderId}/label": {"request_token": "rt-1", "rate_id": "r-1"},
 }
 INCIDENT_ID = "0" * 32
 

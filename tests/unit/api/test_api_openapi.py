@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from api_fakes import (
 )
 from chalice.test import Client
 from jsonschema import Draft202012Validator
+from label_fakes import label_service
 from team_fakes import FakeReviews, FakeTeam, FakeUsers
 
 from sellerflow.alerts.model import AlertKind, AlertRule, AlertRules, AlertView, Recipient
@@ -280,6 +282,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
         "subprocessors": (HOSTING,),
         "incidents": FakeIncidents(),
         "shipping": StubShipping,
+        "labels": functools.partial(lambda service: service, label_service(SELLER_A, ORDER_ID)),
     }  # fmt: skip
     settings = Settings(
         aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123"
@@ -363,6 +366,14 @@ def test_every_route_answers_as_the_document_says(api: Api, method: str, path: s
         invitations = "/sellers/{sellerId}/invitations"
         created = api.call("POST", _url(invitations), invitations, body=BODIES[invitations]).json_body
         url = url.replace("0" * 32, created["invitation_id"])
+    if "/label" in path and not path.endswith("/rates") and "/labels/" not in path:  # rates, then a label
+        rates, label = (
+            "/sellers/{sellerId}/orders/{orderId}/label/rates",
+            "/sellers/{sellerId}/orders/{orderId}/label",
+        )
+        assert api.call("POST", _url(rates), rates).status_code == 200
+        if (method, path) != ("POST", label):
+            assert api.call("POST", _url(label), label, body=BODIES[label]).status_code == 200
     response = api.call(method, url, path, sub=sub, body=BODIES.get(path))
     _assert_documented(method, path, response)
     if (

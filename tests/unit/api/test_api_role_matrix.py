@@ -73,6 +73,16 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("GET", "/sellers/{sellerId}/orders"): P.ORDERS_READ,
     ("GET", "/sellers/{sellerId}/orders/{orderId}"): P.ORDERS_READ,
     ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"): P.BUYER_PII_READ,
+    # shipping labels of merchant-fulfilled orders (the PII app)
+    ("GET", "/sellers/{sellerId}/labels/queue"): P.ORDERS_READ,
+    ("GET", "/sellers/{sellerId}/labels/profiles"): P.ORDERS_READ,
+    ("PUT", "/sellers/{sellerId}/labels/profiles/{sku}"): P.LABELS_BUY,
+    ("PUT", "/sellers/{sellerId}/labels/settings"): P.LABELS_BUY,
+    ("POST", "/sellers/{sellerId}/orders/{orderId}/label/rates"): P.LABELS_BUY,
+    ("POST", "/sellers/{sellerId}/orders/{orderId}/label"): P.LABELS_BUY,
+    ("GET", "/sellers/{sellerId}/orders/{orderId}/label"): P.LABELS_BUY,
+    ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"): P.LABELS_BUY,
+    ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"): P.ORDERS_READ,
     # analytics, inventory, finances, COGS
     ("GET", "/sellers/{sellerId}/dashboard"): P.ANALYTICS_READ,
     ("GET", "/sellers/{sellerId}/analytics/daily"): P.ANALYTICS_READ,

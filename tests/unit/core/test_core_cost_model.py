@@ -36,3 +36,32 @@ def test_items_are_sized_as_dynamodb_bills_them() -> None:
     }
     # pk 2+2, n 1+(3+1), m 1+(3+1+1), l 1+(3+1+2)
     assert item_bytes(item) == 4 + 5 + 6 + 7
+
+
+def test_an_index_entry_is_written_only_when_it_appears_or_a_projected_attribute_changes() -> None:
+    from sellerflow_dev.bench.cost_count import IndexShape, TableShape, WriteCount, _Meter
+
+    index = IndexShape(keys=("seller_id", "purchase_sk"), projected=frozenset({"marketplace_id"}))
+    meter = _Meter({"t": TableShape(("seller_id", "sk"), (index,))}, WriteCount())
+    old = {
+        "seller_id": {"S": "A1"},
+        "sk": {"S": "O#1"},
+        "purchase_sk": {"S": "2026"},
+        "marketplace_id": {"S": "M"},
+    }
+    shipped = {**old, "status": {"S": "SHIPPED"}, "lines": {"S": "x" * 1500}}
+    # a new item: the table (1 KB) and its entry; a version that changes only unprojected attributes:
+    # the table only (2 KB now); an item without the index key: no entry
+    assert meter.write_units("t", old, None) == 2
+    assert meter.write_units("t", shipped, old) == 2
+    assert meter.write_units("t", {"seller_id": {"S": "A1"}, "sk": {"S": "X"}}, None) == 1
+    # with the whole item projected, every change rewrites the entry too
+    everything = _Meter({"t": TableShape(("seller_id", "sk"), (IndexShape(index.keys, None),))}, WriteCount())
+    assert everything.write_units("t", shipped, old) == 4
+
+
+def test_the_infrequent_access_class_trades_dearer_requests_for_cheaper_storage() -> None:
+    from sellerflow_dev.bench.cost import dynamodb_cost
+
+    assert dynamodb_cost(1e6, 0, 0, "STANDARD_INFREQUENT_ACCESS") > dynamodb_cost(1e6, 0, 0, "STANDARD")
+    assert dynamodb_cost(0, 0, 1.0, "STANDARD_INFREQUENT_ACCESS") < dynamodb_cost(0, 0, 1.0, "STANDARD")

@@ -11,7 +11,7 @@ import pytest
 
 from sellerflow.amazon.spapi import SearchOrdersPage
 from sellerflow.domain import Order, SyncRun, SyncState
-from sellerflow.errors import InvalidInput, SpApiBadRequest
+from sellerflow.errors import InvalidInput, SpApiBadRequest, SpApiThrottled
 from sellerflow.sync.models import OrdersPageInput
 from sellerflow.sync.orders import (
     AMAZON_SETTLE_DELAY,
@@ -426,3 +426,44 @@ def test_an_unfinished_run_whose_token_amazon_refuses_is_planned_again(
     assert [call["pagination_token"] for call in source.calls] == ["NT-EXPIRED", None]
     assert store.begun[-1].updated_before == NOW - AMAZON_SETTLE_DELAY
     assert out.watermark == NOW - AMAZON_SETTLE_DELAY
+
+
+class ThrottledSource(FakeSource):
+    """searchOrders refused by the usage plan: the next call is allowed `retry_after_s` from now."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__({})
+        self.retry_after_s = retry_after_s
+
+    def search_orders(self, seller_id: str, **kwargs: Any) -> SearchOrdersPage:
+        self.calls.append({"seller_id": seller_id, **kwargs})
+        raise SpApiThrottled(
+            "searchOrders throttled", operation="searchOrders", retry_after_s=self.retry_after_s
+        )
+
+
+def test_a_page_the_usage_plan_refuses_hands_its_exact_wait_to_the_workflow() -> None:
+    run = SyncRun(run_id="run-1", updated_after=NOW - timedelta(days=3), updated_before=NOW, pages=4)
+    store = FakeStateStore(SyncState(seller_id=SELLER, run=run))
+    sink = FakeSink()
+
+    out = _run(
+        OrdersPageInput(seller_id=SELLER, run_id="run-1", pagination_token="page-5"),
+        ThrottledSource(177.4),
+        sink,
+        store,
+    )
+
+    # The same page is asked for again after exactly the plan's wait; nothing was stored or committed.
+    assert (out.wait_s, out.pagination_token, out.has_more, out.pages) == (178, "page-5", True, 4)
+    assert (sink.log, store.commits) == ([], [])
+
+
+def test_a_throttle_without_a_date_is_left_to_the_workflows_retry() -> None:
+    with pytest.raises(SpApiThrottled):
+        _run(
+            OrdersPageInput(seller_id=SELLER, run_id="run-1"),
+            ThrottledSource(0.0),
+            FakeSink(),
+            FakeStateStore(),
+        )

@@ -163,12 +163,17 @@ ADDED_SINCE = {
     "AccessReviewRecord",
     "MemberSeenRecord",
     "SkuWindowRecord",
+    "PackageProfileRecord",
+    "LabelSettingsRecord",
+    "LabelQuoteRecord",
+    "LabelShipmentRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claim"),
     ("ReportRecord", "ingest_claimed_until"),
     ("ReportRecord", "ingest_claimant"),
+    ("OrderRecord", "ship_by"),
 }
 
 

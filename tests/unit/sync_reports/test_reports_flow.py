@@ -11,6 +11,7 @@ from reports_fakes import NOW, SELLER, FakeBook, FakeReportsApi
 
 from sellerflow.domain import ReportState
 from sellerflow.errors import DocumentUrlExpired
+from sellerflow.spapi.usage_plans import plan_for
 from sellerflow.sync.ingest import IngestInput, ingest_report_document
 from sellerflow.sync.reports import (
     ALL_ORDERS,
@@ -36,14 +37,19 @@ def _job(report_type: str = LISTINGS, key: str = "REPORT#X#US#daily-2026-11-23")
     return ReportJob(seller_id=SELLER, key=key, report_type=report_type, marketplace_id=US)
 
 
-def test_a_first_run_asks_for_every_daily_report_and_one_backfill_window_per_marketplace() -> None:
+def test_a_first_run_asks_for_every_daily_report_and_the_backfill_windows_create_reports_burst_holds() -> (
+    None
+):
     jobs = plan_reports(SELLER, [US, "A1PA6795UKMFR9"], book=FakeBook(), now=NOW, policy=POLICY)
     per_marketplace = [j for j in jobs if j.marketplace_id == US]
     types = sorted(j.report_type for j in per_marketplace)
-    assert types == sorted([LISTINGS, FBA_INVENTORY, SALES_AND_TRAFFIC, ALL_ORDERS, ALL_ORDERS])
     backfill = [j for j in per_marketplace if "backfill-" in j.key]
-    assert len(backfill) == 1
+    # Two marketplaces: 8 daily reports, and (15 - 8) // 2 backfill windows each fit the burst of 15.
+    assert len(backfill) == 3
+    assert len(jobs) <= plan_for("createReport").burst
+    assert types == sorted([LISTINGS, FBA_INVENTORY, SALES_AND_TRAFFIC, ALL_ORDERS] + [ALL_ORDERS] * 3)
     # The newest 30-day window first, ending today at midnight UTC
+    backfill.sort(key=lambda j: j.key, reverse=True)
     assert backfill[0].data_end is not None
     assert backfill[0].data_start is not None
     assert backfill[0].data_end - backfill[0].data_start == timedelta(days=30)
@@ -242,3 +248,10 @@ def test_a_settlement_document_is_ingested_as_a_settlement_report() -> None:
         sink=object(),
     )
     assert seen == ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"]
+
+
+def test_the_backfill_budget_uses_create_reports_usage_plan() -> None:
+    from sellerflow.sync.reports import CREATE_REPORT_BURST, backfill_per_marketplace
+
+    assert plan_for("createReport").burst == CREATE_REPORT_BURST
+    assert [backfill_per_marketplace(n, POLICY) for n in (1, 2, 3, 4)] == [11, 3, 1, 1]

@@ -72,10 +72,15 @@ class OrderProceeds(_SpModel):
     grand_total: Money | None = Field(default=None, alias="grandTotal")
 
 
+class DateTimeRange(_SpModel):
+    latest: datetime | None = Field(default=None, alias="latestDateTime")
+
+
 class OrderFulfillment(_SpModel):
     fulfillment_status: str = Field(alias="fulfillmentStatus")
     fulfilled_by: str | None = Field(default=None, alias="fulfilledBy")
     fulfillment_service_level: str | None = Field(default=None, alias="fulfillmentServiceLevel")
+    ship_by_window: DateTimeRange | None = Field(default=None, alias="shipByWindow")
 
 
 class Order(_SpModel):

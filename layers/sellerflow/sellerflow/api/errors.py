@@ -30,6 +30,8 @@ from sellerflow.errors import (
     AdsAccountMismatch,
     AlreadyMember,
     AuthorizationCodeRejected,
+    BillingConflict,
+    BillingReadOnly,
     ConnectStateRejected,
     ExportNotFound,
     Forbidden,
@@ -39,11 +41,13 @@ from sellerflow.errors import (
     LastOwner,
     MemberNotFound,
     OrderNotFound,
+    PlanLimitReached,
     SellerAlreadyConnected,
     SellerflowError,
     SellerIdentityMismatch,
     SellerNotFound,
     Unauthenticated,
+    WebhookRejected,
 )
 from sellerflow.observability import AUTHORIZATION_FAILURES, count, flush_request_metrics, logger
 
@@ -96,6 +100,10 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (SellerAlreadyConnected, 409, "already_connected"),
     (AdsAccountMismatch, 409, "ads_account_mismatch"),
     (SellerIdentityMismatch, 409, "seller_identity_mismatch"),
+    (PlanLimitReached, 402, "plan_limit_reached"),
+    (BillingReadOnly, 402, "billing_read_only"),
+    (BillingConflict, 409, "billing_conflict"),
+    (WebhookRejected, 400, "webhook_rejected"),
 )
 INTERNAL_MESSAGE = "An internal error occurred."
 

@@ -9,7 +9,7 @@ tests give fakes to `create_app` instead. A port nobody gave answers every use w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -17,11 +17,14 @@ from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.alerts.webhooks import WebhookLedger
 from sellerflow.analytics.ads import AdsSeries, CampaignSummary
 from sellerflow.analytics.service import AnalyticsService
+from sellerflow.billing.limits import Usage
+from sellerflow.billing.service import BillingService
 from sellerflow.connect.ads import AdsConnectService
 from sellerflow.connect.service import ConnectService
 from sellerflow.domain import Membership, Order, SellerProfile
 from sellerflow.errors import ConfigurationError
 from sellerflow.incidents.service import IncidentStore
+from sellerflow.labels.service import LabelService
 from sellerflow.members.review import AccessReviewStore, MemberActivity
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
 from sellerflow.pii.models import Purpose
@@ -141,6 +144,30 @@ class TwilioWebhookPorts:
     ledger: WebhookLedger
 
 
+class WebhookVerifier(Protocol):
+    def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]: ...
+
+
+class EventLedger(Protocol):
+    def once(
+        self, event: dict[str, Any], handle: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class BillingPorts:
+    """The billing app's collaborators (hosted deployments with Billing=on)."""
+
+    service: BillingService
+    verifier: Callable[[], WebhookVerifier]  # built on first webhook (reads the Stripe secret)
+    events: EventLedger  # idempotency on the Stripe event id
+    usage: Callable[[str], Usage] | None = None  # a seller's use of the countable limits
+
+
+def _no_billing() -> BillingPorts:
+    raise ConfigurationError("billing is off in this deployment (template parameter Billing=on turns it on)")
+
+
 @dataclass(frozen=True)
 class ApiPorts:
     """Every collaborator of the API's routes. Factories (`Callable`) are built on first use."""
@@ -165,9 +192,17 @@ class ApiPorts:
     reviews: AccessReviewStore  # the access review's members, last activity and completed reviews
     twilio_webhooks: Callable[[], TwilioWebhookPorts]  # Twilio's webhooks: only the webhooks app's deployment
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
+    billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
+    labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
 
 
 PortsFactory = Callable[[Settings], ApiPorts]
+
+
+def _no_labels() -> LabelService:
+    raise ConfigurationError(
+        "this API function buys no labels: labels are the PII app's (buyer recipient data)"
+    )
 
 
 class _NotGiven:
@@ -205,15 +240,21 @@ class _Deployment:
     general: PortsFactory = no_ports
     pii: PortsFactory = no_ports
     webhooks: PortsFactory = no_ports
+    billing: PortsFactory = no_ports
 
 
 DEPLOYMENT = _Deployment()
 
 
 def use_deployment_ports(
-    *, general: PortsFactory, pii: PortsFactory, webhooks: PortsFactory = no_ports
+    *,
+    general: PortsFactory,
+    pii: PortsFactory,
+    webhooks: PortsFactory = no_ports,
+    billing: PortsFactory = no_ports,
 ) -> None:
     """Called by the composition root (`sellerflow.wiring.api`) from the Lambda entry modules."""
     DEPLOYMENT.general = general
     DEPLOYMENT.pii = pii
     DEPLOYMENT.webhooks = webhooks
+    DEPLOYMENT.billing = billing

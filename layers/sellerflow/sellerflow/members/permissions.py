@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     CONNECTION_MANAGE = "connection:manage"  # connect, reconnect, disconnect Amazon
     DATA_EXPORT = "data:export"
     SELLER_ERASE = "seller:erase"
+    BILLING_MANAGE = "billing:manage"  # the plan: checkout, the Stripe Customer Portal (hosted deployments)
+    LABELS_BUY = "labels:buy"  # shipping labels: package profiles, rates, purchase, reprint, void (owners)
 
 
 _READ_ANALYTICS = frozenset(

@@ -6,9 +6,8 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import boto3
-
 from sellerflow.alerts.model import AlertMessage
+from sellerflow.billing.model import BillingNotice
 from sellerflow.errors import ConfigurationError
 from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
@@ -43,6 +42,8 @@ class AlertTopic:
 
     def _sns(self) -> SNSClient:
         if self._client is None:
+            import boto3  # here: a cold start loads boto3 only where it is used
+
             self._client = boto3.client("sns")
         return self._client
 
@@ -99,5 +100,23 @@ class AccessReviewReminders:
             subject="Sellerflow: your quarterly access review is due",
             message=json.dumps(body),
             attributes={"seller_id": seller_id, "kind": "access_review_due", "recipient": owner_email},
+            channels=("email",),
+        )
+
+
+class BillingNotices:
+    """Billing notices to the owners on the alerts topic (kind `billing_<notice>`, channel `email`):
+    payment failed, trial ending, cancelled, recovered. The plan and a sentence; no business figures."""
+
+    def __init__(self, topic: AlertTopic) -> None:
+        self._topic = topic
+
+    def notify(self, notice: BillingNotice) -> None:
+        body = {"kind": f"billing_{notice.kind.value}", "seller_id": notice.seller_id, "plan": notice.plan_id,
+                "what": notice.message}  # fmt: skip
+        self._topic.publish_notice(
+            subject=f"Sellerflow billing: {notice.kind.value.replace('_', ' ')}",
+            message=json.dumps(body),
+            attributes={"seller_id": notice.seller_id, "kind": f"billing_{notice.kind.value}"},
             channels=("email",),
         )

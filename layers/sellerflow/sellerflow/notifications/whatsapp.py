@@ -1,18 +1,26 @@
-"""The WhatsApp adapter: the one module that talks to Twilio (with the `twilio` library).
+"""The WhatsApp adapter: the one module that talks to Twilio.
 
-Messages use approved templates only: a Content SID per alert kind plus `content_variables` (JSON).
-Free-form `body` text is never sent (it fails outside WhatsApp's 24-hour window, and it would be a
+Two things are asked of Twilio, and both are done here without the `twilio` library (its REST
+client and its aiohttp/requests stack were ~60 MB of the Lambda layer and a few hundred ms of a cold
+start for one call): the Messages API's create (one form-encoded POST with HTTP basic auth, httpx)
+and the `X-Twilio-Signature` check (HMAC-SHA1, as Twilio documents it; a test compares it with the
+library's `RequestValidator`, a development dependency only).
+
+Messages use approved templates only: a Content SID per alert kind plus `ContentVariables` (JSON).
+Free-form `Body` text is never sent (it fails outside WhatsApp's 24-hour window, and it would be a
 way around the content rule). Credentials come from Secrets Manager through Powertools Parameters
-(cached); locally, `TwilioHttpClient` requests to https://api.twilio.com are re-based onto the
-simulator's Twilio stand-in, inside this module only.
+(cached); locally, `base_url` points the calls at the simulator's Twilio stand-in.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints, TypeAdapter, ValidationError
@@ -28,12 +36,9 @@ from sellerflow.errors import (
 from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
 
-# The twilio library is imported where it is used: loading its REST client takes a few hundred ms
-# of a cold start, and only the sender (and the webhook's signature check) ever need it.
+# httpx is imported where a message is sent: the webhook's signature check does not need it.
 if TYPE_CHECKING:
-    from twilio.base.exceptions import TwilioRestException
-    from twilio.http.http_client import TwilioHttpClient
-    from twilio.rest import Client
+    import httpx
 
 TWILIO_API = "https://api.twilio.com"
 CACHE_SECONDS = 300
@@ -101,24 +106,6 @@ def parse_content_sids(raw: str) -> dict[AlertKind, str]:
     return dict(checked)
 
 
-def twilio_http_client(base_url: str, timeout_s: float) -> TwilioHttpClient:
-    """Twilio's HTTP client; with a base URL, what it addresses to https://api.twilio.com goes there."""
-    from twilio.http.http_client import TwilioHttpClient
-    from twilio.http.response import Response as TwilioResponse
-
-    base = base_url.rstrip("/")
-    if not base:
-        return TwilioHttpClient(timeout=timeout_s)
-
-    class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
-            if url.startswith(TWILIO_API):
-                url = base + url[len(TWILIO_API) :]
-            return super().request(method, url, *args, **kwargs)
-
-    return RebasedHttpClient(timeout=timeout_s)
-
-
 class CredentialSource(Protocol):
     def credentials(self) -> TwilioCredentials: ...
 
@@ -138,25 +125,19 @@ class TwilioWhatsApp:
         self._credentials = credentials
         self._webhook_base = webhook_base_url.rstrip("/")
         self._content_sids = dict(content_sids)
-        self._base_url = base_url
+        self._base_url = (base_url or TWILIO_API).rstrip("/")
         self._timeout_s = timeout_s
-        self._http: TwilioHttpClient | None = None
-        self._client: Client | None = None
-        self._client_for: str | None = None
+        self._http: httpx.Client | None = None
 
-    def _twilio(self) -> tuple[Client, TwilioCredentials]:
-        creds = self._credentials.credentials()
-        fingerprint = f"{creds.account_sid}:{hash(creds.auth_token.get_secret_value())}"
-        if self._client is None or self._client_for != fingerprint:  # a rotated secret builds a new client
-            from twilio.rest import Client
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            import httpx
 
-            if self._http is None:
-                self._http = twilio_http_client(self._base_url, self._timeout_s)
-            self._client = Client(
-                creds.account_sid, creds.auth_token.get_secret_value(), http_client=self._http
-            )
-            self._client_for = fingerprint
-        return self._client, creds
+            from sellerflow.observability import trace_httpx
+
+            trace_httpx()
+            self._http = httpx.Client(timeout=self._timeout_s)
+        return self._http
 
     def status_callback(self, seller_id: str, alert_id: str) -> str | None:
         """Where Twilio reports this message's status (the API's signed public route), if configured."""
@@ -172,37 +153,52 @@ class TwilioWhatsApp:
             raise ConfigurationError(
                 f"no approved WhatsApp template (Content SID) for alert kind {kind.value}"
             )
-        from twilio.base.exceptions import TwilioException, TwilioRestException
+        import httpx
 
-        client, creds = self._twilio()
+        creds = self._credentials.credentials()
         callback = self.status_callback(seller_id, alert_id)
+        form = {
+            "To": f"whatsapp:{to}",
+            "From": f"whatsapp:{creds.from_number}",
+            "ContentSid": content_sid,
+            "ContentVariables": json.dumps(variables, separators=(",", ":")),
+            **({"StatusCallback": callback} if callback else {}),
+        }
+        url = f"{self._base_url}/2010-04-01/Accounts/{quote(creds.account_sid, safe='')}/Messages.json"
         try:
-            message = client.messages.create(
-                to=f"whatsapp:{to}",
-                from_=f"whatsapp:{creds.from_number}",
-                content_sid=content_sid,
-                content_variables=json.dumps(variables, separators=(",", ":")),
-                **({"status_callback": callback} if callback else {}),
+            response = self._client().post(
+                url, data=form, auth=(creds.account_sid, creds.auth_token.get_secret_value())
             )
-        except TwilioRestException as exc:
-            raise _classify(exc) from None
-        except (TwilioException, OSError) as exc:
+        except httpx.HTTPError as exc:
             raise WhatsAppTemporaryFailure(f"Twilio unreachable: {type(exc).__name__}") from None
-        return SentMessage(sid=str(message.sid), status=str(message.status))
+        body = _json(response)
+        if response.status_code >= 300:
+            raise _classify(response.status_code, body)
+        if not body.get("sid"):
+            raise WhatsAppTemporaryFailure(f"Twilio answered {response.status_code} without a message SID")
+        return SentMessage(sid=str(body["sid"]), status=str(body.get("status") or "queued"))
 
 
-def _classify(exc: TwilioRestException) -> Exception:
-    if exc.code == UNSUBSCRIBED:
-        return WhatsAppRecipientOptedOut("the number is unsubscribed (Twilio 21610)", code=exc.code)
-    if exc.status >= 500 or exc.status in (401, 403, 429):
-        return WhatsAppTemporaryFailure(f"Twilio answered {exc.status} (code {exc.code})")
-    return WhatsAppRecipientRejected(
-        f"Twilio refused the message: {exc.status} (code {exc.code})", code=exc.code
-    )
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _classify(status: int, body: Mapping[str, Any]) -> Exception:
+    """Twilio's error answer (`{"code", "message", "status"}`) as our typed error."""
+    code = body.get("code") if isinstance(body.get("code"), int) else None
+    if code == UNSUBSCRIBED:
+        return WhatsAppRecipientOptedOut("the number is unsubscribed (Twilio 21610)", code=code)
+    if status >= 500 or status in (401, 403, 429):
+        return WhatsAppTemporaryFailure(f"Twilio answered {status} (code {code})")
+    return WhatsAppRecipientRejected(f"Twilio refused the message: {status} (code {code})", code=code)
 
 
 class TwilioSignatures:
-    """Checks `X-Twilio-Signature` with Twilio's own validator and the deployment's auth token."""
+    """Checks `X-Twilio-Signature` against the deployment's auth token."""
 
     def __init__(self, credentials: CredentialSource) -> None:
         self._credentials = credentials
@@ -211,6 +207,38 @@ class TwilioSignatures:
         if not signature:
             return False
         token = self._credentials.credentials().auth_token.get_secret_value()
-        from twilio.request_validator import RequestValidator
+        return signature_valid(token, url, form, signature)
 
-        return bool(RequestValidator(token).validate(url, dict(form), signature))
+
+def twilio_signature(auth_token: str, url: str, form: Mapping[str, str]) -> str:
+    """Twilio's signature of a webhook request: base64 of HMAC-SHA1, keyed with the auth token, over
+    the full URL followed by every POST parameter's name and value, sorted by name."""
+    payload = url + "".join(f"{name}{form[name]}" for name in sorted(form))
+    digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def signature_valid(auth_token: str, url: str, form: Mapping[str, str], signature: str) -> bool:
+    """As Twilio's `RequestValidator`: the URL is tried without and with its default port (Twilio is
+    not consistent about which it signs), and strings are compared in constant time."""
+    candidates = {_without_port(url), _with_port(url)}
+    expected = signature.encode("utf-8")
+    return any(
+        hmac.compare_digest(twilio_signature(auth_token, candidate, form).encode("utf-8"), expected)
+        for candidate in candidates
+    )
+
+
+def _without_port(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.port is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit(":", 1)[0]))
+
+
+def _with_port(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.port is not None:
+        return url
+    port = 443 if parts.scheme == "https" else 80
+    return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{port}"))

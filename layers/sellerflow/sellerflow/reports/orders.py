@@ -271,6 +271,7 @@ def parse_all_orders(  # noqa: C901
                         "status": status,
                         "fulfilled_by": fulfilled_by,
                         "fulfillment_service_level": row[i_sl] or None,
+                        "ship_by": None,  # the All Orders report has no ship-by date
                         "currency": currency,
                         "order_total": None,
                         "programs": (),

@@ -48,6 +48,8 @@ ORDERS_PATH = "/orders/2026-01-01/orders"
 REPORTS_PATH = "/reports/2021-06-30"
 TOKENS_PATH = "/tokens/2021-03-01/restrictedDataToken"
 PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
+SHIPPING_PATH = "/shipping/v2"
+ORDERS_V0_PATH = "/orders/v0/orders"
 
 
 class RefreshTokenSource(Protocol):
@@ -151,6 +153,56 @@ class SpApiClient(AmazonHttpPort):
         )
         order: dict[str, Any] = body["order"]
         return order
+
+    # --- Amazon Shipping v2 and Orders v0 shipment confirmation (labels) -------------------------
+    def get_rates(self, seller_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """getRates; `request` may hold the recipient (`shipTo`): it is sent, never logged or kept."""
+        return self.call(seller_id, "getRates", "POST", f"{SHIPPING_PATH}/shipments/rates", json_body=request)
+
+    def purchase_shipment(
+        self, seller_id: str, request: Mapping[str, Any], *, idempotency_key: str
+    ) -> dict[str, Any]:
+        """purchaseShipment; Amazon answers a repeated `x-amzn-IdempotencyKey` with the same shipment."""
+        return self.call(
+            seller_id,
+            "purchaseShipment",
+            "POST",
+            f"{SHIPPING_PATH}/shipments",
+            json_body=request,
+            extra_headers={"x-amzn-IdempotencyKey": idempotency_key},
+        )
+
+    def get_shipment_documents(
+        self, seller_id: str, shipment_id: str, *, package_reference: str, document_format: str
+    ) -> dict[str, Any]:
+        return self.call(
+            seller_id,
+            "getShipmentDocuments",
+            "GET",
+            f"{SHIPPING_PATH}/shipments/{shipment_id}/documents",
+            params={"packageClientReferenceId": package_reference, "format": document_format},
+        )
+
+    def cancel_shipment(self, seller_id: str, shipment_id: str) -> None:
+        self.call(seller_id, "cancelShipment", "PUT", f"{SHIPPING_PATH}/shipments/{shipment_id}/cancel")
+
+    def get_tracking(self, seller_id: str, tracking_id: str, carrier_id: str) -> dict[str, Any]:
+        return self.call(
+            seller_id,
+            "getTracking",
+            "GET",
+            f"{SHIPPING_PATH}/tracking",
+            params={"trackingId": tracking_id, "carrierId": carrier_id},
+        )
+
+    def confirm_shipment(self, seller_id: str, order_id: str, request: Mapping[str, Any]) -> None:
+        self.call(
+            seller_id,
+            "confirmShipment",
+            "POST",
+            f"{ORDERS_V0_PATH}/{order_id}/shipmentConfirmation",
+            json_body=request,
+        )
 
     # --- Tokens 2021-03-01 ----------------------------------------------------------------------
     def create_restricted_data_token(
@@ -293,12 +345,14 @@ class SpApiClient(AmazonHttpPort):
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
         access_token: SecretStr | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """`access_token` (a restricted data token) replaces the seller's LWA access token."""
 
         def headers() -> dict[str, str]:
             token_value = access_token or self._access_token(seller_id).value
             return {
+                **(extra_headers or {}),
                 "x-amz-access-token": token_value.get_secret_value(),
                 "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
                 "user-agent": USER_AGENT,
@@ -378,6 +432,8 @@ def _iso(value: datetime) -> str:
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code == 204 or not response.content:
+        return {}  # confirmShipment's answer has no body
     try:
         body = response.json()
     except ValueError:

@@ -24,6 +24,14 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     # Orders 2026-01-01
     "searchOrders": UsagePlan(0.0056, 20),
     "getOrder": UsagePlan(0.5, 30),
+    # Orders v0 (shipment confirmation of a merchant-fulfilled order)
+    "confirmShipment": UsagePlan(2.0, 10),
+    # Amazon Shipping v2 (labels)
+    "getRates": UsagePlan(80.0, 100),
+    "purchaseShipment": UsagePlan(80.0, 100),
+    "getShipmentDocuments": UsagePlan(80.0, 100),
+    "cancelShipment": UsagePlan(80.0, 100),
+    "getTracking": UsagePlan(80.0, 100),
     # Reports 2021-06-30
     "getReports": UsagePlan(0.0222, 10),
     "createReport": UsagePlan(0.0167, 15),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities import parameters
 from pydantic import SecretStr
 
 from sellerflow.errors import ConfigurationError
-from sellerflow.spapi.lwa import AppCredentials
+
+if TYPE_CHECKING:  # at run time imported when first used: it brings httpx, which not every handler needs
+    from sellerflow.spapi.lwa import AppCredentials
 
 CACHE_SECONDS = 300
 
@@ -35,5 +37,7 @@ class SecretsManagerAppCredentials(JsonSecret):
     """The app's LWA client credentials: `{"client_id": ..., "client_secret": ...}`."""
 
     def app_credentials(self) -> AppCredentials:
+        from sellerflow.spapi.lwa import AppCredentials
+
         client_id, client_secret = self._fields("client_id", "client_secret")
         return AppCredentials(client_id=client_id, client_secret=SecretStr(client_secret))

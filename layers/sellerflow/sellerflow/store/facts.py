@@ -44,7 +44,7 @@ from sellerflow.facts import (
 )
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.orders import ORDERS, OrderRecord, OrderStore
+from sellerflow.store.orders import OrderRecord, OrderStore, orders_by_key
 from sellerflow.store.privacy import drop_restricted
 from sellerflow.store.tables import AmazonFactItem, table
 
@@ -186,6 +186,37 @@ _MAPPINGS: dict[type, RecordMapping[Any, Any]] = {
 }
 
 
+# Facts every sync fetches again (finance transactions over a 48-hour lookback, each hour; listings
+# and inventory on every sync): each is written only when new, changed, or written more than
+# `REWRITE_AFTER` ago (its TTL counts from the write: an unchanged fact Amazon still returns is kept).
+_REFETCHED: dict[type[Model], type] = {
+    FinanceRecord: FinanceTransactionFact,
+    ListingRecord: ListingFact,
+    InventoryRecord: InventoryFact,
+}
+REWRITE_AFTER = timedelta(days=30)
+
+
+def _changed(
+    model: type[Model], records: dict[tuple[str, str], Model], at: datetime
+) -> dict[tuple[str, str], Model]:
+    """The records whose stored version is missing, different or old (one BatchGetItem per 100 keys,
+    eventually consistent: half a read unit each, a tenth of the write it saves)."""
+    mapping = _MAPPINGS[_REFETCHED[model]]
+    found: Iterable[AmazonFactItem] = model.batch_get(list(records))  # type: ignore[assignment]
+    stored = {(r.seller_id, r.sk): r for r in found}
+    changed: dict[tuple[str, str], Model] = {}
+    for key, record in records.items():
+        previous = stored.get(key)
+        if (
+            previous is None
+            or previous.written_at < at - REWRITE_AFTER
+            or mapping.to_domain(previous) != mapping.to_domain(record)
+        ):
+            changed[key] = record
+    return changed
+
+
 class FinanceFilters(TypedDict, total=False):
     """Which transactions a finance read keeps (each absent or None: all)."""
 
@@ -237,10 +268,13 @@ class FactStore:
                 raise TypeError(f"FactStore cannot store a {type(fact).__name__}")
             record = mapping.to_record(fact, written_at=at, expires_at=expires_at)
             items.setdefault(mapping.record, {})[(record.seller_id, record.sk)] = record
-            if isinstance(fact, FinanceTransactionFact):
-                day = local_day(fact.marketplace_id, fact.posted_at)
-                dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, day))
         for model, records in items.items():
+            if model in _REFETCHED:
+                records = _changed(model, records, at)
+                for fact in map(_MAPPINGS[_REFETCHED[model]].to_domain, records.values()):
+                    if isinstance(fact, FinanceTransactionFact):
+                        day = local_day(fact.marketplace_id, fact.posted_at)
+                        dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, day))
             with model.batch_write() as writer_batch:
                 for record in records.values():
                     writer_batch.save(record)
@@ -358,9 +392,13 @@ class FactStore:
 
 def _orders_between(seller_id: str, marketplace_id: str, start: datetime, end: datetime) -> Iterable[Order]:
     lower, upper = iso_z(start), iso_z(end)  # "<end>#<orderId>" sorts after "<end>": end is excluded
-    for record in OrderRecord.by_purchase_date.query(
-        seller_id,
-        OrderRecord.purchase_sk.between(lower, upper),
-        filter_condition=OrderRecord.marketplace_id == marketplace_id,
-    ):
-        yield ORDERS.to_domain(record)
+    keys = [
+        record.sk
+        for record in OrderRecord.by_purchase_date.query(
+            seller_id,
+            OrderRecord.purchase_sk.between(lower, upper),
+            filter_condition=OrderRecord.marketplace_id == marketplace_id,
+        )
+    ]
+    for first in range(0, len(keys), 100):
+        yield from orders_by_key(seller_id, keys[first : first + 100])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
@@ -22,6 +21,8 @@ class DueListObjects:
     def client(self) -> S3Client:
         if self._client is None:
             # SigV4: AWS serves SSE-KMS objects only to SigV4-signed requests.
+            import boto3  # here: a cold start loads boto3 only where it is used
+
             self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
         return self._client
 

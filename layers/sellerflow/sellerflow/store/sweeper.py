@@ -33,6 +33,8 @@ from sellerflow.store.alerts import RECIPIENT_PREFIX, RULE_PREFIX
 from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
 from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.facts_control import COGS_PREFIX
+from sellerflow.store.labels import PROFILE_PREFIX as LABEL_PROFILE_PREFIX
+from sellerflow.store.labels import SETTINGS_KEY as LABEL_SETTINGS
 from sellerflow.store.notifications import SUBSCRIPTION_PREFIX
 from sellerflow.store.quota import SLOT_KEY
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
@@ -55,6 +57,8 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         f"{ADS_CREDENTIALS}#",  # the Amazon Ads refresh tokens of the EU and FE regions
         MEMBER_PREFIX,  # who may see the seller, and with which role
         COGS_PREFIX,  # unit costs the seller entered
+        LABEL_PROFILE_PREFIX,  # package weights and dimensions per SKU the seller entered (labels)
+        LABEL_SETTINGS,  # ship-from address, label format and reprint window the seller chose
         RULE_PREFIX,  # alert rules the owner set
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
         SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)

@@ -29,7 +29,6 @@ from datetime import UTC, datetime, timedelta
 from threading import Lock
 from typing import Any
 
-import boto3
 import botocore.config
 import botocore.session
 from pynamodb.connection import Connection
@@ -104,6 +103,8 @@ class TenantSessions:
 
     def _assume(self, seller_id: str) -> _SellerClient:
         if self._sts is None:
+            import boto3  # here: a cold start loads boto3 only where it is used
+
             self._sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint_url)
         credentials = self._sts.assume_role(
             RoleArn=self.role_arn,

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-
 from sellerflow.errors import ConfigurationError
 from sellerflow.members.model import PoolUser
 from sellerflow.subprocessors import SubprocessorUse
@@ -41,6 +39,8 @@ class CognitoUsers:
         if not user_pool_id:
             raise ConfigurationError("COGNITO_USER_POOL_ID is not configured")
         self._pool = user_pool_id
+        import boto3  # here: a cold start loads boto3 only where it is used
+
         self._client = client or boto3.client("cognito-idp", region_name=region)
 
     def _first(self, attribute: str, value: str) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import ClientError
 
 from sellerflow.errors import WorkflowStartThrottled
@@ -16,6 +15,8 @@ if TYPE_CHECKING:
 class StepFunctionsStarter:
     def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
         self._arn = state_machine_arn
+        import boto3  # here: a cold start loads boto3 only where it is used
+
         self._client = client or boto3.client("stepfunctions")
 
     def start(self, *, name: str, payload: str) -> bool:

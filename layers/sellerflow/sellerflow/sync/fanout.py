@@ -33,6 +33,12 @@ class DueSellerSource(Protocol):
     def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool: ...
 
 
+class SyncGate(Protocol):
+    def sync_allowed(self, seller_id: str) -> bool:
+        """False while the seller's plan is read-only or cancelled (hosted deployments' billing)."""
+        ...
+
+
 class DueListSink(Protocol):
     def put_json(self, key: str, body: bytes) -> str:
         """Store one JSON object under `key`; return the bucket it is in."""
@@ -53,18 +59,27 @@ def sync_window(tick: datetime, minutes: int) -> str:
 
 
 def list_due_sellers(
-    tick: datetime, *, sellers: DueSellerSource, window_minutes: int
+    tick: datetime, *, sellers: DueSellerSource, window_minutes: int, billing: SyncGate | None = None
 ) -> ListDueSellersOutput:
+    """`billing` (Billing=on): a seller whose plan is read-only is left out, its data and watermark
+    untouched, so its first sync after a payment resumes where the last one stopped."""
     due: list[DueSeller] = []
+    paused = 0
     for seller in sorted(sellers.scheduled_sellers(), key=lambda s: s.seller_id):
         if is_lapsed(seller.authorization_expires_at, tick):
             if sellers.mark_lapsed(seller.seller_id, now=tick, reason=LAPSED_REASON):
                 logger.warning("seller authorization lapsed", extra={"seller_id": seller.seller_id})
                 metrics.add_metric(name="SellersLapsed", unit="Count", value=1)
             continue
-        if is_due(seller, tick, window_minutes):
-            due.append(DueSeller(seller_id=seller.seller_id))
+        if not is_due(seller, tick, window_minutes):
+            continue
+        if billing is not None and not billing.sync_allowed(seller.seller_id):
+            paused += 1
+            continue
+        due.append(DueSeller(seller_id=seller.seller_id))
     metrics.add_metric(name="SellersDue", unit="Count", value=len(due))
+    if paused:
+        metrics.add_metric(name="SellersPausedByBilling", unit="Count", value=paused)
     return ListDueSellersOutput(sellers=due, window=sync_window(tick, window_minutes))
 
 
@@ -74,10 +89,15 @@ def due_list_key(tick: datetime, window: str) -> str:
 
 
 def publish_due_sellers(
-    tick: datetime, *, sellers: DueSellerSource, window_minutes: int, sink: DueListSink
+    tick: datetime,
+    *,
+    sellers: DueSellerSource,
+    window_minutes: int,
+    sink: DueListSink,
+    billing: SyncGate | None = None,
 ) -> DueSellersObject:
     """The due sellers of a tick, written as a JSON array of `{"seller_id": ...}` for the ItemReader."""
-    due = list_due_sellers(tick, sellers=sellers, window_minutes=window_minutes)
+    due = list_due_sellers(tick, sellers=sellers, window_minutes=window_minutes, billing=billing)
     key = due_list_key(tick, due.window)
     body = json.dumps([seller.model_dump(mode="json") for seller in due.sellers], separators=(",", ":"))
     bucket = sink.put_json(key, body.encode())

@@ -51,8 +51,23 @@ class FactSink(Protocol):
 
 @dataclass(frozen=True)
 class FinancesPolicy:
-    lookback: timedelta = timedelta(hours=48)  # transactions can be posted late
+    """How far back a run asks. Transactions can be posted late (with a posted date already behind
+    the watermark): the first run of each UTC day asks 48 hours back, the others only
+    `recent_lookback` (a seller syncs hourly: asking 48 hours back every hour fetched each
+    transaction ~48 times, a Lambda, a workflow step and a request per page each time; docs/cost.md).
+    """
+
+    lookback: timedelta = timedelta(hours=48)
+    recent_lookback: timedelta = timedelta(minutes=15)
     initial_history: timedelta = timedelta(days=90)
+
+    def start(self, watermark: datetime | None, end: datetime, now: datetime) -> datetime:
+        """Where a new run's window starts. The watermark moves only when a run completes, so a
+        day's first run that fails leaves the next run a deep one too."""
+        if watermark is None:
+            return now - self.initial_history
+        deep = end.astimezone(UTC).date() != watermark.astimezone(UTC).date()
+        return watermark - (self.lookback if deep else self.recent_lookback)
 
 
 def sync_transactions_page(
@@ -69,7 +84,7 @@ def sync_transactions_page(
     state = state_store.sync_state(request.seller_id, SOURCE)
     if request.next_token is None or state.run is None or state.run.run_id != request.run_id:
         end = now - AMAZON_SETTLE_DELAY
-        start = (state.watermark - policy.lookback) if state.watermark else now - policy.initial_history
+        start = policy.start(state.watermark, end, now)
         start = max(start, end - MAX_RANGE + timedelta(minutes=1))
         run = SyncRun(run_id=request.run_id, updated_after=start, updated_before=end)
         state_store.begin_run(request.seller_id, run, SOURCE)
@@ -92,8 +107,8 @@ def sync_transactions_page(
             logger.warning(
                 "transaction rejected", extra={"seller_id": request.seller_id, "reason": type(exc).__name__}
             )
-    for offset in range(0, len(facts), 25):
-        sink.write(facts[offset : offset + 25])
+    if facts:  # the page in one write: the store batches by 25 and marks each day dirty once per page
+        sink.write(facts)
     token = payload.get("nextToken") or body.get("nextToken")
     # Pages are not promised in posted order: only the last page moves the watermark (to the bound).
     watermark = state.watermark if token else max(run.updated_before, state.watermark or run.updated_before)

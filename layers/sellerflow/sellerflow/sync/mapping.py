@@ -70,6 +70,9 @@ def to_order(seller_id: str, document: Mapping[str, Any]) -> Order:
         fulfillment_service_level=parsed.fulfillment.fulfillment_service_level
         if parsed.fulfillment
         else None,
+        ship_by=parsed.fulfillment.ship_by_window.latest
+        if parsed.fulfillment and parsed.fulfillment.ship_by_window
+        else None,
         currency=currency,
         order_total=total.amount if total else None,
         programs=tuple(sorted(parsed.programs)),

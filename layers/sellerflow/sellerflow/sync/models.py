@@ -27,6 +27,9 @@ class OrdersPageOutput(_Io):
     orders_upserted: int
     orders_rejected: int = 0
     watermark: datetime | None
+    # > 0: the usage plan allows the next searchOrders only this many seconds from now; nothing was
+    # read, and the workflow waits exactly that long (a Wait state) before asking for the same page.
+    wait_s: int = 0
 
 
 class ListDueSellersInput(BaseModel):

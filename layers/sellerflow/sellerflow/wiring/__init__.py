@@ -20,6 +20,7 @@ from sellerflow.store.tables import bind_tables
 # clients it uses (boto3, httpx, the encryption SDK and the Ads models cost hundreds of ms together).
 if TYPE_CHECKING:
     from sellerflow.ads.client import RegionalAdsClient
+    from sellerflow.billing.service import BillingService
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.data_kiosk import DataKioskClient
     from sellerflow.store.audit import AuditLog
@@ -94,10 +95,12 @@ def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
 def spapi_client(s: Settings) -> SpApiClient:
     import httpx
 
+    from sellerflow.observability import trace_httpx
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.lwa import LwaClient
     from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 
+    trace_httpx()
     http = httpx.Client(timeout=s.spapi_timeout_s)
     lwa = LwaClient(s.lwa_endpoint, SecretsManagerAppCredentials(s.lwa_app_secret_name), http)
     return SpApiClient(
@@ -136,9 +139,11 @@ def ads_client(s: Settings) -> RegionalAdsClient:
 
     from sellerflow.ads.client import AdsClient, RegionalAdsClient
     from sellerflow.amazon.ads import ADS_REGIONS
+    from sellerflow.observability import trace_httpx
     from sellerflow.spapi.lwa import LwaClient
     from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 
+    trace_httpx()
     http = httpx.Client(timeout=s.ads_timeout_s)
     app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
     hosts = s.ads_hosts()
@@ -284,6 +289,15 @@ def orders_sync_policy() -> OrdersSyncPolicy:
         initial_history=timedelta(days=s.orders_initial_days),
         page_size=s.orders_page_size,
     )
+
+
+def billing_sync_gate() -> BillingService | None:
+    """The fanout's billing check (None: billing is off, every seller syncs as before)."""
+    if not settings().billing_enabled:
+        return None
+    from sellerflow.wiring.billing import billing_service
+
+    return billing_service()
 
 
 def reset() -> None:

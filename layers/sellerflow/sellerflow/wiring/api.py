@@ -15,12 +15,15 @@ from sellerflow import wiring
 from sellerflow.analytics.ads import AdsService
 from sellerflow.api.ports import (
     ApiPorts,
+    BillingPorts,
     ShippingAddresses,
     TwilioWebhookPorts,
+    WebhookVerifier,
     no_ports,
     use_deployment_ports,
 )
 from sellerflow.errors import ConfigurationError
+from sellerflow.labels.service import LabelService
 from sellerflow.members.model import PoolUser
 from sellerflow.members.service import UserDirectory
 from sellerflow.notifications.whatsapp import SecretsManagerTwilioCredentials, TwilioSignatures
@@ -39,7 +42,9 @@ from sellerflow.store.privacy import SellerObjects, Workflows
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.users import CognitoUsers
 from sellerflow.wiring.analytics import analytics_service
+from sellerflow.wiring.billing import build_billing_service, stripe_secret
 from sellerflow.wiring.connect import ads_connect_service, connect_service
+from sellerflow.wiring.labels import label_service
 from sellerflow.wiring.privacy import privacy_config
 from sellerflow.wiring.subprocessors import deployment_subprocessors
 
@@ -131,9 +136,39 @@ def pii_ports(settings: Settings) -> ApiPorts:
         queue = BuyerPiiStore(settings.pii_key_id)
         return ShippingAddressService(spapi=wiring.spapi_client(), queue=queue, orders=OrderStore())
 
-    return replace(ports, shipping=shipping)
+    @cache
+    def labels() -> LabelService:
+        return label_service(settings)
+
+    return replace(ports, shipping=shipping, labels=labels)
+
+
+def billing_ports(settings: Settings) -> ApiPorts:
+    """The billing app's ports: nothing but billing (no seller data, no other secret)."""
+    current = wiring.bound_settings(settings)
+    if not current.billing_enabled:
+        return no_ports(current)
+
+    @cache
+    def ports() -> BillingPorts:
+        from sellerflow.store.billing import IdempotentEvents
+
+        @cache
+        def verifier() -> WebhookVerifier:
+            from sellerflow.billing.stripe_adapter import StripeWebhookVerifier
+
+            secret = stripe_secret(current)["webhook_secret"]
+            return StripeWebhookVerifier(secret, tolerance_s=current.stripe_webhook_tolerance_s)
+
+        return BillingPorts(
+            service=build_billing_service(current), verifier=verifier,
+            events=IdempotentEvents(current.billing_table),
+        )  # fmt: skip
+
+    general = api_ports(current)  # membership checks need the sellers table and the audit log
+    return replace(general, billing=ports)
 
 
 def use_deployment_adapters() -> None:
     """The deployment's adapters for both API apps (called by their Lambda entry modules)."""
-    use_deployment_ports(general=api_ports, pii=pii_ports, webhooks=webhook_ports)
+    use_deployment_ports(general=api_ports, pii=pii_ports, webhooks=webhook_ports, billing=billing_ports)

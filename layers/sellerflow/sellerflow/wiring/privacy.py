@@ -64,6 +64,25 @@ def run_export(request: ExportInput) -> ExportOutput:
     )
 
 
+class SellerObjectsAndLabels:
+    """The seller's objects in the raw-documents bucket and, counted with its first prefix, the
+    seller's kept shipping labels in the label bucket (`<sellerId>/`): erasure deletes both."""
+
+    def __init__(self, settings: Settings, seller_id: str, first_prefix: str) -> None:
+        self._raw = SellerObjects.from_settings(settings)
+        self._labels = SellerObjects(settings.label_bucket, kms_key_id=settings.pii_key_id)
+        self._label_prefix = f"{seller_id}/"
+        self._first = first_prefix
+
+    def delete_batch(self, prefix: str, limit: int = 1000) -> int:
+        done = self._labels.delete_batch(self._label_prefix, limit) if prefix == self._first else 0
+        return done + (self._raw.delete_batch(prefix, limit - done) if done < limit else 0)
+
+    def count(self, prefix: str) -> int:
+        labels = self._labels.count(self._label_prefix) if prefix == self._first else 0
+        return labels + self._raw.count(prefix)
+
+
 def run_erase_step(step: EraseStep) -> BaseModel:
     """Runs one step of the erase-seller workflow with the deployment's collaborators."""
     settings = bound_settings()
@@ -82,12 +101,15 @@ def run_erase_step(step: EraseStep) -> BaseModel:
     if isinstance(step, DeleteItemsInput):
         return erase.delete_next_items(step, partitions=PartitionStore.from_settings(settings), policy=policy)
     if isinstance(step, DeleteObjectsInput):
-        return erase.delete_next_objects(step, objects=SellerObjects.from_settings(settings), policy=policy)
+        objects = SellerObjectsAndLabels(settings, step.seller_id, policy.seller_prefixes(step.seller_id)[0])
+        return erase.delete_next_objects(step, objects=objects, policy=policy)
     if isinstance(step, VerifyInput):
         return erase.verify_erasure(
             step,
             partitions=PartitionStore.from_settings(settings),
-            objects=SellerObjects.from_settings(settings),
+            objects=SellerObjectsAndLabels(
+                settings, step.seller_id, policy.seller_prefixes(step.seller_id)[0]
+            ),
             policy=policy,
         )
     return erase.record_erasure(step, audit=AuditLog())

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from sellerflow.billing import subprocessor as billing
 from sellerflow.notifications import sns, whatsapp
 from sellerflow.settings import Settings
 from sellerflow.store import users
 from sellerflow.subprocessors import HOSTING, SubprocessorUse
 
-DECLARATIONS: tuple[SubprocessorUse, ...] = (HOSTING, users.SENDS, sns.SENDS, whatsapp.SENDS)
+DECLARATIONS: tuple[SubprocessorUse, ...] = (
+    HOSTING,
+    users.SENDS,
+    sns.SENDS,
+    whatsapp.SENDS,
+    billing.STRIPE_SENDS,
+)
 
 
 def deployment_subprocessors(settings: Settings) -> tuple[SubprocessorUse, ...]:

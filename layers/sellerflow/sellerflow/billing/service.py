@@ -1,0 +1,241 @@
+"""Billing for hosted deployments: trials, Stripe Checkout and Customer Portal, webhook events, usage.
+
+What Stripe receives is the billing identity and nothing of Amazon's: a customer's name and email and
+the plan's id (`PaymentProvider.create_customer`), Checkout and portal sessions naming that customer
+and a Stripe price, and meter events carrying a count and the customer id. The seller id stays here:
+Stripe's customer id is mapped back to the seller in Sellerflow's own billing table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sellerflow.billing.limits import Usage
+from sellerflow.billing.model import (
+    BillingAccount,
+    BillingNotice,
+    PlanState,
+    StateMachine,
+    StripeEvent,
+    effective_state,
+    grace_ends_at,
+    syncs,
+)
+from sellerflow.billing.plans import Plan, PlanCatalog
+from sellerflow.errors import BillingConflict, InvalidInput
+from sellerflow.observability import logger
+
+
+class BillingAccounts(Protocol):
+    def get(self, seller_id: str) -> BillingAccount | None: ...
+
+    def put(self, account: BillingAccount) -> None: ...
+
+    def seller_for_customer(self, customer_id: str) -> str | None: ...
+
+    def link_customer(self, customer_id: str, seller_id: str) -> None: ...
+
+    def all(self) -> list[BillingAccount]: ...
+
+
+@dataclass(frozen=True)
+class BillingIdentity:
+    """Who pays: all Stripe learns about a customer."""
+
+    name: str
+    email: str
+
+
+class PaymentProvider(Protocol):
+    def create_customer(self, identity: BillingIdentity, plan_id: str) -> str: ...
+
+    def checkout_session(
+        self,
+        *,
+        customer_id: str,
+        prices: Sequence[tuple[str, int | None]],  # (price id, quantity); None: a metered price
+        trial_days: int,
+        success_url: str,
+        cancel_url: str,
+    ) -> str: ...
+
+    def portal_session(self, *, customer_id: str, return_url: str) -> str: ...
+
+    def meter_event(self, *, event_name: str, customer_id: str, value: int, identifier: str) -> None: ...
+
+
+class OwnerNotices(Protocol):
+    def notify(self, notice: BillingNotice) -> None: ...
+
+
+@dataclass(frozen=True)
+class BillingView:
+    """What the owners' billing screen shows."""
+
+    seller_id: str
+    plan: Plan
+    state: PlanState
+    stored_status: PlanState
+    syncing: bool
+    trial_ends_at: datetime | None
+    current_period_end: datetime | None
+    grace_ends_at: datetime | None
+    usage: Usage | None
+    has_customer: bool
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What one webhook event did (returned to Stripe as JSON; never any seller data)."""
+
+    event_id: str
+    type: str
+    applied: bool
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "type": self.type, "applied": self.applied, "reason": self.reason}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BillingService:
+    def __init__(
+        self,
+        *,
+        accounts: BillingAccounts,
+        provider: Callable[[], PaymentProvider],
+        notices: OwnerNotices,
+        catalog: PlanCatalog,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._accounts = accounts
+        self._provider = provider  # built on first use: reading a plan needs no Stripe key
+        self._notices = notices
+        self.catalog = catalog
+        self._machine = StateMachine(catalog)
+        self._clock = clock
+
+    # --- plans and state ---------------------------------------------------------------------------
+    def account(self, seller_id: str) -> BillingAccount:
+        """The seller's account; a seller seen for the first time starts the default plan's trial."""
+        found = self._accounts.get(seller_id)
+        if found is not None:
+            return found
+        started = BillingAccount.trial(seller_id, self.catalog.get(self.catalog.default_plan), self._clock())
+        self._accounts.put(started)
+        logger.info("billing trial started", extra={"plan": started.plan_id})
+        return started
+
+    def state(self, seller_id: str) -> PlanState:
+        account = self.account(seller_id)
+        return effective_state(account, self.catalog.get(account.plan_id), self._clock())
+
+    def plan_of(self, seller_id: str) -> Plan:
+        return self.catalog.get(self.account(seller_id).plan_id)
+
+    def sync_allowed(self, seller_id: str) -> bool:
+        """False for a read-only or cancelled account: the fanout leaves it out (nothing is deleted)."""
+        return syncs(self.state(seller_id))
+
+    def view(self, seller_id: str, usage: Usage | None = None) -> BillingView:
+        return self._view(self.account(seller_id), usage, self._clock())
+
+    def all_views(self) -> list[BillingView]:
+        """Every account's plan state (admins)."""
+        now = self._clock()
+        return [self._view(a, None, now) for a in sorted(self._accounts.all(), key=lambda a: a.seller_id)]
+
+    def _view(self, account: BillingAccount, usage: Usage | None, now: datetime) -> BillingView:
+        plan = self.catalog.get(account.plan_id)
+        state = effective_state(account, plan, now)
+        return BillingView(
+            seller_id=account.seller_id, plan=plan, state=state, stored_status=account.status,
+            syncing=syncs(state), trial_ends_at=account.trial_ends_at,
+            current_period_end=account.current_period_end, grace_ends_at=grace_ends_at(account, plan),
+            usage=usage, has_customer=account.customer_id is not None,
+        )  # fmt: skip
+
+    # --- Stripe Checkout and the Customer Portal ----------------------------------------------------
+    def checkout(
+        self, seller_id: str, plan_id: str, identity: BillingIdentity, *, success_url: str, cancel_url: str
+    ) -> str:
+        """The hosted Checkout page's URL for subscribing to `plan_id` (409 while a subscription lives:
+        plan changes go through the Customer Portal)."""
+        plan = self.catalog.get(plan_id)
+        account = self.account(seller_id)
+        if account.subscription_id and account.status is not PlanState.CANCELLED:
+            raise BillingConflict("a subscription is live: change the plan or card in the billing portal")
+        if not identity.email or "@" not in identity.email:
+            raise InvalidInput("a billing email is required")
+        customer_id = self._customer(account, identity, plan)
+        remaining = self._trial_days_left(account, plan)
+        prices: list[tuple[str, int | None]] = [(plan.price_id, 1)]
+        if plan.metered is not None:
+            prices.append((plan.metered.price_id, None))
+        return self._provider().checkout_session(
+            customer_id=customer_id, prices=prices, trial_days=remaining,
+            success_url=success_url, cancel_url=cancel_url,
+        )  # fmt: skip
+
+    def portal(self, seller_id: str, *, return_url: str) -> str:
+        account = self.account(seller_id)
+        if account.customer_id is None:
+            raise BillingConflict("no subscription yet: subscribe through checkout first")
+        return self._provider().portal_session(customer_id=account.customer_id, return_url=return_url)
+
+    def _customer(self, account: BillingAccount, identity: BillingIdentity, plan: Plan) -> str:
+        if account.customer_id:
+            return account.customer_id
+        customer_id = self._provider().create_customer(identity, plan.id)
+        self._accounts.link_customer(customer_id, account.seller_id)
+        self._accounts.put(replace(account, customer_id=customer_id, updated_at=self._clock()))
+        return customer_id
+
+    def _trial_days_left(self, account: BillingAccount, plan: Plan) -> int:
+        """A checkout during the trial keeps the days left (a resubscription has none)."""
+        if account.status is not PlanState.TRIALING or account.trial_ends_at is None:
+            return 0
+        left = (account.trial_ends_at - self._clock()).days
+        return max(0, min(left, plan.trial_days))
+
+    # --- webhooks -----------------------------------------------------------------------------------
+    def handle_event(self, raw: Mapping[str, Any]) -> EventOutcome:
+        """Applies one verified Stripe event (the caller made it idempotent on the event id)."""
+        event = StripeEvent.of(raw)
+        customer = event.customer_id
+        seller_id = self._accounts.seller_for_customer(customer) if customer else None
+        if seller_id is None:
+            return EventOutcome(event.id, event.type, False, "no account for this customer")
+        account = self.account(seller_id)
+        transition = self._machine.apply(account, event, self._clock())
+        if transition.applied:
+            self._accounts.put(transition.account)
+        for notice in transition.notices:
+            self._notices.notify(notice)
+        logger.info(
+            "stripe event handled",
+            extra={"event_type": event.type, "applied": transition.applied, "reason": transition.reason},
+        )
+        return EventOutcome(event.id, event.type, transition.applied, transition.reason)
+
+    # --- usage --------------------------------------------------------------------------------------
+    def report_usage(self, seller_id: str, *, orders: int, period: str) -> bool:
+        """Reports a period's count of orders synced to a metered plan's meter: one event with the count
+        and the Stripe customer id only; its identifier makes a repeat of the same period a no-op."""
+        if orders < 0:
+            raise InvalidInput("a usage count is never negative")
+        account = self.account(seller_id)
+        plan = self.catalog.get(account.plan_id)
+        if plan.metered is None or account.customer_id is None or orders == 0:
+            return False
+        self._provider().meter_event(
+            event_name=plan.metered.meter_event_name, customer_id=account.customer_id, value=orders,
+            identifier=f"{account.customer_id}-{period}",
+        )  # fmt: skip
+        return True

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import json
 from importlib.metadata import version
+from pathlib import Path
 
 from moto.awslambda.models import LambdaFunction
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -45,3 +47,23 @@ def test_an_unknown_function_answers_like_lambda_with_a_typed_error() -> None:
     payload, errored = LambdaDispatcher({}).invoke("nope", {})
     assert errored
     assert '"errorType": "ResourceNotFoundException"' in payload
+
+
+def test_a_runtime_that_exits_mid_invocation_is_reported_as_lambda_reports_it(tmp_path: Path) -> None:
+    from sellerflow_dev.local.lambdas import LambdaDispatcher
+    from sellerflow_dev.local.provision import FunctionSpec
+
+    # Given a function whose runtime exits part-way through (not an exception a handler could catch)
+    (tmp_path / "app.py").write_text("import sys\n\ndef handler(event, context):\n    sys.exit(3)\n")
+    spec = FunctionSpec(
+        "Dies", "dies", "arn:aws:lambda:us-east-1:1:function:dies", tmp_path, "app.handler", {}, 3, 128
+    )
+
+    # When it is invoked
+    payload, errored = LambdaDispatcher({"Dies": spec}).invoke("dies", {})
+
+    # Then Lambda's answer is a Runtime.ExitError, the errorType Step Functions' Retry matches on
+    assert errored
+    died = json.loads(payload)
+    assert died["errorType"] == "Runtime.ExitError"
+    assert "exit status 3" in died["errorMessage"]

@@ -1,10 +1,12 @@
 """A full seller sync with every fault the simulator can inject, until it converges to the truth.
 
 The local stack runs the real workflows (Step Functions on moto, the Lambdas in process) against the
-simulator with, at once: 429s (a burst of 3 per operation), 500s and 503s, slowed calls, LWA
-outages, damaged documents (cut short or corrupt gzip), the first URL of every document already
-expired, FATAL and CANCELLED reports and FATAL Data Kiosk queries, Lambda invocations that die part
-way through their work (`LambdaDeaths`), and the schedule's event delivered twice. A run that fails
+simulator with, at once: 429s (a burst of 3 per operation), 500s and 503s, slowed calls, calls that
+hang past the client's timeout, LWA outages, damaged documents (cut short or corrupt gzip), the first
+URL of every document already expired, FATAL and CANCELLED reports and FATAL Data Kiosk queries,
+Lambda invocations that die part way through their work and invocations delivered twice
+(`LambdaFaults`), SQS notifications delivered twice or late, and the schedule's event delivered
+twice. A run that fails
 is followed by the next scheduled run (a new execution in a new window), as the schedule would; the
 campaign stops when every check holds or after `max_runs`.
 
@@ -15,6 +17,7 @@ rollups against Amazon's economics (to the cent) and against the stored daily se
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import threading
@@ -29,7 +32,10 @@ from typing import Any
 from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
 from sellerflow_dev.simulator import SimConfig
 
-SMALL_PAGES = {"ORDERS_PAGE_SIZE": "20"}
+# Small pages (more calls, more faults met); SP-API and Ads calls given up after 5 s (the default is
+# 20), so that a hung call (`hang_s`, 6 s) times out in the client, which retries it, without the
+# campaign waiting 20 s each time; less than 5 s and plain calls time out on a loaded machine too.
+CAMPAIGN_ENV = {"ORDERS_PAGE_SIZE": "20", "SPAPI_TIMEOUT_S": "5", "ADS_TIMEOUT_S": "5"}
 
 
 def chaos_config(*, forced_outcomes: bool) -> SimConfig:
@@ -50,6 +56,8 @@ def chaos_config(*, forced_outcomes: bool) -> SimConfig:
         fault_rate_503=0.04,
         slow_rate=0.05,
         slow_ms=300,
+        hang_rate=0.01,
+        hang_s=6.0,
         lwa_fault_rate=0.1,
         token_ttl_s=30,
         document_fault_rate=0.25,
@@ -61,24 +69,29 @@ def chaos_config(*, forced_outcomes: bool) -> SimConfig:
     )
 
 
-class InvocationDied(BaseException):
+class InvocationDied(SystemExit):
     """The Lambda runtime went away part-way through an invocation: no handler can catch it (not an
-    `Exception`), and Step Functions sees what Lambda reports for a runtime that exited."""
+    `Exception`), and the local runtime reports it as Lambda does, a `Runtime.ExitError`."""
 
 
-# What Lambda reports when the runtime process exits mid-invocation (crash, out of memory).
-RUNTIME_EXIT = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
+class LambdaFaults:
+    """Lambda invocations as they fail in AWS, seeded:
 
+    - a share of them die part-way through their work: the chosen invocation may make a random number
+      of outbound calls (DynamoDB, S3, KMS, SP-API, ...), then the process is gone: that call and every
+      later one of the invocation fail (no `finally` or `except` of the handler gets anything done), what
+      it wrote before stays written;
+    - a share of them are delivered twice (Lambda, SQS and Step Functions deliver at least once: a
+      retried invoke whose first attempt did run): the handler runs twice on the same event, and the
+      caller gets the second answer.
+    """
 
-class LambdaDeaths:
-    """Kills a share of the local stack's Lambda invocations part-way through their work: the chosen
-    invocation may make a random number of outbound calls (DynamoDB, S3, KMS, SP-API, ...), then the
-    next one raises, so what it wrote before stays written and the rest never happens."""
-
-    def __init__(self, stack: LocalStack, seed: int, rate: float) -> None:
+    def __init__(self, stack: LocalStack, seed: int, death_rate: float, duplicate_rate: float = 0.0) -> None:
         self.rng = random.Random(f"{seed}:lambda-deaths")
-        self.rate = rate
+        self.rate = death_rate
+        self.duplicate_rate = duplicate_rate
         self.deaths = 0
+        self.duplicated = 0
         self._budget = threading.local()
         self._stack = stack
         self._lock = threading.Lock()
@@ -88,14 +101,15 @@ class LambdaDeaths:
         if left is None:
             return
         if left <= 0:
-            self._budget.calls = None
-            with self._lock:
-                self.deaths += 1
-            raise InvocationDied("the invocation died part-way through its work")
+            if left == 0:
+                self._budget.calls = -1  # dead: every later call of this invocation fails too
+                with self._lock:
+                    self.deaths += 1
+            raise InvocationDied(1)
         self._budget.calls = left - 1
 
     @contextmanager
-    def installed(self) -> Iterator[LambdaDeaths]:
+    def installed(self) -> Iterator[LambdaFaults]:
         import botocore.endpoint
         import httpx
 
@@ -104,26 +118,30 @@ class LambdaDeaths:
         original_invoke = dispatcher.invoke
         original_request = botocore.endpoint.Endpoint.make_request
         original_send = httpx.Client.send
-        deaths = self
+        faults = self
 
         def invoke(function_name: str, event: Any) -> tuple[str, bool]:
-            with deaths._lock:
-                dies = deaths.rng.random() < deaths.rate
-                budget = deaths.rng.randint(0, 6) if dies else None
-            deaths._budget.calls = budget
+            with faults._lock:
+                twice = faults.rng.random() < faults.duplicate_rate
+                dies = faults.rng.random() < faults.rate
+                budget = faults.rng.randint(0, 6) if dies else None
+                faults.duplicated += twice
+            outer = getattr(faults._budget, "calls", None)  # an invocation may invoke another in-thread
             try:
+                if twice:  # the first delivery's answer never reaches the caller
+                    faults._budget.calls = None
+                    original_invoke(function_name, copy.deepcopy(event))
+                faults._budget.calls = budget
                 return original_invoke(function_name, event)
-            except InvocationDied:
-                return RUNTIME_EXIT, True
             finally:
-                deaths._budget.calls = None
+                faults._budget.calls = outer
 
         def make_request(endpoint: Any, *args: Any, **kwargs: Any) -> Any:
-            deaths._check()
+            faults._check()
             return original_request(endpoint, *args, **kwargs)
 
         def send(client: httpx.Client, *args: Any, **kwargs: Any) -> httpx.Response:
-            deaths._check()
+            faults._check()
             return original_send(client, *args, **kwargs)
 
         dispatcher.invoke = invoke  # type: ignore[method-assign]
@@ -144,6 +162,7 @@ class SellerCheck:
     duplicates: int = 0  # rows stored that the truth does not have (amounts counted twice count here)
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # what each check found, for the log
+    notes: list[str] = field(default_factory=list)  # what the stores say about the rows lost, for the log
 
     @property
     def ok(self) -> bool:
@@ -165,6 +184,9 @@ class SeedResult:
     faults: int = 0
     throttled: int = 0
     deaths: int = 0
+    hangs: int = 0  # SP-API / Ads calls that hung past the client's timeout
+    duplicated_invokes: int = 0  # Lambda invocations delivered twice
+    duplicated_notifications: int = 0  # SQS notifications delivered twice
     seconds: float = 0.0
 
     @property
@@ -196,6 +218,16 @@ def verify_seller(stack: LocalStack, seller_id: str, sync_started: datetime) -> 
     check.add("orders_missing", lost=len(orders.missing))
     check.add("orders_different", lost=len(orders.different))
     check.add("orders_unexpected", duplicates=len(orders.unexpected))
+    if orders.unexpected:
+        history = {str(doc["orderId"]): doc for doc in world.history_orders(seller_id)}
+        windows = [
+            f"{s.key[-40:]}:{s.status}:{(s.errors or [''])[0][:60]}"
+            for s in states
+            if "ALL_ORDERS" in s.key and s.status != "INGESTED"
+        ]
+        check.notes.append(
+            f"orders unexpected {[(o, o in history) for o in orders.unexpected[:5]]} windows not ingested {windows[:5]}"
+        )
     facts = wiring.fact_store()
     settled = facts.settlements(seller_id)
     lines = {s.settlement_id: facts.settlement_lines(seller_id, s.settlement_id) for s in settled}
@@ -206,6 +238,8 @@ def verify_seller(stack: LocalStack, seller_id: str, sync_started: datetime) -> 
     check.add("settlements_missing", lost=len(settlements.missing))
     check.add("settlements_different", lost=len(settlements.different))
     check.add("settlements_unexpected", duplicates=len(settlements.unexpected))
+    if settlements.missing or settlements.different:
+        check.notes.append(_settlement_notes(seller_id, settlements.missing + settlements.different))
     today = world.now.date()
     traffic = verify_sales_traffic(
         seller_id,
@@ -219,13 +253,37 @@ def verify_seller(stack: LocalStack, seller_id: str, sync_started: datetime) -> 
     profit = _verify_sku_profit(seller_id, world.now)
     check.add("sku_profit", lost=len(profit.mismatches))
     _count_economics(stack, seller_id, check)
+    if check.counts.get("economics_short") or check.counts.get("economics_over"):
+        ads = ReportStore().all(seller_id, prefix="ADSREPORT#")
+        check.notes.append(
+            "ads reports "
+            + str(
+                [
+                    f"{a.key[-36:]}:{a.status}:{a.window_start and a.window_start.date()}..{a.window_end and a.window_end.date()}:rows={a.rows}:cool={a.cooldown_until}:{(a.errors or ('',))[0][:60]}"
+                    for a in ads
+                ]
+            )
+        )
     return check
+
+
+def _settlement_notes(seller_id: str, settlement_ids: tuple[str, ...]) -> str:
+    """The report book's records of the settlement documents, for the log of a seed that lost some."""
+    from sellerflow.store.reports import ReportRecord
+
+    records = ReportRecord.query(seller_id, ReportRecord.sk.startswith("SETTLEMENTDOC#"))
+    described = [
+        f"{r.sk}:{r.status}:rows={r.rows}:claim={r.ingest_claim is not None}:{(r.errors or [''])[0][:80]}"
+        for r in records
+    ]
+    return f"settlements {list(settlement_ids)} of {len(described)} documents {described}"
 
 
 def _count_economics(stack: LocalStack, seller_id: str, check: SellerCheck) -> None:
     """The stored SKU rollups against Amazon's economics (Data Kiosk, read with the product's own
-    check, faults off) over the reconciliation's days, to the cent: a SKU-day whose rollup is short
-    is lost, one that is over was counted twice. (The sync's own stored check may predate the run
+    check, faults off) over the reconciliation's days, to the cent: a cost (fees, ad spend) smaller
+    than Amazon's is lost, one larger was counted twice; a net proceeds mismatch follows its SKU-day's
+    cost mismatch (an ad spend missing raises the net: a loss, not a duplicate), else the revenue's. (The sync's own stored check may predate the run
     that completed the rollups: it runs once per ECONOMICS_CHECK_HOURS.)"""
     from decimal import Decimal
 
@@ -246,11 +304,21 @@ def _count_economics(stack: LocalStack, seller_id: str, check: SellerCheck) -> N
         truth_rows = len(stack.world.economics(seller_id, marketplace_id, first, last))
         if economics.amazon_rows != truth_rows or economics.rejected:
             check.failures.append(f"economics {marketplace_id}: read {economics.amazon_rows}/{truth_rows}")
+        costs: dict[tuple[str, object], bool] = {}  # (sku, day) -> a cost of it is over Amazon's
         for mismatch in economics.mismatches:
-            if Decimal(mismatch.ours) > Decimal(mismatch.amazon):
-                check.add("economics_over", duplicates=1)
-            else:
-                check.add("economics_short", lost=1)
+            if mismatch.field != "net_proceeds":
+                over = abs(Decimal(mismatch.ours)) > abs(Decimal(mismatch.amazon))
+                costs[(mismatch.sku, mismatch.day)] = costs.get((mismatch.sku, mismatch.day), False) or over
+        for mismatch in economics.mismatches:
+            if mismatch.field != "net_proceeds":
+                over = abs(Decimal(mismatch.ours)) > abs(Decimal(mismatch.amazon))
+            elif (mismatch.sku, mismatch.day) in costs:  # it follows from that cost's mismatch
+                over = costs[(mismatch.sku, mismatch.day)]
+            else:  # the costs agree: the proceeds differ by revenue
+                over = Decimal(mismatch.ours) > Decimal(mismatch.amazon)
+            check.add(
+                "economics_over" if over else "economics_short", duplicates=int(over), lost=int(not over)
+            )
             if len(check.failures) < 3:
                 check.failures.append(f"economics {mismatch}")
 
@@ -292,11 +360,43 @@ def _later_run(stack: LocalStack, run: int, day: datetime) -> list[str]:
     window = f"{day:%Y%m%d}T{run:04d}"
     ended = []
     for seller in stack.world.sellers:
-        described = stack.wait_for(_start_run(stack, seller.seller_id, window))
+        arn = _start_run(stack, seller.seller_id, window)
+        described = stack.wait_for(arn)
         ended.append(
             f"{described['status']} {described.get('error') or ''} {described.get('cause') or ''}"[:300]
+            + f" tasks failed: {_task_failures(stack, arn)}"
         )
     return ended
+
+
+def _task_failures(stack: LocalStack, execution_arn: str) -> dict[str, int]:
+    """How many task attempts of the execution failed, by error (what the Retry and Catch met), and
+    how each Ads job ended (the run's output keeps neither)."""
+    sfn = stack.session.client("stepfunctions")
+    failures: dict[str, int] = {}
+    token: str | None = None
+    while True:
+        page = (
+            sfn.get_execution_history(executionArn=execution_arn, maxResults=1000, nextToken=token)
+            if token
+            else sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)
+        )
+        for event in page["events"]:
+            details = event.get("taskFailedEventDetails")
+            if details:
+                error = f"{details.get('error')}: {str(details.get('cause') or '')[:80]}"
+                failures[error] = failures.get(error, 0) + 1
+            exited: dict[str, Any] = dict(event.get("stateExitedEventDetails") or {})
+            if exited.get("name") == "AdsMap":  # how each Ads job of the run ended
+                ads = json.loads(exited.get("output") or "{}").get("ads") or []
+                for job in ads:
+                    outcome = (
+                        f"ads {str(job.get('key', ''))[-24:]} {job.get('outcome')} {job.get('error') or ''}"
+                    )
+                    failures[outcome] = failures.get(outcome, 0) + 1
+        token = page.get("nextToken")
+        if not token:
+            return failures
 
 
 def run_seed(
@@ -305,6 +405,7 @@ def run_seed(
     sellers: int = 1,
     max_runs: int = 6,
     death_rate: float = 0.05,
+    duplicate_rate: float = 0.05,
     faults: bool = True,
     say: Callable[[str], None] = lambda _line: None,
 ) -> SeedResult:
@@ -315,7 +416,7 @@ def run_seed(
         sellers=sellers,
         seed=seed,
         sim_config=SimConfig(rate_scale=100.0, report_processing_s=0.5),  # connecting is not under test
-        extra_env=SMALL_PAGES,
+        extra_env=CAMPAIGN_ENV,
     )
     stack = LocalStack(config)
     stack.start()
@@ -324,8 +425,12 @@ def run_seed(
         sync_started = datetime.now(UTC)
         if faults:
             stack.simulator.update_config(chaos_config(forced_outcomes=True).model_dump())
-        deaths = LambdaDeaths(stack, seed, death_rate if faults else 0.0)
-        with deaths.installed():
+        if faults:  # SQS delivers at least once: a share of the notifications arrive twice, some late
+            from sellerflow_dev.simulator.notifications_api import DeliveryFaults
+
+            stack.simulator.notifications.faults = DeliveryFaults(duplicate_rate=0.3, late_rate=0.2)
+        lambdas = LambdaFaults(stack, seed, death_rate if faults else 0.0, duplicate_rate if faults else 0.0)
+        with lambdas.installed():
             for run in range(1, max_runs + 1):
                 result.runs = run
                 ended = _first_run(stack) if run == 1 else _later_run(stack, run, sync_started)
@@ -334,6 +439,7 @@ def run_seed(
                     run == 1 and faults
                 ):  # a report's FATAL or CANCELLED is its final word for that request only
                     stack.simulator.update_config({"report_outcomes": {}})
+                stack.wait_for_notifications(timeout_s=60)  # what the run's notifications changed
                 with calm(stack):
                     result.checks = [
                         verify_seller(stack, s.seller_id, sync_started) for s in stack.world.sellers
@@ -341,14 +447,19 @@ def run_seed(
                 say(
                     f"seed {seed} run {run}: lost={result.lost} duplicates={result.duplicates} "
                     f"{'; '.join(f for c in result.checks for f in c.failures)} "
-                    f"{[c.counts for c in result.checks]}"
+                    f"{[c.counts for c in result.checks]} {[n for c in result.checks for n in c.notes]}"
                 )
                 if all(c.ok for c in result.checks):
                     result.converged = True
                     break
-        result.deaths = deaths.deaths
+        result.deaths = lambdas.deaths
+        result.duplicated_invokes = lambdas.duplicated
+        result.hangs = stack.simulator.faults.hangs
         for seller in stack.world.sellers:
             stats = stack.simulator.stats(seller.seller_id)
+            result.duplicated_notifications += stack.simulator.notifications.stats(seller.seller_id)[
+                "duplicated"
+            ]
             result.faults += stats["faults"]
             result.throttled += sum(stats["throttled"].values())
     finally:

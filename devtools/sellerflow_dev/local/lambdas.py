@@ -25,6 +25,8 @@ from typing import Any
 from sellerflow_dev.local.provision import FunctionSpec
 
 HandlerFn = Callable[[Any, Any], Any]
+# What Lambda reports when the runtime process exits mid-invocation (sys.exit, a crash, killed).
+RUNTIME_EXIT = "Runtime.ExitError"
 
 
 @dataclass
@@ -98,6 +100,16 @@ class LambdaDispatcher:
                 "stackTrace": traceback.format_tb(exc.__traceback__)[-3:],
             }
             return json.dumps(payload), True
+        except SystemExit as exc:
+            # The runtime process went away mid-invocation (exit, crash): Lambda reports it as a
+            # Runtime.ExitError, and Step Functions matches on that errorType (the tasks retry it).
+            self.invocations.append(Invocation(function_name, RUNTIME_EXIT, time.monotonic() - started))
+            died = {
+                "errorType": RUNTIME_EXIT,
+                "errorMessage": f"RequestId: {context.aws_request_id} Error: Runtime exited with error: "
+                f"exit status {exc.code if isinstance(exc.code, int) else 1}",
+            }
+            return json.dumps(died), True
         finally:
             _forget_unflushed_metrics()
         self.invocations.append(Invocation(function_name, None, time.monotonic() - started))

@@ -29,6 +29,18 @@ class SimConfig(BaseModel):
     fault_rate_503: float = Field(default=0.0, ge=0, le=1, description="Probability of a 503 per call.")
     slow_ms: int = Field(default=0, ge=0, description="Delay added to a slowed call.")
     slow_rate: float = Field(default=0.0, ge=0, le=1, description="Probability that a call is slowed.")
+    hang_s: float = Field(default=0.0, ge=0, description="How long a hung call waits before it answers.")
+    hang_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Probability that a call hangs `hang_s` (set it past the client's timeout: the client "
+        "gives up, and the operation still happens afterwards, as when an answer is lost on the way).",
+    )
+    hang_calls: list[tuple[str, int]] = Field(
+        default_factory=list,
+        description="(operation, Nth call): that call hangs `hang_s`, counted as fail_calls.",
+    )
     fail_calls: list[tuple[str, int, int]] = Field(
         default_factory=list, description="(operation, Nth call, HTTP status): fail exactly that call."
     )
@@ -144,10 +156,11 @@ class FaultInjector:
         self._config = config
         self._calls: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self.hangs = 0  # calls made to hang (`hang_rate`)
 
     def reconfigure(self, config: SimConfig) -> None:
         with self._lock:
-            if config.fail_calls != self._config.fail_calls:
+            if (config.fail_calls, config.hang_calls) != (self._config.fail_calls, self._config.hang_calls):
                 self._calls.clear()
             self._config = config
 
@@ -157,6 +170,10 @@ class FaultInjector:
             nth = self._calls[operation]
             config = self._config
             delay_s = config.slow_ms / 1000 if self._rng.random() < config.slow_rate else 0.0
+            hung = (operation, nth) in config.hang_calls
+            if hung or (config.hang_rate and self._rng.random() < config.hang_rate):  # no draw when off
+                delay_s += config.hang_s
+                self.hangs += 1
             for failing_operation, failing_n, status in config.fail_calls:
                 if failing_operation == operation and failing_n == nth:
                     return FaultDecision(status, delay_s)

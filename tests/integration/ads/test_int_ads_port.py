@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from sellerflow.ads.client import AdsClient
 from sellerflow.amazon.ads import SpCampaignsRequest
-from sellerflow.errors import AdsAccessDenied, AdsThrottled
+from sellerflow.errors import AdsAccessDenied, AdsServerError, AdsThrottled
 from sellerflow.facts import RowError
 from sellerflow.reports.ads_campaigns import parse_sp_campaigns
 from sellerflow.spapi.lwa import AppCredentials, LwaClient
@@ -93,3 +93,18 @@ def test_429_carries_retry_after_and_a_spapi_token_is_refused(sim: SimServer) ->
     sim.update_config({"burst_override": None, "rate_scale": 1.0})
     with pytest.raises(AdsAccessDenied):
         _client(sim, seller.refresh_token).list_profiles(seller.seller_id)
+
+
+def test_an_lwa_outage_is_an_ads_server_error_the_ads_tasks_retry(sim: SimServer) -> None:
+    # Given LWA down (503) when the Ads client needs a token
+    seller = sim.world.sellers[0]
+    sim.update_config({"lwa_fault_rate": 1.0})
+    client = _client(sim, seller.ads_refresh_token, max_attempts=1)
+    # Then the error is the Ads port's server error (in the Ads tasks' Retry), not the SP-API's (in
+    # none of them: an LWA outage used to drop the Ads part of the run)
+    with pytest.raises(AdsServerError) as raised:
+        client.list_profiles(seller.seller_id)
+    assert raised.value.status == 503
+    # And once LWA is back the same client works
+    sim.update_config({"lwa_fault_rate": 0.0})
+    assert client.list_profiles(seller.seller_id)

@@ -192,10 +192,11 @@ def make_port(world: SimWorld) -> Iterator[Callable[..., Port]]:
         *,
         refresh_tokens: Any = None,
         lwa_clock: Callable[[], float] = time.monotonic,
+        http_timeout_s: float = 10,
         **client_kwargs: Any,
     ) -> Port:
         requests = RequestLog()
-        http = httpx.Client(timeout=10, event_hooks={"request": [requests]})
+        http = httpx.Client(timeout=http_timeout_s, event_hooks={"request": [requests]})
         clients.append(http)
         source = refresh_tokens if refresh_tokens is not None else CountingRefreshTokens(world)
         sleep = RecordingSleep()

@@ -24,8 +24,12 @@ def _requested(store: ReportStore) -> None:
     store.finished(SELLER, KEY, status="DONE", document_id="DOC-1")
 
 
-def _claim(store: ReportStore, document_id: str = "DOC-1", now: datetime = NOW) -> bool:
-    return store.claim_ingest(SELLER, KEY, report_type=TYPE, document_id=document_id, now=now, lease=LEASE)
+def _claim(
+    store: ReportStore, document_id: str = "DOC-1", now: datetime = NOW, claimant: str | None = None
+) -> bool:
+    return store.claim_ingest(
+        SELLER, KEY, report_type=TYPE, document_id=document_id, now=now, lease=LEASE, claimant=claimant
+    )
 
 
 def test_of_racing_ingestions_exactly_one_claims_the_document(aws: Any) -> None:
@@ -75,6 +79,19 @@ def test_a_claim_is_freed_by_its_release_or_when_its_lease_runs_out(aws: Any) ->
     assert _claim(store, now=NOW + LEASE)
     store.release_ingest(SELLER, KEY, "DOC-OTHER")  # another document's release frees nothing
     assert not _claim(store, now=NOW + LEASE)
+
+
+def test_a_workflow_execution_takes_back_its_own_claim_and_no_one_elses(aws: Any) -> None:
+    store = ReportStore()
+    _requested(store)
+    assert _claim(store, claimant="exec-1")  # then its Lambda died: nothing gave the claim back
+    assert not _claim(store, now=NOW + timedelta(seconds=5))  # a notification waits for the lease
+    assert not _claim(store, now=NOW + timedelta(seconds=5), claimant="exec-2")
+    assert _claim(store, now=NOW + timedelta(seconds=5), claimant="exec-1")  # its Retry reads it now
+    # A claim taken without a claimant (a notification) is the lease's only
+    store.release_ingest(SELLER, KEY, "DOC-1")
+    assert _claim(store)
+    assert not _claim(store, now=NOW + timedelta(seconds=5), claimant="exec-1")
 
 
 def test_a_listed_settlement_without_a_record_is_created_whole_by_its_claim(aws: Any) -> None:

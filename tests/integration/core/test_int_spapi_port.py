@@ -235,6 +235,26 @@ def test_one_server_error_is_retried_transparently(
     assert len(port.sleep.waits) == 1
 
 
+def test_a_call_that_hangs_past_the_timeout_is_given_up_and_retried(
+    start_sim: SimFactory, world: SimWorld, make_port: MakePort
+) -> None:
+    # Given Amazon's answer to the first searchOrders call takes longer than the client waits
+    server = start_sim(rate_scale=1000, hang_s=1.5, hang_calls=[("searchOrders", 1)])
+    seller_id = world.sellers[0].seller_id
+    port = make_port(server, http_timeout_s=0.5)
+
+    # When the port pages through every order
+    pages = page_through(port, seller_id, since=world.now - ALL_HISTORY, page_size=50)
+
+    # Then the hung call timed out, one backed-off retry replaced it, and every order came once
+    ids = [order_id for page in pages for order_id in page]
+    assert sorted(ids) == sorted(truth_ids(world, seller_id))
+    assert len(ids) == len(set(ids))
+    assert server.faults.hangs == 1
+    assert server.stats(seller_id)["calls"]["searchOrders"] == len(pages) + 1
+    assert len(port.sleep.waits) == 1
+
+
 def test_persistent_service_unavailable_raises_server_error_after_max_attempts(
     start_sim: SimFactory, world: SimWorld, make_port: MakePort
 ) -> None:

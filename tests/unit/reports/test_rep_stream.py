@@ -10,7 +10,7 @@ import pytest
 
 from sellerflow.reports import DocumentCorrupt, MissingColumns, ParseLog, encoding_from_content_type
 from sellerflow.reports.errors import UnsupportedReport
-from sellerflow.reports.stream import Table, TextLines, decompress, safe_reason
+from sellerflow.reports.stream import Table, TextLines, checked_before_read, decompress, safe_reason
 
 R = "TEST_REPORT"
 
@@ -136,3 +136,40 @@ def test_safe_reason_never_passes_python_messages_that_quote_the_value() -> None
     with pytest.raises(ValueError) as raised:
         int("secret")
     assert "secret" not in safe_reason(raised.value)
+
+
+# --- a gzipped document checked whole before it is read -----------------------------------------------
+def _flipped_mid_stream(data: bytes) -> bytes:
+    """Eight bytes flipped in the middle: inflates to garbage for a while before zlib notices."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 8]) + data[middle + 8 :]
+
+
+def test_a_whole_gzip_is_handed_on_unchanged_after_its_check() -> None:
+    text = b"".join(b"order-%06d\tsku-%d\t%d.99\n" % (i, i % 40, i % 97) for i in range(50_000))
+    packed = gzip.compress(text)
+    chunks = [packed[i : i + 4096] for i in range(0, len(packed), 4096)]
+    assert b"".join(checked_before_read(chunks, "GZIP", report_type="X")) == packed
+    assert list(checked_before_read([b"plain\n", b"rows\n"], None, report_type="X")) == [
+        b"plain\n",
+        b"rows\n",
+    ]
+
+
+def test_a_corrupt_gzip_hands_on_nothing_where_streaming_would_have_read_garbage() -> None:
+    text = b"".join(b"order-%06d\tsku-%d\t%d.99\n" % (i, i % 40, i % 97) for i in range(50_000))
+    damaged = _flipped_mid_stream(gzip.compress(text))
+    chunks = [damaged[i : i + 4096] for i in range(0, len(damaged), 4096)]
+    # Streamed, the damage first inflates to lines that are not the document's
+    streamed: list[bytes] = []
+    with pytest.raises(DocumentCorrupt):
+        streamed.extend(decompress(iter(chunks), "GZIP", report_type="X"))
+    good = set(text.split(b"\n"))
+    assert any(line not in good for line in b"".join(streamed).split(b"\n")[:-1])
+    # Checked first, not one byte reaches the reader
+    handed: list[bytes] = []
+    with pytest.raises(DocumentCorrupt):
+        handed.extend(checked_before_read(iter(chunks), "GZIP", report_type="X"))
+    assert handed == []
+    with pytest.raises(DocumentCorrupt, match="truncated"):
+        list(checked_before_read([gzip.compress(text)[:1000]], "GZIP", report_type="X"))

@@ -43,6 +43,22 @@ def test_slow_calls_get_the_configured_delay() -> None:
     assert decision.status is None
 
 
+def test_hung_calls_wait_past_the_timeout_scripted_or_at_their_rate() -> None:
+    scripted = FaultInjector(seed=5, config=SimConfig(hang_s=3.0, hang_calls=[("getOrder", 2)]))
+    assert [scripted.decide("getOrder").delay_s for _ in range(3)] == [0.0, 3.0, 0.0]
+    random_hangs = FaultInjector(seed=5, config=SimConfig(hang_s=3.0, hang_rate=0.1))
+    delays = [random_hangs.decide("getOrder").delay_s for _ in range(1000)]
+    assert set(delays) == {0.0, 3.0}
+    assert 50 < delays.count(3.0) < 150
+    assert random_hangs.hangs == delays.count(3.0)
+    # Off, the draw is skipped: the other faults of a seed fall as they did before hangs existed
+    plain = SimConfig(fault_rate_500=0.3)
+    before, after = FaultInjector(7, plain), FaultInjector(7, plain.merged({"hang_s": 9.0}))
+    assert [before.decide("getOrder").status for _ in range(200)] == [
+        after.decide("getOrder").status for _ in range(200)
+    ]
+
+
 def test_config_merges_updates_and_rejects_bad_values() -> None:
     config = SimConfig(token_ttl_s=60).merged({"burst_override": 2, "fail_calls": [["getOrder", 3, 503]]})
     assert config.token_ttl_s == 60

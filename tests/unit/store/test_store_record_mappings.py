@@ -172,6 +172,7 @@ ADDED_SINCE = {
 ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claim"),
     ("ReportRecord", "ingest_claimed_until"),
+    ("ReportRecord", "ingest_claimant"),
     ("OrderRecord", "ship_by"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ class FakeBook:
     states: dict[str, ReportState] = field(default_factory=dict)
     ingests: list[tuple[str, int, int]] = field(default_factory=list)
     claims: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key -> (document, until)
+    claimants: dict[str, str | None] = field(default_factory=dict)  # key -> the claim's claimant
 
     def get(self, seller_id: str, key: str) -> ReportState | None:
         return self.states.get(key)
@@ -97,16 +99,27 @@ class FakeBook:
         self.states[key] = old.model_copy(update={"status": "FAILED", "errors": (reason,)})
 
     def claim_ingest(
-        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        document_id: str,
+        now: datetime,
+        lease: timedelta,
+        claimant: str | None = None,
     ) -> bool:
-        """As ReportStore's conditional write: not when ingested, nor while another holds the lease."""
+        """As ReportStore's conditional write: not when ingested, nor while another holds the lease
+        (a claimant gets back a claim of its own)."""
         state = self.states.get(key)
         if state is not None and state.status == "INGESTED" and state.document_id == document_id:
             return False
         held = self.claims.get(key)
-        if held is not None and held[0] == document_id and held[1] > now:
+        own = claimant is not None and self.claimants.get(key) == claimant
+        if held is not None and held[0] == document_id and held[1] > now and not own:
             return False
         self.claims[key] = (document_id, now + lease)
+        self.claimants[key] = claimant
         return True
 
     def release_ingest(self, seller_id: str, key: str, document_id: str) -> None:
@@ -137,8 +150,9 @@ class FakeReportsApi:
     polls: int = 0
     settlement_pages: list[dict[str, Any]] = field(default_factory=list)
     expired_urls: int = 0
+    damaged_downloads: int = 0  # the next downloads served cut in half (a transfer cut short)
     documents_issued: int = 0
-    document: bytes = b"row\n"
+    document: bytes = field(default_factory=lambda: gzip.compress(b"row\n"))  # as `compression` says
     content_type: str | None = "text/plain;charset=UTF-8"
     compression: str | None = "GZIP"
 
@@ -189,4 +203,8 @@ class FakeReportsApi:
         if self.expired_urls:
             self.expired_urls -= 1
             raise DocumentUrlExpired("expired")
+        if self.damaged_downloads:
+            self.damaged_downloads -= 1
+            yield self.document[: len(self.document) // 2]
+            return
         yield self.document

@@ -3,6 +3,7 @@ documents are recorded on the report record, and a settlement's marketplace is n
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from reports_fakes import SELLER, FakeBook, FakeReportsApi
 
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.reports import FormatUndecidable, ingest_document
+from sellerflow.reports.errors import DocumentCorrupt
 from sellerflow.sync.ingest import INGEST_LEASE, IngestInput, ingest_report_document
 from sellerflow.sync.reports import SETTLEMENT, ReportJob, SettlementJob
 
@@ -129,3 +131,68 @@ def test_an_ingestion_stopped_by_an_error_gives_its_claim_back_for_the_retry() -
     assert not out.skipped
     assert out.rows == 5
     assert book.states["SETTLEMENTDOC#1"].status == "INGESTED"
+
+
+def test_a_damaged_download_is_read_once_more_and_twice_damaged_is_recorded_failed() -> None:
+    # Given a gzipped settlement whose first download is cut short mid-stream
+    data = gzip.compress((FILES / "settlement_v2_de_cp1252.txt").read_bytes())
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression="GZIP")
+    api.damaged_downloads = 1
+    book = FakeBook()
+    # When it is ingested, a fresh URL is asked for and the whole document is read
+    out = settle(api, book)
+    assert (out.rows, api.documents_issued) == (5, 2)
+    # Also when its first URL had expired already (each fault is met again once, in any order)
+    api.expired_urls, api.damaged_downloads, api.documents_issued = 1, 1, 0
+    out = settle(api, FakeBook())
+    assert (out.rows, api.documents_issued) == (5, 3)
+    assert book.states["SETTLEMENTDOC#1"].status == "INGESTED"
+    # And a document damaged twice is recorded FAILED (a later run reads it again), its claim given back,
+    # and not a row of it stored: a gzip is checked whole before it is read
+    api.damaged_downloads = 2
+    book = FakeBook()
+    sink = _Sink()
+    job = SettlementJob(seller_id=SELLER, key="SETTLEMENTDOC#1", report_id="1", document_id="D1")
+    with pytest.raises(DocumentCorrupt):
+        ingest_report_document(
+            IngestInput(kind="settlement", job=job, document_id="D1"),
+            api=api, book=book, ingest=ingest_document, sink=sink,
+        )  # fmt: skip
+    assert sink.items == []
+    assert book.states["SETTLEMENTDOC#1"].status == "FAILED"
+    assert book.claims == {}
+
+
+def test_a_retry_of_an_ingestion_that_died_takes_its_own_claim_back_at_once() -> None:
+    # Given a workflow execution whose ingestion died after claiming the document (a runtime that exits
+    # gives nothing back: the claim stays with its lease)
+    data = (FILES / "settlement_v2_de_cp1252.txt").read_bytes()
+    api = FakeReportsApi(document=data, content_type="text/plain;charset=Cp1252", compression=None)
+    book = FakeBook()
+    job = SettlementJob(seller_id=SELLER, key="SETTLEMENTDOC#1", report_id="1", document_id="D1")
+    execution = "arn:aws:states:us-east-1:1:execution:seller-sync:A1-20261204T0100"
+    now = datetime.now(UTC)
+    assert book.claim_ingest(
+        SELLER,
+        job.key,
+        report_type=SETTLEMENT,
+        document_id="D1",
+        now=now,
+        lease=INGEST_LEASE,
+        claimant=execution,
+    )
+
+    def ingest(claimant: str | None) -> Any:
+        return ingest_report_document(
+            IngestInput(kind="settlement", job=job, document_id="D1", claimant=claimant),
+            api=api, book=book, ingest=ingest_document, sink=_Sink(),
+        )  # fmt: skip
+
+    # When another execution (or a notification) reaches it, it still waits for the lease
+    assert ingest("arn:aws:states:us-east-1:1:execution:seller-sync:A1-other").skipped
+    assert ingest(None).skipped
+    # But the workflow's Retry of the task that died, the same execution, reads it now
+    out = ingest(execution)
+    assert not out.skipped
+    assert out.rows == 5
+    assert book.states[job.key].status == "INGESTED"

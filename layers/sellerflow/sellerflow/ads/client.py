@@ -41,6 +41,7 @@ from sellerflow.errors import (
     AdsThrottled,
     ConfigurationError,
     SpApiAuthorizationRevoked,
+    SpApiServerError,
 )
 from sellerflow.observability import metrics
 from sellerflow.spapi.http import (
@@ -232,6 +233,12 @@ class AdsClient(AmazonHttpPort):
             raise AdsAccessDenied(
                 f"LWA refused the Amazon Ads grant of seller {seller_id} in {self.region} (invalid_grant)",
                 operation="lwa",
+            ) from None
+        except SpApiServerError as exc:  # an LWA outage: the Ads tasks retry the Ads errors they know
+            raise AdsServerError(
+                f"LWA failed for the Amazon Ads grant of seller {seller_id} in {self.region}: {exc}",
+                operation="lwa",
+                status=exc.status,
             ) from None
 
 

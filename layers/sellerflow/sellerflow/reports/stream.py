@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,37 @@ def decompress(chunks: Iterable[bytes], compression: str | None, *, report_type:
     if compression.upper() != "GZIP":
         raise UnsupportedReport(report_type, f"unknown compression algorithm {compression!r}")
     yield from _gunzip(chunks, report_type)
+
+
+SPOOL_IN_MEMORY = 8 << 20  # a checked document's compressed bytes past this go to a temporary file
+
+
+def checked_before_read(
+    chunks: Iterable[bytes], compression: str | None, *, report_type: str
+) -> Iterator[bytes]:
+    """A gzipped document's bytes as downloaded, handed on only once the whole stream has inflated
+    and passed its CRC checks (spooled meanwhile, in memory up to `SPOOL_IN_MEMORY`, then on disk).
+
+    Corrupt bytes in a deflate stream often inflate to plausible garbage, thousands of lines of it,
+    before zlib notices (at the member's CRC at the latest): read as it streams in, a damaged
+    transfer would store rows that are not Amazon's (a garbled order id is a phantom order). Checked
+    first, it raises DocumentCorrupt before a single row is read. A document that is not gzipped
+    carries no check and passes as it streams."""
+    if compression is None or compression.upper() != "GZIP":
+        yield from chunks
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+
+        def kept() -> Iterator[bytes]:
+            for chunk in chunks:
+                spool.write(chunk)
+                yield chunk
+
+        for _ in _gunzip(kept(), report_type):  # inflated to check it, the output is dropped
+            pass
+        spool.seek(0)
+        while block := spool.read(MAX_BLOCK):
+            yield block
 
 
 def _gunzip(chunks: Iterable[bytes], report_type: str) -> Iterator[bytes]:

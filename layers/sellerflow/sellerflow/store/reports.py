@@ -41,6 +41,9 @@ class ReportRecord(SellerItem):
     # REPORT_PROCESSING_FINISHED notification may reach the same document at once; one reads it.
     ingest_claim = UnicodeAttribute(null=True)
     ingest_claimed_until = NumberAttribute(null=True)
+    # Who holds the claim when it is a workflow execution: its Retry of a task that died (a runtime
+    # gone, a timeout) takes the claim back at once instead of waiting out the lease.
+    ingest_claimant = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
 
 
@@ -130,11 +133,20 @@ class ReportStore:
                 raise
 
     def claim_ingest(
-        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        document_id: str,
+        now: datetime,
+        lease: timedelta,
+        claimant: str | None = None,
     ) -> bool:
         """Claim one document for ingestion: refused when that very document is ingested already or
         another ingestion holds it and its lease has not run out. One conditional write, so of two
-        racing ingestions exactly one reads the document."""
+        racing ingestions exactly one reads the document. A `claimant` (the workflow execution) gets
+        back a claim it holds itself: its earlier attempt died, it is not reading any more."""
         stamp = int(now.timestamp())
         not_ingested = _not_ingested(document_id)
         free = (
@@ -142,6 +154,8 @@ class ReportStore:
             | (ReportRecord.ingest_claim != document_id)
             | (ReportRecord.ingest_claimed_until <= stamp)
         )
+        if claimant is not None:
+            free = free | (ReportRecord.ingest_claimant == claimant)
         try:
             self._update(
                 seller_id,
@@ -150,6 +164,9 @@ class ReportStore:
                 [
                     ReportRecord.ingest_claim.set(document_id),
                     ReportRecord.ingest_claimed_until.set(stamp + int(lease.total_seconds())),
+                    ReportRecord.ingest_claimant.set(claimant)
+                    if claimant is not None
+                    else ReportRecord.ingest_claimant.remove(),
                 ],
                 condition=not_ingested & free,
             )
@@ -163,7 +180,11 @@ class ReportStore:
         """Give a claim back (the ingestion stopped on an error): a retry may claim it at once."""
         try:
             ReportRecord(seller_id=seller_id, sk=key).update(
-                actions=[ReportRecord.ingest_claim.remove(), ReportRecord.ingest_claimed_until.remove()],
+                actions=[
+                    ReportRecord.ingest_claim.remove(),
+                    ReportRecord.ingest_claimed_until.remove(),
+                    ReportRecord.ingest_claimant.remove(),
+                ],
                 condition=ReportRecord.ingest_claim == document_id,
             )
         except UpdateError as exc:
@@ -191,6 +212,7 @@ class ReportStore:
             ReportRecord.undecodable.set(undecodable),
             ReportRecord.ingest_claim.remove(),
             ReportRecord.ingest_claimed_until.remove(),
+            ReportRecord.ingest_claimant.remove(),
         ]
         if encoding:
             actions.append(ReportRecord.encoding.set(encoding))
@@ -208,6 +230,7 @@ class ReportStore:
                 ReportRecord.errors.set([reason]),
                 ReportRecord.ingest_claim.remove(),
                 ReportRecord.ingest_claimed_until.remove(),
+                ReportRecord.ingest_claimant.remove(),
             ],
         )
 

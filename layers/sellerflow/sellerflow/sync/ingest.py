@@ -3,12 +3,16 @@
 The document's pre-signed URL is fetched here and never leaves this function: it grants 5 minutes
 of access to seller data (an All Orders report holds buyer addresses), so it must not sit in Step
 Functions state or history. An expired URL is asked for again once here; if it expires again the
-typed DocumentUrlExpired lets the workflow's Retry start over.
+typed DocumentUrlExpired lets the workflow's Retry start over. A gzipped document is checked whole
+(inflated, CRC) before any row of it is read, so a damaged transfer stores nothing; it is downloaded
+once more here, and damaged twice the document is recorded FAILED and a later run reads it again.
 
 The workflow's download and a REPORT_PROCESSING_FINISHED notification can reach the same document
 at the same moment: each claims it on the report's record first (one conditional write), and only
 the claimant downloads. A claim lives as long as the ingest function may run, and is given back
-when the ingestion stops on an error, so a retry need not wait for it.
+when the ingestion stops on an error, so a retry need not wait for it. An invocation that dies (its
+runtime gone, a timeout) gives nothing back: the workflow's Retry of it is the same claimant (the
+execution) and takes the claim back at once.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from pydantic import BaseModel, ConfigDict
 
 from sellerflow.errors import DocumentUrlExpired
 from sellerflow.observability import logger, metrics
-from sellerflow.reports.errors import ReportError
+from sellerflow.reports.errors import DocumentCorrupt, ReportError
+from sellerflow.reports.stream import checked_before_read
 from sellerflow.sync.reports import (
     SALES_AND_TRAFFIC_DATASET,
     SETTLEMENT,
@@ -66,7 +71,15 @@ class DocumentBook(ReportBook, Protocol):
     ) -> None: ...
     def failed(self, seller_id: str, key: str, *, report_type: str, reason: str) -> None: ...
     def claim_ingest(
-        self, seller_id: str, key: str, *, report_type: str, document_id: str, now: datetime, lease: timedelta
+        self,
+        seller_id: str,
+        key: str,
+        *,
+        report_type: str,
+        document_id: str,
+        now: datetime,
+        lease: timedelta,
+        claimant: str | None = None,
     ) -> bool: ...
     def release_ingest(self, seller_id: str, key: str, document_id: str) -> None: ...
 
@@ -84,6 +97,9 @@ class IngestInput(BaseModel):
     kind: Literal["report", "settlement"]
     job: ReportJob | SettlementJob
     document_id: str
+    # The workflow execution asking (`$$.Execution.Id`): its Retry of a task whose Lambda died part-way
+    # takes back the claim that attempt left, instead of skipping the document until the lease ends.
+    claimant: str | None = None
 
 
 class IngestOutput(BaseModel):
@@ -156,6 +172,7 @@ def ingest_report_document(
         document_id=request.document_id,
         now=now or datetime.now(UTC),
         lease=INGEST_LEASE,
+        claimant=request.claimant,
     )
     if not claimed:
         logger.info("report document ingested or being ingested already", extra={"report_type": report_type})
@@ -176,9 +193,10 @@ def ingest_report_document(
         url, compression = document_url()
         download = kiosk.download(url) if from_kiosk and kiosk is not None else api.download(url)
         first = next(download, None)  # sends the request: the Content-Type is known from here
+        whole = chain(() if first is None else (first,), download)
         return ingest(
             report_type,
-            chain(() if first is None else (first,), download),
+            checked_before_read(whole, compression, report_type=report_type),
             seller_id=job.seller_id,
             marketplace_id=marketplace_id,
             compression=compression,
@@ -187,13 +205,7 @@ def ingest_report_document(
         )
 
     try:
-        try:
-            result = attempt()
-        except DocumentUrlExpired:
-            logger.info(
-                "report document URL expired; asking for a fresh one", extra={"report_type": report_type}
-            )
-            result = attempt()
+        result = _read_again_once(attempt, report_type)
     except ReportError as exc:
         book.failed(job.seller_id, job.key, report_type=report_type, reason=str(exc)[:500])  # claim ends
         metrics.add_metric(name="ReportDocumentsUnreadable", unit="Count", value=1)
@@ -204,6 +216,31 @@ def ingest_report_document(
         raise
     _record(job, report_type, result, book)
     return IngestOutput(key=job.key, rows=result.rows, written=result.written, rejected=result.rejected_count)
+
+
+def _read_again_once(attempt: Callable[[], IngestSummary], report_type: str) -> IngestSummary:
+    """Read the document; an expired URL and a damaged download are each met again once here (a
+    fresh URL, a new download), in whichever order they come; a third fault is raised."""
+    expired = damaged = False
+    while True:
+        try:
+            return attempt()
+        except DocumentUrlExpired:
+            if expired:
+                raise
+            expired = True
+            logger.info(
+                "report document URL expired; asking for a fresh one", extra={"report_type": report_type}
+            )
+        except DocumentCorrupt as exc:  # a transfer cut short or damaged: the next one may be whole
+            if damaged:
+                raise
+            damaged = True
+            logger.info(
+                "report document damaged; downloading it once more",
+                extra={"report_type": report_type, "reason": str(exc)},
+            )
+            metrics.add_metric(name="ReportDocumentsDownloadedAgain", unit="Count", value=1)
 
 
 def _record(

@@ -119,7 +119,9 @@ def tenancy(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tenancy]
         wiring.settings()  # binds the tables and the tenant role, as a function's cold start does
         check = TenantPolicyCheck(boto3.session.Session(region_name=REGION), role_arn)
         on_tenant_client(check)
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=wiring.settings().raw_bucket)
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (wiring.settings().raw_bucket, wiring.settings().label_bucket):  # erase empties both
+            s3.create_bucket(Bucket=bucket)
         for seller_id in (SELLER_A, SELLER_B):
             seed(seller_id, tables)
         try:

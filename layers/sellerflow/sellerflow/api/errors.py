@@ -38,15 +38,22 @@ from sellerflow.errors import (
     IncidentNotFound,
     InvalidInput,
     InvitationGone,
+    LabelNotFound,
     LastOwner,
     MemberNotFound,
+    MissingPackageDimensions,
+    NoEligibleRate,
     OrderNotFound,
     PlanLimitReached,
+    PurchaseIncomplete,
+    RateExpired,
     SellerAlreadyConnected,
     SellerflowError,
     SellerIdentityMismatch,
     SellerNotFound,
     Unauthenticated,
+    UndeliverableAddress,
+    VoidWindowClosed,
     WebhookRejected,
 )
 from sellerflow.observability import AUTHORIZATION_FAILURES, count, flush_request_metrics, logger
@@ -104,6 +111,13 @@ _STATUS: tuple[tuple[type[SellerflowError], int, str], ...] = (
     (BillingReadOnly, 402, "billing_read_only"),
     (BillingConflict, 409, "billing_conflict"),
     (WebhookRejected, 400, "webhook_rejected"),
+    (MissingPackageDimensions, 409, "missing_package_dimensions"),
+    (UndeliverableAddress, 422, "undeliverable_address"),
+    (NoEligibleRate, 422, "no_eligible_rate"),
+    (RateExpired, 409, "rate_expired"),
+    (PurchaseIncomplete, 502, "purchase_incomplete"),
+    (VoidWindowClosed, 409, "void_window_closed"),
+    (LabelNotFound, 404, "not_found"),
 )
 INTERNAL_MESSAGE = "An internal error occurred."
 

@@ -28,19 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
 from sellerflow.api.docs import RouteDoc
-from sellerflow.api.errors import ApiBlueprint, error_body
+from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.models import ResponseModel, decimal_text
 from sellerflow.api.routes_protection import NO_STORE_HEADERS, upstream_errors
 from sellerflow.errors import (
     InvalidInput,
-    LabelNotFound,
-    MissingPackageDimensions,
-    NoEligibleRate,
     OrderNotFound,
-    PurchaseIncomplete,
-    RateExpired,
-    UndeliverableAddress,
-    VoidWindowClosed,
 )
 from sellerflow.labels.model import (
     LabelDocument,
@@ -205,25 +198,6 @@ class LabelOut(ResponseModel):
         )  # fmt: skip
 
 
-def label_errors(exc: Exception) -> Response | None:
-    """The label errors' answers (each message says what to do; none carries buyer data)."""
-    if isinstance(exc, MissingPackageDimensions):
-        return error_body(409, "missing_package_dimensions", str(exc))
-    if isinstance(exc, UndeliverableAddress):
-        return error_body(422, "undeliverable_address", str(exc))
-    if isinstance(exc, NoEligibleRate):
-        return error_body(422, "no_eligible_rate", str(exc))
-    if isinstance(exc, RateExpired):
-        return error_body(409, "rate_expired", str(exc))
-    if isinstance(exc, PurchaseIncomplete):
-        return error_body(502, "purchase_incomplete", str(exc))
-    if isinstance(exc, VoidWindowClosed):
-        return error_body(409, "void_window_closed", str(exc))
-    if isinstance(exc, LabelNotFound):
-        return error_body(404, "not_found", str(exc))
-    return upstream_errors(exc)
-
-
 def _order_id(order_id: str) -> str:
     if not order_id or len(order_id) > 64 or not order_id.replace("-", "").replace("_", "").isalnum():
         raise OrderNotFound(f"order {order_id[:64]!r} not found")
@@ -232,7 +206,7 @@ def _order_id(order_id: str) -> str:
 
 # --- the routes --------------------------------------------------------------------------------------
 def label_routes(ctx: ApiContext) -> Blueprint:
-    bp = ApiBlueprint(__name__, errors=label_errors)
+    bp = ApiBlueprint(__name__, errors=upstream_errors)  # the label errors are in the shared map
     errors = (404, 409, 422, 429, 502)
 
     def allowed(seller_id: str, permission: Permission) -> str:

@@ -28,6 +28,7 @@ from sellerflow.billing.model import (
     effective_state,
 )
 from sellerflow.billing.plans import bundled_catalog, catalog
+from sellerflow.billing.service import BillingNotice, BillingService, PaymentProvider
 from sellerflow.domain import ScheduledSeller
 from sellerflow.errors import BillingReadOnly, InvalidInput, PlanLimitReached
 from sellerflow.sync.fanout import list_due_sellers
@@ -190,6 +191,54 @@ def test_the_fanout_leaves_read_only_sellers_out_and_lists_them_again_when_paid(
     assert [s.seller_id for s in everyone.sellers] == ["A1PAID", "A2READONLY"]
     gated = list_due_sellers(NOW, sellers=_Sellers(), window_minutes=15, billing=_Gate())
     assert [s.seller_id for s in gated.sellers] == ["A1PAID"]
+
+
+def _no_stripe() -> PaymentProvider:
+    raise AssertionError("the fanout never calls Stripe")
+
+
+class _NoNotices:
+    def notify(self, notice: BillingNotice) -> None:
+        raise AssertionError("the fanout notifies no one")
+
+
+class _Accounts:
+    """In-memory billing accounts that count the single-account reads."""
+
+    def __init__(self, *accounts: BillingAccount) -> None:
+        self.by_seller = {a.seller_id: a for a in accounts}
+        self.gets = 0
+
+    def get(self, seller_id: str) -> BillingAccount | None:
+        self.gets += 1
+        return self.by_seller.get(seller_id)
+
+    def put(self, account: BillingAccount) -> None:
+        self.by_seller[account.seller_id] = account
+
+    def all(self) -> list[BillingAccount]:
+        return list(self.by_seller.values())
+
+    def seller_for_customer(self, customer_id: str) -> str | None:
+        raise AssertionError("not used by the fanout")
+
+    def link_customer(self, customer_id: str, seller_id: str) -> None:
+        raise AssertionError("not used by the fanout")
+
+
+def test_a_ticks_gate_reads_every_account_once_and_answers_as_sync_allowed() -> None:
+    paid = replace(BillingAccount.trial("A1PAID", GROWTH, NOW), status=PlanState.ACTIVE)
+    lapsed = BillingAccount.trial("A2READONLY", STARTER, NOW - timedelta(days=STARTER.trial_days + 1))
+    accounts = _Accounts(paid, lapsed)
+    service = BillingService(
+        accounts=accounts, provider=_no_stripe, notices=_NoNotices(), catalog=CATALOG, clock=lambda: NOW
+    )
+    gate = service.tick_gate()
+    answers = {seller: gate.sync_allowed(seller) for seller in ("A1PAID", "A2READONLY", "A3NEW")}
+    assert answers == {"A1PAID": True, "A2READONLY": False, "A3NEW": True}
+    assert accounts.gets == 1  # only the seller without an account, whose trial then starts
+    assert "A3NEW" in accounts.by_seller
+    assert answers == {seller: service.sync_allowed(seller) for seller in answers}
 
 
 def test_stripe_is_a_sub_processor_only_with_billing_on_and_receives_nothing_of_amazons() -> None:

@@ -133,7 +133,9 @@ class BillingService:
         return started
 
     def state(self, seller_id: str) -> PlanState:
-        account = self.account(seller_id)
+        return self.state_of(self.account(seller_id))
+
+    def state_of(self, account: BillingAccount) -> PlanState:
         return effective_state(account, self.catalog.get(account.plan_id), self._clock())
 
     def plan_of(self, seller_id: str) -> Plan:
@@ -142,6 +144,11 @@ class BillingService:
     def sync_allowed(self, seller_id: str) -> bool:
         """False for a read-only or cancelled account: the fanout leaves it out (nothing is deleted)."""
         return syncs(self.state(seller_id))
+
+    def tick_gate(self) -> TickSyncGate:
+        """`sync_allowed` for one fanout tick, every account read at once (one paged scan) rather
+        than one read per due seller: a tick may list 10,000 sellers."""
+        return TickSyncGate(self, self._accounts)
 
     def view(self, seller_id: str, usage: Usage | None = None) -> BillingView:
         return self._view(self.account(seller_id), usage, self._clock())
@@ -239,3 +246,22 @@ class BillingService:
             identifier=f"{account.customer_id}-{period}",
         )  # fmt: skip
         return True
+
+
+class TickSyncGate:
+    """The billing service's `sync_allowed` over the accounts, read once for a tick at the first
+    question (a tick with no due seller reads nothing); a seller without an account yet goes
+    through the service, which starts its trial, as `sync_allowed` does."""
+
+    def __init__(self, service: BillingService, accounts: BillingAccounts) -> None:
+        self._service = service
+        self._source = accounts
+        self._accounts: dict[str, BillingAccount] | None = None
+
+    def sync_allowed(self, seller_id: str) -> bool:
+        if self._accounts is None:
+            self._accounts = {a.seller_id: a for a in self._source.all()}
+        account = self._accounts.get(seller_id)
+        if account is None:
+            return self._service.sync_allowed(seller_id)
+        return syncs(self._service.state_of(account))

@@ -20,7 +20,7 @@ from sellerflow.store.tables import bind_tables
 # clients it uses (boto3, httpx, the encryption SDK and the Ads models cost hundreds of ms together).
 if TYPE_CHECKING:
     from sellerflow.ads.client import RegionalAdsClient
-    from sellerflow.billing.service import BillingService
+    from sellerflow.billing.service import TickSyncGate
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.data_kiosk import DataKioskClient
     from sellerflow.store.audit import AuditLog
@@ -291,13 +291,13 @@ def orders_sync_policy() -> OrdersSyncPolicy:
     )
 
 
-def billing_sync_gate() -> BillingService | None:
-    """The fanout's billing check (None: billing is off, every seller syncs as before)."""
+def billing_sync_gate() -> TickSyncGate | None:
+    """The fanout's billing check for this tick (None: billing is off, every seller syncs as before)."""
     if not settings().billing_enabled:
         return None
     from sellerflow.wiring.billing import billing_service
 
-    return billing_service()
+    return billing_service().tick_gate()
 
 
 def reset() -> None:

@@ -167,6 +167,11 @@ ADDED_SINCE = {
     "LabelSettingsRecord",
     "LabelQuoteRecord",
     "LabelShipmentRecord",
+    "MessageThreadRecord",
+    "BuyerMessageRecord",
+    "MessageDraftRecord",
+    "MessageInboundRecord",
+    "MessageSettingsRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

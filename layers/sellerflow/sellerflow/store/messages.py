@@ -250,8 +250,8 @@ class MessageVault:
         )
         try:
             record.save(condition=BuyerMessageRecord.sk.does_not_exist())
-        except Exception as error:
-            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+        except PutError as error:
+            if condition_failed(error):  # the same message, already stored
                 return False
             raise
         return True

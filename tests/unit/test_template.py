@@ -240,6 +240,12 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "RAW_BUCKET",
         "DATA_KEY_ID",
         "TENANT_DATA_ROLE_ARN",
+        *("PII_TABLE", "PII_KEY_ID"),  # the seller's own buyer messages, decrypted into its export
+    },
+    "ReceiveBuyerEmailFunction": {
+        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "PII_KEY_ID"),
+        *("INBOUND_MAIL_BUCKET", "MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID"),
+        *("PII_DETECTOR", "TENANT_DATA_ROLE_ARN"),
     },
     "EraseSellerFunction": {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET", "LABEL_BUCKET"),
@@ -293,6 +299,9 @@ VARIABLE_TARGETS = {
     "TENANT_DATA_ROLE_ARN": "TenantDataRole",
     "RAW_BUCKET": "RawDocumentsBucket",
     "LABEL_BUCKET": "LabelBucket",
+    "INBOUND_MAIL_BUCKET": "InboundMailBucket",
+    "MESSAGES_INBOUND_DOMAIN": "MessagesInboundDomain",
+    "BEDROCK_MODEL_ID": "BedrockModelId",
     "DATA_KEY_ID": "DataKey",
     "PII_KEY_ID": "PiiKey",
     "LWA_APP_SECRET_NAME": "LwaAppSecret",
@@ -312,8 +321,11 @@ VARIABLE_TARGETS = {
     "NOTIFICATIONS_QUEUE_ARN": "NotificationsQueue",
 }
 # Only these functions field-encrypt or read buyer PII (the PII key), or delete it (the PII table).
-PII_KEY_FUNCTIONS = {"PiiApiFunction"}
-PII_TABLE_FUNCTIONS = {"PiiApiFunction", "EraseSellerFunction", "SweepExpiredFunction"}
+PII_KEY_FUNCTIONS = {"PiiApiFunction", "ReceiveBuyerEmailFunction", "ExportSellerDataFunction"}
+PII_TABLE_FUNCTIONS = {
+    *("PiiApiFunction", "EraseSellerFunction", "SweepExpiredFunction"),
+    *("ReceiveBuyerEmailFunction", "ExportSellerDataFunction"),  # buyer messages (docs/messages.md)
+}
 
 
 def test_globals_carry_only_the_settings_every_function_shares() -> None:
@@ -939,6 +951,7 @@ SECTIONS = [
     "Workflows",
     "Functions",
     "Push",
+    "Messages",
     "Alerts",
     "Stores",
     "API",
@@ -958,6 +971,10 @@ PUSH_RESOURCES = {
     "NotificationsDeadLetterQueue",
     "NotificationsQueuePolicy",
     "ApplyNotificationsFunction",
+}
+MESSAGES_RESOURCES = {
+    *("InboundMailBucket", "InboundMailBucketPolicy", "InboundReceiptRuleSet", "InboundReceiptRule"),
+    *("ReceiveBuyerEmailSesPermission", "ReceiveBuyerEmailFunction"),
 }
 SECTION_OF_TYPE = {
     "AWS::Scheduler::Schedule": "Schedules",
@@ -996,6 +1013,8 @@ def test_sections_follow_the_data_flow_with_one_line_headers() -> None:
             expected = "API" if name in API_FUNCTIONS else "Functions"
         if name in PUSH_RESOURCES:
             expected = "Push"
+        if name in MESSAGES_RESOURCES:
+            expected = "Messages"
         if name in SECURITY_RESOURCES:
             expected = "Security"
         if name in OPERATIONS_RESOURCES:
@@ -1109,6 +1128,7 @@ ACTS_FOR_A_SELLER_INDIRECTLY = {
     "PiiApiFunction": "SellerAccess.require acts for the seller a member was let into",
     "BillingFunction": "SellerAccess.require acts for the seller an owner was let into",
     "ApplyNotificationsFunction": "handle_message acts for each notification's seller",
+    "ReceiveBuyerEmailFunction": "InboundService.receive acts for the seller the inbound address names",
 }
 # Functions that legitimately act for no seller: their work spans sellers (or touches no seller item),
 # so they keep their own role's credentials.

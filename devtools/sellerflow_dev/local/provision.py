@@ -40,6 +40,8 @@ IN_PROCESS_TYPES = {
     "AWS::CloudFront::OriginAccessControl": "the web app is served by the local gateway",
     "AWS::CloudFront::ResponseHeadersPolicy": "the web app is served by the local gateway",
     "AWS::CloudFront::Function": "the web app is served by the local gateway",
+    "AWS::SES::ReceiptRuleSet": "`sellerflow local inbound-email` puts the mail where SES would",
+    "AWS::SES::ReceiptRule": "`sellerflow local inbound-email` invokes the function as SES would",
 }
 
 

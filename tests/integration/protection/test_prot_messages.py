@@ -150,3 +150,97 @@ def test_unknown_order_and_expiry_of_every_item(aws: Any, inbound: Any) -> None:
                     assert NOW < expires <= NOW + timedelta(days=30), sk
     clock.now = NOW + timedelta(days=31)  # read past expiry: nothing comes back, even before TTL runs
     assert vault.messages(SELLER, outcome.thread_id, decrypt=True) == []
+
+
+# --- drafting, approval, sending -------------------------------------------------------------------
+class RecordingDrafter:
+    """The deterministic drafter, keeping every prompt it was given (the stand-in's role locally)."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        from sellerflow.messages.drafting import TemplateDrafter
+
+        self.inner = TemplateDrafter()
+        self.prompts: list[Any] = []
+
+    def draft(self, prompt: Any) -> str:
+        self.prompts.append(prompt)
+        return self.inner.draft(prompt)
+
+
+@pytest.fixture
+def replies(inbound: Any, pii_key_arn: str) -> Any:
+    import boto3
+
+    from sellerflow.messages.model import SellerInstructions
+    from sellerflow.messages.redaction import Redactor
+    from sellerflow.messages.replies import ReplyService
+    from sellerflow.messages.ses import SesMailer
+    from sellerflow.store.audit import AuditLog
+
+    _, vault, clock = inbound
+    ses = boto3.client("sesv2", region_name="us-east-1")
+    ses.create_email_identity(EmailIdentity="support@mugshop.example")
+    MessageSettingsStore().put_instructions(
+        SELLER, SellerInstructions(signature="The Mug Shop", from_address="support@mugshop.example")
+    )
+    drafter = RecordingDrafter()
+    service = ReplyService(
+        threads=ThreadStore(), vault=vault, instructions=MessageSettingsStore(), drafter=drafter,
+        redactor=Redactor(), known=None, mailer=SesMailer(ses), audit=AuditLog(), clock=clock,
+    )  # fmt: skip
+    return service, drafter
+
+
+def test_draft_approve_send_audited_and_no_pii_in_the_prompt(aws: Any, inbound: Any, replies: Any) -> None:
+    from sellerflow.messages.replies import nearing_unanswered
+    from sellerflow_dev.simulator.pii import find_pii_markers
+
+    service, vault, clock = inbound
+    reply, drafter = replies
+    body = f"Hallo, wo ist meine Bestellung?\nMeine Adresse ist:\nGartenweg 7 {CANARY}\n10115 Berlin\n\nViele Grüße\n{CANARY}\n"
+    thread_id = service.receive(plain_qp_cp1252(service.inbound_address(SELLER), body)).thread_id
+    draft = reply.draft(SELLER, thread_id)
+    assert ORDER in draft.text
+    assert draft.text.endswith("The Mug Shop")
+    [prompt] = drafter.prompts
+    assert find_pii_markers(prompt.system + prompt.user) == []
+    assert RELAY not in prompt.user
+    assert ThreadStore().get(SELLER, thread_id).state is ThreadState.DRAFTED
+    clock.now = NOW + timedelta(hours=21)
+    assert [t.thread_id for t in nearing_unanswered(ThreadStore().list(SELLER), now=clock.now)] == [thread_id]
+    sent = reply.send(SELLER, thread_id, actor_sub="user-1")
+    assert sent.state is ThreadState.SENT
+    assert sent.due_at is None
+    assert nearing_unanswered(ThreadStore().list(SELLER), now=clock.now) == []
+    outgoing = [m for m in vault.messages(SELLER, thread_id, decrypt=True) if m.direction.value == "out"]
+    assert len(outgoing) == 1
+    assert outgoing[0].content.relay_address == RELAY
+    assert ORDER in outgoing[0].content.subject
+    assert outgoing[0].content.subject.startswith("Re: ")
+    audit_items = [repr(i) for i in raw_items(aws, "AuditTable") if i["seller_id"]["S"] == SELLER]
+    assert any("message.sent" in i and f"thread/{thread_id}" in i for i in audit_items)
+    assert [i for i in audit_items if find_pii_markers(i) or RELAY in i] == []
+    closed = reply.close(SELLER, thread_id, actor_sub="user-1")
+    assert closed.state is ThreadState.CLOSED
+    assert closed.expires_at == clock.now + timedelta(days=30)
+
+
+def test_auto_send_only_for_named_intents(inbound: Any, replies: Any) -> None:
+    from sellerflow.messages.model import SellerInstructions
+
+    service, _, _ = inbound
+    reply, _ = replies
+    MessageSettingsStore().put_instructions(
+        SELLER,
+        SellerInstructions(from_address="support@mugshop.example", auto_send_intents=("invoice_request",)),
+    )
+    to = service.inbound_address(SELLER)
+    asked = service.receive(plain_qp_cp1252(to, "Bitte eine Rechnung schicken")).thread_id
+    where = service.receive(multipart_shift_jis(to, "商品が届いていません。")).thread_id
+    reply.draft(SELLER, asked)
+    reply.draft(SELLER, where)
+    assert ThreadStore().get(SELLER, asked).state is ThreadState.SENT
+    assert ThreadStore().get(SELLER, asked).auto_sent is True
+    assert ThreadStore().get(SELLER, where).state is ThreadState.DRAFTED

@@ -25,6 +25,7 @@ from sellerflow.messages.model import ORDER_ID_RE, RELAY_RE, Attachment
 _AMAZON_MARKERS = (
     re.compile(r"^-{2,}\s*(?:Original message|Message d'origine|Ursprüngliche Nachricht)", re.I | re.M),
     re.compile(r"^\s*Was this email helpful\?", re.I | re.M),
+    re.compile(r"^-{5,}\s*End message", re.I | re.M),
     re.compile(r"^\s*Copyright \d{4} Amazon", re.I | re.M),
 )
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.I)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import enum
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sellerflow.domain import Order
 from sellerflow.errors import OrderNotFound
@@ -44,6 +45,7 @@ class Rejection(enum.StrEnum):
     UNPARSEABLE = "unparseable"
     UNKNOWN_RECIPIENT = "unknown_recipient"
     NOT_FROM_RELAY = "not_from_relay"
+    SPAM_OR_VIRUS = "spam_or_virus"
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,10 @@ class InboundService:
         shipments: Shipments,
         threads: Threads,
         messages: Messages,
+        acting_for: Callable[[str], AbstractContextManager[object]] = lambda _seller: nullcontext(),
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
+        self._acting_for = acting_for
         self._domain = inbound_domain.strip().lower()
         self._tokens = tokens
         self._orders = orders
@@ -160,7 +164,8 @@ class InboundService:
             return InboundOutcome(rejected=Rejection.UNKNOWN_RECIPIENT)
         if parsed.relay_address is None:
             return InboundOutcome(seller_id=seller_id, rejected=Rejection.NOT_FROM_RELAY)
-        return self._store(seller_id, parsed, parsed.relay_address)
+        with self._acting_for(seller_id):  # the seller's items on that seller's credentials
+            return self._store(seller_id, parsed, parsed.relay_address)
 
     def _context(self, seller_id: str, order_id: str | None) -> OrderContext | None:
         if order_id is None:
@@ -214,3 +219,54 @@ class InboundService:
         if previous is not None:
             self._messages.extend(seller_id, thread_id, expires_at)
         return InboundOutcome(seller_id=seller_id, thread_id=thread_id)
+
+
+class RawMail(Protocol):
+    """Where SES put the raw MIME (the inbound bucket)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SesMail:
+    """What an SES receipt event (Lambda action) says of one mail: no content, only where it is."""
+
+    message_id: str
+    recipients: tuple[str, ...]
+    verdicts_failed: bool
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> SesMail:
+        ses = record.get("ses") or {}
+        mail, receipt = ses.get("mail") or {}, ses.get("receipt") or {}
+        failed = any(
+            ((receipt.get(verdict) or {}).get("status") or "").upper() == "FAIL"
+            for verdict in ("spamVerdict", "virusVerdict")
+        )
+        return cls(
+            message_id=str(mail.get("messageId") or ""),
+            recipients=tuple(str(r) for r in receipt.get("recipients") or mail.get("destination") or ()),
+            verdicts_failed=failed,
+        )
+
+
+def receive_from_ses(
+    mail: SesMail, *, raw: RawMail, inbound: InboundService, prefix: str = "inbound/"
+) -> InboundOutcome:
+    """One SES-received mail: read the raw MIME, accept or reject it, delete the raw object.
+
+    The object is deleted once the mail is stored or rejected; when storing fails the object stays
+    (the async retry reads it again; the bucket's one-day lifecycle is the backstop).
+    """
+    key = f"{prefix}{mail.message_id}"
+    if mail.verdicts_failed:
+        raw.delete(key)
+        return InboundOutcome(rejected=Rejection.SPAM_OR_VIRUS)
+    body = raw.get(key)
+    if body is None:  # already handled by an earlier delivery of the same event
+        return InboundOutcome(duplicate=True)
+    outcome = inbound.receive(body, recipients=mail.recipients)
+    raw.delete(key)
+    return outcome

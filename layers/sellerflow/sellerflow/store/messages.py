@@ -22,9 +22,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -38,6 +37,7 @@ from sellerflow.messages.model import (
     StoredMessage,
     Thread,
 )
+from sellerflow.messages.replies import DraftText
 from sellerflow.store.envelope import kms_envelope
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
@@ -94,6 +94,8 @@ class MessageDraftRecord(SellerItem):
 class MessageInboundRecord(SellerItem):
     """MSGINBOUND: the token of the seller's inbound address (no buyer data)."""
 
+    # Read before the mail's seller is known (that is what it tells): the inbound function's own role.
+    tenant_scoped = False
     token = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
 
@@ -112,18 +114,6 @@ def _utcnow() -> datetime:
 
 def _epoch(at: datetime) -> int:
     return int(at.timestamp())
-
-
-@dataclass(frozen=True)
-class Draft:
-    thread_id: str
-    text: str
-    intent: str | None
-    drafter: str
-    updated_at: datetime
-
-    def __repr__(self) -> str:
-        return f"Draft(thread_id={self.thread_id!r}, drafter={self.drafter!r}, chars={len(self.text)})"
 
 
 class MessageSettingsStore:
@@ -297,7 +287,7 @@ class MessageVault:
         draft.update(actions=[MessageDraftRecord.expires_at.set(_epoch(expires_at))])
 
     # --- drafts -------------------------------------------------------------------------------
-    def put_draft(self, seller_id: str, draft: Draft, *, expires_at: datetime) -> None:
+    def put_draft(self, seller_id: str, draft: DraftText, *, expires_at: datetime) -> None:
         context = self.context(seller_id, draft.thread_id, DRAFT_PURPOSE)
         MessageDraftRecord(
             seller_id=seller_id,
@@ -310,7 +300,7 @@ class MessageVault:
             expires_at=_epoch(expires_at),
         ).save()
 
-    def draft(self, seller_id: str, thread_id: str) -> Draft | None:
+    def draft(self, seller_id: str, thread_id: str) -> DraftText | None:
         try:
             record = MessageDraftRecord.get(seller_id, f"{DRAFT_PREFIX}{thread_id}", consistent_read=True)
         except DoesNotExist:
@@ -318,7 +308,7 @@ class MessageVault:
         if int(record.expires_at) <= _epoch(self._clock()):
             return None
         text = self._decrypt(bytes(record.ciphertext), self.context(seller_id, thread_id, DRAFT_PURPOSE))
-        return Draft(thread_id, text, record.intent, str(record.drafter), record.updated_at)
+        return DraftText(thread_id, text, record.intent, str(record.drafter), record.updated_at)
 
     def delete_draft(self, seller_id: str, thread_id: str) -> None:
         MessageDraftRecord(seller_id=seller_id, sk=f"{DRAFT_PREFIX}{thread_id}").delete()
@@ -343,3 +333,38 @@ class MessageVault:
                 "relay_address": content.relay_address,
                 "attachments": json.loads(record.attachments or "[]"),
             }
+
+
+class InboundMailObjects:
+    """The raw MIME SES wrote to the inbound bucket (PII key, SSE-KMS), read once and deleted."""
+
+    def __init__(self, bucket: str, *, client: Any | None = None) -> None:
+        self._bucket = bucket
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+        return self._client
+
+    def get(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+        return bytes(answer["Body"].read())
+
+    def put(self, key: str, body: bytes) -> None:
+        """What SES does (the local stack's `sellerflow local inbound-email` and tests)."""
+        self.client.put_object(Bucket=self._bucket, Key=key, Body=body)
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self._bucket, Key=key)

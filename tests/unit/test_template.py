@@ -267,6 +267,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "PII_TABLE",
         "PII_KEY_ID",
         "LABEL_BUCKET",
+        *("MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID", "PII_DETECTOR"),
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,
@@ -786,6 +787,15 @@ def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
         ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
         ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
         ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
+        # buyer messages: decrypted bodies, drafts, approve and send (issue 15)
+        ("GET", "/sellers/{sellerId}/messages/threads"),
+        ("GET", "/sellers/{sellerId}/messages/threads/{threadId}"),
+        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+        ("PUT", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/send"),
+        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/close"),
+        ("GET", "/sellers/{sellerId}/messages/settings"),
+        ("PUT", "/sellers/{sellerId}/messages/settings"),
     }
     assert not _api_routes_of("PiiApiFunction") & _api_routes_of("ApiFunction")
 
@@ -871,6 +881,15 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("POST", "/sellers/{sellerId}/billing/portal"),
         ("GET", "/admin/billing"),
         ("POST", "/webhooks/stripe"),
+        # buyer messages: decrypted bodies, drafts, approve and send (issue 15)
+        ("GET", "/sellers/{sellerId}/messages/threads"),
+        ("GET", "/sellers/{sellerId}/messages/threads/{threadId}"),
+        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+        ("PUT", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/send"),
+        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/close"),
+        ("GET", "/sellers/{sellerId}/messages/settings"),
+        ("PUT", "/sellers/{sellerId}/messages/settings"),
     }
 
 

@@ -137,6 +137,16 @@ class ReplyService:
             raise ThreadNotFound(f"thread {thread_id} not found")
         return found
 
+    def threads(self, seller_id: str) -> list[Thread]:
+        now = self._clock()
+        return [t for t in self._threads.list(seller_id) if t.expires_at > now]
+
+    def conversation(self, seller_id: str, thread_id: str) -> tuple[list[StoredMessage], DraftText | None]:
+        """The thread's messages and draft, decrypted (the caller audits the read)."""
+        return self._vault.messages(seller_id, thread_id, decrypt=True), self._vault.draft(
+            seller_id, thread_id
+        )
+
     # --- drafting --------------------------------------------------------------------------------
     def draft(self, seller_id: str, thread_id: str, *, auto_send: bool = True) -> DraftText:
         """A new draft from the thread (replacing any); sent at once when the seller turned on

@@ -170,6 +170,18 @@ class ThreadStore:
             expires_at=_epoch(thread.expires_at),
         ).save()
 
+    def due_times(self, seller_id: str) -> list[datetime]:
+        """When each unanswered thread is due (the alert rule's input: no text, no buyer)."""
+        return [
+            datetime.fromtimestamp(int(record.due_at), UTC)
+            for record in MessageThreadRecord.query(
+                seller_id,
+                MessageThreadRecord.sk.startswith(THREAD_PREFIX),
+                filter_condition=MessageThreadRecord.due_at.exists(),
+            )
+            if record.due_at is not None and record.state in ("new", "drafted")
+        ]
+
     def list(self, seller_id: str) -> Iterator[Thread]:
         for record in MessageThreadRecord.query(seller_id, MessageThreadRecord.sk.startswith(THREAD_PREFIX)):
             yield Thread.model_validate_json(record.body)

@@ -192,6 +192,9 @@ class Provisioner:
                 except TemplateError as exc:
                     last_error = exc
                     continue
+                if spec["Type"] == "AWS::Lambda::Permission" and not self._function_created(properties):
+                    last_error = TemplateError(f"{logical_id}: its function is not created yet")
+                    continue
                 self._creators[spec["Type"]](logical_id, properties)
                 del pending[logical_id]
                 progressed = True
@@ -390,6 +393,10 @@ class Provisioner:
             Description=p.get("Description", ""),
         )["Policy"]["Arn"]
         self._register(logical_id, arn, PolicyArn=arn)
+
+    def _function_created(self, p: dict[str, Any]) -> bool:
+        named = str(p.get("FunctionName", ""))
+        return any(named in (f.name, f.arn) for f in self.out.functions.values())
 
     def _lambda_permission(self, logical_id: str, p: dict[str, Any]) -> None:
         # moto keeps resource policies but enforces none; record it so the template stays whole.

@@ -174,7 +174,7 @@ class Settings(BaseModel):
     # deterministic intent templates), Bedrock's model id and endpoint (the endpoint only set locally:
     # the simulator's Converse stand-in), the PII detector (`comprehend` in AWS; `rules` alone locally;
     # the rule-based detector always runs as the second pass) and the sending endpoint (locally moto).
-    messages_inbound_domain: str = "inbound.sellerflow.local"
+    messages_inbound_domain: str = ""  # blank: buyer messages are off (no address, no sub-processor)
     inbound_mail_bucket: str = "sellerflow-inbound-mail"
     messages_drafter: str = Field(default="local", pattern="^(bedrock|local)$")
     bedrock_model_id: str = "amazon.nova-lite-v1:0"

@@ -115,3 +115,29 @@ def test_bedrock_converse_adapter() -> None:
         )
         with pytest.raises(ValueError, match="content_filtered"):
             BedrockDrafter(client, "amazon.nova-lite-v1:0").draft(prompt)
+
+
+def test_ses_mailer_threads_the_reply_with_in_reply_to_and_references() -> None:
+    from email import message_from_bytes, policy
+
+    from sellerflow.messages.ses import SesMailer
+
+    client = boto3.client("sesv2", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_response("send_email", {"MessageId": "ses-1"})
+        sent_id = SesMailer(client).send(
+            from_address="help@shop.example", to_address=RELAY, subject=f"Re: Order {ORDER.order_id}",
+            body="Grüße, it ships today.", in_reply_to="<m2@amazon.com>", references="<m1@amazon.com> <m2@amazon.com>",
+        )  # fmt: skip
+        stub.assert_no_pending_responses()
+    mime = SesMailer.mime(
+        from_address="help@shop.example", to_address=RELAY, subject="Re: x", body="Grüße",
+        in_reply_to="<m2@amazon.com>", references="<m1@amazon.com>",
+    )  # fmt: skip
+    parsed = message_from_bytes(mime.as_bytes(), policy=policy.default)
+    assert parsed["In-Reply-To"] == "<m2@amazon.com>"
+    assert parsed["References"] == "<m1@amazon.com>"
+    assert parsed["To"] == RELAY
+    assert parsed.get_content().strip() == "Grüße"
+    assert sent_id.startswith("<")
+    assert sent_id.endswith("@shop.example>")

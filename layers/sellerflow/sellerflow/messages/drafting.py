@@ -19,7 +19,29 @@ from typing import Any, Protocol
 from sellerflow.messages import intents
 from sellerflow.messages.model import Direction, OrderContext, SellerInstructions, StoredMessage
 from sellerflow.messages.redaction import Redactor
+from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
 
+
+def _bedrock_on(settings: Settings) -> bool:
+    return bool(settings.messages_inbound_domain) and settings.messages_drafter == "bedrock"
+
+
+SENDS = SubprocessorUse(
+    role="ai",
+    provider="Amazon Web Services",
+    service="Amazon Bedrock (Converse API, the model the deployment names; in the deployment's region)",
+    purpose="drafts replies to buyer messages for a person to approve",
+    receives=(
+        "the thread's buyer and seller message text after redaction: the relay address and the buyer "
+        "data Sellerflow holds for the order removed, then names, addresses, phone numbers, e-mail "
+        "addresses and postcodes replaced by placeholders",
+        "the seller's own drafting instructions: tone, policies, signature",
+        "the order's non-personal context: order id, status, items, dates, fulfilment channel, carrier "
+        "and tracking",
+    ),
+    in_use=_bedrock_on,
+)
 MAX_PROMPT_MESSAGES = 10
 MAX_MESSAGE_CHARS = 4000
 

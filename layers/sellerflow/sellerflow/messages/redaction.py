@@ -23,6 +23,25 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sellerflow.messages.model import ORDER_ID_RE
+from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
+
+
+def _comprehend_on(settings: Settings) -> bool:
+    return bool(settings.messages_inbound_domain) and settings.pii_detector == "comprehend"
+
+
+SENDS = SubprocessorUse(
+    role="ai",
+    provider="Amazon Web Services",
+    service="Amazon Comprehend (DetectPiiEntities, in the deployment's region)",
+    purpose="finds personal data in buyer messages so that it is removed before any drafting model sees it",
+    receives=(
+        "buyer message text in English or Spanish (the languages it detects in), after the relay "
+        "address and the buyer data Sellerflow holds for the order were removed; Comprehend keeps none of it",
+    ),
+    in_use=_comprehend_on,
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,29 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
+
+
+def messages_on(settings: Settings) -> bool:
+    return bool(settings.messages_inbound_domain)
+
+
+SENDS = SubprocessorUse(
+    role="email",
+    provider="Amazon Web Services",
+    service="Amazon SES (receiving on the deployment's inbound domain; sending from the seller's verified address)",
+    purpose="receives the Amazon buyer messages sellers forward, and sends the replies a person approved "
+    "(or the intents the seller set to auto-send) back through Amazon's buyer relay",
+    receives=(
+        "the buyer messages forwarded to the seller's inbound address, as Amazon relayed them "
+        "(raw mail kept at most a day, deleted once parsed)",
+        "each reply sent: its text, the buyer's Amazon relay address, the subject with the order id, "
+        "In-Reply-To/References headers, and the seller's sending address",
+    ),
+    in_use=messages_on,
+)
+
 
 class SesMailer:
     def __init__(self, client: Any, *, configuration_set: str | None = None) -> None:

@@ -775,6 +775,19 @@ def _api_routes_in_template() -> set[tuple[str, str]]:
     return {route for function in API_FUNCTIONS for route in _api_routes_of(function)}
 
 
+# Buyer messages (issue 15): decrypted bodies, drafts, approve and send; the PII function's alone.
+MESSAGE_ROUTES = (
+    ("GET", "/sellers/{sellerId}/messages/threads"),
+    ("GET", "/sellers/{sellerId}/messages/threads/{threadId}"),
+    ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+    ("PUT", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+    ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/send"),
+    ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/close"),
+    ("GET", "/sellers/{sellerId}/messages/settings"),
+    ("PUT", "/sellers/{sellerId}/messages/settings"),
+)
+
+
 def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
     assert _api_routes_of("PiiApiFunction") == {
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
@@ -788,15 +801,7 @@ def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
         ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
         ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
         ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
-        # buyer messages: decrypted bodies, drafts, approve and send (issue 15)
-        ("GET", "/sellers/{sellerId}/messages/threads"),
-        ("GET", "/sellers/{sellerId}/messages/threads/{threadId}"),
-        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
-        ("PUT", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
-        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/send"),
-        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/close"),
-        ("GET", "/sellers/{sellerId}/messages/settings"),
-        ("PUT", "/sellers/{sellerId}/messages/settings"),
+        *MESSAGE_ROUTES,
     }
     assert not _api_routes_of("PiiApiFunction") & _api_routes_of("ApiFunction")
 
@@ -882,15 +887,7 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("POST", "/sellers/{sellerId}/billing/portal"),
         ("GET", "/admin/billing"),
         ("POST", "/webhooks/stripe"),
-        # buyer messages: decrypted bodies, drafts, approve and send (issue 15)
-        ("GET", "/sellers/{sellerId}/messages/threads"),
-        ("GET", "/sellers/{sellerId}/messages/threads/{threadId}"),
-        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
-        ("PUT", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
-        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/send"),
-        ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/close"),
-        ("GET", "/sellers/{sellerId}/messages/settings"),
-        ("PUT", "/sellers/{sellerId}/messages/settings"),
+        *MESSAGE_ROUTES,
     }
 
 

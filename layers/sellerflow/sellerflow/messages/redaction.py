@@ -183,26 +183,34 @@ class RuleDetector:
         spans = []
         for line in re.finditer(r"[^\n]+", text):
             content = ORDER_ID_RE.sub("", line.group())
-            if _POSTCODE_ANYWHERE.search(content) and len(content.split()) <= 10:
+            phones = [(m.start(), m.end()) for m in _PHONE.finditer(content)]
+            codes = [
+                m for m in _POSTCODE_ANYWHERE.finditer(content)
+                if not any(a <= m.start() and m.end() <= b for a, b in phones)  # a phone's digits
+            ]  # fmt: skip
+            if codes and len(content.split()) <= 10:
                 spans.append(Span(line.start(), line.end(), "ADDRESS"))
         return spans
 
     @staticmethod
     def _signatures(text: str) -> list[Span]:
-        """The (up to three) non-empty lines after a sign-off: a name, often an address."""
+        """The (up to three) non-empty lines after a sign-off, until a blank line: a name, often a
+        phone number or an address."""
         spans = []
         for sign_off in _SIGN_OFF.finditer(text):
-            position, taken = sign_off.end(), 0
-            for line in re.finditer(r"[^\n]*", text[position:]):
-                if taken >= 3 or (not line.group().strip() and taken):
-                    break
-                content = line.group()
-                if content.strip():
-                    start = position + line.start()
-                    name = _SIGNATURE_LINE.match(content)
-                    kind = "NAME" if name else "ADDRESS"
-                    spans.append(Span(start, start + len(content), kind))
-                    taken += 1
+            position, taken = _line_end(text, sign_off.end()) + 1, 0
+            while position < len(text) and taken < 3:
+                end = _line_end(text, position)
+                content = text[position:end]
+                if not content.strip():
+                    if taken:
+                        break
+                    position = end + 1
+                    continue
+                kind = "NAME" if _SIGNATURE_LINE.match(content) else "ADDRESS"
+                spans.append(Span(position, end, kind))
+                taken += 1
+                position = end + 1
         return spans
 
 

@@ -24,17 +24,23 @@ SUFFIX = "/converse"
 
 class BedrockStandIn:
     def __init__(self, prompts_path: Path | None = None) -> None:
-        self.prompts_path = (
-            prompts_path or Path(tempfile.mkdtemp(prefix="sellerflow-bedrock-")) / "prompts.jsonl"
-        )
+        self._path = prompts_path
         self._lock = threading.Lock()
         self._drafter = TemplateDrafter()
+
+    @property
+    def prompts_path(self) -> Path:
+        """The JSON-lines file of prompts (a fresh temporary folder's, made on first use)."""
+        with self._lock:
+            if self._path is None:
+                self._path = Path(tempfile.mkdtemp(prefix="sellerflow-bedrock-")) / "prompts.jsonl"
+            return self._path
 
     def handles(self, path: str) -> bool:
         return path.startswith(PREFIX) and path.endswith(SUFFIX)
 
     def prompts(self) -> list[dict[str, Any]]:
-        if not self.prompts_path.exists():
+        if self._path is None or not self.prompts_path.exists():
             return []
         return [
             json.loads(line) for line in self.prompts_path.read_text(encoding="utf-8").splitlines() if line
@@ -57,9 +63,10 @@ class BedrockStandIn:
             (line[len("Intent: ") :] for line in user.splitlines() if line.startswith("Intent: ")), "other"
         )
         record = {"at": datetime.now(UTC).isoformat(), "model_id": model_id, "system": system, "user": user}
+        path = self.prompts_path
         with self._lock:
-            self.prompts_path.parent.mkdir(parents=True, exist_ok=True)
-            with self.prompts_path.open("a", encoding="utf-8") as out:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         text = self._drafter.draft(DraftPrompt(system=system, user=user, intent=intent))
         return 200, {

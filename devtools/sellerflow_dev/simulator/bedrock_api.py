@@ -63,10 +63,10 @@ class BedrockStandIn:
             (line[len("Intent: ") :] for line in user.splitlines() if line.startswith("Intent: ")), "other"
         )
         record = {"at": datetime.now(UTC).isoformat(), "model_id": model_id, "system": system, "user": user}
-        path = self.prompts_path
+        target = self.prompts_path
         with self._lock:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as out:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         text = self._drafter.draft(DraftPrompt(system=system, user=user, intent=intent))
         return 200, {

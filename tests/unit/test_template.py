@@ -227,6 +227,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
     },
+    "RequestReviewsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ListDueSellersFunction": {
         *("SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"),
         *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: read-only sellers are left out

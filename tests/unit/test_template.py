@@ -794,6 +794,9 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers/{sellerId}/cogs"),
         ("PUT", "/sellers/{sellerId}/cogs/{sku}"),
         ("POST", "/sellers/{sellerId}/cogs"),
+        # Review requests (Solicitations API): the setting and the counts (owners).
+        ("GET", "/sellers/{sellerId}/review-requests"),
+        ("PUT", "/sellers/{sellerId}/review-requests/settings"),
         # The seller's data rights (owners only): export, erasure, disconnection.
         ("POST", "/sellers/{sellerId}/exports"),
         ("GET", "/sellers/{sellerId}/exports/{exportId}"),

@@ -9,7 +9,13 @@ from typing import Any
 from int_core_support import Port
 
 from sellerflow.reports.finances import finance_fact_from_transaction
-from sellerflow.solicitations.model import Outcome, ReviewRequest, ReviewRequestSettings
+from sellerflow.solicitations.model import (
+    RUN_EVERY,
+    Outcome,
+    ReviewRequest,
+    ReviewRequestSettings,
+    RunMarker,
+)
 from sellerflow.solicitations.service import ReviewRequester, counts
 from sellerflow.store.facts import FactStore
 from sellerflow.store.orders import OrderStore
@@ -46,6 +52,10 @@ def test_a_run_asks_amazon_once_per_eligible_order_and_records_what_amazon_recei
     now = sim.request_time()
 
     first = requester.run(seller_id, now)
+    marker = store.last_run(seller_id)
+    assert marker is not None
+    assert not marker.left_work
+    store.record_run(RunMarker(seller_id, now - RUN_EVERY, left_work=False))  # as if a day had passed
     second = requester.run(seller_id, now + timedelta(minutes=1))
 
     received = sim.solicitations.sent(seller_id)

@@ -24,7 +24,7 @@ from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile,
 from sellerflow.errors import OrderNotFound
 from sellerflow.incidents.model import Incident, Severity
 from sellerflow.settings import Settings
-from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings
+from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings, RunMarker
 from sellerflow.store.orders import OrderPage, decode_page_token, encode_page_token
 
 REGION = "eu-west-1"
@@ -384,6 +384,12 @@ class FakeReviewRequests:
 
     def save(self, request: ReviewRequest) -> None:
         self.items[(request.seller_id, request.order_id)] = request
+
+    def last_run(self, seller_id: str) -> RunMarker | None:
+        return None
+
+    def record_run(self, marker: RunMarker) -> None:
+        pass
 
 
 class FakeIncidents:

@@ -15,6 +15,7 @@ from sellerflow.solicitations.model import (
     Outcome,
     ReviewRequest,
     ReviewRequestSettings,
+    RunMarker,
     SkipReason,
 )
 from sellerflow.solicitations.service import ReviewRequester, counts, offered
@@ -40,6 +41,7 @@ class FakeStore:
     def __init__(self, settings: ReviewRequestSettings) -> None:
         self._settings = settings
         self.items: dict[str, ReviewRequest] = {}
+        self.marker: RunMarker | None = None
 
     def settings(self, seller_id: str) -> ReviewRequestSettings:
         return self._settings
@@ -58,6 +60,12 @@ class FakeStore:
 
     def save(self, request: ReviewRequest) -> None:
         self.items[request.order_id] = request
+
+    def last_run(self, seller_id: str) -> RunMarker | None:
+        return self.marker
+
+    def record_run(self, marker: RunMarker) -> None:
+        self.marker = marker
 
 
 class FakeAmazon:
@@ -107,7 +115,7 @@ def test_eligible_orders_are_asked_once_even_over_many_runs() -> None:
     )
     first = requester(store, amazon, source).run(SELLER, NOW)
     assert (first.requested, first.skipped, first.waiting) == (2, 2, 1)
-    again = requester(store, amazon, source).run(SELLER, NOW + timedelta(hours=1))
+    again = requester(store, amazon, source).run(SELLER, NOW + timedelta(days=1))
     assert again.requested == 0
     assert amazon.created == [order(1).order_id, order(2).order_id]
     found = counts(store.requests(SELLER))
@@ -139,6 +147,7 @@ def test_a_crashed_runs_claim_is_left_alone_until_stale_then_amazon_decides() ->
     amazon.created.append(o.order_id)
     assert requester(store, amazon, Orders([o])).run(SELLER, NOW + timedelta(minutes=1)).requested == 0
     assert amazon.asked == []  # the claim is fresh: another run may be asking right now
+    store.marker = None  # the next day's run (the cadence is tested on its own)
     later = NOW + STALE_CLAIM + timedelta(minutes=1)
     requester(store, amazon, Orders([o])).run(SELLER, later)
     assert amazon.created == [o.order_id]  # not offered any more: never asked twice
@@ -181,6 +190,19 @@ def test_amazons_refusal_is_final_and_its_failure_is_retried(error: Exception, o
     store, amazon = FakeStore(ON), FakeAmazon(fail=error)
     requester(store, amazon, Orders([order(1)])).run(SELLER, NOW)
     assert store.items[order(1).order_id].outcome is outcome
+
+
+def test_a_run_that_finished_its_work_waits_a_day_and_one_that_left_work_does_not() -> None:
+    store, amazon = FakeStore(ON), FakeAmazon()
+    source = Orders([order(n) for n in range(3)])
+    assert requester(store, amazon, source, max_asks=2).run(SELLER, NOW).requested == 2
+    assert store.marker is not None
+    assert store.marker.left_work
+    assert requester(store, amazon, source, max_asks=2).run(SELLER, NOW + timedelta(minutes=5)).requested == 1
+    source.orders.append(order(9))
+    assert requester(store, amazon, source).run(SELLER, NOW + timedelta(hours=19)).requested == 0
+    assert amazon.asked == [order(n).order_id for n in range(3)]  # not even read before the day is over
+    assert requester(store, amazon, source).run(SELLER, NOW + timedelta(hours=21)).requested == 1
 
 
 def test_the_offer_is_read_from_the_hal_links() -> None:

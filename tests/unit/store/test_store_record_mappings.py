@@ -169,6 +169,7 @@ ADDED_SINCE = {
     "LabelShipmentRecord",
     "ReviewRequestRecord",
     "ReviewSettingsRecord",
+    "ReviewRunRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

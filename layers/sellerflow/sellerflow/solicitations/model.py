@@ -84,3 +84,15 @@ class RunResult(BaseModel):
 
 
 STALE_CLAIM = timedelta(minutes=15)  # a pending claim older than this is a crashed run's
+# A run reads every order of the last weeks: once a day is enough for a delay counted in days. A run
+# that left work (its batch was full, or Amazon throttled) lets the next sync go on at once.
+RUN_EVERY = timedelta(hours=20)
+
+
+@dataclass(frozen=True)
+class RunMarker:
+    """When the seller's last run finished, and whether it left orders for the next one."""
+
+    seller_id: str
+    finished_at: datetime
+    left_work: bool

@@ -24,11 +24,13 @@ from sellerflow.errors import SpApiBadRequest, SpApiError, SpApiThrottled
 from sellerflow.observability import logger, metrics
 from sellerflow.solicitations.model import (
     FINAL,
+    RUN_EVERY,
     STALE_CLAIM,
     Outcome,
     ReviewRequest,
     ReviewRequestCounts,
     ReviewRequestSettings,
+    RunMarker,
     RunResult,
     SkipReason,
 )
@@ -67,6 +69,10 @@ class ReviewRequestStore(Protocol):
         ...
 
     def save(self, request: ReviewRequest) -> None: ...
+
+    def last_run(self, seller_id: str) -> RunMarker | None: ...
+
+    def record_run(self, marker: RunMarker) -> None: ...
 
 
 class OrderSource(Protocol):
@@ -115,7 +121,7 @@ class ReviewRequester:
 
     def run(self, seller_id: str, now: datetime) -> RunResult:
         settings = self._store.settings(seller_id)
-        if not settings.enabled:
+        if not settings.enabled or not self._due(seller_id, now):
             return RunResult()
         since = now - LOOKBACK
         known = {r.order_id: r for r in self._store.requests(seller_id)}
@@ -140,10 +146,17 @@ class ReviewRequester:
             if not self._ask(order, previous, now, tally):
                 break  # throttled: the rest waits for the next run
         result = tally.result()
+        left_work = result.throttled or tally.full(self._max_asks)
+        self._store.record_run(RunMarker(seller_id=seller_id, finished_at=now, left_work=left_work))
         for name, value in (("ReviewRequestsSent", result.requested), ("ReviewRequestsSkipped", result.skipped),
                             ("ReviewRequestsFailed", result.failed)):  # fmt: skip
             metrics.add_metric(name=name, unit="Count", value=value)
         return result
+
+    def _due(self, seller_id: str, now: datetime) -> bool:
+        """Once a day, or at once when the last run left work (a full batch, throttling)."""
+        last = self._store.last_run(seller_id)
+        return last is None or last.left_work or now - last.finished_at >= RUN_EVERY
 
     def _skip(
         self, order: Order, decision: Decision, previous: ReviewRequest | None, now: datetime, tally: _Tally

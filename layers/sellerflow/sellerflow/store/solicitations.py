@@ -3,6 +3,7 @@
     sellers table       REVIEWSETTINGS            on/off and the delay after delivery (long-lived, seller input)
     seller-data table   REVIEWREQ#<orderId>       the order's outcome (pending, requested, skipped, failed),
                                                   expires `OUTCOME_RETENTION` after its last change
+                        REVIEWRUN                 when the last run finished, whether it left work (30 days)
 
 An outcome holds an order id, its marketplace, the outcome and times: no buyer data. It outlives the
 window in which Amazon could be asked again (30 days after delivery) by far, so expiring it never
@@ -18,14 +19,16 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from sellerflow.domain import Order
-from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings
+from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings, RunMarker
 from sellerflow.store.facts import FactStore
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 SETTINGS_KEY = "REVIEWSETTINGS"
 REQUEST_PREFIX = "REVIEWREQ#"
+RUN_KEY = "REVIEWRUN"
 OUTCOME_RETENTION = timedelta(days=90)
+RUN_RETENTION = timedelta(days=30)
 
 
 @table("sellers")
@@ -44,6 +47,13 @@ class ReviewRequestRecord(SellerItem):
     expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
 
 
+@table("seller_data")
+class ReviewRunRecord(SellerItem):
+    """REVIEWRUN: the seller's last review-request run (the other attributes: `RUN_MARKERS`)."""
+
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
+
+
 def request_key(order_id: str) -> str:
     return f"{REQUEST_PREFIX}{order_id}"
 
@@ -51,6 +61,7 @@ def request_key(order_id: str) -> str:
 REVIEW_REQUESTS = RecordMapping(
     ReviewRequest, ReviewRequestRecord, sort_key=lambda r: request_key(r.order_id)
 )
+RUN_MARKERS = RecordMapping(RunMarker, ReviewRunRecord, sort_key=lambda _: RUN_KEY)
 
 
 class ReviewRequestStore:
@@ -94,6 +105,16 @@ class ReviewRequestStore:
 
     def save(self, request: ReviewRequest) -> None:
         self._record(request).save()
+
+    def last_run(self, seller_id: str) -> RunMarker | None:
+        try:
+            return RUN_MARKERS.to_domain(ReviewRunRecord.get(seller_id, RUN_KEY))
+        except DoesNotExist:
+            return None
+
+    def record_run(self, marker: RunMarker) -> None:
+        expires_at = int((marker.finished_at + RUN_RETENTION).timestamp())
+        RUN_MARKERS.to_record(marker, expires_at=expires_at).save()
 
     def _record(self, request: ReviewRequest) -> ReviewRequestRecord:
         expires_at = int((request.updated_at + OUTCOME_RETENTION).timestamp())

@@ -527,6 +527,18 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     page.wait_for_function(
         "() => document.querySelector('[data-testid=access-review-due]')?.innerText.startsWith('Last review')"
     )
+    # Review requests (owners): off by default; turned on at 10 days after delivery, kept after a reload
+    reviews = page.locator("[data-testid=review-requests-view]")
+    assert "Requested" in reviews.inner_text()
+    assert not page.is_checked("[data-testid=review-settings-form] input[name=enabled]")
+    page.check("[data-testid=review-settings-form] input[name=enabled]")
+    page.fill("[data-testid=review-settings-form] input[name=delay_days]", "10")
+    with page.expect_response(lambda r: r.url.endswith("/review-requests/settings") and r.status == 200):
+        page.click("[data-testid=review-settings-form] button[type=submit]")
+    page.reload()
+    page.wait_for_selector("[data-testid=review-requests-view]")
+    assert page.is_checked("[data-testid=review-settings-form] input[name=enabled]")
+    assert page.input_value("[data-testid=review-settings-form] input[name=delay_days]") == "10"
     shot(page, "12-settings")
     # No buyer PII anywhere (the simulator marks every PII value with "pii-canary")
     for suffix in ("", "/orders", "/inventory", "/settings"):

@@ -227,6 +227,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
     },
+    "RequestReviewsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ListDueSellersFunction": {
         *("SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"),
         *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: read-only sellers are left out
@@ -793,6 +794,9 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers/{sellerId}/cogs"),
         ("PUT", "/sellers/{sellerId}/cogs/{sku}"),
         ("POST", "/sellers/{sellerId}/cogs"),
+        # Review requests (Solicitations API): the setting and the counts (owners).
+        ("GET", "/sellers/{sellerId}/review-requests"),
+        ("PUT", "/sellers/{sellerId}/review-requests/settings"),
         # The seller's data rights (owners only): export, erasure, disconnection.
         ("POST", "/sellers/{sellerId}/exports"),
         ("GET", "/sellers/{sellerId}/exports/{exportId}"),

@@ -12,6 +12,7 @@ import copy
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
@@ -179,6 +180,19 @@ def _rate_limit_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _plans_in_model_descriptions(operation: str) -> set[tuple[str, str, float, int]]:
+    """The `| rate | burst |` row of the operation's description, in whichever model defines it."""
+    found = set()
+    for path in _models_dir().glob("*/*.json"):
+        for methods in json.loads(path.read_text()).get("paths", {}).values():
+            for op in methods.values():
+                if isinstance(op, dict) and op.get("operationId") == operation:
+                    row = re.search(r"\|\s*([0-9.]+)\s*\|\s*([0-9]+)\s*\|", op.get("description", ""))
+                    if row:
+                        found.add((path.parent.name, "", float(row[1]), int(row[2])))
+    return found
+
+
 def test_usage_plans_match_the_official_rate_limits() -> None:
     _models_dir()
     rows = _rate_limit_rows()
@@ -190,6 +204,8 @@ def test_usage_plans_match_the_official_rate_limits() -> None:
         }
         if operation in OPERATION_VERSIONS:
             matching = {m for m in matching if m[:2] == OPERATION_VERSIONS[operation]}
+        if not matching:  # an API the table leaves out (Solicitations): the model's own usage-plan table
+            matching = _plans_in_model_descriptions(operation)
         assert len(matching) == 1, f"{operation}: expected one official plan, found {sorted(matching)}"
         (_, _, rate, burst) = matching.pop()
         assert (plan.rate_per_s, plan.burst) == (rate, burst), operation

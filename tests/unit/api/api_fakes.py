@@ -24,6 +24,7 @@ from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile,
 from sellerflow.errors import OrderNotFound
 from sellerflow.incidents.model import Incident, Severity
 from sellerflow.settings import Settings
+from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings, RunMarker
 from sellerflow.store.orders import OrderPage, decode_page_token, encode_page_token
 
 REGION = "eu-west-1"
@@ -262,6 +263,7 @@ class World:
     tokens: Tokens
     client: Any  # the general app's
     pii_client: Any = None  # the buyer-PII app's
+    review_requests: Any = None  # FakeReviewRequests
 
     def get(self, path: str, token: str | None = None) -> Any:
         return self.client.http.get(path, headers=bearer(token) if token else {})
@@ -291,14 +293,18 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
         make_order(SELLER_B, "222-0000000-0000002", NOW - timedelta(days=3), total="888.88"),
     )
     settings = Settings(aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id=CLIENT_ID)
-    given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit}
+    review_requests = FakeReviewRequests()
+    given: dict[str, Any] = {
+        "sellers": sellers, "orders": orders, "audit": audit, "review_requests": review_requests,
+    }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     pii = create_pii_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     with Client(app) as client, Client(pii) as pii_client:
         yield World(
-            sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client
-        )
+            sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client,
+            review_requests=review_requests,
+        )  # fmt: skip
 
 
 # A well-formed body per route that takes one, so a test's status is the decision it looks at, not a 400.
@@ -346,8 +352,44 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "reprint_days": 7,
     },
     "/sellers/{sellerId}/orders/{orderId}/label": {"request_token": "rt-1", "rate_id": "r-1"},
+    "/sellers/{sellerId}/review-requests/settings": {"enabled": True, "delay_days": 10},
 }
 INCIDENT_ID = "0" * 32
+
+
+class FakeReviewRequests:
+    """The review-request store in memory (settings per seller, outcomes per order)."""
+
+    def __init__(self) -> None:
+        self.by_seller: dict[str, ReviewRequestSettings] = {}
+        self.items: dict[tuple[str, str], ReviewRequest] = {}
+
+    def __call__(self) -> FakeReviewRequests:  # the port is a factory
+        return self
+
+    def settings(self, seller_id: str) -> ReviewRequestSettings:
+        return self.by_seller.get(seller_id, ReviewRequestSettings())
+
+    def put_settings(self, seller_id: str, settings: ReviewRequestSettings) -> None:
+        self.by_seller[seller_id] = settings
+
+    def requests(self, seller_id: str) -> list[ReviewRequest]:
+        return [r for (seller, _), r in self.items.items() if seller == seller_id]
+
+    def claim(self, request: ReviewRequest, previous: ReviewRequest | None) -> bool:
+        if self.items.get((request.seller_id, request.order_id)) != previous:
+            return False
+        self.save(request)
+        return True
+
+    def save(self, request: ReviewRequest) -> None:
+        self.items[(request.seller_id, request.order_id)] = request
+
+    def last_run(self, seller_id: str) -> RunMarker | None:
+        return None
+
+    def record_run(self, marker: RunMarker) -> None:
+        pass
 
 
 class FakeIncidents:

@@ -167,6 +167,9 @@ ADDED_SINCE = {
     "LabelSettingsRecord",
     "LabelQuoteRecord",
     "LabelShipmentRecord",
+    "ReviewRequestRecord",
+    "ReviewSettingsRecord",
+    "ReviewRunRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {
@@ -174,6 +177,7 @@ ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claimed_until"),
     ("ReportRecord", "ingest_claimant"),
     ("OrderRecord", "ship_by"),
+    ("OrderRecord", "deliver_by"),
 }
 
 

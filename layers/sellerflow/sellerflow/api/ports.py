@@ -31,6 +31,7 @@ from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
 from sellerflow.settings import Settings
+from sellerflow.solicitations.service import ReviewRequestStore
 from sellerflow.subprocessors import SubprocessorUse
 
 __all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
@@ -194,9 +195,15 @@ class ApiPorts:
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
     labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
+    # review requests' setting and outcomes (the general API's deployment)
+    review_requests: Callable[[], ReviewRequestStore] = field(default=lambda: _no_review_requests())
 
 
 PortsFactory = Callable[[Settings], ApiPorts]
+
+
+def _no_review_requests() -> ReviewRequestStore:
+    raise ConfigurationError("this API function keeps no review requests: they are the general API's")
 
 
 def _no_labels() -> LabelService:

@@ -50,6 +50,7 @@ TOKENS_PATH = "/tokens/2021-03-01/restrictedDataToken"
 PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
 SHIPPING_PATH = "/shipping/v2"
 ORDERS_V0_PATH = "/orders/v0/orders"
+SOLICITATIONS_PATH = "/solicitations/v1/orders"
 
 
 class RefreshTokenSource(Protocol):
@@ -202,6 +203,29 @@ class SpApiClient(AmazonHttpPort):
             "POST",
             f"{ORDERS_V0_PATH}/{order_id}/shipmentConfirmation",
             json_body=request,
+        )
+
+    # --- Solicitations v1 (review requests; only the order id and its marketplace are sent) --------
+    def get_solicitation_actions(
+        self, seller_id: str, order_id: str, *, marketplace_id: str
+    ) -> dict[str, Any]:
+        """getSolicitationActionsForOrder: the HAL answer (`_links.actions` names what is offered)."""
+        return self.call(
+            seller_id,
+            "getSolicitationActionsForOrder",
+            "GET",
+            f"{SOLICITATIONS_PATH}/{order_id}",
+            params={"marketplaceIds": marketplace_id},
+        )
+
+    def create_review_solicitation(self, seller_id: str, order_id: str, *, marketplace_id: str) -> None:
+        """createProductReviewAndSellerFeedbackSolicitation (201, no body of interest)."""
+        self.call(
+            seller_id,
+            "createProductReviewAndSellerFeedbackSolicitation",
+            "POST",
+            f"{SOLICITATIONS_PATH}/{order_id}/solicitations/productReviewAndSellerFeedback",
+            params={"marketplaceIds": marketplace_id},
         )
 
     # --- Tokens 2021-03-01 ----------------------------------------------------------------------

@@ -51,6 +51,9 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getMarketplaceParticipations": UsagePlan(0.016, 15),
     # Tokens 2021-03-01
     "createRestrictedDataToken": UsagePlan(1.0, 10),
+    # Solicitations v1 (review requests)
+    "getSolicitationActionsForOrder": UsagePlan(1.0, 5),
+    "createProductReviewAndSellerFeedbackSolicitation": UsagePlan(1.0, 5),
     # Notifications v1 (the destination and deleteSubscriptionById are grantless: the app's own bucket)
     "getSubscription": UsagePlan(1.0, 5),
     "createSubscription": UsagePlan(1.0, 5),

@@ -40,6 +40,7 @@ from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
 from sellerflow.store.privacy import SellerObjects, Workflows
 from sellerflow.store.sellers import SellerStore
+from sellerflow.store.solicitations import ReviewRequestStore
 from sellerflow.store.users import CognitoUsers
 from sellerflow.wiring.analytics import analytics_service
 from sellerflow.wiring.billing import build_billing_service, stripe_secret
@@ -107,6 +108,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         reviews=reviews,
         twilio_webhooks=_no_twilio_secret,
         activity=reviews,
+        review_requests=ReviewRequestStore,
     )
 
 

@@ -210,7 +210,7 @@ ADS_CALLER = {"SELLERS_TABLE", "DATA_KEY_ID", "LWA_APP_SECRET_NAME", "LWA_ENDPOI
 API_CALLER = {"COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_ID"}  # the ID token's issuer and audience
 FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "SyncOrdersFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
-    "PlanReportsFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
+    "PlanReportsFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER, "BILLING_ENABLED", "BILLING_TABLE"},
     "RequestReportFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "CheckReportFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "IngestReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
@@ -254,6 +254,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("SPAPI_APPLICATION_ID", "SPAPI_CONSENT_URL", "SPAPI_APP_DRAFT", "ADS_AUTHORIZE_URL"),
         *("WEB_ORIGIN", "CONNECT_STATE_SECRET_NAME", "SYNC_WINDOW_MINUTES", "NOTIFICATIONS_QUEUE_ARN"),
         "TENANT_DATA_ROLE_ARN",
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: seats, accounts, WhatsApp, history depth
     },
     "PiiApiFunction": {
         "SELLER_DATA_TABLE",
@@ -264,6 +265,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: labels are a plan feature
     },
     "EvaluateAlertsFunction": {
         "SELLER_DATA_TABLE",

@@ -185,6 +185,9 @@ class _Gate:
     def sync_allowed(self, seller_id: str) -> bool:
         return seller_id != "A2READONLY"
 
+    def sync_every_minutes(self, seller_id: str, wanted: int | None) -> int | None:
+        return wanted
+
 
 def test_the_fanout_leaves_read_only_sellers_out_and_lists_them_again_when_paid() -> None:
     everyone = list_due_sellers(NOW, sellers=_Sellers(), window_minutes=15)

@@ -31,6 +31,7 @@ from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.models import ResponseModel, decimal_text
 from sellerflow.api.routes_protection import NO_STORE_HEADERS, upstream_errors
+from sellerflow.billing.limits import Feature
 from sellerflow.errors import (
     InvalidInput,
     OrderNotFound,
@@ -258,6 +259,7 @@ def label_routes(ctx: ApiContext) -> Blueprint:
     def get_label_rates(sellerId: str, orderId: str) -> Response:
         """Carriers, services and prices for the order's parcel; reads the recipient for Amazon (LABELS_BUY)."""
         sub = allowed(sellerId, Permission.LABELS_BUY)
+        ctx.ports.plans.require_feature(sellerId, Feature.LABELS)  # 402 on plans without labels
         quote = ctx.ports.labels().rates(sellerId, _order_id(orderId))
         ctx.ports.audit.record(
             sellerId, sub, "pii.read", f"order/{orderId}/label/rates purpose=shipping_label"
@@ -269,6 +271,7 @@ def label_routes(ctx: ApiContext) -> Blueprint:
     def buy_label(sellerId: str, orderId: str) -> Response:
         """Buy the chosen rate's label (idempotent), confirm the shipment, answer the label (LABELS_BUY)."""
         sub = allowed(sellerId, Permission.LABELS_BUY)
+        ctx.ports.plans.require_feature(sellerId, Feature.LABELS)  # kept labels stay reprintable
         body = parse_json_body(
             ctx.body(), PurchaseIn, "expected request_token, rate_id and optionally format"
         )

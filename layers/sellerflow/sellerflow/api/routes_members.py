@@ -20,6 +20,8 @@ from chalice.app import Blueprint, Response
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.plan_limits import seats_in_use
+from sellerflow.billing.limits import Countable
 from sellerflow.members.models import (
     AcceptedOut,
     AcceptIn,
@@ -75,6 +77,10 @@ def member_routes(ctx: ApiContext) -> Blueprint:
         """Invite by email; the token is shown once (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(InvitationIn, ctx.body(), '{"email": "...", "role": "owner"|"analyst"|"support"}')
+        now = ctx.now()  # a plan's seats: members and pending invitations (402 when full)
+        ctx.ports.plans.require_room(
+            sellerId, Countable.SEATS, lambda: seats_in_use(ctx.ports, sellerId, now)
+        )
         return json_response(ctx.runtime.team.invite(who, sellerId, wanted.email, wanted.role), 201)
 
     @bp.get("/sellers/{sellerId}/invitations", RouteDoc(InvitationsOut))

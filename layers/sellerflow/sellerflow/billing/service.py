@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sellerflow.billing.limits import Usage
+from sellerflow.billing import limits
+from sellerflow.billing.limits import Countable, Feature, Usage
 from sellerflow.billing.model import (
     BillingAccount,
     BillingNotice,
@@ -145,6 +146,44 @@ class BillingService:
         """False for a read-only or cancelled account: the fanout leaves it out (nothing is deleted)."""
         return syncs(self.state(seller_id))
 
+    def limits_of(self, seller_id: str) -> Plan:
+        """The plan whose limits a sync applies: the account's, or the default plan's for a seller
+        without an account yet (read only: a sync task never starts a trial)."""
+        found = self._accounts.get(seller_id)
+        return self.catalog.get(found.plan_id if found is not None else self.catalog.default_plan)
+
+    # --- limits (`sellerflow.billing.gate.PlanGate`) -------------------------------------------------
+    def require_writable(self, seller_id: str) -> None:
+        limits.require_writable(self.state(seller_id))
+
+    def require_room(
+        self, seller_id: str, what: Countable, in_use: Callable[[], int], adding: int = 1
+    ) -> None:
+        account = self.account(seller_id)
+        limits.require_writable(self.state_of(account))
+        limits.require_room(self.catalog.get(account.plan_id), what, in_use(), adding)
+
+    def require_account_room(self, seller_id: str, owned_seller_ids: Callable[[], Sequence[str]]) -> None:
+        """A user's next Amazon account counts against the most generous plan among the sellers it
+        owns (a first account is always allowed: it starts its own trial; a reconnection adds none)."""
+        owned = list(owned_seller_ids())
+        if not owned or seller_id in owned:
+            return
+        widest = max(
+            (self.plan_of(seller_id) for seller_id in owned), key=lambda p: p.limits.connected_accounts
+        )
+        limits.require_room(widest, Countable.CONNECTED_ACCOUNTS, len(owned))
+
+    def require_feature(self, seller_id: str, feature: Feature | str) -> None:
+        """E.g. `require_feature(seller_id, "messages")` before buyer messaging is used."""
+        wanted = Feature.named(feature)
+        account = self.account(seller_id)
+        limits.require_writable(self.state_of(account))
+        limits.require_feature(self.catalog.get(account.plan_id), wanted)
+
+    def history_start(self, seller_id: str, today: date) -> date | None:
+        return limits.history_start(self.plan_of(seller_id), today)
+
     def tick_gate(self) -> TickSyncGate:
         """`sync_allowed` for one fanout tick, every account read at once (one paged scan) rather
         than one read per due seller: a tick may list 10,000 sellers."""
@@ -265,3 +304,13 @@ class TickSyncGate:
         if account is None:
             return self._service.sync_allowed(seller_id)
         return syncs(self._service.state_of(account))
+
+    def sync_every_minutes(self, seller_id: str, wanted: int | None) -> int | None:
+        """The cadence the seller gets: its own, or the plan's fastest when its own is faster."""
+        if self._accounts is None:
+            self._accounts = {a.seller_id: a for a in self._source.all()}
+        account = self._accounts.get(seller_id)
+        plan = self._service.catalog.get(
+            account.plan_id if account is not None else self._service.catalog.default_plan
+        )
+        return limits.allowed_cadence(plan, wanted or 0)

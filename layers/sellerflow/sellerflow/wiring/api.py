@@ -22,6 +22,7 @@ from sellerflow.api.ports import (
     no_ports,
     use_deployment_ports,
 )
+from sellerflow.billing.gate import OPEN
 from sellerflow.errors import ConfigurationError
 from sellerflow.labels.service import LabelService
 from sellerflow.members.model import PoolUser
@@ -107,6 +108,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         reviews=reviews,
         twilio_webhooks=_no_twilio_secret,
         activity=reviews,
+        plans=build_billing_service(current) if current.billing_enabled else OPEN,
     )
 
 

@@ -158,7 +158,9 @@ def alert_routes(ctx: ApiContext) -> Blueprint:
         ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         return json_response(_recipients_out(ctx.ports.alerts.recipients(sellerId)))
 
-    @bp.put("/sellers/{sellerId}/alerts/recipients", RouteDoc(RecipientsOut, body=RecipientsIn))
+    @bp.put(
+        "/sellers/{sellerId}/alerts/recipients", RouteDoc(RecipientsOut, body=RecipientsIn, errors=(402,))
+    )
     def put_alert_recipients(sellerId: str) -> Response:
         """Set the WhatsApp recipients (ALERTS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)

@@ -99,7 +99,7 @@ def asked(ctx: ApiContext, seller_id: str, permission: Permission, query: tuple[
 def analytics_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.get("/sellers/{sellerId}/dashboard", RouteDoc(am.DashboardOut, query=DASHBOARD_QUERY))
+    @bp.get("/sellers/{sellerId}/dashboard", RouteDoc(am.DashboardOut, query=DASHBOARD_QUERY, errors=(402,)))
     def dashboard(sellerId: str) -> Response:
         """KPIs per currency with the previous period (ANALYTICS_READ)."""
         call = asked(ctx, sellerId, Permission.ANALYTICS_READ, DASHBOARD_QUERY)
@@ -114,7 +114,7 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         call.audit("dashboard.read", f"dashboard range={name.value} marketplace={shown}")
         return json_response(am.DashboardOut.of(result))
 
-    @bp.get("/sellers/{sellerId}/analytics/daily", RouteDoc(am.DailyOut, query=DAILY_QUERY))
+    @bp.get("/sellers/{sellerId}/analytics/daily", RouteDoc(am.DailyOut, query=DAILY_QUERY, errors=(402,)))
     def daily(sellerId: str) -> Response:
         """The daily series (ANALYTICS_READ)."""
         call = asked(ctx, sellerId, Permission.ANALYTICS_READ, DAILY_QUERY)

@@ -101,7 +101,7 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
 
     @bp.post(
         "/connect/amazon/callback",
-        RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(409,)),
+        RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(402, 409)),
     )
     def complete_connect() -> Response:
         """Complete the connection with Amazon's callback parameters."""

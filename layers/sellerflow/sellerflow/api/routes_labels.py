@@ -255,7 +255,7 @@ def label_routes(ctx: ApiContext) -> Blueprint:
                         reprint_days=settings.reprint_days)
         )  # fmt: skip
 
-    @bp.post("/sellers/{sellerId}/orders/{orderId}/label/rates", RouteDoc(RatesOut, errors=errors))
+    @bp.post("/sellers/{sellerId}/orders/{orderId}/label/rates", RouteDoc(RatesOut, errors=(402, *errors)))
     def get_label_rates(sellerId: str, orderId: str) -> Response:
         """Carriers, services and prices for the order's parcel; reads the recipient for Amazon (LABELS_BUY)."""
         sub = allowed(sellerId, Permission.LABELS_BUY)
@@ -267,7 +267,10 @@ def label_routes(ctx: ApiContext) -> Blueprint:
         count(PII_READS)
         return json_response(RatesOut.of(quote), headers=NO_STORE_HEADERS)
 
-    @bp.post("/sellers/{sellerId}/orders/{orderId}/label", RouteDoc(LabelOut, body=PurchaseIn, errors=errors))
+    @bp.post(
+        "/sellers/{sellerId}/orders/{orderId}/label",
+        RouteDoc(LabelOut, body=PurchaseIn, errors=(402, *errors)),
+    )
     def buy_label(sellerId: str, orderId: str) -> Response:
         """Buy the chosen rate's label (idempotent), confirm the shipment, answer the label (LABELS_BUY)."""
         sub = allowed(sellerId, Permission.LABELS_BUY)

@@ -71,7 +71,7 @@ def member_routes(ctx: ApiContext) -> Blueprint:
 
     @bp.post(
         "/sellers/{sellerId}/invitations",
-        RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(409,)),
+        RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(402, 409)),
     )
     def create_invitation(sellerId: str) -> Response:
         """Invite by email; the token is shown once (MEMBERS_MANAGE)."""

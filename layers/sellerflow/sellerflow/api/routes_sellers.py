@@ -36,7 +36,7 @@ def seller_routes(ctx: ApiContext) -> Blueprint:
         views = ctx.access.my_sellers(who)
         return json_response(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
 
-    @bp.get("/sellers/{sellerId}/orders", RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS))
+    @bp.get("/sellers/{sellerId}/orders", RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS, errors=(402,)))
     def list_orders(sellerId: str) -> Response:
         """One page of a seller's orders, newest first (ORDERS_READ)."""
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)

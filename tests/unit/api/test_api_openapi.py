@@ -29,9 +29,11 @@ from api_fakes import (
     REGION,
     SELLER_A,
     WELL_FORMED_BODIES,
+    FakeAlerts,
     FakeIncidents,
     FakeOrders,
     FakeSellers,
+    StubConnect,
     Tokens,
     bearer,
     clients_by_path,
@@ -43,7 +45,7 @@ from jsonschema import Draft202012Validator
 from label_fakes import label_service
 from team_fakes import FakeReviews, FakeTeam, FakeUsers
 
-from sellerflow.alerts.model import AlertKind, AlertRule, AlertRules, AlertView, Recipient
+from sellerflow.alerts.model import AlertKind, AlertRule
 from sellerflow.analytics.ads import AdsService
 from sellerflow.analytics.model import DayRollup
 from sellerflow.analytics.service import AnalyticsService
@@ -55,14 +57,6 @@ from sellerflow.api.pii_app import create_pii_app
 from sellerflow.api.ports import BillingPorts
 from sellerflow.billing.plans import bundled_catalog
 from sellerflow.billing.service import BillingService
-from sellerflow.connect.models import (
-    AdsConnectOut,
-    AdsProfileOut,
-    ConnectCallbackOut,
-    ConnectionOut,
-    ConnectStartOut,
-    SyncExecutionOut,
-)
 from sellerflow.domain import Order, Role
 from sellerflow.facts import CogsEntry, SettlementSummary
 from sellerflow.pii.models import Purpose, ShippingLabel
@@ -162,55 +156,6 @@ class FakeDirty:
 class FakeAdFacts:
     def for_marketplaces(self, *_: Any) -> list[Any]:
         return []
-
-
-@dataclass
-class FakeAlerts:
-    rules_by_seller: dict[str, AlertRules] = field(default_factory=dict)
-    recipients_by_seller: dict[str, dict[str, Recipient]] = field(default_factory=dict)
-
-    def rules(self, seller_id: str, _marketplace_ids: Sequence[str]) -> AlertRules:
-        return self.rules_by_seller.get(seller_id, AlertRules(rules=()))
-
-    def put_rules(self, seller_id: str, rules: AlertRules, *, now: datetime | None = None) -> None:
-        self.rules_by_seller[seller_id] = rules
-
-    def recipients(self, seller_id: str) -> list[Recipient]:
-        return list(self.recipients_by_seller.get(seller_id, {}).values())
-
-    def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None:
-        self.recipients_by_seller.setdefault(seller_id, {})[recipient.phone] = recipient
-
-    def alerts(self, _seller_id: str, *, limit: int = 100) -> list[AlertView]:
-        return []
-
-
-class StubConnect:
-    """The connect services' answers (their own rules are tests/unit/connect's)."""
-
-    def start(self, *_: Any, **__: Any) -> ConnectStartOut:
-        return ConnectStartOut(
-            authorize_url="https://sellercentral.amazon.com/apps/authorize", expires_at=NOW
-        )
-
-    def complete(self, _user: Any, *args: Any) -> ConnectCallbackOut | AdsConnectOut:
-        if args and isinstance(args[0], str):  # the ads grant: (user, seller_id, callback)
-            return AdsConnectOut(
-                seller_id=SELLER_A,
-                region="NA",
-                profiles=[AdsProfileOut(profile_id="1", marketplace_id=MARKETPLACE_US, country_code="US")],
-            )
-        return ConnectCallbackOut(
-            seller_id=SELLER_A, name="Alpha Mugs", marketplace_ids=[MARKETPLACE_US], status="active",
-            reconnected=False, authorized_at=NOW, expires_at=NOW + timedelta(days=365),
-            sync_execution=SyncExecutionOut(execution_name="x", status="started"),
-        )  # fmt: skip
-
-    def connection(self, _seller_id: str) -> ConnectionOut:
-        return ConnectionOut(
-            status="active", authorized_at=NOW, expires_at=NOW + timedelta(days=300), days_left=300,
-            last_sync_at=NOW, last_outcome="succeeded", consecutive_failures=0,
-        )  # fmt: skip
 
 
 @dataclass

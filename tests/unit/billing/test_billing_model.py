@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from billing_model_fakes import Accounts, NoNotices, no_stripe
 
 from sellerflow.billing.limits import (
     Countable,
@@ -28,7 +29,7 @@ from sellerflow.billing.model import (
     effective_state,
 )
 from sellerflow.billing.plans import bundled_catalog, catalog
-from sellerflow.billing.service import BillingNotice, BillingService, PaymentProvider
+from sellerflow.billing.service import BillingService
 from sellerflow.domain import ScheduledSeller
 from sellerflow.errors import BillingReadOnly, InvalidInput, PlanLimitReached
 from sellerflow.sync.fanout import list_due_sellers
@@ -196,45 +197,12 @@ def test_the_fanout_leaves_read_only_sellers_out_and_lists_them_again_when_paid(
     assert [s.seller_id for s in gated.sellers] == ["A1PAID"]
 
 
-def _no_stripe() -> PaymentProvider:
-    raise AssertionError("the fanout never calls Stripe")
-
-
-class _NoNotices:
-    def notify(self, notice: BillingNotice) -> None:
-        raise AssertionError("the fanout notifies no one")
-
-
-class _Accounts:
-    """In-memory billing accounts that count the single-account reads."""
-
-    def __init__(self, *accounts: BillingAccount) -> None:
-        self.by_seller = {a.seller_id: a for a in accounts}
-        self.gets = 0
-
-    def get(self, seller_id: str) -> BillingAccount | None:
-        self.gets += 1
-        return self.by_seller.get(seller_id)
-
-    def put(self, account: BillingAccount) -> None:
-        self.by_seller[account.seller_id] = account
-
-    def all(self) -> list[BillingAccount]:
-        return list(self.by_seller.values())
-
-    def seller_for_customer(self, customer_id: str) -> str | None:
-        raise AssertionError("not used by the fanout")
-
-    def link_customer(self, customer_id: str, seller_id: str) -> None:
-        raise AssertionError("not used by the fanout")
-
-
 def test_a_ticks_gate_reads_every_account_once_and_answers_as_sync_allowed() -> None:
     paid = replace(BillingAccount.trial("A1PAID", GROWTH, NOW), status=PlanState.ACTIVE)
     lapsed = BillingAccount.trial("A2READONLY", STARTER, NOW - timedelta(days=STARTER.trial_days + 1))
-    accounts = _Accounts(paid, lapsed)
+    accounts = Accounts(paid, lapsed)
     service = BillingService(
-        accounts=accounts, provider=_no_stripe, notices=_NoNotices(), catalog=CATALOG, clock=lambda: NOW
+        accounts=accounts, provider=no_stripe, notices=NoNotices(), catalog=CATALOG, clock=lambda: NOW
     )
     gate = service.tick_gate()
     answers = {seller: gate.sync_allowed(seller) for seller in ("A1PAID", "A2READONLY", "A3NEW")}

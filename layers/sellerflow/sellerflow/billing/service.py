@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from sellerflow.billing import limits
@@ -26,7 +26,7 @@ from sellerflow.billing.model import (
     syncs,
 )
 from sellerflow.billing.plans import Plan, PlanCatalog
-from sellerflow.errors import BillingConflict, InvalidInput
+from sellerflow.errors import BillingConflict, InvalidInput, UsageReportIncomplete
 from sellerflow.observability import logger
 
 
@@ -285,6 +285,72 @@ class BillingService:
             identifier=f"{account.customer_id}-{period}",
         )  # fmt: skip
         return True
+
+    def report_period(self, period: UsagePeriod, count_orders: Callable[[str, date, date], int]) -> UsageRun:
+        """One meter event per metered account with a Stripe customer: the orders synced for its seller
+        in `period` (counted by `count_orders(seller_id, first, last)`). Idempotent per (customer,
+        period): a repeat sends the same identifier, which Stripe (and the stand-in) keep once."""
+        reported = skipped = orders = 0
+        failed: list[str] = []
+        for account in sorted(self._accounts.all(), key=lambda a: a.seller_id):
+            plan = self.catalog.get(account.plan_id)
+            if plan.metered is None or account.customer_id is None:
+                skipped += 1
+                continue
+            try:
+                count = count_orders(account.seller_id, period.first, period.last)
+                sent = self.report_usage(account.seller_id, orders=count, period=period.name)
+            except Exception as error:  # one account's failure never stops the others' reports
+                logger.warning(
+                    "usage report failed",
+                    extra={"seller_id": account.seller_id, "error": type(error).__name__},
+                )
+                failed.append(account.seller_id)
+                continue
+            if sent:
+                reported += 1
+                orders += count
+            else:
+                skipped += 1
+        logger.info("usage reported", extra={"period": period.name, "reported": reported, "skipped": skipped})
+        if failed:  # the schedule's retries run it again: what was sent is kept once (its identifier)
+            raise UsageReportIncomplete(f"{len(failed)} account(s) could not be reported for {period.name}")
+        return UsageRun(period=period.name, reported=reported, skipped=skipped, orders=orders)
+
+
+@dataclass(frozen=True)
+class UsagePeriod:
+    """A calendar month of usage (UTC): `name` is its meter identifier's suffix, e.g. "2026-11"."""
+
+    name: str
+    first: date
+    last: date
+
+    @classmethod
+    def before(cls, now: datetime) -> UsagePeriod:
+        """The month before `now`'s (a run on the 1st reports the month that just ended)."""
+        this_month = now.astimezone(UTC).date().replace(day=1)
+        last = this_month - timedelta(days=1)
+        return cls(name=f"{last:%Y-%m}", first=last.replace(day=1), last=last)
+
+    @classmethod
+    def named(cls, name: str) -> UsagePeriod:
+        try:
+            first = datetime.strptime(name, "%Y-%m").date()
+        except ValueError:
+            raise InvalidInput(f"a usage period is a month YYYY-MM, got {name[:20]!r}") from None
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return cls(name=name, first=first, last=following - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class UsageRun:
+    """What one usage report did (counts only)."""
+
+    period: str
+    reported: int
+    skipped: int
+    orders: int
 
 
 class TickSyncGate:

@@ -102,3 +102,10 @@ class WebhookOut(_Out):
     applied: bool
     replay: bool
     reason: str
+
+
+class UsageRequest(BaseModel):
+    """The ReportUsage schedule's event: `{}` (the month that just ended) or `{"period": "YYYY-MM"}`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    period: str | None = Field(default=None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")

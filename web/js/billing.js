@@ -72,3 +72,24 @@ export async function billing(page, seller) {
     card("Usage and limits", limitsTable(data.plan, data.usage)),
   );
 }
+
+// Admins (Billing=on): every account's plan state, from GET /admin/billing.
+export async function adminBilling(page) {
+  clear(page, h("h1", {}, "Plans of every account"), loading());
+  let data;
+  try {
+    data = await api("/admin/billing");
+  } catch (error) {
+    clear(page, h("h1", {}, "Plans of every account"), errorBox(error));
+    return;
+  }
+  const columns = [
+    { label: "Seller account", cell: (a) => a.seller_id },
+    { label: "Plan", cell: (a) => a.plan.name },
+    { label: "State", cell: (a) => a.state.replace("_", " ") },
+    { label: "Syncing", cell: (a) => (a.syncing ? "yes" : "paused") },
+    { label: "Next invoice", cell: (a) => day(a.current_period_end) },
+    { label: "Grace until", cell: (a) => day(a.grace_ends_at) },
+  ];
+  clear(page, h("h1", {}, "Plans of every account"), card(`${data.accounts.length} accounts`, table(columns, data.accounts, { "data-testid": "admin-billing" })));
+}

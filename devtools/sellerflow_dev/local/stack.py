@@ -345,6 +345,7 @@ class LocalStack:
             moto_url=self.moto_url,
             user_pool_id=self.resources.user_pool_id,
             password_of=moto_user_password,
+            billing=self.config.billing,
         )
         self.gateway = LocalApiGateway(
             routes,

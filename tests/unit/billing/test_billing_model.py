@@ -75,6 +75,13 @@ def test_plans_file_is_consistent_and_prices_are_the_deployments() -> None:
         catalog('{"platinum": "price_x"}')
     with pytest.raises(InvalidInput):
         catalog("not json")
+    metered = catalog('{"growth": "price_live_123", "growth:metered": "price_live_orders"}').get("growth")
+    assert metered.metered is not None
+    assert (metered.price_id, metered.metered.price_id) == ("price_live_123", "price_live_orders")
+    assert GROWTH.metered is not None
+    assert metered.metered.meter_event_name == GROWTH.metered.meter_event_name
+    with pytest.raises(InvalidInput, match="starter:metered"):
+        catalog('{"starter:metered": "price_x"}')  # Starter has no meter
 
 
 def test_a_trial_over_without_a_subscription_is_read_only() -> None:
@@ -241,3 +248,14 @@ def test_with_billing_off_the_fanout_reads_no_plan(monkeypatch: pytest.MonkeyPat
         monkeypatch.delenv("BILLING_ENABLED", raising=False)
         reset_settings()
         wiring.reset()
+
+
+def test_the_compliance_page_lists_exactly_what_stripe_receives() -> None:
+    from pathlib import Path
+
+    from sellerflow.billing.subprocessor import STRIPE_SENDS
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "compliance.md").read_text()
+    section = page.split("### Stripe (payments sub-processor", 1)[1].split("\n### ", 1)[0]
+    listed = [line[2:] for line in section.splitlines() if line.startswith("- ")]
+    assert listed == list(STRIPE_SENDS.receives)

@@ -81,6 +81,12 @@ def test_billing_cycle_keeps_amazon_data_from_stripe(local_stack: Callable[..., 
     # the customer, its Checkout, the portal the owner opened in the browser, then the API's portal
     assert paths == ["/v1/customers", "/v1/checkout/sessions"] + ["/v1/billing_portal/sessions"] * 2
     assert amazon_fields_sent_for(stack, seller) == 0
+
+    # The monthly usage report runs as deployed (its schedule's Lambda target, its own wiring): the
+    # seller has no synced orders in the month that ended, so nothing is metered and nothing sent
+    report = json.loads(stack.fire_schedule("ReportUsageSchedule"))
+    assert (report["reported"], report["skipped"], report["orders"]) == (0, 1, 0)
+    assert stripe.meter_events == []
     _an_admin_sees_every_accounts_plan_state(stack, seller)
 
 

@@ -129,7 +129,7 @@ def _owner_sees_the_banner_and_the_billing_screen(
         assert f"next invoice {next_invoice}" in page.locator("main").inner_text()
         rows = page.locator("[data-testid=billing-limits] tbody tr").all_inner_texts()
         seats = next(r for r in rows if r.startswith("Team seats")).split("\t")
-        assert seats[1:] == [str(answer["usage"]["seats"]), str(answer["plan"]["limits"]["seats"])]
+        assert seats[1:] == [str(answer["usage"]["seats"]), str(answer["limits"]["seats"])]
         portal = page.locator("[data-testid=billing-portal]")
         assert portal.is_visible()
         shot(page, "billing-owner-past-due")

@@ -10,7 +10,8 @@ const seg = (id) => encodeURIComponent(id);
 const day = (iso) => (iso ? iso.slice(0, 10) : "—");
 const card = (title, ...body) => h("section", { class: "card" }, h("h2", {}, title), ...body);
 
-function limitsTable(plan, usage) {
+function limitsTable(limits, usage) {
+  const plan = { limits }; // the limits that apply now (a trial evaluates the whole product)
   const used = usage || {};
   const rows = [
     ["Connected Amazon accounts", used.connected_accounts, plan.limits.connected_accounts],
@@ -69,7 +70,7 @@ export async function billing(page, seller) {
       actions,
       problems,
     ),
-    card("Usage and limits", limitsTable(data.plan, data.usage)),
+    card("Usage and limits", limitsTable(data.limits, data.usage)),
   );
 }
 

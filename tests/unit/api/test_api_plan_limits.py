@@ -229,6 +229,22 @@ def test_the_feature_check_other_areas_call_names_features_by_short_names(billed
         OPEN.require_feature(SELLER_A, "teleport")
 
 
+def test_a_trial_evaluates_the_whole_product_and_the_subscribed_plan_limits_it_after(billed: World) -> None:
+    assert CATALOG.trial_limits == "scale"
+    # A seller seen for the first time starts the default plan's trial, with the trial's limits
+    assert billed.call("PUT", f"/sellers/{SELLER_A}/alerts/recipients", WHATSAPP).status_code == 200
+    assert billed.call("GET", f"/sellers/{SELLER_A}/orders?from={OLD}").status_code == 200
+    assert (
+        billed.call("POST", f"/sellers/{SELLER_A}/orders/{ORDER_ID}/label/rates", pii=True).status_code == 200
+    )
+    assert billed.accounts.by_seller[SELLER_A].plan_id == CATALOG.default_plan == "starter"
+    # Once subscribed to Starter, Starter's limits apply (what the trial stored stays)
+    billed.on_plan("starter")
+    _refused(billed.call("GET", f"/sellers/{SELLER_A}/orders?from={OLD}"))
+    _refused(billed.call("POST", f"/sellers/{SELLER_A}/orders/{ORDER_ID}/label/rates", pii=True))
+    assert [r.phone for r in billed.alerts.recipients(SELLER_A)] == ["+15551234567"]
+
+
 def test_with_billing_off_every_gated_call_behaves_as_before(unbilled: World) -> None:
     w = unbilled
     assert w.call("POST", f"/sellers/{SELLER_A}/invitations", INVITE).status_code == 201

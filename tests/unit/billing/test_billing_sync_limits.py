@@ -77,3 +77,18 @@ def test_a_run_covers_the_plans_marketplaces_and_history_and_everything_without_
     assert within_plan(marketplaces, policy, None) == (marketplaces, policy)
     wide = PlanCaps(marketplaces=21, history_days=5000)
     assert within_plan(marketplaces, policy, wide) == (marketplaces, policy)  # never deeper than Amazon's
+
+
+def test_a_trial_syncs_as_the_trial_limits_plan_and_a_seller_without_an_account_too() -> None:
+    service = _service()
+    trial = BillingAccount.trial("A3TRIAL", STARTER, NOW)
+    service_accounts = Accounts(trial)
+    gated = BillingService(
+        accounts=service_accounts, provider=no_stripe, notices=NoNotices(), catalog=CATALOG, clock=lambda: NOW
+    )
+    gate = gated.tick_gate()
+    scale = CATALOG.get("scale")
+    assert gate.sync_every_minutes("A3TRIAL", None) == scale.limits.sync_every_minutes
+    assert gate.sync_every_minutes("A9NEW", None) == scale.limits.sync_every_minutes
+    assert gated.limits_of("A3TRIAL").id == gated.limits_of("A9NEW").id == "scale"
+    assert service.limits_of(ON_STARTER).id == "starter"  # subscribed: its own plan

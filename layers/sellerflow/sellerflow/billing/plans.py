@@ -53,6 +53,9 @@ class Plan(_Frozen):
 class PlanCatalog(_Frozen):
     version: int = Field(ge=1)
     default_plan: str
+    # A trial without a subscription yet gets this plan's limits (the whole product to evaluate: every
+    # marketplace, the full history, labels); the subscribed plan's limits apply from then on.
+    trial_limits: str | None = None
     currency: str
     plans: tuple[Plan, ...]
 
@@ -66,6 +69,8 @@ class PlanCatalog(_Frozen):
             raise ValueError("price ids must be unique")
         if self.default_plan not in ids:
             raise ValueError(f"default_plan {self.default_plan!r} is not a plan")
+        if self.trial_limits is not None and self.trial_limits not in ids:
+            raise ValueError(f"trial_limits {self.trial_limits!r} is not a plan")
         return self
 
     def get(self, plan_id: str) -> Plan:

@@ -25,7 +25,7 @@ from sellerflow.billing.model import (
     grace_ends_at,
     syncs,
 )
-from sellerflow.billing.plans import Plan, PlanCatalog
+from sellerflow.billing.plans import Plan, PlanCatalog, PlanLimits
 from sellerflow.errors import BillingConflict, InvalidInput, UsageReportIncomplete
 from sellerflow.observability import logger
 
@@ -78,6 +78,7 @@ class BillingView:
 
     seller_id: str
     plan: Plan
+    limits: PlanLimits  # those that apply now (`BillingService.limits_plan`)
     state: PlanState
     stored_status: PlanState
     syncing: bool
@@ -147,10 +148,17 @@ class BillingService:
         return syncs(self.state(seller_id))
 
     def limits_of(self, seller_id: str) -> Plan:
-        """The plan whose limits a sync applies: the account's, or the default plan's for a seller
-        without an account yet (read only: a sync task never starts a trial)."""
-        found = self._accounts.get(seller_id)
-        return self.catalog.get(found.plan_id if found is not None else self.catalog.default_plan)
+        """The plan whose limits a sync applies: the account's (see `limits_plan`), or a new trial's for
+        a seller without an account yet (read only: a sync task never starts a trial)."""
+        return self.limits_plan(self._accounts.get(seller_id))
+
+    def limits_plan(self, account: BillingAccount | None) -> Plan:
+        """Whose limits apply: a trial without a subscription gets the catalog's `trial_limits` plan
+        (when it names one), any other account its own plan's."""
+        trial = account is None or (account.status is PlanState.TRIALING and account.subscription_id is None)
+        if trial and self.catalog.trial_limits is not None:
+            return self.catalog.get(self.catalog.trial_limits)
+        return self.catalog.get(account.plan_id if account is not None else self.catalog.default_plan)
 
     # --- limits (`sellerflow.billing.gate.PlanGate`) -------------------------------------------------
     def require_writable(self, seller_id: str) -> None:
@@ -161,7 +169,7 @@ class BillingService:
     ) -> None:
         account = self.account(seller_id)
         limits.require_writable(self.state_of(account))
-        limits.require_room(self.catalog.get(account.plan_id), what, in_use(), adding)
+        limits.require_room(self.limits_plan(account), what, in_use(), adding)
 
     def require_account_room(self, seller_id: str, owned_seller_ids: Callable[[], Sequence[str]]) -> None:
         """A user's next Amazon account counts against the most generous plan among the sellers it
@@ -169,9 +177,8 @@ class BillingService:
         owned = list(owned_seller_ids())
         if not owned or seller_id in owned:
             return
-        widest = max(
-            (self.plan_of(seller_id) for seller_id in owned), key=lambda p: p.limits.connected_accounts
-        )
+        plans = (self.limits_plan(self.account(seller_id)) for seller_id in owned)
+        widest = max(plans, key=lambda p: p.limits.connected_accounts)
         limits.require_room(widest, Countable.CONNECTED_ACCOUNTS, len(owned))
 
     def require_feature(self, seller_id: str, feature: Feature | str) -> None:
@@ -179,10 +186,10 @@ class BillingService:
         wanted = Feature.named(feature)
         account = self.account(seller_id)
         limits.require_writable(self.state_of(account))
-        limits.require_feature(self.catalog.get(account.plan_id), wanted)
+        limits.require_feature(self.limits_plan(account), wanted)
 
     def history_start(self, seller_id: str, today: date) -> date | None:
-        return limits.history_start(self.plan_of(seller_id), today)
+        return limits.history_start(self.limits_plan(self.account(seller_id)), today)
 
     def tick_gate(self) -> TickSyncGate:
         """`sync_allowed` for one fanout tick, every account read at once (one paged scan) rather
@@ -201,7 +208,8 @@ class BillingService:
         plan = self.catalog.get(account.plan_id)
         state = effective_state(account, plan, now)
         return BillingView(
-            seller_id=account.seller_id, plan=plan, state=state, stored_status=account.status,
+            seller_id=account.seller_id, plan=plan, limits=self.limits_plan(account).limits, state=state,
+            stored_status=account.status,
             syncing=syncs(state), trial_ends_at=account.trial_ends_at,
             current_period_end=account.current_period_end, grace_ends_at=grace_ends_at(account, plan),
             usage=usage, has_customer=account.customer_id is not None,
@@ -375,8 +383,5 @@ class TickSyncGate:
         """The cadence the seller gets: its own, or the plan's fastest when its own is faster."""
         if self._accounts is None:
             self._accounts = {a.seller_id: a for a in self._source.all()}
-        account = self._accounts.get(seller_id)
-        plan = self._service.catalog.get(
-            account.plan_id if account is not None else self._service.catalog.default_plan
-        )
+        plan = self._service.limits_plan(self._accounts.get(seller_id))
         return limits.allowed_cadence(plan, wanted or 0)

@@ -363,7 +363,7 @@ class UsageRun:
 
 class TickSyncGate:
     """The billing service's `sync_allowed` over the accounts, read once for a tick at the first
-    question (a tick with no due seller reads nothing); a seller without an account yet goes
+    question (a tick with no scheduled seller reads nothing); a seller without an account yet goes
     through the service, which starts its trial, as `sync_allowed` does."""
 
     def __init__(self, service: BillingService, accounts: BillingAccounts) -> None:

@@ -144,6 +144,7 @@ def _an_admin_sees_every_accounts_plan_state(stack: LocalStack, seller: str) -> 
     stack.users[email] = stack.identity().create_user(email, DEMO_PASSWORD, groups=("admins",))
     with _browser_page(stack, email) as page:
         page.click("[data-testid=admin-billing-link]")
+        page.wait_for_selector("[data-testid=admin-billing] tbody tr")
         rows = page.locator("[data-testid=admin-billing] tbody tr").all_inner_texts()
         assert [r.split("\t")[:4] for r in rows] == [[seller, "Growth", "active", "yes"]]
         shot(page, "billing-admin")

@@ -105,6 +105,18 @@ def test_sign_in_with_password_and_totp_opens_the_only_seller(stack: LocalStack,
     assert seller.name not in page.locator("body").inner_text()
 
 
+def test_without_billing_there_is_no_billing_tab_and_no_plan_banner(stack: LocalStack, page: Any) -> None:
+    # Given a deployment with Billing=off (this module's stack) and an owner signed in
+    seller = stack.world.sellers[0]
+    sign_in_as(page, stack, "owner1@sellerflow.local")
+    page.wait_for_url(f"**/#/sellers/{seller.seller_id}")
+    page.wait_for_selector("[data-testid=kpi-gross_sales]")
+    # Then the seller's tabs are shown, but no Billing tab and no plan banner
+    assert page.get_by_role("link", name="Orders", exact=True).is_visible()
+    assert not page.get_by_role("link", name="Billing", exact=True).is_visible()
+    assert not page.locator("[data-testid=plan-banner]").is_visible()
+
+
 def test_a_wrong_code_is_refused_with_a_message(stack: LocalStack, page: Any) -> None:
     user = stack.users["owner1@sellerflow.local"]
     page.goto(f"{base(stack)}/#/signin")

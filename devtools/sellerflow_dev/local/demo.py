@@ -205,12 +205,14 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_sales_traffic(stack, say) and all_ok
         all_ok = _verify_economics(stack, say) and all_ok
         all_ok = _verify_tenant_isolation(stack, say) and all_ok
+        # Labels first: with billing on the sellers are still in their trial (the whole product); the
+        # billing step then subscribes them to Growth, whose plan has no labels
+        all_ok = verify_labels(stack, say) and all_ok
+        all_ok = verify_solicitations(stack, say) and all_ok
         if config.billing:
             from sellerflow_dev.local.billing_demo import verify_billing
 
             all_ok = verify_billing(stack, say) and all_ok
-        all_ok = verify_labels(stack, say) and all_ok
-        all_ok = verify_solicitations(stack, say) and all_ok
         all_ok = _verify_cost_import(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:

@@ -15,11 +15,20 @@ import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.api.app import app as general_app
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
 from sellerflow.api.pii_app import app as pii_app
 from sellerflow.api.pii_app import create_pii_app
+from sellerflow.connect.models import (
+    AdsConnectOut,
+    AdsProfileOut,
+    ConnectCallbackOut,
+    ConnectionOut,
+    ConnectStartOut,
+    SyncExecutionOut,
+)
 from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus
 from sellerflow.errors import OrderNotFound
 from sellerflow.incidents.model import Incident, Severity
@@ -414,3 +423,52 @@ class FakeIncidents:
 
     def incidents(self) -> list[Incident]:
         return list(self.by_id.values())
+
+
+@dataclass
+class FakeAlerts:
+    rules_by_seller: dict[str, AlertRules] = field(default_factory=dict)
+    recipients_by_seller: dict[str, dict[str, Recipient]] = field(default_factory=dict)
+
+    def rules(self, seller_id: str, _marketplace_ids: Sequence[str]) -> AlertRules:
+        return self.rules_by_seller.get(seller_id, AlertRules(rules=()))
+
+    def put_rules(self, seller_id: str, rules: AlertRules, *, now: datetime | None = None) -> None:
+        self.rules_by_seller[seller_id] = rules
+
+    def recipients(self, seller_id: str) -> list[Recipient]:
+        return list(self.recipients_by_seller.get(seller_id, {}).values())
+
+    def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None:
+        self.recipients_by_seller.setdefault(seller_id, {})[recipient.phone] = recipient
+
+    def alerts(self, _seller_id: str, *, limit: int = 100) -> list[AlertView]:
+        return []
+
+
+class StubConnect:
+    """The connect services' answers (their own rules are tests/unit/connect's)."""
+
+    def start(self, *_: Any, **__: Any) -> ConnectStartOut:
+        return ConnectStartOut(
+            authorize_url="https://sellercentral.amazon.com/apps/authorize", expires_at=NOW
+        )
+
+    def complete(self, _user: Any, *args: Any) -> ConnectCallbackOut | AdsConnectOut:
+        if args and isinstance(args[0], str):  # the ads grant: (user, seller_id, callback)
+            return AdsConnectOut(
+                seller_id=SELLER_A,
+                region="NA",
+                profiles=[AdsProfileOut(profile_id="1", marketplace_id=MARKETPLACE_US, country_code="US")],
+            )
+        return ConnectCallbackOut(
+            seller_id=SELLER_A, name="Alpha Mugs", marketplace_ids=[MARKETPLACE_US], status="active",
+            reconnected=False, authorized_at=NOW, expires_at=NOW + timedelta(days=365),
+            sync_execution=SyncExecutionOut(execution_name="x", status="started"),
+        )  # fmt: skip
+
+    def connection(self, _seller_id: str) -> ConnectionOut:
+        return ConnectionOut(
+            status="active", authorized_at=NOW, expires_at=NOW + timedelta(days=300), days_left=300,
+            last_sync_at=NOW, last_outcome="succeeded", consecutive_failures=0,
+        )  # fmt: skip

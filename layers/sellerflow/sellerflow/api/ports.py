@@ -17,6 +17,7 @@ from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.alerts.webhooks import WebhookLedger
 from sellerflow.analytics.ads import AdsSeries, CampaignSummary
 from sellerflow.analytics.service import AnalyticsService
+from sellerflow.billing.gate import OPEN, PlanGate
 from sellerflow.billing.limits import Usage
 from sellerflow.billing.service import BillingService
 from sellerflow.connect.ads import AdsConnectService
@@ -194,6 +195,7 @@ class ApiPorts:
     twilio_webhooks: Callable[[], TwilioWebhookPorts]  # Twilio's webhooks: only the webhooks app's deployment
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
+    plans: PlanGate = OPEN  # the plan's limits (Billing=on: the billing service; off: no limit)
     labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
     # review requests' setting and outcomes (the general API's deployment)
     review_requests: Callable[[], ReviewRequestStore] = field(default=lambda: _no_review_requests())

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from sellerflow.sync.ads import AdsPolicy
     from sellerflow.sync.orders import OrdersSyncPolicy
     from sellerflow.sync.quota import QuotaBudget
-    from sellerflow.sync.reports import ReportPolicy
+    from sellerflow.sync.reports import PlanCaps, ReportPolicy
 
 
 class _WarmState:
@@ -289,6 +289,17 @@ def orders_sync_policy() -> OrdersSyncPolicy:
         initial_history=timedelta(days=s.orders_initial_days),
         page_size=s.orders_page_size,
     )
+
+
+def sync_plan_caps(seller_id: str) -> PlanCaps | None:
+    """What the seller's plan lets this sync cover (None: billing is off, the sync covers everything)."""
+    if not settings().billing_enabled:
+        return None
+    from sellerflow.sync.reports import PlanCaps
+    from sellerflow.wiring.billing import billing_service
+
+    limits = billing_service().limits_of(seller_id).limits
+    return PlanCaps(marketplaces=limits.marketplaces, history_days=limits.history_days)
 
 
 def billing_sync_gate() -> TickSyncGate | None:

@@ -22,6 +22,7 @@ from sellerflow.api.ports import (
     no_ports,
     use_deployment_ports,
 )
+from sellerflow.billing.gate import OPEN
 from sellerflow.errors import ConfigurationError
 from sellerflow.labels.service import LabelService
 from sellerflow.members.model import PoolUser
@@ -109,6 +110,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         twilio_webhooks=_no_twilio_secret,
         activity=reviews,
         review_requests=ReviewRequestStore,
+        plans=build_billing_service(current) if current.billing_enabled else OPEN,
     )
 
 

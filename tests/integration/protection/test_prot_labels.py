@@ -23,6 +23,7 @@ from sellerflow.errors import (
 )
 from sellerflow.labels.model import LabelFormat, LabelSettings, PackageProfile, ShipFrom, ShipmentStatus
 from sellerflow.labels.service import LabelService
+from sellerflow.labels.tracking import TrackingRefresh
 from sellerflow.pii.service import ShippingAddressService
 from sellerflow.spapi.client import SpApiClient
 from sellerflow.store.labels import LabelDataStore, LabelVault
@@ -116,7 +117,7 @@ def _scan_for_markers(aws: Any, s3: Any, caplog: pytest.LogCaptureFixture) -> li
 
 def test_queue_rates_purchase_confirm_reprint_void_and_track(
     labels: LabelService, world: SimWorld, sim: SimServer, seller: str, aws: Any, s3: Any,
-    clock: Clock, caplog: pytest.LogCaptureFixture,
+    clock: Clock, caplog: pytest.LogCaptureFixture, spapi: SpApiClient,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.DEBUG)
     order_ids = _unshipped(world, seller)
@@ -178,6 +179,32 @@ def test_queue_rates_purchase_confirm_reprint_void_and_track(
         next(o for o in world.order_states(seller) if o.order_id == order_id).tracking_number
         == second.tracking_id
     )
+    # The sync's tracking refresh (sync-orders role: getTracking, LABEL# records only) keeps the
+    # status with the order, and the delivery once the carrier reports it
+    refresh = TrackingRefresh(shipping=spapi, shipments=LabelDataStore(clock=clock), clock=clock)
+    assert refresh.refresh(seller).checked == 1  # the voided first label is not tracked
+    simulated = sim.shipping.shipment(second.shipment_id)
+    simulated.purchased_at -= timedelta(days=3)
+    simulated.delivery_by = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    assert refresh.refresh(seller).delivered == 1
+    delivered = next(e for e in labels.queue(seller) if e.order_id == order_id).shipment
+    assert delivered is not None
+    assert (delivered.tracking_status, delivered.delivered_at) == (
+        "Delivered",
+        simulated.delivery_by - timedelta(hours=6),
+    )
+    assert refresh.refresh(seller).checked == 0  # delivered: not tracked any more
+    # A kept copy past the record's expiry is not served but deleted; Amazon's copy is printed
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 1
+    LabelDataStore(clock=clock).put_shipment(delivered.model_copy(update={"label_kept_until": clock.now}))
+    reprinted = labels.reprint(seller, order_id)
+    assert find_pii_markers(reprinted.content.decode("latin-1"))
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+    vault = LabelVault(BUCKET, labels_key(aws), client=s3, clock=clock)
+    vault.put(
+        seller, order_id, reprinted, expires_at=clock.now + timedelta(days=1)
+    )  # (kept again: erased below)
+
     # Past the void window: refused before Amazon is asked
     clock.now += timedelta(days=2)
     with pytest.raises(VoidWindowClosed):

@@ -14,7 +14,9 @@ Amazon:
 * **Label contents** are base64 of the gzip-compressed document, with its MD5 as `Checksum`.
 * **Cancel** answers the shipment with `Status: RefundPending` (within `label_void_window_s`).
 Undeliverable orders (`label_undeliverable_orders`) get every service rejected (`NO_COVERAGE`-like
-`RejectionReasonCode`), as in Shipping v2; tracking runs through Shipping v2 getTracking.
+`RejectionReasonCode`), as in Shipping v2. A label bought here confirms the order's shipment (Amazon
+does so for Buy Shipping labels, whatever the carrier). Tracking runs through Shipping v2 getTracking,
+which also accepts the carrier's name as `carrierId` (Merchant Fulfillment names carriers only).
 """
 
 from __future__ import annotations
@@ -116,6 +118,10 @@ class MerchantFulfillmentService:
         key = _id("mfn", seller_id, quote.request_token, str(len(self._shipping.ledger.charges)))
         shipment = self._shipping.book(seller_id, quote, service, price, currency, key, now)
         self._requests[shipment.shipment_id] = details
+        order = self._order(seller_id, shipment.order_id)
+        if order.status == "UNSHIPPED":  # a Buy Shipping label confirms the shipment, whatever the carrier
+            order.transition("SHIPPED", now, tracking_number=shipment.tracking_id)
+            shipment.confirmed_order = True
         if shipment.order_id in self._shipping.config().label_charge_without_document:
             raise ApiError(500, "InternalFailure", "We encountered an internal error. Please try again.")
         return {"payload": self._shipment(shipment, details, str(wanted))}

@@ -304,7 +304,8 @@ class ShippingService:
             (
                 s
                 for s in self._shipments.values()
-                if s.tracking_id == tracking_id and s.service.carrier_id == carrier_id
+                if s.tracking_id == tracking_id
+                and carrier_id in (s.service.carrier_id, s.service.carrier_name)
             ),
             None,
         )

@@ -12,9 +12,13 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from test_sim_conformance import _models_dir
-from test_sim_conformance_shipping import NOW, _call, conforms
+from test_sim_conformance_shipping import NOW, PACKAGE, SETTINGS, _call, conforms, unshipped_merchant_order
 
+from sellerflow.labels.model import LabelFormat
+from sellerflow.labels.service import purchase_request, rates_request
+from sellerflow.spapi.merchant_fulfillment import MerchantFulfillmentShipping
 from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 from sellerflow_dev.simulator.pii import find_pii_markers
 
@@ -30,11 +34,7 @@ def server() -> SimServer:
 
 
 def _details(server: SimServer, seller_id: str) -> dict[str, Any]:
-    order = next(
-        o
-        for o in server.world.order_states(seller_id)
-        if o.fulfilled_by == "MERCHANT" and o.status == "UNSHIPPED"
-    )
+    _, order, _ = unshipped_merchant_order(server)
     return {
         "AmazonOrderId": order.order_id,
         "ItemList": [{"OrderItemId": item.order_item_id, "Quantity": item.quantity} for item in order.items],
@@ -128,3 +128,45 @@ def test_an_undeliverable_order_gets_every_service_rejected(server: SimServer) -
     assert {r["RejectionReasonCode"] for r in eligible["payload"]["RejectedShippingServiceList"]} == {
         "NO_COVERAGE"
     }
+
+
+class _Recording:
+    """The SP-API client's Merchant Fulfillment calls, recorded and answered by the simulator."""
+
+    def __init__(self, server: SimServer) -> None:
+        self.server = server
+        self.requests: dict[str, Any] = {}
+
+    def get_eligible_shipment_services(self, _seller_id: str, request: Any) -> dict[str, Any]:
+        self.requests["getEligibleShipmentServices"] = request
+        return dict(_call(self.server, "POST", "/mfn/v0/eligibleShippingServices", request)[1])
+
+    def create_mfn_shipment(
+        self, _seller_id: str, request: Any, *, restricted_data_token: SecretStr
+    ) -> dict[str, Any]:
+        self.requests["createShipment"] = request
+        token = {"x-amz-access-token": restricted_data_token.get_secret_value()}
+        return dict(_call(self.server, "POST", "/mfn/v0/shipments", request, **token)[1])
+
+    def create_restricted_data_token(self, _seller_id: str, resources: Any) -> SecretStr:
+        return SecretStr(_rdt(self.server, resources[0]["method"], resources[0]["path"]))
+
+
+def test_the_requests_sellerflow_builds_conform(server: SimServer) -> None:
+    seller_id, _, order = unshipped_merchant_order(server)
+    api = _Recording(server)
+    mfn = MerchantFulfillmentShipping(api)  # type: ignore[arg-type]
+    rates = mfn.get_rates(seller_id, rates_request(order, PACKAGE, SETTINGS, "ref-1"))
+    conforms(api.requests["getEligibleShipmentServices"], "GetEligibleShipmentServicesRequest", MFN_MODEL)
+    rate = rates["payload"]["rates"][0]
+    bought = mfn.purchase_shipment(
+        seller_id, purchase_request(rates["payload"]["requestToken"], rate["rateId"], LabelFormat.ZPL),
+        idempotency_key="ref-1",
+    )  # fmt: skip
+    conforms(api.requests["createShipment"], "CreateShipmentRequest", MFN_MODEL)
+    document = bought["payload"]["packageDocumentDetails"][0]["packageDocuments"][0]
+    assert document["format"] == "ZPL"
+    assert base64.b64decode(document["contents"]).startswith(b"^XA")
+    assert not find_pii_markers(
+        json.dumps({k: v for k, v in bought["payload"].items() if k != "packageDocumentDetails"})
+    )

@@ -216,8 +216,11 @@ class LabelService:
         generation = _generation(shipment)
         reference = client_reference(order_id, package, generation)
         request = rates_request(order, package, settings, reference)
-        # The one moment the recipient exists here: fetched, sent, dropped.
-        request["shipTo"] = self._recipients.ship_to(seller_id, order)
+        # The one moment the recipient exists here: fetched, sent, dropped. (Merchant Fulfillment
+        # takes none: Amazon fills it in from the order, and nothing of the buyer is read at all.)
+        needs_ship_to = getattr(self._shipping, "needs_ship_to_for", None)
+        if needs_ship_to is None or needs_ship_to(seller_id, order_id):
+            request["shipTo"] = self._recipients.ship_to(seller_id, order)
         try:
             answer = self._shipping.get_rates(seller_id, request)
         finally:

@@ -312,6 +312,17 @@ def test_a_merchant_fulfillment_marketplace_buys_through_mfn_with_rdts_and_reads
     assert labels.void(seller, order_id).status is ShipmentStatus.VOIDED
     assert sim.shipping.ledger.refunds[-1][1] == shipment.shipment_id.removeprefix("mfn:")
     assert len(sim.tokens._grants) - rdts_before == 3  # createShipment, getShipment, cancelShipment
+    # Charged without an answer: PurchaseIncomplete; with no idempotency key in this API, the retry
+    # sees the order shipped by that purchase and buys nothing again
+    second = _unshipped(world, seller)[0]
+    sim.update_config({"label_charge_without_document": [second]})
+    quote = labels.rates(seller, second)
+    with pytest.raises(PurchaseIncomplete):
+        labels.purchase(seller, second, request_token=quote.request_token, rate_id=quote.options[0].rate_id)
+    sim.update_config({"label_charge_without_document": []})
+    with pytest.raises(PurchaseIncomplete, match="Seller Central"):
+        labels.purchase(seller, second, request_token=quote.request_token, rate_id=quote.options[0].rate_id)
+    assert len(sim.shipping.ledger.charges) == 2  # the first label, and the half-failed one: once
     # Nothing of the buyer kept or logged: the ShipToAddress of Amazon's answers was dropped
     assert _scan_for_markers(aws, s3, caplog) == []
     assert raw_items(aws, "BuyerPiiTable") == []

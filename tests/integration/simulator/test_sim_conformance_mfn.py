@@ -148,6 +148,10 @@ class _Recording:
         token = {"x-amz-access-token": restricted_data_token.get_secret_value()}
         return dict(_call(self.server, "POST", "/mfn/v0/shipments", request, **token)[1])
 
+    def get_order(self, seller_id: str, order_id: str, *, included_data: Any = ()) -> dict[str, Any]:
+        order = next(o for o in self.server.world.order_states(seller_id) if o.order_id == order_id)
+        return {"fulfillment": {"fulfillmentStatus": order.status}}
+
     def create_restricted_data_token(self, _seller_id: str, resources: Any) -> SecretStr:
         return SecretStr(_rdt(self.server, resources[0]["method"], resources[0]["path"]))
 

@@ -67,6 +67,7 @@ class SpApiClient(AmazonHttpPort):
     throttled_error = SpApiThrottled
     server_error = SpApiServerError
     url_expired_error = DocumentUrlExpired
+    not_retried = frozenset({"createShipment"})  # Merchant Fulfillment: no idempotency key
 
     def __init__(
         self,

@@ -18,9 +18,10 @@ Merchant Fulfillment has no request token: the `requestToken` handed back is the
 rate id is `<ShippingServiceId>|<ShippingServiceOfferId>`. Shipment ids are handed out as `mfn:<id>`,
 so the router (`LabelShippingRouter`) sends later calls about them here whatever the marketplace.
 
-Limits: this API has no idempotency key, so a purchase whose answer was lost (`PurchaseIncomplete`)
-is not safe to retry here as it is on Shipping v2: a retry may buy a second label (not guarded yet;
-docs/labels.md). A reprint returns the format the label was bought in. Tracking goes through
+Half-failures: this API has no idempotency key, so a purchase whose answer was lost cannot be asked
+again for the same label. A Buy Shipping label confirms the order's shipment, so before buying, an
+order Amazon already shows shipped is refused (`PurchaseIncomplete`, nothing bought again; the
+seller finds the label in Seller Central). A reprint returns the format the label was bought in. Tracking goes through
 Shipping v2 getTracking with the carrier's name.
 """
 
@@ -35,9 +36,10 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from sellerflow.errors import SpApiBadRequest
+from sellerflow.errors import PurchaseIncomplete, SpApiBadRequest
 
 MFN_PREFIX = "mfn:"
+SHIPPED = frozenset({"SHIPPED", "PARTIALLY_SHIPPED"})
 _FORMATS = {"PDF": "PDF", "PNG": "PNG", "ZPL": "ZPL203"}
 _FORMAT_BACK = {"PDF": "PDF", "PNG": "PNG", "ZPL203": "ZPL", "ZPL300": "ZPL", "ShippingServiceDefault": "PDF"}
 
@@ -62,6 +64,10 @@ class MfnApi(Protocol):
     def create_restricted_data_token(
         self, seller_id: str, restricted_resources: Sequence[Mapping[str, Any]]
     ) -> SecretStr: ...
+
+    def get_order(
+        self, seller_id: str, order_id: str, *, included_data: Sequence[str] = ()
+    ) -> dict[str, Any]: ...
 
 
 def is_mfn(shipment_id: str) -> bool:
@@ -104,6 +110,16 @@ class MerchantFulfillmentShipping:
         details["ShippingServiceOptions"] = dict(details["ShippingServiceOptions"]) | {
             "LabelFormat": _FORMATS.get(wanted, "PDF")
         }
+        # No idempotency key here: an order Amazon already shows shipped was most likely bought by an
+        # earlier attempt whose answer was lost (a Buy Shipping label confirms the shipment), so it
+        # is not bought again.
+        order_id = str(details.get("AmazonOrderId") or "")
+        current = self._api.get_order(seller_id, order_id, included_data=("FULFILLMENT",))
+        if str((current.get("fulfillment") or {}).get("fulfillmentStatus") or "").upper() in SHIPPED:
+            raise PurchaseIncomplete(
+                f"Amazon already shows order {order_id} shipped: a label bought for it through Merchant "
+                "Fulfillment may have lost its answer. Reprint or void it in Seller Central; nothing was bought again."
+            )
         body = {
             "ShipmentRequestDetails": details,
             "ShippingServiceId": service_id,

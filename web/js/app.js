@@ -16,6 +16,7 @@ import { overview, orders, inventory, dataRights, connectAmazon } from "./views.
 import { settings } from "./settings.js";
 import { billing, adminBilling } from "./billing.js";
 import { costs } from "./costs.js";
+import { labels } from "./labels.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -30,6 +31,7 @@ const TABS = [
   ["orders", "Orders", orders],
   ["inventory", "Inventory", inventory],
   ["costs", "Costs", costs],
+  ["labels", "Labels", labels],
   ["settings", "Settings", settings],
   ["data", "Export & erase", dataRights],
   ["billing", "Billing", billing], // hosted deployments (Billing=on); otherwise the screen says it is off

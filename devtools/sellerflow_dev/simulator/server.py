@@ -61,6 +61,7 @@ from sellerflow_dev.simulator.finances_api import (
 )
 from sellerflow_dev.simulator.lwa import AuthFailure, LwaService
 from sellerflow_dev.simulator.lwa_authorize import AUTHORIZE_PATH, AdsAuthorizePage
+from sellerflow_dev.simulator.mfn_api import MerchantFulfillmentService
 from sellerflow_dev.simulator.notifications_api import (
     APPLICATION,
     NOTIFICATIONS_PREFIX,
@@ -108,6 +109,10 @@ _API_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"^/shipping/v2/shipments/(?P<id>[^/]+)/documents$"), "getShipmentDocuments"),
     ("PUT", re.compile(r"^/shipping/v2/shipments/(?P<id>[^/]+)/cancel$"), "cancelShipment"),
     ("GET", re.compile(r"^/shipping/v2/tracking$"), "getTracking"),
+    ("POST", re.compile(r"^/mfn/v0/eligibleShippingServices$"), "getEligibleShipmentServices"),
+    ("POST", re.compile(r"^/mfn/v0/shipments$"), "createShipment"),
+    ("GET", re.compile(r"^/mfn/v0/shipments/(?P<id>[^/]+)$"), "getShipment"),
+    ("DELETE", re.compile(r"^/mfn/v0/shipments/(?P<id>[^/]+)$"), "mfn.cancelShipment"),
     ("POST", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "createQuery"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "getQueries"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "getQuery"),
@@ -128,6 +133,10 @@ _SHIPPING_OPERATIONS = frozenset(
         "cancelShipment",
         "getTracking",
         "confirmShipment",
+        "getEligibleShipmentServices",
+        "createShipment",
+        "getShipment",
+        "mfn.cancelShipment",
     }
 )
 # Solicitations v1 answers in HAL (`produces: application/hal+json`).
@@ -233,6 +242,7 @@ class SimServer:
         self.data_kiosk = DataKioskService(world, lambda: self.config, clock=clock)
         self.shipping = ShippingService(world, lambda: self.config, clock=clock)  # labels (Shipping v2)
         self.solicitations = SolicitationService(world)  # review requests (Solicitations v1)
+        self.mfn = MerchantFulfillmentService(self.shipping)  # labels (Merchant Fulfillment v0)
         self.app_quotas = AppWideLimiter()  # per application, across sellers (GET_SALES_AND_TRAFFIC_REPORT)
         self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
         # LWA's /ap/oa (Amazon Ads), one page per region: a grant is given in one region.
@@ -566,6 +576,14 @@ class SimServer:
             return 200, self.shipping.cancel(seller_id, resource_id)
         if operation == "getTracking":
             return 200, self.shipping.tracking(request.query, now)
+        if operation == "getEligibleShipmentServices":
+            return 200, self.mfn.eligible_services(seller_id, request.json(), now)
+        if operation == "createShipment":
+            return 200, self.mfn.create(seller_id, request.json(), now)
+        if operation == "getShipment":
+            return 200, self.mfn.get(seller_id, resource_id)
+        if operation == "mfn.cancelShipment":
+            return 200, self.mfn.cancel(seller_id, resource_id)
         self.shipping.confirm_shipment(seller_id, resource_id, request.json(), now)
         return 204, {}
 

@@ -21,6 +21,7 @@ from sellerflow.store.tables import bind_tables
 if TYPE_CHECKING:
     from sellerflow.ads.client import RegionalAdsClient
     from sellerflow.billing.service import TickSyncGate
+    from sellerflow.labels.tracking import TrackingRefresh
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.data_kiosk import DataKioskClient
     from sellerflow.store.audit import AuditLog
@@ -300,6 +301,14 @@ def sync_plan_caps(seller_id: str) -> PlanCaps | None:
 
     limits = billing_service().limits_of(seller_id).limits
     return PlanCaps(marketplaces=limits.marketplaces, history_days=limits.history_days)
+
+
+def tracking_refresh() -> TrackingRefresh:
+    """The seller sync's refresh of labels in transit (getTracking; only `LABEL#` records written)."""
+    from sellerflow.labels.tracking import TrackingRefresh
+    from sellerflow.store.labels import LabelDataStore
+
+    return TrackingRefresh(shipping=spapi_client(), shipments=LabelDataStore())
 
 
 def billing_sync_gate() -> TickSyncGate | None:

@@ -263,6 +263,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "PII_TABLE",
         "PII_KEY_ID",
         "LABEL_BUCKET",
+        "LABEL_MFN_MARKETPLACES",
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,

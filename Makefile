@@ -93,11 +93,14 @@ STACK  ?= sellerflow-dev
 REGION ?= $(or $(AWS_REGION),$(shell aws configure get region 2>/dev/null))
 STACK_OUTPUT = aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
 	--query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text
+STACK_PARAMETER = aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+	--query "Stacks[0].Parameters[?ParameterKey=='$(1)'].ParameterValue" --output text
 
 web-config:
 	@mkdir -p .aws-sam
-	@printf '{"apiBase": "", "region": "%s", "userPoolId": "%s", "userPoolClientId": "%s", "cognitoEndpoint": "https://cognito-idp.%s.amazonaws.com/"}\n' \
-		"$(REGION)" "$$($(call STACK_OUTPUT,UserPoolId))" "$$($(call STACK_OUTPUT,UserPoolClientId))" "$(REGION)" > .aws-sam/web-config.json
+	@printf '{"apiBase": "", "region": "%s", "userPoolId": "%s", "userPoolClientId": "%s", "cognitoEndpoint": "https://cognito-idp.%s.amazonaws.com/", "billing": %s}\n' \
+		"$(REGION)" "$$($(call STACK_OUTPUT,UserPoolId))" "$$($(call STACK_OUTPUT,UserPoolClientId))" "$(REGION)" \
+		"$$(test "$$($(call STACK_PARAMETER,Billing))" = on && echo true || echo false)" > .aws-sam/web-config.json
 	@cat .aws-sam/web-config.json
 
 web-deploy: web-config

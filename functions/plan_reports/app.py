@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, plan_settlements
+from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, plan_settlements, within_plan
 from sellerflow.tenancy import acting_for
 
 
@@ -21,7 +21,11 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
     with acting_for(request.seller_id):
         now = datetime.now(UTC)
         book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()
-        marketplaces = wiring.seller_store().marketplaces_of(request.seller_id)
+        marketplaces, policy = within_plan(  # Billing=on: the plan's marketplaces and history depth
+            wiring.seller_store().marketplaces_of(request.seller_id),
+            policy,
+            wiring.sync_plan_caps(request.seller_id),
+        )
         plan = ReportPlan(
             reports=plan_reports(
                 request.seller_id,

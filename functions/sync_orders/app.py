@@ -1,4 +1,5 @@
-"""Seller-sync task: pull one page of orders for one seller and commit it."""
+"""Seller-sync task: pull one page of orders for one seller and commit it; after the last page,
+refresh the tracking of the seller's labels in transit."""
 
 from typing import Any
 
@@ -28,4 +29,7 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
             marketplace_ids=sellers.marketplaces_of(request.seller_id),
             policy=wiring.orders_sync_policy(),
         )
+        if not result.has_more and not result.wait_s:
+            # the run's last page: the seller's shipped labels not yet delivered get their tracking
+            wiring.tracking_refresh().refresh_after_sync(request.seller_id)
     return result.model_dump(mode="json")

@@ -33,3 +33,32 @@ def all_orders_over_http(stack: LocalStack, seller_id: str, token: str) -> list[
         if not body["next_token"]:
             return orders
         params["next_token"] = body["next_token"]
+
+
+def sync_orders_only(stack: LocalStack, seller_id: str, *, max_pages: int = 200) -> int:
+    """The orders part of a seller sync and nothing else: SyncOrdersFunction invoked page by page
+    (as the workflow's SyncOrdersPage loop does, waiting what the usage plan asks, time-compressed).
+    For tests that need stored orders but not reports, finances, ads or rollups. Returns the orders
+    upserted."""
+    import json
+    import time
+
+    assert stack.resources is not None
+    function = stack.resources.functions["SyncOrdersFunction"].name
+    client = stack.session.client("lambda")
+    token: str | None = None
+    upserted = 0
+    run_id = f"orders-only-{time.time_ns()}"
+    for _ in range(max_pages):
+        event = {"seller_id": seller_id, "run_id": run_id, "pagination_token": token}
+        invoked = client.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        result = json.loads(invoked["Payload"].read())
+        assert not invoked.get("FunctionError"), result
+        upserted += result["orders_upserted"]
+        if result["wait_s"]:
+            time.sleep(result["wait_s"] / stack.config.time_scale)
+            continue
+        if not result["has_more"]:
+            return upserted
+        token = result["pagination_token"]
+    raise AssertionError(f"orders of {seller_id} still paging after {max_pages} pages")

@@ -105,6 +105,18 @@ def test_sign_in_with_password_and_totp_opens_the_only_seller(stack: LocalStack,
     assert seller.name not in page.locator("body").inner_text()
 
 
+def test_without_billing_there_is_no_billing_tab_and_no_plan_banner(stack: LocalStack, page: Any) -> None:
+    # Given a deployment with Billing=off (this module's stack) and an owner signed in
+    seller = stack.world.sellers[0]
+    sign_in_as(page, stack, "owner1@sellerflow.local")
+    page.wait_for_url(f"**/#/sellers/{seller.seller_id}")
+    page.wait_for_selector("[data-testid=kpi-gross_sales]")
+    # Then the seller's tabs are shown, but no Billing tab and no plan banner
+    assert page.get_by_role("link", name="Orders", exact=True).is_visible()
+    assert not page.get_by_role("link", name="Billing", exact=True).is_visible()
+    assert not page.locator("[data-testid=plan-banner]").is_visible()
+
+
 def test_a_wrong_code_is_refused_with_a_message(stack: LocalStack, page: Any) -> None:
     user = stack.users["owner1@sellerflow.local"]
     page.goto(f"{base(stack)}/#/signin")
@@ -527,6 +539,18 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     page.wait_for_function(
         "() => document.querySelector('[data-testid=access-review-due]')?.innerText.startsWith('Last review')"
     )
+    # Review requests (owners): off by default; turned on at 10 days after delivery, kept after a reload
+    reviews = page.locator("[data-testid=review-requests-view]")
+    assert "Requested" in reviews.inner_text()
+    assert not page.is_checked("[data-testid=review-settings-form] input[name=enabled]")
+    page.check("[data-testid=review-settings-form] input[name=enabled]")
+    page.fill("[data-testid=review-settings-form] input[name=delay_days]", "10")
+    with page.expect_response(lambda r: r.url.endswith("/review-requests/settings") and r.status == 200):
+        page.click("[data-testid=review-settings-form] button[type=submit]")
+    page.reload()
+    page.wait_for_selector("[data-testid=review-requests-view]")
+    assert page.is_checked("[data-testid=review-settings-form] input[name=enabled]")
+    assert page.input_value("[data-testid=review-settings-form] input[name=delay_days]") == "10"
     shot(page, "12-settings")
     # No buyer PII anywhere (the simulator marks every PII value with "pii-canary")
     for suffix in ("", "/orders", "/inventory", "/settings"):
@@ -689,3 +713,62 @@ def test_costs_are_edited_inline_and_imported_all_or_none(stack: LocalStack, pag
     }
     assert {(sku_a, "4.10"), (sku_b, "2.00")} <= after
     shot(page, "22-costs-imported")
+
+
+def test_the_label_queue_buys_prints_and_voids_a_label_at_desktop_and_phone_width(
+    stack: LocalStack, browser: Any
+) -> None:
+    from sellerflow_dev.simulator import find_pii_markers
+
+    seller = stack.world.sellers[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        sign_in_as(page, stack, "owner1@sellerflow.local")
+        page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}/labels")
+        page.wait_for_selector("[data-testid=label-queue]")
+        # The ship-from address, then a package size for every SKU the queue asks for
+        page.locator("summary", has_text="Ship-from").click()
+        form = page.locator("[data-testid=ship-from]")
+        for name, value in {"name": "Demo Dispatch", "address_line1": "1 Dock St", "city": "Seattle",
+                            "state_or_region": "WA", "postal_code": "98101", "country_code": "US"}.items():  # fmt: skip
+            form.locator(f"input[name={name}]").fill(value)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("[data-testid=ship-from] [data-testid=labels-ok]")
+        while page.locator("form[data-testid^=profile-]").count():
+            profile = page.locator("form[data-testid^=profile-]").first
+            for name, value in {
+                "length_cm": "25",
+                "width_cm": "18",
+                "height_cm": "8",
+                "weight_g": "450",
+            }.items():
+                profile.locator(f"input[name={name}]").fill(value)
+            profile.locator("button[type=submit]").click()
+            page.wait_for_timeout(300)
+        # Rates for the first order (late ones first), then buy the cheapest: the label downloads
+        page.locator("[data-testid=get-rates]:not([disabled])").first.click()
+        page.wait_for_selector("[data-testid=rates] [data-testid=buy]")
+        shot(page, "16-labels-rates")
+        with page.expect_download() as download:
+            page.locator("[data-testid=buy]").first.click()
+        label = download.value.path().read_bytes()
+        assert find_pii_markers(label.decode("latin-1")), "the downloaded label prints the recipient"
+        page.wait_for_selector("text=Void")
+        assert not find_pii_markers(page.content()), "no buyer data on the page itself"
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Void").first.click()
+        page.wait_for_function("() => !document.body.innerText.includes('Void')")
+        assert len(stack.simulator.shipping.ledger.refunds) >= 1
+        # Phone width: no horizontal overflow
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.reload()
+        page.wait_for_selector("[data-testid=label-queue]")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        shot(page, "16-labels-phone")
+        assert width <= 375, f"the labels page is {width}px wide at 375px"
+    finally:
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"

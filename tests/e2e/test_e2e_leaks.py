@@ -1,7 +1,9 @@
 """No leaks: the simulator's marked buyer PII and every token never appear anywhere they must not.
 
 The simulator marks every buyer PII value with `pii-canary`. After a full sync, API reads of every
-route, an export and a label-address fetch, this scans every log line and metric printed, every
+route, an export, a label-address fetch and a shipping label's whole life (queue, rates, purchase,
+reprint, tracking, void: the recipient is read from Amazon for the rates and printed in the label
+document, the one output allowed to carry it), this scans every log line and metric printed, every
 item of the non-PII tables, every S3 object (inside zips too), every Step Functions execution's
 history, every SNS topic's published messages and every API response — for the marker and for
 the sellers' refresh tokens, access tokens and the app's client secret.
@@ -9,6 +11,7 @@ the sellers' refresh tokens, access tokens and the app's client secret.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import time
@@ -21,6 +24,7 @@ import pytest
 from alerts_e2e_support import set_alerts, twilio_messages, wait_until_queue_empty
 from e2e_helpers import api_get
 
+from sellerflow_dev.local.demo_labels import LabelClient, buy_one_label
 from sellerflow_dev.local.stack import LocalStack
 from sellerflow_dev.simulator import find_pii_markers
 
@@ -74,6 +78,30 @@ def _sns_messages(stack: LocalStack) -> str:
 
     backend = sns_backends["123456789012"]["us-east-1"]
     return json.dumps([t.sent_notifications for t in backend.topics.values()], default=str)
+
+
+def _label_life(stack: LocalStack, index: int) -> tuple[dict[str, str], list[bytes]]:
+    """Queue → rates → purchase → reprint → tracking → void for seller `index`: the answers to scan
+    (the label document's bytes taken out of them) and the label documents themselves."""
+    run = buy_one_label(stack, index)
+    sid = run.seller_id
+    assert run.bought == 1, {name: (r.status_code, r.text[:200]) for name, r in run.responses.items()}
+    order_id = run.responses["queue"].json()["orders"][0]["order_id"]
+    client = LabelClient(stack, stack.id_token(f"owner{index}@sellerflow.local"))
+    label = f"/sellers/{sid}/orders/{order_id}/label"
+    run.responses["reprint"] = client.call("GET", label)
+    run.responses["tracking"] = client.call("GET", f"{label}/tracking")
+    if index == 1:  # the other sellers keep theirs: the label bucket's ciphertext is scanned too
+        run.responses["void"] = client.call("DELETE", label)
+    answers: dict[str, str] = {}
+    documents: list[bytes] = []
+    for name, response in run.responses.items():
+        assert response.status_code == 200, (name, response.text)
+        body = response.json()
+        if "content_base64" in body:
+            documents.append(base64.b64decode(body.pop("content_base64")))
+        answers[f"label {name} {sid}"] = json.dumps(body)
+    return answers, documents
 
 
 def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
@@ -135,15 +163,27 @@ def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
             time.sleep(0.2)
         assert status.json()["status"] == "ready", status.text
         responses[export_path] = status.text
-    # Then the label response is the one place the marked PII went (its purpose), and nowhere else:
+    # ...and buy, reprint, track and void one shipping label each
+    label_documents: list[bytes] = []
+    for index in range(1, len(stack.world.sellers) + 1):
+        answers, documents = _label_life(stack, index)
+        responses |= answers
+        label_documents += documents
+    # Then the label address and the label documents are the places the marked PII went (their
+    # purpose), and nowhere else:
     assert all(find_pii_markers(text) for text in label_responses)
+    assert len(label_documents) == 2 * len(stack.world.sellers)  # bought, then reprinted
+    assert all(find_pii_markers(document.decode("latin-1")) for document in label_documents)
     printed = capfd.readouterr()
     assert '"_aws"' in printed.out  # metrics were printed (EMF), so they are part of the scan
     leaks: list[str] = []
     leaks += _scan("stdout (logs, metrics)", printed.out, secrets)
     leaks += _scan("stderr", printed.err, secrets)
     assert stack.resources is not None
-    for logical_id in ("SellerDataTable", "SellersTable", "AuditTable"):
+    # every table but the PII table (its rows are the PII key's ciphertext, and labels write none)
+    tables = [lid for lid in stack.resources.physical if lid.endswith("Table") and lid != "BuyerPiiTable"]
+    assert {"SellerDataTable", "SellersTable", "AuditTable"} <= set(tables)
+    for logical_id in tables:
         leaks += _scan(logical_id, _table_items(stack, stack.resources.physical[logical_id]), secrets)
     for name, text in _s3_objects(stack).items():
         leaks += _scan(name, text, secrets)
@@ -154,5 +194,5 @@ def test_no_buyer_pii_or_secret_leaves_where_it_may_not(
     assert "alert_id" in _sns_messages(stack)
     leaks += _scan("WhatsApp messages (Twilio stand-in)", json.dumps(whatsapp), secrets)
     for route, text in responses.items():
-        leaks += _scan(f"GET {route}", text, secrets)
+        leaks += _scan(route if route.startswith("label ") else f"GET {route}", text, secrets)
     assert leaks == []

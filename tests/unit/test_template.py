@@ -210,7 +210,7 @@ ADS_CALLER = {"SELLERS_TABLE", "DATA_KEY_ID", "LWA_APP_SECRET_NAME", "LWA_ENDPOI
 API_CALLER = {"COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_ID"}  # the ID token's issuer and audience
 FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "SyncOrdersFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
-    "PlanReportsFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
+    "PlanReportsFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER, "BILLING_ENABLED", "BILLING_TABLE"},
     "RequestReportFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "CheckReportFunction": {"TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "IngestReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
@@ -227,6 +227,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
     },
+    "RequestReviewsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ListDueSellersFunction": {
         *("SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"),
         *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: read-only sellers are left out
@@ -261,6 +262,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("WEB_ORIGIN", "CONNECT_STATE_SECRET_NAME", "SYNC_WINDOW_MINUTES", "NOTIFICATIONS_QUEUE_ARN"),
         "TENANT_DATA_ROLE_ARN",
         *("MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "PII_DETECTOR"),  # the sub-processor list
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: seats, accounts, WhatsApp, history depth
     },
     "PiiApiFunction": {
         "SELLER_DATA_TABLE",
@@ -269,9 +271,11 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "PII_KEY_ID",
         "LABEL_BUCKET",
         *("MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID", "PII_DETECTOR"),
+        "LABEL_MFN_MARKETPLACES",
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
         *API_CALLER,
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: labels are a plan feature
     },
     "EvaluateAlertsFunction": {
         "SELLER_DATA_TABLE",
@@ -291,6 +295,9 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *API_CALLER,
     },
     "ApplyNotificationsFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
+    "ReportUsageFunction": {
+        *("SELLER_DATA_TABLE", "BILLING_ENABLED", "BILLING_TABLE", "STRIPE_SECRET_NAME", "BILLING_PRICE_IDS"),
+    },
 }
 # The resource (or parameter) each name must point at, wherever it is given.
 VARIABLE_TARGETS = {
@@ -586,12 +593,25 @@ def test_schedule_starts_the_fanout_machine_with_a_role_that_can_do_nothing_else
     assert [referenced_resource(s["Resource"]) for s in statements] == ["FanoutStateMachine"]
 
 
-def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_or_the_access_review_reminder() -> None:
+def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_the_access_review_reminder_or_usage() -> None:
     assert set(resources_of_type("AWS::Scheduler::Schedule")) == {
         "FanoutSchedule",
         "SweepExpiredSchedule",
         "AccessReviewReminderSchedule",
+        "ReportUsageSchedule",  # Billing=on only
     }
+
+
+def test_the_usage_report_runs_monthly_with_billing_on_only_and_its_role_invokes_only_it() -> None:
+    props = _props("ReportUsageSchedule")
+    assert props["ScheduleExpression"] == "cron(0 3 1 * ? *)"  # the 1st, for the month that ended
+    assert referenced_resource(props["Target"]["Arn"]) == "ReportUsageFunction"
+    role = _resource(referenced_resource(props["Target"]["RoleArn"]))
+    statements = _schedule_role_statements(role)
+    assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
+    assert [referenced_resource(s["Resource"]) for s in statements] == ["ReportUsageFunction"]
+    for name in ("ReportUsageSchedule", "ReportUsageScheduleRole", "ReportUsageFunction"):
+        assert _resource(name)["Condition"] == "BillingOn", name
 
 
 def test_access_review_reminder_schedule_invokes_only_its_function_daily() -> None:
@@ -821,6 +841,9 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers/{sellerId}/cogs"),
         ("PUT", "/sellers/{sellerId}/cogs/{sku}"),
         ("POST", "/sellers/{sellerId}/cogs"),
+        # Review requests (Solicitations API): the setting and the counts (owners).
+        ("GET", "/sellers/{sellerId}/review-requests"),
+        ("PUT", "/sellers/{sellerId}/review-requests/settings"),
         # The seller's data rights (owners only): export, erasure, disconnection.
         ("POST", "/sellers/{sellerId}/exports"),
         ("GET", "/sellers/{sellerId}/exports/{exportId}"),
@@ -1155,6 +1178,7 @@ CROSS_SELLER_FUNCTIONS = {
     "SweepExpiredFunction": "deletes expired items of every seller (and the app-wide ones) in one sweep",
     "AccessReviewReminderFunction": "finds the owners of every seller whose access review is due",
     "TwilioWebhooksFunction": "an inbound STOP/START opts one phone number out or in for every seller",
+    "ReportUsageFunction": "reports every metered account's monthly order count (one sum each) to Stripe",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from template_helpers import ROOT, load_template
@@ -104,7 +105,10 @@ def test_local_config_points_the_browser_at_the_same_origin(tmp_path: Path) -> N
         "userPoolId": "us-east-1_pool1",
         "userPoolClientId": "client-1",
         "cognitoEndpoint": COGNITO_PROXY_PATH,
+        "billing": False,  # Billing=off: no Billing tab, no plan banner
     }
+    billed = replace(app, billing=True)
+    assert json.loads((billed.static_file("/config.json") or (0, "", b""))[2])["billing"] is True
     assert app.static_file("/")[1].startswith("text/html")  # type: ignore[index]
     assert app.static_file("/../template.yaml") is None
     assert app.static_file("/js/missing.js") is None

@@ -14,8 +14,9 @@ import {
 } from "./session.js";
 import { overview, orders, inventory, dataRights, connectAmazon } from "./views.js";
 import { settings } from "./settings.js";
-import { billing } from "./billing.js";
+import { billing, adminBilling } from "./billing.js";
 import { costs } from "./costs.js";
+import { labels } from "./labels.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -30,6 +31,7 @@ const TABS = [
   ["orders", "Orders", orders],
   ["inventory", "Inventory", inventory],
   ["costs", "Costs", costs],
+  ["labels", "Labels", labels],
   ["settings", "Settings", settings],
   ["data", "Export & erase", dataRights],
   ["billing", "Billing", billing], // hosted deployments (Billing=on); otherwise the screen says it is off
@@ -67,6 +69,7 @@ async function route() {
   document.getElementById("who").textContent = session.email;
   if (parts[0] === "sellers" && parts[1]) return sellerScreen(parts[1], parts[2] || "");
   if (parts[0] === "connect") return shell(null, "", () => connectScreen());
+  if (parts[0] === "admin" && parts[1] === "billing") return shell(null, "", () => adminBilling(main));
   return sellerList();
 }
 
@@ -235,12 +238,37 @@ switcher.addEventListener("change", () => {
   if (value) go(`#/sellers/${encodeURIComponent(value)}`);
 });
 
+// The plan banner (Billing=on): a failed payment's grace period, read-only or cancelled, shown above
+// every screen of the seller; fetched once a minute at most per seller.
+const bannerCache = new Map();
+
+async function planBanner(sellerId) {
+  const box = document.getElementById("plan-banner");
+  const cached = bannerCache.get(sellerId);
+  let banner = cached && Date.now() - cached.at < 60000 ? cached.banner : undefined;
+  if (banner === undefined) {
+    try {
+      banner = (await api(`/sellers/${encodeURIComponent(sellerId)}/billing`)).banner || "";
+    } catch {
+      banner = ""; // the screens still work; the billing tab shows the error
+    }
+    bannerCache.set(sellerId, { at: Date.now(), banner });
+  }
+  box.hidden = !banner;
+  clear(box, banner ? h("a", { href: `#/sellers/${encodeURIComponent(sellerId)}/billing` }, banner) : "");
+}
+
 async function shell(sellerId, tab, render) {
   tabs.hidden = !sellerId;
+  const config = await loadConfig();
+  const banner = document.getElementById("plan-banner");
+  banner.hidden = true;
+  if (sellerId && config.billing) planBanner(sellerId);
   if (sellerId) {
     clear(
       tabs,
-      TABS.map(([slug, label]) =>
+      // the Billing tab only where billing is on (hosted deployments)
+      TABS.filter(([slug]) => slug !== "billing" || config.billing).map(([slug, label]) =>
         h("a", { href: `#/sellers/${encodeURIComponent(sellerId)}${slug ? "/" + slug : ""}`, class: slug === tab ? "active" : null, "aria-current": slug === tab ? "page" : null }, label),
       ),
     );
@@ -264,10 +292,11 @@ async function sellerList() {
   return shell(null, "", (list) => {
     if (list.length === 1) return go(`#/sellers/${encodeURIComponent(list[0].seller_id)}`);
     if (!list.length) {
-      return clear(
+      clear(
         main,
         h("section", { class: "card" }, h("h1", {}, "Welcome to Sellerflow"), empty("You do not have access to any seller yet."), connectAmazon()),
       );
+      return adminLinks();
     }
     return clear(
       main,
@@ -280,6 +309,15 @@ async function sellerList() {
       ),
     );
   });
+}
+
+// Admins are members of no seller: with billing on, their way to every account's plan state.
+async function adminLinks() {
+  const config = await loadConfig();
+  if (!config.billing) return;
+  const me = await api("/me").catch(() => null);
+  if (!me || !me.is_admin) return;
+  main.append(h("section", { class: "card" }, h("h2", {}, "Administration"), h("a", { href: "#/admin/billing", "data-testid": "admin-billing-link" }, "Plans of every account")));
 }
 
 function connectScreen() {

@@ -10,7 +10,8 @@ const seg = (id) => encodeURIComponent(id);
 const day = (iso) => (iso ? iso.slice(0, 10) : "—");
 const card = (title, ...body) => h("section", { class: "card" }, h("h2", {}, title), ...body);
 
-function limitsTable(plan, usage) {
+function limitsTable(limits, usage) {
+  const plan = { limits }; // the limits that apply now (a trial evaluates the whole product)
   const used = usage || {};
   const rows = [
     ["Connected Amazon accounts", used.connected_accounts, plan.limits.connected_accounts],
@@ -69,6 +70,27 @@ export async function billing(page, seller) {
       actions,
       problems,
     ),
-    card("Usage and limits", limitsTable(data.plan, data.usage)),
+    card("Usage and limits", limitsTable(data.limits, data.usage)),
   );
+}
+
+// Admins (Billing=on): every account's plan state, from GET /admin/billing.
+export async function adminBilling(page) {
+  clear(page, h("h1", {}, "Plans of every account"), loading());
+  let data;
+  try {
+    data = await api("/admin/billing");
+  } catch (error) {
+    clear(page, h("h1", {}, "Plans of every account"), errorBox(error));
+    return;
+  }
+  const columns = [
+    { label: "Seller account", cell: (a) => a.seller_id },
+    { label: "Plan", cell: (a) => a.plan.name },
+    { label: "State", cell: (a) => a.state.replace("_", " ") },
+    { label: "Syncing", cell: (a) => (a.syncing ? "yes" : "paused") },
+    { label: "Next invoice", cell: (a) => day(a.current_period_end) },
+    { label: "Grace until", cell: (a) => day(a.grace_ends_at) },
+  ];
+  clear(page, h("h1", {}, "Plans of every account"), card(`${data.accounts.length} accounts`, table(columns, data.accounts, { "data-testid": "admin-billing" })));
 }

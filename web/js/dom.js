@@ -34,12 +34,15 @@ export const empty = (what) => h("p", { class: "state empty", "data-testid": "em
 
 export function errorBox(error, retry) {
   const status = error && error.status;
-  const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Something went wrong";
+  const title =
+    status === 404 ? "Not found" : status === 403 ? "Not allowed" : status === 402 ? "Not in your plan" : "Something went wrong";
   return h(
     "div",
     { class: "state error", role: "alert", "data-testid": status === 404 ? "not-found" : "error", "data-status": status || "" },
     h("strong", {}, title),
     h("span", {}, " — ", (error && error.message) || String(error)),
+    // a plan limit (Billing=on): nothing was changed; the billing tab says what the plan allows
+    status === 402 ? h("a", { href: location.hash.replace(/^(#\/sellers\/[^/]+).*$/, "$1/billing"), "data-testid": "to-billing" }, " See billing") : null,
     retry ? h("button", { type: "button", class: "link", onclick: retry }, "Retry") : null,
   );
 }

@@ -6,6 +6,7 @@
 import { h, clear, section, table, loading, errorBox, money, daysAgo } from "./dom.js";
 import { api } from "./session.js";
 import { currencyOf } from "./marketplaces.js";
+import { reviewRequestsView } from "./reviews.js";
 
 const seg = (id) => encodeURIComponent(id);
 const ROLES = ["owner", "analyst", "support"];
@@ -56,7 +57,8 @@ export function settings(page, seller) {
   const rules = panel("Alert rules", "alert-rules");
   const recipients = panel("WhatsApp recipients", "alert-recipients");
   const subprocessors = panel("Outside services (sub-processors) and the data they receive", "subprocessors");
-  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, review.el, cogs.el, rules.el, recipients.el, subprocessors.el);
+  const reviewRequests = panel("Review requests", "review-requests");
+  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, review.el, cogs.el, rules.el, recipients.el, reviewRequests.el, subprocessors.el);
 
   const loadMembers = () =>
     guarded(
@@ -291,6 +293,9 @@ export function settings(page, seller) {
   loadCogs();
   loadRules();
   loadRecipients();
+  const loadReviewRequests = () =>
+    guarded(reviewRequests.body, () => api(`${base}/review-requests`), (d) => reviewRequestsView(d, base, loadReviewRequests), "Review requests");
+  loadReviewRequests();
   // Generated from what this deployment's code sends (GET /sellers/{id}/subprocessors).
   guarded(
     subprocessors.body,

@@ -118,8 +118,8 @@ class SyncShape:
         # the path of a successful run, named as in the definition (a KeyError means the workflow changed)
         fixed = [
             "PlanReports", "ReportsMap", "SettlementsMap", "StartFinances", "SyncInventory",
-            "PlanAdsReports", "AdsMap", "ComputeRollups", "ReconcileEconomics", "EvaluateAlerts",
-            "RecordSyncSuccess", "SyncSucceeded",
+            "PlanAdsReports", "AdsMap", "ComputeRollups", "ReconcileEconomics", "RequestReviews",
+            "EvaluateAlerts", "RecordSyncSuccess", "SyncSucceeded",
         ]  # fmt: skip
         for name in fixed:
             assert name in states, name
@@ -155,6 +155,7 @@ class SyncShape:
             "IngestAdsReportFunction": self.ads_reports,
             "ComputeRollupsFunction": 1,
             "ReconcileEconomicsFunction": 1,
+            "RequestReviewsFunction": 1,
             "EvaluateAlertsFunction": 1,
             "RecordSyncResultFunction": 1,
             "StartSellerSyncFunction": 1,
@@ -176,6 +177,7 @@ DURATION_S = {
     "IngestAdsReportFunction": 1.5,
     "ComputeRollupsFunction": 1.5,
     "ReconcileEconomicsFunction": 0.5,
+    "RequestReviewsFunction": 0.5,  # reads; the SP-API calls only when the seller turned requests on
     "EvaluateAlertsFunction": 0.3,
     "RecordSyncResultFunction": 0.2,
     "StartSellerSyncFunction": 0.12,

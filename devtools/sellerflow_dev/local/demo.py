@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.demo_messages import verify_messages
+from sellerflow_dev.local.demo_reviews import enable_review_requests, verify_solicitations
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
 from sellerflow_dev.local.verify import (
     SkuProfitCheck,
@@ -146,6 +147,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         )
         stack.connect_demo_sellers()
         demo_numbers = _set_up_demo_alerts(stack)
+        enable_review_requests(stack)  # 7 days after delivery; the sync's RequestReviews step asks
         for seller in stack.world.sellers:
             say(f"  connected {seller.seller_id} ({seller.name}) in {', '.join(seller.marketplace_ids)}")
         say("Schedule tick: fanout → one seller-sync per seller (Step Functions on moto) ...")
@@ -204,11 +206,14 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_sales_traffic(stack, say) and all_ok
         all_ok = _verify_economics(stack, say) and all_ok
         all_ok = _verify_tenant_isolation(stack, say) and all_ok
+        # Labels first: with billing on the sellers are still in their trial (the whole product); the
+        # billing step then subscribes them to Growth, whose plan has no labels
+        all_ok = verify_labels(stack, say) and all_ok
+        all_ok = verify_solicitations(stack, say) and all_ok
         if config.billing:
             from sellerflow_dev.local.billing_demo import verify_billing
 
             all_ok = verify_billing(stack, say) and all_ok
-        all_ok = verify_labels(stack, say) and all_ok
         all_ok = _verify_cost_import(stack, say) and all_ok
         all_ok = verify_messages(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)

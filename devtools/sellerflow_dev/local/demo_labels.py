@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -56,12 +57,25 @@ class _Tee(io.TextIOBase):
 
 @contextmanager
 def captured_output() -> Iterator[list[_Tee]]:
+    """Everything printed meanwhile: `print` (metrics) through sys.stdout/stderr, and the log lines
+    of every logging handler that writes to them (the Lambda logger keeps the stream it was created
+    with, so its handlers are pointed at the tees too)."""
     tees = [_Tee(sys.stdout), _Tee(sys.stderr)]
+    handlers = [
+        (handler, tees[0] if handler.stream is sys.stdout else tees[1])
+        for name in [None, *logging.root.manager.loggerDict]
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.stderr)
+    ]
     sys.stdout, sys.stderr = tees[0], tees[1]
+    for handler, tee in handlers:
+        handler.setStream(tee)
     try:
         yield tees
     finally:
         sys.stdout, sys.stderr = tees[0].real, tees[1].real
+        for handler, tee in handlers:
+            handler.setStream(tee.real)
 
 
 @dataclass
@@ -101,7 +115,7 @@ def buy_one_label(stack: LocalStack, index: int) -> LabelRun:
             run.responses[f"profile {line['sku']}"] = client.call(
                 "PUT", f"/sellers/{sid}/labels/profiles/{line['sku']}", profile
             )
-    country = entry["marketplace_id"] and _country(entry["marketplace_id"])
+    country = entry["marketplace_id"] and country_of(entry["marketplace_id"])
     settings = {
         "ship_from": SHIP_FROM.get(country, SHIP_FROM["US"]) | {"country_code": country},
         "reprint_days": 7,
@@ -121,7 +135,7 @@ def buy_one_label(stack: LocalStack, index: int) -> LabelRun:
     return run
 
 
-def _country(marketplace_id: str) -> str:
+def country_of(marketplace_id: str) -> str:
     from sellerflow.marketplaces import marketplace
 
     return marketplace(marketplace_id).country_code

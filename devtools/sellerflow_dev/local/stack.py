@@ -351,6 +351,7 @@ class LocalStack:
             moto_url=self.moto_url,
             user_pool_id=self.resources.user_pool_id,
             password_of=moto_user_password,
+            billing=self.config.billing,
         )
         self.gateway = LocalApiGateway(
             routes,
@@ -478,9 +479,13 @@ class LocalStack:
         return str(started["executionArn"])
 
     def start_scheduler(self) -> None:
-        """Fire every schedule of the template at its rate, compressed by `schedule_time_scale`."""
+        """Fire every rate() schedule of the template at its rate, compressed by `schedule_time_scale`.
+        Calendar (cron) schedules, e.g. the monthly usage report, are not run by a local session; fire
+        one by hand with `fire_schedule(logical_id)`."""
         assert self.resources is not None
         for logical_id, schedule in self.resources.schedules.items():
+            if schedule.expression.strip().startswith("cron("):
+                continue
             period = _rate_seconds(schedule.expression) / self.config.schedule_time_scale
             thread = threading.Thread(
                 target=self._schedule_loop,

@@ -72,18 +72,20 @@ class WebApp:
     user_pool_client_id: str
     moto_url: str
     api_base: str = ""  # same origin
+    billing: bool = False  # Billing=on: the dashboard shows the Billing tab and the plan banner
     user_pool_id: str = ""
     # (user pool id, username) → the user's password in moto, for the SRP verifier; None: unknown user
     password_of: Callable[[str, str], str | None] = lambda _pool, _user: None
     srp: SrpVerifier = field(default_factory=SrpVerifier)
 
-    def config(self) -> dict[str, str]:
+    def config(self) -> dict[str, str | bool]:
         return {
             "apiBase": self.api_base,
             "region": self.region,
             "userPoolId": self.user_pool_id,
             "userPoolClientId": self.user_pool_client_id,
             "cognitoEndpoint": COGNITO_PROXY_PATH,
+            "billing": self.billing,
         }
 
     def static_file(self, path: str) -> tuple[int, str, bytes] | None:

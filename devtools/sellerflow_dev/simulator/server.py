@@ -2,7 +2,8 @@
 
 Operations: Orders 2026-01-01 (searchOrders, getOrder), Reports 2021-06-30 (createReport,
 getReports, getReport, getReportDocument), Finances 2024-06-19 (listTransactions), FBA
-inventory v1 (getInventorySummaries) and Notifications v1 (destinations, subscriptions; the
+inventory v1 (getInventorySummaries), Solicitations v1 (review requests:
+`sellerflow_dev.simulator.solicitations_api`) and Notifications v1 (destinations, subscriptions; the
 notifications themselves are delivered into SQS: `sellerflow_dev.simulator.notifications_api`).
 
 `SimServer.dispatch` turns a `Request` into a `Response` without touching a socket (unit tests
@@ -61,6 +62,7 @@ from sellerflow_dev.simulator.finances_api import (
 )
 from sellerflow_dev.simulator.lwa import AuthFailure, LwaService
 from sellerflow_dev.simulator.lwa_authorize import AUTHORIZE_PATH, AdsAuthorizePage
+from sellerflow_dev.simulator.mfn_api import MerchantFulfillmentService
 from sellerflow_dev.simulator.notifications_api import (
     APPLICATION,
     NOTIFICATIONS_PREFIX,
@@ -79,6 +81,7 @@ from sellerflow_dev.simulator.ratelimit import AppWideLimiter, RateLimiter
 from sellerflow_dev.simulator.reports_api import DOCUMENTS_PATH, ReportService
 from sellerflow_dev.simulator.sellers_api import marketplace_participations
 from sellerflow_dev.simulator.shipping_api import ShippingService
+from sellerflow_dev.simulator.solicitations_api import SolicitationService
 from sellerflow_dev.simulator.stripe_api import StripeStandIn
 from sellerflow_dev.simulator.tokens_api import RestrictedDataTokens
 from sellerflow_dev.simulator.twilio_api import TwilioStandIn
@@ -107,11 +110,21 @@ _API_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"^/shipping/v2/shipments/(?P<id>[^/]+)/documents$"), "getShipmentDocuments"),
     ("PUT", re.compile(r"^/shipping/v2/shipments/(?P<id>[^/]+)/cancel$"), "cancelShipment"),
     ("GET", re.compile(r"^/shipping/v2/tracking$"), "getTracking"),
+    ("POST", re.compile(r"^/mfn/v0/eligibleShippingServices$"), "getEligibleShipmentServices"),
+    ("POST", re.compile(r"^/mfn/v0/shipments$"), "createShipment"),
+    ("GET", re.compile(r"^/mfn/v0/shipments/(?P<id>[^/]+)$"), "getShipment"),
+    ("DELETE", re.compile(r"^/mfn/v0/shipments/(?P<id>[^/]+)$"), "mfn.cancelShipment"),
     ("POST", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "createQuery"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries$"), "getQueries"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "getQuery"),
     ("DELETE", re.compile(r"^/dataKiosk/2023-11-15/queries/(?P<id>[^/]+)$"), "cancelQuery"),
     ("GET", re.compile(r"^/dataKiosk/2023-11-15/documents/(?P<id>[^/]+)$"), "getDocument"),
+    ("GET", re.compile(r"^/solicitations/v1/orders/(?P<id>[^/]+)$"), "getSolicitationActionsForOrder"),
+    (
+        "POST",
+        re.compile(r"^/solicitations/v1/orders/(?P<id>[^/]+)/solicitations/productReviewAndSellerFeedback$"),
+        "createProductReviewAndSellerFeedbackSolicitation",
+    ),
 )
 _SHIPPING_OPERATIONS = frozenset(
     {
@@ -121,8 +134,17 @@ _SHIPPING_OPERATIONS = frozenset(
         "cancelShipment",
         "getTracking",
         "confirmShipment",
+        "getEligibleShipmentServices",
+        "createShipment",
+        "getShipment",
+        "mfn.cancelShipment",
     }
 )
+# Solicitations v1 answers in HAL (`produces: application/hal+json`).
+_SOLICITATIONS_OPERATIONS = frozenset(
+    {"getSolicitationActionsForOrder", "createProductReviewAndSellerFeedbackSolicitation"}
+)
+_HAL_JSON = "application/hal+json"
 _DATA_KIOSK_OPERATIONS = frozenset({"createQuery", "getQueries", "getQuery", "cancelQuery", "getDocument"})
 # Amazon Ads (another host at Amazon; the same simulator here): (method, path pattern, operation).
 _ADS_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
@@ -220,6 +242,8 @@ class SimServer:
         self.reports = ReportService(world, lambda: self.config, clock=clock)
         self.data_kiosk = DataKioskService(world, lambda: self.config, clock=clock)
         self.shipping = ShippingService(world, lambda: self.config, clock=clock)  # labels (Shipping v2)
+        self.solicitations = SolicitationService(world)  # review requests (Solicitations v1)
+        self.mfn = MerchantFulfillmentService(self.shipping)  # labels (Merchant Fulfillment v0)
         self.app_quotas = AppWideLimiter()  # per application, across sellers (GET_SALES_AND_TRAFFIC_REPORT)
         self.consent = ConsentPage(world, self.lwa.issue_code)  # Seller Central's consent page
         # LWA's /ap/oa (Amazon Ads), one page per region: a grant is given in one region.
@@ -494,7 +518,7 @@ class SimServer:
         if not self.limiter.try_acquire(seller_id, operation):
             with self._stats_lock:
                 self._seller_stats(seller_id).throttled[operation] += 1
-            return Response(429, _QUOTA_EXCEEDED)
+            return Response(429, _QUOTA_EXCEEDED, {"x-amzn-RateLimit-Limit": self._rate_header(operation)})
         if operation == "createReport" and not self._app_quota_admits(request):
             with self._stats_lock:
                 self._seller_stats(seller_id).throttled["createReport:app"] += 1
@@ -508,11 +532,12 @@ class SimServer:
                 self._seller_stats(seller_id).faults += 1
             return Response(decision.status, fault_error(decision.status))
         resource_id = unquote(match["id"]) if "id" in match.groupdict() else ""
+        content_type = _HAL_JSON if operation in _SOLICITATIONS_OPERATIONS else "application/json"
         try:
             status, body = self._operation(operation, seller_id, resource_id, request)
         except ApiError as error:
-            return Response(error.status, error.body(), rate_header)
-        return Response(status, body, rate_header)
+            return Response(error.status, error.body(), rate_header, content_type=content_type)
+        return Response(status, body, rate_header, content_type=content_type)
 
     def _app_quota_admits(self, request: Request) -> bool:
         """Application-wide createReport quotas (Amazon counts them across all of the app's sellers)."""
@@ -538,6 +563,14 @@ class SimServer:
             return 204, {}
         return 200, self.data_kiosk.get_document(seller_id, resource_id, self.url)
 
+    def _solicitations_operation(
+        self, operation: str, seller_id: str, order_id: str, request: Request
+    ) -> tuple[int, dict[str, Any]]:
+        now = self.request_time()
+        if operation == "getSolicitationActionsForOrder":
+            return 200, self.solicitations.actions(seller_id, order_id, request.query, now)
+        return 201, self.solicitations.create(seller_id, order_id, request.query, now)
+
     def _shipping_operation(
         self, operation: str, seller_id: str, resource_id: str, request: Request
     ) -> tuple[int, dict[str, Any]]:
@@ -553,6 +586,14 @@ class SimServer:
             return 200, self.shipping.cancel(seller_id, resource_id)
         if operation == "getTracking":
             return 200, self.shipping.tracking(request.query, now)
+        if operation == "getEligibleShipmentServices":
+            return 200, self.mfn.eligible_services(seller_id, request.json(), now)
+        if operation == "createShipment":
+            return 200, self.mfn.create(seller_id, request.json(), now)
+        if operation == "getShipment":
+            return 200, self.mfn.get(seller_id, resource_id)
+        if operation == "mfn.cancelShipment":
+            return 200, self.mfn.cancel(seller_id, resource_id)
         self.shipping.confirm_shipment(seller_id, resource_id, request.json(), now)
         return 204, {}
 
@@ -567,10 +608,14 @@ class SimServer:
         self, operation: str, seller_id: str, resource_id: str, request: Request
     ) -> tuple[int, dict[str, Any]]:
         """Run one authorized, admitted call; returns (HTTP status, body) or raises ApiError."""
-        if operation in _DATA_KIOSK_OPERATIONS:
-            return self._data_kiosk_operation(operation, seller_id, resource_id, request)
-        if operation in _SHIPPING_OPERATIONS:
-            return self._shipping_operation(operation, seller_id, resource_id, request)
+        families = (
+            (_DATA_KIOSK_OPERATIONS, self._data_kiosk_operation),
+            (_SHIPPING_OPERATIONS, self._shipping_operation),
+            (_SOLICITATIONS_OPERATIONS, self._solicitations_operation),
+        )
+        for family, handle in families:
+            if operation in family:
+                return handle(operation, seller_id, resource_id, request)
         now = self.request_time()
         if operation == "createRestrictedDataToken":
             return 200, self.tokens.create(seller_id, request.json())
@@ -765,6 +810,14 @@ class SimServer:
         rendered = [render_transaction(t, None) for t in self.world.transactions(seller_id)]
         return Response(200, {"transactions": rendered})
 
+    def _seller_solicitations(self, _request: Request, seller_id: str) -> Response:
+        """Every review request (Solicitations API) the simulator received for the seller."""
+        self._seller_or_404(seller_id)
+        sent = self.solicitations.sent(seller_id)
+        return Response(
+            200, {"solicitations": [{"order_id": o, "at": at.isoformat()} for o, at in sorted(sent.items())]}
+        )
+
     def _revoke(self, _request: Request, seller_id: str) -> Response:
         self._seller_or_404(seller_id)
         self.world.revoke(seller_id)
@@ -827,6 +880,7 @@ class SimServer:
         ("GET", "sellers", "*", "rollups"): _seller_rollups,
         ("GET", "sellers", "*", "transactions"): _seller_transactions,
         ("GET", "sellers", "*", "ads"): _seller_ads,
+        ("GET", "sellers", "*", "solicitations"): _seller_solicitations,
         ("POST", "sellers", "*", "revoke"): _revoke,
         ("GET", "stats", "*"): _stats_endpoint,
         ("GET", "notifications", "*"): _notification_stats,

@@ -304,7 +304,8 @@ class ShippingService:
             (
                 s
                 for s in self._shipments.values()
-                if s.tracking_id == tracking_id and s.service.carrier_id == carrier_id
+                if s.tracking_id == tracking_id
+                and carrier_id in (s.service.carrier_id, s.service.carrier_name)
             ),
             None,
         )
@@ -332,6 +333,56 @@ class ShippingService:
             raise invalid(f"An order in status {order.status} cannot be confirmed.")
         if order.status != "SHIPPED":
             order.transition("SHIPPED", now, tracking_number=str(detail["trackingNumber"]))
+
+    # --- shared with the Merchant Fulfillment simulator (mfn_api.py) ----------------------------
+    def config(self) -> Any:
+        return self._config()
+
+    def new_quote(
+        self, seller_id: str, order_id: str, ship_to: dict[str, Any], ship_date: datetime,
+        packages: list[dict[str, Any]],
+    ) -> SimQuote:  # fmt: skip
+        token = _id("rt", seller_id, str(self._clock()), str(len(self._quotes)))
+        return SimQuote(token, seller_id, order_id, self._clock(), ship_to, ship_date, packages, {})
+
+    def keep_quote(self, quote: SimQuote) -> None:
+        with self._lock:
+            self._quotes[quote.request_token] = quote
+
+    def quote_of_rate(
+        self, seller_id: str, rate_id: str
+    ) -> tuple[SimQuote, tuple[SimService, Decimal, str]] | None:
+        with self._lock:
+            for quote in self._quotes.values():
+                if quote.seller_id == seller_id and rate_id in quote.rates:
+                    return quote, quote.rates[rate_id]
+        return None
+
+    def latest_rate(
+        self, seller_id: str, service_id: str
+    ) -> tuple[SimQuote, tuple[SimService, Decimal, str]]:
+        with self._lock:
+            for quote in reversed(list(self._quotes.values())):
+                for rate in quote.rates.values():
+                    if quote.seller_id == seller_id and rate[0].service_id == service_id:
+                        return quote, rate
+        raise invalid(f"ShippingServiceId {service_id} is not offered for this shipment.")
+
+    def expired(self, quote: SimQuote) -> bool:
+        return bool(self._clock() - quote.created_s > self._config().label_rate_ttl_s)
+
+    def book(
+        self, seller_id: str, quote: SimQuote, service: SimService, price: Decimal, currency: str, key: str,
+        now: datetime,
+    ) -> SimShipment:  # fmt: skip
+        with self._lock:
+            return self._book(seller_id, quote, service, price, currency, key, now)
+
+    def owned(self, seller_id: str, shipment_id: str) -> SimShipment:
+        return self._shipment(seller_id, shipment_id)
+
+    def world_order(self, seller_id: str, order_id: str) -> SimOrder | None:
+        return self._world_order(seller_id, order_id)
 
     # --- helpers ------------------------------------------------------------------------------
     def shipment(self, shipment_id: str) -> SimShipment:

@@ -7,8 +7,11 @@ a ``{placeholder}`` segment) plus, for Orders API paths, the ``dataElements`` th
 
 Enforcement (`authenticate`): a getOrder whose ``includedData`` holds BUYER or RECIPIENT is only
 answered for an RDT minted for that path with ``buyerInfo`` (BUYER) / ``shippingAddress``
-(RECIPIENT); an LWA access token gets 403 ``Unauthorized``, as Amazon answers. An RDT is accepted
-for nothing but its own resources.
+(RECIPIENT); Merchant Fulfillment's createShipment, getShipment and cancelShipment
+(``/mfn/v0/shipments[/{id}]``) only for an RDT minted for that method and path. An LWA access token
+gets 403 ``Unauthorized`` there, as Amazon answers. An RDT is accepted for nothing but its own
+resources. (Shipping API v2 operations are not restricted operations at Amazon and take the LWA
+token.)
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ RDT_TTL_S = 3600
 DATA_ELEMENTS = frozenset({"buyerInfo", "shippingAddress", "buyerTaxInformation"})
 METHODS = frozenset({"GET", "PUT", "POST", "DELETE"})
 _GET_ORDER = re.compile(r"^/orders/2026-01-01/orders/[^/]+$")
+# Merchant Fulfillment's restricted operations (their answers carry the ship-to address): createShipment,
+# getShipment, cancelShipment. An RDT for them names the path; no dataElements.
+_MFN_SHIPMENTS = re.compile(r"^/mfn/v0/shipments(/[^/]+)?$")
 # includedData value -> the dataElements value an RDT needs for it
 RESTRICTED_INCLUDED_DATA = {"BUYER": "buyerInfo", "RECIPIENT": "shippingAddress"}
 
@@ -101,11 +107,12 @@ class RestrictedDataTokens:
     ) -> str:
         """The seller a call's `x-amz-access-token` stands for, enforcing the restricted-data rule."""
         needed = _needed_elements(path, query)
+        restricted = bool(needed) or bool(_MFN_SHIPMENTS.match(path))
         if not token or not token.startswith(RDT_PREFIX):
             seller_id = lwa.authenticate(token)
-            if needed:
+            if restricted:
                 raise AuthFailure(
-                    "Access to restricted data (BUYER, RECIPIENT) requires a restricted data token."
+                    "Access to restricted data (BUYER, RECIPIENT, shipments) requires a restricted data token."
                 )
             return seller_id
         with self._lock:

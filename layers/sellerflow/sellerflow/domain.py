@@ -55,6 +55,8 @@ class Order(_Frozen):
     fulfilled_by: str | None = None
     fulfillment_service_level: str | None = None
     ship_by: datetime | None = None  # fulfillment.shipByWindow.latestDateTime (merchant-fulfilled orders)
+    # fulfillment.deliverByWindow.latestDateTime: Amazon's latest promised delivery (review requests)
+    deliver_by: datetime | None = None
     currency: str | None = None
     order_total: Decimal | None = None
     programs: tuple[str, ...] = ()

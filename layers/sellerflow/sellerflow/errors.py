@@ -268,6 +268,11 @@ class BillingReadOnly(SellerflowError):
     stays readable and exportable, changes and syncing wait for a payment (402)."""
 
 
+class UsageReportIncomplete(SellerflowError):
+    """Some metered accounts' usage could not be sent to Stripe (the others were): the monthly
+    report fails so that its schedule runs it again; what was sent is kept once by its identifier."""
+
+
 class BillingConflict(SellerflowError):
     """The billing request does not fit the account's state, e.g. a checkout while a subscription is
     live (change plans in the Customer Portal) or a portal before any checkout (409)."""

@@ -37,6 +37,9 @@ class Settings(BaseModel):
     raw_bucket: str = "sellerflow-raw-documents"
     # Kept shipping labels (buyer PII, PII key; only the PII app's function reaches it)
     label_bucket: str = "sellerflow-labels"
+    # Marketplace ids whose labels are bought through Merchant Fulfillment v0 instead of Shipping v2
+    # (comma-separated; empty: Shipping v2 everywhere, as Amazon advises for new integrations)
+    label_mfn_marketplaces: str = ""
     data_key_id: str = "alias/sellerflow-data"
     pii_key_id: str = "alias/sellerflow-pii"
     # The role a seller's items are read and written with, assumed per seller (sellerflow.store.tenancy);

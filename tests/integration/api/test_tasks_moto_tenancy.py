@@ -35,6 +35,7 @@ from sellerflow.store.privacy import PartitionStore
 from sellerflow.store.quota import QuotaStore
 from sellerflow.store.reports import ReportStore
 from sellerflow.store.sellers import SellerStore
+from sellerflow.store.solicitations import ReviewRequestStore
 from sellerflow.store.tables import SellerRecord, bind_tables
 from sellerflow.store.tenancy import clear_tenant_client_hooks, on_tenant_client
 from sellerflow.tenancy import acting_for
@@ -152,6 +153,7 @@ TASK_CALLS: dict[str, Callable[[str], Any]] = {
     "ingest_ads_report": lambda s: list(AdCampaignDayRecord.query(s)),
     "compute_rollups": lambda s: list(DayRollupRecord.query(s)),
     "reconcile_economics": lambda s: list(EconomicsMismatchesRecord.query(s)),
+    "request_reviews": lambda s: ReviewRequestStore().requests(s),
     "evaluate_alerts, send_whatsapp": lambda s: list(AlertRecord.query(s)),
     "record_sync_result": lambda s: list(SellerRecord.query(s)),
     "apply_notifications": lambda s: NotificationLedger().claim(s, "n-1", "ORDER_CHANGE", now=NOW),

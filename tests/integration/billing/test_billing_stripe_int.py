@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import boto3
 import pytest
@@ -25,7 +26,7 @@ from sellerflow.api.billing_app import create_billing_app
 from sellerflow.api.ports import BillingPorts
 from sellerflow.billing.model import BillingNotice, NoticeKind, PlanState
 from sellerflow.billing.plans import bundled_catalog
-from sellerflow.billing.service import BillingIdentity, BillingService
+from sellerflow.billing.service import BillingIdentity, BillingService, UsagePeriod
 from sellerflow.billing.stripe_adapter import StripePayments, StripeWebhookVerifier
 from sellerflow.settings import Settings
 from sellerflow.store.billing import BillingTable, IdempotentEvents
@@ -180,6 +181,35 @@ def test_trial_checkout_paid_failed_read_only_recovered_and_stripe_got_nothing_o
     assert amazon_fields_sent(stripe.requests, terms) == []
     meter = stripe.meter_events[0]["payload"]
     assert meter == {"stripe_customer_id": customer, "value": "42"}  # a count and the customer id only
+
+
+def test_the_monthly_usage_report_sends_a_count_and_the_customer_once_per_period(
+    world: dict[str, Any],
+) -> None:
+    w, stripe, service = world, world["stripe"], world["service"]
+    customer = _subscribe(w)  # Growth: a metered plan
+    service.account("A9TRIALONLY1")  # a trial on Starter: no meter, no Stripe customer
+    counted: list[tuple[str, date, date]] = []
+
+    def orders_synced(seller_id: str, first: date, last: date) -> int:
+        counted.append((seller_id, first, last))
+        return 42
+
+    november = UsagePeriod.named("2026-11")
+    first = service.report_period(november, orders_synced)
+    again = service.report_period(november, orders_synced)  # a rerun (the schedule's retry)
+    assert (first.reported, first.skipped, first.orders) == (1, 1, 42)
+    assert again.reported == 1  # Stripe refused the repeated identifier: the report stands once
+    assert counted == [(SELLER, date(2026, 11, 1), date(2026, 11, 30))] * 2
+    assert [(e["identifier"], e["payload"]) for e in stripe.meter_events] == [
+        (f"{customer}-2026-11", {"stripe_customer_id": customer, "value": "42"})
+    ]
+    sent = [parse_qs(r["body"]) for r in stripe.requests if r["path"] == "/v1/billing/meter_events"]
+    assert len(sent) == 2
+    assert all(set(form) == {"event_name", "identifier", "payload[stripe_customer_id]", "payload[value]"}
+               for form in sent)  # fmt: skip
+    assert amazon_fields_sent(stripe.requests, amazon_terms(WORLD, [SELLER])) == []
+    assert UsagePeriod.before(datetime(2026, 12, 1, 3, tzinfo=UTC)) == november
 
 
 def test_a_leak_would_be_found(world: dict[str, Any]) -> None:

@@ -23,8 +23,10 @@ from sellerflow.errors import (
 )
 from sellerflow.labels.model import LabelFormat, LabelSettings, PackageProfile, ShipFrom, ShipmentStatus
 from sellerflow.labels.service import LabelService
+from sellerflow.labels.tracking import TrackingRefresh
 from sellerflow.pii.service import ShippingAddressService
 from sellerflow.spapi.client import SpApiClient
+from sellerflow.spapi.merchant_fulfillment import LabelShippingRouter, MerchantFulfillmentShipping
 from sellerflow.store.labels import LabelDataStore, LabelVault
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
@@ -116,7 +118,7 @@ def _scan_for_markers(aws: Any, s3: Any, caplog: pytest.LogCaptureFixture) -> li
 
 def test_queue_rates_purchase_confirm_reprint_void_and_track(
     labels: LabelService, world: SimWorld, sim: SimServer, seller: str, aws: Any, s3: Any,
-    clock: Clock, caplog: pytest.LogCaptureFixture,
+    clock: Clock, caplog: pytest.LogCaptureFixture, spapi: SpApiClient,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.DEBUG)
     order_ids = _unshipped(world, seller)
@@ -178,6 +180,32 @@ def test_queue_rates_purchase_confirm_reprint_void_and_track(
         next(o for o in world.order_states(seller) if o.order_id == order_id).tracking_number
         == second.tracking_id
     )
+    # The sync's tracking refresh (sync-orders role: getTracking, LABEL# records only) keeps the
+    # status with the order, and the delivery once the carrier reports it
+    refresh = TrackingRefresh(shipping=spapi, shipments=LabelDataStore(clock=clock), clock=clock)
+    assert refresh.refresh(seller).checked == 1  # the voided first label is not tracked
+    simulated = sim.shipping.shipment(second.shipment_id)
+    simulated.purchased_at -= timedelta(days=3)
+    simulated.delivery_by = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    assert refresh.refresh(seller).delivered == 1
+    delivered = next(e for e in labels.queue(seller) if e.order_id == order_id).shipment
+    assert delivered is not None
+    assert (delivered.tracking_status, delivered.delivered_at) == (
+        "Delivered",
+        simulated.delivery_by - timedelta(hours=6),
+    )
+    assert refresh.refresh(seller).checked == 0  # delivered: not tracked any more
+    # A kept copy past the record's expiry is not served but deleted; Amazon's copy is printed
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 1
+    LabelDataStore(clock=clock).put_shipment(delivered.model_copy(update={"label_kept_until": clock.now}))
+    reprinted = labels.reprint(seller, order_id)
+    assert find_pii_markers(reprinted.content.decode("latin-1"))
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+    vault = LabelVault(BUCKET, labels_key(aws), client=s3, clock=clock)
+    vault.put(
+        seller, order_id, reprinted, expires_at=clock.now + timedelta(days=1)
+    )  # (kept again: erased below)
+
     # Past the void window: refused before Amazon is asked
     clock.now += timedelta(days=2)
     with pytest.raises(VoidWindowClosed):
@@ -237,3 +265,64 @@ def test_expired_rates_undeliverable_address_and_a_half_failed_purchase(
     assert shipment.status is ShipmentStatus.PURCHASED
     assert label.content
     assert len(sim.shipping.ledger.charges) == 1
+
+
+class _NoRecipient:
+    """Merchant Fulfillment needs no ship-to: a read of the recipient fails the test."""
+
+    def ship_to(self, seller_id: str, order: Any) -> dict[str, str]:
+        raise AssertionError("the recipient was read on the Merchant Fulfillment path")
+
+
+def test_a_merchant_fulfillment_marketplace_buys_through_mfn_with_rdts_and_reads_no_recipient(
+    spapi: SpApiClient, pii_key_arn: str, s3: Any, clock: Clock, seller: str, world: SimWorld, sim: SimServer,
+    aws: Any, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    orders = OrderStore()
+    router = LabelShippingRouter(spapi, MerchantFulfillmentShipping(spapi), uses_mfn=lambda _s, _o: True)
+    labels = LabelService(
+        shipping=router, recipients=_NoRecipient(), orders=MerchantOrders(orders),
+        data=LabelDataStore(clock=clock), vault=LabelVault(BUCKET, pii_key_arn, client=s3, clock=clock), clock=clock,
+    )  # fmt: skip
+    labels.put_settings(seller, LabelSettings(ship_from=SHIP_FROM, reprint_days=7))
+    _profile_all(labels, seller, world)
+    order_id = _unshipped(world, seller)[0]
+    rdts_before = len(sim.tokens._grants)
+    # Rates from getEligibleShipmentServices, without the recipient
+    quote = labels.rates(seller, order_id)
+    assert len(quote.options) >= 3
+    chosen = quote.options[-1]  # (the dearest: a national carrier, whose labels Amazon confirms too)
+    # Purchase through createShipment with a restricted data token; Amazon confirms it itself
+    shipment, label = labels.purchase(
+        seller, order_id, request_token=quote.request_token, rate_id=chosen.rate_id
+    )
+    assert shipment.shipment_id
+    assert shipment.shipment_id.startswith("mfn:")
+    assert shipment.confirmed_by == "amazon"
+    assert find_pii_markers(label.content.decode("latin-1")), (
+        "the label prints the recipient Amazon filled in"
+    )
+    assert len(sim.shipping.ledger.charges) == 1
+    assert next(o for o in world.order_states(seller) if o.order_id == order_id).status == "SHIPPED"
+    # Reprint from Amazon (getShipment, RDT) once the kept copy is gone; tracking; void (cancelShipment, RDT)
+    LabelVault(BUCKET, pii_key_arn, client=s3).delete(seller, order_id)
+    assert labels.reprint(seller, order_id).content == label.content
+    assert labels.refresh_tracking(seller, order_id).tracking_status in {"PreTransit", "InTransit"}
+    assert labels.void(seller, order_id).status is ShipmentStatus.VOIDED
+    assert sim.shipping.ledger.refunds[-1][1] == shipment.shipment_id.removeprefix("mfn:")
+    assert len(sim.tokens._grants) - rdts_before == 3  # createShipment, getShipment, cancelShipment
+    # Charged without an answer: PurchaseIncomplete; with no idempotency key in this API, the retry
+    # sees the order shipped by that purchase and buys nothing again
+    second = _unshipped(world, seller)[0]
+    sim.update_config({"label_charge_without_document": [second]})
+    quote = labels.rates(seller, second)
+    with pytest.raises(PurchaseIncomplete):
+        labels.purchase(seller, second, request_token=quote.request_token, rate_id=quote.options[0].rate_id)
+    sim.update_config({"label_charge_without_document": []})
+    with pytest.raises(PurchaseIncomplete, match="Seller Central"):
+        labels.purchase(seller, second, request_token=quote.request_token, rate_id=quote.options[0].rate_id)
+    assert len(sim.shipping.ledger.charges) == 2  # the first label, and the half-failed one: once
+    # Nothing of the buyer kept or logged: the ShipToAddress of Amazon's answers was dropped
+    assert _scan_for_markers(aws, s3, caplog) == []
+    assert raw_items(aws, "BuyerPiiTable") == []

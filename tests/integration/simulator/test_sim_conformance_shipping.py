@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from test_sim_conformance import _FORMATS, _models_dir, _strict
 
+from sellerflow.domain import Order
 from sellerflow.labels.model import (
     LabelFormat,
     LabelSettings,
@@ -87,7 +88,8 @@ def test_the_schema_check_catches_a_broken_rates_request() -> None:
         )
 
 
-def test_a_label_round_trip_conforms(server: SimServer) -> None:
+def unshipped_merchant_order(server: SimServer) -> tuple[str, Any, Order]:
+    """The first seller's first unshipped merchant-fulfilled order: seller id, simulated and stored."""
     seller_id = server.world.sellers[0].seller_id
     sim_order = next(
         o
@@ -97,6 +99,11 @@ def test_a_label_round_trip_conforms(server: SimServer) -> None:
     order = to_order(
         seller_id, server.world.order_document(seller_id, sim_order.order_id, ["FULFILLMENT", "PROCEEDS"])
     )
+    return seller_id, sim_order, order
+
+
+def test_a_label_round_trip_conforms(server: SimServer) -> None:
+    seller_id, sim_order, order = unshipped_merchant_order(server)
     request = rates_request(order, PACKAGE, SETTINGS, "ref-1")
     request["shipTo"] = dict(sim_order.recipient["deliveryAddress"]) | {"phoneNumber": "0"}
     request["shipTo"].pop("phone", None)

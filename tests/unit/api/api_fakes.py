@@ -15,15 +15,25 @@ import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.api.app import app as general_app
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
 from sellerflow.api.pii_app import app as pii_app
 from sellerflow.api.pii_app import create_pii_app
+from sellerflow.connect.models import (
+    AdsConnectOut,
+    AdsProfileOut,
+    ConnectCallbackOut,
+    ConnectionOut,
+    ConnectStartOut,
+    SyncExecutionOut,
+)
 from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus
 from sellerflow.errors import OrderNotFound
 from sellerflow.incidents.model import Incident, Severity
 from sellerflow.settings import Settings
+from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings, RunMarker
 from sellerflow.store.orders import OrderPage, decode_page_token, encode_page_token
 
 REGION = "eu-west-1"
@@ -262,6 +272,7 @@ class World:
     tokens: Tokens
     client: Any  # the general app's
     pii_client: Any = None  # the buyer-PII app's
+    review_requests: Any = None  # FakeReviewRequests
 
     def get(self, path: str, token: str | None = None) -> Any:
         return self.client.http.get(path, headers=bearer(token) if token else {})
@@ -291,14 +302,18 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
         make_order(SELLER_B, "222-0000000-0000002", NOW - timedelta(days=3), total="888.88"),
     )
     settings = Settings(aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id=CLIENT_ID)
-    given: dict[str, Any] = {"sellers": sellers, "orders": orders, "audit": audit}
+    review_requests = FakeReviewRequests()
+    given: dict[str, Any] = {
+        "sellers": sellers, "orders": orders, "audit": audit, "review_requests": review_requests,
+    }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     pii = create_pii_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     with Client(app) as client, Client(pii) as pii_client:
         yield World(
-            sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client
-        )
+            sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client,
+            review_requests=review_requests,
+        )  # fmt: skip
 
 
 # A well-formed body per route that takes one, so a test's status is the decision it looks at, not a 400.
@@ -348,8 +363,44 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "reprint_days": 7,
     },
     "/sellers/{sellerId}/orders/{orderId}/label": {"request_token": "rt-1", "rate_id": "r-1"},
+    "/sellers/{sellerId}/review-requests/settings": {"enabled": True, "delay_days": 10},
 }
 INCIDENT_ID = "0" * 32
+
+
+class FakeReviewRequests:
+    """The review-request store in memory (settings per seller, outcomes per order)."""
+
+    def __init__(self) -> None:
+        self.by_seller: dict[str, ReviewRequestSettings] = {}
+        self.items: dict[tuple[str, str], ReviewRequest] = {}
+
+    def __call__(self) -> FakeReviewRequests:  # the port is a factory
+        return self
+
+    def settings(self, seller_id: str) -> ReviewRequestSettings:
+        return self.by_seller.get(seller_id, ReviewRequestSettings())
+
+    def put_settings(self, seller_id: str, settings: ReviewRequestSettings) -> None:
+        self.by_seller[seller_id] = settings
+
+    def requests(self, seller_id: str) -> list[ReviewRequest]:
+        return [r for (seller, _), r in self.items.items() if seller == seller_id]
+
+    def claim(self, request: ReviewRequest, previous: ReviewRequest | None) -> bool:
+        if self.items.get((request.seller_id, request.order_id)) != previous:
+            return False
+        self.save(request)
+        return True
+
+    def save(self, request: ReviewRequest) -> None:
+        self.items[(request.seller_id, request.order_id)] = request
+
+    def last_run(self, seller_id: str) -> RunMarker | None:
+        return None
+
+    def record_run(self, marker: RunMarker) -> None:
+        pass
 
 
 class FakeIncidents:
@@ -374,3 +425,52 @@ class FakeIncidents:
 
     def incidents(self) -> list[Incident]:
         return list(self.by_id.values())
+
+
+@dataclass
+class FakeAlerts:
+    rules_by_seller: dict[str, AlertRules] = field(default_factory=dict)
+    recipients_by_seller: dict[str, dict[str, Recipient]] = field(default_factory=dict)
+
+    def rules(self, seller_id: str, _marketplace_ids: Sequence[str]) -> AlertRules:
+        return self.rules_by_seller.get(seller_id, AlertRules(rules=()))
+
+    def put_rules(self, seller_id: str, rules: AlertRules, *, now: datetime | None = None) -> None:
+        self.rules_by_seller[seller_id] = rules
+
+    def recipients(self, seller_id: str) -> list[Recipient]:
+        return list(self.recipients_by_seller.get(seller_id, {}).values())
+
+    def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None:
+        self.recipients_by_seller.setdefault(seller_id, {})[recipient.phone] = recipient
+
+    def alerts(self, _seller_id: str, *, limit: int = 100) -> list[AlertView]:
+        return []
+
+
+class StubConnect:
+    """The connect services' answers (their own rules are tests/unit/connect's)."""
+
+    def start(self, *_: Any, **__: Any) -> ConnectStartOut:
+        return ConnectStartOut(
+            authorize_url="https://sellercentral.amazon.com/apps/authorize", expires_at=NOW
+        )
+
+    def complete(self, _user: Any, *args: Any) -> ConnectCallbackOut | AdsConnectOut:
+        if args and isinstance(args[0], str):  # the ads grant: (user, seller_id, callback)
+            return AdsConnectOut(
+                seller_id=SELLER_A,
+                region="NA",
+                profiles=[AdsProfileOut(profile_id="1", marketplace_id=MARKETPLACE_US, country_code="US")],
+            )
+        return ConnectCallbackOut(
+            seller_id=SELLER_A, name="Alpha Mugs", marketplace_ids=[MARKETPLACE_US], status="active",
+            reconnected=False, authorized_at=NOW, expires_at=NOW + timedelta(days=365),
+            sync_execution=SyncExecutionOut(execution_name="x", status="started"),
+        )  # fmt: skip
+
+    def connection(self, _seller_id: str) -> ConnectionOut:
+        return ConnectionOut(
+            status="active", authorized_at=NOW, expires_at=NOW + timedelta(days=300), days_left=300,
+            last_sync_at=NOW, last_outcome="succeeded", consecutive_failures=0,
+        )  # fmt: skip

@@ -5,12 +5,13 @@ signature check and once-per-event handling."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from api_fakes import NOW, POOL_ID, REGION, SELLER_A, FakeAudit, FakeOrders, FakeSellers, Tokens, bearer
+from billing_fakes import GOOD_SIGNATURE, Accounts, Ledger, Stripe, Verifier
 from chalice.test import Client
 from team_fakes import FakeTeam
 
@@ -18,11 +19,10 @@ from sellerflow.api.auth import StaticKeySource
 from sellerflow.api.billing_app import create_billing_app
 from sellerflow.api.ports import BillingPorts
 from sellerflow.billing.limits import Usage
-from sellerflow.billing.model import BillingAccount, BillingNotice
+from sellerflow.billing.model import BillingNotice
 from sellerflow.billing.plans import bundled_catalog
-from sellerflow.billing.service import BillingIdentity, BillingService
+from sellerflow.billing.service import BillingService
 from sellerflow.domain import Role
-from sellerflow.errors import WebhookRejected
 from sellerflow.settings import Settings
 
 OWNER, ANALYST = "sub-owner-1", "sub-analyst-1"
@@ -30,69 +30,6 @@ SETTINGS = Settings(
     aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123",
     web_origin="https://app.example.test",
 )  # fmt: skip
-GOOD_SIGNATURE = "t=1,v1=good"
-
-
-@dataclass
-class Accounts:
-    by_seller: dict[str, BillingAccount] = field(default_factory=dict)
-    customers: dict[str, str] = field(default_factory=dict)
-
-    def get(self, seller_id: str) -> BillingAccount | None:
-        return self.by_seller.get(seller_id)
-
-    def put(self, account: BillingAccount) -> None:
-        self.by_seller[account.seller_id] = account
-
-    def seller_for_customer(self, customer_id: str) -> str | None:
-        return self.customers.get(customer_id)
-
-    def link_customer(self, customer_id: str, seller_id: str) -> None:
-        self.customers[customer_id] = seller_id
-
-    def all(self) -> list[BillingAccount]:
-        return list(self.by_seller.values())
-
-
-@dataclass
-class Stripe:
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def create_customer(self, identity: BillingIdentity, plan_id: str) -> str:
-        self.calls.append(("customer", {"name": identity.name, "email": identity.email, "plan": plan_id}))
-        return "cus_test1"
-
-    def checkout_session(self, **kwargs: Any) -> str:
-        self.calls.append(("checkout", kwargs))
-        return "https://checkout.stripe.test/c/cs_1"
-
-    def portal_session(self, **kwargs: Any) -> str:
-        self.calls.append(("portal", kwargs))
-        return "https://billing.stripe.test/p/bps_1"
-
-    def meter_event(self, **kwargs: Any) -> None:
-        self.calls.append(("meter", kwargs))
-
-
-class Verifier:
-    def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        if signature != GOOD_SIGNATURE:
-            raise WebhookRejected("the Stripe signature check failed: bad signature")
-        event: dict[str, Any] = json.loads(payload)
-        return event
-
-
-@dataclass
-class Ledger:
-    seen: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def once(
-        self, event: dict[str, Any], handle: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> dict[str, Any]:
-        if event["id"] in self.seen:
-            return {**self.seen[event["id"]], "replay": True}
-        self.seen[event["id"]] = handle(event)
-        return {**self.seen[event["id"]], "replay": False}
 
 
 @dataclass

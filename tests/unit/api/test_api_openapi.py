@@ -1,7 +1,7 @@
 """The committed OpenAPI document is the apps' own, and every route's real responses match it.
 
 (a) docs/openapi.json equals a fresh `python -m sellerflow_dev.openapi` (`make openapi`).
-(b) Every route of both apps is driven with fakes, as a caller it lets through, with a well-formed
+(b) Every route of the three apps (general, buyer-PII, billing) is driven with fakes, as a caller it lets through, with a well-formed
     request; the status must be one the document lists for the route and the body must validate
     against the document's schema for that status.
 (c) Per route family, malformed query parameters and bodies get 400 with the documented error shape.
@@ -29,36 +29,36 @@ from api_fakes import (
     REGION,
     SELLER_A,
     WELL_FORMED_BODIES,
+    FakeAlerts,
     FakeIncidents,
     FakeOrders,
+    FakeReviewRequests,
     FakeSellers,
+    StubConnect,
     Tokens,
     bearer,
     clients_by_path,
     make_order,
 )
+from billing_fakes import GOOD_SIGNATURE, Accounts, Ledger, Stripe, Verifier
 from chalice.test import Client
 from jsonschema import Draft202012Validator
 from label_fakes import label_service
 from message_fakes import THREAD_ID, message_ports
 from team_fakes import FakeReviews, FakeTeam, FakeUsers
 
-from sellerflow.alerts.model import AlertKind, AlertRule, AlertRules, AlertView, Recipient
+from sellerflow.alerts.model import AlertKind, AlertRule
 from sellerflow.analytics.ads import AdsService
 from sellerflow.analytics.model import DayRollup
 from sellerflow.analytics.service import AnalyticsService
 from sellerflow.api.app import create_app
 from sellerflow.api.auth import StaticKeySource
+from sellerflow.api.billing_app import create_billing_app
 from sellerflow.api.errors import SECURITY_HEADERS
 from sellerflow.api.pii_app import create_pii_app
-from sellerflow.connect.models import (
-    AdsConnectOut,
-    AdsProfileOut,
-    ConnectCallbackOut,
-    ConnectionOut,
-    ConnectStartOut,
-    SyncExecutionOut,
-)
+from sellerflow.api.ports import BillingPorts
+from sellerflow.billing.plans import bundled_catalog
+from sellerflow.billing.service import BillingService
 from sellerflow.domain import Order, Role
 from sellerflow.facts import CogsEntry, SettlementSummary
 from sellerflow.pii.models import Purpose, ShippingLabel
@@ -74,6 +74,12 @@ DOCUMENT_PATH = ROOT / "docs" / "openapi.json"
 DOCUMENT: dict[str, Any] = json.loads(DOCUMENT_PATH.read_text())
 OWNER, ADMIN, MEMBER = "sub-owner-0001", "sub-admin-0005", "sub-member-0009"
 ORDER_ID = "111-0000000-0000001"
+# The billing app's routes (Billing=on deployments) are documented too; the other API tests' route lists
+# (APP_ROUTES) are the general and PII apps'.
+BILLING_ROUTES = sorted((m, p) for p, methods in create_billing_app().routes.items() for m in methods)
+DOCUMENTED_ROUTES = sorted({*APP_ROUTES, *BILLING_ROUTES})
+BILLING_PATHS = frozenset(p for _, p in BILLING_ROUTES)
+PUBLIC_PATHS = frozenset({"/webhooks/stripe"})
 
 
 # --- fakes of the ports the role matrix never reaches ------------------------------------------------
@@ -155,55 +161,6 @@ class FakeAdFacts:
 
 
 @dataclass
-class FakeAlerts:
-    rules_by_seller: dict[str, AlertRules] = field(default_factory=dict)
-    recipients_by_seller: dict[str, dict[str, Recipient]] = field(default_factory=dict)
-
-    def rules(self, seller_id: str, _marketplace_ids: Sequence[str]) -> AlertRules:
-        return self.rules_by_seller.get(seller_id, AlertRules(rules=()))
-
-    def put_rules(self, seller_id: str, rules: AlertRules, *, now: datetime | None = None) -> None:
-        self.rules_by_seller[seller_id] = rules
-
-    def recipients(self, seller_id: str) -> list[Recipient]:
-        return list(self.recipients_by_seller.get(seller_id, {}).values())
-
-    def put_recipient(self, seller_id: str, recipient: Recipient, *, now: datetime | None = None) -> None:
-        self.recipients_by_seller.setdefault(seller_id, {})[recipient.phone] = recipient
-
-    def alerts(self, _seller_id: str, *, limit: int = 100) -> list[AlertView]:
-        return []
-
-
-class StubConnect:
-    """The connect services' answers (their own rules are tests/unit/connect's)."""
-
-    def start(self, *_: Any, **__: Any) -> ConnectStartOut:
-        return ConnectStartOut(
-            authorize_url="https://sellercentral.amazon.com/apps/authorize", expires_at=NOW
-        )
-
-    def complete(self, _user: Any, *args: Any) -> ConnectCallbackOut | AdsConnectOut:
-        if args and isinstance(args[0], str):  # the ads grant: (user, seller_id, callback)
-            return AdsConnectOut(
-                seller_id=SELLER_A,
-                region="NA",
-                profiles=[AdsProfileOut(profile_id="1", marketplace_id=MARKETPLACE_US, country_code="US")],
-            )
-        return ConnectCallbackOut(
-            seller_id=SELLER_A, name="Alpha Mugs", marketplace_ids=[MARKETPLACE_US], status="active",
-            reconnected=False, authorized_at=NOW, expires_at=NOW + timedelta(days=365),
-            sync_execution=SyncExecutionOut(execution_name="x", status="started"),
-        )  # fmt: skip
-
-    def connection(self, _seller_id: str) -> ConnectionOut:
-        return ConnectionOut(
-            status="active", authorized_at=NOW, expires_at=NOW + timedelta(days=300), days_left=300,
-            last_sync_at=NOW, last_outcome="succeeded", consecutive_failures=0,
-        )  # fmt: skip
-
-
-@dataclass
 class FakeWorkflows:
     started: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -256,6 +213,8 @@ class Api:
         }
         if "connect/amazon" in route_path and method == "GET":
             headers["accept"] = "application/json"
+        if route_path in PUBLIC_PATHS:
+            headers = {"content-type": "application/json", "stripe-signature": GOOD_SIGNATURE}
         extra = (
             {"body": body if isinstance(body, str) else json.dumps(body or {})}
             if method in ("POST", "PUT")
@@ -284,7 +243,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
         "workflows": FakeWorkflows(), "export_objects": FakeObjects(),
         "privacy": PrivacyConfig(export_state_machine_arn="arn:x:export", erase_state_machine_arn="arn:x:erase"),
         "subprocessors": (HOSTING,),
-        "incidents": FakeIncidents(),
+        "incidents": FakeIncidents(), "review_requests": FakeReviewRequests(),
         "shipping": StubShipping,
         "labels": functools.partial(lambda service: service, label_service(SELLER_A, ORDER_ID)),
         "messages": functools.partial(lambda ports: ports, message_ports(SELLER_A, ORDER_ID, audit)[0]),
@@ -295,8 +254,27 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
     keys = StaticKeySource(pool_jwks)
     general = create_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
     pii = create_pii_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
-    with Client(general) as client, Client(pii) as pii_client:
-        yield Api(client=clients_by_path(client, pii_client), tokens=tokens)
+    service = BillingService(
+        accounts=Accounts(),
+        provider=Stripe,
+        notices=FakeNotices(),
+        catalog=bundled_catalog(),
+        clock=lambda: NOW,
+    )
+    ports = BillingPorts(service=service, verifier=Verifier, events=Ledger())
+    billing = create_billing_app(
+        settings=settings, key_source=keys, clock=lambda: NOW, billing=lambda: ports, **given
+    )
+    with Client(general) as client, Client(pii) as pii_client, Client(billing) as billing_client:
+        by_path = clients_by_path(client, pii_client)
+        yield Api(
+            client=lambda path: billing_client if path in BILLING_PATHS else by_path(path), tokens=tokens
+        )
+
+
+class FakeNotices:
+    def notify(self, notice: Any) -> None:
+        raise AssertionError(f"no owner notice in these calls: {notice}")
 
 
 # A well-formed request for every route (the routes' own tests cover their rules).
@@ -317,6 +295,13 @@ BODIES: dict[str, Any] = {
     "/sellers/{sellerId}/members/{userSub}": {"role": "owner"},
     "/sellers/{sellerId}/alerts/rules": {"rules": [RULE]},
     "/sellers/{sellerId}/alerts/recipients": {"recipients": [{"phone": "+15551234567", "opted_in": True}]},
+    "/sellers/{sellerId}/billing/checkout": {"plan": "growth"},
+    "/webhooks/stripe": {
+        "id": "evt_openapi_1",
+        "type": "invoice.paid",
+        "created": 1750000000,
+        "data": {"object": {"id": "in_1", "customer": "cus_nobody"}},
+    },
 }
 
 
@@ -361,13 +346,16 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
 def test_the_document_names_every_route_and_only_those() -> None:
     documented = {(m.upper(), p) for p, ops in DOCUMENT["paths"].items() for m in ops}
-    assert documented == set(APP_ROUTES)
+    assert documented == set(DOCUMENTED_ROUTES)
 
 
-@pytest.mark.parametrize(("method", "path"), APP_ROUTES)
+@pytest.mark.parametrize(("method", "path"), DOCUMENTED_ROUTES)
 def test_every_route_answers_as_the_document_says(api: Api, method: str, path: str) -> None:
     sub = ADMIN if path.startswith("/admin/") else OWNER
     url = _url(path)
+    if path.endswith("/billing/portal"):  # the portal needs a Stripe customer: subscribe first
+        checkout = "/sellers/{sellerId}/billing/checkout"
+        assert api.call("POST", _url(checkout), checkout, body=BODIES[checkout]).status_code == 201
     if path.endswith("{invitationId}"):  # revoke one that exists
         invitations = "/sellers/{sellerId}/invitations"
         created = api.call("POST", _url(invitations), invitations, body=BODIES[invitations]).json_body
@@ -391,10 +379,11 @@ def test_every_route_answers_as_the_document_says(api: Api, method: str, path: s
 
 
 def test_an_anonymous_call_gets_the_documented_401_everywhere(api: Api) -> None:
-    for method, path in APP_ROUTES:
+    for method, path in DOCUMENTED_ROUTES:
         url = _url(path)
         response = getattr(api.client(path).http, method.lower())(url, headers={})
-        assert response.status_code == 401
+        # a public webhook has no token to miss: without its signature it is the documented 400
+        assert response.status_code == (400 if path in PUBLIC_PATHS else 401), (path, response.body[:200])
         _assert_documented(method, path, response)
 
 
@@ -422,6 +411,7 @@ BAD_BODIES = [
     ),
     ("POST", "/sellers/{sellerId}/cogs", {"entries": []}),
     ("PUT", "/sellers/{sellerId}/alerts/rules", {"rules": []}),
+    ("PUT", "/sellers/{sellerId}/review-requests/settings", {"enabled": True, "delay_days": 3}),
     ("PUT", "/sellers/{sellerId}/alerts/recipients", {"recipients": [{"phone": "5551234"}]}),
     ("POST", "/connect/amazon/callback", {"state": "x"}),
     ("POST", "/sellers/{sellerId}/connect/amazon-ads/callback", "not json"),

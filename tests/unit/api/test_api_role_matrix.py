@@ -40,6 +40,7 @@ from api_fakes import (
     FakeAudit,
     FakeIncidents,
     FakeOrders,
+    FakeReviewRequests,
     FakeSellers,
     Tokens,
     bearer,
@@ -139,6 +140,8 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     # alerts
     ("GET", "/sellers/{sellerId}/alerts/rules"): P.ALERTS_READ,
     ("PUT", "/sellers/{sellerId}/alerts/rules"): P.ALERTS_MANAGE,
+    ("GET", "/sellers/{sellerId}/review-requests"): P.REVIEWS_MANAGE,
+    ("PUT", "/sellers/{sellerId}/review-requests/settings"): P.REVIEWS_MANAGE,
     ("GET", "/sellers/{sellerId}/alerts"): P.ALERTS_READ,
     ("GET", "/sellers/{sellerId}/alerts/recipients"): P.ALERTS_MANAGE,
     ("PUT", "/sellers/{sellerId}/alerts/recipients"): P.ALERTS_MANAGE,
@@ -227,7 +230,7 @@ def matrix(tokens: Tokens, pool_jwks: dict[str, Any], monkeypatch: pytest.Monkey
     )
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "team": team, "subprocessors": (HOSTING,),
-        "incidents": FakeIncidents(),
+        "incidents": FakeIncidents(), "review_requests": FakeReviewRequests(),
     }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     users = FakeUsers(by_sub={sub: groups for sub, groups, _ in CALLERS.values()})

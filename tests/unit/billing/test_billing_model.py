@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from billing_model_fakes import Accounts, NoNotices, no_stripe
 
 from sellerflow.billing.limits import (
     Countable,
@@ -28,7 +29,7 @@ from sellerflow.billing.model import (
     effective_state,
 )
 from sellerflow.billing.plans import bundled_catalog, catalog
-from sellerflow.billing.service import BillingNotice, BillingService, PaymentProvider
+from sellerflow.billing.service import BillingService
 from sellerflow.domain import ScheduledSeller
 from sellerflow.errors import BillingReadOnly, InvalidInput, PlanLimitReached
 from sellerflow.sync.fanout import list_due_sellers
@@ -74,6 +75,13 @@ def test_plans_file_is_consistent_and_prices_are_the_deployments() -> None:
         catalog('{"platinum": "price_x"}')
     with pytest.raises(InvalidInput):
         catalog("not json")
+    metered = catalog('{"growth": "price_live_123", "growth:metered": "price_live_orders"}').get("growth")
+    assert metered.metered is not None
+    assert (metered.price_id, metered.metered.price_id) == ("price_live_123", "price_live_orders")
+    assert GROWTH.metered is not None
+    assert metered.metered.meter_event_name == GROWTH.metered.meter_event_name
+    with pytest.raises(InvalidInput, match="starter:metered"):
+        catalog('{"starter:metered": "price_x"}')  # Starter has no meter
 
 
 def test_a_trial_over_without_a_subscription_is_read_only() -> None:
@@ -185,6 +193,9 @@ class _Gate:
     def sync_allowed(self, seller_id: str) -> bool:
         return seller_id != "A2READONLY"
 
+    def sync_every_minutes(self, seller_id: str, wanted: int | None) -> int | None:
+        return wanted
+
 
 def test_the_fanout_leaves_read_only_sellers_out_and_lists_them_again_when_paid() -> None:
     everyone = list_due_sellers(NOW, sellers=_Sellers(), window_minutes=15)
@@ -193,45 +204,12 @@ def test_the_fanout_leaves_read_only_sellers_out_and_lists_them_again_when_paid(
     assert [s.seller_id for s in gated.sellers] == ["A1PAID"]
 
 
-def _no_stripe() -> PaymentProvider:
-    raise AssertionError("the fanout never calls Stripe")
-
-
-class _NoNotices:
-    def notify(self, notice: BillingNotice) -> None:
-        raise AssertionError("the fanout notifies no one")
-
-
-class _Accounts:
-    """In-memory billing accounts that count the single-account reads."""
-
-    def __init__(self, *accounts: BillingAccount) -> None:
-        self.by_seller = {a.seller_id: a for a in accounts}
-        self.gets = 0
-
-    def get(self, seller_id: str) -> BillingAccount | None:
-        self.gets += 1
-        return self.by_seller.get(seller_id)
-
-    def put(self, account: BillingAccount) -> None:
-        self.by_seller[account.seller_id] = account
-
-    def all(self) -> list[BillingAccount]:
-        return list(self.by_seller.values())
-
-    def seller_for_customer(self, customer_id: str) -> str | None:
-        raise AssertionError("not used by the fanout")
-
-    def link_customer(self, customer_id: str, seller_id: str) -> None:
-        raise AssertionError("not used by the fanout")
-
-
 def test_a_ticks_gate_reads_every_account_once_and_answers_as_sync_allowed() -> None:
     paid = replace(BillingAccount.trial("A1PAID", GROWTH, NOW), status=PlanState.ACTIVE)
     lapsed = BillingAccount.trial("A2READONLY", STARTER, NOW - timedelta(days=STARTER.trial_days + 1))
-    accounts = _Accounts(paid, lapsed)
+    accounts = Accounts(paid, lapsed)
     service = BillingService(
-        accounts=accounts, provider=_no_stripe, notices=_NoNotices(), catalog=CATALOG, clock=lambda: NOW
+        accounts=accounts, provider=no_stripe, notices=NoNotices(), catalog=CATALOG, clock=lambda: NOW
     )
     gate = service.tick_gate()
     answers = {seller: gate.sync_allowed(seller) for seller in ("A1PAID", "A2READONLY", "A3NEW")}
@@ -270,3 +248,14 @@ def test_with_billing_off_the_fanout_reads_no_plan(monkeypatch: pytest.MonkeyPat
         monkeypatch.delenv("BILLING_ENABLED", raising=False)
         reset_settings()
         wiring.reset()
+
+
+def test_the_compliance_page_lists_exactly_what_stripe_receives() -> None:
+    from pathlib import Path
+
+    from sellerflow.billing.subprocessor import STRIPE_SENDS
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "compliance.md").read_text()
+    section = page.split("### Stripe (payments sub-processor", 1)[1].split("\n### ", 1)[0]
+    listed = [line[2:] for line in section.splitlines() if line.startswith("- ")]
+    assert listed == list(STRIPE_SENDS.receives)

@@ -14,7 +14,7 @@ def test_every_priced_function_exists_in_the_template() -> None:
 def test_an_hourly_run_walks_the_seller_sync_path_and_reports_add_their_polls() -> None:
     quiet = SyncShape(order_pages=1, finance_pages=1, reports=0, ads_reports=0, settlements=0, polls=3)
     busy = SyncShape(order_pages=1, finance_pages=1, reports=1, ads_reports=0, settlements=0, polls=3)
-    assert quiet.transitions() == 16
+    assert quiet.transitions() == 17  # the fixed path (13 states) + 2 order and 2 finance transitions
     assert busy.transitions() - quiet.transitions() == 4 + 3 * 3
 
 

@@ -122,6 +122,34 @@ def test_other_schedules_are_refused(expression: str) -> None:
         _rate_seconds(expression)
 
 
+def test_the_local_scheduler_runs_rate_schedules_and_leaves_calendar_ones_to_be_fired_by_hand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from sellerflow_dev.local import stack as local_stack
+
+    started: list[tuple[str, float]] = []
+
+    class Recorded:
+        def __init__(self, *, target: object, args: tuple[str, float], daemon: bool, name: str) -> None:
+            started.append(args)
+
+        def start(self) -> None:
+            return None
+
+    monkeypatch.setattr(local_stack.threading, "Thread", Recorded)
+    stack = local_stack.LocalStack(local_stack.LocalStackConfig(schedule_time_scale=1.0))
+    stack.resources = SimpleNamespace(  # type: ignore[assignment]
+        schedules={
+            "FanoutSchedule": SimpleNamespace(expression="rate(15 minutes)"),
+            "ReportUsageSchedule": SimpleNamespace(expression="cron(0 3 1 * ? *)"),  # monthly
+        }
+    )
+    stack.start_scheduler()
+    assert started == [("FanoutSchedule", 900.0)]
+
+
 def test_an_unknown_resource_type_is_refused_before_anything_is_created(tmp_path: Path) -> None:
     # Given a template with a table (creatable) and an EC2 instance (not)
     template = {

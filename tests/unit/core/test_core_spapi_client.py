@@ -428,6 +428,17 @@ def test_max_attempts_bounds_the_retries(make_client: Callable[..., SpApiClient]
     assert len(amazon.api_requests) == 1
 
 
+def test_a_purchase_without_idempotency_key_is_never_sent_twice(client: SpApiClient, amazon: Amazon) -> None:
+    # Merchant Fulfillment's createShipment: a 5xx may have bought the label; a retry would buy another
+    amazon.answer(httpx.Response(500), httpx.Response(200, json={"payload": {}}))
+    with pytest.raises(SpApiServerError):
+        client.create_mfn_shipment(
+            "A1", {"ShippingServiceId": "X"}, restricted_data_token=SecretStr("Atz.sprdt|t")
+        )
+    assert len(amazon.api_requests) == 1
+    assert amazon.api_requests[0].headers["x-amz-access-token"] == "Atz.sprdt|t"
+
+
 def test_no_answer_at_all_is_a_server_error_naming_the_failure(client: SpApiClient, amazon: Amazon) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)

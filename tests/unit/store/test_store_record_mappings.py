@@ -172,6 +172,9 @@ ADDED_SINCE = {
     "MessageDraftRecord",
     "MessageInboundRecord",
     "MessageSettingsRecord",
+    "ReviewRequestRecord",
+    "ReviewSettingsRecord",
+    "ReviewRunRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {
@@ -179,6 +182,7 @@ ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claimed_until"),
     ("ReportRecord", "ingest_claimant"),
     ("OrderRecord", "ship_by"),
+    ("OrderRecord", "deliver_by"),
 }
 
 

@@ -81,6 +81,7 @@ class OrderFulfillment(_SpModel):
     fulfilled_by: str | None = Field(default=None, alias="fulfilledBy")
     fulfillment_service_level: str | None = Field(default=None, alias="fulfillmentServiceLevel")
     ship_by_window: DateTimeRange | None = Field(default=None, alias="shipByWindow")
+    deliver_by_window: DateTimeRange | None = Field(default=None, alias="deliverByWindow")
 
 
 class Order(_SpModel):

@@ -23,6 +23,7 @@ from sellerflow.api.routes_incidents import incident_routes
 from sellerflow.api.routes_members import member_routes
 from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
+from sellerflow.api.routes_reviews import review_routes
 from sellerflow.api.routes_sellers import seller_routes
 from sellerflow.api.routes_transparency import transparency_routes
 
@@ -40,6 +41,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     audit_routes,
     transparency_routes,
     incident_routes,
+    review_routes,
 )
 
 

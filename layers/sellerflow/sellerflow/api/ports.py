@@ -17,6 +17,7 @@ from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.alerts.webhooks import WebhookLedger
 from sellerflow.analytics.ads import AdsSeries, CampaignSummary
 from sellerflow.analytics.service import AnalyticsService
+from sellerflow.billing.gate import OPEN, PlanGate
 from sellerflow.billing.limits import Usage
 from sellerflow.billing.service import BillingService
 from sellerflow.connect.ads import AdsConnectService
@@ -34,6 +35,7 @@ from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
 from sellerflow.settings import Settings
+from sellerflow.solicitations.service import ReviewRequestStore
 from sellerflow.subprocessors import SubprocessorUse
 
 __all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
@@ -196,8 +198,11 @@ class ApiPorts:
     twilio_webhooks: Callable[[], TwilioWebhookPorts]  # Twilio's webhooks: only the webhooks app's deployment
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
+    plans: PlanGate = OPEN  # the plan's limits (Billing=on: the billing service; off: no limit)
     labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
     messages: Callable[[], MessagesPorts] = field(default=lambda: _no_messages())  # only the PII app's
+    # review requests' setting and outcomes (the general API's deployment)
+    review_requests: Callable[[], ReviewRequestStore] = field(default=lambda: _no_review_requests())
 
 
 PortsFactory = Callable[[Settings], ApiPorts]
@@ -220,6 +225,10 @@ class MessageSettings(Protocol):
 
 def _no_messages() -> MessagesPorts:
     raise ConfigurationError("this API function holds no buyer messages: they are the PII app's")
+
+
+def _no_review_requests() -> ReviewRequestStore:
+    raise ConfigurationError("this API function keeps no review requests: they are the general API's")
 
 
 def _no_labels() -> LabelService:

@@ -23,6 +23,7 @@ from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.models import same_named
 from sellerflow.api.routes_analytics import seller_marketplaces
+from sellerflow.billing.limits import Feature
 from sellerflow.errors import InvalidInput
 from sellerflow.members.permissions import Permission
 
@@ -157,7 +158,9 @@ def alert_routes(ctx: ApiContext) -> Blueprint:
         ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
         return json_response(_recipients_out(ctx.ports.alerts.recipients(sellerId)))
 
-    @bp.put("/sellers/{sellerId}/alerts/recipients", RouteDoc(RecipientsOut, body=RecipientsIn))
+    @bp.put(
+        "/sellers/{sellerId}/alerts/recipients", RouteDoc(RecipientsOut, body=RecipientsIn, errors=(402,))
+    )
     def put_alert_recipients(sellerId: str) -> Response:
         """Set the WhatsApp recipients (ALERTS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.ALERTS_MANAGE)
@@ -165,6 +168,8 @@ def alert_routes(ctx: ApiContext) -> Blueprint:
         repo, now = ctx.ports.alerts, ctx.now()
         existing = {r.phone: r for r in repo.recipients(sellerId)}
         wanted = {r.phone: r.opted_in for r in body.recipients}
+        if any(wanted.values()):  # WhatsApp is a paid plans' channel; removing numbers is always allowed
+            ctx.ports.plans.require_feature(sellerId, Feature.WHATSAPP_ALERTS)
         for phone in sorted(set(existing) | set(wanted)):
             before = existing.get(phone)
             after = Recipient(

@@ -31,6 +31,7 @@ from sellerflow.api import models_analytics as am
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.plan_limits import require_history
 from sellerflow.calendar import local_today
 from sellerflow.errors import InvalidInput
 from sellerflow.marketplaces import MARKETPLACES
@@ -98,12 +99,13 @@ def asked(ctx: ApiContext, seller_id: str, permission: Permission, query: tuple[
 def analytics_routes(ctx: ApiContext) -> Blueprint:
     bp = ApiBlueprint(__name__)
 
-    @bp.get("/sellers/{sellerId}/dashboard", RouteDoc(am.DashboardOut, query=DASHBOARD_QUERY))
+    @bp.get("/sellers/{sellerId}/dashboard", RouteDoc(am.DashboardOut, query=DASHBOARD_QUERY, errors=(402,)))
     def dashboard(sellerId: str) -> Response:
         """KPIs per currency with the previous period (ANALYTICS_READ)."""
         call = asked(ctx, sellerId, Permission.ANALYTICS_READ, DASHBOARD_QUERY)
         name = am.parse_range_name(call.values)
         first, last = am.parse_days(call.values)
+        require_history(ctx.ports, sellerId, first, ctx.now().date())
         mkts, only = call.scope()
         result = ctx.ports.analytics.dashboard(
             sellerId, mkts, name, ctx.now(), first=first, last=last, only=only
@@ -112,11 +114,12 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         call.audit("dashboard.read", f"dashboard range={name.value} marketplace={shown}")
         return json_response(am.DashboardOut.of(result))
 
-    @bp.get("/sellers/{sellerId}/analytics/daily", RouteDoc(am.DailyOut, query=DAILY_QUERY))
+    @bp.get("/sellers/{sellerId}/analytics/daily", RouteDoc(am.DailyOut, query=DAILY_QUERY, errors=(402,)))
     def daily(sellerId: str) -> Response:
         """The daily series (ANALYTICS_READ)."""
         call = asked(ctx, sellerId, Permission.ANALYTICS_READ, DAILY_QUERY)
         first, last = am.parse_days(call.values)
+        require_history(ctx.ports, sellerId, first, ctx.now().date())
         mkts, only = call.scope()
         series = ctx.ports.analytics.daily(sellerId, mkts, ctx.now(), first=first, last=last, only=only)
         call.audit("analytics.daily.read", f"daily {first}..{last} returned={len(series.days)}")

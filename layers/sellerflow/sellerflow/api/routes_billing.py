@@ -21,6 +21,7 @@ from chalice.app import Blueprint, Response
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.plan_limits import seller_usage
 from sellerflow.api.ports import BillingPorts
 from sellerflow.billing.service import BillingIdentity
 from sellerflow.billing.views import (
@@ -55,7 +56,9 @@ def billing_routes(ctx: ApiContext) -> Blueprint:
         """The seller's plan, state, usage against its limits and the next invoice."""
         ctx.member_without_query(sellerId, Permission.SELLER_READ)
         ports = billing()
-        usage = ports.usage(sellerId) if ports.usage is not None else None
+        usage = (
+            ports.usage(sellerId) if ports.usage is not None else seller_usage(ctx.ports, sellerId, ctx.now())
+        )
         return json_response(BillingOut.of(ports.service.view(sellerId, usage)))
 
     @bp.post(

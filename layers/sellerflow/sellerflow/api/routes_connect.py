@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.plan_limits import owned_sellers
 from sellerflow.connect.models import (
     SELLING_PARTNER_ID,
     AdsCallbackIn,
@@ -100,12 +101,15 @@ def connect_routes(ctx: ApiContext) -> Blueprint:
 
     @bp.post(
         "/connect/amazon/callback",
-        RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(409,)),
+        RouteDoc(ConnectCallbackOut, status=201, body=ConnectCallbackIn, errors=(402, 409)),
     )
     def complete_connect() -> Response:
         """Complete the connection with Amazon's callback parameters."""
         user = _user(ctx.signed_in())
         callback = _callback(ctx.body(), ConnectCallbackIn, "state, selling_partner_id, spapi_oauth_code")
+        ctx.ports.plans.require_account_room(  # a new Amazon account for this user: 402 when the plan is full
+            callback.selling_partner_id, lambda: owned_sellers(ctx.ports, user.sub)
+        )
         return json_response(ctx.ports.connect().complete(user, callback), 201)
 
     @bp.get("/sellers/{sellerId}/connection", RouteDoc(ConnectionOut))

@@ -31,6 +31,7 @@ from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.models import ResponseModel, decimal_text
 from sellerflow.api.routes_protection import NO_STORE_HEADERS, upstream_errors
+from sellerflow.billing.limits import Feature
 from sellerflow.errors import (
     InvalidInput,
     OrderNotFound,
@@ -254,10 +255,11 @@ def label_routes(ctx: ApiContext) -> Blueprint:
                         reprint_days=settings.reprint_days)
         )  # fmt: skip
 
-    @bp.post("/sellers/{sellerId}/orders/{orderId}/label/rates", RouteDoc(RatesOut, errors=errors))
+    @bp.post("/sellers/{sellerId}/orders/{orderId}/label/rates", RouteDoc(RatesOut, errors=(402, *errors)))
     def get_label_rates(sellerId: str, orderId: str) -> Response:
         """Carriers, services and prices for the order's parcel; reads the recipient for Amazon (LABELS_BUY)."""
         sub = allowed(sellerId, Permission.LABELS_BUY)
+        ctx.ports.plans.require_feature(sellerId, Feature.LABELS)  # 402 on plans without labels
         quote = ctx.ports.labels().rates(sellerId, _order_id(orderId))
         ctx.ports.audit.record(
             sellerId, sub, "pii.read", f"order/{orderId}/label/rates purpose=shipping_label"
@@ -265,10 +267,14 @@ def label_routes(ctx: ApiContext) -> Blueprint:
         count(PII_READS)
         return json_response(RatesOut.of(quote), headers=NO_STORE_HEADERS)
 
-    @bp.post("/sellers/{sellerId}/orders/{orderId}/label", RouteDoc(LabelOut, body=PurchaseIn, errors=errors))
+    @bp.post(
+        "/sellers/{sellerId}/orders/{orderId}/label",
+        RouteDoc(LabelOut, body=PurchaseIn, errors=(402, *errors)),
+    )
     def buy_label(sellerId: str, orderId: str) -> Response:
         """Buy the chosen rate's label (idempotent), confirm the shipment, answer the label (LABELS_BUY)."""
         sub = allowed(sellerId, Permission.LABELS_BUY)
+        ctx.ports.plans.require_feature(sellerId, Feature.LABELS)  # kept labels stay reprintable
         body = parse_json_body(
             ctx.body(), PurchaseIn, "expected request_token, rate_id and optionally format"
         )

@@ -20,6 +20,8 @@ from chalice.app import Blueprint, Response
 from sellerflow.api.context import ApiContext, json_response
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
+from sellerflow.api.plan_limits import seats_in_use
+from sellerflow.billing.limits import Countable
 from sellerflow.members.models import (
     AcceptedOut,
     AcceptIn,
@@ -69,12 +71,16 @@ def member_routes(ctx: ApiContext) -> Blueprint:
 
     @bp.post(
         "/sellers/{sellerId}/invitations",
-        RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(409,)),
+        RouteDoc(InvitationCreatedOut, status=201, body=InvitationIn, errors=(402, 409)),
     )
     def create_invitation(sellerId: str) -> Response:
         """Invite by email; the token is shown once (MEMBERS_MANAGE)."""
         who = ctx.member_without_query(sellerId, Permission.MEMBERS_MANAGE)
         wanted = parse_body(InvitationIn, ctx.body(), '{"email": "...", "role": "owner"|"analyst"|"support"}')
+        now = ctx.now()  # a plan's seats: members and pending invitations (402 when full)
+        ctx.ports.plans.require_room(
+            sellerId, Countable.SEATS, lambda: seats_in_use(ctx.ports, sellerId, now)
+        )
         return json_response(ctx.runtime.team.invite(who, sellerId, wanted.email, wanted.role), 201)
 
     @bp.get("/sellers/{sellerId}/invitations", RouteDoc(InvitationsOut))

@@ -22,6 +22,7 @@ from sellerflow.api.models import (
     SellersOut,
     parse_orders_query,
 )
+from sellerflow.api.plan_limits import require_history
 from sellerflow.members.permissions import Permission
 
 
@@ -35,11 +36,12 @@ def seller_routes(ctx: ApiContext) -> Blueprint:
         views = ctx.access.my_sellers(who)
         return json_response(SellersOut(sellers=[SellerOut.of(v.profile, v.role) for v in views]))
 
-    @bp.get("/sellers/{sellerId}/orders", RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS))
+    @bp.get("/sellers/{sellerId}/orders", RouteDoc(OrderPageOut, query=ORDERS_QUERY_PARAMS, errors=(402,)))
     def list_orders(sellerId: str) -> Response:
         """One page of a seller's orders, newest first (ORDERS_READ)."""
         who, granted = ctx.member(sellerId, Permission.ORDERS_READ)
         query = parse_orders_query(ctx.query_params(), now=ctx.now())
+        require_history(ctx.ports, sellerId, query.created_from.date(), ctx.now().date())
         page = ctx.access.list_orders(who, sellerId, query, access=granted)
         money = ctx.access.allows(granted, Permission.ORDER_MONEY_READ)  # support: money fields null
         orders = [OrderOut.of(o, with_money=money) for o in page.orders]

@@ -28,6 +28,19 @@ class Feature(enum.StrEnum):
     MESSAGING = "messaging"
     LABELS = "labels"
 
+    @classmethod
+    def named(cls, name: Feature | str) -> Feature:
+        """The feature a caller names: its value or a short alias ("messages", "whatsapp")."""
+        if isinstance(name, Feature):
+            return name
+        found = _ALIASES.get(name) or next((f for f in cls if f.value == name), None)
+        if found is None:
+            raise ValueError(f"unknown plan feature {name!r}")
+        return found
+
+
+_ALIASES = {"messages": Feature.MESSAGING, "whatsapp": Feature.WHATSAPP_ALERTS}
+
 
 _NOUNS = {
     Countable.CONNECTED_ACCOUNTS: "connected Amazon accounts",

@@ -53,6 +53,9 @@ class Plan(_Frozen):
 class PlanCatalog(_Frozen):
     version: int = Field(ge=1)
     default_plan: str
+    # A trial without a subscription yet gets this plan's limits (the whole product to evaluate: every
+    # marketplace, the full history, labels); the subscribed plan's limits apply from then on.
+    trial_limits: str | None = None
     currency: str
     plans: tuple[Plan, ...]
 
@@ -66,6 +69,8 @@ class PlanCatalog(_Frozen):
             raise ValueError("price ids must be unique")
         if self.default_plan not in ids:
             raise ValueError(f"default_plan {self.default_plan!r} is not a plan")
+        if self.trial_limits is not None and self.trial_limits not in ids:
+            raise ValueError(f"trial_limits {self.trial_limits!r} is not a plan")
         return self
 
     def get(self, plan_id: str) -> Plan:
@@ -78,12 +83,31 @@ class PlanCatalog(_Frozen):
         return next((p for p in self.plans if p.price_id == price_id), None)
 
     def with_prices(self, price_ids: Mapping[str, str]) -> PlanCatalog:
-        """The catalog with a deployment's own Stripe price ids (unknown plan ids are refused)."""
-        unknown = sorted(set(price_ids) - {p.id for p in self.plans})
+        """The catalog with a deployment's own Stripe price ids: `{"growth": "price_..."}` for a
+        plan's recurring price, `{"growth:metered": "price_..."}` for its usage price (unknown plan
+        ids, and a usage price for a plan without a meter, are refused)."""
+        metered = {
+            k.removesuffix(METERED_SUFFIX): v for k, v in price_ids.items() if k.endswith(METERED_SUFFIX)
+        }
+        recurring = {k: v for k, v in price_ids.items() if not k.endswith(METERED_SUFFIX)}
+        unknown = sorted((set(recurring) | set(metered)) - {p.id for p in self.plans})
+        unknown += sorted(
+            f"{p.id}{METERED_SUFFIX}" for p in self.plans if p.id in metered and p.metered is None
+        )
         if unknown:
-            raise InvalidInput(f"BILLING_PRICE_IDS names unknown plans: {', '.join(unknown)}")
-        plans = tuple(p.model_copy(update={"price_id": price_ids.get(p.id, p.price_id)}) for p in self.plans)
+            raise InvalidInput(f"BILLING_PRICE_IDS names unknown plans or meters: {', '.join(unknown)}")
+        plans = [
+            p.model_copy(update={
+                "price_id": recurring.get(p.id, p.price_id),
+                "metered": None if p.metered is None
+                else p.metered.model_copy(update={"price_id": metered.get(p.id, p.metered.price_id)}),
+            })
+            for p in self.plans
+        ]  # fmt: skip
         return PlanCatalog.model_validate({**self.model_dump(), "plans": [p.model_dump() for p in plans]})
+
+
+METERED_SUFFIX = ":metered"  # BILLING_PRICE_IDS key of a plan's usage price, e.g. "growth:metered"
 
 
 @cache

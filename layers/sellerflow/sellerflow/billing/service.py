@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from sellerflow.billing.limits import Usage
+from sellerflow.billing import limits
+from sellerflow.billing.limits import Countable, Feature, Usage
 from sellerflow.billing.model import (
     BillingAccount,
     BillingNotice,
@@ -24,8 +25,8 @@ from sellerflow.billing.model import (
     grace_ends_at,
     syncs,
 )
-from sellerflow.billing.plans import Plan, PlanCatalog
-from sellerflow.errors import BillingConflict, InvalidInput
+from sellerflow.billing.plans import Plan, PlanCatalog, PlanLimits
+from sellerflow.errors import BillingConflict, InvalidInput, UsageReportIncomplete
 from sellerflow.observability import logger
 
 
@@ -77,6 +78,7 @@ class BillingView:
 
     seller_id: str
     plan: Plan
+    limits: PlanLimits  # those that apply now (`BillingService.limits_plan`)
     state: PlanState
     stored_status: PlanState
     syncing: bool
@@ -145,6 +147,50 @@ class BillingService:
         """False for a read-only or cancelled account: the fanout leaves it out (nothing is deleted)."""
         return syncs(self.state(seller_id))
 
+    def limits_of(self, seller_id: str) -> Plan:
+        """The plan whose limits a sync applies: the account's (see `limits_plan`), or a new trial's for
+        a seller without an account yet (read only: a sync task never starts a trial)."""
+        return self.limits_plan(self._accounts.get(seller_id))
+
+    def limits_plan(self, account: BillingAccount | None) -> Plan:
+        """Whose limits apply: a trial without a subscription gets the catalog's `trial_limits` plan
+        (when it names one), any other account its own plan's."""
+        trial = account is None or (account.status is PlanState.TRIALING and account.subscription_id is None)
+        if trial and self.catalog.trial_limits is not None:
+            return self.catalog.get(self.catalog.trial_limits)
+        return self.catalog.get(account.plan_id if account is not None else self.catalog.default_plan)
+
+    # --- limits (`sellerflow.billing.gate.PlanGate`) -------------------------------------------------
+    def require_writable(self, seller_id: str) -> None:
+        limits.require_writable(self.state(seller_id))
+
+    def require_room(
+        self, seller_id: str, what: Countable, in_use: Callable[[], int], adding: int = 1
+    ) -> None:
+        account = self.account(seller_id)
+        limits.require_writable(self.state_of(account))
+        limits.require_room(self.limits_plan(account), what, in_use(), adding)
+
+    def require_account_room(self, seller_id: str, owned_seller_ids: Callable[[], Sequence[str]]) -> None:
+        """A user's next Amazon account counts against the most generous plan among the sellers it
+        owns (a first account is always allowed: it starts its own trial; a reconnection adds none)."""
+        owned = list(owned_seller_ids())
+        if not owned or seller_id in owned:
+            return
+        plans = (self.limits_plan(self.account(seller_id)) for seller_id in owned)
+        widest = max(plans, key=lambda p: p.limits.connected_accounts)
+        limits.require_room(widest, Countable.CONNECTED_ACCOUNTS, len(owned))
+
+    def require_feature(self, seller_id: str, feature: Feature | str) -> None:
+        """E.g. `require_feature(seller_id, "messages")` before buyer messaging is used."""
+        wanted = Feature.named(feature)
+        account = self.account(seller_id)
+        limits.require_writable(self.state_of(account))
+        limits.require_feature(self.limits_plan(account), wanted)
+
+    def history_start(self, seller_id: str, today: date) -> date | None:
+        return limits.history_start(self.limits_plan(self.account(seller_id)), today)
+
     def tick_gate(self) -> TickSyncGate:
         """`sync_allowed` for one fanout tick, every account read at once (one paged scan) rather
         than one read per due seller: a tick may list 10,000 sellers."""
@@ -162,7 +208,8 @@ class BillingService:
         plan = self.catalog.get(account.plan_id)
         state = effective_state(account, plan, now)
         return BillingView(
-            seller_id=account.seller_id, plan=plan, state=state, stored_status=account.status,
+            seller_id=account.seller_id, plan=plan, limits=self.limits_plan(account).limits, state=state,
+            stored_status=account.status,
             syncing=syncs(state), trial_ends_at=account.trial_ends_at,
             current_period_end=account.current_period_end, grace_ends_at=grace_ends_at(account, plan),
             usage=usage, has_customer=account.customer_id is not None,
@@ -247,10 +294,76 @@ class BillingService:
         )  # fmt: skip
         return True
 
+    def report_period(self, period: UsagePeriod, count_orders: Callable[[str, date, date], int]) -> UsageRun:
+        """One meter event per metered account with a Stripe customer: the orders synced for its seller
+        in `period` (counted by `count_orders(seller_id, first, last)`). Idempotent per (customer,
+        period): a repeat sends the same identifier, which Stripe (and the stand-in) keep once."""
+        reported = skipped = orders = 0
+        failed: list[str] = []
+        for account in sorted(self._accounts.all(), key=lambda a: a.seller_id):
+            plan = self.catalog.get(account.plan_id)
+            if plan.metered is None or account.customer_id is None:
+                skipped += 1
+                continue
+            try:
+                count = count_orders(account.seller_id, period.first, period.last)
+                sent = self.report_usage(account.seller_id, orders=count, period=period.name)
+            except Exception as error:  # one account's failure never stops the others' reports
+                logger.warning(
+                    "usage report failed",
+                    extra={"seller_id": account.seller_id, "error": type(error).__name__},
+                )
+                failed.append(account.seller_id)
+                continue
+            if sent:
+                reported += 1
+                orders += count
+            else:
+                skipped += 1
+        logger.info("usage reported", extra={"period": period.name, "reported": reported, "skipped": skipped})
+        if failed:  # the schedule's retries run it again: what was sent is kept once (its identifier)
+            raise UsageReportIncomplete(f"{len(failed)} account(s) could not be reported for {period.name}")
+        return UsageRun(period=period.name, reported=reported, skipped=skipped, orders=orders)
+
+
+@dataclass(frozen=True)
+class UsagePeriod:
+    """A calendar month of usage (UTC): `name` is its meter identifier's suffix, e.g. "2026-11"."""
+
+    name: str
+    first: date
+    last: date
+
+    @classmethod
+    def before(cls, now: datetime) -> UsagePeriod:
+        """The month before `now`'s (a run on the 1st reports the month that just ended)."""
+        this_month = now.astimezone(UTC).date().replace(day=1)
+        last = this_month - timedelta(days=1)
+        return cls(name=f"{last:%Y-%m}", first=last.replace(day=1), last=last)
+
+    @classmethod
+    def named(cls, name: str) -> UsagePeriod:
+        try:
+            first = datetime.strptime(name, "%Y-%m").date()
+        except ValueError:
+            raise InvalidInput(f"a usage period is a month YYYY-MM, got {name[:20]!r}") from None
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return cls(name=name, first=first, last=following - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class UsageRun:
+    """What one usage report did (counts only)."""
+
+    period: str
+    reported: int
+    skipped: int
+    orders: int
+
 
 class TickSyncGate:
     """The billing service's `sync_allowed` over the accounts, read once for a tick at the first
-    question (a tick with no due seller reads nothing); a seller without an account yet goes
+    question (a tick with no scheduled seller reads nothing); a seller without an account yet goes
     through the service, which starts its trial, as `sync_allowed` does."""
 
     def __init__(self, service: BillingService, accounts: BillingAccounts) -> None:
@@ -265,3 +378,10 @@ class TickSyncGate:
         if account is None:
             return self._service.sync_allowed(seller_id)
         return syncs(self._service.state_of(account))
+
+    def sync_every_minutes(self, seller_id: str, wanted: int | None) -> int | None:
+        """The cadence the seller gets: its own, or the plan's fastest when its own is faster."""
+        if self._accounts is None:
+            self._accounts = {a.seller_id: a for a in self._source.all()}
+        plan = self._service.limits_plan(self._accounts.get(seller_id))
+        return limits.allowed_cadence(plan, wanted or 0)

@@ -70,13 +70,19 @@ class StripePayments:
         return str(session.url)
 
     def meter_event(self, *, event_name: str, customer_id: str, value: int, identifier: str) -> None:
-        self._client.v1.billing.meter_events.create(
-            params={
-                "event_name": event_name,
-                "identifier": identifier,
-                "payload": {"stripe_customer_id": customer_id, "value": str(value)},
-            }
-        )
+        """One meter event; Stripe keeps one event per `identifier` and refuses a repeat, which is
+        then the period's report already made (a rerun of the monthly report is a no-op)."""
+        try:
+            self._client.v1.billing.meter_events.create(
+                params={
+                    "event_name": event_name,
+                    "identifier": identifier,
+                    "payload": {"stripe_customer_id": customer_id, "value": str(value)},
+                }
+            )
+        except stripe.InvalidRequestError as error:
+            if "already exists" not in str(error.user_message or ""):
+                raise
 
 
 class StripeWebhookVerifier:

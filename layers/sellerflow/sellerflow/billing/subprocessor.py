@@ -17,8 +17,10 @@ STRIPE_SENDS = SubprocessorUse(
     purpose="charges the deployment's customers for their Sellerflow plan",
     receives=(
         "the billing name and email an owner gives, and the plan's id",
-        "usage counts (orders synced per period) with the Stripe customer id only",
-        "never a seller id, marketplace, SKU, ASIN, order, figure or metric of Amazon's",
+        "Checkout and Customer Portal sessions: that customer, the plan's Stripe prices and the "
+        "dashboard's return URLs (no seller id in them)",
+        "usage counts (orders synced per month) with the Stripe customer id only",
+        "never a seller id, marketplace, SKU, ASIN, order, product title, figure or metric of Amazon's",
     ),
     in_use=_billing_on,
 )

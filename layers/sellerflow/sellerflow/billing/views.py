@@ -46,6 +46,7 @@ class UsageOut(_Out):
 class BillingOut(_Out):
     seller_id: str
     plan: PlanOut
+    limits: PlanLimits  # the limits that apply now (a trial: the catalog's `trial_limits` plan's)
     state: str  # trialing | active | past_due | read_only | cancelled
     syncing: bool
     trial_ends_at: datetime | None
@@ -58,7 +59,8 @@ class BillingOut(_Out):
     @classmethod
     def of(cls, view: BillingView) -> BillingOut:
         return cls(
-            seller_id=view.seller_id, plan=PlanOut.of(view.plan), state=view.state.value, syncing=view.syncing,
+            seller_id=view.seller_id, plan=PlanOut.of(view.plan), limits=view.limits, state=view.state.value,
+            syncing=view.syncing,
             trial_ends_at=view.trial_ends_at, current_period_end=view.current_period_end,
             grace_ends_at=view.grace_ends_at, usage=None if view.usage is None else UsageOut.of(view.usage),
             has_customer=view.has_customer, banner=banner(view),
@@ -102,3 +104,10 @@ class WebhookOut(_Out):
     applied: bool
     replay: bool
     reason: str
+
+
+class UsageRequest(BaseModel):
+    """The ReportUsage schedule's event: `{}` (the month that just ended) or `{"period": "YYYY-MM"}`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    period: str | None = Field(default=None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")

@@ -55,6 +55,7 @@ from sellerflow.labels.model import (
     client_reference,
     label_expiry,
 )
+from sellerflow.labels.tracking import parse_time, tracked
 
 UNSHIPPED = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
 
@@ -215,8 +216,11 @@ class LabelService:
         generation = _generation(shipment)
         reference = client_reference(order_id, package, generation)
         request = rates_request(order, package, settings, reference)
-        # The one moment the recipient exists here: fetched, sent, dropped.
-        request["shipTo"] = self._recipients.ship_to(seller_id, order)
+        # The one moment the recipient exists here: fetched, sent, dropped. (Merchant Fulfillment
+        # takes none: Amazon fills it in from the order, and nothing of the buyer is read at all.)
+        needs_ship_to = getattr(self._shipping, "needs_ship_to_for", None)
+        if needs_ship_to is None or needs_ship_to(seller_id, order_id):
+            request["shipTo"] = self._recipients.ship_to(seller_id, order)
         try:
             answer = self._shipping.get_rates(seller_id, request)
         finally:
@@ -378,7 +382,13 @@ class LabelService:
         if shipment is None or shipment.status is not ShipmentStatus.PURCHASED:
             raise LabelNotFound(f"order {order_id} has no label to print")
         wanted = label_format or shipment.label_format or LabelFormat.PDF
-        kept = self._vault.get(seller_id, order_id, now=self._clock())
+        now = self._clock()
+        kept = None
+        if shipment.label_kept_until is not None and shipment.label_kept_until <= now:
+            # past the record's expiry (the sync's tracking refresh moved it to delivery + 30 days)
+            self._vault.delete(seller_id, order_id)
+        else:
+            kept = self._vault.get(seller_id, order_id, now=now)
         if kept is not None and kept.format is wanted:
             return kept
         return self._fetch_document(shipment, wanted)
@@ -434,27 +444,12 @@ class LabelService:
         if not shipment.tracking_id or not shipment.carrier_id:
             return shipment
         answer = self._shipping.get_tracking(seller_id, shipment.tracking_id, shipment.carrier_id)
-        payload = answer.get("payload") or {}
-        status = str((payload.get("summary") or {}).get("status") or "") or None
-        delivered_at = shipment.delivered_at
-        if status == "Delivered" and delivered_at is None:
-            times = [
-                e.get("eventTime")
-                for e in payload.get("eventHistory") or []
-                if e.get("eventCode") == "Delivered"
-            ]
-            delivered_at = _parse_time(times[-1]) if times else self._clock()
-        updated = shipment.model_copy(update={"tracking_status": status, "delivered_at": delivered_at})
-        if delivered_at is not None and shipment.label_kept_until is not None:
-            expires = label_expiry(
-                now=self._clock(), reprint_days=30, delivery_by=None, delivered_at=delivered_at
-            )
-            until = min(shipment.label_kept_until, expires) if expires else None
-            if until is None:
+        updated = tracked(shipment, answer, self._clock())
+        if shipment.label_kept_until is not None and updated.label_kept_until != shipment.label_kept_until:
+            if updated.label_kept_until is None:
                 self._vault.delete(seller_id, order_id)
-            elif until < shipment.label_kept_until:
-                self._vault.retain_until(seller_id, order_id, until)
-            updated = updated.model_copy(update={"label_kept_until": until})
+            else:
+                self._vault.retain_until(seller_id, order_id, updated.label_kept_until)
         if updated != shipment:
             self._data.put_shipment(updated)
         return updated
@@ -596,16 +591,7 @@ def _quote(order_id: str, package: Package, answer: Mapping[str, Any], now: date
 
 def _delivery_end(promise: Any) -> datetime | None:
     window = (promise or {}).get("deliveryWindow") or {}
-    return _parse_time(window.get("end"))
-
-
-def _parse_time(raw: Any) -> datetime | None:
-    if not isinstance(raw, str):
-        return None
-    try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_time(window.get("end"))
 
 
 def _document(detail: Mapping[str, Any], doc_format: LabelFormat) -> LabelDocument | None:

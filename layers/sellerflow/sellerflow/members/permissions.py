@@ -41,6 +41,7 @@ class Permission(enum.StrEnum):
     MESSAGES_MANAGE = (
         "messages:manage"  # the inbox's settings: instructions, sending address, auto-send (owners)
     )
+    REVIEWS_MANAGE = "reviews:manage"  # review requests: the setting and the counts (owners)
 
 
 _READ_ANALYTICS = frozenset(

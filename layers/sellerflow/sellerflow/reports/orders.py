@@ -272,6 +272,7 @@ def parse_all_orders(  # noqa: C901
                         "fulfilled_by": fulfilled_by,
                         "fulfillment_service_level": row[i_sl] or None,
                         "ship_by": None,  # the All Orders report has no ship-by date
+                        "deliver_by": None,  # nor a promised delivery date
                         "currency": currency,
                         "order_total": None,
                         "programs": (),

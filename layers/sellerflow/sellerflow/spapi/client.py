@@ -47,9 +47,11 @@ __all__ = ["AccessTokenCache", "RefreshTokenSource", "SpApiClient"]
 ORDERS_PATH = "/orders/2026-01-01/orders"
 REPORTS_PATH = "/reports/2021-06-30"
 TOKENS_PATH = "/tokens/2021-03-01/restrictedDataToken"
+MFN_PATH = "/mfn/v0"
 PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
 SHIPPING_PATH = "/shipping/v2"
 ORDERS_V0_PATH = "/orders/v0/orders"
+SOLICITATIONS_PATH = "/solicitations/v1/orders"
 
 
 class RefreshTokenSource(Protocol):
@@ -66,6 +68,7 @@ class SpApiClient(AmazonHttpPort):
     throttled_error = SpApiThrottled
     server_error = SpApiServerError
     url_expired_error = DocumentUrlExpired
+    not_retried = frozenset({"createShipment"})  # Merchant Fulfillment: no idempotency key
 
     def __init__(
         self,
@@ -203,6 +206,67 @@ class SpApiClient(AmazonHttpPort):
             f"{ORDERS_V0_PATH}/{order_id}/shipmentConfirmation",
             json_body=request,
         )
+
+    # --- Solicitations v1 (review requests; only the order id and its marketplace are sent) --------
+    def get_solicitation_actions(
+        self, seller_id: str, order_id: str, *, marketplace_id: str
+    ) -> dict[str, Any]:
+        """getSolicitationActionsForOrder: the HAL answer (`_links.actions` names what is offered)."""
+        return self.call(
+            seller_id,
+            "getSolicitationActionsForOrder",
+            "GET",
+            f"{SOLICITATIONS_PATH}/{order_id}",
+            params={"marketplaceIds": marketplace_id},
+        )
+
+    def create_review_solicitation(self, seller_id: str, order_id: str, *, marketplace_id: str) -> None:
+        """createProductReviewAndSellerFeedbackSolicitation (201, no body of interest)."""
+        self.call(
+            seller_id,
+            "createProductReviewAndSellerFeedbackSolicitation",
+            "POST",
+            f"{SOLICITATIONS_PATH}/{order_id}/solicitations/productReviewAndSellerFeedback",
+            params={"marketplaceIds": marketplace_id},
+        )
+
+    # --- Merchant Fulfillment v0 (restricted: createShipment, getShipment, cancelShipment) ----------
+    def get_eligible_shipment_services(self, seller_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call(
+            seller_id,
+            "getEligibleShipmentServices",
+            "POST",
+            f"{MFN_PATH}/eligibleShippingServices",
+            json_body=request,
+        )
+
+    def create_mfn_shipment(
+        self, seller_id: str, request: Mapping[str, Any], *, restricted_data_token: SecretStr
+    ) -> dict[str, Any]:
+        """createShipment; its answer holds the ship-to address (`ShipToAddress`): callers drop it."""
+        return self.call(
+            seller_id, "createShipment", "POST", f"{MFN_PATH}/shipments", json_body=request,
+            access_token=restricted_data_token,
+        )  # fmt: skip
+
+    def get_mfn_shipment(
+        self, seller_id: str, shipment_id: str, *, restricted_data_token: SecretStr
+    ) -> dict[str, Any]:
+        return self.call(
+            seller_id,
+            "getShipment",
+            "GET",
+            f"{MFN_PATH}/shipments/{shipment_id}",
+            access_token=restricted_data_token,
+        )
+
+    def cancel_mfn_shipment(
+        self, seller_id: str, shipment_id: str, *, restricted_data_token: SecretStr
+    ) -> None:
+        self.call(
+            seller_id, "mfn.cancelShipment", "DELETE", f"{MFN_PATH}/shipments/{shipment_id}",
+            access_token=restricted_data_token,
+        )  # fmt: skip
 
     # --- Tokens 2021-03-01 ----------------------------------------------------------------------
     def create_restricted_data_token(

@@ -97,6 +97,9 @@ class AmazonHttpPort(ABC):
     # Names in error messages: "" or "Ads " before the operation; what a download fetches.
     message_prefix: ClassVar[str] = ""
     document_name: ClassVar[str]
+    # Operations that are never sent twice after a 5xx or no answer: they would act twice (a purchase
+    # without an idempotency key); the caller gets the server error at once and decides.
+    not_retried: ClassVar[frozenset[str]] = frozenset()
     # The port's typed errors, constructed as (message, *, operation=..., status=... | retry_after_s=...):
     # a long wait handed to the caller (Step Functions retries on it); no answer, a 5xx after the last
     # attempt or an unreadable body; a pre-signed URL that expired (the caller asks for a new one).
@@ -260,7 +263,7 @@ class AmazonHttpPort(ABC):
     def _back_off_or_raise(
         self, attempt: int, message: str, *, operation: str, status: int | None = None
     ) -> None:
-        if attempt < self._max_attempts:
+        if attempt < self._max_attempts and operation not in self.not_retried:
             self._sleep(self._jitter(attempt))
             return
         raise self.server_error(message, operation=operation, status=status) from None

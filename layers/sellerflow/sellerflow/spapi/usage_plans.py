@@ -32,6 +32,12 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getShipmentDocuments": UsagePlan(80.0, 100),
     "cancelShipment": UsagePlan(80.0, 100),
     "getTracking": UsagePlan(80.0, 100),
+    # Merchant Fulfillment v0 (labels where Shipping v2 does not apply); its cancelShipment shares the
+    # operation name with Shipping v2's, so it is planned as "mfn.cancelShipment"
+    "getEligibleShipmentServices": UsagePlan(6.0, 12),
+    "createShipment": UsagePlan(2.0, 2),
+    "getShipment": UsagePlan(1.0, 1),
+    "mfn.cancelShipment": UsagePlan(1.0, 1),
     # Reports 2021-06-30
     "getReports": UsagePlan(0.0222, 10),
     "createReport": UsagePlan(0.0167, 15),
@@ -51,6 +57,9 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getMarketplaceParticipations": UsagePlan(0.016, 15),
     # Tokens 2021-03-01
     "createRestrictedDataToken": UsagePlan(1.0, 10),
+    # Solicitations v1 (review requests)
+    "getSolicitationActionsForOrder": UsagePlan(1.0, 5),
+    "createProductReviewAndSellerFeedbackSolicitation": UsagePlan(1.0, 5),
     # Notifications v1 (the destination and deleteSubscriptionById are grantless: the app's own bucket)
     "getSubscription": UsagePlan(1.0, 5),
     "createSubscription": UsagePlan(1.0, 5),

@@ -119,7 +119,7 @@ class BillingTable:
         for page in paginator.paginate(
             TableName=self._table,
             FilterExpression="sk = :plan",
-            ExpressionAttributeValues={":plan": {"S": "PLAN"}},
+            ExpressionAttributeValues={":plan": {"S": PLAN_SK}},
         ):
             accounts.extend(_account(dict(item)) for item in page.get("Items", []))
         return accounts

@@ -36,6 +36,7 @@ from sellerflow.labels.model import (
     LabelShipment,
     PackageProfile,
     RateQuote,
+    ShipmentStatus,
 )
 from sellerflow.store.envelope import kms_envelope
 from sellerflow.store.tables import SellerItem, condition_failed, table
@@ -163,6 +164,19 @@ class LabelDataStore:
         ):
             if record.order_id in wanted:
                 found[record.order_id] = LabelShipment.model_validate_json(record.body)
+        return found
+
+    def in_transit(self, seller_id: str) -> list[LabelShipment]:
+        """The seller's purchased labels not delivered yet (the sync's tracking refresh)."""
+        found = []
+        for record in LabelShipmentRecord.query(
+            seller_id,
+            LabelShipmentRecord.sk.startswith(SHIPMENT_PREFIX),
+            filter_condition=LabelShipmentRecord.status == ShipmentStatus.PURCHASED.value,
+        ):
+            shipment = LabelShipment.model_validate_json(record.body)
+            if shipment.delivered_at is None:
+                found.append(shipment)
         return found
 
     def put_shipment(self, shipment: LabelShipment) -> None:

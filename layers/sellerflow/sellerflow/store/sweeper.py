@@ -40,6 +40,7 @@ from sellerflow.store.messages import SETTINGS_KEY as MESSAGE_SETTINGS
 from sellerflow.store.notifications import SUBSCRIPTION_PREFIX
 from sellerflow.store.quota import SLOT_KEY
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
+from sellerflow.store.solicitations import SETTINGS_KEY as REVIEW_SETTINGS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -61,6 +62,7 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         COGS_PREFIX,  # unit costs the seller entered
         LABEL_PROFILE_PREFIX,  # package weights and dimensions per SKU the seller entered (labels)
         LABEL_SETTINGS,  # ship-from address, label format and reprint window the seller chose
+        REVIEW_SETTINGS,  # review requests on/off and the delay after delivery the seller chose
         RULE_PREFIX,  # alert rules the owner set
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
         SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)

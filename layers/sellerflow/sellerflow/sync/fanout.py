@@ -38,6 +38,10 @@ class SyncGate(Protocol):
         """False while the seller's plan is read-only or cancelled (hosted deployments' billing)."""
         ...
 
+    def sync_every_minutes(self, seller_id: str, wanted: int | None) -> int | None:
+        """The cadence the seller's plan allows: `wanted`, or the plan's fastest when it is faster."""
+        ...
+
 
 class DueListSink(Protocol):
     def put_json(self, key: str, body: bytes) -> str:
@@ -62,7 +66,8 @@ def list_due_sellers(
     tick: datetime, *, sellers: DueSellerSource, window_minutes: int, billing: SyncGate | None = None
 ) -> ListDueSellersOutput:
     """`billing` (Billing=on): a seller whose plan is read-only is left out, its data and watermark
-    untouched, so its first sync after a payment resumes where the last one stopped."""
+    untouched, so its first sync after a payment resumes where the last one stopped; a seller whose
+    cadence is faster than its plan's is synced at the plan's (its own setting is kept)."""
     due: list[DueSeller] = []
     paused = 0
     for seller in sorted(sellers.scheduled_sellers(), key=lambda s: s.seller_id):
@@ -71,6 +76,9 @@ def list_due_sellers(
                 logger.warning("seller authorization lapsed", extra={"seller_id": seller.seller_id})
                 metrics.add_metric(name="SellersLapsed", unit="Count", value=1)
             continue
+        if billing is not None:
+            capped = billing.sync_every_minutes(seller.seller_id, seller.sync_every_minutes)
+            seller = seller.model_copy(update={"sync_every_minutes": capped})
         if not is_due(seller, tick, window_minutes):
             continue
         if billing is not None and not billing.sync_allowed(seller.seller_id):

@@ -73,6 +73,9 @@ def to_order(seller_id: str, document: Mapping[str, Any]) -> Order:
         ship_by=parsed.fulfillment.ship_by_window.latest
         if parsed.fulfillment and parsed.fulfillment.ship_by_window
         else None,
+        deliver_by=parsed.fulfillment.deliver_by_window.latest
+        if parsed.fulfillment and parsed.fulfillment.deliver_by_window
+        else None,
         currency=currency,
         order_total=total.amount if total else None,
         programs=tuple(sorted(parsed.programs)),

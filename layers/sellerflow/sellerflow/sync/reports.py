@@ -8,7 +8,7 @@ IN_QUEUE when a run ends is polled again by the next run rather than requested t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -51,6 +51,25 @@ class ReportPolicy:
     max_polls: int = 20
     settlements_since: timedelta = timedelta(days=90)
     data_kiosk_retry: timedelta = timedelta(minutes=15)  # a FATAL query is asked again this soon
+
+
+@dataclass(frozen=True)
+class PlanCaps:
+    """What a hosted deployment's plan lets a seller's syncs cover (Billing=on; None: everything)."""
+
+    marketplaces: int  # the first this many of the seller's marketplaces are synced; the others wait
+    history_days: int  # the history backfill goes back this far (what is stored already stays)
+
+
+def within_plan(
+    marketplace_ids: Sequence[str], policy: ReportPolicy, caps: PlanCaps | None
+) -> tuple[list[str], ReportPolicy]:
+    """The marketplaces and policy of a run under the seller's plan: a smaller plan syncs fewer
+    marketplaces and a shallower history; nothing already stored is removed."""
+    if caps is None:
+        return list(marketplace_ids), policy
+    backfill = min(policy.backfill, timedelta(days=caps.history_days))
+    return list(marketplace_ids[: caps.marketplaces]), replace(policy, backfill=backfill)
 
 
 class _Io(BaseModel):

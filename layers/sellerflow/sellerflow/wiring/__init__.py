@@ -21,6 +21,7 @@ from sellerflow.store.tables import bind_tables
 if TYPE_CHECKING:
     from sellerflow.ads.client import RegionalAdsClient
     from sellerflow.billing.service import TickSyncGate
+    from sellerflow.labels.tracking import TrackingRefresh
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.data_kiosk import DataKioskClient
     from sellerflow.store.audit import AuditLog
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from sellerflow.sync.ads import AdsPolicy
     from sellerflow.sync.orders import OrdersSyncPolicy
     from sellerflow.sync.quota import QuotaBudget
-    from sellerflow.sync.reports import ReportPolicy
+    from sellerflow.sync.reports import PlanCaps, ReportPolicy
 
 
 class _WarmState:
@@ -289,6 +290,25 @@ def orders_sync_policy() -> OrdersSyncPolicy:
         initial_history=timedelta(days=s.orders_initial_days),
         page_size=s.orders_page_size,
     )
+
+
+def sync_plan_caps(seller_id: str) -> PlanCaps | None:
+    """What the seller's plan lets this sync cover (None: billing is off, the sync covers everything)."""
+    if not settings().billing_enabled:
+        return None
+    from sellerflow.sync.reports import PlanCaps
+    from sellerflow.wiring.billing import billing_service
+
+    limits = billing_service().limits_of(seller_id).limits
+    return PlanCaps(marketplaces=limits.marketplaces, history_days=limits.history_days)
+
+
+def tracking_refresh() -> TrackingRefresh:
+    """The seller sync's refresh of labels in transit (getTracking; only `LABEL#` records written)."""
+    from sellerflow.labels.tracking import TrackingRefresh
+    from sellerflow.store.labels import LabelDataStore
+
+    return TrackingRefresh(shipping=spapi_client(), shipments=LabelDataStore())
 
 
 def billing_sync_gate() -> TickSyncGate | None:

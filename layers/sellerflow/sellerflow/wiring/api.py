@@ -23,6 +23,7 @@ from sellerflow.api.ports import (
     no_ports,
     use_deployment_ports,
 )
+from sellerflow.billing.gate import OPEN
 from sellerflow.errors import ConfigurationError
 from sellerflow.labels.service import LabelService
 from sellerflow.members.model import PoolUser
@@ -41,6 +42,7 @@ from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
 from sellerflow.store.privacy import SellerObjects, Workflows
 from sellerflow.store.sellers import SellerStore
+from sellerflow.store.solicitations import ReviewRequestStore
 from sellerflow.store.users import CognitoUsers
 from sellerflow.wiring.analytics import analytics_service
 from sellerflow.wiring.billing import build_billing_service, stripe_secret
@@ -108,6 +110,8 @@ def api_ports(settings: Settings) -> ApiPorts:
         reviews=reviews,
         twilio_webhooks=_no_twilio_secret,
         activity=reviews,
+        review_requests=ReviewRequestStore,
+        plans=build_billing_service(current) if current.billing_enabled else OPEN,
     )
 
 

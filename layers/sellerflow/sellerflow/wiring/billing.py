@@ -8,13 +8,14 @@ no secret.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from sellerflow import wiring
 from sellerflow.billing.model import BillingNotice
 from sellerflow.billing.plans import catalog
-from sellerflow.billing.service import BillingService, PaymentProvider
+from sellerflow.billing.service import BillingService, PaymentProvider, UsageRun
 from sellerflow.errors import ConfigurationError
 from sellerflow.settings import Settings
 
@@ -65,3 +66,19 @@ def build_billing_service(settings: Settings) -> BillingService:
 @wiring.per_settings
 def billing_service(s: Settings) -> BillingService:
     return build_billing_service(s)
+
+
+def report_monthly_usage(now: datetime, period: str | None = None) -> UsageRun:
+    """The scheduled usage report (ReportUsage, Billing=on): each metered account's orders synced in
+    the month before `now` (or `period`, "YYYY-MM"), counted from its seller's day rollups (a sum of
+    their order counts; nothing else of the seller's is read or sent) and sent to Stripe's meter."""
+    from sellerflow.billing.service import UsagePeriod
+    from sellerflow.wiring.analytics import rollup_store
+
+    rollups = rollup_store()
+
+    def orders_synced(seller_id: str, first: date, last: date) -> int:
+        return sum(day.orders for day in rollups.days(seller_id, first, last))
+
+    month = UsagePeriod.named(period) if period else UsagePeriod.before(now)
+    return billing_service().report_period(month, orders_synced)

@@ -14,6 +14,7 @@ from sellerflow.labels.service import LabelService
 from sellerflow.pii.models import Purpose, ShippingLabel
 from sellerflow.pii.service import ShippingAddressService
 from sellerflow.settings import Settings
+from sellerflow.spapi.merchant_fulfillment import LabelShippingRouter, MerchantFulfillmentShipping
 from sellerflow.store.labels import LabelDataStore, LabelVault
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.pii import BuyerPiiStore
@@ -90,8 +91,14 @@ def label_service(settings: Settings) -> LabelService:
     spapi = wiring.spapi_client()
     orders = OrderStore()
     addresses = ShippingAddressService(spapi=spapi, queue=BuyerPiiStore(settings.pii_key_id), orders=orders)
+    mfn_marketplaces = {m.strip() for m in settings.label_mfn_marketplaces.split(",") if m.strip()}
+
+    def uses_mfn(seller_id: str, order_id: str) -> bool:
+        return bool(mfn_marketplaces) and orders.get(seller_id, order_id).marketplace_id in mfn_marketplaces
+
+    shipping = LabelShippingRouter(spapi, MerchantFulfillmentShipping(spapi), uses_mfn=uses_mfn)
     return LabelService(
-        shipping=spapi,
+        shipping=shipping,
         recipients=RecipientFromAmazon(addresses),
         orders=MerchantOrders(orders),
         data=LabelDataStore(),

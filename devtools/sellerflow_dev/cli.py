@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sellerflow_dev.privacy_cli import add_privacy_parsers, run_buyer_request, run_seller
 from sellerflow_dev.simulator.cli import add_sim_parser, run_sim
@@ -29,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--time-scale", type=float, default=60.0, help="Step Functions waits run N× faster")
         p.add_argument("--once", action="store_true", help="sync once, print verified lines, exit")
 
+    inbound = local_sub.add_parser(
+        "inbound-email", help="deliver a buyer mail (.eml) to a running local stack exactly as SES would"
+    )
+    inbound.add_argument("--seller", required=True, help="the seller whose inbound address receives it")
+    inbound.add_argument("eml", type=Path, help="the raw MIME file")
+
     audit = sub.add_parser("audit", help="the audit log (AWS, or the local stack via AWS_ENDPOINT_URL)")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="walk a seller's hash chain; exit 1 if it is broken")
@@ -43,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_seller(args)
     if args.command == "buyer-request":
         return run_buyer_request(args)
+    if args.command == "local" and args.local_command == "inbound-email":
+        from sellerflow_dev.local.inbound_email import run as deliver_inbound_email
+
+        return deliver_inbound_email(args.seller, args.eml)
     if args.command == "local":
         from sellerflow_dev.local.demo import run_demo
         from sellerflow_dev.local.stack import LocalStackConfig
@@ -82,6 +93,8 @@ def _up(config: object) -> int:
         stack.start_scheduler()
         assert stack.gateway is not None
         print(f"API: {stack.gateway.url}", flush=True)
+        # `sellerflow local inbound-email` (and any AWS CLI) reaches this stack's moto here.
+        print(f"AWS_ENDPOINT_URL={stack.moto_url}", flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -39,6 +39,7 @@ RESOURCE_STAR_ALLOWED_ACTIONS = frozenset(
         "logs:PutResourcePolicy",
         "logs:DescribeResourcePolicies",
         "logs:DescribeLogGroups",
+        "comprehend:DetectPiiEntities",  # a real-time analysis: Comprehend defines no resource for it
     }
 )
 

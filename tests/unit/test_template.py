@@ -241,6 +241,12 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "RAW_BUCKET",
         "DATA_KEY_ID",
         "TENANT_DATA_ROLE_ARN",
+        *("PII_TABLE", "PII_KEY_ID"),  # the seller's own buyer messages, decrypted into its export
+    },
+    "ReceiveBuyerEmailFunction": {
+        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "PII_KEY_ID"),
+        *("INBOUND_MAIL_BUCKET", "MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID"),
+        *("PII_DETECTOR", "TENANT_DATA_ROLE_ARN"),
     },
     "EraseSellerFunction": {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET", "LABEL_BUCKET"),
@@ -255,6 +261,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("SPAPI_APPLICATION_ID", "SPAPI_CONSENT_URL", "SPAPI_APP_DRAFT", "ADS_AUTHORIZE_URL"),
         *("WEB_ORIGIN", "CONNECT_STATE_SECRET_NAME", "SYNC_WINDOW_MINUTES", "NOTIFICATIONS_QUEUE_ARN"),
         "TENANT_DATA_ROLE_ARN",
+        *("MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "PII_DETECTOR"),  # the sub-processor list
         *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: seats, accounts, WhatsApp, history depth
     },
     "PiiApiFunction": {
@@ -263,6 +270,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         "PII_TABLE",
         "PII_KEY_ID",
         "LABEL_BUCKET",
+        *("MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID", "PII_DETECTOR"),
         "LABEL_MFN_MARKETPLACES",
         "TENANT_DATA_ROLE_ARN",
         *SPAPI_CALLER,
@@ -300,6 +308,9 @@ VARIABLE_TARGETS = {
     "TENANT_DATA_ROLE_ARN": "TenantDataRole",
     "RAW_BUCKET": "RawDocumentsBucket",
     "LABEL_BUCKET": "LabelBucket",
+    "INBOUND_MAIL_BUCKET": "InboundMailBucket",
+    "MESSAGES_INBOUND_DOMAIN": "MessagesInboundDomain",
+    "BEDROCK_MODEL_ID": "BedrockModelId",
     "DATA_KEY_ID": "DataKey",
     "PII_KEY_ID": "PiiKey",
     "LWA_APP_SECRET_NAME": "LwaAppSecret",
@@ -319,8 +330,11 @@ VARIABLE_TARGETS = {
     "NOTIFICATIONS_QUEUE_ARN": "NotificationsQueue",
 }
 # Only these functions field-encrypt or read buyer PII (the PII key), or delete it (the PII table).
-PII_KEY_FUNCTIONS = {"PiiApiFunction"}
-PII_TABLE_FUNCTIONS = {"PiiApiFunction", "EraseSellerFunction", "SweepExpiredFunction"}
+PII_KEY_FUNCTIONS = {"PiiApiFunction", "ReceiveBuyerEmailFunction", "ExportSellerDataFunction"}
+PII_TABLE_FUNCTIONS = {
+    *("PiiApiFunction", "EraseSellerFunction", "SweepExpiredFunction"),
+    *("ReceiveBuyerEmailFunction", "ExportSellerDataFunction"),  # buyer messages (docs/messages.md)
+}
 
 
 def test_globals_carry_only_the_settings_every_function_shares() -> None:
@@ -781,6 +795,19 @@ def _api_routes_in_template() -> set[tuple[str, str]]:
     return {route for function in API_FUNCTIONS for route in _api_routes_of(function)}
 
 
+# Buyer messages (issue 15): decrypted bodies, drafts, approve and send; the PII function's alone.
+MESSAGE_ROUTES = (
+    ("GET", "/sellers/{sellerId}/messages/threads"),
+    ("GET", "/sellers/{sellerId}/messages/threads/{threadId}"),
+    ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+    ("PUT", "/sellers/{sellerId}/messages/threads/{threadId}/draft"),
+    ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/send"),
+    ("POST", "/sellers/{sellerId}/messages/threads/{threadId}/close"),
+    ("GET", "/sellers/{sellerId}/messages/settings"),
+    ("PUT", "/sellers/{sellerId}/messages/settings"),
+)
+
+
 def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
     assert _api_routes_of("PiiApiFunction") == {
         ("GET", "/sellers/{sellerId}/orders/{orderId}/shipping-address"),
@@ -794,6 +821,7 @@ def test_buyer_pii_routes_are_served_by_the_pii_function_alone() -> None:
         ("GET", "/sellers/{sellerId}/orders/{orderId}/label"),
         ("DELETE", "/sellers/{sellerId}/orders/{orderId}/label"),
         ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"),
+        *MESSAGE_ROUTES,
     }
     assert not _api_routes_of("PiiApiFunction") & _api_routes_of("ApiFunction")
 
@@ -882,6 +910,7 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("POST", "/sellers/{sellerId}/billing/portal"),
         ("GET", "/admin/billing"),
         ("POST", "/webhooks/stripe"),
+        *MESSAGE_ROUTES,
     }
 
 
@@ -962,6 +991,7 @@ SECTIONS = [
     "Workflows",
     "Functions",
     "Push",
+    "Messages",
     "Alerts",
     "Stores",
     "API",
@@ -981,6 +1011,10 @@ PUSH_RESOURCES = {
     "NotificationsDeadLetterQueue",
     "NotificationsQueuePolicy",
     "ApplyNotificationsFunction",
+}
+MESSAGES_RESOURCES = {
+    *("InboundMailBucket", "InboundMailBucketPolicy", "InboundReceiptRuleSet", "InboundReceiptRule"),
+    *("ReceiveBuyerEmailSesPermission", "ReceiveBuyerEmailFunction"),
 }
 SECTION_OF_TYPE = {
     "AWS::Scheduler::Schedule": "Schedules",
@@ -1019,6 +1053,8 @@ def test_sections_follow_the_data_flow_with_one_line_headers() -> None:
             expected = "API" if name in API_FUNCTIONS else "Functions"
         if name in PUSH_RESOURCES:
             expected = "Push"
+        if name in MESSAGES_RESOURCES:
+            expected = "Messages"
         if name in SECURITY_RESOURCES:
             expected = "Security"
         if name in OPERATIONS_RESOURCES:
@@ -1132,6 +1168,7 @@ ACTS_FOR_A_SELLER_INDIRECTLY = {
     "PiiApiFunction": "SellerAccess.require acts for the seller a member was let into",
     "BillingFunction": "SellerAccess.require acts for the seller an owner was let into",
     "ApplyNotificationsFunction": "handle_message acts for each notification's seller",
+    "ReceiveBuyerEmailFunction": "InboundService.receive acts for the seller the inbound address names",
 }
 # Functions that legitimately act for no seller: their work spans sellers (or touches no seller item),
 # so they keep their own role's credentials.

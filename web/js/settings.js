@@ -329,6 +329,7 @@ const RULE_NAMES = {
   acos_jump: "ACOS jump",
   authorization: "Authorization expiring or revoked",
   sync_failing: "Sync failing",
+  message_unanswered: "Buyer message nearing 24 h unanswered",
 };
 
 function rulesEditor(rules, base, reload, canEdit) {

@@ -40,6 +40,8 @@ IN_PROCESS_TYPES = {
     "AWS::CloudFront::OriginAccessControl": "the web app is served by the local gateway",
     "AWS::CloudFront::ResponseHeadersPolicy": "the web app is served by the local gateway",
     "AWS::CloudFront::Function": "the web app is served by the local gateway",
+    "AWS::SES::ReceiptRuleSet": "`sellerflow local inbound-email` puts the mail where SES would",
+    "AWS::SES::ReceiptRule": "`sellerflow local inbound-email` invokes the function as SES would",
 }
 
 
@@ -189,6 +191,9 @@ class Provisioner:
                     properties = self._properties(logical_id, spec)
                 except TemplateError as exc:
                     last_error = exc
+                    continue
+                if spec["Type"] == "AWS::Lambda::Permission" and not self._function_created(properties):
+                    last_error = TemplateError(f"{logical_id}: its function is not created yet")
                     continue
                 self._creators[spec["Type"]](logical_id, properties)
                 del pending[logical_id]
@@ -388,6 +393,10 @@ class Provisioner:
             Description=p.get("Description", ""),
         )["Policy"]["Arn"]
         self._register(logical_id, arn, PolicyArn=arn)
+
+    def _function_created(self, p: dict[str, Any]) -> bool:
+        named = str(p.get("FunctionName", ""))
+        return any(named in (f.name, f.arn) for f in self.out.functions.values())
 
     def _lambda_permission(self, logical_id: str, p: dict[str, Any]) -> None:
         # moto keeps resource policies but enforces none; record it so the template stays whole.

@@ -274,6 +274,12 @@ class LocalStack:
                 "TWILIO_API_BASE_URL": self._sim.url,
                 # Only inside the Stripe adapter: the stripe library's API base -> the Stripe stand-in.
                 "STRIPE_API_BASE": self._sim.url,
+                # Buyer messages: the inbound domain the local addresses use, Bedrock -> the
+                # simulator's Converse stand-in (records every prompt), the rule-based PII detector
+                # alone (moto has no Comprehend), SES sending -> moto.
+                "MESSAGES_INBOUND_DOMAIN": "inbound.sellerflow.local",
+                "BEDROCK_ENDPOINT_URL": self._sim.url,
+                "PII_DETECTOR": "rules",
                 **self.config.extra_env,
             }
         )

@@ -51,6 +51,7 @@ from sellerflow_dev.simulator.ads_api import (
     regional_path,
     throttled,
 )
+from sellerflow_dev.simulator.bedrock_api import BedrockStandIn
 from sellerflow_dev.simulator.consent import CONSENT_PATH, ConsentPage
 from sellerflow_dev.simulator.data_kiosk_api import DK_DOCUMENTS_PATH, DataKioskService
 from sellerflow_dev.simulator.faults import FaultInjector, RandomFaults, SimConfig, fault_error
@@ -256,6 +257,8 @@ class SimServer:
         }
         self.ads_authorize = self.ads_authorize_pages["NA"]
         self.ads = AdsService(world.ad_profiles, world.ad_days, lambda: self.config, clock=clock)
+        # Amazon Bedrock's Converse API (buyer-message drafts): records every prompt it is sent.
+        self.bedrock = BedrockStandIn()
         self.twilio = TwilioStandIn(seed=world.seed)  # WhatsApp messages of the alerts (Twilio's API)
         self.stripe = StripeStandIn(seed=world.seed)  # billing (hosted deployments): Stripe's API
         # Notifications API; delivers into the destination's SQS queue (`start` runs the delivery).
@@ -412,6 +415,7 @@ class SimServer:
         return [
             (lambda path: path == LWA_PATH, self._lwa),
             (self.twilio.handles, self._twilio),
+            (self.bedrock.handles, self._bedrock),
             (self.stripe.handles, self._stripe),
             (lambda path: path == CONSENT_PATH, self._consent),
             (lambda path: path == AUTHORIZE_PATH, self._ads_authorize),
@@ -463,6 +467,12 @@ class SimServer:
             request.method, request.path, request.headers, request.body, _is_loopback(request.client_host)
         )
         return Response(reply.status, reply.body)
+
+    def _bedrock(self, request: Request) -> Response:
+        if request.method != "POST":
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+        status, body = self.bedrock.converse(request.path, request.body)
+        return Response(status, body)
 
     def _stripe(self, request: Request) -> Response:
         reply = self.stripe.dispatch(

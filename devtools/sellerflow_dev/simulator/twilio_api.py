@@ -42,7 +42,7 @@ API_PREFIX = "/2010-04-01/Accounts/"
 CONTROL_PREFIX = "/_sim/twilio"
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/Messages\.json$")
 _WHATSAPP = re.compile(r"^whatsapp:\+[1-9][0-9]{6,14}$")
-ALERT_KINDS = ("daily_sales", "low_stock", "acos_jump", "authorization", "sync_failing")
+ALERT_KINDS = ("daily_sales", "low_stock", "acos_jump", "authorization", "sync_failing", "message_unanswered")
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"})
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 

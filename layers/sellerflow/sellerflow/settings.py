@@ -172,6 +172,18 @@ class Settings(BaseModel):
     stripe_webhook_tolerance_s: int = Field(default=300, ge=30, le=600)
     billing_price_ids: str = "{}"
 
+    # Buyer messages (sellerflow.messages, docs/messages.md): the inbound domain SES receives on, the
+    # bucket SES writes raw mail to (a day at most), the drafter (`bedrock` in AWS; `local`: the
+    # deterministic intent templates), Bedrock's model id and endpoint (the endpoint only set locally:
+    # the simulator's Converse stand-in), the PII detector (`comprehend` in AWS; `rules` alone locally;
+    # the rule-based detector always runs as the second pass) and the sending endpoint (locally moto).
+    messages_inbound_domain: str = ""  # blank: buyer messages are off (no address, no sub-processor)
+    inbound_mail_bucket: str = "sellerflow-inbound-mail"
+    messages_drafter: str = Field(default="local", pattern="^(bedrock|local)$")
+    bedrock_model_id: str = "amazon.nova-lite-v1:0"
+    bedrock_endpoint_url: str = ""
+    pii_detector: str = Field(default="rules", pattern="^(comprehend|rules)$")
+
     cognito_user_pool_id: str = ""
     cognito_app_client_id: str = ""
     # Derived from the pool in AWS; set explicitly locally (moto serves its own issuer and JWKS).

@@ -398,3 +398,29 @@ def test_an_sns_only_alert_is_not_sent_on_whatsapp() -> None:
         == 1
     )
     assert twilio.sent == []
+
+
+# --- message_unanswered ------------------------------------------------------------------------------
+def test_message_unanswered_counts_threads_nearing_24_hours_and_says_nothing_else() -> None:
+    from sellerflow.alerts.rules import message_unanswered
+
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    rule = AlertRule(kind=AlertKind.MESSAGE_UNANSWERED, thresholds=Thresholds(hours_left=4))
+    due = [
+        now + timedelta(hours=3, minutes=10),
+        now + timedelta(hours=1),
+        now + timedelta(hours=9),
+        now - timedelta(hours=1),
+    ]
+    data = EvaluationInput(
+        seller_id="A1", now=now, marketplace_ids=(), rules=AlertRules(rules=(rule,)), unanswered_due=due
+    )
+    [alert] = message_unanswered(data)
+    assert alert.content.model_dump() == {"kind": "message_unanswered", "threads": 2, "hours_left": 1}
+    assert alert.period == "due-2026-12-04T13"  # one alert per earliest due hour (de-duplicated)
+    assert (
+        message_unanswered(
+            EvaluationInput(seller_id="A1", now=now, marketplace_ids=(), rules=AlertRules(rules=(rule,)))
+        )
+        == []
+    )

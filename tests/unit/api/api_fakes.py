@@ -342,6 +342,8 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "detected_at": (NOW - timedelta(hours=1)).isoformat(),
     },
     "/admin/incidents/{incidentId}": {"contained_at": (NOW - timedelta(minutes=30)).isoformat()},
+    "/sellers/{sellerId}/messages/threads/{threadId}/draft": {"text": "Thank you, it ships today."},
+    "/sellers/{sellerId}/messages/settings": {"tone": "warm", "signature": "The Shop"},
     "/sellers/{sellerId}/labels/profiles/{sku}": {
         "length_cm": "20",
         "width_cm": "15",

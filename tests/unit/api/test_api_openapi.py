@@ -44,6 +44,7 @@ from billing_fakes import GOOD_SIGNATURE, Accounts, Ledger, Stripe, Verifier
 from chalice.test import Client
 from jsonschema import Draft202012Validator
 from label_fakes import label_service
+from message_fakes import THREAD_ID, message_ports
 from team_fakes import FakeReviews, FakeTeam, FakeUsers
 
 from sellerflow.alerts.model import AlertKind, AlertRule
@@ -245,6 +246,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
         "incidents": FakeIncidents(), "review_requests": FakeReviewRequests(),
         "shipping": StubShipping,
         "labels": functools.partial(lambda service: service, label_service(SELLER_A, ORDER_ID)),
+        "messages": functools.partial(lambda ports: ports, message_ports(SELLER_A, ORDER_ID, audit)[0]),
     }  # fmt: skip
     settings = Settings(
         aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id="testappclient123"
@@ -312,6 +314,7 @@ def _url(path: str) -> str:
         .replace("{incidentId}", INCIDENT_ID)
         .replace("{exportId}", "0123456789abcdef01234567")
         .replace("{sku}", "SKU-RED-MUG")
+        .replace("{threadId}", THREAD_ID)
     )
     return re.sub(r"\{[A-Za-z]+\}", "X1", filled) + QUERIES.get(path, "")
 

@@ -28,6 +28,7 @@ class AlertKind(enum.StrEnum):
     ACOS_JUMP = "acos_jump"
     AUTHORIZATION = "authorization"
     SYNC_FAILING = "sync_failing"
+    MESSAGE_UNANSWERED = "message_unanswered"  # buyer messages nearing Amazon's 24-hour answer time
 
 
 # A seller SKU: Amazon allows up to 40 characters; ours allow no spaces, commas or @ (no prose,
@@ -130,7 +131,21 @@ class SyncFailingContent(_Content):
     last_run_on: date | None
 
 
+class MessageUnansweredContent(_Content):
+    """How many buyer threads are close to 24 hours unanswered, and the hours left on the first:
+    counts only (no thread, order, buyer or message text)."""
+
+    kind: Literal[AlertKind.MESSAGE_UNANSWERED] = AlertKind.MESSAGE_UNANSWERED
+    threads: Count
+    hours_left: Count
+
+
 AlertContent = Annotated[
-    DailySalesContent | LowStockContent | AcosJumpContent | AuthorizationContent | SyncFailingContent,
+    DailySalesContent
+    | LowStockContent
+    | AcosJumpContent
+    | AuthorizationContent
+    | SyncFailingContent
+    | MessageUnansweredContent,
     Field(discriminator="kind"),
 ]

@@ -68,6 +68,8 @@ class Thresholds(_Frozen):
     expiry_days: int = Field(default=14, ge=1, le=365)
     # sync_failing: consecutive failed syncs
     consecutive_failures: int = Field(default=3, ge=1, le=100)
+    # message_unanswered: a buyer thread unanswered with at most hours_left of its 24 hours left
+    hours_left: int = Field(default=4, ge=1, le=23)
 
 
 class AlertRule(_Frozen):

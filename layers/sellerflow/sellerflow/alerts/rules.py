@@ -1,4 +1,4 @@
-"""The five alert rules, as pure functions of typed inputs (no I/O, no clock: `now` is given).
+"""The six alert rules, as pure functions of typed inputs (no I/O, no clock: `now` is given).
 
 Each returns the alerts that are due now; whether one was already sent (de-duplication) and whether
 it waits for quiet hours to end is the service's business, not the rules'.
@@ -18,6 +18,7 @@ from sellerflow.alerts.content import (
     AuthorizationState,
     DailySalesContent,
     LowStockContent,
+    MessageUnansweredContent,
     SyncFailingContent,
 )
 from sellerflow.alerts.model import Alert, AlertRule, AlertRules
@@ -57,6 +58,7 @@ class EvaluationInput:
     consecutive_failures: int = 0
     last_run_at: datetime | None = None
     sync_failed: bool = False  # evaluated from the failure path of the sync
+    unanswered_due: Sequence[datetime] = ()  # when each open buyer-message thread is due (24 h clock)
 
 
 def evaluate(data: EvaluationInput) -> list[Alert]:
@@ -67,6 +69,7 @@ def evaluate(data: EvaluationInput) -> list[Alert]:
         alerts += acos_jump(data)
     alerts += authorization(data)
     alerts += sync_failing(data)
+    alerts += message_unanswered(data)
     return alerts
 
 
@@ -239,3 +242,20 @@ def sync_failing(data: EvaluationInput) -> list[Alert]:
         last_run_on=data.last_run_at.date() if data.last_run_at else None,
     )
     return [_alert(data, rule, SELLER_SCOPE, data.now.date().isoformat(), content)]
+
+
+# --- message_unanswered --------------------------------------------------------------------------
+def message_unanswered(data: EvaluationInput) -> list[Alert]:
+    """Open buyer threads due within `hours_left` (not yet overdue): once per earliest due hour."""
+    rule = data.rules.rule(AlertKind.MESSAGE_UNANSWERED)
+    if not rule.enabled or not rule.channels:
+        return []
+    window = timedelta(hours=rule.thresholds.hours_left)
+    nearing = sorted(due for due in data.unanswered_due if data.now < due <= data.now + window)
+    if not nearing:
+        return []
+    first = nearing[0]
+    content = MessageUnansweredContent(
+        threads=len(nearing), hours_left=max(0, int((first - data.now).total_seconds() // 3600))
+    )
+    return [_alert(data, rule, SELLER_SCOPE, first.strftime("due-%Y-%m-%dT%H"), content)]

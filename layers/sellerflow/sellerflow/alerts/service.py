@@ -75,6 +75,12 @@ class InventoryReader(Protocol):
     def inventory(self, seller_id: str, marketplace_id: str | None = None) -> list[InventoryFact]: ...
 
 
+class UnansweredThreads(Protocol):
+    """When each of the seller's open buyer-message threads is due (no text, no buyer)."""
+
+    def due_times(self, seller_id: str) -> list[datetime]: ...
+
+
 class AuthorizationReader(Protocol):
     def authorization(
         self, profile: SellerProfile, now: datetime, warning_days: int
@@ -103,6 +109,7 @@ class StoreInputs:
     rollups: RollupReader
     inventory: InventoryReader
     authorizations: AuthorizationReader
+    threads: UnansweredThreads | None = None
 
     def gather(self, seller_id: str, now: datetime, *, sync_failed: bool) -> EvaluationInput:
         profile = self.sellers.get_profile(seller_id)
@@ -140,6 +147,7 @@ class StoreInputs:
             consecutive_failures=state.consecutive_failures,
             last_run_at=state.last_run_at,
             sync_failed=sync_failed,
+            unanswered_due=self.threads.due_times(seller_id) if self.threads is not None else (),
         )
 
 

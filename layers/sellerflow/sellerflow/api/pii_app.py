@@ -1,6 +1,7 @@
 """The buyer-PII API (the Lambda handler of `PiiApiFunction`, the only function that may use the PII
 key): `GET /sellers/{sellerId}/orders/{orderId}/shipping-address` and the shipping labels of merchant-fulfilled
-orders (`routes_labels`: queue, package profiles, rates, purchase, reprint, void, tracking).
+orders (`routes_labels`: queue, package profiles, rates, purchase, reprint, void, tracking) and the
+buyer messages (`routes_messages`: threads, drafts, approve and send).
 
 Same verifier, permission table, audit and error middleware as the general app (`sellerflow.api.app`).
 """
@@ -10,10 +11,11 @@ from __future__ import annotations
 from sellerflow.api.context import AppFactory, RouteFamily
 from sellerflow.api.ports import DEPLOYMENT
 from sellerflow.api.routes_labels import label_routes
+from sellerflow.api.routes_messages import message_routes
 from sellerflow.api.routes_protection import pii_routes
 
 APP_NAME = "sellerflow-api-pii"
-ROUTE_FAMILIES: tuple[RouteFamily, ...] = (pii_routes, label_routes)
+ROUTE_FAMILIES: tuple[RouteFamily, ...] = (pii_routes, label_routes, message_routes)
 
 
 create_pii_app = AppFactory(APP_NAME, ROUTE_FAMILIES, lambda: DEPLOYMENT.pii)

@@ -28,6 +28,9 @@ from sellerflow.incidents.service import IncidentStore
 from sellerflow.labels.service import LabelService
 from sellerflow.members.review import AccessReviewStore, MemberActivity
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
+from sellerflow.messages.model import SellerInstructions
+from sellerflow.messages.replies import ReplyService
+from sellerflow.messages.service import InboundService
 from sellerflow.pii.models import Purpose
 from sellerflow.pii.service import ShippingAddress
 from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
@@ -197,11 +200,31 @@ class ApiPorts:
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
     plans: PlanGate = OPEN  # the plan's limits (Billing=on: the billing service; off: no limit)
     labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
+    messages: Callable[[], MessagesPorts] = field(default=lambda: _no_messages())  # only the PII app's
     # review requests' setting and outcomes (the general API's deployment)
     review_requests: Callable[[], ReviewRequestStore] = field(default=lambda: _no_review_requests())
 
 
 PortsFactory = Callable[[Settings], ApiPorts]
+
+
+@dataclass(frozen=True)
+class MessagesPorts:
+    """Buyer messages (the PII app: bodies are buyer data under the PII key)."""
+
+    replies: ReplyService
+    inbound: InboundService
+    settings: MessageSettings
+
+
+class MessageSettings(Protocol):
+    def instructions(self, seller_id: str) -> SellerInstructions: ...
+
+    def put_instructions(self, seller_id: str, instructions: SellerInstructions) -> None: ...
+
+
+def _no_messages() -> MessagesPorts:
+    raise ConfigurationError("this API function holds no buyer messages: they are the PII app's")
 
 
 def _no_review_requests() -> ReviewRequestStore:

@@ -37,6 +37,10 @@ class Permission(enum.StrEnum):
     SELLER_ERASE = "seller:erase"
     BILLING_MANAGE = "billing:manage"  # the plan: checkout, the Stripe Customer Portal (hosted deployments)
     LABELS_BUY = "labels:buy"  # shipping labels: package profiles, rates, purchase, reprint, void (owners)
+    MESSAGES_ANSWER = "messages:answer"  # buyer messages: read threads, draft, edit, approve and send, close
+    MESSAGES_MANAGE = (
+        "messages:manage"  # the inbox's settings: instructions, sending address, auto-send (owners)
+    )
     REVIEWS_MANAGE = "reviews:manage"  # review requests: the setting and the counts (owners)
 
 
@@ -56,7 +60,14 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ANALYST: _READ_ANALYTICS | {Permission.COGS_WRITE},
     # Support answers buyers about their orders: orders without money, and the shipping address.
-    Role.SUPPORT: frozenset({Permission.SELLER_READ, Permission.ORDERS_READ, Permission.BUYER_PII_READ}),
+    Role.SUPPORT: frozenset(
+        {
+            Permission.SELLER_READ,
+            Permission.ORDERS_READ,
+            Permission.BUYER_PII_READ,
+            Permission.MESSAGES_ANSWER,
+        }
+    ),
 }
 
 # What an admin's break-glass grant allows: reading, never changing, and never buyer PII.

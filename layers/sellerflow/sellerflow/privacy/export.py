@@ -3,7 +3,9 @@
 Entities come from the sort key: the part before the first `#` names the item kind (`ORDER#...` →
 `orders`), per table. What is exported: every item of the seller-data table, the seller's items of the
 sellers table except the encrypted refresh token (`CREDENTIALS`), and the seller's audit entries. The
-buyer-PII table is never read: no buyer PII is ever in an export.
+buyer-PII table is not exported as it is; the one exception is the seller's own buyer messages
+(`messages/buyer_messages`, docs/messages.md): mail the seller received, decrypted by an `extras`
+source, since the seller may ask for what Sellerflow holds of its inbox. Shipping labels never are.
 
 Memory stays bounded whatever the seller's size: items stream from the store one page at a time into
 per-entity spooled temporary files (JSON lines, plus the union of the entity's columns), and the
@@ -49,6 +51,7 @@ ENTITY_NAMES: dict[str, dict[str, str]] = {
         "COGS": "cogs",
         "RDAY": "rollups_daily",
         "RSKU": "rollups_sku",
+        "MSGTHREAD": "message_threads",
     },
     "sellers": {
         "PROFILE": "profile",
@@ -154,9 +157,19 @@ class _EntityBuffer:
         self.rows.close()
 
 
-def group_items(source: PartitionSource, seller_id: str) -> dict[tuple[str, str], _EntityBuffer]:
-    """Every exportable item of the seller, grouped by (folder, entity), spooled to temporary files."""
+def group_items(
+    source: PartitionSource,
+    seller_id: str,
+    extras: Mapping[tuple[str, str], Iterable[Mapping[str, Any]]] | None = None,
+) -> dict[tuple[str, str], _EntityBuffer]:
+    """Every exportable item of the seller, grouped by (folder, entity), spooled to temporary files;
+    `extras` adds entities read elsewhere (rows already shaped for the seller)."""
     buffers: dict[tuple[str, str], _EntityBuffer] = {}
+    for (folder, entity), rows in (extras or {}).items():
+        for extra in rows:
+            buffers.setdefault((folder, entity), _EntityBuffer()).add(
+                {k: plain_value(v) for k, v in extra.items()}
+            )
     for kind, folder in EXPORTED_TABLES:
         for item in source.items(kind, seller_id):
             if item.get("seller_id") != seller_id or not exportable(kind, item):
@@ -202,10 +215,11 @@ def build_export(
     sink: ExportSink,
     prefix: str,
     now: datetime | None = None,
+    extras: Mapping[tuple[str, str], Iterable[Mapping[str, Any]]] | None = None,
 ) -> ExportOutput:
     """Write the seller's export zip to `<prefix><sellerId>/<exportId>.zip`; what it holds."""
     at = (now or datetime.now(UTC)).astimezone(UTC)
-    buffers = group_items(source, request.seller_id)
+    buffers = group_items(source, request.seller_id, extras)
     key = export_key(prefix, request.seller_id, request.export_id)
     entities = {f"{folder}/{entity}": b.count for (folder, entity), b in sorted(buffers.items())}
     manifest = {
@@ -216,7 +230,8 @@ def build_export(
         "notes": [
             "One JSON array and one CSV file per entity; money is a decimal string with its currency.",
             "Not included: the encrypted refresh token (a credential) and buyer personal data "
-            "(Sellerflow does not keep it with the seller's data).",
+            "(Sellerflow does not keep it with the seller's data), except the buyer messages the "
+            "seller received (messages/buyer_messages), which are the seller's own inbox.",
         ],
     }
     try:

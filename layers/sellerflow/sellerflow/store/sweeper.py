@@ -35,6 +35,8 @@ from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.facts_control import COGS_PREFIX
 from sellerflow.store.labels import PROFILE_PREFIX as LABEL_PROFILE_PREFIX
 from sellerflow.store.labels import SETTINGS_KEY as LABEL_SETTINGS
+from sellerflow.store.messages import INBOUND_KEY as MESSAGE_INBOUND
+from sellerflow.store.messages import SETTINGS_KEY as MESSAGE_SETTINGS
 from sellerflow.store.notifications import SUBSCRIPTION_PREFIX
 from sellerflow.store.quota import SLOT_KEY
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
@@ -65,6 +67,8 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
         SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)
         REVIEW_PREFIX,  # completed access reviews: the evidence of the control, kept with the seller
+        MESSAGE_INBOUND,  # the token of the seller's inbound address for buyer messages
+        MESSAGE_SETTINGS,  # the seller's drafting instructions (tone, policies, signature, auto-send)
         SLOT_KEY,  # an app-wide quota's slot (partition QUOTA#<name>): a time and a count, no seller data
     ),
 }

@@ -20,6 +20,7 @@ from sellerflow.store.access_review import AccessReviewStore
 from sellerflow.store.alerts import AlertStore
 from sellerflow.store.connections import ConnectionStore
 from sellerflow.store.members import TeamStore
+from sellerflow.store.messages import ThreadStore
 from sellerflow.wiring import connection_store, fact_store, per_settings, seller_store
 from sellerflow.wiring.analytics import rollup_store
 
@@ -60,6 +61,7 @@ def store_inputs() -> StoreInputs:
         rollups=rollup_store(),
         inventory=fact_store(),
         authorizations=ConnectionAuthorization(connection_store()),
+        threads=ThreadStore(),  # buyer-message threads nearing 24 hours unanswered (due times only)
     )
 
 

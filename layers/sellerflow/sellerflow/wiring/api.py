@@ -16,6 +16,7 @@ from sellerflow.analytics.ads import AdsService
 from sellerflow.api.ports import (
     ApiPorts,
     BillingPorts,
+    MessagesPorts,
     ShippingAddresses,
     TwilioWebhookPorts,
     WebhookVerifier,
@@ -144,7 +145,16 @@ def pii_ports(settings: Settings) -> ApiPorts:
     def labels() -> LabelService:
         return label_service(settings)
 
-    return replace(ports, shipping=shipping, labels=labels)
+    @cache
+    def messages() -> MessagesPorts:
+        from sellerflow.store.messages import MessageSettingsStore
+        from sellerflow.wiring import messages as wired
+
+        return MessagesPorts(
+            replies=wired.reply_service(), inbound=wired.inbound_service(), settings=MessageSettingsStore()
+        )
+
+    return replace(ports, shipping=shipping, labels=labels, messages=messages)
 
 
 def billing_ports(settings: Settings) -> ApiPorts:

@@ -56,11 +56,15 @@ def privacy_config(settings: Settings) -> PrivacyConfig:
 def run_export(request: ExportInput) -> ExportOutput:
     """Writes one seller's export with the deployment's partitions and bucket."""
     settings = bound_settings()
+    from sellerflow.store.messages import MessageVault
+
+    messages = MessageVault(settings.pii_key_id).export_messages(request.seller_id)
     return build_export(
         request,
         source=PartitionStore.from_settings(settings),
         sink=SellerObjects.from_settings(settings),
         prefix=settings.exports_prefix,
+        extras={("messages", "buyer_messages"): messages},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sellerflow.billing import subprocessor as billing
+from sellerflow.messages import drafting, redaction, ses
 from sellerflow.notifications import sns, whatsapp
 from sellerflow.settings import Settings
 from sellerflow.store import users
@@ -14,6 +15,9 @@ DECLARATIONS: tuple[SubprocessorUse, ...] = (
     sns.SENDS,
     whatsapp.SENDS,
     billing.STRIPE_SENDS,
+    ses.SENDS,  # buyer messages: mail in and approved replies out
+    drafting.SENDS,  # buyer messages: drafts from redacted text (Bedrock)
+    redaction.SENDS,  # buyer messages: PII detection before drafting (Comprehend)
 )
 
 

@@ -1,0 +1,87 @@
+"""The `Mailer` adapter: Amazon SES v2 `SendEmail` with a raw MIME message, so that the reply
+carries In-Reply-To and References and Amazon's relay threads it with the buyer's message."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+from sellerflow.settings import Settings
+from sellerflow.subprocessors import SubprocessorUse
+
+
+def messages_on(settings: Settings) -> bool:
+    return bool(settings.messages_inbound_domain)
+
+
+SENDS = SubprocessorUse(
+    role="email",
+    provider="Amazon Web Services",
+    service="Amazon SES (receiving on the deployment's inbound domain; sending from the seller's verified address)",
+    purpose="receives the Amazon buyer messages sellers forward, and sends the replies a person approved "
+    "(or the intents the seller set to auto-send) back through Amazon's buyer relay",
+    receives=(
+        "the buyer messages forwarded to the seller's inbound address, as Amazon relayed them "
+        "(raw mail kept at most a day, deleted once parsed)",
+        "each reply sent: its text, the buyer's Amazon relay address, the subject with the order id, "
+        "In-Reply-To/References headers, and the seller's sending address",
+    ),
+    in_use=messages_on,
+)
+
+
+class SesMailer:
+    def __init__(self, client: Any, *, configuration_set: str | None = None) -> None:
+        self._client = client
+        self._configuration_set = configuration_set
+
+    @staticmethod
+    def mime(
+        *,
+        from_address: str,
+        to_address: str,
+        subject: str,
+        body: str,
+        in_reply_to: str | None,
+        references: str | None,
+    ) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = from_address
+        message["To"] = to_address
+        message["Subject"] = subject
+        message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or None)
+        if in_reply_to:
+            message["In-Reply-To"] = in_reply_to
+        if references:
+            message["References"] = references
+        message.set_content(body)
+        return message
+
+    def send(
+        self,
+        *,
+        from_address: str,
+        to_address: str,
+        subject: str,
+        body: str,
+        in_reply_to: str | None,
+        references: str | None,
+    ) -> str:
+        message = self.mime(
+            from_address=from_address,
+            to_address=to_address,
+            subject=subject,
+            body=body,
+            in_reply_to=in_reply_to,
+            references=references,
+        )
+        kwargs: dict[str, Any] = {
+            "FromEmailAddress": from_address,
+            "Destination": {"ToAddresses": [to_address]},
+            "Content": {"Raw": {"Data": message.as_bytes()}},
+        }
+        if self._configuration_set:
+            kwargs["ConfigurationSetName"] = self._configuration_set
+        self._client.send_email(**kwargs)
+        return str(message["Message-ID"])

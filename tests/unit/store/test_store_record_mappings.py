@@ -167,6 +167,7 @@ ADDED_SINCE = {
     "LabelSettingsRecord",
     "LabelQuoteRecord",
     "LabelShipmentRecord",
+    "RestockSettingsRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

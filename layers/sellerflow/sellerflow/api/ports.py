@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.alerts.webhooks import WebhookLedger
 from sellerflow.analytics.ads import AdsSeries, CampaignSummary
+from sellerflow.analytics.order_profit import OrderEconomics
 from sellerflow.analytics.service import AnalyticsService
 from sellerflow.billing.limits import Usage
 from sellerflow.billing.service import BillingService
@@ -50,6 +51,14 @@ class OrderPageLike(Protocol):
 
     @property
     def next_token(self) -> str | None: ...
+
+
+class OrderFigures(Protocol):
+    """Each order's units, sales, fees, refunds, COGS and profit (`AnalyticsService.order_economics`)."""
+
+    def order_economics(
+        self, seller_id: str, orders: Sequence[Order], now: datetime
+    ) -> dict[str, OrderEconomics]: ...
 
 
 class OrderReader(Protocol):
@@ -194,6 +203,7 @@ class ApiPorts:
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
     labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment
+    order_figures: OrderFigures | None = None  # each listed order's fees and profit (None: not shown)
 
 
 PortsFactory = Callable[[Settings], ApiPorts]

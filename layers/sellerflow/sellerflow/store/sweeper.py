@@ -37,6 +37,7 @@ from sellerflow.store.labels import PROFILE_PREFIX as LABEL_PROFILE_PREFIX
 from sellerflow.store.labels import SETTINGS_KEY as LABEL_SETTINGS
 from sellerflow.store.notifications import SUBSCRIPTION_PREFIX
 from sellerflow.store.quota import SLOT_KEY
+from sellerflow.store.restock import RESTOCK_KEY
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         LABEL_PROFILE_PREFIX,  # package weights and dimensions per SKU the seller entered (labels)
         LABEL_SETTINGS,  # ship-from address, label format and reprint window the seller chose
         RULE_PREFIX,  # alert rules the owner set
+        RESTOCK_KEY,  # lead times and safety stock the owner set (default and per SKU)
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
         SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)
         REVIEW_PREFIX,  # completed access reviews: the evidence of the control, kept with the seller

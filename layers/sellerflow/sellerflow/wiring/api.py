@@ -86,6 +86,7 @@ def api_ports(settings: Settings) -> ApiPorts:
     team = TeamStore()
     reviews = AccessReviewStore(team)
     alerts = AlertStore()
+    analytics = analytics_service()
     return ApiPorts(
         sellers=SellerStore(),
         orders=OrderStore(),
@@ -93,7 +94,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         audit_reader=audit,
         team=team,
         users=users,
-        analytics=analytics_service(),
+        analytics=analytics,
         ads=AdsService(ads=AdsStore(), rollups=RollupStore()),
         alerts=alerts,
         connect=connect_service,
@@ -107,6 +108,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         reviews=reviews,
         twilio_webhooks=_no_twilio_secret,
         activity=reviews,
+        order_figures=analytics,
     )
 
 

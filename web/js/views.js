@@ -8,6 +8,7 @@ import { PERIODS, periodPlan, windowsOf, sameWindows, profitAndLoss, plTable, sk
 import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
+import { loadAds, adsSection } from "./ads.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -189,7 +190,7 @@ export function overview(page, seller) {
   const pl = h("div", { class: "pl-area", "data-testid": "pl-area" });
   const skus = h("div", { "data-testid": "sku-area" });
   const charts = h("div", { class: "charts" });
-  const ads = h("div", { class: "charts" });
+  const ads = h("div", { class: "ads-area", "data-testid": "ads-area" });
   const expanded = new Set();
   const range = h(
     "select",
@@ -224,7 +225,7 @@ export function overview(page, seller) {
     skus,
     h("h2", {}, "Daily sales and profit"),
     charts,
-    h("h2", {}, "Advertising (ACOS)"),
+    h("h2", {}, "Advertising (ACOS, TACOS, ROAS)"),
     ads,
   );
   let generation = 0;
@@ -254,13 +255,7 @@ export function overview(page, seller) {
     const checked = dashboard.then((d) =>
       sameWindows(windowsOf(d), plan.windows) ? planned : { daily: dailyOf(windowsOf(d)), skus: skuRowsOf(base, windowsOf(d), state.marketplace) },
     );
-    const first = plan.windows[0];
-    const adsDaily = api(`${base}/ads/daily`, {
-      query: { from: first ? first.start : daysAgo(30), to: first ? first.end : daysAgo(0), marketplace: state.marketplace },
-    }).catch((error) => {
-      if (error.status === 404) return { days: [], unavailable: true };
-      throw error;
-    });
+    const adsGroups = loadAds(base, plan.windows);
     const skuRows = checked.then((c) => c.skus);
     skuRows.catch(() => {});
 
@@ -322,9 +317,9 @@ export function overview(page, seller) {
       fresh,
       { isEmpty: (daily) => !daily.days.length, emptyText: "No daily figures for this period yet.", retry: refresh },
     );
-    settle(ads, adsDaily, (a) => acosChart(a), fresh, {
-      isEmpty: (a) => !a.days || !a.days.some((x) => x.acos !== null && x.acos !== undefined),
-      emptyText: "No advertising data yet: ACOS appears once Amazon Ads reports have been synced.",
+    settle(ads, adsGroups, (groups) => adsSection(groups), fresh, {
+      isEmpty: (groups) => !groups || !groups.some((g) => g.days.some((d) => d.cost !== 0n || d.ad_sales !== 0n)),
+      emptyText: "No advertising data yet: ACOS, TACOS and ROAS appear once Amazon Ads reports have been synced.",
       retry: refresh,
     });
   }
@@ -359,20 +354,6 @@ function dailyCharts(days) {
       format: (v) => fmt.format(v),
       testid: "chart-daily",
     });
-  });
-}
-
-function acosChart(a) {
-  const days = a.days.map((x) => x.day);
-  return lineChart({
-    title: `ACOS and TACOS${a.currency ? ` (${a.currency})` : ""}`,
-    days,
-    series: [
-      { name: "ACOS", cls: "s1", values: a.days.map((x) => (x.acos === null ? null : Number(x.acos) * 100)) },
-      { name: "TACOS", cls: "s2", values: a.days.map((x) => (x.tacos === null || x.tacos === undefined ? null : Number(x.tacos) * 100)) },
-    ],
-    format: (v) => `${Number(v).toFixed(0)}%`,
-    testid: "chart-acos",
   });
 }
 

@@ -22,8 +22,10 @@ function orderByText(item) {
   const today = localDay(item.marketplace_id);
   if (item.order_by <= today) return "today";
   const days = Math.round((Date.parse(item.order_by) - Date.parse(today)) / 86_400_000);
-  return `${item.order_by} (in ${days} day${days === 1 ? "" : "s"})`;
+  return h("span", {}, item.order_by, h("span", { class: "muted" }, ` in ${days} d`));
 }
+
+const perDay = (v) => (Number(v) < 1 ? Number(v).toFixed(2) : Number(v).toFixed(1));
 
 function daysInput(name, value, label) {
   return h("input", { type: "number", name, min: 0, max: 365, step: 1, required: true, value: String(value), "aria-label": label, inputmode: "numeric" });
@@ -120,17 +122,18 @@ export function inventory(page, seller) {
     return cell;
   }
 
+  // What to do first (status, quantity, date), then the figures behind it
   const COLUMNS = [
-    { label: "SKU", cell: (i) => h("span", {}, i.sku, i.asin ? h("span", { class: "muted" }, ` ${i.asin}`) : null) },
+    { label: "SKU", cell: (i) => h("span", { title: i.asin ? `ASIN ${i.asin}` : null }, i.sku) },
     { label: "Marketplace", cell: (i) => marketplaceName(i.marketplace_id) },
     { label: "Status", cell: (i) => h("span", { class: `pill ${i.status}` }, RESTOCK[i.status] || i.status) },
+    { label: "Reorder qty", num: true, cell: (i) => h("span", { "data-testid": "reorder-qty" }, i.reorder_quantity ? count(i.reorder_quantity) : "—") },
+    { label: "Order by", wrap: true, cell: (i) => h("span", { "data-testid": "order-by" }, orderByText(i)) },
     { label: "Available", num: true, cell: (i) => count(i.fulfillable) },
     { label: "Inbound", num: true, cell: (i) => count(i.inbound) },
-    { label: "Units / day", num: true, cell: (i) => Number(i.velocity_per_day).toFixed(1) },
+    { label: "Units / day", num: true, cell: (i) => perDay(i.velocity_per_day) },
     { label: "Days of cover", num: true, cell: (i) => (i.days_of_cover === null ? "—" : Number(i.days_of_cover).toFixed(0)) },
-    { label: "Order by", cell: (i) => h("span", { "data-testid": "order-by" }, orderByText(i)) },
-    { label: "Reorder qty", num: true, cell: (i) => h("span", { "data-testid": "reorder-qty" }, i.reorder_quantity ? count(i.reorder_quantity) : "—") },
-    { label: "Lead + safety", cell: leadCell },
+    { label: "Lead + safety", wrap: true, cell: leadCell },
   ];
   const rowClass = (i) => (i.status === "out_of_stock" ? "urgent-out" : i.order_by && i.order_by <= localDay(i.marketplace_id) ? "urgent-now" : null);
 
@@ -171,7 +174,7 @@ export function inventory(page, seller) {
               { "data-testid": "inventory-table" },
               h("caption", { class: "sr-only" }, "Inventory, most urgent first"),
               h("thead", {}, h("tr", {}, COLUMNS.map((c) => h("th", { scope: "col", class: c.num ? "num" : null }, c.label)))),
-              h("tbody", {}, v.items.map((i) => h("tr", { class: rowClass(i), "data-sku": i.sku }, COLUMNS.map((c) => h("td", { class: c.num ? "num" : null }, c.cell(i)))))),
+              h("tbody", {}, v.items.map((i) => h("tr", { class: rowClass(i), "data-sku": i.sku }, COLUMNS.map((c) => h("td", { class: c.num ? "num" : c.wrap ? "wrap" : null }, c.cell(i)))))),
             ),
           ),
         );

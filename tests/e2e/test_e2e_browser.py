@@ -14,6 +14,7 @@ import io
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -30,11 +31,13 @@ from browser_e2e_support import (
 )
 from e2e_helpers import api_get
 
+from sellerflow.marketplaces import MARKETPLACES
 from sellerflow_dev.local.identity import totp_code
 from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
 
 KPI_MONEY = ("gross_sales", "refunds", "amazon_fees", "ad_spend", "net_profit")
 KPI_COUNTS = ("orders", "units")
+MARKETPLACE_CURRENCY = {m: info.currency for m, info in MARKETPLACES.items()}
 PLACES = {"JPY": Decimal(1)}  # currency → displayed precision (cents otherwise)
 
 
@@ -515,15 +518,17 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     page.wait_for_function("() => document.querySelector('.pager .muted')?.innerText === 'Page 2'")
     assert page.locator("[data-testid=orders-table] tbody tr").all_inner_texts() != first_page
     shot(page, "10-orders")
+    _assert_orders_carry_their_figures_and_export_them(stack, page)
     page.select_option("[data-testid=order-status]", "CANCELLED")
     page.click("[data-testid=order-apply]")
     page.wait_for_function("() => !document.querySelector('[data-testid=loading]')")
-    for row in page.locator("[data-testid=orders-table] tbody tr").all_inner_texts():
-        assert "CANCELLED" in row
+    for status in page.locator("[data-testid=order-status-text]").all_inner_texts():
+        assert status == "Cancelled"  # a status in words, not CANCELLED
     page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}/inventory")
     page.wait_for_selector("[data-testid=inventory-table]")
     assert "Days of cover" in page.locator("[data-testid=inventory-table]").inner_text()
     shot(page, "11-inventory")
+    _assert_inventory_is_sorted_by_urgency_and_lead_times_edit(stack, page)
     page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}/settings")
     page.wait_for_selector("[data-testid=cogs] form, [data-testid=cogs] [role=alert]")
     page.wait_for_function("() => !document.querySelector('[data-testid=loading]')")
@@ -552,6 +557,7 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     assert page.is_checked("[data-testid=review-settings-form] input[name=enabled]")
     assert page.input_value("[data-testid=review-settings-form] input[name=delay_days]") == "10"
     shot(page, "12-settings")
+    _assert_alert_settings_are_edited_and_stored(stack, page)
     # No buyer PII anywhere (the simulator marks every PII value with "pii-canary")
     for suffix in ("", "/orders", "/inventory", "/settings"):
         page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}{suffix}")
@@ -583,28 +589,235 @@ def test_export_downloads_a_zip(stack: LocalStack, page: Any) -> None:
     assert page.locator("[data-testid=erase-start]").is_enabled()
 
 
-def test_phone_width_has_no_horizontal_overflow(stack: LocalStack, browser: Any) -> None:
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+# Each screen and what must be on screen (visible, not merely in the DOM) once it has loaded
+SCREENS = (
+    ("", "overview", "[data-testid=kpi-group]"),
+    ("/orders", "orders", "[data-testid=orders-table]"),
+    ("/inventory", "inventory", "[data-testid=inventory-table]"),
+    ("/costs", "costs", "[data-testid=page-costs] table"),
+    ("/settings", "settings", "[data-testid=alert-rules] fieldset"),
+    ("/data", "data", "[data-testid=export-start]"),
+)
+
+
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_every_screen_shows_its_content_at_desktop_and_phone_size(
+    stack: LocalStack, browser: Any, device: str
+) -> None:
     seller = stack.world.sellers[0]
-    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    context = browser.new_context(**VIEWPORTS[device], accept_downloads=True)
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    width = VIEWPORTS[device]["viewport"]["width"]
     try:
         sign_in_as(page, stack, "owner1@sellerflow.local")
-        for suffix, name in (
-            ("", "overview"),
-            ("/orders", "orders"),
-            ("/inventory", "inventory"),
-            ("/costs", "costs"),
-            ("/settings", "settings"),
-            ("/data", "data"),
-        ):
+        for suffix, name, content in SCREENS:
             page.goto(f"{base(stack)}/#/sellers/{seller.seller_id}{suffix}")
             page.wait_for_selector(f"[data-testid=page-{name}]")
             page.wait_for_function("() => !document.querySelector('[data-testid=loading]')")
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= 375, f"{name} is {width}px wide at 375px"
-            shot(page, f"15-phone-{name}")
+            assert page.locator(content).first.is_visible(), (
+                f"{name}: {content} is not on screen at {device} size"
+            )
+            assert page.locator("#topbar").is_visible()
+            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert scroll_width <= width, f"{name} is {scroll_width}px wide at {width}px"
+            if name == "overview":
+                _assert_charts_and_ads(page, stack, device)
+            shot(page, f"23-{device}-{name}")
     finally:
         context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def _assert_charts_and_ads(page: Any, stack: LocalStack, device: str) -> None:
+    """The daily chart: the last date label inside the drawing, readable tick labels, a hover line
+    and a tooltip listing the day's figures (mouse on a desktop, a tap on a phone, the keyboard);
+    the advertising tiles per currency, equal to ACOS, TACOS and ROAS of the API's figures."""
+    page.wait_for_selector("[data-testid=chart-daily] svg")
+    chart = page.locator("[data-testid=chart-daily] svg").first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    assert box is not None
+    days = page.locator("[data-testid=chart-daily] svg text.day")
+    last = days.nth(days.count() - 1).bounding_box()
+    assert last is not None
+    assert last["x"] >= box["x"] - 0.5
+    assert last["x"] + last["width"] <= box["x"] + box["width"] + 0.5, "the last date label is cut"
+    assert last["height"] >= 9, f"date labels are {last['height']:.1f}px high: unreadable"
+    tooltip = page.locator("[data-testid=chart-daily] [data-testid=chart-tooltip]").first
+    assert not tooltip.is_visible()
+    at = (box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
+    if device == "phone":
+        page.touchscreen.tap(*at)
+    else:
+        page.mouse.move(*at)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=chart-daily] [data-testid=chart-tooltip]')"
+        "?.getAttribute('visibility') === 'visible'"
+    )
+    assert tooltip.is_visible()
+    # the hover line: drawn (a vertical line has no width, so its height and computed visibility)
+    line = page.locator("[data-testid=chart-daily] .hover-line").first
+    line_box = line.bounding_box()
+    assert line_box is not None
+    assert line_box["height"] > 0
+    assert line.evaluate("el => getComputedStyle(el).visibility") == "visible"
+    shown = tooltip.text_content() or ""
+    day = tooltip.get_attribute("data-day")
+    assert day is not None
+    assert day in shown
+    assert "Sales:" in shown
+    assert "Net profit:" in shown
+    tip_box = tooltip.bounding_box()
+    assert tip_box is not None
+    assert tip_box["x"] >= box["x"] - 0.5
+    assert tip_box["x"] + tip_box["width"] <= box["x"] + box["width"] + 0.5
+    shot(page, f"24-{device}-chart-tooltip")
+    # The keyboard: focus the chart, End shows the last day, ← the one before
+    chart.focus()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    labels = page.locator("[data-testid=chart-daily] svg text.day").all_inner_texts()
+    assert tooltip.get_attribute("data-day", timeout=2000) is not None
+    assert labels
+    # Advertising: one block per currency, ratios of the figures shown
+    page.wait_for_function("() => !document.querySelector('[data-testid=ads-area] [data-testid=loading]')")
+    groups = page.locator("[data-testid=ads-group]")
+    if groups.count() == 0:
+        assert page.locator("[data-testid=ads-area] [data-testid=empty]").is_visible()
+        return
+    seller = stack.world.sellers[0]
+    currencies = {MARKETPLACE_CURRENCY[m] for m in seller.marketplace_ids}
+    assert {groups.nth(i).get_attribute("data-currency") for i in range(groups.count())} == currencies
+    for i in range(groups.count()):
+        group = groups.nth(i)
+        assert group.is_visible()
+        cost = Decimal(group.locator("[data-testid=ads-cost]").get_attribute("data-value") or "0")
+        ad_sales = Decimal(group.locator("[data-testid=ads-ad_sales]").get_attribute("data-value") or "0")
+        for name, expected in (
+            ("acos", cost / ad_sales if ad_sales else None),
+            ("roas", ad_sales / cost if cost else None),
+        ):
+            tile = group.locator(f"[data-testid=ads-{name}]")
+            assert tile.is_visible()
+            raw = tile.get_attribute("data-value")
+            if expected is None:
+                assert raw == ""
+            else:
+                assert abs(Decimal(raw or "0") - expected) < Decimal("0.0001")
+        assert group.locator("[data-testid=ads-tacos]").is_visible()
+
+
+def _assert_orders_carry_their_figures_and_export_them(stack: LocalStack, page: Any) -> None:
+    """Newest first; SKU, units, fees and profit per order equal to the API; the CSV export's rows
+    add up (profit = sales − fees − refunds − COGS) and equal the API's figures."""
+    seller = stack.world.sellers[0]
+    if page.locator("[data-testid=orders-prev]").is_enabled():
+        page.click("[data-testid=orders-prev]")
+    page.wait_for_function("() => document.querySelector('.pager .muted')?.innerText === 'Page 1'")
+    token = id_token_of(page)
+    today = date.today()
+    api_orders = api_get(
+        stack, f"/sellers/{seller.seller_id}/orders", token, limit=25,
+        **{"from": (today - timedelta(days=30)).isoformat(), "to": (today + timedelta(days=1)).isoformat()},
+    ).json()["orders"]  # fmt: skip
+    rows = page.locator("[data-testid=orders-table] tbody tr")
+    shown = [rows.nth(i).get_attribute("data-order") for i in range(rows.count())]
+    assert shown == [o["order_id"] for o in api_orders]
+    created = [o["created_time"] for o in api_orders]
+    assert created == sorted(created, reverse=True)  # newest first
+    headers = page.locator("[data-testid=orders-table] thead th").all_inner_texts()
+    for column in ("SKUs", "Units", "Amazon fees", "Profit"):
+        assert column in headers
+    first = rows.first
+    assert first.is_visible()
+    economics = api_orders[0]["economics"]
+    assert economics is not None
+    sku = api_orders[0]["lines"][0]["seller_sku"]
+    assert sku in first.inner_text()
+    profit_text = first.locator("[data-testid=order-profit]").inner_text()
+    assert displayed_number(profit_text.split(" (")[0]) == _as_shown(
+        economics["profit"]["amount"], economics["profit"]["currency"]
+    )
+    with page.expect_download() as started:
+        page.click("[data-testid=orders-export]")
+    text = started.value.path().read_text(encoding="utf-8")
+    exported = list(csv.DictReader(io.StringIO(text)))
+    assert len(exported) >= len(api_orders)
+    by_id = {r["order_id"]: r for r in exported}
+    for row in exported:
+        parts = [Decimal(row[k]) for k in ("sales", "amazon_fees", "refunds", "cogs", "profit")]
+        assert parts[0] - parts[1] - parts[2] - parts[3] == parts[4], row
+    for o in api_orders:
+        e = o["economics"]
+        assert Decimal(by_id[o["order_id"]]["profit"]) == Decimal(e["profit"]["amount"])
+        assert Decimal(by_id[o["order_id"]]["amazon_fees"]) == Decimal(e["fees"]["amount"])
+    exported_days = [r["purchase_date"] for r in exported]
+    assert exported_days == sorted(exported_days, reverse=True)
+
+
+def _assert_inventory_is_sorted_by_urgency_and_lead_times_edit(stack: LocalStack, page: Any) -> None:
+    """Out of stock first (no cover, whatever is inbound), then the fewest days of cover; a SKU's own
+    lead time, set in its row, is stored and moves its plan."""
+    seller = stack.world.sellers[0]
+    token = id_token_of(page)
+    items = api_get(stack, f"/sellers/{seller.seller_id}/inventory", token).json()["items"]
+    rows = page.locator("[data-testid=inventory-table] tbody tr")
+    assert [rows.nth(i).get_attribute("data-sku") for i in range(rows.count())] == [i["sku"] for i in items]
+    out = [i for i in items if i["status"] == "out_of_stock"]
+    rest = [i for i in items if i["status"] != "out_of_stock"]
+    assert items[: len(out)] == out
+    for item in out:
+        assert item["days_of_cover"] in (None, "0.0", "0")
+    covers = [Decimal(i["days_of_cover"]) for i in rest if i["days_of_cover"] is not None]
+    assert covers == sorted(covers)
+    assert page.locator("[data-testid=order-by]").first.is_visible()
+    assert page.locator("[data-testid=reorder-qty]").first.is_visible()
+    # Edit the first SKU's own lead time in place
+    target = items[0]["sku"]
+    row = page.locator(f"[data-testid=inventory-table] tbody tr[data-sku='{target}']").first
+    row.locator("[data-testid=restock-edit]").click()
+    form = row.locator("[data-testid=restock-sku-form]")
+    assert form.is_visible()
+    form.locator("input").nth(0).fill("12")
+    form.locator("input").nth(1).fill("3")
+    form.locator("input").nth(1).press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelector(\"[data-testid=inventory-table] tr[data-sku='{target}']\")?.innerText.includes('12 + 3 d (own)')"
+    )
+    stored = api_get(stack, f"/sellers/{seller.seller_id}/inventory/settings", token).json()
+    assert stored["skus"][target] == {"lead_time_days": 12, "safety_days": 3}
+    shot(page, "25-inventory-own-lead-time")
+
+
+def _assert_alert_settings_are_edited_and_stored(stack: LocalStack, page: Any) -> None:
+    """An owner changes a threshold, the quiet hours and a channel; the API holds them after a save."""
+    seller = stack.world.sellers[0]
+    rule = page.locator("[data-testid=rule-low_stock]")
+    assert rule.is_visible()
+    rule.locator("[data-testid=threshold-max_skus]").fill("9")
+    rule.locator("[data-testid=channel-whatsapp]").uncheck()
+    if not rule.locator("[data-testid=quiet-on]").is_checked():
+        rule.locator("[data-testid=quiet-on]").check()
+    rule.locator("[data-testid=quiet-start]").fill("21:30")
+    rule.locator("[data-testid=quiet-end]").fill("06:45")
+    page.click("[data-testid=alert-rules-save]")
+    page.wait_for_selector("[data-testid=alert-rules-status] .state.ok")
+    assert page.locator("[data-testid=alert-rules-status] .state.ok").is_visible()
+    rules = api_get(stack, f"/sellers/{seller.seller_id}/alerts/rules", id_token_of(page)).json()["rules"]
+    low = next(r for r in rules if r["kind"] == "low_stock")
+    assert low["thresholds"]["max_skus"] == 9
+    assert low["channels"] == ["sns"]
+    assert (low["quiet_hours"]["start"][:5], low["quiet_hours"]["end"][:5]) == ("21:30", "06:45")
+    # the editor shows what was stored
+    assert page.locator("[data-testid=rule-low_stock] [data-testid=threshold-max_skus]").input_value() == "9"
+    assert not page.locator("[data-testid=rule-low_stock] [data-testid=channel-whatsapp]").is_checked()
+    shot(page, "26-alert-settings-saved")
 
 
 def test_connecting_an_amazon_account_completes_against_the_simulator(stack: LocalStack, page: Any) -> None:

@@ -835,6 +835,8 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers/{sellerId}/analytics/daily"),
         ("GET", "/sellers/{sellerId}/analytics/skus"),
         ("GET", "/sellers/{sellerId}/inventory"),
+        ("GET", "/sellers/{sellerId}/inventory/settings"),
+        ("PUT", "/sellers/{sellerId}/inventory/settings"),
         ("GET", "/sellers/{sellerId}/settlements"),
         ("GET", "/sellers/{sellerId}/settlements/{settlementId}"),
         ("GET", "/sellers/{sellerId}/transactions"),

@@ -7,6 +7,7 @@ import { h, clear, section, table, loading, errorBox, money, daysAgo } from "./d
 import { api } from "./session.js";
 import { currencyOf } from "./marketplaces.js";
 import { reviewRequestsView } from "./reviews.js";
+import { alertRulesEditor } from "./alerts.js";
 
 const seg = (id) => encodeURIComponent(id);
 const ROLES = ["owner", "analyst", "support"];
@@ -54,7 +55,7 @@ export function settings(page, seller) {
   const invitations = panel("Invitations", "invitations");
   const review = panel("Access review", "access-review");
   const cogs = panel("Unit costs (COGS) per SKU", "cogs");
-  const rules = panel("Alert rules", "alert-rules");
+  const rules = panel("Alert rules: thresholds, channels and quiet hours", "alert-rules");
   const recipients = panel("WhatsApp recipients", "alert-recipients");
   const subprocessors = panel("Outside services (sub-processors) and the data they receive", "subprocessors");
   const reviewRequests = panel("Review requests", "review-requests");
@@ -196,7 +197,13 @@ export function settings(page, seller) {
       "Unit costs",
     );
 
-  const loadRules = () => guarded(rules.body, () => api(`${base}/alerts/rules`), (d) => rulesEditor(d.rules || [], base, loadRules, seller.role === "owner"), "Alert rules");
+  const loadRules = (saved = false) =>
+    guarded(
+      rules.body,
+      () => api(`${base}/alerts/rules`),
+      (d) => alertRulesEditor(d.rules || [], base, () => loadRules(true), seller.role === "owner", seller.marketplace_ids, saved),
+      "Alert rules",
+    );
 
   const loadRecipients = () =>
     guarded(
@@ -321,49 +328,4 @@ export function settings(page, seller) {
 
 function alertInline(body, error) {
   body.prepend(errorBox(error));
-}
-
-const RULE_NAMES = {
-  daily_sales: "Daily sales summary",
-  low_stock: "Low stock",
-  acos_jump: "ACOS jump",
-  authorization: "Authorization expiring or revoked",
-  sync_failing: "Sync failing",
-  message_unanswered: "Buyer message nearing 24 h unanswered",
-};
-
-function rulesEditor(rules, base, reload, canEdit) {
-  if (!rules.length) return h("p", { class: "state empty" }, "No alert rules yet.");
-  const forms = rules.map((rule) => {
-    const fields = Object.entries(rule).filter(([k, v]) => !["kind", "enabled"].includes(k) && (typeof v === "number" || typeof v === "string"));
-    return h(
-      "fieldset",
-      { class: "rule", "data-kind": rule.kind },
-      h("legend", {}, RULE_NAMES[rule.kind] || rule.kind),
-      h("label", { class: "check" }, h("input", { type: "checkbox", name: "enabled", checked: !!rule.enabled, disabled: !canEdit }), " enabled"),
-      fields.map(([k, v]) => h("label", {}, k.replace(/_/g, " "), h("input", { name: k, value: String(v), disabled: !canEdit, inputmode: typeof v === "number" ? "decimal" : null, "data-type": typeof v }))),
-      rule.quiet_hours ? h("p", { class: "muted" }, `Quiet hours ${rule.quiet_hours.start}–${rule.quiet_hours.end} ${rule.quiet_hours.timezone}`) : null,
-      rule.channels ? h("p", { class: "muted" }, `Channels: ${rule.channels.join(", ")}`) : null,
-    );
-  });
-  const box = h("p", { class: "state error", role: "alert", hidden: true });
-  const save = h("button", { type: "button", disabled: !canEdit }, "Save alert rules");
-  save.addEventListener("click", async () => {
-    box.hidden = true;
-    const next = rules.map((rule, i) => {
-      const out = { ...rule, enabled: forms[i].querySelector("input[name=enabled]").checked };
-      for (const input of forms[i].querySelectorAll("input[data-type]")) {
-        out[input.name] = input.dataset.type === "number" ? Number(input.value) : input.value;
-      }
-      return out;
-    });
-    try {
-      await api(`${base}/alerts/rules`, { method: "PUT", body: { rules: next } });
-      reload();
-    } catch (error) {
-      box.hidden = false;
-      box.textContent = error.message;
-    }
-  });
-  return h("div", { class: "rules" }, forms, canEdit ? save : h("p", { class: "muted" }, "Only owners can change alert rules."), box);
 }

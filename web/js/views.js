@@ -2,12 +2,13 @@
 // No buyer PII is requested or shown anywhere (the order listing carries none; shipping addresses
 // are never fetched by the dashboard).
 
-import { h, clear, section, table, loading, empty, errorBox, money, count, ratioPercent, delta, daysAgo } from "./dom.js";
+import { h, clear, loading, empty, errorBox, money, count, ratioPercent, delta, daysAgo } from "./dom.js";
 import { marketplaceName } from "./marketplaces.js";
 import { PERIODS, periodPlan, windowsOf, sameWindows, profitAndLoss, plTable, skuTable, missingCostSkus } from "./profit.js";
 import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
+import { loadAds, adsSection } from "./ads.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -189,7 +190,7 @@ export function overview(page, seller) {
   const pl = h("div", { class: "pl-area", "data-testid": "pl-area" });
   const skus = h("div", { "data-testid": "sku-area" });
   const charts = h("div", { class: "charts" });
-  const ads = h("div", { class: "charts" });
+  const ads = h("div", { class: "ads-area", "data-testid": "ads-area" });
   const expanded = new Set();
   const range = h(
     "select",
@@ -224,7 +225,7 @@ export function overview(page, seller) {
     skus,
     h("h2", {}, "Daily sales and profit"),
     charts,
-    h("h2", {}, "Advertising (ACOS)"),
+    h("h2", {}, "Advertising (ACOS, TACOS, ROAS)"),
     ads,
   );
   let generation = 0;
@@ -254,13 +255,7 @@ export function overview(page, seller) {
     const checked = dashboard.then((d) =>
       sameWindows(windowsOf(d), plan.windows) ? planned : { daily: dailyOf(windowsOf(d)), skus: skuRowsOf(base, windowsOf(d), state.marketplace) },
     );
-    const first = plan.windows[0];
-    const adsDaily = api(`${base}/ads/daily`, {
-      query: { from: first ? first.start : daysAgo(30), to: first ? first.end : daysAgo(0), marketplace: state.marketplace },
-    }).catch((error) => {
-      if (error.status === 404) return { days: [], unavailable: true };
-      throw error;
-    });
+    const adsGroups = loadAds(base, plan.windows);
     const skuRows = checked.then((c) => c.skus);
     skuRows.catch(() => {});
 
@@ -322,9 +317,9 @@ export function overview(page, seller) {
       fresh,
       { isEmpty: (daily) => !daily.days.length, emptyText: "No daily figures for this period yet.", retry: refresh },
     );
-    settle(ads, adsDaily, (a) => acosChart(a), fresh, {
-      isEmpty: (a) => !a.days || !a.days.some((x) => x.acos !== null && x.acos !== undefined),
-      emptyText: "No advertising data yet: ACOS appears once Amazon Ads reports have been synced.",
+    settle(ads, adsGroups, (groups) => adsSection(groups), fresh, {
+      isEmpty: (groups) => !groups || !groups.some((g) => g.days.some((d) => d.cost !== 0n || d.ad_sales !== 0n)),
+      emptyText: "No advertising data yet: ACOS, TACOS and ROAS appear once Amazon Ads reports have been synced.",
       retry: refresh,
     });
   }
@@ -362,119 +357,9 @@ function dailyCharts(days) {
   });
 }
 
-function acosChart(a) {
-  const days = a.days.map((x) => x.day);
-  return lineChart({
-    title: `ACOS and TACOS${a.currency ? ` (${a.currency})` : ""}`,
-    days,
-    series: [
-      { name: "ACOS", cls: "s1", values: a.days.map((x) => (x.acos === null ? null : Number(x.acos) * 100)) },
-      { name: "TACOS", cls: "s2", values: a.days.map((x) => (x.tacos === null || x.tacos === undefined ? null : Number(x.tacos) * 100)) },
-    ],
-    format: (v) => `${Number(v).toFixed(0)}%`,
-    testid: "chart-acos",
-  });
-}
-
-// --- orders -------------------------------------------------------------------------------------
-const STATUSES = ["", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED", "UNFULFILLABLE", "PENDING_AVAILABILITY"];
-
-export function orders(page, seller) {
-  const state = { status: "", from: daysAgo(30), to: daysAgo(-1), tokens: [null] };
-  const list = h("div", {});
-  const status = h("select", { "aria-label": "Status", "data-testid": "order-status" }, STATUSES.map((s) => h("option", { value: s }, s ? s.replace(/_/g, " ").toLowerCase() : "Any status")));
-  const from = h("input", { type: "date", value: state.from, "aria-label": "From", "data-testid": "order-from" });
-  const to = h("input", { type: "date", value: state.to, "aria-label": "To", "data-testid": "order-to" });
-  const apply = h("button", { type: "button", "data-testid": "order-apply" }, "Apply");
-  apply.addEventListener("click", () => {
-    Object.assign(state, { status: status.value, from: from.value, to: to.value, tokens: [null] });
-    load();
-  });
-  clear(page, h("h1", {}, "Orders"), h("div", { class: "filters" }, status, from, to, apply), list);
-
-  function load() {
-    const token = state.tokens[state.tokens.length - 1];
-    section(
-      list,
-      () =>
-        api(`/sellers/${seg(seller.seller_id)}/orders`, {
-          query: { status: state.status, from: state.from, to: state.to, limit: 25, next_token: token },
-        }),
-      (p) => {
-        const prev = h("button", { type: "button", class: "secondary", disabled: state.tokens.length <= 1, "data-testid": "orders-prev" }, "← Newer");
-        const next = h("button", { type: "button", class: "secondary", disabled: !p.next_token, "data-testid": "orders-next" }, "Older →");
-        prev.addEventListener("click", () => (state.tokens.pop(), load()));
-        next.addEventListener("click", () => (state.tokens.push(p.next_token), load()));
-        return h(
-          "div",
-          {},
-          p.orders.length
-            ? table(
-                [
-                  { label: "Order", cell: (o) => o.order_id },
-                  { label: "Date", cell: (o) => o.local_date },
-                  { label: "Marketplace", cell: (o) => marketplaceName(o.marketplace_id) },
-                  { label: "Status", cell: (o) => h("span", { class: "pill" }, o.status) },
-                  { label: "Fulfilled by", cell: (o) => o.fulfilled_by || "—" },
-                  { label: "Items", num: true, cell: (o) => count(o.lines.reduce((n, l) => n + l.quantity_ordered, 0)) },
-                  { label: "Total", num: true, cell: (o) => (o.order_total ? money(o.order_total) : "—") },
-                ],
-                p.orders,
-                { "data-testid": "orders-table" },
-              )
-            : empty("No orders match these filters."),
-          h("div", { class: "pager" }, prev, h("span", { class: "muted" }, `Page ${state.tokens.length}`), next),
-        );
-      },
-    );
-  }
-  load();
-}
-
-// --- inventory ----------------------------------------------------------------------------------
-const RESTOCK = {
-  out_of_stock: "Out of stock",
-  restock_now: "Restock now",
-  ok: "OK",
-  overstock: "Overstock",
-  no_sales: "No recent sales",
-};
-
-export function inventory(page, seller) {
-  const list = h("div", {});
-  let marketplace = "";
-  clear(page, h("h1", {}, "Inventory"), h("div", { class: "filters" }, marketplaceFilter(seller, (m) => ((marketplace = m), load()))), list);
-  function load() {
-    section(
-      list,
-      () => api(`/sellers/${seg(seller.seller_id)}/inventory`, { query: { marketplace } }),
-      (v) => {
-        const urgent = v.items.filter((i) => i.status === "restock_now" || i.status === "out_of_stock").length;
-        return h(
-          "div",
-          {},
-          h("p", { class: "muted" }, `Restock when cover falls below ${v.lead_time_days} days lead time + ${v.safety_days} safety days. `, urgent ? h("strong", {}, `${urgent} SKU(s) need restocking.`) : "Nothing needs restocking."),
-          table(
-            [
-              { label: "SKU", cell: (i) => i.sku },
-              { label: "ASIN", cell: (i) => i.asin || "—" },
-              { label: "Marketplace", cell: (i) => marketplaceName(i.marketplace_id) },
-              { label: "Available", num: true, cell: (i) => count(i.fulfillable) },
-              { label: "Inbound", num: true, cell: (i) => count(i.inbound) },
-              { label: "Units / day", num: true, cell: (i) => Number(i.velocity_per_day).toFixed(1) },
-              { label: "Days of cover", num: true, cell: (i) => (i.days_of_cover === null ? "—" : Number(i.days_of_cover).toFixed(0)) },
-              { label: "Status", cell: (i) => h("span", { class: `pill ${i.status}` }, RESTOCK[i.status] || i.status) },
-            ],
-            v.items,
-            { "data-testid": "inventory-table" },
-          ),
-        );
-      },
-      { isEmpty: (v) => !v.items.length, emptyText: "No inventory yet. It appears after the first inventory sync." },
-    );
-  }
-  load();
-}
+// Orders and inventory live in their own modules (re-exported for the router).
+export { orders } from "./orders.js";
+export { inventory } from "./inventory.js";
 
 // --- export & erase -----------------------------------------------------------------------------
 function download(url) {

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any, TextIO
 
 from sellerflow.store.reports import ReportStore
+from sellerflow_dev.local.demo_dashboard import verify_dashboard_figures
 from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.demo_messages import verify_messages
 from sellerflow_dev.local.demo_reviews import enable_review_requests, verify_solicitations
@@ -216,6 +217,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
             all_ok = verify_billing(stack, say) and all_ok
         all_ok = _verify_cost_import(stack, say) and all_ok
         all_ok = verify_messages(stack, say) and all_ok
+        all_ok = verify_dashboard_figures(stack, say) and all_ok  # after the costs: orders have COGS
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

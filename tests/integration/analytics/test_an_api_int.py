@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -160,6 +160,76 @@ def test_inventory_reports_velocity_cover_and_status(api: Api) -> None:
     assert (rows["SKU-9"]["days_of_cover"], rows["SKU-9"]["status"]) == (None, "no_sales")
     assert rows["SKU-0"]["status"] == "out_of_stock"
     assert (body["lead_time_days"], body["safety_days"]) == (30, 7)
+    # Most urgent first: out of stock, then the least cover, then no sales
+    assert [r["sku"] for r in body["items"]] == ["SKU-0", "SKU-1", "SKU-9"]
+    # SKU-1 is below its reorder point (30 days < 30 + 7): order today up to 2 × (30 + 7 + 30) = 134
+    today = local_today(US, NOW).isoformat()
+    assert (rows["SKU-1"]["order_by"], rows["SKU-1"]["reorder_quantity"]) == (today, 134 - 60)
+    assert (rows["SKU-9"]["order_by"], rows["SKU-9"]["reorder_quantity"]) == (None, 0)
+
+
+def test_lead_times_are_set_per_sku_by_owners_and_move_the_order_by_date(api: Api) -> None:
+    noon = datetime.combine(local_today(US, NOW), datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+    FactStore().write([order(f"O-{back}", noon - timedelta(days=back), qty=20) for back in (1, 15, 30)])
+    FactStore().write([InventoryFact(SELLER, US, "SKU-1", None, None, None, 50, 10, 0, 0, 3, 1, NOW)])
+    recompute()
+    settings = {
+        "default": {"lead_time_days": 20, "safety_days": 5},
+        "cycle_days": 30,
+        "skus": {"SKU-1": {"lead_time_days": 10, "safety_days": 5}},
+    }
+    # Support may not change them; the owner may
+    assert api.call("PUT", f"/sellers/{SELLER}/inventory/settings", SUPPORT, settings).status_code == 403
+    saved = api.call("PUT", f"/sellers/{SELLER}/inventory/settings", body=settings)
+    assert saved.status_code == 200, saved.json_body
+    assert api.call("GET", f"/sellers/{SELLER}/inventory/settings").json_body == settings
+    row = api.call("GET", f"/sellers/{SELLER}/inventory").json_body["items"][0]
+    # 60 units at 2 a day = 30 days; the SKU's own reorder point is 15 days: order in 15 days, a cycle's worth
+    assert (row["lead_time_days"], row["own_lead_time"], row["status"]) == (10, True, "ok")
+    assert (row["order_by"], row["reorder_quantity"]) == (
+        (local_today(US, NOW) + timedelta(days=15)).isoformat(), 60,
+    )  # fmt: skip
+    bad = {**settings, "default": {"lead_time_days": -1, "safety_days": 5}}
+    refused = api.call("PUT", f"/sellers/{SELLER}/inventory/settings", body=bad)
+    assert refused.status_code == 400
+    assert api.call("GET", f"/sellers/{SELLER}/inventory/settings").json_body == settings
+
+
+def test_each_order_carries_its_units_fees_cogs_and_profit(api: Api) -> None:
+    at = NOW - timedelta(days=2)
+    FactStore().write(
+        [order("111-0000001-0000001", at, qty=2, price="30.00"), order("111-0000001-0000002", at, qty=1)]
+    )
+    shipment = transaction(
+        "T-ship", at + timedelta(hours=6), "Shipment",
+        {"ProductCharges": "30.00", "ReferralFee": "-4.50", "FBAFulfillmentFee": "-6.20"},
+    )  # fmt: skip
+    refund = transaction(
+        "T-ref", at + timedelta(days=1), "Refund", {"ProductCharges": "-15.00", "ReferralFee": "0.60"}
+    )
+    FactStore().write(
+        [replace(shipment, order_id="111-0000001-0000001"), replace(refund, order_id="111-0000001-0000001")]
+    )
+    CogsStore().put(CogsEntry(SELLER, "SKU-1", at.date() - timedelta(days=30), Decimal("4.0000"), "USD"))
+    query = f"from={(at - timedelta(days=1)).isoformat()}&to={NOW.isoformat()}".replace("+00:00", "Z")
+    body = api.call("GET", f"/sellers/{SELLER}/orders?{query}").json_body
+    figures = {o["order_id"]: o["economics"] for o in body["orders"]}
+    first = figures["111-0000001-0000001"]
+    # sales 30 + 1 − 0.50; fees 4.50 + 6.20 − 0.60; refunds 15; cogs 2 × 4
+    assert {k: first[k]["amount"] for k in ("sales", "fees", "refunds", "cogs", "profit")} == {
+        "sales": "30.50", "fees": "10.10", "refunds": "15.00", "cogs": "8.0000", "profit": "-2.6000",
+    }  # fmt: skip
+    assert (first["units"], first["fees_posted"], first["cogs_complete"]) == (2, True, True)
+    second = figures["111-0000001-0000002"]
+    assert (second["fees_posted"], second["fees"]["amount"], second["profit"]["amount"]) == (
+        False,
+        "0",
+        "6.5000",
+    )
+    # Support sees the orders without any money
+    seen = api.call("GET", f"/sellers/{SELLER}/orders?{query}", SUPPORT).json_body["orders"]
+    assert seen
+    assert all(o["economics"] is None for o in seen)
 
 
 def test_settlements_and_transactions(api: Api) -> None:

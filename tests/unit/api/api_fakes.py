@@ -350,6 +350,10 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "height_cm": "12",
         "weight_g": 600,
     },
+    "/sellers/{sellerId}/inventory/settings": {
+        "default": {"lead_time_days": 20, "safety_days": 5},
+        "skus": {"SKU-1": {"lead_time_days": 45, "safety_days": 10}},
+    },
     "/sellers/{sellerId}/labels/settings": {
         "ship_from": {
             "name": "Acme",

@@ -98,6 +98,8 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("GET", "/sellers/{sellerId}/analytics/daily"): P.ANALYTICS_READ,
     ("GET", "/sellers/{sellerId}/analytics/skus"): P.ANALYTICS_READ,
     ("GET", "/sellers/{sellerId}/inventory"): P.INVENTORY_READ,
+    ("GET", "/sellers/{sellerId}/inventory/settings"): P.INVENTORY_READ,
+    ("PUT", "/sellers/{sellerId}/inventory/settings"): P.INVENTORY_MANAGE,
     ("GET", "/sellers/{sellerId}/settlements"): P.FINANCES_READ,
     ("GET", "/sellers/{sellerId}/settlements/{settlementId}"): P.FINANCES_READ,
     ("GET", "/sellers/{sellerId}/transactions"): P.FINANCES_READ,

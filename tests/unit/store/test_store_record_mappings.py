@@ -175,6 +175,7 @@ ADDED_SINCE = {
     "ReviewRequestRecord",
     "ReviewSettingsRecord",
     "ReviewRunRecord",
+    "RestockSettingsRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

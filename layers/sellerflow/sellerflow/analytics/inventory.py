@@ -79,7 +79,8 @@ def inventory_health(
     window_days: int = VELOCITY_WINDOW_DAYS,
     policy: RestockPolicy = DEFAULT_POLICY,
 ) -> list[InventoryHealth]:
-    """One row per inventory item; velocity = units sold in the window (SKU rollups) ÷ window days."""
+    """One row per inventory item; velocity = units sold in the window (SKU rollups) ÷ window days;
+    days of cover = (sellable + inbound) ÷ velocity, 0 when nothing is sellable."""
     units: dict[tuple[str, str], int] = {}
     for r in sales:
         units[(r.marketplace_id, r.sku)] = units.get((r.marketplace_id, r.sku), 0) + r.units
@@ -87,12 +88,13 @@ def inventory_health(
     for item in sorted(inventory, key=lambda i: (i.marketplace_id, i.sku)):
         sold = units.get((item.marketplace_id, item.sku), 0)
         velocity = Decimal(sold) / Decimal(window_days)
+        # An out-of-stock SKU has no cover, whatever is inbound: inbound units do not sell until
+        # they arrive (they count in what to reorder, `analytics.reorder`, not in the cover).
+        held = item.fulfillable + item.inbound if item.fulfillable > 0 else 0
         cover = (
             None
             if velocity == 0
-            else (Decimal(item.fulfillable + item.inbound) / velocity).quantize(
-                COVER_PLACES, rounding=ROUND_HALF_EVEN
-            )
+            else (Decimal(held) / velocity).quantize(COVER_PLACES, rounding=ROUND_HALF_EVEN)
         )
         rows.append(
             InventoryHealth(

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 ZERO = Decimal(0)
 # The counts and amounts of a SKU row that add up across its days (`cogs_complete` is and-ed instead):
@@ -142,3 +143,42 @@ class RollupResult(BaseModel):
     skus: int
     markers_kept: int = 0  # markers re-written during the recompute: left for the next run
     windows_rebuilt: int = 0  # marketplaces whose trailing SKU windows were rebuilt
+
+
+# --- restock settings (the inventory's lead times; `analytics.reorder` uses them) ---------------
+DEFAULT_LEAD_TIME_DAYS = 30
+DEFAULT_SAFETY_DAYS = 7
+DEFAULT_CYCLE_DAYS = 30
+MAX_DAYS = 365
+MAX_SKU_SETTINGS = 2000
+
+RestockSku = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f]+$")]
+
+
+class LeadTimes(BaseModel):
+    """A SKU's (or the seller's default) lead time and safety stock, in days."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lead_time_days: int = Field(default=DEFAULT_LEAD_TIME_DAYS, ge=0, le=MAX_DAYS)
+    safety_days: int = Field(default=DEFAULT_SAFETY_DAYS, ge=0, le=MAX_DAYS)
+
+
+class RestockSettings(BaseModel):
+    """The seller's default lead times and the SKUs that have their own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    default: LeadTimes = LeadTimes()
+    cycle_days: int = Field(default=DEFAULT_CYCLE_DAYS, ge=1, le=MAX_DAYS)
+    skus: dict[RestockSku, LeadTimes] = Field(default_factory=dict, max_length=MAX_SKU_SETTINGS)
+
+    @field_validator("skus")
+    @classmethod
+    def _trimmed(cls, value: dict[str, LeadTimes]) -> dict[str, LeadTimes]:
+        if any(sku != sku.strip() for sku in value):
+            raise ValueError("a SKU must not start or end with spaces")
+        return value
+
+    def for_sku(self, sku: str) -> LeadTimes:
+        return self.skus.get(sku, self.default)

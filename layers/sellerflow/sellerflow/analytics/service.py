@@ -4,23 +4,33 @@ views and COGS. Plain typed Python over injected stores (ports), so a test can h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
 from sellerflow.analytics.inventory import (
-    DEFAULT_POLICY,
     VELOCITY_WINDOW_DAYS,
     InventoryHealth,
     RestockPolicy,
     inventory_health,
+    restock_status,
 )
 from sellerflow.analytics.kpis import SkuTotals, Totals, changes, sku_table, totals_by_currency
 from sellerflow.analytics.model import DayRollup, SkuRollup
+from sellerflow.analytics.order_profit import OrderEconomics, order_economics
 from sellerflow.analytics.ranges import DayRange, RangeName, resolve
+from sellerflow.analytics.reorder import (
+    DEFAULT_CYCLE_DAYS,
+    ReorderPlan,
+    RestockSettings,
+    reorder_plan,
+    urgency_key,
+)
+from sellerflow.analytics.rollups import CogsBook
 from sellerflow.analytics.sku_windows import plan_window
 from sellerflow.calendar import days_between, local_today
+from sellerflow.domain import Order
 from sellerflow.errors import InvalidInput, SellerflowError
 from sellerflow.facts import (
     CogsEntry,
@@ -32,6 +42,7 @@ from sellerflow.facts import (
 from sellerflow.marketplaces import MARKETPLACES
 
 COGS_HISTORY_DAYS = 548  # COGS may reach back as far as the data is kept
+ORDER_FEES_DAYS = 14  # an order's fees and refunds are looked for this long after its purchase
 
 
 class SkuWindowReader(Protocol):
@@ -115,15 +126,25 @@ class DirtyMarking(Protocol):
     ) -> int: ...
 
 
-class RestockPolicies(Protocol):
-    """The seam for per-seller restock settings."""
+class RestockSettingsStore(Protocol):
+    """The seller's lead times and safety stock (default and per SKU)."""
 
-    def policy_for(self, seller_id: str) -> RestockPolicy: ...
+    def restock_settings(self, seller_id: str) -> RestockSettings: ...
+
+    def put_restock_settings(self, seller_id: str, settings: RestockSettings, *, now: datetime) -> None: ...
 
 
-class DefaultRestockPolicies:
-    def policy_for(self, seller_id: str) -> RestockPolicy:  # noqa: ARG002 - RestockPolicies: one for all
-        return DEFAULT_POLICY
+class MemoryRestockSettings:
+    """Settings held in memory (tests, and deployments without a store): the defaults until set."""
+
+    def __init__(self) -> None:
+        self._by_seller: dict[str, RestockSettings] = {}
+
+    def restock_settings(self, seller_id: str) -> RestockSettings:
+        return self._by_seller.get(seller_id, RestockSettings())
+
+    def put_restock_settings(self, seller_id: str, settings: RestockSettings, *, now: datetime) -> None:  # noqa: ARG002 - the store's signature
+        self._by_seller[seller_id] = settings
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -165,7 +186,9 @@ class SkuTable:
 class InventoryView:
     policy: RestockPolicy
     window: dict[str, DayRange]
-    rows: list[InventoryHealth]
+    rows: list[InventoryHealth]  # most urgent first (`analytics.reorder.urgency_key`)
+    plans: list[ReorderPlan] = field(default_factory=list)  # one per row, in the same order
+    cycle_days: int = DEFAULT_CYCLE_DAYS
 
 
 @dataclass(frozen=True)
@@ -205,7 +228,7 @@ class AnalyticsService:
     facts: FactReader
     cogs: CogsRepository
     dirty: DirtyMarking
-    restock: RestockPolicies = field(default_factory=DefaultRestockPolicies)
+    restock: RestockSettingsStore = field(default_factory=MemoryRestockSettings)
     sku_windows: SkuWindowReader | None = None  # None: every window is read from the day rows
 
     # --- date windows -------------------------------------------------------------------------
@@ -386,10 +409,55 @@ class AnalyticsService:
         items = [i for i in self.facts.inventory(seller_id, only) if i.marketplace_id in windows]
         stocked = {i.marketplace_id for i in items}
         sales = self._sku_rows(seller_id, {m: w for m, w in windows.items() if m in stocked}, now, only)
-        policy = self.restock.policy_for(seller_id)
+        settings = self.restock.restock_settings(seller_id)
+        default = settings.default
+        policy = RestockPolicy(lead_time_days=default.lead_time_days, safety_days=default.safety_days)
+        planned = []
+        for row in inventory_health(items, sales, policy=policy):
+            times = settings.for_sku(row.sku)
+            if row.sku in settings.skus:  # the SKU's own lead times decide its status too
+                own = RestockPolicy(lead_time_days=times.lead_time_days, safety_days=times.safety_days)
+                row = replace(row, status=restock_status(row.fulfillable, row.days_of_cover, own))
+            plan = reorder_plan(
+                sellable=row.fulfillable, inbound=row.inbound, velocity=row.velocity, times=times,
+                cycle_days=settings.cycle_days, today=local_today(row.marketplace_id, now),
+                own=row.sku in settings.skus,
+            )  # fmt: skip
+            planned.append((urgency_key(plan, row.velocity, row.sku), row, plan))
+        planned.sort(key=lambda x: (x[0], x[1].marketplace_id))
         return InventoryView(
-            policy=policy, window=windows, rows=inventory_health(items, sales, policy=policy)
-        )
+            policy=policy, window=windows, rows=[r for _, r, _ in planned], plans=[p for _, _, p in planned],
+            cycle_days=settings.cycle_days,
+        )  # fmt: skip
+
+    # --- orders -------------------------------------------------------------------------------
+    def order_economics(
+        self, seller_id: str, orders: Sequence[Order], now: datetime
+    ) -> dict[str, OrderEconomics]:
+        """Each order's units, sales, fees, refunds, COGS and profit (`analytics.order_profit`), from
+        the finance transactions posted from the oldest order's purchase to `ORDER_FEES_DAYS` after
+        the newest (one read for a page of orders)."""
+        if not orders:
+            return {}
+        start = min(o.created_time for o in orders)
+        end = min(max(o.created_time for o in orders) + timedelta(days=ORDER_FEES_DAYS), now)
+        wanted = {o.order_id for o in orders}
+        naming: dict[str, list[FinanceTransactionFact]] = {}
+        if start < end:
+            for tx in self.facts.finance_page(seller_id, start, end).transactions:
+                if tx.order_id in wanted:
+                    naming.setdefault(tx.order_id, []).append(tx)
+        book = CogsBook(self.cogs.all_for_seller(seller_id))
+        return {o.order_id: order_economics(o, naming.get(o.order_id, ()), book) for o in orders}
+
+    def restock_settings(self, seller_id: str) -> RestockSettings:
+        return self.restock.restock_settings(seller_id)
+
+    def put_restock_settings(
+        self, seller_id: str, settings: RestockSettings, *, now: datetime
+    ) -> RestockSettings:
+        self.restock.put_restock_settings(seller_id, settings, now=now)
+        return self.restock.restock_settings(seller_id)
 
     # --- money --------------------------------------------------------------------------------
     def settlements(self, seller_id: str) -> list[SettlementSummary]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from sellerflow.analytics.order_profit import OrderEconomics
 from sellerflow.domain import Order, OrderLine, Role, SellerProfile
 from sellerflow.errors import InvalidInput
 
@@ -194,6 +195,27 @@ class OrderLineOut(ResponseModel):
         return cls(**same_named(cls, line, **prices))
 
 
+class OrderEconomicsOut(ResponseModel):
+    """The order's own figures (`analytics.order_profit`); null for a role without ORDER_MONEY_READ."""
+
+    units: int
+    sales: MoneyOut
+    fees: MoneyOut
+    refunds: MoneyOut
+    cogs: MoneyOut
+    profit: MoneyOut
+    cogs_complete: bool  # every line has a unit cost
+    fees_posted: bool  # Amazon has posted a transaction for the order (else its fees are not known yet)
+
+    @classmethod
+    def of(cls, e: OrderEconomics, currency: str | None) -> OrderEconomicsOut:
+        amounts = {name: MoneyOut(amount=str(getattr(e, name)), currency=currency) for name in ORDER_MONEY}
+        return cls(**same_named(cls, e, **amounts))
+
+
+ORDER_MONEY = ("sales", "fees", "refunds", "cogs", "profit")
+
+
 class OrderOut(ResponseModel):
     order_id: str
     seller_id: str
@@ -207,13 +229,17 @@ class OrderOut(ResponseModel):
     order_total: MoneyOut | None
     programs: list[str]
     lines: list[OrderLineOut]
+    economics: OrderEconomicsOut | None = None
 
     @classmethod
-    def of(cls, order: Order, *, with_money: bool = True) -> OrderOut:
+    def of(
+        cls, order: Order, *, with_money: bool = True, economics: OrderEconomics | None = None
+    ) -> OrderOut:
         """With `with_money=False` (a role without ORDER_MONEY_READ) every money field is null."""
         total = money(order.order_total if with_money else None, order.currency)
         lines = [OrderLineOut.of(line, order.currency, with_money=with_money) for line in order.lines]
-        return cls(**same_named(cls, order, order_total=total, lines=lines))
+        figures = OrderEconomicsOut.of(economics, order.currency) if with_money and economics else None
+        return cls(**same_named(cls, order, order_total=total, lines=lines, economics=figures))
 
 
 class OrderPageOut(ResponseModel):

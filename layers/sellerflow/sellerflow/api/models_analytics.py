@@ -18,6 +18,7 @@ from sellerflow.analytics.inventory import InventoryHealth
 from sellerflow.analytics.kpis import SKU_SORTS, SkuTotals, Totals
 from sellerflow.analytics.model import DayRollup, RowKind
 from sellerflow.analytics.ranges import MAX_RANGE_DAYS, DayRange, RangeName
+from sellerflow.analytics.reorder import ReorderPlan
 from sellerflow.analytics.service import (
     COGS_HISTORY_DAYS,
     CogsChange,
@@ -532,25 +533,34 @@ class InventoryRowOut(ResponseModel):
     unfulfillable: int
     units_30d: int
     velocity_per_day: str
-    days_of_cover: str | None
+    days_of_cover: str | None  # 0 when out of stock, whatever is inbound
     status: str
     as_of: datetime
+    reorder_quantity: int  # units to order (0 without sales)
+    order_by: date | None  # the last day to order (today when due); null without sales
+    lead_time_days: int
+    safety_days: int
+    own_lead_time: bool  # the SKU's own lead time and safety stock, else the seller's default
 
     @classmethod
-    def of(cls, h: InventoryHealth) -> InventoryRowOut:
+    def of(cls, h: InventoryHealth, plan: ReorderPlan) -> InventoryRowOut:
         return cls(
             **same_named(
                 cls, h, units_30d=h.units_in_window, velocity_per_day=str(h.velocity),
                 days_of_cover=decimal_text(h.days_of_cover), status=h.status.value,
+                reorder_quantity=plan.reorder_quantity, order_by=plan.order_by,
+                lead_time_days=plan.lead_time_days, safety_days=plan.safety_days,
+                own_lead_time=plan.own_lead_time,
             )
         )  # fmt: skip
 
 
 class InventoryOut(ResponseModel):
-    lead_time_days: int
+    lead_time_days: int  # the seller's default
     safety_days: int
     overstock_days: int
-    items: list[InventoryRowOut]
+    cycle_days: int  # days of sales one reorder covers once it arrives
+    items: list[InventoryRowOut]  # most urgent first: out of stock, then least days of cover
 
     @classmethod
     def of(cls, v: InventoryView) -> InventoryOut:
@@ -558,7 +568,8 @@ class InventoryOut(ResponseModel):
             lead_time_days=v.policy.lead_time_days,
             safety_days=v.policy.safety_days,
             overstock_days=v.policy.overstock_days,
-            items=[InventoryRowOut.of(r) for r in v.rows],
+            cycle_days=v.cycle_days,
+            items=[InventoryRowOut.of(r, p) for r, p in zip(v.rows, v.plans, strict=True)],
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sellerflow.alerts.model import AlertRules, AlertView, Recipient
 from sellerflow.alerts.webhooks import WebhookLedger
 from sellerflow.analytics.ads import AdsSeries, CampaignSummary
+from sellerflow.analytics.order_profit import OrderEconomics
 from sellerflow.analytics.service import AnalyticsService
 from sellerflow.billing.gate import OPEN, PlanGate
 from sellerflow.billing.limits import Usage
@@ -55,6 +56,14 @@ class OrderPageLike(Protocol):
 
     @property
     def next_token(self) -> str | None: ...
+
+
+class OrderFigures(Protocol):
+    """Each order's units, sales, fees, refunds, COGS and profit (`AnalyticsService.order_economics`)."""
+
+    def order_economics(
+        self, seller_id: str, orders: Sequence[Order], now: datetime
+    ) -> dict[str, OrderEconomics]: ...
 
 
 class OrderReader(Protocol):
@@ -203,6 +212,7 @@ class ApiPorts:
     messages: Callable[[], MessagesPorts] = field(default=lambda: _no_messages())  # only the PII app's
     # review requests' setting and outcomes (the general API's deployment)
     review_requests: Callable[[], ReviewRequestStore] = field(default=lambda: _no_review_requests())
+    order_figures: OrderFigures | None = None  # each listed order's fees and profit (None: not shown)
 
 
 PortsFactory = Callable[[Settings], ApiPorts]

@@ -7,7 +7,9 @@ non-member gets the same 404 as for a missing seller, a role without it 403), pa
     GET /sellers/{sellerId}/dashboard?range=&from=&to=&marketplace=     KPIs per currency + previous period
     GET /sellers/{sellerId}/analytics/daily?from=&to=&marketplace=      the daily series
     GET /sellers/{sellerId}/analytics/skus?from=&to=&marketplace=&sort=  the per-SKU table
-    GET /sellers/{sellerId}/inventory?marketplace=                       stock, velocity, cover, restock status
+    GET /sellers/{sellerId}/inventory?marketplace=                       stock, cover, reorder quantity, order-by date
+    GET /sellers/{sellerId}/inventory/settings                           lead times and safety stock (INVENTORY_READ)
+    PUT /sellers/{sellerId}/inventory/settings                           set them: default and per SKU (INVENTORY_MANAGE)
     GET /sellers/{sellerId}/settlements                                  settlement summaries
     GET /sellers/{sellerId}/settlements/{settlementId}?limit=&next_token= one settlement with its lines
     GET /sellers/{sellerId}/transactions?from=&to=&type=&marketplace=&limit=&next_token=
@@ -27,8 +29,9 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
+from sellerflow.analytics.reorder import RestockSettings
 from sellerflow.api import models_analytics as am
-from sellerflow.api.context import ApiContext, json_response
+from sellerflow.api.context import ApiContext, json_response, parse_json_body
 from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.plan_limits import require_history
@@ -146,6 +149,21 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         view = ctx.ports.analytics.inventory(sellerId, mkts, ctx.now(), only=only)
         call.audit("inventory.read", f"inventory returned={len(view.rows)}")
         return json_response(am.InventoryOut.of(view))
+
+    @bp.get("/sellers/{sellerId}/inventory/settings", RouteDoc(RestockSettings))
+    def restock_settings(sellerId: str) -> Response:
+        """Lead times and safety stock: the seller's default and the SKUs' own (INVENTORY_READ)."""
+        asked(ctx, sellerId, Permission.INVENTORY_READ)
+        return json_response(ctx.ports.analytics.restock_settings(sellerId))
+
+    @bp.put("/sellers/{sellerId}/inventory/settings", RouteDoc(RestockSettings, body=RestockSettings))
+    def put_restock_settings(sellerId: str) -> Response:
+        """Set the lead times and safety stock, default and per SKU, as a whole (INVENTORY_MANAGE)."""
+        call = asked(ctx, sellerId, Permission.INVENTORY_MANAGE)
+        body = parse_json_body(ctx.body(), RestockSettings, "a body {default, cycle_days, skus}")
+        saved = ctx.ports.analytics.put_restock_settings(sellerId, body, now=ctx.now())
+        call.audit("inventory.settings.write", f"restock settings skus={len(saved.skus)}")
+        return json_response(saved)
 
     @bp.get("/sellers/{sellerId}/settlements", RouteDoc(am.SettlementsOut))
     def settlements(sellerId: str) -> Response:

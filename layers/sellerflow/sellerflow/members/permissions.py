@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     BUYER_PII_READ = "orders:buyer-pii"  # shipping address for a stated purpose (RDT)
     ANALYTICS_READ = "analytics:read"  # dashboard, daily, SKUs, advertising
     INVENTORY_READ = "inventory:read"
+    INVENTORY_MANAGE = "inventory:manage"  # lead times and safety stock (owners)
     FINANCES_READ = "finances:read"  # settlements and transactions
     COGS_WRITE = "cogs:write"
     ALERTS_READ = "alerts:read"  # alert rules and the alerts sent

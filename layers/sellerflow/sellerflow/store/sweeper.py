@@ -39,6 +39,7 @@ from sellerflow.store.messages import INBOUND_KEY as MESSAGE_INBOUND
 from sellerflow.store.messages import SETTINGS_KEY as MESSAGE_SETTINGS
 from sellerflow.store.notifications import SUBSCRIPTION_PREFIX
 from sellerflow.store.quota import SLOT_KEY
+from sellerflow.store.restock import RESTOCK_KEY
 from sellerflow.store.sellers import ACTIVE, CREDENTIALS, MEMBER_PREFIX, PROFILE
 from sellerflow.store.solicitations import SETTINGS_KEY as REVIEW_SETTINGS
 
@@ -64,6 +65,7 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         LABEL_SETTINGS,  # ship-from address, label format and reprint window the seller chose
         REVIEW_SETTINGS,  # review requests on/off and the delay after delivery the seller chose
         RULE_PREFIX,  # alert rules the owner set
+        RESTOCK_KEY,  # lead times and safety stock the owner set (default and per SKU)
         RECIPIENT_PREFIX,  # WhatsApp recipients and their opt-in / opt-out
         SUBSCRIPTION_PREFIX,  # push subscriptions at Amazon (deleted on disconnect and erasure)
         REVIEW_PREFIX,  # completed access reviews: the evidence of the control, kept with the seller

@@ -89,6 +89,7 @@ def api_ports(settings: Settings) -> ApiPorts:
     team = TeamStore()
     reviews = AccessReviewStore(team)
     alerts = AlertStore()
+    analytics = analytics_service()
     return ApiPorts(
         sellers=SellerStore(),
         orders=OrderStore(),
@@ -96,7 +97,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         audit_reader=audit,
         team=team,
         users=users,
-        analytics=analytics_service(),
+        analytics=analytics,
         ads=AdsService(ads=AdsStore(), rollups=RollupStore()),
         alerts=alerts,
         connect=connect_service,
@@ -112,6 +113,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         activity=reviews,
         review_requests=ReviewRequestStore,
         plans=build_billing_service(current) if current.billing_enabled else OPEN,
+        order_figures=analytics,
     )
 
 

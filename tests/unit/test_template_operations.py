@@ -204,7 +204,11 @@ def _asynchronously_invoked_functions() -> set[str]:
 
 
 def test_the_scheduled_functions_are_the_asynchronously_invoked_ones() -> None:
-    assert _asynchronously_invoked_functions() == {"SweepExpiredFunction", "AccessReviewReminderFunction"}
+    assert _asynchronously_invoked_functions() == {
+        "SweepExpiredFunction",
+        "AccessReviewReminderFunction",
+        "FetchFxRatesFunction",
+    }
 
 
 @pytest.mark.parametrize("function", sorted(_asynchronously_invoked_functions()))

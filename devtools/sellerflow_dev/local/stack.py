@@ -157,6 +157,7 @@ class LocalStack:
                 "SpApiEndpoint": self._sim.api_endpoint,
                 "LwaEndpoint": self._sim.lwa_endpoint,
                 "AdsApiEndpoint": self._sim.api_endpoint,  # the simulator serves the Amazon Ads API too
+                "EcbRatesUrl": f"{self._sim.api_endpoint}/stats/eurofxref/",  # and the ECB's rates files
                 # WhatsApp alerts go to the simulator's Twilio stand-in, with its credentials and templates.
                 "TwilioAccountSid": self._sim.twilio.account_sid,
                 "TwilioAuthToken": self._sim.twilio.auth_token,
@@ -475,7 +476,9 @@ class LocalStack:
         """Fire every schedule of the template at its rate, compressed by `schedule_time_scale`."""
         assert self.resources is not None
         for logical_id, schedule in self.resources.schedules.items():
-            period = _rate_seconds(schedule.expression) / self.config.schedule_time_scale
+            # a wall-clock schedule (cron: the reference rates on weekdays) runs once a day here
+            cron = schedule.expression.strip().startswith("cron(")
+            period = (86400 if cron else _rate_seconds(schedule.expression)) / self.config.schedule_time_scale
             thread = threading.Thread(
                 target=self._schedule_loop,
                 args=(logical_id, period),

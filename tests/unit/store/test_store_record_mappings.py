@@ -167,6 +167,7 @@ ADDED_SINCE = {
     "LabelSettingsRecord",
     "LabelQuoteRecord",
     "LabelShipmentRecord",
+    "FxRateRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {
@@ -174,6 +175,7 @@ ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claimed_until"),
     ("ReportRecord", "ingest_claimant"),
     ("OrderRecord", "ship_by"),
+    ("SellerRecord", "home_currency"),
 }
 
 

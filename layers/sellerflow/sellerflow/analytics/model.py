@@ -142,3 +142,14 @@ class RollupResult(BaseModel):
     skus: int
     markers_kept: int = 0  # markers re-written during the recompute: left for the next run
     windows_rebuilt: int = 0  # marketplaces whose trailing SKU windows were rebuilt
+
+
+@dataclass(frozen=True)
+class DayRates:
+    """One day's euro reference rates (`analytics.fx`): units of each currency per euro."""
+
+    day: date
+    per_euro: dict[str, Decimal]
+
+    def rate(self, currency: str) -> Decimal | None:
+        return Decimal(1) if currency == "EUR" else self.per_euro.get(currency)

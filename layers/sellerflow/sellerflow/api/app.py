@@ -24,6 +24,7 @@ from sellerflow.api.routes_members import member_routes
 from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
 from sellerflow.api.routes_sellers import seller_routes
+from sellerflow.api.routes_settings import settings_routes
 from sellerflow.api.routes_transparency import transparency_routes
 
 APP_NAME = "sellerflow-api"
@@ -40,6 +41,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     audit_routes,
     transparency_routes,
     incident_routes,
+    settings_routes,
 )
 
 

@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     SELLER_ERASE = "seller:erase"
     BILLING_MANAGE = "billing:manage"  # the plan: checkout, the Stripe Customer Portal (hosted deployments)
     LABELS_BUY = "labels:buy"  # shipping labels: package profiles, rates, purchase, reprint, void (owners)
+    SETTINGS_MANAGE = "settings:manage"  # the seller account's settings: home currency (owners)
 
 
 _READ_ANALYTICS = frozenset(

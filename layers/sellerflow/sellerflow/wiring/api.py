@@ -107,6 +107,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         reviews=reviews,
         twilio_webhooks=_no_twilio_secret,
         activity=reviews,
+        currencies=SellerStore(),
     )
 
 

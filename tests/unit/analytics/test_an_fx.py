@@ -85,6 +85,10 @@ class FakeStore:
     def between(self, first: date, last: date) -> list[DayRates]:
         return [self.days[d] for d in sorted(self.days) if first <= d <= last]
 
+    def covering(self, first: date, last: date) -> list[DayRates]:
+        before = self.latest_on_or_before(first)
+        return ([before] if before and before.day < first else []) + self.between(first, last)
+
     def put_all(self, days: Sequence[DayRates]) -> int:
         self.days.update({d.day: d for d in days})
         return len(days)

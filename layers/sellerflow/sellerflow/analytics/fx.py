@@ -90,9 +90,9 @@ _XREF = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}"
 class FxRateReader(Protocol):
     """The stored rates (`sellerflow.store.fx`)."""
 
-    def between(self, first: date, last: date) -> list[DayRates]: ...
-
-    def latest_on_or_before(self, day: date) -> DayRates | None: ...
+    def covering(self, first: date, last: date) -> list[DayRates]:
+        """The days first..last that have rates, and the latest one on or before `first` (one read)."""
+        ...
 
 
 class RatesSource(Protocol):
@@ -175,12 +175,7 @@ class RateBook:
 
     @classmethod
     def read(cls, reader: FxRateReader, first: date, last: date) -> RateBook:
-        days = reader.between(first, last)
-        if not days or days[0].day > first:
-            before = reader.latest_on_or_before(first)
-            if before is not None:
-                days = [before, *days]
-        return cls(days)
+        return cls(reader.covering(first, last))
 
     def on(self, day: date) -> DayRates | None:
         """The rates of `day`, or the latest earlier ones; None before the first."""

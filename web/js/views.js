@@ -8,6 +8,7 @@ import { PERIODS, periodPlan, windowsOf, sameWindows, profitAndLoss, plTable, sk
 import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
+import { homeTotal } from "./home-total.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -271,6 +272,7 @@ export function overview(page, seller) {
         h(
           "div",
           {},
+          homeTotal(d),
           d.totals.map((t) =>
             h(
               "section",

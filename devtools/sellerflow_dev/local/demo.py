@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any, TextIO
 
 from sellerflow.store.reports import ReportStore
+from sellerflow_dev.local.demo_fx import verify_home_currency
 from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
 from sellerflow_dev.local.verify import (
@@ -209,6 +210,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
             all_ok = verify_billing(stack, say) and all_ok
         all_ok = verify_labels(stack, say) and all_ok
         all_ok = _verify_cost_import(stack, say) and all_ok
+        all_ok = verify_home_currency(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

@@ -289,6 +289,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     },
     "TwilioWebhooksFunction": {"SELLERS_TABLE", "TWILIO_SECRET_NAME"},
     "AccessReviewReminderFunction": {"SELLERS_TABLE", "ALERTS_TOPIC_ARN"},
+    "FetchFxRatesFunction": {"SELLERS_TABLE", "ECB_RATES_URL"},
     "BillingFunction": {
         *("SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN", "WEB_ORIGIN", "ALERTS_TOPIC_ARN"),
         *("BILLING_ENABLED", "BILLING_TABLE", "STRIPE_SECRET_NAME", "BILLING_PRICE_IDS"),
@@ -328,6 +329,7 @@ VARIABLE_TARGETS = {
     "STRIPE_SECRET_NAME": "StripeSecret",
     "CONNECT_STATE_SECRET_NAME": "ConnectStateSecret",
     "NOTIFICATIONS_QUEUE_ARN": "NotificationsQueue",
+    "ECB_RATES_URL": "EcbRatesUrl",
 }
 # Only these functions field-encrypt or read buyer PII (the PII key), or delete it (the PII table).
 PII_KEY_FUNCTIONS = {"PiiApiFunction", "ReceiveBuyerEmailFunction", "ExportSellerDataFunction"}
@@ -599,6 +601,7 @@ def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_the_access_review
         "SweepExpiredSchedule",
         "AccessReviewReminderSchedule",
         "ReportUsageSchedule",  # Billing=on only
+        "FetchFxRatesSchedule",
     }
 
 
@@ -612,6 +615,22 @@ def test_the_usage_report_runs_monthly_with_billing_on_only_and_its_role_invokes
     assert [referenced_resource(s["Resource"]) for s in statements] == ["ReportUsageFunction"]
     for name in ("ReportUsageSchedule", "ReportUsageScheduleRole", "ReportUsageFunction"):
         assert _resource(name)["Condition"] == "BillingOn", name
+
+
+def test_the_reference_rates_fetch_runs_on_weekdays_after_the_ecb_publishes_and_writes_only_its_partition() -> (
+    None
+):
+    props = _props("FetchFxRatesSchedule")
+    assert props["ScheduleExpression"] == "cron(30 16,18 ? * MON-FRI *)"
+    assert props["ScheduleExpressionTimezone"] == "Europe/Berlin"  # the ECB publishes around 16:00 CET
+    assert referenced_resource(props["Target"]["Arn"]) == "FetchFxRatesFunction"
+    role = _resource(referenced_resource(props["Target"]["RoleArn"]))
+    statements = _schedule_role_statements(role)
+    assert [as_list(s["Action"]) for s in statements] == [["lambda:InvokeFunction"]]
+    assert [referenced_resource(s["Resource"]) for s in statements] == ["FetchFxRatesFunction"]
+    (statement,) = _resource("FetchFxRatesFunction")["Properties"]["Policies"][0]["Statement"]
+    assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["FX#ECB"]}}
+    assert "dynamodb:Scan" not in statement["Action"]
 
 
 def test_access_review_reminder_schedule_invokes_only_its_function_daily() -> None:
@@ -832,6 +851,8 @@ def test_api_routes_in_the_template_are_the_agreed_ones() -> None:
         ("GET", "/sellers/{sellerId}/orders"),
         ("GET", "/sellers/{sellerId}/orders/{orderId}"),
         ("GET", "/sellers/{sellerId}/dashboard"),
+        ("GET", "/sellers/{sellerId}/settings/currency"),
+        ("PUT", "/sellers/{sellerId}/settings/currency"),
         ("GET", "/sellers/{sellerId}/analytics/daily"),
         ("GET", "/sellers/{sellerId}/analytics/skus"),
         ("GET", "/sellers/{sellerId}/inventory"),
@@ -1179,6 +1200,7 @@ CROSS_SELLER_FUNCTIONS = {
     "StartSellerSyncFunction": "starts one seller's sync execution; reads or writes no table item",
     "SweepExpiredFunction": "deletes expired items of every seller (and the app-wide ones) in one sweep",
     "AccessReviewReminderFunction": "finds the owners of every seller whose access review is due",
+    "FetchFxRatesFunction": "stores the ECB's reference rates: app-wide data (FX#ECB), no seller's",
     "TwilioWebhooksFunction": "an inbound STOP/START opts one phone number out or in for every seller",
     "ReportUsageFunction": "reports every metered account's monthly order count (one sum each) to Stripe",
 }

@@ -206,6 +206,7 @@ def _asynchronously_invoked_functions() -> set[str]:
 def test_the_scheduled_functions_are_the_asynchronously_invoked_ones() -> None:
     assert _asynchronously_invoked_functions() == {
         "SweepExpiredFunction", "AccessReviewReminderFunction", "ReportUsageFunction",
+        "FetchFxRatesFunction",
     }  # fmt: skip
 
 

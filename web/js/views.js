@@ -9,6 +9,7 @@ import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
 import { loadAds, adsSection } from "./ads.js";
+import { homeTotal } from "./home-total.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -266,6 +267,7 @@ export function overview(page, seller) {
         h(
           "div",
           {},
+          homeTotal(d),
           d.totals.map((t) =>
             h(
               "section",

@@ -369,7 +369,8 @@ class Pull:
 
     def finished(self) -> bool:
         downloaded = {k for k, s in self.book.states.items() if s.status == "INGESTED"}
-        windows = math.ceil(self.report_policy.backfill / self.report_policy.window)
+        policy = self.report_policy  # the windows from where the orders sync's history ends, two years back
+        windows = math.ceil((policy.backfill - policy.backfill_after) / policy.window)
         return (
             len(self.orders.ids) == self.seller.orders
             and self.states.sync_state(SELLER).watermark is not None

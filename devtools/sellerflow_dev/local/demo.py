@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.demo_dashboard import verify_dashboard_figures
+from sellerflow_dev.local.demo_fx import verify_home_currency
 from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.demo_messages import verify_messages
 from sellerflow_dev.local.demo_reviews import enable_review_requests, verify_solicitations
@@ -218,6 +219,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = _verify_cost_import(stack, say) and all_ok
         all_ok = verify_messages(stack, say) and all_ok
         all_ok = verify_dashboard_figures(stack, say) and all_ok  # after the costs: orders have COGS
+        all_ok = verify_home_currency(stack, say) and all_ok
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

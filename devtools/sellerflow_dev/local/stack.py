@@ -157,6 +157,7 @@ class LocalStack:
                 "SpApiEndpoint": self._sim.api_endpoint,
                 "LwaEndpoint": self._sim.lwa_endpoint,
                 "AdsApiEndpoint": self._sim.api_endpoint,  # the simulator serves the Amazon Ads API too
+                "EcbRatesUrl": f"{self._sim.api_endpoint}/stats/eurofxref/",  # and the ECB's rates files
                 # WhatsApp alerts go to the simulator's Twilio stand-in, with its credentials and templates.
                 "TwilioAccountSid": self._sim.twilio.account_sid,
                 "TwilioAuthToken": self._sim.twilio.auth_token,
@@ -484,9 +485,13 @@ class LocalStack:
         one by hand with `fire_schedule(logical_id)`."""
         assert self.resources is not None
         for logical_id, schedule in self.resources.schedules.items():
-            if schedule.expression.strip().startswith("cron("):
+            # a calendar schedule (cron) runs once a day here (the reference rates on weekdays); a
+            # monthly one (the usage report on the 1st) is not run by the local scheduler
+            expression = schedule.expression.strip()
+            cron = expression.startswith("cron(")
+            if cron and expression[5:-1].split()[2] not in ("*", "?"):
                 continue
-            period = _rate_seconds(schedule.expression) / self.config.schedule_time_scale
+            period = (86400 if cron else _rate_seconds(expression)) / self.config.schedule_time_scale
             thread = threading.Thread(
                 target=self._schedule_loop,
                 args=(logical_id, period),

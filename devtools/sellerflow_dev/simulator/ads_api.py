@@ -301,11 +301,11 @@ def ad_days(
         )
         purchases_14d = int(attributed_orders * weight / total_weight)
         purchases_7d = min(purchases_14d, int(purchases_14d * rng.uniform(0.7, 1.0) + 0.5))
-        # Spend follows what the campaign sells at a believable ACOS (15-60 %), plus the clicks that
-        # never convert, so a seller's TACOS stays in the range real sellers see (a few to ~25 %).
+        # Spend follows what the campaign sells at a believable ACOS (15-35 %), plus at most a click
+        # that never converts, so a seller's ACOS reads 15-35 % and TACOS a few to ~15 %.
         cpc = Decimal(str(round(rng.uniform(low, high), 2)))
-        target = sales_14d * Decimal(str(round(rng.uniform(0.15, 0.6), 4)))
-        clicks = int(target / cpc) + rng.randint(0, 3)
+        target = sales_14d * Decimal(str(round(rng.uniform(0.15, 0.33), 4)))
+        clicks = int(target / cpc) + rng.randint(0, 1)
         impressions = max(clicks, int(clicks / rng.uniform(0.002, 0.02))) if clicks else rng.randint(40, 400)
         cost = (cpc * clicks).quantize(places, rounding=ROUND_HALF_UP)
         rows.append(

@@ -213,18 +213,42 @@ def inventory_for(
     open_orders: Iterable[SimOrder],
     now: datetime,
 ) -> list[SimInventory]:
-    """FBA inventory for every AFN listing; reserved-for-customers equals the open AFN orders' units."""
+    """FBA inventory for every AFN listing; reserved-for-customers equals the open AFN orders' units.
+
+    Stock follows what a SKU sells (`open_orders`: the last 30 days' orders): a SKU that sells holds
+    20-120 days of it, so best-sellers have hundreds and the long tail a few dozen; the seller's two
+    best-selling FBA SKUs of its first marketplace are genuinely low (3-9 days left), and ~1 in 7
+    SKUs is out of stock, as in a real account."""
     pending: dict[tuple[str, str], int] = defaultdict(int)
+    sold: dict[tuple[str, str], int] = defaultdict(int)
     for order in open_orders:
+        for item in order.items:
+            if order.status != "CANCELLED":
+                sold[(order.marketplace_id, item.product.sku)] += item.quantity
         if order.fulfilled_by == "AMAZON" and order.status in {"PENDING", "UNSHIPPED"}:
             for item in order.items:
                 pending[(order.marketplace_id, item.product.sku)] += item.quantity
+    listings = list(listings)
+    home = seller.marketplace_ids[0] if seller.marketplace_ids else ""
+    ranked = sorted(
+        (x for x in listings if x.afn and x.marketplace_id == home),
+        key=lambda x: (-sold[(home, x.sku)], x.sku),
+    )
+    running_low = {x.sku for x in ranked[:2] if sold[(home, x.sku)] > 0}
     rows: list[SimInventory] = []
     for listing in listings:
         if not listing.afn:
             continue
         rng = rng_for(seed, "inventory", seller.seller_id, listing.marketplace_id, listing.sku)
         stocked = rng.random() < 0.85
+        drawn = rng.randint(5, 400)
+        per_day = sold[(listing.marketplace_id, listing.sku)] / 30
+        low = listing.marketplace_id == home and listing.sku in running_low
+        if low:
+            stocked, cover = True, rng_for(seed, "low-stock", seller.seller_id, listing.sku).randint(3, 9)
+        else:
+            cover = 20 + drawn * 100 // 400  # 20-120 days
+        on_hand = max(1, round(per_day * cover)) if per_day else 5 + drawn // 10
         rows.append(
             SimInventory(
                 seller_id=seller.seller_id,
@@ -235,7 +259,7 @@ def inventory_for(
                 title=listing.title,
                 price=listing.price,
                 currency=listing.currency,
-                fulfillable=rng.randint(5, 400) if stocked else 0,
+                fulfillable=on_hand if stocked else 0,
                 inbound_working=rng.choice((0, 0, 0, rng.randint(10, 120))),
                 inbound_shipped=rng.choice((0, 0, rng.randint(10, 200))),
                 inbound_receiving=rng.choice((0, 0, 0, rng.randint(1, 60))),

@@ -60,6 +60,8 @@ from sellerflow_dev.simulator.finances_api import (
     list_transactions,
     render_transaction,
 )
+from sellerflow_dev.simulator.fx import PATH_PREFIX as FX_PATH_PREFIX
+from sellerflow_dev.simulator.fx import ecb_file
 from sellerflow_dev.simulator.lwa import AuthFailure, LwaService
 from sellerflow_dev.simulator.lwa_authorize import AUTHORIZE_PATH, AdsAuthorizePage
 from sellerflow_dev.simulator.mfn_api import MerchantFulfillmentService
@@ -424,6 +426,7 @@ class SimServer:
             (lambda path: path.startswith(DK_DOCUMENTS_PATH), self._dk_document),
             (lambda path: any(pattern.match(path) for _, pattern, _ in _ADS_ROUTES), self._ads),
             (lambda path: path == "/_sim" or path.startswith("/_sim/"), self._control),
+            (lambda path: path.startswith(FX_PATH_PREFIX), self._ecb_rates),
             (lambda path: path.startswith(NOTIFICATIONS_PREFIX), self._notifications_call),
             (lambda path: any(pattern.match(path) for _, pattern, _ in _API_ROUTES), self._api),
         ]
@@ -461,6 +464,13 @@ class SimServer:
         else:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {AUTHORIZE_PATH}.")
         return Response(page.status, {}, page.headers, raw=page.body, content_type="text/html; charset=utf-8")
+
+    def _ecb_rates(self, request: Request) -> Response:
+        """The ECB's reference rates files, from the recorded table (`sellerflow_dev.simulator.fx`)."""
+        body = ecb_file(request.path.removeprefix(FX_PATH_PREFIX), self.world.now.date())
+        if request.method != "GET" or body is None:
+            return _error(404, "NotFound", f"No resource at {request.path}.")
+        return Response(200, {}, raw=body, content_type="text/xml")
 
     def _twilio(self, request: Request) -> Response:
         reply = self.twilio.dispatch(

@@ -71,6 +71,23 @@ _ORDER_ID_PREFIXES[JP] = (249, 250, 503)
 _HOUR_WEIGHTS = (2, 1, 1, 1, 1, 2, 3, 5, 6, 7, 8, 8, 9, 8, 8, 8, 8, 9, 10, 11, 11, 10, 7, 4)
 _SERVICE_LEVELS = ("STANDARD", "STANDARD", "STANDARD", "EXPEDITED", "NEXT_DAY")
 HISTORY_DAYS = 30
+# Seasonality of order placement (a real shop's shape, cheap: it only moves orders between days):
+# the weekday (Monday first; weekends busier) and the month (a Q4 peak: November and December).
+_WEEKDAY_WEIGHTS = (0.9, 0.85, 0.85, 0.9, 1.0, 1.25, 1.2)
+_MONTH_WEIGHTS = (0.8, 0.75, 0.85, 0.85, 0.9, 0.9, 0.95, 0.95, 0.9, 1.0, 1.6, 1.9)
+_PEAK_WEIGHT = max(_WEEKDAY_WEIGHTS) * max(_MONTH_WEIGHTS)
+
+
+def seasonal_weight(day: date) -> float:
+    """How busy a local calendar day is, relative to the busiest (weekly shape x Q4 peak)."""
+    return _WEEKDAY_WEIGHTS[day.weekday()] * _MONTH_WEIGHTS[day.month - 1] / _PEAK_WEIGHT
+
+
+def popularity_weights(size: int) -> list[float]:
+    """A catalogue's sales shape: a few best-sellers and a long tail (Zipf, s = 1.1, by position)."""
+    return [1 / (rank + 1) ** 1.1 for rank in range(size)]
+
+
 # Older orders, only available through the All Orders report (the backfill), go back this far.
 BACKFILL_DAYS = 730
 
@@ -589,9 +606,12 @@ def _generate_backfill(
     orders: list[SimOrder] = []
     for _ in range(rng.randint(300, 500)):
         market = marketplace(rng.choices(seller.marketplace_ids, weights=weights)[0])
-        day = newest.astimezone(market.tz).date() - timedelta(
-            days=rng.randint(1, BACKFILL_DAYS - HISTORY_DAYS - 1)
-        )
+        while True:
+            day = newest.astimezone(market.tz).date() - timedelta(
+                days=rng.randint(1, BACKFILL_DAYS - HISTORY_DAYS - 1)
+            )
+            if rng.random() < seasonal_weight(day):
+                break
         hour = rng.choices(range(24), weights=_HOUR_WEIGHTS)[0]
         local = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=market.tz)
         created = local.astimezone(UTC)
@@ -611,6 +631,8 @@ def _placement_time(rng: random.Random, market: Marketplace, now: datetime, *, r
     local_today = now.astimezone(market.tz).date()
     for _ in range(20):
         day = local_today - timedelta(days=rng.randint(0, HISTORY_DAYS - 1))
+        if rng.random() >= _WEEKDAY_WEIGHTS[day.weekday()] / max(_WEEKDAY_WEIGHTS):
+            continue  # the weekly shape: fewer orders early in the week
         hour = rng.choices(range(24), weights=_HOUR_WEIGHTS)[0]
         local = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=market.tz)
         moment = local.astimezone(UTC)
@@ -702,7 +724,7 @@ def _generate_item(
     position: int,
     with_shipping: bool,
 ) -> SimItem:
-    product = rng.choice(seller.catalogue)
+    product = rng.choices(seller.catalogue, weights=popularity_weights(len(seller.catalogue)))[0]
     quantity = rng.choices((1, 2, 3, 5), weights=(75, 15, 7, 3))[0]
     unit_price = product.price_in(market)
     item = SimItem(

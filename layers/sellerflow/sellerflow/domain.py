@@ -69,6 +69,7 @@ class SellerProfile(_Frozen):
     status: SellerStatus
     marketplace_ids: tuple[str, ...]
     status_reason: str | None = None
+    home_currency: str | None = None  # the currency of the one total (None: the main marketplace's)
 
 
 class Membership(_Frozen):

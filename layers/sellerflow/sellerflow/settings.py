@@ -60,6 +60,8 @@ class Settings(BaseModel):
     # ADS_ENDPOINT / LWA_ENDPOINT / ADS_AUTHORIZE_URL are North America's, the *_EU and *_FE names
     # Europe's and the Far East's. Its LWA client is the app's own unless ads_client_id names another.
     ads_endpoint: str = "https://advertising-api.amazon.com"
+    # The ECB's euro reference rates files (the simulator's recorded table locally).
+    ecb_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/"
     ads_endpoint_eu: str = "https://advertising-api-eu.amazon.com"
     ads_endpoint_fe: str = "https://advertising-api-fe.amazon.com"
     ads_lwa_endpoint_eu: str = "https://api.amazon.co.uk/auth/o2/token"

@@ -16,6 +16,7 @@ from sellerflow.calendar import local_day
 from sellerflow.domain import Order, OrderLine
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.settings import Settings
+from sellerflow.store.fx import forget_cached_rates
 from sellerflow.store.tables import bind_tables
 from sellerflow_dev.local.provision import create_dynamodb_tables
 from sellerflow_dev.local.template import load_template
@@ -47,6 +48,7 @@ def tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tables]:
             audit_table="AuditTable",
         )
         bind_tables(settings)
+        forget_cached_rates()  # a container's cached reference rates belong to its tables
         yield Tables(settings=settings)
 
 

@@ -167,6 +167,10 @@ class FakeSellers:
     def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]:
         return [self.profiles_by_id[s] for s in seller_ids if s in self.profiles_by_id]
 
+    def set_home_currency(self, seller_id: str, currency: str | None) -> None:
+        profile = self.profiles_by_id[seller_id]
+        self.profiles_by_id[seller_id] = profile.model_copy(update={"home_currency": currency})
+
 
 @dataclass
 class FakeOrders:
@@ -305,6 +309,7 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
     review_requests = FakeReviewRequests()
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "review_requests": review_requests,
+        "currencies": sellers,
     }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
@@ -329,6 +334,7 @@ WELL_FORMED_BODIES: dict[str, Any] = {
         "entries": [{"sku": "SKU-1", "unit_cost": "1.00", "currency": "USD", "effective_from": "2025-06-01"}]
     },
     "/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},
+    "/sellers/{sellerId}/settings/currency": {"home_currency": "EUR"},
     "/sellers/{sellerId}/invitations": {"email": "new.teammate@example.com", "role": "support"},
     "/invitations/accept": {"token": f"{SELLER_A}.{'0' * 32}.{'x' * 43}"},
     "/admin/sellers/{sellerId}/members/{userSub}": {"role": "analyst"},

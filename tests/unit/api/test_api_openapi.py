@@ -234,7 +234,7 @@ def api(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[Api]:
     rollups = FakeRollups()
     team = FakeTeam(members_by_key=sellers.members, profiles_by_id=sellers.profiles_by_id)
     given: dict[str, Any] = {
-        "sellers": sellers, "orders": orders, "audit": audit, "audit_reader": audit,
+        "sellers": sellers, "orders": orders, "audit": audit, "audit_reader": audit, "currencies": sellers,
         "team": team, "reviews": FakeReviews(team),
         "users": FakeUsers(by_sub={MEMBER: (), OWNER: ()}),
         "analytics": AnalyticsService(rollups=rollups, facts=FakeFacts(), cogs=FakeCogs(), dirty=FakeDirty()),

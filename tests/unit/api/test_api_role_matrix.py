@@ -95,6 +95,8 @@ EXPECTED: dict[tuple[str, str], Permission | str] = {
     ("GET", "/sellers/{sellerId}/orders/{orderId}/label/tracking"): P.ORDERS_READ,
     # analytics, inventory, finances, COGS
     ("GET", "/sellers/{sellerId}/dashboard"): P.ANALYTICS_READ,
+    ("GET", "/sellers/{sellerId}/settings/currency"): P.SELLER_READ,
+    ("PUT", "/sellers/{sellerId}/settings/currency"): P.SETTINGS_MANAGE,
     ("GET", "/sellers/{sellerId}/analytics/daily"): P.ANALYTICS_READ,
     ("GET", "/sellers/{sellerId}/analytics/skus"): P.ANALYTICS_READ,
     ("GET", "/sellers/{sellerId}/inventory"): P.INVENTORY_READ,

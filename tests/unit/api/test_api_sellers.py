@@ -22,6 +22,7 @@ def test_a_member_sees_only_their_sellers_with_their_role(world: World) -> None:
                 "status": "active",
                 "marketplace_ids": ["ATVPDKIKX0DER"],
                 "role": "owner",
+                "home_currency": "USD",  # the first marketplace's (none chosen)
             },
             {
                 "seller_id": SELLER_B,
@@ -29,6 +30,7 @@ def test_a_member_sees_only_their_sellers_with_their_role(world: World) -> None:
                 "status": "active",
                 "marketplace_ids": ["ATVPDKIKX0DER"],
                 "role": "analyst",
+                "home_currency": "USD",
             },
         ]
     }

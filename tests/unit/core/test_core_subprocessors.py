@@ -33,6 +33,9 @@ DELIVERING_AWS_CLIENTS = frozenset({"sns", "ses", "sesv2", "cognito-idp", "pinpo
 # Amazon's own APIs (SP-API, Advertising, Login with Amazon) are where the data comes from, not a
 # sub-processor; the wiring only builds their HTTP transports.
 AMAZON_CALLERS = ("sellerflow.spapi", "sellerflow.ads", "sellerflow.wiring")
+# Public reference data fetched with a bare GET (no seller's data, no credentials, no query): the ECB's
+# euro reference rates files. Nothing is handed to the service, so it processes nothing of ours.
+PUBLIC_DATA_SOURCES = ("sellerflow.ecb",)
 
 
 def reaches_outside(source: str) -> list[str]:
@@ -70,7 +73,7 @@ def undeclared(modules: dict[str, str]) -> list[str]:
     """Modules that reach an outside service without a module-level `SENDS` declaration."""
     missing = []
     for name, source in modules.items():
-        if name.startswith(AMAZON_CALLERS) or not reaches_outside(source):
+        if name.startswith(AMAZON_CALLERS + PUBLIC_DATA_SOURCES) or not reaches_outside(source):
             continue
         assigned = {
             target.id

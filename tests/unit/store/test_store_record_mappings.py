@@ -176,6 +176,7 @@ ADDED_SINCE = {
     "ReviewSettingsRecord",
     "ReviewRunRecord",
     "RestockSettingsRecord",
+    "FxRateRecord",
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {
@@ -184,6 +185,7 @@ ATTRIBUTES_ADDED_SINCE = {
     ("ReportRecord", "ingest_claimant"),
     ("OrderRecord", "ship_by"),
     ("OrderRecord", "deliver_by"),
+    ("SellerRecord", "home_currency"),
 }
 
 

@@ -48,11 +48,14 @@ def test_a_first_run_asks_for_every_daily_report_and_the_backfill_windows_create
     assert len(backfill) == 3
     assert len(jobs) <= plan_for("createReport").burst
     assert types == sorted([LISTINGS, FBA_INVENTORY, SALES_AND_TRAFFIC, ALL_ORDERS] + [ALL_ORDERS] * 3)
-    # The newest 30-day window first, ending today at midnight UTC
+    # The newest 30-day window first, ending where the orders sync's 30 days of history start (with a
+    # day of overlap): a first run adds history, not the days searchOrders brings
     backfill.sort(key=lambda j: j.key, reverse=True)
     assert backfill[0].data_end is not None
     assert backfill[0].data_start is not None
     assert backfill[0].data_end - backfill[0].data_start == timedelta(days=30)
+    midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    assert backfill[0].data_end == midnight - timedelta(days=29)
     assert len(jobs) == 2 * len(per_marketplace)
 
 
@@ -68,7 +71,7 @@ def test_backfill_walks_back_two_years_in_30_day_windows_as_windows_are_ingested
         seen += jobs
         for job in jobs:
             book.states[job.key] = ReportState(key=job.key, report_type=ALL_ORDERS, status="INGESTED")
-    assert len(seen) == 25  # 730 days / 30 (the last window shorter)
+    assert len(seen) == 24  # (730 - 29) days / 30 (the last window shorter)
     oldest = min(j.data_start for j in seen if j.data_start)
     assert NOW - oldest <= timedelta(days=731)
     starts = sorted(j.data_start for j in seen if j.data_start)

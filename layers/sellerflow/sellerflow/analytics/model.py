@@ -182,3 +182,14 @@ class RestockSettings(BaseModel):
 
     def for_sku(self, sku: str) -> LeadTimes:
         return self.skus.get(sku, self.default)
+
+
+@dataclass(frozen=True)
+class DayRates:
+    """One day's euro reference rates (`analytics.fx`): units of each currency per euro."""
+
+    day: date
+    per_euro: dict[str, Decimal]
+
+    def rate(self, currency: str) -> Decimal | None:
+        return Decimal(1) if currency == "EUR" else self.per_euro.get(currency)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from sellerflow.analytics.fx import FxRateReader, HomeTotals, RateBook, home_totals
 from sellerflow.analytics.inventory import (
     VELOCITY_WINDOW_DAYS,
     InventoryHealth,
@@ -164,10 +165,21 @@ class CurrencyKpis:
 
 
 @dataclass(frozen=True)
+class HomeKpis:
+    """Every currency's figures in the seller's home currency, converted day by day (`analytics.fx`)."""
+
+    currency: str
+    current: HomeTotals
+    previous: HomeTotals
+    change: dict[str, Decimal | None]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     range: RangeName
     windows: list[MarketplaceWindow]
     currencies: list[CurrencyKpis]
+    home: HomeKpis | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +242,7 @@ class AnalyticsService:
     dirty: DirtyMarking
     restock: RestockSettingsStore = field(default_factory=MemoryRestockSettings)
     sku_windows: SkuWindowReader | None = None  # None: every window is read from the day rows
+    fx: FxRateReader | None = None  # None: no home-currency total
 
     # --- date windows -------------------------------------------------------------------------
     @staticmethod
@@ -267,8 +280,10 @@ class AnalyticsService:
         first: date | None = None,
         last: date | None = None,
         only: str | None = None,
+        home: str | None = None,
     ) -> Dashboard:
-        """KPI totals per currency for the range and the period of equal length before it.
+        """KPI totals per currency for the range and the period of equal length before it, and
+        (given a home currency) all of them in it, each day at its reference rate.
 
         One Query over `RDAY#` covers both periods of every marketplace in scope.
         """
@@ -298,7 +313,12 @@ class AnalyticsService:
             c = cur_totals.get(currency, Totals(currency=currency))
             p = prev_totals.get(currency, Totals(currency=currency))
             kpis.append(CurrencyKpis(currency=currency, current=c, previous=p, change=changes(c, p)))
-        return Dashboard(range=name, windows=windows, currencies=kpis)
+        in_home = None
+        if home is not None and self.fx is not None and windows:
+            book = RateBook.read(self.fx, lower, upper)
+            hc, hp = home_totals(cur, home, book), home_totals(prev, home, book)
+            in_home = HomeKpis(currency=home, current=hc, previous=hp, change=changes(hc.totals, hp.totals))
+        return Dashboard(range=name, windows=windows, currencies=kpis, home=in_home)
 
     # --- daily series and SKU table ------------------------------------------------------------
     def daily(

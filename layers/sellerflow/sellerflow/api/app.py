@@ -25,6 +25,7 @@ from sellerflow.api.routes_privacy import privacy_routes
 from sellerflow.api.routes_protection import audit_routes
 from sellerflow.api.routes_reviews import review_routes
 from sellerflow.api.routes_sellers import seller_routes
+from sellerflow.api.routes_settings import settings_routes
 from sellerflow.api.routes_transparency import transparency_routes
 
 APP_NAME = "sellerflow-api"
@@ -42,6 +43,7 @@ ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
     transparency_routes,
     incident_routes,
     review_routes,
+    settings_routes,
 )
 
 

@@ -253,15 +253,21 @@ class SellerOut(ResponseModel):
     status: str
     marketplace_ids: list[str]
     role: Role
+    home_currency: (
+        str  # the dashboard's one total's currency (the owner's choice, or the first marketplace's)
+    )
 
     @classmethod
     def of(cls, profile: SellerProfile, role: Role) -> SellerOut:
+        from sellerflow.analytics.fx import default_home_currency
+
         return cls(
             seller_id=profile.seller_id,
             name=profile.name,
             status=profile.status.value,
             marketplace_ids=list(profile.marketplace_ids),
             role=role,
+            home_currency=profile.home_currency or default_home_currency(profile.marketplace_ids),
         )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sellerflow.analytics.fx import SOURCE as FX_SOURCE
+from sellerflow.analytics.fx import HomeTotals
 from sellerflow.analytics.inventory import InventoryHealth
 from sellerflow.analytics.kpis import SKU_SORTS, SkuTotals, Totals
 from sellerflow.analytics.model import DayRollup, RowKind
@@ -24,6 +26,7 @@ from sellerflow.analytics.service import (
     CogsChange,
     DailySeries,
     Dashboard,
+    HomeKpis,
     InventoryView,
     SettlementDetail,
     SkuTable,
@@ -412,10 +415,65 @@ class MarketplaceWindowOut(ResponseModel):
     previous: PeriodOut
 
 
+class SubstitutedRateOut(ResponseModel):
+    day: date  # a day of the period without reference rates (weekend, holiday, not yet published)
+    rate_day: date  # the latest earlier day whose rates were used
+
+
+class HomePeriodOut(ResponseModel):
+    converted: list[str]  # the currencies in the total
+    missing_rates: list[str]  # currencies left out: no reference rate on or before a day of theirs
+    substituted: list[SubstitutedRateOut]
+
+
+class HomeKpisOut(ResponseModel):
+    """Every currency's figures in the seller's home currency, each day at its ECB reference rate
+    (through the euro); each period's sums rounded half to even to the currency's minor unit, payout
+    and net profit derived from the rounded parts."""
+
+    currency: str
+    source: str
+    current: KpisOut
+    previous: KpisOut
+    change_percent: dict[str, str | None]
+    current_rates: HomePeriodOut
+    previous_rates: HomePeriodOut
+
+    @classmethod
+    def of(cls, h: HomeKpis) -> HomeKpisOut:
+        def rates(t: HomeTotals) -> HomePeriodOut:
+            subs = [SubstitutedRateOut(day=s.day, rate_day=s.rate_day) for s in t.substituted]
+            return HomePeriodOut(converted=t.converted, missing_rates=t.missing, substituted=subs)
+
+        return cls(
+            currency=h.currency,
+            source=FX_SOURCE,
+            current=KpisOut.of(h.current.totals),
+            previous=KpisOut.of(h.previous.totals),
+            change_percent={name: decimal_text(v) for name, v in h.change.items()},
+            current_rates=rates(h.current),
+            previous_rates=rates(h.previous),
+        )
+
+
+class HomeCurrencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home_currency: str | None  # null: back to the main marketplace's currency
+
+
+class HomeCurrencyOut(ResponseModel):
+    home_currency: str  # the currency of the dashboard's one total
+    chosen: bool  # set by an owner (false: the default)
+    default: str  # the main (first) marketplace's currency
+    choices: list[str]  # the currencies with ECB reference rates
+
+
 class DashboardOut(ResponseModel):
     range: str
     marketplaces: list[MarketplaceWindowOut]
     totals: list[CurrencyKpisOut]
+    home: HomeKpisOut | None = None  # every currency in one: the seller's home currency
 
     @classmethod
     def of(cls, d: Dashboard) -> DashboardOut:
@@ -442,6 +500,7 @@ class DashboardOut(ResponseModel):
                 )
                 for k in d.currencies
             ],
+            home=HomeKpisOut.of(d.home) if d.home is not None else None,
         )
 
 

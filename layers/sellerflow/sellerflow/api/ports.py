@@ -50,6 +50,12 @@ class SellerDirectory(Protocol):
     def profiles(self, seller_ids: Iterable[str]) -> list[SellerProfile]: ...
 
 
+class HomeCurrencies(Protocol):
+    """Where an owner's choice of home currency is kept (the seller's profile)."""
+
+    def set_home_currency(self, seller_id: str, currency: str | None) -> None: ...
+
+
 class OrderPageLike(Protocol):
     @property
     def orders(self) -> list[Order]: ...
@@ -206,6 +212,7 @@ class ApiPorts:
     reviews: AccessReviewStore  # the access review's members, last activity and completed reviews
     twilio_webhooks: Callable[[], TwilioWebhookPorts]  # Twilio's webhooks: only the webhooks app's deployment
     activity: MemberActivity | None = None  # records members' last activity (None: not recorded)
+    currencies: HomeCurrencies | None = None  # the owners' home-currency choices (None: not kept)
     billing: Callable[[], BillingPorts] = _no_billing  # only the billing app's deployment has one
     plans: PlanGate = OPEN  # the plan's limits (Billing=on: the billing service; off: no limit)
     labels: Callable[[], LabelService] = field(default=lambda: _no_labels())  # only the PII app's deployment

@@ -4,7 +4,8 @@ Thin like the rest of the API: authenticate, check the permission (`SellerAccess
 non-member gets the same 404 as for a missing seller, a role without it 403), parse the query, call one
 `AnalyticsService` method, audit the read, shape the response model.
 
-    GET /sellers/{sellerId}/dashboard?range=&from=&to=&marketplace=     KPIs per currency + previous period
+    GET /sellers/{sellerId}/dashboard?range=&from=&to=&marketplace=     KPIs per currency + previous period,
+                                                                         and all in the home currency
     GET /sellers/{sellerId}/analytics/daily?from=&to=&marketplace=      the daily series
     GET /sellers/{sellerId}/analytics/skus?from=&to=&marketplace=&sort=  the per-SKU table
     GET /sellers/{sellerId}/inventory?marketplace=                       stock, cover, reorder quantity, order-by date
@@ -29,6 +30,7 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
+from sellerflow.analytics.fx import default_home_currency
 from sellerflow.analytics.reorder import RestockSettings
 from sellerflow.api import models_analytics as am
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
@@ -36,6 +38,7 @@ from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint
 from sellerflow.api.plan_limits import require_history
 from sellerflow.calendar import local_today
+from sellerflow.domain import SellerProfile
 from sellerflow.errors import InvalidInput
 from sellerflow.marketplaces import MARKETPLACES
 from sellerflow.members.permissions import Permission
@@ -52,9 +55,21 @@ TRANSACTIONS_QUERY = ("from", "to", "type", "marketplace", "limit", "next_token"
 Item = TypeVar("Item")
 
 
-def seller_marketplaces(ctx: ApiContext, seller_id: str) -> tuple[str, ...]:
+def seller_profile(ctx: ApiContext, seller_id: str) -> SellerProfile | None:
     profiles = ctx.ports.sellers.profiles([seller_id])
-    return profiles[0].marketplace_ids if profiles else ()
+    return profiles[0] if profiles else None
+
+
+def seller_marketplaces(ctx: ApiContext, seller_id: str) -> tuple[str, ...]:
+    profile = seller_profile(ctx, seller_id)
+    return profile.marketplace_ids if profile else ()
+
+
+def home_currency_of(profile: SellerProfile | None) -> str:
+    """The owner's choice, or the main (first) marketplace's currency."""
+    if profile is None:
+        return default_home_currency(())
+    return profile.home_currency or default_home_currency(profile.marketplace_ids)
 
 
 def cogs_scope(ctx: ApiContext, seller_id: str) -> tuple[tuple[str, ...], list[str], date]:
@@ -109,9 +124,10 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
         name = am.parse_range_name(call.values)
         first, last = am.parse_days(call.values)
         require_history(ctx.ports, sellerId, first, ctx.now().date())
-        mkts, only = call.scope()
+        profile = seller_profile(ctx, sellerId)
+        mkts, only = (profile.marketplace_ids if profile else ()), am.parse_marketplace(call.values)
         result = ctx.ports.analytics.dashboard(
-            sellerId, mkts, name, ctx.now(), first=first, last=last, only=only
+            sellerId, mkts, name, ctx.now(), first=first, last=last, only=only, home=home_currency_of(profile)
         )
         shown = call.values.get("marketplace", "all")
         call.audit("dashboard.read", f"dashboard range={name.value} marketplace={shown}")

@@ -43,6 +43,7 @@ class Permission(enum.StrEnum):
         "messages:manage"  # the inbox's settings: instructions, sending address, auto-send (owners)
     )
     REVIEWS_MANAGE = "reviews:manage"  # review requests: the setting and the counts (owners)
+    SETTINGS_MANAGE = "settings:manage"  # the seller account's settings: home currency (owners)
 
 
 _READ_ANALYTICS = frozenset(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus, SyncRun, SyncState
 from sellerflow.errors import SellerNotFound
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerRecord
+from sellerflow.store.tables import SellerRecord, condition_failed
 
 PROFILE = "PROFILE"
 CREDENTIALS = "CREDENTIALS"
@@ -114,6 +114,20 @@ class SellerStore:
             return []
         found = {r.seller_id: PROFILES.to_domain(r) for r in SellerRecord.batch_get(keys)}
         return [found[s] for s, _ in keys if s in found]
+
+    def set_home_currency(self, seller_id: str, currency: str | None) -> None:
+        """The currency the dashboard totals every marketplace in (None: back to the default)."""
+        record = SellerRecord(seller_id=seller_id, sk=PROFILE)
+        home = SellerRecord.home_currency.set(currency) if currency else SellerRecord.home_currency.remove()
+        try:
+            record.update(
+                actions=[home, SellerRecord.updated_at.set(datetime.now(UTC))],
+                condition=SellerRecord.seller_id.exists(),
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                raise SellerNotFound(f"seller {seller_id} not found") from None
+            raise
 
     def marketplaces_of(self, seller_id: str) -> tuple[str, ...]:
         return self.get_profile(seller_id).marketplace_ids

@@ -33,6 +33,7 @@ from sellerflow.store.alerts import RECIPIENT_PREFIX, RULE_PREFIX
 from sellerflow.store.audit import HEAD, SEQ_PREFIX, AuditLog
 from sellerflow.store.credentials import ADS_CREDENTIALS
 from sellerflow.store.facts_control import COGS_PREFIX
+from sellerflow.store.fx import FX_RATE_PREFIX
 from sellerflow.store.labels import PROFILE_PREFIX as LABEL_PROFILE_PREFIX
 from sellerflow.store.labels import SETTINGS_KEY as LABEL_SETTINGS
 from sellerflow.store.messages import INBOUND_KEY as MESSAGE_INBOUND
@@ -72,6 +73,7 @@ LONG_LIVED: dict[str, tuple[str, ...]] = {
         MESSAGE_INBOUND,  # the token of the seller's inbound address for buyer messages
         MESSAGE_SETTINGS,  # the seller's drafting instructions (tone, policies, signature, auto-send)
         SLOT_KEY,  # an app-wide quota's slot (partition QUOTA#<name>): a time and a count, no seller data
+        FX_RATE_PREFIX,  # a day's ECB reference rates (partition FX#ECB): app-wide, no seller data
     ),
 }
 

@@ -106,6 +106,7 @@ class SellerRecord(SellerItem):
     authorized_at = UTCDateTimeAttribute(null=True)
     authorization_expires_at = UTCDateTimeAttribute(null=True)
     sync_every_minutes = NumberAttribute(null=True)  # the seller's sync cadence; null: every tick
+    home_currency = UnicodeAttribute(null=True)  # the owner's choice; null: the main marketplace's
     ads_connected_at = UTCDateTimeAttribute(null=True)  # when an owner last granted Amazon Ads access
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)

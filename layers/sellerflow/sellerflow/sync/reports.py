@@ -38,6 +38,10 @@ FINISHED_FOR_GOOD = ("INGESTED", "CANCELLED")
 class ReportPolicy:
     backfill: timedelta = timedelta(days=730)  # All Orders history: up to 2 years ...
     window: timedelta = timedelta(days=30)  # ... in 30-day windows
+    # ... from where the orders sync's first run stops: it holds the last 30 days (searchOrders,
+    # `OrdersPolicy.initial_history`); a day of overlap, so no order falls between the two. A first run
+    # (one window per marketplace for three marketplaces) then adds days 29-59, not days it already has.
+    backfill_after: timedelta = timedelta(days=29)
     # At most, per marketplace; `backfill_per_marketplace` takes fewer so that all of a run's requests
     # fit createReport's burst (15 per seller, then 1/min) and the bucket is full again by the next run
     # (15 minutes). One per run made two years of history take 25 runs: `bench/sync_efficiency_bench.py`.
@@ -212,8 +216,9 @@ def _candidates(
         day = today - timedelta(days=days_back)
         yield job(SALES_AND_TRAFFIC, f"day-{day:%Y-%m-%d}", day, day + timedelta(days=1))
     yield job(ALL_ORDERS, f"fresh-{stamp}", end - policy.fresh, end)
-    # History backfill: fixed 30-day windows counted back from today, newest first.
-    window_end = today
+    # History backfill: fixed 30-day windows counted back from where the orders sync's history ends,
+    # newest first.
+    window_end = today - policy.backfill_after
     oldest = today - policy.backfill
     while window_end > oldest:
         window_start = max(oldest, window_end - policy.window)

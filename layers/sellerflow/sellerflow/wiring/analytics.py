@@ -13,6 +13,7 @@ from sellerflow.store.ads import AdsStore, StoredAdTotals, StoredSkuAdSpend
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import RollupStore
+from sellerflow.store.fx import FxRateStore
 from sellerflow.store.restock import RestockStore
 from sellerflow.wiring import fact_store, per_settings, seller_store
 
@@ -54,4 +55,5 @@ def analytics_service() -> AnalyticsService:
         cogs=CogsStore(),
         dirty=DirtyDays(),
         restock=RestockStore(),
+        fx=FxRateStore(),
     )

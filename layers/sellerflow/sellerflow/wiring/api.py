@@ -114,6 +114,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         review_requests=ReviewRequestStore,
         plans=build_billing_service(current) if current.billing_enabled else OPEN,
         order_figures=analytics,
+        currencies=SellerStore(),
     )
 
 

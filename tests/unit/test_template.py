@@ -3,6 +3,7 @@ workflow rules of ARCHITECTURE.md, and keep it in step with the code it deploys.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import re
@@ -39,6 +40,7 @@ from template_helpers import (
     sub_references,
 )
 
+from sellerflow.api.ports import DEPLOYMENT
 from sellerflow.settings import Settings
 
 TABLES = resources_of_type("AWS::DynamoDB::Table")
@@ -966,10 +968,15 @@ def _load_chalice_app(function: str) -> Any:
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent))
+    # The entry module installs the deployment's adapters (`use_deployment_adapters`): put the
+    # process-wide ports back afterwards, or later tests' fake apps fill their gaps with real ones
+    installed = dataclasses.replace(DEPLOYMENT)
     try:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(path.parent))
+        for field in dataclasses.fields(DEPLOYMENT):
+            setattr(DEPLOYMENT, field.name, getattr(installed, field.name))
     return module.app
 
 

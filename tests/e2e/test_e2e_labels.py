@@ -103,6 +103,7 @@ def test_a_label_survives_each_failure_then_is_bought_once_confirmed_tracked_and
         # the next orders sync refreshes the tracking of labels in transit (its last page)
         sync_orders_only(stack, seller)
         resynced = _label_record(stack, seller, order_id)
+        order_view = client.call("GET", f"/sellers/{seller}/orders/{order_id}")  # the general API's
         voided = client.call("DELETE", path)
 
     # Each failure has its own answer, and none bought anything
@@ -133,11 +134,25 @@ def test_a_label_survives_each_failure_then_is_bought_once_confirmed_tracked_and
     assert '"message":"label tracking refreshed"' in printed
     assert '"checked":1' in printed
     assert resynced["tracking_status"] in {"PreTransit", "InTransit"}
+    # and the order view (the general API, no PII role) shows the carrier and tracking
+    assert order_view.status_code == 200, order_view.text
+    assert order_view.json()["shipment"]["tracking_id"] == shipment["tracking_id"]
+    assert order_view.json()["shipment"]["tracking_status"] == resynced["tracking_status"]
     # The void is refunded
     assert voided.status_code == 200, voided.text
     assert voided.json()["status"] == "VOIDED"
     assert len(sim.shipping.ledger.refunds) == 1
     # And the marker is in the label only: no other answer, table, bucket, history or log holds it
-    for response in (queue, missing, undeliverable, expired, incomplete, tracking, queue_after, voided):
+    for response in (
+        queue,
+        missing,
+        undeliverable,
+        expired,
+        incomplete,
+        tracking,
+        queue_after,
+        order_view,
+        voided,
+    ):
         assert not find_pii_markers(response.text)
     assert marker_places(stack, "".join(tees[0].copy + tees[1].copy)) == []

@@ -32,6 +32,7 @@ from sellerflow.connect.models import (
 from sellerflow.domain import Membership, Order, OrderLine, Role, SellerProfile, SellerStatus
 from sellerflow.errors import OrderNotFound
 from sellerflow.incidents.model import Incident, Severity
+from sellerflow.labels.model import LabelShipment
 from sellerflow.settings import Settings
 from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings, RunMarker
 from sellerflow.store.orders import OrderPage, decode_page_token, encode_page_token
@@ -277,6 +278,7 @@ class World:
     client: Any  # the general app's
     pii_client: Any = None  # the buyer-PII app's
     review_requests: Any = None  # FakeReviewRequests
+    shipments: Any = None  # FakeShipments
 
     def get(self, path: str, token: str | None = None) -> Any:
         return self.client.http.get(path, headers=bearer(token) if token else {})
@@ -306,10 +308,10 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
         make_order(SELLER_B, "222-0000000-0000002", NOW - timedelta(days=3), total="888.88"),
     )
     settings = Settings(aws_region=REGION, cognito_user_pool_id=POOL_ID, cognito_app_client_id=CLIENT_ID)
-    review_requests = FakeReviewRequests()
+    review_requests, shipments = FakeReviewRequests(), FakeShipments()
     given: dict[str, Any] = {
         "sellers": sellers, "orders": orders, "audit": audit, "review_requests": review_requests,
-        "currencies": sellers,
+        "currencies": sellers, "shipments": shipments,
     }  # fmt: skip
     keys = StaticKeySource(pool_jwks)
     app = create_app(settings=settings, key_source=keys, clock=lambda: NOW, **given)
@@ -317,7 +319,7 @@ def world(tokens: Tokens, pool_jwks: dict[str, Any]) -> Iterator[World]:
     with Client(app) as client, Client(pii) as pii_client:
         yield World(
             sellers=sellers, orders=orders, audit=audit, tokens=tokens, client=client, pii_client=pii_client,
-            review_requests=review_requests,
+            review_requests=review_requests, shipments=shipments,
         )  # fmt: skip
 
 
@@ -376,6 +378,16 @@ WELL_FORMED_BODIES: dict[str, Any] = {
     "/sellers/{sellerId}/review-requests/settings": {"enabled": True, "delay_days": 10},
 }
 INCIDENT_ID = "0" * 32
+
+
+class FakeShipments:
+    """The order view's label lookup (`ApiPorts.shipments`): labels by (seller, order)."""
+
+    def __init__(self) -> None:
+        self.bought: dict[tuple[str, str], LabelShipment] = {}
+
+    def shipment(self, seller_id: str, order_id: str) -> LabelShipment | None:
+        return self.bought.get((seller_id, order_id))
 
 
 class FakeReviewRequests:

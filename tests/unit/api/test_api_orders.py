@@ -9,6 +9,7 @@ import pytest
 from api_fakes import MEMBER_SUB, NOW, SELLER_A, SELLER_B, World, make_order
 
 from sellerflow.domain import Role
+from sellerflow.labels.model import LabelShipment, ShipmentStatus
 
 FORBIDDEN_KEYS = {"buyer", "buyer_info", "recipient", "email", "address", "shipping_address", "buyer_email"}
 
@@ -50,6 +51,32 @@ def test_an_order_is_shaped_with_money_as_decimal_strings_and_no_buyer_fields(wo
     assert order["created_time"].endswith("Z")
     assert not all_keys(order) & FORBIDDEN_KEYS
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_order_view_shows_the_label_bought_and_its_tracking_and_nothing_of_the_buyer(
+    world: World,
+) -> None:
+    # Given an order whose label was bought through Sellerflow and is in transit, and one without
+    order_id, other = "111-0000000-0000001", "111-0000000-0000002"
+    world.shipments.bought[(SELLER_A, order_id)] = LabelShipment(
+        seller_id=SELLER_A, order_id=order_id, client_reference="ref-1", status=ShipmentStatus.PURCHASED,
+        created_at=NOW, carrier_name="UPS", service_name="UPS Ground", tracking_id="1Z999AA10123456784",
+        tracking_status="InTransit", purchased_at=NOW, confirmed_by="amazon",
+    )  # fmt: skip
+    token = world.tokens.id_token()
+    # When a member reads both orders
+    bought = world.get(f"/sellers/{SELLER_A}/orders/{order_id}", token).json_body
+    plain = world.get(f"/sellers/{SELLER_A}/orders/{other}", token).json_body
+    # Then the first carries its carrier, service and tracking, the second none, and no buyer field
+    assert bought["shipment"]["carrier"] == "UPS"
+    assert bought["shipment"]["service"] == "UPS Ground"
+    assert bought["shipment"]["tracking_id"] == "1Z999AA10123456784"
+    assert bought["shipment"]["tracking_status"] == "InTransit"
+    assert bought["shipment"]["confirmed_by"] == "amazon"
+    assert plain["shipment"] is None
+    assert not all_keys(bought) & FORBIDDEN_KEYS
+    # and another seller's path never finds it
+    assert world.get(f"/sellers/{SELLER_B}/orders/{order_id}", token).status_code in (403, 404)
 
 
 def test_no_listing_response_has_buyer_fields(world: World) -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sellerflow.analytics.order_profit import OrderEconomics
 from sellerflow.domain import Order, OrderLine, Role, SellerProfile
 from sellerflow.errors import InvalidInput
+from sellerflow.labels.model import LabelShipment
 
 
 class ResponseModel(BaseModel):
@@ -216,6 +217,30 @@ class OrderEconomicsOut(ResponseModel):
 ORDER_MONEY = ("sales", "fees", "refunds", "cogs", "profit")
 
 
+class ShipmentOut(ResponseModel):
+    """The label bought for an order through Sellerflow: carrier, service and tracking (no PII)."""
+
+    carrier: str | None
+    service: str | None
+    tracking_id: str | None
+    tracking_status: str | None  # the carrier's last status (the seller sync refreshes it)
+    purchased_at: datetime | None
+    delivered_at: datetime | None
+    confirmed_by: str | None  # "amazon" or "sellerflow" (confirmShipment)
+
+    @classmethod
+    def of(cls, shipment: LabelShipment) -> ShipmentOut:
+        return cls(
+            carrier=shipment.carrier_name,
+            service=shipment.service_name,
+            tracking_id=shipment.tracking_id,
+            tracking_status=shipment.tracking_status,
+            purchased_at=shipment.purchased_at,
+            delivered_at=shipment.delivered_at,
+            confirmed_by=shipment.confirmed_by,
+        )
+
+
 class OrderOut(ResponseModel):
     order_id: str
     seller_id: str
@@ -230,16 +255,25 @@ class OrderOut(ResponseModel):
     programs: list[str]
     lines: list[OrderLineOut]
     economics: OrderEconomicsOut | None = None
+    shipment: ShipmentOut | None = None  # the order view only: a label bought through Sellerflow
 
     @classmethod
     def of(
-        cls, order: Order, *, with_money: bool = True, economics: OrderEconomics | None = None
+        cls,
+        order: Order,
+        *,
+        with_money: bool = True,
+        economics: OrderEconomics | None = None,
+        shipment: LabelShipment | None = None,
     ) -> OrderOut:
         """With `with_money=False` (a role without ORDER_MONEY_READ) every money field is null."""
         total = money(order.order_total if with_money else None, order.currency)
         lines = [OrderLineOut.of(line, order.currency, with_money=with_money) for line in order.lines]
         figures = OrderEconomicsOut.of(economics, order.currency) if with_money and economics else None
-        return cls(**same_named(cls, order, order_total=total, lines=lines, economics=figures))
+        bought = ShipmentOut.of(shipment) if shipment is not None and shipment.tracking_id else None
+        return cls(
+            **same_named(cls, order, order_total=total, lines=lines, economics=figures, shipment=bought)
+        )
 
 
 class OrderPageOut(ResponseModel):

@@ -26,6 +26,7 @@ from sellerflow.connect.service import ConnectService
 from sellerflow.domain import Membership, Order, SellerProfile
 from sellerflow.errors import ConfigurationError
 from sellerflow.incidents.service import IncidentStore
+from sellerflow.labels.model import LabelShipment
 from sellerflow.labels.service import LabelService
 from sellerflow.members.review import AccessReviewStore, MemberActivity
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
@@ -70,6 +71,12 @@ class OrderFigures(Protocol):
     def order_economics(
         self, seller_id: str, orders: Sequence[Order], now: datetime
     ) -> dict[str, OrderEconomics]: ...
+
+
+class ShipmentLookup(Protocol):
+    """An order's bought label: carrier, service and tracking, no PII (`store.labels.LabelDataStore`)."""
+
+    def shipment(self, seller_id: str, order_id: str) -> LabelShipment | None: ...
 
 
 class OrderReader(Protocol):
@@ -220,6 +227,7 @@ class ApiPorts:
     # review requests' setting and outcomes (the general API's deployment)
     review_requests: Callable[[], ReviewRequestStore] = field(default=lambda: _no_review_requests())
     order_figures: OrderFigures | None = None  # each listed order's fees and profit (None: not shown)
+    shipments: ShipmentLookup | None = None  # the order view's label and tracking (None: not shown)
 
 
 PortsFactory = Callable[[Settings], ApiPorts]

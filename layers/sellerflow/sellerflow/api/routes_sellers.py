@@ -67,6 +67,10 @@ def seller_routes(ctx: ApiContext) -> Blueprint:
         order = ctx.access.get_order(who, sellerId, orderId, access=granted)
         money = ctx.access.allows(granted, Permission.ORDER_MONEY_READ)
         figures = _figures(ctx, sellerId, [order]) if money else {}
-        return json_response(OrderOut.of(order, with_money=money, economics=figures.get(order.order_id)))
+        lookup = ctx.ports.shipments
+        shipment = lookup.shipment(sellerId, orderId) if lookup is not None else None
+        return json_response(
+            OrderOut.of(order, with_money=money, economics=figures.get(order.order_id), shipment=shipment)
+        )
 
     return bp

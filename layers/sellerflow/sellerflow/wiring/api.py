@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sellerflow import wiring
 from sellerflow.analytics.ads import AdsService
@@ -51,6 +52,10 @@ from sellerflow.wiring.labels import label_service
 from sellerflow.wiring.privacy import privacy_config
 from sellerflow.wiring.subprocessors import deployment_subprocessors
 
+if TYPE_CHECKING:
+    from sellerflow.labels.model import LabelShipment
+    from sellerflow.store.labels import LabelDataStore
+
 
 class _CognitoUsersOnFirstUse:
     """The user pool's users, with the Cognito client made only when a team change needs it."""
@@ -74,6 +79,21 @@ class _CognitoUsersOnFirstUse:
 
     def sign_out_everywhere(self, sub: str) -> bool:
         return self._users().sign_out_everywhere(sub)
+
+
+class _ShipmentsOnFirstUse:
+    """The order view's label and tracking (`LABEL#` items, no PII); `store.labels` and the boto3 it
+    loads for the label bucket are imported on the first order view, not at every cold start."""
+
+    def __init__(self) -> None:
+        self._stores: list[LabelDataStore] = []
+
+    def shipment(self, seller_id: str, order_id: str) -> LabelShipment | None:
+        if not self._stores:
+            from sellerflow.store.labels import LabelDataStore
+
+            self._stores.append(LabelDataStore())
+        return self._stores[0].shipment(seller_id, order_id)
 
 
 def _no_buyer_pii() -> ShippingAddresses:
@@ -114,6 +134,7 @@ def api_ports(settings: Settings) -> ApiPorts:
         review_requests=ReviewRequestStore,
         plans=build_billing_service(current) if current.billing_enabled else OPEN,
         order_figures=analytics,
+        shipments=_ShipmentsOnFirstUse(),
         currencies=SellerStore(),
     )
 

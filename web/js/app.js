@@ -17,6 +17,7 @@ import { settings } from "./settings.js";
 import { billing, adminBilling } from "./billing.js";
 import { costs } from "./costs.js";
 import { labels } from "./labels.js";
+import { messages } from "./messages.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -32,6 +33,7 @@ const TABS = [
   ["inventory", "Inventory", inventory],
   ["costs", "Costs", costs],
   ["labels", "Labels", labels],
+  ["messages", "Messages", messages, ["owner", "support"]], // buyer messages: the roles the API allows
   ["settings", "Settings", settings],
   ["data", "Export & erase", dataRights],
   ["billing", "Billing", billing], // hosted deployments (Billing=on); otherwise the screen says it is off
@@ -264,15 +266,15 @@ async function shell(sellerId, tab, render) {
   const banner = document.getElementById("plan-banner");
   banner.hidden = true;
   if (sellerId && config.billing) planBanner(sellerId);
-  if (sellerId) {
+  // the Billing tab only where billing is on (hosted deployments); role-bound tabs once the role is known
+  const drawTabs = (role) =>
     clear(
       tabs,
-      // the Billing tab only where billing is on (hosted deployments)
-      TABS.filter(([slug]) => slug !== "billing" || config.billing).map(([slug, label]) =>
+      TABS.filter(([slug, , , roles]) => (slug !== "billing" || config.billing) && (!roles || roles.includes(role))).map(([slug, label]) =>
         h("a", { href: `#/sellers/${encodeURIComponent(sellerId)}${slug ? "/" + slug : ""}`, class: slug === tab ? "active" : null, "aria-current": slug === tab ? "page" : null }, label),
       ),
     );
-  }
+  if (sellerId) drawTabs(sellersCache && (sellersCache.find((s) => s.seller_id === sellerId) || {}).role);
   clear(main, loading());
   const shown = location.hash;
   let list = [];
@@ -285,6 +287,7 @@ async function shell(sellerId, tab, render) {
   // The user went elsewhere while the sellers loaded: that newer page owns the screen.
   if (location.hash !== shown) return undefined;
   fillSwitcher(list, sellerId);
+  if (sellerId) drawTabs((list.find((s) => s.seller_id === sellerId) || {}).role);
   return render(list);
 }
 

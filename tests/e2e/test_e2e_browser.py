@@ -712,6 +712,10 @@ def _assert_charts_and_ads(page: Any, stack: LocalStack, device: str) -> None:
             else:
                 assert abs(Decimal(raw or "0") - expected) < Decimal("0.0001")
         assert group.locator("[data-testid=ads-tacos]").is_visible()
+        # each tile's change against the previous period (asked in parallel): a change or no data
+        changes = group.locator("[data-testid=ads-change]").all_inner_texts()
+        assert len(changes) == 5
+        assert all(c == "no previous data" or c.endswith(" vs previous") for c in changes), changes
 
 
 def _assert_orders_carry_their_figures_and_export_them(stack: LocalStack, page: Any) -> None:

@@ -557,6 +557,7 @@ def test_orders_inventory_and_settings_render_without_buyer_data(stack: LocalSta
     assert page.is_checked("[data-testid=review-settings-form] input[name=enabled]")
     assert page.input_value("[data-testid=review-settings-form] input[name=delay_days]") == "10"
     shot(page, "12-settings")
+    _assert_home_currency_is_chosen_and_stored(stack, page)
     _assert_alert_settings_are_edited_and_stored(stack, page)
     # No buyer PII anywhere (the simulator marks every PII value with "pii-canary")
     for suffix in ("", "/orders", "/inventory", "/settings"):
@@ -711,6 +712,10 @@ def _assert_charts_and_ads(page: Any, stack: LocalStack, device: str) -> None:
             else:
                 assert abs(Decimal(raw or "0") - expected) < Decimal("0.0001")
         assert group.locator("[data-testid=ads-tacos]").is_visible()
+        # each tile's change against the previous period (asked in parallel): a change or no data
+        changes = group.locator("[data-testid=ads-change]").all_inner_texts()
+        assert len(changes) == 5
+        assert all(c == "no previous data" or c.endswith(" vs previous") for c in changes), changes
 
 
 def _assert_orders_carry_their_figures_and_export_them(stack: LocalStack, page: Any) -> None:
@@ -793,6 +798,27 @@ def _assert_inventory_is_sorted_by_urgency_and_lead_times_edit(stack: LocalStack
     stored = api_get(stack, f"/sellers/{seller.seller_id}/inventory/settings", token).json()
     assert stored["skus"][target] == {"lead_time_days": 12, "safety_days": 3}
     shot(page, "25-inventory-own-lead-time")
+
+
+def _assert_home_currency_is_chosen_and_stored(stack: LocalStack, page: Any) -> None:
+    """An owner picks a home currency on the settings page; the API holds it; the default comes back."""
+    seller = stack.world.sellers[0]
+    path = f"/sellers/{seller.seller_id}/settings/currency"
+    before = api_get(stack, path, id_token_of(page)).json()
+    assert before["home_currency"] in page.locator("[data-testid=home-currency-current]").inner_text()
+    chosen = next(c for c in ("GBP", "JPY", "CAD") if c != before["home_currency"])
+    page.select_option("[data-testid=home-currency-select]", chosen)
+    page.click("[data-testid=home-currency-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=home-currency-status].state.ok")
+    assert chosen in page.locator("[data-testid=home-currency-current]").inner_text()
+    assert api_get(stack, path, id_token_of(page)).json()["home_currency"] == chosen
+    page.select_option("[data-testid=home-currency-select]", "")  # back to the main marketplace's
+    page.click("[data-testid=home-currency-form] button[type=submit]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=home-currency-current]')?.innerText.includes('by default')"
+    )
+    after = api_get(stack, path, id_token_of(page)).json()
+    assert (after["home_currency"], after["chosen"]) == (before["default"], False)
 
 
 def _assert_alert_settings_are_edited_and_stored(stack: LocalStack, page: Any) -> None:

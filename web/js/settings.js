@@ -1,13 +1,15 @@
-// Settings of one seller: members and roles, invitations, the quarterly access review, unit costs
-// (COGS), alert rules, WhatsApp recipients and the deployment's sub-processors (who receives which
-// data). Each panel loads on its own and degrades to a clear message when its route
-// answers 403 (role lacks it) or 404 (not available on this installation yet).
+// Settings of one seller: members and roles, invitations, the quarterly access review, the home
+// currency of the overview's total, unit costs (COGS), alert rules, WhatsApp recipients and the
+// deployment's sub-processors (who receives which data). Each panel loads on its own and degrades
+// to a clear message when its route answers 403 (role lacks it) or 404 (not available on this
+// installation yet).
 
 import { h, clear, section, table, loading, errorBox, money, daysAgo } from "./dom.js";
 import { api } from "./session.js";
 import { currencyOf } from "./marketplaces.js";
 import { reviewRequestsView } from "./reviews.js";
 import { alertRulesEditor } from "./alerts.js";
+import { homeCurrencyView } from "./home-currency.js";
 
 const seg = (id) => encodeURIComponent(id);
 const ROLES = ["owner", "analyst", "support"];
@@ -54,12 +56,13 @@ export function settings(page, seller) {
   const members = panel("Members and roles", "members");
   const invitations = panel("Invitations", "invitations");
   const review = panel("Access review", "access-review");
+  const currency = panel("Home currency", "home-currency");
   const cogs = panel("Unit costs (COGS) per SKU", "cogs");
   const rules = panel("Alert rules: thresholds, channels and quiet hours", "alert-rules");
   const recipients = panel("WhatsApp recipients", "alert-recipients");
   const subprocessors = panel("Outside services (sub-processors) and the data they receive", "subprocessors");
   const reviewRequests = panel("Review requests", "review-requests");
-  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, review.el, cogs.el, rules.el, recipients.el, reviewRequests.el, subprocessors.el);
+  clear(page, h("h1", {}, "Settings"), members.el, invitations.el, review.el, currency.el, cogs.el, rules.el, recipients.el, reviewRequests.el, subprocessors.el);
 
   const loadMembers = () =>
     guarded(
@@ -297,6 +300,9 @@ export function settings(page, seller) {
     clear(invitations.body, unavailable({ status: 403 }, "Invitations"));
     clear(review.body, unavailable({ status: 403 }, "Access reviews"));
   }
+  const loadCurrency = (saved = false) =>
+    guarded(currency.body, () => api(`${base}/settings/currency`), (d) => homeCurrencyView(d, base, seller, loadCurrency, saved), "Currency settings");
+  loadCurrency();
   loadCogs();
   loadRules();
   loadRecipients();

@@ -11,9 +11,11 @@ import pytest
 from int_core_support import raw_items
 from pynamodb.exceptions import UpdateError
 
+from sellerflow.analytics.model import LeadTimes, RestockSettings
 from sellerflow.domain import Order, Role, SellerStatus, SyncRun
 from sellerflow.errors import InvalidInput, OrderNotFound, SellerNotFound
 from sellerflow.store.orders import PURCHASE_INDEX_ATTRIBUTES, OrderStore
+from sellerflow.store.restock import RestockStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.sync.mapping import to_order
 from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
@@ -468,3 +470,13 @@ def test_finishing_runs_counts_consecutive_failures_and_clears_them_on_success(
     assert second.run is None
     assert third.run is None
     assert third.last_run_at is not None
+
+
+def test_restock_settings_tell_saved_from_never_saved(aws: Any) -> None:
+    store = RestockStore()
+    assert store.saved_restock_settings("S-RESTOCK") is None  # the low-stock alert keeps its own
+    assert store.restock_settings("S-RESTOCK") == RestockSettings()  # the inventory's defaults
+    saved = RestockSettings(default=LeadTimes(lead_time_days=12, safety_days=3), skus={"A-1": LeadTimes()})
+    store.put_restock_settings("S-RESTOCK", saved, now=datetime(2026, 3, 10, tzinfo=UTC))
+    assert store.saved_restock_settings("S-RESTOCK") == saved
+    assert store.restock_settings("S-RESTOCK") == saved

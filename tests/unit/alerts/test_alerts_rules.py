@@ -26,7 +26,7 @@ from sellerflow.alerts.model import (
 )
 from sellerflow.alerts.rules import AuthorizationInput, EvaluationInput, evaluate
 from sellerflow.alerts.service import evaluate_and_publish
-from sellerflow.analytics.model import DayRollup, SkuRollup
+from sellerflow.analytics.model import DayRollup, LeadTimes, RestockSettings, SkuRollup
 from sellerflow.errors import AlertDeliveryFailed, WhatsAppRecipientOptedOut, WhatsAppTemporaryFailure
 from sellerflow.facts import InventoryFact
 
@@ -87,10 +87,10 @@ def test_marketplace_scope_limits_a_rule() -> None:
 
 
 # --- low_stock ------------------------------------------------------------------------------------
-def _stock(sku: str, fulfillable: int) -> InventoryFact:
+def _stock(sku: str, fulfillable: int, inbound: int = 0) -> InventoryFact:
     return InventoryFact(
         seller_id="S1", marketplace_id=US, sku=sku, asin="B0ABCDEFGH", fnsku=None, condition=None,
-        fulfillable=fulfillable, inbound_working=0, inbound_shipped=0, inbound_receiving=0, reserved=0,
+        fulfillable=fulfillable, inbound_working=0, inbound_shipped=inbound, inbound_receiving=0, reserved=0,
         unfulfillable=0, as_of=NOW,
     )  # fmt: skip
 
@@ -117,6 +117,48 @@ def test_low_stock_alerts_skus_whose_cover_is_below_lead_time_plus_safety_days()
         15,
         "B0ABCDEFGH",
     )
+
+
+def test_low_stock_reads_the_inventorys_restock_settings_once_the_seller_saved_them() -> None:
+    rule = AlertRule(kind=AlertKind.LOW_STOCK, thresholds=Thresholds(lead_time_days=10, safety_days=5))
+    inventory = [_stock("OWN-1", 20), _stock("DEF-1", 20), _stock("FAST-1", 40)]
+    sold = [_sold("OWN-1", 30), _sold("DEF-1", 30), _sold("FAST-1", 30)]  # 1 unit/day each
+    without = evaluate(_input(_rules(rule), inventory=inventory, sku_rollups=sold))
+    assert without == []  # 20 and 40 days of cover against the rule's 10 + 5
+    restock = RestockSettings(
+        default=LeadTimes(lead_time_days=20, safety_days=5),  # 25 days: DEF-1 is low, FAST-1 is not
+        skus={"OWN-1": LeadTimes(lead_time_days=5, safety_days=2)},  # 7 days: OWN-1 is not low
+    )
+    alerts = evaluate(_input(_rules(rule), inventory=inventory, sku_rollups=sold, restock=restock))
+    assert [a.scope for a in alerts] == [f"{US}#DEF-1"]
+    content = alerts[0].content
+    assert isinstance(content, LowStockContent)
+    assert (content.days_of_cover, content.threshold_days) == (Decimal("20.0"), 25)
+
+
+def test_an_out_of_stock_sku_alerts_as_out_of_stock_whatever_is_inbound() -> None:
+    rule = AlertRule(kind=AlertKind.LOW_STOCK, thresholds=Thresholds(lead_time_days=10, safety_days=5))
+    data = _input(
+        _rules(rule),
+        inventory=[
+            _stock("SELLING-1", 0, inbound=1900),  # sells 1/day: inbound would be 1,900 days of cover
+            _stock("NEW-1", 0, inbound=50),  # no sales yet, stock on the way
+            _stock("DEAD-1", 0),  # no sales, nothing inbound: nothing to act on
+            _stock("LOW-1", 5),
+        ],
+        sku_rollups=[_sold("SELLING-1", 30), _sold("LOW-1", 30)],
+    )
+    alerts = evaluate(data)
+    assert [a.scope for a in alerts] == [f"{US}#SELLING-1", f"{US}#NEW-1", f"{US}#LOW-1"]
+    covers = {}
+    for a in alerts:
+        assert isinstance(a.content, LowStockContent)
+        covers[a.content.sku] = (a.content.fulfillable, a.content.inbound, a.content.days_of_cover)
+    assert covers == {
+        "SELLING-1": (0, 1900, Decimal(0)),
+        "NEW-1": (0, 50, Decimal(0)),
+        "LOW-1": (5, 0, Decimal("5.0")),
+    }
 
 
 # --- acos_jump ------------------------------------------------------------------------------------

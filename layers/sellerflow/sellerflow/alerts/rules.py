@@ -23,7 +23,7 @@ from sellerflow.alerts.content import (
 )
 from sellerflow.alerts.model import Alert, AlertRule, AlertRules
 from sellerflow.analytics.inventory import InventoryHealth, RestockPolicy, inventory_health
-from sellerflow.analytics.model import ZERO, DayRollup, SkuRollup
+from sellerflow.analytics.model import ZERO, DayRollup, RestockSettings, SkuRollup
 from sellerflow.calendar import local_today
 from sellerflow.facts import InventoryFact
 from sellerflow.marketplaces import MARKETPLACES
@@ -59,6 +59,7 @@ class EvaluationInput:
     last_run_at: datetime | None = None
     sync_failed: bool = False  # evaluated from the failure path of the sync
     unanswered_due: Sequence[datetime] = ()  # when each open buyer-message thread is due (24 h clock)
+    restock: RestockSettings | None = None  # the inventory's lead times, None until the seller saves them
 
 
 def evaluate(data: EvaluationInput) -> list[Alert]:
@@ -132,36 +133,56 @@ def daily_sales(data: EvaluationInput) -> list[Alert]:
 # --- low_stock -----------------------------------------------------------------------------------
 def low_stock(data: EvaluationInput) -> list[Alert]:
     """SKUs whose days of cover (analytics.inventory) is below lead time + safety days; the lowest
-    cover first, at most `max_skus` per marketplace; one alert per SKU and local day."""
+    cover first, at most `max_skus` per marketplace; one alert per SKU and local day.
+
+    Lead time and safety days are the inventory's restock settings (the SKU's own, else the seller's
+    default) once the seller has saved them, the rule's thresholds until then. An out-of-stock SKU
+    alerts with 0 days of cover whatever is inbound (as in `analytics.reorder`: inbound units do not
+    sell until they arrive) when it sold in the velocity window or has stock on the way; a SKU with
+    neither sales nor stock, sellable or inbound, is left alone (nothing to act on)."""
     rule = data.rules.rule(AlertKind.LOW_STOCK)
     if not rule.enabled or not rule.channels:
         return []
     t = rule.thresholds
-    policy = RestockPolicy(lead_time_days=t.lead_time_days, safety_days=t.safety_days)
+    fallback = RestockPolicy(lead_time_days=t.lead_time_days, safety_days=t.safety_days)
     scope = set(_marketplaces(data, rule))
     rows: list[InventoryHealth] = inventory_health(
         [i for i in data.inventory if i.marketplace_id in scope],
         [s for s in data.sku_rollups if s.marketplace_id in scope],
-        policy=policy,
+        policy=fallback,
     )
-    low = [r for r in rows if r.days_of_cover is not None and r.days_of_cover < policy.restock_below_days]
+    low: list[tuple[InventoryHealth, Decimal, int]] = []
+    for r in rows:
+        threshold = _restock_below_days(data.restock, r.sku, fallback)
+        if r.fulfillable <= 0 and (r.velocity > 0 or r.inbound > 0):
+            low.append((r, ZERO, threshold))  # out of stock: inbound units are no cover
+        elif r.days_of_cover is not None and r.days_of_cover < threshold:
+            low.append((r, r.days_of_cover, threshold))
     alerts = []
     for m in sorted(scope):
-        picked = sorted((r for r in low if r.marketplace_id == m), key=lambda r: (r.days_of_cover, r.sku))
+        picked = sorted(
+            (x for x in low if x[0].marketplace_id == m), key=lambda x: (x[1], -x[0].velocity, x[0].sku)
+        )
         day = local_today(m, data.now).isoformat()
-        for r in picked[: t.max_skus]:
-            assert r.days_of_cover is not None
+        for r, cover, threshold in picked[: t.max_skus]:
             content = LowStockContent(
                 marketplace_id=m,
                 sku=r.sku,
                 asin=r.asin,
                 fulfillable=max(r.fulfillable, 0),
                 inbound=max(r.inbound, 0),
-                days_of_cover=r.days_of_cover,
-                threshold_days=policy.restock_below_days,
+                days_of_cover=cover,
+                threshold_days=threshold,
             )
             alerts.append(_alert(data, rule, f"{m}#{r.sku}", day, content))
     return alerts
+
+
+def _restock_below_days(settings: RestockSettings | None, sku: str, fallback: RestockPolicy) -> int:
+    if settings is None:
+        return fallback.restock_below_days
+    times = settings.for_sku(sku)
+    return times.lead_time_days + times.safety_days
 
 
 # --- acos_jump -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sellerflow.alerts.content import AlertKind
 from sellerflow.alerts.model import Alert, AlertMessage, AlertRules, AlertStatus
 from sellerflow.alerts.rules import AuthorizationInput, EvaluationInput, evaluate
 from sellerflow.analytics.inventory import VELOCITY_WINDOW_DAYS
-from sellerflow.analytics.model import DayRollup, SkuRollup
+from sellerflow.analytics.model import DayRollup, RestockSettings, SkuRollup
 from sellerflow.calendar import local_today
 from sellerflow.domain import SellerProfile, SellerStatus, SyncState
 from sellerflow.facts import InventoryFact
@@ -75,6 +75,12 @@ class InventoryReader(Protocol):
     def inventory(self, seller_id: str, marketplace_id: str | None = None) -> list[InventoryFact]: ...
 
 
+class RestockReader(Protocol):
+    """The inventory's restock settings (lead time and safety days), None until the seller saves them."""
+
+    def saved_restock_settings(self, seller_id: str) -> RestockSettings | None: ...
+
+
 class UnansweredThreads(Protocol):
     """When each of the seller's open buyer-message threads is due (no text, no buyer)."""
 
@@ -110,6 +116,7 @@ class StoreInputs:
     inventory: InventoryReader
     authorizations: AuthorizationReader
     threads: UnansweredThreads | None = None
+    restock: RestockReader | None = None
 
     def gather(self, seller_id: str, now: datetime, *, sync_failed: bool) -> EvaluationInput:
         profile = self.sellers.get_profile(seller_id)
@@ -121,6 +128,7 @@ class StoreInputs:
         days: list[DayRollup] = []
         skus: list[SkuRollup] = []
         stock: list[InventoryFact] = []
+        restock: RestockSettings | None = None
         if marketplaces and not sync_failed:
             today = {m: local_today(m, now) for m in marketplaces}
             first = min(today.values())
@@ -135,6 +143,8 @@ class StoreInputs:
                 < today[s.marketplace_id]
             ]
             stock = [i for i in self.inventory.inventory(seller_id) if i.marketplace_id in today]
+            if stock and self.restock is not None:
+                restock = self.restock.saved_restock_settings(seller_id)
         return EvaluationInput(
             seller_id=seller_id,
             now=now,
@@ -148,6 +158,7 @@ class StoreInputs:
             last_run_at=state.last_run_at,
             sync_failed=sync_failed,
             unanswered_due=self.threads.due_times(seller_id) if self.threads is not None else (),
+            restock=restock,
         )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sellerflow.alerts.content import AlertKind
 from sellerflow.alerts.model import AlertRule, AlertRules, AlertView, Phone, Recipient
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
 from sellerflow.api.docs import RouteDoc
@@ -36,7 +37,7 @@ class _Model(BaseModel):
 
 
 class RulesIn(_Model):
-    rules: list[AlertRule] = Field(min_length=1, max_length=5)
+    rules: list[AlertRule] = Field(min_length=1, max_length=len(AlertKind))  # one per kind at most
 
 
 class RecipientIn(_Model):

@@ -26,10 +26,15 @@ class RestockSettingsRecord(SellerItem):
 
 class RestockStore:
     def restock_settings(self, seller_id: str) -> RestockSettings:
+        return self.saved_restock_settings(seller_id) or RestockSettings()
+
+    def saved_restock_settings(self, seller_id: str) -> RestockSettings | None:
+        """The settings the seller saved, None when they never did (the low-stock alert then keeps
+        its own thresholds)."""
         try:
             record = RestockSettingsRecord.get(seller_id, RESTOCK_KEY, consistent_read=True)
         except DoesNotExist:
-            return RestockSettings()
+            return None
         return RestockSettings.model_validate_json(record.body)
 
     def put_restock_settings(self, seller_id: str, settings: RestockSettings, *, now: datetime) -> None:

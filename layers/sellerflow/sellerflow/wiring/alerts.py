@@ -21,6 +21,7 @@ from sellerflow.store.alerts import AlertStore
 from sellerflow.store.connections import ConnectionStore
 from sellerflow.store.members import TeamStore
 from sellerflow.store.messages import ThreadStore
+from sellerflow.store.restock import RestockStore
 from sellerflow.wiring import connection_store, fact_store, per_settings, seller_store
 from sellerflow.wiring.analytics import rollup_store
 
@@ -62,6 +63,7 @@ def store_inputs() -> StoreInputs:
         inventory=fact_store(),
         authorizations=ConnectionAuthorization(connection_store()),
         threads=ThreadStore(),  # buyer-message threads nearing 24 hours unanswered (due times only)
+        restock=RestockStore(),  # the inventory's lead times and safety days, once the seller saves them
     )
 
 

@@ -65,5 +65,6 @@ def test_route_answers_each_kind_of_caller(stack: Stack, route: str, caller: str
                 "status": "active",
                 "marketplace_ids": ["A1F83G8C2ARO7P"],
                 "role": "owner",
+                "home_currency": "GBP",  # the default: the first marketplace's (Amazon.co.uk)
             }
         ]

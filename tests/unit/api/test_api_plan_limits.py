@@ -213,6 +213,17 @@ def test_labels_are_a_plan_feature_and_the_check_runs_before_amazon_is_asked(bil
     assert billed.call("POST", rates, pii=True).status_code == 200
 
 
+def test_drafting_and_sending_buyer_replies_are_a_plan_feature_checked_before_the_inbox_is_read(
+    billed: World,
+) -> None:
+    thread = f"/sellers/{SELLER_A}/messages/threads/0123456789abcdef"
+    billed.on_plan("starter")
+    for action in ("draft", "send"):
+        assert "messaging" in _refused(billed.call("POST", f"{thread}/{action}", pii=True)).lower()
+    billed.on_plan("growth")  # messaging included: the request reaches the inbox (none in this world)
+    assert billed.call("POST", f"{thread}/draft", pii=True).status_code != 402
+
+
 def test_the_feature_check_other_areas_call_names_features_by_short_names(billed: World) -> None:
     service = BillingService(
         accounts=billed.accounts, provider=Stripe, notices=_Notices(), catalog=CATALOG, clock=lambda: NOW

@@ -27,6 +27,7 @@ from sellerflow.api.docs import RouteDoc
 from sellerflow.api.errors import ApiBlueprint, error_body
 from sellerflow.api.models import ResponseModel
 from sellerflow.api.routes_protection import NO_STORE_HEADERS
+from sellerflow.billing.limits import Feature
 from sellerflow.members.permissions import Permission
 from sellerflow.messages import intents
 from sellerflow.messages.model import OrderContext, SellerInstructions, Thread
@@ -188,10 +189,11 @@ def message_routes(ctx: ApiContext) -> Blueprint:
         )  # fmt: skip
         return json_response(out, headers=NO_STORE_HEADERS)
 
-    @bp.post(f"{base}/draft", RouteDoc(DraftOut, errors=errors))
+    @bp.post(f"{base}/draft", RouteDoc(DraftOut, errors=(*errors, 402)))
     def create_message_draft(sellerId: str, threadId: str) -> Response:
         """Draft (or draft again) the reply from the redacted thread; never sends (MESSAGES_ANSWER)."""
         sub = allowed(sellerId)
+        ctx.ports.plans.require_feature(sellerId, Feature.MESSAGING)  # 402 on plans without messaging
         draft = ctx.ports.messages().replies.draft(sellerId, threadId, auto_send=False)
         ctx.ports.audit.record(sellerId, sub, "message.drafted", f"thread/{threadId} drafter={draft.drafter}")
         return json_response(DraftOut.of(draft), headers=NO_STORE_HEADERS)
@@ -204,10 +206,11 @@ def message_routes(ctx: ApiContext) -> Blueprint:
         draft = ctx.ports.messages().replies.edit(sellerId, threadId, body.text, actor_sub=sub)
         return json_response(DraftOut.of(draft), headers=NO_STORE_HEADERS)
 
-    @bp.post(f"{base}/send", RouteDoc(ThreadOut, errors=errors))
+    @bp.post(f"{base}/send", RouteDoc(ThreadOut, errors=(*errors, 402)))
     def send_message_reply(sellerId: str, threadId: str) -> Response:
         """Approve the draft and send it to the buyer through Amazon's relay; audited (MESSAGES_ANSWER)."""
         sub = allowed(sellerId)
+        ctx.ports.plans.require_feature(sellerId, Feature.MESSAGING)  # reading and closing stay open
         thread = ctx.ports.messages().replies.send(sellerId, threadId, actor_sub=sub)
         return json_response(ThreadOut.of(thread))
 

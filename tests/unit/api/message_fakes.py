@@ -3,7 +3,7 @@ over them answer the message routes in the API's unit tests (no AWS, no model)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from sellerflow.messages.model import (
     ThreadState,
 )
 from sellerflow.messages.redaction import Redactor
-from sellerflow.messages.replies import DraftText, ReplyService
+from sellerflow.messages.replies import DraftText, OutgoingMail, ReplyService
 from sellerflow.messages.service import InboundService
 
 THREAD_ID = "5f2c0a9e41b7d3c86e0a1f42"
@@ -95,8 +95,8 @@ class FakeSettings:
 class FakeMailer:
     sent: list[dict[str, Any]] = field(default_factory=list)
 
-    def send(self, **message: Any) -> str:
-        self.sent.append(message)
+    def send(self, mail: OutgoingMail) -> str:
+        self.sent.append(asdict(mail))
         return f"<sent-{len(self.sent)}@sellerflow.test>"
 
 

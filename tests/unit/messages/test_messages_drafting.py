@@ -120,20 +120,21 @@ def test_bedrock_converse_adapter() -> None:
 def test_ses_mailer_threads_the_reply_with_in_reply_to_and_references() -> None:
     from email import message_from_bytes, policy
 
+    from sellerflow.messages.replies import OutgoingMail
     from sellerflow.messages.ses import SesMailer
 
     client = boto3.client("sesv2", region_name="us-east-1")
     with Stubber(client) as stub:
         stub.add_response("send_email", {"MessageId": "ses-1"})
-        sent_id = SesMailer(client).send(
+        sent_id = SesMailer(client).send(OutgoingMail(
             from_address="help@shop.example", to_address=RELAY, subject=f"Re: Order {ORDER.order_id}",
             body="Grüße, it ships today.", in_reply_to="<m2@amazon.com>", references="<m1@amazon.com> <m2@amazon.com>",
-        )  # fmt: skip
+        ))  # fmt: skip
         stub.assert_no_pending_responses()
-    mime = SesMailer.mime(
+    mime = SesMailer.mime(OutgoingMail(
         from_address="help@shop.example", to_address=RELAY, subject="Re: x", body="Grüße",
         in_reply_to="<m2@amazon.com>", references="<m1@amazon.com>",
-    )  # fmt: skip
+    ))  # fmt: skip
     parsed = message_from_bytes(mime.as_bytes(), policy=policy.default)
     assert parsed["In-Reply-To"] == "<m2@amazon.com>"
     assert parsed["References"] == "<m1@amazon.com>"

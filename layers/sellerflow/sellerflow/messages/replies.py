@@ -71,17 +71,22 @@ class KnownBuyerValues(Protocol):
     def values(self, seller_id: str, order_id: str) -> list[str]: ...
 
 
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A reply as the `Mailer` sends it: to Amazon's relay, threaded under the buyer's message."""
+
+    from_address: str
+    to_address: str
+    subject: str
+    body: str
+    in_reply_to: str | None
+    references: str | None
+
+
 class Mailer(Protocol):
-    def send(
-        self,
-        *,
-        from_address: str,
-        to_address: str,
-        subject: str,
-        body: str,
-        in_reply_to: str | None,
-        references: str | None,
-    ) -> str: ...
+    def send(self, mail: OutgoingMail) -> str:
+        """Sends `mail`; returns its Message-ID."""
+        ...
 
 
 class Audit(Protocol):
@@ -217,12 +222,14 @@ class ReplyService:
             " ".join(m.content.message_id for m in messages if m.content and m.content.message_id) or None
         )
         sent_id = self._mailer.send(
-            from_address=instructions.from_address,
-            to_address=last_in.content.relay_address,
-            subject=subject,
-            body=draft.text,
-            in_reply_to=last_in.content.message_id,
-            references=references,
+            OutgoingMail(
+                from_address=instructions.from_address,
+                to_address=last_in.content.relay_address,
+                subject=subject,
+                body=draft.text,
+                in_reply_to=last_in.content.message_id,
+                references=references,
+            )
         )
         now = self._clock()
         self._vault.put_message(

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from sellerflow.messages.replies import OutgoingMail
 from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
 
@@ -37,48 +38,24 @@ class SesMailer:
         self._configuration_set = configuration_set
 
     @staticmethod
-    def mime(
-        *,
-        from_address: str,
-        to_address: str,
-        subject: str,
-        body: str,
-        in_reply_to: str | None,
-        references: str | None,
-    ) -> EmailMessage:
+    def mime(mail: OutgoingMail) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = from_address
-        message["To"] = to_address
-        message["Subject"] = subject
-        message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or None)
-        if in_reply_to:
-            message["In-Reply-To"] = in_reply_to
-        if references:
-            message["References"] = references
-        message.set_content(body)
+        message["From"] = mail.from_address
+        message["To"] = mail.to_address
+        message["Subject"] = mail.subject
+        message["Message-ID"] = make_msgid(domain=mail.from_address.rpartition("@")[2] or None)
+        if mail.in_reply_to:
+            message["In-Reply-To"] = mail.in_reply_to
+        if mail.references:
+            message["References"] = mail.references
+        message.set_content(mail.body)
         return message
 
-    def send(
-        self,
-        *,
-        from_address: str,
-        to_address: str,
-        subject: str,
-        body: str,
-        in_reply_to: str | None,
-        references: str | None,
-    ) -> str:
-        message = self.mime(
-            from_address=from_address,
-            to_address=to_address,
-            subject=subject,
-            body=body,
-            in_reply_to=in_reply_to,
-            references=references,
-        )
+    def send(self, mail: OutgoingMail) -> str:
+        message = self.mime(mail)
         kwargs: dict[str, Any] = {
-            "FromEmailAddress": from_address,
-            "Destination": {"ToAddresses": [to_address]},
+            "FromEmailAddress": mail.from_address,
+            "Destination": {"ToAddresses": [mail.to_address]},
             "Content": {"Raw": {"Data": message.as_bytes()}},
         }
         if self._configuration_set:

@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from sellerflow.amazon.ads import ADS_REGIONS, AdsRegion
 from sellerflow.errors import CredentialsMissing
-from sellerflow.store.envelope import kms_envelope
+from sellerflow.store.envelope import ContextEnvelope
 from sellerflow.store.sellers import CREDENTIALS
 from sellerflow.store.tables import SellerRecord
 
@@ -39,7 +39,7 @@ def _ads_purpose(region: AdsRegion) -> str:
 
 class CredentialVault:
     def __init__(self, key_arn: str, *, botocore_session: BotocoreSession | None = None) -> None:
-        self._client, self._provider = kms_envelope(key_arn, botocore_session)
+        self._envelope = ContextEnvelope(key_arn, botocore_session)
 
     @staticmethod
     def _context(seller_id: str, purpose: str = PURPOSE) -> dict[str, str]:
@@ -62,10 +62,8 @@ class CredentialVault:
         return self._load(seller_id, ads_credentials_key(region), _ads_purpose(region))
 
     def _store(self, seller_id: str, sk: str, purpose: str, refresh_token: SecretStr) -> None:
-        ciphertext, _ = self._client.encrypt(
-            source=refresh_token.get_secret_value().encode(),
-            key_provider=self._provider,
-            encryption_context=self._context(seller_id, purpose),
+        ciphertext = self._envelope.encrypt(
+            refresh_token.get_secret_value().encode(), self._context(seller_id, purpose)
         )
         SellerRecord(seller_id=seller_id, sk=sk, refresh_token_ciphertext=ciphertext).save()
 
@@ -76,11 +74,8 @@ class CredentialVault:
             raise CredentialsMissing(f"seller {seller_id} has no stored {purpose}") from None
         if not record.refresh_token_ciphertext:
             raise CredentialsMissing(f"seller {seller_id} has no stored {purpose}")
-        plaintext, header = self._client.decrypt(
-            source=record.refresh_token_ciphertext, key_provider=self._provider
-        )
-        expected = self._context(seller_id, purpose)
-        if any(header.encryption_context.get(k) != v for k, v in expected.items()):
+        plaintext = self._envelope.decrypt(record.refresh_token_ciphertext, self._context(seller_id, purpose))
+        if plaintext is None:
             raise CredentialsMissing(f"stored {purpose} of seller {seller_id} was not encrypted for it")
         return SecretStr(plaintext.decode())
 

@@ -38,7 +38,7 @@ from sellerflow.labels.model import (
     RateQuote,
     ShipmentStatus,
 )
-from sellerflow.store.envelope import kms_envelope
+from sellerflow.store.envelope import ContextEnvelope
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ class LabelVault:
         self._bucket = bucket
         self._key_arn = pii_key_arn
         self._client = client
-        self._sdk, self._provider = kms_envelope(pii_key_arn, botocore_session)
+        self._envelope = ContextEnvelope(pii_key_arn, botocore_session)
         self._clock = clock
 
     @property
@@ -232,11 +232,7 @@ class LabelVault:
         return f"{seller_id}/{order_id}"
 
     def put(self, seller_id: str, order_id: str, document: LabelDocument, *, expires_at: datetime) -> None:
-        ciphertext, _ = self._sdk.encrypt(
-            source=document.content,
-            key_provider=self._provider,
-            encryption_context=self.context(seller_id, order_id),
-        )
+        ciphertext = self._envelope.encrypt(document.content, self.context(seller_id, order_id))
         self.client.put_object(
             Bucket=self._bucket,
             Key=self.key(seller_id, order_id),
@@ -257,9 +253,8 @@ class LabelVault:
         if int(metadata.get("expires-at", "0")) <= int(now.timestamp()):
             self.delete(seller_id, order_id)
             return None
-        plaintext, header = self._sdk.decrypt(source=answer["Body"].read(), key_provider=self._provider)
-        expected = self.context(seller_id, order_id)
-        if any(header.encryption_context.get(k) != v for k, v in expected.items()):
+        plaintext = self._envelope.decrypt(answer["Body"].read(), self.context(seller_id, order_id))
+        if plaintext is None:
             raise PiiContextMismatch(f"the kept label of order {order_id} was not encrypted for it")
         return LabelDocument(LabelFormat(metadata.get("format", "PDF")), plaintext)
 

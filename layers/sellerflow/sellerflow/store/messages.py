@@ -38,7 +38,7 @@ from sellerflow.messages.model import (
     Thread,
 )
 from sellerflow.messages.replies import DraftText
-from sellerflow.store.envelope import kms_envelope
+from sellerflow.store.envelope import ContextEnvelope
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 if TYPE_CHECKING:
@@ -197,35 +197,23 @@ class MessageVault:
         botocore_session: BotocoreSession | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._key_arn = pii_key_arn
-        self._session = botocore_session
-        self._sdk: object | None = None
+        self._envelope = ContextEnvelope(pii_key_arn, botocore_session)
         self._clock = clock
-
-    def _envelope(self) -> tuple[object, object]:
-        if self._sdk is None:  # the Encryption SDK is imported and the provider built on first use
-            self._sdk, self._provider = kms_envelope(self._key_arn, self._session)
-        return self._sdk, self._provider
 
     @staticmethod
     def context(seller_id: str, thread_id: str, purpose: str) -> dict[str, str]:
         return {"seller_id": seller_id, "thread_id": thread_id, "purpose": purpose}
 
     def _encrypt(self, plaintext: str, context: dict[str, str]) -> bytes:
-        sdk, provider = self._envelope()
-        ciphertext, _ = sdk.encrypt(  # type: ignore[attr-defined]
-            source=plaintext.encode("utf-8"), key_provider=provider, encryption_context=context
-        )
-        return bytes(ciphertext)
+        return self._envelope.encrypt(plaintext.encode("utf-8"), context)
 
     def _decrypt(self, ciphertext: bytes, context: dict[str, str]) -> str:
-        sdk, provider = self._envelope()
-        plaintext, header = sdk.decrypt(source=ciphertext, key_provider=provider)  # type: ignore[attr-defined]
-        if any(header.encryption_context.get(k) != v for k, v in context.items()):
+        plaintext = self._envelope.decrypt(ciphertext, context)
+        if plaintext is None:
             raise PiiContextMismatch(
                 f"a stored message of seller {context['seller_id']} was not encrypted for its thread"
             )
-        return bytes(plaintext).decode("utf-8")
+        return plaintext.decode("utf-8")
 
     # --- messages -----------------------------------------------------------------------------
     def put_message(

@@ -22,7 +22,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from sellerflow.errors import PiiContextMismatch
 from sellerflow.pii.models import PII_RETENTION, ShippingLabel, StoredLabel
-from sellerflow.store.envelope import kms_envelope
+from sellerflow.store.envelope import ContextEnvelope
 from sellerflow.store.tables import SellerItem, table
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class BuyerPiiStore:
         botocore_session: BotocoreSession | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._client, self._provider = kms_envelope(pii_key_arn, botocore_session)
+        self._envelope = ContextEnvelope(pii_key_arn, botocore_session)
         self._clock = clock
 
     @staticmethod
@@ -73,10 +73,8 @@ class BuyerPiiStore:
         now = self._clock().astimezone(UTC)
         if expires_at <= now or expires_at > now + PII_RETENTION:
             raise ValueError("buyer PII must expire after now and at most 30 days from now")
-        ciphertext, _ = self._client.encrypt(
-            source=label.model_dump_json().encode("utf-8"),
-            key_provider=self._provider,
-            encryption_context=self.context(seller_id, order_id, purpose),
+        ciphertext = self._envelope.encrypt(
+            label.model_dump_json().encode("utf-8"), self.context(seller_id, order_id, purpose)
         )
         BuyerPiiRecord(
             seller_id=seller_id,
@@ -96,9 +94,8 @@ class BuyerPiiStore:
             return None
         if int(record.expires_at) <= int(self._clock().timestamp()):
             return None
-        plaintext, header = self._client.decrypt(source=record.ciphertext, key_provider=self._provider)
-        expected = self.context(seller_id, order_id, purpose)
-        if any(header.encryption_context.get(k) != v for k, v in expected.items()):
+        plaintext = self._envelope.decrypt(record.ciphertext, self.context(seller_id, order_id, purpose))
+        if plaintext is None:
             raise PiiContextMismatch(
                 f"stored PII of seller {seller_id} order {order_id} was not encrypted for that order and purpose"
             )

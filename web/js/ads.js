@@ -11,7 +11,7 @@
 // asked at the same time; each tile shows the change with the overview's rule (`dom.js` `delta`:
 // a percentage only from a positive base, else the absolute change; ACOS and TACOS in points).
 
-import { h, money, exact, exactText, delta } from "./dom.js";
+import { h, money, exact, exactText, delta, lowerIsBetter } from "./dom.js";
 import { currencyOf, marketplaceName } from "./marketplaces.js";
 import { api } from "./session.js";
 import { lineChart } from "./charts.js";
@@ -119,8 +119,7 @@ export function adsChange(name, g, prev) {
     const flat = shown === "0.0";
     d = { text: `${flat ? "■ " : points > 0 ? "▲ +" : "▼ −"}${shown} pts vs previous`, cls: flat ? "flat" : points > 0 ? "up" : "down" };
   }
-  if (LOWER_IS_BETTER.has(name) && d.cls !== "flat") d = { ...d, cls: d.cls === "up" ? "down" : "up" };
-  return d;
+  return LOWER_IS_BETTER.has(name) ? lowerIsBetter(d) : d;
 }
 
 function tile(name, label, value, raw, g, hint) {

@@ -116,6 +116,21 @@ export function delta(current, previous, formatDelta, { hasPrevious = true } = {
   return { text: `${arrow} ${n > 0 ? "+" : n < 0 ? "−" : ""}${formatDelta(Math.abs(n))}${pct} vs previous`, cls: n > 0 ? "up" : n < 0 ? "down" : "flat" };
 }
 
+/** A ratio's change in percentage points ("▲ +1.2 pts vs previous"), "no previous data" without a base. */
+export function pointsDelta(current, previous, { hasPrevious = true } = {}) {
+  if (!hasPrevious || current === null || current === undefined || previous === null || previous === undefined) {
+    return { text: "no previous data", cls: "flat" };
+  }
+  const points = (Number(current) - Number(previous)) * 100;
+  const cls = points > 0 ? "up" : points < 0 ? "down" : "flat";
+  return { text: `${points > 0 ? "▲ +" : points < 0 ? "▼ −" : "■ "}${Math.abs(points).toFixed(1)} pts vs previous`, cls };
+}
+
+/** A change where less is better (a cost, ACOS): the same text, the good/bad colour turned. */
+export function lowerIsBetter(d) {
+  return d.cls === "flat" ? d : { ...d, cls: d.cls === "up" ? "down" : "up" };
+}
+
 // --- exact decimals: amounts arrive as decimal strings and are added as integers of 10⁻⁶ -----------
 const SCALE = 6;
 const UNIT = 10n ** BigInt(SCALE);

@@ -2,19 +2,11 @@
 // the ECB's reference rate of that day (the API's `home`; docs/dashboard.md, "Home currency"), above
 // the per-currency tiles. Also marks the first paint with data (performance mark "dashboard:data"),
 // which the first-paint bench reads (devtools/sellerflow_dev/bench/first_paint_bench.py).
-import { h, money, count, ratioPercent, delta, exact, exactText } from "./dom.js";
+import { h, exact, exactText } from "./dom.js";
+import { KPIS, kpiChange, kpiLabel, kpiText } from "./kpis.js";
 
-const LINES = [
-  ["sales", "Sales", "money"],
-  ["orders", "Orders", "count"],
-  ["units", "Units", "count"],
-  ["refunds", "Refunds", "money"],
-  ["amazon_fees", "Amazon fees", "money"],
-  ["ad_spend", "Ad spend", "money"],
-  ["net_profit", "Net profit", "money"],
-  ["margin", "Margin", "ratio"],
-];
-const COSTS = new Set(["refunds", "amazon_fees", "ad_spend"]);
+// The overview's tiles; its sales are the P&L's (product sales + shipping credits)
+const LINES = KPIS.map(([name, label, kind]) => [name === "gross_sales" ? "sales" : name, label, kind]);
 
 /** Sales as the P&L shows them: product sales + shipping credits (exact decimals). */
 function valueOf(kpis, name) {
@@ -24,26 +16,12 @@ function valueOf(kpis, name) {
 
 function tile(home, [name, label, kind]) {
   const cur = valueOf(home.current, name);
-  const prev = valueOf(home.previous, name);
-  const hasPrevious = home.previous.days_with_data > 0;
-  const shown = kind === "money" ? money(cur) : kind === "count" ? count(cur) : ratioPercent(cur);
-  let d;
-  if (kind === "ratio") {
-    const ok = hasPrevious && cur !== null && prev !== null;
-    const points = ok ? (Number(cur) - Number(prev)) * 100 : 0;
-    d = ok ? { text: `${points > 0 ? "▲ +" : points < 0 ? "▼ −" : "■ "}${Math.abs(points).toFixed(1)} pts vs previous`, cls: points > 0 ? "up" : points < 0 ? "down" : "flat" } : { text: "no previous data", cls: "flat" };
-  } else {
-    const a = kind === "money" ? cur.amount : cur;
-    const b = kind === "money" ? prev.amount : prev;
-    d = delta(a, b, (n) => (kind === "money" ? money({ amount: n, currency: home.currency }) : count(n)), { hasPrevious });
-  }
-  if (COSTS.has(name) && d.cls !== "flat") d.cls = d.cls === "up" ? "down" : "up";
-  const partial = (name === "net_profit" || name === "margin") && !home.current.cogs_complete;
+  const d = kpiChange(name, kind, cur, valueOf(home.previous, name), home.previous.days_with_data > 0, home.currency);
   return h(
     "div",
     { class: "tile", "data-testid": `home-${name}`, "data-value": kind === "money" ? cur.amount : String(cur ?? "") },
-    h("span", { class: "label" }, partial ? `${label} (excl. missing costs)` : label),
-    h("span", { class: "value" }, shown),
+    h("span", { class: "label" }, kpiLabel(name, label, home.current.cogs_complete)),
+    h("span", { class: "value" }, kpiText(kind, cur)),
     h("span", { class: `delta ${d.cls}` }, d.text),
   );
 }

@@ -5,7 +5,7 @@
 // Every amount is added exactly (decimal strings → integers of 10⁻⁶, dom.js `exact`), so each line
 // of the P&L is the sum of the lines beneath it and equals the API's figure to the cent.
 
-import { h, clear, money, count, ratioPercent, delta, exact, exactSum, exactText, toNumber, downloadCsv } from "./dom.js";
+import { h, clear, money, count, ratioPercent, delta, pointsDelta, lowerIsBetter, exact, exactSum, exactText, toNumber, downloadCsv } from "./dom.js";
 import { localDay, marketplaceName } from "./marketplaces.js";
 
 // --- periods ------------------------------------------------------------------------------------
@@ -150,8 +150,8 @@ const show = (v, currency) => money({ amount: exactText(v), currency });
 
 function changeCell(cur, prev, currency, hasPrevious, costLike) {
   // A cost's base is its size: fees of 100 → 120 is +20 % (and shown as bad).
-  const d = delta(costLike ? -cur : cur, costLike ? -prev : prev, (n) => money({ amount: n, currency }), { hasPrevious });
-  if (costLike && d.cls !== "flat") d.cls = d.cls === "up" ? "down" : "up";
+  const change = delta(costLike ? -cur : cur, costLike ? -prev : prev, (n) => money({ amount: n, currency }), { hasPrevious });
+  const d = costLike ? lowerIsBetter(change) : change;
   return h("td", { class: `num delta ${d.cls}`, "data-testid": "pl-change" }, d.text);
 }
 
@@ -188,12 +188,8 @@ function ratioCell(value, kind) {
 }
 
 function ratioChange(r, hasPrevious) {
-  if (!hasPrevious || r.cur === null || r.prev === null || r.cur === undefined || r.prev === undefined) {
-    return h("td", { class: "num delta flat", "data-testid": "pl-change" }, "no previous data");
-  }
-  const points = (Number(r.cur) - Number(r.prev)) * 100;
-  const cls = points > 0 ? "up" : points < 0 ? "down" : "flat";
-  return h("td", { class: `num delta ${cls}`, "data-testid": "pl-change" }, `${points > 0 ? "▲ +" : points < 0 ? "▼ −" : "■ "}${Math.abs(points).toFixed(1)} pts vs previous`);
+  const d = pointsDelta(r.cur, r.prev, { hasPrevious });
+  return h("td", { class: `num delta ${d.cls}`, "data-testid": "pl-change" }, d.text);
 }
 
 /** One currency's P&L table; groups open and close with their button (state kept in `expanded`). */

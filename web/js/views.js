@@ -2,7 +2,7 @@
 // No buyer PII is requested or shown anywhere (the order listing carries none; shipping addresses
 // are never fetched by the dashboard).
 
-import { h, clear, loading, empty, errorBox, money, count, ratioPercent, delta, daysAgo } from "./dom.js";
+import { h, clear, loading, empty, errorBox, daysAgo } from "./dom.js";
 import { marketplaceName } from "./marketplaces.js";
 import { PERIODS, periodPlan, windowsOf, sameWindows, profitAndLoss, plTable, skuTable, missingCostSkus } from "./profit.js";
 import { api, ApiError } from "./session.js";
@@ -10,6 +10,7 @@ import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
 import { loadAds, adsSection } from "./ads.js";
 import { homeTotal } from "./home-total.js";
+import { KPIS, kpiChange, kpiLabel, kpiText } from "./kpis.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -104,44 +105,16 @@ function connectionPanel(seller) {
 }
 
 // --- overview ---------------------------------------------------------------------------------
-const KPIS = [
-  ["gross_sales", "Sales", "money"],
-  ["orders", "Orders", "count"],
-  ["units", "Units", "count"],
-  ["refunds", "Refunds", "money"],
-  ["amazon_fees", "Amazon fees", "money"],
-  ["ad_spend", "Ad spend", "money"],
-  ["net_profit", "Net profit", "money"],
-  ["margin", "Margin", "ratio"],
-];
-
-const COSTS = new Set(["refunds", "amazon_fees", "ad_spend"]);
-
 function kpiTile(name, label, kind, totals) {
   const { current, previous, currency } = totals;
   const raw = current[name];
-  const value = kind === "money" ? money(raw) : kind === "count" ? count(raw) : ratioPercent(raw);
   const rawValue = kind === "money" ? raw.amount : raw === null ? "" : String(raw);
-  const hasPrevious = previous.days_with_data > 0;
-  let d;
-  if (kind === "ratio") {
-    const ok = hasPrevious && raw !== null && previous[name] !== null;
-    const points = ok ? (Number(raw) - Number(previous[name])) * 100 : 0;
-    d = ok
-      ? { text: `${points > 0 ? "▲ +" : points < 0 ? "▼ −" : "■ "}${Math.abs(points).toFixed(1)} pts vs previous`, cls: points > 0 ? "up" : points < 0 ? "down" : "flat" }
-      : { text: "no previous data", cls: "flat" };
-  } else {
-    const prev = kind === "money" ? previous[name].amount : previous[name];
-    const cur = kind === "money" ? raw.amount : raw;
-    d = delta(cur, prev, (n) => (kind === "money" ? money({ amount: n, currency }) : count(n)), { hasPrevious });
-  }
-  if (COSTS.has(name) && d.cls !== "flat") d.cls = d.cls === "up" ? "down" : "up"; // less cost is good
-  const shownLabel = (name === "net_profit" || name === "margin") && !current.cogs_complete ? `${label} (excl. missing costs)` : label;
+  const d = kpiChange(name, kind, raw, previous[name], previous.days_with_data > 0, currency);
   return h(
     "div",
     { class: "tile", "data-testid": `kpi-${name}`, "data-currency": currency, "data-value": rawValue },
-    h("span", { class: "label" }, shownLabel),
-    h("span", { class: "value", "data-testid": "kpi-value" }, value),
+    h("span", { class: "label" }, kpiLabel(name, label, current.cogs_complete)),
+    h("span", { class: "value", "data-testid": "kpi-value" }, kpiText(kind, raw)),
     h("span", { class: `delta ${d.cls}`, "data-testid": "kpi-change" }, d.text),
   );
 }

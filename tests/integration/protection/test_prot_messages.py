@@ -194,7 +194,6 @@ def replies(inbound: Any, pii_key_arn: str) -> Any:
 
 
 def test_draft_approve_send_audited_and_no_pii_in_the_prompt(aws: Any, inbound: Any, replies: Any) -> None:
-    from sellerflow.messages.replies import nearing_unanswered
     from sellerflow_dev.simulator.pii import find_pii_markers
 
     service, vault, clock = inbound
@@ -209,11 +208,13 @@ def test_draft_approve_send_audited_and_no_pii_in_the_prompt(aws: Any, inbound: 
     assert RELAY not in prompt.user
     assert ThreadStore().get(SELLER, thread_id).state is ThreadState.DRAFTED
     clock.now = NOW + timedelta(hours=21)
-    assert [t.thread_id for t in nearing_unanswered(ThreadStore().list(SELLER), now=clock.now)] == [thread_id]
+    # the due time the message_unanswered alert reads: within its 4 hours, until the reply is sent
+    [due] = ThreadStore().due_times(SELLER)
+    assert clock.now < due <= clock.now + timedelta(hours=4)
     sent = reply.send(SELLER, thread_id, actor_sub="user-1")
     assert sent.state is ThreadState.SENT
     assert sent.due_at is None
-    assert nearing_unanswered(ThreadStore().list(SELLER), now=clock.now) == []
+    assert ThreadStore().due_times(SELLER) == []
     outgoing = [m for m in vault.messages(SELLER, thread_id, decrypt=True) if m.direction.value == "out"]
     assert len(outgoing) == 1
     assert outgoing[0].content.relay_address == RELAY

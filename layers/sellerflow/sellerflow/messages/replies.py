@@ -1,5 +1,6 @@
 """Replies: draft (redacted prompt → drafter), edit, approve and send, close; auto-send only for the
-intents the seller named; the "nearing 24 hours unanswered" check.
+intents the seller named. (The "nearing 24 hours unanswered" alert is `alerts.rules.message_unanswered`,
+over `ThreadStore.due_times`.)
 
 Sending goes through the `Mailer` port (SES `SendEmail` from the seller's verified identity to the
 thread's relay address, subject with the order id, In-Reply-To/References of the buyer's last
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.errors import InvalidInput, SellerflowError
@@ -107,9 +108,6 @@ class DraftText:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-NEARING = timedelta(hours=4)  # the alert fires when a thread is due within this (at 20 of 24 hours)
 
 
 class ReplyService:
@@ -271,17 +269,3 @@ class ReplyService:
         self._vault.extend(seller_id, thread_id, expires_at)
         self._audit.record(seller_id, actor_sub, "message.thread_closed", f"thread/{thread_id}")
         return updated
-
-
-def nearing_unanswered(
-    threads: Iterable[Thread], *, now: datetime, within: timedelta = NEARING
-) -> list[Thread]:
-    """Open threads whose 24-hour clock runs out within `within` and not yet alerted for that due time."""
-    return [
-        t
-        for t in threads
-        if t.state in (ThreadState.NEW, ThreadState.DRAFTED)
-        and t.due_at is not None
-        and now < t.due_at <= now + within
-        and t.alerted_due_at != t.due_at
-    ]

@@ -70,7 +70,7 @@ def _filled(resource: str, seller_id: str, user_sub: str) -> str:
     values = {
         "sellerId": seller_id, "orderId": "111-0000000-0000001", "userSub": user_sub,
         "invitationId": "0" * 32, "exportId": "0" * 32, "settlementId": "1", "sku": "SKU-1",
-        "alertId": "0" * 32,
+        "alertId": "0" * 32, "threadId": "0" * 32, "incidentId": "0" * 32,
     }  # fmt: skip
     return re.sub(r"\{([A-Za-z]+)\}", lambda m: values[m.group(1)], resource)
 

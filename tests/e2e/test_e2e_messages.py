@@ -157,6 +157,104 @@ def test_an_owner_edits_approves_and_sends_a_draft_in_the_dashboard(inbox: Inbox
                     other.get_by_role("link", name="Messages", exact=True).click()
                     other.locator("[data-testid=thread-list] tbody tr").first.wait_for()
                     assert other.locator("[data-testid=thread-list] tbody tr").count() == 3
+                    # the inbox settings: read, not changed (messages:manage is the owners')
+                    settings = other.get_by_test_id("inbox-settings")
+                    settings.get_by_text("Drafting instructions, sending address and auto-send").click()
+                    assert settings.get_by_text("Only owners can change the inbox settings.").is_visible()
+                    assert settings.get_by_label("Sending address").is_disabled()
+                    assert settings.get_by_role("button", name="Save inbox settings").count() == 0
         finally:
             browser.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def test_an_owner_sets_the_inbox_up_in_the_dashboard_on_a_phone(inbox: Inbox) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    stack, seller = inbox.stack, inbox.seller
+    assert stack.gateway is not None
+    user = stack.users["owner1@sellerflow.local"]
+    url = f"/sellers/{seller}/messages/settings"
+    client = LabelClient(stack, stack.id_token(user.email))
+    before = client.call("GET", url).json()
+    sender = f"replies@{seller.lower()}.example"
+    stack.session.client("sesv2").create_email_identity(EmailIdentity=sender)  # verified, as in SES
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.gateway.url)
+        page: Any = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            # Given the owner on the Messages tab of a phone: the address to forward to, copied in a tap
+            sign_in(page, stack.gateway.url, user.email, user.password, user.totp_secret)
+            page.goto(f"{stack.gateway.url}/#/sellers/{seller}/messages")
+            box = page.get_by_test_id("inbox-settings")
+            box.get_by_test_id("inbound-address").wait_for()
+            assert box.get_by_test_id("inbound-address").get_by_text(before["inbound_address"]).is_visible()
+            box.get_by_role("button", name="Copy address").click()
+            box.get_by_text("Copied.").wait_for()
+            assert page.evaluate("() => navigator.clipboard.readText()") == before["inbound_address"]
+            # When they fill the form with a sending address that is no address and save
+            box.get_by_text("Edit drafting instructions, sending address and auto-send").click()
+            form = box.get_by_test_id("inbox-settings-form")
+            form.get_by_label("Sending address").fill("not an address")
+            form.get_by_label("Tone", exact=True).fill("warm and brief")
+            form.get_by_label("Policies the drafts follow").fill("Free returns within 60 days.")
+            form.get_by_label("Signature", exact=True).fill("Ana, Alpha Goods")
+            form.get_by_label("Where is my order").check()
+            form.get_by_label("Invoice request").check()
+            form.get_by_role("button", name="Save inbox settings").click()
+            # Then the API's problem shows next to the field, and nothing was stored
+            problem = form.get_by_test_id("error-from_address")
+            problem.wait_for()
+            assert problem.get_by_text("must be an e-mail address such as replies@yourshop.com").is_visible()
+            shot(page, "15-messages-inbox-settings-problem")
+            assert client.call("GET", url).json() == before
+            # When they correct it and save, then reload the page
+            form.get_by_label("Sending address").fill(sender)
+            form.get_by_role("button", name="Save inbox settings").click()
+            box.get_by_text("Inbox settings saved.").wait_for()
+            assert not problem.is_visible()
+            page.reload()
+            box.get_by_test_id("inbound-address").wait_for()
+            # Then the page shows the saved values, read back from the API
+            state = box.get_by_test_id("sending-state")
+            assert state.get_by_text(f"Replies go out from {sender}.").is_visible()
+            assert state.get_by_text(
+                "Sent without approval: Where is my order, Invoice request."
+            ).is_visible()
+            box.get_by_text("Edit drafting instructions, sending address and auto-send").click()
+            assert form.get_by_label("Tone", exact=True).is_visible()
+            assert form.get_by_label("Tone", exact=True).input_value() == "warm and brief"
+            assert (
+                form.get_by_label("Policies the drafts follow").input_value()
+                == "Free returns within 60 days."
+            )
+            assert form.get_by_label("Signature", exact=True).input_value() == "Ana, Alpha Goods"
+            assert form.get_by_label("Sending address").input_value() == sender
+            assert (
+                form.get_by_test_id("sender-verified")
+                .get_by_text(f"{sender} is verified in SES")
+                .is_visible()
+            )
+            assert form.get_by_label("Where is my order").is_checked()
+            assert not form.get_by_label("Return or refund").is_checked()
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways scroll
+            shot(page, "15-messages-inbox-settings-phone")
+        finally:
+            browser.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+    # And the API holds what the form saved (the inbound address unchanged)
+    stored = client.call("GET", url).json()
+    assert stored == {
+        **before,
+        "tone": "warm and brief",
+        "policies": "Free returns within 60 days.",
+        "signature": "Ana, Alpha Goods",
+        "from_address": sender,
+        "from_address_verified": True,
+        "auto_send_intents": ["where_is_my_order", "invoice_request"],
+    }

@@ -64,6 +64,15 @@ def test_the_marketplaces_of_the_dashboard_are_the_backends() -> None:
     assert shown == {k: [v.name, v.country_code, v.currency, v.time_zone] for k, v in MARKETPLACES.items()}
 
 
+def test_the_inbox_form_names_every_intent_the_drafter_knows() -> None:
+    # the auto-send toggles come from the API's `intents`; each has its words in the dashboard
+    from sellerflow.messages.intents import INTENTS
+
+    block = re.search(r"INTENT_NAMES = \{(.*?)\};", _text(WEB / "js" / "inbox-settings.js"), re.S)
+    assert block is not None
+    assert tuple(re.findall(r"^\s+(\w+): \"[^\"]+\",$", block.group(1), re.M)) == INTENTS
+
+
 def test_cloudfront_sends_the_same_csp_as_the_local_gateway() -> None:
     policy = load_template()["Resources"]["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
     raw = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]

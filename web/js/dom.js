@@ -47,6 +47,27 @@ export function errorBox(error, retry) {
   );
 }
 
+/**
+ * A button copying `text` to the clipboard; `status` (a role=status element) says whether it did.
+ * Without clipboard access (an insecure origin, a refused permission) the text is selected instead.
+ */
+export function copyButton(text, status, label = "Copy") {
+  return h("button", {
+    type: "button",
+    class: "secondary",
+    onclick: async (event) => {
+      try {
+        await navigator.clipboard.writeText(text);
+        status.textContent = "Copied.";
+      } catch {
+        const target = event.target.parentElement && event.target.parentElement.querySelector("code");
+        if (target) getSelection().selectAllChildren(target);
+        status.textContent = "Selected: copy it with Ctrl+C (⌘C).";
+      }
+    },
+  }, label);
+}
+
 /** Renders `load()` into `el` with loading, empty and error states. */
 export async function section(el, load, render, { emptyText, isEmpty } = {}) {
   clear(el, loading());

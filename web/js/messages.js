@@ -3,8 +3,9 @@
 // tracking) and the draft, which a person edits, approves and sends, drafts again, or closes.
 // Message text is buyer data: it is shown, never stored by the page (the API answers no-store).
 
-import { h, clear, loading, errorBox, empty, table } from "./dom.js";
+import { h, clear, loading, errorBox, empty, table, section } from "./dom.js";
 import { api } from "./session.js";
+import { inboxSettingsView, intentName } from "./inbox-settings.js";
 
 const seg = (id) => encodeURIComponent(id);
 const when = (iso) => (iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "—");
@@ -139,13 +140,21 @@ async function threadView(sellerId, threadId, box, refreshList) {
 
 export async function messages(page, seller) {
   const sellerId = seller.seller_id;
-  const address = h("p", { class: "muted", "data-testid": "inbound-address" });
+  const base = `/sellers/${seg(sellerId)}`;
+  const inbox = h("div");
   const list = h("div", {}, loading());
   const detail = h("section", { class: "card", "data-testid": "thread-view", hidden: true });
-  clear(page, h("div", { class: "page-head" }, h("h1", {}, "Buyer messages")), address, list, detail);
-  api(`/sellers/${seg(sellerId)}/messages/settings`)
-    .then((s) => clear(address, "Forward Amazon's buyer messages to ", h("code", { class: "break" }, s.inbound_address), s.from_address ? `; replies go out from ${s.from_address}.` : "; set a verified sending address before replying."))
-    .catch(() => clear(address));
+  clear(
+    page,
+    h("div", { class: "page-head" }, h("h1", {}, "Buyer messages")),
+    h("section", { class: "card", "data-testid": "inbox-settings" }, h("h2", {}, "Inbox settings"), inbox),
+    list,
+    detail,
+  );
+  // owners edit (messages:manage), support reads
+  const loadSettings = (saved = false) =>
+    section(inbox, () => api(`${base}/messages/settings`), (d) => inboxSettingsView(d, base, loadSettings, seller.role === "owner", saved));
+  loadSettings();
   const refresh = async () => {
     let threads;
     try {
@@ -164,7 +173,7 @@ export async function messages(page, seller) {
           { label: "Time left (24 h)", cell: (t) => hoursLeft(t) },
           { label: "Last message", cell: (t) => when(t.last_received_at) },
           { label: "Messages", num: true, cell: (t) => String(t.messages) },
-          { label: "Topic", cell: (t) => (t.intent || "—").replaceAll("_", " ") },
+          { label: "Topic", cell: (t) => intentName(t.intent) },
         ],
         threads,
         { "data-testid": "thread-list" },

@@ -245,3 +245,24 @@ def test_auto_send_only_for_named_intents(inbound: Any, replies: Any) -> None:
     assert ThreadStore().get(SELLER, asked).state is ThreadState.SENT
     assert ThreadStore().get(SELLER, asked).auto_sent is True
     assert ThreadStore().get(SELLER, where).state is ThreadState.DRAFTED
+
+
+def test_the_sending_address_is_verified_when_ses_may_send_from_it_or_its_domain(aws: Any) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from sellerflow.messages.ses import SesIdentities
+
+    ses = boto3.client("sesv2", region_name="us-east-1")
+    ses.create_email_identity(EmailIdentity="support@mugshop.example")
+    ses.create_email_identity(EmailIdentity="teashop.example")  # a whole domain
+    identities = SesIdentities(ses)
+    assert identities.verified("support@mugshop.example") is True
+    assert identities.verified("anyone@teashop.example") is True
+    assert identities.verified("sales@mugshop.example") is False  # another address of the domain
+    assert identities.verified("help@unknown.example") is False
+    # SES not answering (throttled, no permission) is unknown, not "unverified"
+    stubbed = boto3.client("sesv2", region_name="us-east-1")
+    with Stubber(stubbed) as stub:
+        stub.add_client_error("get_email_identity", "TooManyRequestsException", http_status_code=429)
+        assert SesIdentities(stubbed).verified("support@mugshop.example") is None

@@ -108,6 +108,16 @@ class NoOrders:
         return None
 
 
+class FakeIdentities:
+    """SES's verified identities: addresses and whole domains."""
+
+    def __init__(self, *verified: str) -> None:
+        self.identities = set(verified)
+
+    def verified(self, address: str) -> bool | None:
+        return address in self.identities or address.rpartition("@")[2] in self.identities
+
+
 def message_ports(seller_id: str, order_id: str, audit: Any) -> tuple[MessagesPorts, FakeMailer, FakeVault]:
     """Ports with one thread (a buyer message with canary PII in it, and a draft), and a sending address."""
     threads, vault, settings, mailer = FakeThreads(), FakeVault(), FakeSettings(), FakeMailer()
@@ -140,4 +150,9 @@ def message_ports(seller_id: str, order_id: str, audit: Any) -> tuple[MessagesPo
         inbound_domain="inbound.test", tokens=settings, orders=NoOrders(), shipments=NoOrders(),
         threads=threads, messages=vault, clock=lambda: NOW,
     )  # fmt: skip
-    return MessagesPorts(replies=replies, inbound=inbound, settings=settings), mailer, vault
+    identities = FakeIdentities("help@alpha.test", "alpha.example")
+    return (
+        MessagesPorts(replies=replies, inbound=inbound, settings=settings, identities=identities),
+        mailer,
+        vault,
+    )

@@ -71,6 +71,42 @@ def test_settings_name_the_inbound_address_and_refuse_unknown_intents(api: Api) 
     assert _call(api, "PUT", settings, {"auto_send_intents": ["everything"]}).status_code == 400
 
 
+def test_settings_say_whether_ses_may_send_from_the_address(api: Api) -> None:  # noqa: F811
+    settings = f"/sellers/{SELLER_A}/messages/settings"
+    assert _call(api, "GET", settings).json_body["from_address_verified"] is True  # help@alpha.test
+    domain = _call(api, "PUT", settings, {"from_address": "replies@alpha.example"}).json_body
+    assert (domain["from_address"], domain["from_address_verified"]) == ("replies@alpha.example", True)
+    other = _call(api, "PUT", settings, {"from_address": "replies@beta.example"}).json_body
+    assert (other["from_address"], other["from_address_verified"]) == ("replies@beta.example", False)
+    assert _call(api, "GET", settings).json_body["from_address_verified"] is False
+    assert _call(api, "PUT", settings, {"from_address": None}).json_body["from_address_verified"] is None
+
+
+def test_settings_problems_name_their_fields_in_plain_words_and_store_nothing(api: Api) -> None:  # noqa: F811
+    settings = f"/sellers/{SELLER_A}/messages/settings"
+    _call(api, "PUT", settings, {"tone": "warm", "from_address": "replies@alpha.example"})
+    bad = _call(
+        api,
+        "PUT",
+        settings,
+        {"tone": "x" * 201, "from_address": "not an address", "auto_send_intents": ["all"]},
+    )
+    assert bad.status_code == 400
+    message = bad.json_body["message"]
+    # each problem as `field: message`, the form's cue to show it next to that field
+    assert "from_address: must be an e-mail address" in message
+    assert "auto_send_intents: unknown intents: all (known: where_is_my_order" in message
+    assert "tone: String should have at most 200 characters" in message
+    assert "not an address" not in message  # never the value given
+    kept = _call(api, "GET", settings).json_body
+    assert (kept["tone"], kept["from_address"]) == ("warm", "replies@alpha.example")
+    # an emptied sending address is no address (drafts only), repeated intents are kept once
+    cleared = _call(api, "PUT", settings, {"from_address": "  ", "auto_send_intents": ["return", "return"]})
+    assert cleared.status_code == 200
+    assert (cleared.json_body["from_address"], cleared.json_body["auto_send_intents"]) == (None, ["return"])
+    assert _call(api, "GET", settings).json_body["from_address"] is None
+
+
 def test_an_unknown_thread_is_404(api: Api) -> None:  # noqa: F811
     unknown = f"{THREADS}/ffffffffffffffffffffffff"
     route = "/sellers/{sellerId}/messages/threads/{threadId}"

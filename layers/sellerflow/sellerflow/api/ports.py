@@ -240,6 +240,11 @@ class MessagesPorts:
     replies: ReplyService
     inbound: InboundService
     settings: MessageSettings
+    identities: SendingIdentities | None = None  # None: the sending address is not checked
+
+
+class SendingIdentities(Protocol):
+    def verified(self, address: str) -> bool | None: ...
 
 
 class MessageSettings(Protocol):

@@ -17,10 +17,12 @@ are `no-store`; nothing of a message reaches a log line, an audit entry or an er
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from sellerflow.api.context import ApiContext, json_response, parse_json_body
 from sellerflow.api.docs import RouteDoc
@@ -128,14 +130,50 @@ class DraftIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 class SettingsIn(BaseModel):
+    """What an owner sets; each problem names its field (`field: message`, as the dashboard's form
+    shows it next to the field), in words a seller understands rather than a regular expression."""
+
     model_config = ConfigDict(extra="forbid")
 
     tone: str = Field(default="friendly and professional", max_length=200)
     policies: str = Field(default="", max_length=2000)
     signature: str = Field(default="", max_length=300)
-    auto_send_intents: list[str] = Field(default_factory=list, max_length=6)
-    from_address: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    auto_send_intents: list[str] = Field(
+        default_factory=list,
+        max_length=6,
+        description="intents replied to without approval (GET's `intents`)",
+    )
+    from_address: str | None = Field(
+        default=None,
+        max_length=254,
+        description="an address verified in SES; empty or null: none (drafts only)",
+    )
+
+    @field_validator("from_address")
+    @classmethod
+    def _an_email_address(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None  # no sending address: drafts only, nothing can be sent
+        if not EMAIL_RE.match(value):
+            raise PydanticCustomError("email", "must be an e-mail address such as replies@yourshop.com")
+        return value
+
+    @field_validator("auto_send_intents")
+    @classmethod
+    def _known_intents(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(intents.INTENTS))
+        if unknown:
+            raise PydanticCustomError(
+                "intent",
+                "unknown intents: {unknown} (known: {known})",
+                {"unknown": ", ".join(unknown), "known": ", ".join(intents.INTENTS)},
+            )
+        return list(dict.fromkeys(value))
 
 
 class SettingsOut(ResponseModel):
@@ -145,6 +183,10 @@ class SettingsOut(ResponseModel):
     signature: str
     auto_send_intents: list[str]
     from_address: str | None
+    from_address_verified: bool | None = Field(
+        description="SES lets this installation send from it (the address or its domain verified); "
+        "null: no address, or SES could not say"
+    )
     intents: list[str]
 
 
@@ -223,10 +265,12 @@ def message_routes(ctx: ApiContext) -> Blueprint:
 
     def settings_out(seller_id: str, instructions: SellerInstructions) -> SettingsOut:
         ports = ctx.ports.messages()
+        sender = instructions.from_address
         return SettingsOut(
             inbound_address=ports.inbound.inbound_address(seller_id), tone=instructions.tone,
             policies=instructions.policies, signature=instructions.signature,
-            auto_send_intents=list(instructions.auto_send_intents), from_address=instructions.from_address,
+            auto_send_intents=list(instructions.auto_send_intents), from_address=sender,
+            from_address_verified=ports.identities.verified(sender) if sender and ports.identities else None,
             intents=list(intents.INTENTS),
         )  # fmt: skip
 
@@ -240,10 +284,7 @@ def message_routes(ctx: ApiContext) -> Blueprint:
     def put_message_settings(sellerId: str) -> Response:
         """Tone, policies, signature, the verified sending address, auto-send intents (MESSAGES_MANAGE)."""
         sub = allowed(sellerId, Permission.MESSAGES_MANAGE)
-        body = parse_json_body(ctx.body(), SettingsIn, "expected tone, policies, signature, from_address")
-        unknown = sorted(set(body.auto_send_intents) - set(intents.INTENTS))
-        if unknown:
-            return error_body(400, "bad_request", f"unknown intents: {', '.join(unknown)}")
+        body = parse_json_body(ctx.body(), SettingsIn, "inbox settings not saved")
         instructions = SellerInstructions(
             tone=body.tone, policies=body.policies, signature=body.signature,
             auto_send_intents=tuple(body.auto_send_intents), from_address=body.from_address,

@@ -62,3 +62,26 @@ class SesMailer:
             kwargs["ConfigurationSetName"] = self._configuration_set
         self._client.send_email(**kwargs)
         return str(message["Message-ID"])
+
+
+class SesIdentities:
+    """Whether SES lets this deployment send from an address: the address, or its domain, verified
+    for sending (SES v2 `GetEmailIdentity`; reads identities, sends nothing)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def verified(self, address: str) -> bool | None:
+        """True/False; None when SES could not say (throttled, not allowed): unknown, not refused."""
+        errors = self._client.exceptions
+        for identity in dict.fromkeys((address, address.rpartition("@")[2])):
+            try:
+                got = self._client.get_email_identity(EmailIdentity=identity)
+            except errors.NotFoundException:
+                continue
+            except errors.ClientError:
+                return None
+            # either field says so (moto answers the status and leaves the flag False)
+            if got.get("VerifiedForSendingStatus") or got.get("VerificationStatus") == "SUCCESS":
+                return True
+        return False

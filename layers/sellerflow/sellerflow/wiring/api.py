@@ -175,7 +175,10 @@ def pii_ports(settings: Settings) -> ApiPorts:
         from sellerflow.wiring import messages as wired
 
         return MessagesPorts(
-            replies=wired.reply_service(), inbound=wired.inbound_service(), settings=MessageSettingsStore()
+            replies=wired.reply_service(),
+            inbound=wired.inbound_service(),
+            settings=MessageSettingsStore(),
+            identities=wired.sending_identities(),
         )
 
     return replace(ports, shipping=shipping, labels=labels, messages=messages)

@@ -15,6 +15,7 @@ from sellerflow.wiring import per_settings
 
 if TYPE_CHECKING:
     from sellerflow.messages.replies import ReplyService
+    from sellerflow.messages.ses import SesIdentities
 
 
 def _inbound(settings: Settings) -> InboundService:
@@ -89,3 +90,14 @@ def after_receipt(seller_id: str, thread_id: str) -> None:
     """What follows a stored buyer message: a draft (sent at once for the intents the seller named)."""
     with acting_for(seller_id):
         reply_service().draft(seller_id, thread_id)
+
+
+def _identities(_settings: Settings) -> SesIdentities:
+    import boto3
+
+    from sellerflow.messages.ses import SesIdentities
+
+    return SesIdentities(boto3.client("sesv2"))
+
+
+sending_identities = per_settings(_identities)

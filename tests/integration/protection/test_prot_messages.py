@@ -247,6 +247,24 @@ def test_auto_send_only_for_named_intents(inbound: Any, replies: Any) -> None:
     assert ThreadStore().get(SELLER, where).state is ThreadState.DRAFTED
 
 
+def test_a_send_from_an_address_ses_has_not_verified_is_refused_and_the_draft_kept(
+    inbound: Any, replies: Any
+) -> None:
+    from sellerflow.messages.model import SellerInstructions
+    from sellerflow.messages.replies import SendRefused
+
+    service, _, _ = inbound
+    reply, _ = replies
+    thread_id = service.receive(
+        plain_qp_cp1252(service.inbound_address(SELLER), "Wo ist mein Paket?")
+    ).thread_id
+    reply.draft(SELLER, thread_id)
+    MessageSettingsStore().put_instructions(SELLER, SellerInstructions(from_address="typo@mugshop.example"))
+    with pytest.raises(SendRefused, match=r"SES refused to send from typo@mugshop\.example"):
+        reply.send(SELLER, thread_id, actor_sub="user-1")
+    assert ThreadStore().get(SELLER, thread_id).state is ThreadState.DRAFTED  # the draft waits, unsent
+
+
 def test_the_sending_address_is_verified_when_ses_may_send_from_it_or_its_domain(aws: Any) -> None:
     import boto3
     from botocore.stub import Stubber

@@ -142,3 +142,21 @@ def test_ses_mailer_threads_the_reply_with_in_reply_to_and_references() -> None:
     assert parsed.get_content().strip() == "Grüße"
     assert sent_id.startswith("<")
     assert sent_id.endswith("@shop.example>")
+
+
+def test_ses_refusing_the_sending_address_is_a_refused_send_naming_what_to_do() -> None:
+    from sellerflow.messages.replies import OutgoingMail, SendRefused
+    from sellerflow.messages.ses import SesMailer
+
+    client = boto3.client("sesv2", region_name="us-east-1")
+    mail = OutgoingMail(
+        from_address="help@unverified.example", to_address=RELAY, subject="Re: x", body="Hello",
+        in_reply_to=None, references=None,
+    )  # fmt: skip
+    with Stubber(client) as stub:
+        stub.add_client_error("send_email", "MessageRejected", "Email address is not verified.", 400)
+        with pytest.raises(
+            SendRefused, match=r"SES refused to send from help@unverified\.example: verify"
+        ) as refused:
+            SesMailer(client).send(mail)
+    assert RELAY not in str(refused.value)  # the buyer's relay address is never in the message

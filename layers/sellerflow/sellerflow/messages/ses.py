@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from sellerflow.messages.replies import OutgoingMail
+from sellerflow.messages.replies import OutgoingMail, SendRefused
 from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
 
@@ -60,7 +60,15 @@ class SesMailer:
         }
         if self._configuration_set:
             kwargs["ConfigurationSetName"] = self._configuration_set
-        self._client.send_email(**kwargs)
+        errors = self._client.exceptions
+        try:
+            self._client.send_email(**kwargs)
+        except (errors.MessageRejected, errors.MailFromDomainNotVerifiedException):
+            # SES's own reason names the address (the seller's, never the buyer's): the route's 409
+            raise SendRefused(
+                f"SES refused to send from {mail.from_address}: verify the address or its domain in SES "
+                "for this installation, or set a verified sending address in the inbox settings"
+            ) from None
         return str(message["Message-ID"])
 
 

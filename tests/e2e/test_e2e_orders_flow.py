@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from e2e_helpers import all_orders_over_http, api_get
 
 from sellerflow.api.models import OrderOut
@@ -142,6 +143,7 @@ DEMO_CAPABILITIES = {
 }  # fmt: skip
 
 
+@pytest.mark.timeout(1800)  # the suite's 600 s would stop it before its own bound below
 def test_make_demo_once_prints_a_verified_line_per_seller_and_exits_zero() -> None:
     # Given the command the README opens with, in its one-shot form
     result = subprocess.run(

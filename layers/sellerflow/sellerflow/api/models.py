@@ -12,14 +12,16 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from sellerflow.analytics.order_profit import OrderEconomics
 from sellerflow.domain import Order, OrderLine, Role, SellerProfile
 from sellerflow.errors import InvalidInput
-from sellerflow.labels.model import LabelShipment
+
+if TYPE_CHECKING:  # arguments of the views' constructors, not fields
+    from sellerflow.analytics.order_profit import OrderEconomics
+    from sellerflow.labels.model import LabelShipment
 
 
 class ResponseModel(BaseModel):

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 TWILIO_API = "https://api.twilio.com"
 CACHE_SECONDS = 300
 UNSUBSCRIBED = 21610
-# The public, signature-checked routes (sellerflow.api.routes_access) Twilio calls.
+# The public, signature-checked routes (sellerflow.api.routes_twilio) Twilio calls.
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status/{seller_id}/{alert_id}"
 INBOUND_PATH = (
     "/webhooks/twilio/inbound"  # "Attempt to send to unsubscribed recipient" (the number replied STOP)

@@ -25,9 +25,12 @@ if TYPE_CHECKING:  # arguments of the views' constructors, not fields
 
 
 class ResponseModel(BaseModel):
-    """A response body: immutable, and only the fields it declares."""
+    """A response body: immutable, and only the fields it declares.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Its validator and serializer are built when first used (`defer_build`), not at import: the
+    API's cold start registers every route with its models but builds only those its requests use."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -67,7 +70,7 @@ _SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}T[\d:.]+) (\d{2}:?\d{2})$")
 class OrdersQuery(BaseModel):
     """`GET /sellers/{sellerId}/orders` query, parsed: created in [created_from, created_to)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     created_from: datetime
     created_to: datetime

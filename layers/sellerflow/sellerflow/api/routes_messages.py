@@ -123,13 +123,13 @@ class ThreadDetailOut(ResponseModel):
 
 
 class DraftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)
 
 
 class SettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     tone: str = Field(default="friendly and professional", max_length=200)
     policies: str = Field(default="", max_length=2000)

@@ -469,7 +469,7 @@ def test_app_client_is_public_without_admin_flows_and_revocable() -> None:
 
 
 # The only routes outside Cognito: Twilio's webhooks, which verify Twilio's request signature instead
-# (sellerflow.api.routes_access; tests/unit/api/test_api_access_review.py proves 403 without it).
+# (sellerflow.api.routes_twilio; tests/unit/api/test_api_access_review.py proves 403 without it).
 PUBLIC_ROUTES = {
     ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/status/{sellerId}/{alertId}"),
     ("TwilioWebhooksFunction", "POST", "/webhooks/twilio/inbound"),

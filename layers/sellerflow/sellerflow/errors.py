@@ -131,6 +131,10 @@ class Forbidden(SellerflowError):
 
 
 # --- The seller's data rights (sellerflow.privacy) ------------------------------------------------
+class SettlementNotFound(SellerflowError):
+    """No such settlement for this seller."""
+
+
 class ExportNotFound(SellerflowError):
     """No such export for this seller (or the caller may not see it)."""
 

@@ -41,7 +41,7 @@ Figure = Annotated[Decimal, Field(max_digits=18, decimal_places=4, allow_inf_nan
 
 
 class _Content(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", strict=True)
 
     @field_validator("marketplace_id", check_fields=False)
     @classmethod

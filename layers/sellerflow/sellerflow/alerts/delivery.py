@@ -53,7 +53,7 @@ class DeliveryLedger(Protocol):
 
 
 class DeliveryOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     alert_id: str
     sent: int = 0

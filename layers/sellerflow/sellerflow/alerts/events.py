@@ -14,7 +14,7 @@ class Trigger(enum.StrEnum):
 
 
 class EvaluateAlertsInput(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     seller_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")
     trigger: Trigger = Trigger.SYNC_SUCCEEDED

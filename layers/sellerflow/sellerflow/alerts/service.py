@@ -163,7 +163,7 @@ class StoreInputs:
 
 
 class EvaluationOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     seller_id: str
     found: int

@@ -77,7 +77,7 @@ SP_ADVERTISED_PRODUCT_COLUMNS = (
 
 
 class AccountInfo(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
 
     marketplace_string_id: str = Field(alias="marketplaceStringId")
     id: str
@@ -87,7 +87,7 @@ class AccountInfo(BaseModel):
 class AdsProfile(BaseModel):
     """A `GET /v2/profiles` entry: one advertiser account in one marketplace."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
 
     profile_id: int = Field(alias="profileId")
     country_code: str = Field(alias="countryCode")
@@ -127,7 +127,7 @@ def ads_region_or_none(marketplace_id: str) -> AdsRegion | None:
 class AdsReportStatus(BaseModel):
     """A v3 report as `GET /reporting/reports/{reportId}` describes it (the URL is short-lived)."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True)
 
     report_id: str = Field(alias="reportId")
     status: Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
@@ -139,7 +139,7 @@ class AdsReportStatus(BaseModel):
 class SpCampaignsRequest(BaseModel):
     """A v3 createReport body: Sponsored Products campaigns by day, gzipped JSON."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     name: str
     start: date

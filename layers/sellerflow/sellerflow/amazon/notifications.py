@@ -43,7 +43,7 @@ class InvalidNotification(InvalidInput):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class OrderChange(_Frozen):
@@ -221,7 +221,7 @@ _DETAIL_READERS: dict[NotificationType, Callable[[_CaseFree], tuple[str, Detail]
 
 # --- the Notifications API's own resources ----------------------------------------------------
 class _ApiModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True, populate_by_name=True)
 
 
 class Destination(_ApiModel):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _SpModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True, populate_by_name=True)
 
 
 class Money(_SpModel):
@@ -99,7 +99,7 @@ class SearchOrdersPage(BaseModel):
     """One page of searchOrders. Orders stay raw here: each is validated on its own, so one bad
     order is recorded and skipped instead of failing the page."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     orders: list[dict[str, object]]
     next_token: str | None = None

@@ -137,7 +137,7 @@ class SkuRollup:
 class RollupResult(BaseModel):
     """What one recompute wrote: day rollups (per marketplace) and SKU rollups."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     days: int
     skus: int
@@ -158,7 +158,7 @@ RestockSku = Annotated[str, StringConstraints(min_length=1, max_length=80, patte
 class LeadTimes(BaseModel):
     """A SKU's (or the seller's default) lead time and safety stock, in days."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     lead_time_days: int = Field(default=DEFAULT_LEAD_TIME_DAYS, ge=0, le=MAX_DAYS)
     safety_days: int = Field(default=DEFAULT_SAFETY_DAYS, ge=0, le=MAX_DAYS)
@@ -167,7 +167,7 @@ class LeadTimes(BaseModel):
 class RestockSettings(BaseModel):
     """The seller's default lead times and the SKUs that have their own."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     default: LeadTimes = LeadTimes()
     cycle_days: int = Field(default=DEFAULT_CYCLE_DAYS, ge=1, le=MAX_DAYS)

@@ -32,7 +32,7 @@ from sellerflow.analytics.rollups import CogsBook
 from sellerflow.analytics.sku_windows import plan_window
 from sellerflow.calendar import days_between, local_today
 from sellerflow.domain import Order
-from sellerflow.errors import InvalidInput, SellerflowError
+from sellerflow.errors import InvalidInput, SettlementNotFound
 from sellerflow.facts import (
     CogsEntry,
     FinanceTransactionFact,
@@ -52,10 +52,6 @@ class SkuWindowReader(Protocol):
     def sku_window(
         self, seller_id: str, marketplace_id: str, days: int
     ) -> tuple[date, list[SkuRollup]] | None: ...
-
-
-class SettlementNotFound(SellerflowError):
-    """No such settlement for this seller."""
 
 
 class RollupReader(Protocol):

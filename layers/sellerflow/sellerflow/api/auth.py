@@ -32,7 +32,7 @@ _REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub", "token_use"]
 class Caller(BaseModel):
     """The verified claims of a request's ID token (the API's own type; see `principal`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     sub: str
     email: str | None = None

@@ -11,26 +11,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from sellerflow.api.access import SellerAccess
-from sellerflow.api.auth import Caller, SigningKeySource, TokenVerifier
 from sellerflow.api.errors import JSON_HEADERS, current, install_error_middleware
 from sellerflow.api.models import single_values
 from sellerflow.api.ports import ApiPorts, PortsFactory, with_given
 from sellerflow.audit.context import begin_request
-from sellerflow.domain import Membership
 from sellerflow.errors import Forbidden, InvalidInput
-from sellerflow.members.permissions import Permission
-from sellerflow.members.review import AccessReviewService
-from sellerflow.members.service import TeamConfig, TeamService
-from sellerflow.principal import Principal
-from sellerflow.privacy.service import SellerRights
 from sellerflow.settings import Settings, get_settings
 from sellerflow.tenancy import stop_acting
+
+# The runtime's pieces (the token verifier and its JWT stack, the seller access, the team's services)
+# are imported when an app builds its runtime, on its first request: importing an app that needs few
+# of them (the Twilio webhooks) imports none.
+if TYPE_CHECKING:
+    from sellerflow.api.access import SellerAccess
+    from sellerflow.api.auth import Caller, SigningKeySource
+    from sellerflow.domain import Membership
+    from sellerflow.members.permissions import Permission
+    from sellerflow.members.review import AccessReviewService
+    from sellerflow.members.service import TeamService
+    from sellerflow.principal import Principal
+    from sellerflow.privacy.service import SellerRights
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -53,6 +58,8 @@ class Runtime:
         self.verifier = verifier
         self.ports = ports
         self.clock = clock
+        from sellerflow.api.access import SellerAccess
+
         self.access = SellerAccess(
             sellers=ports.sellers, orders=ports.orders, audit=ports.audit, grants=ports.team, clock=clock,
             activity=ports.activity,
@@ -60,6 +67,8 @@ class Runtime:
 
     @cached_property
     def team(self) -> TeamService:
+        from sellerflow.members.service import TeamConfig, TeamService
+
         return TeamService(
             store=self.ports.team,
             users=lambda: self.ports.users,
@@ -74,12 +83,16 @@ class Runtime:
 
     @cached_property
     def reviews(self) -> AccessReviewService:
+        from sellerflow.members.review import AccessReviewService
+
         return AccessReviewService(
             store=self.ports.reviews, team=self.team, audit=self.ports.audit, clock=self.clock
         )
 
     @cached_property
     def rights(self) -> SellerRights:
+        from sellerflow.privacy.service import SellerRights
+
         p = self.ports
         return SellerRights(
             members=self.access,
@@ -102,6 +115,8 @@ class RuntimeRecipe:
     given: dict[str, object]
 
     def build(self) -> Runtime:
+        from sellerflow.api.auth import TokenVerifier
+
         settings = self.settings or get_settings()
         verifier = self.verifier or TokenVerifier.from_settings(settings, keys=self.key_source)
         ports = with_given(self.ports(settings), self.given)

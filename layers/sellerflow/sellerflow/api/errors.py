@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Chalice, ChaliceUnhandledError, Request, Response
 
-from sellerflow.analytics.service import SettlementNotFound
 from sellerflow.api.docs import ROUTE_DOCS, RouteDoc
 from sellerflow.api.models import ErrorOut
 from sellerflow.errors import (
@@ -51,6 +50,7 @@ from sellerflow.errors import (
     SellerflowError,
     SellerIdentityMismatch,
     SellerNotFound,
+    SettlementNotFound,
     Unauthenticated,
     UndeliverableAddress,
     VoidWindowClosed,

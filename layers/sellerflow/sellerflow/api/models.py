@@ -12,20 +12,25 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from sellerflow.analytics.order_profit import OrderEconomics
 from sellerflow.domain import Order, OrderLine, Role, SellerProfile
 from sellerflow.errors import InvalidInput
-from sellerflow.labels.model import LabelShipment
+
+if TYPE_CHECKING:  # arguments of the views' constructors, not fields
+    from sellerflow.analytics.order_profit import OrderEconomics
+    from sellerflow.labels.model import LabelShipment
 
 
 class ResponseModel(BaseModel):
-    """A response body: immutable, and only the fields it declares."""
+    """A response body: immutable, and only the fields it declares.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Its validator and serializer are built when first used (`defer_build`), not at import: the
+    API's cold start registers every route with its models but builds only those its requests use."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -65,7 +70,7 @@ _SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}T[\d:.]+) (\d{2}:?\d{2})$")
 class OrdersQuery(BaseModel):
     """`GET /sellers/{sellerId}/orders` query, parsed: created in [created_from, created_to)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     created_from: datetime
     created_to: datetime

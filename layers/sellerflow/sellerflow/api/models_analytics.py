@@ -167,7 +167,7 @@ def validate_sku(sku: str, name: str = "path parameter 'sku'") -> str:
 class CogsIn(BaseModel):
     """The body of `PUT /sellers/{sellerId}/cogs/{sku}` (the OpenAPI document's; `parse_cogs_body` checks it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     unit_cost: str = Field(pattern=r"^\d{1,9}(\.\d{1,4})?$", examples=["4.20"])  # a decimal string ≥ 0
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])  # a currency of the seller's marketplaces
@@ -259,7 +259,7 @@ def parse_cogs_body(
 class CogsRowIn(BaseModel):
     """One row of a unit-cost import."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     sku: str = Field(min_length=1, max_length=100, examples=["MUG-BLUE-12"])
     unit_cost: str = Field(pattern=r"^\d{1,9}(\.\d{1,4})?$", examples=["4.20"])
@@ -271,7 +271,7 @@ class CogsImportIn(BaseModel):
     """The body of `POST /sellers/{sellerId}/cogs`: up to 100 unit costs, stored all or none;
     `dry_run` checks them and stores nothing (the preview)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     entries: list[CogsRowIn] = Field(max_length=MAX_COGS_BATCH)
     dry_run: bool = False
@@ -457,7 +457,7 @@ class HomeKpisOut(ResponseModel):
 
 
 class HomeCurrencyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     home_currency: str | None  # null: back to the main marketplace's currency
 

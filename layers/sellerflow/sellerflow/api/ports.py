@@ -10,35 +10,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
-from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sellerflow.alerts.model import AlertRules, AlertView, Recipient
-from sellerflow.alerts.webhooks import WebhookLedger
-from sellerflow.analytics.ads import AdsSeries, CampaignSummary
-from sellerflow.analytics.order_profit import OrderEconomics
-from sellerflow.analytics.service import AnalyticsService
 from sellerflow.billing.gate import OPEN, PlanGate
-from sellerflow.billing.limits import Usage
-from sellerflow.billing.service import BillingService
-from sellerflow.connect.ads import AdsConnectService
-from sellerflow.connect.service import ConnectService
-from sellerflow.domain import Membership, Order, SellerProfile
 from sellerflow.errors import ConfigurationError
-from sellerflow.incidents.service import IncidentStore
-from sellerflow.labels.model import LabelShipment
-from sellerflow.labels.service import LabelService
-from sellerflow.members.review import AccessReviewStore, MemberActivity
 from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
-from sellerflow.messages.model import SellerInstructions
-from sellerflow.messages.replies import ReplyService
-from sellerflow.messages.service import InboundService
-from sellerflow.pii.models import Purpose
-from sellerflow.pii.service import ShippingAddress
-from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
 from sellerflow.settings import Settings
-from sellerflow.solicitations.service import ReviewRequestStore
-from sellerflow.subprocessors import SubprocessorUse
+
+# The ports' types only: importing an app imports none of the services (nor their models), which
+# each deployment's builders import on the first request (`sellerflow.wiring.api`).
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from sellerflow.alerts.model import AlertRules, AlertView, Recipient
+    from sellerflow.alerts.webhooks import WebhookLedger
+    from sellerflow.analytics.ads import AdsSeries, CampaignSummary
+    from sellerflow.analytics.order_profit import OrderEconomics
+    from sellerflow.analytics.service import AnalyticsService
+    from sellerflow.billing.limits import Usage
+    from sellerflow.billing.service import BillingService
+    from sellerflow.connect.ads import AdsConnectService
+    from sellerflow.connect.service import ConnectService
+    from sellerflow.domain import Membership, Order, SellerProfile
+    from sellerflow.incidents.service import IncidentStore
+    from sellerflow.labels.model import LabelShipment
+    from sellerflow.labels.service import LabelService
+    from sellerflow.members.review import AccessReviewStore, MemberActivity
+    from sellerflow.messages.model import SellerInstructions
+    from sellerflow.messages.replies import ReplyService
+    from sellerflow.messages.service import InboundService
+    from sellerflow.pii.models import Purpose
+    from sellerflow.pii.service import ShippingAddress
+    from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
+    from sellerflow.solicitations.service import ReviewRequestStore
+    from sellerflow.subprocessors import SubprocessorUse
 
 __all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
 

@@ -33,7 +33,7 @@ MAX_RECIPIENTS = 10
 
 # --- request and response models ------------------------------------------------------------------
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class RulesIn(_Model):

@@ -51,7 +51,7 @@ from sellerflow.observability import PII_READS, count
 
 # --- bodies and answers ------------------------------------------------------------------------------
 class ProfileIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     length_cm: Decimal = Field(gt=0, le=300)
     width_cm: Decimal = Field(gt=0, le=300)
@@ -60,7 +60,7 @@ class ProfileIn(BaseModel):
 
 
 class PurchaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     request_token: str = Field(min_length=1, max_length=400)
     rate_id: str = Field(min_length=1, max_length=200)

@@ -125,7 +125,7 @@ class ThreadDetailOut(ResponseModel):
 
 
 class DraftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)
 
@@ -137,7 +137,7 @@ class SettingsIn(BaseModel):
     """What an owner sets; each problem names its field (`field: message`, as the dashboard's form
     shows it next to the field), in words a seller understands rather than a regular expression."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     tone: str = Field(default="friendly and professional", max_length=200)
     policies: str = Field(default="", max_length=2000)

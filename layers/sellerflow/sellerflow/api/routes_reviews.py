@@ -23,7 +23,7 @@ SETTINGS_BODY = '{"enabled": true, "delay_days": 7} (delay_days 5 to 30)'
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class ReviewCountsOut(_Model):

@@ -1,6 +1,6 @@
 """The public webhooks Twilio calls (the Lambda handler of `TwilioWebhooksFunction`): its status
 callbacks and inbound WhatsApp messages (STOP / START), outside Cognito, each request checked
-against Twilio's signature (`sellerflow.api.routes_access`). Same error middleware and security
+against Twilio's signature (`sellerflow.api.routes_twilio`). Same error middleware and security
 headers as the general app; no seller-data route, no user token.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sellerflow.api.context import AppFactory, RouteFamily
 from sellerflow.api.ports import DEPLOYMENT
-from sellerflow.api.routes_access import twilio_webhook_routes
+from sellerflow.api.routes_twilio import twilio_webhook_routes
 
 APP_NAME = "sellerflow-twilio-webhooks"
 ROUTE_FAMILIES: tuple[RouteFamily, ...] = (twilio_webhook_routes,)

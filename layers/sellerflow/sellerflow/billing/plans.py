@@ -19,7 +19,7 @@ from sellerflow.errors import InvalidInput
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class PlanLimits(_Frozen):

@@ -12,7 +12,7 @@ from sellerflow.billing.service import BillingView
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
 
 class PlanOut(_Out):
@@ -86,7 +86,7 @@ class PlansOut(_Out):
 
 
 class CheckoutIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
     plan: str = Field(min_length=1, max_length=32)
     name: str | None = Field(default=None, max_length=200)  # the billing name (default: the caller's email)
 
@@ -109,5 +109,5 @@ class WebhookOut(_Out):
 class UsageRequest(BaseModel):
     """The ReportUsage schedule's event: `{}` (the month that just ended) or `{"period": "YYYY-MM"}`."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
     period: str | None = Field(default=None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")

@@ -13,7 +13,7 @@ SELLING_PARTNER_ID = r"^[A-Z0-9]{8,20}$"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class ConnectStartOut(_Model):

@@ -40,7 +40,7 @@ class ConnectionStatus(enum.StrEnum):
 class ConnectionState(BaseModel):
     """A seller's connection at one moment: its status and how many whole days it has left."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     seller_id: str
     status: ConnectionStatus

@@ -50,7 +50,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, ma
 class IncidentIn(BaseModel):
     """Opening an incident: what, how bad, when it was detected (not when someone read the alarm)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     title: Title
     severity: Severity
     detected_at: AwareDatetime
@@ -59,14 +59,14 @@ class IncidentIn(BaseModel):
 class IncidentProgressIn(BaseModel):
     """The next milestones of an incident; a milestone once recorded is not changed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     contained_at: AwareDatetime | None = None
     amazon_notified_at: AwareDatetime | None = None
     resolved_at: AwareDatetime | None = None
 
 
 class IncidentOut(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     incident_id: str
     title: str
     severity: Severity
@@ -96,5 +96,5 @@ class IncidentOut(BaseModel):
 
 
 class IncidentsOut(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     incidents: list[IncidentOut]

@@ -38,7 +38,7 @@ CONTENT_TYPES = {
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class PackageProfile(_Frozen):

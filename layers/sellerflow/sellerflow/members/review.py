@@ -46,7 +46,7 @@ class MemberActivity(Protocol):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class ReviewMemberOut(_Model):

@@ -30,7 +30,7 @@ REDACTED = "***"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class ThreadState(enum.StrEnum):

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints, TypeAdapter, ValidationError
 
 from sellerflow.alerts.content import AlertKind
@@ -37,13 +36,14 @@ from sellerflow.settings import Settings
 from sellerflow.subprocessors import SubprocessorUse
 
 # httpx is imported where a message is sent: the webhook's signature check does not need it.
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when first used: Powertools' parameters import boto3 (~150 ms)
     import httpx
+    from aws_lambda_powertools.utilities import parameters
 
 TWILIO_API = "https://api.twilio.com"
 CACHE_SECONDS = 300
 UNSUBSCRIBED = 21610
-# The public, signature-checked routes (sellerflow.api.routes_access) Twilio calls.
+# The public, signature-checked routes (sellerflow.api.routes_twilio) Twilio calls.
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status/{seller_id}/{alert_id}"
 INBOUND_PATH = (
     "/webhooks/twilio/inbound"  # "Attempt to send to unsubscribed recipient" (the number replied STOP)
@@ -70,7 +70,7 @@ SENDS = SubprocessorUse(
 
 
 class TwilioCredentials(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     account_sid: Annotated[str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$")]
     auth_token: SecretStr
@@ -80,7 +80,11 @@ class TwilioCredentials(BaseModel):
 class SecretsManagerTwilioCredentials:
     def __init__(self, secret_name: str, provider: parameters.SecretsProvider | None = None) -> None:
         self._secret_name = secret_name
-        self._provider = provider or parameters.SecretsProvider()
+        if provider is None:
+            from aws_lambda_powertools.utilities import parameters
+
+            provider = parameters.SecretsProvider()
+        self._provider = provider
 
     def credentials(self) -> TwilioCredentials:
         value: Any = self._provider.get(self._secret_name, transform="json", max_age=CACHE_SECONDS)

@@ -25,7 +25,7 @@ class Purpose(enum.StrEnum):
 class ShippingLabel(BaseModel):
     """Name, address lines, city, state, postal code, country and phone. Its repr never shows them."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     name: str
     address_line1: str

@@ -23,12 +23,12 @@ def is_export_id(value: str) -> bool:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class _Event(BaseModel):
     # Step Functions state carries more than one task needs; a task reads only its own fields.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
 
 # --- export workflow ---------------------------------------------------------------------------

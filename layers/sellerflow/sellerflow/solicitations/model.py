@@ -22,7 +22,7 @@ class ReviewRequestSettings(BaseModel):
 
     Off until an owner turns it on (a message goes to the seller's buyers in the seller's name)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     enabled: bool = False
     delay_days: int = Field(default=DEFAULT_DELAY_DAYS, ge=WINDOW_OPENS_DAYS, le=WINDOW_CLOSES_DAYS)
@@ -75,7 +75,7 @@ class ReviewRequestCounts:
 class RunResult(BaseModel):
     """What one run did (the step's output)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     requested: int = 0
     skipped: int = 0
     failed: int = 0

@@ -45,7 +45,7 @@ RETRY_AFTER = timedelta(hours=12)  # a failed or not-yet-offered order is asked 
 class RequestReviewsInput(BaseModel):
     """The seller-sync step's input."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities import parameters
 from pydantic import SecretStr
 
 from sellerflow.errors import ConfigurationError
 
 if TYPE_CHECKING:  # at run time imported when first used: it brings httpx, which not every handler needs
+    from aws_lambda_powertools.utilities import parameters  # and this, boto3 (~150 ms of a cold start)
+
     from sellerflow.spapi.lwa import AppCredentials
 
 CACHE_SECONDS = 300
@@ -20,7 +21,11 @@ class JsonSecret:
 
     def __init__(self, secret_name: str, provider: parameters.SecretsProvider | None = None) -> None:
         self._secret_name = secret_name
-        self._provider = provider or parameters.SecretsProvider()
+        if provider is None:
+            from aws_lambda_powertools.utilities import parameters
+
+            provider = parameters.SecretsProvider()
+        self._provider = provider
 
     def _fields(self, *names: str) -> list[str]:
         """The named fields' values as text; a ConfigurationError when the secret lacks one."""

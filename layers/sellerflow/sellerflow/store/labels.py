@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
@@ -220,6 +219,8 @@ class LabelVault:
     @property
     def client(self) -> S3Client:
         if self._client is None:
+            import boto3  # on first use (~150 ms): most handlers importing this module never reach S3
+
             self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
         return self._client
 

@@ -15,10 +15,9 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -52,8 +51,22 @@ TENANT_KINDS = frozenset({"seller_data", "sellers"})
 TENANT_READ_KINDS = TENANT_KINDS | {"audit"}
 
 T = TypeVar("T")
-_DESERIALIZER = TypeDeserializer()
-_SERIALIZER = TypeSerializer()
+
+
+def _boto3_client(service: str, **kwargs: Any) -> Any:
+    """A boto3 client, boto3 imported on first use (~150 ms): the handlers that import this module
+    for its `restricted_order_ids` (every store of orders) never call AWS through boto3 here."""
+    import boto3
+
+    return boto3.client(service, **kwargs)  # type: ignore[call-overload]
+
+
+@cache
+def _codecs() -> tuple[Any, Any]:
+    """boto3's DynamoDB (de)serializer, imported on first use."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeDeserializer(), TypeSerializer()
 
 
 # --- buyer-request restrictions ------------------------------------------------------------------
@@ -131,7 +144,7 @@ class SellerStatusStore:
 
 # --- DynamoDB partitions -------------------------------------------------------------------------
 def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _DESERIALIZER.deserialize(v) for k, v in item.items()}
+    return {k: _codecs()[0].deserialize(v) for k, v in item.items()}
 
 
 class PartitionStore:
@@ -163,7 +176,7 @@ class PartitionStore:
     @property
     def client(self) -> DynamoDBClient:
         if self._client is None:
-            self._client = boto3.client("dynamodb")
+            self._client = _boto3_client("dynamodb")
         return self._client
 
     def _client_for(self, kind: str, *, writing: bool = False) -> DynamoDBClient:
@@ -240,7 +253,7 @@ class PartitionStore:
         """Write one item given as plain values (a new key only: an existing item is never replaced)."""
         self._client_for(kind, writing=True).put_item(
             TableName=self._tables[kind],
-            Item={k: _SERIALIZER.serialize(v) for k, v in item.items()},
+            Item={k: _codecs()[1].serialize(v) for k, v in item.items()},
             ConditionExpression="attribute_not_exists(sk)",
         )
 
@@ -317,7 +330,7 @@ class SellerObjects:
     def client(self) -> S3Client:
         if self._client is None:
             # SigV4: AWS serves SSE-KMS objects only to SigV4-signed (and presigned) requests.
-            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+            self._client = _boto3_client("s3", config=Config(signature_version="s3v4"))
         return self._client
 
     def upload(self, key: str, body: IO[bytes], *, content_type: str = "application/zip") -> None:
@@ -403,7 +416,7 @@ class SyncControls:
 
     def delete_schedule(self, name: str) -> bool:
         """Delete a schedule; False when there is none (per-seller schedules are optional)."""
-        scheduler = self._scheduler or boto3.client("scheduler")
+        scheduler = self._scheduler or _boto3_client("scheduler")
         try:
             scheduler.delete_schedule(Name=name, GroupName=self._group)
         except ClientError as exc:
@@ -416,7 +429,7 @@ class SyncControls:
         """Stop the seller's running seller-sync executions (named `<sellerId>-<window>`); how many."""
         if not self._sync_arn:
             return 0
-        sfn = self._sfn or boto3.client("stepfunctions")
+        sfn = self._sfn or _boto3_client("stepfunctions")
         stopped = 0
         kwargs: dict[str, Any] = {"stateMachineArn": self._sync_arn, "statusFilter": "RUNNING"}
         while True:
@@ -443,7 +456,7 @@ class Workflows:
     @property
     def client(self) -> SFNClient:
         if self._client is None:
-            self._client = boto3.client("stepfunctions")
+            self._client = _boto3_client("stepfunctions")
         return self._client
 
     def start(self, state_machine_arn: str, *, name: str, payload: Mapping[str, Any]) -> str:

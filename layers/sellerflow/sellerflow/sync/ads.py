@@ -72,7 +72,7 @@ class AdsPolicy:
 
 
 class _Io(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class AdsJob(_Io):

@@ -166,7 +166,7 @@ class MismatchBook(MismatchRecorder, Protocol):
 
 
 class ReconcileEconomicsInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     seller_id: str
 
@@ -174,7 +174,7 @@ class ReconcileEconomicsInput(BaseModel):
 class ReconcileEconomicsOutput(BaseModel):
     """One sync's reconciliation: marketplaces checked, skipped (checked recently) and unfinished."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     checked: int = 0
     skipped: int = 0

@@ -20,14 +20,14 @@ MAX_RANGE = timedelta(days=180)  # listTransactions refuses a wider postedAfter.
 
 
 class FinancesPageInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
     run_id: str
     next_token: str | None = None
 
 
 class FinancesPageOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     next_token: str | None
     has_more: bool
     transactions: int

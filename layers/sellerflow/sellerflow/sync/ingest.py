@@ -92,7 +92,7 @@ class KioskDocumentApi(Protocol):
 
 
 class IngestInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["report", "settlement"]
     job: ReportJob | SettlementJob
@@ -103,7 +103,7 @@ class IngestInput(BaseModel):
 
 
 class IngestOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     key: str
     rows: int

@@ -14,12 +14,12 @@ from sellerflow.sync.models import SELLER_ID_PATTERN
 
 
 class InventoryInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
 
 
 class InventoryOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     skus: int
 
 

@@ -11,7 +11,7 @@ SELLER_ID_PATTERN = r"^[A-Z0-9]{8,20}$"
 
 
 class _Io(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class OrdersPageInput(_Io):
@@ -33,7 +33,7 @@ class OrdersPageOutput(_Io):
 
 
 class ListDueSellersInput(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
     tick_time: datetime
 
 
@@ -67,7 +67,7 @@ class StartSellerSyncOutput(_Io):
 
 
 class RecordSyncResultInput(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
     run_id: str
     outcome: Literal["succeeded", "failed", "revoked"]

@@ -64,7 +64,7 @@ class Outcome(StrEnum):
 
 
 class Handled(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     notification_id: str
     notification_type: str

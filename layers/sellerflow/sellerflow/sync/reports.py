@@ -77,7 +77,7 @@ def within_plan(
 
 
 class _Io(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class ReportJob(_Io):

@@ -60,7 +60,7 @@ class PushConfig:
 
 
 class SubscribeResult(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     seller_id: str
     destination_id: str | None

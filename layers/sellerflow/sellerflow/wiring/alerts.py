@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sellerflow.alerts.rules import AuthorizationInput
-from sellerflow.alerts.service import StoreInputs
-from sellerflow.connect.status import ConnectionStatus, connection_status
-from sellerflow.domain import SellerProfile, SellerStatus
-from sellerflow.members.model import CompletedReview, Member
-from sellerflow.notifications.sns import AccessReviewReminders, AlertTopic
-from sellerflow.notifications.whatsapp import (
-    SecretsManagerTwilioCredentials,
-    TwilioWhatsApp,
-    parse_content_sids,
-)
 from sellerflow.settings import Settings
-from sellerflow.store.access_review import AccessReviewStore
-from sellerflow.store.alerts import AlertStore
-from sellerflow.store.connections import ConnectionStore
-from sellerflow.store.members import TeamStore
-from sellerflow.store.messages import ThreadStore
-from sellerflow.store.restock import RestockStore
 from sellerflow.wiring import connection_store, fact_store, per_settings, seller_store
-from sellerflow.wiring.analytics import rollup_store
+
+# Each builder imports its store or adapter when first called: a handler that sends WhatsApp messages
+# does not import the alert rules' stores, nor the evaluator the SNS or Twilio adapters.
+if TYPE_CHECKING:
+    from sellerflow.alerts.rules import AuthorizationInput
+    from sellerflow.alerts.service import StoreInputs
+    from sellerflow.domain import SellerProfile
+    from sellerflow.members.model import CompletedReview, Member
+    from sellerflow.notifications.sns import AccessReviewReminders, AlertTopic
+    from sellerflow.notifications.whatsapp import TwilioWhatsApp
+    from sellerflow.store.alerts import AlertStore
+    from sellerflow.store.connections import ConnectionStore
 
 
 class ConnectionAuthorization:
@@ -34,6 +29,10 @@ class ConnectionAuthorization:
         self._connections = connections
 
     def authorization(self, profile: SellerProfile, now: datetime, warning_days: int) -> AuthorizationInput:
+        from sellerflow.alerts.rules import AuthorizationInput
+        from sellerflow.connect.status import ConnectionStatus, connection_status
+        from sellerflow.domain import SellerStatus
+
         connection = self._connections.find(profile.seller_id)
         if connection is None:
             return AuthorizationInput(revoked=profile.status is SellerStatus.REVOKED)
@@ -47,15 +46,24 @@ class ConnectionAuthorization:
 
 @per_settings
 def alert_store(s: Settings) -> AlertStore:
+    from sellerflow.store.alerts import AlertStore
+
     return AlertStore(retention=timedelta(days=s.alert_retention_days))
 
 
 @per_settings
 def alert_topic(s: Settings) -> AlertTopic:
+    from sellerflow.notifications.sns import AlertTopic
+
     return AlertTopic(s.alerts_topic_arn)
 
 
 def store_inputs() -> StoreInputs:
+    from sellerflow.alerts.service import StoreInputs
+    from sellerflow.store.messages import ThreadStore
+    from sellerflow.store.restock import RestockStore
+    from sellerflow.wiring.analytics import rollup_store
+
     return StoreInputs(
         sellers=seller_store(),
         rules=alert_store(),
@@ -69,6 +77,12 @@ def store_inputs() -> StoreInputs:
 
 @per_settings
 def whatsapp(s: Settings) -> TwilioWhatsApp:
+    from sellerflow.notifications.whatsapp import (
+        SecretsManagerTwilioCredentials,
+        TwilioWhatsApp,
+        parse_content_sids,
+    )
+
     return TwilioWhatsApp(
         SecretsManagerTwilioCredentials(s.twilio_secret_name),
         parse_content_sids(s.twilio_content_sids),
@@ -82,6 +96,9 @@ class _ReviewReminderStore:
     """Every seller's members (the admins' overview scan) and each one's last completed review."""
 
     def __init__(self) -> None:
+        from sellerflow.store.access_review import AccessReviewStore
+        from sellerflow.store.members import TeamStore
+
         self._team = TeamStore()
         self._reviews = AccessReviewStore(self._team)
 
@@ -99,4 +116,6 @@ def access_review_store(_: Settings) -> _ReviewReminderStore:
 
 @per_settings
 def access_review_reminders(s: Settings) -> AccessReviewReminders:
+    from sellerflow.notifications.sns import AccessReviewReminders, AlertTopic
+
     return AccessReviewReminders(AlertTopic(s.alerts_topic_arn))

@@ -13,7 +13,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from sellerflow import wiring
-from sellerflow.analytics.ads import AdsService
 from sellerflow.api.ports import (
     ApiPorts,
     BillingPorts,
@@ -24,37 +23,18 @@ from sellerflow.api.ports import (
     no_ports,
     use_deployment_ports,
 )
-from sellerflow.billing.gate import OPEN
 from sellerflow.errors import ConfigurationError
-from sellerflow.labels.service import LabelService
-from sellerflow.members.model import PoolUser
-from sellerflow.members.service import UserDirectory
-from sellerflow.notifications.whatsapp import SecretsManagerTwilioCredentials, TwilioSignatures
-from sellerflow.pii.service import ShippingAddressService
 from sellerflow.settings import Settings
-from sellerflow.store.access_review import AccessReviewStore
-from sellerflow.store.ads import AdsStore
-from sellerflow.store.alerts import AlertStore
-from sellerflow.store.audit import AuditLog
-from sellerflow.store.facts_rollups import RollupStore
-from sellerflow.store.incidents import IncidentStore
-from sellerflow.store.members import TeamStore
-from sellerflow.store.orders import OrderStore
-from sellerflow.store.pii import BuyerPiiStore
-from sellerflow.store.privacy import SellerObjects, Workflows
-from sellerflow.store.sellers import SellerStore
-from sellerflow.store.solicitations import ReviewRequestStore
-from sellerflow.store.users import CognitoUsers
-from sellerflow.wiring.analytics import analytics_service
-from sellerflow.wiring.billing import build_billing_service, stripe_secret
-from sellerflow.wiring.connect import ads_connect_service, connect_service
-from sellerflow.wiring.labels import label_service
-from sellerflow.wiring.privacy import privacy_config
-from sellerflow.wiring.subprocessors import deployment_subprocessors
 
+# Each builder imports its stores, services and adapters when it first runs (a cold start of an API
+# function imports none of them: its routes build their ports on the first request).
 if TYPE_CHECKING:
     from sellerflow.labels.model import LabelShipment
+    from sellerflow.labels.service import LabelService
+    from sellerflow.members.model import PoolUser
+    from sellerflow.members.service import UserDirectory
     from sellerflow.store.labels import LabelDataStore
+    from sellerflow.store.users import CognitoUsers
 
 
 class _CognitoUsersOnFirstUse:
@@ -66,6 +46,8 @@ class _CognitoUsersOnFirstUse:
 
     def _users(self) -> CognitoUsers:
         if not self._built:
+            from sellerflow.store.users import CognitoUsers
+
             self._built.append(
                 CognitoUsers(self._settings.cognito_user_pool_id, region=self._settings.aws_region)
             )
@@ -102,6 +84,25 @@ def _no_buyer_pii() -> ShippingAddresses:
 
 def api_ports(settings: Settings) -> ApiPorts:
     """The general API's adapters (tables bound to `settings`)."""
+    from sellerflow.analytics.ads import AdsService
+    from sellerflow.billing.gate import OPEN
+    from sellerflow.store.access_review import AccessReviewStore
+    from sellerflow.store.ads import AdsStore
+    from sellerflow.store.alerts import AlertStore
+    from sellerflow.store.audit import AuditLog
+    from sellerflow.store.facts_rollups import RollupStore
+    from sellerflow.store.incidents import IncidentStore
+    from sellerflow.store.members import TeamStore
+    from sellerflow.store.orders import OrderStore
+    from sellerflow.store.privacy import SellerObjects, Workflows
+    from sellerflow.store.sellers import SellerStore
+    from sellerflow.store.solicitations import ReviewRequestStore
+    from sellerflow.wiring.analytics import analytics_service
+    from sellerflow.wiring.billing import build_billing_service
+    from sellerflow.wiring.connect import ads_connect_service, connect_service
+    from sellerflow.wiring.privacy import privacy_config
+    from sellerflow.wiring.subprocessors import deployment_subprocessors
+
     current = wiring.bound_settings(settings)
     audit = AuditLog()
 
@@ -145,11 +146,15 @@ def _no_twilio_secret() -> TwilioWebhookPorts:
 
 def webhook_ports(settings: Settings) -> ApiPorts:
     """Twilio's webhooks: the signature check (the Twilio secret) and the alerts' records only."""
+    from sellerflow.store.alerts import AlertStore
+
     current = wiring.bound_settings(settings)
     alerts = AlertStore()
 
     @cache  # one credentials source (Powertools caches the secret's value)
     def twilio_webhooks() -> TwilioWebhookPorts:
+        from sellerflow.notifications.whatsapp import SecretsManagerTwilioCredentials, TwilioSignatures
+
         credentials = SecretsManagerTwilioCredentials(current.twilio_secret_name)
         return TwilioWebhookPorts(signatures=TwilioSignatures(credentials), ledger=alerts)
 
@@ -162,11 +167,17 @@ def pii_ports(settings: Settings) -> ApiPorts:
 
     @cache  # one encryption client per container
     def shipping() -> ShippingAddresses:
+        from sellerflow.pii.service import ShippingAddressService
+        from sellerflow.store.orders import OrderStore
+        from sellerflow.store.pii import BuyerPiiStore
+
         queue = BuyerPiiStore(settings.pii_key_id)
         return ShippingAddressService(spapi=wiring.spapi_client(), queue=queue, orders=OrderStore())
 
     @cache
     def labels() -> LabelService:
+        from sellerflow.wiring.labels import label_service
+
         return label_service(settings)
 
     @cache
@@ -193,10 +204,12 @@ def billing_ports(settings: Settings) -> ApiPorts:
     @cache
     def ports() -> BillingPorts:
         from sellerflow.store.billing import IdempotentEvents
+        from sellerflow.wiring.billing import build_billing_service
 
         @cache
         def verifier() -> WebhookVerifier:
             from sellerflow.billing.stripe_adapter import StripeWebhookVerifier
+            from sellerflow.wiring.billing import stripe_secret
 
             secret = stripe_secret(current)["webhook_secret"]
             return StripeWebhookVerifier(secret, tolerance_s=current.stripe_webhook_tolerance_s)

@@ -9,7 +9,6 @@ from sellerflow import wiring
 from sellerflow.reports import finance_fact_from_transaction
 from sellerflow.reports.ingest import ingest_document
 from sellerflow.settings import Settings
-from sellerflow.spapi.notifications import NotificationsClient
 from sellerflow.store.notifications import NotificationLedger, SubscriptionStore
 from sellerflow.sync.ingest import IngestInput, IngestOutput, ingest_report_document
 from sellerflow.sync.notifications import PushPorts
@@ -18,6 +17,8 @@ from sellerflow.sync.subscriptions import PushConfig, PushSubscriptions
 
 @wiring.per_settings
 def push_subscriptions(settings: Settings) -> PushSubscriptions:
+    from sellerflow.spapi.notifications import NotificationsClient  # and httpx, on first use
+
     return PushSubscriptions(
         api=NotificationsClient(wiring.spapi_client()),
         book=SubscriptionStore(),

@@ -31,6 +31,7 @@ from sellerflow.sync.reports import (
 )
 
 POLICY = ReportPolicy()
+COMPARED = ReportPolicy(comparison_history=timedelta(days=180))  # REPORT_COMPARISON_HISTORY_DAYS=180
 US = "ATVPDKIKX0DER"
 
 
@@ -45,12 +46,11 @@ def test_a_first_run_asks_for_every_daily_report_and_the_backfill_windows_create
     per_marketplace = [j for j in jobs if j.marketplace_id == US]
     types = sorted(j.report_type for j in per_marketplace)
     backfill = [j for j in per_marketplace if "backfill-" in j.key]
-    # Two marketplaces: 8 daily reports, and (15 - 8) // 2 backfill windows each fit the burst of 15;
-    # the compared days (180) take three more windows each, paced past the burst.
-    unpaced = [j for j in jobs if j.not_before is None]
-    assert len([j for j in backfill if j.not_before is None]) >= 3
-    assert len(unpaced) == plan_for("createReport").burst
-    assert types == sorted([LISTINGS, FBA_INVENTORY, SALES_AND_TRAFFIC, ALL_ORDERS] + [ALL_ORDERS] * 6)
+    # Two marketplaces: 8 daily reports, and (15 - 8) // 2 backfill windows each fit the burst of 15.
+    assert len(backfill) == 3
+    assert len(jobs) <= plan_for("createReport").burst
+    assert all(j.not_before is None for j in jobs)  # nothing past the burst: nothing paced
+    assert types == sorted([LISTINGS, FBA_INVENTORY, SALES_AND_TRAFFIC, ALL_ORDERS] + [ALL_ORDERS] * 3)
     # The newest 30-day window first, ending where the orders sync's 30 days of history start (with a
     # day of overlap): a first run adds history, not the days searchOrders brings
     backfill.sort(key=lambda j: j.key, reverse=True)
@@ -65,15 +65,15 @@ def test_a_first_run_asks_for_every_daily_report_and_the_backfill_windows_create
 @pytest.mark.parametrize("marketplaces", [1, 2, 3, 4])
 def test_a_first_run_brings_the_compared_180_days_pacing_requests_past_the_burst(marketplaces: int) -> None:
     ids = [US, "A1PA6795UKMFR9", "A1VC38T7YXB528", "A1F83G8C2ARO7P"][:marketplaces]
-    jobs = plan_reports(SELLER, ids, book=FakeBook(), now=NOW, policy=POLICY)
+    jobs = plan_reports(SELLER, ids, book=FakeBook(), now=NOW, policy=COMPARED)
     midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     for marketplace_id in ids:
         windows = [j for j in jobs if j.marketplace_id == marketplace_id and "backfill-" in j.key]
         starts = [j.data_start for j in windows if j.data_start]
         # "Last 90 vs previous 90": every day back to 180 days ago is in a window of this run
-        assert min(starts) <= midnight - POLICY.comparison_history
+        assert min(starts) <= midnight - COMPARED.comparison_history
         days = {(midnight - s).days for s in starts}
-        assert {POLICY.backfill_after.days + 30 * n for n in range(1, 7)} <= days
+        assert {COMPARED.backfill_after.days + 30 * n for n in range(1, 7)} <= days
     # The daily reports and the windows the burst holds are asked at once, in the plan's first places;
     # every request past the burst a refill (a minute) after the one before, the newest windows first.
     first_paced = next((n for n, j in enumerate(jobs) if j.not_before), len(jobs))
@@ -91,14 +91,14 @@ def test_a_first_run_brings_the_compared_180_days_pacing_requests_past_the_burst
 def test_once_the_compared_days_are_in_a_run_asks_only_what_the_burst_holds() -> None:
     ids = [US, "A1PA6795UKMFR9", "A1VC38T7YXB528"]
     book = FakeBook()
-    for job in plan_reports(SELLER, ids, book=book, now=NOW, policy=POLICY):
+    for job in plan_reports(SELLER, ids, book=book, now=NOW, policy=COMPARED):
         book.states[job.key] = ReportState(key=job.key, report_type=job.report_type, status="INGESTED")
     later = NOW + timedelta(minutes=15)
-    jobs = plan_reports(SELLER, ids, book=book, now=later, policy=POLICY)
+    jobs = plan_reports(SELLER, ids, book=book, now=later, policy=COMPARED)
     assert all(j.not_before is None for j in jobs)
     assert [j for j in jobs if "backfill-" in j.key]
     assert all(
-        j.data_start is not None and later - j.data_start > POLICY.comparison_history
+        j.data_start is not None and later - j.data_start > COMPARED.comparison_history
         for j in jobs
         if "backfill-" in j.key
     )
@@ -111,7 +111,7 @@ def test_once_the_compared_days_are_in_a_run_asks_only_what_the_burst_holds() ->
             key="REPORT#pending", report_type=ALL_ORDERS, status="IN_QUEUE", report_id="R1"
         )
     }
-    assert pace_requests([pending] * 20, known, NOW, POLICY)[-1].not_before is None
+    assert pace_requests([pending] * 20, known, NOW, COMPARED)[-1].not_before is None
 
 
 def test_backfill_walks_back_two_years_in_30_day_windows_as_windows_are_ingested() -> None:

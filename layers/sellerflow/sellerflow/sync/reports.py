@@ -47,9 +47,11 @@ class ReportPolicy:
     # (15 minutes). One per run made two years of history take 25 runs: `bench/sync_efficiency_bench.py`.
     backfill_windows_per_run: int = 11
     # ... except the windows of these days, which a run always plans (past the burst, paced over
-    # createReport's refill by `pace_requests`): the overview compares "Last 90" with the 90 days
-    # before, so a seller's first run brings 180 days whatever its number of marketplaces.
-    comparison_history: timedelta = timedelta(days=180)
+    # createReport's refill by `pace_requests`): at 180 days ("Last 90" and the 90 days before, the
+    # overview's longest comparison) a seller's first run brings them whatever its number of
+    # marketplaces. Off (0) by default: the demo's first sync then rolls up ~3x the days and outgrew
+    # its time budget (docs/dashboard.md, "The first sync's history"); `REPORT_COMPARISON_HISTORY_DAYS`.
+    comparison_history: timedelta = timedelta(0)
     fresh: timedelta = timedelta(days=3)  # the recent All Orders window, refreshed daily
     traffic_days: int = 1  # yesterday (the day before is kept by earlier runs)
     reuse_within: timedelta = timedelta(hours=24)
@@ -251,7 +253,7 @@ def plan_reports(
     comparison: list[ReportJob] = []  # backfill windows of the compared days past the burst's room
     marketplace_ids = list(marketplace_ids)
     per_marketplace = backfill_per_marketplace(len(marketplace_ids), policy)
-    compared_from = _day(now) - policy.comparison_history
+    compared_from = _day(now) - policy.comparison_history  # 0: today, so no window is compared
     for marketplace_id in marketplace_ids:
         backfills = 0
         for job in _candidates(seller_id, marketplace_id, now, policy):

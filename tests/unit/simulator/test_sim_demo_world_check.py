@@ -36,22 +36,22 @@ def test_a_best_seller_of_tens_a_day_and_every_comparison_is_verified() -> None:
         _row("TAIL", 3),
         _row("#ACCOUNT", 999, RowKind.ACCOUNT),
     ]
-    check = world_check("A1SELLER", rows, {"last30": _dashboard(5, 2), "last90": _dashboard(9, 1)})
+    check = world_check("A1SELLER", rows, {"last7": _dashboard(5, 2), "last90": _dashboard(9, 1)})
     assert check.ok
     assert check.top_units_per_day == 20.0  # the account row is no SKU
     assert (check.fast_skus, check.skus_sold) == (1, 3)
     assert check.line() == (
         "verified demo_world A1SELLER top_sku_units_per_day=20.0 skus_10_per_day=1 skus_sold=3 "
-        "compared=last30:2/2,last90:2/2"
+        "compared=last7:2/2,last90:2/2"
     )
 
 
 def test_a_currency_without_previous_data_or_a_slow_best_seller_is_a_mismatch() -> None:
     rows = [_row("TOP", 400)]
-    assert not world_check("A1SELLER", rows, {"last30": _dashboard(4, 0)}).ok
+    assert not world_check("A1SELLER", rows, {"last7": _dashboard(4, 0)}).ok
     assert not world_check("A1SELLER", rows, {"last7": {"totals": []}}).ok  # the overview did not answer
-    # last90's previous 90 days need the paced first-run backfill (off by default): shown, not required
-    assert world_check("A1SELLER", rows, {"last30": _dashboard(4), "last90": _dashboard(0)}).ok
-    slow = world_check("A1SELLER", [_row("TOP", 90)], {"last30": _dashboard(4)})
+    # the ranges whose previous days are backfilled history are shown, not required
+    assert world_check("A1SELLER", rows, {"last7": _dashboard(4), "last90": _dashboard(0)}).ok
+    slow = world_check("A1SELLER", [_row("TOP", 90)], {"last7": _dashboard(4)})
     assert not slow.ok
     assert slow.line().startswith("MISMATCH demo_world A1SELLER top_sku_units_per_day=3.0")

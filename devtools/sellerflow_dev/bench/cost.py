@@ -127,15 +127,17 @@ class SyncShape:
         ads = states["AdsMap"]["ItemProcessor"]["States"]
         # request, ready?, (wait, check, ready?) per poll, download+ingest, the outcome Pass
         per_report = 4 + 3 * self.polls
-        assert {"RequestReport", "IsReportReady", "WaitForReport", "CheckReport", "DownloadAndIngest"} <= set(
-            report
-        )
+        assert {
+            "PaceReportRequest", "RequestReport", "IsReportReady", "WaitForReport", "CheckReport",
+            "DownloadAndIngest",
+        } <= set(report)  # fmt: skip
         assert {"RequestAdsReport", "IsAdsReportReady", "WaitForAdsReport", "CheckAdsReport"} <= set(ads)
         return (
             len(fixed)
             + 2 * self.order_pages  # SyncOrdersPage, MoreOrderPages
             + 2 * self.finance_pages  # SyncTransactionsPage, MoreTransactionPages
             + per_report * (self.reports + self.ads_reports)
+            + self.reports  # PaceReportRequest (its Wait only in a first run's compared history)
             + self.settlements
         )
 

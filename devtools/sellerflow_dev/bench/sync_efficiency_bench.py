@@ -436,7 +436,10 @@ class Pull:
         )
 
     def report(self, job: ReportJob) -> Wait:
-        """RequestReport, WaitForReport, CheckReport, DownloadAndIngest (the ReportsMap's item)."""
+        """WaitForReportQuota, RequestReport, WaitForReport, CheckReport, DownloadAndIngest (the
+        ReportsMap's item)."""
+        if job.not_before is not None:
+            yield max(0.0, (job.not_before - self.clock.datetime()).total_seconds())
         progress = yield from self.flow.task("RequestReport", functools.partial(self.request, job))
         while progress.status in ("IN_QUEUE", "IN_PROGRESS"):
             yield progress.wait_s

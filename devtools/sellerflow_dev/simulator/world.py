@@ -88,6 +88,25 @@ def popularity_weights(size: int) -> list[float]:
     return [1 / (rank + 1) ** 1.1 for rank in range(size)]
 
 
+# Units per order line (`quantityOrdered`), by the SKU's popularity rank. The three best-sellers are
+# the everyday consumables a shop lives on: bought in multiples (refill packs, business buyers' case
+# quantities), so they sell tens of units a day out of a few orders; the long tail mostly by one.
+# Velocity comes from units per line, not from more orders: every order is a searchOrders document
+# the demo syncs one by one (docs/dashboard.md, "The demo's world"). Means: ~10, ~7, ~4, 1.4 units.
+_LINE_QUANTITIES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((2, 4, 6, 10, 12, 20, 24), (10, 15, 20, 20, 15, 10, 10)),
+    ((1, 2, 4, 6, 10, 12, 20), (10, 15, 20, 20, 15, 10, 10)),
+    ((1, 2, 3, 4, 6, 10), (20, 20, 20, 15, 15, 10)),
+)
+_TAIL_QUANTITIES: tuple[tuple[int, ...], tuple[int, ...]] = ((1, 2, 3, 5), (75, 15, 7, 3))
+
+
+def line_quantity(rng: random.Random, rank: int) -> int:
+    """The quantity of an order line of the catalogue's `rank`-th SKU (0: the best-seller); one draw."""
+    values, weights = _LINE_QUANTITIES[rank] if rank < len(_LINE_QUANTITIES) else _TAIL_QUANTITIES
+    return rng.choices(values, weights=weights)[0]
+
+
 # Older orders, only available through the All Orders report (the backfill), go back this far.
 BACKFILL_DAYS = 730
 
@@ -724,8 +743,9 @@ def _generate_item(
     position: int,
     with_shipping: bool,
 ) -> SimItem:
-    product = rng.choices(seller.catalogue, weights=popularity_weights(len(seller.catalogue)))[0]
-    quantity = rng.choices((1, 2, 3, 5), weights=(75, 15, 7, 3))[0]
+    rank = rng.choices(range(len(seller.catalogue)), weights=popularity_weights(len(seller.catalogue)))[0]
+    product = seller.catalogue[rank]
+    quantity = line_quantity(rng, rank)
     unit_price = product.price_in(market)
     item = SimItem(
         order_item_id=_order_item_id(order_id, position),

@@ -109,6 +109,9 @@ class Settings(BaseModel):
     # At most, per marketplace; a run takes fewer when createReport's burst holds fewer
     # (sellerflow.sync.reports.backfill_per_marketplace, docs/performance.md "Sync efficiency").
     report_backfill_windows_per_run: int = Field(default=11, ge=1, le=25)
+    # Days whose All Orders windows a run plans past the burst, paced (sellerflow.sync.reports,
+    # ReportPolicy.comparison_history): 180 brings "Last 90 vs previous 90" in a first run; 0 = off.
+    report_comparison_history_days: int = Field(default=0, ge=0, le=548)
 
     # Alerts (sellerflow.alerts): the SNS topic evaluations publish to; the WhatsApp sender's Twilio
     # credentials live in a Secrets Manager secret ({"account_sid","auth_token","from_number"}),

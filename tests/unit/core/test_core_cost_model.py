@@ -15,7 +15,7 @@ def test_an_hourly_run_walks_the_seller_sync_path_and_reports_add_their_polls() 
     quiet = SyncShape(order_pages=1, finance_pages=1, reports=0, ads_reports=0, settlements=0, polls=3)
     busy = SyncShape(order_pages=1, finance_pages=1, reports=1, ads_reports=0, settlements=0, polls=3)
     assert quiet.transitions() == 17  # the fixed path (13 states) + 2 order and 2 finance transitions
-    assert busy.transitions() - quiet.transitions() == 4 + 3 * 3
+    assert busy.transitions() - quiet.transitions() == 5 + 3 * 3  # PaceReportRequest first
 
 
 def test_cost_grows_with_orders_and_every_service_is_priced() -> None:

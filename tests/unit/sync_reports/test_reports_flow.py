@@ -15,6 +15,7 @@ from sellerflow.spapi.usage_plans import plan_for
 from sellerflow.sync.ingest import IngestInput, ingest_report_document
 from sellerflow.sync.reports import (
     ALL_ORDERS,
+    CREATE_REPORT_REFILL_S,
     FBA_INVENTORY,
     LISTINGS,
     SALES_AND_TRAFFIC,
@@ -30,6 +31,7 @@ from sellerflow.sync.reports import (
 )
 
 POLICY = ReportPolicy()
+COMPARED = ReportPolicy(comparison_history=timedelta(days=180))  # REPORT_COMPARISON_HISTORY_DAYS=180
 US = "ATVPDKIKX0DER"
 
 
@@ -47,6 +49,7 @@ def test_a_first_run_asks_for_every_daily_report_and_the_backfill_windows_create
     # Two marketplaces: 8 daily reports, and (15 - 8) // 2 backfill windows each fit the burst of 15.
     assert len(backfill) == 3
     assert len(jobs) <= plan_for("createReport").burst
+    assert all(j.not_before is None for j in jobs)  # nothing past the burst: nothing paced
     assert types == sorted([LISTINGS, FBA_INVENTORY, SALES_AND_TRAFFIC, ALL_ORDERS] + [ALL_ORDERS] * 3)
     # The newest 30-day window first, ending where the orders sync's 30 days of history start (with a
     # day of overlap): a first run adds history, not the days searchOrders brings
@@ -57,6 +60,58 @@ def test_a_first_run_asks_for_every_daily_report_and_the_backfill_windows_create
     midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     assert backfill[0].data_end == midnight - timedelta(days=29)
     assert len(jobs) == 2 * len(per_marketplace)
+
+
+@pytest.mark.parametrize("marketplaces", [1, 2, 3, 4])
+def test_a_first_run_brings_the_compared_180_days_pacing_requests_past_the_burst(marketplaces: int) -> None:
+    ids = [US, "A1PA6795UKMFR9", "A1VC38T7YXB528", "A1F83G8C2ARO7P"][:marketplaces]
+    jobs = plan_reports(SELLER, ids, book=FakeBook(), now=NOW, policy=COMPARED)
+    midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    for marketplace_id in ids:
+        windows = [j for j in jobs if j.marketplace_id == marketplace_id and "backfill-" in j.key]
+        starts = [j.data_start for j in windows if j.data_start]
+        # "Last 90 vs previous 90": every day back to 180 days ago is in a window of this run
+        assert min(starts) <= midnight - COMPARED.comparison_history
+        days = {(midnight - s).days for s in starts}
+        assert {COMPARED.backfill_after.days + 30 * n for n in range(1, 7)} <= days
+    # The daily reports and the windows the burst holds are asked at once, in the plan's first places;
+    # every request past the burst a refill (a minute) after the one before, the newest windows first.
+    first_paced = next((n for n, j in enumerate(jobs) if j.not_before), len(jobs))
+    assert all(j.not_before is None for j in jobs[:first_paced])
+    assert first_paced == min(len(jobs), plan_for("createReport").burst)
+    paced = [j.not_before for j in jobs[first_paced:]]
+    assert all(p is not None for p in paced)
+    start = NOW.replace(microsecond=0)
+    assert paced == [start + timedelta(seconds=CREATE_REPORT_REFILL_S * n) for n in range(1, len(paced) + 1)]
+    assert CREATE_REPORT_REFILL_S * plan_for("createReport").rate_per_s == pytest.approx(1, abs=0.01)
+    ends = [j.data_end for j in jobs[first_paced:] if j.data_end and "backfill-" in j.key]
+    assert ends == sorted(ends, reverse=True)
+
+
+def test_once_the_compared_days_are_in_a_run_asks_only_what_the_burst_holds() -> None:
+    ids = [US, "A1PA6795UKMFR9", "A1VC38T7YXB528"]
+    book = FakeBook()
+    for job in plan_reports(SELLER, ids, book=book, now=NOW, policy=COMPARED):
+        book.states[job.key] = ReportState(key=job.key, report_type=job.report_type, status="INGESTED")
+    later = NOW + timedelta(minutes=15)
+    jobs = plan_reports(SELLER, ids, book=book, now=later, policy=COMPARED)
+    assert all(j.not_before is None for j in jobs)
+    assert [j for j in jobs if "backfill-" in j.key]
+    assert all(
+        j.data_start is not None and later - j.data_start > COMPARED.comparison_history
+        for j in jobs
+        if "backfill-" in j.key
+    )
+    # a window still in progress is polled again, not asked again: it takes no token
+    pending = ReportJob(seller_id=SELLER, key="REPORT#pending", report_type=ALL_ORDERS, marketplace_id=US)
+    from sellerflow.sync.reports import pace_requests
+
+    known = {
+        "REPORT#pending": ReportState(
+            key="REPORT#pending", report_type=ALL_ORDERS, status="IN_QUEUE", report_id="R1"
+        )
+    }
+    assert pace_requests([pending] * 20, known, NOW, COMPARED)[-1].not_before is None
 
 
 def test_backfill_walks_back_two_years_in_30_day_windows_as_windows_are_ingested() -> None:

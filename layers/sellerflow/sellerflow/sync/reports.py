@@ -46,6 +46,12 @@ class ReportPolicy:
     # fit createReport's burst (15 per seller, then 1/min) and the bucket is full again by the next run
     # (15 minutes). One per run made two years of history take 25 runs: `bench/sync_efficiency_bench.py`.
     backfill_windows_per_run: int = 11
+    # ... except the windows of these days, which a run always plans (past the burst, paced over
+    # createReport's refill by `pace_requests`): at 180 days ("Last 90" and the 90 days before, the
+    # overview's longest comparison) a seller's first run brings them whatever its number of
+    # marketplaces. Off (0) by default: the demo's first sync then rolls up ~3x the days and outgrew
+    # its time budget (docs/dashboard.md, "The first sync's history"); `REPORT_COMPARISON_HISTORY_DAYS`.
+    comparison_history: timedelta = timedelta(0)
     fresh: timedelta = timedelta(days=3)  # the recent All Orders window, refreshed daily
     traffic_days: int = 1  # yesterday (the day before is kept by earlier runs)
     reuse_within: timedelta = timedelta(hours=24)
@@ -90,6 +96,9 @@ class ReportJob(_Io):
     data_start: datetime | None = None
     data_end: datetime | None = None
     source: Source = "report"  # sales and traffic: the report, or Data Kiosk past the app-wide budget
+    # A request past createReport's burst waits for the bucket's refill until then (the ReportsMap's
+    # WaitForReportQuota state; None: ask at once).
+    not_before: datetime | None = None
 
 
 class ReportProgress(_Io):
@@ -241,8 +250,10 @@ def plan_reports(
     for again; a new one takes a slot of the app-wide budget, or goes to Data Kiosk."""
     known = {state.key: state for state in book.all(seller_id)}
     jobs: list[ReportJob] = []
+    comparison: list[ReportJob] = []  # backfill windows of the compared days past the burst's room
     marketplace_ids = list(marketplace_ids)
     per_marketplace = backfill_per_marketplace(len(marketplace_ids), policy)
+    compared_from = _day(now) - policy.comparison_history  # 0: today, so no window is compared
     for marketplace_id in marketplace_ids:
         backfills = 0
         for job in _candidates(seller_id, marketplace_id, now, policy):
@@ -253,16 +264,43 @@ def plan_reports(
                 continue
             if job.key.split("#")[-1].startswith("backfill-"):
                 if backfills >= per_marketplace:
+                    if job.data_end is not None and job.data_end > compared_from:
+                        comparison.append(job)
                     continue
                 backfills += 1
             if job.report_type == SALES_AND_TRAFFIC:
                 job = job.model_copy(update={"source": traffic_source(state, seller_id, now, traffic_budget)})
             jobs.append(job)
+    # The newest compared windows of every marketplace first: each is asked a refill later than the last.
+    comparison.sort(key=lambda job: job.data_end or now, reverse=True)
+    jobs = pace_requests([*jobs, *comparison], known, now, policy)
     metrics.add_metric(name="ReportsPlanned", unit="Count", value=len(jobs))
     return jobs
 
 
+def pace_requests(
+    jobs: list[ReportJob], known: dict[str, ReportState], now: datetime, policy: ReportPolicy
+) -> list[ReportJob]:
+    """Jobs that will call createReport past its burst get `not_before`: one more a refill interval
+    later each (Amazon's token bucket, full at the start of a run, is the seller's for every
+    marketplace). A job polled again, reused or sent to Data Kiosk takes no token."""
+    asks = 0
+    start = now.astimezone(UTC).replace(microsecond=0)
+    paced: list[ReportJob] = []
+    for job in jobs:
+        if job.source == "report" and _reuse(known.get(job.key), now, policy) is None:
+            asks += 1
+            if asks > CREATE_REPORT_BURST:
+                later = timedelta(seconds=(asks - CREATE_REPORT_BURST) * CREATE_REPORT_REFILL_S)
+                job = job.model_copy(update={"not_before": start + later})
+        paced.append(job)
+    if asks > CREATE_REPORT_BURST:
+        metrics.add_metric(name="ReportsPaced", unit="Count", value=asks - CREATE_REPORT_BURST)
+    return paced
+
+
 CREATE_REPORT_BURST = 15  # createReport's usage plan (sellerflow.spapi.usage_plans; a test keeps them equal)
+CREATE_REPORT_REFILL_S = 60  # ... and its rate, 0.0167 per second: a token a minute
 DAILY_REPORTS = 4  # listings, FBA inventory, yesterday's sales and traffic, the fresh All Orders window
 
 

@@ -278,6 +278,7 @@ def report_policy() -> ReportPolicy:
         first_poll_s=s.report_first_poll_s,
         max_polls=s.report_max_polls,
         backfill_windows_per_run=s.report_backfill_windows_per_run,
+        comparison_history=timedelta(days=s.report_comparison_history_days),
     )
 
 

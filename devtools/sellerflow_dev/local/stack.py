@@ -106,10 +106,12 @@ class LocalStack:
 
         from moto.server import ThreadedMotoServer
 
+        from sellerflow_dev.moto_reads import fast_dynamodb_reads
         from sellerflow_dev.moto_writes import serialize_dynamodb_writes
         from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
         serialize_dynamodb_writes()  # the moto server runs in this process
+        fast_dynamodb_reads()  # ... and its reads skip moto's generic serializer (moto_reads.py)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()

@@ -55,8 +55,12 @@ export function go(hash) {
 
 async function sellers(force = false) {
   if (!sellersCache || force) {
-    sellersCache = (await api("/sellers")).sellers || [];
-    storeSellers(sellersCache);
+    const asked = (currentSession() || {}).idToken;
+    const list = (await api("/sellers")).sellers || [];
+    // signed out (or in as someone else) while it was asked: not a list to keep for this tab's user
+    if ((currentSession() || {}).idToken !== asked) return list;
+    sellersCache = list;
+    storeSellers(list);
   }
   return sellersCache;
 }

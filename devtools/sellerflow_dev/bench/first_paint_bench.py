@@ -8,9 +8,15 @@ the tab's session) and each time the page's own performance mark `dashboard:data
 first animation frame after the KPI tiles (and the home-currency total) are drawn with the API's
 figures (`web/js/home-total.js`), in ms since the navigation started.
 
-    BENCH dashboard_first_paint_ms <median> ms
+A reload draws the seller's page from the list this tab's `/sellers` last gave (kept per user in
+sessionStorage) and checks it when `/sellers` answers; every other load is made without that list
+(removed first, as in a new tab), so that the page waits for `/sellers` as it used to: both kinds
+interleaved, under the same load.
+
+    BENCH dashboard_first_paint_ms <median> ms                      (a reload: the stored list)
     BENCH dashboard_first_paint_max_ms <slowest> ms
     BENCH dashboard_first_paint_target_met <0|1> bool     (median under 1,000 ms)
+    BENCH dashboard_first_paint_without_stored_list_ms <median> ms  (waiting for /sellers first)
 
 Needs Chromium at /usr/bin/chromium (Playwright drives it through `executable_path`). Not in
 `make test`: a timed measurement on a shared machine is a bench, not a test.
@@ -18,6 +24,7 @@ Needs Chromium at /usr/bin/chromium (Playwright drives it through `executable_pa
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -51,7 +58,20 @@ _REQUESTS = """() => Object.fromEntries(performance.getEntriesByType('resource')
     .map(e => [e.name.includes('/dashboard?') ? 'dashboard' : 'sellers', e.duration]))"""
 
 
-def first_paint_ms(runs: int = RUNS) -> tuple[list[float], dict[str, list[float]]]:
+WAIT_MS = 180_000  # a load under a load average of ~20 takes its time; it is measured, not failed
+_MARK = "() => performance.getEntriesByName('dashboard:data').length > 0"
+_MARK_AT = "() => performance.getEntriesByName('dashboard:data')[0].startTime"
+
+
+def _load(page: Any, *, stored_list: bool) -> float:
+    if not stored_list:
+        page.evaluate("() => sessionStorage.removeItem('sellerflow.sellers')")
+    page.reload()
+    page.wait_for_function(_MARK, timeout=WAIT_MS)
+    return float(page.evaluate(_MARK_AT))
+
+
+def first_paint_ms(runs: int = RUNS) -> tuple[list[float], dict[str, list[float]], list[float]]:
     from playwright.sync_api import sync_playwright
 
     from sellerflow_dev.bench.dashboard_world import seed_day_rollups
@@ -67,6 +87,7 @@ def first_paint_ms(runs: int = RUNS) -> tuple[list[float], dict[str, list[float]
         base = stack.gateway.url
         user = stack.users["owner1@sellerflow.local"]
         times: list[float] = []
+        without: list[float] = []
         requests: dict[str, list[float]] = {"sellers": [], "dashboard": []}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -76,18 +97,15 @@ def first_paint_ms(runs: int = RUNS) -> tuple[list[float], dict[str, list[float]
             _sign_in(page, base, user.email, user.password, user.totp_secret)
             page.wait_for_url(f"**/#/sellers/{seller.seller_id}")
             for _ in range(runs):
-                page.reload()
-                page.wait_for_function("() => performance.getEntriesByName('dashboard:data').length > 0")
-                times.append(
-                    float(page.evaluate("() => performance.getEntriesByName('dashboard:data')[0].startTime"))
-                )
+                times.append(_load(page, stored_list=True))
                 for name, duration in page.evaluate(_REQUESTS).items():
                     requests[name].append(float(duration))
+                without.append(_load(page, stored_list=False))
             shown = page.locator("[data-testid=home-total]").count()
             browser.close()
         if not shown:
             raise RuntimeError("the overview drew no home-currency total: the figures are not all there")
-        return times, requests
+        return times, requests, without
     finally:
         stack.stop()
 
@@ -97,19 +115,24 @@ def main() -> int:
         print(f"BENCH dashboard_first_paint_skipped 1 bool  ({CHROMIUM} missing)", flush=True)
         return 0
     started = time.monotonic()
-    times, requests = first_paint_ms()
+    times, requests, without = first_paint_ms()
     median = statistics.median(times)
     print(f"BENCH dashboard_first_paint_ms {median:.0f} ms", flush=True)
     print(f"BENCH dashboard_first_paint_max_ms {max(times):.0f} ms", flush=True)
     print(f"BENCH dashboard_first_paint_target_met {int(median < TARGET_MS)} bool", flush=True)
-    for name, durations in requests.items():  # the two requests the tiles wait on, one after the other
+    print(
+        f"BENCH dashboard_first_paint_without_stored_list_ms {statistics.median(without):.0f} ms", flush=True
+    )
+    for name, durations in requests.items():  # the two requests of a reload (no longer one after the other)
         if durations:
             print(
                 f"BENCH dashboard_first_paint_{name}_request_ms {statistics.median(durations):.0f} ms",
                 flush=True,
             )
     print(
-        f"# {len(times)} loads: {', '.join(f'{t:.0f}' for t in times)} ms; {time.monotonic() - started:.0f} s",
+        f"# {len(times)} reloads: {', '.join(f'{t:.0f}' for t in times)} ms; without the stored list: "
+        f"{', '.join(f'{t:.0f}' for t in without)} ms; load average {os.getloadavg()[0]:.1f} at the end; "
+        f"{time.monotonic() - started:.0f} s",
         flush=True,
     )
     return 0

@@ -106,10 +106,12 @@ class LocalStack:
 
         from moto.server import ThreadedMotoServer
 
+        from sellerflow_dev.moto_reads import fast_dynamodb_reads
         from sellerflow_dev.moto_writes import serialize_dynamodb_writes
         from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
         serialize_dynamodb_writes()  # the moto server runs in this process
+        fast_dynamodb_reads()  # ... and its reads skip moto's generic serializer (moto_reads.py)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
@@ -520,20 +522,28 @@ class LocalStack:
                 self._pollers.append(thread)
 
     def _poll_loop(self, function_name: str, source: Any) -> None:
+        # one client and one queue URL per poller: five polls a second each, beside the API's requests
+        sqs: Any = None
+        queue_url = ""
         while not self._pollers_stop.is_set():
             try:
-                handled = self.poll_queue_once(function_name, source)
+                if sqs is None:
+                    sqs = self.session.client("sqs")
+                    queue_url = sqs.get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+                handled = self.poll_queue_once(function_name, source, sqs=sqs, queue_url=queue_url)
             except Exception:
                 handled = 0
             if not handled:
                 self._pollers_stop.wait(0.2)
 
-    def poll_queue_once(self, function_name: str, source: Any) -> int:
+    def poll_queue_once(
+        self, function_name: str, source: Any, *, sqs: Any = None, queue_url: str = ""
+    ) -> int:
         """One receive -> invoke -> delete round. A record the function reports failed (or every record
         when the invocation fails) is left to become visible again after the queue's visibility
         timeout, compressed by `time_scale`; moto moves it to the DLQ after maxReceiveCount receives."""
-        sqs = self.session.client("sqs")
-        queue_url = sqs.get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs = sqs or self.session.client("sqs")
+        queue_url = queue_url or sqs.get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
         received = sqs.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=min(source.batch_size, 10),

@@ -13,6 +13,7 @@ from prot_support import raw_items
 from sellerflow.settings import reset_settings
 from sellerflow.store.audit import HEAD, AuditLog, seq_key
 from sellerflow_dev import cli
+from sellerflow_dev.bench.dashboard_world import count_ddb_requests
 
 SELLER, OTHER = "A1PROTSELLER", "A2PROTOTHER"
 
@@ -73,6 +74,49 @@ def test_concurrent_writers_never_share_or_skip_a_sequence_number(
     seqs = sorted(e.seq for e in log.entries(SELLER, limit=1000))
     assert seqs == list(range(1, 17))
     assert log.verify(SELLER).ok
+
+
+def test_a_log_appends_after_its_own_write_in_one_request(aws: Any) -> None:
+    log = AuditLog()
+    with count_ddb_requests() as first:
+        log.record(SELLER, "user-1", "dashboard.read", "rollups")
+    with count_ddb_requests() as then:
+        log.record(SELLER, "user-1", "analytics.read", "daily")
+    # the first append reads the head (none: a new chain also looks for entries); the next only writes
+    assert [c.operation for c in first] == ["GetItem", "Query", "TransactWriteItems"]
+    assert [c.operation for c in then] == ["TransactWriteItems"]
+    assert [e.seq for e in log.entries(SELLER)] == [2, 1]
+    assert log.verify(SELLER).ok
+
+
+def test_a_head_moved_by_another_writer_is_read_again(aws: Any) -> None:
+    here, there = AuditLog(), AuditLog()  # two warm containers serving the same seller
+    for i in range(3):
+        here.record(SELLER, "user-1", "order.read", f"order/h{i}")
+        there.record(SELLER, "user-2", "order.read", f"order/t{i}")
+    with count_ddb_requests() as calls:
+        here.record(SELLER, "user-1", "order.read", "order/last")
+    assert [c.operation for c in calls] == ["TransactWriteItems", "GetItem", "TransactWriteItems"]
+    entries = here.entries(SELLER)
+    assert [e.seq for e in entries] == list(range(7, 0, -1))
+    assert [e.resource for e in entries][:2] == ["order/last", "order/t2"]
+    assert here.verify(SELLER).ok
+
+
+def test_a_chain_begun_again_at_the_same_revision_is_not_taken_for_the_remembered_one(aws: Any) -> None:
+    before, after = AuditLog(), AuditLog()
+    for i in range(3):
+        before.record(SELLER, "user-1", "order.read", f"order/{i}")  # head at revision 3
+    for found in raw_items(aws, "AuditTable"):  # the partition erased (as an erasure does) ...
+        aws.delete_item(TableName="AuditTable", Key={"seller_id": found["seller_id"], "sk": found["sk"]})
+    for i in range(3):
+        after.record(SELLER, "user-2", "order.read", f"again/{i}")  # ... and begun again: revision 3
+    assert item(aws, SELLER, HEAD)["rev"]["N"] == "3"
+    before.record(SELLER, "user-1", "order.read", "order/late")  # its remembered head is stale
+    entries = before.entries(SELLER)
+    assert [(e.seq, e.resource) for e in entries][:2] == [(4, "order/late"), (3, "again/2")]
+    assert entries[0].prev_hash == entries[1].hash
+    assert before.verify(SELLER).ok
 
 
 @pytest.mark.parametrize("attack", ["tamper", "delete_middle", "delete_newest", "swap"])

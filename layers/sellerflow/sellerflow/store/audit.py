@@ -13,6 +13,12 @@ is cancelled and it retries from the new head, so `seq` is gapless and strictly 
 and `at` never goes backwards (`at = max(now, head.at)`). Both operations are `PutItem`s: the API's
 role needs no UpdateItem or DeleteItem on this table.
 
+A log remembers the head it last wrote for each seller (a warm container serves one seller's
+requests one after another), so its next append is the transaction alone, without reading the head
+first. The head's condition names its revision and its hash: if anyone else appended, trimmed or
+erased meanwhile, the transaction is cancelled and the append reads the head as usual. Every access
+is still recorded; only a read the writer already knows the answer to is left out.
+
 Entries expire `AUDIT_RETENTION` (400 days, > 12 months) after they were written. Expired entries
 leave from the oldest end only: the sweeper (`trim_expired`) first records in the head the last entry
 it removes, then deletes; `sellerflow audit verify` accepts a chain that starts right after that
@@ -45,6 +51,7 @@ AUDIT_RETENTION = timedelta(days=400)
 HEAD = "AUDITHEAD"
 SEQ_PREFIX = "SEQ#"
 MAX_APPEND_ATTEMPTS = 25
+_REMEMBERED_HEADS = 10_000  # bounded: a warm container serves many sellers
 
 
 def seq_key(seq: int) -> str:
@@ -144,11 +151,19 @@ class AuditLog:
         self._retention = retention
         self._clock = clock
         self._sleep = sleep
+        self._heads: dict[str, AuditHeadRecord] = {}  # the head this log last wrote, per seller
 
     # --- append -------------------------------------------------------------------------------
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> AuditEntry:
         """Append one entry to the seller's chain (retrying while other writers win the race)."""
         action = audited_action(seller_id, actor_sub, action)  # a break-glass read says so
+        known = self._heads.pop(seller_id, None)
+        if known is not None:  # the head this log wrote last: append without reading it first
+            try:
+                return self._append(seller_id, actor_sub, action, resource, known)
+            except (TransactWriteError, PutError) as exc:
+                if not _conflict(exc):
+                    raise  # someone else moved the head: read it, as below
         for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
             head = self._head(seller_id)
             try:
@@ -172,7 +187,8 @@ class AuditLog:
             seq, prev_hash = int(head.seq) + 1, head.head_hash
             at = max(now, head.at)
             trimmed_seq, trimmed_hash = int(head.trimmed_seq or 0), head.trimmed_hash or GENESIS_HASH
-            condition = AuditHeadRecord.rev == int(head.rev)
+            # the revision and the hash: a head erased and begun again is never taken for this one
+            condition = (AuditHeadRecord.rev == int(head.rev)) & (AuditHeadRecord.head_hash == head.head_hash)
             rev = int(head.rev) + 1
         digest = entry_hash(
             seller_id=seller_id,
@@ -198,6 +214,9 @@ class AuditLog:
         with TransactWrite(connection=transaction_connection(AuditHeadRecord)) as tx:
             tx.save(new_head, condition=condition)
             tx.save(entry, condition=AuditEntryRecord.sk.does_not_exist())
+        if len(self._heads) >= _REMEMBERED_HEADS:
+            self._heads.clear()
+        self._heads[seller_id] = new_head
         return appended
 
     def _restart(self, seller_id: str, now: datetime) -> tuple[int, str, datetime, int, str]:

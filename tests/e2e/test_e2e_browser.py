@@ -488,9 +488,11 @@ def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
     stack: LocalStack, page: Any
 ) -> None:
     seller = stack.world.sellers[0]
-    # Given owner1 on the overview of their seller
+    # Given the reference rates fetched (the weekday schedule, from the simulator's ECB files)
+    stack.fire_schedule("FetchFxRatesSchedule")
+    # and owner1 on the overview of their seller
     sign_in_as(page, stack, "owner1@sellerflow.local")
-    page.wait_for_selector("[data-testid=pl]")
+    page.wait_for_selector("[data-testid=pl]", timeout=60_000)  # ~15 s at a load average of ~15
     page.wait_for_selector("[data-testid=sku-table]")
     token = id_token_of(page)
     dashboard = api_get(stack, f"/sellers/{seller.seller_id}/dashboard", token, range="last30").json()
@@ -505,6 +507,7 @@ def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
         _assert_pl_shown(page, totals)
     # and, above them, the P&L of every marketplace in the home currency adds up the same way
     assert len(dashboard["totals"]) > 1, "the first demo seller sells in one currency"
+    assert dashboard["home"]["current_rates"]["missing_rates"] == []
     expand_all(page, "[data-testid=pl-home]")
     _assert_pl_shown(page, dashboard["home"], "pl-home")
     assert page.locator("[data-testid=home-pl-rates]").is_visible()

@@ -84,11 +84,11 @@ def displayed_number(text: str) -> Decimal:
     return -value if negative else value
 
 
-def pl_lines(page: Any, currency: str) -> list[dict[str, Any]]:
-    """The P&L of one currency as the page shows it: every line's id, parent, label and figures, and
-    whether the user can see it."""
+def pl_lines(page: Any, currency: str, testid: str = "pl") -> list[dict[str, Any]]:
+    """The P&L of one currency as the page shows it (`testid` pl-home: the home-currency one): every
+    line's id, parent, label and figures, and whether the user can see it."""
     rows: list[dict[str, Any]] = page.evaluate(
-        """(currency) => [...document.querySelectorAll(`[data-testid=pl][data-currency="${currency}"] tr.pl-line`)]
+        """([currency, testid]) => [...document.querySelectorAll(`[data-testid=${testid}][data-currency="${currency}"] tr.pl-line`)]
             .map(r => ({
                 id: r.dataset.line, parent: r.dataset.parent || '',
                 label: r.querySelector('th').innerText,
@@ -97,7 +97,7 @@ def pl_lines(page: Any, currency: str) -> list[dict[str, Any]]:
                 change: r.querySelector('[data-testid=pl-change]').innerText,
                 visible: !!(r.offsetWidth || r.offsetHeight || r.getClientRects().length),
             }))""",
-        currency,
+        [currency, testid],
     )
     return rows
 

@@ -367,10 +367,10 @@ def _assert_requests_went_out_together(page: Any) -> None:
     assert timings["daily"][0] < timings["dashboard"][1], timings
 
 
-def _assert_pl_shown(page: Any, totals: dict[str, Any]) -> None:
+def _assert_pl_shown(page: Any, totals: dict[str, Any], testid: str = "pl") -> None:
     """Every line on screen, each the sum of the lines beneath it in both periods, equal to the API."""
     currency = totals["currency"]
-    lines = pl_lines(page, currency)
+    lines = pl_lines(page, currency, testid)
     assert lines, currency
     assert all(line["visible"] for line in lines), currency
     for column in ("current", "previous"):
@@ -469,13 +469,44 @@ def _assert_sorts_and_filters(page: Any) -> None:
     assert page.locator(sku_only).count() >= 1
 
 
+def _assert_sku_table_in_the_home_currency(page: Any, dashboard: Any) -> None:
+    """The SKU table's home-currency view: every converted row in the home currency, all SKUs of all
+    marketplaces sorted together by profit, each row naming its marketplace; the CSV names the
+    currency of every figure and the marketplace currency it was converted from."""
+    home = dashboard["home"]["currency"]
+    page.select_option("[data-testid=sku-currency]", "home")
+    table = "[data-testid=sku-home] [data-testid=sku-table]"
+    page.wait_for_selector(table)
+    assert page.locator("[data-testid=sku-home-rates]").first.is_visible()
+    rows = page.evaluate(
+        """(table) => [...document.querySelectorAll(`${table} tbody tr[data-kind=sku]`)]
+            .map(r => [r.dataset.currency, r.querySelectorAll('td')[0].innerText, r.querySelectorAll('td')[8].innerText])""",
+        table,
+    )
+    in_home = [(market, displayed_number(profit)) for currency, market, profit in rows if currency == home]
+    assert len({market for market, _ in in_home}) > 1, "the home view holds one marketplace only"
+    assert all(market for market, _ in in_home)  # the marketplace is named on every row
+    profits = [p for _, p in in_home]
+    assert profits == sorted(profits, reverse=True)
+    with page.expect_download() as started:
+        page.click("[data-testid=sku-home] [data-testid=sku-export]")
+    exported = list(csv.DictReader(io.StringIO(started.value.path().read_text("utf-8"))))
+    converted = [r for r in exported if r["row_type"] == "sku" and r["currency"] == home]
+    assert len(converted) == len(in_home)
+    own = {w["marketplace_id"]: w["currency"] for w in dashboard["marketplaces"]}
+    assert all(r["converted_from"] == own[r["marketplace_id"]] for r in converted)
+    assert len({r["converted_from"] for r in converted}) > 1
+
+
 def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
     stack: LocalStack, page: Any
 ) -> None:
     seller = stack.world.sellers[0]
-    # Given owner1 on the overview of their seller
+    # Given the reference rates fetched (the weekday schedule, from the simulator's ECB files)
+    stack.fire_schedule("FetchFxRatesSchedule")
+    # and owner1 on the overview of their seller
     sign_in_as(page, stack, "owner1@sellerflow.local")
-    page.wait_for_selector("[data-testid=pl]")
+    page.wait_for_selector("[data-testid=pl]", timeout=60_000)  # ~15 s at a load average of ~15
     page.wait_for_selector("[data-testid=sku-table]")
     token = id_token_of(page)
     dashboard = api_get(stack, f"/sellers/{seller.seller_id}/dashboard", token, range="last30").json()
@@ -488,6 +519,12 @@ def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
     # Then each currency's P&L adds up and equals the API's figures to the cent
     for totals in dashboard["totals"]:
         _assert_pl_shown(page, totals)
+    # and, above them, the P&L of every marketplace in the home currency adds up the same way
+    assert len(dashboard["totals"]) > 1, "the first demo seller sells in one currency"
+    assert dashboard["home"]["current_rates"]["missing_rates"] == []
+    expand_all(page, "[data-testid=pl-home]")
+    _assert_pl_shown(page, dashboard["home"], "pl-home")
+    assert page.locator("[data-testid=home-pl-rates]").is_visible()
     # SKUs sold without a cost are counted and linked to the cost editor
     _assert_missing_costs_counted(page, stack, seller.seller_id, token, dashboard)
     # Marketplaces are named, never shown as raw ids
@@ -499,6 +536,10 @@ def test_the_profit_and_loss_adds_up_and_the_sku_table_exports_its_totals(
     _assert_sku_totals_and_csv(page, dashboard)
     _assert_sorts_and_filters(page)
     shot(page, "19-profit-per-sku")
+    # In the home currency, every SKU of every marketplace sorts together by profit
+    page.fill("[data-testid=sku-filter]", "")
+    _assert_sku_table_in_the_home_currency(page, dashboard)
+    shot(page, "19b-profit-per-sku-home-currency")
 
 
 def test_another_sellers_url_shows_not_found_and_no_figures(stack: LocalStack, page: Any) -> None:

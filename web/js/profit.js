@@ -192,12 +192,16 @@ function ratioChange(r, hasPrevious) {
   return h("td", { class: `num delta ${d.cls}`, "data-testid": "pl-change" }, d.text);
 }
 
-/** One currency's P&L table; groups open and close with their button (state kept in `expanded`). */
-export function plTable(pl, period, expanded) {
+/**
+ * One currency's P&L table; groups open and close with their button (state kept in `expanded`, per
+ * table: `key`, the currency by default). `testid` and `title` name the home-currency P&L apart.
+ */
+export function plTable(pl, period, expanded, { key = pl.currency, testid = "pl", title = `Profit and loss, ${pl.currency}` } = {}) {
   const body = h("tbody", {});
+  const open = { has: (id) => expanded.has(`${key}|${id}`) };
   const fill = () => {
     const rows = [];
-    plRows(pl.net, pl, 0, null, expanded, rows);
+    plRows(pl.net, pl, 0, null, open, rows);
     for (const r of pl.ratios) {
       rows.push(
         h(
@@ -210,29 +214,30 @@ export function plTable(pl, period, expanded) {
         ),
       );
     }
-    plRows(pl.payout, pl, 0, null, expanded, rows);
+    plRows(pl.payout, pl, 0, null, open, rows);
     clear(body, rows);
   };
   body.addEventListener("click", (event) => {
     const button = event.target.closest("button.expander");
     if (!button) return;
     const id = button.closest("tr").dataset.line;
-    if (expanded.has(id)) expanded.delete(id);
-    else expanded.add(id);
+    const scoped = `${key}|${id}`;
+    if (expanded.has(scoped)) expanded.delete(scoped);
+    else expanded.add(scoped);
     fill();
     body.querySelector(`tr[data-line="${CSS.escape(id)}"] button.expander`)?.focus();
   });
   fill();
   return h(
     "section",
-    { class: "pl card", "data-testid": "pl", "data-currency": pl.currency },
+    { class: "pl card", "data-testid": testid, "data-currency": pl.currency },
     h(
       "div",
       { class: "table-wrap" },
       h(
         "table",
         { class: "pl-table" },
-        h("caption", {}, `Profit and loss, ${pl.currency} · ${period}`),
+        h("caption", {}, `${title} · ${period}`),
         h(
           "thead",
           {},
@@ -264,6 +269,7 @@ export function skuRow(r) {
     name,
     marketplace_id: r.marketplace_id,
     currency: r.currency,
+    convertedFrom: r.converted_from || "",
     units: r.units,
     sales,
     promotions: exact(r.promotions.amount),
@@ -305,7 +311,10 @@ function sortValue(row, key) {
   return typeof v === "string" && key !== "name" ? Number(v) : v;
 }
 
-function totalsByCurrency(rows) {
+/** Currencies in order: the home currency (all the converted rows) first, then the others. */
+const currencyOrder = (home) => (a, b) => (a === home ? -1 : b === home ? 1 : a.localeCompare(b));
+
+function totalsByCurrency(rows, home = null) {
   const out = new Map();
   for (const r of rows) {
     const t = out.get(r.currency) || { currency: r.currency, units: 0, ...Object.fromEntries(MONEY_COLUMNS.map(([k]) => [k, 0n])) };
@@ -313,15 +322,19 @@ function totalsByCurrency(rows) {
     for (const [k] of MONEY_COLUMNS) t[k] += r[k];
     out.set(r.currency, t);
   }
-  return [...out.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+  const order = currencyOrder(home);
+  return [...out.values()].sort((a, b) => order(a.currency, b.currency));
 }
 
 /**
  * The profit-per-SKU table: SKU rows (sortable by any column), then the account and unattributed-ads
  * rows that complete the period's totals; a filter on SKU or marketplace, "only SKUs without a cost",
- * a totals row per currency, and a CSV export of the rows shown with the same totals.
+ * a totals row per currency, and a CSV export of the rows shown with the same totals (each row names
+ * the currency of its figures, and in the home-currency view the marketplace currency it came from).
+ * `home`: the rows are the API's home-currency view (currency=home): its rows sort together, the
+ * rows of days without a rate (in their own currency) after them.
  */
-export function skuTable(apiRows, { costsHref, filename }) {
+export function skuTable(apiRows, { costsHref, filename, home = null }) {
   const rows = apiRows.map(skuRow);
   const state = { sort: "profit", dir: -1, filter: "", missingOnly: false };
   const filter = h("input", { type: "search", placeholder: "Filter by SKU or marketplace", "aria-label": "Filter SKUs", "data-testid": "sku-filter" });
@@ -335,8 +348,8 @@ export function skuTable(apiRows, { costsHref, filename }) {
     const key = state.sort;
     const byMoney = COLUMNS.some((c) => c.key === key && c.money);
     skus.sort((a, b) => {
-      // Amounts are compared within a currency (no conversion): the currencies stay grouped.
-      if (byMoney && a.currency !== b.currency) return a.currency.localeCompare(b.currency);
+      // Amounts are compared within a currency (never across): the currencies stay grouped.
+      if (byMoney && a.currency !== b.currency) return currencyOrder(home)(a.currency, b.currency);
       const x = sortValue(a, key);
       const y = sortValue(b, key);
       return (x < y ? -1 : x > y ? 1 : 0) * state.dir || a.name.localeCompare(b.name);
@@ -374,7 +387,7 @@ export function skuTable(apiRows, { costsHref, filename }) {
     const body = list.map((r) =>
       h("tr", { class: r.kind === "sku" ? null : "account-row", "data-kind": r.kind, "data-currency": r.currency }, COLUMNS.map((c) => h(c.key === "name" ? "th" : "td", { class: c.text ? null : "num", scope: c.key === "name" ? "row" : null }, cell(r, c)))),
     );
-    const foot = totalsByCurrency(list).map((t) =>
+    const foot = totalsByCurrency(list, home).map((t) =>
       h(
         "tr",
         { class: "totals", "data-testid": "sku-total", "data-currency": t.currency },
@@ -401,19 +414,22 @@ export function skuTable(apiRows, { costsHref, filename }) {
   missing.addEventListener("change", () => ((state.missingOnly = missing.checked), render()));
   exportButton.addEventListener("click", () => {
     const list = shown();
-    const header = ["row_type", "sku", "marketplace_id", "marketplace", "currency", "units", ...MONEY_COLUMNS.map(([k]) => k), "margin", "roi"];
+    // "currency" is the currency of every amount of the row; "converted_from" the marketplace's own
+    // currency when the row was converted to the home currency (empty otherwise)
+    const header = ["row_type", "sku", "marketplace_id", "marketplace", "currency", "converted_from", "units", ...MONEY_COLUMNS.map(([k]) => k), "margin", "roi"];
     const lines = list.map((r) => [
       r.kind,
       r.name,
       r.marketplace_id,
       marketplaceName(r.marketplace_id).replace(/^\S+ /, ""),
       r.currency,
+      r.convertedFrom,
       r.units,
       ...MONEY_COLUMNS.map(([k]) => exactText(r[k])),
       r.margin === null ? "" : r.margin,
       r.roi === null ? "" : r.roi.toFixed(4),
     ]);
-    const totals = totalsByCurrency(list).map((t) => ["total", "", "", "", t.currency, t.units, ...MONEY_COLUMNS.map(([k]) => exactText(t[k])), "", ""]);
+    const totals = totalsByCurrency(list, home).map((t) => ["total", "", "", "", t.currency, "", t.units, ...MONEY_COLUMNS.map(([k]) => exactText(t[k])), "", ""]);
     downloadCsv(filename, [header, ...lines, ...totals]);
   });
   render();

@@ -9,7 +9,7 @@ import { api, ApiError } from "./session.js";
 import { lineChart } from "./charts.js";
 import { startAdsConnect } from "./connect-ads.js";
 import { loadAds, adsSection } from "./ads.js";
-import { homeTotal } from "./home-total.js";
+import { homeTotal, homeShown, homeProfitAndLoss, ratesNote } from "./home-total.js";
 import { KPIS, kpiChange, kpiLabel, kpiText } from "./kpis.js";
 
 const seg = (id) => encodeURIComponent(id);
@@ -144,6 +144,10 @@ async function settle(el, promise, render, fresh, { isEmpty, emptyText, retry } 
 /** The SKU rows of the plan's windows: one request per distinct window, so each marketplace's rows
  *  cover exactly the days its dashboard figures cover. */
 function skuRowsOf(base, windows, marketplace) {
+  return skuAnswersOf(base, windows, marketplace).then((answers) => answers.flatMap((a) => a.skus));
+}
+
+function skuAnswersOf(base, windows, marketplace, inHome = false) {
   const groups = new Map();
   for (const w of windows) {
     const key = `${w.start}/${w.end}`;
@@ -154,8 +158,47 @@ function skuRowsOf(base, windows, marketplace) {
     ? [{ ...[...groups.values()][0], only: marketplace }]
     : windows.map((w) => ({ ...w, only: w.marketplace_id }));
   return Promise.all(
-    calls.map((c) => api(`${base}/analytics/skus`, { query: { from: c.start, to: c.end, marketplace: c.only, sort: "net_profit" } })),
-  ).then((answers) => answers.flatMap((a) => a.skus));
+    calls.map((c) => api(`${base}/analytics/skus`, { query: { from: c.start, to: c.end, marketplace: c.only, sort: "net_profit", currency: inHome ? "home" : undefined } })),
+  );
+}
+
+/** The profit-per-SKU area: the table per currency, and (all marketplaces, several currencies) a
+ *  switch to the API's home-currency view, in which every SKU sorts with every other by profit. */
+function skuArea(rows, d, { base, marketplace, costsHref, filename }) {
+  const holder = h("div", {});
+  clear(holder, skuTable(rows, { costsHref, filename }));
+  if (marketplace || !d || !homeShown(d)) return holder;
+  const home = d.home.currency;
+  const select = h(
+    "select",
+    { "aria-label": "Currency of the SKU table", "data-testid": "sku-currency" },
+    h("option", { value: "" }, "Each marketplace's currency"),
+    h("option", { value: "home" }, `All in ${home} (home currency)`),
+  );
+  let inHome = null;
+  select.addEventListener("change", async () => {
+    if (!select.value) return clear(holder, skuTable(rows, { costsHref, filename }));
+    clear(holder, loading());
+    try {
+      inHome = inHome || skuAnswersOf(base, windowsOf(d), "", true);
+      const answers = await inHome;
+      if (select.value !== "home") return;
+      const converted = answers.flatMap((a) => a.skus);
+      clear(
+        holder,
+        h(
+          "div",
+          { "data-testid": "sku-home", "data-currency": home },
+          answers.map((a) => (a.home ? ratesNote(a.home.source, a.home.rates, "sku-home-rates") : null)),
+          skuTable(converted, { costsHref, filename: filename.replace(/\.csv$/, `-${home}.csv`), home }),
+        ),
+      );
+    } catch (error) {
+      inHome = null;
+      clear(holder, errorBox(error));
+    }
+  });
+  return h("div", {}, h("div", { class: "filters" }, h("label", {}, "Amounts: ", select)), holder);
 }
 
 export function overview(page, seller) {
@@ -272,6 +315,7 @@ export function overview(page, seller) {
                 missing && missing.length ? h("span", { class: "muted" }, ` (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""})`) : null,
               )
             : null,
+          homeProfitAndLoss(d, expanded, allPeriodText(d)),
           d.totals.map((t) => plTable(profitAndLoss(t), periodText(d, t.currency), expanded)),
         );
       },
@@ -280,10 +324,10 @@ export function overview(page, seller) {
     );
     settle(
       skus,
-      skuRows,
-      (rows) => skuTable(rows, { costsHref, filename: `sellerflow-profit-per-sku-${state.range}.csv` }),
+      Promise.all([skuRows, dashboard.catch(() => null)]),
+      ([rows, d]) => skuArea(rows, d, { base, marketplace: state.marketplace, costsHref, filename: `sellerflow-profit-per-sku-${state.range}.csv` }),
       fresh,
-      { isEmpty: (rows) => !rows.length, emptyText: "No SKU sold in this period yet.", retry: refresh },
+      { isEmpty: ([rows]) => !rows.length, emptyText: "No SKU sold in this period yet.", retry: refresh },
     );
     settle(
       charts,
@@ -299,6 +343,16 @@ export function overview(page, seller) {
     });
   }
   refresh();
+}
+
+/** The days of every marketplace's window (their local days may differ by one). */
+function allPeriodText(d) {
+  const span = (key) => {
+    const starts = d.marketplaces.map((m) => m[key].start).sort();
+    const ends = d.marketplaces.map((m) => m[key].end).sort();
+    return starts.length ? `${starts[0]} – ${ends[ends.length - 1]}` : "";
+  };
+  return d.marketplaces.length ? `${span("current")} (previous: ${span("previous")})` : d.range;
 }
 
 function periodText(d, currency) {

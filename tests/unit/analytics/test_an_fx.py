@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
@@ -13,15 +15,17 @@ from sellerflow.analytics.fx import (
     ECB_90_DAYS,
     ECB_DAILY,
     ECB_HISTORY,
+    Converter,
     RateBook,
     check_home_currency,
     default_home_currency,
+    home_sku_rows,
     home_totals,
     parse_ecb,
     refresh_rates,
 )
 from sellerflow.analytics.kpis import Totals
-from sellerflow.analytics.model import DayRates, DayRollup
+from sellerflow.analytics.model import DayRates, DayRollup, RowKind, SkuRollup
 from sellerflow.errors import InvalidInput
 
 SAMPLE = (Path(__file__).parents[2] / "fixtures" / "ecb" / "eurofxref-daily.xml").read_bytes()
@@ -165,6 +169,127 @@ def test_a_currency_without_a_rate_is_left_out_and_named() -> None:
     home = home_totals([_day(FRI, "USD", gross_sales="5"), _day(MON, "CAD", gross_sales="5")], "EUR", book)
     assert home.totals == Totals(currency="EUR")  # Friday is before the first rates; no CAD rate at all
     assert home.missing == ["CAD", "USD"]
+    assert home.rate_days is None  # no rate was used
+
+
+def test_the_days_without_a_rate_are_reported_with_their_amounts_in_their_own_currency() -> None:
+    book = RateBook([_rates(MON, USD="1.25")])
+    rollups = [
+        _day(FRI, "USD", gross_sales="7.00", refunds="1.00"),  # before the first rates: not converted
+        _day(MON, "USD", gross_sales="12.50"),  # → 10.00 EUR
+        _day(MON, "CAD", gross_sales="3.00"),  # no CAD rate
+        _day(MON, "EUR", gross_sales="1.00"),
+    ]
+    home = home_totals(rollups, "EUR", book)
+    assert home.totals.gross_sales == Decimal("11.00")  # never 7 USD taken at 1, nor at 0 silently
+    assert home.converted == ["EUR", "USD"]
+    left = {u.currency: u for u in home.unconverted}
+    assert (left["USD"].days, left["USD"].totals.gross_sales, left["USD"].totals.net_profit) == (
+        [FRI],
+        Decimal("7.00"),
+        Decimal("6.00"),
+    )
+    assert (left["CAD"].days, left["CAD"].totals.currency, left["CAD"].totals.gross_sales) == (
+        [MON],
+        "CAD",
+        Decimal("3.00"),
+    )
+    assert home.rate_days == (MON, MON)
+
+
+def _fees(**amounts: str) -> dict[str, Decimal]:
+    return {k: Decimal(v) for k, v in amounts.items()}
+
+
+def test_each_fee_type_is_rounded_once_and_amazon_fees_is_their_sum_to_the_cent() -> None:
+    # 3 fee types of 0.01 USD are 0.0077… GBP each: rounded one by one 0.01 each, so Amazon fees are
+    # 0.03 (their sum), not the 0.02 that rounding the total alone would give
+    book = RateBook([_rates(FRI, USD="1.1", GBP="0.85")])
+    fees = _fees(ReferralFee="0.01", FBAPerUnitFulfillmentFee="0.01", Subscription="0.01")
+    day = replace(_day(FRI, "USD", gross_sales="1.00"), fees_by_type=fees, amazon_fees=Decimal("0.03"))
+    t = home_totals([day], "GBP", book).totals
+    assert t.fees_by_type == _fees(ReferralFee="0.01", FBAPerUnitFulfillmentFee="0.01", Subscription="0.01")
+    assert t.amazon_fees == Decimal("0.03")
+    assert t.estimated_payout == t.gross_sales - t.amazon_fees == Decimal("0.74")
+
+
+def test_every_line_of_the_home_p_and_l_is_the_sum_of_its_rounded_leaves() -> None:
+    rng = random.Random(14)
+    days = [FRI + timedelta(days=n) for n in range(10)]
+    book = RateBook(
+        [_rates(d, USD=f"1.{rng.randint(1000, 2000)}", JPY=f"1{rng.randint(50, 80)}.{rng.randint(10, 99)}")
+         for d in days if d.weekday() < 5]
+    )  # fmt: skip
+    money = lambda: Decimal(rng.randint(0, 99999)) / 100  # noqa: E731
+    rollups = []
+    for d in days:
+        for currency, mkt in (("USD", "ATVPDKIKX0DER"), ("EUR", "A1PA6795UKMFR9"), ("JPY", "A1VC38T7YXB528")):
+            fees = {t: money() for t in ("ReferralFee", "FBAPerUnitFulfillmentFee", "StorageFee")}
+            rollups.append(
+                replace(
+                    _day(d, currency, mkt), gross_sales=money(), shipping=money(), promotions=money(),
+                    refunds=money(), ad_spend=money(), cogs=money(), fees_by_type=fees,
+                    amazon_fees=sum(fees.values(), Decimal(0)),
+                )
+            )  # fmt: skip
+    for home in ("EUR", "USD", "JPY"):
+        t = home_totals(rollups, home, book).totals
+        unit = Decimal(1) if home == "JPY" else Decimal("0.01")
+        # each leaf: the day-by-day conversion at full precision, rounded once
+        convert = Converter(home, book)
+        for name in ("gross_sales", "shipping", "promotions", "refunds", "ad_spend", "cogs"):
+            exact = sum(
+                (getattr(r, name) * (convert.factor(r.currency, r.day) or 0) for r in rollups), Decimal(0)
+            )
+            assert getattr(t, name) == exact.quantize(unit, rounding=ROUND_HALF_EVEN), (home, name)
+        # each line above: the sum of the rounded leaves, to the cent
+        assert all(v == v.quantize(unit) for v in t.fees_by_type.values())
+        assert t.amazon_fees == sum(t.fees_by_type.values(), Decimal(0))
+        assert t.estimated_payout == t.gross_sales + t.shipping - t.promotions - t.refunds - t.amazon_fees
+        assert t.net_profit == t.estimated_payout - t.cogs - t.ad_spend
+
+
+def _sku(day: date, sku: str, currency: str, marketplace: str, **money: str) -> SkuRollup:
+    amounts = {k: Decimal(v) for k, v in money.items()}
+    return SkuRollup(
+        seller_id="S", marketplace_id=marketplace, day=day, sku=sku, currency=currency, units=1, **amounts
+    )
+
+
+def test_sku_rows_are_converted_day_by_day_and_sort_together_in_the_home_currency() -> None:
+    book = RateBook([_rates(FRI, USD="1.2000"), _rates(MON, USD="1.1000")])
+    rows = [
+        _sku(FRI, "MUG", "USD", "ATVPDKIKX0DER", gross_sales="120.00", fees="12.00"),  # → 100.00, 10.00
+        _sku(MON, "MUG", "USD", "ATVPDKIKX0DER", gross_sales="110.00", fees="0.01"),  # → 100.00, 0.009…
+        _sku(MON, "MUG", "EUR", "A1PA6795UKMFR9", gross_sales="150.00", cogs="20.00"),
+        _sku(SUN, "CAP", "USD", "ATVPDKIKX0DER", gross_sales="24.00"),  # Friday's rate → 20.00
+    ]
+    out = home_sku_rows(rows, "EUR", book)
+    by = {(t.sku, t.marketplace_id): t for t in out.converted}
+    us = by[("MUG", "ATVPDKIKX0DER")]
+    assert (us.currency, us.gross_sales, us.fees, us.units) == ("EUR", Decimal("200.00"), Decimal("10.01"), 2)
+    assert us.net_profit == Decimal("189.99")  # from the rounded amounts
+    assert by[("MUG", "A1PA6795UKMFR9")].net_profit == Decimal("130.00")
+    assert by[("CAP", "ATVPDKIKX0DER")].gross_sales == Decimal("20.00")
+    assert [(s.day, s.rate_day) for s in out.rates.substituted] == [(SUN, FRI)]
+    assert out.rates.rate_days == (FRI, MON)
+    assert out.unconverted == []
+
+
+def test_a_sku_rows_days_without_a_rate_stay_in_a_row_of_their_own_currency() -> None:
+    book = RateBook([_rates(MON, USD="1.25")])
+    rows = [
+        _sku(FRI, "MUG", "USD", "ATVPDKIKX0DER", gross_sales="5.00"),  # before the first rates
+        _sku(MON, "MUG", "USD", "ATVPDKIKX0DER", gross_sales="12.50"),
+        replace(_sku(MON, "Subscription", "USD", "ATVPDKIKX0DER", fees="1.25"), kind=RowKind.ACCOUNT),
+    ]
+    out = home_sku_rows(rows, "EUR", book)
+    assert sorted((t.sku, t.currency, t.gross_sales, t.fees) for t in out.converted) == [
+        ("MUG", "EUR", Decimal("10.00"), Decimal("0.00")),
+        ("Subscription", "EUR", Decimal("0.00"), Decimal("1.00")),
+    ]
+    assert [(t.sku, t.currency, t.gross_sales) for t in out.unconverted] == [("MUG", "USD", Decimal("5.00"))]
+    assert [(u.currency, u.days) for u in out.rates.unconverted] == [("USD", [FRI])]
 
 
 def test_the_book_reads_the_latest_rates_before_a_span_that_starts_without_any() -> None:

@@ -7,14 +7,24 @@ converted to the home currency with that day's rates, through the euro:
     amount in home = amount × (home per EUR) ÷ (currency per EUR)
 
 A day without rates (a weekend, a holiday, today before the ECB publishes) uses the latest earlier
-rates, and the answer says so (`HomeTotals.substituted`). A currency the ECB does not publish (or a
-day before the first stored rates) cannot be converted: its figures are left out of the total and named
-(`HomeTotals.missing`).
+rates, and the answer says so (`HomeTotals.substituted`), with the first and last day of the rates
+used (`rate_days`). A currency the ECB does not publish (or a day before the first stored rates) cannot
+be converted: that day's figures are never taken at a rate of 1 or dropped as 0; they are left out of
+the home figures and reported in their own currency (`HomeTotals.unconverted`: the currency, its days
+without a rate, and their totals; in the SKU table, rows of their own currency).
 
-Rounding: each day's amounts are converted at full precision (Decimal, 28 significant digits), summed,
-and only the period's sums are rounded, half to even, to the home currency's minor unit (cents; whole
-yen). Payout and net profit are then derived from the rounded parts, so the home total adds up the
-way the per-currency figures do.
+One converter (`Converter.factor`) serves the home total and P&L (`home_totals`) and the SKU table
+(`home_sku_rows`).
+
+Rounding — convert the leaves, sum them: each day's amounts are converted at full precision
+(Decimal, 28 significant digits) and summed over the period per leaf line (product sales, shipping,
+promotions, refunds, each Amazon fee type, ad spend, COGS; in the SKU table each row's sales, shipping,
+promotions, refunds, fees, COGS and ad spend); each leaf is rounded once, half to even, to the home
+currency's minor unit (cents; whole yen). Every line above a leaf is the sum of the rounded leaves
+beneath it: Amazon fees = Σ fee types, payout and net profit (of the P&L and of each SKU row) from the
+rounded parts — so the home P&L adds up to the cent, as the per-currency one does. The SKU table's
+home total (the sum of its rounded rows) may differ from the home P&L by a few cents: its leaves are
+rows, not the period's lines.
 """
 
 from __future__ import annotations
@@ -27,8 +37,8 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Protocol
 
-from sellerflow.analytics.kpis import Totals
-from sellerflow.analytics.model import DayRates, DayRollup
+from sellerflow.analytics.kpis import SkuTotals, Totals, sku_totals, totals_by_currency
+from sellerflow.analytics.model import DayRates, DayRollup, SkuRollup
 from sellerflow.errors import InvalidInput
 from sellerflow.marketplaces import MARKETPLACES
 
@@ -84,6 +94,8 @@ _MONEY_FIELDS = (
     "ad_sales",
     "cogs",
 )
+# The SKU table's amounts (its counts are not converted).
+SKU_MONEY = ("gross_sales", "shipping", "promotions", "refunds", "fees", "cogs", "ad_spend")
 _XREF = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}"
 
 
@@ -193,6 +205,16 @@ class Substitution:
     rate_day: date
 
 
+@dataclass(frozen=True)
+class Unconverted:
+    """A currency's figures left out of the home figures: the days without a rate, and what they hold
+    (in the currency itself, never converted at 1 or dropped as 0)."""
+
+    currency: str
+    days: list[date]
+    totals: Totals
+
+
 @dataclass
 class HomeTotals:
     """A period's figures of every currency in one (home) currency."""
@@ -202,6 +224,53 @@ class HomeTotals:
     converted: list[str] = field(default_factory=list)  # the currencies in the total
     missing: list[str] = field(default_factory=list)  # currencies left out (no rate on a day of theirs)
     substituted: list[Substitution] = field(default_factory=list)
+    unconverted: list[Unconverted] = field(default_factory=list)  # what `missing` left out, by currency
+    rate_days: tuple[date, date] | None = None  # the first and last day of the rates used
+
+
+@dataclass
+class Converter:
+    """The one conversion of a day's amounts into the home currency: the factor of (currency, day),
+    and a record of what it did (currencies converted, days without a rate, rates' days used)."""
+
+    home: str
+    book: RateBook
+    converted: set[str] = field(default_factory=set)
+    missing_days: dict[str, set[date]] = field(default_factory=dict)
+    substituted: dict[date, date] = field(default_factory=dict)
+    used: set[date] = field(default_factory=set)
+
+    def factor(self, currency: str, day: date) -> Decimal | None:
+        """Home units per unit of `currency` on `day` (1 for the home currency), or None: no rate."""
+        if currency == self.home:
+            self.converted.add(currency)
+            return Decimal(1)
+        rates = self.book.on(day)
+        cur = rates.rate(currency) if rates else None
+        to = rates.rate(self.home) if rates else None
+        if rates is None or cur is None or to is None:
+            self.missing_days.setdefault(currency, set()).add(day)
+            return None
+        if rates.day != day:
+            self.substituted[day] = rates.day
+        self.used.add(rates.day)
+        self.converted.add(currency)
+        return to / cur
+
+    def report(self, totals: Totals, left_out: Iterable[DayRollup] = ()) -> HomeTotals:
+        kept = totals_by_currency(left_out)
+        return HomeTotals(
+            currency=self.home,
+            totals=totals,
+            converted=sorted(self.converted),
+            missing=sorted(self.missing_days),
+            substituted=[Substitution(d, used) for d, used in sorted(self.substituted.items())],
+            unconverted=[
+                Unconverted(c, sorted(days), kept.get(c, Totals(currency=c)))
+                for c, days in sorted(self.missing_days.items())
+            ],
+            rate_days=(min(self.used), max(self.used)) if self.used else None,
+        )
 
 
 def _scaled(r: DayRollup, factor: Decimal, home: str) -> DayRollup:
@@ -210,41 +279,74 @@ def _scaled(r: DayRollup, factor: Decimal, home: str) -> DayRollup:
     return replace(r, currency=home, fees_by_type=fees, **moneys)
 
 
+def _round(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
+
+
 def _rounded(t: Totals) -> Totals:
-    unit = minor_unit(t.currency)
+    """The leaves rounded once each; Amazon fees the sum of its rounded types (and of any rest the
+    types do not name), so each line above adds up to the cent."""
+    named = sum(t.fees_by_type.values(), Decimal(0))
+    rest = t.amazon_fees - named
     for name in _MONEY_FIELDS:
-        setattr(t, name, getattr(t, name).quantize(unit, rounding=ROUND_HALF_EVEN))
-    t.fees_by_type = {k: v.quantize(unit, rounding=ROUND_HALF_EVEN) for k, v in t.fees_by_type.items()}
+        setattr(t, name, _round(getattr(t, name), t.currency))
+    t.fees_by_type = {k: _round(v, t.currency) for k, v in t.fees_by_type.items()}
+    t.amazon_fees = sum(t.fees_by_type.values(), Decimal(0)) + _round(rest, t.currency)
     return t
 
 
 def home_totals(rollups: Iterable[DayRollup], home: str, book: RateBook) -> HomeTotals:
-    """Every rollup converted with its day's rates (or the latest earlier), summed, then rounded."""
+    """Every rollup converted with its day's rates (or the latest earlier), summed, then rounded; the
+    rollups of a day without a rate are kept out and reported (`HomeTotals.unconverted`)."""
+    convert = Converter(home, book)
     totals = Totals(currency=home)
-    converted: set[str] = set()
-    missing: set[str] = set()
-    substituted: dict[date, date] = {}
+    left_out: list[DayRollup] = []
     for r in rollups:
-        if r.currency == home:
-            totals.add(r)
-            converted.add(r.currency)
-            continue
-        rates = book.on(r.day)
-        cur = rates.rate(r.currency) if rates else None
-        to = rates.rate(home) if rates else None
-        if rates is None or cur is None or to is None:
-            missing.add(r.currency)
-            continue
-        if rates.day != r.day:
-            substituted[r.day] = rates.day
-        totals.add(_scaled(r, to / cur, home))
-        converted.add(r.currency)
-    return HomeTotals(
-        currency=home,
-        totals=_rounded(totals),
-        converted=sorted(converted),
-        missing=sorted(missing),
-        substituted=[Substitution(d, used) for d, used in sorted(substituted.items())],
+        factor = convert.factor(r.currency, r.day)
+        if factor is None:
+            left_out.append(r)
+        else:
+            totals.add(r if r.currency == home else _scaled(r, factor, home))
+    return convert.report(_rounded(totals), left_out)
+
+
+# --- the SKU table in the home currency ----------------------------------------------------------
+@dataclass
+class HomeSkuRows:
+    """The SKU table's rows in the home currency (`converted`, each row's leaves rounded once) and
+    the parts of rows on days without a rate, in their own currency (`unconverted`)."""
+
+    rates: HomeTotals  # the report of the conversion (its `totals` are not used)
+    converted: list[SkuTotals]
+    unconverted: list[SkuTotals]
+
+
+def _round_row(t: SkuTotals) -> SkuTotals:
+    for name in SKU_MONEY:
+        setattr(t, name, _round(getattr(t, name), t.currency))
+    return t
+
+
+def home_sku_rows(rows: Iterable[SkuRollup], home: str, book: RateBook) -> HomeSkuRows:
+    """Each day's SKU rows converted at that day's rates (the same `Converter` as the home total),
+    summed per row and marketplace, each amount rounded once; profit then follows from the rounded
+    amounts. A row's days without a rate stay in a row of their own currency."""
+    convert = Converter(home, book)
+    converted: list[SkuRollup] = []
+    left_out: list[SkuRollup] = []
+    for r in rows:
+        factor = convert.factor(r.currency, r.day)
+        if factor is None:
+            left_out.append(r)
+        elif r.currency == home:
+            converted.append(r)
+        else:
+            moneys = {name: getattr(r, name) * factor for name in SKU_MONEY}
+            converted.append(replace(r, currency=home, **moneys))
+    return HomeSkuRows(
+        rates=convert.report(Totals(currency=home)),
+        converted=[_round_row(t) for t in sku_totals(converted)],
+        unconverted=sku_totals(left_out),
     )
 
 

@@ -179,17 +179,26 @@ SKU_SORTS = (
 def sku_table(rollups: Iterable[SkuRollup], sort: str = "gross_sales") -> list[SkuTotals]:
     """Per (row, marketplace) totals: the SKUs sorted by `sort` descending (by `sku` ascending), then
     the rows of money naming no SKU (account costs, unattributed ads) in a fixed order."""
+    return ordered_sku_rows(sku_totals(rollups), sort)
+
+
+def sku_totals(rollups: Iterable[SkuRollup]) -> list[SkuTotals]:
+    """Per (row, marketplace) totals, unordered (the rows of one currency)."""
     by_key: dict[tuple[RowKind, str, str], SkuTotals] = {}
     for r in rollups:
         key = (r.kind, r.sku, r.marketplace_id)
         by_key.setdefault(
             key, SkuTotals(sku=r.sku, marketplace_id=r.marketplace_id, currency=r.currency, kind=r.kind)
         ).add(r)
-    rows = sorted(
-        (t for t in by_key.values() if t.kind is RowKind.SKU), key=lambda t: (t.sku, t.marketplace_id)
-    )
+    return list(by_key.values())
+
+
+def ordered_sku_rows(totals: Iterable[SkuTotals], sort: str = "gross_sales") -> list[SkuTotals]:
+    """The SKUs sorted by `sort` descending (by `sku` ascending), then the other rows in a fixed order."""
+    totals = list(totals)
+    rows = sorted((t for t in totals if t.kind is RowKind.SKU), key=lambda t: (t.sku, t.marketplace_id))
     others = sorted(
-        (t for t in by_key.values() if t.kind is not RowKind.SKU),
+        (t for t in totals if t.kind is not RowKind.SKU),
         key=lambda t: (t.marketplace_id, t.kind.value, t.sku),
     )
     if sort == "sku":

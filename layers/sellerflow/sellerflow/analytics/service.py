@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from sellerflow.analytics.fx import FxRateReader, HomeTotals, RateBook, home_totals
+from sellerflow.analytics.fx import FxRateReader, HomeTotals, RateBook, home_sku_rows, home_totals
 from sellerflow.analytics.inventory import (
     VELOCITY_WINDOW_DAYS,
     InventoryHealth,
@@ -17,7 +17,14 @@ from sellerflow.analytics.inventory import (
     inventory_health,
     restock_status,
 )
-from sellerflow.analytics.kpis import SkuTotals, Totals, changes, sku_table, totals_by_currency
+from sellerflow.analytics.kpis import (
+    SkuTotals,
+    Totals,
+    changes,
+    ordered_sku_rows,
+    sku_table,
+    totals_by_currency,
+)
 from sellerflow.analytics.model import DayRollup, SkuRollup
 from sellerflow.analytics.order_profit import OrderEconomics, order_economics
 from sellerflow.analytics.ranges import DayRange, RangeName, resolve
@@ -188,6 +195,7 @@ class DailySeries:
 class SkuTable:
     windows: dict[str, DayRange]
     rows: list[SkuTotals]
+    home: HomeTotals | None = None  # given: the rows are in its currency, save those of days without a rate
 
 
 @dataclass(frozen=True)
@@ -357,21 +365,40 @@ class AnalyticsService:
         last: date | None = None,
         only: str | None = None,
         sort: str = "gross_sales",
+        home: str | None = None,
     ) -> SkuTable:
+        """The SKU table of the range; given a home currency, every row in it, each day converted at
+        its reference rate (`analytics.fx.home_sku_rows`), the parts without a rate in their own."""
         scope = self.marketplaces_in_scope(marketplaces, only)
         windows = self._explicit_or_last30(scope, now, first, last)
-        rows = self._sku_rows(seller_id, windows, now, only)
-        return SkuTable(windows=windows, rows=sku_table(rows, sort))
+        if home is None or self.fx is None or not windows:
+            rows = self._sku_rows(seller_id, windows, now, only)
+            return SkuTable(windows=windows, rows=sku_table(rows, sort))
+        # a day's rate applies to that day's rows: a summary of many days serves the home currency only
+        daily = {m for m in windows if MARKETPLACES[m].currency != home}
+        rows = self._sku_rows(seller_id, windows, now, only, daily=daily)
+        lower = min(w.first for w in windows.values())
+        upper = max(w.last for w in windows.values())
+        converted = home_sku_rows(rows, home, RateBook.read(self.fx, lower, upper))
+        ordered = ordered_sku_rows(converted.converted, sort) + ordered_sku_rows(converted.unconverted, sort)
+        return SkuTable(windows=windows, rows=ordered, home=converted.rates)
 
     def _sku_rows(
-        self, seller_id: str, windows: dict[str, DayRange], now: datetime, only: str | None
+        self,
+        seller_id: str,
+        windows: dict[str, DayRange],
+        now: datetime,
+        only: str | None,
+        *,
+        daily: set[str] | frozenset[str] = frozenset(),
     ) -> list[SkuRollup]:
         """The SKU rows of each marketplace's window: from its stored trailing window (and the one
-        day it lacks) where one ends where it must, else from every row of the window's days."""
+        day it lacks) where one ends where it must, else (and always for the `daily` marketplaces)
+        from every row of the window's days."""
         rows: list[SkuRollup] = []
         unsummarized: dict[str, DayRange] = {}
         for m, window in windows.items():
-            summarized = self._summarized_rows(seller_id, m, window, now)
+            summarized = None if m in daily else self._summarized_rows(seller_id, m, window, now)
             if summarized is None:
                 unsummarized[m] = window
             else:

@@ -41,6 +41,7 @@ from sellerflow.facts import (
     SettlementLineFact,
     SettlementSummary,
 )
+from sellerflow.marketplaces import MARKETPLACES
 
 _MARKETPLACE = re.compile(r"^[A-Z0-9]{5,20}$")
 _TX_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -109,6 +110,16 @@ def parse_sort(values: Mapping[str, str]) -> str:
     if raw not in SKU_SORTS:
         raise InvalidInput(f"query parameter 'sort' must be one of {', '.join(SKU_SORTS)}, got {_shown(raw)}")
     return raw
+
+
+def parse_in_home(values: Mapping[str, str]) -> bool:
+    """currency=home: the SKU table in the seller's home currency (absent: each row in its own)."""
+    raw = values.get("currency")
+    if raw is None:
+        return False
+    if raw != "home":
+        raise InvalidInput(f"query parameter 'currency' must be 'home' (or absent), got {_shown(raw)}")
+    return True
 
 
 def parse_transaction_type(values: Mapping[str, str]) -> str | None:
@@ -420,16 +431,44 @@ class SubstitutedRateOut(ResponseModel):
     rate_day: date  # the latest earlier day whose rates were used
 
 
+class UnconvertedOut(ResponseModel):
+    """A currency's figures of the days without a reference rate: left out of the home figures and
+    given here in the currency itself (never converted at 1 nor dropped as 0)."""
+
+    currency: str
+    days: list[date]
+    gross_sales: MoneyOut
+    net_profit: MoneyOut
+    estimated_payout: MoneyOut
+
+
 class HomePeriodOut(ResponseModel):
     converted: list[str]  # the currencies in the total
     missing_rates: list[str]  # currencies left out: no reference rate on or before a day of theirs
     substituted: list[SubstitutedRateOut]
+    rates_from: date | None = None  # the first day of the reference rates used (null: none used)
+    rates_to: date | None = None  # the last
+    unconverted: list[UnconvertedOut] = []  # what `missing_rates` left out, per currency
+
+    @classmethod
+    def of(cls, t: HomeTotals) -> HomePeriodOut:
+        subs = [SubstitutedRateOut(day=s.day, rate_day=s.rate_day) for s in t.substituted]
+        first, last = t.rate_days or (None, None)
+        kept = [
+            UnconvertedOut(currency=u.currency, days=u.days, **_moneys(UnconvertedOut, u.totals))
+            for u in t.unconverted
+        ]
+        return cls(
+            converted=t.converted, missing_rates=t.missing, substituted=subs, rates_from=first,
+            rates_to=last, unconverted=kept,
+        )  # fmt: skip
 
 
 class HomeKpisOut(ResponseModel):
     """Every currency's figures in the seller's home currency, each day at its ECB reference rate
-    (through the euro); each period's sums rounded half to even to the currency's minor unit, payout
-    and net profit derived from the rounded parts."""
+    (through the euro): the P&L's leaves (sales, shipping, promotions, refunds, each fee type, ad
+    spend, COGS) summed over the period and rounded once, half to even, to the currency's minor unit;
+    Amazon fees, payout and net profit the sums of the rounded leaves (`analytics.fx`)."""
 
     currency: str
     source: str
@@ -441,18 +480,14 @@ class HomeKpisOut(ResponseModel):
 
     @classmethod
     def of(cls, h: HomeKpis) -> HomeKpisOut:
-        def rates(t: HomeTotals) -> HomePeriodOut:
-            subs = [SubstitutedRateOut(day=s.day, rate_day=s.rate_day) for s in t.substituted]
-            return HomePeriodOut(converted=t.converted, missing_rates=t.missing, substituted=subs)
-
         return cls(
             currency=h.currency,
             source=FX_SOURCE,
             current=KpisOut.of(h.current.totals),
             previous=KpisOut.of(h.previous.totals),
             change_percent={name: decimal_text(v) for name, v in h.change.items()},
-            current_rates=rates(h.current),
-            previous_rates=rates(h.previous),
+            current_rates=HomePeriodOut.of(h.current),
+            previous_rates=HomePeriodOut.of(h.previous),
         )
 
 
@@ -477,8 +512,6 @@ class DashboardOut(ResponseModel):
 
     @classmethod
     def of(cls, d: Dashboard) -> DashboardOut:
-        from sellerflow.marketplaces import MARKETPLACES
-
         return cls(
             range=d.range.value,
             marketplaces=[
@@ -562,24 +595,46 @@ class SkuRowOut(_SalesOut):
     label: str | None
     fees: MoneyOut
     ad_spend: MoneyOut
+    converted_from: str | None = None  # with currency=home: the marketplace's currency, when converted
 
     @classmethod
-    def of(cls, t: SkuTotals) -> SkuRowOut:
+    def of(cls, t: SkuTotals, *, home: str | None = None) -> SkuRowOut:
         is_sku = t.kind is RowKind.SKU
+        own = MARKETPLACES[t.marketplace_id].currency if t.marketplace_id in MARKETPLACES else t.currency
+        converted_from = own if home is not None and t.currency == home else None
         return cls(
             **_sales(
-                cls, t, row_type=t.kind.value, sku=t.sku if is_sku else None, label=None if is_sku else t.sku
+                cls, t, row_type=t.kind.value, sku=t.sku if is_sku else None,
+                label=None if is_sku else t.sku, converted_from=converted_from,
             )
-        )
+        )  # fmt: skip
+
+
+class SkusHomeOut(ResponseModel):
+    """With currency=home: the currency every row was converted to (each day at its ECB reference
+    rate, each row's amounts rounded once, profit from the rounded amounts), and the rates' report.
+    Rows of days without a rate stay in their own currency (`rates.unconverted` names them)."""
+
+    currency: str
+    source: str
+    rates: HomePeriodOut
 
 
 class SkusOut(ResponseModel):
     sort: str
     skus: list[SkuRowOut]
+    home: SkusHomeOut | None = None  # given: the table is in the home currency (currency=home)
 
     @classmethod
     def of(cls, t: SkuTable, sort: str) -> SkusOut:
-        return cls(sort=sort, skus=[SkuRowOut.of(r) for r in t.rows])
+        home = t.home.currency if t.home is not None else None
+        return cls(
+            sort=sort,
+            skus=[SkuRowOut.of(r, home=home) for r in t.rows],
+            home=SkusHomeOut(currency=t.home.currency, source=FX_SOURCE, rates=HomePeriodOut.of(t.home))
+            if t.home is not None
+            else None,
+        )
 
 
 class InventoryRowOut(ResponseModel):

@@ -7,7 +7,8 @@ non-member gets the same 404 as for a missing seller, a role without it 403), pa
     GET /sellers/{sellerId}/dashboard?range=&from=&to=&marketplace=     KPIs per currency + previous period,
                                                                          and all in the home currency
     GET /sellers/{sellerId}/analytics/daily?from=&to=&marketplace=      the daily series
-    GET /sellers/{sellerId}/analytics/skus?from=&to=&marketplace=&sort=  the per-SKU table
+    GET /sellers/{sellerId}/analytics/skus?from=&to=&marketplace=&sort=&currency=home
+                                                                         the per-SKU table (all in the home currency)
     GET /sellers/{sellerId}/inventory?marketplace=                       stock, cover, reorder quantity, order-by date
     GET /sellers/{sellerId}/inventory/settings                           lead times and safety stock (INVENTORY_READ)
     PUT /sellers/{sellerId}/inventory/settings                           set them: default and per SKU (INVENTORY_MANAGE)
@@ -47,7 +48,7 @@ from sellerflow.principal import Principal
 # Each route's query parameters, named once for its document and its parsing.
 DASHBOARD_QUERY = ("range", "from", "to", "marketplace")
 DAILY_QUERY = ("from", "to", "marketplace")
-SKUS_QUERY = ("from", "to", "marketplace", "sort")
+SKUS_QUERY = ("from", "to", "marketplace", "sort", "currency")
 INVENTORY_QUERY = ("marketplace",)
 LINES_QUERY = ("limit", "next_token")
 TRANSACTIONS_QUERY = ("from", "to", "type", "marketplace", "limit", "next_token")
@@ -146,15 +147,18 @@ def analytics_routes(ctx: ApiContext) -> Blueprint:
 
     @bp.get("/sellers/{sellerId}/analytics/skus", RouteDoc(am.SkusOut, query=SKUS_QUERY))
     def skus(sellerId: str) -> Response:
-        """The per-SKU table (ANALYTICS_READ)."""
+        """The per-SKU table, per currency or (currency=home) all in the home currency (ANALYTICS_READ)."""
         call = asked(ctx, sellerId, Permission.ANALYTICS_READ, SKUS_QUERY)
         first, last = am.parse_days(call.values)
         sort = am.parse_sort(call.values)
-        mkts, only = call.scope()
+        profile = seller_profile(ctx, sellerId)
+        mkts, only = (profile.marketplace_ids if profile else ()), am.parse_marketplace(call.values)
+        home = home_currency_of(profile) if am.parse_in_home(call.values) else None
         table = ctx.ports.analytics.sku_table(
-            sellerId, mkts, ctx.now(), first=first, last=last, only=only, sort=sort
+            sellerId, mkts, ctx.now(), first=first, last=last, only=only, sort=sort, home=home
         )
-        call.audit("analytics.skus.read", f"skus {first}..{last} returned={len(table.rows)}")
+        shown = f" in={home}" if home else ""
+        call.audit("analytics.skus.read", f"skus {first}..{last}{shown} returned={len(table.rows)}")
         return json_response(am.SkusOut.of(table, sort))
 
     @bp.get("/sellers/{sellerId}/inventory", RouteDoc(am.InventoryOut, query=INVENTORY_QUERY))

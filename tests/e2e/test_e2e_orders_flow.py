@@ -139,7 +139,7 @@ def test_one_sellers_orders_cannot_be_reached_by_another_sellers_owner(
 DEMO_CAPABILITIES = {
     "orders", "sku_profit", "sku_windows", "ads_regions", "settlements", "notifications", "sales_traffic",
     "economics", "tenant_isolation", "labels", "solicitations", "messages", "cost_import", "order_profit",
-    "reorder_plan", "home_currency", "demo_world",
+    "reorder_plan", "home_currency", "home_pnl", "demo_world",
 }  # fmt: skip
 
 

@@ -11,9 +11,6 @@ import {
   beginMfaSetup,
   finishMfaSetup,
   loadConfig,
-  storedSellers,
-  storeSellers,
-  forgetStoredSellers,
 } from "./session.js";
 import { overview, orders, inventory, dataRights, connectAmazon } from "./views.js";
 import { settings } from "./settings.js";
@@ -54,39 +51,12 @@ export function go(hash) {
 }
 
 async function sellers(force = false) {
-  if (!sellersCache || force) {
-    const asked = (currentSession() || {}).idToken;
-    const list = (await api("/sellers")).sellers || [];
-    // signed out (or in as someone else) while it was asked: not a list to keep for this tab's user
-    if ((currentSession() || {}).idToken !== asked) return list;
-    sellersCache = list;
-    storeSellers(list);
-  }
+  if (!sellersCache || force) sellersCache = (await api("/sellers")).sellers || [];
   return sellersCache;
 }
 
 export function forgetSellers() {
   sellersCache = null;
-  forgetStoredSellers();
-}
-
-const sellerEntry = (list, sellerId) => JSON.stringify(list.find((s) => s.seller_id === sellerId) || null);
-
-// A seller's page opened anew in this tab (a reload, a link) draws at once from the list this user's
-// /sellers last gave, so its requests start without waiting; each of them is still authorized by the
-// API. When /sellers answers, its list replaces the stored one, and the page is drawn again should
-// this seller's entry differ (gone, another role, other marketplaces).
-function checkStoredSellers(sellerId, stored, shown) {
-  sellers(true).then(
-    (list) => {
-      if (location.hash !== shown) return undefined; // a newer page already uses the fresh list
-      if (sellerEntry(list, sellerId) !== sellerEntry(stored, sellerId)) return route();
-      return fillSwitcher(list, sellerId);
-    },
-    (error) => {
-      if (error.status === 401 && location.hash === shown) route(); // the session ended: sign in
-    },
-  );
 }
 
 async function route() {
@@ -304,16 +274,9 @@ async function shell(sellerId, tab, render) {
         h("a", { href: `#/sellers/${encodeURIComponent(sellerId)}${slug ? "/" + slug : ""}`, class: slug === tab ? "active" : null, "aria-current": slug === tab ? "page" : null }, label),
       ),
     );
-  const shown = location.hash;
-  if (sellerId && !sellersCache) {
-    const stored = storedSellers();
-    if (stored && stored.some((s) => s.seller_id === sellerId)) {
-      sellersCache = stored;
-      checkStoredSellers(sellerId, stored, shown);
-    }
-  }
   if (sellerId) drawTabs(sellersCache && (sellersCache.find((s) => s.seller_id === sellerId) || {}).role);
   clear(main, loading());
+  const shown = location.hash;
   let list = [];
   try {
     list = await sellers();

@@ -49,7 +49,6 @@ export function storeSession(result) {
     idToken: result.IdToken,
     accessToken: result.AccessToken,
     email: claims.email || claims["cognito:username"] || "",
-    sub: claims.sub || "",
     expiresAt: Date.now() + Math.max(60, (result.ExpiresIn || 3600) - 60) * 1000,
   };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
@@ -58,37 +57,6 @@ export function storeSession(result) {
 
 export function clearSession() {
   sessionStorage.removeItem(SESSION_KEY);
-  forgetStoredSellers();
-}
-
-// The signed-in user's sellers as /sellers last answered in this tab, so that a reload of a seller's
-// page can start its requests at once (app.js checks the list when /sellers answers again). Kept under
-// the user it belongs to, read back only for that user, and gone at sign-out or when the session ends.
-const SELLERS_KEY = "sellerflow.sellers";
-
-function sessionUser(session) {
-  return session ? session.sub || session.email || "" : "";
-}
-
-export function storedSellers() {
-  const user = sessionUser(currentSession());
-  try {
-    const stored = JSON.parse(sessionStorage.getItem(SELLERS_KEY) || "null");
-    if (user && stored && stored.user === user && Array.isArray(stored.sellers)) return stored.sellers;
-  } catch {
-    // unreadable: as if none
-  }
-  sessionStorage.removeItem(SELLERS_KEY);
-  return null;
-}
-
-export function storeSellers(list) {
-  const user = sessionUser(currentSession());
-  if (user) sessionStorage.setItem(SELLERS_KEY, JSON.stringify({ user, sellers: list }));
-}
-
-export function forgetStoredSellers() {
-  sessionStorage.removeItem(SELLERS_KEY);
 }
 
 // --- Cognito (public JSON API: InitiateAuth, RespondToAuthChallenge, software-token MFA) ---------

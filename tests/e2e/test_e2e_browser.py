@@ -1,6 +1,7 @@
 """The web dashboard in a real browser (Debian's Chromium, driven by Playwright) against the local
 stack: sign-in with TOTP (and MFA set-up), the seller switcher, KPI tiles equal to the API's figures,
-URL tampering, the export download, phone width and the Amazon connect flow.
+URL tampering, the export download, phone width, the Amazon connect flow and the morning check
+(yesterday's profit, its products, what to reorder, counted in actions).
 
 One local stack and one sync serve the whole module; every test has its own browser context (its own
 sessionStorage, so its own signed-in user). Screenshots go to test-artifacts/screenshots/.
@@ -884,7 +885,7 @@ def morning_check(stack: LocalStack, browser: Any, device: str) -> dict[str, Any
 
 
 @pytest.mark.parametrize("device", sorted(VIEWPORTS))
-def test_the_morning_check_reads_yesterdays_profit_products_and_reorders_in_three_actions(
+def test_the_morning_check_answers_yesterdays_profit_products_and_reorders_in_few_actions(
     stack: LocalStack, browser: Any, device: str, record_property: Any
 ) -> None:
     taken = morning_check(stack, browser, device)

@@ -25,6 +25,24 @@ function orderByText(item) {
   return h("span", {}, item.order_by, h("span", { class: "muted" }, ` in ${days} d`));
 }
 
+/** Due today: an order-by date today or before (an out-of-stock SKU with something to order too). */
+export const dueToday = (item) => !!item.order_by && item.order_by <= localDay(item.marketplace_id);
+
+/** "8 SKUs to order today (1 out of stock). 3 more out of stock: …" — the overview's glance says the same. */
+export function reorderSummary(items) {
+  const due = items.filter(dueToday);
+  const out = due.filter((i) => i.status === "out_of_stock").length;
+  const idle = items.filter((i) => i.status === "out_of_stock" && !dueToday(i)).length;
+  const plural = (n) => `${n} SKU${n === 1 ? "" : "s"}`;
+  return h(
+    "span",
+    { "data-testid": "reorder-summary", "data-count": String(due.length) },
+    due.length ? h("strong", {}, `${plural(due.length)} to order today`) : "Nothing to order today",
+    out ? ` (${out} out of stock).` : ".",
+    idle ? ` ${idle} more out of stock with nothing to order (inbound covers ${idle === 1 ? "it" : "them"}, or no recent sales).` : "",
+  );
+}
+
 const perDay = (v) => (Number(v) < 1 ? Number(v).toFixed(2) : Number(v).toFixed(1));
 
 function daysInput(name, value, label) {
@@ -44,7 +62,8 @@ export function inventory(page, seller) {
     seller.marketplace_ids.map((m) => h("option", { value: m }, marketplaceName(m))),
   );
   select.addEventListener("change", () => ((marketplace = select.value), load()));
-  clear(page, h("h1", {}, "Inventory"), h("div", { class: "filters" }, select), settingsBox, list);
+  // What to order first, the lead-time settings behind it after (on a phone the list is on screen)
+  clear(page, h("h1", {}, "Inventory"), h("div", { class: "filters" }, select), list, settingsBox);
 
   let settings = null;
   async function save(next, box) {
@@ -135,7 +154,7 @@ export function inventory(page, seller) {
     { label: "Days of cover", num: true, cell: (i) => (i.days_of_cover === null ? "—" : Number(i.days_of_cover).toFixed(0)) },
     { label: "Lead + safety", wrap: true, cell: leadCell },
   ];
-  const rowClass = (i) => (i.status === "out_of_stock" ? "urgent-out" : i.order_by && i.order_by <= localDay(i.marketplace_id) ? "urgent-now" : null);
+  const rowClass = (i) => (i.status === "out_of_stock" ? "urgent-out" : dueToday(i) ? "urgent-now" : null);
 
   function load() {
     // The table and the settings together: a row's Edit needs the settings it changes
@@ -145,8 +164,6 @@ export function inventory(page, seller) {
       ([v, s]) => {
         settings = s instanceof Error ? null : s;
         clear(settingsBox, settings ? settingsPanel(settings) : errorBox(s));
-        const out = v.items.filter((i) => i.status === "out_of_stock").length;
-        const due = v.items.filter((i) => i.status !== "out_of_stock" && i.order_by && i.order_by <= localDay(i.marketplace_id)).length;
         const exportButton = h("button", { type: "button", class: "secondary", "data-testid": "inventory-export" }, "Export CSV");
         exportButton.addEventListener("click", () =>
           downloadCsv(`sellerflow-reorder-${daysAgo(0)}.csv`, [
@@ -157,24 +174,17 @@ export function inventory(page, seller) {
         return h(
           "div",
           {},
-          h(
-            "p",
-            { "data-testid": "inventory-summary" },
-            out ? h("strong", {}, `${out} SKU${out === 1 ? "" : "s"} out of stock. `) : null,
-            due ? h("strong", {}, `${due} SKU${due === 1 ? "" : "s"} to reorder today. `) : null,
-            !out && !due ? "Nothing to reorder today. " : null,
-            h("span", { class: "muted" }, "Most urgent first."),
-          ),
+          h("p", { "data-testid": "inventory-summary" }, reorderSummary(v.items), " ", h("span", { class: "muted" }, "Most urgent first.")),
           h("div", { class: "toolbar" }, exportButton),
           h(
             "div",
             { class: "table-wrap" },
             h(
               "table",
-              { "data-testid": "inventory-table" },
+              { class: "cards inventory", "data-testid": "inventory-table" },
               h("caption", { class: "sr-only" }, "Inventory, most urgent first"),
               h("thead", {}, h("tr", {}, COLUMNS.map((c) => h("th", { scope: "col", class: c.num ? "num" : null }, c.label)))),
-              h("tbody", {}, v.items.map((i) => h("tr", { class: rowClass(i), "data-sku": i.sku }, COLUMNS.map((c) => h("td", { class: c.num ? "num" : c.wrap ? "wrap" : null }, c.cell(i)))))),
+              h("tbody", {}, v.items.map((i) => h("tr", { class: rowClass(i), "data-sku": i.sku, "data-marketplace": i.marketplace_id }, COLUMNS.map((c) => h("td", { class: c.num ? "num" : c.wrap ? "wrap" : null, "data-label": c.label }, c.cell(i)))))),
             ),
           ),
         );

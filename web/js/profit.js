@@ -385,7 +385,7 @@ export function skuTable(apiRows, { costsHref, filename, home = null }) {
       }),
     );
     const body = list.map((r) =>
-      h("tr", { class: r.kind === "sku" ? null : "account-row", "data-kind": r.kind, "data-currency": r.currency }, COLUMNS.map((c) => h(c.key === "name" ? "th" : "td", { class: c.text ? null : "num", scope: c.key === "name" ? "row" : null }, cell(r, c)))),
+      h("tr", { class: r.kind === "sku" ? null : "account-row", "data-kind": r.kind, "data-currency": r.currency, "data-sku": r.kind === "sku" ? r.name : null, "data-marketplace": r.marketplace_id || null }, COLUMNS.map((c) => h(c.key === "name" ? "th" : "td", { class: c.text ? null : "num", scope: c.key === "name" ? "row" : null }, cell(r, c)))),
     );
     const foot = totalsByCurrency(list, home).map((t) =>
       h(

@@ -11,6 +11,7 @@ import { startAdsConnect } from "./connect-ads.js";
 import { loadAds, adsSection } from "./ads.js";
 import { homeTotal, homeShown, homeProfitAndLoss, ratesNote } from "./home-total.js";
 import { KPIS, kpiChange, kpiLabel, kpiText } from "./kpis.js";
+import { glance } from "./glance.js";
 
 const seg = (id) => encodeURIComponent(id);
 
@@ -201,8 +202,28 @@ function skuArea(rows, d, { base, marketplace, costsHref, filename }) {
   return h("div", {}, h("div", { class: "filters" }, h("label", {}, "Amounts: ", select)), holder);
 }
 
+// The period follows the seller around: in the URL (#/sellers/{id}?range=yesterday, a bookmark opens
+// the morning check) and for the tab's session, so Overview after Inventory keeps "Yesterday".
+const PERIOD_KEY = "sellerflow.period";
+const NAMED = new Set(PERIODS.map(([v]) => v).filter((v) => v !== "custom"));
+
+function rememberedPeriod() {
+  const asked = new URLSearchParams(location.hash.split("?")[1] || "").get("range");
+  if (NAMED.has(asked)) return asked;
+  const kept = sessionStorage.getItem(PERIOD_KEY);
+  return NAMED.has(kept) ? kept : "last30";
+}
+
+function rememberPeriod(sellerId, range) {
+  if (!NAMED.has(range)) return;
+  sessionStorage.setItem(PERIOD_KEY, range);
+  // replaceState: no hashchange, so no new route; Back still leaves the overview
+  history.replaceState(history.state, "", `#/sellers/${seg(sellerId)}?range=${range}`);
+}
+
 export function overview(page, seller) {
-  const state = { range: "last30", marketplace: "" };
+  const state = { range: rememberedPeriod(), marketplace: "" };
+  const atGlance = h("div", { class: "glance-area", "data-testid": "glance-area" });
   const tiles = h("div", { class: "kpis-area" });
   const pl = h("div", { class: "pl-area", "data-testid": "pl-area" });
   const skus = h("div", { "data-testid": "sku-area" });
@@ -227,6 +248,7 @@ export function overview(page, seller) {
   });
   range.addEventListener("change", () => {
     state.range = range.value;
+    rememberPeriod(seller.seller_id, state.range);
     customBox.hidden = state.range !== "custom";
     if (state.range === "custom") return from.focus();
     refresh();
@@ -235,6 +257,7 @@ export function overview(page, seller) {
     page,
     h("div", { class: "page-head" }, h("h1", {}, seller.name), connectionPanel(seller)),
     h("div", { class: "filters" }, range, customBox, marketplaceFilter(seller, (m) => ((state.marketplace = m), refresh()))),
+    atGlance,
     tiles,
     h("h2", {}, "Profit and loss"),
     pl,
@@ -247,6 +270,11 @@ export function overview(page, seller) {
   );
   let generation = 0;
   const costsHref = `#/sellers/${seg(seller.seller_id)}/costs?missing=1`;
+  const inventoryHref = `#/sellers/${seg(seller.seller_id)}/inventory`;
+  // The inventory does not depend on the period: read once, after the first figures (not before them)
+  let stock = null;
+  const inventoryOnce = (after) =>
+    (stock = stock || after.catch(() => null).then(() => api(`/sellers/${seg(seller.seller_id)}/inventory`).then((v) => v.items, () => null)));
 
   function refresh() {
     const mine = ++generation;
@@ -255,7 +283,7 @@ export function overview(page, seller) {
     const scope = state.marketplace ? [state.marketplace] : seller.marketplace_ids;
     if (state.range === "custom" && !state.custom) return;
     const plan = periodPlan(state.range, scope, new Date(), state.custom);
-    for (const el of [tiles, pl, skus, charts, ads]) clear(el, loading());
+    for (const el of [atGlance, tiles, pl, skus, charts, ads]) clear(el, loading());
     // Every request starts now, together: the windows are known without asking (the marketplaces'
     // own calendars, as the API resolves them). Should the dashboard resolve other days (a request
     // made across a marketplace's midnight), the SKU rows and the chart are asked again for its days.
@@ -295,6 +323,14 @@ export function overview(page, seller) {
         ),
       fresh,
       { isEmpty: (d) => !d.totals.length, emptyText: "No sales in this period yet. The first sync may still be running.", retry: refresh },
+    );
+    const title = state.range === "custom" ? `${state.custom.from} – ${state.custom.to}` : PERIODS.find(([v]) => v === state.range)[1];
+    settle(
+      atGlance,
+      Promise.all([dashboard, skuRows, inventoryOnce(dashboard)]),
+      ([d, rows, items]) => glance(d, rows, items, { title, inventoryHref, marketplace: state.marketplace }),
+      fresh,
+      { retry: refresh },
     );
     settle(
       pl,

@@ -295,6 +295,9 @@ class LocalApiGateway:
 
         class _RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY: an answer's head and body leave as two writes; with Nagle's algorithm the
+            # body waited for the client's delayed ACK of the head (40 ms on Linux) on every answer
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 gateway._serve(self)

@@ -28,6 +28,7 @@ import os
 import re
 import select
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -331,7 +332,7 @@ class LocalApiGateway:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base's signature
                 return  # quiet: requests can carry tokens in headers, never print them
 
-        self._server = ThreadingHTTPServer((host, port), _RequestHandler)
+        self._server = _Server((host, port), _RequestHandler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -493,6 +494,15 @@ class LocalApiGateway:
         request.end_headers()
         if request.command != "HEAD":
             request.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that reset its connection (a browser aborting its fetches on a reload) is no
+        error of the gateway's: no traceback for it."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _claim_text(value: Any) -> str:

@@ -39,6 +39,28 @@ def test_html_has_no_inline_script_or_style_the_csp_would_block() -> None:
         assert not re.search(r"\son[a-z]+=", text), f"inline event handler in {path.name}"
 
 
+def _imports_of(module: str) -> set[str]:
+    """Every module `module` imports, directly or not (static `from "./x.js"` imports)."""
+    found: set[str] = set()
+    pending = [module]
+    while pending:
+        text = _text(WEB / "js" / pending.pop())
+        for imported in re.findall(r"""\bfrom\s+["']\./([A-Za-z0-9_-]+\.js)["']""", text):
+            if imported not in found:
+                found.add(imported)
+                pending.append(imported)
+    return found
+
+
+def test_the_page_asks_for_every_module_app_js_imports_at_once() -> None:
+    # modulepreload: the browser fetches the whole graph in parallel, not one import level at a time
+    html = _text(WEB / "index.html")
+    preloaded = re.findall(r'<link rel="modulepreload" href="/js/([A-Za-z0-9_-]+\.js)">', html)
+    assert len(preloaded) == len(set(preloaded))
+    assert set(preloaded) == _imports_of("app.js")
+    assert "dom.js" in preloaded  # the graph was read (not an empty list on both sides)
+
+
 def test_scripts_set_no_inline_style_attribute_or_html() -> None:
     for path in (WEB / "js").glob("*.js"):
         text = _text(path)

@@ -10,16 +10,30 @@ security headers (`sellerflow.api.errors.SECURITY_HEADERS`), and a malformed req
 not UTF-8 or not JSON, a missing, wrong or repeated content-length, a chunked or oversized body, a
 path or query with broken percent-encoding, a request line the HTTP parser refuses) gets a JSON 4xx
 with those headers, never a dropped connection.
+
+Concurrency, as Lambda's: up to `environments` requests of one function run at once (default
+`DEFAULT_ENVIRONMENTS`, or `SELLERFLOW_LOCAL_ENVIRONMENTS`; 1 gives the old one-at-a-time queue), so
+a page's independent requests run in parallel instead of queueing behind each other. A function's
+first request runs alone (its environment's init: the wiring's first builds). The dispatcher keeps
+what Chalice and Powertools hold per invocation per thread (`sellerflow_dev.local.lambdas`). A
+request still waiting for an environment whose client has gone (the browser aborted it on a reload)
+is dropped before it is invoked (`drop_abandoned`, on in the local stack): its answer could not be
+delivered, and here, unlike in AWS, its work would slow the requests of the page that replaced it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
+import socket
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +50,18 @@ Proxy = Callable[[str | None, bytes], tuple[int, dict[str, str], bytes]]  # (x-a
 MAX_BODY_BYTES = 6 * 1024 * 1024
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+DEFAULT_ENVIRONMENTS = 4
+ENVIRONMENTS_VARIABLE = "SELLERFLOW_LOCAL_ENVIRONMENTS"
+
+
+def configured_environments() -> int:
+    """How many environments per function: `SELLERFLOW_LOCAL_ENVIRONMENTS` (≥ 1) or the default."""
+    given = os.environ.get(ENVIRONMENTS_VARIABLE, "").strip()
+    if not given:
+        return DEFAULT_ENVIRONMENTS
+    if not given.isdigit() or int(given) < 1:
+        raise ValueError(f"{ENVIRONMENTS_VARIABLE} must be a whole number ≥ 1, not {given!r}")
+    return int(given)
 
 
 class MalformedRequest(Exception):
@@ -171,6 +197,66 @@ class CognitoAuthorizer:
         return claims
 
 
+class Environments:
+    """Up to `count` concurrent invocations of one function (Lambda's environments of it); the
+    function's first invocation runs alone, as an environment's init runs before it serves."""
+
+    def __init__(self, count: int, *, warm: bool = False) -> None:
+        if count < 1:
+            raise ValueError("a function needs at least one environment")
+        self.count = count
+        self._slots = threading.BoundedSemaphore(count)
+        self._init = threading.Lock()
+        self._warm = warm
+        self._lock = threading.Lock()
+        self.busy = 0  # invocations running now
+        self.busiest = 0  # the most that ran at once (tests, the bench)
+
+    @contextmanager
+    def slot(self, still_wanted: Callable[[], bool] = lambda: True) -> Iterator[bool]:
+        """Wait for a free environment; yields whether to invoke (False: the caller is gone)."""
+        with self._slots:
+            if not still_wanted():
+                yield False
+                return
+            if not self._warm:
+                with self._init:
+                    if not self._warm:  # the first: the others wait for its init
+                        try:
+                            with self._running():
+                                yield True
+                        finally:
+                            self._warm = True
+                        return
+            with self._running():
+                yield True
+
+    def warm(self) -> bool:
+        """Whether the function's first invocation (its init) has run."""
+        return self._warm
+
+    @contextmanager
+    def _running(self) -> Iterator[None]:
+        with self._lock:
+            self.busy += 1
+            self.busiest = max(self.busiest, self.busy)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.busy -= 1
+
+
+def client_connected(request: BaseHTTPRequestHandler) -> bool:
+    """Whether the client still holds the connection (a closed one reads as an empty peek)."""
+    connection: socket.socket = request.connection
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return not readable or connection.recv(1, socket.MSG_PEEK) != b""
+    except (OSError, ValueError):
+        return False
+
+
 class LocalApiGateway:
     def __init__(
         self,
@@ -185,14 +271,22 @@ class LocalApiGateway:
         static_headers: dict[str, str] | None = None,
         proxies: dict[str, Proxy] | None = None,
         public_routes: frozenset[tuple[str, str]] = frozenset(),
+        environments: int | None = None,
+        drop_abandoned: bool = False,
     ) -> None:
         self.routes = RouteTable(routes, public_routes)
         self._invoke = invoke
-        # One request at a time per function: a Lambda environment serves one invocation at a time
-        # and the Chalice apps keep the request in module state (`app.current_request`). Lambda
-        # would start a second environment; here the second request waits for the first.
-        self._environments: dict[str, threading.Lock] = {}
+        # Up to N requests of a function at once, as N Lambda environments (module docstring).
+        self.environment_count = configured_environments() if environments is None else environments
+        if self.environment_count < 1:
+            raise ValueError("a function needs at least one environment")
+        self._environments: dict[str, Environments] = {}
         self._environments_lock = threading.Lock()
+        # Drop a queued request whose client closed the connection (a browser's aborted fetch). Off
+        # by default: a client that only half-closes (shuts its sending side and still reads) looks
+        # the same from here; browsers never do that, so the local stack turns it on.
+        self._drop_abandoned = drop_abandoned
+        self.dropped = 0  # queued requests whose client left before an environment was free
         self._authorizer = authorizer
         self._stage = stage
         self._static = static
@@ -202,6 +296,9 @@ class LocalApiGateway:
 
         class _RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY: an answer's head and body leave as two writes; with Nagle's algorithm the
+            # body waited for the client's delayed ACK of the head (40 ms on Linux) on every answer
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 gateway._serve(self)
@@ -235,7 +332,7 @@ class LocalApiGateway:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base's signature
                 return  # quiet: requests can carry tokens in headers, never print them
 
-        self._server = ThreadingHTTPServer((host, port), _RequestHandler)
+        self._server = _Server((host, port), _RequestHandler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -304,7 +401,13 @@ class LocalApiGateway:
             self._reply_json(request, 401, {"message": "Unauthorized"})
             return
         event = self._event(request, route, parts.path, parts.query, path_params, claims, body)
-        with self._environment(route.function):
+        wanted_still = (lambda: client_connected(request)) if self._drop_abandoned else (lambda: True)
+        with self.environments(route.function).slot(wanted_still) as wanted:
+            if not wanted:  # the client left while its request queued: no one to answer
+                with self._environments_lock:
+                    self.dropped += 1
+                request.close_connection = True
+                return
             response = self._invoke(route.function, event)
         headers = dict(response.get("headers") or {})
         for name, values in (response.get("multiValueHeaders") or {}).items():
@@ -314,9 +417,22 @@ class LocalApiGateway:
             request, int(response.get("statusCode", 500)), with_api_headers(headers), payload.encode()
         )
 
-    def _environment(self, function: str) -> threading.Lock:
+    def use_environments(self, count: int) -> None:
+        """From the next request on, `count` environments per function (the bench's side by side)."""
+        if count < 1:
+            raise ValueError("a function needs at least one environment")
         with self._environments_lock:
-            return self._environments.setdefault(function, threading.Lock())
+            self.environment_count = count
+            self._environments = {
+                name: Environments(count, warm=old.warm()) for name, old in self._environments.items()
+            }
+
+    def environments(self, function: str) -> Environments:
+        with self._environments_lock:
+            found = self._environments.get(function)
+            if found is None:
+                found = self._environments[function] = Environments(self.environment_count)
+            return found
 
     def _event(
         self,
@@ -378,6 +494,15 @@ class LocalApiGateway:
         request.end_headers()
         if request.command != "HEAD":
             request.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that reset its connection (a browser aborting its fetches on a reload) is no
+        error of the gateway's: no traceback for it."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _claim_text(value: Any) -> str:

@@ -5,6 +5,20 @@ Functions' lambda:invoke, event sources) passes through `LambdaFunction._invoke_
 runtime replaces that one method with a dispatcher that imports the function's own handler from its
 CodeUri folder and calls it with the event and a Lambda-like context. A test pins moto and checks
 that this hook still exists with the same contract.
+
+Lambda runs one invocation per environment at a time; here every invocation of a function shares its
+one imported module, and invocations run concurrently (the local gateway runs up to N requests of a
+function at once, as N environments; Step Functions and the queue pollers call from their own
+threads). What a handler keeps per invocation in process state is therefore made per thread here,
+in the local runtime only (production code never sees two invocations at once):
+
+- a Chalice app's `current_request` and `lambda_context` (instance attributes in Chalice): the app's
+  class is swapped for a subclass whose two attributes live in a `threading.local`
+  (`per_thread_requests`), so a request never sees another's (another seller's) request;
+- Powertools Metrics' metric set (one dict for the process): its operations run under one lock
+  (`serialize_metrics`), so a flush never iterates a set another invocation is adding to;
+- Powertools Logger's keys that `inject_lambda_context` appends (the request id, cold start): kept
+  per thread (`thread_safe_append_keys`), so a log line names its own invocation.
 """
 
 from __future__ import annotations
@@ -68,7 +82,9 @@ class LambdaDispatcher:
                 spec = self._by_name[function_name]
                 module_file, _, attribute = spec.handler.rpartition(".")
                 module = _load_module(f"sellerflow_fn_{spec.logical_id}", spec.code_dir / f"{module_file}.py")
-                self._handlers[function_name] = getattr(module, attribute)
+                handler = getattr(module, attribute)
+                per_thread_requests(handler)
+                self._handlers[function_name] = handler
             return self._handlers[function_name]
 
     def invoke(self, function_name: str, event: Any) -> tuple[str, bool]:
@@ -120,6 +136,8 @@ class LambdaDispatcher:
         from moto.awslambda.models import LambdaFunction
 
         dispatcher = self
+        serialize_metrics()
+        per_thread_log_keys()
         # moto runs a Lambda in Docker here; it has no public seam to run the handler in-process.
         self._original = LambdaFunction._invoke_lambda  # noqa: SLF001
 
@@ -135,6 +153,88 @@ class LambdaDispatcher:
 
             LambdaFunction._invoke_lambda = self._original  # type: ignore[method-assign]  # noqa: SLF001
             self._original = None
+
+
+_PER_THREAD = "_sellerflow_per_thread"
+_METRICS_LOCK = threading.RLock()
+_METRICS_OPERATIONS = (
+    "add_metric",
+    "add_dimension",
+    "add_metadata",
+    "serialize_metric_set",
+    "flush_metrics",
+    "clear_metrics",
+)
+
+
+def per_thread_requests(handler: Any) -> None:
+    """A Chalice app's request and Lambda context, per thread (idempotent; other handlers untouched).
+
+    Chalice sets `app.current_request` and `app.lambda_context` on the app object in `__call__`, and
+    the routes (and the blueprints, through their app) read them back. The subclass's properties keep
+    them in a `threading.local`, so concurrent invocations of the one app each read their own."""
+    from chalice.app import Chalice
+
+    if not isinstance(handler, Chalice) or getattr(type(handler), _PER_THREAD, False):
+        return
+    base = type(handler)
+    state = threading.local()
+
+    def per_thread(name: str) -> property:
+        def get(_app: Any) -> Any:
+            return getattr(state, name, None)
+
+        def put(_app: Any, value: Any) -> None:
+            setattr(state, name, value)
+
+        return property(get, put)
+
+    namespace = {
+        "current_request": per_thread("current_request"),
+        "lambda_context": per_thread("lambda_context"),
+        _PER_THREAD: True,
+        "__module__": __name__,
+    }
+    handler.__dict__.pop("current_request", None)
+    handler.__dict__.pop("lambda_context", None)
+    handler.__class__ = type(f"PerThread{base.__name__}", (base,), namespace)
+
+
+def serialize_metrics() -> None:
+    """Powertools Metrics keeps one metric set per process: run its operations under one lock, so a
+    flush (which iterates the set) never meets another invocation's `add_metric` (idempotent)."""
+    from sellerflow.observability import metrics
+
+    provider = metrics.provider
+    for name in _METRICS_OPERATIONS:
+        original = getattr(provider, name)
+        if getattr(original, _PER_THREAD, False):
+            continue
+        setattr(provider, name, _under_metrics_lock(original))
+
+
+def _under_metrics_lock(operation: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _METRICS_LOCK:
+            return operation(*args, **kwargs)
+
+    setattr(locked, _PER_THREAD, True)
+    return locked
+
+
+def per_thread_log_keys() -> None:
+    """`Logger.inject_lambda_context` appends the invocation's keys (request id, cold start) to the
+    formatter every log line shares: here they go to the formatter's per-thread keys instead."""
+    from sellerflow.observability import logger
+
+    if getattr(logger.append_keys, _PER_THREAD, False):
+        return
+
+    def append_keys(**keys: object) -> None:
+        logger.thread_safe_append_keys(**keys)
+
+    setattr(append_keys, _PER_THREAD, True)
+    logger.append_keys = append_keys  # type: ignore[method-assign]
 
 
 def _forget_unflushed_metrics() -> None:

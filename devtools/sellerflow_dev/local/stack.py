@@ -65,6 +65,9 @@ class LocalStackConfig:
     # Billing=on (hosted deployments): the billing function, table and secret exist, Stripe is the
     # simulator's stand-in (sellerflow_dev.simulator.stripe_api) and its webhooks come to the gateway.
     billing: bool = False
+    # The local API Gateway's environments per function (requests of one function run at once, as
+    # Lambda's environments); None: SELLERFLOW_LOCAL_ENVIRONMENTS or the gateway's default (4).
+    environments: int | None = None
 
 
 @dataclass
@@ -365,6 +368,8 @@ class LocalStack:
             static_headers=SECURITY_HEADERS,
             proxies={COGNITO_PROXY_PATH: self.webapp.cognito},
             public_routes=frozenset(r for f in api_functions.values() for r in f.public_routes),
+            environments=self.config.environments,
+            drop_abandoned=True,  # a browser's aborted fetches (a reload) are not run
         )
         self.gateway.start()
         # Twilio calls the API back (status callbacks, inbound STOP/START): here, the local gateway.

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -114,12 +118,9 @@ def test_answers_of_functions_and_of_the_gateway_carry_the_api_headers(
     assert invoked[0]["body"] == '{"token": "t"}'
 
 
-def test_a_function_serves_one_request_at_a_time_as_one_lambda_environment_does() -> None:
-    # Given a function that keeps its request in module state (as Chalice's app.current_request)
-    import threading
-    import time
-    import urllib.request
-
+@pytest.mark.parametrize("environments", [1, 3])
+def test_a_function_serves_up_to_its_environments_requests_at_once(environments: int) -> None:
+    # Given a gateway of N environments per function, and functions that take a while
     running: dict[str, int] = {}
     most: dict[str, int] = {}
     lock = threading.Lock()
@@ -128,30 +129,71 @@ def test_a_function_serves_one_request_at_a_time_as_one_lambda_environment_does(
         with lock:
             running[function] = running.get(function, 0) + 1
             most[function] = max(most.get(function, 0), running[function])
-        time.sleep(0.05)
+        time.sleep(0.1)
         with lock:
             running[function] -= 1
-        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+        body = json.dumps({"path": event["path"]})
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
 
     routes = [("GET", "/sellers/{sellerId}/orders/{orderId}", "api"), ("GET", "/sellers/{sellerId}", "pii")]
-    gw = LocalApiGateway(routes, invoke, _AnyToken())  # type: ignore[arg-type]
+    gw = LocalApiGateway(routes, invoke, _AnyToken(), environments=environments)  # type: ignore[arg-type]
     gw.start()
     try:
 
-        def call(path: str) -> None:
+        def call(path: str) -> str:
             request = urllib.request.Request(gw.url + path, headers={"Authorization": "Bearer good"})
-            with urllib.request.urlopen(request, timeout=10) as answer:
+            with urllib.request.urlopen(request, timeout=30) as answer:
                 assert answer.status == 200
+                return str(json.loads(answer.read())["path"])
 
         # When eight requests for each function arrive at once
-        threads = [
-            threading.Thread(target=call, args=(path,)) for path in ("/sellers/S/orders/1", "/sellers/S") * 8
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        paths = [p for i in range(8) for p in (f"/sellers/S{i}/orders/1", f"/sellers/S{i}")]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answered = list(pool.map(call, paths))
     finally:
         gw.stop()
-    # Then each function saw one request at a time
-    assert most == {"api": 1, "pii": 1}
+    # Then each got its own answer, and each function ran at most N of them at once (N when it could)
+    assert answered == paths
+    assert most == {"api": environments, "pii": environments}
+    assert gw.environments("api").busiest == environments
+
+
+def test_a_queued_request_whose_client_left_is_dropped_before_it_runs() -> None:
+    # Given one environment, busy with a first request until released
+    release = threading.Event()
+    invoked: list[str] = []
+
+    def invoke(_function: str, event: dict[str, Any]) -> dict[str, Any]:
+        invoked.append(event["path"])
+        if event["path"] == "/sellers/first":
+            release.wait(timeout=10)
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+    gw = LocalApiGateway(
+        [("GET", "/sellers/{sellerId}", "api")], invoke, _AnyToken(), environments=1, drop_abandoned=True
+    )  # type: ignore[arg-type]
+    gw.start()
+    try:
+        host, port = gw.url.removeprefix("http://").split(":")
+        first = threading.Thread(target=_get, args=(gw, "/sellers/first"))
+        first.start()
+        while not invoked:
+            time.sleep(0.01)
+        # When a second request queues and its client closes the connection (a browser's abort)
+        with socket.create_connection((host, int(port)), timeout=10) as conn:
+            conn.sendall(b"GET /sellers/abandoned HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n\r\n")
+            time.sleep(0.2)  # read and queued behind the first
+        release.set()
+        first.join()
+        # Then it is never invoked, and the next request is served as usual
+        assert _get(gw, "/sellers/after") == 200
+    finally:
+        gw.stop()
+    assert invoked == ["/sellers/first", "/sellers/after"]
+    assert gw.dropped == 1
+
+
+def _get(gw: LocalApiGateway, path: str) -> int:
+    request = urllib.request.Request(gw.url + path, headers={"Authorization": "Bearer good"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return int(answer.status)

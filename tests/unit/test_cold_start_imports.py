@@ -103,9 +103,28 @@ NOT_IMPORTED: dict[str, frozenset[str]] = {
             "sellerflow.notifications.whatsapp",  # the adapter: built on the first message
         }
     ),
-    "erase_seller": frozenset({"sellerflow.spapi.client"}),
-    "apply_notifications": frozenset({"sellerflow.spapi.client"}),
-    "compute_rollups": frozenset(),
+    # A step of the erasure imports neither the export nor, but for its first step, the push
+    # subscriptions; the export imports none of the erasure.
+    "erase_seller": frozenset(
+        {
+            "sellerflow.spapi.client",
+            "sellerflow.privacy.export",
+            "sellerflow.privacy.service",
+            "sellerflow.wiring.notifications",
+            "sellerflow.sync.notifications",
+        }
+    ),
+    "export_seller_data": frozenset(
+        {"sellerflow.privacy.erase", "sellerflow.wiring.notifications", "sellerflow.sync.notifications"}
+    ),
+    # The report parsers: on the first report notification (`sellerflow.reports` is a lazy package).
+    "apply_notifications": frozenset({"sellerflow.spapi.client", "sellerflow.reports.ingest"}),
+    # The ads ingestion and the reconciliation need the stores, not the rollups or the API's analytics.
+    "ingest_ads_report": frozenset(
+        {"sellerflow.analytics.service", "sellerflow.analytics.fx", "sellerflow.analytics.rollups"}
+    ),
+    "reconcile_economics": frozenset({"sellerflow.analytics.service", "sellerflow.analytics.fx"}),
+    "compute_rollups": frozenset({"sellerflow.analytics.service", "sellerflow.analytics.fx"}),
 }
 PROBE = (
     "import json, sys; sys.path.insert(0, '.'); import app; "
@@ -187,3 +206,16 @@ def test_each_api_app_registers_all_its_routes_at_import(
     expected = sorted([method, path] for path, methods in eager.routes.items() for method in methods)
     assert expected
     assert probed[handler]["routes"] == expected
+
+
+def test_the_reports_package_resolves_every_name_it_exports() -> None:
+    # `sellerflow.reports` imports a name's module when the name is first read (PEP 562).
+    import sellerflow.reports as reports
+
+    assert sorted(reports.__all__) == sorted(reports._MODULES)
+    for name, module in reports._MODULES.items():
+        assert getattr(reports, name) is getattr(
+            importlib.import_module(f"sellerflow.reports.{module}"), name
+        )
+    with pytest.raises(AttributeError):
+        _ = reports.no_such_name

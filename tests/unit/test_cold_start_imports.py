@@ -85,6 +85,7 @@ NOT_IMPORTED: dict[str, frozenset[str]] = {
         "sellerflow.store.orders",
         "sellerflow.store.sellers",
         "sellerflow.wiring.connect",
+        "sellerflow.members.service",  # the ports name its protocols for types only
     },
     "api_pii": PII_ROUTES
     | {

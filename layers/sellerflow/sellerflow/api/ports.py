@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from sellerflow.subprocessors import SubprocessorUse
 
 
-
 class SellerDirectory(Protocol):
     def memberships_of(self, user_sub: str) -> list[Membership]: ...
 

@@ -16,7 +16,7 @@ help:
 	@echo "make test        lint, cfn-lint and every test suite"
 	@echo "make lint        ruff (lint + format check), mypy --strict, import-linter"
 	@echo "make sam-validate  sam validate --lint (the SAM CLI in .venv-sam)"
-	@echo "make openapi     regenerate docs/openapi.json"
+	@echo "make openapi     regenerate docs/openapi.json and the API route table"
 	@echo "make sim         the SP-API simulator alone"
 	@echo "make bench       every benchmark (BENCH lines, docs/performance.md)"
 	@echo "make cost        $$ per seller-month at 100, 1,000 and 10,000 orders/day (docs/cost.md)"
@@ -78,9 +78,11 @@ demo: install
 sim: install
 	$(BIN)/sellerflow sim --port 8100 --sellers 3 --seed 7
 
-# The OpenAPI 3 document of the whole API, from the Chalice app and its pydantic models.
+# The OpenAPI 3 document of the whole API, from the Chalice app and its pydantic models, and the
+# apps' route table (their routes registered at import; a family is imported on its first request).
 openapi: install
 	$(BIN)/python -m sellerflow_dev.openapi docs/openapi.json
+	$(BIN)/python -m sellerflow_dev.route_table layers/sellerflow/sellerflow/api/route_table.py
 
 bench: install
 	$(BIN)/python -m sellerflow_dev.bench.run

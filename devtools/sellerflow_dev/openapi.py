@@ -59,9 +59,9 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 def apps() -> dict[str, Chalice]:
     """The apps whose routes the document describes, by the function that serves them."""
     return {
-        "ApiFunction": create_app(),
-        "PiiApiFunction": create_pii_app(),
-        "BillingFunction": create_billing_app(),
+        "ApiFunction": create_app(eager=True),
+        "PiiApiFunction": create_pii_app(eager=True),
+        "BillingFunction": create_billing_app(eager=True),
     }
 
 

@@ -8,7 +8,7 @@ from sellerflow.analytics.events import ComputeRollupsInput
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.tenancy import acting_for
-from sellerflow.wiring.analytics import recompute
+from sellerflow.wiring.rollups import recompute
 
 
 @logger.inject_lambda_context(log_event=False)

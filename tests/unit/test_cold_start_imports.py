@@ -7,11 +7,13 @@ the imports that made it, so a module-level import added back fails here rather 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,11 +51,50 @@ SELLER_DATA_API = frozenset(
         "sellerflow.privacy.service",
     }
 )
+# The API apps' route families and their models: imported on a family's first request
+# (`sellerflow.api.families`), never by an app's import.
+GENERAL_ROUTES = frozenset(
+    {
+        "sellerflow.api.routes_sellers",
+        "sellerflow.api.routes_analytics",
+        "sellerflow.api.routes_ads",
+        "sellerflow.api.routes_alerts",
+        "sellerflow.api.routes_connect",
+        "sellerflow.api.routes_members",
+        "sellerflow.api.routes_access",
+        "sellerflow.api.routes_admin",
+        "sellerflow.api.routes_privacy",
+        "sellerflow.api.routes_protection",
+        "sellerflow.api.routes_transparency",
+        "sellerflow.api.routes_incidents",
+        "sellerflow.api.routes_reviews",
+        "sellerflow.api.routes_settings",
+    }
+)
+PII_ROUTES = frozenset(
+    {"sellerflow.api.routes_labels", "sellerflow.api.routes_messages", "sellerflow.api.routes_protection"}
+)
 # Handler -> modules its import must not load, beyond NEVER_AT_IMPORT.
 NOT_IMPORTED: dict[str, frozenset[str]] = {
-    "twilio_webhooks": SELLER_DATA_API | {"sellerflow.store.alerts", "sellerflow.notifications.whatsapp"},
-    "api": frozenset({"sellerflow.store.orders", "sellerflow.store.sellers", "sellerflow.wiring.connect"}),
-    "api_pii": frozenset({"sellerflow.store.pii", "sellerflow.wiring.labels", "sellerflow.store.labels"}),
+    "twilio_webhooks": SELLER_DATA_API
+    | {"sellerflow.store.alerts", "sellerflow.notifications.whatsapp", "sellerflow.api.routes_twilio"},
+    "api": GENERAL_ROUTES
+    | {
+        "sellerflow.api.models_analytics",
+        "sellerflow.analytics.service",
+        "sellerflow.store.orders",
+        "sellerflow.store.sellers",
+        "sellerflow.wiring.connect",
+        "sellerflow.members.service",  # the ports name its protocols for types only
+    },
+    "api_pii": PII_ROUTES
+    | {
+        "sellerflow.store.pii",
+        "sellerflow.wiring.labels",
+        "sellerflow.store.labels",
+        "sellerflow.labels.service",
+    },
+    "billing": frozenset({"sellerflow.api.routes_billing", "sellerflow.billing.service"}),
     "send_whatsapp": frozenset(
         {
             "sellerflow.alerts.service",
@@ -63,11 +104,34 @@ NOT_IMPORTED: dict[str, frozenset[str]] = {
             "sellerflow.notifications.whatsapp",  # the adapter: built on the first message
         }
     ),
-    "erase_seller": frozenset({"sellerflow.spapi.client"}),
-    "apply_notifications": frozenset({"sellerflow.spapi.client"}),
-    "compute_rollups": frozenset(),
+    # A step of the erasure imports neither the export nor, but for its first step, the push
+    # subscriptions; the export imports none of the erasure.
+    "erase_seller": frozenset(
+        {
+            "sellerflow.spapi.client",
+            "sellerflow.privacy.export",
+            "sellerflow.privacy.service",
+            "sellerflow.wiring.notifications",
+            "sellerflow.sync.notifications",
+        }
+    ),
+    "export_seller_data": frozenset(
+        {"sellerflow.privacy.erase", "sellerflow.wiring.notifications", "sellerflow.sync.notifications"}
+    ),
+    # The report parsers: on the first report notification (`sellerflow.reports` is a lazy package).
+    "apply_notifications": frozenset({"sellerflow.spapi.client", "sellerflow.reports.ingest"}),
+    # The ads ingestion and the reconciliation need the stores, not the rollups or the API's analytics.
+    "ingest_ads_report": frozenset(
+        {"sellerflow.analytics.service", "sellerflow.analytics.fx", "sellerflow.analytics.rollups"}
+    ),
+    "reconcile_economics": frozenset({"sellerflow.analytics.service", "sellerflow.analytics.fx"}),
+    "compute_rollups": frozenset({"sellerflow.analytics.service", "sellerflow.analytics.fx"}),
 }
-PROBE = "import json, sys; sys.path.insert(0, '.'); import app; print(json.dumps(sorted(sys.modules)))"
+PROBE = (
+    "import json, sys; sys.path.insert(0, '.'); import app; "
+    "routes = sorted([m, p] for p, ms in getattr(getattr(app, 'app', None), 'routes', {}).items() for m in ms); "
+    "print(json.dumps({'modules': sorted(sys.modules), 'routes': routes}))"
+)
 
 
 def _lambda_env(handler: str) -> dict[str, str]:
@@ -87,8 +151,8 @@ def _lambda_env(handler: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def imported() -> dict[str, set[str]]:
-    """Each handler's `sys.modules` after `import app`, imported in parallel fresh interpreters."""
+def probed() -> dict[str, dict[str, Any]]:
+    """Each handler's `sys.modules` and routes after `import app`, imported in parallel fresh interpreters."""
     running = {
         handler: subprocess.Popen(
             [sys.executable, "-c", PROBE],
@@ -100,12 +164,17 @@ def imported() -> dict[str, set[str]]:
         )
         for handler in NOT_IMPORTED
     }
-    found: dict[str, set[str]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for handler, process in running.items():
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, f"{handler}: import failed\n{err[-2000:]}"
-        found[handler] = set(json.loads(out.strip().splitlines()[-1]))
+        found[handler] = json.loads(out.strip().splitlines()[-1])
     return found
+
+
+@pytest.fixture(scope="module")
+def imported(probed: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    return {handler: set(found["modules"]) for handler, found in probed.items()}
 
 
 @pytest.mark.parametrize("handler", sorted(NOT_IMPORTED))
@@ -119,9 +188,35 @@ def test_a_cold_start_imports_only_what_the_handler_needs_at_import(
     assert loaded == [], f"{handler} imports {loaded} at import: import them where first used"
 
 
-def test_the_webhooks_app_still_registers_its_routes_and_the_api_all_its_families(
-    imported: dict[str, set[str]],
+@pytest.mark.parametrize(
+    ("handler", "factory"),
+    [
+        ("api", "sellerflow.api.app:create_app"),
+        ("api_pii", "sellerflow.api.pii_app:create_pii_app"),
+        ("billing", "sellerflow.api.billing_app:create_billing_app"),
+        ("twilio_webhooks", "sellerflow.api.webhook_app:create_webhook_app"),
+    ],
+)
+def test_each_api_app_registers_all_its_routes_at_import(
+    handler: str, factory: str, probed: dict[str, dict[str, Any]]
 ) -> None:
-    # The lazy imports leave the routes registered at import (Chalice routes by them).
-    assert "sellerflow.api.routes_twilio" in imported["twilio_webhooks"]
-    assert {"sellerflow.api.routes_access", "sellerflow.api.routes_sellers"} <= imported["api"]
+    # The families are imported on first request, their routes registered at import (Chalice routes
+    # by them): what the handler's import registered is every route of the eagerly built app.
+    module, name = factory.split(":")
+    eager = getattr(importlib.import_module(module), name)(eager=True)
+    expected = sorted([method, path] for path, methods in eager.routes.items() for method in methods)
+    assert expected
+    assert probed[handler]["routes"] == expected
+
+
+def test_the_reports_package_resolves_every_name_it_exports() -> None:
+    # `sellerflow.reports` imports a name's module when the name is first read (PEP 562).
+    import sellerflow.reports as reports
+
+    assert sorted(reports.__all__) == sorted(reports._MODULES)
+    for name, module in reports._MODULES.items():
+        assert getattr(reports, name) is getattr(
+            importlib.import_module(f"sellerflow.reports.{module}"), name
+        )
+    with pytest.raises(AttributeError):
+        _ = reports.no_such_name

@@ -75,17 +75,40 @@ def test_the_layer_ships_the_projects_runtime_dependencies_and_chalice_without_i
     with_deps = _requirement_names(layer / "requirements.txt")
     without_deps = _requirement_names(layer / "requirements-no-deps.txt")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert with_deps | without_deps == _requirement_names_of(project["dependencies"])
+    # stripe ships in the Stripe layer of the two functions that call Stripe (with requests, its client).
+    stripe_layer = _requirement_names(ROOT / "layers" / "stripe" / "requirements.txt")
+    assert stripe_layer == {"stripe", "requests", "charset-normalizer"}
+    assert with_deps | without_deps | {"stripe"} == _requirement_names_of(project["dependencies"])
     # Production runs chalice.app only (standard library); click, inquirer, pyyaml... serve its CLI.
     assert without_deps == {"chalice"}
     build = (layer / "Makefile").read_text(encoding="utf-8")
     assert "--no-deps -r requirements-no-deps.txt" in build
     assert "compileall" in build  # the layer ships .pyc: a cold start compiles nothing
-    layer_resource = next(
-        r for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"
-    )
-    assert layer_resource["Metadata"]["BuildMethod"] == "makefile"
+    for resource in load_template()["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            assert resource["Metadata"]["BuildMethod"] == "makefile"
+            makefile = (ROOT / resource["Properties"]["ContentUri"] / "Makefile").read_text(encoding="utf-8")
+            assert "--invalidation-mode unchecked-hash" in makefile
 
 
 def _requirement_names_of(specs: list[str]) -> set[str]:
     return {re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower() for spec in specs}
+
+
+def test_the_stripe_layer_adds_stripe_and_only_what_the_sellerflow_layer_lacks() -> None:
+    # The Stripe layer is installed without dependencies on top of the sellerflow layer: together they
+    # hold every dependency of stripe, and no package twice (a second copy would overwrite the first
+    # file by file in /opt/python).
+    from sellerflow_dev.bench.cold_start_bench import (
+        STRIPE_LAYER,
+        dependency_closure,
+        layer_packages,
+        requirements,
+    )
+
+    core = layer_packages()
+    stripe_layer = {name for name, _ in requirements(STRIPE_LAYER / "requirements.txt")}
+    assert "stripe" in stripe_layer
+    assert "stripe" not in core
+    assert not stripe_layer & core
+    assert dependency_closure(requirements(STRIPE_LAYER / "requirements.txt")) <= core | stripe_layer

@@ -1103,7 +1103,30 @@ def test_functions_share_handler_runtime_and_layer_through_globals() -> None:
         assert props.get("Handler", "app.app" if name in API_FUNCTIONS else None) == (
             "app.app" if name in API_FUNCTIONS else None
         ), name  # only the Chalice apps name another handler
-        assert not {"Runtime", "Layers", "Architectures", "Tracing"} & set(props), name
+        assert not {"Runtime", "Architectures", "Tracing"} & set(props), name
+        # A function adds a layer only for Stripe (SAM appends it to the Globals' layers).
+        assert [referenced_resource(layer) for layer in props.get("Layers", [])] in ([], ["StripeLayer"]), (
+            name
+        )
+
+
+def test_only_the_functions_that_read_the_stripe_secret_carry_the_stripe_layer() -> None:
+    # Only these roles may read the Stripe key, so no other function can build the Stripe client:
+    # the rest leave the SDK out of their layers.
+    readers = {
+        name
+        for name, function in FUNCTIONS.items()
+        if "StripeSecret" in json.dumps(function["Properties"].get("Policies", []))
+    }
+    carriers = {
+        name
+        for name, function in FUNCTIONS.items()
+        if "StripeLayer" in json.dumps(function["Properties"].get("Layers", []))
+    }
+    assert readers == carriers == {"BillingFunction", "ReportUsageFunction"}
+    layer = load_template()["Resources"]["StripeLayer"]
+    assert layer["Condition"] == "BillingOn"
+    assert all(FUNCTIONS[name]["Condition"] == "BillingOn" for name in carriers)
 
 
 def test_a_statement_shared_by_several_roles_is_a_managed_policy() -> None:

@@ -6,15 +6,18 @@ start-up is Lambda's, not ours) in CPU time of that process, so that other work 
 does not inflate it, keeps the best of three per handler and reports the slowest handler; each
 handler's figure goes to stderr.
 
-`BENCH layer_mb` is the size of what the layer ships (`layers/sellerflow/Makefile`): the installed
-files of the dependency closure of `requirements.txt`, plus the packages of `requirements-no-deps.txt`
-without their dependencies, plus the `sellerflow` package, read from this environment's
-`importlib.metadata` records.
+`BENCH layer_mb` is the size of what the layer every function loads ships (`layers/sellerflow/Makefile`):
+the installed files of the dependency closure of `requirements.txt`, plus the packages of
+`requirements-no-deps.txt` without their dependencies, read from this environment's
+`importlib.metadata` records (with the `.pyc` pip compiled), plus the `sellerflow` package with its
+`.pyc` (compiled here, as the Makefile compiles it). `BENCH stripe_layer_mb` is the Stripe layer of
+the two functions that call Stripe (`layers/stripe/requirements.txt`, installed without dependencies).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import marshal
 import os
 import re
 import subprocess
@@ -23,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 LAYER = ROOT / "layers" / "sellerflow"
+STRIPE_LAYER = ROOT / "layers" / "stripe"
+PYC_HEADER_BYTES = 16
 TRIES = 3
 # Imports, then prints how long the import took (ms); run with the handler's folder as cwd.
 PROBE = "import time; t = time.process_time(); import app; print((time.process_time() - t) * 1000)"
@@ -69,13 +74,14 @@ def import_ms(handler_dir: Path, probe: str = PROBE) -> float:
     return best
 
 
-def _requirements(path: Path) -> list[tuple[str, set[str]]]:
+def requirements(path: Path) -> list[tuple[str, set[str]]]:
+    """(normalised name, extras) of each requirement of a requirements file."""
     found: list[tuple[str, set[str]]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         match = REQUIREMENT_NAME.match(line.split("#", 1)[0])
         if match:
             extras = {e.strip() for e in (match.group(2) or "[]")[1:-1].split(",") if e.strip()}
-            found.append((match.group(1), extras))
+            found.append((_normalise(match.group(1)), extras))
     return found
 
 
@@ -113,13 +119,31 @@ def distribution_bytes(name: str) -> int:
     )
 
 
+def layer_packages() -> set[str]:
+    """The distributions the sellerflow layer's Makefile installs."""
+    closure = dependency_closure(requirements(LAYER / "requirements.txt"))
+    return closure | {name for name, _ in requirements(LAYER / "requirements-no-deps.txt")}
+
+
+def package_bytes(package: Path) -> int:
+    """A source package as the layer ships it: each file, and each module's .pyc."""
+    total = 0
+    for path in package.rglob("*"):
+        if not path.is_file() or path.suffix == ".pyc":
+            continue
+        total += path.stat().st_size
+        if path.suffix == ".py":
+            code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+            total += PYC_HEADER_BYTES + len(marshal.dumps(code))
+    return total
+
+
 def layer_bytes() -> int:
-    closure = dependency_closure(_requirements(LAYER / "requirements.txt"))
-    no_deps = {_normalise(n) for n, _ in _requirements(LAYER / "requirements-no-deps.txt")}
-    package = sum(
-        p.stat().st_size for p in (LAYER / "sellerflow").rglob("*") if p.is_file() and p.suffix != ".pyc"
-    )
-    return sum(distribution_bytes(name) for name in closure | no_deps) + package
+    return sum(distribution_bytes(name) for name in layer_packages()) + package_bytes(LAYER / "sellerflow")
+
+
+def stripe_layer_bytes() -> int:
+    return sum(distribution_bytes(name) for name, _ in requirements(STRIPE_LAYER / "requirements.txt"))
 
 
 def main() -> int:
@@ -131,6 +155,7 @@ def main() -> int:
     print(f"third-party floor of every handler: {import_ms(ROOT, FLOOR_PROBE):.0f} ms", file=sys.stderr)
     print(f"BENCH handler_import_ms_max {max(timings.values()):.0f} ms")
     print(f"BENCH layer_mb {layer_bytes() / 1_000_000:.1f} MB")
+    print(f"BENCH stripe_layer_mb {stripe_layer_bytes() / 1_000_000:.1f} MB")
     return 0
 
 

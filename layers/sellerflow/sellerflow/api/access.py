@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.api.models import OrdersQuery
-from sellerflow.api.ports import AuditSink, OrderPageLike, OrderReader, SellerDirectory
+from sellerflow.api.ports import OrderPageLike, OrderReader, SellerDirectory
 from sellerflow.audit.context import mark_break_glass
 from sellerflow.domain import Membership, Order, Role, SellerProfile
 from sellerflow.errors import Forbidden, OrderNotFound, SellerNotFound
 from sellerflow.members.model import SEEN_RESOLUTION
 from sellerflow.members.permissions import BREAK_GLASS_PERMISSIONS, Permission, role_allows
+from sellerflow.members.service import AuditSink
 from sellerflow.principal import Principal
 from sellerflow.tenancy import act_for
 

@@ -12,38 +12,25 @@ Buyer-PII routes are not here: they run in their own function (`sellerflow.api.p
 from __future__ import annotations
 
 from sellerflow.api.context import AppFactory, RouteFamily
+from sellerflow.api.families import LazyFamily
 from sellerflow.api.ports import DEPLOYMENT
-from sellerflow.api.routes_access import access_routes
-from sellerflow.api.routes_admin import admin_routes
-from sellerflow.api.routes_ads import ads_routes
-from sellerflow.api.routes_alerts import alert_routes
-from sellerflow.api.routes_analytics import analytics_routes
-from sellerflow.api.routes_connect import connect_routes
-from sellerflow.api.routes_incidents import incident_routes
-from sellerflow.api.routes_members import member_routes
-from sellerflow.api.routes_privacy import privacy_routes
-from sellerflow.api.routes_protection import audit_routes
-from sellerflow.api.routes_reviews import review_routes
-from sellerflow.api.routes_sellers import seller_routes
-from sellerflow.api.routes_settings import settings_routes
-from sellerflow.api.routes_transparency import transparency_routes
 
 APP_NAME = "sellerflow-api"
 ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
-    seller_routes,
-    analytics_routes,
-    ads_routes,
-    alert_routes,
-    connect_routes,
-    member_routes,
-    access_routes,
-    admin_routes,
-    privacy_routes,
-    audit_routes,
-    transparency_routes,
-    incident_routes,
-    review_routes,
-    settings_routes,
+    LazyFamily("sellerflow.api.routes_sellers", "seller_routes"),
+    LazyFamily("sellerflow.api.routes_analytics", "analytics_routes"),
+    LazyFamily("sellerflow.api.routes_ads", "ads_routes"),
+    LazyFamily("sellerflow.api.routes_alerts", "alert_routes"),
+    LazyFamily("sellerflow.api.routes_connect", "connect_routes"),
+    LazyFamily("sellerflow.api.routes_members", "member_routes"),
+    LazyFamily("sellerflow.api.routes_access", "access_routes"),
+    LazyFamily("sellerflow.api.routes_admin", "admin_routes"),
+    LazyFamily("sellerflow.api.routes_privacy", "privacy_routes"),
+    LazyFamily("sellerflow.api.routes_protection", "audit_routes"),
+    LazyFamily("sellerflow.api.routes_transparency", "transparency_routes"),
+    LazyFamily("sellerflow.api.routes_incidents", "incident_routes"),
+    LazyFamily("sellerflow.api.routes_reviews", "review_routes"),
+    LazyFamily("sellerflow.api.routes_settings", "settings_routes"),
 )
 
 

@@ -6,11 +6,14 @@ secret and the billing table; the general API knows nothing of Stripe.
 from __future__ import annotations
 
 from sellerflow.api.context import AppFactory, RouteFamily
+from sellerflow.api.families import LazyFamily
 from sellerflow.api.ports import DEPLOYMENT
-from sellerflow.api.routes_billing import billing_routes, stripe_webhook_routes
 
 APP_NAME = "sellerflow-billing"
-ROUTE_FAMILIES: tuple[RouteFamily, ...] = (billing_routes, stripe_webhook_routes)
+ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
+    LazyFamily("sellerflow.api.routes_billing", "billing_routes"),
+    LazyFamily("sellerflow.api.routes_billing", "stripe_webhook_routes"),
+)
 
 create_billing_app = AppFactory(APP_NAME, ROUTE_FAMILIES, lambda: DEPLOYMENT.billing)
 """`create_billing_app(settings=..., billing=lambda: BillingPorts(...), ...)`."""

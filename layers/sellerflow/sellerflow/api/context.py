@@ -17,6 +17,7 @@ from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from sellerflow.api.errors import JSON_HEADERS, current, install_error_middleware
+from sellerflow.api.families import LazyFamily
 from sellerflow.api.models import single_values
 from sellerflow.api.ports import ApiPorts, PortsFactory, with_given
 from sellerflow.audit.context import begin_request
@@ -245,7 +246,9 @@ class AppFactory:
 
     `ports`: where the deployment's adapters come from (by default what `sellerflow.wiring.api`
     installed); `given`: ports, by their `ApiPorts` name, that replace those (tests' fakes);
-    `verifier`: replaces the Cognito token verifier built from the settings and `key_source`.
+    `verifier`: replaces the Cognito token verifier built from the settings and `key_source`;
+    `eager`: import every lazy family now (`sellerflow.api.families`; the OpenAPI generator and the
+    route table's generator need their `RouteDoc`s and views), not on its first request.
     """
 
     def __init__(
@@ -263,6 +266,7 @@ class AppFactory:
         verifier: Authenticator | None = None,
         clock: Callable[[], datetime] | None = None,
         ports: PortsFactory | None = None,
+        eager: bool = False,
         **given: object,
     ) -> Chalice:
         app = Chalice(app_name=self.name)
@@ -275,5 +279,6 @@ class AppFactory:
         install_error_middleware(app)
         _act_for_no_seller_between_requests(app)
         for family in self.families:
-            app.register_blueprint(family(ctx))
+            build = family.load() if eager and isinstance(family, LazyFamily) else family
+            app.register_blueprint(build(ctx))
         return app

@@ -162,6 +162,9 @@ class ApiBlueprint(Blueprint):
     def __init__(self, import_name: str, *, errors: FamilyErrors | None = None) -> None:
         super().__init__(import_name)
         self._family_errors = errors
+        self.views: dict[
+            tuple[str, str], Callable[..., Response]
+        ] = {}  # (METHOD, path) -> the registered view
 
     def route(self, path: str, **kwargs: Any) -> Callable[[View], View]:
         """`@bp.route(path, methods=[...], doc=RouteDoc(...))`: Chalice's route, documented."""
@@ -187,6 +190,8 @@ class ApiBlueprint(Blueprint):
                     raise RouteFailed(exc, family) from exc
 
             register(raising_to_middleware)
+            for method in methods:
+                self.views[(method, path)] = raising_to_middleware
             return view
 
         return decorator

@@ -9,13 +9,15 @@ Same verifier, permission table, audit and error middleware as the general app (
 from __future__ import annotations
 
 from sellerflow.api.context import AppFactory, RouteFamily
+from sellerflow.api.families import LazyFamily
 from sellerflow.api.ports import DEPLOYMENT
-from sellerflow.api.routes_labels import label_routes
-from sellerflow.api.routes_messages import message_routes
-from sellerflow.api.routes_protection import pii_routes
 
 APP_NAME = "sellerflow-api-pii"
-ROUTE_FAMILIES: tuple[RouteFamily, ...] = (pii_routes, label_routes, message_routes)
+ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
+    LazyFamily("sellerflow.api.routes_protection", "pii_routes"),
+    LazyFamily("sellerflow.api.routes_labels", "label_routes"),
+    LazyFamily("sellerflow.api.routes_messages", "message_routes"),
+)
 
 
 create_pii_app = AppFactory(APP_NAME, ROUTE_FAMILIES, lambda: DEPLOYMENT.pii)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sellerflow.billing.gate import OPEN, PlanGate
 from sellerflow.errors import ConfigurationError
-from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
 from sellerflow.settings import Settings
 
 # The ports' types only: importing an app imports none of the services (nor their models), which
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from sellerflow.labels.model import LabelShipment
     from sellerflow.labels.service import LabelService
     from sellerflow.members.review import AccessReviewStore, MemberActivity
+    from sellerflow.members.service import AuditSink, TeamStorePort, UserDirectory
     from sellerflow.messages.model import SellerInstructions
     from sellerflow.messages.replies import ReplyService
     from sellerflow.messages.service import InboundService
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from sellerflow.privacy.service import ExportObjects, PrivacyConfig, WorkflowPort
     from sellerflow.solicitations.service import ReviewRequestStore
     from sellerflow.subprocessors import SubprocessorUse
-
-__all__ = ["AuditSink", "TeamStorePort", "UserDirectory"]
 
 
 class SellerDirectory(Protocol):

@@ -7,11 +7,13 @@ headers as the general app; no seller-data route, no user token.
 from __future__ import annotations
 
 from sellerflow.api.context import AppFactory, RouteFamily
+from sellerflow.api.families import LazyFamily
 from sellerflow.api.ports import DEPLOYMENT
-from sellerflow.api.routes_twilio import twilio_webhook_routes
 
 APP_NAME = "sellerflow-twilio-webhooks"
-ROUTE_FAMILIES: tuple[RouteFamily, ...] = (twilio_webhook_routes,)
+ROUTE_FAMILIES: tuple[RouteFamily, ...] = (
+    LazyFamily("sellerflow.api.routes_twilio", "twilio_webhook_routes"),
+)
 
 
 create_webhook_app = AppFactory(APP_NAME, ROUTE_FAMILIES, lambda: DEPLOYMENT.webhooks)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from sellerflow.privacy import erase
-from sellerflow.privacy.erase import ErasurePolicy
-from sellerflow.privacy.export import build_export
 from sellerflow.privacy.models import (
     DeleteCredentialsInput,
     DeleteItemsInput,
@@ -17,13 +16,17 @@ from sellerflow.privacy.models import (
     StopSyncingInput,
     VerifyInput,
 )
-from sellerflow.privacy.service import PrivacyConfig
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.credentials import CredentialVault
 from sellerflow.store.privacy import PartitionStore, SellerObjects, SellerStatusStore, SyncControls
 from sellerflow.wiring import bound_settings
-from sellerflow.wiring.notifications import push_subscriptions
+
+# Each workflow imports its own steps: the export function not the erasure's, the erasure not the
+# export's; the push subscriptions (and their SP-API client) only for the erasure's first step.
+if TYPE_CHECKING:
+    from sellerflow.privacy.erase import ErasurePolicy
+    from sellerflow.privacy.service import PrivacyConfig
 
 EraseStep = (
     StopSyncingInput
@@ -36,6 +39,8 @@ EraseStep = (
 
 
 def erasure_policy(settings: Settings) -> ErasurePolicy:
+    from sellerflow.privacy.erase import ErasurePolicy
+
     return ErasurePolicy(
         items_per_call=settings.erase_items_per_call,
         objects_per_call=1000,
@@ -45,6 +50,8 @@ def erasure_policy(settings: Settings) -> ErasurePolicy:
 
 
 def privacy_config(settings: Settings) -> PrivacyConfig:
+    from sellerflow.privacy.service import PrivacyConfig
+
     return PrivacyConfig(
         export_state_machine_arn=settings.export_state_machine_arn,
         erase_state_machine_arn=settings.erase_state_machine_arn,
@@ -56,6 +63,7 @@ def privacy_config(settings: Settings) -> PrivacyConfig:
 def run_export(request: ExportInput) -> ExportOutput:
     """Writes one seller's export with the deployment's partitions and bucket."""
     settings = bound_settings()
+    from sellerflow.privacy.export import build_export
     from sellerflow.store.messages import MessageVault
 
     messages = MessageVault(settings.pii_key_id).export_messages(request.seller_id)
@@ -89,9 +97,13 @@ class SellerObjectsAndLabels:
 
 def run_erase_step(step: EraseStep) -> BaseModel:
     """Runs one step of the erase-seller workflow with the deployment's collaborators."""
+    from sellerflow.privacy import erase
+
     settings = bound_settings()
     policy = erasure_policy(settings)
     if isinstance(step, StopSyncingInput):
+        from sellerflow.wiring.notifications import push_subscriptions
+
         return erase.stop_syncing(
             step,
             sellers=SellerStatusStore(),

@@ -1,0 +1,31 @@
+"""The rollups function's collaborators: a seller's dirty days recomputed with the deployment's stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sellerflow.analytics.model import RollupResult
+from sellerflow.analytics.rollups import recompute_dirty_days
+from sellerflow.analytics.sku_windows import refresh_sku_windows
+from sellerflow.store.ads import StoredAdTotals, StoredSkuAdSpend
+from sellerflow.store.facts_control import CogsStore, DirtyDays
+from sellerflow.wiring import fact_store, seller_store
+from sellerflow.wiring.analytics import ads_store, rollup_store
+
+
+def recompute(seller_id: str) -> RollupResult:
+    """Recompute every dirty day of one seller with the deployment's stores, then the trailing SKU
+    windows that no longer match them."""
+    result = recompute_dirty_days(
+        seller_id,
+        dirty=DirtyDays(),
+        facts=fact_store(),
+        cogs=CogsStore(),
+        rollups=rollup_store(),
+        ad_spend=StoredAdTotals(ads_store()),  # one reader per recompute: its cache is this run's
+        sku_ad_spend=StoredSkuAdSpend(ads_store()),
+    )
+    rebuilt = refresh_sku_windows(
+        seller_id, seller_store().marketplaces_of(seller_id), store=rollup_store(), now=datetime.now(UTC)
+    )
+    return result.model_copy(update={"windows_rebuilt": len(rebuilt)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sellerflow.analytics.model import RollupResult
@@ -28,9 +29,9 @@ def rollup_store(s: Settings) -> RollupStore:
     return RollupStore(retention=timedelta(days=s.data_retention_days))
 
 
-def recompute(seller_id: str) -> RollupResult:
-    """Recompute every dirty day of one seller with the deployment's stores, then the trailing SKU
-    windows that no longer match them."""
+def recompute(seller_id: str, *, time_left_ms: Callable[[], int] | None = None) -> RollupResult:
+    """Recompute every dirty day of one seller with the deployment's stores (those the run's time
+    allows, `time_left_ms`), then the trailing SKU windows that no longer match them."""
     result = recompute_dirty_days(
         seller_id,
         dirty=DirtyDays(),
@@ -39,6 +40,7 @@ def recompute(seller_id: str) -> RollupResult:
         rollups=rollup_store(),
         ad_spend=StoredAdTotals(ads_store()),  # one reader per recompute: its cache is this run's
         sku_ad_spend=StoredSkuAdSpend(ads_store()),
+        time_left_ms=time_left_ms,
     )
     rebuilt = refresh_sku_windows(
         seller_id, seller_store().marketplaces_of(seller_id), store=rollup_store(), now=datetime.now(UTC)

@@ -273,9 +273,6 @@ class LocalStack:
                 "COGNITO_JWKS_URL": f"{self.moto_url}/{pool}/.well-known/jwks.json",
                 # The simulated world lags real time; look back far enough to see all of it.
                 "ORDERS_INITIAL_DAYS": "60",
-                # The first sync brings every compared day of the overview (Last 90 vs the 90 before):
-                # the paced report backfill and the finances' first run (docs/dashboard.md).
-                "REPORT_COMPARISON_HISTORY_DAYS": "180",
                 # Only inside the WhatsApp port: twilio's https://api.twilio.com -> the Twilio stand-in.
                 "TWILIO_API_BASE_URL": self._sim.url,
                 # Only inside the Stripe adapter: the stripe library's API base -> the Stripe stand-in.

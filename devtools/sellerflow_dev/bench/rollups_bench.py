@@ -1,5 +1,6 @@
-"""The rollup job (ComputeRollups) on a backfilled history: a first sync that brings 210 days × 3
-marketplaces of orders, finance transactions and ads dirties ~630 marketplace-days at once.
+"""The rollup job (ComputeRollups) on a backfilled history: a first sync that brings the overview's
+compared days (210 × 3 marketplaces with REPORT_COMPARISON_HISTORY_DAYS=180) dirties hundreds of
+marketplace-days at once; the bench seeds `HISTORY_DAYS` (120: seeding moto is the slow part).
 
 Seeds the template's tables in moto (in process) with `SELLERS` sellers of that shape (moto's Query
 walks every item of the table, so the other sellers' items count as they do in the demo), then runs

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sellerflow.sync.finances import MAX_TRANSACTIONS_RANGE, FinancesPolicy
 
 POLICY = FinancesPolicy()
@@ -42,3 +44,16 @@ def test_a_first_run_covers_the_compared_history_within_one_transactions_range()
     assert covering.initial_history == MAX_TRANSACTIONS_RANGE < timedelta(days=180)
     now = datetime(2026, 6, 1, tzinfo=UTC)
     assert now - covering.start(None, now, now) <= timedelta(days=180)
+
+
+def test_the_deployment_s_finances_policy_follows_the_comparison_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sellerflow import wiring
+    from sellerflow.settings import Settings
+
+    for days, expected in ((0, timedelta(days=90)), (180, MAX_TRANSACTIONS_RANGE)):
+        monkeypatch.setattr(
+            wiring, "settings", lambda days=days: Settings(report_comparison_history_days=days)
+        )
+        assert wiring.finances_policy().initial_history == expected

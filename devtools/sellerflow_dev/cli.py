@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             api_port=args.api_port,
             time_scale=args.time_scale,
             billing=True,  # the demo runs as a hosted deployment: plans, Stripe (the stand-in), webhooks
+            # The first sync brings every compared day of the overview (Last 90 vs the 90 before): the
+            # paced report backfill and the finances' first run (docs/dashboard.md, "The first sync's history").
+            extra_env={"REPORT_COMPARISON_HISTORY_DAYS": "180"},
         )
         if args.local_command == "demo":
             return run_demo(config, once=args.once)

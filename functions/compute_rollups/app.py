@@ -14,9 +14,10 @@ from sellerflow.wiring.rollups import recompute
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(ComputeRollupsInput, event)
     # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
     with acting_for(request.seller_id):
-        result = recompute(request.seller_id)
+        # Days the run's time does not reach stay dirty for the next run (15 minutes later).
+        result = recompute(request.seller_id, time_left_ms=context.get_remaining_time_in_millis)
         return result.model_dump(mode="json")

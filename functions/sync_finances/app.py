@@ -8,7 +8,7 @@ from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
 from sellerflow.reports import finance_fact_from_transaction
-from sellerflow.sync.finances import FinancesPageInput, FinancesPolicy, sync_transactions_page
+from sellerflow.sync.finances import FinancesPageInput, sync_transactions_page
 from sellerflow.tenancy import acting_for
 
 
@@ -25,6 +25,6 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
             sink=wiring.fact_store(),
             state_store=wiring.seller_store(),
             to_fact=finance_fact_from_transaction,
-            policy=FinancesPolicy(),
+            policy=wiring.finances_policy(),
         )
     return result.model_dump(mode="json")

@@ -164,9 +164,21 @@ def seed_day_rollups(seller_id: str, days: int, now: datetime) -> int:
     return len(rollups)
 
 
+def offline_aws_environment() -> None:
+    """Credentials and region for moto in process (kept when already set)."""
+    import os
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        os.environ.setdefault(name, value)
+
+
 def dashboard_90d_ddb_requests() -> int:
     """The DynamoDB requests of one 90-day dashboard, membership check and audit write excluded."""
-    import os
 
     import boto3
     from chalice.test import Client
@@ -182,13 +194,7 @@ def dashboard_90d_ddb_requests() -> int:
     from sellerflow_dev.local.provision import create_dynamodb_tables
     from sellerflow_dev.local.template import load_template
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        os.environ.setdefault(name, value)
+    offline_aws_environment()
     with mock_aws():
         tables = create_dynamodb_tables(
             load_template(_repo_root() / "template.yaml"), boto3.client("dynamodb", region_name=REGION)

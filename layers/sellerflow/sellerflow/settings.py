@@ -110,7 +110,8 @@ class Settings(BaseModel):
     # (sellerflow.sync.reports.backfill_per_marketplace, docs/performance.md "Sync efficiency").
     report_backfill_windows_per_run: int = Field(default=11, ge=1, le=25)
     # Days whose All Orders windows a run plans past the burst, paced (sellerflow.sync.reports,
-    # ReportPolicy.comparison_history): 180 brings "Last 90 vs previous 90" in a first run; 0 = off.
+    # ReportPolicy.comparison_history): 180 brings "Last 90 vs previous 90" in a first run, and the
+    # finances' first run covers those days too (FinancesPolicy.covering); 0 = off.
     report_comparison_history_days: int = Field(default=0, ge=0, le=548)
 
     # Alerts (sellerflow.alerts): the SNS topic evaluations publish to; the WhatsApp sender's Twilio

@@ -107,3 +107,15 @@ def transaction(
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def rollup_items(seller_id: str = SELLER) -> dict[str, dict[str, object]]:
+    """Every RDAY/RSKU item as stored, without its write time."""
+    from sellerflow.store.facts_rollups import DayRollupRecord, SkuRollupRecord
+
+    items = [*DayRollupRecord.query(seller_id, DayRollupRecord.sk.startswith("RDAY#"))]
+    items += [*SkuRollupRecord.query(seller_id, SkuRollupRecord.sk.startswith("RSKU#"))]
+    return {
+        r.sk: {k: v for k, v in r.serialize().items() if k not in ("computed_at", "expires_at")}
+        for r in items
+    }

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from an_support import DE, JP, SELLER, US, Tables, order, transaction, utc
+from an_support import DE, JP, SELLER, US, Tables, order, rollup_items, transaction, utc
 
 from sellerflow.analytics.rollups import CogsBook, compute_day, recompute_dirty_days
 from sellerflow.calendar import utc_span
@@ -33,16 +33,6 @@ def recompute() -> object:
 
 def pending() -> set[tuple[str, date]]:
     return {(d.marketplace_id, d.day) for d in DirtyDays().pending(SELLER)}
-
-
-def rollup_items() -> dict[str, dict[str, object]]:
-    """Every RDAY/RSKU item as stored, without its write time."""
-    items = [*DayRollupRecord.query(SELLER, DayRollupRecord.sk.startswith("RDAY#"))]
-    items += [*SkuRollupRecord.query(SELLER, SkuRollupRecord.sk.startswith("RSKU#"))]
-    return {
-        r.sk: {k: v for k, v in r.serialize().items() if k not in ("computed_at", "expires_at")}
-        for r in items
-    }
 
 
 def seed(store: FactStore) -> None:

@@ -180,7 +180,7 @@ def test_a_deliberately_broken_rollup_task_fails_at_iam(
     # Given the compute_rollups handler with a bug: it recomputes another seller than its input's
     app = handler_module("compute_rollups")
     real = app.recompute
-    monkeypatch.setattr(app, "recompute", lambda _seller: real(SELLER_B))
+    monkeypatch.setattr(app, "recompute", lambda _seller, **_kw: real(SELLER_B))
     # When it runs for seller A
     with pytest.raises(PynamoDBException) as refused:
         app.lambda_handler({"seller_id": SELLER_A}, _Context())

@@ -142,6 +142,7 @@ class RollupResult(BaseModel):
     days: int
     skus: int
     markers_kept: int = 0  # markers re-written during the recompute: left for the next run
+    markers_left: int = 0  # days not reached before the run's time was nearly out: the next run's
     windows_rebuilt: int = 0  # marketplaces whose trailing SKU windows were rebuilt
 
 

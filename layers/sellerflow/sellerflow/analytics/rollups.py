@@ -37,11 +37,11 @@ Facts in a currency other than M's are left out (and counted), never converted o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sellerflow.analytics.model import ZERO, AccountRow, DayRollup, RollupResult, RowKind, SkuRollup
 from sellerflow.calendar import local_day, utc_span
@@ -347,6 +347,10 @@ class CogsPort(Protocol):
 class RollupsPort(Protocol):
     def replace_day(self, rollup: DayRollup, skus: Sequence[SkuRollup]) -> None: ...
 
+    def replace_days(self, days: Sequence[tuple[DayRollup, Sequence[SkuRollup]]]) -> None:
+        """`replace_day` of each, in as few requests as the store can."""
+        ...
+
 
 class AdSpendReader(Protocol):
     """The seam for advertising data: a day's (ad spend, ad-attributed sales 14d) of one
@@ -397,10 +401,28 @@ def recompute_day(
     ad_spend: AdSpendReader,
     sku_ad_spend: SkuAdSpendReader | None = None,
 ) -> tuple[DayRollup, list[SkuRollup]]:
+    """One day on its own: computed, then written (`replace_day`)."""
+    computed = _compute_marker_day(
+        seller_id, marketplace_id, day, facts=facts, cogs=cogs, ad_spend=ad_spend, sku_ad_spend=sku_ad_spend
+    )
+    rollups.replace_day(*computed)
+    return computed
+
+
+def _compute_marker_day(
+    seller_id: str,
+    marketplace_id: str,
+    day: date,
+    *,
+    facts: FactsPort,
+    cogs: CogsBook,
+    ad_spend: AdSpendReader,
+    sku_ad_spend: SkuAdSpendReader | None,
+) -> tuple[DayRollup, list[SkuRollup]]:
     start, end = utc_span(marketplace_id, day)
     spend, ad_sales = ad_spend.ad_totals(seller_id, marketplace_id, day)
     by_sku = (sku_ad_spend or NoSkuAdSpend()).sku_ad_spend(seller_id, marketplace_id, day)
-    day_rollup, sku_rollups = compute_day(
+    return compute_day(
         seller_id,
         marketplace_id,
         day,
@@ -411,8 +433,10 @@ def recompute_day(
         ad_sales=ad_sales,
         sku_ad_spend=by_sku,
     )
-    rollups.replace_day(day_rollup, sku_rollups)
-    return day_rollup, sku_rollups
+
+
+# Left when a run's time is nearly out: enough for the group being written and the trailing windows.
+TIME_RESERVE_MS = 60_000
 
 
 def recompute_dirty_days(
@@ -424,39 +448,54 @@ def recompute_dirty_days(
     rollups: RollupsPort,
     ad_spend: AdSpendReader | None = None,
     sku_ad_spend: SkuAdSpendReader | None = None,
+    time_left_ms: Callable[[], int] | None = None,
 ) -> RollupResult:
     """Recompute every dirty (marketplace, local day) of one seller, then clear its marker.
 
-    A marker re-written while its day was being computed keeps its new mark, so `clear` fails and
-    the day is recomputed on the next run: a fact written meanwhile is never lost.
+    The days are taken a group at a time (a marketplace's days of one `PREFETCH_DAYS` chunk, the
+    newest first): the group's facts are read with one query per kind, its days computed in memory
+    and written together (`replace_days`: one read of the stored SKU keys, batched writes), and
+    only then are its markers cleared. A marker re-written while its day was being computed keeps
+    its new mark, so `clear` fails and the day is recomputed on the next run: a fact written
+    meanwhile is never lost. With `time_left_ms` (the Lambda context's), no group is started with
+    less than `TIME_RESERVE_MS` left: its markers stay for the next run (`markers_left`).
     """
     book = CogsBook(cogs.all_for_seller(seller_id))
     reader = ad_spend or NoAdSpend()
-    days = skus = kept = 0
-    markers = list(dirty.pending(seller_id))
-    prefetched = _prefetch(seller_id, [m for m in markers if m.marketplace_id in MARKETPLACES], facts)
-    for marker in markers:
+    days = skus = kept = left = 0
+    groups: dict[tuple[str, int], list[MarkerT]] = {}
+    for marker in dirty.pending(seller_id):
         if marker.marketplace_id not in MARKETPLACES:
             logger.warning(
                 "dirty day of an unknown marketplace dropped", extra={"marketplace_id": marker.marketplace_id}
             )
             dirty.clear(marker)
             continue
-        _, sku_rollups = recompute_day(
-            seller_id,
-            marker.marketplace_id,
-            marker.day,
-            facts=prefetched.get((marker.marketplace_id, _chunk_of(marker.day)), facts),
-            cogs=book,
-            rollups=rollups,
-            ad_spend=reader,
-            sku_ad_spend=sku_ad_spend,
-        )
-        days += 1
-        skus += len(sku_rollups)
-        if not dirty.clear(marker):
-            kept += 1
-    return RollupResult(days=days, skus=skus, markers_kept=kept)
+        groups.setdefault((marker.marketplace_id, _chunk_of(marker.day)), []).append(marker)
+    for (marketplace_id, _chunk), markers in sorted(groups.items(), key=lambda g: (-g[0][1], g[0][0])):
+        if time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS:
+            left += len(markers)
+            continue
+        source = _prefetched(seller_id, marketplace_id, [m.day for m in markers], facts)
+        computed = [
+            _compute_marker_day(
+                seller_id,
+                marketplace_id,
+                m.day,
+                facts=source,
+                cogs=book,
+                ad_spend=reader,
+                sku_ad_spend=sku_ad_spend,
+            )
+            for m in markers
+        ]
+        rollups.replace_days(computed)
+        days += len(computed)
+        skus += sum(len(sku_rows) for _, sku_rows in computed)
+        kept += sum(1 for m in markers if not dirty.clear(m))
+    if left:
+        logger.warning("rollups left for the next run: time nearly out", extra={"markers_left": left})
+    return RollupResult(days=days, skus=skus, markers_kept=kept, markers_left=left)
 
 
 # --- reading facts a month at a time ---------------------------------------------------------------
@@ -504,15 +543,10 @@ class _PrefetchedFacts:
         ]
 
 
-def _prefetch(seller_id: str, markers: Sequence[Any], facts: FactsPort) -> dict[tuple[str, int], FactsPort]:
-    spans: dict[tuple[str, int], list[date]] = {}
-    for marker in markers:
-        spans.setdefault((marker.marketplace_id, _chunk_of(marker.day)), []).append(marker.day)
-    prefetched: dict[tuple[str, int], FactsPort] = {}
-    for (marketplace_id, chunk), days in spans.items():
-        if len(days) < 2:
-            continue  # one day: the per-day queries are as cheap
-        start, _ = utc_span(marketplace_id, min(days))
-        _, end = utc_span(marketplace_id, max(days))
-        prefetched[(marketplace_id, chunk)] = _PrefetchedFacts(facts, seller_id, marketplace_id, start, end)
-    return prefetched
+def _prefetched(seller_id: str, marketplace_id: str, days: Sequence[date], facts: FactsPort) -> FactsPort:
+    """The facts of `days` (one marketplace, one chunk) read at once; one day: the store itself."""
+    if len(days) < 2:
+        return facts  # one day: the per-day queries are as cheap
+    start, _ = utc_span(marketplace_id, min(days))
+    _, end = utc_span(marketplace_id, max(days))
+    return _PrefetchedFacts(facts, seller_id, marketplace_id, start, end)

@@ -117,18 +117,57 @@ class RollupStore:
         self, rollup: DayRollup, skus: Sequence[SkuRollup], *, now: datetime | None = None
     ) -> None:
         """Write a day's rollups; SKU rollups of that day no longer in `skus` are deleted."""
+        self.replace_days([(rollup, skus)], now=now)
+
+    def replace_days(
+        self, days: Sequence[tuple[DayRollup, Sequence[SkuRollup]]], *, now: datetime | None = None
+    ) -> None:
+        """`replace_day` of each (one seller and marketplace) in few requests: one Query of the
+        stored SKU keys of the days' span (keys only), then BatchWriteItem (25 items a request) of
+        the SKU rows, the stale ones' deletes, and the day rows last."""
+        if not days:
+            return
         at = (now or datetime.now(UTC)).astimezone(UTC)
         expires_at = int((at + self._retention).timestamp())
-        prefix = f"{RSKU_PREFIX}{rollup.day.isoformat()}#{rollup.marketplace_id}#"
+        seller_id, marketplace_id = days[0][0].seller_id, days[0][0].marketplace_id
+        if any((r.seller_id, r.marketplace_id) != (seller_id, marketplace_id) for r, _ in days):
+            raise ValueError("replace_days takes the days of one seller and marketplace")
+        wanted = {sku_key(s.day, s.marketplace_id, s.row_id) for _, skus in days for s in skus}
+        replaced = {f"{RSKU_PREFIX}{r.day.isoformat()}#{marketplace_id}#" for r, _ in days}
         stale = {
-            r.sk for r in SkuRollupRecord.query(rollup.seller_id, SkuRollupRecord.sk.startswith(prefix))
-        } - {sku_key(s.day, s.marketplace_id, s.row_id) for s in skus}
+            sk for sk in self._stored_sku_keys(seller_id, marketplace_id, [r.day for r, _ in days])
+            if sk not in wanted and _day_prefix(sk) in replaced
+        }  # fmt: skip
         with SkuRollupRecord.batch_write() as batch:
-            for sku in skus:
-                batch.save(SKUS.to_record(sku, computed_at=at, expires_at=expires_at))
+            for _, skus in days:
+                for sku in skus:
+                    batch.save(SKUS.to_record(sku, computed_at=at, expires_at=expires_at))
             for sk in sorted(stale):
-                batch.delete(SkuRollupRecord(seller_id=rollup.seller_id, sk=sk))
-        DAYS.to_record(rollup, computed_at=at, expires_at=expires_at).save()
+                batch.delete(SkuRollupRecord(seller_id=seller_id, sk=sk))
+        with DayRollupRecord.batch_write() as day_batch:
+            for rollup, _ in days:
+                day_batch.save(DAYS.to_record(rollup, computed_at=at, expires_at=expires_at))
+
+    @staticmethod
+    def _stored_sku_keys(seller_id: str, marketplace_id: str, days: Sequence[date]) -> set[str]:
+        if len(days) == 1:
+            prefix = f"{RSKU_PREFIX}{days[0].isoformat()}#{marketplace_id}#"
+            one_day = SkuRollupRecord.query(
+                seller_id, SkuRollupRecord.sk.startswith(prefix), attributes_to_get=["sk"]
+            )
+            return {r.sk for r in one_day}
+        # Every key of the span: `RSKU#<day after the last>` itself is no key (keys go on past the day).
+        after = max(days) + timedelta(days=1)
+        condition = SkuRollupRecord.sk.between(
+            f"{RSKU_PREFIX}{min(days).isoformat()}", f"{RSKU_PREFIX}{after.isoformat()}"
+        )
+        items = SkuRollupRecord.query(
+            seller_id,
+            condition,
+            filter_condition=SkuRollupRecord.marketplace_id == marketplace_id,
+            attributes_to_get=["sk"],
+        )
+        return {r.sk for r in items}
 
     def put_days(self, rollups: Sequence[DayRollup], *, now: datetime | None = None) -> None:
         """Write day rollups as they are (BatchWriteItem): backfills, benchmarks and tests."""
@@ -242,6 +281,11 @@ class RollupStore:
             for row in json.loads(item.rows)
         ]
         return as_of, rows
+
+
+def _day_prefix(sk: str) -> str:
+    """`RSKU#<day>#<marketplaceId>#` of a SKU rollup's key."""
+    return "#".join(sk.split("#", 3)[:3]) + "#"
 
 
 # The columns of a stored window row (a list per row keeps a chunk small).

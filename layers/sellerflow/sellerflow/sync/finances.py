@@ -49,6 +49,11 @@ class FactSink(Protocol):
     def write(self, batch: Sequence[object]) -> None: ...
 
 
+# listTransactions answers nothing when PostedAfter and PostedBefore are more than 180 days apart
+# (Finances 2024-06-19 model): a first run asks 179 at most.
+MAX_TRANSACTIONS_RANGE = timedelta(days=179)
+
+
 @dataclass(frozen=True)
 class FinancesPolicy:
     """How far back a run asks. Transactions can be posted late (with a posted date already behind
@@ -60,6 +65,12 @@ class FinancesPolicy:
     lookback: timedelta = timedelta(hours=48)
     recent_lookback: timedelta = timedelta(minutes=15)
     initial_history: timedelta = timedelta(days=90)
+
+    @classmethod
+    def covering(cls, compared: timedelta) -> FinancesPolicy:
+        """A first run that also brings the fees and refunds of the overview's compared days (the
+        reports' `comparison_history`), within what one listTransactions range can hold."""
+        return cls(initial_history=min(max(cls.initial_history, compared), MAX_TRANSACTIONS_RANGE))
 
     def start(self, watermark: datetime | None, end: datetime, now: datetime) -> datetime:
         """Where a new run's window starts. The watermark moves only when a run completes, so a

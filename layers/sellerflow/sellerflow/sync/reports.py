@@ -49,8 +49,8 @@ class ReportPolicy:
     # ... except the windows of these days, which a run always plans (past the burst, paced over
     # createReport's refill by `pace_requests`): at 180 days ("Last 90" and the 90 days before, the
     # overview's longest comparison) a seller's first run brings them whatever its number of
-    # marketplaces. Off (0) by default: the demo's first sync then rolls up ~3x the days and outgrew
-    # its time budget (docs/dashboard.md, "The first sync's history"); `REPORT_COMPARISON_HISTORY_DAYS`.
+    # marketplaces. On in the local demo, off (0) by default until the e2e suite has run with it
+    # (docs/dashboard.md, "The first sync's history"); `REPORT_COMPARISON_HISTORY_DAYS`.
     comparison_history: timedelta = timedelta(0)
     fresh: timedelta = timedelta(days=3)  # the recent All Orders window, refreshed daily
     traffic_days: int = 1  # yesterday (the day before is kept by earlier runs)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sellerflow.store.sweeper import ExpirySweeper
     from sellerflow.store.workflows import StepFunctionsStarter
     from sellerflow.sync.ads import AdsPolicy
+    from sellerflow.sync.finances import FinancesPolicy
     from sellerflow.sync.orders import OrdersSyncPolicy
     from sellerflow.sync.quota import QuotaBudget
     from sellerflow.sync.reports import PlanCaps, ReportPolicy
@@ -280,6 +281,13 @@ def report_policy() -> ReportPolicy:
         backfill_windows_per_run=s.report_backfill_windows_per_run,
         comparison_history=timedelta(days=s.report_comparison_history_days),
     )
+
+
+def finances_policy() -> FinancesPolicy:
+    """The finances sync's: its first run covers the reports' compared history too (fees, refunds)."""
+    from sellerflow.sync.finances import FinancesPolicy
+
+    return FinancesPolicy.covering(timedelta(days=settings().report_comparison_history_days))
 
 
 def orders_sync_policy() -> OrdersSyncPolicy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sellerflow.analytics.model import RollupResult
@@ -13,9 +14,9 @@ from sellerflow.wiring import fact_store, seller_store
 from sellerflow.wiring.analytics import ads_store, rollup_store
 
 
-def recompute(seller_id: str) -> RollupResult:
-    """Recompute every dirty day of one seller with the deployment's stores, then the trailing SKU
-    windows that no longer match them."""
+def recompute(seller_id: str, *, time_left_ms: Callable[[], int] | None = None) -> RollupResult:
+    """Recompute every dirty day of one seller with the deployment's stores (those the run's time
+    allows, `time_left_ms`), then the trailing SKU windows that no longer match them."""
     result = recompute_dirty_days(
         seller_id,
         dirty=DirtyDays(),
@@ -24,6 +25,7 @@ def recompute(seller_id: str) -> RollupResult:
         rollups=rollup_store(),
         ad_spend=StoredAdTotals(ads_store()),  # one reader per recompute: its cache is this run's
         sku_ad_spend=StoredSkuAdSpend(ads_store()),
+        time_left_ms=time_left_ms,
     )
     rebuilt = refresh_sku_windows(
         seller_id, seller_store().marketplaces_of(seller_id), store=rollup_store(), now=datetime.now(UTC)

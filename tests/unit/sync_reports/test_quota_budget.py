@@ -262,3 +262,29 @@ def test_a_query_without_data_is_finished_and_a_fatal_one_is_retried_soon() -> N
     fatal = check_report(job, progress, api=NoReports(), book=book, now=NOW, policy=policy, kiosk=kiosk)
     assert fatal.status == "FATAL"
     assert book.states[job.key].cooldown_until == NOW + policy.data_kiosk_retry
+
+
+def test_traffic_days_are_each_marketplaces_finished_local_days() -> None:
+    """At 00:30 UTC the US is still selling on the UTC "yesterday" (16:30 the day before in Los
+    Angeles): its newest traffic day is the one before; Japan (09:30 the next morning) has finished
+    the UTC "yesterday"; Germany's is the UTC one. A partial day would be stored once and never
+    asked again."""
+    now = datetime(2026, 12, 5, 0, 30, tzinfo=UTC)
+    us, de, jp = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"
+    jobs = plan_reports(
+        SELLER,
+        [us, de, jp],
+        book=FakeBook(),
+        now=now,
+        policy=ReportPolicy(),
+        traffic_budget=CountingBudget(answer=True),
+    )
+    newest = {
+        marketplace: max(
+            job.key.rsplit("#day-", 1)[1]
+            for job in jobs
+            if job.key.startswith(f"REPORT#{SALES_AND_TRAFFIC}#{marketplace}#")
+        )
+        for marketplace in (us, de, jp)
+    }
+    assert newest == {us: "2026-12-03", de: "2026-12-04", jp: "2026-12-04"}

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sellerflow.calendar import local_day
 from sellerflow.domain import ReportState
 from sellerflow.errors import SpApiThrottled
 from sellerflow.observability import logger, metrics
@@ -220,9 +221,13 @@ def _candidates(
 
     yield job(LISTINGS, f"daily-{stamp}", None, None)
     yield job(FBA_INVENTORY, f"daily-{stamp}", None, None)
-    # By-ASIN traffic has no date of its own: one report per day gives per-day ASIN facts.
+    # By-ASIN traffic has no date of its own: one report per day gives per-day ASIN facts. The days
+    # are the marketplace's own finished days: between 00:00 UTC and its midnight (8 hours a day
+    # for the US) the UTC "yesterday" is its today, still selling, and a day asked for once is
+    # never asked again.
+    local_today = datetime.combine(local_day(marketplace_id, now), time(0), tzinfo=UTC)
     for days_back in range(1, policy.traffic_days + 1):
-        day = today - timedelta(days=days_back)
+        day = local_today - timedelta(days=days_back)
         yield job(SALES_AND_TRAFFIC, f"day-{day:%Y-%m-%d}", day, day + timedelta(days=1))
     yield job(ALL_ORDERS, f"fresh-{stamp}", end - policy.fresh, end)
     # History backfill: fixed 30-day windows counted back from where the orders sync's history ends,

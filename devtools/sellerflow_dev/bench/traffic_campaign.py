@@ -16,12 +16,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from sellerflow.calendar import local_day
 from sellerflow.reports.ingest import ingest_document
 from sellerflow.spapi.client import SpApiClient
 from sellerflow.spapi.data_kiosk import DataKioskClient
@@ -187,7 +188,7 @@ def run_campaign(
     A round visits every seller (the clock moving `step` each); FATAL queries are asked again in the
     next round, after the policy's Data Kiosk retry delay."""
     started_at = time.perf_counter()
-    first_day = clock.now.astimezone(UTC).date()
+    campaign_start = clock.now  # each marketplace's newest settled day, as the planner counts it
     policy = ReportPolicy(traffic_days=traffic_days, first_poll_s=0)
     result = CampaignResult(sellers=len(world.sellers))
     with httpx.Client(timeout=30) as http:
@@ -206,7 +207,7 @@ def run_campaign(
             # The next run matters only to sellers with a day left (a FATAL query, a refused report).
             due = [seller for seller in due if seller.seller_id in unfinished]
             clock.now += policy.data_kiosk_retry
-        _verify(world, flows, first_day, traffic_days, result)
+        _verify(world, flows, campaign_start - policy.traffic_settle, traffic_days, result)
     result.refused = sum(sum(sim.stats(s.seller_id)["throttled"].values()) for s in world.sellers)
     result.app_quota_refused = sum(sim.app_quotas.refused.values())
     result.seconds = time.perf_counter() - started_at
@@ -214,16 +215,24 @@ def run_campaign(
 
 
 def _verify(
-    world: SimWorld, flows: _Flows, first_day: date, traffic_days: int, result: CampaignResult
+    world: SimWorld, flows: _Flows, settled: datetime, traffic_days: int, result: CampaignResult
 ) -> None:
-    """Every (seller, marketplace, day) asked for is stored and equals the simulator's truth."""
-    days = [first_day - timedelta(days=back) for back in range(1, traffic_days + 1)]
+    """Every (seller, marketplace, day) asked for is stored and equals the simulator's truth: the
+    marketplace's local days up to the one before `settled` (`ReportPolicy.traffic_settle`)."""
     for seller in world.sellers:
+        asked = {
+            marketplace_id: [
+                local_day(marketplace_id, settled) - timedelta(days=back)
+                for back in range(1, traffic_days + 1)
+            ]
+            for marketplace_id in seller.marketplace_ids
+        }
+        every_day = [day for days in asked.values() for day in days]
         facts = {
             (f.marketplace_id, f.day): f
-            for f in flows.facts.traffic_by_date(seller.seller_id, days[-1], days[0])
+            for f in flows.facts.traffic_by_date(seller.seller_id, min(every_day), max(every_day))
         }
-        for marketplace_id in seller.marketplace_ids:
+        for marketplace_id, days in asked.items():
             for day in days:
                 result.days_expected += 1
                 key = f"REPORT#{SALES_AND_TRAFFIC}#{marketplace_id}#day-{day:%Y-%m-%d}"

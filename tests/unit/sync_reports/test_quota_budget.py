@@ -264,19 +264,21 @@ def test_a_query_without_data_is_finished_and_a_fatal_one_is_retried_soon() -> N
     assert book.states[job.key].cooldown_until == NOW + policy.data_kiosk_retry
 
 
-def test_traffic_days_are_each_marketplaces_finished_local_days() -> None:
+def test_traffic_days_are_each_marketplaces_local_days_over_for_the_settle_time() -> None:
     """At 00:30 UTC the US is still selling on the UTC "yesterday" (16:30 the day before in Los
-    Angeles): its newest traffic day is the one before; Japan (09:30 the next morning) has finished
-    the UTC "yesterday"; Germany's is the UTC one. A partial day would be stored once and never
-    asked again."""
+    Angeles): its newest traffic day is the one before; Germany's 4 December ended 30 minutes ago,
+    not yet settled (a last order's cancellation can still change it): 3 December; Japan (09:30 the
+    next morning) ended 4 December 9.5 hours ago. A day is asked for once and kept."""
     now = datetime(2026, 12, 5, 0, 30, tzinfo=UTC)
     us, de, jp = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"
+    policy = ReportPolicy()
+    assert policy.traffic_settle == timedelta(hours=4)
     jobs = plan_reports(
         SELLER,
         [us, de, jp],
         book=FakeBook(),
         now=now,
-        policy=ReportPolicy(),
+        policy=policy,
         traffic_budget=CountingBudget(answer=True),
     )
     newest = {
@@ -287,4 +289,17 @@ def test_traffic_days_are_each_marketplaces_finished_local_days() -> None:
         )
         for marketplace in (us, de, jp)
     }
-    assert newest == {us: "2026-12-03", de: "2026-12-04", jp: "2026-12-04"}
+    assert newest == {us: "2026-12-03", de: "2026-12-03", jp: "2026-12-04"}
+    # Five hours later Germany's 4 December has settled; the US's has not begun to end.
+    later = plan_reports(
+        SELLER,
+        [us, de],
+        book=FakeBook(),
+        now=now + timedelta(hours=5),
+        policy=policy,
+        traffic_budget=CountingBudget(answer=True),
+    )
+    assert sorted(job.key.rsplit("#", 1)[1] for job in later if job.report_type == SALES_AND_TRAFFIC) == [
+        "day-2026-12-03",
+        "day-2026-12-04",
+    ]

@@ -55,6 +55,9 @@ class ReportPolicy:
     comparison_history: timedelta = timedelta(0)
     fresh: timedelta = timedelta(days=3)  # the recent All Orders window, refreshed daily
     traffic_days: int = 1  # yesterday (the day before is kept by earlier runs)
+    # How long a local day must have been over before its traffic is asked for (once, for good): its
+    # last orders' cancellations settle first (the simulator decides one an hour after the order).
+    traffic_settle: timedelta = timedelta(hours=4)
     reuse_within: timedelta = timedelta(hours=24)
     fatal_cooldown: timedelta = timedelta(hours=24)
     first_poll_s: int = 15
@@ -222,10 +225,11 @@ def _candidates(
     yield job(LISTINGS, f"daily-{stamp}", None, None)
     yield job(FBA_INVENTORY, f"daily-{stamp}", None, None)
     # By-ASIN traffic has no date of its own: one report per day gives per-day ASIN facts. The days
-    # are the marketplace's own finished days: between 00:00 UTC and its midnight (8 hours a day
-    # for the US) the UTC "yesterday" is its today, still selling, and a day asked for once is
-    # never asked again.
-    local_today = datetime.combine(local_day(marketplace_id, now), time(0), tzinfo=UTC)
+    # are the marketplace's own days, over for `traffic_settle`: between 00:00 UTC and its midnight
+    # (8 hours a day for the US) the UTC "yesterday" is its today, still selling, and a day asked
+    # for once is never asked again.
+    settled = local_day(marketplace_id, now - policy.traffic_settle)
+    local_today = datetime.combine(settled, time(0), tzinfo=UTC)
     for days_back in range(1, policy.traffic_days + 1):
         day = local_today - timedelta(days=days_back)
         yield job(SALES_AND_TRAFFIC, f"day-{day:%Y-%m-%d}", day, day + timedelta(days=1))

@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, TextIO
@@ -36,22 +36,36 @@ def _verify_ads_regions(stack: LocalStack, say: Callable[[str], None]) -> bool:
     region's host), against the simulator's ground truth of the last four weeks."""
     from datetime import timedelta
 
+    from sellerflow.calendar import local_day
     from sellerflow.wiring.analytics import ads_store
     from sellerflow_dev.simulator.ads_api import region_of
 
-    today = stack.world.now.date()
-    first, last = today - timedelta(days=28), today - timedelta(days=1)
+    def finished_days(marketplace_id: str) -> tuple[date, date]:
+        # The marketplace's last four weeks of finished local days: its today is still selling (the
+        # daily fresh report carries it in part, and the next day's report rewrites it whole).
+        last = local_day(marketplace_id, stack.world.now) - timedelta(days=1)
+        return last - timedelta(days=27), last
+
     all_ok = True
     for seller in stack.world.sellers:
         markets = seller.marketplace_ids
+        windows = {m: finished_days(m) for m in markets}
         check = verify_ads_regions(
             seller.seller_id,
-            ads_store().for_marketplaces(seller.seller_id, markets, first, last),
+            [
+                fact
+                for m, (first, last) in windows.items()
+                for fact in ads_store().for_marketplaces(seller.seller_id, [m], first, last)
+            ],
             {
                 p.marketplace_id: region_of(p.marketplace_id)
                 for p in stack.world.ad_profiles(seller.seller_id)
             },
-            [day for m in markets for day in stack.world.ad_days(seller.seller_id, m, first, last)],
+            [
+                day
+                for m, (first, last) in windows.items()
+                for day in stack.world.ad_days(seller.seller_id, m, first, last)
+            ],
         )
         all_ok = all_ok and check.ok
         say(

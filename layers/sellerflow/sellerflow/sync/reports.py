@@ -229,9 +229,9 @@ def _candidates(
     # (8 hours a day for the US) the UTC "yesterday" is its today, still selling, and a day asked
     # for once is never asked again.
     settled = local_day(marketplace_id, now - policy.traffic_settle)
-    local_today = datetime.combine(settled, time(0), tzinfo=UTC)
+    settled_day = datetime.combine(settled, time(0), tzinfo=UTC)
     for days_back in range(1, policy.traffic_days + 1):
-        day = local_today - timedelta(days=days_back)
+        day = settled_day - timedelta(days=days_back)
         yield job(SALES_AND_TRAFFIC, f"day-{day:%Y-%m-%d}", day, day + timedelta(days=1))
     yield job(ALL_ORDERS, f"fresh-{stamp}", end - policy.fresh, end)
     # History backfill: fixed 30-day windows counted back from where the orders sync's history ends,

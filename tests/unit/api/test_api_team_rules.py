@@ -420,3 +420,12 @@ def test_an_admin_cannot_accept_an_invitation_even_to_its_own_email(team_world: 
     assert refused.status_code == 403
     assert (SELLER_A, ADMIN) not in w.team.members_by_key
     assert [i.status for i in w.team.invites.values()] == [InvitationStatus.PENDING]
+
+
+@pytest.mark.parametrize(
+    ("value", "shaped"),
+    [("replies@yourshop.com", True), ("a.b+c@shop.co.uk", True), ("not an address", False),
+     ("two@@shop.com", False), ("trailing@shop.", False), ("no-tld@shop", False), (f"{'x' * 250}@a.com", False)],
+)  # fmt: skip
+def test_members_and_sending_addresses_share_one_email_shape(value: str, shaped: bool) -> None:
+    assert rules.is_email_address(value) is shaped

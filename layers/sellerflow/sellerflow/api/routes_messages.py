@@ -17,7 +17,6 @@ are `no-store`; nothing of a message reaches a log line, an audit entry or an er
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from chalice.app import Blueprint, Response
@@ -31,6 +30,7 @@ from sellerflow.api.models import ResponseModel
 from sellerflow.api.routes_protection import NO_STORE_HEADERS
 from sellerflow.billing.limits import Feature
 from sellerflow.members.permissions import Permission
+from sellerflow.members.rules import is_email_address
 from sellerflow.messages import intents
 from sellerflow.messages.model import OrderContext, SellerInstructions, Thread
 from sellerflow.messages.replies import DraftText, SendRefused, ThreadNotFound
@@ -130,9 +130,6 @@ class DraftIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 class SettingsIn(BaseModel):
     """What an owner sets; each problem names its field (`field: message`, as the dashboard's form
     shows it next to the field), in words a seller understands rather than a regular expression."""
@@ -159,7 +156,7 @@ class SettingsIn(BaseModel):
         value = (value or "").strip()
         if not value:
             return None  # no sending address: drafts only, nothing can be sent
-        if not EMAIL_RE.match(value):
+        if not is_email_address(value):
             raise PydanticCustomError("email", "must be an e-mail address such as replies@yourshop.com")
         return value
 

@@ -40,10 +40,15 @@ BREAK_GLASS_MAX_MINUTES = 60
 
 
 # --- emails, ids ---------------------------------------------------------------------------------
+def is_email_address(value: str) -> bool:
+    """Plausibly shaped as an e-mail address (the one shape check of members and sending addresses)."""
+    return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+
+
 def normalise_email(raw: str) -> str:
     """An email address as stored and compared: trimmed, lower-cased, plausibly shaped."""
     email = raw.strip().lower()
-    if not _EMAIL.fullmatch(email) or len(email) > 254:
+    if not is_email_address(email):
         raise InvalidInput("'email' must be an email address")
     return email
 

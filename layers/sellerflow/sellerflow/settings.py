@@ -82,6 +82,7 @@ class Settings(BaseModel):
     ads_max_polls: int = 20
 
     seller_sync_state_machine_arn: str = ""
+    seller_sync_hourly_state_machine_arn: str = ""  # the Express hourly seller-sync (sync.routing)
     # The seller's data rights (sellerflow.privacy): export and erasure workflows, where exports live.
     export_state_machine_arn: str = ""
     erase_state_machine_arn: str = ""

@@ -244,6 +244,14 @@ def seller_sync_starter() -> StepFunctionsStarter:
     return StepFunctionsStarter(settings().seller_sync_state_machine_arn)
 
 
+def seller_sync_hourly_starter() -> StepFunctionsStarter | None:
+    """The hourly Express seller-sync (None where the deployment has none: every start is Standard)."""
+    from sellerflow.store.workflows import StepFunctionsStarter
+
+    arn = settings().seller_sync_hourly_state_machine_arn
+    return StepFunctionsStarter(arn) if arn else None
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -1305,3 +1305,26 @@ def test_the_tenant_data_role_is_assumed_by_every_function_that_acts_for_a_selle
             }
             assert "dynamodb:Scan" not in statement["Action"]
             assert not any(mentions(resource, "BuyerPiiTable") for resource in as_list(statement["Resource"]))
+
+
+def test_an_erasure_deletes_nothing_before_every_hourly_sync_that_could_still_write_has_ended() -> None:
+    """An Express execution cannot be listed or stopped: the erasure waits out the longest a run started
+    before the seller stopped syncing can write (the start's Lambda, the machine's timeout, then the
+    longest task Lambda still running), and only then stops a Standard run it handed over to."""
+    hourly = _props("SellerSyncHourlyStateMachine")
+    definition = json.loads((TEMPLATE_PATH.parent / hourly["DefinitionUri"]).read_text())
+    default = load_template()["Globals"]["Function"]["Timeout"]
+    tasks = [ref["Fn::GetAtt"][0] for ref in hourly["DefinitionSubstitutions"].values()]
+    longest_task = max(_props(task).get("Timeout", default) for task in tasks)
+    start = _props("StartSellerSyncFunction").get("Timeout", default)
+    bound = start + definition["TimeoutSeconds"] + longest_task
+    erase = json.loads(
+        (TEMPLATE_PATH.parent / _props("EraseSellerStateMachine")["DefinitionUri"]).read_text()
+    )
+    states = erase["States"]
+    (erasing,) = [c["Next"] for c in states["EraseData"]["Choices"] if c.get("BooleanEquals") is True]
+    assert states[erasing]["Type"] == "Wait"
+    assert states[erasing]["Seconds"] >= bound
+    stop_again = states[states[erasing]["Next"]]
+    assert stop_again["Parameters"]["Payload"]["step"] == "stop_handed_over_syncs"
+    assert stop_again["Next"] == "StartCounting"  # the first deletion comes after both

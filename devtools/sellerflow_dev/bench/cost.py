@@ -226,7 +226,7 @@ def reports_every_hours() -> float:
     default of `sellerflow.sync.routing.RoutePolicy`, SYNC_REPORTS_EVERY_MINUTES)."""
     from sellerflow.settings import Settings
 
-    return Settings.model_fields["sync_reports_every_minutes"].default / 60
+    return float(Settings.model_fields["sync_reports_every_minutes"].default) / 60
 
 
 # Modelled warm durations (s) per invocation; ingest also pays per row (see `month`).

@@ -4,6 +4,7 @@ back to Standard; a repeated start of a window is a no-op."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -76,10 +77,11 @@ def test_after_the_backfill_a_quiet_hour_runs_on_express_and_due_reports_go_back
     assert compared > 30
     # And an Express run leaves the reports' routing state as it was
     assert store.sync_route(seller).reports_run_at == planned_at
-    # And the same window started again (a retried or duplicated start) starts nothing
-    again = stack.start_window(seller, _window(40))
-    assert again.machine == "express"
-    assert _executions(stack, "SellerSyncHourlyStateMachine", again.execution_name) == 1
+    # And the same window started again (a retried or duplicated start) starts nothing: the claim
+    # refuses it before StartExecution (which, on AWS's Express, would start a second run)
+    again = _invoke_start(stack, seller, _window(40))
+    assert (again["status"], again["reason"]) == ("already_running", "window_claimed")
+    assert _executions(stack, "SellerSyncHourlyStateMachine", quiet.execution_name) == 1
 
     # When the reports were last planned longer ago than the routing's interval (6 hours)
     store.record_reports_run(seller, at=datetime.now(UTC) - timedelta(hours=7), pending=False)
@@ -88,6 +90,16 @@ def test_after_the_backfill_a_quiet_hour_runs_on_express_and_due_reports_go_back
     assert (due.status, due.machine) == ("SUCCEEDED", "standard"), due
     assert store.sync_route(seller).reports_run_at > datetime.now(UTC) - timedelta(minutes=10)
     assert _orders_converged(stack, seller)
+
+
+def _invoke_start(stack: LocalStack, seller_id: str, window: str) -> dict[str, object]:
+    assert stack.resources is not None
+    invoked = stack.session.client("lambda").invoke(
+        FunctionName=stack.resources.functions["StartSellerSyncFunction"].name,
+        Payload=json.dumps({"seller_id": seller_id, "window": window}).encode(),
+    )
+    answer: dict[str, object] = json.loads(invoked["Payload"].read())
+    return answer
 
 
 def _executions(stack: LocalStack, machine: str, name: str) -> int:

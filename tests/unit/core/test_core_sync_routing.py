@@ -101,6 +101,7 @@ def test_an_incremental_start_runs_on_express_once_however_often_it_is_repeated(
     outcomes = [_start(routes, standard, hourly) for _ in range(3)]  # retry, duplicate event, overlap
     assert [o.status for o in outcomes] == ["started", "already_running", "already_running"]  # type: ignore[attr-defined]
     assert outcomes[0].machine == "express"  # type: ignore[attr-defined]
+    assert {o.reason for o in outcomes[1:]} == {"window_claimed"}  # type: ignore[attr-defined]
     assert len(hourly.started) == 1
     assert not standard.started
     assert json.loads(hourly.started[0][1]) == {

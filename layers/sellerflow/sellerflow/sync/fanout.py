@@ -173,7 +173,7 @@ def start_seller_sync(
     )
     if not routes.claim_window(request.seller_id, request.window):
         active = routes.get_profile(request.seller_id).status is SellerStatus.ACTIVE
-        return _started(request, name, False, route.machine, route.reason, active=active)
+        return _started(request, name, False, route.machine, "window_claimed", active=active)
     try:
         started = (hourly if route.machine == "express" else starter).start(name=name, payload=payload)
     except Exception:

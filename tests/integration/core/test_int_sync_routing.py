@@ -54,6 +54,10 @@ def test_a_seller_being_erased_cannot_be_claimed(aws: Any) -> None:
     assert store.sync_route(SELLER).claimed_window is None
 
 
+def test_an_erased_seller_without_a_profile_cannot_be_claimed(aws: Any) -> None:
+    assert not SellerStore().claim_window("A1NOPROFILE0001", "20261205T1000")
+
+
 def test_a_standard_runs_reports_are_kept_for_the_next_start(aws: Any) -> None:
     store = SellerStore()
     at = datetime(2026, 12, 5, 10, 5, tzinfo=UTC)

@@ -138,8 +138,9 @@ def test_a_failed_start_gives_its_claim_back_so_the_retry_starts() -> None:
     assert len(hourly.started) == 1
 
 
-def test_a_seller_being_erased_is_not_started() -> None:
-    routes = FakeRoutes(SYNCED, _route(reports_run_at=NOW), status=SellerStatus.ERASING)
+@pytest.mark.parametrize("status", [SellerStatus.ERASING, SellerStatus.DISCONNECTED, None])
+def test_a_seller_being_erased_is_not_started(status: SellerStatus | None) -> None:
+    routes = FakeRoutes(SYNCED, _route(reports_run_at=NOW), status=status)
     standard, hourly = FakeStarter(), FakeStarter(dedupes=False)
     assert _start(routes, standard, hourly).status == "not_active"  # type: ignore[attr-defined]
     handed = _start(routes, standard, hourly, hand_over=HandOver(reason="orders_quota", pagination_token="t"))

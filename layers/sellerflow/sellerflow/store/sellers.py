@@ -261,7 +261,10 @@ class SellerStore:
         """Claim a sync window for one start, in one transaction with a check that the seller is still
         active (an erasure or a disconnection sets another status first). False: the window (or a
         later one) was claimed already, or the seller is not active; nothing changes then."""
-        profile_active = SellerRecord.status.does_not_exist() | (SellerRecord.status == "active")
+        # an erased seller has no PROFILE item left: the check fails on it as on any other status
+        profile_active = SellerRecord.sk.exists() & (
+            SellerRecord.status.does_not_exist() | (SellerRecord.status == "active")
+        )
         not_claimed = SellerRecord.claimed_window.does_not_exist() | (SellerRecord.claimed_window < window)
         try:
             with TransactWrite(connection=transaction_connection(SellerRecord)) as tx:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.domain import ScheduledSeller, SellerProfile, SellerStatus, SyncRoute, SyncState
+from sellerflow.errors import SellerNotFound
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import (
     DueSeller,
@@ -158,7 +159,7 @@ def start_seller_sync(
     if routes is None or hourly is None:
         return _started(request, name, starter.start(name=name, payload=payload), "standard", "")
     if request.hand_over is not None:
-        if routes.get_profile(request.seller_id).status is not SellerStatus.ACTIVE:
+        if not _active(routes, request.seller_id):
             return StartSellerSyncOutput(
                 seller_id=request.seller_id, execution_name=name, status="not_active", reason="hand_over"
             )
@@ -172,7 +173,7 @@ def start_seller_sync(
         policy or RoutePolicy(),
     )
     if not routes.claim_window(request.seller_id, request.window):
-        active = routes.get_profile(request.seller_id).status is SellerStatus.ACTIVE
+        active = _active(routes, request.seller_id)
         return _started(request, name, False, route.machine, "window_claimed", active=active)
     try:
         started = (hourly if route.machine == "express" else starter).start(name=name, payload=payload)
@@ -182,6 +183,14 @@ def start_seller_sync(
     metrics.add_metric(name="SyncStartedExpress" if route.machine == "express" else "SyncStartedStandard",
                        unit="Count", value=1)  # fmt: skip
     return _started(request, name, started, route.machine, route.reason)
+
+
+def _active(routes: SyncRoutes, seller_id: str) -> bool:
+    """Whether the seller may be synced: its profile exists (an erased seller has none) and is active."""
+    try:
+        return routes.get_profile(seller_id).status is SellerStatus.ACTIVE
+    except SellerNotFound:
+        return False
 
 
 def _started(

@@ -39,11 +39,13 @@ class FakeRoutes:
     """The seller's sync state with the store's claim rule: a window later than the claimed one."""
 
     def __init__(
-        self, orders: SyncState, route: SyncRoute, status: SellerStatus = SellerStatus.ACTIVE
+        self, orders: SyncState, route: SyncRoute, status: SellerStatus | None = SellerStatus.ACTIVE
     ) -> None:
-        self.orders, self.route, self.status = orders, route, status
+        self.orders, self.route, self.status = orders, route, status  # None: erased, no profile left
 
     def get_profile(self, seller_id: str) -> SellerProfile:
+        if self.status is None:
+            raise SellerNotFound(seller_id)
         return SellerProfile(seller_id=seller_id, name="x", status=self.status, marketplace_ids=("M",))
 
     def sync_state(self, seller_id: str, source: str = "orders") -> SyncState:

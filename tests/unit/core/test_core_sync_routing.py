@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sellerflow.domain import SellerProfile, SellerStatus, SyncRoute, SyncState
+from sellerflow.errors import SellerNotFound
 from sellerflow.sync.fanout import start_seller_sync
 from sellerflow.sync.models import HandOver, StartSellerSyncInput
 from sellerflow.sync.routing import RoutePolicy, choose_machine

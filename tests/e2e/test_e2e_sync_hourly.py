@@ -1,13 +1,17 @@
 """The hourly seller-sync on Express end to end: after the first sync and its backfill (Standard),
 a quiet hour runs on the Express machine and converges to the simulator; reports due send the start
-back to Standard; a repeated start of a window is a no-op."""
+back to Standard; a repeated start of a window is a no-op; an erasure while an hourly run is in
+flight deletes only after that run has ended, and leaves nothing."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import httpx
 
 from sellerflow import wiring
 from sellerflow.store.reports import ReportStore
@@ -34,11 +38,14 @@ def _orders_converged(stack: LocalStack, seller_id: str) -> bool:
     return check.ok
 
 
-def test_after_the_backfill_a_quiet_hour_runs_on_express_and_due_reports_go_back_to_standard(
+def test_a_quiet_hour_runs_on_express_due_reports_on_standard_and_an_erasure_outwaits_a_run_in_flight(
     local_stack: Callable[..., LocalStack],
 ) -> None:
     # Given one seller whose first sync (Standard: the 30-day search and the report backfill) ran
-    stack = local_stack(sellers=1, seed=7, sim_config=SimConfig(rate_scale=100.0, report_processing_s=0.5))
+    # (Step Functions' waits compressed 30x: the erasure's 960 s drain at the end lasts 32 s)
+    stack = local_stack(
+        sellers=1, seed=7, time_scale=30.0, sim_config=SimConfig(rate_scale=100.0, report_processing_s=0.5)
+    )
     seller = stack.world.sellers[0].seller_id
     [first] = stack.run_sync()
     assert (first.status, first.machine) == ("SUCCEEDED", "standard")
@@ -90,6 +97,50 @@ def test_after_the_backfill_a_quiet_hour_runs_on_express_and_due_reports_go_back
     assert (due.status, due.machine) == ("SUCCEEDED", "standard"), due
     assert store.sync_route(seller).reports_run_at > datetime.now(UTC) - timedelta(minutes=10)
     assert _orders_converged(stack, seller)
+
+    # When, some hours later, the next quiet hour has started on Express (which cannot be listed nor
+    # stopped) and the owner erases the seller while it runs
+    store.record_reports_run(seller, at=datetime.now(UTC), pending=False)
+    stack.world.advance(60)
+    started = _invoke_start(stack, seller, _window(42))
+    assert (started["status"], started["machine"]) == ("started", "express")
+    token = stack.id_token("owner1@sellerflow.local")
+    assert stack.gateway is not None
+    erase = httpx.delete(
+        f"{stack.gateway.url}/sellers/{seller}", headers={"authorization": f"Bearer {token}"}, timeout=60
+    )
+    assert erase.status_code == 202, erase.text
+    assert stack.resources is not None
+    sfn = stack.session.client("stepfunctions")
+    hourly_arn = stack.resources.state_machines["SellerSyncHourlyStateMachine"]
+    hourly = stack.wait_for(
+        hourly_arn.replace(":stateMachine:", ":execution:") + f":{started['execution_name']}"
+    )
+    erase_arn = stack.resources.state_machines["EraseSellerStateMachine"]
+    (execution,) = sfn.list_executions(stateMachineArn=erase_arn)["executions"]
+    erased = stack.wait_for(execution["executionArn"], timeout_s=300)
+    # Then the erasure succeeded, and its first deletion came after the hourly run had ended (the
+    # drain wait: 960 s, compressed 30x here, against a run of a few seconds)
+    assert erased["status"] == "SUCCEEDED", erased
+    events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+    first_delete = min(
+        e["timestamp"]
+        for e in events
+        if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == "DeleteNextItems"
+    )
+    assert hourly["stopDate"] < first_delete
+    # And once both have ended, nothing of the seller is left in any table
+    dynamodb = stack.session.client("dynamodb")
+    for variable in ("SELLER_DATA_TABLE", "SELLERS_TABLE", "PII_TABLE"):
+        left = dynamodb.query(
+            TableName=os.environ[variable],
+            KeyConditionExpression="seller_id = :s",
+            ExpressionAttributeValues={":s": {"S": seller}},
+            Select="COUNT",
+        )["Count"]
+        assert left == 0, variable
+    # And no sync of it can start again: the window claim needs an active profile
+    assert _invoke_start(stack, seller, _window(43))["status"] == "not_active"
 
 
 def _invoke_start(stack: LocalStack, seller_id: str, window: str) -> dict[str, object]:

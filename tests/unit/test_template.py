@@ -1328,3 +1328,39 @@ def test_an_erasure_deletes_nothing_before_every_hourly_sync_that_could_still_wr
     stop_again = states[states[erasing]["Next"]]
     assert stop_again["Parameters"]["Payload"]["step"] == "stop_handed_over_syncs"
     assert stop_again["Next"] == "StartCounting"  # the first deletion comes after both
+
+
+def test_every_way_an_hourly_run_cannot_finish_hands_over_to_standard_with_a_valid_request() -> None:
+    """A quota wait, a throttled page, and more pages than the budget each lead to HandOverToStandard,
+    whose payload is a StartSellerSync request the function accepts (its reasons are HandOver's)."""
+    from typing import get_args
+
+    from sellerflow.sync.models import HandOver, StartSellerSyncInput
+
+    props = _props("SellerSyncHourlyStateMachine")
+    states = json.loads((TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text())["States"]
+    passes = {name: s for name, s in states.items() if s.get("Next") == "HandOverToStandard"}
+    reasons = {s["Result"] for s in passes.values()}
+    assert reasons == set(get_args(HandOver.model_fields["reason"].annotation))
+    targets = {c["Next"] for c in states["MoreOrderPages"]["Choices"]} | {
+        c["Next"] for c in states["MoreTransactionPages"]["Choices"]
+    }
+    throttled = {
+        c["Next"]
+        for name in ("SyncOrdersPage", "SyncTransactionsPage")
+        for c in states[name]["Catch"]
+        if "SpApiThrottled" in c["ErrorEquals"]
+    }
+    assert set(passes) <= targets | throttled
+    hand_over = states["HandOverToStandard"]
+    assert hand_over["Parameters"]["FunctionName"] == "${StartSellerSyncFunctionArn}"
+    payload = hand_over["Parameters"]["Payload"]
+    request = StartSellerSyncInput.model_validate(
+        {
+            "seller_id": "A1HANDOVER0001",
+            "window": "20261205T1000",
+            "hand_over": {"reason": "orders_quota", "pagination_token": "T"},
+        }
+    )
+    assert {key.removesuffix(".$") for key in payload} == set(request.model_dump(exclude_none=True))
+    assert {key.removesuffix(".$") for key in payload["hand_over"]} == set(HandOver.model_fields)

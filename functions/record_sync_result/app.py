@@ -24,4 +24,5 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
             store=wiring.seller_store(),
             credentials=wiring.credential_vault(),
             audit=wiring.audit_log(),
+            routes=wiring.seller_store(),
         ).model_dump(mode="json")

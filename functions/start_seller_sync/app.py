@@ -1,4 +1,6 @@
-"""Fanout task: start one seller-sync execution (its name de-duplicates overlapping ticks)."""
+"""Fanout task: start one seller-sync execution, Standard or hourly Express as the seller's sync state
+calls for (seller + window claimed first: a repeated start is a no-op); also an hourly run's hand-over
+to Standard."""
 
 from typing import Any
 
@@ -16,4 +18,10 @@ from sellerflow.sync.models import StartSellerSyncInput
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     request = parse_event(StartSellerSyncInput, event)
-    return start_seller_sync(request, starter=wiring.seller_sync_starter()).model_dump(mode="json")
+    return start_seller_sync(
+        request,
+        starter=wiring.seller_sync_starter(),
+        hourly=wiring.seller_sync_hourly_starter(),
+        routes=wiring.seller_store(),
+        policy=wiring.route_policy(),
+    ).model_dump(mode="json")

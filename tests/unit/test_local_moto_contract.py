@@ -67,3 +67,44 @@ def test_a_runtime_that_exits_mid_invocation_is_reported_as_lambda_reports_it(tm
     died = json.loads(payload)
     assert died["errorType"] == "Runtime.ExitError"
     assert "exit status 3" in died["errorMessage"]
+
+
+def test_moto_runs_a_top_level_express_machine_and_refuses_a_second_start_of_a_name() -> None:
+    """The hourly seller-sync reaches moto unchanged (`asl_moto`): moto stores EXPRESS, runs it with
+    its intrinsics, and (unlike AWS's Express) refuses a repeated name, so the local runtime can follow
+    a window's run by name; the seller + window claim is what de-duplicates on AWS."""
+    import time
+
+    import boto3
+    import pytest
+    from moto import mock_aws
+
+    definition = {
+        "StartAt": "Count",
+        "States": {
+            "Count": {
+                "Type": "Pass",
+                "Parameters": {"pages.$": "States.MathAdd($.pages, 1)", "n.$": "States.ArrayLength($.items)"},
+                "End": True,
+            }
+        },
+    }
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(
+            name="hourly",
+            definition=json.dumps(definition),
+            roleArn="arn:aws:iam::123456789012:role/r",
+            type="EXPRESS",
+        )["stateMachineArn"]
+        assert sfn.describe_state_machine(stateMachineArn=arn)["type"] == "EXPRESS"
+        started = sfn.start_execution(stateMachineArn=arn, name="S-1", input='{"pages": 1, "items": [1, 2]}')
+        for _ in range(50):
+            described = sfn.describe_execution(executionArn=started["executionArn"])
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+        assert described["status"] == "SUCCEEDED"
+        assert json.loads(described["output"]) == {"pages": 2, "n": 2}
+        with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+            sfn.start_execution(stateMachineArn=arn, name="S-1", input="{}")

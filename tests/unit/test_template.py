@@ -234,7 +234,11 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("SELLERS_TABLE", "SYNC_WINDOW_MINUTES", "FANOUT_BUCKET"),
         *("BILLING_ENABLED", "BILLING_TABLE"),  # Billing=on: read-only sellers are left out
     },
-    "StartSellerSyncFunction": {"SELLER_SYNC_STATE_MACHINE_ARN"},
+    "StartSellerSyncFunction": {
+        "SELLER_SYNC_STATE_MACHINE_ARN",
+        "SELLER_SYNC_HOURLY_STATE_MACHINE_ARN",
+        "SELLERS_TABLE",  # the seller + window claim and the routing state (SYNC#route)
+    },
     "RecordSyncResultFunction": {"SELLERS_TABLE", "AUDIT_TABLE", "TENANT_DATA_ROLE_ARN"},
     "ExportSellerDataFunction": {
         "SELLER_DATA_TABLE",
@@ -551,8 +555,9 @@ def _tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield from _tasks(inner["States"])
 
 
-def test_every_seller_sync_task_retries_a_lambda_invocation_that_never_finished() -> None:
-    definition = json.loads((ROOT / "statemachines" / "seller-sync.asl.json").read_text())
+@pytest.mark.parametrize("machine", ["seller-sync", "seller-sync-hourly"])
+def test_every_seller_sync_task_retries_a_lambda_invocation_that_never_finished(machine: str) -> None:
+    definition = json.loads((ROOT / "statemachines" / f"{machine}.asl.json").read_text())
     tasks = dict(_tasks(definition["States"]))
     assert len(tasks) > 10
     for name, task in tasks.items():
@@ -563,7 +568,8 @@ def test_every_seller_sync_task_retries_a_lambda_invocation_that_never_finished(
 @pytest.mark.parametrize("machine", sorted(STATE_MACHINES))
 def test_state_machine_logs_errors_without_execution_data(machine: str) -> None:
     props = _props(machine)
-    assert props["Type"] == "STANDARD"
+    # the hourly seller-sync is Express (sellerflow.sync.routing); its log group is its only history
+    assert props["Type"] == ("EXPRESS" if machine == "SellerSyncHourlyStateMachine" else "STANDARD")
     assert props["Tracing"] == {"Enabled": True}
     logging = props["Logging"]
     assert logging["Level"] == "ERROR"
@@ -659,14 +665,33 @@ def test_sweeper_schedule_invokes_only_the_sweeper_daily_with_a_role_that_can_do
     assert [referenced_resource(s["Resource"]) for s in statements] == ["SweepExpiredFunction"]
 
 
-def test_start_seller_sync_may_start_only_the_seller_sync_machine() -> None:
+def test_start_seller_sync_may_start_only_the_two_seller_sync_machines() -> None:
     props = _props("StartSellerSyncFunction")
     env = props["Environment"]["Variables"]
     assert referenced_resource(env["SELLER_SYNC_STATE_MACHINE_ARN"]) == "SellerSyncStateMachine"
+    hourly_name = _props("SellerSyncHourlyStateMachine")["Name"]["Fn::Sub"]
+    assert env["SELLER_SYNC_HOURLY_STATE_MACHINE_ARN"]["Fn::Sub"].endswith(f":stateMachine:{hourly_name}")
     starts = [
         s for s in policy_statements(props["Policies"]) if "states:StartExecution" in as_list(s["Action"])
     ]
-    assert [referenced_resource(s["Resource"]) for s in starts] == ["SellerSyncStateMachine"]
+    assert len(starts) == 1
+    resources = as_list(starts[0]["Resource"])
+    assert referenced_resource(resources[0]) == "SellerSyncStateMachine"
+    assert resources[1] == env["SELLER_SYNC_HOURLY_STATE_MACHINE_ARN"]
+
+
+def test_the_hourly_seller_sync_is_express_logged_and_runs_no_wait() -> None:
+    props = _props("SellerSyncHourlyStateMachine")
+    assert props["Type"] == "EXPRESS"
+    assert props["Logging"]["Level"] in ("ERROR", "ALL")
+    assert props["Logging"]["IncludeExecutionData"] is False
+    destination = props["Logging"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]
+    assert referenced_resource(destination) == "SellerSyncHourlyStateMachineLogGroup"
+    definition = json.loads((TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text())
+    assert definition["TimeoutSeconds"] < 300  # Express runs end at 5 minutes
+    types = {state["Type"] for state in definition["States"].values()}
+    assert "Wait" not in types
+    assert "Map" not in types
 
 
 # --- least privilege ---------------------------------------------------------------------------
@@ -1227,7 +1252,10 @@ ACTS_FOR_A_SELLER_INDIRECTLY = {
 # so they keep their own role's credentials.
 CROSS_SELLER_FUNCTIONS = {
     "ListDueSellersFunction": "fan-out: reads the active_sellers index, every seller due a sync",
-    "StartSellerSyncFunction": "starts one seller's sync execution; reads or writes no table item",
+    "StartSellerSyncFunction": (
+        "starts one seller's sync execution; reads and claims only that seller's SYNC#route item and "
+        "checks its PROFILE status, on its own role (a conditional transaction before the start)"
+    ),
     "SweepExpiredFunction": "deletes expired items of every seller (and the app-wide ones) in one sweep",
     "AccessReviewReminderFunction": "finds the owners of every seller whose access review is due",
     "FetchFxRatesFunction": "stores the ECB's reference rates: app-wide data (FX#ECB), no seller's",
@@ -1277,3 +1305,62 @@ def test_the_tenant_data_role_is_assumed_by_every_function_that_acts_for_a_selle
             }
             assert "dynamodb:Scan" not in statement["Action"]
             assert not any(mentions(resource, "BuyerPiiTable") for resource in as_list(statement["Resource"]))
+
+
+def test_an_erasure_deletes_nothing_before_every_hourly_sync_that_could_still_write_has_ended() -> None:
+    """An Express execution cannot be listed or stopped: the erasure waits out the longest a run started
+    before the seller stopped syncing can write (the start's Lambda, the machine's timeout, then the
+    longest task Lambda still running), and only then stops a Standard run it handed over to."""
+    hourly = _props("SellerSyncHourlyStateMachine")
+    definition = json.loads((TEMPLATE_PATH.parent / hourly["DefinitionUri"]).read_text())
+    default = load_template()["Globals"]["Function"]["Timeout"]
+    tasks = [ref["Fn::GetAtt"][0] for ref in hourly["DefinitionSubstitutions"].values()]
+    longest_task = max(_props(task).get("Timeout", default) for task in tasks)
+    start = _props("StartSellerSyncFunction").get("Timeout", default)
+    bound = start + definition["TimeoutSeconds"] + longest_task
+    erase = json.loads(
+        (TEMPLATE_PATH.parent / _props("EraseSellerStateMachine")["DefinitionUri"]).read_text()
+    )
+    states = erase["States"]
+    (erasing,) = [c["Next"] for c in states["EraseData"]["Choices"] if c.get("BooleanEquals") is True]
+    assert states[erasing]["Type"] == "Wait"
+    assert states[erasing]["Seconds"] >= bound
+    stop_again = states[states[erasing]["Next"]]
+    assert stop_again["Parameters"]["Payload"]["step"] == "stop_handed_over_syncs"
+    assert stop_again["Next"] == "StartCounting"  # the first deletion comes after both
+
+
+def test_every_way_an_hourly_run_cannot_finish_hands_over_to_standard_with_a_valid_request() -> None:
+    """A quota wait, a throttled page, and more pages than the budget each lead to HandOverToStandard,
+    whose payload is a StartSellerSync request the function accepts (its reasons are HandOver's)."""
+    from typing import get_args
+
+    from sellerflow.sync.models import HandOver, StartSellerSyncInput
+
+    props = _props("SellerSyncHourlyStateMachine")
+    states = json.loads((TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text())["States"]
+    passes = {name: s for name, s in states.items() if s.get("Next") == "HandOverToStandard"}
+    reasons = {s["Result"] for s in passes.values()}
+    assert reasons == set(get_args(HandOver.model_fields["reason"].annotation))
+    targets = {c["Next"] for c in states["MoreOrderPages"]["Choices"]} | {
+        c["Next"] for c in states["MoreTransactionPages"]["Choices"]
+    }
+    throttled = {
+        c["Next"]
+        for name in ("SyncOrdersPage", "SyncTransactionsPage")
+        for c in states[name]["Catch"]
+        if "SpApiThrottled" in c["ErrorEquals"]
+    }
+    assert set(passes) <= targets | throttled
+    hand_over = states["HandOverToStandard"]
+    assert hand_over["Parameters"]["FunctionName"] == "${StartSellerSyncFunctionArn}"
+    payload = hand_over["Parameters"]["Payload"]
+    request = StartSellerSyncInput.model_validate(
+        {
+            "seller_id": "A1HANDOVER0001",
+            "window": "20261205T1000",
+            "hand_over": {"reason": "orders_quota", "pagination_token": "T"},
+        }
+    )
+    assert {key.removesuffix(".$") for key in payload} == set(request.model_dump(exclude_none=True))
+    assert {key.removesuffix(".$") for key in payload["hand_over"]} == set(HandOver.model_fields)

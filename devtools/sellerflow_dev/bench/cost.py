@@ -2,7 +2,8 @@
 
 The operations of a simulated month of one seller are counted from the deployment where the code
 says it (each function's MemorySize from template.yaml, the states a seller-sync walks from
-statemachines/seller-sync.asl.json, the fanout's states from statemachines/fanout.asl.json) and
+statemachines/seller-sync.asl.json and the hourly Express one from seller-sync-hourly.asl.json, which
+runs go to which from the routing policy, the fanout's states from statemachines/fanout.asl.json) and
 modelled where it does not (durations, DynamoDB units per order, log bytes): `OPERATIONS` says which
 is which, docs/cost.md lists every assumption and the prices with their date.
 """
@@ -82,6 +83,11 @@ class Assumptions:
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
     log_bytes_per_order: int = 0  # nothing per order at INFO
     fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
+    # Standard runs that planned reports a day: each is followed by one more Standard run (its plan
+    # was not empty), which plans nothing; the interval between report plans is counted (RoutePolicy)
+    report_planning_runs_per_day: float = 1.0
+    express_seconds_per_state: float = 0.02  # the Express engine's own time per state, beside the Lambdas
+    express_memory_gb: float = 0.0625  # billed in 64 MB steps; a run's state is a few KB
 
 
 # --- counted from the repository ------------------------------------------------------------------
@@ -164,6 +170,65 @@ class SyncShape:
         }
 
 
+@dataclass(frozen=True)
+class HourlyShape:
+    """One run of the hourly Express seller-sync (`seller-sync-hourly.asl.json`): the states it enters
+    and the Lambdas it invokes; Express bills the run's duration, not its transitions."""
+
+    order_pages: int
+    finance_pages: int
+
+    def states(self) -> int:
+        states = _states("statemachines/seller-sync-hourly.asl.json")
+        fixed = [
+            "StartFinances", "SyncInventory", "ComputeRollups", "ReconcileEconomics", "RequestReviews",
+            "EvaluateAlerts", "RecordSyncSuccess", "SyncSucceeded",
+        ]  # fmt: skip
+        per_order_page = ["SyncOrdersPage", "MoreOrderPages"]
+        per_finance_page = ["SyncTransactionsPage", "CountTransactionsPage", "MoreTransactionPages"]
+        for name in fixed + per_order_page + per_finance_page:
+            assert name in states, name
+        return (
+            len(fixed) + len(per_order_page) * self.order_pages + len(per_finance_page) * self.finance_pages
+        )
+
+    def invocations(self) -> dict[str, float]:
+        return {
+            "SyncOrdersFunction": self.order_pages,
+            "SyncFinancesFunction": self.finance_pages,
+            "SyncInventoryFunction": 1,
+            "ComputeRollupsFunction": 1,
+            "ReconcileEconomicsFunction": 1,
+            "RequestReviewsFunction": 1,
+            "EvaluateAlertsFunction": 1,
+            "RecordSyncResultFunction": 1,
+            "StartSellerSyncFunction": 1,
+        }
+
+
+def hourly_page_budgets() -> tuple[int, int]:
+    """(orders, finances) pages an hourly run takes before it hands over to Standard (counted from the
+    definition's Choice states)."""
+    states = _states("statemachines/seller-sync-hourly.asl.json")
+
+    def budget(choice: str, variable: str) -> int:
+        for rule in states[choice]["Choices"]:
+            for inner in rule.get("And", []):
+                if inner["Variable"] == variable:
+                    return int(inner["NumericGreaterThanEquals"])
+        raise KeyError(f"{choice}: no page budget on {variable}")
+
+    return budget("MoreOrderPages", "$.orders.pages"), budget("MoreTransactionPages", "$.finances.pages")
+
+
+def reports_every_hours() -> float:
+    """How often a Standard run plans the reports when the last one found none (counted: the deployed
+    default of `sellerflow.sync.routing.RoutePolicy`, SYNC_REPORTS_EVERY_MINUTES)."""
+    from sellerflow.settings import Settings
+
+    return float(Settings.model_fields["sync_reports_every_minutes"].default) / 60
+
+
 # Modelled warm durations (s) per invocation; ingest also pays per row (see `month`).
 DURATION_S = {
     "SyncOrdersFunction": 0.9,
@@ -216,7 +281,9 @@ class Month:
         return sum(self.cost.values())
 
 
-def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bool = False) -> Month:
+def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: bool = True) -> Month:
+    """`hourly_express`: route runs as `sellerflow.sync.routing` does (quiet hours on the Express
+    `seller-sync-hourly`); False prices every run on the Standard `seller-sync`, as before it."""
     a = a or Assumptions()
     memory = function_memory_gb()
     syncs = a.syncs_per_day * DAYS
@@ -231,12 +298,35 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
         reports=0, ads_reports=0, settlements=0, polls=a.report_polls,
     )  # fmt: skip
     # the deep runs' extra pages (the 48-hour lookback), on top of an hourly run's
-    deep_pages = a.finance_deep_runs_per_day * math.ceil(
-        transactions_per_day * a.finance_lookback_hours / 24 / a.finance_page_size
+    deep_pages = round(
+        a.finance_deep_runs_per_day
+        * math.ceil(transactions_per_day * a.finance_lookback_hours / 24 / a.finance_page_size)
     )
-    daily = SyncShape(0, round(deep_pages), a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
+    # the day's reports, in one of the Standard runs: what they add to that run
+    quiet = SyncShape(0, 0, 0, 0, 0, a.report_polls)
+    reports = SyncShape(0, 0, a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
     settlement_per_day = a.settlements_per_month / DAYS
-    transitions = syncs * hourly.transitions() + DAYS * (daily.transitions() + settlement_per_day)
+
+    # Which runs go to which machine (sellerflow.sync.routing): Standard every `reports_every` hours
+    # and once more after a run that planned reports; Express the rest. The day's deep finances run
+    # stays on the hourly machine when its pages fit the run's budget, else it hands over to Standard.
+    _, finances_budget = hourly_page_budgets()
+    if hourly_express:
+        standard_per_day = min(
+            float(a.syncs_per_day), 24 / reports_every_hours() + a.report_planning_runs_per_day
+        )
+    else:
+        standard_per_day = float(a.syncs_per_day)
+    standard_runs = DAYS * standard_per_day
+    express_runs = syncs - standard_runs
+    deep_on_express = express_runs > 0 and hourly.finance_pages + deep_pages <= finances_budget
+    express = HourlyShape(hourly.order_pages, hourly.finance_pages)
+
+    transitions = (
+        standard_runs * hourly.transitions()
+        + DAYS * (reports.transitions() - quiet.transitions() + settlement_per_day)
+        + (0 if deep_on_express else DAYS * 2 * deep_pages)  # SyncTransactionsPage, MoreTransactionPages
+    )
     # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per seller one
     # Express child (one request, ~0.3 s at 64 MB) and, modelled conservatively, one parent transition
     fanout_ticks = 96 * DAYS
@@ -244,13 +334,24 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
 
     invocations: dict[str, float] = {}
     gb_s = 0.0
-    rows_per_day = orders_per_day * a.asins_per_100_orders / 100 * (a.reports_per_day + a.ads_reports_per_day)
-    for shape, times in ((hourly, syncs), (daily, DAYS)):
-        for function, count in shape.invocations().items():
-            if shape is daily and function in ("StartSellerSyncFunction", "SyncInventoryFunction"):
-                continue
+
+    def invoke(counts: dict[str, float], times: float) -> float:
+        """Add `times` runs of `counts`; return the seconds one run spends in its Lambdas."""
+        nonlocal gb_s
+        seconds = 0.0
+        for function, count in counts.items():
             invocations[function] = invocations.get(function, 0.0) + count * times
             gb_s += count * times * DURATION_S[function] * memory.get(function, 0.25)
+            seconds += count * DURATION_S[function]
+        return seconds
+
+    rows_per_day = orders_per_day * a.asins_per_100_orders / 100 * (a.reports_per_day + a.ads_reports_per_day)
+    invoke(hourly.invocations(), standard_runs)
+    express_lambda_s = invoke(express.invocations(), express_runs)
+    quiet_calls = quiet.invocations()
+    invoke({f: n - quiet_calls.get(f, 0) for f, n in reports.invocations().items()}, DAYS)
+    invoke({"IngestReportFunction": settlement_per_day, "SyncFinancesFunction": deep_pages}, DAYS)
+    per_order_version_s = versions_per_sync * SECONDS_PER_ORDER_VERSION
     gb_s += (
         orders_per_day
         * a.versions_per_order
@@ -260,6 +361,18 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     )
     gb_s += rows_per_day * DAYS * SECONDS_PER_REPORT_ROW * memory["IngestReportFunction"]
     lambda_requests = sum(invocations.values()) + fanout_ticks / a.fanout_sellers
+
+    # Express: a request per run, and the run's duration (its Lambdas, in turn, and the engine's own
+    # time per state) at 64 MB; the deep finances pages when they ride along
+    express_seconds = express_runs * (
+        express_lambda_s + per_order_version_s + express.states() * a.express_seconds_per_state
+    )
+    if deep_on_express:
+        express_seconds += (
+            DAYS * deep_pages * (DURATION_S["SyncFinancesFunction"] + 3 * a.express_seconds_per_state)
+        )
+    express_gb_s = express_seconds * a.express_memory_gb
+    sync_finance_pages = standard_runs * hourly.finance_pages + express_runs * express.finance_pages
 
     order_versions = orders_per_day * a.versions_per_order * DAYS
     # seller-data table (orders, facts, report rows) and the sellers table (sync bookkeeping)
@@ -272,7 +385,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
     data_wru = (
         order_versions * a.wru_per_order_version
         + transactions * (a.fact_wru_per_transaction_first + refetches * a.fact_wru_per_transaction_again)
-        + (syncs * hourly.finance_pages + DAYS * daily.finance_pages) * a.markers_per_finance_page
+        + (sync_finance_pages + DAYS * deep_pages) * a.markers_per_finance_page
         + rows_per_day * DAYS
     )
     data_rru = (
@@ -294,6 +407,9 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
         "lambda_requests": lambda_requests,
         "lambda_gb_s": gb_s,
         "sfn_transitions": transitions,
+        "sfn_standard_runs": standard_runs,
+        "sfn_express_runs": express_runs,
+        "sfn_express_gb_s": express_gb_s,
         "ddb_wru": wru,
         "ddb_rru": rru,
         "ddb_gb": stored_gb,
@@ -306,12 +422,11 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, sync_express: bo
         "xray_traces": syncs,
     }
     p = PRICES
-    if sync_express:
-        # an Express seller-sync: one request per run (plus a Standard run per day for reports)
-        sfn = syncs * p["sfn_express_request"] + syncs * 30 * 0.0625 * p["sfn_express_gb_s"]
-        sfn += DAYS * daily.transitions() * p["sfn_standard_transition"]
-    else:
-        sfn = transitions * p["sfn_standard_transition"]
+    sfn = (
+        transitions * p["sfn_standard_transition"]
+        + express_runs * p["sfn_express_request"]
+        + express_gb_s * p["sfn_express_gb_s"]
+    )
     cost = {
         "Lambda": lambda_requests * p["lambda_request"] + gb_s * p["lambda_gb_s_arm64"],
         "Step Functions": sfn + syncs * (p["sfn_express_request"] + 0.3 * 0.0625 * p["sfn_express_gb_s"]),
@@ -382,10 +497,14 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
             f"{name} {value:.4f}" for name, value in sorted(m.cost.items(), key=lambda kv: -kv[1])
         )
         out.append(f"{orders:>6} orders/day: $ {m.total:.4f} per seller-month  ({parts})")
-    express = month(1_000, a, sync_express=True)
-    out.append(
-        f"  with an Express hourly seller-sync: $ {express.total:.4f} per seller-month at 1,000 orders/day"
-    )
+    for orders in ORDERS_PER_DAY:
+        m, before = month(orders, a), month(orders, a, hourly_express=False)
+        out.append(
+            f"{orders:>6} orders/day: Step Functions $ {m.cost['Step Functions']:.4f} "
+            f"({m.operations['sfn_standard_runs']:.0f} Standard runs, {m.operations['sfn_express_runs']:.0f} "
+            f"hourly Express runs of {m.operations['sfn_express_gb_s'] / max(1.0, m.operations['sfn_express_runs']) / a.express_memory_gb:.1f} s); "
+            f"every run on Standard: $ {before.cost['Step Functions']:.4f}, total $ {before.total:.4f}"
+        )
     return out
 
 

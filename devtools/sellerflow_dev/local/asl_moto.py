@@ -13,6 +13,13 @@ refuses two things AWS accepts:
 moto's ResultWriter writes only the manifest (no per-item result files), so the local runtime reads
 which seller syncs a tick started from the seller-sync executions (`LocalStack.run_sync`).
 Everything else of the definition reaches moto unchanged.
+
+A top-level Express machine (the hourly `seller-sync-hourly`) needs no change: moto stores
+`type=EXPRESS` and runs it with `execute_state_machine` like a Standard one, intrinsic functions
+(`States.MathAdd`, `States.ArrayLength`) included. It differs from AWS in two ways the tests allow
+for: it keeps Express executions (so `LocalStack` can follow and describe them, which AWS cannot),
+and it refuses a second start of an execution name as for Standard (AWS's Express starts another
+run: the seller + window claim, `SellerStore.claim_window`, is what prevents that, tested on its own).
 """
 
 from __future__ import annotations

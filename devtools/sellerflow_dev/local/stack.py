@@ -80,6 +80,9 @@ class SellerSyncReport:
     spapi_calls: int
     throttled: int
     error: str | None = None
+    # which seller-sync ran the window: "standard", "express" (the hourly machine), or
+    # "express+standard" (an hourly run that handed over to Standard, whose status this is)
+    machine: str = "standard"
 
 
 class LocalStack:
@@ -605,20 +608,53 @@ class LocalStack:
             raise RuntimeError(
                 f"fanout ended {fanout['status']}: {fanout.get('error')} {fanout.get('cause')}"
             )
-        sync_arn = self.resources.state_machines["SellerSyncStateMachine"]
-        sfn = self.session.client("stepfunctions")
         reports = []
         # The tick's Distributed Map keeps its per-seller results out of the state (and moto's
         # ResultWriter writes none): the seller syncs it started are read by their names.
         for seller_id, name in self.due_executions(fanout):
-            arn = sync_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-            try:
-                sfn.describe_execution(executionArn=arn)
-            except sfn.exceptions.ExecutionDoesNotExist:
-                reports.append(SellerSyncReport(seller_id, "-", "NOT_STARTED", 0.0, 0, 0, 0, None))
-                continue
-            reports.append(self._report(seller_id, name, self.wait_for(arn, timeout_s)))
+            reports.append(self._follow(seller_id, name, timeout_s))
         return reports
+
+    def start_window(self, seller_id: str, window: str, timeout_s: float = 900.0) -> SellerSyncReport:
+        """What the fanout's map does for one due seller, for a window of the caller's choosing (the
+        tick's own window is the clock's): invoke StartSellerSync, then follow the execution it started
+        (or found) on either machine to its end, as `run_sync` does."""
+        assert self.resources is not None
+        from sellerflow.sync.fanout import execution_name
+
+        invoked = self.session.client("lambda").invoke(
+            FunctionName=self.resources.functions["StartSellerSyncFunction"].name,
+            Payload=json.dumps({"seller_id": seller_id, "window": window}).encode(),
+        )
+        if invoked.get("FunctionError"):
+            raise RuntimeError(f"StartSellerSync failed: {invoked['Payload'].read().decode()}")
+        return self._follow(seller_id, execution_name(seller_id, window), timeout_s)
+
+    def _follow(self, seller_id: str, name: str, timeout_s: float) -> SellerSyncReport:
+        """A seller's sync of one window to its end: on the hourly Express machine first (moto keeps
+        its executions, AWS would not), then on Standard (the start's choice, or an hourly run's
+        hand-over, which Standard runs under the same name)."""
+        assert self.resources is not None
+        machines = self.resources.state_machines
+        hourly_arn = machines.get("SellerSyncHourlyStateMachine")
+        hourly = self._finished(hourly_arn, name, timeout_s) if hourly_arn else None
+        standard = self._finished(machines["SellerSyncStateMachine"], name, timeout_s)
+        described = standard if standard is not None else hourly
+        if described is None:
+            return SellerSyncReport(seller_id, "-", "NOT_STARTED", 0.0, 0, 0, 0, None)
+        machine = "+".join(m for m, d in (("express", hourly), ("standard", standard)) if d is not None)
+        started = (hourly or described)["startDate"]
+        return self._report(seller_id, name, {**described, "startDate": started}, machine)
+
+    def _finished(self, machine_arn: str, name: str, timeout_s: float) -> dict[str, Any] | None:
+        """The execution `name` of a machine once it has ended; None when there is none."""
+        sfn = self.session.client("stepfunctions")
+        arn = machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        try:
+            sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return None
+        return self.wait_for(arn, timeout_s)
 
     def due_executions(self, fanout: dict[str, Any]) -> list[tuple[str, str]]:
         """(seller id, seller-sync execution name) of each seller a finished fanout found due."""
@@ -631,7 +667,9 @@ class LocalStack:
             for entry in json.loads(listed["Body"].read())
         ]
 
-    def _report(self, seller_id: str, name: str, described: dict[str, Any]) -> SellerSyncReport:
+    def _report(
+        self, seller_id: str, name: str, described: dict[str, Any], machine: str = "standard"
+    ) -> SellerSyncReport:
         from sellerflow import wiring
 
         stats = self._sim.stats(seller_id)
@@ -645,6 +683,7 @@ class LocalStack:
             spapi_calls=sum(stats.get("calls", {}).values()),
             throttled=sum(stats.get("throttled", {}).values()),
             error=described.get("error"),
+            machine=machine,
         )
 
     @property

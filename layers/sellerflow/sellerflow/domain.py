@@ -102,6 +102,15 @@ class SyncState(_Frozen):
     consecutive_failures: int = 0
 
 
+class SyncRoute(_Frozen):
+    """The routing half of a seller's sync state (the `SYNC#route` item, `sellerflow.sync.routing`)."""
+
+    seller_id: str
+    claimed_window: str | None = None  # the last window a start claimed (seller + window: one run)
+    reports_run_at: datetime | None = None  # when the last Standard run (the one with reports) finished
+    reports_pending: bool = False  # that run planned reports: its polls or the backfill may go on
+
+
 class ReportState(_Frozen):
     """What Sellerflow knows about one report request (or one listed settlement document)."""
 

@@ -82,6 +82,9 @@ class Settings(BaseModel):
     ads_max_polls: int = 20
 
     seller_sync_state_machine_arn: str = ""
+    seller_sync_hourly_state_machine_arn: str = ""  # the Express hourly seller-sync (sync.routing)
+    # How often a Standard run plans the reports when the last one found none to do (sync.routing)
+    sync_reports_every_minutes: int = Field(default=360, ge=15, le=1440)
     # The seller's data rights (sellerflow.privacy): export and erasure workflows, where exports live.
     export_state_machine_arn: str = ""
     erase_state_machine_arn: str = ""

@@ -65,3 +65,27 @@ def test_the_infrequent_access_class_trades_dearer_requests_for_cheaper_storage(
 
     assert dynamodb_cost(1e6, 0, 0, "STANDARD_INFREQUENT_ACCESS") > dynamodb_cost(1e6, 0, 0, "STANDARD")
     assert dynamodb_cost(0, 0, 1.0, "STANDARD_INFREQUENT_ACCESS") < dynamodb_cost(0, 0, 1.0, "STANDARD")
+
+
+def test_an_hourly_express_run_walks_its_own_definition_and_hands_over_past_its_budgets() -> None:
+    from sellerflow_dev.bench.cost import HourlyShape, hourly_page_budgets
+
+    one = HourlyShape(order_pages=1, finance_pages=1)
+    # the fixed path (8 states) + 2 per orders page + 3 per finances page (the page counter)
+    assert one.states() == 13
+    assert HourlyShape(order_pages=2, finance_pages=3).states() - one.states() == 2 + 3 * 2
+    assert "PlanReportsFunction" not in one.invocations()  # reports are Standard's
+    orders_budget, finances_budget = hourly_page_budgets()
+    assert 0 < orders_budget <= finances_budget
+
+
+def test_routing_quiet_hours_to_express_cuts_step_functions_and_leaves_the_other_services() -> None:
+    from sellerflow_dev.bench.cost import reports_every_hours
+
+    routed, standard = month(1_000), month(1_000, hourly_express=False)
+    assert routed.operations["sfn_standard_runs"] == 30 * (24 / reports_every_hours() + 1)
+    assert standard.operations["sfn_express_runs"] == 0
+    assert routed.cost["Step Functions"] < standard.cost["Step Functions"] / 2
+    assert routed.cost["DynamoDB"] == standard.cost["DynamoDB"]
+    # an Express run bills its duration: its Lambdas in turn, not its transitions
+    assert routed.operations["sfn_transitions"] < standard.operations["sfn_transitions"]

@@ -179,6 +179,17 @@ def test_stop_syncing_sets_the_status_deletes_the_schedule_and_stops_running_syn
     )
 
 
+def test_after_the_drain_wait_the_erasure_stops_a_handed_over_sync_and_audits_nothing_twice() -> None:
+    from sellerflow.privacy.models import EraseTask, StopHandedOverSyncsInput
+
+    task = EraseTask.model_validate({"task": {"step": "stop_handed_over_syncs", "seller_id": SELLER}}).task
+    assert isinstance(task, StopHandedOverSyncsInput)
+    controls = _Controls()
+    out = erase.stop_handed_over_syncs(task, controls=controls)
+    assert (out.seller_id, out.syncs_stopped) == (SELLER, 2)
+    assert controls.schedules == []  # the status, the schedule and the audit entry were done before
+
+
 def test_the_erasure_record_lands_outside_the_erased_partition_with_who_and_counts() -> None:
     audit = FakeAudit()
     out = erase.record_erasure(

@@ -186,6 +186,9 @@ ATTRIBUTES_ADDED_SINCE = {
     ("OrderRecord", "ship_by"),
     ("OrderRecord", "deliver_by"),
     ("SellerRecord", "home_currency"),
+    ("SellerRecord", "claimed_window"),
+    ("SellerRecord", "reports_run_at"),
+    ("SellerRecord", "reports_pending"),
 }
 
 

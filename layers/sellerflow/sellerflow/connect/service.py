@@ -311,7 +311,11 @@ class ConnectService:
             reconnected=reconnected,
             authorized_at=authorized_at,
             expires_at=expires_at,
-            sync_execution=SyncExecutionOut(execution_name=started.execution_name, status=started.status),
+            sync_execution=SyncExecutionOut(
+                execution_name=started.execution_name,
+                # a connection's first sync starts on Standard without a claim: never "not_active"
+                status="started" if started.status == "started" else "already_running",
+            ),
         )
 
     def _subscribe(self, seller_id: str) -> bool:

@@ -33,6 +33,8 @@ from sellerflow.privacy.models import (
     ErasureCounts,
     RecordErasureInput,
     RecordErasureOutput,
+    StopHandedOverSyncsInput,
+    StopHandedOverSyncsOutput,
     StopSyncingInput,
     StopSyncingOutput,
     VerifyInput,
@@ -127,6 +129,17 @@ def stop_syncing(
         schedule_deleted=schedule_deleted,
         syncs_stopped=stopped,
         subscriptions_deleted=unsubscribed,
+    )
+
+
+def stop_handed_over_syncs(
+    request: StopHandedOverSyncsInput, *, controls: SyncStopper
+) -> StopHandedOverSyncsOutput:
+    """The seller's running Standard seller-syncs once more, after the drain wait (`erase-seller`'s
+    WaitForHourlySyncs): an hourly Express run cannot be listed or stopped, and the one in flight when
+    syncing stopped may have handed its window over to Standard just before."""
+    return StopHandedOverSyncsOutput(
+        seller_id=request.seller_id, syncs_stopped=controls.stop_running_syncs(request.seller_id)
     )
 
 

@@ -74,6 +74,19 @@ class StopSyncingOutput(_Model):
     subscriptions_deleted: int = 0  # Amazon notification subscriptions (push) deleted
 
 
+class StopHandedOverSyncsInput(_Event):
+    """After the erasure's drain wait: stop a Standard seller-sync an hourly run handed over to while
+    the seller was being stopped (none is started later: the hand-over checks the seller is active)."""
+
+    step: Literal["stop_handed_over_syncs"]
+    seller_id: SellerId
+
+
+class StopHandedOverSyncsOutput(_Model):
+    seller_id: str
+    syncs_stopped: int
+
+
 class DeleteCredentialsInput(_Event):
     step: Literal["delete_credentials"]
     seller_id: SellerId
@@ -135,6 +148,7 @@ class RecordErasureOutput(_Model):
 
 EraseStep = Annotated[
     StopSyncingInput
+    | StopHandedOverSyncsInput
     | DeleteCredentialsInput
     | DeleteItemsInput
     | DeleteObjectsInput

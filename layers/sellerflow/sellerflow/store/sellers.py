@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus, SyncRun, SyncState
+from sellerflow.domain import Membership, Role, SellerProfile, SellerStatus, SyncRoute, SyncRun, SyncState
 from sellerflow.errors import SellerNotFound
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.tables import SellerRecord, condition_failed
+from sellerflow.store.tables import SellerRecord, condition_failed, transaction_connection
 
 PROFILE = "PROFILE"
+ROUTE = "route"  # SYNC#route: which seller-sync machine runs a window (sellerflow.sync.routing)
 CREDENTIALS = "CREDENTIALS"
 MEMBER_PREFIX = "MEMBER#"
 ACTIVE = "ACTIVE"
@@ -241,3 +243,62 @@ class SellerStore:
             actions.append(SellerRecord.consecutive_failures.set(0))
         SellerRecord(seller_id=seller_id, sk=sync_key(source)).update(actions=actions)
         return self.sync_state(seller_id, source)
+
+    # --- sync routing (sellerflow.sync.routing) -----------------------------------------------
+    def sync_route(self, seller_id: str) -> SyncRoute:
+        try:
+            r = SellerRecord.get(seller_id, sync_key(ROUTE), consistent_read=True)
+        except DoesNotExist:
+            return SyncRoute(seller_id=seller_id)
+        return SyncRoute(
+            seller_id=seller_id,
+            claimed_window=r.claimed_window,
+            reports_run_at=r.reports_run_at,
+            reports_pending=bool(r.reports_pending),
+        )
+
+    def claim_window(self, seller_id: str, window: str, *, now: datetime | None = None) -> bool:
+        """Claim a sync window for one start, in one transaction with a check that the seller is still
+        active (an erasure or a disconnection sets another status first). False: the window (or a
+        later one) was claimed already, or the seller is not active; nothing changes then."""
+        # an erased seller has no PROFILE item left: the check fails on it as on any other status
+        profile_active = SellerRecord.sk.exists() & (
+            SellerRecord.status.does_not_exist() | (SellerRecord.status == "active")
+        )
+        not_claimed = SellerRecord.claimed_window.does_not_exist() | (SellerRecord.claimed_window < window)
+        try:
+            with TransactWrite(connection=transaction_connection(SellerRecord)) as tx:
+                tx.condition_check(SellerRecord, seller_id, PROFILE, condition=profile_active)
+                tx.update(
+                    SellerRecord(seller_id=seller_id, sk=sync_key(ROUTE)),
+                    actions=[SellerRecord.claimed_window.set(window), _sync_expiry(now or datetime.now(UTC))],
+                    condition=not_claimed,
+                )
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def release_window(self, seller_id: str, window: str, *, previous: str | None) -> None:
+        """Give a claimed window back (its start failed), unless a later start claimed another."""
+        action = (
+            SellerRecord.claimed_window.set(previous) if previous else SellerRecord.claimed_window.remove()
+        )
+        try:
+            SellerRecord(seller_id=seller_id, sk=sync_key(ROUTE)).update(
+                actions=[action], condition=SellerRecord.claimed_window == window
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def record_reports_run(self, seller_id: str, *, at: datetime, pending: bool) -> None:
+        """A Standard run finished: when, and whether it planned reports (then the next run is one too)."""
+        SellerRecord(seller_id=seller_id, sk=sync_key(ROUTE)).update(
+            actions=[
+                SellerRecord.reports_run_at.set(at),
+                SellerRecord.reports_pending.set(pending),
+                _sync_expiry(at),
+            ]
+        )

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -94,7 +95,8 @@ class ActiveSellers(GlobalSecondaryIndex["SellerRecord"]):
 
 
 class SellerRecord(SellerItem):
-    """One table, several item kinds told apart by `sk` (PROFILE, CREDENTIALS, SYNC#orders, MEMBER#<sub>)."""
+    """One table, several item kinds told apart by `sk` (PROFILE, CREDENTIALS, SYNC#orders, SYNC#route,
+    MEMBER#<sub>)."""
 
     # PROFILE
     name = UnicodeAttribute(null=True)
@@ -124,6 +126,10 @@ class SellerRecord(SellerItem):
     last_error = UnicodeAttribute(null=True)
     last_run_at = UTCDateTimeAttribute(null=True)
     consecutive_failures = NumberAttribute(null=True)
+    # SYNC#route (sellerflow.sync.routing): the window last started, what the last Standard run planned
+    claimed_window = UnicodeAttribute(null=True)
+    reports_run_at = UTCDateTimeAttribute(null=True)
+    reports_pending = BooleanAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # SYNC# only (refreshed on every write); control data has none
     # MEMBER#<sub>
     member_sub = UnicodeAttribute(null=True)

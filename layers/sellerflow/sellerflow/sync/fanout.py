@@ -15,7 +15,8 @@ import json
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sellerflow.domain import ScheduledSeller
+from sellerflow.domain import ScheduledSeller, SellerProfile, SellerStatus, SyncRoute, SyncState
+from sellerflow.errors import SellerNotFound
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import (
     DueSeller,
@@ -24,6 +25,7 @@ from sellerflow.sync.models import (
     StartSellerSyncInput,
     StartSellerSyncOutput,
 )
+from sellerflow.sync.routing import RoutePolicy, choose_machine
 from sellerflow.sync.schedule import LAPSED_REASON, is_due, is_lapsed
 
 
@@ -53,6 +55,22 @@ class WorkflowStarter(Protocol):
     def start(self, *, name: str, payload: str) -> bool:
         """Start an execution; False when one of that name exists already."""
         ...
+
+
+class SyncRoutes(Protocol):
+    """The seller's sync state as the start reads and claims it (`sellerflow.sync.routing`)."""
+
+    def get_profile(self, seller_id: str) -> SellerProfile: ...
+
+    def sync_state(self, seller_id: str, source: str = "orders") -> SyncState: ...
+
+    def sync_route(self, seller_id: str) -> SyncRoute: ...
+
+    def claim_window(self, seller_id: str, window: str) -> bool:
+        """Claim the window for one start (conditional: False when claimed already or not active)."""
+        ...
+
+    def release_window(self, seller_id: str, window: str, *, previous: str | None) -> None: ...
 
 
 def sync_window(tick: datetime, minutes: int) -> str:
@@ -116,16 +134,78 @@ def execution_name(seller_id: str, window: str) -> str:
     return f"{seller_id}-{window}"
 
 
-def start_seller_sync(request: StartSellerSyncInput, *, starter: WorkflowStarter) -> StartSellerSyncOutput:
+def start_seller_sync(
+    request: StartSellerSyncInput,
+    *,
+    starter: WorkflowStarter,
+    hourly: WorkflowStarter | None = None,
+    routes: SyncRoutes | None = None,
+    now: datetime | None = None,
+    policy: RoutePolicy | None = None,
+) -> StartSellerSyncOutput:
+    """Start the seller's sync of a window on the machine its sync state calls for.
+
+    Without `hourly` and `routes` (the first sync a connection starts): the Standard seller-sync,
+    de-duplicated by its execution name. With them: a hand-over from an hourly run goes to Standard
+    (same name, so a repeated hand-over is a no-op); any other start claims seller + window on the
+    sync state first (a conditional write, with the seller still active), so a retried, duplicated
+    or overlapping start of an Express run, which StartExecution would not de-duplicate, does
+    nothing; a start that fails gives its claim back."""
     name = execution_name(request.seller_id, request.window)
+    token = request.hand_over.pagination_token if request.hand_over else None
     payload = json.dumps(
-        {"seller_id": request.seller_id, "window": request.window, "orders": {"pagination_token": None}}
+        {"seller_id": request.seller_id, "window": request.window, "orders": {"pagination_token": token}}
     )
-    started = starter.start(name=name, payload=payload)
-    if not started:
+    if routes is None or hourly is None:
+        return _started(request, name, starter.start(name=name, payload=payload), "standard", "")
+    if request.hand_over is not None:
+        if not _active(routes, request.seller_id):
+            return StartSellerSyncOutput(
+                seller_id=request.seller_id, execution_name=name, status="not_active", reason="hand_over"
+            )
+        metrics.add_metric(name="SyncHandedOver", unit="Count", value=1)
+        started = starter.start(name=name, payload=payload)
+        return _started(request, name, started, "standard", f"hand_over:{request.hand_over.reason}")
+    route = choose_machine(
+        routes.sync_state(request.seller_id),
+        claimed := routes.sync_route(request.seller_id),
+        now or datetime.now(UTC),
+        policy or RoutePolicy(),
+    )
+    if not routes.claim_window(request.seller_id, request.window):
+        active = _active(routes, request.seller_id)
+        return _started(request, name, False, route.machine, "window_claimed", active=active)
+    try:
+        started = (hourly if route.machine == "express" else starter).start(name=name, payload=payload)
+    except Exception:
+        routes.release_window(request.seller_id, request.window, previous=claimed.claimed_window)
+        raise
+    metrics.add_metric(name="SyncStartedExpress" if route.machine == "express" else "SyncStartedStandard",
+                       unit="Count", value=1)  # fmt: skip
+    return _started(request, name, started, route.machine, route.reason)
+
+
+def _active(routes: SyncRoutes, seller_id: str) -> bool:
+    """Whether the seller may be synced: its profile exists (an erased seller has none) and is active."""
+    try:
+        return routes.get_profile(seller_id).status is SellerStatus.ACTIVE
+    except SellerNotFound:
+        return False
+
+
+def _started(
+    request: StartSellerSyncInput, name: str, started: bool, machine: str, reason: str, *, active: bool = True
+) -> StartSellerSyncOutput:
+    if not active:
+        logger.info("seller not active: no sync started", extra={"seller_id": request.seller_id})
+    elif not started:
         logger.info(
             "seller sync already running", extra={"seller_id": request.seller_id, "window": request.window}
         )
     return StartSellerSyncOutput(
-        seller_id=request.seller_id, execution_name=name, status="started" if started else "already_running"
+        seller_id=request.seller_id,
+        execution_name=name,
+        status="started" if started else ("already_running" if active else "not_active"),
+        machine="express" if machine == "express" else "standard",
+        reason=reason,
     )

@@ -55,15 +55,26 @@ class DueSellersObject(_Io):
     window: str
 
 
+class HandOver(_Io):
+    """An hourly (Express) run that cannot finish within its budget hands its window to the Standard
+    seller-sync: why, and the orders page it stopped at (None: the orders were done)."""
+
+    reason: Literal["orders_quota", "orders_pages", "finances_pages"]
+    pagination_token: str | None = None
+
+
 class StartSellerSyncInput(_Io):
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
     window: str = Field(pattern=r"^\d{8}T\d{4}$")
+    hand_over: HandOver | None = None
 
 
 class StartSellerSyncOutput(_Io):
     seller_id: str
     execution_name: str
-    status: Literal["started", "already_running"]
+    status: Literal["started", "already_running", "not_active"]
+    machine: Literal["standard", "express"] = "standard"
+    reason: str = ""
 
 
 class RecordSyncResultInput(BaseModel):
@@ -73,6 +84,10 @@ class RecordSyncResultInput(BaseModel):
     outcome: Literal["succeeded", "failed", "revoked"]
     error: str | None = None
     cause: str | None = None
+    # which seller-sync ran (None: a definition from before the hourly Express machine), and how many
+    # reports the Standard run planned: the next start's routing reads both (`sync.routing`)
+    machine: Literal["standard", "express"] | None = None
+    reports_planned: int | None = None
 
 
 class RecordSyncResultOutput(_Io):

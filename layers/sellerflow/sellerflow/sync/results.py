@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.domain import SellerStatus, SyncState
@@ -14,6 +15,10 @@ class SyncResultStore(Protocol):
         self, seller_id: str, *, outcome: str, error: str | None, source: str = "orders"
     ) -> SyncState: ...
     def set_status(self, seller_id: str, status: SellerStatus, *, reason: str | None = None) -> None: ...
+
+
+class ReportsRunRecorder(Protocol):
+    def record_reports_run(self, seller_id: str, *, at: datetime, pending: bool) -> None: ...
 
 
 class RefreshTokenRemover(Protocol):
@@ -38,7 +43,10 @@ def record_sync_result(
     store: SyncResultStore,
     credentials: RefreshTokenRemover | None = None,
     audit: AuditTrail | None = None,
+    routes: ReportsRunRecorder | None = None,
 ) -> RecordSyncResultOutput:
+    """`routes`: a successful Standard run records when it planned reports and whether it planned
+    any, which the next start's routing reads (`sellerflow.sync.routing`)."""
     error = None
     if request.outcome != "succeeded":
         error = f"{request.error or 'Unknown'}: {_cause_message(request.cause)}"
@@ -57,6 +65,9 @@ def record_sync_result(
             )
         metrics.add_metric(name="SellersRevoked", unit="Count", value=1)
     if request.outcome == "succeeded":
+        if routes is not None and request.machine == "standard":
+            pending = (request.reports_planned or 0) > 0
+            routes.record_reports_run(request.seller_id, at=datetime.now(UTC), pending=pending)
         metrics.add_metric(name="SyncSucceeded", unit="Count", value=1)
     else:
         metrics.add_metric(name="SyncFailed", unit="Count", value=1)

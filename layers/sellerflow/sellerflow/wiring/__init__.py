@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from sellerflow.sync.orders import OrdersSyncPolicy
     from sellerflow.sync.quota import QuotaBudget
     from sellerflow.sync.reports import PlanCaps, ReportPolicy
+    from sellerflow.sync.routing import RoutePolicy
 
 
 class _WarmState:
@@ -242,6 +243,20 @@ def seller_sync_starter() -> StepFunctionsStarter:
     from sellerflow.store.workflows import StepFunctionsStarter
 
     return StepFunctionsStarter(settings().seller_sync_state_machine_arn)
+
+
+def route_policy() -> RoutePolicy:
+    from sellerflow.sync.routing import RoutePolicy
+
+    return RoutePolicy(reports_every=timedelta(minutes=settings().sync_reports_every_minutes))
+
+
+def seller_sync_hourly_starter() -> StepFunctionsStarter | None:
+    """The hourly Express seller-sync (None where the deployment has none: every start is Standard)."""
+    from sellerflow.store.workflows import StepFunctionsStarter
+
+    arn = settings().seller_sync_hourly_state_machine_arn
+    return StepFunctionsStarter(arn) if arn else None
 
 
 def _utcnow() -> datetime:

@@ -13,6 +13,7 @@ from sellerflow.privacy.models import (
     ExportInput,
     ExportOutput,
     RecordErasureInput,
+    StopHandedOverSyncsInput,
     StopSyncingInput,
     VerifyInput,
 )
@@ -112,6 +113,8 @@ def run_erase_step(step: EraseStep) -> BaseModel:
             policy=policy,
             push=push_subscriptions(),
         )
+    if isinstance(step, StopHandedOverSyncsInput):
+        return erase.stop_handed_over_syncs(step, controls=SyncControls.from_settings(settings))
     if isinstance(step, DeleteCredentialsInput):
         return erase.delete_credentials(step, credentials=CredentialVault(settings.data_key_id))
     if isinstance(step, DeleteItemsInput):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sellerflow.store.credentials import CredentialVault
     from sellerflow.store.facts import FactStore
     from sellerflow.store.fanout import DueListObjects
+    from sellerflow.store.history import HistoryArchive
     from sellerflow.store.orders import OrderStore
     from sellerflow.store.reports import ReportStore
     from sellerflow.store.sellers import SellerStore
@@ -192,7 +193,17 @@ def credential_vault(s: Settings) -> CredentialVault:
 def order_store(s: Settings) -> OrderStore:
     from sellerflow.store.orders import OrderStore
 
-    return OrderStore(retention=timedelta(days=s.data_retention_days))
+    return OrderStore(retention=timedelta(days=s.data_retention_days), history=history_archive())
+
+
+def history_archive(s: Settings | None = None) -> HistoryArchive:
+    """The archive the readers of orders and transactions past the hot window also read (S3 is
+    called only by such a read)."""
+    from sellerflow.store.history import HistoryArchive, HistoryObjects
+
+    s = s or settings()
+    objects = HistoryObjects(s.raw_bucket, kms_key_id=s.data_key_id, prefix=s.history_prefix)
+    return HistoryArchive(objects, hot_days=s.history_hot_days)
 
 
 @per_settings
@@ -215,7 +226,9 @@ def fact_store(s: Settings) -> FactStore:
     expire after the deployment's retention."""
     from sellerflow.store.facts import FactStore
 
-    return FactStore(retention=timedelta(days=s.data_retention_days), orders=order_store())
+    return FactStore(
+        retention=timedelta(days=s.data_retention_days), orders=order_store(), history=history_archive()
+    )
 
 
 def connection_store() -> ConnectionStore:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sellerflow.settings import Settings
 from sellerflow.store.ads import AdsStore
 from sellerflow.store.facts_rollups import RollupStore
-from sellerflow.wiring import per_settings
+from sellerflow.wiring import history_archive, per_settings
 
 if TYPE_CHECKING:
     from sellerflow.analytics.service import AnalyticsService
@@ -41,7 +41,7 @@ def analytics_service() -> AnalyticsService:
     return AnalyticsService(
         sku_windows=RollupStore(),
         rollups=RollupStore(),
-        facts=FactStore(),
+        facts=FactStore(history=history_archive()),
         cogs=CogsStore(),
         dirty=DirtyDays(),
         restock=RestockStore(),

@@ -113,7 +113,7 @@ def api_ports(settings: Settings) -> ApiPorts:
     analytics = analytics_service()
     return ApiPorts(
         sellers=SellerStore(),
-        orders=OrderStore(),
+        orders=OrderStore(history=wiring.history_archive(current)),
         audit=audit,
         audit_reader=audit,
         team=team,

@@ -44,7 +44,7 @@ def erasure_policy(settings: Settings) -> ErasurePolicy:
     return ErasurePolicy(
         items_per_call=settings.erase_items_per_call,
         objects_per_call=1000,
-        prefixes=(settings.raw_prefix, settings.exports_prefix),
+        prefixes=(settings.raw_prefix, settings.exports_prefix, settings.history_prefix),
         schedule_name_prefix=settings.seller_schedule_name_prefix,
     )
 
@@ -72,8 +72,19 @@ def run_export(request: ExportInput) -> ExportOutput:
         source=PartitionStore.from_settings(settings),
         sink=SellerObjects.from_settings(settings),
         prefix=settings.exports_prefix,
-        extras={("messages", "buyer_messages"): messages},
+        extras={("messages", "buyer_messages"): messages, **archived_history(settings, request.seller_id)},
     )
+
+
+def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], list[dict[str, object]]]:
+    """The seller's archived orders and transactions (the history objects), as the export's
+    `seller_data/orders_archived` and `seller_data/finance_transactions_archived`."""
+    from sellerflow.wiring import history_archive
+
+    rows: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for entity, row in history_archive(settings).export_rows(seller_id):
+        rows.setdefault(("seller_data", f"{entity}_archived"), []).append(row)
+    return rows
 
 
 class SellerObjectsAndLabels:

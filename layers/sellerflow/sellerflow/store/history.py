@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from sellerflow.calendar import maybe_archived
+from sellerflow.calendar import iso_z, maybe_archived
 from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.privacy import restricted_order_ids
@@ -71,8 +71,6 @@ class HistoryDay:
 
     @classmethod
     def decode(cls, seller_id: str, marketplace_id: str, day: date, body: bytes) -> HistoryDay:
-        from sellerflow.store.facts import finance_key  # facts imports this module
-
         found = cls(seller_id, marketplace_id, day)
         codec = _finance_codec()
         for line in gzip.decompress(body).splitlines():
@@ -84,7 +82,8 @@ class HistoryDay:
                 found.orders[order.order_id] = order
             elif entry["type"] == FINANCE:
                 fact = codec.validate_python(entry["record"])
-                found.transactions[finance_key(fact.posted_at, fact.transaction_id)] = fact
+                # the transaction's sort key in DynamoDB (store/facts.py `finance_key`: facts imports this module)
+                found.transactions[f"FIN#{iso_z(fact.posted_at)}#{fact.transaction_id}"] = fact
         return found
 
     @property

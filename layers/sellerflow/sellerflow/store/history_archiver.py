@@ -83,7 +83,9 @@ def _oldest_day(seller_id: str) -> date | None:
     for record in FinanceRecord.query(
         seller_id, FinanceRecord.sk.startswith(FIN_PREFIX), scan_index_forward=True, limit=1
     ):
-        days.append(FINANCES.to_domain(record).local_date)
+        fact = FINANCES.to_domain(record)
+        if fact.local_date is not None:  # an item without its day is left where it is
+            days.append(fact.local_date)
         break
     return min(days) if days else None
 
@@ -107,6 +109,14 @@ def _stored(seller_id: str, first: date, last: date) -> _Stored:
         seller_id, FinanceRecord.sk.between(f"{FIN_PREFIX}{lower}", f"{FIN_PREFIX}{upper}")
     ):
         fact = FINANCES.to_domain(record)
+        if None in (
+            fact.local_date,
+            fact.marketplace_id,
+            fact.posted_at,
+            fact.transaction_id,
+            fact.transaction_type,
+        ):
+            continue  # an incomplete item is left in DynamoDB (its TTL ends it): no day object to go to
         if first <= fact.local_date <= last:
             transactions[record.sk] = (fact, record.written_at)
     return _Stored(orders=orders, transactions=transactions)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sellerflow.store.facts import FactStore
     from sellerflow.store.fanout import DueListObjects
     from sellerflow.store.history import HistoryArchive
+    from sellerflow.store.history_archiver import ArchiveResult
     from sellerflow.store.orders import OrderStore
     from sellerflow.store.reports import ReportStore
     from sellerflow.store.sellers import SellerStore
@@ -347,3 +348,13 @@ def reset() -> None:
     _warm.cache_clear()
     # Every other collaborator is built per settings object (`per_settings`): new settings, new ones.
     settings.cache_clear()
+
+
+def archive_history(seller_id: str, *, time_left_ms: Callable[[], int] | None = None) -> ArchiveResult:
+    """One seller's archive run with the deployment's bucket, key and hot window."""
+    from sellerflow.store.history import HistoryObjects
+    from sellerflow.store.history_archiver import HistoryArchiver
+
+    s = settings()
+    objects = HistoryObjects(s.raw_bucket, kms_key_id=s.data_key_id, prefix=s.history_prefix)
+    return HistoryArchiver(objects, hot_days=s.history_hot_days).run(seller_id, time_left_ms=time_left_ms)

@@ -150,8 +150,8 @@ class HistoryObjects:
         try:
             body = self.client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                return None  # no bucket: nothing was archived (the job writes into it, or fails)
             raise
         return HistoryDay.decode(seller_id, marketplace_id, day, body)
 
@@ -159,8 +159,15 @@ class HistoryObjects:
         """Every archived (marketplace, day) of the seller (one List request per 1,000 objects)."""
         found: list[tuple[str, date]] = []
         kwargs: dict[str, Any] = {"Bucket": self._bucket, "Prefix": f"{self.prefix}{seller_id}/"}
+        from botocore.exceptions import ClientError
+
         while True:
-            page = self.client.list_objects_v2(**kwargs)
+            try:
+                page = self.client.list_objects_v2(**kwargs)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                    return []  # no bucket: nothing was archived
+                raise
             for entry in page.get("Contents", []):
                 parsed = parse_history_key(self.prefix, entry["Key"])
                 if parsed is not None and parsed[0] == seller_id:

@@ -199,7 +199,7 @@ def order_store(s: Settings) -> OrderStore:
 
 def history_archive(s: Settings | None = None) -> HistoryArchive:
     """The archive the readers of orders and transactions past the hot window also read (S3 is
-    called only by such a read)."""
+    called only by such a read). Binds no table: `s` is settings the caller has bound."""
     from sellerflow.store.history import HistoryArchive, HistoryObjects
 
     s = s or settings()

@@ -110,7 +110,7 @@ def api_ports(settings: Settings) -> ApiPorts:
     team = TeamStore()
     reviews = AccessReviewStore(team)
     alerts = AlertStore()
-    analytics = analytics_service()
+    analytics = analytics_service(current)
     return ApiPorts(
         sellers=SellerStore(),
         orders=OrderStore(history=wiring.history_archive(current)),

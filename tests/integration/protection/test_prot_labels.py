@@ -111,7 +111,9 @@ def _lightest_unshipped(world: SimWorld, seller_id: str) -> str:
     """The unshipped merchant order with the fewest units: every service's weight limit admits it. (A
     best-seller's order of a dozen units exceeds One-Day's 9 kg, and which order is first depends on the
     day the world is generated; that order is quoted without One-Day, as Amazon does.)"""
-    orders = [o for o in world.order_states(seller_id) if o.fulfilled_by == "MERCHANT" and o.status == "UNSHIPPED"]
+    orders = [
+        o for o in world.order_states(seller_id) if o.fulfilled_by == "MERCHANT" and o.status == "UNSHIPPED"
+    ]
     return min(orders, key=lambda o: (sum(i.quantity for i in o.items), o.order_id)).order_id
 
 

@@ -385,8 +385,8 @@ def counted_assumptions() -> Assumptions:
     item from a BatchGetItem (0.5 RRU). The lookback comes from the finances sync's policy."""
     from dataclasses import replace
 
-    from sellerflow.sync.finances import FinancesPolicy
     from sellerflow.settings import Settings
+    from sellerflow.sync.finances import FinancesPolicy
     from sellerflow_dev.bench.cost_count import count_archive_bytes, count_finance_writes, count_order_writes
 
     counted = count_order_writes()

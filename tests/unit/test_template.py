@@ -610,6 +610,7 @@ def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_the_access_review
         "AccessReviewReminderSchedule",
         "ReportUsageSchedule",  # Billing=on only
         "FetchFxRatesSchedule",
+        "HistoryArchiveSchedule",  # daily: every active seller's history past the hot window to S3
     }
 
 

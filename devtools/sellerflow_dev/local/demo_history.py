@@ -14,7 +14,8 @@ from sellerflow_dev.local.stack import LocalStack
 def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> bool:
     from sellerflow import wiring
     from sellerflow.calendar import archive_cutoff, utc_span
-    from sellerflow.store.history import HistoryObjects
+    from sellerflow.store.facts import FactStore
+    from sellerflow.store.history import HistoryArchive, HistoryObjects
 
     assert stack.resources is not None
     function = stack.resources.functions["ArchiveHistoryFunction"]
@@ -25,7 +26,9 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
     old = [o for o in wiring.order_store().all_for_seller(seller) if o.local_date < cutoff]
     # a day the archive takes: its rollup inputs as read before (orders and transactions)
     sample = max(old, key=lambda o: o.local_date) if old else None
-    facts = wiring.fact_store()
+    # the readers as the deployed functions build them: this bucket, this key, this hot window
+    objects = HistoryObjects(function.environment["RAW_BUCKET"], kms_key_id=function.environment["DATA_KEY_ID"])
+    facts = FactStore(history=HistoryArchive(objects, hot_days=settings.history_hot_days))
 
     def day_inputs() -> tuple[list[str], list[str]]:
         if sample is None:
@@ -40,7 +43,6 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
         FunctionName=function.arn, Payload=json.dumps({"seller_id": seller}).encode()
     )
     result = json.loads(answer["Payload"].read())
-    objects = HistoryObjects(function.environment["RAW_BUCKET"], kms_key_id=settings.data_key_id)
     days = objects.days(seller)
     archived = set()
     for marketplace_id, day in days:

@@ -192,9 +192,10 @@ class HistoryObjects:
 class HistoryArchive:
     """What readers see of the archive: the archived records of the days a read reaches past the hot
     window, without the orders a buyer asked to delete. The few objects read last are kept for
-    `CACHE_SECONDS` (a listing's UTC day touches each local day twice; a container lives on)."""
+    `CACHE_SECONDS` (a listing's UTC day touches each local day twice); a day without an object is
+    never kept: the job may write it any moment, and delete its items from DynamoDB right after."""
 
-    CACHE_SECONDS = 30.0
+    CACHE_SECONDS = 5.0
     CACHE_OBJECTS = 16
 
     def __init__(
@@ -203,7 +204,7 @@ class HistoryArchive:
         self.objects = objects
         self.hot_days = hot_days
         self._clock = clock
-        self._read: dict[tuple[str, str, date], tuple[float, HistoryDay | None]] = {}
+        self._read: dict[tuple[str, str, date], tuple[float, HistoryDay]] = {}
         self._restricted: dict[str, tuple[float, set[str]]] = {}
 
     def reaches(self, day: date, now: datetime) -> bool:
@@ -214,13 +215,14 @@ class HistoryArchive:
         key = (seller_id, marketplace_id, day)
         cached = self._read.get(key)
         if cached is None or at - cached[0] > self.CACHE_SECONDS:
+            read = self.objects.get(seller_id, marketplace_id, day)
+            if read is None:
+                return None
             if len(self._read) >= self.CACHE_OBJECTS:
                 self._read.clear()
-            cached = (at, self.objects.get(seller_id, marketplace_id, day))
+            cached = (at, read)
             self._read[key] = cached
         found = cached[1]
-        if found is None:
-            return None
         restricted = self._restricted.get(seller_id)
         if restricted is None or at - restricted[0] > self.CACHE_SECONDS:
             restricted = (at, restricted_order_ids(seller_id))

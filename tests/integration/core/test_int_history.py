@@ -221,6 +221,12 @@ def test_only_days_before_the_hot_window_are_archived(
     middle = days[len(days) // 2]
     now = datetime.combine(middle + timedelta(days=HOT_DAYS), datetime.min.time(), tzinfo=UTC)
     objects: HistoryObjects = history["objects"]
+    order_reader, _ = _readers(objects, now)
+    start, end = (
+        min(o.created_time for o in orders),
+        max(o.created_time for o in orders) + timedelta(seconds=1),
+    )
+    listed_before = _listing(order_reader, seller_id, start, end, 5)
     # When the job runs
     result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
     # Then exactly the orders of the days before it left DynamoDB, and those are in the objects
@@ -229,6 +235,9 @@ def test_only_days_before_the_hot_window_are_archived(
     assert kept == {o.order_id for o in orders if o.local_date >= middle}
     archived = {o for d in objects.days(seller_id) for o in objects.get(seller_id, *d).orders}  # type: ignore[union-attr]
     assert archived == {o.order_id for o in orders if o.local_date < middle} != set()
+    # And a paged listing across the hot days and the archived ones is the same as before, newest first
+    assert _listing(order_reader, seller_id, start, end, 5) == listed_before
+    assert sorted(listed_before) == sorted(o.order_id for o in orders)
 
 
 def test_an_archived_object_carries_no_buyer_pii(aws: Any, world: SimWorld, history: dict[str, Any]) -> None:

@@ -95,6 +95,17 @@ def _listing(store: OrderStore, seller_id: str, start: datetime, end: datetime, 
             return ids
 
 
+def _finance_pages(facts: FactStore, seller_id: str, start: datetime, end: datetime) -> list[str]:
+    ids: list[str] = []
+    after = None
+    while True:
+        page = facts.finance_page(seller_id, start, end, limit=4, after_key=after)
+        ids += [t.transaction_id for t in page.transactions]
+        after = page.last_key
+        if after is None:
+            return ids
+
+
 def _day_rollup(facts: FactStore, seller_id: str, marketplace_id: str, day: Any) -> Any:
     start, end = utc_span(marketplace_id, day)
     return compute_day(
@@ -124,6 +135,7 @@ def test_archiving_moves_old_history_to_encrypted_objects_and_readers_see_the_sa
     sample = orders[len(orders) // 2]
     rollup_before = _day_rollup(fact_reader, seller_id, sample.marketplace_id, sample.local_date)
     finance_before = fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1))
+    pages_before = _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1))
 
     # When the archive job runs
     result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
@@ -148,6 +160,8 @@ def test_archiving_moves_old_history_to_encrypted_objects_and_readers_see_the_sa
     assert sorted(listed_before) == sorted(o.order_id for o in orders)
     assert _day_rollup(fact_reader, seller_id, sample.marketplace_id, sample.local_date) == rollup_before
     assert fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1)) == finance_before
+    assert _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1)) == pages_before
+    assert len(pages_before) == len(orders)
 
 
 def test_a_run_stopped_after_the_objects_loses_nothing_and_its_rerun_finishes(
@@ -221,12 +235,13 @@ def test_only_days_before_the_hot_window_are_archived(
     middle = days[len(days) // 2]
     now = datetime.combine(middle + timedelta(days=HOT_DAYS), datetime.min.time(), tzinfo=UTC)
     objects: HistoryObjects = history["objects"]
-    order_reader, _ = _readers(objects, now)
+    order_reader, fact_reader = _readers(objects, now)
     start, end = (
         min(o.created_time for o in orders),
         max(o.created_time for o in orders) + timedelta(seconds=1),
     )
     listed_before = _listing(order_reader, seller_id, start, end, 5)
+    pages_before = _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1))
     # When the job runs
     result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
     # Then exactly the orders of the days before it left DynamoDB, and those are in the objects
@@ -238,6 +253,7 @@ def test_only_days_before_the_hot_window_are_archived(
     # And a paged listing across the hot days and the archived ones is the same as before, newest first
     assert _listing(order_reader, seller_id, start, end, 5) == listed_before
     assert sorted(listed_before) == sorted(o.order_id for o in orders)
+    assert _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1)) == pages_before
 
 
 def test_an_archived_object_carries_no_buyer_pii(aws: Any, world: SimWorld, history: dict[str, Any]) -> None:

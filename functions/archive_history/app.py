@@ -20,4 +20,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     with acting_for(request.seller_id):
         # Days the run's time does not reach stay in DynamoDB for the next run (checkpoint: its oldest item).
         result = archive_history(request.seller_id, time_left_ms=context.get_remaining_time_in_millis)
+        logger.info(
+            "history archived",
+            extra={
+                "seller_id": request.seller_id,
+                "orders_archived": result.orders_archived,
+                "transactions_archived": result.transactions_archived,
+                "objects_written": result.objects_written,
+                "items_kept": result.items_kept,
+                "done": result.done,
+            },
+        )
+        metrics.add_metric(
+            name="HistoryItemsArchived",
+            unit="Count",
+            value=result.orders_archived + result.transactions_archived,
+        )
         return result.model_dump(mode="json")

@@ -27,7 +27,9 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
     # a day the archive takes: its rollup inputs as read before (orders and transactions)
     sample = max(old, key=lambda o: o.local_date) if old else None
     # the readers as the deployed functions build them: this bucket, this key, this hot window
-    objects = HistoryObjects(function.environment["RAW_BUCKET"], kms_key_id=function.environment["DATA_KEY_ID"])
+    objects = HistoryObjects(
+        function.environment["RAW_BUCKET"], kms_key_id=function.environment["DATA_KEY_ID"]
+    )
     facts = FactStore(history=HistoryArchive(objects, hot_days=settings.history_hot_days))
 
     def day_inputs() -> tuple[list[str], list[str]]:

@@ -23,7 +23,7 @@ class _Sellers:
             ScheduledSeller(seller_id="A3LAPSED", authorization_expires_at=NOW - timedelta(days=1)),
         ]
 
-    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool:  # noqa: ARG002
+    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool:
         self.lapsed.append(seller_id)
         return True
 

@@ -13,12 +13,15 @@ from priv_int_support import BUCKET, MARKETPLACE, OTHER, OWNER_SUB, SELLER, Priv
 from test_priv_erase_int import run_erasure
 
 from sellerflow.facts import FinanceTransactionFact
+from sellerflow.privacy.buyer import delete_buyer_order_data
 from sellerflow.privacy.export import build_export, export_id_for
 from sellerflow.privacy.models import ExportInput
+from sellerflow.store.audit import AuditLog
 from sellerflow.store.facts import FactStore
+from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.history import HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver
-from sellerflow.store.privacy import PartitionStore, SellerObjects
+from sellerflow.store.privacy import PartitionStore, SellerObjects, restrict_order
 from sellerflow.wiring.privacy import archived_history
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC) + timedelta(days=200)  # the seeded orders are past the window
@@ -79,3 +82,27 @@ def test_erasure_deletes_the_sellers_history_objects(aws: PrivacyAws) -> None:
     assert (verification.items_left, verification.objects_left) == (0, 0)
     assert aws.objects(f"history/{SELLER}/") == []
     assert aws.objects(f"history/{OTHER}/") == other_before != []
+
+
+def test_a_buyer_request_for_an_archived_order_erases_it_from_the_archive(aws: PrivacyAws) -> None:
+    # Given a seller whose orders were archived
+    seed_seller(aws, SELLER, orders=6)
+    objects = _archive(aws, SELLER)
+    order_id = f"111-{SELLER[-2:]}-0000003"
+    kept = {o for m, d in objects.days(SELLER) for o in objects.get(SELLER, m, d).orders} - {order_id}  # type: ignore[union-attr]
+    # When the buyer's deletion request for one of them is carried out
+    result = delete_buyer_order_data(
+        SELLER,
+        order_id,
+        requested_by="operator:test",
+        store=PartitionStore.from_settings(aws.settings),
+        restrict=restrict_order,
+        dirty=DirtyDays(),
+        audit=AuditLog(),
+        archive=objects,
+    )
+    # Then no archived object holds it any more, and the other orders stay
+    assert result.archived_days == 1
+    left = {o for m, d in objects.days(SELLER) for o in objects.get(SELLER, m, d).orders}  # type: ignore[union-attr]
+    assert left == kept
+    assert order_id not in left

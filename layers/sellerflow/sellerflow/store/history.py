@@ -188,6 +188,26 @@ class HistoryObjects:
                 raise RuntimeError(f"S3 refused to delete {len(answer['Errors'])} history objects")
         return len(keys)
 
+    def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        """A buyer's deletion request: every archived day of the seller holding the order or a
+        transaction of it is rewritten without them (deleted when nothing is left); those days. Reads
+        every object of the seller (the order's day is not known): rare, and bounded by the retention."""
+        changed: list[tuple[str, date]] = []
+        for marketplace_id, day in self.days(seller_id):
+            found = self.get(seller_id, marketplace_id, day)
+            if found is None:
+                continue
+            orders = {k: o for k, o in found.orders.items() if o.order_id != order_id}
+            transactions = {k: t for k, t in found.transactions.items() if t.order_id != order_id}
+            if len(orders) == len(found.orders) and len(transactions) == len(found.transactions):
+                continue
+            if orders or transactions:
+                self.put(HistoryDay(seller_id, marketplace_id, day, orders, transactions))
+            else:
+                self.delete(seller_id, [(marketplace_id, day)])
+            changed.append((marketplace_id, day))
+        return changed
+
 
 class HistoryArchive:
     """What readers see of the archive: the archived records of the days a read reaches past the hot

@@ -269,3 +269,26 @@ def test_an_archived_object_carries_no_buyer_pii(aws: Any, world: SimWorld, hist
         assert json.loads(text.splitlines()[0])["type"] in ("order", "finance")
         assert find_pii_markers(text) == []
         assert PII_MARKER not in text.lower()
+
+
+def test_a_run_out_of_time_stops_between_steps_and_the_next_run_finishes(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given a run whose Lambda time runs out after a few checks
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    checks = iter([600_000] * 3)
+    first = HistoryArchiver(objects, hot_days=HOT_DAYS).run(
+        seller_id, now=now, time_left_ms=lambda: next(checks, 1_000)
+    )
+    # Then it stops early, and every order is in DynamoDB or in an object
+    assert not first.done
+    in_table = {i["sk"]["S"].removeprefix("ORDER#") for i in _items(aws, seller_id, "ORDER#")}
+    archived = {o for d in objects.days(seller_id) for o in objects.get(seller_id, *d).orders}  # type: ignore[union-attr]
+    assert in_table | archived == {o.order_id for o in orders}
+    assert in_table  # work is left for the next run
+    # And the next run finishes it
+    second = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    assert second.done
+    assert first.orders_archived + second.orders_archived == len(orders)
+    assert _items(aws, seller_id, "ORDER#") == []

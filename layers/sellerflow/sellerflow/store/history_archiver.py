@@ -36,7 +36,7 @@ from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 CHECKPOINT_KEY = "HISTORYARCHIVE"
-CHUNK_DAYS = 7  # local days archived together: ~7,000 orders and 14,000 transactions at 1,000 a day
+CHUNK_DAYS = 3  # local days archived together: ~3,000 orders and 6,000 transactions at 1,000 a day
 TIME_RESERVE_MS = 60_000
 RETENTION_DAYS = 548  # docs/compliance.md: Amazon data at most 18 months
 
@@ -91,10 +91,13 @@ def _oldest_day(seller_id: str) -> date | None:
 
 
 def _stored(seller_id: str, first: date, last: date) -> _Stored:
-    """The orders and transactions whose local day is in [first, last] (a day's margin either side in
-    UTC: a local day starts at most a day before or after its UTC date)."""
-    lower = iso_z(datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=UTC))
-    upper = iso_z(datetime.combine(last + timedelta(days=2), datetime.min.time(), tzinfo=UTC))
+    """The orders and transactions whose local day is in [first, last] (read over the days' UTC span
+    widened by the time zones' reach: a local day starts at most 14 hours before its UTC date, ends at
+    most 12 hours after)."""
+    lower = iso_z(datetime.combine(first, datetime.min.time(), tzinfo=UTC) - timedelta(hours=15))
+    upper = iso_z(
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=13)
+    )
     keys = [
         r.sk
         for r in OrderRecord.by_purchase_date.query(seller_id, OrderRecord.purchase_sk.between(lower, upper))
@@ -131,11 +134,13 @@ def _group(stored: _Stored) -> dict[tuple[str, date], tuple[list[Order], dict[st
     return groups
 
 
-def _delete(stored: _Stored, seller_id: str) -> tuple[int, int, int]:
+def _delete(stored: _Stored, seller_id: str, out_of_time: Callable[[], bool]) -> tuple[int, int, int, bool]:
     """Delete the archived versions (each only if unchanged since it was read): (orders, transactions,
-    kept)."""
+    kept, stopped). Stopped when time runs out: the rest stays in DynamoDB, already in its objects."""
     orders = transactions = kept = 0
-    for sk, (_, updated) in stored.orders.items():
+    for index, (sk, (_, updated)) in enumerate(stored.orders.items()):
+        if index % 100 == 99 and out_of_time():
+            return orders, transactions, kept, True
         try:
             OrderRecord(seller_id, sk).delete(condition=OrderRecord.last_updated_time == updated)
             orders += 1
@@ -143,7 +148,9 @@ def _delete(stored: _Stored, seller_id: str) -> tuple[int, int, int]:
             if not condition_failed(exc):
                 raise
             kept += 1  # a newer version arrived: it stays in DynamoDB until the next run archives it
-    for sk, (_, written) in stored.transactions.items():
+    for index, (sk, (_, written)) in enumerate(stored.transactions.items()):
+        if index % 100 == 99 and out_of_time():
+            return orders, transactions, kept, True
         try:
             FinanceRecord(seller_id, sk).delete(condition=FinanceRecord.written_at == written)
             transactions += 1
@@ -151,7 +158,7 @@ def _delete(stored: _Stored, seller_id: str) -> tuple[int, int, int]:
             if not condition_failed(exc):
                 raise
             kept += 1
-    return orders, transactions, kept
+    return orders, transactions, kept, False
 
 
 class HistoryArchiver:
@@ -180,6 +187,10 @@ class HistoryArchiver:
         restricted = restricted_order_ids(seller_id)
         floor: date | None = None  # within a run, never back to a chunk done (a kept item stays there)
         archived_through: date | None = None
+
+        def out_of_time() -> bool:
+            return time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS
+
         while True:
             oldest = _oldest_day(seller_id)
             if oldest is None or oldest >= cutoff:
@@ -187,7 +198,7 @@ class HistoryArchiver:
             first = oldest - timedelta(days=1) if floor is None else max(oldest, floor)
             if first >= cutoff:
                 break
-            if time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS:
+            if out_of_time():
                 result.done = False
                 break
             last = min(cutoff - timedelta(days=1), first + timedelta(days=CHUNK_DAYS - 1))
@@ -199,10 +210,13 @@ class HistoryArchiver:
                 self._after_write(seller_id)
             archived_through = last
             self._save(seller_id, at, archived_through, result)
-            orders_done, transactions_done, kept = _delete(stored, seller_id)
+            orders_done, transactions_done, kept, stopped = _delete(stored, seller_id, out_of_time)
             result.orders_archived += orders_done
             result.transactions_archived += transactions_done
             result.items_kept += kept
+            if stopped:
+                result.done = False
+                break
             floor = last + timedelta(days=1)
         self._save(seller_id, at, archived_through, result, final=True)
         return result

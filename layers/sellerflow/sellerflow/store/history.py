@@ -274,17 +274,20 @@ class HistoryArchive:
             if found is not None:
                 yield from found.transactions.items()
 
-    def export_rows(self, seller_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """("orders" | "finance_transactions", row) of every archived record, for the seller's export."""
+    def export_rows(self, seller_id: str, *, only: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """("orders" | "finance_transactions", row) of every archived record (`only` one of them), for the
+        seller's export; one object in memory at a time."""
         codec = _finance_codec()
         for marketplace_id, day in self.objects.days(seller_id):
             found = self.objects.get(seller_id, marketplace_id, day)
             if found is None:
                 continue
-            for order in found.orders.values():
-                yield "orders", {"archived_day": day.isoformat(), **order.model_dump(mode="json")}
-            for fact in found.transactions.values():
-                yield (
-                    "finance_transactions",
-                    {"archived_day": day.isoformat(), **codec.dump_python(fact, mode="json")},
-                )
+            if only in (None, "orders"):
+                for order in found.orders.values():
+                    yield "orders", {"archived_day": day.isoformat(), **order.model_dump(mode="json")}
+            if only in (None, "finance_transactions"):
+                for fact in found.transactions.values():
+                    yield (
+                        "finance_transactions",
+                        {"archived_day": day.isoformat(), **codec.dump_python(fact, mode="json")},
+                    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -76,15 +77,20 @@ def run_export(request: ExportInput) -> ExportOutput:
     )
 
 
-def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], list[dict[str, object]]]:
+def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], Iterable[dict[str, Any]]]:
     """The seller's archived orders and transactions (the history objects), as the export's
-    `seller_data/orders_archived` and `seller_data/finance_transactions_archived`."""
+    `seller_data/orders_archived` and `seller_data/finance_transactions_archived`: each streamed one
+    object at a time (the export spools rows to files; the archive is read once per entity)."""
     from sellerflow.wiring import history_archive
 
-    rows: dict[tuple[str, str], list[dict[str, object]]] = {}
-    for entity, row in history_archive(settings).export_rows(seller_id):
-        rows.setdefault(("seller_data", f"{entity}_archived"), []).append(row)
-    return rows
+    archive = history_archive(settings)
+
+    def rows(entity: str) -> Iterator[dict[str, Any]]:
+        return (row for kind, row in archive.export_rows(seller_id, only=entity) if kind == entity)
+
+    return {
+        ("seller_data", f"{entity}_archived"): rows(entity) for entity in ("orders", "finance_transactions")
+    }
 
 
 class SellerObjectsAndLabels:

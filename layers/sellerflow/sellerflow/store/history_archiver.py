@@ -195,7 +195,9 @@ class HistoryArchiver:
             oldest = _oldest_day(seller_id)
             if oldest is None or oldest >= cutoff:
                 break
-            first = oldest - timedelta(days=1) if floor is None else max(oldest, floor)
+            # a day before the oldest item's: the oldest by purchase time is not always the oldest by
+            # local day (a US order purchased after a Japanese one can fall on the day before)
+            first = oldest - timedelta(days=1) if floor is None else max(oldest - timedelta(days=1), floor)
             if first >= cutoff:
                 break
             if out_of_time():

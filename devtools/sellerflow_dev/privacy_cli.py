@@ -101,7 +101,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
     from sellerflow.store.audit import AuditLog
     from sellerflow.store.facts_control import DirtyDays
     from sellerflow.store.privacy import PartitionStore, restrict_order
-    from sellerflow.wiring import bound_settings
+    from sellerflow.wiring import bound_settings, history_archive
 
     settings = bound_settings()
     result = delete_buyer_order_data(
@@ -113,6 +113,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
         dirty=DirtyDays(),
         audit=AuditLog(),
         reason=args.reason,
+        archive=history_archive(settings).objects,  # the order may be past the hot window, in S3
     )
     print(
         json.dumps(
@@ -124,6 +125,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
                     "finance_transactions": result.finance_transactions,
                     "settlement_lines": result.settlement_lines,
                     "pii_items": result.pii_items,
+                    "archived_days": result.archived_days,
                 },
                 "restricted": True,
             }

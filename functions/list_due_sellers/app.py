@@ -23,5 +23,6 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         window_minutes=wiring.settings().sync_window_minutes,
         sink=wiring.due_list_objects(),
         billing=wiring.billing_sync_gate(),  # None unless Billing=on
+        every_active=request.every_active,  # the daily history archive: every active seller
     )
     return result.model_dump(mode="json")

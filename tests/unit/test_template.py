@@ -222,7 +222,13 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "IngestAdsReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *ADS_CALLER},
     "SyncFinancesFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "SyncInventoryFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
-    "ComputeRollupsFunction": {"SELLER_DATA_TABLE", "SELLERS_TABLE", "TENANT_DATA_ROLE_ARN"},
+    "ComputeRollupsFunction": {
+        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "TENANT_DATA_ROLE_ARN"),
+        *("RAW_BUCKET", "DATA_KEY_ID"),  # an archived day's orders and transactions (docs/cost.md)
+    },
+    "ArchiveHistoryFunction": {
+        *("SELLER_DATA_TABLE", "SELLERS_TABLE", "TENANT_DATA_ROLE_ARN", "RAW_BUCKET", "DATA_KEY_ID"),
+    },
     "ReconcileEconomicsFunction": {
         "SELLER_DATA_TABLE",
         "ECONOMICS_WAIT_S",
@@ -610,6 +616,7 @@ def test_every_schedule_is_the_fanout_the_daily_expiry_sweeper_the_access_review
         "AccessReviewReminderSchedule",
         "ReportUsageSchedule",  # Billing=on only
         "FetchFxRatesSchedule",
+        "HistoryArchiveSchedule",  # daily: every active seller's history past the hot window to S3
     }
 
 

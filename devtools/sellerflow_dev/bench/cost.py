@@ -76,8 +76,15 @@ class Assumptions:
     rollup_reads_per_order: float = 24.0
     rru_per_rollup_order_read: float = 0.08  # an eventually consistent read of the order (counted sizes)
     rru_per_sync_fixed: float = 40.0  # profile, watermark, quota slot, rollup reads of dirty days
-    item_kb_per_order: float = 2.5  # order + lines + facts, stored 18 months (DPP)
+    item_kb_per_order: float = 2.5  # order + lines + facts in DynamoDB (the hot days only)
     retention_months: float = 18.0
+    # the history archive (store/history.py): DynamoDB keeps the last `history_hot_days` (+1: the job
+    # runs daily), S3 the rest of the retention as gzip JSON lines, one object per marketplace-day
+    history_hot_days: float = 100.0
+    archive_kb_per_order: float = 0.25  # the order and its transactions, compressed (counted: cost_count)
+    archive_objects_per_day: float = 1.0  # marketplaces with sales on a day
+    archive_rru_per_item: float = 0.3  # the job's reads: the order by key (0.5), a transaction (~0.1)
+    archive_seconds_per_item: float = 0.004  # the job's Lambda: a conditional DeleteItem per item
     pii_share_of_orders: float = 0.2  # MFN orders whose shipping address is field-encrypted (KMS)
     kms_per_invocation: float = 1.0  # the refresh-token decrypt, table-key use by tenant sessions
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
@@ -395,7 +402,10 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
     )
     bookkeeping_wru, bookkeeping_rru = syncs * 6.0, syncs * a.rru_per_sync_fixed
     wru, rru = data_wru + bookkeeping_wru, data_rru + bookkeeping_rru
-    stored_gb = orders_per_day * DAYS * a.retention_months * a.item_kb_per_order / 1e6  # steady state
+    # steady state: the hot days in DynamoDB, the rest of the retention in the archive (S3)
+    hot_days = min(a.history_hot_days + 1, DAYS * a.retention_months)
+    stored_gb = orders_per_day * hot_days * a.item_kb_per_order / 1e6
+    archive = history_archive(orders_per_day, a, hot_days)
     kms = lambda_requests * a.kms_per_invocation + orders_per_day * DAYS * a.pii_share_of_orders
     s3_puts = DAYS * (a.reports_per_day + a.ads_reports_per_day) + fanout_ticks / a.fanout_sellers
     s3_gets = s3_puts + syncs / 100  # the map's ItemReader reads a list per tick, 1/100 of a GET per seller
@@ -437,8 +447,45 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
         "SQS + SNS": sqs * p["sqs_request"] + sns * p["sns_publish"],
         "CloudWatch Logs": log_gb * p["logs_gb_ingested"],
         "X-Ray": syncs * p["xray_trace"],
+        "History archive": archive.pop("cost"),
     }
+    operations.update(archive)
     return Month(operations=operations, cost=cost)
+
+
+def history_archive(orders_per_day: int, a: Assumptions, hot_days: float) -> dict[str, float]:
+    """The archive's month: S3 storage of the days past the hot window, and the daily job (one run per
+    seller: a Lambda invocation, a LIST, per marketplace-day a GET of the object, a PUT and its
+    read-back GET; per item its read and a conditional DeleteItem), and the fan-out's transitions."""
+    p = PRICES
+    archive_gb = (
+        orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * a.archive_kb_per_order / 1e6
+    )
+    items = orders_per_day * DAYS * (1 + a.finance_events_per_order)
+    objects = DAYS * a.archive_objects_per_day
+    puts, gets = objects + DAYS, 2 * objects  # a LIST is priced as a PUT
+    wru, rru = items + 2 * DAYS, items * a.archive_rru_per_item  # + the checkpoint's writes
+    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item) * 0.5  # 512 MB
+    transitions = DAYS * 2.0  # the fan-out map's item and its task, per seller and day
+    table = seller_data_table_class()
+    cost = (
+        archive_gb * p["s3_gb_month"]
+        + puts * p["s3_put"]
+        + gets * p["s3_get"]
+        + dynamodb_cost(wru, rru, 0.0, table)
+        + DAYS * p["lambda_request"]
+        + gb_s * p["lambda_gb_s_arm64"]
+        + (DAYS + objects) * p["kms_request"]
+        + transitions * p["sfn_standard_transition"]
+    )
+    return {
+        "archive_gb": archive_gb,
+        "archive_puts": puts,
+        "archive_gets": gets,
+        "archive_wru": wru,
+        "archive_rru": rru,
+        "cost": cost,
+    }
 
 
 ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per table and per index entry
@@ -453,11 +500,13 @@ def counted_assumptions() -> Assumptions:
     item from a BatchGetItem (0.5 RRU). The lookback comes from the finances sync's policy."""
     from dataclasses import replace
 
+    from sellerflow.settings import Settings
     from sellerflow.sync.finances import FinancesPolicy
-    from sellerflow_dev.bench.cost_count import count_finance_writes, count_order_writes
+    from sellerflow_dev.bench.cost_count import count_archive_bytes, count_finance_writes, count_order_writes
 
     counted = count_order_writes()
     finances = count_finance_writes()
+    archived = count_archive_bytes()
     policy = FinancesPolicy()
     per_order = Assumptions().finance_events_per_order  # modelled (the simulator posts ~5: docs/cost.md)
     whole_copy = counted.index_kb_per_order >= counted.kb_per_order
@@ -476,6 +525,8 @@ def counted_assumptions() -> Assumptions:
         + counted.index_kb_per_order
         + 2 * ITEM_OVERHEAD_KB
         + per_order * (finances.kb_per_transaction + ITEM_OVERHEAD_KB),
+        history_hot_days=float(Settings().history_hot_days),
+        archive_kb_per_order=archived.kb_per_order + per_order * archived.kb_per_transaction,
     )
 
 
@@ -489,7 +540,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         f"{a.fact_wru_per_transaction_again:.2f} WRU + {a.fact_rru_per_transaction_again:.2f} RRU on each "
         f"later fetch ({a.finance_lookback_hours:.0f} h back once a day, "
         f"{a.finance_recent_lookback_minutes:.0f} min otherwise); "
-        f"{a.item_kb_per_order:.2f} KB stored per order with its index entry and transactions)"
+        f"{a.item_kb_per_order:.2f} KB stored per order with its index entry and transactions in DynamoDB "
+        f"for {a.history_hot_days:.0f} days, {a.archive_kb_per_order:.3f} KB in the S3 archive after)"
     )
     for orders in ORDERS_PER_DAY:
         m = month(orders, a)

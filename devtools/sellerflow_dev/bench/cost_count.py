@@ -360,3 +360,65 @@ def count_finance_writes(seed: int = 5) -> FinanceWrites:
 
 def _median(values: list[int]) -> float:
     return float(sorted(values)[len(values) // 2]) if values else 0.0
+
+
+@dataclass(frozen=True)
+class ArchiveBytes:
+    """The history archive's compressed size (store/history.py's objects of the simulator seller)."""
+
+    orders: int
+    transactions: int
+    objects: int
+    kb_per_order: float  # gzip JSON lines, the order alone, in a day object of all the seller's orders
+    kb_per_transaction: float  # likewise
+    kb_per_order_small_days: float  # the simulator's own days (~1 order each): the upper bound
+    kb_per_transaction_small_days: float
+
+
+def count_archive_bytes(seed: int = 5) -> ArchiveBytes:
+    """Encode one simulator seller's orders and transactions as the archive job does (one object per
+    marketplace and local day; orders and transactions apart, to price each), and measure them. The
+    simulator seller's days are small (~10 orders): a busier seller's day compresses better, so the
+    figure is an upper bound."""
+    from sellerflow.reports.finances import finance_fact_from_transaction
+    from sellerflow.store.facts import finance_key
+    from sellerflow.store.history import HistoryDay
+    from sellerflow.sync.mapping import to_order
+    from sellerflow_dev.simulator import SimWorld
+    from sellerflow_dev.simulator.finances_api import render_transaction
+
+    world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
+    seller = world.sellers[0].seller_id
+    orders = [to_order(seller, document) for document in world.orders(seller)]
+    facts = [
+        finance_fact_from_transaction(seller, render_transaction(t, None)) for t in world.transactions(seller)
+    ]
+    order_days: dict[tuple[str, Any], HistoryDay] = {}
+    for order in orders:
+        key = (order.marketplace_id, order.local_date)
+        order_days.setdefault(key, HistoryDay(seller, *key)).orders[order.order_id] = order
+    fact_days: dict[tuple[str, Any], HistoryDay] = {}
+    for fact in facts:
+        key = (fact.marketplace_id, fact.local_date)
+        fact_days.setdefault(key, HistoryDay(seller, *key)).transactions[
+            finance_key(fact.posted_at, fact.transaction_id)
+        ] = fact
+    order_bytes = sum(len(d.encode()) for d in order_days.values())
+    fact_bytes = sum(len(d.encode()) for d in fact_days.values())
+    # a busy seller's day: all the simulator's orders (and transactions) in one object
+    busy_orders = HistoryDay(seller, "ALL", orders[0].local_date, orders={o.order_id: o for o in orders})
+    busy_facts = HistoryDay(
+        seller,
+        "ALL",
+        orders[0].local_date,
+        transactions={finance_key(f.posted_at, f.transaction_id): f for f in facts},
+    )
+    return ArchiveBytes(
+        orders=len(orders),
+        transactions=len(facts),
+        objects=len(set(order_days) | set(fact_days)),
+        kb_per_order=len(busy_orders.encode()) / max(1, len(orders)) / 1024,
+        kb_per_transaction=len(busy_facts.encode()) / max(1, len(facts)) / 1024,
+        kb_per_order_small_days=order_bytes / max(1, len(orders)) / 1024,
+        kb_per_transaction_small_days=fact_bytes / max(1, len(facts)) / 1024,
+    )

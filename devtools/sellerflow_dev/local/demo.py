@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.demo_dashboard import verify_dashboard_figures
 from sellerflow_dev.local.demo_fx import verify_home_currency
+from sellerflow_dev.local.demo_history import verify_history_archive
 from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.demo_messages import verify_messages
 from sellerflow_dev.local.demo_reviews import enable_review_requests, verify_solicitations
@@ -234,6 +235,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = verify_dashboard_figures(stack, say) and all_ok  # after the costs: orders have COGS
         all_ok = verify_home_currency(stack, say) and all_ok
         all_ok = verify_demo_world(stack, say, datetime.now(UTC).date()) and all_ok  # velocities, comparisons
+        all_ok = verify_history_archive(stack, say) and all_ok  # last: the old orders then leave DynamoDB
         _print_alerts_sent(stack, demo_numbers, say)
         if once:
             return 0 if all_ok else 1

@@ -49,3 +49,27 @@ def days_between(first: date, last: date) -> Iterator[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
+
+
+# --- history: which days may be out of DynamoDB, in the archive (docs/cost.md, store/history.py) ---
+# Readers treat a day as possibly archived this many days before the archive job's own cutoff would:
+# a reader running after the job (later clock, other time zone) then never skips an archived day.
+HISTORY_READ_MARGIN_DAYS = 2
+
+
+def archive_cutoff(now: datetime, hot_days: int) -> date:
+    """The first day the archive job keeps in DynamoDB: the days (each marketplace's local day of an
+    order's purchase or a transaction's posting) before it are archived."""
+    return now.astimezone(UTC).date() - timedelta(days=hot_days)
+
+
+def maybe_archived(day: date, now: datetime, hot_days: int) -> bool:
+    """Whether a reader must look for `day` in the archive as well as in DynamoDB."""
+    return day < archive_cutoff(now, hot_days) + timedelta(days=HISTORY_READ_MARGIN_DAYS)
+
+
+def never_archived_from(now: datetime, hot_days: int) -> datetime:
+    """A UTC instant from which on nothing is archived, whatever the marketplace's time zone (a local
+    day starts at most a day after or before its UTC date)."""
+    first_hot = archive_cutoff(now, hot_days) + timedelta(days=HISTORY_READ_MARGIN_DAYS + 1)
+    return datetime.combine(first_hot, time(0), tzinfo=UTC)

@@ -90,6 +90,10 @@ class Settings(BaseModel):
     erase_state_machine_arn: str = ""
     exports_prefix: str = "exports/"
     raw_prefix: str = "raw/"
+    # Orders and finance transactions older than this many days move from DynamoDB to gzip JSON-lines
+    # objects under `history_prefix` (docs/cost.md): past the dashboard's Last 90 and its recomputes.
+    history_prefix: str = "history/"
+    history_hot_days: int = Field(default=100, ge=95, le=540)
     export_url_ttl_s: int = Field(default=900, ge=60, le=900)  # presigned export URLs: at most 15 minutes
     erase_items_per_call: int = Field(default=1000, ge=1, le=5000)
     # Per-seller EventBridge Scheduler schedules (when they exist) are named <prefix><sellerId>.

@@ -89,3 +89,21 @@ def test_routing_quiet_hours_to_express_cuts_step_functions_and_leaves_the_other
     assert routed.cost["DynamoDB"] == standard.cost["DynamoDB"]
     # an Express run bills its duration: its Lambdas in turn, not its transitions
     assert routed.operations["sfn_transitions"] < standard.operations["sfn_transitions"]
+
+
+def test_the_history_archive_moves_storage_past_the_hot_days_from_dynamodb_to_s3() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import Assumptions
+
+    kept = replace(Assumptions(), history_hot_days=Assumptions().retention_months * 30)
+    archived = month(1_000)
+    everything = month(1_000, kept)
+    # DynamoDB holds the hot days only; the archive holds the rest, smaller and cheaper per GB
+    assert archived.operations["ddb_gb"] < everything.operations["ddb_gb"] / 4
+    assert archived.operations["archive_gb"] > 0
+    assert everything.operations["archive_gb"] == 0
+    assert archived.cost["DynamoDB"] + archived.cost["History archive"] < everything.cost["DynamoDB"]
+    # the job deletes each archived item once (an order and its transactions)
+    a = Assumptions()
+    assert archived.operations["archive_wru"] >= 1_000 * 30 * (1 + a.finance_events_per_order)

@@ -45,6 +45,14 @@ class DirtyDayMarker(Protocol):
     def mark_each(self, seller_id: str, days: Iterable[tuple[str, date]], *, reason: str = ...) -> int: ...
 
 
+class ArchivedOrders(Protocol):
+    """The history archive (orders and transactions past the hot window, in S3)."""
+
+    def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        """Rewrite the archived days holding the order or its transactions without them; those days."""
+        ...
+
+
 class AuditSink(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
@@ -57,6 +65,7 @@ class BuyerDeletionResult:
     finance_transactions: int
     settlement_lines: int
     pii_items: int
+    archived_days: int = 0  # archived (marketplace, day) objects rewritten without the order
 
     @property
     def total(self) -> int:
@@ -83,6 +92,7 @@ def delete_buyer_order_data(
     dirty: DirtyDayMarker,
     audit: AuditSink,
     reason: str = "buyer deletion request",
+    archive: ArchivedOrders | None = None,
 ) -> BuyerDeletionResult:
     if not is_seller_id(seller_id) or not is_seller_id(order_id):
         raise InvalidInput("seller and order ids must be 1-64 characters of [A-Za-z0-9_-]")
@@ -95,6 +105,9 @@ def delete_buyer_order_data(
     deleted_orders = store.delete("seller_data", seller_id, [f"{ORDER_PREFIX}{order_id}"]) if order else 0
     store.delete("seller_data", seller_id, [str(i["sk"]) for i in [*finance, *lines]])
     store.delete("pii", seller_id, [str(i["sk"]) for i in pii])
+    # An order past the hot window is in the archive (its day unknown here: the archive finds it).
+    archived = archive.erase_order(seller_id, order_id) if archive is not None else []
+    days |= set(archived)
     if days:
         dirty.mark_each(seller_id, days, reason="buyer-request")
     result = BuyerDeletionResult(
@@ -104,12 +117,14 @@ def delete_buyer_order_data(
         finance_transactions=len(finance),
         settlement_lines=len(lines),
         pii_items=len(pii),
+        archived_days=len(archived),
     )
     audit.record(
         seller_id,
         requested_by,
         "buyer_request.deleted",
         f"order/{order_id} orders={result.orders} finance_transactions={result.finance_transactions} "
-        f"settlement_lines={result.settlement_lines} pii_items={result.pii_items} restricted=yes",
+        f"settlement_lines={result.settlement_lines} pii_items={result.pii_items} restricted=yes"
+        + (f" archived_days={result.archived_days}" if archive is not None else ""),
     )
     return result

@@ -17,7 +17,7 @@ Orders go to `OrderStore.upsert` (conditional on lastUpdatedTime); finance trans
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +31,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from sellerflow.calendar import iso_z, local_day
+from sellerflow.calendar import days_between, iso_z, local_day
 from sellerflow.domain import Order
 from sellerflow.facts import (
     FinanceTransactionFact,
@@ -43,6 +43,7 @@ from sellerflow.facts import (
     TrafficByDateFact,
 )
 from sellerflow.store.facts_control import DirtyDays
+from sellerflow.store.history import HistoryArchive
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.orders import OrderRecord, OrderStore, orders_by_key
 from sellerflow.store.privacy import drop_restricted
@@ -239,12 +240,17 @@ class FactStore:
         retention: timedelta = timedelta(days=540),
         orders: OrderStore | None = None,
         dirty: DirtyDays | None = None,
+        history: HistoryArchive | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if retention > MAX_RETENTION:
             raise ValueError(f"retention {retention.days} days exceeds the 18-month limit")
         self._retention = retention
         self._orders = orders or OrderStore(retention=retention)
         self._dirty = dirty or DirtyDays()
+        # Reads reaching past the hot window also read the archive (store/history.py); None: none is.
+        self._history = history
+        self._clock = clock
 
     # --- writes ---------------------------------------------------------------------------------
     def write(self, batch: Sequence[object], *, now: datetime | None = None) -> None:
@@ -344,18 +350,67 @@ class FactStore:
         filter_condition = None
         for condition in conditions:
             filter_condition = condition if filter_condition is None else filter_condition & condition
-        found: list[FinanceTransactionFact] = []
         last: str | None = None
         if lower > upper:
             return FinancePage(transactions=[], last_key=None)
+        archived = self._archived_transactions(
+            seller_id, posted_from, posted_to, after_key=after_key, **filters
+        )
+        by_key: dict[str, FinanceTransactionFact] = {}
+        more = False
         for record in FinanceRecord.query(
             seller_id, FinanceRecord.sk.between(lower, upper), filter_condition=filter_condition
         ):
-            found.append(FINANCES.to_domain(record))
+            by_key[record.sk] = FINANCES.to_domain(record)
             last = record.sk
-            if limit is not None and len(found) >= limit:
-                return FinancePage(transactions=found, last_key=last)
-        return FinancePage(transactions=found, last_key=None)
+            if limit is not None and len(by_key) >= limit:
+                more = True
+                if not archived:
+                    return FinancePage(transactions=list(by_key.values()), last_key=last)
+                break  # DynamoDB has more: the archived ones after `last` wait for the next page
+        if not archived:
+            return FinancePage(transactions=list(by_key.values()), last_key=None)
+        # DynamoDB wins over the archive (a transaction rewritten after it was archived).
+        merged = {k: t for k, t in archived.items() if not (more and last is not None and k > last)}
+        merged.update(by_key)
+        keys = sorted(merged)
+        if limit is not None and len(keys) > limit:
+            keys, more = keys[:limit], True
+        return FinancePage(
+            transactions=[merged[k] for k in keys], last_key=keys[-1] if more and keys else None
+        )
+
+    def _archived_transactions(
+        self,
+        seller_id: str,
+        posted_from: datetime,
+        posted_to: datetime,
+        *,
+        after_key: str | None,
+        **filters: Unpack[FinanceFilters],
+    ) -> dict[str, FinanceTransactionFact]:
+        """The archived transactions of [posted_from, posted_to) after `after_key`, by sort key."""
+        history = self._history
+        now = self._clock()
+        if history is None or not history.reaches(
+            posted_from.astimezone(UTC).date() - timedelta(days=1), now
+        ):
+            return {}
+        wanted = filters.get("marketplace_id")
+        kind = filters.get("transaction_type")
+        found: dict[str, FinanceTransactionFact] = {}
+        for marketplace_id in [wanted] if wanted else history.marketplaces(seller_id):
+            first = local_day(marketplace_id, posted_from)
+            last_day = local_day(marketplace_id, posted_to)
+            days = [d for d in days_between(first, last_day) if history.reaches(d, now)]
+            for sk, fact in history.transactions(seller_id, marketplace_id, days):
+                if (
+                    posted_from <= fact.posted_at < posted_to
+                    and (kind is None or fact.transaction_type == kind)
+                    and (after_key is None or sk > after_key)
+                ):
+                    found[sk] = fact
+        return found
 
     def settlements(self, seller_id: str) -> list[SettlementSummary]:
         return [
@@ -386,8 +441,27 @@ class FactStore:
     def orders_purchased(
         self, seller_id: str, marketplace_id: str, start: datetime, end: datetime
     ) -> list[Order]:
-        """Orders of one marketplace purchased in [start, end) (the `by_purchase_date` index)."""
-        return list(_orders_between(seller_id, marketplace_id, start, end))
+        """Orders of one marketplace purchased in [start, end) (the `by_purchase_date` index, and
+        the archive for the days past the hot window: DynamoDB's version of an order wins)."""
+        orders = list(_orders_between(seller_id, marketplace_id, start, end))
+        history = self._history
+        if history is None:
+            return orders
+        now = self._clock()
+        days = [
+            d
+            for d in days_between(local_day(marketplace_id, start), local_day(marketplace_id, end))
+            if history.reaches(d, now)
+        ]
+        if not days:
+            return orders
+        stored = {o.order_id for o in orders}
+        orders += [
+            o
+            for o in history.orders(seller_id, marketplace_id, days)
+            if start <= o.created_time < end and o.order_id not in stored
+        ]
+        return sorted(orders, key=lambda o: (o.created_time, o.order_id))
 
 
 def _orders_between(seller_id: str, marketplace_id: str, start: datetime, end: datetime) -> Iterable[Order]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -21,10 +22,11 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from sellerflow.calendar import local_day
+from sellerflow.calendar import days_between, local_day, never_archived_from
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput, OrderNotFound
 from sellerflow.store.facts_control import DirtyDays
+from sellerflow.store.history import HistoryArchive
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import SellerItem, condition_failed, table
@@ -150,8 +152,17 @@ class OrderPage:
 class OrderStore:
     """Data access for orders. Every call names the seller; nothing here reads across sellers."""
 
-    def __init__(self, *, retention: timedelta = timedelta(days=540)) -> None:
+    def __init__(
+        self,
+        *,
+        retention: timedelta = timedelta(days=540),
+        history: HistoryArchive | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._retention = retention
+        # Listings reaching past the hot window also read the archive (store/history.py).
+        self._history = history
+        self._clock = clock
 
     def upsert(
         self, orders: Sequence[Order], *, now: datetime | None = None, only_if_newer: bool = False
@@ -227,11 +238,45 @@ class OrderStore:
         limit: int = 50,
         next_token: str | None = None,
     ) -> OrderPage:
-        """Orders created in [created_from, created_to), newest first, one page at a time."""
-        lower = created_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        upper = created_to.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        start_key = decode_page_token(next_token, seller_id) if next_token else None
+        """Orders created in [created_from, created_to), newest first, one page at a time.
+
+        Past the hot window the orders are also in the archive: the listing reads DynamoDB alone down
+        to `never_archived_from`, then a UTC day at a time both DynamoDB and the archive's objects of
+        the local days that day touches (DynamoDB's version of an order wins); its page token is then
+        the purchase key to continue below."""
         wanted = set(statuses)
+        start_key, cursor = _decode_listing_token(next_token, seller_id) if next_token else (None, None)
+        boundary = never_archived_from(self._clock(), self._history.hot_days) if self._history else None
+        if boundary is None or created_from >= boundary:
+            orders, last_key = self._list_hot(seller_id, created_from, created_to, wanted, limit, start_key)
+            return OrderPage(
+                orders=orders, next_token=encode_page_token(last_key, seller_id) if last_key else None
+            )
+        hot: builtins.list[Order] = []
+        if cursor is None:
+            cursor = _purchase_bound(min(created_to, boundary))
+            if created_to > boundary:
+                hot, last_key = self._list_hot(seller_id, boundary, created_to, wanted, limit, start_key)
+                if last_key:
+                    return OrderPage(orders=hot, next_token=encode_page_token(last_key, seller_id))
+                if len(hot) >= limit:
+                    return OrderPage(orders=hot, next_token=_encode_cursor(cursor, seller_id))
+        older, cursor_left = self._list_cold(seller_id, created_from, cursor, wanted, limit - len(hot))
+        token = _encode_cursor(cursor_left, seller_id) if cursor_left else None
+        return OrderPage(orders=hot + older, next_token=token)
+
+    def _list_hot(
+        self,
+        seller_id: str,
+        created_from: datetime,
+        created_to: datetime,
+        wanted: set[str],
+        limit: int,
+        start_key: dict[str, Any] | None,
+    ) -> tuple[builtins.list[Order], dict[str, Any] | None]:
+        """A page of the `by_purchase_date` index's orders (DynamoDB only), newest first."""
+        lower = _purchase_bound(created_from)
+        upper = _purchase_bound(created_to)
         orders: list[Order] = []
         last_key: dict[str, Any] | None = start_key
         # The status filter applies to the orders read by key (the index does not keep the status: an
@@ -250,8 +295,100 @@ class OrderStore:
             last_key = result.last_evaluated_key
             if not last_key or len(orders) >= limit:
                 break
-        token = encode_page_token(last_key, seller_id) if last_key else None
-        return OrderPage(orders=orders, next_token=token)
+        return orders, last_key
+
+    def _list_cold(
+        self, seller_id: str, created_from: datetime, cursor: str, wanted: set[str], limit: int
+    ) -> tuple[builtins.list[Order], str | None]:
+        """Orders with a purchase key in [created_from, cursor), newest first, from DynamoDB and the
+        archive a UTC day at a time; the purchase key to continue below when the page is full."""
+        assert self._history is not None
+        history = self._history
+        now = self._clock()
+        marketplaces = history.marketplaces(seller_id)
+        lower = _purchase_bound(created_from)
+        day = datetime.fromisoformat(cursor.split("#", 1)[0].replace("Z", "+00:00")).astimezone(UTC)
+        day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if day_start.strftime("%Y-%m-%dT%H:%M:%SZ") == cursor:
+            day_start -= timedelta(days=1)  # the cursor is a day's first instant: that day is excluded
+        page: list[Order] = []
+        while day_start + timedelta(days=1) > created_from and limit > 0:
+            day_end = day_start + timedelta(days=1)
+            low = max(lower, _purchase_bound(day_start))
+            keys = [
+                r.sk
+                for r in OrderRecord.by_purchase_date.query(
+                    seller_id, OrderRecord.purchase_sk.between(low, min(cursor, _purchase_bound(day_end)))
+                )
+                if r.purchase_sk < cursor
+            ]
+            found = {o.order_id: o for o in _archived_in(history, seller_id, marketplaces, day_start, now)}
+            found.update((o.order_id, o) for o in orders_by_key(seller_id, keys))  # DynamoDB wins
+            kept = sorted(
+                (
+                    o
+                    for o in found.values()
+                    if low <= purchase_key(o.created_time, o.order_id) < cursor
+                    and (not wanted or o.status in wanted)
+                ),
+                key=lambda o: purchase_key(o.created_time, o.order_id),
+                reverse=True,
+            )
+            if len(kept) >= limit:
+                page += kept[:limit]
+                last = page[-1]
+                return page, purchase_key(last.created_time, last.order_id)
+            page += kept
+            limit -= len(kept)
+            cursor = _purchase_bound(day_start)
+            day_start -= timedelta(days=1)
+        return page, None
+
+
+def _archived_in(
+    history: HistoryArchive, seller_id: str, marketplaces: Sequence[str], day_start: datetime, now: datetime
+) -> Iterable[Order]:
+    """The archived orders purchased in the UTC day starting at `day_start`, any marketplace."""
+    day_end = day_start + timedelta(days=1)
+    for marketplace_id in marketplaces:
+        first = local_day(marketplace_id, day_start)
+        last = local_day(marketplace_id, day_end - timedelta(seconds=1))
+        days = [d for d in days_between(first, last) if history.reaches(d, now)]
+        yield from (
+            o
+            for o in history.orders(seller_id, marketplace_id, days)
+            if day_start <= o.created_time < day_end
+        )
+
+
+def _purchase_bound(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _encode_cursor(cursor: str, seller_id: str) -> str:
+    payload = json.dumps({"s": seller_id, "a": cursor}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_listing_token(token: str, seller_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(DynamoDB start key, None) or (None, archive cursor) of a listing's page token."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        cursor = payload.get("a") if isinstance(payload, dict) else None
+    except (ValueError, TypeError):
+        raise InvalidInput("next_token is not a token this API issued") from None
+    if cursor is None:
+        return decode_page_token(token, seller_id), None
+    if payload.get("s") != seller_id:
+        raise InvalidInput("next_token was issued for a different listing")
+    if not isinstance(cursor, str) or len(cursor) > 200:
+        raise InvalidInput("next_token is not a token this API issued")
+    try:
+        datetime.fromisoformat(cursor.split("#", 1)[0].replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("next_token is not a token this API issued") from None
+    return None, cursor
 
 
 def encode_page_token(last_key: dict[str, Any], seller_id: str) -> str:

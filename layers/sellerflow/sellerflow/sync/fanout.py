@@ -81,11 +81,18 @@ def sync_window(tick: datetime, minutes: int) -> str:
 
 
 def list_due_sellers(
-    tick: datetime, *, sellers: DueSellerSource, window_minutes: int, billing: SyncGate | None = None
+    tick: datetime,
+    *,
+    sellers: DueSellerSource,
+    window_minutes: int,
+    billing: SyncGate | None = None,
+    every_active: bool = False,
 ) -> ListDueSellersOutput:
     """`billing` (Billing=on): a seller whose plan is read-only is left out, its data and watermark
     untouched, so its first sync after a payment resumes where the last one stopped; a seller whose
-    cadence is faster than its plan's is synced at the plan's (its own setting is kept)."""
+    cadence is faster than its plan's is synced at the plan's (its own setting is kept).
+    `every_active`: every active seller whose authorization holds, whatever its schedule or plan (the
+    daily history archive: a read-only seller's data still moves out of DynamoDB)."""
     due: list[DueSeller] = []
     paused = 0
     for seller in sorted(sellers.scheduled_sellers(), key=lambda s: s.seller_id):
@@ -93,6 +100,9 @@ def list_due_sellers(
             if sellers.mark_lapsed(seller.seller_id, now=tick, reason=LAPSED_REASON):
                 logger.warning("seller authorization lapsed", extra={"seller_id": seller.seller_id})
                 metrics.add_metric(name="SellersLapsed", unit="Count", value=1)
+            continue
+        if every_active:
+            due.append(DueSeller(seller_id=seller.seller_id))
             continue
         if billing is not None:
             capped = billing.sync_every_minutes(seller.seller_id, seller.sync_every_minutes)
@@ -103,10 +113,12 @@ def list_due_sellers(
             paused += 1
             continue
         due.append(DueSeller(seller_id=seller.seller_id))
-    metrics.add_metric(name="SellersDue", unit="Count", value=len(due))
+    if not every_active:
+        metrics.add_metric(name="SellersDue", unit="Count", value=len(due))
     if paused:
         metrics.add_metric(name="SellersPausedByBilling", unit="Count", value=paused)
-    return ListDueSellersOutput(sellers=due, window=sync_window(tick, window_minutes))
+    window = sync_window(tick, window_minutes)
+    return ListDueSellersOutput(sellers=due, window=f"all-{window}" if every_active else window)
 
 
 def due_list_key(tick: datetime, window: str) -> str:
@@ -121,9 +133,12 @@ def publish_due_sellers(
     window_minutes: int,
     sink: DueListSink,
     billing: SyncGate | None = None,
+    every_active: bool = False,
 ) -> DueSellersObject:
     """The due sellers of a tick, written as a JSON array of `{"seller_id": ...}` for the ItemReader."""
-    due = list_due_sellers(tick, sellers=sellers, window_minutes=window_minutes, billing=billing)
+    due = list_due_sellers(
+        tick, sellers=sellers, window_minutes=window_minutes, billing=billing, every_active=every_active
+    )
     key = due_list_key(tick, due.window)
     body = json.dumps([seller.model_dump(mode="json") for seller in due.sellers], separators=(",", ":"))
     bucket = sink.put_json(key, body.encode())

@@ -35,6 +35,8 @@ class OrdersPageOutput(_Io):
 class ListDueSellersInput(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
     tick_time: datetime
+    # Every active seller, due a sync or not, paused by billing or not: the daily history archive's list.
+    every_active: bool = False
 
 
 class DueSeller(_Io):

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from sellerflow.store.credentials import CredentialVault
     from sellerflow.store.facts import FactStore
     from sellerflow.store.fanout import DueListObjects
+    from sellerflow.store.history import HistoryArchive
+    from sellerflow.store.history_archiver import ArchiveResult
     from sellerflow.store.orders import OrderStore
     from sellerflow.store.reports import ReportStore
     from sellerflow.store.sellers import SellerStore
@@ -193,7 +195,17 @@ def credential_vault(s: Settings) -> CredentialVault:
 def order_store(s: Settings) -> OrderStore:
     from sellerflow.store.orders import OrderStore
 
-    return OrderStore(retention=timedelta(days=s.data_retention_days))
+    return OrderStore(retention=timedelta(days=s.data_retention_days), history=history_archive())
+
+
+def history_archive(s: Settings | None = None) -> HistoryArchive:
+    """The archive the readers of orders and transactions past the hot window also read (S3 is
+    called only by such a read). Binds no table: `s` is settings the caller has bound."""
+    from sellerflow.store.history import HistoryArchive, HistoryObjects
+
+    s = s or settings()
+    objects = HistoryObjects(s.raw_bucket, kms_key_id=s.data_key_id, prefix=s.history_prefix)
+    return HistoryArchive(objects, hot_days=s.history_hot_days)
 
 
 @per_settings
@@ -216,7 +228,9 @@ def fact_store(s: Settings) -> FactStore:
     expire after the deployment's retention."""
     from sellerflow.store.facts import FactStore
 
-    return FactStore(retention=timedelta(days=s.data_retention_days), orders=order_store())
+    return FactStore(
+        retention=timedelta(days=s.data_retention_days), orders=order_store(), history=history_archive()
+    )
 
 
 def connection_store() -> ConnectionStore:
@@ -349,3 +363,13 @@ def reset() -> None:
     _warm.cache_clear()
     # Every other collaborator is built per settings object (`per_settings`): new settings, new ones.
     settings.cache_clear()
+
+
+def archive_history(seller_id: str, *, time_left_ms: Callable[[], int] | None = None) -> ArchiveResult:
+    """One seller's archive run with the deployment's bucket, key and hot window."""
+    from sellerflow.store.history import HistoryObjects
+    from sellerflow.store.history_archiver import HistoryArchiver
+
+    s = settings()
+    objects = HistoryObjects(s.raw_bucket, kms_key_id=s.data_key_id, prefix=s.history_prefix)
+    return HistoryArchiver(objects, hot_days=s.history_hot_days).run(seller_id, time_left_ms=time_left_ms)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sellerflow.settings import Settings
+from sellerflow.settings import Settings, get_settings
 from sellerflow.store.ads import AdsStore
 from sellerflow.store.facts_rollups import RollupStore
-from sellerflow.wiring import per_settings
+from sellerflow.wiring import history_archive, per_settings
 
 if TYPE_CHECKING:
     from sellerflow.analytics.service import AnalyticsService
@@ -30,7 +30,7 @@ def rollup_store(s: Settings) -> RollupStore:
     return RollupStore(retention=timedelta(days=s.data_retention_days))
 
 
-def analytics_service() -> AnalyticsService:
+def analytics_service(settings: Settings | None = None) -> AnalyticsService:
     """The API's analytics over the stores (tables bound by `wiring.api`, which builds the API's ports)."""
     from sellerflow.analytics.service import AnalyticsService
     from sellerflow.store.facts import FactStore
@@ -41,7 +41,7 @@ def analytics_service() -> AnalyticsService:
     return AnalyticsService(
         sku_windows=RollupStore(),
         rollups=RollupStore(),
-        facts=FactStore(),
+        facts=FactStore(history=history_archive(settings or get_settings())),
         cogs=CogsStore(),
         dirty=DirtyDays(),
         restock=RestockStore(),

@@ -110,10 +110,10 @@ def api_ports(settings: Settings) -> ApiPorts:
     team = TeamStore()
     reviews = AccessReviewStore(team)
     alerts = AlertStore()
-    analytics = analytics_service()
+    analytics = analytics_service(current)
     return ApiPorts(
         sellers=SellerStore(),
-        orders=OrderStore(),
+        orders=OrderStore(history=wiring.history_archive(current)),
         audit=audit,
         audit_reader=audit,
         team=team,

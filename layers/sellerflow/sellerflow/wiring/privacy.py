@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -45,7 +46,7 @@ def erasure_policy(settings: Settings) -> ErasurePolicy:
     return ErasurePolicy(
         items_per_call=settings.erase_items_per_call,
         objects_per_call=1000,
-        prefixes=(settings.raw_prefix, settings.exports_prefix),
+        prefixes=(settings.raw_prefix, settings.exports_prefix, settings.history_prefix),
         schedule_name_prefix=settings.seller_schedule_name_prefix,
     )
 
@@ -73,8 +74,24 @@ def run_export(request: ExportInput) -> ExportOutput:
         source=PartitionStore.from_settings(settings),
         sink=SellerObjects.from_settings(settings),
         prefix=settings.exports_prefix,
-        extras={("messages", "buyer_messages"): messages},
+        extras={("messages", "buyer_messages"): messages, **archived_history(settings, request.seller_id)},
     )
+
+
+def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], Iterable[dict[str, Any]]]:
+    """The seller's archived orders and transactions (the history objects), as the export's
+    `seller_data/orders_archived` and `seller_data/finance_transactions_archived`: each streamed one
+    object at a time (the export spools rows to files; the archive is read once per entity)."""
+    from sellerflow.wiring import history_archive
+
+    archive = history_archive(settings)
+
+    def rows(entity: str) -> Iterator[dict[str, Any]]:
+        return (row for kind, row in archive.export_rows(seller_id, only=entity) if kind == entity)
+
+    return {
+        ("seller_data", f"{entity}_archived"): rows(entity) for entity in ("orders", "finance_transactions")
+    }
 
 
 class SellerObjectsAndLabels:

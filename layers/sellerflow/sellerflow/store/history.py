@@ -1,0 +1,293 @@
+"""The history archive: orders and finance transactions older than the hot window, out of DynamoDB.
+
+One gzip JSON-lines object per seller, marketplace and local day (the day an order was purchased or a
+transaction posted, in the marketplace's time zone):
+
+    <history_prefix><sellerId>/<marketplaceId>/<yyyy-mm-dd>.jsonl.gz
+
+each line `{"type": "order" | "finance", "record": {...}}`, the record as the domain model dumps it
+(no buyer PII: `Order` and `FinanceTransactionFact` have no field for it). Objects are written with
+SSE-KMS under the data key and expire with the retention (docs/compliance.md).
+
+`HistoryObjects` is the S3 adapter; `HistoryArchive` is what the readers (`OrderStore.list`,
+`FactStore.orders_purchased` and `finance_page`, the export) use: the archived records of the days a
+read reaches past the hot window. DynamoDB is read first and wins: an order updated after it was
+archived is back in DynamoDB, newer, until the next archive run merges it into its day's object.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter
+
+from sellerflow.calendar import iso_z, maybe_archived
+from sellerflow.domain import Order
+from sellerflow.facts import FinanceTransactionFact
+from sellerflow.store.privacy import restricted_order_ids
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+ORDER = "order"
+FINANCE = "finance"
+SUFFIX = ".jsonl.gz"
+
+
+@cache
+def _finance_codec() -> TypeAdapter[FinanceTransactionFact]:
+    return TypeAdapter(FinanceTransactionFact)
+
+
+@dataclass
+class HistoryDay:
+    """The archived records of one (seller, marketplace, local day)."""
+
+    seller_id: str
+    marketplace_id: str
+    day: date
+    orders: dict[str, Order] = field(default_factory=dict)  # by order id
+    transactions: dict[str, FinanceTransactionFact] = field(default_factory=dict)  # by finance sk
+
+    def encode(self) -> bytes:
+        lines = [
+            json.dumps({"type": ORDER, "record": o.model_dump(mode="json")}, separators=(",", ":"))
+            for _, o in sorted(self.orders.items())
+        ]
+        codec = _finance_codec()
+        lines += [
+            json.dumps({"type": FINANCE, "record": codec.dump_python(t, mode="json")}, separators=(",", ":"))
+            for _, t in sorted(self.transactions.items())
+        ]
+        # mtime=0: the same records give the same bytes (a rerun writes an identical object)
+        return gzip.compress(("\n".join(lines) + "\n").encode() if lines else b"", mtime=0)
+
+    @classmethod
+    def decode(cls, seller_id: str, marketplace_id: str, day: date, body: bytes) -> HistoryDay:
+        found = cls(seller_id, marketplace_id, day)
+        codec = _finance_codec()
+        for line in gzip.decompress(body).splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            if entry["type"] == ORDER:
+                order = Order.model_validate(entry["record"])
+                found.orders[order.order_id] = order
+            elif entry["type"] == FINANCE:
+                fact = codec.validate_python(entry["record"])
+                # the transaction's sort key in DynamoDB (store/facts.py `finance_key`: facts imports this module)
+                found.transactions[f"FIN#{iso_z(fact.posted_at)}#{fact.transaction_id}"] = fact
+        return found
+
+    @property
+    def size(self) -> int:
+        return len(self.orders) + len(self.transactions)
+
+
+def history_key(prefix: str, seller_id: str, marketplace_id: str, day: date) -> str:
+    return f"{prefix}{seller_id}/{marketplace_id}/{day.isoformat()}{SUFFIX}"
+
+
+def parse_history_key(prefix: str, key: str) -> tuple[str, str, date] | None:
+    """(seller, marketplace, day) of an archive object's key, None for anything else."""
+    if not key.startswith(prefix) or not key.endswith(SUFFIX):
+        return None
+    parts = key[len(prefix) : -len(SUFFIX)].split("/")
+    if len(parts) != 3:
+        return None
+    try:
+        return parts[0], parts[1], date.fromisoformat(parts[2])
+    except ValueError:
+        return None
+
+
+class HistoryObjects:
+    """The archive's objects in S3 (the raw-documents bucket, under `prefix`), SSE-KMS with the data key."""
+
+    def __init__(
+        self, bucket: str, *, kms_key_id: str, prefix: str = "history/", client: S3Client | None = None
+    ) -> None:
+        self._bucket = bucket
+        self._kms_key_id = kms_key_id
+        self.prefix = prefix
+        self._client = client
+
+    @property
+    def client(self) -> S3Client:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            # SigV4: AWS serves SSE-KMS objects only to SigV4-signed requests.
+            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+        return self._client
+
+    def put(self, history: HistoryDay) -> str:
+        key = history_key(self.prefix, history.seller_id, history.marketplace_id, history.day)
+        self.client.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=history.encode(),
+            ContentType="application/x-ndjson",
+            ContentEncoding="gzip",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self._kms_key_id,
+        )
+        return key
+
+    def get(self, seller_id: str, marketplace_id: str, day: date) -> HistoryDay | None:
+        """The archived day, None when it has no object."""
+        from botocore.exceptions import ClientError
+
+        key = history_key(self.prefix, seller_id, marketplace_id, day)
+        try:
+            body = self.client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                return None  # no bucket: nothing was archived (the job writes into it, or fails)
+            raise
+        return HistoryDay.decode(seller_id, marketplace_id, day, body)
+
+    def days(self, seller_id: str) -> list[tuple[str, date]]:
+        """Every archived (marketplace, day) of the seller (one List request per 1,000 objects)."""
+        found: list[tuple[str, date]] = []
+        kwargs: dict[str, Any] = {"Bucket": self._bucket, "Prefix": f"{self.prefix}{seller_id}/"}
+        from botocore.exceptions import ClientError
+
+        while True:
+            try:
+                page = self.client.list_objects_v2(**kwargs)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                    return []  # no bucket: nothing was archived
+                raise
+            for entry in page.get("Contents", []):
+                parsed = parse_history_key(self.prefix, entry["Key"])
+                if parsed is not None and parsed[0] == seller_id:
+                    found.append((parsed[1], parsed[2]))
+            if not page.get("IsTruncated"):
+                return sorted(found)
+            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+    def delete(self, seller_id: str, days: Sequence[tuple[str, date]]) -> int:
+        """Delete these (marketplace, day) objects (the ones past the retention); how many."""
+        keys = [history_key(self.prefix, seller_id, m, d) for m, d in days]
+        for first in range(0, len(keys), 1000):
+            chunk = keys[first : first + 1000]
+            answer = self.client.delete_objects(
+                Bucket=self._bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+            )
+            if answer.get("Errors"):
+                raise RuntimeError(f"S3 refused to delete {len(answer['Errors'])} history objects")
+        return len(keys)
+
+    def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        """A buyer's deletion request: every archived day of the seller holding the order or a
+        transaction of it is rewritten without them (deleted when nothing is left); those days. Reads
+        every object of the seller (the order's day is not known): rare, and bounded by the retention."""
+        changed: list[tuple[str, date]] = []
+        for marketplace_id, day in self.days(seller_id):
+            found = self.get(seller_id, marketplace_id, day)
+            if found is None:
+                continue
+            orders = {k: o for k, o in found.orders.items() if o.order_id != order_id}
+            transactions = {k: t for k, t in found.transactions.items() if t.order_id != order_id}
+            if len(orders) == len(found.orders) and len(transactions) == len(found.transactions):
+                continue
+            if orders or transactions:
+                self.put(HistoryDay(seller_id, marketplace_id, day, orders, transactions))
+            else:
+                self.delete(seller_id, [(marketplace_id, day)])
+            changed.append((marketplace_id, day))
+        return changed
+
+
+class HistoryArchive:
+    """What readers see of the archive: the archived records of the days a read reaches past the hot
+    window, without the orders a buyer asked to delete. The few objects read last are kept for
+    `CACHE_SECONDS` (a listing's UTC day touches each local day twice); a day without an object is
+    never kept: the job may write it any moment, and delete its items from DynamoDB right after."""
+
+    CACHE_SECONDS = 5.0
+    CACHE_OBJECTS = 16
+
+    def __init__(
+        self, objects: HistoryObjects, *, hot_days: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.objects = objects
+        self.hot_days = hot_days
+        self._clock = clock
+        self._read: dict[tuple[str, str, date], tuple[float, HistoryDay]] = {}
+        self._restricted: dict[str, tuple[float, set[str]]] = {}
+
+    def reaches(self, day: date, now: datetime) -> bool:
+        return maybe_archived(day, now, self.hot_days)
+
+    def day(self, seller_id: str, marketplace_id: str, day: date) -> HistoryDay | None:
+        at = self._clock()
+        key = (seller_id, marketplace_id, day)
+        cached = self._read.get(key)
+        if cached is None or at - cached[0] > self.CACHE_SECONDS:
+            read = self.objects.get(seller_id, marketplace_id, day)
+            if read is None:
+                return None
+            if len(self._read) >= self.CACHE_OBJECTS:
+                self._read.clear()
+            cached = (at, read)
+            self._read[key] = cached
+        found = cached[1]
+        restricted = self._restricted.get(seller_id)
+        if restricted is None or at - restricted[0] > self.CACHE_SECONDS:
+            restricted = (at, restricted_order_ids(seller_id))
+            self._restricted[seller_id] = restricted
+        if not restricted[1]:
+            return found
+        return HistoryDay(
+            seller_id,
+            marketplace_id,
+            day,
+            orders={k: o for k, o in found.orders.items() if o.order_id not in restricted[1]},
+            transactions={k: t for k, t in found.transactions.items() if t.order_id not in restricted[1]},
+        )
+
+    def marketplaces(self, seller_id: str) -> list[str]:
+        return sorted({m for m, _ in self.objects.days(seller_id)})
+
+    def orders(self, seller_id: str, marketplace_id: str, days: Iterable[date]) -> Iterator[Order]:
+        for day in days:
+            found = self.day(seller_id, marketplace_id, day)
+            if found is not None:
+                yield from found.orders.values()
+
+    def transactions(
+        self, seller_id: str, marketplace_id: str, days: Iterable[date]
+    ) -> Iterator[tuple[str, FinanceTransactionFact]]:
+        for day in days:
+            found = self.day(seller_id, marketplace_id, day)
+            if found is not None:
+                yield from found.transactions.items()
+
+    def export_rows(self, seller_id: str, *, only: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """("orders" | "finance_transactions", row) of every archived record (`only` one of them), for the
+        seller's export; one object in memory at a time."""
+        codec = _finance_codec()
+        for marketplace_id, day in self.objects.days(seller_id):
+            found = self.objects.get(seller_id, marketplace_id, day)
+            if found is None:
+                continue
+            if only in (None, "orders"):
+                for order in found.orders.values():
+                    yield "orders", {"archived_day": day.isoformat(), **order.model_dump(mode="json")}
+            if only in (None, "finance_transactions"):
+                for fact in found.transactions.values():
+                    yield (
+                        "finance_transactions",
+                        {"archived_day": day.isoformat(), **codec.dump_python(fact, mode="json")},
+                    )

@@ -1,0 +1,295 @@
+"""The archive job: one seller's orders and finance transactions past the hot window, moved from
+DynamoDB to the history objects (`store/history.py`), a few days at a time.
+
+"Loses nothing": for each chunk of local days, every (marketplace, day) object is written as the union
+of what it already held and what DynamoDB holds (DynamoDB's version wins), read back and compared,
+and only then are the chunk's items deleted from DynamoDB, each with a condition that it is still the
+version archived (an order updated meanwhile stays, newer, and is archived by the next run). A run
+stopped anywhere leaves each item in DynamoDB, in a complete object, or both; a rerun rewrites the
+same objects (same bytes) and finishes the deletes. The deletes are conditional DeleteItems rather
+than BatchWriteItem (which takes no condition): 1 WRU per item either way.
+
+The seller's checkpoint (`HISTORYARCHIVE`) records how far the archive has come and what it moved; the
+job itself starts from the oldest item DynamoDB still holds (one Query of one key per kind), so a
+stopped run resumes where it stopped. Objects past the retention are deleted by the same run (the
+bucket's lifecycle rule is the backstop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist
+
+from sellerflow.calendar import archive_cutoff, iso_z
+from sellerflow.domain import Order
+from sellerflow.facts import FinanceTransactionFact
+from sellerflow.store.facts import FIN_PREFIX, FINANCES, FinanceRecord
+from sellerflow.store.history import HistoryDay, HistoryObjects
+from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key
+from sellerflow.store.privacy import restricted_order_ids
+from sellerflow.store.tables import SellerItem, condition_failed, table
+
+CHECKPOINT_KEY = "HISTORYARCHIVE"
+CHUNK_DAYS = 3  # local days archived together: ~3,000 orders and 6,000 transactions at 1,000 a day
+TIME_RESERVE_MS = 60_000
+RETENTION_DAYS = 548  # docs/compliance.md: Amazon data at most 18 months
+
+
+@table("seller_data")
+class HistoryCheckpointRecord(SellerItem):
+    """HISTORYARCHIVE: how far the seller's history archive has come (one item per seller)."""
+
+    archived_through = UnicodeAttribute(null=True)  # the newest local day archived (yyyy-mm-dd)
+    orders_archived = NumberAttribute(default=0)  # totals over every run
+    transactions_archived = NumberAttribute(default=0)
+    objects_written = NumberAttribute(default=0)
+    last_run_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL (rewritten by every run)
+
+
+class ArchiveResult(BaseModel):
+    seller_id: str
+    cutoff: date
+    orders_archived: int = 0
+    transactions_archived: int = 0
+    objects_written: int = 0
+    items_kept: int = 0  # changed after they were read: left in DynamoDB for the next run
+    objects_expired: int = 0
+    done: bool = True  # False: time ran out with days left for the next run
+
+
+@dataclass
+class _Stored:
+    """A chunk's items as DynamoDB held them: each version's condition for its delete."""
+
+    orders: dict[str, tuple[Order, datetime]]  # order sk → (order, last_updated_time)
+    transactions: dict[str, tuple[FinanceTransactionFact, datetime]]  # finance sk → (fact, written_at)
+
+
+def _oldest_day(seller_id: str) -> date | None:
+    """The local day of the oldest order (by purchase) or transaction (by posting) in DynamoDB."""
+    days: list[date] = []
+    for entry in OrderRecord.by_purchase_date.query(seller_id, scan_index_forward=True, limit=1):
+        orders = orders_by_key(seller_id, [entry.sk])
+        if orders:
+            days.append(orders[0].local_date)
+        break
+    for record in FinanceRecord.query(
+        seller_id, FinanceRecord.sk.startswith(FIN_PREFIX), scan_index_forward=True, limit=1
+    ):
+        fact = FINANCES.to_domain(record)
+        if fact.local_date is not None:  # an item without its day is left where it is
+            days.append(fact.local_date)
+        break
+    return min(days) if days else None
+
+
+def _stored(seller_id: str, first: date, last: date) -> _Stored:
+    """The orders and transactions whose local day is in [first, last] (read over the days' UTC span
+    widened by the time zones' reach: a local day starts at most 14 hours before its UTC date, ends at
+    most 12 hours after)."""
+    lower = iso_z(datetime.combine(first, datetime.min.time(), tzinfo=UTC) - timedelta(hours=15))
+    upper = iso_z(
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=13)
+    )
+    keys = [
+        r.sk
+        for r in OrderRecord.by_purchase_date.query(seller_id, OrderRecord.purchase_sk.between(lower, upper))
+    ]
+    orders: dict[str, tuple[Order, datetime]] = {}
+    for start in range(0, len(keys), 100):
+        for order in orders_by_key(seller_id, keys[start : start + 100]):
+            if first <= order.local_date <= last:
+                orders[f"{ORDER_PREFIX}{order.order_id}"] = (order, order.last_updated_time)
+    transactions: dict[str, tuple[FinanceTransactionFact, datetime]] = {}
+    for record in FinanceRecord.query(
+        seller_id, FinanceRecord.sk.between(f"{FIN_PREFIX}{lower}", f"{FIN_PREFIX}{upper}")
+    ):
+        fact = FINANCES.to_domain(record)
+        if None in (
+            fact.local_date,
+            fact.marketplace_id,
+            fact.posted_at,
+            fact.transaction_id,
+            fact.transaction_type,
+        ):
+            continue  # an incomplete item is left in DynamoDB (its TTL ends it): no day object to go to
+        if first <= fact.local_date <= last:
+            transactions[record.sk] = (fact, record.written_at)
+    return _Stored(orders=orders, transactions=transactions)
+
+
+def _group(stored: _Stored) -> dict[tuple[str, date], tuple[list[Order], dict[str, FinanceTransactionFact]]]:
+    groups: dict[tuple[str, date], tuple[list[Order], dict[str, FinanceTransactionFact]]] = {}
+    for order, _ in stored.orders.values():
+        groups.setdefault((order.marketplace_id, order.local_date), ([], {}))[0].append(order)
+    for sk, (fact, _) in stored.transactions.items():
+        groups.setdefault((fact.marketplace_id, fact.local_date), ([], {}))[1][sk] = fact
+    return groups
+
+
+def _delete(stored: _Stored, seller_id: str, out_of_time: Callable[[], bool]) -> tuple[int, int, int, bool]:
+    """Delete the archived versions (each only if unchanged since it was read): (orders, transactions,
+    kept, stopped). Stopped when time runs out: the rest stays in DynamoDB, already in its objects."""
+    orders = transactions = kept = 0
+    for index, (sk, (_, updated)) in enumerate(stored.orders.items()):
+        if index % 100 == 99 and out_of_time():
+            return orders, transactions, kept, True
+        try:
+            OrderRecord(seller_id, sk).delete(condition=OrderRecord.last_updated_time == updated)
+            orders += 1
+        except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
+            kept += 1  # a newer version arrived: it stays in DynamoDB until the next run archives it
+    for index, (sk, (_, written)) in enumerate(stored.transactions.items()):
+        if index % 100 == 99 and out_of_time():
+            return orders, transactions, kept, True
+        try:
+            FinanceRecord(seller_id, sk).delete(condition=FinanceRecord.written_at == written)
+            transactions += 1
+        except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
+            kept += 1
+    return orders, transactions, kept, False
+
+
+class HistoryArchiver:
+    """Archives one seller's history past the hot window (see the module's docstring)."""
+
+    def __init__(
+        self,
+        objects: HistoryObjects,
+        *,
+        hot_days: int,
+        retention_days: int = RETENTION_DAYS,
+        after_write: Callable[[str], None] | None = None,
+    ) -> None:
+        self._objects = objects
+        self._hot_days = hot_days
+        self._retention_days = retention_days
+        self._after_write = after_write  # tests: a crash between the objects and the deletes
+
+    def run(
+        self, seller_id: str, *, now: datetime | None = None, time_left_ms: Callable[[], int] | None = None
+    ) -> ArchiveResult:
+        at = (now or datetime.now(UTC)).astimezone(UTC)
+        cutoff = archive_cutoff(at, self._hot_days)
+        result = ArchiveResult(seller_id=seller_id, cutoff=cutoff)
+        result.objects_expired = self._expire(seller_id, at)
+        restricted = restricted_order_ids(seller_id)
+        floor: date | None = None  # within a run, never back to a chunk done (a kept item stays there)
+        archived_through: date | None = None
+
+        def out_of_time() -> bool:
+            return time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS
+
+        while True:
+            oldest = _oldest_day(seller_id)
+            if oldest is None or oldest >= cutoff:
+                break
+            # a day before the oldest item's: the oldest by purchase time is not always the oldest by
+            # local day (a US order purchased after a Japanese one can fall on the day before)
+            first = oldest - timedelta(days=1) if floor is None else max(oldest - timedelta(days=1), floor)
+            if first >= cutoff:
+                break
+            if out_of_time():
+                result.done = False
+                break
+            last = min(cutoff - timedelta(days=1), first + timedelta(days=CHUNK_DAYS - 1))
+            stored = _stored(seller_id, first, last)
+            for (marketplace_id, day), (orders, transactions) in sorted(_group(stored).items()):
+                self._write_day(seller_id, marketplace_id, day, orders, transactions, restricted)
+                result.objects_written += 1
+            if self._after_write is not None:
+                self._after_write(seller_id)
+            archived_through = last
+            self._save(seller_id, at, archived_through, result)
+            orders_done, transactions_done, kept, stopped = _delete(stored, seller_id, out_of_time)
+            result.orders_archived += orders_done
+            result.transactions_archived += transactions_done
+            result.items_kept += kept
+            if stopped:
+                result.done = False
+                break
+            floor = last + timedelta(days=1)
+        self._save(seller_id, at, archived_through, result, final=True)
+        return result
+
+    def _write_day(
+        self,
+        seller_id: str,
+        marketplace_id: str,
+        day: date,
+        orders: list[Order],
+        transactions: dict[str, FinanceTransactionFact],
+        restricted: set[str],
+    ) -> None:
+        """The day's object as the union of the stored object and DynamoDB's items (DynamoDB wins),
+        written and read back; raises unless the object read holds every record written."""
+        merged = self._objects.get(seller_id, marketplace_id, day) or HistoryDay(
+            seller_id, marketplace_id, day
+        )
+        merged.orders.update((o.order_id, o) for o in orders)
+        merged.transactions.update(transactions)
+        merged.orders = {k: o for k, o in merged.orders.items() if k not in restricted}
+        merged.transactions = {k: t for k, t in merged.transactions.items() if t.order_id not in restricted}
+        self._objects.put(merged)
+        back = self._objects.get(seller_id, marketplace_id, day)
+        if back is None or back.orders != merged.orders or back.transactions != merged.transactions:
+            raise RuntimeError(f"history object of {marketplace_id} {day} did not read back as written")
+
+    def _expire(self, seller_id: str, at: datetime) -> int:
+        oldest_kept = at.date() - timedelta(days=self._retention_days)
+        expired = [(m, d) for m, d in self._objects.days(seller_id) if d < oldest_kept]
+        return self._objects.delete(seller_id, expired) if expired else 0
+
+    def _save(
+        self,
+        seller_id: str,
+        at: datetime,
+        through: date | None,
+        result: ArchiveResult,
+        *,
+        final: bool = False,
+    ) -> None:
+        """The checkpoint, before a chunk's deletes (the days its objects now hold) and after the run."""
+        try:
+            record = HistoryCheckpointRecord.get(seller_id, CHECKPOINT_KEY, consistent_read=True)
+        except DoesNotExist:
+            record = HistoryCheckpointRecord(seller_id, CHECKPOINT_KEY, last_run_at=at, expires_at=0)
+        if through is not None and (
+            record.archived_through is None or through.isoformat() > record.archived_through
+        ):
+            record.archived_through = through.isoformat()
+        if final:
+            record.orders_archived = int(record.orders_archived or 0) + result.orders_archived
+            record.transactions_archived = (
+                int(record.transactions_archived or 0) + result.transactions_archived
+            )
+            record.objects_written = int(record.objects_written or 0) + result.objects_written
+        record.last_run_at = at
+        record.expires_at = int((at + timedelta(days=self._retention_days)).timestamp())
+        record.save()
+
+
+def checkpoint(seller_id: str) -> dict[str, Any] | None:
+    """The seller's checkpoint as plain values (None before the first run)."""
+    try:
+        record = HistoryCheckpointRecord.get(seller_id, CHECKPOINT_KEY, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return {
+        "archived_through": record.archived_through,
+        "orders_archived": int(record.orders_archived or 0),
+        "transactions_archived": int(record.transactions_archived or 0),
+        "objects_written": int(record.objects_written or 0),
+        "last_run_at": record.last_run_at,
+    }

@@ -1,0 +1,295 @@
+"""The history archive on moto: a seller's orders and transactions past the hot window move to one
+SSE-KMS gzip object per (marketplace, day), leave DynamoDB, and every reader sees the same as before;
+a run stopped between the objects and the deletes loses nothing and its rerun finishes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+from int_core_support import REGION, raw_items
+
+from sellerflow.analytics.rollups import CogsBook, compute_day
+from sellerflow.calendar import utc_span
+from sellerflow.domain import Order
+from sellerflow.facts import FinanceTransactionFact
+from sellerflow.store.facts import FactStore
+from sellerflow.store.history import HistoryArchive, HistoryObjects
+from sellerflow.store.history_archiver import HistoryArchiver, checkpoint
+from sellerflow.store.orders import OrderStore
+from sellerflow.sync.mapping import to_order
+from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
+
+BUCKET = "sellerflow-test-history"
+HOT_DAYS = 100
+EVERYTHING = {"BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "PROMOTION"}
+
+
+def _transactions(orders: list[Order]) -> list[FinanceTransactionFact]:
+    return [
+        FinanceTransactionFact(
+            seller_id=o.seller_id,
+            transaction_id=f"T-{o.order_id}",
+            transaction_type="Shipment",
+            posted_at=o.created_time + timedelta(hours=1),
+            marketplace_id=o.marketplace_id,
+            local_date=o.local_date,  # close enough for the test: the archive groups by this day
+            order_id=o.order_id,
+            sku=None,
+            quantity=1,
+            total=Decimal("10.00"),
+            currency=o.currency or "USD",
+            amounts=(("ProductCharges", Decimal("12.00")), ("ReferralFee", Decimal("-2.00"))),
+        )
+        for o in orders
+    ]
+
+
+@pytest.fixture
+def history(aws: Any, kms_key_arn: str) -> dict[str, Any]:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    return {"s3": s3, "objects": HistoryObjects(BUCKET, kms_key_id=kms_key_arn), "key": kms_key_arn}
+
+
+def _seeded(world: SimWorld, pii: bool = False) -> tuple[str, list[Order], datetime]:
+    seller_id = world.sellers[0].seller_id
+    # every other order of the simulated month (fast, and still spread over its days)
+    documents = [
+        world.order_document(seller_id, str(doc["orderId"]), EVERYTHING) if pii else doc
+        for doc in world.orders(seller_id)[::2]
+    ]
+    orders = [to_order(seller_id, doc) for doc in documents]
+    FactStore().write([*orders, *_transactions(orders)])
+    OrderStore().upsert(orders)
+    # "now" far enough on that the world's whole month is past the hot window
+    return seller_id, orders, max(o.created_time for o in orders) + timedelta(days=HOT_DAYS + 10)
+
+
+def _items(aws: Any, seller_id: str, prefix: str) -> list[dict[str, Any]]:
+    return [
+        i
+        for i in raw_items(aws, "SellerDataTable")
+        if i["seller_id"]["S"] == seller_id and i["sk"]["S"].startswith(prefix)
+    ]
+
+
+def _readers(objects: HistoryObjects, now: datetime) -> tuple[OrderStore, FactStore]:
+    archive = HistoryArchive(objects, hot_days=HOT_DAYS)
+    orders = OrderStore(history=archive, clock=lambda: now)
+    return orders, FactStore(orders=orders, history=archive, clock=lambda: now)
+
+
+def _listing(store: OrderStore, seller_id: str, start: datetime, end: datetime, limit: int) -> list[str]:
+    ids: list[str] = []
+    token = None
+    while True:
+        page = store.list(seller_id, created_from=start, created_to=end, limit=limit, next_token=token)
+        ids += [o.order_id for o in page.orders]
+        token = page.next_token
+        if token is None:
+            return ids
+
+
+def _finance_pages(facts: FactStore, seller_id: str, start: datetime, end: datetime) -> list[str]:
+    ids: list[str] = []
+    after = None
+    while True:
+        page = facts.finance_page(seller_id, start, end, limit=4, after_key=after)
+        ids += [t.transaction_id for t in page.transactions]
+        after = page.last_key
+        if after is None:
+            return ids
+
+
+def _day_rollup(facts: FactStore, seller_id: str, marketplace_id: str, day: Any) -> Any:
+    start, end = utc_span(marketplace_id, day)
+    return compute_day(
+        seller_id,
+        marketplace_id,
+        day,
+        orders=facts.orders_purchased(seller_id, marketplace_id, start, end),
+        transactions=facts.finance_transactions(seller_id, start, end, marketplace_id=marketplace_id),
+        cogs=CogsBook([]),
+        ad_spend=Decimal(0),
+        ad_sales=Decimal(0),
+    )
+
+
+def test_archiving_moves_old_history_to_encrypted_objects_and_readers_see_the_same(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given a seller's month of orders and transactions, all past the hot window
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    order_reader, fact_reader = _readers(objects, now)
+    start, end = (
+        min(o.created_time for o in orders),
+        max(o.created_time for o in orders) + timedelta(seconds=1),
+    )
+    listed_before = _listing(order_reader, seller_id, start - timedelta(days=2), end + timedelta(days=2), 7)
+    sample = orders[len(orders) // 2]
+    rollup_before = _day_rollup(fact_reader, seller_id, sample.marketplace_id, sample.local_date)
+    finance_before = fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1))
+    pages_before = _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1))
+
+    # When the archive job runs
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+
+    # Then every order and transaction left DynamoDB for one object per (marketplace, day)
+    assert result.orders_archived == len(orders)
+    assert result.transactions_archived == len(orders)
+    assert _items(aws, seller_id, "ORDER#") == []
+    assert _items(aws, seller_id, "FIN#") == []
+    days = objects.days(seller_id)
+    assert len(days) == len({(o.marketplace_id, o.local_date) for o in orders}) == result.objects_written
+    key = f"history/{seller_id}/{days[0][0]}/{days[0][1].isoformat()}.jsonl.gz"
+    head = history["s3"].head_object(Bucket=BUCKET, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == history["key"]
+    assert checkpoint(seller_id)["orders_archived"] == len(orders)  # type: ignore[index]
+    # And the listing, a day's rollup and the transactions read the same as before
+    assert (
+        _listing(order_reader, seller_id, start - timedelta(days=2), end + timedelta(days=2), 7)
+        == listed_before
+    )
+    assert sorted(listed_before) == sorted(o.order_id for o in orders)
+    assert _day_rollup(fact_reader, seller_id, sample.marketplace_id, sample.local_date) == rollup_before
+    assert fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1)) == finance_before
+    assert _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1)) == pages_before
+    assert len(pages_before) == len(orders)
+
+
+def test_a_run_stopped_after_the_objects_loses_nothing_and_its_rerun_finishes(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given a run that dies after writing its first chunk's objects, before any delete
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+
+    def crash(_: str) -> None:
+        raise RuntimeError("Lambda timed out")
+
+    with pytest.raises(RuntimeError):
+        HistoryArchiver(objects, hot_days=HOT_DAYS, after_write=crash).run(seller_id, now=now)
+    # Then every order is still in DynamoDB, and the readers see each once
+    assert len(_items(aws, seller_id, "ORDER#")) == len(orders)
+    order_reader, _ = _readers(objects, now)
+    start, end = (
+        min(o.created_time for o in orders),
+        max(o.created_time for o in orders) + timedelta(seconds=1),
+    )
+    assert sorted(_listing(order_reader, seller_id, start, end, 50)) == sorted(o.order_id for o in orders)
+    first_bytes = {d: objects.get(seller_id, *d) for d in objects.days(seller_id)}
+    # When the job runs again
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    # Then it finishes: nothing left in DynamoDB, every order in an object once, the first objects unchanged
+    assert _items(aws, seller_id, "ORDER#") == []
+    assert result.orders_archived == len(orders)
+    archived = [o for d in objects.days(seller_id) for o in objects.get(seller_id, *d).orders]  # type: ignore[union-attr]
+    assert sorted(archived) == sorted(o.order_id for o in orders)
+    for day, before in first_bytes.items():
+        assert objects.get(seller_id, *day) == before
+    # And a third run has nothing to do
+    assert HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now).objects_written == 0
+
+
+def test_an_order_updated_after_it_was_archived_reads_as_its_newer_version(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given an archived seller, then a late update of one archived order (a return, months later)
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    late = orders[0].model_copy(update={"status": "Returned", "last_updated_time": now - timedelta(hours=1)})
+    OrderStore().upsert([late], now=now)
+    # Then readers see the newer version (DynamoDB wins), once
+    order_reader, fact_reader = _readers(objects, now)
+    start, end = utc_span(late.marketplace_id, late.local_date)
+    seen = [
+        o
+        for o in fact_reader.orders_purchased(seller_id, late.marketplace_id, start, end)
+        if o.order_id == late.order_id
+    ]
+    assert [o.status for o in seen] == ["Returned"]
+    listed = order_reader.list(seller_id, created_from=start, created_to=end, limit=500).orders
+    assert [o.status for o in listed if o.order_id == late.order_id] == ["Returned"]
+    # And the next run merges it into its day's object and removes it from DynamoDB
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    assert _items(aws, seller_id, "ORDER#") == []
+    day = objects.get(seller_id, late.marketplace_id, late.local_date)
+    assert day is not None
+    assert day.orders[late.order_id].status == "Returned"
+
+
+def test_only_days_before_the_hot_window_are_archived(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given a seller whose orders straddle the hot window's first day
+    seller_id, orders, _ = _seeded(world)
+    days = sorted({o.local_date for o in orders})
+    middle = days[len(days) // 2]
+    now = datetime.combine(middle + timedelta(days=HOT_DAYS), datetime.min.time(), tzinfo=UTC)
+    objects: HistoryObjects = history["objects"]
+    order_reader, fact_reader = _readers(objects, now)
+    start, end = (
+        min(o.created_time for o in orders),
+        max(o.created_time for o in orders) + timedelta(seconds=1),
+    )
+    listed_before = _listing(order_reader, seller_id, start, end, 5)
+    pages_before = _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1))
+    # When the job runs
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    # Then exactly the orders of the days before it left DynamoDB, and those are in the objects
+    assert result.cutoff == middle
+    kept = {i["sk"]["S"].removeprefix("ORDER#") for i in _items(aws, seller_id, "ORDER#")}
+    assert kept == {o.order_id for o in orders if o.local_date >= middle}
+    archived = {o for d in objects.days(seller_id) for o in objects.get(seller_id, *d).orders}  # type: ignore[union-attr]
+    assert archived == {o.order_id for o in orders if o.local_date < middle} != set()
+    # And a paged listing across the hot days and the archived ones is the same as before, newest first
+    assert _listing(order_reader, seller_id, start, end, 5) == listed_before
+    assert sorted(listed_before) == sorted(o.order_id for o in orders)
+    assert _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1)) == pages_before
+
+
+def test_an_archived_object_carries_no_buyer_pii(aws: Any, world: SimWorld, history: dict[str, Any]) -> None:
+    # Given orders fetched WITH buyer and recipient data (the canaries), stored and archived
+    seller_id, _, now = _seeded(world, pii=True)
+    objects: HistoryObjects = history["objects"]
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    # Then no archived object holds a canary
+    for marketplace_id, day in objects.days(seller_id):
+        key = f"history/{seller_id}/{marketplace_id}/{day.isoformat()}.jsonl.gz"
+        text = gzip.decompress(history["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()).decode()
+        assert text
+        assert json.loads(text.splitlines()[0])["type"] in ("order", "finance")
+        assert find_pii_markers(text) == []
+        assert PII_MARKER not in text.lower()
+
+
+def test_a_run_out_of_time_stops_between_steps_and_the_next_run_finishes(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given a run whose Lambda time runs out after a few checks
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    checks = iter([600_000] * 3)
+    first = HistoryArchiver(objects, hot_days=HOT_DAYS).run(
+        seller_id, now=now, time_left_ms=lambda: next(checks, 1_000)
+    )
+    # Then it stops early, and every order is in DynamoDB or in an object
+    assert not first.done
+    in_table = {i["sk"]["S"].removeprefix("ORDER#") for i in _items(aws, seller_id, "ORDER#")}
+    archived = {o for d in objects.days(seller_id) for o in objects.get(seller_id, *d).orders}  # type: ignore[union-attr]
+    assert in_table | archived == {o.order_id for o in orders}
+    assert in_table  # work is left for the next run
+    # And the next run finishes it
+    second = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    assert second.done
+    assert first.orders_archived + second.orders_archived == len(orders)
+    assert _items(aws, seller_id, "ORDER#") == []

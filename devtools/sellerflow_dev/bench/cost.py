@@ -464,7 +464,9 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float) -> dic
     items = orders_per_day * DAYS * (1 + a.finance_events_per_order)
     objects = DAYS * a.archive_objects_per_day
     puts, gets = objects + DAYS, 2 * objects  # a LIST is priced as a PUT
-    wru, rru = items + 2 * DAYS, items * a.archive_rru_per_item  # + the checkpoint's writes
+    # + one locator per order (an order found by its id alone) + the checkpoint's writes
+    wru, rru = items + orders_per_day * DAYS + 2 * DAYS, items * a.archive_rru_per_item
+    locator_gb = orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * LOCATOR_KB / 1e6
     gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item) * 0.5  # 512 MB
     transitions = DAYS * 2.0  # the fan-out map's item and its task, per seller and day
     table = seller_data_table_class()
@@ -472,7 +474,7 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float) -> dic
         archive_gb * p["s3_gb_month"]
         + puts * p["s3_put"]
         + gets * p["s3_get"]
-        + dynamodb_cost(wru, rru, 0.0, table)
+        + dynamodb_cost(wru, rru, locator_gb, table)
         + DAYS * p["lambda_request"]
         + gb_s * p["lambda_gb_s_arm64"]
         + (DAYS + objects) * p["kms_request"]
@@ -483,12 +485,16 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float) -> dic
         "archive_puts": puts,
         "archive_gets": gets,
         "archive_wru": wru,
+        "locator_gb": locator_gb,
         "archive_rru": rru,
         "cost": cost,
     }
 
 
 ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per table and per index entry
+# An archived order's locator (`OrderLocatorRecord`): attribute names and values of its keys,
+# marketplace, day and expiry (~110 bytes as DynamoDB sizes them) and the item overhead
+LOCATOR_KB = 0.11 + ITEM_OVERHEAD_KB
 
 
 def counted_assumptions() -> Assumptions:

@@ -17,6 +17,7 @@ from int_core_support import REGION, raw_items
 from sellerflow.analytics.rollups import CogsBook, compute_day
 from sellerflow.calendar import utc_span
 from sellerflow.domain import Order
+from sellerflow.errors import OrderNotFound
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.facts import FactStore
 from sellerflow.store.history import HistoryArchive, HistoryObjects
@@ -137,6 +138,7 @@ def test_archiving_moves_old_history_to_encrypted_objects_and_readers_see_the_sa
     rollup_before = _day_rollup(fact_reader, seller_id, sample.marketplace_id, sample.local_date)
     finance_before = fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1))
     pages_before = _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1))
+    by_id_before = order_reader.get(seller_id, sample.order_id)
 
     # When the archive job runs
     result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
@@ -163,6 +165,13 @@ def test_archiving_moves_old_history_to_encrypted_objects_and_readers_see_the_sa
     assert fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1)) == finance_before
     assert _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1)) == pages_before
     assert len(pages_before) == len(orders)
+    # And an archived order is found by its id alone (`GET /orders/{orderId}`), through its locator
+    assert order_reader.get(seller_id, sample.order_id) == by_id_before
+    assert len(_items(aws, seller_id, "ORDERDAY#")) == len(orders)
+    with pytest.raises(OrderNotFound):
+        order_reader.get(seller_id, "999-0000000-0000000")
+    with pytest.raises(OrderNotFound):  # without the archive, the store knows DynamoDB alone
+        OrderStore().get(seller_id, sample.order_id)
 
 
 def test_a_run_stopped_after_the_objects_loses_nothing_and_its_rerun_finishes(

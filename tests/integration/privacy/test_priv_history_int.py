@@ -9,9 +9,11 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from priv_int_support import BUCKET, MARKETPLACE, OTHER, OWNER_SUB, SELLER, PrivacyAws, seed_seller
 from test_priv_erase_int import run_erasure
 
+from sellerflow.errors import OrderNotFound
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.privacy.buyer import delete_buyer_order_data
 from sellerflow.privacy.export import build_export, export_id_for
@@ -19,8 +21,9 @@ from sellerflow.privacy.models import ExportInput
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.facts import FactStore
 from sellerflow.store.facts_control import DirtyDays
-from sellerflow.store.history import HistoryObjects
+from sellerflow.store.history import HistoryArchive, HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver
+from sellerflow.store.orders import OrderStore, locate
 from sellerflow.store.privacy import PartitionStore, SellerObjects, restrict_order
 from sellerflow.wiring.privacy import archived_history
 
@@ -90,6 +93,10 @@ def test_a_buyer_request_for_an_archived_order_erases_it_from_the_archive(aws: P
     objects = _archive(aws, SELLER)
     order_id = f"111-{SELLER[-2:]}-0000003"
     kept = {o for m, d in objects.days(SELLER) for o in objects.get(SELLER, m, d).orders} - {order_id}  # type: ignore[union-attr]
+    by_id = OrderStore(
+        history=HistoryArchive(objects, hot_days=aws.settings.history_hot_days), clock=lambda: NOW
+    )
+    assert by_id.get(SELLER, order_id).order_id == order_id  # found by its id alone, through its locator
     # When the buyer's deletion request for one of them is carried out
     result = delete_buyer_order_data(
         SELLER,
@@ -106,3 +113,7 @@ def test_a_buyer_request_for_an_archived_order_erases_it_from_the_archive(aws: P
     left = {o for m, d in objects.days(SELLER) for o in objects.get(SELLER, m, d).orders}  # type: ignore[union-attr]
     assert left == kept
     assert order_id not in left
+    # and its id leads nowhere: the locator went with it
+    assert locate(SELLER, order_id) is None
+    with pytest.raises(OrderNotFound):
+        by_id.get(SELLER, order_id)

@@ -23,6 +23,7 @@ from sellerflow.privacy.models import is_seller_id
 ORDER_PREFIX = "ORDER#"
 FIN_PREFIX = "FIN#"
 SETTLEMENT_LINE_PREFIX = "SETTLEMENTLINE#"
+ORDER_LOCATOR_PREFIX = "ORDERDAY#"  # an archived order's marketplace and day (store.orders)
 
 
 class OrderDataStore(Protocol):
@@ -103,7 +104,11 @@ def delete_buyer_order_data(
     pii = store.under_prefix("pii", seller_id, f"{ORDER_PREFIX}{order_id}#")
     days = {d for d in (_day(i) for i in [*([order] if order else []), *finance]) if d is not None}
     deleted_orders = store.delete("seller_data", seller_id, [f"{ORDER_PREFIX}{order_id}"]) if order else 0
-    store.delete("seller_data", seller_id, [str(i["sk"]) for i in [*finance, *lines]])
+    store.delete(
+        "seller_data",
+        seller_id,
+        [str(i["sk"]) for i in [*finance, *lines]] + [f"{ORDER_LOCATOR_PREFIX}{order_id}"],
+    )
     store.delete("pii", seller_id, [str(i["sk"]) for i in pii])
     # An order past the hot window is in the archive (its day unknown here: the archive finds it).
     archived = archive.erase_order(seller_id, order_id) if archive is not None else []

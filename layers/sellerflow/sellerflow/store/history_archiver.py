@@ -31,7 +31,7 @@ from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.facts import FIN_PREFIX, FINANCES, FinanceRecord
 from sellerflow.store.history import HistoryDay, HistoryObjects
-from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key
+from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key, write_locators
 from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
@@ -208,6 +208,12 @@ class HistoryArchiver:
             for (marketplace_id, day), (orders, transactions) in sorted(_group(stored).items()):
                 self._write_day(seller_id, marketplace_id, day, orders, transactions, restricted)
                 result.objects_written += 1
+            # where each order went, for a read by its id alone (before its item goes)
+            write_locators(
+                seller_id,
+                (o for o, _ in stored.orders.values() if o.order_id not in restricted),
+                retention_days=self._retention_days,
+            )
             if self._after_write is not None:
                 self._after_write(seller_id)
             archived_through = last

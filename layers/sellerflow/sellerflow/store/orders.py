@@ -127,6 +127,54 @@ def _stored_versions(orders: Sequence[Order]) -> dict[tuple[str, str], Order]:
     return found
 
 
+LOCATOR_PREFIX = "ORDERDAY#"
+
+
+@table("seller_data")
+class OrderLocatorRecord(SellerItem):
+    """ORDERDAY#<orderId>: where an archived order is, its marketplace and local day of purchase (the id
+    alone does not tell which history object holds it). Written by the archive job before the order's
+    item is deleted; kept as long as the object."""
+
+    marketplace_id = UnicodeAttribute()
+    day = UnicodeAttribute()  # yyyy-mm-dd
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL (the object's retention)
+
+
+def locator_key(order_id: str) -> str:
+    return f"{LOCATOR_PREFIX}{order_id}"
+
+
+def write_locators(seller_id: str, orders: Iterable[Order], *, retention_days: int) -> int:
+    """One locator per archived order (BatchWriteItem, 25 a request; rewriting one is harmless)."""
+    written = 0
+    with OrderLocatorRecord.batch_write() as batch:
+        for order in orders:
+            gone = datetime.combine(
+                order.local_date + timedelta(days=retention_days), datetime.min.time(), UTC
+            )
+            batch.save(
+                OrderLocatorRecord(
+                    seller_id,
+                    locator_key(order.order_id),
+                    marketplace_id=order.marketplace_id,
+                    day=order.local_date.isoformat(),
+                    expires_at=int(gone.timestamp()),
+                )
+            )
+            written += 1
+    return written
+
+
+def locate(seller_id: str, order_id: str) -> tuple[str, date] | None:
+    """(marketplace, local day) of an archived order, None if it was never archived."""
+    try:
+        found = OrderLocatorRecord.get(seller_id, locator_key(order_id))
+    except DoesNotExist:
+        return None
+    return found.marketplace_id, date.fromisoformat(found.day)
+
+
 def _advance_version(order: Order) -> None:
     OrderRecord(order.seller_id, order_key(order.order_id)).update(
         actions=[OrderRecord.last_updated_time.set(order.last_updated_time)],
@@ -216,10 +264,21 @@ class OrderStore:
         return written
 
     def get(self, seller_id: str, order_id: str) -> Order:
+        """The order from DynamoDB, else (with the archive) from its day's history object."""
         try:
             return ORDERS.to_domain(OrderRecord.get(seller_id, order_key(order_id)))
         except DoesNotExist:
-            raise OrderNotFound(f"order {order_id} not found") from None
+            archived = self._archived(seller_id, order_id)
+            if archived is None:
+                raise OrderNotFound(f"order {order_id} not found") from None
+            return archived
+
+    def _archived(self, seller_id: str, order_id: str) -> Order | None:
+        where = locate(seller_id, order_id) if self._history is not None else None
+        if self._history is None or where is None:
+            return None
+        day = self._history.day(seller_id, *where)
+        return day.orders.get(order_id) if day is not None else None
 
     def count(self, seller_id: str) -> int:
         return sum(1 for _ in OrderRecord.query(seller_id, OrderRecord.sk.startswith(ORDER_PREFIX)))

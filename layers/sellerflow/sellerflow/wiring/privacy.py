@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 EraseStep = (
     StopSyncingInput
+    | StopHandedOverSyncsInput
     | DeleteCredentialsInput
     | DeleteItemsInput
     | DeleteObjectsInput

@@ -16,6 +16,7 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
     from sellerflow.calendar import archive_cutoff, utc_span
     from sellerflow.store.facts import FactStore
     from sellerflow.store.history import HistoryArchive, HistoryObjects
+    from sellerflow.store.orders import OrderStore
 
     assert stack.resources is not None
     function = stack.resources.functions["ArchiveHistoryFunction"]
@@ -30,7 +31,8 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
     objects = HistoryObjects(
         function.environment["RAW_BUCKET"], kms_key_id=function.environment["DATA_KEY_ID"]
     )
-    facts = FactStore(history=HistoryArchive(objects, hot_days=settings.history_hot_days))
+    archive = HistoryArchive(objects, hot_days=settings.history_hot_days)
+    facts = FactStore(history=archive)
 
     def day_inputs() -> tuple[list[str], list[str]]:
         if sample is None:
@@ -52,8 +54,13 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
         archived |= set(stored.orders) if stored is not None else set()
     left = [o for o in wiring.order_store().all_for_seller(seller) if o.local_date < cutoff]
     after = day_inputs()
+    # the archived order, by its id alone (`GET /orders/{orderId}`): through its locator, as it was
+    by_id = (
+        OrderStore(history=archive).get(seller, sample.order_id) == sample if sample is not None else False
+    )
     ok = (
-        bool(old)
+        by_id
+        and bool(old)
         and result.get("orders_archived") == len(old)
         and archived == {o.order_id for o in old}
         and not left
@@ -64,6 +71,6 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
         f"{'verified' if ok else 'MISMATCH'} history_archive {seller} hot_days={settings.history_hot_days} "
         f"orders_older={len(old)} archived={result.get('orders_archived')} in_objects={len(archived)} "
         f"transactions={result.get('transactions_archived')} objects={len(days)} items_left={len(left)} "
-        f"day_reread={'equal' if before == after else 'different'}"
+        f"day_reread={'equal' if before == after else 'different'} by_id={'found' if by_id else 'missing'}"
     )
     return ok

@@ -236,7 +236,7 @@ def test_expired_rates_undeliverable_address_and_a_half_failed_purchase(
     labels: LabelService, world: SimWorld, sim: SimServer, seller: str, clock: Clock,
 ) -> None:  # fmt: skip
     _profile_all(labels, seller, world)
-    first = _unshipped(world, seller)[0]
+    first = _lightest_unshipped(world, seller)
     # A rate older than Amazon's validity: refused locally, nothing bought
     quote = labels.rates(seller, first)
     clock.now += timedelta(minutes=11)
@@ -324,7 +324,7 @@ def test_a_merchant_fulfillment_marketplace_buys_through_mfn_with_rdts_and_reads
     assert len(sim.tokens._grants) - rdts_before == 3  # createShipment, getShipment, cancelShipment
     # Charged without an answer: PurchaseIncomplete; with no idempotency key in this API, the retry
     # sees the order shipped by that purchase and buys nothing again
-    second = _unshipped(world, seller)[0]
+    second = _lightest_unshipped(world, seller)  # (the first one bought is shipped now)
     sim.update_config({"label_charge_without_document": [second]})
     quote = labels.rates(seller, second)
     with pytest.raises(PurchaseIncomplete):

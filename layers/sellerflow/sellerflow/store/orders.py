@@ -22,7 +22,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from sellerflow.calendar import days_between, local_day, never_archived_from
+from sellerflow.calendar import days_between, iso_z, local_day, never_archived_from
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput, OrderNotFound
 from sellerflow.store.facts_control import DirtyDays
@@ -77,7 +77,7 @@ def order_key(order_id: str) -> str:
 
 def purchase_key(created_time: datetime, order_id: str) -> str:
     """The `by_purchase_date` index's sort key: purchase time (UTC, to the second), then the order."""
-    return f"{created_time.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{order_id}"
+    return f"{iso_z(created_time)}#{order_id}"
 
 
 ORDER_LINES = RecordMapping(OrderLine, OrderItemRecord)
@@ -274,10 +274,10 @@ class OrderStore:
             return archived
 
     def _archived(self, seller_id: str, order_id: str) -> Order | None:
-        where = locate(seller_id, order_id) if self._history is not None else None
-        if self._history is None or where is None:
+        if self._history is None:
             return None
-        day = self._history.day(seller_id, *where)
+        where = locate(seller_id, order_id)
+        day = self._history.day(seller_id, *where) if where is not None else None
         return day.orders.get(order_id) if day is not None else None
 
     def count(self, seller_id: str) -> int:
@@ -313,7 +313,7 @@ class OrderStore:
             )
         hot: builtins.list[Order] = []
         if cursor is None:
-            cursor = _purchase_bound(min(created_to, boundary))
+            cursor = iso_z(min(created_to, boundary))
             if created_to > boundary:
                 hot, last_key = self._list_hot(seller_id, boundary, created_to, wanted, limit, start_key)
                 if last_key:
@@ -334,8 +334,8 @@ class OrderStore:
         start_key: dict[str, Any] | None,
     ) -> tuple[builtins.list[Order], dict[str, Any] | None]:
         """A page of the `by_purchase_date` index's orders (DynamoDB only), newest first."""
-        lower = _purchase_bound(created_from)
-        upper = _purchase_bound(created_to)
+        lower = iso_z(created_from)
+        upper = iso_z(created_to)
         orders: list[Order] = []
         last_key: dict[str, Any] | None = start_key
         # The status filter applies to the orders read by key (the index does not keep the status: an
@@ -365,19 +365,19 @@ class OrderStore:
         history = self._history
         now = self._clock()
         marketplaces = history.marketplaces(seller_id)
-        lower = _purchase_bound(created_from)
+        lower = iso_z(created_from)
         day = datetime.fromisoformat(cursor.split("#", 1)[0].replace("Z", "+00:00")).astimezone(UTC)
         day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        if day_start.strftime("%Y-%m-%dT%H:%M:%SZ") == cursor:
+        if iso_z(day_start) == cursor:
             day_start -= timedelta(days=1)  # the cursor is a day's first instant: that day is excluded
         page: list[Order] = []
         while day_start + timedelta(days=1) > created_from and limit > 0:
             day_end = day_start + timedelta(days=1)
-            low = max(lower, _purchase_bound(day_start))
+            low = max(lower, iso_z(day_start))
             keys = [
                 r.sk
                 for r in OrderRecord.by_purchase_date.query(
-                    seller_id, OrderRecord.purchase_sk.between(low, min(cursor, _purchase_bound(day_end)))
+                    seller_id, OrderRecord.purchase_sk.between(low, min(cursor, iso_z(day_end)))
                 )
                 if r.purchase_sk < cursor
             ]
@@ -399,7 +399,7 @@ class OrderStore:
                 return page, purchase_key(last.created_time, last.order_id)
             page += kept
             limit -= len(kept)
-            cursor = _purchase_bound(day_start)
+            cursor = iso_z(day_start)
             day_start -= timedelta(days=1)
         return page, None
 
@@ -418,10 +418,6 @@ def _archived_in(
             for o in history.orders(seller_id, marketplace_id, days)
             if day_start <= o.created_time < day_end
         )
-
-
-def _purchase_bound(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _encode_cursor(cursor: str, seller_id: str) -> str:

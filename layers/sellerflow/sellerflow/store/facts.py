@@ -31,7 +31,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from sellerflow.calendar import days_between, iso_z, local_day
+from sellerflow.calendar import iso_z, local_day
 from sellerflow.domain import Order
 from sellerflow.facts import (
     FinanceTransactionFact,
@@ -400,9 +400,7 @@ class FactStore:
         kind = filters.get("transaction_type")
         found: dict[str, FinanceTransactionFact] = {}
         for marketplace_id in [wanted] if wanted else history.marketplaces(seller_id):
-            first = local_day(marketplace_id, posted_from)
-            last_day = local_day(marketplace_id, posted_to)
-            days = [d for d in days_between(first, last_day) if history.reaches(d, now)]
+            days = history.days_reached(marketplace_id, posted_from, posted_to, now)
             for sk, fact in history.transactions(seller_id, marketplace_id, days):
                 if (
                     posted_from <= fact.posted_at < posted_to
@@ -447,12 +445,7 @@ class FactStore:
         history = self._history
         if history is None:
             return orders
-        now = self._clock()
-        days = [
-            d
-            for d in days_between(local_day(marketplace_id, start), local_day(marketplace_id, end))
-            if history.reaches(d, now)
-        ]
+        days = history.days_reached(marketplace_id, start, end, self._clock())
         if not days:
             return orders
         stored = {o.order_id for o in orders}

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from sellerflow.calendar import iso_z, maybe_archived
+from sellerflow.calendar import days_between, iso_z, local_day, maybe_archived
 from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.privacy import restricted_order_ids
@@ -229,6 +229,11 @@ class HistoryArchive:
 
     def reaches(self, day: date, now: datetime) -> bool:
         return maybe_archived(day, now, self.hot_days)
+
+    def days_reached(self, marketplace_id: str, first: datetime, last: datetime, now: datetime) -> list[date]:
+        """The marketplace's local days from `first`'s to `last`'s that may be archived."""
+        days = days_between(local_day(marketplace_id, first), local_day(marketplace_id, last))
+        return [d for d in days if self.reaches(d, now)]
 
     def day(self, seller_id: str, marketplace_id: str, day: date) -> HistoryDay | None:
         at = self._clock()

@@ -22,7 +22,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from sellerflow.calendar import days_between, iso_z, local_day, never_archived_from
+from sellerflow.calendar import iso_z, local_day, never_archived_from
 from sellerflow.domain import Order, OrderLine
 from sellerflow.errors import InvalidInput, OrderNotFound
 from sellerflow.store.facts_control import DirtyDays
@@ -410,9 +410,7 @@ def _archived_in(
     """The archived orders purchased in the UTC day starting at `day_start`, any marketplace."""
     day_end = day_start + timedelta(days=1)
     for marketplace_id in marketplaces:
-        first = local_day(marketplace_id, day_start)
-        last = local_day(marketplace_id, day_end - timedelta(seconds=1))
-        days = [d for d in days_between(first, last) if history.reaches(d, now)]
+        days = history.days_reached(marketplace_id, day_start, day_end - timedelta(seconds=1), now)
         yield from (
             o
             for o in history.orders(seller_id, marketplace_id, days)

@@ -17,7 +17,7 @@ bucket's lifecycle rule is the backstop).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from sellerflow.calendar import archive_cutoff, iso_z
 from sellerflow.domain import Order
@@ -137,28 +138,37 @@ def _group(stored: _Stored) -> dict[tuple[str, date], tuple[list[Order], dict[st
 def _delete(stored: _Stored, seller_id: str, out_of_time: Callable[[], bool]) -> tuple[int, int, int, bool]:
     """Delete the archived versions (each only if unchanged since it was read): (orders, transactions,
     kept, stopped). Stopped when time runs out: the rest stays in DynamoDB, already in its objects."""
-    orders = transactions = kept = 0
-    for index, (sk, (_, updated)) in enumerate(stored.orders.items()):
+    orders, kept, stopped = _delete_unchanged(
+        ((OrderRecord(seller_id, sk), OrderRecord.last_updated_time == updated)
+         for sk, (_, updated) in stored.orders.items()),
+        out_of_time,
+    )  # fmt: skip
+    if stopped:
+        return orders, 0, kept, True
+    transactions, kept_transactions, stopped = _delete_unchanged(
+        ((FinanceRecord(seller_id, sk), FinanceRecord.written_at == written)
+         for sk, (_, written) in stored.transactions.items()),
+        out_of_time,
+    )  # fmt: skip
+    return orders, transactions, kept + kept_transactions, stopped
+
+
+def _delete_unchanged(
+    deletes: Iterable[tuple[SellerItem, Condition]], out_of_time: Callable[[], bool]
+) -> tuple[int, int, bool]:
+    """Each item deleted on its condition: (deleted, kept, stopped); time checked every 100 items."""
+    deleted = kept = 0
+    for index, (record, unchanged) in enumerate(deletes):
         if index % 100 == 99 and out_of_time():
-            return orders, transactions, kept, True
+            return deleted, kept, True
         try:
-            OrderRecord(seller_id, sk).delete(condition=OrderRecord.last_updated_time == updated)
-            orders += 1
+            record.delete(condition=unchanged)
+            deleted += 1
         except DeleteError as exc:
             if not condition_failed(exc):
                 raise
             kept += 1  # a newer version arrived: it stays in DynamoDB until the next run archives it
-    for index, (sk, (_, written)) in enumerate(stored.transactions.items()):
-        if index % 100 == 99 and out_of_time():
-            return orders, transactions, kept, True
-        try:
-            FinanceRecord(seller_id, sk).delete(condition=FinanceRecord.written_at == written)
-            transactions += 1
-        except DeleteError as exc:
-            if not condition_failed(exc):
-                raise
-            kept += 1
-    return orders, transactions, kept, False
+    return deleted, kept, False
 
 
 class HistoryArchiver:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.config import Config
+from sellerflow.store.s3 import sigv4_s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -20,10 +20,7 @@ class DueListObjects:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            # SigV4: AWS serves SSE-KMS objects only to SigV4-signed requests.
-            import boto3  # here: a cold start loads boto3 only where it is used
-
-            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+            self._client = sigv4_s3_client()
         return self._client
 
     def put_json(self, key: str, body: bytes) -> str:

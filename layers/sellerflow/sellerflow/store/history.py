@@ -32,6 +32,7 @@ from sellerflow.calendar import days_between, iso_z, local_day, maybe_archived
 from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.privacy import restricted_order_ids
+from sellerflow.store.s3 import sigv4_s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -122,11 +123,7 @@ class HistoryObjects:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            # SigV4: AWS serves SSE-KMS objects only to SigV4-signed requests.
-            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+            self._client = sigv4_s3_client()
         return self._client
 
     def put(self, history: HistoryDay) -> str:

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -38,6 +37,7 @@ from sellerflow.labels.model import (
     ShipmentStatus,
 )
 from sellerflow.store.envelope import ContextEnvelope
+from sellerflow.store.s3 import sigv4_s3_client
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 if TYPE_CHECKING:
@@ -219,9 +219,7 @@ class LabelVault:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3  # on first use (~150 ms): most handlers importing this module never reach S3
-
-            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+            self._client = sigv4_s3_client()
         return self._client
 
     @staticmethod

@@ -39,6 +39,7 @@ from sellerflow.messages.model import (
 )
 from sellerflow.messages.replies import DraftText
 from sellerflow.store.envelope import ContextEnvelope
+from sellerflow.store.s3 import sigv4_s3_client
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 if TYPE_CHECKING:
@@ -345,10 +346,7 @@ class InboundMailObjects:
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+            self._client = sigv4_s3_client()
         return self._client
 
     def get(self, key: str) -> bytes | None:

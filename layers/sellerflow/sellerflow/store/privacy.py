@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import UpdateError
 
 from sellerflow.domain import SellerStatus
 from sellerflow.settings import Settings
+from sellerflow.store.s3 import sigv4_s3_client
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import SellerItem, condition_failed, table
 from sellerflow.store.tenancy import acting_seller_client
@@ -329,8 +329,7 @@ class SellerObjects:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            # SigV4: AWS serves SSE-KMS objects only to SigV4-signed (and presigned) requests.
-            self._client = _boto3_client("s3", config=Config(signature_version="s3v4"))
+            self._client = sigv4_s3_client()
         return self._client
 
     def upload(self, key: str, body: IO[bytes], *, content_type: str = "application/zip") -> None:

@@ -99,6 +99,7 @@ def run_seller(args: argparse.Namespace) -> int:
 def run_buyer_request(args: argparse.Namespace) -> int:
     from sellerflow.privacy.buyer import delete_buyer_order_data
     from sellerflow.store.audit import AuditLog
+    from sellerflow.store.facts import FactStore
     from sellerflow.store.facts_control import DirtyDays
     from sellerflow.store.privacy import PartitionStore, restrict_order
     from sellerflow.wiring import bound_settings, history_archive
@@ -114,6 +115,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
         audit=AuditLog(),
         reason=args.reason,
         archive=history_archive(settings).objects,  # the order may be past the hot window, in S3
+        transactions=FactStore(),  # its transactions in the finance chunks
     )
     print(
         json.dumps(

@@ -9,7 +9,7 @@ import pytest
 from an_support import DE, JP, SELLER, US, Tables, order, rollup_items, transaction, utc
 
 from sellerflow.analytics.rollups import CogsBook, compute_day, recompute_dirty_days
-from sellerflow.calendar import utc_span
+from sellerflow.calendar import iso_z, utc_span
 from sellerflow.facts import (
     CogsEntry,
     InventoryFact,
@@ -18,7 +18,7 @@ from sellerflow.facts import (
     SettlementSummary,
     TrafficByDateFact,
 )
-from sellerflow.store.facts import FactStore, FinanceRecord, ListingRecord
+from sellerflow.store.facts import FINANCES, FactStore, ListingRecord, StoredFinance, finance_items
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.store.facts_rollups import DayRollupRecord, RollupStore, SkuRollupRecord, day_key
 
@@ -201,6 +201,10 @@ def test_other_facts_round_trip_and_expire_within_18_months(tables: Tables) -> N
     assert pending() == set()  # none of these facts touches a rollup
 
 
+def _chunks() -> list[StoredFinance]:
+    return list(finance_items(SELLER, consistent=True))
+
+
 def test_finance_pages_are_by_posted_time(tables: Tables) -> None:
     store = FactStore()
     store.write(
@@ -216,11 +220,39 @@ def test_finance_pages_are_by_posted_time(tables: Tables) -> None:
     )
     page = store.finance_page(SELLER, SALE, SALE + timedelta(days=1), limit=2)
     assert [t.transaction_id for t in page.transactions] == ["T-0", "T-1"]
+    assert page.last_key == f"FIN#{iso_z(SALE + timedelta(hours=1))}#T-1"  # the API's cursor, as before
     rest = store.finance_page(SELLER, SALE, SALE + timedelta(days=1), after_key=page.last_key)
     assert [t.transaction_id for t in rest.transactions] == ["T-2", "T-3", "T-4"]
     refunds = store.finance_transactions(SELLER, SALE, SALE + timedelta(days=1), transaction_type="Refund")
     assert [t.transaction_id for t in refunds] == ["T-1", "T-3"]
-    assert FinanceRecord.count(SELLER, FinanceRecord.sk.startswith("FIN#")) == 5
+    # one chunk per posting hour, each holding that hour's transaction
+    assert [len(c.transactions) for c in _chunks()] == [1] * 5
+    assert all(c.chunk and c.sk.startswith(f"FIN#{c.hour}#") for c in _chunks())
+
+
+def test_finance_pages_cross_hours_and_chunks_with_the_cursor(tables: Tables) -> None:
+    # Given 30 transactions over three hours, written by three syncs (several chunks per hour)
+    store = FactStore()
+    hour = SALE.replace(minute=0)
+    facts = [
+        transaction(f"T-{i:02d}", hour + timedelta(minutes=6 * i), "Shipment", {"ReferralFee": f"-{i}.00"})
+        for i in range(30)
+    ]
+    for start in (0, 7, 19):
+        store.write(facts[start : start + 12])  # overlapping pages, as the lookback fetches them
+    assert len({c.hour for c in _chunks()}) == 3 < len(_chunks())
+    # When a client pages through them 7 at a time
+    seen: list[str] = []
+    after = None
+    while True:
+        page = store.finance_page(SELLER, hour, hour + timedelta(hours=3), limit=7, after_key=after)
+        seen += [t.transaction_id for t in page.transactions]
+        after = page.last_key
+        if after is None:
+            break
+    # Then each transaction comes once, in posted order; a marketplace filter keeps its own
+    assert seen == [f.transaction_id for f in facts]
+    assert store.finance_transactions(SELLER, hour, hour + timedelta(hours=3), marketplace_id=DE) == []
 
 
 def test_a_transaction_fetched_again_unchanged_is_not_rewritten_nor_its_day_marked(tables: Tables) -> None:
@@ -229,29 +261,74 @@ def test_a_transaction_fetched_again_unchanged_is_not_rewritten_nor_its_day_mark
     fees = {"ProductCharges": "80.00", "ReferralFee": "-12.00"}
     store.write([transaction("T-1", SALE, "Shipment", fees)], now=SALE)
     recompute()
-    (before,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+    (before,) = _chunks()
 
-    # When the next hourly sync's 48-hour lookback returns it unchanged, then changed, then a month later
+    # When the next hourly sync's 48-hour lookback returns it unchanged (with a new one of the hour),
+    # then changed, then a month later
     store.write([transaction("T-1", SALE, "Shipment", fees)], now=SALE + timedelta(hours=1))
-    (unchanged,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+    unchanged = _chunks()
     stale_after_unchanged = pending()
     store.write(
-        [transaction("T-1", SALE, "Shipment", {**fees, "ReferralFee": "-11.00"})],
+        [
+            transaction("T-1", SALE, "Shipment", {**fees, "ReferralFee": "-11.00"}),
+            transaction("T-2", SALE + timedelta(minutes=5), "Shipment", fees),
+        ],
         now=SALE + timedelta(hours=2),
     )
-    (changed,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+    changed = _chunks()
     stale_after_change = pending()
     late = SALE + timedelta(days=31)
     store.write([transaction("T-1", SALE, "Shipment", {**fees, "ReferralFee": "-11.00"})], now=late)
-    (kept,) = FinanceRecord.query(SELLER, FinanceRecord.sk.startswith("FIN#"))
+    kept = _chunks()
 
-    # Then the unchanged one writes nothing and leaves the rollups alone; the change is written and
-    # marks its day; a fact written long ago is written again (its TTL counts from the write)
-    assert unchanged.written_at == before.written_at
+    # Then the unchanged one writes nothing and leaves the rollups alone; the change is written in a
+    # new chunk of the hour (with the hour's new transaction), marks its day and wins on read; a fact
+    # written long ago is written again (its TTL counts from the write)
+    assert unchanged == [before]
     assert stale_after_unchanged == set()
-    assert changed.written_at == SALE + timedelta(hours=2)
+    assert len(changed) == 2
+    (newer,) = [c for c in changed if c != before]
+    assert newer.written_at == SALE + timedelta(hours=2)
+    assert [t.transaction_id for t in newer.transactions] == ["T-1", "T-2"]
     assert stale_after_change == {(US, date(2026, 3, 1))}
-    assert kept.written_at == late
+    read = store.finance_transactions(SELLER, SALE, SALE + timedelta(hours=1))
+    assert [(t.transaction_id, dict(t.amounts)["ReferralFee"]) for t in read] == [
+        ("T-1", Decimal("-11.00")),
+        ("T-2", Decimal("-12.00")),
+    ]
+    assert len(kept) == 3
+    assert max(c.written_at for c in kept) == late
+
+
+def test_legacy_transaction_items_and_chunks_read_together(tables: Tables) -> None:
+    # Given a deployment that stored transactions one item each (the legacy layout)
+    fees = {"ProductCharges": "80.00", "ReferralFee": "-12.00"}
+    old = [transaction(f"T-{i}", SALE + timedelta(minutes=20 * i), "Shipment", fees) for i in range(4)]
+    for fact in old:
+        FINANCES.to_record(fact, written_at=SALE, expires_at=int(SALE.timestamp()) + 10**7).save()
+    store = FactStore()
+    # When the lookback fetches them again: T-0 unchanged, T-1 changed, and a new T-9
+    store.write(
+        [
+            old[0],
+            transaction("T-1", old[1].posted_at, "Shipment", {**fees, "ReferralFee": "-9.00"}),
+            transaction("T-9", SALE + timedelta(minutes=5), "Refund", {"ProductCharges": "-80.00"}),
+        ],
+        now=SALE + timedelta(hours=1),
+    )
+    # Then only the changed and the new one went to a chunk, beside the legacy items
+    items = _chunks()
+    assert sorted(len(c.transactions) for c in items if c.chunk) == [2]
+    assert sum(not c.chunk for c in items) == 4
+    # And a read sees each transaction once, the chunk's version over the legacy item's, in order
+    read = store.finance_transactions(SELLER, SALE, SALE + timedelta(hours=2))
+    assert [t.transaction_id for t in read] == ["T-0", "T-9", "T-1", "T-2", "T-3"]
+    assert dict(read[2].amounts)["ReferralFee"] == Decimal("-9.00")
+    page = store.finance_page(SELLER, SALE, SALE + timedelta(hours=2), limit=2)
+    rest = store.finance_page(SELLER, SALE, SALE + timedelta(hours=2), after_key=page.last_key)
+    assert [t.transaction_id for t in page.transactions + rest.transactions] == [
+        t.transaction_id for t in read
+    ]
 
 
 def test_an_unknown_fact_type_is_refused_before_anything_is_written(tables: Tables) -> None:

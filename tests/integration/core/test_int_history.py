@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +15,11 @@ import pytest
 from int_core_support import REGION, raw_items
 
 from sellerflow.analytics.rollups import CogsBook, compute_day
-from sellerflow.calendar import utc_span
+from sellerflow.calendar import local_day, utc_span
 from sellerflow.domain import Order
 from sellerflow.errors import OrderNotFound
 from sellerflow.facts import FinanceTransactionFact
-from sellerflow.store.facts import FactStore
+from sellerflow.store.facts import FINANCES, FactStore
 from sellerflow.store.history import HistoryArchive, HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver, checkpoint
 from sellerflow.store.orders import OrderStore
@@ -302,3 +302,70 @@ def test_a_run_out_of_time_stops_between_steps_and_the_next_run_finishes(
     assert second.done
     assert first.orders_archived + second.orders_archived == len(orders)
     assert _items(aws, seller_id, "ORDER#") == []
+
+
+US, JP = "ATVPDKIKX0DER", "A1VC38T7YXB528"
+
+
+def _fact(transaction_id: str, posted_at: datetime, marketplace_id: str) -> FinanceTransactionFact:
+    return FinanceTransactionFact(
+        seller_id="A1CHUNKSELLER",
+        transaction_id=transaction_id,
+        transaction_type="Shipment",
+        posted_at=posted_at,
+        marketplace_id=marketplace_id,
+        local_date=local_day(marketplace_id, posted_at),
+        order_id=f"O-{transaction_id}",
+        sku="SKU-1",
+        quantity=1,
+        total=Decimal("10.00"),
+        currency="USD",
+        amounts=(("ProductCharges", Decimal("10.00")),),
+    )
+
+
+def test_a_chunk_leaves_dynamodb_only_once_every_transaction_in_it_is_archived(
+    aws: Any, history: dict[str, Any]
+) -> None:
+    # Given one posting hour's chunk holding a US transaction (local day Mar 1) and a JP one (Mar 2),
+    # and a transaction of the day before stored as a legacy item (one transaction, `FIN#<iso>#<id>`)
+    seller_id = "A1CHUNKSELLER"
+    at = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)  # US Mar 1 08:30, JP Mar 2 01:30
+    us, jp = _fact("T-US", at, US), _fact("T-JP", at + timedelta(minutes=10), JP)
+    old = _fact("T-OLD", at - timedelta(days=1), US)
+    FactStore().write([us, jp], now=at)
+    FINANCES.to_record(old, written_at=at, expires_at=int(at.timestamp()) + 10**8).save()
+    assert len(_items(aws, seller_id, "FIN#")) == 2
+    objects: HistoryObjects = history["objects"]
+    first_run = datetime(2026, 3, 2, 6, tzinfo=UTC) + timedelta(days=HOT_DAYS)  # days before Mar 2 go
+
+    # When the archive runs with Mar 2 the first hot day
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=first_run)
+
+    # Then the US and legacy transactions are in Mar 1's and Feb 28's objects, the legacy item is
+    # gone, and the chunk stays: its JP transaction's day is not archived yet
+    assert result.cutoff == date(2026, 3, 2)
+    archived = {
+        t.transaction_id
+        for m, d in objects.days(seller_id)
+        for t in objects.get(seller_id, m, d).transactions.values()  # type: ignore[union-attr]
+    }
+    assert archived == {"T-US", "T-OLD"}
+    (kept,) = _items(aws, seller_id, "FIN#")
+    assert "payload" in kept
+    assert result.transactions_archived == 1
+    # And a reader sees each transaction once (DynamoDB's chunk, the archive)
+    _, facts = _readers(objects, first_run)
+    read = facts.finance_transactions(seller_id, at - timedelta(days=2), at + timedelta(days=1))
+    assert [t.transaction_id for t in read] == ["T-OLD", "T-US", "T-JP"]
+
+    # When the next day's run archives Mar 2
+    later = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=first_run + timedelta(days=1))
+    # Then the chunk goes, its two transactions counted, and the JP one is in its day's object
+    assert _items(aws, seller_id, "FIN#") == []
+    assert later.transactions_archived == 2
+    jp_day = objects.get(seller_id, JP, date(2026, 3, 2))
+    assert jp_day is not None
+    assert [t.transaction_id for t in jp_day.transactions.values()] == ["T-JP"]
+    _, facts = _readers(objects, first_run + timedelta(days=1))
+    assert facts.finance_transactions(seller_id, at - timedelta(days=2), at + timedelta(days=1)) == read

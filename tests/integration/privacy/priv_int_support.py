@@ -16,9 +16,11 @@ from moto import mock_aws
 from pydantic import SecretStr
 
 from sellerflow.domain import Order, OrderLine, Role
+from sellerflow.facts import FinanceTransactionFact
 from sellerflow.settings import Settings
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.credentials import CredentialVault
+from sellerflow.store.facts import FactStore
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.store.tables import bind_tables
@@ -118,6 +120,26 @@ def make_order(seller_id: str, order_id: str, *, updated: datetime | None = None
     )
 
 
+CHUNK_POSTED = datetime(2026, 3, 13, 9, 15, tzinfo=UTC)
+
+
+def make_transaction(seller_id: str, transaction_id: str, order_id: str) -> FinanceTransactionFact:
+    return FinanceTransactionFact(
+        seller_id=seller_id,
+        transaction_id=transaction_id,
+        transaction_type="Shipment",
+        posted_at=CHUNK_POSTED,
+        marketplace_id=MARKETPLACE,
+        local_date=date(2026, 3, 13),
+        order_id=order_id,
+        sku="SKU-1",
+        quantity=1,
+        total=Decimal("40.00"),
+        currency="USD",
+        amounts=(("ProductCharges", Decimal("40.00")),),
+    )
+
+
 def _put(aws: PrivacyAws, table: str, item: dict[str, Any]) -> None:
     from boto3.dynamodb.types import TypeSerializer
 
@@ -154,6 +176,10 @@ def seed_seller(aws: PrivacyAws, seller_id: str, *, orders: int = 12) -> dict[st
     ]
     for fact in facts:
         _put(aws, "SellerDataTable", {"seller_id": seller_id, **fact})
+    # and two transactions as the fact store keeps them now: one chunk of their posting hour
+    FactStore().write(
+        [make_transaction(seller_id, "T3", first_order), make_transaction(seller_id, "T4", "999-other")]
+    )
     _put(
         aws,
         "BuyerPiiTable",
@@ -167,7 +193,7 @@ def seed_seller(aws: PrivacyAws, seller_id: str, *, orders: int = 12) -> dict[st
         "listings": 1,
         "inventory": 1,
         "traffic": 1,
-        "finance_transactions": 2,
+        "finance_transactions": 4,  # two legacy items, a chunk's two transactions
         "settlements": 1,
         "settlement_lines": 2,
         "rollups_daily": 1,

@@ -3,13 +3,16 @@ written, and a later upsert of the same order (a sync, a report backfill) skips 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from priv_int_support import OTHER, OWNER_SUB, SELLER, PrivacyAws, make_order, seed_seller
+from priv_int_support import CHUNK_POSTED, OTHER, OWNER_SUB, SELLER, PrivacyAws, make_order, seed_seller
 
 from sellerflow.errors import OrderNotFound
 from sellerflow.privacy.buyer import delete_buyer_order_data
 from sellerflow.store.audit import AuditLog
+from sellerflow.store.facts import FactStore, finance_items
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.orders import OrderStore
 from sellerflow.store.privacy import PartitionStore, drop_restricted, restrict_order, restricted_order_ids
@@ -34,11 +37,13 @@ def test_a_buyer_request_deletes_every_item_of_the_order_and_restricts_it(aws: P
         restrict=restrict_order,
         dirty=DirtyDays(),
         audit=AuditLog(),
+        transactions=FactStore(),
     )
-    # Then the order, its finance transaction, its settlement line and its PII item are gone
+    # Then the order, its finance transactions (a legacy item, one in a chunk), its settlement line
+    # and its PII item are gone
     assert (result.orders, result.finance_transactions, result.settlement_lines, result.pii_items) == (
         1,
-        1,
+        2,
         1,
         1,
     )
@@ -50,6 +55,14 @@ def test_a_buyer_request_deletes_every_item_of_the_order_and_restricts_it(aws: P
     # And the facts of other orders stay
     assert {"FIN#2026-03-12T10:00:00Z#T2", "SETTLEMENTLINE#S1#0000002", "SETTLEMENT#S1"} <= data
     assert _sort_keys(aws, "BuyerPiiTable", SELLER) == set()
+    # And the chunk that held its transaction holds only the other order's now, written as before
+    (chunk,) = finance_items(SELLER, CHUNK_POSTED, CHUNK_POSTED, consistent=True)
+    assert [(t.transaction_id, t.order_id) for t in chunk.transactions] == [("T4", "999-other")]
+    (other,) = finance_items(OTHER, CHUNK_POSTED, CHUNK_POSTED)
+    assert len(other.transactions) == 2
+    assert ("ATVPDKIKX0DER", date(2026, 3, 13)) in {
+        (d.marketplace_id, d.day) for d in DirtyDays().pending(SELLER)
+    }
     # And the order is restricted, and the request audited
     assert restricted_order_ids(SELLER) == {FIRST_ORDER}
     assert restricted_order_ids(OTHER) == set()

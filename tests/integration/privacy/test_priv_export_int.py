@@ -20,6 +20,7 @@ from sellerflow.privacy.models import ExportInput
 from sellerflow.privacy.service import PrivacyConfig, SellerRights
 from sellerflow.store.audit import AuditLog
 from sellerflow.store.privacy import ExecutionState, PartitionStore, SellerObjects
+from sellerflow.wiring.privacy import ExportedPartitions
 
 EXPORT_ID = export_id_for(SELLER, "req-1")
 
@@ -27,7 +28,7 @@ EXPORT_ID = export_id_for(SELLER, "req-1")
 def _export(aws: PrivacyAws) -> zipfile.ZipFile:
     result = build_export(
         ExportInput(seller_id=SELLER, export_id=EXPORT_ID, requested_by=OWNER_SUB),
-        source=PartitionStore.from_settings(aws.settings),
+        source=ExportedPartitions(PartitionStore.from_settings(aws.settings)),  # as run_export reads them
         sink=SellerObjects.from_settings(aws.settings),
         prefix=aws.settings.exports_prefix,
     )
@@ -54,6 +55,13 @@ def test_the_export_holds_every_entity_as_json_and_csv_with_the_stored_counts(aw
     # And the account items and the audit trail are there too
     assert {"account/profile.json", "account/members.json", "audit/audit_log.json"} <= names
     assert json.loads(archive.read("manifest.json"))["entities"]["seller_data/orders"] == expected["orders"]
+    # And a chunk's transactions are rows like the legacy items', by their virtual keys
+    finance = {r["sk"]: r for r in json.loads(archive.read("seller_data/finance_transactions.json"))}
+    assert "FIN#2026-03-13T09:15:00Z#T3" in finance
+    assert finance["FIN#2026-03-13T09:15:00Z#T4"]["amounts"] == [
+        {"amount": "40.00", "type": "ProductCharges"}
+    ]
+    assert not any("payload" in r for r in finance.values())
     # And money stays an exact string
     listing = json.loads(archive.read("seller_data/listings.json"))[0]
     assert listing["price"] == "19.99"

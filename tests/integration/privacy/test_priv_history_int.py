@@ -25,7 +25,7 @@ from sellerflow.store.history import HistoryArchive, HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver
 from sellerflow.store.orders import OrderStore, locate
 from sellerflow.store.privacy import PartitionStore, SellerObjects, restrict_order
-from sellerflow.wiring.privacy import archived_history
+from sellerflow.wiring.privacy import ExportedPartitions, archived_history
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC) + timedelta(days=200)  # the seeded orders are past the window
 
@@ -56,7 +56,7 @@ def test_the_export_holds_the_archived_orders_and_transactions(aws: PrivacyAws) 
     # When its export is built as the export function builds it
     result = build_export(
         ExportInput(seller_id=SELLER, export_id=export_id_for(SELLER, "r"), requested_by=OWNER_SUB),
-        source=PartitionStore.from_settings(aws.settings),
+        source=ExportedPartitions(PartitionStore.from_settings(aws.settings)),
         sink=SellerObjects.from_settings(aws.settings),
         prefix=aws.settings.exports_prefix,
         extras=archived_history(aws.settings, SELLER),
@@ -68,7 +68,7 @@ def test_the_export_holds_the_archived_orders_and_transactions(aws: PrivacyAws) 
     assert {o["seller_id"] for o in orders} == {SELLER}
     assert "seller_data/orders.json" not in archive.namelist()
     transactions = json.loads(archive.read("seller_data/finance_transactions_archived.json"))
-    assert {t["transaction_id"] for t in transactions} == {"TX-ARCH"}
+    assert {t["transaction_id"] for t in transactions} == {"TX-ARCH", "T3", "T4"}  # the seed's chunk too
 
 
 def test_erasure_deletes_the_sellers_history_objects(aws: PrivacyAws) -> None:

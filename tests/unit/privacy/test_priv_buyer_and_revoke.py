@@ -73,6 +73,45 @@ def test_a_buyer_request_deletes_the_orders_items_restricts_it_and_marks_its_day
     assert audit.entries[0][2] == "buyer_request.deleted"
 
 
+class _Chunks:
+    """The fact store's finance chunks: (marketplace, day) of each of the order's transactions."""
+
+    def __init__(self, held: dict[str, list[tuple[str, date]]]) -> None:
+        self.held = held
+
+    def erase_order_transactions(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        return self.held.pop(order_id, [])
+
+
+def test_a_buyer_request_removes_the_orders_transactions_from_the_finance_chunks() -> None:
+    parts = FakePartitions()
+    parts.add("seller_data", SELLER, f"ORDER#{ORDER}", marketplace_id="M1", local_date="2026-03-10")
+    chunks = _Chunks(
+        {ORDER: [("M1", date(2026, 3, 12)), ("M1", date(2026, 4, 2))], "other": [("M1", date(2026, 3, 1))]}
+    )
+    dirty = FakeDirty()
+    result = delete_buyer_order_data(
+        SELLER,
+        ORDER,
+        requested_by="operator:me",
+        store=parts,
+        restrict=_Restrictions(parts),
+        dirty=dirty,
+        audit=FakeAudit(),
+        transactions=chunks,
+    )
+    # Its two chunked transactions are counted and their days recomputed; another order's stay
+    assert result.finance_transactions == 2
+    assert dirty.marked == [
+        (
+            SELLER,
+            {("M1", date(2026, 3, 10)), ("M1", date(2026, 3, 12)), ("M1", date(2026, 4, 2))},
+            "buyer-request",
+        )
+    ]
+    assert list(chunks.held) == ["other"]
+
+
 def test_a_buyer_request_for_a_malformed_id_is_refused() -> None:
     parts = FakePartitions()
     with pytest.raises(InvalidInput):

@@ -179,6 +179,7 @@ ADDED_SINCE = {
     "ReviewRunRecord",
     "RestockSettingsRecord",
     "FxRateRecord",
+    "FinanceChunkRecord",  # an hour's finance transactions, packed (expires_at)
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

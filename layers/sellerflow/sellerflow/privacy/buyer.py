@@ -1,8 +1,9 @@
 """A buyer's deletion request for one order: delete everything that carries the order id, and make
 sure no pipeline stores it again.
 
-What carries an order id: the order item (`ORDER#<orderId>`), finance transactions (`FIN#...` whose
-`order_id` matches), settlement lines (`SETTLEMENTLINE#...` whose `order_id` matches) and any
+What carries an order id: the order item (`ORDER#<orderId>`), finance transactions (in the chunks
+`FIN#<hour>#<hash>`, rewritten without the order's, and legacy `FIN#<iso>#<id>` items whose `order_id`
+matches), settlement lines (`SETTLEMENTLINE#...` whose `order_id` matches) and any
 buyer-PII item of the order (`ORDER#<orderId>#<purpose>` in the PII table). Rollups are aggregates
 without order ids: the days the order touched are marked dirty, so they are recomputed without it.
 
@@ -54,6 +55,14 @@ class ArchivedOrders(Protocol):
         ...
 
 
+class ChunkedTransactions(Protocol):
+    """The fact store's finance chunks (many transactions per item, `store/facts.py`)."""
+
+    def erase_order_transactions(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        """Rewrite the chunks holding the order's transactions without them; each one's day."""
+        ...
+
+
 class AuditSink(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
@@ -94,6 +103,7 @@ def delete_buyer_order_data(
     audit: AuditSink,
     reason: str = "buyer deletion request",
     archive: ArchivedOrders | None = None,
+    transactions: ChunkedTransactions | None = None,
 ) -> BuyerDeletionResult:
     if not is_seller_id(seller_id) or not is_seller_id(order_id):
         raise InvalidInput("seller and order ids must be 1-64 characters of [A-Za-z0-9_-]")
@@ -110,6 +120,8 @@ def delete_buyer_order_data(
         [str(i["sk"]) for i in [*finance, *lines]] + [f"{ORDER_LOCATOR_PREFIX}{order_id}"],
     )
     store.delete("pii", seller_id, [str(i["sk"]) for i in pii])
+    chunked = transactions.erase_order_transactions(seller_id, order_id) if transactions is not None else []
+    days |= set(chunked)
     # An order past the hot window is in the archive (its day unknown here: the archive finds it).
     archived = archive.erase_order(seller_id, order_id) if archive is not None else []
     days |= set(archived)
@@ -119,7 +131,7 @@ def delete_buyer_order_data(
         seller_id=seller_id,
         order_id=order_id,
         orders=deleted_orders,
-        finance_transactions=len(finance),
+        finance_transactions=len(finance) + len(chunked),
         settlement_lines=len(lines),
         pii_items=len(pii),
         archived_days=len(archived),

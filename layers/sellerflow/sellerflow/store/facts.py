@@ -6,30 +6,42 @@ Item layout (docs/data-model.md):
     INV#<marketplaceId>#<sku>                                  InventoryFact
     TRAFFIC#DATE#<yyyy-mm-dd>#<marketplaceId>                  TrafficByDateFact
     TRAFFIC#ASIN#<yyyy-mm-dd>#<marketplaceId>#<childAsin>      TrafficByAsinFact
-    FIN#<postedAt ISO Z>#<transactionId>                       FinanceTransactionFact
+    FIN#<yyyy-mm-ddThh>#<content hash>                         FinanceTransactionFact, many (a chunk)
+    FIN#<postedAt ISO Z>#<transactionId>                       FinanceTransactionFact (legacy, read only)
     SETTLEMENT#<settlementId>                                  SettlementSummary
     SETTLEMENTLINE#<settlementId>#<line:07d>                   SettlementLineFact
 
 Writes are BatchWriteItem (PutRequest replaces the item, so a batch written twice is harmless).
+Finance transactions are packed: one chunk item per UTC posting hour and write, holding the hour's
+transactions that write found new or changed (gzip JSON lines, the history archive's codec), keyed by
+its content hash (a retried page puts the same item again). Each transaction keeps a *virtual* key,
+`FIN#<postedAt ISO Z>#<transactionId>` (the API's cursor, the archive's key); a transaction in several
+chunks reads as the one written last. Items of the legacy layout (one transaction each, same prefix)
+are still read (they sort inside their hour) until the history archive moves them out.
 Orders go to `OrderStore.upsert` (conditional on lastUpdatedTime); finance transactions mark their
 (marketplace, local posted day) dirty, and `OrderStore.upsert` does the same for purchase days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 
 from sellerflow.calendar import iso_z, local_day
 from sellerflow.domain import Order
@@ -43,11 +55,11 @@ from sellerflow.facts import (
     TrafficByDateFact,
 )
 from sellerflow.store.facts_control import DirtyDays
-from sellerflow.store.history import HistoryArchive
+from sellerflow.store.history import HistoryArchive, decode_transactions, encode_transactions
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.orders import OrderRecord, OrderStore, orders_by_key
 from sellerflow.store.privacy import drop_restricted
-from sellerflow.store.tables import AmazonFactItem, table
+from sellerflow.store.tables import AmazonFactItem, condition_failed, table
 
 LISTING_PREFIX = "LISTING#"
 INV_PREFIX = "INV#"
@@ -57,6 +69,7 @@ FIN_PREFIX = "FIN#"
 SETTLEMENT_PREFIX = "SETTLEMENT#"
 SETTLEMENT_LINE_PREFIX = "SETTLEMENTLINE#"
 MAX_RETENTION = timedelta(days=548)  # Amazon data: at most 18 months
+CHUNK_TRANSACTIONS = 400  # at most per finance chunk (~0.1 KB each compressed: far below 400 KB)
 
 
 # --- items: a fact's fields are its record's attributes (added by its mapping, below) ----------
@@ -102,6 +115,16 @@ class FinanceRecord(AmazonFactItem):
 
 
 @table("seller_data")
+class FinanceChunkRecord(AmazonFactItem):
+    """FIN#<yyyy-mm-ddThh>#<content hash>: the transactions posted in one UTC hour that one write
+    found new or changed, as gzip JSON lines (`store.history.encode_transactions`)."""
+
+    payload = BinaryAttribute(legacy_encoding=False)
+    transactions = NumberAttribute()
+    marketplaces = UnicodeSetAttribute()  # the marketplaces of its transactions
+
+
+@table("seller_data")
 class SettlementRecord(AmazonFactItem):
     """SETTLEMENT#<settlementId>"""
 
@@ -130,6 +153,15 @@ def traffic_asin_key(day: date, marketplace_id: str, child_asin: str) -> str:
 
 def finance_key(posted_at: datetime, transaction_id: str) -> str:
     return f"{FIN_PREFIX}{iso_z(posted_at)}#{transaction_id}"
+
+
+def finance_hour(posted_at: datetime) -> str:
+    """The UTC hour a transaction's chunk is keyed by: yyyy-mm-ddThh."""
+    return posted_at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def finance_chunk_key(hour: str, payload: bytes) -> str:
+    return f"{FIN_PREFIX}{hour}#{hashlib.sha256(payload).hexdigest()[:24]}"
 
 
 def settlement_key(settlement_id: str) -> str:
@@ -190,8 +222,8 @@ _MAPPINGS: dict[type, RecordMapping[Any, Any]] = {
 # Facts every sync fetches again (finance transactions over a 48-hour lookback, each hour; listings
 # and inventory on every sync): each is written only when new, changed, or written more than
 # `REWRITE_AFTER` ago (its TTL counts from the write: an unchanged fact Amazon still returns is kept).
+# Finance transactions go to chunks by the same rule (`FactStore._finance_chunks`).
 _REFETCHED: dict[type[Model], type] = {
-    FinanceRecord: FinanceTransactionFact,
     ListingRecord: ListingFact,
     InventoryRecord: InventoryFact,
 }
@@ -216,6 +248,148 @@ def _changed(
         ):
             changed[key] = record
     return changed
+
+
+# --- finance chunks ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredFinance:
+    """One stored finance item: a chunk (its transactions) or a legacy item (one transaction)."""
+
+    sk: str
+    written_at: datetime
+    expires_at: int
+    chunk: bool
+    transactions: tuple[FinanceTransactionFact, ...]
+
+    @property
+    def hour(self) -> str:
+        return self.sk[len(FIN_PREFIX) : len(FIN_PREFIX) + 13]
+
+
+def _finance_item(data: dict[str, Any]) -> StoredFinance:
+    if "payload" in data:
+        chunk = FinanceChunkRecord.from_raw_data(data)
+        facts = tuple(decode_transactions(chunk.payload))
+        return StoredFinance(chunk.sk, chunk.written_at, int(chunk.expires_at), True, facts)
+    legacy = FinanceRecord.from_raw_data(data)  # an item missing attributes reads as far as it goes
+    written_at = legacy.written_at or datetime.min.replace(tzinfo=UTC)
+    return StoredFinance(
+        legacy.sk, written_at, int(legacy.expires_at or 0), False, (FINANCES.to_domain(legacy),)
+    )
+
+
+def finance_items(
+    seller_id: str,
+    first: datetime | None = None,
+    last: datetime | None = None,
+    *,
+    consistent: bool = False,
+    limit: int | None = None,
+) -> Iterator[StoredFinance]:
+    """The seller's finance items, chunks and legacy items, of the UTC posting hours from `first`'s
+    to `last`'s (None: from the oldest, to the newest), in key order: an hour's items together."""
+    lower = f"{FIN_PREFIX}{finance_hour(first)}" if first is not None else FIN_PREFIX
+    upper = f"{FIN_PREFIX}{finance_hour(last)}~" if last is not None else f"{FIN_PREFIX}~"
+    kwargs: dict[str, Any] = {
+        "range_key_condition": FinanceChunkRecord.sk.between(lower, upper),
+        "consistent_read": consistent,
+    }
+    if limit is not None:
+        kwargs["limit"] = limit
+    # one Query for both layouts (each item read as the record of its own kind)
+    connection = FinanceChunkRecord._get_connection()  # noqa: SLF001 - Model.query maps to one class
+    yield from ResultIterator(connection.query, (seller_id,), kwargs, map_fn=_finance_item, limit=limit)
+
+
+def by_hour(items: Iterable[StoredFinance]) -> Iterator[list[StoredFinance]]:
+    """Items in key order, an hour's together."""
+    group: list[StoredFinance] = []
+    for item in items:
+        if group and item.hour != group[0].hour:
+            yield group
+            group = []
+        group.append(item)
+    if group:
+        yield group
+
+
+def latest(
+    items: Iterable[StoredFinance],
+) -> dict[str, tuple[StoredFinance, FinanceTransactionFact]]:
+    """Each transaction, by virtual key, as the item written last holds it (a chunk's version before
+    a legacy item's): the items must include every item of the transactions' hours."""
+    best: dict[str, tuple[StoredFinance, FinanceTransactionFact]] = {}
+    for item in items:
+        for fact in item.transactions:
+            if fact.posted_at is None:  # a legacy item without its posting time: nowhere to read it
+                continue
+            key = finance_key(fact.posted_at, fact.transaction_id) if item.chunk else item.sk
+            held = best.get(key)
+            if held is None or (item.chunk, item.written_at) >= (held[0].chunk, held[0].written_at):
+                best[key] = (item, fact)
+    return best
+
+
+def _chunk(
+    seller_id: str,
+    hour: str,
+    facts: Sequence[FinanceTransactionFact],
+    *,
+    written_at: datetime,
+    expires_at: int,
+) -> FinanceChunkRecord:
+    payload = encode_transactions(facts)
+    return FinanceChunkRecord(
+        seller_id,
+        finance_chunk_key(hour, payload),
+        payload=payload,
+        transactions=len(facts),
+        marketplaces={f.marketplace_id for f in facts if f.marketplace_id} or None,
+        written_at=written_at,
+        expires_at=expires_at,
+    )
+
+
+def finance_export_rows(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A seller-data partition's items (plain values) for the export: each finance chunk as one row
+    per transaction, with a legacy item's columns (its virtual key as `sk`); other items as they are."""
+    for item in items:
+        payload = item.get("payload")
+        if payload is None or not str(item.get("sk", "")).startswith(FIN_PREFIX):
+            yield item
+            continue
+        body = payload.value if hasattr(payload, "value") else payload  # boto3's Binary
+        for fact in decode_transactions(bytes(body)):
+            yield {
+                "seller_id": item.get("seller_id"),
+                "sk": finance_key(fact.posted_at, fact.transaction_id),
+                "transaction_id": fact.transaction_id,
+                "transaction_type": fact.transaction_type,
+                "posted_at": iso_z(fact.posted_at),
+                "marketplace_id": fact.marketplace_id,
+                "local_date": fact.local_date.isoformat(),
+                "order_id": fact.order_id,
+                "sku": fact.sku,
+                "quantity": fact.quantity,
+                "total": str(fact.total),
+                "currency": fact.currency,
+                "amounts": [{"type": kind, "amount": str(amount)} for kind, amount in fact.amounts],
+                "sku_amounts": [
+                    {"sku": sku, "type": kind, "amount": str(amount)}
+                    for sku, kind, amount in fact.sku_amounts
+                ],
+                "written_at": item.get("written_at"),
+                "expires_at": item.get("expires_at"),
+            }
+
+
+def _cursor_instant(key: str) -> datetime | None:
+    try:
+        return datetime.strptime(key[len(FIN_PREFIX) : len(FIN_PREFIX) + 20], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=UTC
+        )
+    except ValueError:
+        return None
 
 
 class FinanceFilters(TypedDict, total=False):
@@ -262,12 +436,16 @@ class FactStore:
         at = (now or datetime.now(UTC)).astimezone(UTC)
         expires_at = int((at + self._retention).timestamp())
         orders: list[Order] = []
+        finances: list[FinanceTransactionFact] = []
         # Per model, the last version of each key wins: BatchWriteItem refuses a key twice per request.
         items: dict[type[Model], dict[tuple[str, str], Model]] = {}
         dirty: dict[str, set[tuple[str, date]]] = {}
         for fact in batch:
             if isinstance(fact, Order):
                 orders.append(fact)
+                continue
+            if isinstance(fact, FinanceTransactionFact):
+                finances.append(fact)
                 continue
             mapping = _MAPPINGS.get(type(fact))
             if mapping is None:
@@ -277,18 +455,79 @@ class FactStore:
         for model, records in items.items():
             if model in _REFETCHED:
                 records = _changed(model, records, at)
-                for fact in map(_MAPPINGS[_REFETCHED[model]].to_domain, records.values()):
-                    if isinstance(fact, FinanceTransactionFact):
-                        day = local_day(fact.marketplace_id, fact.posted_at)
-                        dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, day))
             with model.batch_write() as writer_batch:
                 for record in records.values():
                     writer_batch.save(record)
+        chunks, written = self._finance_chunks(finances, at, expires_at)
+        with FinanceChunkRecord.batch_write() as chunk_batch:
+            for chunk in chunks:
+                chunk_batch.save(chunk)
+        for fact in written:
+            day = local_day(fact.marketplace_id, fact.posted_at)
+            dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, day))
         for seller_id, days in dirty.items():
             self._dirty.mark(seller_id, days, reason="finances", now=at)
         if orders:
             # Report backfill never replaces the (richer) Orders API version of an order.
             self._orders.upsert(orders, now=at, only_if_newer=True)
+
+    @staticmethod
+    def _finance_chunks(
+        facts: Sequence[FinanceTransactionFact], at: datetime, expires_at: int
+    ) -> tuple[list[FinanceChunkRecord], list[FinanceTransactionFact]]:
+        """Per (seller, UTC posting hour), a chunk of the transactions the hour's stored items do not
+        hold as they are (missing, different, or written more than `REWRITE_AFTER` ago): one Query
+        of the hour each. The chunks, and the transactions they hold."""
+        hours: dict[tuple[str, str], dict[str, FinanceTransactionFact]] = {}
+        for fact in facts:  # within the batch, the last version of a transaction wins
+            key = finance_key(fact.posted_at, fact.transaction_id)
+            hours.setdefault((fact.seller_id, finance_hour(fact.posted_at)), {})[key] = fact
+        chunks: list[FinanceChunkRecord] = []
+        written: list[FinanceTransactionFact] = []
+        for (seller_id, hour), found in sorted(hours.items()):
+            start = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC)
+            stored = latest(finance_items(seller_id, start, start))
+            new = [
+                fact
+                for key, fact in sorted(found.items())
+                if (held := stored.get(key)) is None
+                or held[0].written_at < at - REWRITE_AFTER
+                or held[1] != fact
+            ]
+            for first in range(0, len(new), CHUNK_TRANSACTIONS):
+                part = new[first : first + CHUNK_TRANSACTIONS]
+                chunks.append(_chunk(seller_id, hour, part, written_at=at, expires_at=expires_at))
+            written += new
+        return chunks, written
+
+    def erase_order_transactions(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        """A buyer's deletion request: each finance chunk holding a transaction of the order is
+        rewritten without them (deleted when nothing is left), with its write time and expiry (a newer
+        version in another chunk still wins); the (marketplace, local day) of each transaction removed.
+        Reads every finance item of the seller (a refund may post months after the order): rare.
+        Legacy items carry `order_id`: the caller deletes those by it."""
+        removed: list[tuple[str, date]] = []
+        for item in finance_items(seller_id, consistent=True):
+            gone = [f for f in item.transactions if f.order_id == order_id]
+            if not item.chunk or not gone:
+                continue
+            kept = [f for f in item.transactions if f.order_id != order_id]
+            if kept:
+                _chunk(
+                    seller_id, item.hour, kept, written_at=item.written_at, expires_at=item.expires_at
+                ).save()
+            try:
+                FinanceChunkRecord(seller_id, item.sk).delete(
+                    condition=FinanceChunkRecord.written_at == item.written_at
+                )
+            except DeleteError as exc:
+                if not condition_failed(exc):
+                    raise
+                raise RuntimeError(
+                    f"finance chunk {item.sk} was rewritten meanwhile: run the deletion request again"
+                ) from exc
+            removed += [(f.marketplace_id, f.local_date) for f in gone]
+        return removed
 
     # --- reads ----------------------------------------------------------------------------------
     def listings(self, seller_id: str) -> list[ListingFact]:
@@ -335,36 +574,36 @@ class FactStore:
         after_key: str | None = None,
         **filters: Unpack[FinanceFilters],
     ) -> FinancePage:
-        """Transactions posted in [posted_from, posted_to), oldest first, at most `limit` of them."""
+        """Transactions posted in [posted_from, posted_to), oldest first, at most `limit` of them, after
+        the virtual key `after_key`. Reads the finance items hour by hour (a page stops at the hour it
+        fills up in) and the archive for the days past the hot window (DynamoDB's version wins)."""
         marketplace_id = filters.get("marketplace_id")
         transaction_type = filters.get("transaction_type")
-        lower = f"{FIN_PREFIX}{iso_z(posted_from)}"
-        upper = f"{FIN_PREFIX}{iso_z(posted_to)}"  # "FIN#<to>#<id>" sorts after it: `to` is excluded
+        start, stop = posted_from, posted_to - timedelta(microseconds=1)
         if after_key is not None:
-            lower = after_key + "\x00"
-        conditions = []
-        if marketplace_id:
-            conditions.append(FinanceRecord.marketplace_id == marketplace_id)
-        if transaction_type:
-            conditions.append(FinanceRecord.transaction_type == transaction_type)
-        filter_condition = None
-        for condition in conditions:
-            filter_condition = condition if filter_condition is None else filter_condition & condition
-        last: str | None = None
-        if lower > upper:
+            cursor = _cursor_instant(after_key)
+            start = max(start, cursor) if cursor is not None else start
+        if start > stop or (after_key is not None and after_key >= finance_key(posted_to, "")):
             return FinancePage(transactions=[], last_key=None)
         archived = self._archived_transactions(
             seller_id, posted_from, posted_to, after_key=after_key, **filters
         )
         by_key: dict[str, FinanceTransactionFact] = {}
         more = False
-        for record in FinanceRecord.query(
-            seller_id, FinanceRecord.sk.between(lower, upper), filter_condition=filter_condition
-        ):
-            by_key[record.sk] = FINANCES.to_domain(record)
-            last = record.sk
+        last: str | None = None
+        for hour in by_hour(finance_items(seller_id, start, stop)):
+            for key, (_, fact) in sorted(latest(hour).items()):
+                if (
+                    posted_from <= fact.posted_at < posted_to
+                    and (after_key is None or key > after_key)
+                    and (not marketplace_id or fact.marketplace_id == marketplace_id)
+                    and (not transaction_type or fact.transaction_type == transaction_type)
+                ):
+                    by_key[key] = fact
             if limit is not None and len(by_key) >= limit:
                 more = True
+                by_key = {k: by_key[k] for k in sorted(by_key)[:limit]}
+                last = max(by_key)
                 if not archived:
                     return FinancePage(transactions=list(by_key.values()), last_key=last)
                 break  # DynamoDB has more: the archived ones after `last` wait for the next page

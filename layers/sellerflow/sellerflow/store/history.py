@@ -47,6 +47,19 @@ def _finance_codec() -> TypeAdapter[FinanceTransactionFact]:
     return TypeAdapter(FinanceTransactionFact)
 
 
+def encode_transactions(facts: Iterable[FinanceTransactionFact]) -> bytes:
+    """Transactions as gzip JSON lines, one record each as the archive's lines hold it (the fact
+    store's finance chunks keep them so); the same transactions in the same order give the same bytes."""
+    codec = _finance_codec()
+    lines = [json.dumps(codec.dump_python(t, mode="json"), separators=(",", ":")) for t in facts]
+    return gzip.compress("\n".join(lines).encode(), mtime=0)
+
+
+def decode_transactions(body: bytes) -> list[FinanceTransactionFact]:
+    codec = _finance_codec()
+    return [codec.validate_json(line) for line in gzip.decompress(body).splitlines() if line.strip()]
+
+
 @dataclass
 class HistoryDay:
     """The archived records of one (seller, marketplace, local day)."""

@@ -17,7 +17,7 @@ bucket's lifecycle rule is the backstop).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from pynamodb.expressions.condition import Condition
 from sellerflow.calendar import archive_cutoff, iso_z
 from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
-from sellerflow.store.facts import FIN_PREFIX, FINANCES, FinanceRecord
+from sellerflow.store.facts import FinanceChunkRecord, by_hour, finance_items, latest
 from sellerflow.store.history import HistoryDay, HistoryObjects
 from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key, write_locators
 from sellerflow.store.privacy import restricted_order_ids
@@ -70,7 +70,10 @@ class _Stored:
     """A chunk's items as DynamoDB held them: each version's condition for its delete."""
 
     orders: dict[str, tuple[Order, datetime]]  # order sk → (order, last_updated_time)
-    transactions: dict[str, tuple[FinanceTransactionFact, datetime]]  # finance sk → (fact, written_at)
+    transactions: dict[str, FinanceTransactionFact]  # by virtual key (the version written last)
+    # finance items (chunks, legacy items) whose every transaction is in `transactions`' days:
+    # sk → (written_at, how many transactions it holds)
+    finance_items: dict[str, tuple[datetime, int]]
 
 
 def _oldest_day(seller_id: str) -> date | None:
@@ -81,13 +84,9 @@ def _oldest_day(seller_id: str) -> date | None:
         if orders:
             days.append(orders[0].local_date)
         break
-    for record in FinanceRecord.query(
-        seller_id, FinanceRecord.sk.startswith(FIN_PREFIX), scan_index_forward=True, limit=1
-    ):
-        fact = FINANCES.to_domain(record)
-        if fact.local_date is not None:  # an item without its day is left where it is
-            days.append(fact.local_date)
-        break
+    for item in finance_items(seller_id, consistent=True, limit=1):  # of the oldest posting hour
+        # an item without its day is left where it is
+        days += [f.local_date for f in item.transactions if f.local_date is not None]
     return min(days) if days else None
 
 
@@ -108,29 +107,49 @@ def _stored(seller_id: str, first: date, last: date) -> _Stored:
         for order in orders_by_key(seller_id, keys[start : start + 100]):
             if first <= order.local_date <= last:
                 orders[f"{ORDER_PREFIX}{order.order_id}"] = (order, order.last_updated_time)
-    transactions: dict[str, tuple[FinanceTransactionFact, datetime]] = {}
-    for record in FinanceRecord.query(
-        seller_id, FinanceRecord.sk.between(f"{FIN_PREFIX}{lower}", f"{FIN_PREFIX}{upper}")
-    ):
-        fact = FINANCES.to_domain(record)
-        if None in (
-            fact.local_date,
-            fact.marketplace_id,
-            fact.posted_at,
-            fact.transaction_id,
-            fact.transaction_type,
-        ):
-            continue  # an incomplete item is left in DynamoDB (its TTL ends it): no day object to go to
-        if first <= fact.local_date <= last:
-            transactions[record.sk] = (fact, record.written_at)
-    return _Stored(orders=orders, transactions=transactions)
+    transactions, items = _stored_transactions(seller_id, first, last)
+    return _Stored(orders=orders, transactions=transactions, finance_items=items)
+
+
+def _complete(fact: FinanceTransactionFact) -> bool:
+    return None not in (
+        fact.local_date,
+        fact.marketplace_id,
+        fact.posted_at,
+        fact.transaction_id,
+        fact.transaction_type,
+    )
+
+
+def _stored_transactions(
+    seller_id: str, first: date, last: date
+) -> tuple[dict[str, FinanceTransactionFact], dict[str, tuple[datetime, int]]]:
+    """The transactions to archive for the local days up to `last` and the finance items that may go
+    once they are: a chunk holds an hour's transactions, whose local days may straddle `last` (then
+    it stays, for the run that archives the later day) or fall before `first` (a straddling chunk
+    of an earlier chunk of days, or a newer version of an archived transaction: archived again, its
+    day's object merged). Reads the UTC hours of [first, last] widened by the time zones' reach (a
+    local day starts at most 14 hours before its UTC date, ends at most 12 hours after)."""
+    lower = datetime.combine(first, datetime.min.time(), tzinfo=UTC) - timedelta(hours=15)
+    upper = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=13)
+    transactions: dict[str, FinanceTransactionFact] = {}
+    items: dict[str, tuple[datetime, int]] = {}
+    for hour in by_hour(finance_items(seller_id, lower, upper, consistent=True)):
+        for key, (_, fact) in latest(hour).items():
+            if _complete(fact) and fact.local_date <= last:
+                transactions[key] = fact
+        for item in hour:
+            # an incomplete legacy item is left in DynamoDB (its TTL ends it): no day object to go to
+            if all(_complete(f) and f.local_date <= last for f in item.transactions):
+                items[item.sk] = (item.written_at, len(item.transactions))
+    return transactions, items
 
 
 def _group(stored: _Stored) -> dict[tuple[str, date], tuple[list[Order], dict[str, FinanceTransactionFact]]]:
     groups: dict[tuple[str, date], tuple[list[Order], dict[str, FinanceTransactionFact]]] = {}
     for order, _ in stored.orders.values():
         groups.setdefault((order.marketplace_id, order.local_date), ([], {}))[0].append(order)
-    for sk, (fact, _) in stored.transactions.items():
+    for sk, fact in stored.transactions.items():
         groups.setdefault((fact.marketplace_id, fact.local_date), ([], {}))[1][sk] = fact
     return groups
 
@@ -145,25 +164,31 @@ def _delete(stored: _Stored, seller_id: str, out_of_time: Callable[[], bool]) ->
     )  # fmt: skip
     if stopped:
         return orders, 0, kept, True
-    transactions, kept_transactions, stopped = _delete_unchanged(
-        ((FinanceRecord(seller_id, sk), FinanceRecord.written_at == written)
-         for sk, (_, written) in stored.transactions.items()),
+    # each finance item (a chunk, a legacy item) on its write time: a chunk is never changed in place
+    transactions, kept_finance, stopped = _delete_unchanged(
+        ((FinanceChunkRecord(seller_id, sk), FinanceChunkRecord.written_at == written)
+         for sk, (written, _) in stored.finance_items.items()),
         out_of_time,
+        sizes=[n for _, n in stored.finance_items.values()],
     )  # fmt: skip
-    return orders, transactions, kept + kept_transactions, stopped
+    return orders, transactions, kept + kept_finance, stopped
 
 
 def _delete_unchanged(
-    deletes: Iterable[tuple[SellerItem, Condition]], out_of_time: Callable[[], bool]
+    deletes: Iterable[tuple[SellerItem, Condition]],
+    out_of_time: Callable[[], bool],
+    *,
+    sizes: Sequence[int] | None = None,
 ) -> tuple[int, int, bool]:
-    """Each item deleted on its condition: (deleted, kept, stopped); time checked every 100 items."""
+    """Each item deleted on its condition: (deleted, kept, stopped); time checked every 100 items.
+    `sizes`: the records each item holds (deleted counts those; default one each)."""
     deleted = kept = 0
     for index, (record, unchanged) in enumerate(deletes):
         if index % 100 == 99 and out_of_time():
             return deleted, kept, True
         try:
             record.delete(condition=unchanged)
-            deleted += 1
+            deleted += sizes[index] if sizes is not None else 1
         except DeleteError as exc:
             if not condition_failed(exc):
                 raise

@@ -72,11 +72,27 @@ def run_export(request: ExportInput) -> ExportOutput:
     messages = MessageVault(settings.pii_key_id).export_messages(request.seller_id)
     return build_export(
         request,
-        source=PartitionStore.from_settings(settings),
+        source=ExportedPartitions(PartitionStore.from_settings(settings)),
         sink=SellerObjects.from_settings(settings),
         prefix=settings.exports_prefix,
         extras={("messages", "buyer_messages"): messages, **archived_history(settings, request.seller_id)},
     )
+
+
+class ExportedPartitions:
+    """The seller's partitions as the export reads them: each finance chunk of the seller-data table
+    as one row per transaction (`store.facts.finance_export_rows`), like the legacy items."""
+
+    def __init__(self, partitions: PartitionStore) -> None:
+        self._partitions = partitions
+
+    def items(self, kind: str, seller_id: str) -> Iterable[dict[str, Any]]:
+        items = self._partitions.items(kind, seller_id)
+        if kind != "seller_data":
+            return items
+        from sellerflow.store.facts import finance_export_rows
+
+        return finance_export_rows(items)
 
 
 def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], Iterable[dict[str, Any]]]:

@@ -14,6 +14,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ class Assumptions:
     finance_recent_lookback_minutes: float = 15.0  # the other syncs: this much behind the watermark
     finance_deep_runs_per_day: float = 1.0  # 24 before (every sync asked 48 hours back)
     fact_wru_per_transaction_first: float = 1.0  # its first write
+    fact_rru_per_transaction_first: float = 0.0  # the reads before it (its posting hour's items)
+    # finance items per transaction: 1 when each had its own; a chunk holds an hour's (counted per
+    # scale: `cost_count.count_finance_writes`)
+    finance_items_per_transaction: float = 1.0
     # dirty-day markers per finances page: the (marketplace, local day)s a page touches; an hourly
     # page holds about an hour of postings (1-2 days over the marketplaces), a deep page ~3
     markers_per_finance_page: float = 2.0
@@ -421,7 +426,7 @@ def month(
     )
     data_rru = (
         order_versions * a.rru_per_order_version
-        + transactions * refetches * a.fact_rru_per_transaction_again
+        + transactions * (a.fact_rru_per_transaction_first + refetches * a.fact_rru_per_transaction_again)
         + orders_per_day * DAYS * a.rollup_reads_per_order * a.rru_per_rollup_order_read
     )
     bookkeeping_wru, bookkeeping_rru = syncs * 6.0, syncs * a.rru_per_sync_fixed
@@ -485,7 +490,7 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
     archive_gb = (
         orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * a.archive_kb_per_order / 1e6
     )
-    items = orders_per_day * DAYS * (1 + a.finance_events_per_order)
+    items = orders_per_day * DAYS * (1 + a.finance_events_per_order * a.finance_items_per_transaction)
     objects = DAYS * a.archive_objects_per_day
     puts, gets = objects + DAYS, 2 * objects  # a LIST is priced as a PUT
     # + one locator per order (an order found by its id alone) + the checkpoint's writes
@@ -520,21 +525,15 @@ ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per tabl
 LOCATOR_KB = 0.11 + ITEM_OVERHEAD_KB
 
 
-def counted_assumptions() -> Assumptions:
-    """The defaults with the orders and finances paths counted against moto (`cost_count`): request
-    units per order version and per transaction (first write, and each later fetch of the 48-hour
-    lookback), transactions per order, the sizes of the order item, its `by_purchase_date` entry
-    (the template's projection) and a transaction, and what a rollup's read of an order costs: the
-    index entry from a Query (4 KB per 0.5 RRU) plus, unless the index projects everything, the
-    item from a BatchGetItem (0.5 RRU). The lookback comes from the finances sync's policy."""
+@cache
+def _counted_orders() -> Assumptions:
     from dataclasses import replace
 
     from sellerflow.settings import Settings
     from sellerflow.sync.finances import FinancesPolicy
-    from sellerflow_dev.bench.cost_count import count_archive_bytes, count_finance_writes, count_order_writes
+    from sellerflow_dev.bench.cost_count import count_archive_bytes, count_order_writes
 
     counted = count_order_writes()
-    finances = count_finance_writes()
     archived = count_archive_bytes()
     policy = FinancesPolicy()
     per_order = Assumptions().finance_events_per_order  # modelled (the simulator posts ~5: docs/cost.md)
@@ -547,39 +546,71 @@ def counted_assumptions() -> Assumptions:
         rru_per_rollup_order_read=per_read,
         finance_lookback_hours=policy.lookback.total_seconds() / 3600,
         finance_recent_lookback_minutes=policy.recent_lookback.total_seconds() / 60,
-        fact_wru_per_transaction_first=finances.wru_first,
-        fact_wru_per_transaction_again=finances.wru_again,
-        fact_rru_per_transaction_again=finances.rru_again,
-        item_kb_per_order=counted.kb_per_order
-        + counted.index_kb_per_order
-        + 2 * ITEM_OVERHEAD_KB
-        + per_order * (finances.kb_per_transaction + ITEM_OVERHEAD_KB),
+        item_kb_per_order=counted.kb_per_order + counted.index_kb_per_order + 2 * ITEM_OVERHEAD_KB,
         history_hot_days=float(Settings().history_hot_days),
         archive_kb_per_order=archived.kb_per_order + per_order * archived.kb_per_transaction,
     )
 
 
-def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list[str]:
-    out = lines if lines is not None else []
-    a = a or counted_assumptions()
-    out.append(
-        f"(counted: {a.wru_per_order_version:.2f} WRU and {a.rru_per_order_version:.2f} RRU per order "
-        f"version, {a.markers_per_order_page:.0f} dirty-day markers per orders page (modelled); "
-        f"{a.finance_events_per_order:.1f} transactions per order, "
-        f"{a.fact_wru_per_transaction_first:.2f} WRU on the first fetch and "
-        f"{a.fact_wru_per_transaction_again:.2f} WRU + {a.fact_rru_per_transaction_again:.2f} RRU on each "
-        f"later fetch ({a.finance_lookback_hours:.0f} h back once a day, "
-        f"{a.finance_recent_lookback_minutes:.0f} min otherwise); "
-        f"{a.item_kb_per_order:.2f} KB stored per order with its index entry and transactions in DynamoDB "
-        f"for {a.history_hot_days:.0f} days, {a.archive_kb_per_order:.3f} KB in the S3 archive after)"
+def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
+    """The defaults with the orders and finances paths counted against moto (`cost_count`): request
+    units per order version and per transaction (first write, and each later fetch of the 48-hour
+    lookback), transactions per order, the sizes of the order item, its `by_purchase_date` entry
+    (the template's projection) and a transaction, and what a rollup's read of an order costs: the
+    index entry from a Query (4 KB per 0.5 RRU) plus, unless the index projects everything, the
+    item from a BatchGetItem (0.5 RRU). The lookback comes from the finances sync's policy. The
+    finances are counted at `orders_per_day`: an hour's transactions share chunk items, so their
+    units and bytes per transaction fall as a seller posts more per hour."""
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost_count import count_finance_writes
+
+    base = _counted_orders()
+    finances = count_finance_writes(orders_per_day)
+    return replace(
+        base,
+        fact_wru_per_transaction_first=finances.wru_first,
+        fact_rru_per_transaction_first=finances.rru_first,
+        fact_wru_per_transaction_again=finances.wru_again,
+        fact_rru_per_transaction_again=finances.rru_again,
+        finance_items_per_transaction=finances.items_per_transaction,
+        # the transactions' bytes, each item's overhead shared by its transactions
+        item_kb_per_order=base.item_kb_per_order
+        + base.finance_events_per_order * finances.kb_per_transaction,
     )
+
+
+def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list[str]:
+    """`a`: the assumptions at every scale (default: counted, the finances per scale)."""
+    out = lines if lines is not None else []
+    at = {orders: a or counted_assumptions(orders) for orders in ORDERS_PER_DAY}
+    first = at[ORDERS_PER_DAY[0]]
+    out.append(
+        f"(counted: {first.wru_per_order_version:.2f} WRU and {first.rru_per_order_version:.2f} RRU per "
+        f"order version, {first.markers_per_order_page:.0f} dirty-day markers per orders page (modelled); "
+        f"{first.finance_events_per_order:.1f} transactions per order "
+        f"({first.finance_lookback_hours:.0f} h back once a day, "
+        f"{first.finance_recent_lookback_minutes:.0f} min otherwise); "
+        f"{first.history_hot_days:.0f} days in DynamoDB, {first.archive_kb_per_order:.3f} KB per order "
+        f"in the S3 archive after)"
+    )
+    for orders, c in at.items():
+        out.append(
+            f"{orders:>6} orders/day, per transaction: {c.fact_wru_per_transaction_first:.3f} WRU + "
+            f"{c.fact_rru_per_transaction_first:.3f} RRU on the first fetch, "
+            f"{c.fact_wru_per_transaction_again:.3f} WRU + {c.fact_rru_per_transaction_again:.3f} RRU on "
+            f"each later fetch, {c.finance_items_per_transaction:.3f} items; "
+            f"{c.item_kb_per_order:.2f} KB stored per order with its index entry and transactions"
+        )
     for orders in ORDERS_PER_DAY:
+        a = at[orders]
         m = month(orders, a)
         parts = ", ".join(
             f"{name} {value:.4f}" for name, value in sorted(m.cost.items(), key=lambda kv: -kv[1])
         )
         out.append(f"{orders:>6} orders/day: $ {m.total:.4f} per seller-month  ({parts})")
     for orders in ORDERS_PER_DAY:
+        a = at[orders]
         m, before = month(orders, a), month(orders, a, hourly_express=False)
         out.append(
             f"{orders:>6} orders/day: Step Functions $ {m.cost['Step Functions']:.4f} "

@@ -5,7 +5,7 @@ orders (mapped by the sync's own `to_order`) through three versions (created, sh
 in pages of 100 as the sync writes them, and sizes every request as DynamoDB bills it: ceil(item
 bytes / 1 KB) per written item, again per global secondary index whose entry the write creates,
 changes or removes (the projection from the template decides what an entry holds), ceil(bytes /
-4 KB) per item read (half unless strongly consistent). A conditional write that fails still costs
+4 KB) per item read (a Query's items together; half unless strongly consistent). A conditional write that fails still costs
 its units. Item bytes follow DynamoDB's rule: attribute name lengths plus value sizes (strings
 UTF-8, numbers ~1 byte per 2 digits + 1, maps and lists 3 bytes + their elements).
 """
@@ -180,8 +180,9 @@ class _Meter:
                 self.count.rru += units(items, bool(kwargs["RequestItems"][table].get("ConsistentRead")))
         elif operation == "GetItem" and "Item" in response:
             self.count.rru += units([response["Item"]], bool(kwargs.get("ConsistentRead")))
-        elif operation == "Query":
-            self.count.rru += max(0.5, units(response.get("Items", []), bool(kwargs.get("ConsistentRead"))))
+        elif operation == "Query":  # the items' bytes together, rounded up to 4 KB once
+            size = sum(item_bytes(i) for i in response.get("Items", []))
+            self.count.rru += (math.ceil(size / 4096) or 1) * (1 if kwargs.get("ConsistentRead") else 0.5)
 
 
 @contextmanager
@@ -190,8 +191,8 @@ def counting_writes(shapes: Mapping[str, TableShape]) -> Iterator[WriteCount]:
 
     Writes: ceil(item KB) for the table, and per index whose entry is created, changed or removed
     ceil(index entry KB) (an update is sized by the larger of the old and new item; a failed
-    conditional write pays like a successful one). Reads: ceil(item / 4 KB), half that unless
-    strongly consistent. `shapes`: table name -> its keys and indexes (`table_shapes`)."""
+    conditional write pays like a successful one). Reads: ceil(item / 4 KB) (a Query: of its items'
+    bytes together), half that unless strongly consistent. `shapes`: table name -> its keys and indexes (`table_shapes`)."""
     count = WriteCount()
     meter = _Meter(shapes, count)
     original = Connection._make_api_call  # noqa: SLF001 - PynamoDB's one request path
@@ -310,54 +311,98 @@ def count_order_writes(seed: int = 5) -> OrderWrites:
 
 @dataclass(frozen=True)
 class FinanceWrites:
-    orders: int
+    orders_per_day: int
     transactions: int
     wru_first: float  # per transaction, its first write (without the dirty-day markers: `markers`)
-    markers_per_page: float  # dirty-day markers per page written (the simulator's pages span weeks)
-    rru_first: float
+    markers_per_page: float  # dirty-day markers per page written
+    rru_first: float  # per transaction: the reads of its posting hour's items before the write
     wru_again: float  # per transaction, each later sync whose lookback returns it unchanged
     rru_again: float
-    kb_per_transaction: float
+    kb_per_transaction: float  # stored, with each item's 100-byte overhead shared by its transactions
+    items_per_transaction: float  # finance items (chunks) per transaction: what the archive deletes
 
 
-def count_finance_writes(seed: int = 5) -> FinanceWrites:
-    """Write one simulator seller's Finances transactions as the finances sync does (pages of 100,
-    one `FactStore.write` each), then again unchanged as a later fetch of the lookback returns them."""
+TRANSACTIONS_PER_ORDER = 2  # the cost model's (docs/cost.md); the simulator's seller posts ~5
+
+
+def _dense_transactions(orders_per_day: int, hours: int, seed: int, start: datetime) -> list[Any]:
+    """`hours` of a seller posting `orders_per_day` orders' transactions, evenly, from `start`: the
+    simulator seller's transactions (their types, amounts and SKUs) over again, each with an id and
+    an order id of its own (random, as Amazon's: they do not compress)."""
+    import hashlib
+    from dataclasses import replace
+
+    from sellerflow.calendar import local_day
     from sellerflow.reports.finances import finance_fact_from_transaction
-    from sellerflow.store.facts import FactStore
     from sellerflow_dev.simulator import SimWorld
     from sellerflow_dev.simulator.finances_api import render_transaction
 
+    world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
+    seller = world.sellers[0].seller_id
+    templates = [
+        finance_fact_from_transaction(seller, render_transaction(t, None)) for t in world.transactions(seller)
+    ]
+    count = max(1, round(orders_per_day * TRANSACTIONS_PER_ORDER * hours / 24))
+    facts = []
+    for index in range(count):
+        template = templates[index % len(templates)]
+        digest = hashlib.sha256(f"{seed}/{index}".encode()).hexdigest()
+        order_digits = str(int(digest[:15], 16))[-14:].zfill(14)
+        posted = start + timedelta(seconds=hours * 3600 * (index + 0.5) / count)
+        facts.append(
+            replace(
+                template,
+                transaction_id=digest[:32].upper(),
+                order_id=f"{order_digits[:3]}-{order_digits[3:10]}-{order_digits[7:14]}"
+                if template.order_id
+                else None,
+                posted_at=posted,
+                local_date=local_day(template.marketplace_id, posted),
+            )
+        )
+    return facts
+
+
+def count_finance_writes(orders_per_day: int = 1_000, seed: int = 5, hours: int = 6) -> FinanceWrites:
+    """Write `hours` of a seller's Finances transactions at `orders_per_day` as the finances sync does:
+    an hourly sync (5 minutes past the hour) fetches what was posted since the last one, in pages of
+    100, one `FactStore.write` each; then the day's deep run fetches them all again, unchanged."""
+    from sellerflow.store.facts import FactStore
+
     with _moto_tables() as shapes:
-        world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
-        seller = world.sellers[0].seller_id
-        facts = [
-            finance_fact_from_transaction(seller, render_transaction(t, None))
-            for t in world.transactions(seller)
-        ]
-        # in posted order, pages of 100 as the sync gets them. The simulator
-        # seller posts ~7 transactions a day, so a page spans more days (more dirty-day markers) than
-        # a 1,000-order seller's page would: the first-write figure is an upper bound.
-        ordered = sorted(facts, key=lambda f: f.posted_at)
-        pages = [ordered[start : start + 100] for start in range(0, len(ordered), 100)]
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours + 2)
+        facts = _dense_transactions(orders_per_day, hours, seed, start)
         store = FactStore()
-        runs = []
-        for fetch in range(2):
-            with counting_writes(shapes) as count:
-                for page in pages:  # one write per page, as `sync_transactions_page` does
-                    store.write(page, now=datetime.now(UTC) + timedelta(hours=fetch))
-            runs.append(count)
-        stored = [item for (_, key), item in runs[0].items.items() if '"FIN#' in key[1]]
-        n = max(1, len(facts))
+        pages = 0
+        with counting_writes(shapes) as first:
+            since = start
+            for hour in range(1, hours + 1):
+                at = start + timedelta(hours=hour, minutes=5)
+                fetched = [f for f in facts if since <= f.posted_at < at]
+                for page in range(0, len(fetched), 100):  # one write per page, as `sync_transactions_page`
+                    store.write(fetched[page : page + 100], now=at)
+                    pages += 1
+                since = at
+            rest = [f for f in facts if f.posted_at >= since]
+            for page in range(0, len(rest), 100):
+                store.write(rest[page : page + 100], now=since + timedelta(hours=1))
+                pages += 1
+        with counting_writes(shapes) as again:
+            for page in range(0, len(facts), 100):  # the deep run: the whole lookback again
+                store.write(facts[page : page + 100], now=start + timedelta(hours=hours + 2))
+        stored = [item for (_, key), item in first.items.items() if '"FIN#' in key[1]]
+        n = len(facts)
         return FinanceWrites(
-            orders=len(world.orders(seller)),
-            transactions=len(facts),
-            wru_first=(runs[0].wru - runs[0].marker_wru) / n,
-            markers_per_page=runs[0].marker_wru / max(1, len(pages)),
-            rru_first=runs[0].rru / n,
-            wru_again=runs[1].wru / n,
-            rru_again=runs[1].rru / n,
-            kb_per_transaction=_median([item_bytes(i) for i in stored]) / 1024,
+            orders_per_day=orders_per_day,
+            transactions=n,
+            wru_first=(first.wru - first.marker_wru) / n,
+            markers_per_page=first.marker_wru / max(1, pages),
+            rru_first=first.rru / n,
+            wru_again=again.wru / n,
+            rru_again=again.rru / n,
+            # DynamoDB bills 100 bytes per item beside its attributes
+            kb_per_transaction=sum(item_bytes(i) + 100 for i in stored) / 1024 / n,
+            items_per_transaction=len(stored) / n,
         )
 
 

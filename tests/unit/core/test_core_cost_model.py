@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sellerflow_dev.bench.cost import SyncShape, function_memory_gb, month
 
 
@@ -128,3 +130,18 @@ def test_the_history_archive_moves_storage_past_the_hot_days_from_dynamodb_to_s3
     a = Assumptions()
     assert archived.operations["archive_wru"] >= 1_000 * 30 * (2 + a.finance_events_per_order)
     assert 0 < archived.operations["locator_gb"] < archived.operations["ddb_gb"]
+
+
+def test_finance_chunks_cut_the_archive_deletes_and_the_first_reads_count() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import Assumptions
+
+    one_each = Assumptions()
+    chunked = replace(one_each, finance_items_per_transaction=0.02, fact_rru_per_transaction_first=0.1)
+    # the archive deletes a chunk per ~50 transactions instead of an item each
+    saved = month(1_000, one_each).operations["archive_wru"] - month(1_000, chunked).operations["archive_wru"]
+    assert saved == pytest.approx(1_000 * 30 * one_each.finance_events_per_order * (1 - 0.02))
+    # the hour's reads before a first write are billed
+    extra = month(1_000, chunked).operations["ddb_rru"] - month(1_000, one_each).operations["ddb_rru"]
+    assert extra == pytest.approx(1_000 * 30 * one_each.finance_events_per_order * 0.1)

@@ -8,6 +8,7 @@ import json
 import time
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -85,6 +86,13 @@ def test_export_then_erase_a_seller_over_http_leaves_nothing_and_spares_the_othe
     # And its orders equal what is stored, and it holds no credential
     assert len(json.loads(archive.read("seller_data/orders.json"))) == stored_orders
     assert all(b"CREDENTIALS" not in archive.read(n) for n in archive.namelist())
+    # And its transactions are the stored ones, a row each (not the chunks that hold them)
+    stored = wiring.fact_store().finance_transactions(
+        erased.seller_id, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+    )
+    rows = json.loads(archive.read("seller_data/finance_transactions.json"))
+    assert sorted(r["transaction_id"] for r in rows) == sorted(t.transaction_id for t in stored) != []
+    assert not any("payload" in r for r in rows)
     # And another owner cannot see the export (404, as for a seller that does not exist)
     other_owner = stack.id_token("owner2@sellerflow.local")
     assert (

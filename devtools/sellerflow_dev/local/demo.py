@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from sellerflow.store.reports import ReportStore
 from sellerflow_dev.local.demo_dashboard import verify_dashboard_figures
+from sellerflow_dev.local.demo_finance import verify_finance_chunks
 from sellerflow_dev.local.demo_fx import verify_home_currency
 from sellerflow_dev.local.demo_history import verify_history_archive
 from sellerflow_dev.local.demo_labels import verify_labels
@@ -235,6 +236,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = verify_dashboard_figures(stack, say) and all_ok  # after the costs: orders have COGS
         all_ok = verify_home_currency(stack, say) and all_ok
         all_ok = verify_demo_world(stack, say, datetime.now(UTC).date()) and all_ok  # velocities, comparisons
+        all_ok = verify_finance_chunks(stack, say) and all_ok
         all_ok = verify_history_archive(stack, say) and all_ok  # last: the old orders then leave DynamoDB
         _print_alerts_sent(stack, demo_numbers, say)
         if once:

@@ -285,17 +285,19 @@ def finance_items(
     *,
     consistent: bool = False,
     limit: int | None = None,
+    page_size: int | None = None,
 ) -> Iterator[StoredFinance]:
     """The seller's finance items, chunks and legacy items, of the UTC posting hours from `first`'s
-    to `last`'s (None: from the oldest, to the newest), in key order: an hour's items together."""
+    to `last`'s (None: from the oldest, to the newest), in key order: an hour's items together.
+    `page_size`: items per request (default: as many as 1 MB holds), for a reader that may stop early."""
     lower = f"{FIN_PREFIX}{finance_hour(first)}" if first is not None else FIN_PREFIX
     upper = f"{FIN_PREFIX}{finance_hour(last)}~" if last is not None else f"{FIN_PREFIX}~"
     kwargs: dict[str, Any] = {
         "range_key_condition": FinanceChunkRecord.sk.between(lower, upper),
         "consistent_read": consistent,
     }
-    if limit is not None:
-        kwargs["limit"] = limit
+    if limit is not None or page_size is not None:
+        kwargs["limit"] = page_size or limit  # the request's Limit; `limit` below: the total
     # one Query for both layouts (each item read as the record of its own kind)
     connection = FinanceChunkRecord._get_connection()  # noqa: SLF001 - Model.query maps to one class
     yield from ResultIterator(connection.query, (seller_id,), kwargs, map_fn=_finance_item, limit=limit)
@@ -591,7 +593,9 @@ class FactStore:
         by_key: dict[str, FinanceTransactionFact] = {}
         more = False
         last: str | None = None
-        for hour in by_hour(finance_items(seller_id, start, stop)):
+        # a limited page reads a few items a request: it stops at the hour that fills it
+        page_size = None if limit is None else max(10, min(100, limit // 10))
+        for hour in by_hour(finance_items(seller_id, start, stop, page_size=page_size)):
             for key, (_, fact) in sorted(latest(hour).items()):
                 if (
                     posted_from <= fact.posted_at < posted_to

@@ -179,6 +179,7 @@ ADDED_SINCE = {
     "ReviewRunRecord",
     "RestockSettingsRecord",
     "FxRateRecord",
+    "ReportCarryRecord",  # the reports an hourly run carries to the next (expires_at)
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

@@ -431,7 +431,7 @@ def _step(job: Any, progress: Any, steps: _Steps, tally: _Tally) -> Any:
     try:
         if progress is None:
             moved = steps.request(job)
-            tally.add("requested", 0 if moved.reused else 1)
+            tally.add("requested", int(not moved.reused and moved.status in steps.pending))
             if moved.reused and moved.status in steps.pending:  # asked for by an earlier run
                 moved = steps.check(job, moved)
                 tally.add("checked")

@@ -95,8 +95,19 @@ class Assumptions:
     log_bytes_per_order: int = 0  # nothing per order at INFO
     fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
     # Standard runs that planned reports a day: each is followed by one more Standard run (its plan
-    # was not empty), which plans nothing; the interval between report plans is counted (RoutePolicy)
+    # was not empty), which plans nothing (reports on Standard, before the hourly run carried them)
     report_planning_runs_per_day: float = 1.0
+    # Hand-overs of an hourly run to Standard a day besides the deep finances run's (counted from the
+    # page budgets): orders pages the usage plan delays, more pages than the budget after an outage, a
+    # plan with backfill windows (a new marketplace): about one every ten days for a steady seller
+    hand_overs_per_day: float = 0.1
+    # Standard runs per hand-over: the handed-over run, and one more, as its plan resumes the reports
+    # the hourly runs carried (not empty: `reports_pending`), which the next one finds done
+    standard_runs_per_hand_over: float = 2.0
+    # the hourly run's reports (sellerflow.sync.carry): a report asked in one run is DONE by the next
+    carried_report_checks: float = 1.0
+    carry_writes_per_day: float = 6.0  # REPORTCARRY: when planned, asked, checked, ingested (1 KB)
+    carry_rru_per_run: float = 2.0  # REPORTCARRY and SYNC#route, strongly consistent, every hourly run
     express_seconds_per_state: float = 0.02  # the Express engine's own time per state, beside the Lambdas
     express_memory_gb: float = 0.0625  # billed in 64 MB steps; a run's state is a few KB
 
@@ -192,8 +203,8 @@ class HourlyShape:
     def states(self) -> int:
         states = _states("statemachines/seller-sync-hourly.asl.json")
         fixed = [
-            "StartFinances", "SyncInventory", "ComputeRollups", "ReconcileEconomics", "RequestReviews",
-            "EvaluateAlerts", "RecordSyncSuccess", "SyncSucceeded",
+            "StartFinances", "SyncInventory", "AdvanceReports", "ReportsOnStandard", "ComputeRollups",
+            "ReconcileEconomics", "RequestReviews", "EvaluateAlerts", "RecordSyncSuccess", "SyncSucceeded",
         ]  # fmt: skip
         per_order_page = ["SyncOrdersPage", "MoreOrderPages"]
         per_finance_page = ["SyncTransactionsPage", "CountTransactionsPage", "MoreTransactionPages"]
@@ -208,6 +219,7 @@ class HourlyShape:
             "SyncOrdersFunction": self.order_pages,
             "SyncFinancesFunction": self.finance_pages,
             "SyncInventoryFunction": 1,
+            "AdvanceReportsFunction": 1,  # the carry and the route read; its report work: `carried_reports_s`
             "ComputeRollupsFunction": 1,
             "ReconcileEconomicsFunction": 1,
             "RequestReviewsFunction": 1,
@@ -215,6 +227,20 @@ class HourlyShape:
             "RecordSyncResultFunction": 1,
             "StartSellerSyncFunction": 1,
         }
+
+
+def carried_reports_s(a: Assumptions, settlements_per_day: float) -> float:
+    """The seconds a day the hourly runs' AdvanceReports spends on the day's reports, each step the
+    Standard sub-flow's own function called in-process (their modelled durations): the plans, a
+    request, `carried_report_checks` checks and a download of each report, the settlements."""
+    reports = a.reports_per_day + a.ads_reports_per_day
+    plans = 24 / reports_every_hours()
+    d = DURATION_S
+    return (
+        plans * (d["PlanReportsFunction"] + d["PlanAdsReportsFunction"])
+        + reports * (d["RequestReportFunction"] + a.carried_report_checks * d["CheckReportFunction"])
+        + (reports + settlements_per_day) * d["IngestReportFunction"]
+    )
 
 
 def hourly_page_budgets() -> tuple[int, int]:
@@ -233,8 +259,8 @@ def hourly_page_budgets() -> tuple[int, int]:
 
 
 def reports_every_hours() -> float:
-    """How often a Standard run plans the reports when the last one found none (counted: the deployed
-    default of `sellerflow.sync.routing.RoutePolicy`, SYNC_REPORTS_EVERY_MINUTES)."""
+    """How often the reports are planned (counted: the deployed default of SYNC_REPORTS_EVERY_MINUTES,
+    `sellerflow.sync.carry.CarryPolicy.plan_every`)."""
     from sellerflow.settings import Settings
 
     return float(Settings.model_fields["sync_reports_every_minutes"].default) / 60
@@ -253,6 +279,7 @@ DURATION_S = {
     "RequestAdsReportFunction": 0.4,
     "CheckAdsReportFunction": 0.2,
     "IngestAdsReportFunction": 1.5,
+    "AdvanceReportsFunction": 0.1,  # with nothing to do: two reads; the reports: `carried_reports_s`
     "ComputeRollupsFunction": 1.5,
     "ReconcileEconomicsFunction": 0.5,
     "RequestReviewsFunction": 0.5,  # reads; the SP-API calls only when the seller turned requests on
@@ -308,9 +335,12 @@ def month(
     *,
     hourly_express: bool = True,
     table_class: str | None = None,
+    express_reports: bool = True,
 ) -> Month:
-    """`hourly_express`: route runs as `sellerflow.sync.routing` does (quiet hours on the Express
+    """`hourly_express`: route runs as `sellerflow.sync.routing` does (the hourly runs on the Express
     `seller-sync-hourly`); False prices every run on the Standard `seller-sync`, as before it.
+    `express_reports`: the hourly run carries the reports (`sellerflow.sync.carry`); False: a Standard
+    run every 6 hours and the one after it bring them, as before the carry.
     `table_class`: the seller-data table's class (default: the template's)."""
     a = a or Assumptions()
     table_class = table_class or seller_data_table_class()
@@ -336,11 +366,18 @@ def month(
     reports = SyncShape(0, 0, a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
     settlement_per_day = a.settlements_per_month / DAYS
 
-    # Which runs go to which machine (sellerflow.sync.routing): Standard every `reports_every` hours
-    # and once more after a run that planned reports; Express the rest. The day's deep finances run
-    # stays on the hourly machine when its pages fit the run's budget, else it hands over to Standard.
+    # Which runs go to which machine (sellerflow.sync.routing): the hourly runs on Express, which
+    # carries the reports from run to run; Standard only for a hand-over (each followed by one more
+    # Standard run). The day's deep finances run stays on the hourly machine when its pages fit the
+    # run's budget, else it hands over to Standard. Before the carry: Standard every `reports_every`
+    # hours and once more after a run that planned reports.
     _, finances_budget = hourly_page_budgets()
-    if hourly_express:
+    deep_fits = hourly.finance_pages + deep_pages <= finances_budget
+    reports_on_express = hourly_express and express_reports
+    if reports_on_express:
+        hand_overs = a.hand_overs_per_day + (0.0 if deep_fits else a.finance_deep_runs_per_day)
+        standard_per_day = min(float(a.syncs_per_day), hand_overs * a.standard_runs_per_hand_over)
+    elif hourly_express:
         standard_per_day = min(
             float(a.syncs_per_day), 24 / reports_every_hours() + a.report_planning_runs_per_day
         )
@@ -348,12 +385,16 @@ def month(
         standard_per_day = float(a.syncs_per_day)
     standard_runs = DAYS * standard_per_day
     express_runs = syncs - standard_runs
-    deep_on_express = express_runs > 0 and hourly.finance_pages + deep_pages <= finances_budget
+    deep_on_express = express_runs > 0 and deep_fits
     express = HourlyShape(hourly.order_pages, hourly.finance_pages)
 
     transitions = (
         standard_runs * hourly.transitions()
-        + DAYS * (reports.transitions() - quiet.transitions() + settlement_per_day)
+        + (
+            0
+            if reports_on_express
+            else DAYS * (reports.transitions() - quiet.transitions() + settlement_per_day)
+        )
         + (0 if deep_on_express else DAYS * 2 * deep_pages)  # SyncTransactionsPage, MoreTransactionPages
     )
     # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per seller one
@@ -376,10 +417,19 @@ def month(
 
     rows_per_day = orders_per_day * a.asins_per_100_orders / 100 * (a.reports_per_day + a.ads_reports_per_day)
     invoke(hourly.invocations(), standard_runs)
-    express_lambda_s = invoke(express.invocations(), express_runs)
-    quiet_calls = quiet.invocations()
-    invoke({f: n - quiet_calls.get(f, 0) for f, n in reports.invocations().items()}, DAYS)
-    invoke({"IngestReportFunction": settlement_per_day, "SyncFinancesFunction": deep_pages}, DAYS)
+    express_calls = express.invocations()
+    if not reports_on_express:
+        express_calls.pop("AdvanceReportsFunction")
+    express_lambda_s = invoke(express_calls, express_runs)
+    # the day's reports: in the hourly runs' AdvanceReports, or added to one Standard run
+    carried_s = carried_reports_s(a, settlement_per_day) if reports_on_express else 0.0
+    ingesting = "AdvanceReportsFunction" if reports_on_express else "IngestReportFunction"
+    gb_s += DAYS * carried_s * memory.get(ingesting, 0.25)
+    if not reports_on_express:
+        quiet_calls = quiet.invocations()
+        invoke({f: n - quiet_calls.get(f, 0) for f, n in reports.invocations().items()}, DAYS)
+        invoke({"IngestReportFunction": settlement_per_day}, DAYS)
+    invoke({"SyncFinancesFunction": deep_pages}, DAYS)
     per_order_version_s = versions_per_sync * SECONDS_PER_ORDER_VERSION
     gb_s += (
         orders_per_day
@@ -388,7 +438,7 @@ def month(
         * SECONDS_PER_ORDER_VERSION
         * memory["SyncOrdersFunction"]
     )
-    gb_s += rows_per_day * DAYS * SECONDS_PER_REPORT_ROW * memory["IngestReportFunction"]
+    gb_s += rows_per_day * DAYS * SECONDS_PER_REPORT_ROW * memory[ingesting]
     lambda_requests = sum(invocations.values()) + fanout_ticks / a.fanout_sellers
 
     # Express: a request per run, and the run's duration (its Lambdas, in turn, and the engine's own
@@ -400,6 +450,7 @@ def month(
         express_seconds += (
             DAYS * deep_pages * (DURATION_S["SyncFinancesFunction"] + 3 * a.express_seconds_per_state)
         )
+    express_seconds += DAYS * (carried_s + rows_per_day * SECONDS_PER_REPORT_ROW * reports_on_express)
     express_gb_s = express_seconds * a.express_memory_gb
     sync_finance_pages = standard_runs * hourly.finance_pages + express_runs * express.finance_pages
     sync_order_pages = standard_runs * hourly.order_pages + express_runs * express.order_pages
@@ -425,6 +476,9 @@ def month(
         + orders_per_day * DAYS * a.rollup_reads_per_order * a.rru_per_rollup_order_read
     )
     bookkeeping_wru, bookkeeping_rru = syncs * 6.0, syncs * a.rru_per_sync_fixed
+    if reports_on_express:  # the hourly runs' REPORTCARRY (sellerflow.sync.carry)
+        bookkeeping_wru += DAYS * a.carry_writes_per_day
+        bookkeeping_rru += express_runs * a.carry_rru_per_run
     wru, rru = data_wru + bookkeeping_wru, data_rru + bookkeeping_rru
     # steady state: the hot days in DynamoDB, the rest of the retention in the archive (S3)
     hot_days = min(a.history_hot_days + 1, DAYS * a.retention_months)
@@ -581,10 +635,13 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         out.append(f"{orders:>6} orders/day: $ {m.total:.4f} per seller-month  ({parts})")
     for orders in ORDERS_PER_DAY:
         m, before = month(orders, a), month(orders, a, hourly_express=False)
+        standard_reports = month(orders, a, express_reports=False)
         out.append(
             f"{orders:>6} orders/day: Step Functions $ {m.cost['Step Functions']:.4f} "
             f"({m.operations['sfn_standard_runs']:.0f} Standard runs, {m.operations['sfn_express_runs']:.0f} "
             f"hourly Express runs of {m.operations['sfn_express_gb_s'] / max(1.0, m.operations['sfn_express_runs']) / a.express_memory_gb:.1f} s); "
+            f"reports on Standard: $ {standard_reports.cost['Step Functions']:.4f} "
+            f"({standard_reports.operations['sfn_standard_runs']:.0f} Standard runs), total $ {standard_reports.total:.4f}; "
             f"every run on Standard: $ {before.cost['Step Functions']:.4f}, total $ {before.total:.4f}"
         )
     return out

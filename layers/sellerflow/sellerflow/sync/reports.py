@@ -2,7 +2,8 @@
 
 Step Functions runs one sub-flow per planned report (`seller-sync.asl.json`, ReportsMap): it waits
 between polls in Wait states — no Lambda sleeps — and every step is resumable: a report still
-IN_QUEUE when a run ends is polled again by the next run rather than requested twice.
+IN_QUEUE when a run ends is polled again by the next run rather than requested twice. The hourly
+Express run calls the same functions without waiting, one step per run (`sellerflow.sync.carry`).
 """
 
 from __future__ import annotations

@@ -397,3 +397,25 @@ def test_an_order_archived_before_the_index_is_still_found_by_its_locator(
     ).save()
     # Then it is found by its id, through the locator, until the locator expires
     assert order_reader.get(seller_id, sample.order_id) == sample
+
+
+def test_a_later_run_drops_the_index_entries_past_the_retention_with_their_days(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given an archived seller with nothing more to archive
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    index = OrderIndex(objects)
+    newest = max(o.local_date for o in orders)
+    # When the job runs the day the newest day's retention ends, and again the day after
+    end = datetime.combine(newest + timedelta(days=548), datetime.min.time(), tzinfo=UTC)
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=end)
+    kept = {o.order_id for o in orders if index.locate(seller_id, o.order_id) is not None}
+    assert kept == {o.order_id for o in orders if o.local_date == newest} != set()
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=end + timedelta(days=1))
+    # Then the day objects are gone, and so are their orders' entries: each shard rewritten without them
+    assert result.objects_expired > 0
+    assert objects.days(seller_id) == []
+    assert [index.locate(seller_id, o.order_id) for o in orders] == [None] * len(orders)
+    assert all(IndexShard.decode(body).entries == {} for body in _index_bytes(history, seller_id).values())

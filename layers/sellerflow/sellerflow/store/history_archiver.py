@@ -198,7 +198,9 @@ class HistoryArchiver:
         cutoff = archive_cutoff(at, self._hot_days)
         result = ArchiveResult(seller_id=seller_id, cutoff=cutoff)
         result.objects_expired = self._expire(seller_id, at)
+        self._index = OrderIndex(self._objects)  # this run's writes (`expire` skips the shards they wrote)
         restricted = restricted_order_ids(seller_id)
+        oldest_kept = at.date() - timedelta(days=self._retention_days)
         floor: date | None = None  # within a run, never back to a chunk done (a kept item stays there)
         archived_through: date | None = None
 
@@ -226,7 +228,7 @@ class HistoryArchiver:
             result.index_objects_written += self._index.add(
                 seller_id,
                 {o.order_id: (o.marketplace_id, o.local_date) for o, _ in stored.orders.values()},
-                oldest_kept=at.date() - timedelta(days=self._retention_days),
+                oldest_kept=oldest_kept,
                 leave_out=restricted,
             )
             if self._after_write is not None:
@@ -241,6 +243,8 @@ class HistoryArchiver:
                 result.done = False
                 break
             floor = last + timedelta(days=1)
+        # entries past the retention out of the shards this run did not rewrite
+        result.index_objects_written += self._index.expire(seller_id, oldest_kept=oldest_kept)
         self._save(seller_id, at, archived_through, result, final=True)
         return result
 

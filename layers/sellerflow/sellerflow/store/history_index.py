@@ -12,7 +12,8 @@ shards the chunk's orders fall into (read, merge, write, SSE-KMS with the data k
 their items, then rewrites the manifest (the same bytes: it only keeps the bucket's lifecycle rule
 from expiring it while the shards live). A shard drops the entries past the retention, and the orders
 a buyer asked to delete, each time it is written; the same entries give the same bytes (sorted, gzip
-mtime 0), so a rerun writes identical objects.
+mtime 0), so a rerun writes identical objects. At the end of its run the job also rewrites the shards
+it did not write that hold entries past the retention (`expire`: a seller with nothing archived lately).
 
 N grows with the seller: one shard at first, doubled when a shard written holds more than
 `MAX_ENTRIES` (~190 KB): every entry rewritten under the new N, the manifest switched to it, then the
@@ -114,6 +115,7 @@ class OrderIndex:
 
     def __init__(self, objects: ArchiveObjects) -> None:
         self._objects = objects
+        self._written: set[str] = set()  # the shards this instance wrote (`expire` skips them)
 
     def _dir(self, seller_id: str) -> str:
         return f"{self._objects.prefix}{seller_id}/{INDEX_DIR}"
@@ -131,9 +133,9 @@ class OrderIndex:
         return IndexShard.decode(body) if body is not None else None
 
     def _write(self, seller_id: str, shards: int, shard: int, found: IndexShard) -> None:
-        self._objects.put_bytes(
-            self._shard_key(seller_id, shards, shard), found.encode(), "application/json", encoding="gzip"
-        )
+        key = self._shard_key(seller_id, shards, shard)
+        self._objects.put_bytes(key, found.encode(), "application/json", encoding="gzip")
+        self._written.add(key)
 
     def _switch(self, seller_id: str, shards: int) -> None:
         body = json.dumps({"shards": shards}, separators=(",", ":")).encode()
@@ -199,6 +201,22 @@ class OrderIndex:
         ]
         self._objects.delete_keys(stale)
         return len(groups) + 1
+
+    def expire(self, seller_id: str, *, oldest_kept: date) -> int:
+        """Rewrite the shards this instance has not written that hold entries past the retention (a
+        seller with no order archived lately: its shards are not rewritten by `add`); how many."""
+        shards = self.shards(seller_id)
+        rewritten = 0
+        for shard in range(shards or 0):
+            assert shards is not None
+            if self._shard_key(seller_id, shards, shard) in self._written:
+                continue
+            found = self._read(seller_id, shards, shard)
+            if found is None or all(day >= oldest_kept for _, day in found.entries.values()):
+                continue
+            self._write(seller_id, shards, shard, found.updated({}, oldest_kept=oldest_kept, leave_out=set()))
+            rewritten += 1
+        return rewritten
 
     def remove(self, seller_id: str, order_id: str) -> bool:
         """A buyer's deletion request: the id out of its shard (the shard rewritten); whether it was in."""

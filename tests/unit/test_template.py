@@ -259,6 +259,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "PII_KEY_ID"),
         *("INBOUND_MAIL_BUCKET", "MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID"),
         *("PII_DETECTOR", "TENANT_DATA_ROLE_ARN"),
+        "RAW_BUCKET",  # the history archive: the order a mail names, past the hot window
     },
     "EraseSellerFunction": {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET", "LABEL_BUCKET"),

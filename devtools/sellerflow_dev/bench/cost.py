@@ -70,7 +70,11 @@ class Assumptions:
     report_polls: int = 3
     settlements_per_month: float = 2.0
     asins_per_100_orders: float = 30.0  # report rows per day scale with the catalogue
-    wru_per_order_version: float = 3.0  # order item, its index copy, the dirty-day marker
+    wru_per_order_version: float = 3.0  # order item, its index copy (the markers: below)
+    # dirty-day markers per orders page: the (marketplace, local day)s a page touches. An hourly page
+    # of a busy seller holds the hour's new orders (today, over the marketplaces) and the shipments of
+    # the last few days; the simulator seller's pages span weeks (counted: an upper bound, not used)
+    markers_per_order_page: float = 3.0
     rru_per_order_version: float = 0.0  # the upsert's read of the stored version (counted)
     # the rollups re-read the orders of a dirty purchase day each hourly sync of that day
     rollup_reads_per_order: float = 24.0
@@ -271,6 +275,16 @@ def seller_data_table_class() -> str:
     return str(properties.get("TableClass", "STANDARD"))
 
 
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+
+
+def cheaper_table_class(orders_per_day: int = 1_000, a: Assumptions | None = None) -> str:
+    """The seller-data table class this model prices lower for a seller of `orders_per_day` (the
+    template's class must be it: a test checks). Standard-IA wins while storage dominates; once the
+    history archive keeps only the hot days in DynamoDB, requests do."""
+    return min(TABLE_CLASSES, key=lambda c: month(orders_per_day, a, table_class=c).total)
+
+
 def dynamodb_cost(wru: float, rru: float, stored_gb: float, table_class: str) -> float:
     p = PRICES
     if table_class == "STANDARD_INFREQUENT_ACCESS":
@@ -291,10 +305,18 @@ class Month:
         return sum(self.cost.values())
 
 
-def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: bool = True) -> Month:
+def month(
+    orders_per_day: int,
+    a: Assumptions | None = None,
+    *,
+    hourly_express: bool = True,
+    table_class: str | None = None,
+) -> Month:
     """`hourly_express`: route runs as `sellerflow.sync.routing` does (quiet hours on the Express
-    `seller-sync-hourly`); False prices every run on the Standard `seller-sync`, as before it."""
+    `seller-sync-hourly`); False prices every run on the Standard `seller-sync`, as before it.
+    `table_class`: the seller-data table's class (default: the template's)."""
     a = a or Assumptions()
+    table_class = table_class or seller_data_table_class()
     memory = function_memory_gb()
     syncs = a.syncs_per_day * DAYS
     versions_per_sync = orders_per_day * a.versions_per_order / a.syncs_per_day
@@ -383,6 +405,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
         )
     express_gb_s = express_seconds * a.express_memory_gb
     sync_finance_pages = standard_runs * hourly.finance_pages + express_runs * express.finance_pages
+    sync_order_pages = standard_runs * hourly.order_pages + express_runs * express.order_pages
 
     order_versions = orders_per_day * a.versions_per_order * DAYS
     # seller-data table (orders, facts, report rows) and the sellers table (sync bookkeeping)
@@ -394,6 +417,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
     )
     data_wru = (
         order_versions * a.wru_per_order_version
+        + sync_order_pages * a.markers_per_order_page
         + transactions * (a.fact_wru_per_transaction_first + refetches * a.fact_wru_per_transaction_again)
         + (sync_finance_pages + DAYS * deep_pages) * a.markers_per_finance_page
         + rows_per_day * DAYS
@@ -408,7 +432,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
     # steady state: the hot days in DynamoDB, the rest of the retention in the archive (S3)
     hot_days = min(a.history_hot_days + 1, DAYS * a.retention_months)
     stored_gb = orders_per_day * hot_days * a.item_kb_per_order / 1e6
-    archive = history_archive(orders_per_day, a, hot_days)
+    archive = history_archive(orders_per_day, a, hot_days, table_class)
     kms = lambda_requests * a.kms_per_invocation + orders_per_day * DAYS * a.pii_share_of_orders
     s3_puts = DAYS * (a.reports_per_day + a.ads_reports_per_day) + fanout_ticks / a.fanout_sellers
     s3_gets = s3_puts + syncs / 100  # the map's ItemReader reads a list per tick, 1/100 of a GET per seller
@@ -443,7 +467,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
     cost = {
         "Lambda": lambda_requests * p["lambda_request"] + gb_s * p["lambda_gb_s_arm64"],
         "Step Functions": sfn + syncs * (p["sfn_express_request"] + 0.3 * 0.0625 * p["sfn_express_gb_s"]),
-        "DynamoDB": dynamodb_cost(data_wru, data_rru, stored_gb, seller_data_table_class())
+        "DynamoDB": dynamodb_cost(data_wru, data_rru, stored_gb, table_class)
         + dynamodb_cost(bookkeeping_wru, bookkeeping_rru, 0.0, "STANDARD"),
         "KMS": kms * p["kms_request"],
         "S3": s3_puts * p["s3_put"] + s3_gets * p["s3_get"] + 0.001 * p["s3_gb_month"],
@@ -456,7 +480,7 @@ def month(orders_per_day: int, a: Assumptions | None = None, *, hourly_express: 
     return Month(operations=operations, cost=cost)
 
 
-def history_archive(orders_per_day: int, a: Assumptions, hot_days: float) -> dict[str, float]:
+def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table: str) -> dict[str, float]:
     """The archive's month: S3 storage of the days past the hot window, and the daily job (one run per
     seller: a Lambda invocation, a LIST, per marketplace-day a GET of the object, a PUT and its
     read-back GET; per item its read and a conditional DeleteItem, an order's also removing its
@@ -485,7 +509,6 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float) -> dic
     # of CPU, two S3 requests)
     gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item + touched * 0.06) * 0.5
     transitions = DAYS * 2.0  # the fan-out map's item and its task, per seller and day
-    table = seller_data_table_class()
     cost = (
         (archive_gb + index_gb) * p["s3_gb_month"]
         + puts * p["s3_put"]
@@ -556,7 +579,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
     a = a or counted_assumptions()
     out.append(
         f"(counted: {a.wru_per_order_version:.2f} WRU and {a.rru_per_order_version:.2f} RRU per order "
-        f"version; {a.finance_events_per_order:.1f} transactions per order, "
+        f"version, {a.markers_per_order_page:.0f} dirty-day markers per orders page (modelled); "
+        f"{a.finance_events_per_order:.1f} transactions per order, "
         f"{a.fact_wru_per_transaction_first:.2f} WRU on the first fetch and "
         f"{a.fact_wru_per_transaction_again:.2f} WRU + {a.fact_rru_per_transaction_again:.2f} RRU on each "
         f"later fetch ({a.finance_lookback_hours:.0f} h back once a day, "

@@ -223,8 +223,9 @@ def counting_writes(shapes: Mapping[str, TableShape]) -> Iterator[WriteCount]:
 @dataclass(frozen=True)
 class OrderWrites:
     orders: int
-    wru_per_order_version: float
+    wru_per_order_version: float  # without the dirty-day markers (`markers_per_page`)
     rru_per_order_version: float
+    markers_per_page: float  # dirty-day markers per page written (the simulator's pages span weeks)
     kb_per_order: float  # the order item
     index_kb_per_order: float  # its by_purchase_date entry
 
@@ -296,10 +297,12 @@ def count_order_writes(seed: int = 5) -> OrderWrites:
         data = shapes["SellerDataTable"]
         stored = [item for (_, _), item in count.items.items() if "purchase_sk" in item]
         entries = [data.indexes[0].copy_of(item, data.keys) or {} for item in stored]
+        pages = VERSIONS * math.ceil(len(orders) / 100)
         return OrderWrites(
             orders=len(orders),
-            wru_per_order_version=count.wru / (VERSIONS * len(orders)),
+            wru_per_order_version=(count.wru - count.marker_wru) / (VERSIONS * len(orders)),
             rru_per_order_version=count.rru / (VERSIONS * len(orders)),
+            markers_per_page=count.marker_wru / pages,
             kb_per_order=_median([item_bytes(i) for i in stored]) / 1024,
             index_kb_per_order=_median([item_bytes(e) for e in entries]) / 1024,
         )

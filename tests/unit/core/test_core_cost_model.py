@@ -67,6 +67,25 @@ def test_the_infrequent_access_class_trades_dearer_requests_for_cheaper_storage(
     assert dynamodb_cost(0, 0, 1.0, "STANDARD_INFREQUENT_ACCESS") < dynamodb_cost(0, 0, 1.0, "STANDARD")
 
 
+def test_the_template_gives_the_seller_data_table_the_class_the_model_prices_lower() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import (
+        Assumptions,
+        cheaper_table_class,
+        month,
+        seller_data_table_class,
+    )
+
+    assert seller_data_table_class() == cheaper_table_class(1_000)
+    chosen = month(1_000).total
+    other = {"STANDARD": "STANDARD_INFREQUENT_ACCESS"}.get(seller_data_table_class(), "STANDARD")
+    assert chosen < month(1_000, table_class=other).total
+    # the choice follows the data: with 18 months kept in DynamoDB, storage would make IA the cheaper
+    everything = replace(Assumptions(), history_hot_days=Assumptions().retention_months * 30)
+    assert cheaper_table_class(1_000, everything) == "STANDARD_INFREQUENT_ACCESS"
+
+
 def test_an_hourly_express_run_walks_its_own_definition_and_hands_over_past_its_budgets() -> None:
     from sellerflow_dev.bench.cost import HourlyShape, hourly_page_budgets
 

@@ -89,6 +89,9 @@ class Assumptions:
     archive_objects_per_day: float = 1.0  # marketplaces with sales on a day
     archive_rru_per_item: float = 0.3  # the job's reads: the order by key (0.5), a transaction (~0.1)
     archive_seconds_per_item: float = 0.004  # the job's Lambda: a conditional DeleteItem per item
+    # an order's entry in the archive's order-id index: 9.2-9.3 bytes compressed in a shard of 11,000-
+    # 17,500 Amazon-format ids over 448 days (measured with `IndexShard.encode`; docs/cost.md)
+    index_kb_per_order: float = 0.0093
     pii_share_of_orders: float = 0.2  # MFN orders whose shipping address is field-encrypted (KMS)
     kms_per_invocation: float = 1.0  # the refresh-token decrypt, table-key use by tenant sessions
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
@@ -534,27 +537,40 @@ def month(
 def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table: str) -> dict[str, float]:
     """The archive's month: S3 storage of the days past the hot window, and the daily job (one run per
     seller: a Lambda invocation, a LIST, per marketplace-day a GET of the object, a PUT and its
-    read-back GET; per item its read and a conditional DeleteItem), and the fan-out's transitions."""
+    read-back GET; per item its read and a conditional DeleteItem, an order's also removing its
+    `by_purchase_date` entry; the order-id index's manifest and the shards the day's orders fall into,
+    each a GET and a PUT), and the fan-out's transitions. Every PUT is priced a KMS request."""
+    from sellerflow.store.history_index import MAX_ENTRIES
+
     p = PRICES
-    archive_gb = (
-        orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * a.archive_kb_per_order / 1e6
-    )
+    archived_days = max(0.0, DAYS * a.retention_months - hot_days)
+    archive_gb = orders_per_day * archived_days * a.archive_kb_per_order / 1e6
     items = orders_per_day * DAYS * (1 + a.finance_events_per_order)
     objects = DAYS * a.archive_objects_per_day
-    puts, gets = objects + DAYS, 2 * objects  # a LIST is priced as a PUT
-    # + one locator per order (an order found by its id alone) + the checkpoint's writes
+    # the order-id index (store/history_index.py): its steady shard count (doubled while a shard would
+    # hold more than MAX_ENTRIES), the shards a day's orders touch, and the manifest
+    entries = orders_per_day * archived_days
+    shards = 1
+    while entries / shards > MAX_ENTRIES:
+        shards *= 2
+    touched = shards * (1 - (1 - 1 / shards) ** orders_per_day) if orders_per_day else 0.0
+    index_objects = DAYS * (touched + 1)
+    index_gb = entries * a.index_kb_per_order / 1e6
+    puts, gets = objects + DAYS + index_objects, 2 * objects + index_objects  # a LIST is priced as a PUT
+    # one WRU per item deleted + one per order for its `by_purchase_date` entry + the checkpoint's writes
     wru, rru = items + orders_per_day * DAYS + 2 * DAYS, items * a.archive_rru_per_item
-    locator_gb = orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * LOCATOR_KB / 1e6
-    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item) * 0.5  # 512 MB
+    # 512 MB; a shard's read, decode, merge, encode and write ~0.06 s (20,000 entries: 13 + 8 + 23 ms
+    # of CPU, two S3 requests)
+    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item + touched * 0.06) * 0.5
     transitions = DAYS * 2.0  # the fan-out map's item and its task, per seller and day
     cost = (
-        archive_gb * p["s3_gb_month"]
+        (archive_gb + index_gb) * p["s3_gb_month"]
         + puts * p["s3_put"]
         + gets * p["s3_get"]
-        + dynamodb_cost(wru, rru, locator_gb, table)
+        + dynamodb_cost(wru, rru, 0.0, table)
         + DAYS * p["lambda_request"]
         + gb_s * p["lambda_gb_s_arm64"]
-        + (DAYS + objects) * p["kms_request"]
+        + (DAYS + objects + index_objects) * p["kms_request"]
         + transitions * p["sfn_standard_transition"]
     )
     return {
@@ -562,16 +578,15 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
         "archive_puts": puts,
         "archive_gets": gets,
         "archive_wru": wru,
-        "locator_gb": locator_gb,
         "archive_rru": rru,
+        "index_shards": float(shards),
+        "index_objects": index_objects,
+        "index_gb": index_gb,
         "cost": cost,
     }
 
 
 ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per table and per index entry
-# An archived order's locator (`OrderLocatorRecord`): attribute names and values of its keys,
-# marketplace, day and expiry (~110 bytes as DynamoDB sizes them) and the item overhead
-LOCATOR_KB = 0.11 + ITEM_OVERHEAD_KB
 
 
 def counted_assumptions() -> Assumptions:

@@ -152,8 +152,31 @@ def test_the_history_archive_moves_storage_past_the_hot_days_from_dynamodb_to_s3
     assert archived.operations["archive_gb"] > 0
     assert everything.operations["archive_gb"] == 0
     assert archived.cost["DynamoDB"] + archived.cost["History archive"] < everything.cost["DynamoDB"]
-    # the job deletes each archived item once (an order and its transactions) and writes each order's
-    # locator (found by its id alone), which stays in DynamoDB as long as the archive
+    # the job deletes each archived item once (an order, its `by_purchase_date` entry, its
+    # transactions), and keeps nothing per order in DynamoDB: the order-id index is in S3
     a = Assumptions()
     assert archived.operations["archive_wru"] >= 1_000 * 30 * (2 + a.finance_events_per_order)
-    assert 0 < archived.operations["locator_gb"] < archived.operations["ddb_gb"]
+    assert "locator_gb" not in archived.operations
+    assert 0 < archived.operations["index_gb"] < archived.operations["archive_gb"] / 10
+
+
+def test_the_order_index_writes_a_few_shards_a_day_each_read_kept_under_200_kb() -> None:
+    from sellerflow.store.history_index import MAX_ENTRIES
+    from sellerflow_dev.bench.cost import Assumptions
+
+    a = Assumptions()
+    archived_days = 30 * a.retention_months - (a.history_hot_days + 1)
+    for orders_per_day in (100, 1_000, 10_000):
+        operations = month(orders_per_day).operations
+        shards = operations["index_shards"]
+        # a get reads one shard of at most MAX_ENTRIES entries (~190 KB), and no shard count is
+        # larger than that needs
+        assert (
+            orders_per_day * archived_days / shards
+            <= MAX_ENTRIES
+            < orders_per_day * archived_days / (shards / 2)
+        )
+        assert MAX_ENTRIES * a.index_kb_per_order <= 200
+        # the job writes at most every shard and the manifest a day, never one object per order
+        assert 30 <= operations["index_objects"] <= 30 * (shards + 1)
+        assert operations["index_objects"] < orders_per_day * 30 / 3

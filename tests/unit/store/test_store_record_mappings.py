@@ -156,7 +156,7 @@ REMOVED = {"AuditRecord"}
 ADDED_SINCE = {
     "SubscriptionRecord",
     "HistoryCheckpointRecord",  # the history archive's progress per seller (expires_at)
-    "OrderLocatorRecord",  # an archived order's marketplace and day (expires_at)
+    "OrderLocatorRecord",  # an archived order's marketplace and day (expires_at; no longer written, read until it expires)
     "NotificationRecord",
     "QuotaSlotRecord",
     "QuotaLineRecord",

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sellerflow import wiring
 from sellerflow.events import parse_event
 from sellerflow.observability import logger, metrics, tracer
-from sellerflow.sync.reports import PlanReportsInput, ReportPlan, plan_reports, plan_settlements, within_plan
+from sellerflow.sync.reports import PlanReportsInput, plan_run
 from sellerflow.tenancy import acting_for
 
 
@@ -19,22 +19,14 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
     request = parse_event(PlanReportsInput, event)
     # Its reads and writes reach only this seller's partitions (tenant-scoped credentials).
     with acting_for(request.seller_id):
-        now = datetime.now(UTC)
-        book, api, policy = wiring.report_store(), wiring.spapi_client(), wiring.report_policy()
-        marketplaces, policy = within_plan(  # Billing=on: the plan's marketplaces and history depth
+        plan = plan_run(
+            request.seller_id,
             wiring.seller_store().marketplaces_of(request.seller_id),
-            policy,
-            wiring.sync_plan_caps(request.seller_id),
-        )
-        plan = ReportPlan(
-            reports=plan_reports(
-                request.seller_id,
-                marketplaces,
-                book=book,
-                now=now,
-                policy=policy,
-                traffic_budget=wiring.traffic_budget(),
-            ),
-            settlements=plan_settlements(request.seller_id, api=api, book=book, now=now, policy=policy),
+            wiring.sync_plan_caps(request.seller_id),  # Billing=on: the plan's marketplaces and history depth
+            api=wiring.spapi_client(),
+            book=wiring.report_store(),
+            now=datetime.now(UTC),
+            policy=wiring.report_policy(),
+            traffic_budget=wiring.traffic_budget(),
         )
         return plan.model_dump(mode="json")

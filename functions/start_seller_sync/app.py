@@ -23,5 +23,4 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         starter=wiring.seller_sync_starter(),
         hourly=wiring.seller_sync_hourly_starter(),
         routes=wiring.seller_store(),
-        policy=wiring.route_policy(),
     ).model_dump(mode="json")

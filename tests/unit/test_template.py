@@ -220,6 +220,10 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
     "RequestAdsReportFunction": {"TENANT_DATA_ROLE_ARN", *ADS_CALLER},
     "CheckAdsReportFunction": {"TENANT_DATA_ROLE_ARN", *ADS_CALLER},
     "IngestAdsReportFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *ADS_CALLER},
+    "AdvanceReportsFunction": {
+        *("SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", "ADS_ENDPOINT", *SPAPI_CALLER),
+        *("BILLING_ENABLED", "BILLING_TABLE"),  # the plan's marketplaces and history depth, as PlanReports
+    },
     "SyncFinancesFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "SyncInventoryFunction": {"SELLER_DATA_TABLE", "TENANT_DATA_ROLE_ARN", *SPAPI_CALLER},
     "ComputeRollupsFunction": {
@@ -259,6 +263,7 @@ FUNCTION_ENVIRONMENT: dict[str, set[str]] = {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "PII_KEY_ID"),
         *("INBOUND_MAIL_BUCKET", "MESSAGES_INBOUND_DOMAIN", "MESSAGES_DRAFTER", "BEDROCK_MODEL_ID"),
         *("PII_DETECTOR", "TENANT_DATA_ROLE_ARN"),
+        "RAW_BUCKET",  # the history archive: the order a mail names, past the hot window
     },
     "EraseSellerFunction": {
         *("SELLER_DATA_TABLE", "SELLERS_TABLE", "AUDIT_TABLE", "PII_TABLE", "RAW_BUCKET", "LABEL_BUCKET"),
@@ -699,6 +704,32 @@ def test_the_hourly_seller_sync_is_express_logged_and_runs_no_wait() -> None:
     types = {state["Type"] for state in definition["States"].values()}
     assert "Wait" not in types
     assert "Map" not in types
+
+
+def test_the_hourly_seller_sync_carries_the_reports_once_a_run_between_inventory_and_the_rollups() -> None:
+    """Reports on Express (sellerflow.sync.carry): one AdvanceReports task, no Wait, whose Lambda ends
+    well within the run, and whose backfill verdict hands the window to Standard."""
+    from sellerflow.sync.carry import INGEST_RESERVE_S, CarryPolicy
+
+    props = _props("SellerSyncHourlyStateMachine")
+    definition = json.loads((TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text())
+    states = definition["States"]
+    advance = states["AdvanceReports"]
+    assert advance["Parameters"]["FunctionName"] == "${AdvanceReportsFunctionArn}"
+    assert referenced_resource(props["DefinitionSubstitutions"]["AdvanceReportsFunctionArn"]) == (
+        "AdvanceReportsFunction"
+    )
+    assert states["SyncInventory"]["Next"] == "AdvanceReports"
+    assert advance["Next"] == "ReportsOnStandard"
+    assert states["ReportsOnStandard"]["Default"] == "ComputeRollups"
+    (backfill,) = states["ReportsOnStandard"]["Choices"]
+    assert states[backfill["Next"]] == {
+        "Type": "Pass", "Result": "reports_backfill", "ResultPath": "$.hand_over_reason",
+        "Next": "HandOverToStandard",
+    }  # fmt: skip
+    timeout = _props("AdvanceReportsFunction")["Timeout"]
+    assert CarryPolicy().ingest_budget_s + INGEST_RESERVE_S <= timeout < definition["TimeoutSeconds"]
+    assert {"SpApiAuthorizationRevoked"} in [set(c["ErrorEquals"]) for c in advance["Catch"]]
 
 
 # --- least privilege ---------------------------------------------------------------------------
@@ -1338,7 +1369,8 @@ def test_an_erasure_deletes_nothing_before_every_hourly_sync_that_could_still_wr
 
 
 def test_every_way_an_hourly_run_cannot_finish_hands_over_to_standard_with_a_valid_request() -> None:
-    """A quota wait, a throttled page, and more pages than the budget each lead to HandOverToStandard,
+    """A quota wait, a throttled page, more pages than the budget and a reports plan with backfill
+    windows each lead to HandOverToStandard,
     whose payload is a StartSellerSync request the function accepts (its reasons are HandOver's)."""
     from typing import get_args
 
@@ -1349,9 +1381,10 @@ def test_every_way_an_hourly_run_cannot_finish_hands_over_to_standard_with_a_val
     passes = {name: s for name, s in states.items() if s.get("Next") == "HandOverToStandard"}
     reasons = {s["Result"] for s in passes.values()}
     assert reasons == set(get_args(HandOver.model_fields["reason"].annotation))
-    targets = {c["Next"] for c in states["MoreOrderPages"]["Choices"]} | {
-        c["Next"] for c in states["MoreTransactionPages"]["Choices"]
-    }
+    targets = {
+        c["Next"] for choice in ("MoreOrderPages", "MoreTransactionPages", "ReportsOnStandard")
+        for c in states[choice]["Choices"]
+    }  # fmt: skip
     throttled = {
         c["Next"]
         for name in ("SyncOrdersPage", "SyncTransactionsPage")

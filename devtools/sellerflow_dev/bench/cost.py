@@ -94,14 +94,28 @@ class Assumptions:
     archive_objects_per_day: float = 1.0  # marketplaces with sales on a day
     archive_rru_per_item: float = 0.3  # the job's reads: the order by key (0.5), a transaction (~0.1)
     archive_seconds_per_item: float = 0.004  # the job's Lambda: a conditional DeleteItem per item
+    # an order's entry in the archive's order-id index: 9.2-9.3 bytes compressed in a shard of 11,000-
+    # 17,500 Amazon-format ids over 448 days (measured with `IndexShard.encode`; docs/cost.md)
+    index_kb_per_order: float = 0.0093
     pii_share_of_orders: float = 0.2  # MFN orders whose shipping address is field-encrypted (KMS)
     kms_per_invocation: float = 1.0  # the refresh-token decrypt, table-key use by tenant sessions
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
     log_bytes_per_order: int = 0  # nothing per order at INFO
     fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
     # Standard runs that planned reports a day: each is followed by one more Standard run (its plan
-    # was not empty), which plans nothing; the interval between report plans is counted (RoutePolicy)
+    # was not empty), which plans nothing (reports on Standard, before the hourly run carried them)
     report_planning_runs_per_day: float = 1.0
+    # Hand-overs of an hourly run to Standard a day besides the deep finances run's (counted from the
+    # page budgets): orders pages the usage plan delays, more pages than the budget after an outage, a
+    # plan with backfill windows (a new marketplace): about one every ten days for a steady seller
+    hand_overs_per_day: float = 0.1
+    # Standard runs per hand-over: the handed-over run, and one more, as its plan resumes the reports
+    # the hourly runs carried (not empty: `reports_pending`), which the next one finds done
+    standard_runs_per_hand_over: float = 2.0
+    # the hourly run's reports (sellerflow.sync.carry): a report asked in one run is DONE by the next
+    carried_report_checks: float = 1.0
+    carry_writes_per_day: float = 6.0  # REPORTCARRY: when planned, asked, checked, ingested (1 KB)
+    carry_rru_per_run: float = 2.0  # REPORTCARRY and SYNC#route, strongly consistent, every hourly run
     express_seconds_per_state: float = 0.02  # the Express engine's own time per state, beside the Lambdas
     express_memory_gb: float = 0.0625  # billed in 64 MB steps; a run's state is a few KB
 
@@ -197,8 +211,8 @@ class HourlyShape:
     def states(self) -> int:
         states = _states("statemachines/seller-sync-hourly.asl.json")
         fixed = [
-            "StartFinances", "SyncInventory", "ComputeRollups", "ReconcileEconomics", "RequestReviews",
-            "EvaluateAlerts", "RecordSyncSuccess", "SyncSucceeded",
+            "StartFinances", "SyncInventory", "AdvanceReports", "ReportsOnStandard", "ComputeRollups",
+            "ReconcileEconomics", "RequestReviews", "EvaluateAlerts", "RecordSyncSuccess", "SyncSucceeded",
         ]  # fmt: skip
         per_order_page = ["SyncOrdersPage", "MoreOrderPages"]
         per_finance_page = ["SyncTransactionsPage", "CountTransactionsPage", "MoreTransactionPages"]
@@ -213,6 +227,7 @@ class HourlyShape:
             "SyncOrdersFunction": self.order_pages,
             "SyncFinancesFunction": self.finance_pages,
             "SyncInventoryFunction": 1,
+            "AdvanceReportsFunction": 1,  # the carry and the route read; its report work: `carried_reports_s`
             "ComputeRollupsFunction": 1,
             "ReconcileEconomicsFunction": 1,
             "RequestReviewsFunction": 1,
@@ -220,6 +235,20 @@ class HourlyShape:
             "RecordSyncResultFunction": 1,
             "StartSellerSyncFunction": 1,
         }
+
+
+def carried_reports_s(a: Assumptions, settlements_per_day: float) -> float:
+    """The seconds a day the hourly runs' AdvanceReports spends on the day's reports, each step the
+    Standard sub-flow's own function called in-process (their modelled durations): the plans, a
+    request, `carried_report_checks` checks and a download of each report, the settlements."""
+    reports = a.reports_per_day + a.ads_reports_per_day
+    plans = 24 / reports_every_hours()
+    d = DURATION_S
+    return (
+        plans * (d["PlanReportsFunction"] + d["PlanAdsReportsFunction"])
+        + reports * (d["RequestReportFunction"] + a.carried_report_checks * d["CheckReportFunction"])
+        + (reports + settlements_per_day) * d["IngestReportFunction"]
+    )
 
 
 def hourly_page_budgets() -> tuple[int, int]:
@@ -238,8 +267,8 @@ def hourly_page_budgets() -> tuple[int, int]:
 
 
 def reports_every_hours() -> float:
-    """How often a Standard run plans the reports when the last one found none (counted: the deployed
-    default of `sellerflow.sync.routing.RoutePolicy`, SYNC_REPORTS_EVERY_MINUTES)."""
+    """How often the reports are planned (counted: the deployed default of SYNC_REPORTS_EVERY_MINUTES,
+    `sellerflow.sync.carry.CarryPolicy.plan_every`)."""
     from sellerflow.settings import Settings
 
     return float(Settings.model_fields["sync_reports_every_minutes"].default) / 60
@@ -258,6 +287,7 @@ DURATION_S = {
     "RequestAdsReportFunction": 0.4,
     "CheckAdsReportFunction": 0.2,
     "IngestAdsReportFunction": 1.5,
+    "AdvanceReportsFunction": 0.1,  # with nothing to do: two reads; the reports: `carried_reports_s`
     "ComputeRollupsFunction": 1.5,
     "ReconcileEconomicsFunction": 0.5,
     "RequestReviewsFunction": 0.5,  # reads; the SP-API calls only when the seller turned requests on
@@ -313,9 +343,12 @@ def month(
     *,
     hourly_express: bool = True,
     table_class: str | None = None,
+    express_reports: bool = True,
 ) -> Month:
-    """`hourly_express`: route runs as `sellerflow.sync.routing` does (quiet hours on the Express
+    """`hourly_express`: route runs as `sellerflow.sync.routing` does (the hourly runs on the Express
     `seller-sync-hourly`); False prices every run on the Standard `seller-sync`, as before it.
+    `express_reports`: the hourly run carries the reports (`sellerflow.sync.carry`); False: a Standard
+    run every 6 hours and the one after it bring them, as before the carry.
     `table_class`: the seller-data table's class (default: the template's)."""
     a = a or Assumptions()
     table_class = table_class or seller_data_table_class()
@@ -341,11 +374,18 @@ def month(
     reports = SyncShape(0, 0, a.reports_per_day, a.ads_reports_per_day, 0, a.report_polls)
     settlement_per_day = a.settlements_per_month / DAYS
 
-    # Which runs go to which machine (sellerflow.sync.routing): Standard every `reports_every` hours
-    # and once more after a run that planned reports; Express the rest. The day's deep finances run
-    # stays on the hourly machine when its pages fit the run's budget, else it hands over to Standard.
+    # Which runs go to which machine (sellerflow.sync.routing): the hourly runs on Express, which
+    # carries the reports from run to run; Standard only for a hand-over (each followed by one more
+    # Standard run). The day's deep finances run stays on the hourly machine when its pages fit the
+    # run's budget, else it hands over to Standard. Before the carry: Standard every `reports_every`
+    # hours and once more after a run that planned reports.
     _, finances_budget = hourly_page_budgets()
-    if hourly_express:
+    deep_fits = hourly.finance_pages + deep_pages <= finances_budget
+    reports_on_express = hourly_express and express_reports
+    if reports_on_express:
+        hand_overs = a.hand_overs_per_day + (0.0 if deep_fits else a.finance_deep_runs_per_day)
+        standard_per_day = min(float(a.syncs_per_day), hand_overs * a.standard_runs_per_hand_over)
+    elif hourly_express:
         standard_per_day = min(
             float(a.syncs_per_day), 24 / reports_every_hours() + a.report_planning_runs_per_day
         )
@@ -353,12 +393,16 @@ def month(
         standard_per_day = float(a.syncs_per_day)
     standard_runs = DAYS * standard_per_day
     express_runs = syncs - standard_runs
-    deep_on_express = express_runs > 0 and hourly.finance_pages + deep_pages <= finances_budget
+    deep_on_express = express_runs > 0 and deep_fits
     express = HourlyShape(hourly.order_pages, hourly.finance_pages)
 
     transitions = (
         standard_runs * hourly.transitions()
-        + DAYS * (reports.transitions() - quiet.transitions() + settlement_per_day)
+        + (
+            0
+            if reports_on_express
+            else DAYS * (reports.transitions() - quiet.transitions() + settlement_per_day)
+        )
         + (0 if deep_on_express else DAYS * 2 * deep_pages)  # SyncTransactionsPage, MoreTransactionPages
     )
     # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per seller one
@@ -381,10 +425,19 @@ def month(
 
     rows_per_day = orders_per_day * a.asins_per_100_orders / 100 * (a.reports_per_day + a.ads_reports_per_day)
     invoke(hourly.invocations(), standard_runs)
-    express_lambda_s = invoke(express.invocations(), express_runs)
-    quiet_calls = quiet.invocations()
-    invoke({f: n - quiet_calls.get(f, 0) for f, n in reports.invocations().items()}, DAYS)
-    invoke({"IngestReportFunction": settlement_per_day, "SyncFinancesFunction": deep_pages}, DAYS)
+    express_calls = express.invocations()
+    if not reports_on_express:
+        express_calls.pop("AdvanceReportsFunction")
+    express_lambda_s = invoke(express_calls, express_runs)
+    # the day's reports: in the hourly runs' AdvanceReports, or added to one Standard run
+    carried_s = carried_reports_s(a, settlement_per_day) if reports_on_express else 0.0
+    ingesting = "AdvanceReportsFunction" if reports_on_express else "IngestReportFunction"
+    gb_s += DAYS * carried_s * memory.get(ingesting, 0.25)
+    if not reports_on_express:
+        quiet_calls = quiet.invocations()
+        invoke({f: n - quiet_calls.get(f, 0) for f, n in reports.invocations().items()}, DAYS)
+        invoke({"IngestReportFunction": settlement_per_day}, DAYS)
+    invoke({"SyncFinancesFunction": deep_pages}, DAYS)
     per_order_version_s = versions_per_sync * SECONDS_PER_ORDER_VERSION
     gb_s += (
         orders_per_day
@@ -393,7 +446,7 @@ def month(
         * SECONDS_PER_ORDER_VERSION
         * memory["SyncOrdersFunction"]
     )
-    gb_s += rows_per_day * DAYS * SECONDS_PER_REPORT_ROW * memory["IngestReportFunction"]
+    gb_s += rows_per_day * DAYS * SECONDS_PER_REPORT_ROW * memory[ingesting]
     lambda_requests = sum(invocations.values()) + fanout_ticks / a.fanout_sellers
 
     # Express: a request per run, and the run's duration (its Lambdas, in turn, and the engine's own
@@ -405,6 +458,7 @@ def month(
         express_seconds += (
             DAYS * deep_pages * (DURATION_S["SyncFinancesFunction"] + 3 * a.express_seconds_per_state)
         )
+    express_seconds += DAYS * (carried_s + rows_per_day * SECONDS_PER_REPORT_ROW * reports_on_express)
     express_gb_s = express_seconds * a.express_memory_gb
     sync_finance_pages = standard_runs * hourly.finance_pages + express_runs * express.finance_pages
     sync_order_pages = standard_runs * hourly.order_pages + express_runs * express.order_pages
@@ -430,6 +484,9 @@ def month(
         + orders_per_day * DAYS * a.rollup_reads_per_order * a.rru_per_rollup_order_read
     )
     bookkeeping_wru, bookkeeping_rru = syncs * 6.0, syncs * a.rru_per_sync_fixed
+    if reports_on_express:  # the hourly runs' REPORTCARRY (sellerflow.sync.carry)
+        bookkeeping_wru += DAYS * a.carry_writes_per_day
+        bookkeeping_rru += express_runs * a.carry_rru_per_run
     wru, rru = data_wru + bookkeeping_wru, data_rru + bookkeeping_rru
     # steady state: the hot days in DynamoDB, the rest of the retention in the archive (S3)
     hot_days = min(a.history_hot_days + 1, DAYS * a.retention_months)
@@ -485,27 +542,40 @@ def month(
 def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table: str) -> dict[str, float]:
     """The archive's month: S3 storage of the days past the hot window, and the daily job (one run per
     seller: a Lambda invocation, a LIST, per marketplace-day a GET of the object, a PUT and its
-    read-back GET; per item its read and a conditional DeleteItem), and the fan-out's transitions."""
+    read-back GET; per item its read and a conditional DeleteItem, an order's also removing its
+    `by_purchase_date` entry; the order-id index's manifest and the shards the day's orders fall into,
+    each a GET and a PUT), and the fan-out's transitions. Every PUT is priced a KMS request."""
+    from sellerflow.store.history_index import MAX_ENTRIES
+
     p = PRICES
-    archive_gb = (
-        orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * a.archive_kb_per_order / 1e6
-    )
+    archived_days = max(0.0, DAYS * a.retention_months - hot_days)
+    archive_gb = orders_per_day * archived_days * a.archive_kb_per_order / 1e6
     items = orders_per_day * DAYS * (1 + a.finance_events_per_order * a.finance_items_per_transaction)
     objects = DAYS * a.archive_objects_per_day
-    puts, gets = objects + DAYS, 2 * objects  # a LIST is priced as a PUT
-    # + one locator per order (an order found by its id alone) + the checkpoint's writes
+    # the order-id index (store/history_index.py): its steady shard count (doubled while a shard would
+    # hold more than MAX_ENTRIES), the shards a day's orders touch, and the manifest
+    entries = orders_per_day * archived_days
+    shards = 1
+    while entries / shards > MAX_ENTRIES:
+        shards *= 2
+    touched = shards * (1 - (1 - 1 / shards) ** orders_per_day) if orders_per_day else 0.0
+    index_objects = DAYS * (touched + 1)
+    index_gb = entries * a.index_kb_per_order / 1e6
+    puts, gets = objects + DAYS + index_objects, 2 * objects + index_objects  # a LIST is priced as a PUT
+    # one WRU per item deleted + one per order for its `by_purchase_date` entry + the checkpoint's writes
     wru, rru = items + orders_per_day * DAYS + 2 * DAYS, items * a.archive_rru_per_item
-    locator_gb = orders_per_day * max(0.0, DAYS * a.retention_months - hot_days) * LOCATOR_KB / 1e6
-    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item) * 0.5  # 512 MB
+    # 512 MB; a shard's read, decode, merge, encode and write ~0.06 s (20,000 entries: 13 + 8 + 23 ms
+    # of CPU, two S3 requests)
+    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item + touched * 0.06) * 0.5
     transitions = DAYS * 2.0  # the fan-out map's item and its task, per seller and day
     cost = (
-        archive_gb * p["s3_gb_month"]
+        (archive_gb + index_gb) * p["s3_gb_month"]
         + puts * p["s3_put"]
         + gets * p["s3_get"]
-        + dynamodb_cost(wru, rru, locator_gb, table)
+        + dynamodb_cost(wru, rru, 0.0, table)
         + DAYS * p["lambda_request"]
         + gb_s * p["lambda_gb_s_arm64"]
-        + (DAYS + objects) * p["kms_request"]
+        + (DAYS + objects + index_objects) * p["kms_request"]
         + transitions * p["sfn_standard_transition"]
     )
     return {
@@ -513,16 +583,15 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
         "archive_puts": puts,
         "archive_gets": gets,
         "archive_wru": wru,
-        "locator_gb": locator_gb,
         "archive_rru": rru,
+        "index_shards": float(shards),
+        "index_objects": index_objects,
+        "index_gb": index_gb,
         "cost": cost,
     }
 
 
 ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per table and per index entry
-# An archived order's locator (`OrderLocatorRecord`): attribute names and values of its keys,
-# marketplace, day and expiry (~110 bytes as DynamoDB sizes them) and the item overhead
-LOCATOR_KB = 0.11 + ITEM_OVERHEAD_KB
 
 
 @cache
@@ -612,10 +681,13 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
     for orders in ORDERS_PER_DAY:
         a = at[orders]
         m, before = month(orders, a), month(orders, a, hourly_express=False)
+        standard_reports = month(orders, a, express_reports=False)
         out.append(
             f"{orders:>6} orders/day: Step Functions $ {m.cost['Step Functions']:.4f} "
             f"({m.operations['sfn_standard_runs']:.0f} Standard runs, {m.operations['sfn_express_runs']:.0f} "
             f"hourly Express runs of {m.operations['sfn_express_gb_s'] / max(1.0, m.operations['sfn_express_runs']) / a.express_memory_gb:.1f} s); "
+            f"reports on Standard: $ {standard_reports.cost['Step Functions']:.4f} "
+            f"({standard_reports.operations['sfn_standard_runs']:.0f} Standard runs), total $ {standard_reports.total:.4f}; "
             f"every run on Standard: $ {before.cost['Step Functions']:.4f}, total $ {before.total:.4f}"
         )
     return out

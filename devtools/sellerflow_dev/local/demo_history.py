@@ -16,6 +16,7 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
     from sellerflow.calendar import archive_cutoff, utc_span
     from sellerflow.store.facts import FactStore
     from sellerflow.store.history import HistoryArchive, HistoryObjects
+    from sellerflow.store.history_index import OrderIndex
     from sellerflow.store.orders import OrderStore
 
     assert stack.resources is not None
@@ -54,9 +55,14 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
         archived |= set(stored.orders) if stored is not None else set()
     left = [o for o in wiring.order_store().all_for_seller(seller) if o.local_date < cutoff]
     after = day_inputs()
-    # the archived order, by its id alone (`GET /orders/{orderId}`): through its locator, as it was
+    # the archived order, by its id alone (`GET /orders/{orderId}`): through the archive's order-id
+    # index (its shard names the order's day), as it was
+    index = OrderIndex(objects)
+    shards = index.shards(seller)
     by_id = (
-        OrderStore(history=archive).get(seller, sample.order_id) == sample if sample is not None else False
+        sample is not None
+        and index.locate(seller, sample.order_id) == (sample.marketplace_id, sample.local_date)
+        and OrderStore(history=archive).get(seller, sample.order_id) == sample
     )
     ok = (
         by_id
@@ -71,6 +77,7 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
         f"{'verified' if ok else 'MISMATCH'} history_archive {seller} hot_days={settings.history_hot_days} "
         f"orders_older={len(old)} archived={result.get('orders_archived')} in_objects={len(archived)} "
         f"transactions={result.get('transactions_archived')} objects={len(days)} items_left={len(left)} "
-        f"day_reread={'equal' if before == after else 'different'} by_id={'found' if by_id else 'missing'}"
+        f"day_reread={'equal' if before == after else 'different'} index_shards={shards} "
+        f"by_id={'found' if by_id else 'missing'}"
     )
     return ok

@@ -111,6 +111,16 @@ class SyncRoute(_Frozen):
     reports_pending: bool = False  # that run planned reports: its polls or the backfill may go on
 
 
+class ReportCarry(_Frozen):
+    """The reports an hourly (Express) seller-sync carries to its next run instead of waiting for them
+    (the REPORTCARRY item, `sellerflow.sync.carry`): when they were last planned, and the jobs still
+    to ask for, to check or to ingest, as JSON that `sellerflow.sync.carry` reads and writes."""
+
+    seller_id: str
+    planned_at: datetime | None = None
+    body: str = "{}"
+
+
 class ReportState(_Frozen):
     """What Sellerflow knows about one report request (or one listed settlement document)."""
 

@@ -19,10 +19,12 @@ from sellerflow.calendar import local_day, utc_span
 from sellerflow.domain import Order
 from sellerflow.errors import OrderNotFound
 from sellerflow.facts import FinanceTransactionFact
+from sellerflow.store import history_index
 from sellerflow.store.facts import FINANCES, FactStore
 from sellerflow.store.history import HistoryArchive, HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver, checkpoint
-from sellerflow.store.orders import OrderStore
+from sellerflow.store.history_index import IndexShard, OrderIndex
+from sellerflow.store.orders import LOCATOR_PREFIX, OrderLocatorRecord, OrderStore
 from sellerflow.sync.mapping import to_order
 from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
 
@@ -78,6 +80,18 @@ def _items(aws: Any, seller_id: str, prefix: str) -> list[dict[str, Any]]:
         for i in raw_items(aws, "SellerDataTable")
         if i["seller_id"]["S"] == seller_id and i["sk"]["S"].startswith(prefix)
     ]
+
+
+def _index_keys(history: dict[str, Any], seller_id: str) -> list[str]:
+    listed = history["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"history/{seller_id}/index/")
+    return sorted(o["Key"] for o in listed.get("Contents", []) if o["Key"].endswith(".json.gz"))
+
+
+def _index_bytes(history: dict[str, Any], seller_id: str) -> dict[str, bytes]:
+    return {
+        k: history["s3"].get_object(Bucket=BUCKET, Key=k)["Body"].read()
+        for k in _index_keys(history, seller_id)
+    }
 
 
 def _readers(objects: HistoryObjects, now: datetime) -> tuple[OrderStore, FactStore]:
@@ -165,9 +179,16 @@ def test_archiving_moves_old_history_to_encrypted_objects_and_readers_see_the_sa
     assert fact_reader.finance_transactions(seller_id, start, end + timedelta(days=1)) == finance_before
     assert _finance_pages(fact_reader, seller_id, start, end + timedelta(days=1)) == pages_before
     assert len(pages_before) == len(orders)
-    # And an archived order is found by its id alone (`GET /orders/{orderId}`), through its locator
+    # And an archived order is found by its id alone (`GET /orders/{orderId}`), through the order-id
+    # index in S3 (SSE-KMS like the days), no DynamoDB item per order left behind
     assert order_reader.get(seller_id, sample.order_id) == by_id_before
-    assert len(_items(aws, seller_id, "ORDERDAY#")) == len(orders)
+    assert _items(aws, seller_id, "ORDERDAY#") == []
+    index = OrderIndex(objects)
+    assert {o.order_id: index.locate(seller_id, o.order_id) for o in orders} == {
+        o.order_id: (o.marketplace_id, o.local_date) for o in orders
+    }
+    shard = _index_keys(history, seller_id)[0]
+    assert history["s3"].head_object(Bucket=BUCKET, Key=shard)["SSEKMSKeyId"] == history["key"]
     with pytest.raises(OrderNotFound):
         order_reader.get(seller_id, "999-0000000-0000000")
     with pytest.raises(OrderNotFound):  # without the archive, the store knows DynamoDB alone
@@ -189,6 +210,12 @@ def test_a_run_stopped_after_the_objects_loses_nothing_and_its_rerun_finishes(
     # Then every order is still in DynamoDB, and the readers see each once
     assert len(_items(aws, seller_id, "ORDER#")) == len(orders)
     order_reader, _ = _readers(objects, now)
+    # and the index already leads the first chunk's orders to their days (written before any delete)
+    first_index = _index_bytes(history, seller_id)
+    indexed = [o for o in orders if OrderIndex(objects).locate(seller_id, o.order_id) is not None]
+    assert indexed
+    for order in indexed:
+        assert order_reader.get(seller_id, order.order_id) == order
     start, end = (
         min(o.created_time for o in orders),
         max(o.created_time for o in orders) + timedelta(seconds=1),
@@ -204,6 +231,13 @@ def test_a_run_stopped_after_the_objects_loses_nothing_and_its_rerun_finishes(
     assert sorted(archived) == sorted(o.order_id for o in orders)
     for day, before in first_bytes.items():
         assert objects.get(seller_id, *day) == before
+    # and the index shards the first run wrote were rewritten with the same bytes, or grew
+    after = _index_bytes(history, seller_id)
+    for key, body in first_index.items():
+        shard = IndexShard.decode(after[key]).entries
+        assert body == after[key] or set(IndexShard.decode(body).entries) < set(shard)
+    for order in orders:
+        assert order_reader.get(seller_id, order.order_id) == order
     # And a third run has nothing to do
     assert HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now).objects_written == 0
 
@@ -302,6 +336,89 @@ def test_a_run_out_of_time_stops_between_steps_and_the_next_run_finishes(
     assert second.done
     assert first.orders_archived + second.orders_archived == len(orders)
     assert _items(aws, seller_id, "ORDER#") == []
+
+
+def test_the_index_splits_as_it_grows_drops_entries_past_the_retention_and_reruns_write_the_same_bytes(
+    aws: Any, history: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an index whose shards split above 4 entries (20,000 deployed)
+    monkeypatch.setattr(history_index, "MAX_ENTRIES", 4)
+    objects: HistoryObjects = history["objects"]
+    index = OrderIndex(objects)
+    seller_id = "A1SELLERINDEX"
+    old_day, day = date(2025, 1, 1), date(2026, 1, 1)
+    first = {f"111-0000000-{n:07d}": ("ATVPDKIKX0DER", old_day) for n in range(3)}
+    index.add(seller_id, first, oldest_kept=old_day, leave_out=set())
+    assert index.shards(seller_id) == 1
+    # When more orders arrive, days later: past the retention for the first ones, one left out
+    later = {f"111-0000001-{n:07d}": ("A1PA6795UKMFR9", day) for n in range(12)}
+    left_out = next(iter(later))
+    written = index.add(seller_id, later, oldest_kept=day, leave_out={left_out})
+    # Then the index split until no shard holds more than 4, the old shard was deleted, every kept
+    # order is found in its shard, the expired and the left-out ones nowhere
+    shards = index.shards(seller_id)
+    assert shards is not None
+    assert shards > 1
+    keys = _index_keys(history, seller_id)
+    assert keys
+    assert all(k.startswith(f"history/{seller_id}/index/{shards}/") for k in keys)
+    assert written == len(keys) + 1 + 1  # the one-shard write, the new shards, the manifest
+    for body in _index_bytes(history, seller_id).values():
+        assert 0 < len(IndexShard.decode(body).entries) <= 4
+    assert {k: index.locate(seller_id, k) for k in later if k != left_out} == {
+        k: v for k, v in later.items() if k != left_out
+    }
+    assert [index.locate(seller_id, k) for k in [*first, left_out]] == [None] * 4
+    # And adding the same entries again writes the same bytes
+    before = _index_bytes(history, seller_id)
+    index.add(seller_id, {k: v for k, v in later.items() if k != left_out}, oldest_kept=day, leave_out=set())
+    assert _index_bytes(history, seller_id) == before
+
+
+def test_an_order_archived_before_the_index_is_still_found_by_its_locator(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given an order archived by the job before the index: in its day object, with an ORDERDAY# locator
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    sample = orders[0]
+    for key in _index_keys(history, seller_id):
+        history["s3"].delete_object(Bucket=BUCKET, Key=key)
+    order_reader, _ = _readers(objects, now)
+    with pytest.raises(OrderNotFound):
+        order_reader.get(seller_id, sample.order_id)
+    OrderLocatorRecord(
+        seller_id,
+        f"{LOCATOR_PREFIX}{sample.order_id}",
+        marketplace_id=sample.marketplace_id,
+        day=sample.local_date.isoformat(),
+        expires_at=int((now + timedelta(days=400)).timestamp()),
+    ).save()
+    # Then it is found by its id, through the locator, until the locator expires
+    assert order_reader.get(seller_id, sample.order_id) == sample
+
+
+def test_a_later_run_drops_the_index_entries_past_the_retention_with_their_days(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given an archived seller with nothing more to archive
+    seller_id, orders, now = _seeded(world)
+    objects: HistoryObjects = history["objects"]
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=now)
+    index = OrderIndex(objects)
+    newest = max(o.local_date for o in orders)
+    # When the job runs the day the newest day's retention ends, and again the day after
+    end = datetime.combine(newest + timedelta(days=548), datetime.min.time(), tzinfo=UTC)
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=end)
+    kept = {o.order_id for o in orders if index.locate(seller_id, o.order_id) is not None}
+    assert kept == {o.order_id for o in orders if o.local_date == newest} != set()
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=end + timedelta(days=1))
+    # Then the day objects are gone, and so are their orders' entries: each shard rewritten without them
+    assert result.objects_expired > 0
+    assert objects.days(seller_id) == []
+    assert [index.locate(seller_id, o.order_id) for o in orders] == [None] * len(orders)
+    assert all(IndexShard.decode(body).entries == {} for body in _index_bytes(history, seller_id).values())
 
 
 US, JP = "ATVPDKIKX0DER", "A1VC38T7YXB528"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prot_support import TABLES, raw_items
+from prot_support import SETTINGS, TABLES, raw_items
 
 from sellerflow.domain import Order, OrderLine
 from sellerflow.messages.model import ThreadState
@@ -150,6 +150,59 @@ def test_unknown_order_and_expiry_of_every_item(aws: Any, inbound: Any) -> None:
                     assert NOW < expires <= NOW + timedelta(days=30), sk
     clock.now = NOW + timedelta(days=31)  # read past expiry: nothing comes back, even before TTL runs
     assert vault.messages(SELLER, outcome.thread_id, decrypt=True) == []
+
+
+def test_a_mail_about_an_order_past_the_hot_window_finds_it_in_the_history_archive(
+    aws: Any, pii_key_arn: str
+) -> None:
+    import boto3
+
+    from sellerflow.errors import OrderNotFound
+    from sellerflow.store.history import HistoryObjects
+    from sellerflow.store.history_archiver import HistoryArchiver
+    from sellerflow.wiring.messages import _inbound
+
+    # Given the deployment's settings (the raw-documents bucket holds the history archive) and an
+    # order of 200 days ago that the archive job has moved out of DynamoDB
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="raw-documents")
+    data_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    settings = SETTINGS.model_copy(
+        update={
+            "raw_bucket": "raw-documents",
+            "data_key_id": data_key,
+            "pii_key_id": pii_key_arn,
+            "messages_inbound_domain": DOMAIN,
+        }
+    )
+    purchased = NOW - timedelta(days=200)
+    OrderStore().upsert(
+        [
+            Order(
+                seller_id=SELLER, order_id=ORDER, marketplace_id="A1PA6795UKMFR9", created_time=purchased,
+                last_updated_time=purchased + timedelta(days=2), local_date=purchased.date(), status="Shipped",
+                fulfilled_by="MERCHANT", currency="EUR",
+                lines=(OrderLine(order_item_id="1", seller_sku="MUG-1", title="Blue mug", quantity_ordered=2),),
+            )
+        ],
+        now=purchased + timedelta(days=2),
+    )  # fmt: skip
+    objects = HistoryObjects("raw-documents", kms_key_id=data_key, prefix=settings.history_prefix)
+    HistoryArchiver(objects, hot_days=settings.history_hot_days).run(SELLER, now=NOW)
+    with pytest.raises(OrderNotFound):
+        OrderStore().get(SELLER, ORDER)  # DynamoDB alone no longer has it
+    # When the buyer writes about it, received as the deployment wires the inbound service
+    service = _inbound(settings)
+    outcome = service.receive(plain_qp_cp1252(service.inbound_address(SELLER), "Wo ist meine Bestellung?\n"))
+    # Then the thread knows the order, read from the archive
+    assert outcome.accepted
+    thread = ThreadStore().get(SELLER, outcome.thread_id)
+    assert thread is not None
+    assert thread.order is not None
+    assert (thread.order.known, thread.order.items, thread.order.status) == (
+        True,
+        ("2 x Blue mug",),
+        "Shipped",
+    )
 
 
 # --- drafting, approval, sending -------------------------------------------------------------------

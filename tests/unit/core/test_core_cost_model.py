@@ -92,10 +92,13 @@ def test_an_hourly_express_run_walks_its_own_definition_and_hands_over_past_its_
     from sellerflow_dev.bench.cost import HourlyShape, hourly_page_budgets
 
     one = HourlyShape(order_pages=1, finance_pages=1)
-    # the fixed path (8 states) + 2 per orders page + 3 per finances page (the page counter)
-    assert one.states() == 13
+    # the fixed path (10 states, AdvanceReports and its hand-over Choice among them) + 2 per orders
+    # page + 3 per finances page (the page counter)
+    assert one.states() == 15
     assert HourlyShape(order_pages=2, finance_pages=3).states() - one.states() == 2 + 3 * 2
-    assert "PlanReportsFunction" not in one.invocations()  # reports are Standard's
+    # the reports are the hourly run's AdvanceReports (sellerflow.sync.carry), not Standard's sub-flows
+    assert one.invocations()["AdvanceReportsFunction"] == 1
+    assert "PlanReportsFunction" not in one.invocations()
     orders_budget, finances_budget = hourly_page_budgets()
     assert 0 < orders_budget <= finances_budget
 
@@ -103,13 +106,39 @@ def test_an_hourly_express_run_walks_its_own_definition_and_hands_over_past_its_
 def test_routing_quiet_hours_to_express_cuts_step_functions_and_leaves_the_other_services() -> None:
     from sellerflow_dev.bench.cost import reports_every_hours
 
-    routed, standard = month(1_000), month(1_000, hourly_express=False)
+    routed, standard = month(1_000, express_reports=False), month(1_000, hourly_express=False)
     assert routed.operations["sfn_standard_runs"] == 30 * (24 / reports_every_hours() + 1)
     assert standard.operations["sfn_express_runs"] == 0
     assert routed.cost["Step Functions"] < standard.cost["Step Functions"] / 2
     assert routed.cost["DynamoDB"] == standard.cost["DynamoDB"]
     # an Express run bills its duration: its Lambdas in turn, not its transitions
     assert routed.operations["sfn_transitions"] < standard.operations["sfn_transitions"]
+
+
+def test_carrying_the_reports_on_express_leaves_standard_the_hand_overs_only() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import Assumptions, carried_reports_s
+
+    a = Assumptions()
+    carried, standard_reports = month(1_000), month(1_000, express_reports=False)
+    # Standard: the modelled hand-overs, each followed by one more Standard run (its plan resumes the
+    # reports the hourly runs carried); the deep finances run fits the hourly budget at 1,000 a day
+    assert (
+        carried.operations["sfn_standard_runs"] == 30 * a.hand_overs_per_day * a.standard_runs_per_hand_over
+    )
+    assert carried.cost["Step Functions"] < standard_reports.cost["Step Functions"] / 3
+    # the reports' work moved into the hourly runs' duration and AdvanceReports' GB-s, not gone
+    assert carried_reports_s(a, a.settlements_per_month / 30) > 0
+    assert carried.operations["sfn_express_gb_s"] > standard_reports.operations["sfn_express_gb_s"]
+    assert carried.total < standard_reports.total
+    # a deep finances lookback past the hourly budget (10,000 orders a day) hands over every day
+    busy = month(10_000)
+    deep_hand_overs = a.hand_overs_per_day + a.finance_deep_runs_per_day
+    assert busy.operations["sfn_standard_runs"] == 30 * deep_hand_overs * a.standard_runs_per_hand_over
+    # no hand-over modelled, no Standard run at all
+    none = month(1_000, replace(a, hand_overs_per_day=0.0))
+    assert none.operations["sfn_standard_runs"] == 0
 
 
 def test_the_history_archive_moves_storage_past_the_hot_days_from_dynamodb_to_s3() -> None:
@@ -125,11 +154,34 @@ def test_the_history_archive_moves_storage_past_the_hot_days_from_dynamodb_to_s3
     assert archived.operations["archive_gb"] > 0
     assert everything.operations["archive_gb"] == 0
     assert archived.cost["DynamoDB"] + archived.cost["History archive"] < everything.cost["DynamoDB"]
-    # the job deletes each archived item once (an order and its transactions) and writes each order's
-    # locator (found by its id alone), which stays in DynamoDB as long as the archive
+    # the job deletes each archived item once (an order, its `by_purchase_date` entry, its
+    # transactions), and keeps nothing per order in DynamoDB: the order-id index is in S3
     a = Assumptions()
     assert archived.operations["archive_wru"] >= 1_000 * 30 * (2 + a.finance_events_per_order)
-    assert 0 < archived.operations["locator_gb"] < archived.operations["ddb_gb"]
+    assert "locator_gb" not in archived.operations
+    assert 0 < archived.operations["index_gb"] < archived.operations["archive_gb"] / 10
+
+
+def test_the_order_index_writes_a_few_shards_a_day_each_read_kept_under_200_kb() -> None:
+    from sellerflow.store.history_index import MAX_ENTRIES
+    from sellerflow_dev.bench.cost import Assumptions
+
+    a = Assumptions()
+    archived_days = 30 * a.retention_months - (a.history_hot_days + 1)
+    for orders_per_day in (100, 1_000, 10_000):
+        operations = month(orders_per_day).operations
+        shards = operations["index_shards"]
+        # a get reads one shard of at most MAX_ENTRIES entries (~190 KB), and no shard count is
+        # larger than that needs
+        assert (
+            orders_per_day * archived_days / shards
+            <= MAX_ENTRIES
+            < orders_per_day * archived_days / (shards / 2)
+        )
+        assert MAX_ENTRIES * a.index_kb_per_order <= 200
+        # the job writes at most every shard and the manifest a day, never one object per order
+        assert 30 <= operations["index_objects"] <= 30 * (shards + 1)
+        assert operations["index_objects"] < orders_per_day * 30 / 3
 
 
 def test_finance_chunks_cut_the_archive_deletes_and_the_first_reads_count() -> None:

@@ -12,12 +12,11 @@ from sellerflow.domain import SellerProfile, SellerStatus, SyncRoute, SyncState
 from sellerflow.errors import SellerNotFound
 from sellerflow.sync.fanout import start_seller_sync
 from sellerflow.sync.models import HandOver, StartSellerSyncInput
-from sellerflow.sync.routing import RoutePolicy, choose_machine
+from sellerflow.sync.routing import choose_machine
 
 SELLER = "A1ROUTETEST01"
 NOW = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 SYNCED = SyncState(seller_id=SELLER, watermark=NOW - timedelta(hours=1))
-POLICY = RoutePolicy()
 
 
 class FakeStarter:
@@ -73,19 +72,20 @@ def _route(**fields: object) -> SyncRoute:
 
 
 def test_the_first_sync_and_its_backfill_stay_on_standard() -> None:
-    first = choose_machine(SyncState(seller_id=SELLER), _route(reports_run_at=NOW), NOW, POLICY)
+    first = choose_machine(SyncState(seller_id=SELLER), _route(reports_run_at=NOW))
     assert (first.machine, first.reason) == ("standard", "first_sync")
-    never = choose_machine(SYNCED, _route(), NOW, POLICY)
+    never = choose_machine(SYNCED, _route())
     assert (never.machine, never.reason) == ("standard", "reports_never_planned")
 
 
-def test_reports_pending_or_due_go_to_standard_and_a_quiet_hour_to_express() -> None:
-    pending = choose_machine(SYNCED, _route(reports_run_at=NOW, reports_pending=True), NOW, POLICY)
+def test_reports_pending_go_to_standard_and_reports_due_stay_on_express_which_carries_them() -> None:
+    pending = choose_machine(SYNCED, _route(reports_run_at=NOW, reports_pending=True))
     assert (pending.machine, pending.reason) == ("standard", "reports_pending")
-    recent = _route(reports_run_at=NOW - POLICY.reports_every + timedelta(minutes=1))
-    assert choose_machine(SYNCED, recent, NOW, POLICY).machine == "express"
-    due = _route(reports_run_at=NOW - POLICY.reports_every)
-    assert (choose_machine(SYNCED, due, NOW, POLICY).reason) == "reports_due"
+    recent = _route(reports_run_at=NOW - timedelta(hours=1))
+    assert choose_machine(SYNCED, recent).machine == "express"
+    # reports planned a day ago: the hourly run plans them itself (sellerflow.sync.carry)
+    due = choose_machine(SYNCED, _route(reports_run_at=NOW - timedelta(days=1)))
+    assert (due.machine, due.reason) == ("express", "incremental")
 
 
 def _start(routes: FakeRoutes, standard: FakeStarter, hourly: FakeStarter, **request: object) -> object:
@@ -94,7 +94,6 @@ def _start(routes: FakeRoutes, standard: FakeStarter, hourly: FakeStarter, **req
         starter=standard,
         hourly=hourly,
         routes=routes,
-        now=NOW,
     )
 
 
@@ -115,11 +114,11 @@ def test_an_incremental_start_runs_on_express_once_however_often_it_is_repeated(
     assert routes.route.claimed_window == "20261205T1000"
 
 
-def test_a_due_report_starts_standard_and_an_older_window_never_starts_after_a_newer_one() -> None:
-    routes = FakeRoutes(SYNCED, _route(reports_run_at=NOW - timedelta(hours=7)))
+def test_a_pending_plan_starts_standard_and_an_older_window_never_starts_after_a_newer_one() -> None:
+    routes = FakeRoutes(SYNCED, _route(reports_run_at=NOW - timedelta(hours=7), reports_pending=True))
     standard, hourly = FakeStarter(), FakeStarter(dedupes=False)
     started = _start(routes, standard, hourly)
-    assert (started.status, started.machine, started.reason) == ("started", "standard", "reports_due")  # type: ignore[attr-defined]
+    assert (started.status, started.machine, started.reason) == ("started", "standard", "reports_pending")  # type: ignore[attr-defined]
     late = start_seller_sync(
         StartSellerSyncInput(seller_id=SELLER, window="20261205T0900"),
         starter=standard,

@@ -156,7 +156,7 @@ REMOVED = {"AuditRecord"}
 ADDED_SINCE = {
     "SubscriptionRecord",
     "HistoryCheckpointRecord",  # the history archive's progress per seller (expires_at)
-    "OrderLocatorRecord",  # an archived order's marketplace and day (expires_at)
+    "OrderLocatorRecord",  # an archived order's marketplace and day (expires_at; no longer written, read until it expires)
     "NotificationRecord",
     "QuotaSlotRecord",
     "QuotaLineRecord",
@@ -179,6 +179,7 @@ ADDED_SINCE = {
     "ReviewRunRecord",
     "RestockSettingsRecord",
     "FxRateRecord",
+    "ReportCarryRecord",  # the reports an hourly run carries to the next (expires_at)
     "FinanceChunkRecord",  # an hour's finance transactions, packed (expires_at)
 }
 # Attributes added to records that were already stored (each nullable).

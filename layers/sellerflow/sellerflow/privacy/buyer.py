@@ -24,7 +24,9 @@ from sellerflow.privacy.models import is_seller_id
 ORDER_PREFIX = "ORDER#"
 FIN_PREFIX = "FIN#"
 SETTLEMENT_LINE_PREFIX = "SETTLEMENTLINE#"
-ORDER_LOCATOR_PREFIX = "ORDERDAY#"  # an archived order's marketplace and day (store.orders)
+# an order archived before the order-id index: its marketplace and day (store.orders, read until it
+# expires); the index's entry goes with the archive's `erase_order`
+ORDER_LOCATOR_PREFIX = "ORDERDAY#"
 
 
 class OrderDataStore(Protocol):
@@ -51,7 +53,8 @@ class ArchivedOrders(Protocol):
     """The history archive (orders and transactions past the hot window, in S3)."""
 
     def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
-        """Rewrite the archived days holding the order or its transactions without them; those days."""
+        """The order out of the archive's order-id index, and the archived days holding the order or
+        its transactions rewritten without them; those days."""
         ...
 
 

@@ -57,6 +57,7 @@ ENTITY_NAMES: dict[str, dict[str, str]] = {
         "PROFILE": "profile",
         "SYNC": "sync_state",
         "REPORT": "reports",
+        "REPORTCARRY": "reports_carried",  # the hourly run's reports in flight (sellerflow.sync.carry)
         "MEMBER": "members",
         "DIRTY": "rollup_markers",
         "COGS": "cogs",

@@ -7,7 +7,9 @@ transaction posted, in the marketplace's time zone):
 
 each line `{"type": "order" | "finance", "record": {...}}`, the record as the domain model dumps it
 (no buyer PII: `Order` and `FinanceTransactionFact` have no field for it). Objects are written with
-SSE-KMS under the data key and expire with the retention (docs/compliance.md).
+SSE-KMS under the data key and expire with the retention (docs/compliance.md). Beside them, under
+`<sellerId>/index/`, the order-id index that finds an archived order's day from its id alone
+(`store/history_index.py`).
 
 `HistoryObjects` is the S3 adapter; `HistoryArchive` is what the readers (`OrderStore.list`,
 `FactStore.orders_purchased` and `finance_page`, the export) use: the archived records of the days a
@@ -31,6 +33,7 @@ from pydantic import TypeAdapter
 from sellerflow.calendar import days_between, iso_z, local_day, maybe_archived
 from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
+from sellerflow.store.history_index import OrderIndex
 from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.s3 import sigv4_s3_client
 
@@ -139,36 +142,33 @@ class HistoryObjects:
             self._client = sigv4_s3_client()
         return self._client
 
-    def put(self, history: HistoryDay) -> str:
-        key = history_key(self.prefix, history.seller_id, history.marketplace_id, history.day)
+    def put_bytes(self, key: str, body: bytes, content_type: str, *, encoding: str = "identity") -> None:
+        """An object of the archive (a day, an index shard), SSE-KMS with the data key."""
         self.client.put_object(
             Bucket=self._bucket,
             Key=key,
-            Body=history.encode(),
-            ContentType="application/x-ndjson",
-            ContentEncoding="gzip",
+            Body=body,
+            ContentType=content_type,
+            ContentEncoding=encoding,
             ServerSideEncryption="aws:kms",
             SSEKMSKeyId=self._kms_key_id,
         )
-        return key
 
-    def get(self, seller_id: str, marketplace_id: str, day: date) -> HistoryDay | None:
-        """The archived day, None when it has no object."""
+    def get_bytes(self, key: str) -> bytes | None:
+        """An object's bytes, None when there is no such object."""
         from botocore.exceptions import ClientError
 
-        key = history_key(self.prefix, seller_id, marketplace_id, day)
         try:
-            body = self.client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            return self.client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
                 return None  # no bucket: nothing was archived (the job writes into it, or fails)
             raise
-        return HistoryDay.decode(seller_id, marketplace_id, day, body)
 
-    def days(self, seller_id: str) -> list[tuple[str, date]]:
-        """Every archived (marketplace, day) of the seller (one List request per 1,000 objects)."""
-        found: list[tuple[str, date]] = []
-        kwargs: dict[str, Any] = {"Bucket": self._bucket, "Prefix": f"{self.prefix}{seller_id}/"}
+    def keys(self, prefix: str) -> list[str]:
+        """Every object key under `prefix` (one List request per 1,000 objects)."""
+        found: list[str] = []
+        kwargs: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix}
         from botocore.exceptions import ClientError
 
         while True:
@@ -178,17 +178,13 @@ class HistoryObjects:
                 if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
                     return []  # no bucket: nothing was archived
                 raise
-            for entry in page.get("Contents", []):
-                parsed = parse_history_key(self.prefix, entry["Key"])
-                if parsed is not None and parsed[0] == seller_id:
-                    found.append((parsed[1], parsed[2]))
+            found += [entry["Key"] for entry in page.get("Contents", [])]
             if not page.get("IsTruncated"):
-                return sorted(found)
+                return found
             kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
-    def delete(self, seller_id: str, days: Sequence[tuple[str, date]]) -> int:
-        """Delete these (marketplace, day) objects (the ones past the retention); how many."""
-        keys = [history_key(self.prefix, seller_id, m, d) for m, d in days]
+    def delete_keys(self, keys: Sequence[str]) -> int:
+        """Delete these objects (1,000 a request); how many."""
         for first in range(0, len(keys), 1000):
             chunk = keys[first : first + 1000]
             answer = self.client.delete_objects(
@@ -198,10 +194,35 @@ class HistoryObjects:
                 raise RuntimeError(f"S3 refused to delete {len(answer['Errors'])} history objects")
         return len(keys)
 
+    def put(self, history: HistoryDay) -> str:
+        key = history_key(self.prefix, history.seller_id, history.marketplace_id, history.day)
+        self.put_bytes(key, history.encode(), "application/x-ndjson", encoding="gzip")
+        return key
+
+    def get(self, seller_id: str, marketplace_id: str, day: date) -> HistoryDay | None:
+        """The archived day, None when it has no object."""
+        body = self.get_bytes(history_key(self.prefix, seller_id, marketplace_id, day))
+        return HistoryDay.decode(seller_id, marketplace_id, day, body) if body is not None else None
+
+    def days(self, seller_id: str) -> list[tuple[str, date]]:
+        """Every archived (marketplace, day) of the seller (its index's objects are not days)."""
+        found: list[tuple[str, date]] = []
+        for key in self.keys(f"{self.prefix}{seller_id}/"):
+            parsed = parse_history_key(self.prefix, key)
+            if parsed is not None and parsed[0] == seller_id:
+                found.append((parsed[1], parsed[2]))
+        return sorted(found)
+
+    def delete(self, seller_id: str, days: Sequence[tuple[str, date]]) -> int:
+        """Delete these (marketplace, day) objects (the ones past the retention); how many."""
+        return self.delete_keys([history_key(self.prefix, seller_id, m, d) for m, d in days])
+
     def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
-        """A buyer's deletion request: every archived day of the seller holding the order or a
-        transaction of it is rewritten without them (deleted when nothing is left); those days. Reads
-        every object of the seller (the order's day is not known): rare, and bounded by the retention."""
+        """A buyer's deletion request: the order's id out of the index (`store/history_index.py`), and
+        every archived day of the seller holding the order or a transaction of it rewritten without
+        them (deleted when nothing is left); those days. Reads every object of the seller (a
+        transaction's day is not the order's): rare, and bounded by the retention."""
+        OrderIndex(self).remove(seller_id, order_id)
         changed: list[tuple[str, date]] = []
         for marketplace_id, day in self.days(seller_id):
             found = self.get(seller_id, marketplace_id, day)
@@ -271,6 +292,10 @@ class HistoryArchive:
             orders={k: o for k, o in found.orders.items() if o.order_id not in restricted[1]},
             transactions={k: t for k, t in found.transactions.items() if t.order_id not in restricted[1]},
         )
+
+    def locate(self, seller_id: str, order_id: str) -> tuple[str, date] | None:
+        """(marketplace, local day) of an archived order, through the archive's order-id index."""
+        return OrderIndex(self.objects).locate(seller_id, order_id)
 
     def marketplaces(self, seller_id: str) -> list[str]:
         return sorted({m for m, _ in self.objects.days(seller_id)})

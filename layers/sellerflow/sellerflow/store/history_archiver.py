@@ -3,7 +3,8 @@ DynamoDB to the history objects (`store/history.py`), a few days at a time.
 
 "Loses nothing": for each chunk of local days, every (marketplace, day) object is written as the union
 of what it already held and what DynamoDB holds (DynamoDB's version wins), read back and compared,
-and only then are the chunk's items deleted from DynamoDB, each with a condition that it is still the
+then the chunk's orders are added to the order-id index (`store/history_index.py`: an archived order
+found by its id alone), and only then are the chunk's items deleted from DynamoDB, each with a condition that it is still the
 version archived (an order updated meanwhile stays, newer, and is archived by the next run). A run
 stopped anywhere leaves each item in DynamoDB, in a complete object, or both; a rerun rewrites the
 same objects (same bytes) and finishes the deletes. The deletes are conditional DeleteItems rather
@@ -32,7 +33,8 @@ from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.facts import FinanceChunkRecord, by_hour, finance_items, latest
 from sellerflow.store.history import HistoryDay, HistoryObjects
-from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key, write_locators
+from sellerflow.store.history_index import OrderIndex
+from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key
 from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
@@ -62,6 +64,7 @@ class ArchiveResult(BaseModel):
     objects_written: int = 0
     items_kept: int = 0  # changed after they were read: left in DynamoDB for the next run
     objects_expired: int = 0
+    index_objects_written: int = 0  # the order-id index's shards and manifest (store/history_index.py)
     done: bool = True  # False: time ran out with days left for the next run
 
 
@@ -208,9 +211,10 @@ class HistoryArchiver:
         after_write: Callable[[str], None] | None = None,
     ) -> None:
         self._objects = objects
+        self._index = OrderIndex(objects)
         self._hot_days = hot_days
         self._retention_days = retention_days
-        self._after_write = after_write  # tests: a crash between the objects and the deletes
+        self._after_write = after_write  # tests: a crash between the objects (days, index) and the deletes
 
     def run(
         self, seller_id: str, *, now: datetime | None = None, time_left_ms: Callable[[], int] | None = None
@@ -219,7 +223,9 @@ class HistoryArchiver:
         cutoff = archive_cutoff(at, self._hot_days)
         result = ArchiveResult(seller_id=seller_id, cutoff=cutoff)
         result.objects_expired = self._expire(seller_id, at)
+        self._index = OrderIndex(self._objects)  # this run's writes (`expire` skips the shards they wrote)
         restricted = restricted_order_ids(seller_id)
+        oldest_kept = at.date() - timedelta(days=self._retention_days)
         floor: date | None = None  # within a run, never back to a chunk done (a kept item stays there)
         archived_through: date | None = None
 
@@ -244,10 +250,11 @@ class HistoryArchiver:
                 self._write_day(seller_id, marketplace_id, day, orders, transactions, restricted)
                 result.objects_written += 1
             # where each order went, for a read by its id alone (before its item goes)
-            write_locators(
+            result.index_objects_written += self._index.add(
                 seller_id,
-                (o for o, _ in stored.orders.values() if o.order_id not in restricted),
-                retention_days=self._retention_days,
+                {o.order_id: (o.marketplace_id, o.local_date) for o, _ in stored.orders.values()},
+                oldest_kept=oldest_kept,
+                leave_out=restricted,
             )
             if self._after_write is not None:
                 self._after_write(seller_id)
@@ -261,6 +268,8 @@ class HistoryArchiver:
                 result.done = False
                 break
             floor = last + timedelta(days=1)
+        # entries past the retention out of the shards this run did not rewrite
+        result.index_objects_written += self._index.expire(seller_id, oldest_kept=oldest_kept)
         self._save(seller_id, at, archived_through, result, final=True)
         return result
 

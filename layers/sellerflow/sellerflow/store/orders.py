@@ -132,44 +132,20 @@ LOCATOR_PREFIX = "ORDERDAY#"
 
 @table("seller_data")
 class OrderLocatorRecord(SellerItem):
-    """ORDERDAY#<orderId>: where an archived order is, its marketplace and local day of purchase (the id
-    alone does not tell which history object holds it). Written by the archive job before the order's
-    item is deleted; kept as long as the object."""
+    """ORDERDAY#<orderId>: where an archived order is, its marketplace and local day of purchase.
+    Written by the archive job until the order-id index in S3 replaced it (store/history_index.py);
+    no longer written, still read (`legacy_locate`) until the last ones expire: 548 days after their
+    day, mid-2028 at the latest. Then this record, its reader and the buyer deletion's delete go."""
 
     marketplace_id = UnicodeAttribute()
     day = UnicodeAttribute()  # yyyy-mm-dd
     expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL (the object's retention)
 
 
-def locator_key(order_id: str) -> str:
-    return f"{LOCATOR_PREFIX}{order_id}"
-
-
-def write_locators(seller_id: str, orders: Iterable[Order], *, retention_days: int) -> int:
-    """One locator per archived order (BatchWriteItem, 25 a request; rewriting one is harmless)."""
-    written = 0
-    with OrderLocatorRecord.batch_write() as batch:
-        for order in orders:
-            gone = datetime.combine(
-                order.local_date + timedelta(days=retention_days), datetime.min.time(), UTC
-            )
-            batch.save(
-                OrderLocatorRecord(
-                    seller_id,
-                    locator_key(order.order_id),
-                    marketplace_id=order.marketplace_id,
-                    day=order.local_date.isoformat(),
-                    expires_at=int(gone.timestamp()),
-                )
-            )
-            written += 1
-    return written
-
-
-def locate(seller_id: str, order_id: str) -> tuple[str, date] | None:
-    """(marketplace, local day) of an archived order, None if it was never archived."""
+def legacy_locate(seller_id: str, order_id: str) -> tuple[str, date] | None:
+    """(marketplace, local day) of an order archived before the index, None without a locator."""
     try:
-        found = OrderLocatorRecord.get(seller_id, locator_key(order_id))
+        found = OrderLocatorRecord.get(seller_id, f"{LOCATOR_PREFIX}{order_id}")
     except DoesNotExist:
         return None
     return found.marketplace_id, date.fromisoformat(found.day)
@@ -276,7 +252,8 @@ class OrderStore:
     def _archived(self, seller_id: str, order_id: str) -> Order | None:
         if self._history is None:
             return None
-        where = locate(seller_id, order_id)
+        # the archive's order-id index, else a locator the job wrote before the index existed
+        where = self._history.locate(seller_id, order_id) or legacy_locate(seller_id, order_id)
         day = self._history.day(seller_id, *where) if where is not None else None
         return day.orders.get(order_id) if day is not None else None
 

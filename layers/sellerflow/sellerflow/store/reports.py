@@ -9,7 +9,7 @@ from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from sellerflow.domain import ReportState
+from sellerflow.domain import ReportCarry, ReportState
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
@@ -47,6 +47,22 @@ class ReportRecord(SellerItem):
     expires_at = NumberAttribute()
 
 
+CARRY_KEY = "REPORTCARRY"
+# A carry nobody advanced for this long is stale (the seller stopped syncing); the next plan starts over
+# from the report records, which keep every request (`ReportBook`).
+CARRY_TTL = timedelta(days=3)
+
+
+@table("sellers")
+class ReportCarryRecord(SellerItem):
+    """REPORTCARRY: the reports an hourly run left for the next one (sellerflow.sync.carry)."""
+
+    planned_at = UTCDateTimeAttribute(null=True)
+    body = UnicodeAttribute()  # the carried jobs as JSON: keys, report and document ids, statuses (no PII)
+    updated_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL (rewritten by every run)
+
+
 def report_key(report_type: str, marketplace_id: str, window_key: str) -> str:
     return f"REPORT#{report_type}#{marketplace_id}#{window_key}"
 
@@ -70,6 +86,23 @@ REPORT_STATES = RecordMapping(ReportState, ReportRecord, read={"key": lambda r: 
 
 
 class ReportStore:
+    def carry(self, seller_id: str) -> ReportCarry | None:
+        try:
+            record = ReportCarryRecord.get(seller_id, CARRY_KEY, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return ReportCarry(seller_id=seller_id, planned_at=record.planned_at, body=record.body)
+
+    def keep_carry(self, carry: ReportCarry, *, now: datetime) -> None:
+        ReportCarryRecord(
+            seller_id=carry.seller_id,
+            sk=CARRY_KEY,
+            planned_at=carry.planned_at,
+            body=carry.body,
+            updated_at=now,
+            expires_at=int((now + CARRY_TTL).timestamp()),
+        ).save()
+
     def get(self, seller_id: str, key: str) -> ReportState | None:
         try:
             return REPORT_STATES.to_domain(ReportRecord.get(seller_id, key, consistent_read=True))

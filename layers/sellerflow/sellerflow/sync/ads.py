@@ -19,7 +19,8 @@ Each profile has two report kinds, planned independently (at most one job of eac
 (ad x day with the advertised SKU: which SKU the spend was for; window keys `products-...`).
 
 Step Functions runs RequestAdsReport → Wait ⇄ CheckAdsReport (capped) → DownloadAndIngestAds per job
-(`seller-sync.asl.json`, AdsMap); no Lambda sleeps. The bookkeeping is the reports' (`ReportBook`,
+(`seller-sync.asl.json`, AdsMap); no Lambda sleeps. The hourly Express run calls the same
+functions one step per run (`sellerflow.sync.carry`). The bookkeeping is the reports' (`ReportBook`,
 keys `ADSREPORT#<profileId>#<window>`). The download URL never leaves the ingesting Lambda.
 """
 

@@ -25,7 +25,7 @@ from sellerflow.sync.models import (
     StartSellerSyncInput,
     StartSellerSyncOutput,
 )
-from sellerflow.sync.routing import RoutePolicy, choose_machine
+from sellerflow.sync.routing import choose_machine
 from sellerflow.sync.schedule import LAPSED_REASON, is_due, is_lapsed
 
 
@@ -155,8 +155,6 @@ def start_seller_sync(
     starter: WorkflowStarter,
     hourly: WorkflowStarter | None = None,
     routes: SyncRoutes | None = None,
-    now: datetime | None = None,
-    policy: RoutePolicy | None = None,
 ) -> StartSellerSyncOutput:
     """Start the seller's sync of a window on the machine its sync state calls for.
 
@@ -184,8 +182,6 @@ def start_seller_sync(
     route = choose_machine(
         routes.sync_state(request.seller_id),
         claimed := routes.sync_route(request.seller_id),
-        now or datetime.now(UTC),
-        policy or RoutePolicy(),
     )
     if not routes.claim_window(request.seller_id, request.window):
         active = _active(routes, request.seller_id)

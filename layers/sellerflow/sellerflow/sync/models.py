@@ -61,7 +61,8 @@ class HandOver(_Io):
     """An hourly (Express) run that cannot finish within its budget hands its window to the Standard
     seller-sync: why, and the orders page it stopped at (None: the orders were done)."""
 
-    reason: Literal["orders_quota", "orders_pages", "finances_pages"]
+    # reports_backfill: the reports' plan holds history backfill windows (sellerflow.sync.carry)
+    reason: Literal["orders_quota", "orders_pages", "finances_pages", "reports_backfill"]
     pagination_token: str | None = None
 
 

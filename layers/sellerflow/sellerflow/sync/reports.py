@@ -2,7 +2,8 @@
 
 Step Functions runs one sub-flow per planned report (`seller-sync.asl.json`, ReportsMap): it waits
 between polls in Wait states — no Lambda sleeps — and every step is resumable: a report still
-IN_QUEUE when a run ends is polled again by the next run rather than requested twice.
+IN_QUEUE when a run ends is polled again by the next run rather than requested twice. The hourly
+Express run calls the same functions without waiting, one step per run (`sellerflow.sync.carry`).
 """
 
 from __future__ import annotations
@@ -265,13 +266,8 @@ def plan_reports(
     compared_from = _day(now) - policy.comparison_history  # 0: today, so no window is compared
     for marketplace_id in marketplace_ids:
         backfills = 0
-        for job in _candidates(seller_id, marketplace_id, now, policy):
-            state = known.get(job.key)
-            if state is not None and state.status in FINISHED_FOR_GOOD:
-                continue
-            if state is not None and state.cooldown_until and state.cooldown_until > now:
-                continue
-            if job.key.split("#")[-1].startswith("backfill-"):
+        for job, state in _open_jobs(seller_id, marketplace_id, known, now, policy):
+            if is_backfill(job):
                 if backfills >= per_marketplace:
                     if job.data_end is not None and job.data_end > compared_from:
                         comparison.append(job)
@@ -285,6 +281,63 @@ def plan_reports(
     jobs = pace_requests([*jobs, *comparison], known, now, policy)
     metrics.add_metric(name="ReportsPlanned", unit="Count", value=len(jobs))
     return jobs
+
+
+def _open_jobs(
+    seller_id: str, marketplace_id: str, known: dict[str, ReportState], now: datetime, policy: ReportPolicy
+) -> Iterator[tuple[ReportJob, ReportState | None]]:
+    """A marketplace's candidate reports that are neither done for good nor cooling down."""
+    for job in _candidates(seller_id, marketplace_id, now, policy):
+        state = known.get(job.key)
+        if state is not None and state.status in FINISHED_FOR_GOOD:
+            continue
+        if state is not None and state.cooldown_until and state.cooldown_until > now:
+            continue
+        yield job, state
+
+
+def is_backfill(job: ReportJob) -> bool:
+    """An All Orders window of the history backfill (not the fresh daily one)."""
+    return job.key.split("#")[-1].startswith("backfill-")
+
+
+def backfill_open(
+    seller_id: str,
+    marketplace_ids: Iterable[str],
+    *,
+    known: dict[str, ReportState],
+    now: datetime,
+    policy: ReportPolicy,
+) -> bool:
+    """Whether a plan now would hold history backfill windows (a new marketplace, a deeper plan, the
+    first sync's history not finished). Claims nothing: the hourly run asks before it plans."""
+    return any(
+        is_backfill(job)
+        for marketplace_id in marketplace_ids
+        for job, _ in _open_jobs(seller_id, marketplace_id, known, now, policy)
+    )
+
+
+def plan_run(
+    seller_id: str,
+    marketplace_ids: Sequence[str],
+    caps: PlanCaps | None,
+    *,
+    api: ReportsApi,
+    book: ReportBook,
+    now: datetime,
+    policy: ReportPolicy,
+    traffic_budget: TrafficBudget | None = None,
+) -> ReportPlan:
+    """A run's plan under the seller's plan caps: the reports to ask for (or resume) and the new
+    settlement documents (PlanReports on Standard, AdvanceReports on the hourly Express run)."""
+    marketplaces, policy = within_plan(marketplace_ids, policy, caps)
+    return ReportPlan(
+        reports=plan_reports(
+            seller_id, marketplaces, book=book, now=now, policy=policy, traffic_budget=traffic_budget
+        ),
+        settlements=plan_settlements(seller_id, api=api, book=book, now=now, policy=policy),
+    )
 
 
 def pace_requests(

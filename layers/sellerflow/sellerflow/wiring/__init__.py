@@ -37,11 +37,11 @@ if TYPE_CHECKING:
     from sellerflow.store.sweeper import ExpirySweeper
     from sellerflow.store.workflows import StepFunctionsStarter
     from sellerflow.sync.ads import AdsPolicy
+    from sellerflow.sync.carry import CarryPolicy
     from sellerflow.sync.finances import FinancesPolicy
     from sellerflow.sync.orders import OrdersSyncPolicy
     from sellerflow.sync.quota import QuotaBudget
     from sellerflow.sync.reports import PlanCaps, ReportPolicy
-    from sellerflow.sync.routing import RoutePolicy
 
 
 class _WarmState:
@@ -259,10 +259,11 @@ def seller_sync_starter() -> StepFunctionsStarter:
     return StepFunctionsStarter(settings().seller_sync_state_machine_arn)
 
 
-def route_policy() -> RoutePolicy:
-    from sellerflow.sync.routing import RoutePolicy
+def carry_policy() -> CarryPolicy:
+    """The hourly run's reports (sellerflow.sync.carry): planned as often as Standard planned them."""
+    from sellerflow.sync.carry import CarryPolicy
 
-    return RoutePolicy(reports_every=timedelta(minutes=settings().sync_reports_every_minutes))
+    return CarryPolicy(plan_every=timedelta(minutes=settings().sync_reports_every_minutes))
 
 
 def seller_sync_hourly_starter() -> StepFunctionsStarter | None:

@@ -11,7 +11,7 @@ from sellerflow.store.labels import LabelDataStore
 from sellerflow.store.messages import InboundMailObjects, MessageSettingsStore, MessageVault, ThreadStore
 from sellerflow.store.orders import OrderStore
 from sellerflow.tenancy import acting_for
-from sellerflow.wiring import per_settings
+from sellerflow.wiring import history_archive, per_settings
 
 if TYPE_CHECKING:
     from sellerflow.messages.replies import ReplyService
@@ -22,7 +22,8 @@ def _inbound(settings: Settings) -> InboundService:
     return InboundService(
         inbound_domain=settings.messages_inbound_domain,
         tokens=MessageSettingsStore(),
-        orders=OrderStore(),
+        # an order past the hot window is in the history archive (a question about an old order)
+        orders=OrderStore(history=history_archive(settings)),
         shipments=LabelDataStore(),
         threads=ThreadStore(),
         messages=MessageVault(settings.pii_key_id),

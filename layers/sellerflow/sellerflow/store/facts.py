@@ -106,7 +106,8 @@ class SkuAmountRecord(MapAttribute[str, Any]):
 
 @table("seller_data")
 class FinanceRecord(AmazonFactItem):
-    """FIN#<postedAt ISO Z>#<transactionId>; the finance page filters on marketplace and type."""
+    """FIN#<postedAt ISO Z>#<transactionId>: the legacy layout, one transaction an item (read, never
+    written now: `FinanceChunkRecord`; the history archive moves the last of them out)."""
 
     marketplace_id = UnicodeAttribute()
     transaction_type = UnicodeAttribute()
@@ -121,7 +122,7 @@ class FinanceChunkRecord(AmazonFactItem):
 
     payload = BinaryAttribute(legacy_encoding=False)
     transactions = NumberAttribute()
-    marketplaces = UnicodeSetAttribute()  # the marketplaces of its transactions
+    marketplaces = UnicodeSetAttribute(null=True)  # the marketplaces of its transactions
 
 
 @table("seller_data")

@@ -101,6 +101,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
     from sellerflow.store.audit import AuditLog
     from sellerflow.store.facts import FactStore
     from sellerflow.store.facts_control import DirtyDays
+    from sellerflow.store.orders import OrderStore
     from sellerflow.store.privacy import PartitionStore, restrict_order
     from sellerflow.wiring import bound_settings, history_archive
 
@@ -116,6 +117,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
         reason=args.reason,
         archive=history_archive(settings).objects,  # the order may be past the hot window, in S3
         transactions=FactStore(),  # its transactions in the finance chunks
+        orders=OrderStore(),  # its versions in the order chunks
     )
     print(
         json.dumps(

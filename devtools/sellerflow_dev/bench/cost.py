@@ -92,7 +92,16 @@ class Assumptions:
     history_hot_days: float = 100.0
     archive_kb_per_order: float = 0.25  # the order and its transactions, compressed (counted: cost_count)
     archive_objects_per_day: float = 1.0  # marketplaces with sales on a day
-    archive_rru_per_item: float = 0.3  # the job's reads: the order by key (0.5), a transaction (~0.1)
+    archive_rru_per_item: float = 0.3  # the job's reads of a finance item (~0.1-1: a chunk is ~1-4 KB)
+    # DynamoDB items holding an order (one before the chunks; counted: a chunk holds many orders'
+    # versions), its `by_purchase_date` entries (none since), the archive's read of it
+    order_items_per_order: float = 1.0
+    order_index_entries_per_order: float = 1.0
+    archive_rru_per_order: float = 0.5
+    # the archive run's compaction of settled days' order chunks (store.orders.compact_days): the
+    # chunks' deletes and the compacted chunk's write, the days' reads (none before the chunks)
+    compaction_wru_per_order: float = 0.0
+    compaction_rru_per_order: float = 0.0
     archive_seconds_per_item: float = 0.004  # the job's Lambda: a conditional DeleteItem per item
     # an order's entry in the archive's order-id index: 9.2-9.3 bytes compressed in a shard of 11,000-
     # 17,500 Amazon-format ids over 448 days (measured with `IndexShard.encode`; docs/cost.md)
@@ -550,7 +559,9 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
     p = PRICES
     archived_days = max(0.0, DAYS * a.retention_months - hot_days)
     archive_gb = orders_per_day * archived_days * a.archive_kb_per_order / 1e6
-    items = orders_per_day * DAYS * (1 + a.finance_events_per_order * a.finance_items_per_transaction)
+    order_items = orders_per_day * DAYS * a.order_items_per_order
+    finance_items = orders_per_day * DAYS * a.finance_events_per_order * a.finance_items_per_transaction
+    items = order_items + finance_items
     objects = DAYS * a.archive_objects_per_day
     # the order-id index (store/history_index.py): its steady shard count (doubled while a shard would
     # hold more than MAX_ENTRIES), the shards a day's orders touch, and the manifest
@@ -562,8 +573,16 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
     index_objects = DAYS * (touched + 1)
     index_gb = entries * a.index_kb_per_order / 1e6
     puts, gets = objects + DAYS + index_objects, 2 * objects + index_objects  # a LIST is priced as a PUT
-    # one WRU per item deleted + one per order for its `by_purchase_date` entry + the checkpoint's writes
-    wru, rru = items + orders_per_day * DAYS + 2 * DAYS, items * a.archive_rru_per_item
+    # one WRU per item deleted (and its `by_purchase_date` entry, if any) + the checkpoint's writes
+    wru = (
+        items
+        + orders_per_day * DAYS * (a.order_index_entries_per_order + a.compaction_wru_per_order)
+        + 2 * DAYS
+    )
+    rru = (
+        orders_per_day * DAYS * (a.archive_rru_per_order + a.compaction_rru_per_order)
+        + finance_items * a.archive_rru_per_item
+    )
     # 512 MB; a shard's read, decode, merge, encode and write ~0.06 s (20,000 entries: 13 + 8 + 23 ms
     # of CPU, two S3 requests)
     gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item + touched * 0.06) * 0.5
@@ -595,57 +614,70 @@ ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per tabl
 
 
 @cache
-def _counted_orders() -> Assumptions:
+def _counted_base() -> Assumptions:
     from dataclasses import replace
 
     from sellerflow.settings import Settings
     from sellerflow.sync.finances import FinancesPolicy
-    from sellerflow_dev.bench.cost_count import count_archive_bytes, count_order_writes
+    from sellerflow_dev.bench.cost_count import count_archive_bytes
 
-    counted = count_order_writes()
     archived = count_archive_bytes()
     policy = FinancesPolicy()
     per_order = Assumptions().finance_events_per_order  # modelled (the simulator posts ~5: docs/cost.md)
-    whole_copy = counted.index_kb_per_order >= counted.kb_per_order
-    per_read = counted.index_kb_per_order / 4 * 0.5 + (0.0 if whole_copy else 0.5)
     return replace(
         Assumptions(),
-        wru_per_order_version=counted.wru_per_order_version,
-        rru_per_order_version=counted.rru_per_order_version,
-        rru_per_rollup_order_read=per_read,
         finance_lookback_hours=policy.lookback.total_seconds() / 3600,
         finance_recent_lookback_minutes=policy.recent_lookback.total_seconds() / 60,
-        item_kb_per_order=counted.kb_per_order + counted.index_kb_per_order + 2 * ITEM_OVERHEAD_KB,
         history_hot_days=float(Settings().history_hot_days),
         archive_kb_per_order=archived.kb_per_order + per_order * archived.kb_per_transaction,
     )
 
 
 def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
-    """The defaults with the orders and finances paths counted against moto (`cost_count`): request
-    units per order version and per transaction (first write, and each later fetch of the 48-hour
-    lookback), transactions per order, the sizes of the order item, its `by_purchase_date` entry
-    (the template's projection) and a transaction, and what a rollup's read of an order costs: the
-    index entry from a Query (4 KB per 0.5 RRU) plus, unless the index projects everything, the
-    item from a BatchGetItem (0.5 RRU). The lookback comes from the finances sync's policy. The
-    finances are counted at `orders_per_day`: an hour's transactions share chunk items, so their
-    units and bytes per transaction fall as a seller posts more per hour."""
+    """The defaults with the orders and finances paths counted against moto (`cost_count`), at
+    `orders_per_day`: request units per order version (the chunks, the ORDERID items, the compare's
+    reads) and per transaction (first write, and each later fetch of the 48-hour lookback), the dirty-
+    day markers per orders page, the bytes stored per order (its versions' share of the chunks, its
+    ORDERID item) and per transaction, the items the archive deletes, and what a rollup's read of a
+    day costs per order (a Query of the day's chunks). Orders and transactions share chunk items, so
+    their units and bytes fall as a seller sells more per hour. The lookback comes from the finances
+    sync's policy."""
     from dataclasses import replace
 
-    from sellerflow_dev.bench.cost_count import count_finance_writes
+    from sellerflow.store.history_archiver import COMPACTED_DAYS, SETTLED_DAYS
+    from sellerflow.store.orders import ORDER_ID_DAYS
+    from sellerflow_dev.bench.cost_count import count_finance_writes, count_order_writes
 
-    base = _counted_orders()
+    base = _counted_base()
+    orders = count_order_writes(orders_per_day)
     finances = count_finance_writes(orders_per_day)
+    # what an order keeps in DynamoDB over the hot days: every version's chunks until its day settles,
+    # the compacted chunk after; its ORDERID# item for ORDER_ID_DAYS (stored_gb counts hot days)
+    hot = base.history_hot_days + 1
+    settled = min(float(SETTLED_DAYS), hot)
+    order_kb = (
+        settled * orders.kb_per_order
+        + (hot - settled) * orders.compacted_kb_per_order
+        + ORDER_ID_DAYS * orders.order_id_kb
+    ) / hot
     return replace(
         base,
+        wru_per_order_version=orders.wru_per_order_version,
+        rru_per_order_version=orders.rru_per_order_version,
+        markers_per_order_page=orders.markers_per_page,
+        rru_per_rollup_order_read=orders.rollup_rru_per_order,
+        order_items_per_order=orders.compacted_items_per_order,
+        order_index_entries_per_order=0.0,
+        archive_rru_per_order=orders.compacted_kb_per_order / 4,
+        compaction_wru_per_order=orders.items_per_order + orders.compacted_kb_per_order,
+        compaction_rru_per_order=COMPACTED_DAYS * orders.kb_per_order / 4,
         fact_wru_per_transaction_first=finances.wru_first,
         fact_rru_per_transaction_first=finances.rru_first,
         fact_wru_per_transaction_again=finances.wru_again,
         fact_rru_per_transaction_again=finances.rru_again,
         finance_items_per_transaction=finances.items_per_transaction,
         # the transactions' bytes, each item's overhead shared by its transactions
-        item_kb_per_order=base.item_kb_per_order
-        + base.finance_events_per_order * finances.kb_per_transaction,
+        item_kb_per_order=order_kb + base.finance_events_per_order * finances.kb_per_transaction,
     )
 
 
@@ -655,15 +687,19 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
     at = {orders: a or counted_assumptions(orders) for orders in ORDERS_PER_DAY}
     first = at[ORDERS_PER_DAY[0]]
     out.append(
-        f"(counted: {first.wru_per_order_version:.2f} WRU and {first.rru_per_order_version:.2f} RRU per "
-        f"order version, {first.markers_per_order_page:.0f} dirty-day markers per orders page (modelled); "
-        f"{first.finance_events_per_order:.1f} transactions per order "
+        f"(counted per scale below; {first.finance_events_per_order:.1f} transactions per order "
         f"({first.finance_lookback_hours:.0f} h back once a day, "
         f"{first.finance_recent_lookback_minutes:.0f} min otherwise); "
         f"{first.history_hot_days:.0f} days in DynamoDB, {first.archive_kb_per_order:.3f} KB per order "
         f"in the S3 archive after)"
     )
     for orders, c in at.items():
+        out.append(
+            f"{orders:>6} orders/day, per order version: {c.wru_per_order_version:.3f} WRU + "
+            f"{c.rru_per_order_version:.3f} RRU, {c.markers_per_order_page:.1f} dirty-day markers a page, "
+            f"{c.order_items_per_order:.3f} chunk items per order; a rollup's read "
+            f"{c.rru_per_rollup_order_read:.4f} RRU per order"
+        )
         out.append(
             f"{orders:>6} orders/day, per transaction: {c.fact_wru_per_transaction_first:.3f} WRU + "
             f"{c.fact_rru_per_transaction_first:.3f} RRU on the first fetch, "

@@ -1,8 +1,9 @@
 """Count what the cost model would otherwise assume: DynamoDB request units and stored bytes per order.
 
-Runs the real `OrderStore.upsert` against the template's tables in moto on a simulator seller's
-orders (mapped by the sync's own `to_order`) through three versions (created, shipped, delivered),
-in pages of 100 as the sync writes them, and sizes every request as DynamoDB bills it: ceil(item
+Runs the real `OrderStore.upsert` against the template's tables in moto on a seller purchasing at a
+given rate (the simulator seller's orders, mapped by the sync's own `to_order`, over again), each
+order through three versions (created, shipped, delivered), in pages of 100 as the hourly sync
+writes them (`count_order_writes`), and the finance transactions likewise; and sizes every request as DynamoDB bills it: ceil(item
 bytes / 1 KB) per written item, again per global secondary index whose entry the write creates,
 changes or removes (the projection from the template decides what an entry holds), ceil(bytes /
 4 KB) per item read (a Query's items together; half unless strongly consistent). A conditional write that fails still costs
@@ -223,21 +224,29 @@ def counting_writes(shapes: Mapping[str, TableShape]) -> Iterator[WriteCount]:
 
 @dataclass(frozen=True)
 class OrderWrites:
-    orders: int
-    wru_per_order_version: float  # without the dirty-day markers (`markers_per_page`)
-    rru_per_order_version: float
-    markers_per_page: float  # dirty-day markers per page written (the simulator's pages span weeks)
-    kb_per_order: float  # the order item
-    index_kb_per_order: float  # its by_purchase_date entry
+    orders_per_day: int
+    versions: int  # order versions written in the counted hours
+    wru_per_order_version: float  # chunks and ORDERID items, without the dirty-day markers
+    rru_per_order_version: float  # the write's compare (ORDERID items, earlier-layout items)
+    markers_per_page: float  # dirty-day markers per page written
+    kb_per_order: (
+        float  # stored: its versions' share of the chunks (with their 100-byte overhead), its ORDERID item
+    )
+    items_per_order: float  # chunk items per order over its versions: what the archive deletes
+    rollup_rru_per_order: float  # a dirty day's read (eventually consistent Query of its chunks), per order
+    archive_rru_per_order: float  # the archive's read of a day's chunks (strongly consistent), per order
+    order_id_kb: float  # an ORDERID# item with its 100-byte overhead (kept ORDER_ID_DAYS)
+    # a settled day compacted (store.orders.compact_days): its winning versions' chunks, per order
+    compacted_kb_per_order: float
+    compacted_items_per_order: float
 
 
-# The versions an order goes through in a month (docs/cost.md): created, shipped (status and the
-# lines' shipped quantities change), delivered (only lastUpdatedTime moves: nothing the product
-# stores changes).
-def _versions(order: Order, version: int) -> Order:
+# The versions an order goes through (docs/cost.md): created, shipped (status and the lines' shipped
+# quantities change), delivered (only lastUpdatedTime moves: nothing the product stores changes).
+def _versions(order: Order, version: int, at: datetime | None = None) -> Order:
     if version == 0:
         return order
-    later = order.last_updated_time + timedelta(hours=24 * version)
+    later = at or order.last_updated_time + timedelta(hours=24 * version)
     if version == 1:
         lines = tuple(
             line.model_copy(update={"quantity_shipped": line.quantity_ordered}) for line in order.lines
@@ -279,33 +288,118 @@ def _moto_tables() -> Iterator[dict[str, TableShape]]:
         yield shapes
 
 
-def count_order_writes(seed: int = 5) -> OrderWrites:
-    """Write one simulator seller's orders through their three versions and count the units."""
-    from sellerflow.store.orders import OrderStore
+SHIP_HOURS = (12, 48)  # from purchase to shipment (the shipped version), uniform
+DELIVER_HOURS = (60, 120)  # from shipment to delivery (the delivered version), uniform
+
+
+def _dense_orders(
+    orders_per_day: int, start: datetime, hours: int, seed: int
+) -> list[tuple[datetime, Order]]:
+    """Every version, with the time the sync fetches it, of the orders of a seller purchasing
+    `orders_per_day` evenly that has a version in the `hours` from `start`: the simulator seller's
+    orders over again, each with an id of its own, shipped and delivered after random delays."""
+    import random
+
+    from sellerflow.calendar import local_day
     from sellerflow.sync.mapping import to_order
     from sellerflow_dev.simulator import SimWorld
 
+    world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
+    seller = world.sellers[0].seller_id
+    templates = [to_order(seller, document) for document in world.orders(seller)]
+    rng = random.Random(seed)
+    end = start + timedelta(hours=hours)
+    gap = timedelta(days=1) / orders_per_day
+    versions: list[tuple[datetime, Order]] = []
+    created, k = end, 0
+    while created > start - timedelta(hours=SHIP_HOURS[1] + DELIVER_HOURS[1] + 1):
+        created -= gap
+        k += 1
+        shipped = created + timedelta(hours=rng.uniform(*SHIP_HOURS))
+        delivered = shipped + timedelta(hours=rng.uniform(*DELIVER_HOURS))
+        if not any(start <= t < end for t in (created, shipped, delivered)):
+            continue
+        template = templates[k % len(templates)]
+        order_id = f"{rng.randrange(100, 999)}-{rng.randrange(10**6, 10**7)}-{rng.randrange(10**6, 10**7)}"
+        order = template.model_copy(
+            update={
+                "order_id": order_id,
+                "created_time": created,
+                "last_updated_time": created,
+                "local_date": local_day(template.marketplace_id, created),
+                "status": "UNSHIPPED",
+            }
+        )
+        versions += [
+            (created, order),
+            (shipped, _versions(order, 1, shipped)),
+            (delivered, _versions(order, 2, delivered)),
+        ]
+    return sorted(versions, key=lambda tv: (tv[0], tv[1].order_id))
+
+
+def count_order_writes(orders_per_day: int = 1_000, seed: int = 5, hours: int = 4) -> OrderWrites:
+    """Write `hours` of a seller's orders at `orders_per_day` as the orders sync does, after the days
+    before them: an hourly sync fetches the versions since the last (new orders, shipments of the
+    last two days, deliveries of the last week, and again those of the 15 minutes before its
+    watermark), in pages of 100 by `lastUpdatedTime`, one `OrderStore.upsert` each. Counts the units of the `hours` (the earlier versions are written first,
+    uncounted) and sizes the chunks they wrote."""
+    from sellerflow.store.history import encode_orders
+    from sellerflow.store.orders import CHUNK_ORDERS, OrderStore
+    from sellerflow.sync.orders import OrdersSyncPolicy
+
+    lookback = OrdersSyncPolicy().lookback
     with _moto_tables() as shapes:
-        world = SimWorld.generate(sellers=1, seed=seed, now=datetime.now(UTC))
-        seller = world.sellers[0].seller_id
-        orders = [to_order(seller, document) for document in world.orders(seller)]
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours + 1)
+        versions = _dense_orders(orders_per_day, start, hours, seed)
         store = OrderStore()
+
+        def sync(until: datetime, since: datetime) -> int:
+            # the orders sync asks from 15 minutes before its watermark (`OrdersSyncPolicy.lookback`)
+            fetched = [o for t, o in versions if since - lookback <= t < until]
+            for page in range(0, len(fetched), 100):
+                store.upsert(fetched[page : page + 100], now=until + timedelta(minutes=5))
+            return math.ceil(len(fetched) / 100)
+
+        earliest = versions[0][0].replace(minute=0, second=0, microsecond=0)
+        hour = earliest
+        while hour < start:  # the days before, hour by hour, uncounted
+            sync(hour + timedelta(hours=1), hour)
+            hour += timedelta(hours=1)
+        pages = 0
         with counting_writes(shapes) as count:
-            for version in range(VERSIONS):
-                page = [_versions(o, version) for o in orders]
-                for start in range(0, len(page), 100):
-                    store.upsert(page[start : start + 100])
-        data = shapes["SellerDataTable"]
-        stored = [item for (_, _), item in count.items.items() if "purchase_sk" in item]
-        entries = [data.indexes[0].copy_of(item, data.keys) or {} for item in stored]
-        pages = VERSIONS * math.ceil(len(orders) / 100)
+            for h in range(hours):
+                pages += sync(start + timedelta(hours=h + 1), start + timedelta(hours=h))
+        written = [o for t, o in versions if start <= t < start + timedelta(hours=hours)]
+        chunks = [item for (_, key), item in count.items.items() if '"ORDERS#' in key[1]]
+        ids = [item for (_, key), item in count.items.items() if '"ORDERID#' in key[1]]
+        n = len(written)
+        chunk_kb_per_version = sum(item_bytes(i) + 100 for i in chunks) / 1024 / max(1, n)
+        per_order = VERSIONS * chunk_kb_per_version
+        order_id_kb = (_median([item_bytes(i) for i in ids]) + 100) / 1024
+        # a settled day: the delivered versions, in chunks of CHUNK_ORDERS per marketplace and day
+        settled = list({o.order_id: o for o in written if o.status == "SHIPPED"}.values())
+        marketplaces = len({o.marketplace_id for o in settled}) or 1
+        per_chunk = max(1, min(CHUNK_ORDERS, orders_per_day // marketplaces))
+        encoded = [
+            len(encode_orders(settled[first : first + per_chunk])) + 300  # the keys and attributes
+            for first in range(0, len(settled), per_chunk)
+        ]
         return OrderWrites(
-            orders=len(orders),
-            wru_per_order_version=(count.wru - count.marker_wru) / (VERSIONS * len(orders)),
-            rru_per_order_version=count.rru / (VERSIONS * len(orders)),
-            markers_per_page=count.marker_wru / pages,
-            kb_per_order=_median([item_bytes(i) for i in stored]) / 1024,
-            index_kb_per_order=_median([item_bytes(e) for e in entries]) / 1024,
+            orders_per_day=orders_per_day,
+            versions=n,
+            wru_per_order_version=(count.wru - count.marker_wru) / max(1, n),
+            rru_per_order_version=count.rru / max(1, n),
+            markers_per_page=count.marker_wru / max(1, pages),
+            kb_per_order=per_order,
+            items_per_order=VERSIONS * len(chunks) / max(1, n),
+            rollup_rru_per_order=per_order / 4 * 0.5,
+            archive_rru_per_order=per_order / 4,
+            order_id_kb=order_id_kb,
+            compacted_kb_per_order=sum(encoded) / 1024 / max(1, len(settled)),
+            compacted_items_per_order=marketplaces
+            * math.ceil(orders_per_day / marketplaces / per_chunk)
+            / orders_per_day,
         )
 
 

@@ -18,6 +18,7 @@ from sellerflow_dev.local.demo_fx import verify_home_currency
 from sellerflow_dev.local.demo_history import verify_history_archive
 from sellerflow_dev.local.demo_labels import verify_labels
 from sellerflow_dev.local.demo_messages import verify_messages
+from sellerflow_dev.local.demo_orders import verify_order_chunks
 from sellerflow_dev.local.demo_reviews import enable_review_requests, verify_solicitations
 from sellerflow_dev.local.demo_world import verify_demo_world
 from sellerflow_dev.local.stack import DEMO_PASSWORD, LocalStack, LocalStackConfig
@@ -236,6 +237,7 @@ def run_demo(config: LocalStackConfig, *, once: bool, out: TextIO = sys.stdout) 
         all_ok = verify_dashboard_figures(stack, say) and all_ok  # after the costs: orders have COGS
         all_ok = verify_home_currency(stack, say) and all_ok
         all_ok = verify_demo_world(stack, say, datetime.now(UTC).date()) and all_ok  # velocities, comparisons
+        all_ok = verify_order_chunks(stack, say) and all_ok
         all_ok = verify_finance_chunks(stack, say) and all_ok
         all_ok = verify_history_archive(stack, say) and all_ok  # last: the old orders then leave DynamoDB
         _print_alerts_sent(stack, demo_numbers, say)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from pynamodb.exceptions import UpdateError
 from sellerflow.analytics.model import LeadTimes, RestockSettings
 from sellerflow.domain import Order, Role, SellerStatus, SyncRun
 from sellerflow.errors import InvalidInput, OrderNotFound, SellerNotFound
-from sellerflow.store.orders import PURCHASE_INDEX_ATTRIBUTES, OrderStore
+from sellerflow.store.orders import OrderStore
 from sellerflow.store.restock import RestockStore
 from sellerflow.store.sellers import SellerStore
 from sellerflow.sync.mapping import to_order
@@ -90,7 +91,7 @@ def test_a_newer_version_of_an_order_overwrites_the_stored_one(aws: Any, world: 
     assert store.count(seller_id) == 1
 
 
-def test_a_version_that_only_moves_its_time_is_not_rewritten_and_an_older_page_cannot_replace_it(
+def test_a_version_that_only_moves_its_time_leaves_the_rollups_and_an_older_page_cannot_replace_it(
     aws: Any, world: SimWorld
 ) -> None:
     # Given a stored order
@@ -98,40 +99,50 @@ def test_a_version_that_only_moves_its_time_is_not_rewritten_and_an_older_page_c
     original = truth_orders(world, seller_id)[0]
     store = OrderStore()
     store.upsert([original], now=datetime(2026, 1, 1, tzinfo=UTC))
-    before = raw_items(aws, "SellerDataTable")
 
-    # When a later version that changes nothing the product stores arrives (the "delivered" update),
-    # then a late page of an older overlapping run with a different, intermediate version
+    def kept(prefix: str) -> list[dict[str, Any]]:
+        return [i for i in raw_items(aws, "SellerDataTable") if i["sk"]["S"].startswith(prefix)]
+
+    recorded, markers = kept("ORDERID#"), kept("DIRTY#")
+
+    # When a later version that changes nothing the product stores arrives (the "delivered" update)
     later = original.model_copy(update={"last_updated_time": original.last_updated_time + timedelta(hours=5)})
     written = store.upsert([later], now=datetime(2026, 1, 2, tzinfo=UTC))
+
+    # Then it changed no content: its day's rollups are not marked stale again and the order's
+    # ORDERID# item still names the first content; but it is stored (a second chunk of the day)
+    assert written == 0
+    assert kept("DIRTY#") == markers
+    assert kept("ORDERID#") == recorded
+    assert len(kept("ORDERS#")) == 2
+    assert store.get(seller_id, original.order_id) == later
+
+    # When a late page of an older overlapping run brings a different, intermediate version
     intermediate = original.model_copy(
         update={"status": "CANCELLED", "last_updated_time": original.last_updated_time + timedelta(hours=2)}
     )
-    stale_written = store.upsert([intermediate])
+    store.upsert([intermediate])
 
-    # Then the first is not written as a new item (its time moves on, nothing else: synced_at and
-    # the rollups' dirty days stay), and the older version is refused
-    assert written == 0
-    assert stale_written == 0
+    # Then the later version still wins, in every read, and nothing is in the earlier layout
     assert store.get(seller_id, original.order_id) == later
-    (item,) = [i for i in raw_items(aws, "SellerDataTable") if i["sk"]["S"].startswith("ORDER#")]
-    (old,) = [i for i in before if i["sk"]["S"].startswith("ORDER#")]
-    assert item["synced_at"] == old["synced_at"]
-    assert {k: v for k, v in item.items() if k != "last_updated_time"} == {
-        k: v for k, v in old.items() if k != "last_updated_time"
-    }
+    assert list(store.all_for_seller(seller_id)) == [later]
+    day = original.created_time
+    listed = store.list(seller_id, created_from=day - timedelta(days=1), created_to=day + timedelta(days=1))
+    assert listed.orders == [later]
+    assert not kept("ORDER#")
 
 
-def test_the_purchase_date_index_keeps_keys_and_filters_and_listing_still_returns_whole_orders(
+def test_orders_are_packed_one_chunk_per_marketplace_and_day_and_listing_returns_them_whole(
     aws: Any, world: SimWorld
 ) -> None:
-    # Given a seller's orders
+    # Given a seller's orders, written in one batch
     seller_id = world.sellers[0].seller_id
     orders = truth_orders(world, seller_id)
     store = OrderStore()
     store.upsert(orders)
 
-    # When the index is read raw, and the orders are listed through it
+    # When the table is read raw, and the orders are listed
+    items = raw_items(aws, "SellerDataTable")
     indexed = aws.query(
         TableName="SellerDataTable",
         IndexName="by_purchase_date",
@@ -145,11 +156,14 @@ def test_the_purchase_date_index_keeps_keys_and_filters_and_listing_still_return
         limit=1000,
     ).orders
 
-    # Then the index holds only the keys and the filtered attributes, and the listing every order whole
-    assert indexed
-    assert {frozenset(i) for i in indexed} == {
-        frozenset({"seller_id", "sk", "purchase_sk", *PURCHASE_INDEX_ATTRIBUTES})
-    }
+    # Then there is one chunk per (marketplace, local day), one ORDERID# item per order, nothing in
+    # the earlier layout's index, and the listing returns every order whole, newest first
+    chunks = [i["sk"]["S"] for i in items if i["sk"]["S"].startswith("ORDERS#")]
+    assert sorted(c.rsplit("#", 1)[0] for c in chunks) == sorted(
+        {f"ORDERS#{o.local_date.isoformat()}#{o.marketplace_id}" for o in orders}
+    )
+    assert len([i for i in items if i["sk"]["S"].startswith("ORDERID#")]) == len(orders)
+    assert indexed == []
     assert by_id(listed) == by_id(orders)
     assert [o.order_id for o in listed] == newest_first(orders)
 
@@ -313,10 +327,19 @@ def test_no_buyer_pii_reaches_storage_even_from_full_documents(aws: Any, world: 
     for seller_id, docs in documents.items():
         store.upsert([to_order(seller_id, doc) for doc in docs])
 
-    # Then no attribute of any stored item contains the canary
+    # Then no attribute of any stored item, nor any order packed in a chunk, contains the canary
     items = raw_items(aws, "SellerDataTable")
-    assert len(items) == sum(len(docs) for docs in documents.values())
-    dumped = json.dumps(items)
+    assert len([i for i in items if i["sk"]["S"].startswith("ORDERID#")]) == sum(
+        len(docs) for docs in documents.values()
+    )
+    packed = [
+        gzip.decompress(i["payload"]["B"]).decode() for i in items if i["sk"]["S"].startswith("ORDERS#")
+    ]
+    assert packed
+    assert all(packed)
+    dumped = json.dumps(
+        {"items": [{k: v for k, v in i.items() if k != "payload"} for i in items], "packed": packed}
+    )
     assert find_pii_markers(dumped) == []
     assert PII_MARKER not in dumped.lower()
 

@@ -155,6 +155,8 @@ REMOVED = {"AuditRecord"}
 # Records declared after the hand-written mappers were captured (no item of theirs predates them).
 ADDED_SINCE = {
     "SubscriptionRecord",
+    "OrderChunkRecord",  # orders packed per (marketplace, local day) and write (expires_at)
+    "OrderIdRecord",  # an order's day and last stored content (expires_at)
     "HistoryCheckpointRecord",  # the history archive's progress per seller (expires_at)
     "OrderLocatorRecord",  # an archived order's marketplace and day (expires_at; no longer written, read until it expires)
     "NotificationRecord",

@@ -1,7 +1,8 @@
 """A buyer's deletion request for one order: delete everything that carries the order id, and make
 sure no pipeline stores it again.
 
-What carries an order id: the order item (`ORDER#<orderId>`), finance transactions (in the chunks
+What carries an order id: the order's versions (in the chunks `ORDERS#<day>#<marketplace>#<hash>`,
+rewritten without them, and its `ORDERID#<orderId>` item; a legacy `ORDER#<orderId>` item), finance transactions (in the chunks
 `FIN#<hour>#<hash>`, rewritten without the order's, and legacy `FIN#<iso>#<id>` items whose `order_id`
 matches), settlement lines (`SETTLEMENTLINE#...` whose `order_id` matches) and any
 buyer-PII item of the order (`ORDER#<orderId>#<purpose>` in the PII table). Rollups are aggregates
@@ -66,6 +67,14 @@ class ChunkedTransactions(Protocol):
         ...
 
 
+class ChunkedOrders(Protocol):
+    """The order store's chunks (many orders per item, `store/orders.py`)."""
+
+    def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+        """Rewrite the chunks holding the order's versions without them; the order's day, if stored."""
+        ...
+
+
 class AuditSink(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
 
@@ -107,6 +116,7 @@ def delete_buyer_order_data(
     reason: str = "buyer deletion request",
     archive: ArchivedOrders | None = None,
     transactions: ChunkedTransactions | None = None,
+    orders: ChunkedOrders | None = None,
 ) -> BuyerDeletionResult:
     if not is_seller_id(seller_id) or not is_seller_id(order_id):
         raise InvalidInput("seller and order ids must be 1-64 characters of [A-Za-z0-9_-]")
@@ -125,6 +135,8 @@ def delete_buyer_order_data(
     store.delete("pii", seller_id, [str(i["sk"]) for i in pii])
     chunked = transactions.erase_order_transactions(seller_id, order_id) if transactions is not None else []
     days |= set(chunked)
+    packed = orders.erase_order(seller_id, order_id) if orders is not None else []
+    days |= set(packed)
     # An order past the hot window is in the archive (its day unknown here: the archive finds it).
     archived = archive.erase_order(seller_id, order_id) if archive is not None else []
     days |= set(archived)
@@ -133,7 +145,7 @@ def delete_buyer_order_data(
     result = BuyerDeletionResult(
         seller_id=seller_id,
         order_id=order_id,
-        orders=deleted_orders,
+        orders=deleted_orders or len(packed),
         finance_transactions=len(finance) + len(chunked),
         settlement_lines=len(lines),
         pii_items=len(pii),

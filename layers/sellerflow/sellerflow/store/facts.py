@@ -57,7 +57,7 @@ from sellerflow.facts import (
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.history import HistoryArchive, decode_transactions, encode_transactions
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.orders import OrderRecord, OrderStore, orders_by_key
+from sellerflow.store.orders import OrderStore, orders_of_days
 from sellerflow.store.privacy import drop_restricted
 from sellerflow.store.tables import AmazonFactItem, condition_failed, table
 
@@ -683,15 +683,19 @@ class FactStore:
     def orders_purchased(
         self, seller_id: str, marketplace_id: str, start: datetime, end: datetime
     ) -> list[Order]:
-        """Orders of one marketplace purchased in [start, end) (the `by_purchase_date` index, and
-        the archive for the days past the hot window: DynamoDB's version of an order wins)."""
-        orders = list(_orders_between(seller_id, marketplace_id, start, end))
+        """Orders of one marketplace purchased in [start, end) (the chunks of the local days the span
+        touches, and the archive for the days past the hot window: DynamoDB's version of an order wins)."""
+        first = local_day(marketplace_id, start)
+        last = local_day(marketplace_id, end - timedelta(microseconds=1))
+        orders = [
+            o
+            for o in orders_of_days(seller_id, first, last, marketplace_id=marketplace_id).values()
+            if start <= o.created_time < end
+        ]
         history = self._history
-        if history is None:
-            return orders
-        days = history.days_reached(marketplace_id, start, end, self._clock())
-        if not days:
-            return orders
+        days = history.days_reached(marketplace_id, start, end, self._clock()) if history else []
+        if history is None or not days:
+            return sorted(orders, key=lambda o: (o.created_time, o.order_id))
         stored = {o.order_id for o in orders}
         orders += [
             o
@@ -699,17 +703,3 @@ class FactStore:
             if start <= o.created_time < end and o.order_id not in stored
         ]
         return sorted(orders, key=lambda o: (o.created_time, o.order_id))
-
-
-def _orders_between(seller_id: str, marketplace_id: str, start: datetime, end: datetime) -> Iterable[Order]:
-    lower, upper = iso_z(start), iso_z(end)  # "<end>#<orderId>" sorts after "<end>": end is excluded
-    keys = [
-        record.sk
-        for record in OrderRecord.by_purchase_date.query(
-            seller_id,
-            OrderRecord.purchase_sk.between(lower, upper),
-            filter_condition=OrderRecord.marketplace_id == marketplace_id,
-        )
-    ]
-    for first in range(0, len(keys), 100):
-        yield from orders_by_key(seller_id, keys[first : first + 100])

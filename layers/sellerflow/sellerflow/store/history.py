@@ -58,6 +58,17 @@ def encode_transactions(facts: Iterable[FinanceTransactionFact]) -> bytes:
     return gzip.compress("\n".join(lines).encode(), mtime=0)
 
 
+def encode_orders(orders: Iterable[Order]) -> bytes:
+    """Orders as gzip JSON lines, one record each as the archive's lines hold it (the order store's
+    chunks keep them so); the same orders in the same order give the same bytes."""
+    lines = [json.dumps(o.model_dump(mode="json"), separators=(",", ":")) for o in orders]
+    return gzip.compress("\n".join(lines).encode(), mtime=0)
+
+
+def decode_orders(body: bytes) -> list[Order]:
+    return [Order.model_validate_json(line) for line in gzip.decompress(body).splitlines() if line.strip()]
+
+
 def decode_transactions(body: bytes) -> list[FinanceTransactionFact]:
     codec = _finance_codec()
     return [codec.validate_json(line) for line in gzip.decompress(body).splitlines() if line.strip()]

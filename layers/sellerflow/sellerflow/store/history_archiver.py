@@ -28,19 +28,33 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DeleteError, DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from sellerflow.calendar import archive_cutoff, iso_z
+from sellerflow.calendar import archive_cutoff
 from sellerflow.domain import Order
 from sellerflow.facts import FinanceTransactionFact
 from sellerflow.store.facts import FinanceChunkRecord, by_hour, finance_items, latest
 from sellerflow.store.history import HistoryDay, HistoryObjects
 from sellerflow.store.history_index import OrderIndex
-from sellerflow.store.orders import ORDER_PREFIX, OrderRecord, orders_by_key
+from sellerflow.store.orders import (
+    CHUNK_PREFIX,
+    OrderChunkRecord,
+    OrderRecord,
+    chunk_day,
+    compact_days,
+    latest_orders,
+    orders_by_key,
+    stored_order_items,
+)
 from sellerflow.store.privacy import restricted_order_ids
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
 CHECKPOINT_KEY = "HISTORYARCHIVE"
 CHUNK_DAYS = 3  # local days archived together: ~3,000 orders and 6,000 transactions at 1,000 a day
 TIME_RESERVE_MS = 60_000
+# A day's order chunks are compacted (its winning versions only) once its orders have shipped and
+# been delivered: the days from 16 to 14 days back (UTC), so a run missed now and then still gets to
+# each; a later version (a return) appends a chunk as before.
+SETTLED_DAYS = 14
+COMPACTED_DAYS = 3
 RETENTION_DAYS = 548  # docs/compliance.md: Amazon data at most 18 months
 
 
@@ -65,6 +79,7 @@ class ArchiveResult(BaseModel):
     items_kept: int = 0  # changed after they were read: left in DynamoDB for the next run
     objects_expired: int = 0
     index_objects_written: int = 0  # the order-id index's shards and manifest (store/history_index.py)
+    order_chunks_compacted: int = 0  # order chunks of settled days replaced by their winners' chunk
     done: bool = True  # False: time ran out with days left for the next run
 
 
@@ -72,7 +87,11 @@ class ArchiveResult(BaseModel):
 class _Stored:
     """A chunk's items as DynamoDB held them: each version's condition for its delete."""
 
-    orders: dict[str, tuple[Order, datetime]]  # order sk → (order, last_updated_time)
+    orders: dict[str, Order]  # by order id, the winning version
+    # order items (chunks, legacy items) of the days: sk → (the attribute its delete is conditioned
+    # on: a chunk's `written_at`, a legacy item's `last_updated_time`; the orders it holds the
+    # winning version of)
+    order_items: dict[str, tuple[datetime, int]]
     transactions: dict[str, FinanceTransactionFact]  # by virtual key (the version written last)
     # finance items (chunks, legacy items) whose every transaction is in `transactions`' days:
     # sk → (written_at, how many transactions it holds)
@@ -82,8 +101,13 @@ class _Stored:
 def _oldest_day(seller_id: str) -> date | None:
     """The local day of the oldest order (by purchase) or transaction (by posting) in DynamoDB."""
     days: list[date] = []
+    for chunk in OrderChunkRecord.query(
+        seller_id, OrderChunkRecord.sk.startswith(CHUNK_PREFIX), limit=1, attributes_to_get=["sk"]
+    ):
+        days.append(chunk_day(chunk.sk))
+        break
     for entry in OrderRecord.by_purchase_date.query(seller_id, scan_index_forward=True, limit=1):
-        orders = orders_by_key(seller_id, [entry.sk])
+        orders = orders_by_key(seller_id, [entry.sk])  # a legacy item
         if orders:
             days.append(orders[0].local_date)
         break
@@ -97,21 +121,19 @@ def _stored(seller_id: str, first: date, last: date) -> _Stored:
     """The orders and transactions whose local day is in [first, last] (read over the days' UTC span
     widened by the time zones' reach: a local day starts at most 14 hours before its UTC date, ends at
     most 12 hours after)."""
-    lower = iso_z(datetime.combine(first, datetime.min.time(), tzinfo=UTC) - timedelta(hours=15))
-    upper = iso_z(
-        datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=13)
-    )
-    keys = [
-        r.sk
-        for r in OrderRecord.by_purchase_date.query(seller_id, OrderRecord.purchase_sk.between(lower, upper))
-    ]
-    orders: dict[str, tuple[Order, datetime]] = {}
-    for start in range(0, len(keys), 100):
-        for order in orders_by_key(seller_id, keys[start : start + 100]):
-            if first <= order.local_date <= last:
-                orders[f"{ORDER_PREFIX}{order.order_id}"] = (order, order.last_updated_time)
-    transactions, items = _stored_transactions(seller_id, first, last)
-    return _Stored(orders=orders, transactions=transactions, finance_items=items)
+    found = stored_order_items(seller_id, first, last, consistent=True)
+    winners = latest_orders(found)
+    orders = {order_id: order for order_id, (_, order) in winners.items()}
+    won: dict[str, int] = {}  # per item, the orders whose winning version it holds
+    for item, _ in winners.values():
+        won[item.sk] = won.get(item.sk, 0) + 1
+    # every item of the days goes (the versions that lost too), each on what it was when read
+    items = {
+        item.sk: (item.written_at if item.chunk else item.orders[0].last_updated_time, won.get(item.sk, 0))
+        for item in found
+    }
+    transactions, finance = _stored_transactions(seller_id, first, last)
+    return _Stored(orders=orders, order_items=items, transactions=transactions, finance_items=finance)
 
 
 def _complete(fact: FinanceTransactionFact) -> bool:
@@ -150,7 +172,7 @@ def _stored_transactions(
 
 def _group(stored: _Stored) -> dict[tuple[str, date], tuple[list[Order], dict[str, FinanceTransactionFact]]]:
     groups: dict[tuple[str, date], tuple[list[Order], dict[str, FinanceTransactionFact]]] = {}
-    for order, _ in stored.orders.values():
+    for order in stored.orders.values():
         groups.setdefault((order.marketplace_id, order.local_date), ([], {}))[0].append(order)
     for sk, fact in stored.transactions.items():
         groups.setdefault((fact.marketplace_id, fact.local_date), ([], {}))[1][sk] = fact
@@ -161,10 +183,15 @@ def _delete(stored: _Stored, seller_id: str, out_of_time: Callable[[], bool]) ->
     """Delete the archived versions (each only if unchanged since it was read): (orders, transactions,
     kept, stopped). Stopped when time runs out: the rest stays in DynamoDB, already in its objects."""
     orders, kept, stopped = _delete_unchanged(
-        ((OrderRecord(seller_id, sk), OrderRecord.last_updated_time == updated)
-         for sk, (_, updated) in stored.orders.items()),
+        (
+            (OrderChunkRecord(seller_id, sk), OrderChunkRecord.written_at == condition)
+            if sk.startswith(CHUNK_PREFIX)
+            else (OrderRecord(seller_id, sk), OrderRecord.last_updated_time == condition)
+            for sk, (condition, _) in stored.order_items.items()
+        ),
         out_of_time,
-    )  # fmt: skip
+        sizes=[n for _, n in stored.order_items.values()],
+    )
     if stopped:
         return orders, 0, kept, True
     # each finance item (a chunk, a legacy item) on its write time: a chunk is never changed in place
@@ -252,7 +279,7 @@ class HistoryArchiver:
             # where each order went, for a read by its id alone (before its item goes)
             result.index_objects_written += self._index.add(
                 seller_id,
-                {o.order_id: (o.marketplace_id, o.local_date) for o, _ in stored.orders.values()},
+                {o.order_id: (o.marketplace_id, o.local_date) for o in stored.orders.values()},
                 oldest_kept=oldest_kept,
                 leave_out=restricted,
             )
@@ -270,6 +297,11 @@ class HistoryArchiver:
             floor = last + timedelta(days=1)
         # entries past the retention out of the shards this run did not rewrite
         result.index_objects_written += self._index.expire(seller_id, oldest_kept=oldest_kept)
+        if result.done and not out_of_time():
+            last = at.date() - timedelta(days=SETTLED_DAYS)
+            first = max(cutoff, last - timedelta(days=COMPACTED_DAYS - 1))
+            if first <= last:
+                result.order_chunks_compacted, _ = compact_days(seller_id, first, last)
         self._save(seller_id, at, archived_through, result, final=True)
         return result
 

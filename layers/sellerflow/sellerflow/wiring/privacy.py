@@ -81,7 +81,8 @@ def run_export(request: ExportInput) -> ExportOutput:
 
 class ExportedPartitions:
     """The seller's partitions as the export reads them: each finance chunk of the seller-data table
-    as one row per transaction (`store.facts.finance_export_rows`), like the legacy items."""
+    as one row per transaction (`store.facts.finance_export_rows`), a day's order chunks as one row
+    per order (`store.orders.order_export_rows`), like the legacy items."""
 
     def __init__(self, partitions: PartitionStore) -> None:
         self._partitions = partitions
@@ -91,8 +92,9 @@ class ExportedPartitions:
         if kind != "seller_data":
             return items
         from sellerflow.store.facts import finance_export_rows
+        from sellerflow.store.orders import order_export_rows
 
-        return finance_export_rows(items)
+        return order_export_rows(finance_export_rows(items))
 
 
 def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], Iterable[dict[str, Any]]]:

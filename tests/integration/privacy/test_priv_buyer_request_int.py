@@ -38,9 +38,10 @@ def test_a_buyer_request_deletes_every_item_of_the_order_and_restricts_it(aws: P
         dirty=DirtyDays(),
         audit=AuditLog(),
         transactions=FactStore(),
+        orders=OrderStore(),
     )
-    # Then the order, its finance transactions (a legacy item, one in a chunk), its settlement line
-    # and its PII item are gone
+    # Then the order (its versions in the order chunks, its ORDERID# item), its finance transactions
+    # (a legacy item, one in a chunk), its settlement line and its PII item are gone
     assert (result.orders, result.finance_transactions, result.settlement_lines, result.pii_items) == (
         1,
         2,
@@ -52,6 +53,8 @@ def test_a_buyer_request_deletes_every_item_of_the_order_and_restricts_it(aws: P
     data = _sort_keys(aws, "SellerDataTable", SELLER)
     assert "FIN#2026-03-11T10:00:00Z#T1" not in data
     assert "SETTLEMENTLINE#S1#0000001" not in data
+    assert f"ORDERID#{FIRST_ORDER}" not in data
+    assert FIRST_ORDER not in {o.order_id for o in OrderStore().all_for_seller(SELLER)}
     # And the facts of other orders stay
     assert {"FIN#2026-03-12T10:00:00Z#T2", "SETTLEMENTLINE#S1#0000002", "SETTLEMENT#S1"} <= data
     assert _sort_keys(aws, "BuyerPiiTable", SELLER) == set()

@@ -163,7 +163,7 @@ def test_upsert_reads_the_restrictions_once_per_seller_and_skips_restricted_orde
 
     monkeypatch.setattr(orders_module, "restricted_order_ids", restricted)
     monkeypatch.setattr(orders_module.OrderChunkRecord, "batch_write", lambda *a, **k: _Batch())
-    monkeypatch.setattr(orders_module.OrderStore, "_record_content", staticmethod(lambda order: None))
+    monkeypatch.setattr(orders_module.OrderStore, "_record_content", lambda self, order, synced_at: None)
     monkeypatch.setattr(orders_module.DirtyDays, "mark_each", lambda *a, **k: 0)
     monkeypatch.setattr(orders_module, "_id_records", lambda orders: {})  # none stored yet
     monkeypatch.setattr(orders_module, "_legacy_versions", lambda orders: {})

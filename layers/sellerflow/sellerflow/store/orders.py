@@ -513,7 +513,7 @@ class OrderStore:
                     batch.save(record)
         # after the chunks: an ORDERID# item never names content its chunks do not hold
         for order in recorded:
-            self._record_content(order)
+            self._record_content(order, synced_at)
         touched: dict[str, set[tuple[str, date]]] = {}
         for order in changed:  # the rollups of these (marketplace, local day) are stale
             touched.setdefault(order.seller_id, set()).add((order.marketplace_id, order.local_date))
@@ -521,9 +521,10 @@ class OrderStore:
             DirtyDays().mark_each(seller_id, days, reason="orders")
         return len(changed)
 
-    @staticmethod
-    def _record_content(order: Order) -> None:
+    def _record_content(self, order: Order, synced_at: datetime) -> None:
         created = order.created_time.astimezone(UTC)
+        # ORDER_ID_DAYS after the purchase, never past the order's own retention from this write
+        expires = min(created + timedelta(days=ORDER_ID_DAYS), synced_at + self._retention)
         record = OrderIdRecord(
             order.seller_id,
             f"{ORDER_ID_PREFIX}{order.order_id}",
@@ -531,7 +532,7 @@ class OrderStore:
             day=order.local_date.isoformat(),
             content_hash=content_hash(order),
             content_time=order.last_updated_time,
-            expires_at=int((created + timedelta(days=ORDER_ID_DAYS)).timestamp()),
+            expires_at=int(expires.timestamp()),
         )
         try:  # an overlapping run may have recorded a later version meanwhile: that one stays
             record.save(

@@ -24,7 +24,7 @@ from sellerflow.store.ads import (
 from sellerflow.store.facts import TRAFFIC_BY_ASIN, FactStore
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.privacy import PartitionStore
-from sellerflow.store.report_days import ReportDayRecord, write_days
+from sellerflow.store.report_days import ReportDayRecord, plan_days, write_days
 from sellerflow.wiring.privacy import ExportedPartitions
 
 DAY = date(2026, 3, 1)
@@ -139,11 +139,11 @@ def test_ads_days_marked_dirty_only_when_they_change(tables: Tables) -> None:
 def test_a_day_split_in_parts_then_smaller_deletes_the_parts_it_no_longer_needs(tables: Tables) -> None:
     big = [campaign(f"{n:04d}", f"{n}.25") for n in range(400)]
     stamps: dict[str, Any] = {"expires_at": 2_000_000_000, "rewrite_after": timedelta(days=30)}
-    write_days(CAMPAIGN_DAY_PACKS, big, at=AT, limit=1_000, **stamps)
+    write_days(plan_days(CAMPAIGN_DAY_PACKS, big, at=AT, limit=1_000, **stamps))
     parts = [k for k in stored_keys() if k.startswith("ADS#")]
     assert len(parts) > 2
     assert AdsStore().campaign_days(SELLER, US, DAY, DAY) == big
-    write_days(CAMPAIGN_DAY_PACKS, big[:3], at=AT + timedelta(hours=1), limit=1_000, **stamps)
+    write_days(plan_days(CAMPAIGN_DAY_PACKS, big[:3], at=AT + timedelta(hours=1), limit=1_000, **stamps))
     assert [k for k in stored_keys() if k.startswith("ADS#")] == ["ADS#ATVPDKIKX0DER#2026-03-01#*00"]
     assert AdsStore().campaign_days(SELLER, US, DAY, DAY) == big[:3]
 

@@ -22,7 +22,7 @@ from sellerflow.facts import AdCampaignDayFact, AdProductDayFact
 from sellerflow.store.facts import MAX_RETENTION, REWRITE_AFTER
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
-from sellerflow.store.report_days import ReportDayKind, read_days, write_days
+from sellerflow.store.report_days import ReportDayKind, plan_days, read_days, write_days
 from sellerflow.store.tables import AmazonFactItem, table
 
 ADS_PREFIX = "ADS#"
@@ -93,9 +93,18 @@ class AdsStore:
         expires_at = int((at + self._retention).timestamp())
         campaigns = [f for f in facts if isinstance(f, AdCampaignDayFact)]
         products = [f for f in facts if isinstance(f, AdProductDayFact)]
-        changed = write_days(
-            CAMPAIGN_DAY_PACKS, campaigns, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER
-        ) + write_days(PRODUCT_DAY_PACKS, products, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER)
+        changed = [
+            *write_days(
+                plan_days(
+                    CAMPAIGN_DAY_PACKS, campaigns, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER
+                )
+            ),
+            *write_days(
+                plan_days(
+                    PRODUCT_DAY_PACKS, products, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER
+                )
+            ),
+        ]
         dirty: dict[str, set[tuple[str, date]]] = {}
         for seller_id, marketplace_id, day in changed:
             dirty.setdefault(seller_id, set()).add((marketplace_id, day))

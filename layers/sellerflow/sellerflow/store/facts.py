@@ -62,7 +62,7 @@ from sellerflow.store.history import HistoryArchive, decode_transactions, encode
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.orders import OrderRecord, OrderStore, orders_by_key
 from sellerflow.store.privacy import drop_restricted
-from sellerflow.store.report_days import ReportDayKind, read_days, write_days
+from sellerflow.store.report_days import ReportDayKind, plan_days, read_days, write_days
 from sellerflow.store.tables import AmazonFactItem, condition_failed, table
 
 LISTING_PREFIX = "LISTING#"
@@ -486,7 +486,9 @@ class FactStore:
                 for record in records.values():
                     writer_batch.save(record)
         # each (marketplace, day) of the batch's by-ASIN rows is replaced by them
-        write_days(TRAFFIC_ASIN_DAYS, asin_rows, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER)
+        write_days(
+            plan_days(TRAFFIC_ASIN_DAYS, asin_rows, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER)
+        )
         chunks, written = self._finance_chunks(finances, at, expires_at)
         with FinanceChunkRecord.batch_write() as chunk_batch:
             for chunk in chunks:

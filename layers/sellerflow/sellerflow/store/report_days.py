@@ -182,18 +182,9 @@ def plan_days(
     return plan
 
 
-def write_days(
-    kind: ReportDayKind[F],
-    facts: Iterable[F],
-    *,
-    at: datetime,
-    expires_at: int,
-    rewrite_after: timedelta,
-    limit: int = MAX_PART_BYTES,
-) -> list[tuple[str, str, date]]:
-    """Replace each (seller, marketplace, day) of `facts` with its rows (see `plan_days`); the days
-    that changed. The parts go before the deletions: a reader meanwhile takes the newest version."""
-    plan = plan_days(kind, facts, at=at, expires_at=expires_at, rewrite_after=rewrite_after, limit=limit)
+def write_days(plan: DayWrite) -> list[tuple[str, str, date]]:
+    """Write a plan (`plan_days`); the days that changed. The parts go before the deletions: a reader
+    meanwhile takes the newest version."""
     with ReportDayRecord.batch_write() as batch:
         for record in plan.puts:
             batch.save(record)

@@ -28,6 +28,5 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
             parse=parse_sp_campaigns,
             parse_products=parse_sp_advertised_products,
             sink=ads_store(),
-            policy=wiring.ads_policy(),
         )
         return result.model_dump(mode="json")

@@ -143,6 +143,8 @@ NOT_IMPORTED: dict[str, frozenset[str]] = {
             "sellerflow.store.facts",
         }
     ),
+    # Review requests are off for most sellers: the fact store is built when a run first reads orders.
+    "request_reviews": frozenset({"sellerflow.store.facts", "sellerflow.store.orders", "sellerflow.facts"}),
     # The reply service and its redaction patterns: built after a mail is stored (`after_receipt`),
     # never for rejected or duplicate mail; the message store keeps drafts without them.
     "receive_buyer_email": frozenset(

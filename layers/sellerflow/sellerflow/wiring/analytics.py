@@ -1,11 +1,9 @@
-"""The analytics' collaborators: the ads and rollup stores with the deployment's retention, and the
-API's analytics service.
+"""The analytics' collaborators: the rollup store with the deployment's retention, and the API's
+analytics service (the ads store is `sellerflow.wiring.ads`).
 
 The rollups' computation is `sellerflow.wiring.rollups` (the rollups function's), and the analytics
 service (its views, currency conversion, restock) is imported by its builder: the ads report's
-ingestion and the economics' reconciliation import neither. Each store is imported by its builder
-too: the ads report's ingestion never loads the rollups' model, and the economics' reconciliation
-(which reads rollups only) never loads the ads store and the fact store under it.
+ingestion and the economics' reconciliation import neither.
 """
 
 from __future__ import annotations
@@ -14,25 +12,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sellerflow.settings import Settings, get_settings
+from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.wiring import history_archive, per_settings
 
 if TYPE_CHECKING:
     from sellerflow.analytics.service import AnalyticsService
-    from sellerflow.store.ads import AdsStore
-    from sellerflow.store.facts_rollups import RollupStore
-
-
-@per_settings
-def ads_store(s: Settings) -> AdsStore:
-    from sellerflow.store.ads import AdsStore
-
-    return AdsStore(retention=timedelta(days=s.data_retention_days))
 
 
 @per_settings
 def rollup_store(s: Settings) -> RollupStore:
-    from sellerflow.store.facts_rollups import RollupStore
-
     return RollupStore(retention=timedelta(days=s.data_retention_days))
 
 
@@ -41,7 +29,6 @@ def analytics_service(settings: Settings | None = None) -> AnalyticsService:
     from sellerflow.analytics.service import AnalyticsService
     from sellerflow.store.facts import FactStore
     from sellerflow.store.facts_control import CogsStore, DirtyDays
-    from sellerflow.store.facts_rollups import RollupStore
     from sellerflow.store.fx import FxRateStore
     from sellerflow.store.restock import RestockStore
 

@@ -21,7 +21,7 @@ from sellerflow.sync.carry import (
     within_time_left,
 )
 from sellerflow.tenancy import acting_for
-from sellerflow.wiring.analytics import ads_store
+from sellerflow.wiring.ads import ads_store
 
 
 @logger.inject_lambda_context(log_event=False)

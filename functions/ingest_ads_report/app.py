@@ -11,7 +11,7 @@ from sellerflow.observability import logger, metrics, tracer
 from sellerflow.reports.ads_campaigns import parse_sp_advertised_products, parse_sp_campaigns
 from sellerflow.sync.ads import IngestAdsInput, ingest_ads_report
 from sellerflow.tenancy import acting_for
-from sellerflow.wiring.analytics import ads_store
+from sellerflow.wiring.ads import ads_store
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -28,6 +28,5 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
             parse=parse_sp_campaigns,
             parse_products=parse_sp_advertised_products,
             sink=ads_store(),
-            policy=wiring.ads_policy(),
         )
         return result.model_dump(mode="json")

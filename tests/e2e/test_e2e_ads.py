@@ -15,7 +15,8 @@ from sellerflow.amazon.ads import ads_region_of_marketplace
 from sellerflow.analytics.ads import acos, tacos
 from sellerflow.store.reports import ReportStore
 from sellerflow.sync.ads import ADS_KEY_PREFIX
-from sellerflow.wiring.analytics import ads_store, rollup_store
+from sellerflow.wiring.ads import ads_store
+from sellerflow.wiring.analytics import rollup_store
 from sellerflow_dev.local.stack import LocalStack
 from sellerflow_dev.simulator import SimConfig
 

@@ -16,7 +16,7 @@ from sellerflow import wiring
 from sellerflow.amazon.ads import ADS_REGIONS, ads_region_of_marketplace
 from sellerflow.store.credentials import ads_credentials_key
 from sellerflow.store.tables import SellerRecord
-from sellerflow.wiring.analytics import ads_store
+from sellerflow.wiring.ads import ads_store
 from sellerflow_dev.local.stack import LocalStack
 
 

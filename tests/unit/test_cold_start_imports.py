@@ -120,11 +120,36 @@ NOT_IMPORTED: dict[str, frozenset[str]] = {
     ),
     # The report parsers: on the first report notification (`sellerflow.reports` is a lazy package).
     "apply_notifications": frozenset({"sellerflow.spapi.client", "sellerflow.reports.ingest"}),
-    # The ads ingestion and the reconciliation need the stores, not the rollups or the API's analytics.
+    # The ads ingestion and the reconciliation need the stores, not the rollups or the API's analytics;
+    # the ads ingestion never reads rollups (`wiring.analytics` imports each store in its builder),
+    # the reconciliation reads rollups and never the ads store and the fact store under it.
     "ingest_ads_report": frozenset(
-        {"sellerflow.analytics.service", "sellerflow.analytics.fx", "sellerflow.analytics.rollups"}
+        {
+            "sellerflow.analytics.service",
+            "sellerflow.analytics.fx",
+            "sellerflow.analytics.rollups",
+            "sellerflow.store.facts_rollups",
+            "sellerflow.analytics.model",
+        }
     ),
-    "reconcile_economics": frozenset({"sellerflow.analytics.service", "sellerflow.analytics.fx"}),
+    "advance_reports": frozenset(
+        {"sellerflow.analytics.service", "sellerflow.store.facts_rollups", "sellerflow.analytics.model"}
+    ),
+    "reconcile_economics": frozenset(
+        {
+            "sellerflow.analytics.service",
+            "sellerflow.analytics.fx",
+            "sellerflow.store.ads",
+            "sellerflow.store.facts",
+        }
+    ),
+    # Review requests are off for most sellers: the fact store is built when a run first reads orders.
+    "request_reviews": frozenset({"sellerflow.store.facts", "sellerflow.store.orders", "sellerflow.facts"}),
+    # The reply service and its redaction patterns: built after a mail is stored (`after_receipt`),
+    # never for rejected or duplicate mail; the message store keeps drafts without them.
+    "receive_buyer_email": frozenset(
+        {"sellerflow.messages.replies", "sellerflow.messages.redaction", "sellerflow.messages.drafting"}
+    ),
     "compute_rollups": frozenset({"sellerflow.analytics.service", "sellerflow.analytics.fx"}),
 }
 PROBE = (
@@ -147,6 +172,7 @@ def _lambda_env(handler: str) -> dict[str, str]:
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
         "POWERTOOLS_SERVICE_NAME": "sellerflow",
         "POWERTOOLS_METRICS_NAMESPACE": "Sellerflow",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
     }
 
 

@@ -201,7 +201,7 @@ def test_every_environment_variable_is_a_setting_the_code_reads(function: str) -
         if isinstance(field.validation_alias or name, str)
     }
     for variable in function_environment(FUNCTIONS[function]):
-        assert variable.startswith("POWERTOOLS_") or variable in settings_names, variable
+        assert variable.startswith(LIBRARY_VARIABLES) or variable in settings_names, variable
 
 
 # What each function's code reads (its handler, the wiring it calls, the settings behind both).
@@ -356,18 +356,23 @@ PII_TABLE_FUNCTIONS = {
 }
 
 
+# Read by the libraries (Powertools; pydantic's plugin switch), not by `Settings`.
+LIBRARY_VARIABLES = ("POWERTOOLS_", "PYDANTIC_")
+
+
 def test_globals_carry_only_the_settings_every_function_shares() -> None:
     assert set(global_environment()) == {
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL",
+        "PYDANTIC_DISABLE_PLUGINS",  # read by pydantic at a cold start's first model build
     }
 
 
 def test_every_function_is_told_exactly_the_names_its_code_reads() -> None:
     assert set(FUNCTIONS) == set(FUNCTION_ENVIRONMENT)
     for name, function in FUNCTIONS.items():
-        declared = {v for v in function_environment(function) if not v.startswith("POWERTOOLS_")}
+        declared = {v for v in function_environment(function) if not v.startswith(LIBRARY_VARIABLES)}
         assert declared == FUNCTION_ENVIRONMENT[name], name
 
 

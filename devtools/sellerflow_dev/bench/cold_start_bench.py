@@ -59,6 +59,7 @@ def import_ms(handler_dir: Path, probe: str = PROBE) -> float:
         "POWERTOOLS_SERVICE_NAME": "sellerflow",
         "POWERTOOLS_METRICS_NAMESPACE": "Sellerflow",
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
     }
     best = float("inf")
     for _ in range(TRIES):

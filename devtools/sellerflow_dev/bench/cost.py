@@ -75,6 +75,21 @@ class Assumptions:
     report_polls: int = 3
     settlements_per_month: float = 2.0
     asins_per_100_orders: float = 30.0  # report rows per day scale with the catalogue
+    # The daily report rows of by-ASIN traffic (one report) and the two Ads reports: one item a row
+    # before; packed, one item per kind and day (store/report_days.py), counted per scale
+    # (`cost_count.count_report_rows`). Listings and inventory rows stay one item each.
+    report_days_packed: bool = False
+    traffic_day_wru: float = 0.0  # a packed by-ASIN day's write (new or changed) and its read
+    traffic_day_rru: float = 0.0
+    ads_day_wru: float = 0.0  # an Ads report's packed day of both kinds, written when changed
+    ads_day_rru: float = 0.0  # its read before (every day of the window, changed or not)
+    report_day_kb: float = 0.0  # the three kinds' packed items of a day, stored for the retention
+    report_row_kb: float = 0.0  # a legacy row item (0: its storage not counted, as the model had it)
+    # Days of the Ads window each daily Ads report writes again (`AdsPolicy.fresh_days`: counted; 1
+    # as the model had it), and of them the days whose figures Amazon restates (late attribution:
+    # ~14 days, modelled) that a packed write finds changed
+    ads_window_days: float = 1.0
+    ads_restated_days: float = 14.0
     wru_per_order_version: float = 3.0  # order item, its index copy (the markers: below)
     # dirty-day markers per orders page: the (marketplace, local day)s a page touches. An hourly page
     # of a busy seller holds the hour's new orders (today, over the marketplaces) and the shipments of
@@ -433,6 +448,7 @@ def month(
         return seconds
 
     rows_per_day = orders_per_day * a.asins_per_100_orders / 100 * (a.reports_per_day + a.ads_reports_per_day)
+    report_wru, report_rru, report_kb = report_rows_per_day(orders_per_day, a)
     invoke(hourly.invocations(), standard_runs)
     express_calls = express.invocations()
     if not reports_on_express:
@@ -485,12 +501,13 @@ def month(
         + sync_order_pages * a.markers_per_order_page
         + transactions * (a.fact_wru_per_transaction_first + refetches * a.fact_wru_per_transaction_again)
         + (sync_finance_pages + DAYS * deep_pages) * a.markers_per_finance_page
-        + rows_per_day * DAYS
+        + report_wru * DAYS
     )
     data_rru = (
         order_versions * a.rru_per_order_version
         + transactions * (a.fact_rru_per_transaction_first + refetches * a.fact_rru_per_transaction_again)
         + orders_per_day * DAYS * a.rollup_reads_per_order * a.rru_per_rollup_order_read
+        + report_rru * DAYS
     )
     bookkeeping_wru, bookkeeping_rru = syncs * 6.0, syncs * a.rru_per_sync_fixed
     if reports_on_express:  # the hourly runs' REPORTCARRY (sellerflow.sync.carry)
@@ -500,6 +517,7 @@ def month(
     # steady state: the hot days in DynamoDB, the rest of the retention in the archive (S3)
     hot_days = min(a.history_hot_days + 1, DAYS * a.retention_months)
     stored_gb = orders_per_day * hot_days * a.item_kb_per_order / 1e6
+    stored_gb += report_kb * DAYS * a.retention_months / 1e6  # report rows: TTL, never archived
     archive = history_archive(orders_per_day, a, hot_days, table_class)
     kms = lambda_requests * a.kms_per_invocation + orders_per_day * DAYS * a.pii_share_of_orders
     s3_puts = DAYS * (a.reports_per_day + a.ads_reports_per_day) + fanout_ticks / a.fanout_sellers
@@ -610,6 +628,20 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
     }
 
 
+def report_rows_per_day(orders_per_day: int, a: Assumptions) -> tuple[float, float, float]:
+    """WRU, RRU and KB stored a day for the daily report rows: listings and inventory one item a row;
+    by-ASIN traffic and the two Ads reports one item a row, each Ads row written again every day of
+    `ads_window_days`, or packed per kind and day (written when changed, read before)."""
+    rows = orders_per_day * a.asins_per_100_orders / 100  # per report and day
+    itemised = rows * (a.reports_per_day - 1)  # listings, inventory (sales and traffic: by ASIN)
+    if not a.report_days_packed:
+        wru = itemised + rows * (1 + a.ads_reports_per_day * a.ads_window_days)
+        return wru, 0.0, rows * (1 + a.ads_reports_per_day) * a.report_row_kb
+    restated = min(a.ads_restated_days, a.ads_window_days)
+    wru = itemised + a.traffic_day_wru + restated * a.ads_day_wru
+    return wru, a.traffic_day_rru + a.ads_window_days * a.ads_day_rru, a.report_day_kb
+
+
 ITEM_OVERHEAD_KB = 0.1  # DynamoDB bills 100 bytes of storage per item, per table and per index entry
 
 
@@ -646,11 +678,13 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
 
     from sellerflow.store.history_archiver import COMPACTED_DAYS, SETTLED_DAYS
     from sellerflow.store.orders import ORDER_ID_DAYS
-    from sellerflow_dev.bench.cost_count import count_finance_writes, count_order_writes
+    from sellerflow.sync.ads import AdsPolicy
+    from sellerflow_dev.bench.cost_count import count_finance_writes, count_order_writes, count_report_rows
 
     base = _counted_base()
     orders = count_order_writes(orders_per_day)
     finances = count_finance_writes(orders_per_day)
+    rows = count_report_rows(orders_per_day, base.asins_per_100_orders)
     # what an order keeps in DynamoDB over the hot days: every version's chunks until its day settles,
     # the compacted chunk after; its ORDERID# item for ORDER_ID_DAYS (stored_gb counts hot days)
     hot = base.history_hot_days + 1
@@ -671,6 +705,14 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
         archive_rru_per_order=orders.compacted_kb_per_order / 4,
         compaction_wru_per_order=orders.items_per_order + orders.compacted_kb_per_order,
         compaction_rru_per_order=COMPACTED_DAYS * orders.kb_per_order / 4,
+        report_days_packed=True,
+        traffic_day_wru=rows.traffic_wru,
+        traffic_day_rru=rows.traffic_rru,
+        ads_day_wru=rows.ads_wru,
+        ads_day_rru=rows.ads_rru_unchanged,  # a day of the window is read stored, changed or not
+        report_day_kb=rows.kb_per_day,
+        report_row_kb=rows.legacy_kb_per_row,
+        ads_window_days=float(AdsPolicy().fresh_days),
         fact_wru_per_transaction_first=finances.wru_first,
         fact_rru_per_transaction_first=finances.rru_first,
         fact_wru_per_transaction_again=finances.wru_again,
@@ -707,6 +749,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
             f"each later fetch, {c.finance_items_per_transaction:.3f} items; "
             f"{c.item_kb_per_order:.2f} KB stored per order with its index entry and transactions"
         )
+    for orders, c in at.items():
+        out.append(report_rows_line(orders, c))
     for orders in ORDERS_PER_DAY:
         a = at[orders]
         m = month(orders, a)
@@ -727,6 +771,26 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
             f"every run on Standard: $ {before.cost['Step Functions']:.4f}, total $ {before.total:.4f}"
         )
     return out
+
+
+def report_rows_line(orders: int, a: Assumptions) -> str:
+    """The daily report rows at a scale: packed (`a`) against one item a row, as the model had it
+    (each Ads row written once, storage not counted) and as the sync writes it (each Ads row again
+    every day of the window; stored for the retention)."""
+    from dataclasses import replace
+
+    legacy = replace(a, report_days_packed=False)
+    as_modelled = replace(legacy, ads_window_days=1.0, report_row_kb=0.0)
+    wru, rru, kb = report_rows_per_day(orders, a)
+    totals = [month(orders, x).total for x in (as_modelled, legacy, a)]
+    return (
+        f"{orders:>6} orders/day, report rows a day: {wru:.0f} WRU + {rru:.1f} RRU, {kb:.0f} KB stored "
+        f"(by-ASIN traffic {a.traffic_day_wru:.0f} WRU, an Ads day {a.ads_day_wru:.0f} WRU when restated "
+        f"and {a.ads_day_rru:.1f} RRU each of {a.ads_window_days:.0f} days); one item a row: "
+        f"{report_rows_per_day(orders, legacy)[0]:.0f} WRU, {report_rows_per_day(orders, legacy)[2]:.0f} KB "
+        f"(as modelled before: {report_rows_per_day(orders, as_modelled)[0]:.0f} WRU); $ per seller-month "
+        f"{totals[0]:.4f} as modelled before, {totals[1]:.4f} one item a row, {totals[2]:.4f} packed"
+    )
 
 
 def main() -> int:

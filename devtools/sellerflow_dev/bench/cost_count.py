@@ -564,3 +564,152 @@ def count_archive_bytes(seed: int = 5) -> ArchiveBytes:
         kb_per_order_small_days=order_bytes / max(1, len(orders)) / 1024,
         kb_per_transaction_small_days=fact_bytes / max(1, len(facts)) / 1024,
     )
+
+
+@dataclass(frozen=True)
+class ReportRowWrites:
+    """A day's report rows of each packed kind (by-ASIN traffic, Ads campaigns, Ads advertised
+    products) at a scale, written as one packed day each (`store.report_days`), against one item a row."""
+
+    orders_per_day: int
+    rows_per_kind: int  # a day's rows of each kind
+    traffic_wru: float  # the by-ASIN day written (new or changed)
+    traffic_rru: float  # the read before it (the day's stored first part)
+    ads_wru: float  # the Ads report's day of both kinds written (new or changed)
+    ads_rru: float  # the reads before it
+    wru_unchanged: float  # the three kinds' day reported again unchanged: not written (0)...
+    traffic_rru_unchanged: float  # ...but read: the by-ASIN day's first part
+    ads_rru_unchanged: float  # the Ads report's day: its two kinds' first parts
+    kb_per_day: float  # stored, the three kinds' items with DynamoDB's 100-byte overhead each
+    parts_per_day: float  # items per kind and day
+    legacy_wru_per_day: float  # the same rows as one item each (the legacy layout), each put once
+    legacy_kb_per_row: float  # stored per row, with the overhead
+
+
+def _report_rows(orders_per_day: int, asins_per_100_orders: float, day: Any, seed: int) -> list[Any]:
+    """A day's rows of each packed kind, `asins_per_100_orders` per 100 orders each: ids, ASINs and SKUs
+    random (as Amazon's: they do not compress), numbers spread like a catalogue's (a few sell most)."""
+    import hashlib
+    import random
+    from decimal import Decimal
+
+    from sellerflow.facts import AdCampaignDayFact, AdProductDayFact, TrafficByAsinFact
+
+    rng = random.Random(seed)
+    rows = max(1, round(orders_per_day * asins_per_100_orders / 100))
+    seller, marketplace = "A1COSTCOUNTSELLER", "ATVPDKIKX0DER"
+    facts: list[Any] = []
+    for index in range(rows):
+        digest = hashlib.sha256(f"{seed}/{index}".encode()).hexdigest().upper()
+        asin, sku = f"B0{digest[:8]}", f"{digest[8:12]}-{digest[12:20]}"
+        sessions = int(rng.paretovariate(1.2) * 3)
+        units = sessions // rng.randrange(5, 20)
+        price = Decimal(rng.randrange(999, 4999)) / 100
+        facts.append(
+            TrafficByAsinFact(
+                seller,
+                marketplace,
+                day,
+                f"B0{digest[20:28]}",
+                asin,
+                sku,
+                sessions,
+                sessions + sessions // 3,
+                Decimal(rng.choice(("100", "97.5", "88.24", "0"))),
+                units,
+                price * units,
+                "USD",
+            )
+        )
+        clicks = int(rng.paretovariate(1.5)) - 1
+        cost = Decimal(clicks * rng.randrange(30, 180)) / 100
+        sales = price * (clicks // 8)
+        campaign_id = str(int(digest[28:42], 16))
+        facts.append(
+            AdCampaignDayFact(
+                seller,
+                marketplace,
+                "3141592653",
+                campaign_id,
+                f"SP - {sku} - auto",
+                day,
+                "USD",
+                clicks * rng.randrange(40, 400),
+                clicks,
+                cost,
+                clicks // 10,
+                clicks // 8,
+                price * (clicks // 10),
+                sales,
+            )
+        )
+        facts.append(
+            AdProductDayFact(
+                seller,
+                marketplace,
+                "3141592653",
+                campaign_id,
+                str(int(digest[42:56], 16)),
+                str(int(digest[50:64], 16)),
+                day,
+                "USD",
+                sku,
+                asin,
+                clicks * rng.randrange(40, 400),
+                clicks,
+                cost,
+                sales,
+            )
+        )
+    return facts
+
+
+def count_report_rows(
+    orders_per_day: int = 1_000, asins_per_100_orders: float = 30.0, seed: int = 5
+) -> ReportRowWrites:
+    """Write a day of each packed kind's rows as the stores do (one `FactStore.write` of the by-ASIN
+    rows, one `AdsStore.write` of the Ads report's), then the same day again unchanged, and count the
+    units; then the same rows as legacy one-row items (`RecordMapping.to_record(...).save()`, what the
+    deployed versions put), for the before. A BatchGetItem key not found costs half a unit (the
+    meter counts the items found): the first write's reads are its days' keys."""
+    from sellerflow.facts import AdCampaignDayFact, TrafficByAsinFact
+    from sellerflow.store.ads import CAMPAIGN_DAYS, PRODUCT_DAYS, AdsStore
+    from sellerflow.store.facts import TRAFFIC_BY_ASIN, FactStore
+
+    day = datetime(2026, 3, 1, tzinfo=UTC).date()
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    facts = _report_rows(orders_per_day, asins_per_100_orders, day, seed)
+    traffic = [f for f in facts if isinstance(f, TrafficByAsinFact)]
+    ads = [f for f in facts if not isinstance(f, TrafficByAsinFact)]
+    with _moto_tables() as shapes:
+        facts_store, ads_store = FactStore(), AdsStore()
+        with counting_writes(shapes) as traffic_first:
+            facts_store.write(traffic, now=at)
+        with counting_writes(shapes) as ads_first:
+            ads_store.write(ads, now=at)
+        with counting_writes(shapes) as again:
+            facts_store.write(traffic, now=at + timedelta(days=1))
+        with counting_writes(shapes) as ads_again:
+            ads_store.write(ads, now=at + timedelta(days=1))
+        packed = [i for c in (traffic_first, ads_first) for i in c.items.values() if "payload" in i]
+        with counting_writes(shapes) as legacy, CAMPAIGN_DAYS.record.batch_write() as batch:
+            for fact in facts:
+                mapping: Any = TRAFFIC_BY_ASIN if isinstance(fact, TrafficByAsinFact) else PRODUCT_DAYS
+                mapping = CAMPAIGN_DAYS if isinstance(fact, AdCampaignDayFact) else mapping
+                batch.save(mapping.to_record(fact, written_at=at, expires_at=2_000_000_000))
+        legacy_items = [item for item in legacy.items.values() if "payload" not in item]
+    return ReportRowWrites(
+        orders_per_day=orders_per_day,
+        rows_per_kind=len(traffic),
+        traffic_wru=traffic_first.wru,
+        traffic_rru=traffic_first.rru + 0.5,
+        ads_wru=ads_first.wru - ads_first.marker_wru,
+        ads_rru=ads_first.rru + 2 * 0.5,
+        wru_unchanged=again.wru + ads_again.wru,
+        traffic_rru_unchanged=again.rru,
+        ads_rru_unchanged=ads_again.rru,
+        kb_per_day=sum(item_bytes(i) + 100 for i in packed) / 1024,
+        parts_per_day=len(packed) / 3,
+        legacy_wru_per_day=legacy.wru,
+        legacy_kb_per_row=sum(item_bytes(i) + 100 for i in legacy_items) / 1024 / len(legacy_items),
+    )

@@ -78,7 +78,7 @@ def seed_seller(seller: str, now: datetime, rng: random.Random) -> int:
     from sellerflow.facts import AdCampaignDayFact, AdProductDayFact, FinanceTransactionFact
     from sellerflow.store.sellers import SellerStore
     from sellerflow.wiring import fact_store
-    from sellerflow.wiring.analytics import ads_store
+    from sellerflow.wiring.ads import ads_store
 
     SellerStore().put_profile(seller, name="Bench Seller", marketplace_ids=list(MARKETPLACES))
     facts: list[object] = []

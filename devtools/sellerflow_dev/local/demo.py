@@ -38,7 +38,7 @@ def _verify_ads_regions(stack: LocalStack, say: Callable[[str], None]) -> bool:
     """Each seller's campaign days as stored, per Amazon Ads region (each profile synced from its own
     region's host), against the simulator's ground truth of the last four weeks."""
     from sellerflow.calendar import local_day
-    from sellerflow.wiring.analytics import ads_store
+    from sellerflow.wiring.ads import ads_store
     from sellerflow_dev.simulator.ads_api import region_of
 
     def finished_days(marketplace_id: str) -> tuple[date, date]:

@@ -37,7 +37,7 @@ def _stored_world(world: SimWorld, seller_id: str) -> StoredOrdersAndRefunds:
             for t in world.transactions(seller_id)
         ]
     )
-    return StoredOrdersAndRefunds(facts, SellerStore().marketplaces_of)
+    return StoredOrdersAndRefunds(lambda: facts, SellerStore().marketplaces_of)
 
 
 def test_a_run_asks_amazon_once_per_eligible_order_and_records_what_amazon_received(

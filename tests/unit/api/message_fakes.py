@@ -14,6 +14,7 @@ from sellerflow.errors import OrderNotFound
 from sellerflow.messages.drafting import TemplateDrafter
 from sellerflow.messages.model import (
     Direction,
+    DraftText,
     MessageContent,
     OrderContext,
     SellerInstructions,
@@ -22,7 +23,7 @@ from sellerflow.messages.model import (
     ThreadState,
 )
 from sellerflow.messages.redaction import Redactor
-from sellerflow.messages.replies import DraftText, OutgoingMail, ReplyService
+from sellerflow.messages.replies import OutgoingMail, ReplyService
 from sellerflow.messages.service import InboundService
 
 THREAD_ID = "5f2c0a9e41b7d3c86e0a1f42"

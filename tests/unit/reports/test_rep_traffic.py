@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sellerflow.facts import TrafficByAsinFact, TrafficByDateFact
-from sellerflow.reports import DocumentCorrupt, ParseLog, parse_document
+from sellerflow.reports import CountingSink, DocumentCorrupt, ParseLog, ingest_document, parse_document
 
 REPORT = "GET_SALES_AND_TRAFFIC_REPORT"
 US = "ATVPDKIKX0DER"
@@ -130,3 +130,35 @@ def test_real_sample_parses_and_validates_against_the_official_schema() -> None:
     assert by_date[0].ordered_product_sales == Decimal("238.44")
     assert by_date[0].marketplace_id == US
     assert all(f.day == date(2021, 6, 11) for f in by_asin)
+
+
+def test_a_documents_by_asin_rows_reach_the_sink_together_after_its_other_facts() -> None:
+    # Given a document of one day with 60 ASINs (more than a batch)
+    document = copy.deepcopy(DOC)
+    item = document["salesAndTrafficByAsin"][0]
+    document["salesAndTrafficByAsin"] = [{**item, "childAsin": f"B0{n:08d}"} for n in range(60)]
+    sink = CountingSink(keep=True)
+    # When it is ingested in batches of 25
+    result = ingest_document(
+        REPORT, [json.dumps(document).encode()], seller_id="S1", marketplace_id=US, compression=None,
+        sink=sink, batch_size=25,
+    )  # fmt: skip
+    # Then the by-date fact goes in its batch, and the 60 by-ASIN rows in one write at the end: the
+    # store replaces the day's rows with those of one write
+    assert (result.written, sink.batches) == (61, 2)
+    assert isinstance(sink.items[0], TrafficByDateFact)
+    assert [f.child_asin for f in sink.items[1:] if isinstance(f, TrafficByAsinFact)] == [
+        f"B0{n:08d}" for n in range(60)
+    ]
+
+
+def test_a_damaged_document_stores_none_of_its_by_asin_rows() -> None:
+    # A day's rows cut short must not replace the day stored before
+    sink = CountingSink(keep=True)
+    with pytest.raises(DocumentCorrupt) as raised:
+        ingest_document(
+            REPORT, [json.dumps(DOC).encode()[:-40]], seller_id="S1", marketplace_id=US, compression=None,
+            sink=sink,
+        )  # fmt: skip
+    assert not any(isinstance(f, TrafficByAsinFact) for f in sink.items)
+    assert raised.value.written == len(sink.items)

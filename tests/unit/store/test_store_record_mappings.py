@@ -183,6 +183,7 @@ ADDED_SINCE = {
     "FxRateRecord",
     "ReportCarryRecord",  # the reports an hourly run carries to the next (expires_at)
     "FinanceChunkRecord",  # an hour's finance transactions, packed (expires_at)
+    "ReportDayRecord",  # a (kind, marketplace, day)'s report rows, packed (expires_at)
 }
 # Attributes added to records that were already stored (each nullable).
 ATTRIBUTES_ADDED_SINCE = {

@@ -32,8 +32,8 @@ from sellerflow.billing.limits import Feature
 from sellerflow.members.permissions import Permission
 from sellerflow.members.rules import is_email_address
 from sellerflow.messages import intents
-from sellerflow.messages.model import OrderContext, SellerInstructions, Thread
-from sellerflow.messages.replies import DraftText, SendRefused, ThreadNotFound
+from sellerflow.messages.model import DraftText, OrderContext, SellerInstructions, Thread
+from sellerflow.messages.replies import SendRefused, ThreadNotFound
 from sellerflow.observability import PII_READS, count
 
 

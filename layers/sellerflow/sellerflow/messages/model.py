@@ -11,6 +11,7 @@ import base64
 import enum
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -122,6 +123,23 @@ class SellerInstructions(_Frozen):
     signature: str = Field(default="", max_length=300)
     auto_send_intents: tuple[str, ...] = ()
     from_address: str | None = Field(default=None, max_length=254)  # the seller's verified SES identity
+
+
+@dataclass(frozen=True)
+class DraftText:
+    """A thread's stored reply draft (its text is PII-free: drafted from the redacted thread).
+
+    Here rather than with the reply service, so the message store reads and writes drafts without
+    importing the service and its redaction patterns (the mail receiver's cold start)."""
+
+    thread_id: str
+    text: str
+    intent: str | None
+    drafter: str
+    updated_at: datetime
+
+    def __repr__(self) -> str:
+        return f"DraftText(thread_id={self.thread_id!r}, drafter={self.drafter!r}, chars={len(self.text)})"
 
 
 def thread_id_for(seller_id: str, relay_address: str, order_id: str | None) -> str:

@@ -19,6 +19,7 @@ from sellerflow.errors import InvalidInput, SellerflowError
 from sellerflow.messages.drafting import Drafter, build_prompt
 from sellerflow.messages.model import (
     Direction,
+    DraftText,
     MessageContent,
     SellerInstructions,
     StoredMessage,
@@ -92,18 +93,6 @@ class Mailer(Protocol):
 
 class Audit(Protocol):
     def record(self, seller_id: str, actor_sub: str, action: str, resource: str) -> object: ...
-
-
-@dataclass(frozen=True)
-class DraftText:
-    thread_id: str
-    text: str
-    intent: str | None
-    drafter: str
-    updated_at: datetime
-
-    def __repr__(self) -> str:
-        return f"DraftText(thread_id={self.thread_id!r}, drafter={self.drafter!r}, chars={len(self.text)})"
 
 
 def _utcnow() -> datetime:

@@ -2,7 +2,10 @@
 
 decompress (zlib, streaming) → decode (BOM / encoding) → rows (csv, tab-separated) → the report's
 parser → batches of `batch_size` (25 = one DynamoDB BatchWriteItem) to a FactSink. Nothing holds
-the whole document; a 1,000,000-row All Orders backfill runs in constant memory.
+the whole document; a 1,000,000-row All Orders backfill runs in constant memory. The exception:
+by-ASIN traffic rows (`HELD_TO_THE_END`) go to the sink in one batch after the document's last row,
+since the store replaces a day's rows with those of one write (the sales-and-traffic document is
+read whole anyway: it is one JSON object).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Protocol
 
-from sellerflow.facts import RowError
+from sellerflow.facts import RowError, TrafficByAsinFact
 from sellerflow.reports import data_kiosk, inventory, listings, orders, settlement, traffic
 from sellerflow.reports.errors import DocumentCorrupt, UnsupportedReport
 from sellerflow.reports.stream import ParseLog, Table, TextLines, decode_lines, encoding_from_content_type
@@ -66,6 +69,9 @@ class _Context:
             raise UnsupportedReport(self.report_type, "this report type needs its marketplace id")
         return self.marketplace_id
 
+
+# Fact types the sink stores a (marketplace, day) of in one item that a write replaces.
+HELD_TO_THE_END: tuple[type, ...] = (TrafficByAsinFact,)
 
 _FlatParser = Callable[[Table, _Context], Iterator[object]]
 
@@ -194,12 +200,19 @@ def ingest_document(
 
     written = 0
     source = guarded()
+    held: list[object] = []
     while batch := list(islice(source, batch_size)):
-        sink.write(batch)
-        written += len(batch)
-    if failure:
+        now = [o for o in batch if not isinstance(o, HELD_TO_THE_END)]
+        held += [o for o in batch if isinstance(o, HELD_TO_THE_END)]
+        if now:
+            sink.write(now)
+            written += len(now)
+    if failure:  # a day's rows cut short must not replace the whole day stored before
         failure[0].written = written
         raise failure[0]
+    if held:
+        sink.write(held)
+        written += len(held)
     return IngestResult(
         rows=log.rows,
         written=written,

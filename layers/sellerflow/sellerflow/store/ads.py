@@ -1,11 +1,15 @@
-"""Sponsored Products campaign x day items in the seller-data table, and the rollups' ad reader.
+"""Sponsored Products campaign x day rows in the seller-data table, and the rollups' ad readers.
 
-    ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>    AdCampaignDayRecord (money as Decimal strings)
-    ADSSKU#<marketplaceId>#<yyyy-mm-dd>#<adId>       AdProductDayRecord: one ad's advertised SKU
+    ADS#<marketplaceId>#<yyyy-mm-dd>#*<part:02d>     the day's campaign rows (`CAMPAIGN_DAY_PACKS`)
+    ADSSKU#<marketplaceId>#<yyyy-mm-dd>#*<part:02d>  the day's advertised-product rows (`PRODUCT_DAY_PACKS`)
+    ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>    AdCampaignDayRecord (legacy, read only)
+    ADSSKU#<marketplaceId>#<yyyy-mm-dd>#<adId>       AdProductDayRecord: one ad's advertised SKU (legacy)
 
-Writes are BatchWriteItem PutRequests (a report ingested twice writes the same items; a restated
-day replaces the old figures). Every written (marketplace, day) is marked dirty so the rollups
-recompute its ad spend and ad sales. Items expire like the other Amazon facts (TTL, at most 18 months).
+A write replaces each (kind, marketplace, day) it holds rows of with them, one item per day
+(`store.report_days`: gzip JSON lines, written only when changed; a report's rows of a day must come
+in one write: `sync.ads.ingest_ads_report` writes a report at its end). Each changed (marketplace,
+day) is marked dirty so the rollups recompute its ad spend and ad sales. Items expire like the other
+Amazon facts (TTL, at most 18 months); legacy one-row items are read for days without a pack.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sellerflow.facts import AdCampaignDayFact, AdProductDayFact
-from sellerflow.store.facts import MAX_RETENTION
+from sellerflow.store.facts import MAX_RETENTION, REWRITE_AFTER
 from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.mapping import RecordMapping
+from sellerflow.store.report_days import ReportDayKind, plan_days, read_days, write_days
 from sellerflow.store.tables import AmazonFactItem, table
 
 ADS_PREFIX = "ADS#"
@@ -30,8 +35,12 @@ class AdCampaignDayRecord(AmazonFactItem):
     """ADS#<marketplaceId>#<yyyy-mm-dd>#<campaignId>; money as Decimal strings (`CAMPAIGN_DAYS`)."""
 
 
+def ads_day(marketplace_id: str, day: date) -> str:
+    return f"{ADS_PREFIX}{marketplace_id}#{day.isoformat()}#"
+
+
 def ads_key(marketplace_id: str, day: date, campaign_id: str) -> str:
-    return f"{ADS_PREFIX}{marketplace_id}#{day.isoformat()}#{campaign_id}"
+    return f"{ads_day(marketplace_id, day)}{campaign_id}"
 
 
 @table("seller_data")
@@ -39,8 +48,12 @@ class AdProductDayRecord(AmazonFactItem):
     """ADSSKU#<marketplaceId>#<yyyy-mm-dd>#<adId>; money as Decimal strings (`PRODUCT_DAYS`)."""
 
 
+def ads_sku_day(marketplace_id: str, day: date) -> str:
+    return f"{ADS_SKU_PREFIX}{marketplace_id}#{day.isoformat()}#"
+
+
 def ads_sku_key(marketplace_id: str, day: date, ad_id: str) -> str:
-    return f"{ADS_SKU_PREFIX}{marketplace_id}#{day.isoformat()}#{ad_id}"
+    return f"{ads_sku_day(marketplace_id, day)}{ad_id}"
 
 
 CAMPAIGN_DAYS = RecordMapping(
@@ -49,13 +62,19 @@ CAMPAIGN_DAYS = RecordMapping(
 PRODUCT_DAYS = RecordMapping(
     AdProductDayFact, AdProductDayRecord, sort_key=lambda f: ads_sku_key(f.marketplace_id, f.day, f.ad_id)
 )
+CAMPAIGN_DAY_PACKS = ReportDayKind(
+    CAMPAIGN_DAYS,
+    row_key=lambda f: ads_key(f.marketplace_id, f.day, f.campaign_id),
+    day_prefix=ads_day,
+    kind_prefix=ADS_PREFIX,
+)
+PRODUCT_DAY_PACKS = ReportDayKind(
+    PRODUCT_DAYS,
+    row_key=lambda f: ads_sku_key(f.marketplace_id, f.day, f.ad_id),
+    day_prefix=ads_sku_day,
+    kind_prefix=ADS_SKU_PREFIX,
+)
 AdFact = AdCampaignDayFact | AdProductDayFact
-
-
-def _ad_record(fact: AdFact, at: datetime, expires_at: int) -> AdCampaignDayRecord | AdProductDayRecord:
-    if isinstance(fact, AdProductDayFact):
-        return PRODUCT_DAYS.to_record(fact, written_at=at, expires_at=expires_at)
-    return CAMPAIGN_DAYS.to_record(fact, written_at=at, expires_at=expires_at)
 
 
 class AdsStore:
@@ -68,39 +87,44 @@ class AdsStore:
         self._dirty = dirty or DirtyDays()
 
     def write(self, facts: Sequence[AdFact], *, now: datetime | None = None) -> int:
-        """Upsert a batch (campaign days or advertised-product days); mark its (marketplace, day)s
-        dirty. Returns the items written."""
+        """Replace each (kind, marketplace, day) the batch has rows of (campaign days, advertised-product
+        days) with them; mark the changed days dirty. Returns the rows stored (one per key)."""
         at = (now or datetime.now(UTC)).astimezone(UTC)
         expires_at = int((at + self._retention).timestamp())
-        records = {(f.seller_id, _ad_record(f, at, expires_at).sk): f for f in facts}
+        campaigns = [f for f in facts if isinstance(f, AdCampaignDayFact)]
+        products = [f for f in facts if isinstance(f, AdProductDayFact)]
+        changed = [
+            *write_days(
+                plan_days(
+                    CAMPAIGN_DAY_PACKS, campaigns, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER
+                )
+            ),
+            *write_days(
+                plan_days(
+                    PRODUCT_DAY_PACKS, products, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER
+                )
+            ),
+        ]
         dirty: dict[str, set[tuple[str, date]]] = {}
-        with AdCampaignDayRecord.batch_write() as batch:
-            for fact in records.values():
-                batch.save(_ad_record(fact, at, expires_at))  # both kinds live in the seller-data table
-                dirty.setdefault(fact.seller_id, set()).add((fact.marketplace_id, fact.day))
+        for seller_id, marketplace_id, day in changed:
+            dirty.setdefault(seller_id, set()).add((marketplace_id, day))
         for seller_id, days in dirty.items():
             self._dirty.mark(seller_id, days, reason="ads", now=at)
-        return len(records)
+        return len({(f.seller_id, CAMPAIGN_DAY_PACKS.row_key(f)) for f in campaigns}) + len(
+            {(f.seller_id, PRODUCT_DAY_PACKS.row_key(f)) for f in products}
+        )
 
     def campaign_days(
         self, seller_id: str, marketplace_id: str, first: date, last: date
     ) -> list[AdCampaignDayFact]:
-        lower = f"{ADS_PREFIX}{marketplace_id}#{first.isoformat()}"
-        upper = f"{ADS_PREFIX}{marketplace_id}#{last.isoformat()}#~"
-        return [
-            CAMPAIGN_DAYS.to_domain(r)
-            for r in AdCampaignDayRecord.query(seller_id, AdCampaignDayRecord.sk.between(lower, upper))
-        ]
+        lower, upper = ads_day(marketplace_id, first), f"{ads_day(marketplace_id, last)}~"
+        return read_days(CAMPAIGN_DAY_PACKS, seller_id, lower, upper)
 
     def product_days(
         self, seller_id: str, marketplace_id: str, first: date, last: date
     ) -> list[AdProductDayFact]:
-        lower = f"{ADS_SKU_PREFIX}{marketplace_id}#{first.isoformat()}"
-        upper = f"{ADS_SKU_PREFIX}{marketplace_id}#{last.isoformat()}#~"
-        return [
-            PRODUCT_DAYS.to_domain(r)
-            for r in AdProductDayRecord.query(seller_id, AdProductDayRecord.sk.between(lower, upper))
-        ]
+        lower, upper = ads_sku_day(marketplace_id, first), f"{ads_sku_day(marketplace_id, last)}~"
+        return read_days(PRODUCT_DAY_PACKS, seller_id, lower, upper)
 
     def for_marketplaces(
         self, seller_id: str, marketplace_ids: Iterable[str], first: date, last: date

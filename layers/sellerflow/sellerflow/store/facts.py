@@ -5,7 +5,8 @@ Item layout (docs/data-model.md):
     LISTING#<marketplaceId>#<sku>                              ListingFact
     INV#<marketplaceId>#<sku>                                  InventoryFact
     TRAFFIC#DATE#<yyyy-mm-dd>#<marketplaceId>                  TrafficByDateFact
-    TRAFFIC#ASIN#<yyyy-mm-dd>#<marketplaceId>#<childAsin>      TrafficByAsinFact
+    TRAFFIC#ASIN#<yyyy-mm-dd>#<marketplaceId>#*<part:02d>      TrafficByAsinFact, a day's (store/report_days.py)
+    TRAFFIC#ASIN#<yyyy-mm-dd>#<marketplaceId>#<childAsin>      TrafficByAsinFact (legacy, read only)
     FIN#<yyyy-mm-ddThh>#<content hash>                         FinanceTransactionFact, many (a chunk)
     FIN#<postedAt ISO Z>#<transactionId>                       FinanceTransactionFact (legacy, read only)
     SETTLEMENT#<settlementId>                                  SettlementSummary
@@ -18,6 +19,8 @@ its content hash (a retried page puts the same item again). Each transaction kee
 `FIN#<postedAt ISO Z>#<transactionId>` (the API's cursor, the archive's key); a transaction in several
 chunks reads as the one written last. Items of the legacy layout (one transaction each, same prefix)
 are still read (they sort inside their hour) until the history archive moves them out.
+By-ASIN traffic rows are packed likewise, one item per (marketplace, day) that a write replaces
+(`store.report_days`): a report's rows of a day reach one write (`reports.ingest` holds them).
 Orders go to `OrderStore.upsert` (conditional on lastUpdatedTime); finance transactions mark their
 (marketplace, local posted day) dirty, and `OrderStore.upsert` does the same for purchase days.
 """
@@ -59,6 +62,7 @@ from sellerflow.store.history import HistoryArchive, decode_transactions, encode
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.orders import OrderStore, orders_of_days
 from sellerflow.store.privacy import drop_restricted
+from sellerflow.store.report_days import ReportDayKind, plan_days, read_days, write_days
 from sellerflow.store.tables import AmazonFactItem, condition_failed, table
 
 LISTING_PREFIX = "LISTING#"
@@ -90,7 +94,8 @@ class TrafficDateRecord(AmazonFactItem):
 
 @table("seller_data")
 class TrafficAsinRecord(AmazonFactItem):
-    """TRAFFIC#ASIN#<yyyy-mm-dd>#<marketplaceId>#<childAsin>"""
+    """TRAFFIC#ASIN#<yyyy-mm-dd>#<marketplaceId>#<childAsin>: the legacy layout, one row an item (read,
+    never written now: a day's rows are one `ReportDayRecord`, `TRAFFIC_ASIN_DAYS`)."""
 
 
 class AmountRecord(MapAttribute[str, Any]):
@@ -148,8 +153,13 @@ def traffic_date_key(day: date, marketplace_id: str) -> str:
     return f"{TRAFFIC_DATE_PREFIX}{day.isoformat()}#{marketplace_id}"
 
 
+def traffic_asin_day(marketplace_id: str, day: date) -> str:
+    """The key prefix of a (marketplace, day)'s by-ASIN rows, packed or legacy."""
+    return f"{TRAFFIC_ASIN_PREFIX}{day.isoformat()}#{marketplace_id}#"
+
+
 def traffic_asin_key(day: date, marketplace_id: str, child_asin: str) -> str:
-    return f"{TRAFFIC_ASIN_PREFIX}{day.isoformat()}#{marketplace_id}#{child_asin}"
+    return f"{traffic_asin_day(marketplace_id, day)}{child_asin}"
 
 
 def finance_key(posted_at: datetime, transaction_id: str) -> str:
@@ -194,6 +204,20 @@ TRAFFIC_BY_ASIN = RecordMapping(
     TrafficAsinRecord,
     sort_key=lambda f: traffic_asin_key(f.day, f.marketplace_id, f.child_asin),
 )
+TRAFFIC_ASIN_DAYS = ReportDayKind(
+    TRAFFIC_BY_ASIN,
+    row_key=lambda f: traffic_asin_key(f.day, f.marketplace_id, f.child_asin),
+    day_prefix=traffic_asin_day,
+    kind_prefix=TRAFFIC_ASIN_PREFIX,
+)
+
+
+def _asin_rows_apart(batch: Sequence[object]) -> tuple[list[TrafficByAsinFact], list[object]]:
+    return [f for f in batch if isinstance(f, TrafficByAsinFact)], [
+        f for f in batch if not isinstance(f, TrafficByAsinFact)
+    ]
+
+
 FINANCES = RecordMapping(
     FinanceTransactionFact,
     FinanceRecord,
@@ -213,10 +237,9 @@ SETTLEMENTS = RecordMapping(
 SETTLEMENT_LINES = RecordMapping(
     SettlementLineFact, SettlementLineRecord, sort_key=lambda f: settlement_line_key(f.settlement_id, f.line)
 )
-# What the batch writer stores each fact type as.
+# What the batch writer stores each fact type as (by-ASIN traffic and finances: packed, apart).
 _MAPPINGS: dict[type, RecordMapping[Any, Any]] = {
-    m.domain: m
-    for m in (LISTINGS, INVENTORY, TRAFFIC_BY_DATE, TRAFFIC_BY_ASIN, FINANCES, SETTLEMENTS, SETTLEMENT_LINES)
+    m.domain: m for m in (LISTINGS, INVENTORY, TRAFFIC_BY_DATE, FINANCES, SETTLEMENTS, SETTLEMENT_LINES)
 }
 
 
@@ -436,6 +459,7 @@ class FactStore:
         Unknown record types are refused before anything is written.
         """
         batch = drop_restricted(batch)  # a buyer's deletion request is honoured by every pipeline
+        asin_rows, batch = _asin_rows_apart(batch)  # packed by day, apart
         at = (now or datetime.now(UTC)).astimezone(UTC)
         expires_at = int((at + self._retention).timestamp())
         orders: list[Order] = []
@@ -461,6 +485,10 @@ class FactStore:
             with model.batch_write() as writer_batch:
                 for record in records.values():
                     writer_batch.save(record)
+        # each (marketplace, day) of the batch's by-ASIN rows is replaced by them
+        write_days(
+            plan_days(TRAFFIC_ASIN_DAYS, asin_rows, at=at, expires_at=expires_at, rewrite_after=REWRITE_AFTER)
+        )
         chunks, written = self._finance_chunks(finances, at, expires_at)
         with FinanceChunkRecord.batch_write() as chunk_batch:
             for chunk in chunks:
@@ -555,11 +583,9 @@ class FactStore:
         ]
 
     def traffic_by_asin(self, seller_id: str, day: date, marketplace_id: str) -> list[TrafficByAsinFact]:
-        prefix = f"{TRAFFIC_ASIN_PREFIX}{day.isoformat()}#{marketplace_id}#"
-        return [
-            TRAFFIC_BY_ASIN.to_domain(r)
-            for r in TrafficAsinRecord.query(seller_id, TrafficAsinRecord.sk.startswith(prefix))
-        ]
+        """The day's by-ASIN rows: its packed rows, or its legacy items when it has none."""
+        prefix = traffic_asin_day(marketplace_id, day)
+        return read_days(TRAFFIC_ASIN_DAYS, seller_id, prefix, f"{prefix}~")
 
     def finance_transactions(
         self, seller_id: str, posted_from: datetime, posted_to: datetime, **filters: Unpack[FinanceFilters]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 ORDER = "order"
 FINANCE = "finance"
 SUFFIX = ".jsonl.gz"
+T = TypeVar("T")
 
 
 @cache
@@ -50,28 +51,40 @@ def _finance_codec() -> TypeAdapter[FinanceTransactionFact]:
     return TypeAdapter(FinanceTransactionFact)
 
 
+def encode_lines(codec: TypeAdapter[T], records: Iterable[T]) -> bytes:
+    """Records as gzip JSON lines, each as `codec` dumps it; the same records in the same order give
+    the same bytes (mtime=0). The archive's lines, the finance chunks and the report-day packs."""
+    lines = [json.dumps(codec.dump_python(r, mode="json"), separators=(",", ":")) for r in records]
+    return gzip.compress("\n".join(lines).encode(), mtime=0)
+
+
+def decode_lines(codec: TypeAdapter[T], body: bytes) -> list[T]:
+    return [codec.validate_json(line) for line in gzip.decompress(body).splitlines() if line.strip()]
+
+
 def encode_transactions(facts: Iterable[FinanceTransactionFact]) -> bytes:
     """Transactions as gzip JSON lines, one record each as the archive's lines hold it (the fact
     store's finance chunks keep them so); the same transactions in the same order give the same bytes."""
-    codec = _finance_codec()
-    lines = [json.dumps(codec.dump_python(t, mode="json"), separators=(",", ":")) for t in facts]
-    return gzip.compress("\n".join(lines).encode(), mtime=0)
+    return encode_lines(_finance_codec(), facts)
+
+
+def decode_transactions(body: bytes) -> list[FinanceTransactionFact]:
+    return decode_lines(_finance_codec(), body)
+
+
+@cache
+def _order_codec() -> TypeAdapter[Order]:
+    return TypeAdapter(Order)
 
 
 def encode_orders(orders: Iterable[Order]) -> bytes:
     """Orders as gzip JSON lines, one record each as the archive's lines hold it (the order store's
     chunks keep them so); the same orders in the same order give the same bytes."""
-    lines = [json.dumps(o.model_dump(mode="json"), separators=(",", ":")) for o in orders]
-    return gzip.compress("\n".join(lines).encode(), mtime=0)
+    return encode_lines(_order_codec(), orders)
 
 
 def decode_orders(body: bytes) -> list[Order]:
-    return [Order.model_validate_json(line) for line in gzip.decompress(body).splitlines() if line.strip()]
-
-
-def decode_transactions(body: bytes) -> list[FinanceTransactionFact]:
-    codec = _finance_codec()
-    return [codec.validate_json(line) for line in gzip.decompress(body).splitlines() if line.strip()]
+    return decode_lines(_order_codec(), body)
 
 
 @dataclass

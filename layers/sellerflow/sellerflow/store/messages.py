@@ -32,12 +32,12 @@ from sellerflow.errors import PiiContextMismatch
 from sellerflow.messages.model import (
     Attachment,
     Direction,
+    DraftText,
     MessageContent,
     SellerInstructions,
     StoredMessage,
     Thread,
 )
-from sellerflow.messages.replies import DraftText
 from sellerflow.store.envelope import ContextEnvelope
 from sellerflow.store.s3 import sigv4_s3_client
 from sellerflow.store.tables import SellerItem, condition_failed, table

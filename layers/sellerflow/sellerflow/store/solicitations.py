@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from sellerflow.domain import Order
 from sellerflow.solicitations.model import ReviewRequest, ReviewRequestSettings, RunMarker
-from sellerflow.store.facts import FactStore
 from sellerflow.store.mapping import RecordMapping
 from sellerflow.store.tables import SellerItem, condition_failed, table
+
+if TYPE_CHECKING:
+    from sellerflow.store.facts import FactStore
 
 SETTINGS_KEY = "REVIEWSETTINGS"
 REQUEST_PREFIX = "REVIEWREQ#"
@@ -122,19 +125,23 @@ class ReviewRequestStore:
 
 
 class StoredOrdersAndRefunds:
-    """The orders and refunds a review-request run reads, from Sellerflow's own tables."""
+    """The orders and refunds a review-request run reads, from Sellerflow's own tables.
 
-    def __init__(self, facts: FactStore, marketplaces: Callable[[str], Sequence[str]]) -> None:
+    `facts` builds the fact store when a run first reads orders or refunds: a run for a seller who
+    did not turn review requests on (most runs) reads neither, and its cold start does not load the
+    fact store."""
+
+    def __init__(self, facts: Callable[[], FactStore], marketplaces: Callable[[str], Sequence[str]]) -> None:
         self._facts = facts
         self._marketplaces = marketplaces
 
     def orders_purchased_since(self, seller_id: str, since: datetime) -> Iterable[Order]:
         now = datetime.now(UTC) + timedelta(days=1)
         for marketplace_id in self._marketplaces(seller_id):
-            yield from self._facts.orders_purchased(seller_id, marketplace_id, since, now)
+            yield from self._facts().orders_purchased(seller_id, marketplace_id, since, now)
 
     def refunded_order_ids(self, seller_id: str, since: datetime) -> set[str]:
-        refunds = self._facts.finance_transactions(
+        refunds = self._facts().finance_transactions(
             seller_id, since, datetime.now(UTC) + timedelta(days=1), transaction_type="Refund"
         )
         return {t.order_id for t in refunds if t.order_id}

@@ -69,7 +69,6 @@ class AdsPolicy:
     max_poll_s: int = 300
     max_polls: int = 20
     failed_cooldown: timedelta = timedelta(hours=6)
-    batch_size: int = 500
 
 
 class _Io(BaseModel):
@@ -396,11 +395,12 @@ def ingest_ads_report(
     book: ReportBook,
     parse: AdsParser,
     sink: AdsSink,
-    policy: AdsPolicy,
     parse_products: AdsParser | None = None,
 ) -> AdsIngestOutput:
     """Fetch the report's URL (here, never in workflow state), stream-parse it (`parse` for
-    spCampaigns, `parse_products` for spAdvertisedProduct), upsert in batches."""
+    spCampaigns, `parse_products` for spAdvertisedProduct), and store the report in one write at its
+    end: a write replaces each day it has rows of (`store.report_days`), so a day's rows go together,
+    and a download cut short stores nothing."""
     job = request.job
     if job.report_type == ADS_PRODUCTS_REPORT_TYPE:
         if parse_products is None:
@@ -415,7 +415,7 @@ def ingest_ads_report(
             )
         errors: list[RowError] = []
         rows = written = 0
-        batch: list[AdCampaignDayFact | AdProductDayFact] = []
+        facts: list[AdCampaignDayFact | AdProductDayFact] = []
         try:
             for fact in parse(
                 api.download(report.url),
@@ -426,12 +426,9 @@ def ingest_ads_report(
                 errors=errors,
             ):
                 rows += 1
-                batch.append(fact)
-                if len(batch) >= policy.batch_size:
-                    written += sink.write(batch)
-                    batch = []
-            if batch:
-                written += sink.write(batch)
+                facts.append(fact)
+            if facts:
+                written = sink.write(facts)
         except AdsReportUrlExpired:
             if attempt == 2:
                 raise

@@ -291,7 +291,6 @@ def advance_reports(
                     parse=ads.parse,
                     parse_products=ads.parse_products,
                     sink=ads.sink,
-                    policy=ads.policy,
                 ).rows
             ),
             ready="COMPLETED",

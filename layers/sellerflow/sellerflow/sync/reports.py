@@ -115,11 +115,6 @@ class ReportProgress(_Io):
     reused: bool = False
 
 
-class ReportPlan(_Io):
-    reports: list[ReportJob]
-    settlements: list[SettlementJob]
-
-
 class SettlementJob(_Io):
     seller_id: str = Field(pattern=SELLER_ID_PATTERN)
     key: str
@@ -128,7 +123,9 @@ class SettlementJob(_Io):
     marketplace_id: str | None = None
 
 
-ReportPlan.model_rebuild()
+class ReportPlan(_Io):
+    reports: list[ReportJob]
+    settlements: list[SettlementJob]
 
 
 class ReportBook(Protocol):

@@ -1,5 +1,5 @@
-"""The analytics' collaborators: the ads and rollup stores with the deployment's retention, and the
-API's analytics service.
+"""The analytics' collaborators: the rollup store with the deployment's retention, and the API's
+analytics service (the ads store is `sellerflow.wiring.ads`).
 
 The rollups' computation is `sellerflow.wiring.rollups` (the rollups function's), and the analytics
 service (its views, currency conversion, restock) is imported by its builder: the ads report's
@@ -12,17 +12,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sellerflow.settings import Settings, get_settings
-from sellerflow.store.ads import AdsStore
 from sellerflow.store.facts_rollups import RollupStore
 from sellerflow.wiring import history_archive, per_settings
 
 if TYPE_CHECKING:
     from sellerflow.analytics.service import AnalyticsService
-
-
-@per_settings
-def ads_store(s: Settings) -> AdsStore:
-    return AdsStore(retention=timedelta(days=s.data_retention_days))
 
 
 @per_settings

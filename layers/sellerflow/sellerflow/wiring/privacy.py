@@ -82,7 +82,8 @@ def run_export(request: ExportInput) -> ExportOutput:
 class ExportedPartitions:
     """The seller's partitions as the export reads them: each finance chunk of the seller-data table
     as one row per transaction (`store.facts.finance_export_rows`), a day's order chunks as one row
-    per order (`store.orders.order_export_rows`), like the legacy items."""
+    per order (`store.orders.order_export_rows`), each packed report day as one row per report row
+    (`store.report_days.export_rows`), like the legacy items."""
 
     def __init__(self, partitions: PartitionStore) -> None:
         self._partitions = partitions
@@ -91,10 +92,13 @@ class ExportedPartitions:
         items = self._partitions.items(kind, seller_id)
         if kind != "seller_data":
             return items
-        from sellerflow.store.facts import finance_export_rows
+        from sellerflow.store.ads import CAMPAIGN_DAY_PACKS, PRODUCT_DAY_PACKS
+        from sellerflow.store.facts import TRAFFIC_ASIN_DAYS, finance_export_rows
         from sellerflow.store.orders import order_export_rows
+        from sellerflow.store.report_days import export_rows
 
-        return order_export_rows(finance_export_rows(items))
+        days = (TRAFFIC_ASIN_DAYS, CAMPAIGN_DAY_PACKS, PRODUCT_DAY_PACKS)
+        return order_export_rows(finance_export_rows(dict(row) for row in export_rows(days, items)))
 
 
 def archived_history(settings: Settings, seller_id: str) -> dict[tuple[str, str], Iterable[dict[str, Any]]]:

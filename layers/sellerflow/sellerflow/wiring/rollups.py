@@ -11,7 +11,8 @@ from sellerflow.analytics.sku_windows import refresh_sku_windows
 from sellerflow.store.ads import StoredAdTotals, StoredSkuAdSpend
 from sellerflow.store.facts_control import CogsStore, DirtyDays
 from sellerflow.wiring import fact_store, seller_store
-from sellerflow.wiring.analytics import ads_store, rollup_store
+from sellerflow.wiring.ads import ads_store
+from sellerflow.wiring.analytics import rollup_store
 
 
 def recompute(seller_id: str, *, time_left_ms: Callable[[], int] | None = None) -> RollupResult:

@@ -8,8 +8,9 @@ from sellerflow.store.solicitations import ReviewRequestStore, StoredOrdersAndRe
 
 
 def review_requester() -> ReviewRequester:
-    """The seller-sync step's service (tables bound by `wiring.fact_store`)."""
-    stored = StoredOrdersAndRefunds(wiring.fact_store(), wiring.seller_store().marketplaces_of)
+    """The seller-sync step's service (tables bound by the wiring's builders, `wiring.seller_store` first)."""
+    # The fact store is built only when the run reads orders (a seller who turned review requests on).
+    stored = StoredOrdersAndRefunds(wiring.fact_store, wiring.seller_store().marketplaces_of)
     return ReviewRequester(
         api=wiring.spapi_client(), store=ReviewRequestStore(), orders=stored, refunds=stored
     )

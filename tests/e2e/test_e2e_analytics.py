@@ -181,5 +181,5 @@ def assert_every_item_expires_or_is_long_lived(stack: LocalStack) -> None:
                 seen.add(sk.split("#", 1)[0])
                 if "expires_at" not in item and not is_long_lived(kind, sk):
                     unexpiring.add((kind, sk))
-    assert {"SYNC", "ORDER", "FIN", "RSKU", "PROFILE"} <= seen
+    assert {"SYNC", "ORDERS", "ORDERID", "FIN", "RSKU", "PROFILE"} <= seen  # orders: chunks, id items
     assert not unexpiring, sorted(unexpiring)

@@ -396,29 +396,21 @@ def compact_days(seller_id: str, first: date, last: date) -> tuple[int, int]:
     return removed, written
 
 
-class _Append(Enum):
-    SKIP = "skip"  # stored already, or a newer version is
-    TIME_ONLY = "time_only"  # the stored content at a later time: appended, its day's rollups still right
-    CONTENT = "content"  # new, or something the product stores changed
-
-
 def _classify(
     order: Order, stored: OrderIdRecord | None, legacy: Order | None, *, only_if_newer: bool
-) -> _Append:
+) -> VersionChange:
+    """`version_change` against what the order's ORDERID# item recorded (else its legacy item)."""
     if stored is None:
-        change = version_change(legacy, order, only_if_newer=only_if_newer)
-        return {
-            VersionChange.NONE: _Append.SKIP,
-            VersionChange.TIME_ONLY: _Append.TIME_ONLY,
-            VersionChange.CONTENT: _Append.CONTENT,
-        }[change]
+        return version_change(legacy, order, only_if_newer=only_if_newer)
     if order.last_updated_time < stored.content_time or (
         only_if_newer and order.last_updated_time <= stored.content_time
     ):
-        return _Append.SKIP
+        return VersionChange.NONE
     if content_hash(order) == stored.content_hash:
-        return _Append.TIME_ONLY if order.last_updated_time > stored.content_time else _Append.SKIP
-    return _Append.CONTENT
+        return (
+            VersionChange.TIME_ONLY if order.last_updated_time > stored.content_time else VersionChange.NONE
+        )
+    return VersionChange.CONTENT
 
 
 def _id_records(seller_orders: Iterable[Order]) -> dict[tuple[str, str], OrderIdRecord]:
@@ -491,12 +483,14 @@ class OrderStore:
         recorded: list[Order] = []
         for key, order in sorted(newest.items()):
             kind = _classify(order, stored.get(key), legacy.get(key), only_if_newer=only_if_newer)
-            if kind is _Append.SKIP:
+            if kind is VersionChange.NONE:
                 continue
             appended.setdefault((order.seller_id, order.marketplace_id, order.local_date), []).append(order)
-            if kind is _Append.CONTENT:
+            if kind is VersionChange.CONTENT:
                 changed.append(order)
-            if kind is _Append.CONTENT or key not in stored:  # an order of the earlier layout: found by id
+            if (
+                kind is VersionChange.CONTENT or key not in stored
+            ):  # an order of the earlier layout: found by id
                 recorded.append(order)
         expires_at = int((synced_at + self._retention).timestamp())
         with OrderChunkRecord.batch_write() as batch:

@@ -36,8 +36,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	@# Each function's handler is its own module named `app`: check them one at a time.
-	@for f in functions/*/app.py; do $(BIN)/mypy --follow-imports=silent --no-incremental $$f || exit 1; done
+	@# Each function's handler is its own module named `app`: check them one at a time. They share one
+	@# cache (mypy re-checks a cached module whose path or hash differs, so each `app` is checked
+	@# afresh while the layer is analysed once: ~20 s of CPU less per function).
+	@for f in functions/*/app.py; do $(BIN)/mypy --cache-dir .mypy_cache/functions --follow-imports=silent $$f || exit 1; done
 
 format: install
 	$(BIN)/ruff check --fix .

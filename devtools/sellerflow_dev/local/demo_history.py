@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from botocore.config import Config
+
 from sellerflow_dev.local.stack import LocalStack
 
 
@@ -44,9 +46,12 @@ def verify_history_archive(stack: LocalStack, say: Callable[[str], None]) -> boo
         return sorted(o.model_dump_json() for o in orders), sorted(t.transaction_id for t in txs)
 
     before = day_inputs()
-    answer = stack.session.client("lambda").invoke(
-        FunctionName=function.arn, Payload=json.dumps({"seller_id": seller}).encode()
+    # one attempt, waited for as long as the function may run: botocore's default 60 s read timeout
+    # would re-invoke a slow run on a loaded machine, and the second run finds nothing left to archive
+    client = stack.session.client(
+        "lambda", config=Config(read_timeout=900, retries={"total_max_attempts": 1})
     )
+    answer = client.invoke(FunctionName=function.arn, Payload=json.dumps({"seller_id": seller}).encode())
     result = json.loads(answer["Payload"].read())
     days = objects.days(seller)
     archived = set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +72,11 @@ class LocalIdentity:
         if email not in self._totp_secrets:
             # moto's admin flow skips the MFA_SETUP challenge Cognito gives; enrol the way a signed-in user would.
             secret = self._idp.associate_software_token(AccessToken=first["AccessToken"])["SecretCode"]
-            self._idp.verify_software_token(
-                AccessToken=first["AccessToken"], UserCode=totp_code(secret), FriendlyDeviceName="local"
+            self._fresh_code(
+                secret,
+                lambda code: self._idp.verify_software_token(
+                    AccessToken=first["AccessToken"], UserCode=code, FriendlyDeviceName="local"
+                ),
             )
             self._totp_secrets[email] = secret
             self._idp.admin_set_user_mfa_preference(
@@ -100,9 +104,13 @@ class LocalIdentity:
             if challenge == "MFA_SETUP":
                 secret = self._idp.associate_software_token(Session=session)["SecretCode"]
                 self._totp_secrets[email] = secret
-                verified = self._idp.verify_software_token(
-                    Session=session, UserCode=totp_code(secret), FriendlyDeviceName="local"
-                )
+
+                def verify(code: str, session: str = session) -> Any:
+                    return self._idp.verify_software_token(
+                        Session=session, UserCode=code, FriendlyDeviceName="local"
+                    )
+
+                verified = self._fresh_code(secret, verify)
                 response = self._idp.admin_respond_to_auth_challenge(
                     UserPoolId=self._pool,
                     ClientId=self._client_id,
@@ -112,16 +120,31 @@ class LocalIdentity:
                 )
             elif challenge == "SOFTWARE_TOKEN_MFA":
                 secret = self._totp_secrets[email]
-                response = self._idp.admin_respond_to_auth_challenge(
-                    UserPoolId=self._pool,
-                    ClientId=self._client_id,
-                    ChallengeName="SOFTWARE_TOKEN_MFA",
-                    Session=session,
-                    ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)},
-                )
+
+                def answer(code: str, session: str = session) -> Any:
+                    return self._idp.admin_respond_to_auth_challenge(
+                        UserPoolId=self._pool,
+                        ClientId=self._client_id,
+                        ChallengeName="SOFTWARE_TOKEN_MFA",
+                        Session=session,
+                        ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code},
+                    )
+
+                response = self._fresh_code(secret, answer)
             else:
                 raise RuntimeError(f"unexpected Cognito challenge {challenge} for {email}")
         raise RuntimeError(f"sign-in of {email} did not complete")
+
+    def _fresh_code(self, secret: str, call: Callable[[str], Any]) -> Any:
+        """`call` with the current TOTP code, again with a new one if the 30-second step turned between
+        computing and checking it (moto accepts the current step only; a loaded machine crosses it)."""
+        for attempt in range(3):
+            try:
+                return call(totp_code(secret))
+            except self._idp.exceptions.CodeMismatchException:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def id_token(self, email: str, password: str) -> str:
         return self.sign_in(email, password)["IdToken"]

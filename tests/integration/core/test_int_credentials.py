@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
+import botocore.session
 import httpx
 import pytest
 from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
@@ -91,6 +92,58 @@ def test_a_ciphertext_copied_to_another_seller_does_not_decrypt_as_theirs(
         vault.refresh_token(seller_b.seller_id)
     assert seller_a.refresh_token not in str(raised.value)
     assert vault.refresh_token(seller_a.seller_id).get_secret_value() == seller_a.refresh_token
+
+
+def test_a_ciphertext_copied_after_its_key_was_cached_still_does_not_decrypt_as_theirs(
+    aws: Any, kms_key_arn: str, world: SimWorld
+) -> None:
+    # Given seller A's token read once, so that its data key is in the vault's decrypt cache
+    seller_a, seller_b = world.sellers
+    vault = CredentialVault(kms_key_arn)
+    vault.store_refresh_token(seller_a.seller_id, SecretStr(seller_a.refresh_token))
+    assert vault.refresh_token(seller_a.seller_id).get_secret_value() == seller_a.refresh_token
+    stolen = credentials_item(aws, seller_a.seller_id)["refresh_token_ciphertext"]
+    aws.put_item(
+        TableName="SellersTable",
+        Item={
+            "seller_id": {"S": seller_b.seller_id},
+            "sk": {"S": CREDENTIALS},
+            "refresh_token_ciphertext": stolen,
+        },
+    )
+
+    # When the copy is read as B's, by the same vault
+    # Then the cached key decrypts it, and the encryption context (seller A) still refuses it
+    with pytest.raises(CredentialsMissing, match=seller_b.seller_id) as raised:
+        vault.refresh_token(seller_b.seller_id)
+    assert seller_a.refresh_token not in str(raised.value)
+
+
+def test_a_re_authorised_sellers_new_token_is_read_never_the_cached_one(
+    aws: Any, kms_key_arn: str, world: SimWorld
+) -> None:
+    # Given a seller's token read twice by one vault (a warm container): KMS asked once
+    seller = world.sellers[0]
+    session = botocore.session.get_session()
+    decrypts: list[str] = []
+    session.register("before-call.kms.Decrypt", lambda **_: decrypts.append("Decrypt"))
+    vault = CredentialVault(kms_key_arn, botocore_session=session)
+    vault.store_refresh_token(seller.seller_id, SecretStr(seller.refresh_token))
+    for _ in range(2):
+        assert vault.refresh_token(seller.seller_id).get_secret_value() == seller.refresh_token
+    assert len(decrypts) == 1
+
+    # When the seller authorises again (a new token, stored by another container) and it is read
+    renewed = f"{REFRESH_TOKEN_PREFIX}renewed-{uuid.uuid4().hex}"
+    CredentialVault(kms_key_arn).store_refresh_token(seller.seller_id, SecretStr(renewed))
+    token = vault.refresh_token(seller.seller_id)
+
+    # Then the new token comes back, its data key from KMS; and once deleted, nothing does
+    assert token.get_secret_value() == renewed
+    assert len(decrypts) == 2
+    vault.delete_refresh_token(seller.seller_id)
+    with pytest.raises(CredentialsMissing):
+        vault.refresh_token(seller.seller_id)
 
 
 def test_a_seller_without_a_stored_token_raises_credentials_missing(

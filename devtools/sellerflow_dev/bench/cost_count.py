@@ -14,6 +14,7 @@ UTF-8, numbers ~1 byte per 2 digits + 1, maps and lists 3 bytes + their elements
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import threading
@@ -29,6 +30,7 @@ from pynamodb.connection.base import Connection
 
 if TYPE_CHECKING:
     from sellerflow.domain import Order
+    from sellerflow_dev.local.stack import LocalStack
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[3]
@@ -987,14 +989,10 @@ def count_kms_requests(seed: int = 7, labels: int = 2) -> KmsCount:
     backfill stood in for), then count, with a `KmsMeter`, a quiet hourly run, a run that plans and asks
     for the day's reports and the next, which ingests them, each with every function in a container that
     has not served the seller within the hour (its access token and tenant session expired, no data key
-    cached), a quiet run again in containers holding the seller's data key, and `labels` labels bought
-    through the API. Push notifications are dropped: the hourly runs alone are counted."""
-    from sellerflow import wiring
-    from sellerflow_dev.bench.cost import HourlyShape, reports_every_hours
-    from sellerflow_dev.local.demo_labels import buy_one_label
+    cached), a quiet run again in containers holding the seller's data key, and up to `labels` labels
+    bought through the API (as many as the seller's label queue holds). Push notifications are dropped:
+    the hourly runs alone are counted."""
     from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
-    from sellerflow_dev.local.steady import make_daily_reports_due, stand_in_for_the_backfill
-    from sellerflow_dev.local.template import load_template
     from sellerflow_dev.simulator import SimConfig
 
     config = LocalStackConfig(
@@ -1004,7 +1002,24 @@ def count_kms_requests(seed: int = 7, labels: int = 2) -> KmsCount:
         sim_config=SimConfig(rate_scale=100.0, report_processing_s=0.5),
         log_level="ERROR",
     )
-    with LocalStack(config) as stack:
+    # the functions' logger was made before the stack set its level: quiet it here (`make cost` prints)
+    functions_log = logging.getLogger("sellerflow")
+    level = functions_log.level
+    functions_log.setLevel(logging.ERROR)
+    try:
+        return _count_kms_requests(LocalStack(config), labels)
+    finally:
+        functions_log.setLevel(level)
+
+
+def _count_kms_requests(local: LocalStack, labels: int) -> KmsCount:
+    from sellerflow import wiring
+    from sellerflow_dev.bench.cost import HourlyShape, reports_every_hours
+    from sellerflow_dev.local.demo_labels import buy_one_label
+    from sellerflow_dev.local.steady import make_daily_reports_due, stand_in_for_the_backfill
+    from sellerflow_dev.local.template import load_template
+
+    with local as stack:
         assert stack.resources is not None
         assert stack.dispatcher is not None
         stack.connect_demo_sellers()

@@ -15,17 +15,11 @@ from decimal import Decimal
 import httpx
 
 from sellerflow import wiring
-from sellerflow.store.reports import ReportRecord, ReportStore
-from sellerflow.sync.reports import (
-    ALL_ORDERS,
-    FBA_INVENTORY,
-    LISTINGS,
-    ReportPolicy,
-    is_backfill,
-    plan_reports,
-)
+from sellerflow.store.reports import ReportStore
+from sellerflow.sync.reports import ALL_ORDERS, FBA_INVENTORY, LISTINGS
 from sellerflow.wiring.analytics import rollup_store
 from sellerflow_dev.local.stack import LocalStack
+from sellerflow_dev.local.steady import make_daily_reports_due, stand_in_for_the_backfill
 from sellerflow_dev.local.verify import verify_orders
 from sellerflow_dev.simulator import SimConfig
 
@@ -100,7 +94,7 @@ def test_a_quiet_hour_runs_on_express_due_reports_are_carried_across_express_run
     assert _executions(stack, "SellerSyncHourlyStateMachine", quiet.execution_name) == 1
 
     # When the rest of the history is in (stood in for: its windows cool down, so no plan holds one)
-    _stand_in_for_the_backfill(seller)
+    stand_in_for_the_backfill(seller)
     # and the reports were last planned longer ago than their interval (6 hours), and the day's
     # listings, FBA inventory and fresh orders window are due again (as on the next day: the first
     # sync's records of them removed), and the next hourly start comes
@@ -109,13 +103,8 @@ def test_a_quiet_hour_runs_on_express_due_reports_are_carried_across_express_run
     standard_arn = stack.resources.state_machines["SellerSyncStateMachine"]
     standard_runs = len(sfn.list_executions(stateMachineArn=standard_arn)["executions"])
     book = ReportStore()
-    daily = {
-        s.key: s for s in book.all(seller) if s.report_type in (LISTINGS, FBA_INVENTORY) or "#fresh-" in s.key
-    }
+    daily = make_daily_reports_due(seller)
     assert len(daily) == 3 * len(store.marketplaces_of(seller))
-    for report_key in daily:
-        ReportRecord(seller_id=seller, sk=report_key).delete()
-    store.record_reports_run(seller, at=datetime.now(UTC) - timedelta(hours=7), pending=False)
     # (Amazon's REPORT_PROCESSING_FINISHED notifications lost: the hourly runs must bring the reports in)
     stack.simulator.notifications.drop_next(seller, 10_000)
     asked = stack.start_window(seller, _window(41))
@@ -192,25 +181,6 @@ def test_a_quiet_hour_runs_on_express_due_reports_are_carried_across_express_run
         assert left == 0, variable
     # And no sync of it can start again: the window claim needs an active profile
     assert _invoke_start(stack, seller, _window(44))["status"] == "not_active"
-
-
-def _stand_in_for_the_backfill(seller_id: str) -> None:
-    """What ~25 Standard runs would do for a seller of three marketplaces (3 minutes here): leave no
-    history window to ask for. Each window not yet asked for is recorded FATAL, cooling down for a year
-    (not INGESTED: the orders check expects the orders of ingested windows only)."""
-    book, now = ReportStore(), datetime.now(UTC)
-    marketplaces = wiring.seller_store().marketplaces_of(seller_id)
-    while True:
-        jobs = [j for j in plan_reports(seller_id, marketplaces, book=book, now=now, policy=ReportPolicy())
-                if is_backfill(j)]  # fmt: skip
-        if not jobs:
-            return
-        for job in jobs:
-            assert job.data_start is not None
-            assert job.data_end is not None
-            book.requested(seller_id, job.key, report_type=job.report_type, marketplace_id=job.marketplace_id,
-                           window=(job.data_start, job.data_end), report_id=f"STANDIN-{job.key[-10:]}")  # fmt: skip
-            book.finished(seller_id, job.key, status="FATAL", cooldown_until=now + timedelta(days=365))
 
 
 def _rows(book: ReportStore, seller_id: str, report_type: str, marketplace_id: str) -> int:

@@ -16,7 +16,10 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sellerflow_dev.bench.cost_count import KmsCount
 
 ROOT = Path(__file__).resolve().parents[3]
 ORDERS_PER_DAY = (100, 1_000, 10_000)
@@ -121,8 +124,29 @@ class Assumptions:
     # an order's entry in the archive's order-id index: 9.2-9.3 bytes compressed in a shard of 11,000-
     # 17,500 Amazon-format ids over 448 days (measured with `IndexShard.encode`; docs/cost.md)
     index_kb_per_order: float = 0.0093
-    pii_share_of_orders: float = 0.2  # MFN orders whose shipping address is field-encrypted (KMS)
-    kms_per_invocation: float = 1.0  # the refresh-token decrypt, table-key use by tenant sessions
+    # KMS, counted per hourly run on the local stack (`cost_count.count_kms_requests`; the defaults are
+    # its count of 2026-12-05): the code's own requests (the refresh tokens' decrypts, once per function
+    # whose container holds neither the seller's access token nor its cached data key), DynamoDB's
+    # table-key decrypts (once per caller and table after 5 minutes unused: the seller's tenant session
+    # each run; a function's own role once a fan-out tick, shared by `fanout_sellers`) and Secrets
+    # Manager's (each read of the LWA app secret, per container and tick: Powertools caches 5 minutes)
+    kms_refresh_decrypts_per_run: float = 4.33  # the day's average: 3 a quiet run, 7 with the reports
+    kms_other_code_per_run: float = 0.0
+    kms_seller_table_keys_per_run: float = 2.0  # the seller-data and sellers tables
+    kms_role_table_keys_per_tick: float = 1.0  # StartSellerSync's sellers table
+    kms_secret_reads_per_tick: float = 5.0  # per container of each function calling LWA, together
+    # the vault's data key cache (`credentials.REFRESH_TOKEN_KEY_CACHE`, read by `_counted_base`; 0:
+    # none, as before it) and how many warm containers each function has, among which a seller's runs
+    # land at random (modelled)
+    refresh_key_cache_max_age_s: float = 6 * 3600.0
+    warm_containers_per_function: float = 10.0
+    # Orders shipped with a label bought here (modelled; issue 16): each label's document gets a data
+    # key of its own under the PII key (counted: 1 request); a seller buys the day's labels in one
+    # sitting (modelled), whose API calls decrypt the refresh token and use the table keys (counted)
+    pii_share_of_orders: float = 0.2
+    kms_per_label: float = 1.0
+    kms_per_label_session: float = 8.0
+    label_sessions_per_day: float = 1.0
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
     log_bytes_per_order: int = 0  # nothing per order at INFO
     fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
@@ -519,7 +543,8 @@ def month(
     stored_gb = orders_per_day * hot_days * a.item_kb_per_order / 1e6
     stored_gb += report_kb * DAYS * a.retention_months / 1e6  # report rows: TTL, never archived
     archive = history_archive(orders_per_day, a, hot_days, table_class)
-    kms = lambda_requests * a.kms_per_invocation + orders_per_day * DAYS * a.pii_share_of_orders
+    kms_parts = kms_requests(orders_per_day, a)
+    kms = sum(kms_parts.values())
     s3_puts = DAYS * (a.reports_per_day + a.ads_reports_per_day) + fanout_ticks / a.fanout_sellers
     s3_gets = s3_puts + syncs / 100  # the map's ItemReader reads a list per tick, 1/100 of a GET per seller
     log_gb = (lambda_requests * a.log_bytes_per_invocation + order_versions * a.log_bytes_per_order) / 1e9
@@ -563,7 +588,42 @@ def month(
         "History archive": archive.pop("cost"),
     }
     operations.update(archive)
+    operations.update(kms_parts)
     return Month(operations=operations, cost=cost)
+
+
+FANOUT_TICKS_PER_DAY = 96  # FanoutSchedule: rate(15 minutes)
+
+
+def refresh_key_miss_share(a: Assumptions) -> float:
+    """The share of the refresh-token decrypts that reach KMS: a function's container holds the seller's
+    data key when it served one of the seller's runs within the cache's max age (modelled: each run
+    lands on one of `warm_containers_per_function` containers at random; a container outlives the age)."""
+    hours_between_runs = 24 / a.syncs_per_day
+    earlier_runs = max(0, math.ceil(a.refresh_key_cache_max_age_s / 3600 / hours_between_runs) - 1)
+    return float((1 - 1 / a.warm_containers_per_function) ** earlier_runs)
+
+
+def kms_requests(orders_per_day: int, a: Assumptions) -> dict[str, float]:
+    """A seller-month's KMS requests by cause (docs/cost.md): the code's own in the syncs, DynamoDB's
+    table keys, Secrets Manager's reads of the LWA app secret, the labels bought."""
+    runs, ticks = a.syncs_per_day * DAYS, FANOUT_TICKS_PER_DAY * DAYS
+    labels_per_day = orders_per_day * a.pii_share_of_orders
+    return {
+        "kms_sync_code": runs
+        * (a.kms_refresh_decrypts_per_run * refresh_key_miss_share(a) + a.kms_other_code_per_run),
+        "kms_table_keys": runs * a.kms_seller_table_keys_per_run
+        + ticks * a.kms_role_table_keys_per_tick / a.fanout_sellers,
+        "kms_app_secret": ticks
+        * a.kms_secret_reads_per_tick
+        * a.warm_containers_per_function
+        / a.fanout_sellers,
+        "kms_labels": DAYS
+        * (
+            labels_per_day * a.kms_per_label
+            + min(a.label_sessions_per_day, labels_per_day) * a.kms_per_label_session
+        ),
+    }
 
 
 def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table: str) -> dict[str, float]:
@@ -656,12 +716,45 @@ def _counted_base() -> Assumptions:
     archived = count_archive_bytes()
     policy = FinancesPolicy()
     per_order = Assumptions().finance_events_per_order  # modelled (the simulator posts ~5: docs/cost.md)
-    return replace(
+    base = replace(
         Assumptions(),
         finance_lookback_hours=policy.lookback.total_seconds() / 3600,
         finance_recent_lookback_minutes=policy.recent_lookback.total_seconds() / 60,
         history_hot_days=float(Settings().history_hot_days),
         archive_kb_per_order=archived.kb_per_order + per_order * archived.kb_per_transaction,
+    )
+    return counted_kms(base)
+
+
+@cache
+def _kms_count() -> KmsCount:
+    from sellerflow_dev.bench.cost_count import count_kms_requests
+
+    return count_kms_requests()
+
+
+def counted_kms(a: Assumptions) -> Assumptions:
+    """`a` with the KMS inputs counted on the local stack (`cost_count.count_kms_requests`, ~4 minutes)
+    and the vault's cache age read from the code."""
+    from dataclasses import replace
+
+    from sellerflow.store.credentials import REFRESH_TOKEN_KEY_CACHE
+
+    kms = _kms_count()
+    secret_reads: dict[str, int] = {}
+    for use in kms.runs.values():  # a container's reads in a run (each read once a tick: 5-minute cache)
+        for (function, _), reads in use.secret_reads.items():
+            secret_reads[function] = max(secret_reads.get(function, 0), reads)
+    return replace(
+        a,
+        kms_refresh_decrypts_per_run=kms.per_run(lambda u: u.code_requests(refresh_tokens=True)),
+        kms_other_code_per_run=kms.per_run(lambda u: u.code_requests(refresh_tokens=False)),
+        kms_seller_table_keys_per_run=kms.per_run(lambda u: len(u.seller_tables)),
+        kms_role_table_keys_per_tick=float(len(kms.role_tables)),
+        kms_secret_reads_per_tick=float(sum(secret_reads.values())),
+        kms_per_label=kms.per_label,
+        kms_per_label_session=kms.per_label_session,
+        refresh_key_cache_max_age_s=REFRESH_TOKEN_KEY_CACHE.max_age_s,
     )
 
 
@@ -751,6 +844,7 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         )
     for orders, c in at.items():
         out.append(report_rows_line(orders, c))
+    out.extend(kms_lines(at, counted=a is None))
     for orders in ORDERS_PER_DAY:
         a = at[orders]
         m = month(orders, a)
@@ -769,6 +863,39 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
             f"reports on Standard: $ {standard_reports.cost['Step Functions']:.4f} "
             f"({standard_reports.operations['sfn_standard_runs']:.0f} Standard runs), total $ {standard_reports.total:.4f}; "
             f"every run on Standard: $ {before.cost['Step Functions']:.4f}, total $ {before.total:.4f}"
+        )
+    return out
+
+
+def kms_lines(at: dict[int, Assumptions], *, counted: bool) -> list[str]:
+    """What the KMS figure is made of at each scale, and what it would be without the vault's cache."""
+    from dataclasses import replace
+
+    out = []
+    if counted:
+        kms = _kms_count()
+        per_kind = ", ".join(f"{kind} {use.code_requests()}" for kind, use in kms.runs.items())
+        functions = ", ".join(
+            f"{name.removesuffix('Function')} {n}"
+            for name, n in sorted(kms.runs["planning"].by_function().items())
+        )
+        quiet = kms.runs["quiet"]
+        out.append(
+            f"KMS counted on the local stack: the code's requests an hourly run with no data key cached: "
+            f"{per_kind} ({functions} when the reports are planned); {kms.warm_quiet.code_requests()} in a "
+            f"quiet run whose containers hold the seller's key; table keys of the seller's session "
+            f"{len(quiet.seller_tables)} a run ({len(quiet.connections)} were they kept per function and "
+            f"caller), of functions' own roles {len(kms.role_tables)} a tick; {kms.per_label:.0f} a label "
+            f"bought, {kms.per_label_session:.0f} a label session"
+        )
+    for orders, a in at.items():
+        parts = {name.removeprefix("kms_"): n for name, n in kms_requests(orders, a).items()}
+        without = month(orders, replace(a, refresh_key_cache_max_age_s=0.0)).cost["KMS"]
+        out.append(
+            f"{orders:>6} orders/day: KMS $ {month(orders, a).cost['KMS']:.4f}, {sum(parts.values()):.0f} "
+            f"requests ({', '.join(f'{name} {n:.0f}' for name, n in parts.items())}; "
+            f"{refresh_key_miss_share(a):.2f} of the refresh-token decrypts reach KMS); without the "
+            f"refresh-token key cache $ {without:.4f}"
         )
     return out
 

@@ -14,9 +14,12 @@ UTF-8, numbers ~1 byte per 2 digits + 1, maps and lists 3 bytes + their elements
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +30,7 @@ from pynamodb.connection.base import Connection
 
 if TYPE_CHECKING:
     from sellerflow.domain import Order
+    from sellerflow_dev.local.stack import LocalStack
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[3]
@@ -712,4 +716,353 @@ def count_report_rows(
         parts_per_day=len(packed) / 3,
         legacy_wru_per_day=legacy.wru,
         legacy_kb_per_row=sum(item_bytes(i) + 100 for i in legacy_items) / 1024 / len(legacy_items),
+    )
+
+
+# --- KMS requests, counted on the local stack (count_kms_requests) -------------------------------------
+# The Encryption SDK's KMS requests carry their ciphertext's encryption context, whose `purpose` says
+# what it protects; the refresh tokens' are the ones the vault's decrypt cache serves
+# (`sellerflow.store.credentials.REFRESH_TOKEN_KEY_CACHE`).
+REFRESH_TOKEN_PURPOSES = ("spapi-refresh-token", "ads-refresh-token")
+
+
+def is_refresh_token(purpose: str) -> bool:
+    return purpose.startswith(REFRESH_TOKEN_PURPOSES)
+
+
+@dataclass
+class KmsUse:
+    """What one counted stretch (an hourly run, a label purchase) made KMS do, and at whose request."""
+
+    # (function, KMS operation, purpose): the code's own requests (the Encryption SDK's)
+    code: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # (caller, table) of the DynamoDB calls to a table under a customer managed key: DynamoDB decrypts
+    # the table key once per caller after 5 minutes without use. Caller "seller-<id>": the tenant data
+    # role's session for that seller (the same principal whichever function assumed it); "role:<function>":
+    # the function's own role, which every seller's run shares
+    table_callers: set[tuple[str, str]] = field(default_factory=set)
+    # (function, caller, table): the same per function, were the table key kept per connection (container)
+    connections: set[tuple[str, str, str]] = field(default_factory=set)
+    # (function, secret): reads of a secret under a customer managed key (one KMS Decrypt each, by
+    # Secrets Manager)
+    secret_reads: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def code_requests(self, *, refresh_tokens: bool | None = None) -> int:
+        """The code's own requests; `refresh_tokens`: only those of refresh tokens (True), the others (False)."""
+        return sum(
+            n
+            for (_, _, purpose), n in self.code.items()
+            if refresh_tokens is None or is_refresh_token(purpose) == refresh_tokens
+        )
+
+    def by_function(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for (function, _, _), n in self.code.items():
+            counts[function] += n
+        return dict(counts)
+
+    @property
+    def seller_tables(self) -> set[tuple[str, str]]:
+        return {(caller, t) for caller, t in self.table_callers if caller.startswith("seller-")}
+
+    @property
+    def role_tables(self) -> set[tuple[str, str]]:
+        return self.table_callers - self.seller_tables
+
+
+def _key_reference(value: Any) -> str | None:
+    """The logical id of a `!GetAtt Key.Arn` (or `!Ref Key`) in the template, else None."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    return None
+
+
+def _tables_of(operation: str, params: Mapping[str, Any]) -> set[str]:
+    if "TableName" in params:
+        return {str(params["TableName"])}
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        return set(params.get("RequestItems", {}))
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        return {
+            str(inner["TableName"]) for item in params.get("TransactItems", []) for inner in item.values()
+        }
+    return set()
+
+
+class KmsMeter:
+    """Counts the KMS requests each Lambda function of the local stack causes, while `installed`: the
+    code's own (KMS requests sent from inside a function's invocation), DynamoDB's table-key decrypts
+    (the distinct callers of each table under a customer managed key, from the DynamoDB calls seen) and
+    Secrets Manager's (reads of a secret under a customer managed key). Every AWS call goes through
+    botocore's one request path, observed there; an invocation's calls are its thread's while
+    `acting_as` its function (the local runtime runs each invocation in one thread). A tenant client's
+    caller is the session it was assumed as (its access key, from the AssumeRole answer seen).
+
+    `on_new_container(function)`: called before an invocation of one of `container_functions` whose
+    function differs from the previous such invocation's (each function its own container in AWS)."""
+
+    def __init__(self, template: Mapping[str, Any], physical: Mapping[str, str]) -> None:
+        resources = template["Resources"]
+        self._tables = {
+            physical[name]: name
+            for name, r in resources.items()
+            if r["Type"] == "AWS::DynamoDB::Table"
+            and name in physical
+            and _key_reference(r["Properties"].get("SSESpecification", {}).get("KMSMasterKeyId"))
+        }
+        self._secrets = {
+            physical[name]: name
+            for name, r in resources.items()
+            if r["Type"] == "AWS::SecretsManager::Secret"
+            and name in physical
+            and _key_reference(r["Properties"].get("KmsKeyId"))
+        }
+        self._current = threading.local()
+        self._sessions: dict[str, str] = {}  # an assumed role's access key id -> its session name
+        self._lock = threading.Lock()
+        self._last: str | None = None
+        self.use = KmsUse()
+        self.on_new_container: Callable[[str], None] | None = None
+        self.container_functions: frozenset[str] = frozenset()
+
+    def take(self) -> KmsUse:
+        """What was counted since the last `take`."""
+        with self._lock:
+            taken, self.use = self.use, KmsUse()
+            self._last = None
+        return taken
+
+    @contextmanager
+    def acting_as(self, function: str) -> Iterator[None]:
+        """This thread's AWS calls are `function`'s for the block (one invocation)."""
+        with self._lock:
+            new = function in self.container_functions and function != self._last
+            if function in self.container_functions:
+                self._last = function
+        if new and self.on_new_container is not None:
+            self.on_new_container(function)
+        previous = getattr(self._current, "function", None)
+        self._current.function = function
+        try:
+            yield
+        finally:
+            self._current.function = previous
+
+    @contextmanager
+    def installed(self) -> Iterator[KmsMeter]:
+        import botocore.client
+
+        base: Any = botocore.client.BaseClient
+        original = base._make_api_call  # noqa: SLF001 - botocore's one request path
+        meter = self
+
+        def observed(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            response = original(client, operation, params)
+            meter._observe(client, operation, params, response)
+            return response
+
+        base._make_api_call = observed  # noqa: SLF001
+        try:
+            yield self
+        finally:
+            base._make_api_call = original  # noqa: SLF001
+
+    @contextmanager
+    def watching(self, dispatcher: Any, resources: Any) -> Iterator[KmsMeter]:
+        """Every handler the local runtime calls (Step Functions' tasks, invokes, the API gateway's
+        requests) runs `acting_as` its function's logical id."""
+        handler = dispatcher.handler
+        meter = self
+
+        def attributed(function_name: str) -> Callable[[Any, Any], Any]:
+            run, logical = handler(function_name), resources.function_by_name(function_name).logical_id
+
+            def invocation(event: Any, context: Any) -> Any:
+                with meter.acting_as(logical):
+                    return run(event, context)
+
+            return invocation
+
+        dispatcher.handler = attributed
+        try:
+            with self.installed():
+                yield self
+        finally:
+            del dispatcher.handler  # the class's own again
+
+    def _observe(self, client: Any, operation: str, params: Mapping[str, Any], response: Any) -> None:
+        service = client.meta.service_model.service_name
+        if service == "sts" and operation == "AssumeRole":
+            with self._lock:
+                self._sessions[response["Credentials"]["AccessKeyId"]] = str(params["RoleSessionName"])
+            return
+        function = getattr(self._current, "function", None)
+        if function is None:  # the harness's own calls
+            return
+        with self._lock:
+            if service == "kms":
+                purpose = str(params.get("EncryptionContext", {}).get("purpose", "-"))
+                self.use.code[(function, operation, purpose)] += 1
+            elif service == "secretsmanager" and operation == "GetSecretValue":
+                secret = next((n for p, n in self._secrets.items() if p in str(params["SecretId"])), None)
+                if secret is not None:
+                    self.use.secret_reads[(function, secret)] += 1
+            elif service == "dynamodb":
+                access_key = client._get_credentials().access_key  # noqa: SLF001 - who signs the call
+                caller = self._sessions.get(access_key, f"role:{function}")
+                for table in _tables_of(operation, params):
+                    if table in self._tables:
+                        self.use.table_callers.add((caller, self._tables[table]))
+                        self.use.connections.add((function, caller, self._tables[table]))
+
+
+def fresh_container() -> None:
+    """What the next invocation meets in a container that never served the seller (the local runtime
+    runs every function in one process): collaborators built anew, so no access token, no cached data
+    key, no tenant session (assumed again by the next binding)."""
+    from sellerflow import wiring
+    from sellerflow.settings import reset_settings
+    from sellerflow.store.tenancy import use_tenant_sessions
+
+    reset_settings()
+    wiring.reset()
+    use_tenant_sessions(None)
+
+
+def an_hour_later(seller_id: str) -> None:
+    """What the next invocation meets in a warm container that served `seller_id` an hour ago: its
+    access tokens and its tenant session expired (an hour each), the rest kept (the vault's cached data
+    keys among it)."""
+    from sellerflow import wiring
+    from sellerflow.store.tenancy import use_tenant_sessions
+
+    warm = wiring._warm()  # noqa: SLF001 - the container's own token caches
+    for tokens in (warm.token_cache, *warm.ads_token_caches.values()):
+        tokens.forget(seller_id)
+    use_tenant_sessions(None)
+    wiring.bound_settings(wiring.settings())
+
+
+@dataclass(frozen=True)
+class KmsCount:
+    """One seller's KMS requests counted on the local stack (moto and the SP-API simulator over HTTP):
+    each kind of hourly run as its functions' containers meet it an hour after the seller's previous
+    run (`runs`: no data key cached in the container; `warm_quiet`: a quiet hour in containers whose
+    decrypt cache holds the seller's keys), and labels bought through the API (the first with its
+    session: the refresh token's decrypt, the API's table keys)."""
+
+    runs: dict[str, KmsUse]  # "quiet", "planning" (the carry plans and asks), "ingesting" (checks, ingests)
+    runs_per_day: dict[str, float]
+    warm_quiet: KmsUse
+    labels: tuple[KmsUse, ...]
+
+    def per_run(self, measure: Callable[[KmsUse], float]) -> float:
+        """`measure` of a run, averaged over the day's runs of each kind."""
+        day = sum(self.runs_per_day[kind] * measure(use) for kind, use in self.runs.items())
+        return day / sum(self.runs_per_day.values())
+
+    @property
+    def role_tables(self) -> set[tuple[str, str]]:
+        """(function role, table) pairs the day's kinds of run touch: each decrypted once a fan-out tick."""
+        return set().union(*(use.role_tables for use in self.runs.values()))
+
+    @property
+    def secrets(self) -> set[tuple[str, str]]:
+        return set().union(*(set(use.secret_reads) for use in self.runs.values()))
+
+    @property
+    def per_label(self) -> float:
+        """The code's requests per label bought, the session's refresh tokens aside."""
+        return sum(use.code_requests(refresh_tokens=False) for use in self.labels) / max(1, len(self.labels))
+
+    @property
+    def per_label_session(self) -> float:
+        """A label session's own: the refresh-token decrypts and the table keys of its callers."""
+        first = self.labels[0] if self.labels else KmsUse()
+        return first.code_requests(refresh_tokens=True) + len(first.table_callers)
+
+
+def count_kms_requests(seed: int = 7, labels: int = 2) -> KmsCount:
+    """Bring one simulator seller to its steady state on the local stack (the first sync on Standard, its
+    backfill stood in for), then count, with a `KmsMeter`, a quiet hourly run, a run that plans and asks
+    for the day's reports and the next, which ingests them, each with every function in a container that
+    has not served the seller within the hour (its access token and tenant session expired, no data key
+    cached), a quiet run again in containers holding the seller's data key, and up to `labels` labels
+    bought through the API (as many as the seller's label queue holds). Push notifications are dropped:
+    the hourly runs alone are counted."""
+    from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
+    from sellerflow_dev.simulator import SimConfig
+
+    config = LocalStackConfig(
+        sellers=1,
+        seed=seed,
+        time_scale=30.0,
+        sim_config=SimConfig(rate_scale=100.0, report_processing_s=0.5),
+        log_level="ERROR",
+    )
+    # the functions' logger was made before the stack set its level: quiet it here (`make cost` prints)
+    functions_log = logging.getLogger("sellerflow")
+    level = functions_log.level
+    functions_log.setLevel(logging.ERROR)
+    try:
+        return _count_kms_requests(LocalStack(config), labels)
+    finally:
+        functions_log.setLevel(level)
+
+
+def _count_kms_requests(local: LocalStack, labels: int) -> KmsCount:
+    from sellerflow import wiring
+    from sellerflow_dev.bench.cost import HourlyShape, reports_every_hours
+    from sellerflow_dev.local.demo_labels import buy_one_label
+    from sellerflow_dev.local.steady import make_daily_reports_due, stand_in_for_the_backfill
+    from sellerflow_dev.local.template import load_template
+
+    with local as stack:
+        assert stack.resources is not None
+        assert stack.dispatcher is not None
+        stack.connect_demo_sellers()
+        seller = stack.world.sellers[0].seller_id
+        [first] = stack.run_sync()
+        if first.status != "SUCCEEDED":
+            raise RuntimeError(f"the first sync ended {first.status}: {first.error}")
+        stand_in_for_the_backfill(seller)
+        wiring.seller_store().record_reports_run(seller, at=datetime.now(UTC), pending=False)
+        stack.simulator.notifications.drop_next(seller, 1_000_000)
+        meter = KmsMeter(load_template(stack.config.root / "template.yaml"), stack.resources.physical)
+        meter.container_functions = frozenset(HourlyShape(1, 1).invocations())
+
+        windows = iter(range(40, 80))
+        now = datetime.now(UTC)
+
+        def hourly_run() -> KmsUse:
+            stack.world.advance(60)
+            report = stack.start_window(seller, f"{now + timedelta(hours=next(windows)):%Y%m%dT%H00}")
+            if (report.status, report.machine) != ("SUCCEEDED", "express"):
+                raise RuntimeError(f"an hourly run ended {report.status} on {report.machine}: {report.error}")
+            return meter.take()
+
+        with meter.watching(stack.dispatcher, stack.resources):
+            meter.on_new_container = lambda _: fresh_container()
+            runs = {"quiet": hourly_run()}
+            make_daily_reports_due(seller)
+            runs["planning"] = hourly_run()
+            runs["ingesting"] = hourly_run()
+            meter.on_new_container = lambda _: an_hour_later(seller)
+            wiring.credential_vault().refresh_token(seller)  # served by these containers within max_age
+            warm_quiet = hourly_run()
+            meter.on_new_container = None
+            fresh_container()
+            bought = []
+            for _ in range(labels):
+                if not buy_one_label(stack, 1).bought:
+                    break
+                bought.append(meter.take())
+    planning = 24 / reports_every_hours()
+    return KmsCount(
+        runs=runs,
+        runs_per_day={"quiet": 24 - 2 * planning, "planning": planning, "ingesting": planning},
+        warm_quiet=warm_quiet,
+        labels=tuple(bought),
     )

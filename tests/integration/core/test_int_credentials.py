@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
+import botocore.session
 import httpx
 import pytest
 from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
@@ -68,13 +69,17 @@ def test_the_stored_item_holds_only_ciphertext(aws: Any, kms_key_arn: str, world
     assert set(item) == {"seller_id", "sk", "refresh_token_ciphertext"}
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["key-not-cached", "key-cached"])
 def test_a_ciphertext_copied_to_another_seller_does_not_decrypt_as_theirs(
-    aws: Any, kms_key_arn: str, world: SimWorld
+    aws: Any, kms_key_arn: str, world: SimWorld, cached: bool
 ) -> None:
-    # Given seller A's encrypted token, copied into seller B's CREDENTIALS item
+    # Given seller A's encrypted token (read once when `cached`: its data key in the vault's decrypt
+    # cache), copied into seller B's CREDENTIALS item
     seller_a, seller_b = world.sellers
     vault = CredentialVault(kms_key_arn)
     vault.store_refresh_token(seller_a.seller_id, SecretStr(seller_a.refresh_token))
+    if cached:
+        assert vault.refresh_token(seller_a.seller_id).get_secret_value() == seller_a.refresh_token
     stolen = credentials_item(aws, seller_a.seller_id)["refresh_token_ciphertext"]
     aws.put_item(
         TableName="SellersTable",
@@ -85,12 +90,40 @@ def test_a_ciphertext_copied_to_another_seller_does_not_decrypt_as_theirs(
         },
     )
 
-    # When B's token is asked for
-    # Then the encryption context (seller A) betrays the copy: no token for B, and A's is not revealed
-    with pytest.raises(CredentialsMissing) as raised:
+    # When B's token is asked for, by the same vault
+    # Then the encryption context (seller A) betrays the copy, whether its key came from KMS or the
+    # cache: no token for B, and A's is not revealed
+    with pytest.raises(CredentialsMissing, match=seller_b.seller_id) as raised:
         vault.refresh_token(seller_b.seller_id)
     assert seller_a.refresh_token not in str(raised.value)
     assert vault.refresh_token(seller_a.seller_id).get_secret_value() == seller_a.refresh_token
+
+
+def test_a_re_authorised_sellers_new_token_is_read_never_the_cached_one(
+    aws: Any, kms_key_arn: str, world: SimWorld
+) -> None:
+    # Given a seller's token read twice by one vault (a warm container): KMS asked once
+    seller = world.sellers[0]
+    session = botocore.session.get_session()
+    decrypts: list[str] = []
+    session.register("before-call.kms.Decrypt", lambda **_: decrypts.append("Decrypt"))
+    vault = CredentialVault(kms_key_arn, botocore_session=session)
+    vault.store_refresh_token(seller.seller_id, SecretStr(seller.refresh_token))
+    for _ in range(2):
+        assert vault.refresh_token(seller.seller_id).get_secret_value() == seller.refresh_token
+    assert len(decrypts) == 1
+
+    # When the seller authorises again (a new token, stored by another container) and it is read
+    renewed = f"{REFRESH_TOKEN_PREFIX}renewed-{uuid.uuid4().hex}"
+    CredentialVault(kms_key_arn).store_refresh_token(seller.seller_id, SecretStr(renewed))
+    token = vault.refresh_token(seller.seller_id)
+
+    # Then the new token comes back, its data key from KMS; and once deleted, nothing does
+    assert token.get_secret_value() == renewed
+    assert len(decrypts) == 2
+    vault.delete_refresh_token(seller.seller_id)
+    with pytest.raises(CredentialsMissing):
+        vault.refresh_token(seller.seller_id)
 
 
 def test_a_seller_without_a_stored_token_raises_credentials_missing(

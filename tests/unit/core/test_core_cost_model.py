@@ -197,3 +197,39 @@ def test_finance_chunks_cut_the_archive_deletes_and_the_first_reads_count() -> N
     # the hour's reads before a first write are billed
     extra = month(1_000, chunked).operations["ddb_rru"] - month(1_000, one_each).operations["ddb_rru"]
     assert extra == pytest.approx(1_000 * 30 * one_each.finance_events_per_order * 0.1)
+
+
+def test_kms_is_priced_per_run_table_key_and_label_not_per_invocation() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import Assumptions, kms_requests, refresh_key_miss_share
+
+    a = Assumptions()
+    # the runs' requests do not grow with the orders (pages are invocations, not decrypts); the labels do
+    small, large = kms_requests(100, a), kms_requests(10_000, a)
+    assert small["kms_sync_code"] == large["kms_sync_code"] > 0
+    assert small["kms_table_keys"] == large["kms_table_keys"] > 0
+    labels = 30 * 9_900 * a.pii_share_of_orders * a.kms_per_label
+    assert large["kms_labels"] - small["kms_labels"] == pytest.approx(labels)
+    per_month = 30 * (1_000 * a.pii_share_of_orders * a.kms_per_label + a.kms_per_label_session)
+    assert month(1_000).operations["kms_labels"] == pytest.approx(per_month)
+    # no label bought, no label session
+    assert kms_requests(1_000, replace(a, pii_share_of_orders=0.0))["kms_labels"] == 0
+    # without the vault's cache every refresh-token decrypt reaches KMS; with 6 hours, those of a
+    # container that served one of the seller's 5 earlier hourly runs do not (1 in 10 containers each)
+    assert refresh_key_miss_share(replace(a, refresh_key_cache_max_age_s=0.0)) == 1.0
+    assert refresh_key_miss_share(replace(a, refresh_key_cache_max_age_s=3600.0)) == 1.0
+    assert refresh_key_miss_share(a) == pytest.approx(0.9**5)
+    uncached = month(1_000, replace(a, refresh_key_cache_max_age_s=0.0))
+    assert month(1_000).cost["KMS"] < uncached.cost["KMS"]
+    # the functions' own roles and the app secret are shared by the fan-out's sellers
+    shared = kms_requests(1_000, replace(a, fanout_sellers=10_000))
+    assert shared["kms_app_secret"] == kms_requests(1_000, a)["kms_app_secret"] / 10
+
+
+def test_the_models_refresh_key_cache_age_is_the_vaults() -> None:
+    from sellerflow.store.credentials import REFRESH_TOKEN_KEY_CACHE
+    from sellerflow_dev.bench.cost import Assumptions
+
+    # a decrypt an hour after the last would never find a younger cache's entry
+    assert Assumptions().refresh_key_cache_max_age_s == REFRESH_TOKEN_KEY_CACHE.max_age_s > 3600

@@ -3,6 +3,13 @@
 The encryption context names the seller and the purpose, and decryption checks it: a ciphertext
 copied into another seller's record does not decrypt as that seller's token. Plaintext tokens exist
 only in memory, only inside the SP-API port's credential provider, wrapped in `SecretStr`.
+
+A token is decrypted each time an LWA access token is needed (once an hour per seller and warm
+container: access tokens live an hour), from the item read then. The data key KMS decrypted for that
+ciphertext is kept in the container's memory for `REFRESH_TOKEN_KEY_CACHE` (the Encryption SDK's
+data key caching, decryption only): the next hours' decrypts of the same ciphertext in that
+container make no KMS request. Never the token itself: it is decrypted again from the item each
+time, so a deleted or replaced token (a revoked or re-authorised seller) is never served from memory.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from sellerflow.amazon.ads import ADS_REGIONS, AdsRegion
 from sellerflow.errors import CredentialsMissing
-from sellerflow.store.envelope import ContextEnvelope
+from sellerflow.store.envelope import ContextEnvelope, DecryptCache
 from sellerflow.store.sellers import CREDENTIALS
 from sellerflow.store.tables import SellerRecord
 
@@ -28,6 +35,14 @@ ADS_PURPOSE = "ads-refresh-token"
 # regions existed.
 ADS_CREDENTIALS = f"{CREDENTIALS}#ADS"
 
+# A seller's next decrypt in a container comes an hour after the last (the access token's life, the
+# hourly sync's cadence), so an age under an hour would never be reused: six hours lets a container
+# that served the seller in any of the last five hourly runs skip KMS, and bounds how long a warm
+# container keeps decrypting after the data key is disabled or its grant revoked (a new function
+# version or configuration drops every warm container at once: docs/incident-response.md). Capacity:
+# a thousand sellers' SP-API grant and three Ads regions' each, ~1.4 KB apiece (measured): < 6 MB.
+REFRESH_TOKEN_KEY_CACHE = DecryptCache(max_age_s=6 * 3600.0, capacity=4096)
+
 
 def ads_credentials_key(region: AdsRegion) -> str:
     return ADS_CREDENTIALS if region == "NA" else f"{ADS_CREDENTIALS}#{region}"
@@ -39,7 +54,7 @@ def _ads_purpose(region: AdsRegion) -> str:
 
 class CredentialVault:
     def __init__(self, key_arn: str, *, botocore_session: BotocoreSession | None = None) -> None:
-        self._envelope = ContextEnvelope(key_arn, botocore_session)
+        self._envelope = ContextEnvelope(key_arn, botocore_session, decrypt_cache=REFRESH_TOKEN_KEY_CACHE)
 
     @staticmethod
     def _context(seller_id: str, purpose: str = PURPOSE) -> dict[str, str]:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sellerflow.labels.tracking import TrackingRefresh
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.data_kiosk import DataKioskClient
+    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
     from sellerflow.store.audit import AuditLog
     from sellerflow.store.connections import ConnectionStore
     from sellerflow.store.credentials import CredentialVault
@@ -97,17 +98,25 @@ def per_settings(build: Callable[[Settings], T]) -> Callable[[], T]:
 
 
 @per_settings
+def lwa_app_credentials(s: Settings) -> SecretsManagerAppCredentials:
+    """The app's LWA client credentials, one cached source per container: the SP-API and Ads clients
+    (and the connect flows) share its reads of the secret, each a KMS decrypt by Secrets Manager."""
+    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
+
+    return SecretsManagerAppCredentials(s.lwa_app_secret_name)
+
+
+@per_settings
 def spapi_client(s: Settings) -> SpApiClient:
     import httpx
 
     from sellerflow.observability import trace_httpx
     from sellerflow.spapi.client import SpApiClient
     from sellerflow.spapi.lwa import LwaClient
-    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 
     trace_httpx()
     http = httpx.Client(timeout=s.spapi_timeout_s)
-    lwa = LwaClient(s.lwa_endpoint, SecretsManagerAppCredentials(s.lwa_app_secret_name), http)
+    lwa = LwaClient(s.lwa_endpoint, lwa_app_credentials(), http)
     return SpApiClient(
         endpoint=s.spapi_endpoint,
         lwa=lwa,
@@ -146,11 +155,10 @@ def ads_client(s: Settings) -> RegionalAdsClient:
     from sellerflow.amazon.ads import ADS_REGIONS
     from sellerflow.observability import trace_httpx
     from sellerflow.spapi.lwa import LwaClient
-    from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 
     trace_httpx()
     http = httpx.Client(timeout=s.ads_timeout_s)
-    app = SecretsManagerAppCredentials(s.lwa_app_secret_name)
+    app = lwa_app_credentials()
     hosts = s.ads_hosts()
     return RegionalAdsClient(
         {

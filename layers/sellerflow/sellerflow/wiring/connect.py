@@ -8,7 +8,6 @@ from sellerflow import wiring
 from sellerflow.connect.ads import AdsConnectConfig, AdsConnectService
 from sellerflow.connect.service import ConnectConfig, ConnectService
 from sellerflow.settings import Settings
-from sellerflow.store.app_secrets import SecretsManagerAppCredentials
 from sellerflow.store.connections import ConnectStateStore, SecretsManagerStateKey
 from sellerflow.wiring.notifications import push_subscriptions
 
@@ -60,7 +59,7 @@ def connect_service(settings: Settings) -> ConnectService:
 
 @wiring.per_settings
 def ads_connect_service(settings: Settings) -> AdsConnectService:
-    app = SecretsManagerAppCredentials(settings.lwa_app_secret_name)
+    app = wiring.lwa_app_credentials()
     return AdsConnectService(
         config=ads_connect_config(settings),
         # The LWA client that exchanges the code and refreshes the ads tokens is the app's own; each

@@ -17,19 +17,20 @@ from sellerflow.sync.models import StartSellerSyncBatchInput, StartSellerSyncInp
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    starter, hourly, routes = (
+        wiring.seller_sync_starter(),
+        wiring.seller_sync_hourly_starter(),
+        wiring.seller_store(),
+    )
     if isinstance(event, dict) and "sellers" in event:  # a fanout child's batch
         batch = parse_event(StartSellerSyncBatchInput, event)
-        return start_seller_syncs(
+        started = start_seller_syncs(
             batch,
-            starter=wiring.seller_sync_starter(),
-            hourly=wiring.seller_sync_hourly_starter(),
-            routes=wiring.seller_store(),
+            starter=starter,
+            hourly=hourly,
+            routes=routes,
             time_left_s=lambda: context.get_remaining_time_in_millis() / 1000,
-        ).model_dump(mode="json", exclude_none=True)
-    request = parse_event(StartSellerSyncInput, event)
-    return start_seller_sync(
-        request,
-        starter=wiring.seller_sync_starter(),
-        hourly=wiring.seller_sync_hourly_starter(),
-        routes=wiring.seller_store(),
-    ).model_dump(mode="json")
+        )
+        return started.model_dump(mode="json", exclude_none=True)
+    request = parse_event(StartSellerSyncInput, event)  # one seller: a hand-over, or a first sync
+    return start_seller_sync(request, starter=starter, hourly=hourly, routes=routes).model_dump(mode="json")

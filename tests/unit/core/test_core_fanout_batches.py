@@ -4,8 +4,7 @@ time handing the rest to its retry, and results that stay small."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,12 +17,10 @@ from sellerflow.sync.fanout import (
     BATCH_TIME_RESERVE_S,
     due_batches,
     execution_name,
-    publish_due_sellers,
     start_seller_syncs,
 )
 from sellerflow.sync.models import (
     MAX_FANOUT_BATCH,
-    DueBatch,
     DueSeller,
     StartSellerSyncBatchInput,
     StartSellerSyncBatchOutput,
@@ -69,55 +66,6 @@ def test_every_due_seller_is_in_exactly_one_batch_and_only_the_last_is_short(sel
 def test_a_batch_holds_at_least_one_seller() -> None:
     with pytest.raises(ValueError, match="at least one seller"):
         due_batches(_due(3), 0)
-
-
-class FakeSellers:
-    def __init__(self, *ids: str) -> None:
-        self.ids = list(ids)
-
-    def scheduled_sellers(self) -> list[object]:
-        from sellerflow.domain import ScheduledSeller
-
-        return [ScheduledSeller(seller_id=s) for s in self.ids]
-
-    def mark_lapsed(self, seller_id: str, *, now: datetime, reason: str) -> bool:
-        raise AssertionError("nobody lapses here")
-
-
-class FakeBucket:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put_json(self, key: str, body: bytes) -> str:
-        self.objects[key] = body
-        return "fanout-bucket"
-
-
-def test_the_fanouts_due_list_is_batches_each_a_map_item_and_the_result_stays_small() -> None:
-    # Given 10,000 due sellers and the largest batch size the template allows
-    ids = [f"A{n:011d}" for n in range(10_000)]
-    bucket = FakeBucket()
-    tick = datetime(2026, 3, 1, 13, 44, 5, tzinfo=UTC)
-    # When the fanout's tick lists them in batches
-    out = publish_due_sellers(
-        tick, sellers=FakeSellers(*ids), window_minutes=15, sink=bucket, batch_size=MAX_FANOUT_BATCH
-    )
-    # Then the object holds 50 batches in order, the count is of sellers, and the result is small
-    items = json.loads(bucket.objects[out.key])
-    assert len(items) == 10_000 // MAX_FANOUT_BATCH
-    assert [s for item in items for s in DueBatch.model_validate(item).sellers] == ids
-    assert out.count == 10_000
-    assert len(out.model_dump_json()) < 200
-    # (a Distributed Map item may hold 256 KB; a batch's is a few KB)
-    assert max(len(json.dumps(item)) for item in items) < 4_000
-
-
-def test_without_a_batch_size_the_list_is_one_item_per_seller_as_the_archive_and_older_fanouts_read() -> None:
-    bucket = FakeBucket()
-    out = publish_due_sellers(
-        datetime(2026, 3, 1, tzinfo=UTC), sellers=FakeSellers(B, A), window_minutes=15, sink=bucket
-    )
-    assert json.loads(bucket.objects[out.key]) == [{"seller_id": A}, {"seller_id": B}]
 
 
 # --- a batch's starts ------------------------------------------------------------------------------
@@ -203,6 +151,18 @@ def _names(*sellers: str) -> list[str]:
     return [execution_name(s, WINDOW) for s in sellers]
 
 
+def _run(
+    batch: StartSellerSyncBatchInput,
+    hourly: FakeStarter,
+    routes: FakeRoutes,
+    time_left_s: Callable[[], float] = _plenty,
+) -> StartSellerSyncBatchOutput:
+    """The batch's function, with a Standard machine that nobody here is routed to."""
+    return start_seller_syncs(
+        batch, starter=FakeStarter(dedupes=True), hourly=hourly, routes=routes, time_left_s=time_left_s
+    )
+
+
 def test_a_batch_starts_each_seller_once_and_reports_each_outcome() -> None:
     # Given a batch of an active seller, an erased one and one already started this window
     routes = FakeRoutes(statuses={B: None})
@@ -228,13 +188,7 @@ def test_one_seller_that_cannot_be_started_never_stops_the_others() -> None:
     routes = FakeRoutes(failing={B})
     hourly = FakeStarter(dedupes=False, broken=set(_names(C)))
     # When the batch runs
-    out = start_seller_syncs(
-        _batch(A, B, C, D),
-        starter=FakeStarter(dedupes=True),
-        hourly=hourly,
-        routes=routes,
-        time_left_s=_plenty,
-    )
+    out = _run(_batch(A, B, C, D), hourly, routes)
     # Then the others are started, the two are not_started with their error's class (no message)
     assert hourly.started == _names(A, D)
     assert [(o.seller_id, o.status, o.error) for o in out.sellers] == [
@@ -255,15 +209,11 @@ def test_a_throttled_seller_is_started_by_the_batchs_retry_and_the_others_are_no
     batch = _batch(A, B, C, D)
     # When the batch runs: the others are started first, then the throttle is raised for the Retry
     with pytest.raises(WorkflowStartThrottled, match="1 of 4 sellers"):
-        start_seller_syncs(
-            batch, starter=FakeStarter(dedupes=True), hourly=hourly, routes=routes, time_left_s=_plenty
-        )
+        _run(batch, hourly, routes)
     assert hourly.started == _names(A, C, D)
     assert routes.claimed[B] is None  # its claim given back
     # And when the map's Retry runs the same batch again
-    out = start_seller_syncs(
-        batch, starter=FakeStarter(dedupes=True), hourly=hourly, routes=routes, time_left_s=_plenty
-    )
+    out = _run(batch, hourly, routes)
     # Then only the throttled seller starts; the others find their window claimed
     assert hourly.started == _names(A, C, D, B)
     assert hourly.calls.count(execution_name(A, WINDOW)) == 1
@@ -280,22 +230,10 @@ def test_a_batch_short_of_time_leaves_the_rest_to_its_retry() -> None:
     left: Iterator[float] = iter([50.0, 30.0, BATCH_TIME_RESERVE_S - 1])
     routes, hourly = FakeRoutes(), FakeStarter(dedupes=False)
     with pytest.raises(StartBatchOutOfTime, match="2 of 4 sellers"):
-        start_seller_syncs(
-            _batch(A, B, C, D),
-            starter=FakeStarter(dedupes=True),
-            hourly=hourly,
-            routes=routes,
-            time_left_s=lambda: next(left),
-        )
+        _run(_batch(A, B, C, D), hourly, routes, time_left_s=lambda: next(left))
     assert hourly.started == _names(A, B)
     # When the Retry runs the batch with time enough, the two others start, A and B are no-ops
-    out = start_seller_syncs(
-        _batch(A, B, C, D),
-        starter=FakeStarter(dedupes=True),
-        hourly=hourly,
-        routes=routes,
-        time_left_s=_plenty,
-    )
+    out = _run(_batch(A, B, C, D), hourly, routes)
     assert hourly.started == _names(A, B, C, D)
     assert (out.started, out.already_running) == (2, 2)
 
@@ -303,12 +241,10 @@ def test_a_batch_short_of_time_leaves_the_rest_to_its_retry() -> None:
 def test_the_largest_batchs_result_stays_a_few_kilobytes() -> None:
     # Every seller not started, with an error class: the longest result a batch can give
     ids = [f"A{n:019d}" for n in range(MAX_FANOUT_BATCH)]
-    out = start_seller_syncs(
+    out = _run(
         StartSellerSyncBatchInput(sellers=ids, window=WINDOW),
-        starter=FakeStarter(dedupes=True),
-        hourly=FakeStarter(dedupes=False),
-        routes=FakeRoutes(failing=set(ids)),
-        time_left_s=_plenty,
+        FakeStarter(dedupes=False),
+        FakeRoutes(failing=ids),
     )
     assert out.not_started == MAX_FANOUT_BATCH
     dumped = out.model_dump_json(exclude_none=True)

@@ -1,5 +1,6 @@
 """Fanout task: the active sellers due for a sync in this schedule window (lapsed ones are marked),
-written to S3 for the fanout's Distributed Map; the result is only where the list is and its size."""
+written to S3 in batches for the fanout's Distributed Map; the result is only where the list is and
+its size."""
 
 from typing import Any
 
@@ -24,5 +25,6 @@ def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, 
         sink=wiring.due_list_objects(),
         billing=wiring.billing_sync_gate(),  # None unless Billing=on
         every_active=request.every_active,  # the daily history archive: every active seller
+        batch_size=request.batch_size,  # the fanout's batches (None: one item per seller)
     )
     return result.model_dump(mode="json")

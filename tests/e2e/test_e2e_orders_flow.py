@@ -38,11 +38,18 @@ def _assert_figures_add_up(figures: dict[str, Any], orders: dict[str, dict[str, 
 def test_a_schedule_tick_syncs_every_seller_and_the_api_returns_exactly_the_ground_truth(
     local_stack: Callable[..., LocalStack],
 ) -> None:
-    # Given three connected demo sellers and the simulator's ground truth
-    stack = local_stack()
+    # Given three connected demo sellers and the simulator's ground truth, and batches of two
+    stack = local_stack(parameters={"FanoutBatchSize": "2"})
     # When the schedule fires once and every seller-sync completes
     reports = stack.run_sync()
-    # Then every seller's workflow succeeded
+    # Then the fanout's map ran a batch of two and one of the remaining seller
+    assert stack.last_fanout is not None
+    batches = stack.due_batches(stack.last_fanout)
+    assert [len(batch) for batch in batches] == [2, 1]
+    assert sorted(s for batch in batches for s, _ in batch) == sorted(
+        s.seller_id for s in stack.world.sellers
+    )
+    # And every seller's workflow succeeded
     assert [r.status for r in reports] == ["SUCCEEDED"] * 3
     # And every task's seller-scoped call went out on its seller's tenant session, none refused
     assert stack.tenant_policy is not None

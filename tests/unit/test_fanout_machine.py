@@ -1,5 +1,5 @@
-"""The fanout's Distributed Map: the due list read from S3, bounded concurrency, one seller's failure
-isolated, and the roles that make it run in AWS. moto cannot run the definition as written
+"""The fanout's Distributed Map: the due list read from S3 in batches, bounded concurrency, one
+seller's and one batch's failure isolated, and the roles that make it run in AWS. moto cannot run the definition as written
 (`sellerflow_dev.local.asl_moto`), so these tests hold the AWS form; the e2e tests run the local one."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ MACHINE = RESOURCES["FanoutStateMachine"]["Properties"]
 DEFINITION_TEXT = (ROOT / MACHINE["DefinitionUri"]).read_text()
 DEFINITION = json.loads(DEFINITION_TEXT)
 MAP = DEFINITION["States"]["StartSellerSyncs"]
+CHILD = MAP["ItemProcessor"]["States"]["StartBatchSellerSyncs"]
 
 
 def _statements(policies: Any) -> list[dict[str, Any]]:
@@ -45,7 +46,32 @@ def test_the_state_carries_where_the_due_list_is_never_the_list() -> None:
     assert reader["Resource"] == "arn:aws:states:::s3:getObject"
     assert reader["ReaderConfig"] == {"InputType": "JSON"}
     assert reader["Parameters"] == {"Bucket.$": "$.due.bucket", "Key.$": "$.due.key"}
-    assert MAP["ItemSelector"]["seller_id.$"] == "$$.Map.Item.Value.seller_id"
+
+
+def test_each_child_gets_a_batch_the_start_function_accepts_and_the_list_is_asked_in_batches() -> None:
+    from sellerflow.sync.models import DueBatch, ListDueSellersInput, StartSellerSyncBatchInput
+
+    # ListDueSellers is asked for batches of the template's FanoutBatchSize (an older definition,
+    # which asks for none, still gets one item per seller: tests/unit/core/test_core_fanout_batches.py)
+    payload = DEFINITION["States"]["ListDueSellers"]["Parameters"]["Payload"]
+    assert payload["batch_size.$"] == "States.StringToJson('${FanoutBatchSize}')"
+    assert {key.removesuffix(".$") for key in payload} <= set(ListDueSellersInput.model_fields)
+    assert MACHINE["DefinitionSubstitutions"]["FanoutBatchSize"] == {"Ref": "FanoutBatchSize"}
+    # each item is a batch, handed to the child with the tick's window: a StartSellerSync batch
+    selector = MAP["ItemSelector"]
+    assert selector == {"sellers.$": "$$.Map.Item.Value.sellers", "window.$": "$.due.window"}
+    assert {key.removesuffix(".$") for key in selector} == set(StartSellerSyncBatchInput.model_fields)
+    assert set(DueBatch.model_fields) == {"sellers"}
+    assert CHILD["Parameters"] == {"FunctionName": "${StartSellerSyncFunctionArn}", "Payload.$": "$"}
+
+
+def test_the_batch_size_is_bounded_by_what_one_start_function_can_do() -> None:
+    from sellerflow.sync.models import MAX_FANOUT_BATCH
+
+    parameter = load_template()["Parameters"]["FanoutBatchSize"]
+    assert parameter["MinValue"] == 1
+    assert parameter["MaxValue"] == MAX_FANOUT_BATCH
+    assert 1 <= int(parameter["Default"]) <= MAX_FANOUT_BATCH
 
 
 def test_a_tick_with_no_seller_due_runs_no_map() -> None:
@@ -68,12 +94,16 @@ def test_the_map_is_distributed_over_express_children_at_a_bounded_concurrency()
     assert 1 <= parameter["MinValue"] <= int(parameter["Default"]) <= parameter["MaxValue"] <= 1000
 
 
-def test_one_sellers_failure_never_fails_the_tick() -> None:
+def test_one_batchs_failure_never_fails_the_tick() -> None:
+    # (one seller's failure is caught inside the batch's function: test_core_fanout_batches.py)
     assert 0 < MAP["ToleratedFailurePercentage"] < 100
     processor = MAP["ItemProcessor"]["States"]
-    (catch,) = processor["StartSellerSync"]["Catch"]
+    (catch,) = CHILD["Catch"]
     assert catch["ErrorEquals"] == ["States.ALL"]
-    assert processor[catch["Next"]]["Parameters"]["status"] == "not_started"
+    unfinished = processor[catch["Next"]]
+    assert unfinished["Type"] == "Pass"
+    assert unfinished["Parameters"]["status"] == "batch_unfinished"
+    assert unfinished["Parameters"]["sellers.$"] == "$.sellers"
 
 
 def test_the_map_results_go_to_s3_and_the_state_keeps_only_their_location() -> None:
@@ -139,6 +169,7 @@ def _substituted() -> str:
         "StartSellerSyncFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:start",
         "FanoutBucketName": "fanout-bucket",
         "FanoutMaxConcurrency": "7",
+        "FanoutBatchSize": "50",
     }.items():
         text = text.replace("${" + name + "}", value)
     return text
@@ -168,7 +199,28 @@ def test_moto_refuses_the_aws_form_and_accepts_the_translated_one() -> None:
 
 
 def test_a_throttled_start_is_retried_with_backoff_not_left_unsynced() -> None:
-    retries = MAP["ItemProcessor"]["States"]["StartSellerSync"]["Retry"]
-    (throttled,) = [r for r in retries if r["ErrorEquals"] == ["WorkflowStartThrottled"]]
+    # the batch raises these after starting its other sellers; a retry starts only what is left
+    (throttled,) = [r for r in CHILD["Retry"] if "WorkflowStartThrottled" in r["ErrorEquals"]]
+    assert throttled["ErrorEquals"] == ["WorkflowStartThrottled", "StartBatchOutOfTime"]
     assert throttled["MaxAttempts"] >= 6
     assert throttled["JitterStrategy"] == "FULL"
+
+
+def test_a_batch_fits_its_functions_timeout_and_its_retries_an_express_childs_five_minutes() -> None:
+    from sellerflow.sync.fanout import BATCH_TIME_RESERVE_S
+    from sellerflow.sync.models import MAX_FANOUT_BATCH
+    from sellerflow_dev.bench.cost import START_SECONDS_PER_SELLER
+
+    function = RESOURCES["StartSellerSyncFunction"]["Properties"]
+    timeout = function.get("Timeout", load_template()["Globals"]["Function"]["Timeout"])
+    # the largest batch at the modelled pace, and the reserve the function keeps for one slow start
+    assert timeout >= MAX_FANOUT_BATCH * START_SECONDS_PER_SELLER + BATCH_TIME_RESERVE_S
+    # the throttle's backoffs, a first run of the default batch and a quick rerun each: < 300 s
+    (throttled,) = [r for r in CHILD["Retry"] if "WorkflowStartThrottled" in r["ErrorEquals"]]
+    backoffs = sum(
+        min(throttled["MaxDelaySeconds"], throttled["IntervalSeconds"] * throttled["BackoffRate"] ** n)
+        for n in range(throttled["MaxAttempts"])
+    )
+    default = int(load_template()["Parameters"]["FanoutBatchSize"]["Default"])
+    runs = default * START_SECONDS_PER_SELLER * (1 + throttled["MaxAttempts"])
+    assert backoffs + runs < 300

@@ -527,8 +527,9 @@ def test_state_machine_definition_exists_and_every_placeholder_is_substituted(ma
     assert asl_placeholders(definition) == set(props["DefinitionSubstitutions"])
 
 
-# The fanout's Distributed Map is also told its bucket and its concurrency (tests/unit/test_fanout_machine.py).
-NON_FUNCTION_SUBSTITUTIONS = {"FanoutBucketName", "FanoutMaxConcurrency"}
+# The fanout's Distributed Map is also told its bucket, its concurrency and its batch size
+# (tests/unit/test_fanout_machine.py).
+NON_FUNCTION_SUBSTITUTIONS = {"FanoutBucketName", "FanoutMaxConcurrency", "FanoutBatchSize"}
 
 
 @pytest.mark.parametrize("machine", sorted(STATE_MACHINES))

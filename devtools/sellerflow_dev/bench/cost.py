@@ -150,6 +150,8 @@ class Assumptions:
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
     log_bytes_per_order: int = 0  # nothing per order at INFO
     fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
+    # sellers per child of the fanout's Map (None: the template's FanoutBatchSize; 1: one a child)
+    fanout_batch_size: int | None = None
     # Standard runs that planned reports a day: each is followed by one more Standard run (its plan
     # was not empty), which plans nothing (reports on Standard, before the hourly run carried them)
     report_planning_runs_per_day: float = 1.0
@@ -184,6 +186,22 @@ def function_memory_gb() -> dict[str, float]:
 def _states(path: str) -> dict[str, Any]:
     machine: dict[str, Any] = json.loads((ROOT / path).read_text())["States"]
     return machine
+
+
+@cache
+def fanout_batch_size() -> int:
+    """Sellers one child of the fanout's Map starts (counted: the template's FanoutBatchSize default)."""
+    from sellerflow_dev.local.template import load_template
+
+    return int(load_template(ROOT / "template.yaml")["Parameters"]["FanoutBatchSize"]["Default"])
+
+
+def fanout_children_per_start(a: Assumptions) -> float:
+    """The fanout Map's children per seller-sync it starts: a tick's due sellers (`fanout_sellers`,
+    each due `syncs_per_day` of the 96 ticks a day) in batches, the last one holding the rest."""
+    due = a.fanout_sellers * a.syncs_per_day / 96
+    size = a.fanout_batch_size or fanout_batch_size()
+    return math.ceil(due / size) / due
 
 
 @dataclass(frozen=True)
@@ -244,8 +262,7 @@ class SyncShape:
             "RequestReviewsFunction": 1,
             "EvaluateAlertsFunction": 1,
             "RecordSyncResultFunction": 1,
-            "StartSellerSyncFunction": 1,
-        }
+        }  # (StartSellerSyncFunction: the fanout's, per batch, in `month`)
 
 
 @dataclass(frozen=True)
@@ -281,8 +298,7 @@ class HourlyShape:
             "RequestReviewsFunction": 1,
             "EvaluateAlertsFunction": 1,
             "RecordSyncResultFunction": 1,
-            "StartSellerSyncFunction": 1,
-        }
+        }  # (StartSellerSyncFunction: the fanout's, per batch, in `month`)
 
 
 def carried_reports_s(a: Assumptions, settlements_per_day: float) -> float:
@@ -343,6 +359,10 @@ DURATION_S = {
     "RecordSyncResultFunction": 0.2,
     "StartSellerSyncFunction": 0.12,
 }
+# A fanout batch's StartSellerSync: per seller its two consistent reads, the claim's transaction and
+# StartExecution; the rest of DURATION_S's 0.12 s (one seller) is the invocation's own
+START_SECONDS_PER_SELLER = 0.1
+FANOUT_CHILD_OVERHEAD_S = 0.18  # an Express child's own time beside its Lambda (0.3 s with one seller)
 SECONDS_PER_ORDER_VERSION = 0.002  # mapping + DynamoDB batch write, per order row of a page
 SECONDS_PER_REPORT_ROW = 0.00002  # ingest_bench: ~170k rows/s, plus writes batched by 25
 
@@ -430,8 +450,10 @@ def month(
     _, finances_budget = hourly_page_budgets()
     deep_fits = hourly.finance_pages + deep_pages <= finances_budget
     reports_on_express = hourly_express and express_reports
+    hand_over_starts = 0.0  # runs an hourly run's hand-over starts (StartSellerSync, one seller)
     if reports_on_express:
         hand_overs = a.hand_overs_per_day + (0.0 if deep_fits else a.finance_deep_runs_per_day)
+        hand_over_starts = DAYS * hand_overs
         standard_per_day = min(float(a.syncs_per_day), hand_overs * a.standard_runs_per_hand_over)
     elif hourly_express:
         standard_per_day = min(
@@ -453,10 +475,17 @@ def month(
         )
         + (0 if deep_on_express else DAYS * 2 * deep_pages)  # SyncTransactionsPage, MoreTransactionPages
     )
-    # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per seller one
-    # Express child (one request, ~0.3 s at 64 MB) and, modelled conservatively, one parent transition
+    # the fanout: ListDueSellers, Choice, Map per tick shared by `fanout_sellers`; per child of the Map
+    # (a batch of due sellers) one Express request, its time at 64 MB and, modelled conservatively,
+    # one parent transition (AWS bills one per child execution a Distributed Map starts); the batch's
+    # StartSellerSync invocation, its time per seller started
     fanout_ticks = 96 * DAYS
-    transitions += fanout_ticks * 4 / a.fanout_sellers + syncs
+    fanout_starts = syncs - hand_over_starts
+    children = fanout_starts * fanout_children_per_start(a)
+    transitions += fanout_ticks * 4 / a.fanout_sellers + children
+    start_overhead_s = DURATION_S["StartSellerSyncFunction"] - START_SECONDS_PER_SELLER
+    batches_s = children * start_overhead_s + fanout_starts * START_SECONDS_PER_SELLER
+    fanout_child_s = children * FANOUT_CHILD_OVERHEAD_S + batches_s
 
     invocations: dict[str, float] = {}
     gb_s = 0.0
@@ -487,6 +516,9 @@ def month(
         invoke({f: n - quiet_calls.get(f, 0) for f, n in reports.invocations().items()}, DAYS)
         invoke({"IngestReportFunction": settlement_per_day}, DAYS)
     invoke({"SyncFinancesFunction": deep_pages}, DAYS)
+    invoke({"StartSellerSyncFunction": 1}, hand_over_starts)
+    invocations["StartSellerSyncFunction"] += children
+    gb_s += batches_s * memory["StartSellerSyncFunction"]
     per_order_version_s = versions_per_sync * SECONDS_PER_ORDER_VERSION
     gb_s += (
         orders_per_day
@@ -558,6 +590,7 @@ def month(
         "sfn_standard_runs": standard_runs,
         "sfn_express_runs": express_runs,
         "sfn_express_gb_s": express_gb_s,
+        "fanout_children": children,
         "ddb_wru": wru,
         "ddb_rru": rru,
         "ddb_gb": stored_gb,
@@ -577,7 +610,9 @@ def month(
     )
     cost = {
         "Lambda": lambda_requests * p["lambda_request"] + gb_s * p["lambda_gb_s_arm64"],
-        "Step Functions": sfn + syncs * (p["sfn_express_request"] + 0.3 * 0.0625 * p["sfn_express_gb_s"]),
+        "Step Functions": sfn
+        + children * p["sfn_express_request"]
+        + fanout_child_s * a.express_memory_gb * p["sfn_express_gb_s"],
         "DynamoDB": dynamodb_cost(data_wru, data_rru, stored_gb, table_class)
         + dynamodb_cost(bookkeeping_wru, bookkeeping_rru, 0.0, "STANDARD"),
         "KMS": kms * p["kms_request"],
@@ -864,6 +899,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
             f"({standard_reports.operations['sfn_standard_runs']:.0f} Standard runs), total $ {standard_reports.total:.4f}; "
             f"every run on Standard: $ {before.cost['Step Functions']:.4f}, total $ {before.total:.4f}"
         )
+    for orders in ORDERS_PER_DAY:
+        out.append(fanout_line(orders, at[orders]))
     return out
 
 
@@ -898,6 +935,18 @@ def kms_lines(at: dict[int, Assumptions], *, counted: bool) -> list[str]:
             f"refresh-token key cache $ {without:.4f}"
         )
     return out
+
+
+def fanout_line(orders: int, a: Assumptions) -> str:
+    """The fanout at a scale: its Map's children (batches) against one seller a child, as before."""
+    from dataclasses import replace
+
+    m, one = month(orders, a), month(orders, replace(a, fanout_batch_size=1))
+    return (
+        f"{orders:>6} orders/day: fanout {a.fanout_batch_size or fanout_batch_size()} sellers a child, "
+        f"{m.operations['fanout_children']:.1f} children a seller-month, total $ {m.total:.4f}; "
+        f"one seller a child: {one.operations['fanout_children']:.0f} children, total $ {one.total:.4f}"
+    )
 
 
 def report_rows_line(orders: int, a: Assumptions) -> str:

@@ -2,7 +2,8 @@
 simulated clock with AWS's and Amazon's quotas (`fanout_model`; assumptions in docs/performance.md).
 
 moto cannot show quotas, so this is a model, not a run: the e2e tests run the same definition locally.
-The Map's MaxConcurrency is the template's FanoutMaxConcurrency default.
+The Map's MaxConcurrency and its children's batch size are the template's FanoutMaxConcurrency and
+FanoutBatchSize defaults.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ CAPACITY_STEP = 10_000
 CAPACITY_LIMIT = 40_000
 
 
-def template_max_concurrency() -> int:
+def template_default(parameter: str) -> int:
     from sellerflow_dev.local.template import load_template
 
     root = Path(__file__).resolve().parents[3]
-    return int(load_template(root / "template.yaml")["Parameters"]["FanoutMaxConcurrency"]["Default"])
+    return int(load_template(root / "template.yaml")["Parameters"][parameter]["Default"])
 
 
 def main() -> int:
     from sellerflow_dev.bench.fanout_model import Quotas, capacity, sellers_done_in_tick
 
-    quotas = Quotas(map_max_concurrency=template_max_concurrency())
-    result, all_done = sellers_done_in_tick(GOAL, tick_s=TICK_S, quotas=quotas)
+    quotas = Quotas(map_max_concurrency=template_default("FanoutMaxConcurrency"))
+    batch = template_default("FanoutBatchSize")
+    result, all_done = sellers_done_in_tick(GOAL, tick_s=TICK_S, quotas=quotas, batch_size=batch)
     print(
-        f"fanout: {GOAL} sellers, MaxConcurrency {quotas.map_max_concurrency}: started {result.started} "
+        f"fanout: {GOAL} sellers, MaxConcurrency {quotas.map_max_concurrency}, {batch} sellers a child: "
+        f"started {result.started} "
         f"(last at {result.last_start_s:.0f} s), completed {result.completed}, failed {result.failed}, "
         f"not started {result.not_started}; done p50 {result.percentile_done_s(0.5):.0f} s, "
         f"p99 {result.percentile_done_s(0.99):.0f} s, last {result.last_done_s:.0f} s; "
@@ -43,7 +46,7 @@ def main() -> int:
             GOAL,
             CAPACITY_LIMIT,
             step=CAPACITY_STEP,
-            fits=lambda n: sellers_done_in_tick(n, tick_s=TICK_S, quotas=quotas)[1],
+            fits=lambda n: sellers_done_in_tick(n, tick_s=TICK_S, quotas=quotas, batch_size=batch)[1],
         )
     print(f"BENCH sellers_per_tick {reached} sellers", flush=True)
     print(f"BENCH fanout_start_span_s {result.last_start_s:.0f} s", flush=True)

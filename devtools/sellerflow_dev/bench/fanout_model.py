@@ -7,11 +7,14 @@ simulation (seeded, no wall-clock waits) of the fanout and every seller-sync it 
 - the account's Lambda concurrency (1,000 by default; a throttled invoke is retried as the
   workflows' `Retry` says: 2 s, x2, 4 attempts with full jitter — past that the seller's sync fails),
 - Step Functions' `StartExecution` token bucket for Standard workflows (us-east-1: 1,300 burst,
-  300/s refill; a throttled start raises `WorkflowStartThrottled`, which the fanout child retries:
-  1 s, x2, at most 60 s, 8 attempts, full jitter — past that the seller is not started),
+  300/s refill; a throttled start raises `WorkflowStartThrottled` once the batch's other sellers are
+  started, and the fanout child retries the batch: 1 s, x2, at most 60 s, 8 attempts, full jitter —
+  the started sellers are quick no-ops then; past the last attempt the rest are not started),
 - Step Functions' state-transition token bucket (us-east-1: 5,000 burst, 5,000/s refill; a transition
   waits for a token, it does not fail),
-- the Distributed Map's own `MaxConcurrency` (the template's FanoutMaxConcurrency),
+- the Distributed Map's own `MaxConcurrency` (the template's FanoutMaxConcurrency) over its children,
+  each a batch of `batch_size` sellers (the template's FanoutBatchSize) that one StartSellerSync
+  invocation starts one after another,
 - the SP-API limits that matter at this scale: the per-application `createReport` of
   `GET_SALES_AND_TRAFFIC_REPORT` (one per 15 minutes for all sellers: whoever misses it takes the Data
   Kiosk path, `docs/amazon-quotas.md`) and the per-seller usage plans of the calls a tick makes
@@ -55,7 +58,11 @@ class Quotas:
 class SellerProfile:
     """Medians (seconds) of the Lambda steps of one hourly seller-sync; see the module docstring."""
 
-    start_seller_sync_s: float = 0.12
+    # a start's invocation (0.12 s with one seller: bench/cost.py's StartSellerSyncFunction) besides
+    # its sellers, and each seller's start
+    batch_invocation_s: float = 0.02
+    start_per_seller_s: float = 0.1  # a seller's start in a batch: two reads, the claim, StartExecution
+    claimed_per_seller_s: float = 0.03  # a seller a batch's retry finds claimed: the refused claim, a read
     list_due_sellers_s_per_1k: float = 0.25  # a Query page of the active-sellers index, S3 put
     order_page_s: float = 0.9
     extra_order_page_probability: float = 0.1
@@ -133,7 +140,9 @@ class TickSimulation:
         quotas: Quotas | None = None,
         profile: SellerProfile | None = None,
         seed: int = 7,
+        batch_size: int = 1,
     ) -> None:
+        self.batch_size = batch_size
         self.quotas = quotas or Quotas()
         self.profile = profile or SellerProfile()
         self.random = random.Random(seed)
@@ -170,6 +179,11 @@ class TickSimulation:
             heapq.heappush(self._queue, (self.now + amount, next(self._order), process, True))
         elif kind == "lambda":
             self._invoke(process, amount, attempt=0)
+        elif kind == "lambda_begin":  # an invocation the process itself ends ("lambda_end")
+            self._invoke(process, None, attempt=0)
+        elif kind == "lambda_end":
+            self._lambda_busy -= 1
+            heapq.heappush(self._queue, (self.now, next(self._order), process, True))
         elif kind == "transition":
             wait = self._transitions.take(self.now)
             self.result.transitions += 1
@@ -183,7 +197,9 @@ class TickSimulation:
                 self.result.start_throttles += 1
             heapq.heappush(self._queue, (self.now, next(self._order), process, ok))
 
-    def _invoke(self, process: Process, duration: float, attempt: int) -> None:
+    def _invoke(self, process: Process, duration: float | None, attempt: int) -> None:
+        """`duration` None: the process resumes once the function runs (after a cold start) and says
+        itself when it ends."""
         if self._lambda_busy >= self.quotas.lambda_concurrency:
             self.result.lambda_throttles += 1
             if attempt >= 4:  # Retry: Lambda.TooManyRequestsException, MaxAttempts 4
@@ -197,12 +213,18 @@ class TickSimulation:
             return
         self._lambda_busy += 1
         self.result.peak_lambda_concurrency = max(self.result.peak_lambda_concurrency, self._lambda_busy)
+        cold = 0.0
         if self._lambda_busy > self._warm:
             self._warm = self._lambda_busy
-            duration += self.profile.cold_start_s
-        heapq.heappush(self._queue, (self.now + duration, next(self._order), self._release(process), True))
+            cold = self.profile.cold_start_s
+        if duration is None:
+            heapq.heappush(self._queue, (self.now + cold, next(self._order), process, True))
+            return
+        heapq.heappush(
+            self._queue, (self.now + duration + cold, next(self._order), self._release(process), True)
+        )
 
-    def _retry(self, process: Process, duration: float, attempt: int) -> Process:
+    def _retry(self, process: Process, duration: float | None, attempt: int) -> Process:
         yield ("sleep", 0.0)
         self._invoke(process, duration, attempt)
 
@@ -221,32 +243,44 @@ class TickSimulation:
         yield ("lambda", self._duration(0.4 + p.list_due_sellers_s_per_1k * self.result.sellers / 1000))
         yield ("transition", 1)  # the Choice
         yield ("transition", 1)  # the map run
-        for index in range(self.result.sellers):
+        sellers = list(range(self.result.sellers))
+        for at in range(0, len(sellers), self.batch_size):
             while self._map_slots == 0:
                 yield ("sleep", 0.05)
             self._map_slots -= 1
-            self._spawn(self._map_child(index), 0.0)
+            self._spawn(self._map_child(sellers[at : at + self.batch_size]), 0.0)
         # (the map run ends when its children have; the tick's figures come from the seller syncs)
 
-    def _map_child(self, index: int) -> Process:
+    def _map_child(self, batch: list[int]) -> Process:
+        """One child: its batch's StartSellerSync, the sellers one after another; a throttled start is
+        left for the Retry, which runs the batch again after its backoff (started sellers: no-ops)."""
         p = self.profile
-        started = False
+        started: set[int] = set()
         for attempt in range(9):  # the first try and Retry's 8 attempts
-            ok = yield ("lambda", self._duration(p.start_seller_sync_s))
+            ok = yield ("lambda_begin", 0.0)
             if not ok:
-                continue  # Lambda throttled past its retries: Catch → not_started (counted below)
-            started = yield ("start_execution", 1)
-            if started:
+                continue  # Lambda throttled past its retries: the next attempt (then Catch)
+            yield ("sleep", self._duration(p.batch_invocation_s))
+            throttled = False
+            for index in batch:
+                if index in started:
+                    yield ("sleep", self._duration(p.claimed_per_seller_s))
+                    continue
+                yield ("sleep", self._duration(p.start_per_seller_s))
+                if (yield ("start_execution", 1)):
+                    started.add(index)
+                    self.result.started += 1
+                    self.result.last_start_s = max(self.result.last_start_s, self.now)
+                    self._spawn(self._seller_sync(index), 0.0)
+                else:
+                    throttled = True
+            yield ("lambda_end", 0.0)
+            if not throttled:
                 break
             if attempt < 8:
                 yield ("sleep", self.random.uniform(0, min(60.0, 1.0 * 2**attempt)))
         self._map_slots += 1
-        if started:
-            self.result.started += 1
-            self.result.last_start_s = max(self.result.last_start_s, self.now)
-            self._spawn(self._seller_sync(index), 0.0)
-        else:
-            self.result.not_started += 1
+        self.result.not_started += len(batch) - len(started)
 
     def _task(self, median: float) -> Generator[Step, bool, bool]:
         yield ("transition", 1)
@@ -307,9 +341,14 @@ class TickSimulation:
 
 
 def sellers_done_in_tick(
-    sellers: int, *, tick_s: float = 3600.0, seed: int = 7, quotas: Quotas | None = None
+    sellers: int,
+    *,
+    tick_s: float = 3600.0,
+    seed: int = 7,
+    quotas: Quotas | None = None,
+    batch_size: int = 1,
 ) -> tuple[TickResult, bool]:
-    result = TickSimulation(sellers, quotas=quotas, seed=seed).run()
+    result = TickSimulation(sellers, quotas=quotas, seed=seed, batch_size=batch_size).run()
     all_done = result.not_started == 0 and result.failed == 0 and result.last_done_s <= tick_s
     return result, all_done
 

@@ -7,8 +7,8 @@ refuses two things AWS accepts:
   STANDARD. Locally the child executions run as STANDARD; they are one Lambda task each, so the
   workflow behaves the same (AWS runs them as Express, which only changes price and history).
 - an integer `ToleratedFailurePercentage`: its grammar wants a decimal number (10 -> 10.0, the same
-  value). moto also ignores the tolerance when it runs the map; the fanout's own Catch per seller is
-  what isolates a failing seller, locally and in AWS.
+  value). moto also ignores the tolerance when it runs the map; the fanout's batch Lambda (each
+  seller in its own try) and its Catch per batch are what isolate a failing seller, locally and in AWS.
 
 moto's ResultWriter writes only the manifest (no per-item result files), so the local runtime reads
 which seller syncs a tick started from the seller-sync executions (`LocalStack.run_sync`).

@@ -59,6 +59,8 @@ class LocalStackConfig:
     sim_config: Any = None  # sellerflow_dev.simulator.SimConfig
     world_age: timedelta = timedelta(hours=1)  # the simulated "now" lags real time (Amazon's 2-min rule)
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. ORDERS_PAGE_SIZE for a test
+    # template parameters over their defaults, e.g. a FanoutBatchSize that gives a test several batches
+    parameters: dict[str, str] = field(default_factory=dict)
     # How many simulated sellers `connect_demo_sellers` connects (None: all); the rest are left for a
     # test or the browser to connect for real through the simulator's consent page.
     preconnected: int | None = None
@@ -105,6 +107,7 @@ class LocalStack:
         self._identity: LocalIdentity | None = None
         self.webapp: WebApp | None = None
         self.tenant_policy: Any = None  # sellerflow_dev.tenant_policy.TenantPolicyCheck, once started
+        self.last_fanout: dict[str, Any] | None = None  # the fanout execution `run_sync` waited for
 
     # --- start / stop ------------------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -172,6 +175,7 @@ class LocalStack:
                 "TwilioWhatsAppFrom": self._sim.twilio.from_number,
                 "TwilioContentSids": json.dumps(self._sim.twilio.content_sids),
                 **self._billing_parameters(),
+                **self.config.parameters,
             },
         ).provision()
         self._configure_functions()
@@ -603,13 +607,13 @@ class LocalStack:
     def run_sync(self, timeout_s: float = 900.0) -> list[SellerSyncReport]:
         """One schedule tick end to end: fanout, then every seller-sync it started, to completion."""
         assert self.resources is not None
-        fanout = self.wait_for(self.fire_schedule(), timeout_s)
+        fanout = self.last_fanout = self.wait_for(self.fire_schedule(), timeout_s)
         if fanout["status"] != "SUCCEEDED":
             raise RuntimeError(
                 f"fanout ended {fanout['status']}: {fanout.get('error')} {fanout.get('cause')}"
             )
         reports = []
-        # The tick's Distributed Map keeps its per-seller results out of the state (and moto's
+        # The tick's Distributed Map keeps its batches' results out of the state (and moto's
         # ResultWriter writes none): the seller syncs it started are read by their names.
         for seller_id, name in self.due_executions(fanout):
             reports.append(self._follow(seller_id, name, timeout_s))
@@ -658,14 +662,18 @@ class LocalStack:
 
     def due_executions(self, fanout: dict[str, Any]) -> list[tuple[str, str]]:
         """(seller id, seller-sync execution name) of each seller a finished fanout found due."""
+        return [(seller_id, name) for batch in self.due_batches(fanout) for seller_id, name in batch]
+
+    def due_batches(self, fanout: dict[str, Any]) -> list[list[tuple[str, str]]]:
+        """The batches (one map child each) of a finished fanout's due list, in order: (seller id,
+        seller-sync execution name) of each of their sellers."""
         from sellerflow.sync.fanout import execution_name
+        from sellerflow.sync.models import DueBatch
 
         due = json.loads(fanout["output"])["due"]
         listed = self.session.client("s3").get_object(Bucket=due["bucket"], Key=due["key"])
-        return [
-            (entry["seller_id"], execution_name(entry["seller_id"], due["window"]))
-            for entry in json.loads(listed["Body"].read())
-        ]
+        batches = [DueBatch.model_validate(item) for item in json.loads(listed["Body"].read())]
+        return [[(s, execution_name(s, due["window"])) for s in batch.sellers] for batch in batches]
 
     def _report(
         self, seller_id: str, name: str, described: dict[str, Any], machine: str = "standard"

@@ -93,7 +93,13 @@ class AdsReportUrlExpired(AdsApiError):
 # --- workflows -------------------------------------------------------------------------------
 class WorkflowStartThrottled(SellerflowError):
     """Step Functions refused a StartExecution over the account's rate (ThrottlingException): the
-    fanout's child retries it with backoff rather than leaving the seller unsynced this tick."""
+    fanout's child retries it with backoff rather than leaving the seller unsynced this tick (a
+    batch raises it after starting its other sellers, whose starts are then no-ops)."""
+
+
+class StartBatchOutOfTime(SellerflowError):
+    """A fanout batch stopped before its Lambda's timeout with sellers left to start: the ones it
+    reached are started, the fanout's child retries the batch for the rest (the started are no-ops)."""
 
 
 class ConfigurationError(SellerflowError):

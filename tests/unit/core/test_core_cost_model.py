@@ -141,6 +141,39 @@ def test_carrying_the_reports_on_express_leaves_standard_the_hand_overs_only() -
     assert none.operations["sfn_standard_runs"] == 0
 
 
+def test_the_fanout_bills_a_child_and_a_start_invocation_per_batch_and_the_function_per_seller() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import (
+        DURATION_S,
+        START_SECONDS_PER_SELLER,
+        Assumptions,
+        fanout_batch_size,
+        fanout_children_per_start,
+    )
+
+    # 1,000 sellers syncing hourly: 250 due at each 15-minute tick, in 5 batches of the template's 50
+    a = Assumptions()
+    assert fanout_batch_size() == 50
+    assert fanout_children_per_start(a) == 5 / 250
+    # a small deployment's tick (15 due): one short batch
+    assert fanout_children_per_start(replace(a, fanout_sellers=60)) == 1 / 15
+    assert fanout_children_per_start(replace(a, fanout_batch_size=1)) == 1
+    one, batched = month(1_000, replace(a, fanout_batch_size=1)), month(1_000, a)
+    fewer = one.operations["fanout_children"] - batched.operations["fanout_children"]
+    assert batched.operations["fanout_children"] == pytest.approx(one.operations["fanout_children"] / 50)
+    # a parent transition, an Express request and a StartSellerSync invocation less per child
+    assert one.operations["sfn_transitions"] - batched.operations["sfn_transitions"] == pytest.approx(fewer)
+    assert one.operations["lambda_requests"] - batched.operations["lambda_requests"] == pytest.approx(fewer)
+    # the batch's function still spends its per-seller time: only each invocation's own time goes
+    own_s = DURATION_S["StartSellerSyncFunction"] - START_SECONDS_PER_SELLER
+    assert one.operations["lambda_gb_s"] - batched.operations["lambda_gb_s"] == pytest.approx(
+        fewer * own_s * 0.25
+    )
+    assert one.cost["Step Functions"] - batched.cost["Step Functions"] > 0.015  # 702 transitions ~ $0.018
+    assert one.cost["DynamoDB"] == batched.cost["DynamoDB"]
+
+
 def test_the_history_archive_moves_storage_past_the_hot_days_from_dynamodb_to_s3() -> None:
     from dataclasses import replace
 

@@ -1,4 +1,5 @@
-"""Fanout: schedule windows, execution names that dedupe, and the seller-sync payload."""
+"""Fanout: schedule windows, execution names that dedupe, the due list (per seller or in batches) and
+the seller-sync payload."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sellerflow.sync.fanout import (
     start_seller_sync,
     sync_window,
 )
-from sellerflow.sync.models import StartSellerSyncInput
+from sellerflow.sync.models import MAX_FANOUT_BATCH, DueBatch, StartSellerSyncInput
 
 
 class FakeStarter:
@@ -118,7 +119,8 @@ def test_a_tick_writes_its_due_list_as_the_maps_items_and_returns_only_where_it_
     ids = [f"A{n:011d}" for n in range(10_000)]
     bucket = FakeBucket()
     tick = datetime(2026, 3, 1, 13, 44, 5, 123456, tzinfo=UTC)
-    # When the tick lists them
+    # When the tick lists them without batches (the history archive's list; an older fanout
+    # definition, which asks for none, reads it too)
     out = publish_due_sellers(tick, sellers=FakeSellers(*ids), window_minutes=15, sink=bucket)
     # Then the object holds every seller as one ItemReader item, and the result is small
     assert out.bucket == "fanout-bucket"
@@ -136,6 +138,25 @@ def test_a_tick_with_nobody_due_writes_an_empty_list() -> None:
     )
     assert out.count == 0
     assert json.loads(bucket.objects[out.key]) == []
+
+
+def test_the_fanouts_due_list_is_batches_each_a_map_item_and_the_result_stays_small() -> None:
+    # Given 10,000 due sellers and the largest batch size the template allows
+    ids = [f"A{n:011d}" for n in range(10_000)]
+    bucket = FakeBucket()
+    tick = datetime(2026, 3, 1, 13, 44, 5, tzinfo=UTC)
+    # When the fanout's tick lists them in batches
+    out = publish_due_sellers(
+        tick, sellers=FakeSellers(*ids), window_minutes=15, sink=bucket, batch_size=MAX_FANOUT_BATCH
+    )
+    # Then the object holds 50 batches in order, the count is of sellers, and the result is small
+    items = json.loads(bucket.objects[out.key])
+    assert len(items) == 10_000 // MAX_FANOUT_BATCH
+    assert [s for item in items for s in DueBatch.model_validate(item).sellers] == ids
+    assert out.count == 10_000
+    assert len(out.model_dump_json()) < 200
+    # (a Distributed Map item may hold 256 KB; a batch's is a few KB)
+    assert max(len(json.dumps(item)) for item in items) < 4_000
 
 
 def test_starting_a_seller_sync_seeds_the_orders_loop() -> None:

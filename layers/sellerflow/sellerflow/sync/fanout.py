@@ -6,22 +6,30 @@ out (a year after consent) is not synced: it is marked lapsed here and leaves th
 an owner reconnects it.
 
 The due list goes to an S3 object, not the workflow's state: the fanout's Distributed Map reads it
-item by item (ItemReader), so a tick of 10,000 sellers never meets the 256 KB state limit.
+item by item (ItemReader), so a tick of 10,000 sellers never meets the 256 KB state limit. The
+fanout's items are batches of sellers (`DueBatch`): AWS bills a Standard transition, an Express
+request and a Lambda invocation per child, so one child starts a batch of sellers, one after another
+(`start_seller_syncs`), each in its own try (docs/cost.md, *The fanout in batches*).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sellerflow.domain import ScheduledSeller, SellerProfile, SellerStatus, SyncRoute, SyncState
-from sellerflow.errors import SellerNotFound
+from sellerflow.errors import SellerNotFound, StartBatchOutOfTime, WorkflowStartThrottled
 from sellerflow.observability import logger, metrics
 from sellerflow.sync.models import (
+    DueBatch,
     DueSeller,
     DueSellersObject,
     ListDueSellersOutput,
+    SellerStartOutcome,
+    StartSellerSyncBatchInput,
+    StartSellerSyncBatchOutput,
     StartSellerSyncInput,
     StartSellerSyncOutput,
 )
@@ -126,6 +134,14 @@ def due_list_key(tick: datetime, window: str) -> str:
     return f"due-sellers/{window}/{tick.astimezone(UTC):%Y%m%dT%H%M%S%f}.json"
 
 
+def due_batches(sellers: list[DueSeller], size: int) -> list[DueBatch]:
+    """`sellers` in batches of `size`, in order; the last one holds the rest (none for no seller)."""
+    if size < 1:
+        raise ValueError(f"a batch holds at least one seller, not {size}")
+    ids = [seller.seller_id for seller in sellers]
+    return [DueBatch(sellers=ids[at : at + size]) for at in range(0, len(ids), size)]
+
+
 def publish_due_sellers(
     tick: datetime,
     *,
@@ -134,13 +150,17 @@ def publish_due_sellers(
     sink: DueListSink,
     billing: SyncGate | None = None,
     every_active: bool = False,
+    batch_size: int | None = None,
 ) -> DueSellersObject:
-    """The due sellers of a tick, written as a JSON array of `{"seller_id": ...}` for the ItemReader."""
+    """The due sellers of a tick, written as a JSON array for the ItemReader: of `{"sellers": [...]}`
+    batches of `batch_size` (the fanout's), or of `{"seller_id": ...}` (None: the history archive's,
+    and a fanout definition from before the batches, which passes none)."""
     due = list_due_sellers(
         tick, sellers=sellers, window_minutes=window_minutes, billing=billing, every_active=every_active
     )
     key = due_list_key(tick, due.window)
-    body = json.dumps([seller.model_dump(mode="json") for seller in due.sellers], separators=(",", ":"))
+    items = due.sellers if batch_size is None else due_batches(due.sellers, batch_size)
+    body = json.dumps([item.model_dump(mode="json") for item in items], separators=(",", ":"))
     bucket = sink.put_json(key, body.encode())
     return DueSellersObject(bucket=bucket, key=key, count=len(due.sellers), window=due.window)
 
@@ -194,6 +214,90 @@ def start_seller_sync(
     metrics.add_metric(name="SyncStartedExpress" if route.machine == "express" else "SyncStartedStandard",
                        unit="Count", value=1)  # fmt: skip
     return _started(request, name, started, route.machine, route.reason)
+
+
+# A batch starts no seller with less than this left of its Lambda's time: a start's worst case (boto3
+# backs a throttled StartExecution off for up to ~15 s before it gives up, the reads and the claim
+# their own retries); the rest go back to the fanout's Retry.
+BATCH_TIME_RESERVE_S = 20.0
+
+
+def start_seller_syncs(
+    request: StartSellerSyncBatchInput,
+    *,
+    starter: WorkflowStarter,
+    hourly: WorkflowStarter | None,
+    routes: SyncRoutes,
+    time_left_s: Callable[[], float],
+) -> StartSellerSyncBatchOutput:
+    """Start a fanout batch's sellers one after another, each as `start_seller_sync` does (claimed
+    first: a repeated start is a no-op), each in its own try: a seller that cannot be started is
+    `not_started` with its error's class and never stops the others.
+
+    One start in flight at a time, so the Map's MaxConcurrency (batches) bounds the starts in flight
+    as it did with one seller a child. A throttled start (its claim given back) is left for a retry:
+    the other sellers are started first, then `WorkflowStartThrottled` makes the Map's Retry run the
+    batch again after its backoff, where the started sellers find their window claimed and only the
+    throttled ones start. Likewise `StartBatchOutOfTime` when the Lambda's time runs short."""
+    outcomes: list[SellerStartOutcome] = []
+    throttled = 0
+    for done, seller_id in enumerate(request.sellers):
+        if time_left_s() < BATCH_TIME_RESERVE_S:
+            _log_batch_unfinished(request, outcomes, throttled, left=len(request.sellers) - done)
+            raise StartBatchOutOfTime(
+                f"{len(request.sellers) - done} of {len(request.sellers)} sellers of window "
+                f"{request.window} not reached in the function's time; the batch's retry starts them"
+            )
+        single = StartSellerSyncInput(seller_id=seller_id, window=request.window)
+        try:
+            started = start_seller_sync(single, starter=starter, hourly=hourly, routes=routes)
+        except WorkflowStartThrottled:
+            throttled += 1
+            continue
+        except Exception as exc:
+            logger.warning(
+                "seller sync not started",
+                extra={"seller_id": seller_id, "window": request.window, "error": type(exc).__name__},
+                exc_info=True,
+            )
+            metrics.add_metric(name="SyncNotStarted", unit="Count", value=1)
+            outcomes.append(
+                SellerStartOutcome(seller_id=seller_id, status="not_started", error=type(exc).__name__)
+            )
+            continue
+        outcomes.append(
+            SellerStartOutcome(seller_id=seller_id, status=started.status, machine=started.machine)
+        )
+    if throttled:
+        _log_batch_unfinished(request, outcomes, throttled, left=0)
+        raise WorkflowStartThrottled(
+            f"StartExecution throttled for {throttled} of {len(request.sellers)} sellers of window "
+            f"{request.window}; the others were handled, the batch's retry starts only these"
+        )
+    statuses = [outcome.status for outcome in outcomes]
+    return StartSellerSyncBatchOutput(
+        window=request.window,
+        started=statuses.count("started"),
+        already_running=statuses.count("already_running"),
+        not_active=statuses.count("not_active"),
+        not_started=statuses.count("not_started"),
+        sellers=outcomes,
+    )
+
+
+def _log_batch_unfinished(
+    request: StartSellerSyncBatchInput, outcomes: list[SellerStartOutcome], throttled: int, *, left: int
+) -> None:
+    logger.warning(
+        "fanout batch unfinished: retried",
+        extra={
+            "window": request.window,
+            "sellers": len(request.sellers),
+            "started": sum(1 for outcome in outcomes if outcome.status == "started"),
+            "throttled": throttled,
+            "not_reached": left,
+        },
+    )
 
 
 def _active(routes: SyncRoutes, seller_id: str) -> bool:

@@ -79,12 +79,14 @@ def test_fatal_cancelled_and_expired_url_reports_neither_fail_the_sync_nor_lose_
 def test_a_report_that_stays_pending_is_resumed_by_the_next_run_not_requested_again(
     local_stack: Callable[..., LocalStack],
 ) -> None:
-    # Given Amazon never finishing reports, and a run that polls each at most twice
+    # Given Amazon never finishing reports, and a run that polls each at most twice (the workflow's
+    # waits, mostly createReport's pacing, and Amazon's usage plans both 600 times faster than real)
     stack = local_stack(
         sellers=1,
         seed=7,
+        time_scale=600.0,
         sim_config=SimConfig(
-            rate_scale=60.0, report_processing_s=10_000_000, data_kiosk_processing_s=10_000_000
+            rate_scale=600.0, report_processing_s=10_000_000, data_kiosk_processing_s=10_000_000
         ),
         # The economics check is off: it would wait on Data Kiosk too, and this test counts queries.
         extra_env={"REPORT_MAX_POLLS": "2", "ECONOMICS_CHECK_HOURS": "0"},

@@ -115,12 +115,22 @@ class LocalStack:
 
         from moto.server import ThreadedMotoServer
 
+        from sellerflow_dev.moto_dispatch import (
+            memoize_json_paths,
+            memoize_moto_dispatch,
+            reuse_task_lambda_clients,
+            share_botocore_models,
+        )
         from sellerflow_dev.moto_reads import fast_dynamodb_reads
         from sellerflow_dev.moto_writes import serialize_dynamodb_writes
         from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
         serialize_dynamodb_writes()  # the moto server runs in this process
         fast_dynamodb_reads()  # ... and its reads skip moto's generic serializer (moto_reads.py)
+        memoize_moto_dispatch()  # ... and it finds a request's backend once per host
+        reuse_task_lambda_clients()  # ... and its workflows' Lambda tasks share a client
+        memoize_json_paths()  # ... and parse each JSONPath once
+        share_botocore_models()  # every thread's botocore session reads the models once
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()

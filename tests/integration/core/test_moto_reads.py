@@ -160,6 +160,7 @@ def test_fast_reads_answer_what_the_serializer_answers(client: Any, monkeypatch:
     slow = _reads(client)
     monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result)  # undone after
     monkeypatch.setattr(Table, "query", Table.query)
+    monkeypatch.setattr(Table, "all_items", Table.all_items)
     fast_dynamodb_reads()
     fast_dynamodb_reads()  # idempotent: wrapped once
     assert getattr(DynamoResult.execute_result, "_sellerflow_fast_reads", False)

@@ -101,9 +101,12 @@ def fast_dynamodb_queries() -> None:
     def all_items(self: Any) -> Any:
         if not getattr(_INDEX_QUERY, "active", False):
             return original_all_items(self)
+        # list() copies a dict's values without letting another thread in (moto's own loop here can
+        # meet a concurrent write: "dictionary changed size during iteration")
+        partitions = list(self.items.values())
         if self.range_key_attr:
-            return [item for stored in self.items.values() for item in stored.values()]
-        return list(self.items.values())
+            return [item for stored in partitions for item in list(stored.values())]
+        return partitions
 
     setattr(query, _MARK, True)
     Table.query = query  # type: ignore[method-assign]
@@ -153,7 +156,7 @@ def _partition_query(
     stored: Any = table.items.get(hash_key)
     candidates: list[Any]
     if table.range_key_attr:
-        candidates = [i for i in (stored or {}).values() if isinstance(i, Item)]
+        candidates = [i for i in list((stored or {}).values()) if isinstance(i, Item)]
     else:
         candidates = [stored] if isinstance(stored, Item) else []
     ordered = _in_key_order(table, candidates, scan_index_forward)

@@ -126,11 +126,14 @@ class LocalStack:
         from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
         serialize_dynamodb_writes()  # the moto server runs in this process
-        fast_dynamodb_reads()  # ... and its reads skip moto's generic serializer (moto_reads.py)
-        memoize_moto_dispatch()  # ... and it finds a request's backend once per host
-        reuse_task_lambda_clients()  # ... and its workflows' Lambda tasks share a client
-        memoize_json_paths()  # ... and parse each JSONPath once
-        share_botocore_models()  # every thread's botocore session reads the models once
+        # SELLERFLOW_MOTO_ACCELERATION=off leaves moto as it ships: to rule the shortcuts out when
+        # the local stack and moto disagree, and for bench/local_stack_bench.py's side-by-side run.
+        if os.environ.get("SELLERFLOW_MOTO_ACCELERATION", "on") != "off":
+            fast_dynamodb_reads()  # its reads skip moto's generic serializer (moto_reads.py)
+            memoize_moto_dispatch()  # ... it finds a request's backend once per host
+            reuse_task_lambda_clients()  # ... its workflows' Lambda tasks share a client
+            memoize_json_paths()  # ... it parses each JSONPath once
+            share_botocore_models()  # every thread's botocore session reads the models once
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()

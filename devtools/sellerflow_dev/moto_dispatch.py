@@ -1,53 +1,49 @@
-"""Make the moto server find a request's backend once per host, not once per request.
+"""Work moto and botocore repeat for every request of the local stack, done once (local runtime only).
 
-The local stack sends every AWS call of every function through one in-process moto server. For each
-request moto's dispatcher lists its package folder (`list_of_moto_modules`: a directory listing and a
-stat per service) and then matches the host against every service's URL patterns, all under one
-process-wide lock: with a workflow's Map branches calling at once, requests queue on that lock. The
-folder does not change while the process runs and a host always maps to the same backend, so both are
-computed once (process-wide, idempotent)."""
+The local stack sends every AWS call of every function through one in-process moto server, one
+thread per request. Per request moto finds the backend (a listing of its package folder, then every
+service's URL patterns, under one process-wide lock), its Step Functions interpreter builds a Lambda
+client per task and parses every JSONPath again, and each new thread's botocore session re-reads the
+service models from disk. None of it changes while the process runs, so each is computed once
+(process-wide, idempotent: a patched function carries `_MARK`).
+"""
 
 from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 _MARK = "_sellerflow_memoized"
 
 
-def memoize_moto_dispatch() -> None:
-    from moto import backends
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    if not getattr(backends.list_of_moto_modules, _MARK, False):
-        modules = tuple(backends.list_of_moto_modules())
-
-        def list_of_moto_modules() -> tuple[str, ...]:
-            return modules
-
-        setattr(list_of_moto_modules, _MARK, True)
-        backends.list_of_moto_modules = list_of_moto_modules
-
-    original = DomainDispatcherApplication.get_backend_for_host
-    if getattr(original, _MARK, False):
-        return
-    known: dict[str | None, Any] = {}
+def _memoized_by_argument(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """`method(self, argument)` computed once per argument, whatever the instance."""
+    known: dict[Any, Any] = {}
     lock = threading.Lock()
 
-    @functools.wraps(original)
-    def get_backend_for_host(self: Any, host: str | None) -> Any:
-        try:
-            return known[host]
-        except KeyError:
-            pass
-        backend = original(self, host)
+    @functools.wraps(method)
+    def memoized(self: Any, argument: Any) -> Any:
         with lock:
-            known[host] = backend
-        return backend
+            if argument in known:
+                return known[argument]
+        value = method(self, argument)
+        with lock:
+            known[argument] = value
+        return value
 
-    setattr(get_backend_for_host, _MARK, True)
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    setattr(memoized, _MARK, True)
+    return memoized
+
+
+def memoize_moto_dispatch() -> None:
+    """A host maps to the same backend for the life of the process."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    if not getattr(original, _MARK, False):
+        DomainDispatcherApplication.get_backend_for_host = _memoized_by_argument(original)  # type: ignore[method-assign,assignment]
 
 
 def reuse_task_lambda_clients() -> None:
@@ -94,27 +90,12 @@ def memoize_json_paths() -> None:
 
 
 def share_botocore_models() -> None:
-    """Every thread of the local stack is a new request, and PynamoDB keeps a botocore session per
-    thread: each new session re-reads botocore's service models and endpoint rules from disk (~65 ms
-    of JSON a client). A Lambda container keeps its thread, so this is the local runtime's cost only;
-    the files are read once per process and the parsed data shared (botocore does not change it)."""
+    """PynamoDB keeps a botocore session per thread, and each new session re-reads botocore's service
+    models and endpoint rules from disk (~65 ms of JSON a client). A Lambda container keeps its thread,
+    so this is the local runtime's cost only: each file is read once per process and the parsed data
+    shared (botocore does not change it)."""
     from botocore import loaders
 
     original = loaders.JSONFileLoader.load_file
-    if getattr(original, _MARK, False):
-        return
-    loaded: dict[str, Any] = {}
-    lock = threading.Lock()
-
-    @functools.wraps(original)
-    def load_file(self: Any, file_path: str) -> Any:
-        with lock:
-            if file_path in loaded:
-                return loaded[file_path]
-        data = original(self, file_path)
-        with lock:
-            loaded[file_path] = data
-        return data
-
-    setattr(load_file, _MARK, True)
-    loaders.JSONFileLoader.load_file = load_file  # type: ignore[method-assign]
+    if not getattr(original, _MARK, False):
+        loaders.JSONFileLoader.load_file = _memoized_by_argument(original)  # type: ignore[method-assign,assignment]

@@ -266,3 +266,17 @@ def test_the_models_refresh_key_cache_age_is_the_vaults() -> None:
 
     # a decrypt an hour after the last would never find a younger cache's entry
     assert Assumptions().refresh_key_cache_max_age_s == REFRESH_TOKEN_KEY_CACHE.max_age_s > 3600
+
+
+def test_the_archives_kms_requests_take_the_bucket_keys_share_only_when_the_template_enables_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sellerflow_dev.bench import cost
+
+    assert cost.bucket_key_kms_share() == cost.BUCKET_KEY_KMS_SHARE  # the template enables Bucket Keys
+    with_keys = cost.history_archive(1_000, cost.Assumptions(), 101, "STANDARD")
+    monkeypatch.setattr(cost, "bucket_key_kms_share", lambda bucket="RawDocumentsBucket": 1.0)
+    without = cost.history_archive(1_000, cost.Assumptions(), 101, "STANDARD")
+    requests = 30 + 30 * cost.Assumptions().archive_objects_per_day + with_keys["index_objects"]
+    saved = (1 - cost.BUCKET_KEY_KMS_SHARE) * requests * cost.PRICES["kms_request"]
+    assert without["cost"] - with_keys["cost"] == pytest.approx(saved)

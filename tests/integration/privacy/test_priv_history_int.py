@@ -24,7 +24,7 @@ from sellerflow.store.facts_control import DirtyDays
 from sellerflow.store.history import HistoryArchive, HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver
 from sellerflow.store.history_index import OrderIndex
-from sellerflow.store.orders import OrderStore
+from sellerflow.store.orders import OrderIdRecord, OrderStore
 from sellerflow.store.privacy import PartitionStore, SellerObjects, restrict_order
 from sellerflow.wiring.privacy import ExportedPartitions, archived_history
 
@@ -120,3 +120,44 @@ def test_a_buyer_request_for_an_archived_order_erases_it_from_the_archive(aws: P
     assert all(index.locate(SELLER, o) is not None for o in kept)
     with pytest.raises(OrderNotFound):
         by_id.get(SELLER, order_id)
+
+
+def test_a_buyer_request_erases_a_hot_order_whose_orderid_item_expired(aws: PrivacyAws) -> None:
+    # Given a seller whose orders' day has settled: the archive run put them in the order-id index
+    # (their chunks stay in DynamoDB until the hot window ends)
+    seed_seller(aws, SELLER, orders=6)
+    objects = HistoryObjects(BUCKET, kms_key_id=aws.key_arn)
+    settled_at = datetime(2026, 3, 10, 12, tzinfo=UTC) + timedelta(days=15)
+    result = HistoryArchiver(objects, hot_days=aws.settings.history_hot_days).run(SELLER, now=settled_at)
+    assert (result.orders_archived, result.index_objects_written > 0) == (0, True)
+    # and whose ORDERID# items have since expired (DynamoDB's TTL; moto keeps them: deleted here)
+    order_id = f"111-{SELLER[-2:]}-0000003"
+    for number in range(6):
+        OrderIdRecord(SELLER, f"ORDERID#111-{SELLER[-2:]}-{number:07d}").delete()
+    archive = HistoryArchive(objects, hot_days=aws.settings.history_hot_days)
+    later = settled_at + timedelta(days=40)
+    store = OrderStore(history=archive, clock=lambda: later)
+    assert store.get(SELLER, order_id).order_id == order_id  # found by the index, read from its chunks
+    # When the buyer's deletion request for one of them is carried out, as the privacy CLI wires it
+    deleted = delete_buyer_order_data(
+        SELLER,
+        order_id,
+        requested_by="operator:test",
+        store=PartitionStore.from_settings(aws.settings),
+        restrict=restrict_order,
+        dirty=DirtyDays(),
+        audit=AuditLog(),
+        archive=objects,
+        orders=store,
+    )
+    # Then no chunk in DynamoDB holds it any more, nor the index, and the other orders stay
+    assert deleted.orders == 1
+    assert order_id not in {o.order_id for o in store.all_for_seller(SELLER)}
+    assert len(list(store.all_for_seller(SELLER))) == 5
+    assert OrderIndex(objects).locate(SELLER, order_id) is None
+    with pytest.raises(OrderNotFound):
+        store.get(SELLER, order_id)
+    # And a later archive run does not bring it back
+    HistoryArchiver(objects, hot_days=aws.settings.history_hot_days).run(SELLER, now=NOW)
+    assert OrderIndex(objects).locate(SELLER, order_id) is None
+    assert order_id not in {o for m, d in objects.days(SELLER) for o in objects.get(SELLER, m, d).orders}  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from test_priv_erase_int import run_erasure
 
 from sellerflow.errors import OrderNotFound
 from sellerflow.facts import FinanceTransactionFact
-from sellerflow.privacy.buyer import delete_buyer_order_data
+from sellerflow.privacy.buyer import BuyerDeletionResult, delete_buyer_order_data
 from sellerflow.privacy.export import build_export, export_id_for
 from sellerflow.privacy.models import ExportInput
 from sellerflow.store.audit import AuditLog
@@ -35,6 +35,23 @@ def _archive(aws: PrivacyAws, seller_id: str) -> HistoryObjects:
     objects = HistoryObjects(BUCKET, kms_key_id=aws.key_arn)
     HistoryArchiver(objects, hot_days=aws.settings.history_hot_days).run(seller_id, now=NOW)
     return objects
+
+
+def _buyer_request(
+    aws: PrivacyAws, order_id: str, objects: HistoryObjects, *, orders: OrderStore | None = None
+) -> BuyerDeletionResult:
+    """A buyer's deletion request for one of SELLER's orders, the archive's objects given."""
+    return delete_buyer_order_data(
+        SELLER,
+        order_id,
+        requested_by="operator:test",
+        store=PartitionStore.from_settings(aws.settings),
+        restrict=restrict_order,
+        dirty=DirtyDays(),
+        audit=AuditLog(),
+        archive=objects,
+        orders=orders,
+    )
 
 
 def test_the_export_holds_the_archived_orders_and_transactions(aws: PrivacyAws) -> None:
@@ -99,16 +116,7 @@ def test_a_buyer_request_for_an_archived_order_erases_it_from_the_archive(aws: P
     )
     assert by_id.get(SELLER, order_id).order_id == order_id  # found by its id alone, through the index
     # When the buyer's deletion request for one of them is carried out
-    result = delete_buyer_order_data(
-        SELLER,
-        order_id,
-        requested_by="operator:test",
-        store=PartitionStore.from_settings(aws.settings),
-        restrict=restrict_order,
-        dirty=DirtyDays(),
-        audit=AuditLog(),
-        archive=objects,
-    )
+    result = _buyer_request(aws, order_id, objects)
     # Then no archived object holds it any more, and the other orders stay
     assert result.archived_days == 1
     left = {o for m, d in objects.days(SELLER) for o in objects.get(SELLER, m, d).orders}  # type: ignore[union-attr]
@@ -139,17 +147,7 @@ def test_a_buyer_request_erases_a_hot_order_whose_orderid_item_expired(aws: Priv
     store = OrderStore(history=archive, clock=lambda: later)
     assert store.get(SELLER, order_id).order_id == order_id  # found by the index, read from its chunks
     # When the buyer's deletion request for one of them is carried out, as the privacy CLI wires it
-    deleted = delete_buyer_order_data(
-        SELLER,
-        order_id,
-        requested_by="operator:test",
-        store=PartitionStore.from_settings(aws.settings),
-        restrict=restrict_order,
-        dirty=DirtyDays(),
-        audit=AuditLog(),
-        archive=objects,
-        orders=store,
-    )
+    deleted = _buyer_request(aws, order_id, objects, orders=store)
     # Then no chunk in DynamoDB holds it any more, nor the index, and the other orders stay
     assert deleted.orders == 1
     assert order_id not in {o.order_id for o in store.all_for_seller(SELLER)}

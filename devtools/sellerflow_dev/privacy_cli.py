@@ -106,6 +106,7 @@ def run_buyer_request(args: argparse.Namespace) -> int:
     from sellerflow.wiring import bound_settings, history_archive
 
     settings = bound_settings()
+    archive = history_archive(settings)
     result = delete_buyer_order_data(
         args.seller,
         args.order,
@@ -115,9 +116,10 @@ def run_buyer_request(args: argparse.Namespace) -> int:
         dirty=DirtyDays(),
         audit=AuditLog(),
         reason=args.reason,
-        archive=history_archive(settings).objects,  # the order may be past the hot window, in S3
+        archive=archive.objects,  # the order may be past the hot window, in S3
         transactions=FactStore(),  # its transactions in the finance chunks
-        orders=OrderStore(),  # its versions in the order chunks
+        # its versions in the order chunks, found past its ORDERID# item's TTL by the archive's index
+        orders=OrderStore(history=archive),
     )
     print(
         json.dumps(

@@ -682,10 +682,11 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
     """The archive's month: S3 storage of the days past the hot window, and the daily job (one run per
     seller: a Lambda invocation, a LIST, per marketplace-day a GET of the object, a PUT and its
     read-back GET; per item its read and a conditional DeleteItem, an order's also removing its
-    `by_purchase_date` entry; the order-id index's manifest and the shards the day's orders fall into,
-    each a GET and a PUT), and the fan-out's transitions. Every PUT is priced a KMS request, times the
-    Bucket Keys' share (`bucket_key_kms_share`)."""
+    `by_purchase_date` entry; the order-id index's manifest and the shards a settled day's orders fall
+    into, each a GET and a PUT, read again when the day is archived), and the fan-out's transitions.
+    Every PUT is priced a KMS request, times the Bucket Keys' share (`bucket_key_kms_share`)."""
     from sellerflow.store.history_index import MAX_ENTRIES
+    from sellerflow.store.orders import SETTLED_DAYS
 
     p = PRICES
     archived_days = max(0.0, DAYS * a.retention_months - hot_days)
@@ -694,16 +695,20 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
     finance_items = orders_per_day * DAYS * a.finance_events_per_order * a.finance_items_per_transaction
     items = order_items + finance_items
     objects = DAYS * a.archive_objects_per_day
-    # the order-id index (store/history_index.py): its steady shard count (doubled while a shard would
-    # hold more than MAX_ENTRIES), the shards a day's orders touch, and the manifest
-    entries = orders_per_day * archived_days
+    # the order-id index (store/history_index.py): every order from its day's settlement on (the hot
+    # days past SETTLED_DAYS, then the archived ones); its steady shard count (doubled while a shard
+    # would hold more than MAX_ENTRIES), the shards a day's orders touch, written when the day settles
+    # and read again (already holding them: not written) when it is archived, and the manifest,
+    # written both times
+    entries = orders_per_day * (archived_days + max(0.0, hot_days - SETTLED_DAYS))
     shards = 1
     while entries / shards > MAX_ENTRIES:
         shards *= 2
     touched = shards * (1 - (1 - 1 / shards) ** orders_per_day) if orders_per_day else 0.0
-    index_objects = DAYS * (touched + 1)
+    index_objects = DAYS * (touched + 2)
     index_gb = entries * a.index_kb_per_order / 1e6
-    puts, gets = objects + DAYS + index_objects, 2 * objects + index_objects  # a LIST is priced as a PUT
+    # a LIST is priced as a PUT
+    puts, gets = objects + DAYS + index_objects, 2 * objects + DAYS * (2 * touched + 2)
     # one WRU per item deleted (and its `by_purchase_date` entry, if any) + the checkpoint's writes
     wru = (
         items
@@ -715,8 +720,8 @@ def history_archive(orders_per_day: int, a: Assumptions, hot_days: float, table:
         + finance_items * a.archive_rru_per_item
     )
     # 512 MB; a shard's read, decode, merge, encode and write ~0.06 s (20,000 entries: 13 + 8 + 23 ms
-    # of CPU, two S3 requests)
-    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item + touched * 0.06) * 0.5
+    # of CPU, two S3 requests), its second read and merge at the archive about half that
+    gb_s = DAYS * (0.3 + items / DAYS * a.archive_seconds_per_item + touched * 0.06 * 1.5) * 0.5
     transitions = DAYS * 2.0  # the fan-out map's item and its task, per seller and day
     cost = (
         (archive_gb + index_gb) * p["s3_gb_month"]
@@ -822,8 +827,8 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
     sync's policy."""
     from dataclasses import replace
 
-    from sellerflow.store.history_archiver import COMPACTED_DAYS, SETTLED_DAYS
-    from sellerflow.store.orders import ORDER_ID_DAYS
+    from sellerflow.store.history_archiver import COMPACTED_DAYS
+    from sellerflow.store.orders import ORDER_ID_DAYS, SETTLED_DAYS
     from sellerflow.sync.ads import AdsPolicy
     from sellerflow_dev.bench.cost_count import count_finance_writes, count_order_writes, count_report_rows
 
@@ -850,7 +855,9 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
         order_index_entries_per_order=0.0,
         archive_rru_per_order=orders.compacted_kb_per_order / 4,
         compaction_wru_per_order=orders.items_per_order + orders.compacted_kb_per_order,
-        compaction_rru_per_order=COMPACTED_DAYS * orders.kb_per_order / 4,
+        # the compaction's reads of its days, and the settled day's read (compacted, eventually
+        # consistent) for the order-id index
+        compaction_rru_per_order=COMPACTED_DAYS * orders.kb_per_order / 4 + orders.compacted_kb_per_order / 8,
         report_days_packed=True,
         traffic_day_wru=rows.traffic_wru,
         traffic_day_rru=rows.traffic_rru,

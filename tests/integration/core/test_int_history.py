@@ -24,7 +24,15 @@ from sellerflow.store.facts import FINANCES, FactStore
 from sellerflow.store.history import HistoryArchive, HistoryObjects
 from sellerflow.store.history_archiver import HistoryArchiver, checkpoint
 from sellerflow.store.history_index import IndexShard, OrderIndex
-from sellerflow.store.orders import LOCATOR_PREFIX, OrderLocatorRecord, OrderStore
+from sellerflow.store.orders import (
+    LOCATOR_PREFIX,
+    ORDER_ID_DAYS,
+    ORDER_ID_LATE_DAYS,
+    SETTLED_DAYS,
+    OrderIdRecord,
+    OrderLocatorRecord,
+    OrderStore,
+)
 from sellerflow.sync.mapping import to_order
 from sellerflow_dev.simulator import PII_MARKER, SimWorld, find_pii_markers
 
@@ -491,3 +499,114 @@ def test_a_chunk_leaves_dynamodb_only_once_every_transaction_in_it_is_archived(
     assert [t.transaction_id for t in jp_day.transactions.values()] == ["T-JP"]
     _, facts = _readers(objects, first_run + timedelta(days=1))
     assert facts.finance_transactions(seller_id, at - timedelta(days=2), at + timedelta(days=1)) == read
+
+
+def _expire_order_ids(aws: Any, seller_id: str, at: datetime) -> int:
+    """What DynamoDB's TTL does to the seller's ORDERID# items by `at` (moto keeps them): how many went."""
+    gone = 0
+    for item in _items(aws, seller_id, "ORDERID#"):
+        if int(item["expires_at"]["N"]) <= at.timestamp():
+            OrderIdRecord(seller_id, item["sk"]["S"]).delete()
+            gone += 1
+    return gone
+
+
+def _synced(world: SimWorld) -> tuple[str, list[Order]]:
+    """The seller's month of orders, each written an hour after its purchase (as the sync does)."""
+    seller_id = world.sellers[0].seller_id
+    orders = [to_order(seller_id, doc) for doc in world.orders(seller_id)[::2]]
+    for order in orders:
+        OrderStore().upsert([order], now=order.created_time + timedelta(hours=1))
+    return seller_id, orders
+
+
+def test_settled_days_are_indexed_once_caught_up_after_missed_runs_and_found_after_their_items_expire(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given a month of orders written as they came: each ORDERID# item to expire 45 days after its purchase
+    seller_id, orders = _synced(world)
+    assert {
+        (int(i["expires_at"]["N"]) - int(o.created_time.timestamp())) // 86_400
+        for o in orders
+        for i in _items(aws, seller_id, f"ORDERID#{o.order_id}")
+    } == {ORDER_ID_DAYS}
+    objects: HistoryObjects = history["objects"]
+    index = OrderIndex(objects)
+    first_day = min(o.local_date for o in orders)
+    # When the archive runs the day the month's first days have settled
+    at = datetime.combine(first_day + timedelta(days=SETTLED_DAYS + 2), datetime.min.time(), tzinfo=UTC)
+    first = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=at + timedelta(hours=3))
+    # Then the orders of the days it compacted are in the index (their chunks stay), the others not yet
+    indexed_through = first_day + timedelta(days=2)
+    assert first.orders_archived == 0
+    assert first.index_objects_written > 0
+    assert {o.order_id for o in orders if index.locate(seller_id, o.order_id)} == {
+        o.order_id for o in orders if o.local_date <= indexed_through
+    }
+    # And a run ten days later (nine missed) catches up on every day settled since, once each
+    later = at + timedelta(days=10, hours=3)
+    assert HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=later).index_objects_written > 0
+    settled = [o for o in orders if o.local_date <= indexed_through + timedelta(days=10)]
+    assert {
+        o.order_id: index.locate(seller_id, o.order_id) for o in orders if index.locate(seller_id, o.order_id)
+    } == {o.order_id: (o.marketplace_id, o.local_date) for o in settled}
+    before = _index_bytes(history, seller_id)
+    assert HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=later).index_objects_written == 0
+    assert _index_bytes(history, seller_id) == before
+    # When their ORDERID# items expire, before their days leave DynamoDB
+    expired_at = max(o.created_time for o in settled) + timedelta(days=ORDER_ID_DAYS, hours=1)
+    assert _expire_order_ids(aws, seller_id, expired_at) >= len(settled)
+    # Then each is still found by its id: the index names its day, whose chunks are still hot
+    order_reader, _ = _readers(objects, expired_at)
+    assert checkpoint(seller_id)["orders_archived"] == 0  # type: ignore[index]
+    for order in settled:
+        assert order_reader.get(seller_id, order.order_id) == order
+    # And when the days are archived, their entries are already there: the shards are read, not written
+    archived_at = max(o.created_time for o in orders) + timedelta(days=HOT_DAYS + 10)
+    shards_before = _index_bytes(history, seller_id)
+    result = HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=archived_at)
+    assert result.orders_archived == len(orders)
+    after = _index_bytes(history, seller_id)
+    assert all(
+        IndexShard.decode(after[k]).entries.items() >= IndexShard.decode(b).entries.items()
+        for k, b in shards_before.items()
+    )
+    assert {o.order_id: index.locate(seller_id, o.order_id) for o in orders} == {
+        o.order_id: (o.marketplace_id, o.local_date) for o in orders
+    }
+    order_reader, _ = _readers(objects, archived_at)
+    for order in settled[:5]:
+        assert order_reader.get(seller_id, order.order_id) == order
+
+
+def test_a_version_arriving_after_the_orders_item_expired_is_stored_as_new_and_the_latest_wins(
+    aws: Any, world: SimWorld, history: dict[str, Any]
+) -> None:
+    # Given orders whose day settled (indexed) and whose ORDERID# items then expired
+    seller_id, orders = _synced(world)
+    objects: HistoryObjects = history["objects"]
+    order = orders[0]
+    settled_at = datetime.combine(
+        order.local_date + timedelta(days=SETTLED_DAYS + 1), datetime.min.time(), tzinfo=UTC
+    )
+    HistoryArchiver(objects, hot_days=HOT_DAYS).run(seller_id, now=settled_at)
+    now = order.created_time + timedelta(days=ORDER_ID_DAYS + 5)
+    _expire_order_ids(aws, seller_id, now)
+    assert _items(aws, seller_id, f"ORDERID#{order.order_id}") == []
+    # When a later version arrives (a return), then, late, an older one the store had already stored
+    returned = order.model_copy(update={"status": "Returned", "last_updated_time": now - timedelta(hours=1)})
+    store = OrderStore(history=HistoryArchive(objects, hot_days=HOT_DAYS), clock=lambda: now)
+    assert store.upsert([returned], now=now) == 1
+    assert store.upsert([order], now=now + timedelta(hours=1)) == 0  # the item is back: no new content
+    # Then both are in the day's chunks, and every reader sees the latest
+    assert store.get(seller_id, order.order_id) == returned
+    assert {o.order_id: o for o in store.all_for_seller(seller_id)}[order.order_id] == returned
+    # and its new ORDERID# item lives until the day leaves DynamoDB (its day may be indexed already)
+    (item,) = _items(aws, seller_id, f"ORDERID#{order.order_id}")
+    assert int(item["expires_at"]["N"]) == int(
+        (order.created_time + timedelta(days=ORDER_ID_LATE_DAYS)).timestamp()
+    )
+    # And once that item expires too, a version older than the latest is appended and still loses
+    _expire_order_ids(aws, seller_id, order.created_time + timedelta(days=ORDER_ID_LATE_DAYS))
+    assert store.upsert([order], now=now + timedelta(days=1)) == 1
+    assert store.get(seller_id, order.order_id) == returned

@@ -1,18 +1,20 @@
-"""The history archive's order-id index, its shard codec and its shard rules (no I/O): the bytes a
-shard is stored as, which entries a rewrite keeps, which shard an order id falls into."""
+"""The history archive's order-id index, its shard codec and its shard rules (no I/O: the objects in
+memory): the bytes a shard is stored as, which entries a rewrite keeps, which shard an order id falls
+into, which shards an add writes."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import random
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
 
 from sellerflow.store import history_index
 from sellerflow.store.history import parse_history_key
-from sellerflow.store.history_index import IndexShard, shard_of, shards_needed
+from sellerflow.store.history_index import IndexShard, OrderIndex, shard_of, shards_needed
 
 US, UK = "ATVPDKIKX0DER", "A1F83G8C2ARO7P"
 
@@ -105,3 +107,48 @@ def test_a_shard_of_10000_orders_a_day_over_the_retention_stays_near_200_kb() ->
 def test_index_objects_are_not_taken_for_days() -> None:
     assert parse_history_key("history/", "history/A1SELLER/index/32/0007.json.gz") is None
     assert parse_history_key("history/", "history/A1SELLER/index/shards.json") is None
+
+
+class _Bucket:
+    """The archive's objects in memory (`history_index.ArchiveObjects`), counting the puts."""
+
+    prefix = "history/"
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.puts: list[str] = []
+
+    def put_bytes(self, key: str, body: bytes, content_type: str, *, encoding: str = "") -> None:
+        self.objects[key] = body
+        self.puts.append(key)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        return self.objects.get(key)
+
+    def keys(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.objects if k.startswith(prefix))
+
+    def delete_keys(self, keys: Sequence[str]) -> int:
+        for key in keys:
+            self.objects.pop(key, None)
+        return len(keys)
+
+
+def test_entries_added_again_leave_their_shards_unwritten_and_a_restricted_one_is_dropped() -> None:
+    # Given a day's orders added at its settlement
+    bucket = _Bucket()
+    ids = _ids(40)
+    entries = {o: (US, date(2026, 3, 1)) for o in ids}
+    assert OrderIndex(bucket).add("S1", entries, oldest_kept=date(2024, 9, 1), leave_out=set()) == 2
+    before = dict(bucket.objects)
+    # When the archive adds them again as it moves the day: the shard is read, only the manifest written
+    bucket.puts.clear()
+    again = OrderIndex(bucket)
+    assert again.add("S1", entries, oldest_kept=date(2024, 9, 1), leave_out=set()) == 1
+    assert bucket.puts == ["history/S1/index/shards.json"]
+    assert bucket.objects == before
+    assert again.expire("S1", oldest_kept=date(2024, 9, 1)) == 0
+    # And an order a buyer asked to delete since then leaves its shard (that one is written)
+    assert again.add("S1", entries, oldest_kept=date(2024, 9, 1), leave_out={ids[0]}) == 2
+    assert OrderIndex(bucket).locate("S1", ids[0]) is None
+    assert OrderIndex(bucket).locate("S1", ids[1]) == (US, date(2026, 3, 1))

@@ -36,12 +36,14 @@ from sellerflow.store.history import HistoryDay, HistoryObjects
 from sellerflow.store.history_index import OrderIndex
 from sellerflow.store.orders import (
     CHUNK_PREFIX,
+    SETTLED_DAYS,
     OrderChunkRecord,
     OrderRecord,
     chunk_day,
     compact_days,
     latest_orders,
     orders_by_key,
+    orders_of_days,
     stored_order_items,
 )
 from sellerflow.store.privacy import restricted_order_ids
@@ -51,9 +53,10 @@ CHECKPOINT_KEY = "HISTORYARCHIVE"
 CHUNK_DAYS = 3  # local days archived together: ~3,000 orders and 6,000 transactions at 1,000 a day
 TIME_RESERVE_MS = 60_000
 # A day's order chunks are compacted (its winning versions only) once its orders have shipped and
-# been delivered: the days from 16 to 14 days back (UTC), so a run missed now and then still gets to
-# each; a later version (a return) appends a chunk as before.
-SETTLED_DAYS = 14
+# been delivered: the days from 16 to 14 days back (UTC, `SETTLED_DAYS`), so a run missed now and
+# then still gets to each; a later version (a return) appends a chunk as before. The same run adds
+# each day's orders to the order-id index once, when it reaches SETTLED_DAYS (`indexed_through`: a
+# run missed is caught up on), so that their ORDERID# items can expire before the day is archived.
 COMPACTED_DAYS = 3
 RETENTION_DAYS = 548  # docs/compliance.md: Amazon data at most 18 months
 
@@ -63,6 +66,8 @@ class HistoryCheckpointRecord(SellerItem):
     """HISTORYARCHIVE: how far the seller's history archive has come (one item per seller)."""
 
     archived_through = UnicodeAttribute(null=True)  # the newest local day archived (yyyy-mm-dd)
+    # the newest settled local day whose orders are in the order-id index (None before the first run)
+    indexed_through = UnicodeAttribute(null=True)
     orders_archived = NumberAttribute(default=0)  # totals over every run
     transactions_archived = NumberAttribute(default=0)
     objects_written = NumberAttribute(default=0)
@@ -295,15 +300,51 @@ class HistoryArchiver:
                 result.done = False
                 break
             floor = last + timedelta(days=1)
-        # entries past the retention out of the shards this run did not rewrite
-        result.index_objects_written += self._index.expire(seller_id, oldest_kept=oldest_kept)
         if result.done and not out_of_time():
             last = at.date() - timedelta(days=SETTLED_DAYS)
             first = max(cutoff, last - timedelta(days=COMPACTED_DAYS - 1))
             if first <= last:
                 result.order_chunks_compacted, _ = compact_days(seller_id, first, last)
+                result.index_objects_written += self._index_settled(
+                    seller_id, at, (cutoff, first, last), restricted, out_of_time
+                )
+        # entries past the retention out of the shards this run did not rewrite
+        result.index_objects_written += self._index.expire(seller_id, oldest_kept=oldest_kept)
         self._save(seller_id, at, archived_through, result, final=True)
         return result
+
+    def _index_settled(
+        self,
+        seller_id: str,
+        at: datetime,
+        days: tuple[date, date, date],
+        restricted: set[str],
+        out_of_time: Callable[[], bool],
+    ) -> int:
+        """The orders of the settled local days after `indexed_through` through `last`, added to the
+        order-id index a few days at a time, the checkpoint moved after each; the index objects
+        written. `days`: the hot window's first day (the days before it are indexed as they are
+        archived), the days compacted (a seller's first run starts at them: the ORDERID# items
+        written before this index kept their 130 days), the last settled day."""
+        cutoff, first, last = days
+        record = self._checkpoint(seller_id, at)
+        done = date.fromisoformat(record.indexed_through) if record.indexed_through else None
+        start = first if done is None else max(done + timedelta(days=1), cutoff)
+        oldest_kept = at.date() - timedelta(days=self._retention_days)
+        written = 0
+        while start <= last and not out_of_time():
+            end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+            orders = orders_of_days(seller_id, start, end)
+            written += self._index.add(
+                seller_id,
+                {o.order_id: (o.marketplace_id, o.local_date) for o in orders.values()},
+                oldest_kept=oldest_kept,
+                leave_out=restricted,
+            )
+            record.indexed_through = end.isoformat()
+            record.save()
+            start = end + timedelta(days=1)
+        return written
 
     def _write_day(
         self,
@@ -333,6 +374,17 @@ class HistoryArchiver:
         expired = [(m, d) for m, d in self._objects.days(seller_id) if d < oldest_kept]
         return self._objects.delete(seller_id, expired) if expired else 0
 
+    def _checkpoint(self, seller_id: str, at: datetime) -> HistoryCheckpointRecord:
+        try:
+            return HistoryCheckpointRecord.get(seller_id, CHECKPOINT_KEY, consistent_read=True)
+        except DoesNotExist:
+            return HistoryCheckpointRecord(
+                seller_id,
+                CHECKPOINT_KEY,
+                last_run_at=at,
+                expires_at=int((at + timedelta(days=self._retention_days)).timestamp()),
+            )
+
     def _save(
         self,
         seller_id: str,
@@ -343,10 +395,7 @@ class HistoryArchiver:
         final: bool = False,
     ) -> None:
         """The checkpoint, before a chunk's deletes (the days its objects now hold) and after the run."""
-        try:
-            record = HistoryCheckpointRecord.get(seller_id, CHECKPOINT_KEY, consistent_read=True)
-        except DoesNotExist:
-            record = HistoryCheckpointRecord(seller_id, CHECKPOINT_KEY, last_run_at=at, expires_at=0)
+        record = self._checkpoint(seller_id, at)
         if through is not None and (
             record.archived_through is None or through.isoformat() > record.archived_through
         ):

@@ -1,5 +1,6 @@
-"""The history archive's order-id index: which (marketplace, local day) object holds an archived order,
-so that an order is found by its id alone (`OrderStore.get`) once its DynamoDB item is gone.
+"""The history archive's order-id index: the (marketplace, local day) of each order from its day's
+settlement on, so that an order is found by its id alone (`OrderStore.get`, a buyer's deletion) once
+its `ORDERID#` item is gone: in that day's chunks while they are hot, in the day's object after.
 
 Per seller, a few gzip JSON shard objects beside the day objects (so the seller's erasure, the
 bucket's `history/` lifecycle rule and the archive's IAM grants cover them):
@@ -7,9 +8,11 @@ bucket's `history/` lifecycle rule and the archive's IAM grants cover them):
     <history_prefix><sellerId>/index/shards.json                      {"shards": N}
     <history_prefix><sellerId>/index/<N>/<shard:04d>.json.gz          {marketplace: {day: [orderId, …]}}
 
-an order's shard being a stable hash of its id modulo N (a power of two). The archive job updates the
-shards the chunk's orders fall into (read, merge, write, SSE-KMS with the data key) before it deletes
-their items, then rewrites the manifest (the same bytes: it only keeps the bucket's lifecycle rule
+an order's shard being a stable hash of its id modulo N (a power of two). The archive job adds a day's
+orders once the day has settled (`SETTLED_DAYS` old, its chunks still in DynamoDB: the order's
+`ORDERID#` item may expire after), and again before it deletes the day's items (a shard that already
+holds them is read, not written); it updates the shards the orders fall into (read, merge, write,
+SSE-KMS with the data key), then rewrites the manifest (the same bytes: it only keeps the bucket's lifecycle rule
 from expiring it while the shards live). A shard drops the entries past the retention, and the orders
 a buyer asked to delete, each time it is written; the same entries give the same bytes (sorted, gzip
 mtime 0), so a rerun writes identical objects. At the end of its run the job also rewrites the shards
@@ -61,7 +64,7 @@ def shards_needed(order_ids: Iterable[str], shards: int) -> int:
 
 @dataclass
 class IndexShard:
-    """One shard: archived order id → (marketplace, local day of purchase)."""
+    """One shard: settled or archived order id → (marketplace, local day of purchase)."""
 
     entries: dict[str, tuple[str, date]] = field(default_factory=dict)
 
@@ -115,7 +118,8 @@ class OrderIndex:
 
     def __init__(self, objects: ArchiveObjects) -> None:
         self._objects = objects
-        self._written: set[str] = set()  # the shards this instance wrote (`expire` skips them)
+        # the shards this instance wrote or found up to date (`expire` skips them)
+        self._written: set[str] = set()
 
     def _dir(self, seller_id: str) -> str:
         return f"{self._objects.prefix}{seller_id}/{INDEX_DIR}"
@@ -166,10 +170,14 @@ class OrderIndex:
             groups.setdefault(shard_of(order_id, shards), {})[order_id] = where
         written, largest = 0, 0
         for shard, added in sorted(groups.items()):
-            found = self._read(seller_id, shards, shard) or IndexShard()
-            updated = found.updated(added, oldest_kept=oldest_kept, leave_out=leave_out)
-            self._write(seller_id, shards, shard, updated)
-            written += 1
+            found = self._read(seller_id, shards, shard)
+            updated = (found or IndexShard()).updated(added, oldest_kept=oldest_kept, leave_out=leave_out)
+            if found is not None and updated.entries == found.entries:
+                # already there (the archive adds the orders its run indexed at their day's settlement)
+                self._written.add(self._shard_key(seller_id, shards, shard))
+            else:
+                self._write(seller_id, shards, shard, updated)
+                written += 1
             largest = max(largest, len(updated.entries))
         if largest > MAX_ENTRIES:
             return written + self._split(seller_id, shards, oldest_kept=oldest_kept, leave_out=leave_out)

@@ -173,10 +173,19 @@ def orders_by_key(seller_id: str, sort_keys: Sequence[str]) -> list[Order]:
 CHUNK_PREFIX = "ORDERS#"
 ORDER_ID_PREFIX = "ORDERID#"
 CHUNK_ORDERS = 250  # at most per chunk (~0.1-0.3 KB each compressed: far below 400 KB)
-# An order's ORDERID# item outlives its chunks in DynamoDB (the archive moves them after the hot
-# window, ~100 days) by a month of archive runs missed; a read by id past it goes to the archive's
-# order-id index. TTL, not a delete: the archive pays no write for it.
-ORDER_ID_DAYS = 130
+# A day's orders are settled (shipped, delivered) this many days after it (UTC): the archive run then
+# compacts its chunks and adds its orders to the archive's order-id index (store/history_archiver.py).
+SETTLED_DAYS = 14
+# An order's ORDERID# item is kept while the write's compare needs it (the versions of its first weeks)
+# and until the archive run has put the order in the order-id index (its day SETTLED_DAYS old; a run
+# catches up on the days a missed one left), with a month of missed runs on top; a read by id past it
+# goes to the index, then its day's chunks (still hot) or the archive's day. A later version finds no
+# item and is appended as new (readers merge by latest). TTL, not a delete: the archive pays no write.
+ORDER_ID_DAYS = 45
+# An item written once its day may already be indexed (a late first version: a backfill, a newly
+# connected seller) lives until the archive moves the day (hot window ~100 days + a month of missed
+# runs), as every item did before the index was written at the day's settlement.
+ORDER_ID_LATE_DAYS = 130
 API, REPORT = "api", "report"  # where a version came from: at the same time, the API's is richer
 _RANK = {REPORT: 0, API: 1}
 
@@ -200,7 +209,9 @@ class OrderIdRecord(SellerItem):
     day = UnicodeAttribute()  # yyyy-mm-dd
     content_hash = UnicodeAttribute()
     content_time = UTCDateTimeAttribute()
-    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL (ORDER_ID_DAYS after the purchase)
+    # epoch seconds; DynamoDB TTL (ORDER_ID_DAYS after the purchase, ORDER_ID_LATE_DAYS when written
+    # late; items written before the index was written at settlement: 130 days)
+    expires_at = NumberAttribute()
 
 
 def chunk_key(day: date, marketplace_id: str, payload: bytes) -> str:
@@ -517,8 +528,12 @@ class OrderStore:
 
     def _record_content(self, order: Order, synced_at: datetime) -> None:
         created = order.created_time.astimezone(UTC)
-        # ORDER_ID_DAYS after the purchase, never past the order's own retention from this write
-        expires = min(created + timedelta(days=ORDER_ID_DAYS), synced_at + self._retention)
+        # written before its day settles, the archive run indexes the order after this write: the
+        # item can go before the day leaves DynamoDB (ORDER_ID_DAYS); never past the order's own
+        # retention from this write
+        indexed_later = synced_at.date() < order.local_date + timedelta(days=SETTLED_DAYS)
+        days = ORDER_ID_DAYS if indexed_later else ORDER_ID_LATE_DAYS
+        expires = min(created + timedelta(days=days), synced_at + self._retention)
         record = OrderIdRecord(
             order.seller_id,
             f"{ORDER_ID_PREFIX}{order.order_id}",
@@ -539,13 +554,17 @@ class OrderStore:
 
     def get(self, seller_id: str, order_id: str) -> Order:
         """The order from DynamoDB, else (with the archive) from its day's history object."""
-        found = self._stored(seller_id, order_id)
+        recorded = self._where(seller_id, order_id)
+        indexed = None if recorded is not None else self._indexed(seller_id, order_id)
+        found = self._stored(seller_id, order_id, recorded or indexed)
         if found is not None:
             return found
-        archived = self._archived(seller_id, order_id)
-        if archived is None:
+        if recorded is not None:  # archived (or erased) meanwhile: the index says which
+            indexed = self._indexed(seller_id, order_id)
+        archived = self._history.day(seller_id, *indexed) if self._history and indexed else None
+        if archived is None or order_id not in archived.orders:
             raise OrderNotFound(f"order {order_id} not found")
-        return archived
+        return archived.orders[order_id]
 
     @staticmethod
     def _where(seller_id: str, order_id: str) -> tuple[str, date] | None:
@@ -555,13 +574,25 @@ class OrderStore:
             return None
         return record.marketplace_id, date.fromisoformat(record.day)
 
-    def _stored(self, seller_id: str, order_id: str) -> Order | None:
-        items: list[StoredOrders] = []
-        where = self._where(seller_id, order_id)
-        if where is not None:
-            marketplace_id, day = where
-            chunks = order_chunks(seller_id, day, day, marketplace_id=marketplace_id, consistent=True)
-            items += [c for c in chunks if any(o.order_id == order_id for o in c.orders)]
+    def _indexed(self, seller_id: str, order_id: str) -> tuple[str, date] | None:
+        """(marketplace, local day) of an order without an ORDERID# item (expired, or erased) from the
+        archive's order-id index, which has it from its day's settlement on, else a locator the job
+        wrote before the index existed; None without the archive. The order's versions are in that
+        day's chunks while it is hot, in its history object after."""
+        if self._history is None:
+            return None
+        return self._history.locate(seller_id, order_id) or legacy_locate(seller_id, order_id)
+
+    @staticmethod
+    def _chunks_holding(
+        seller_id: str, order_id: str, where: tuple[str, date]
+    ) -> builtins.list[StoredOrders]:
+        marketplace_id, day = where
+        chunks = order_chunks(seller_id, day, day, marketplace_id=marketplace_id, consistent=True)
+        return [c for c in chunks if any(o.order_id == order_id for o in c.orders)]
+
+    def _stored(self, seller_id: str, order_id: str, where: tuple[str, date] | None) -> Order | None:
+        items = self._chunks_holding(seller_id, order_id, where) if where is not None else []
         with contextlib.suppress(DoesNotExist):
             items.append(
                 _stored_legacy(OrderRecord.get(seller_id, order_key(order_id), consistent_read=True))
@@ -569,25 +600,20 @@ class OrderStore:
         best = latest_orders(items).get(order_id)
         return best[1] if best is not None else None
 
-    def _archived(self, seller_id: str, order_id: str) -> Order | None:
-        if self._history is None:
-            return None
-        # the archive's order-id index, else a locator the job wrote before the index existed
-        where = self._history.locate(seller_id, order_id) or legacy_locate(seller_id, order_id)
-        day = self._history.day(seller_id, *where) if where is not None else None
-        return day.orders.get(order_id) if day is not None else None
-
-    def erase_order(self, seller_id: str, order_id: str) -> list[tuple[str, date]]:
+    def erase_order(self, seller_id: str, order_id: str) -> builtins.list[tuple[str, date]]:
         """A buyer's deletion request: each chunk holding a version of the order rewritten without it
         (deleted when nothing is left; same write time and expiry), its ORDERID# item deleted; the
-        (marketplace, local day) it was in, if any. The caller deletes a legacy `ORDER#` item."""
-        where = self._where(seller_id, order_id)
+        (marketplace, local day) it was in, if DynamoDB held it. Found by its ORDERID# item, else (the
+        item expired, the chunks still hot) by the archive's order-id index: a store without the
+        archive cannot find the latter. The caller deletes a legacy `ORDER#` item, then the archive's
+        copy and index entry."""
+        recorded = self._where(seller_id, order_id)
+        where = recorded or self._indexed(seller_id, order_id)
         if where is None:
             return []
         marketplace_id, day = where
-        for item in order_chunks(seller_id, day, day, marketplace_id=marketplace_id, consistent=True):
-            if not any(o.order_id == order_id for o in item.orders):
-                continue
+        holding = self._chunks_holding(seller_id, order_id, where)
+        for item in holding:
             kept = [o for o in item.orders if o.order_id != order_id]
             record = OrderChunkRecord.get(seller_id, item.sk, consistent_read=True)
             if kept:
@@ -609,8 +635,9 @@ class OrderStore:
                 raise RuntimeError(
                     f"order chunk {item.sk} was rewritten meanwhile: run the deletion request again"
                 ) from exc
-        OrderIdRecord(seller_id, f"{ORDER_ID_PREFIX}{order_id}").delete()
-        return [(marketplace_id, day)]
+        if recorded is not None:
+            OrderIdRecord(seller_id, f"{ORDER_ID_PREFIX}{order_id}").delete()
+        return [(marketplace_id, day)] if recorded is not None or holding else []
 
     def count(self, seller_id: str) -> int:
         return sum(1 for _ in self.all_for_seller(seller_id))

@@ -1057,8 +1057,8 @@ def _count_kms_requests(local: LocalStack, labels: int) -> KmsCount:
             # the labels: merchant orders waiting (placed, as the simulator's own are often shipped or
             # Amazon's), synced without moving the clock (an advance ships half the open orders)
             placed_at = min(stack.world.now, datetime.now(UTC)) - timedelta(minutes=5)
-            for _ in range(labels):
-                stack.world.place_merchant_order(seller, placed_at)
+            # (its own orders: one the store still holds unshipped may have shipped in the last minutes)
+            placed = {stack.world.place_merchant_order(seller, placed_at) for _ in range(labels)}
             synced = stack.start_window(seller, f"{now + timedelta(hours=next(windows)):%Y%m%dT%H00}")
             if synced.status != "SUCCEEDED":
                 raise RuntimeError(f"the sync of the label orders ended {synced.status}: {synced.error}")
@@ -1066,7 +1066,7 @@ def _count_kms_requests(local: LocalStack, labels: int) -> KmsCount:
             fresh_container()
             bought = []
             for _ in range(labels):
-                run = buy_one_label(stack, 1)
+                run = buy_one_label(stack, 1, among=placed)
                 if not run.bought:
                     answers = ", ".join(
                         f"{name} {answer.status_code}" for name, answer in run.responses.items()

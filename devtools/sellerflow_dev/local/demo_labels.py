@@ -18,7 +18,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -99,9 +99,9 @@ class LabelClient:
         return httpx.request(method, f"{self._base}{path}", headers=self._headers, json=body, timeout=60)
 
 
-def buy_one_label(stack: LocalStack, index: int) -> LabelRun:
+def buy_one_label(stack: LocalStack, index: int, among: Collection[str] | None = None) -> LabelRun:
     """Queue → package profiles and settings → rates → purchase, for seller `index` (1-based): the first
-    order of the queue without a label bought."""
+    order of the queue without a label bought (of the orders `among`, if given)."""
     seller = stack.world.sellers[index - 1]
     sid = seller.seller_id
     client = LabelClient(stack, stack.id_token(f"owner{index}@sellerflow.local"))
@@ -109,7 +109,7 @@ def buy_one_label(stack: LocalStack, index: int) -> LabelRun:
     queue = run.responses["queue"] = client.call("GET", f"/sellers/{sid}/labels/queue")
     waiting = [
         e for e in (queue.json()["orders"] if queue.status_code == 200 else [])
-        if (e.get("shipment") or {}).get("status") != "PURCHASED"
+        if (e.get("shipment") or {}).get("status") != "PURCHASED" and (among is None or e["order_id"] in among)
     ]  # fmt: skip
     if not waiting:
         return run

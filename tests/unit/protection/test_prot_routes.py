@@ -16,7 +16,7 @@ from sellerflow.api.app import create_app
 from sellerflow.api.auth import Caller
 from sellerflow.api.pii_app import create_pii_app
 from sellerflow.domain import Membership, Order, Role
-from sellerflow.errors import OrderNotFound, SpApiThrottled, Unauthenticated
+from sellerflow.errors import OrderNotFound, SpApiBadRequest, SpApiThrottled, Unauthenticated
 from sellerflow.pii.models import ShippingLabel
 from sellerflow.pii.service import ShippingAddressService
 from sellerflow.settings import Settings
@@ -86,6 +86,7 @@ class FakeOrders:
 class FakeSpApi:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     throttle: bool = False
+    refuse: bool = False
 
     def create_restricted_data_token(
         self, seller_id: str, restricted_resources: Sequence[Mapping[str, Any]]
@@ -97,6 +98,8 @@ class FakeSpApi:
 
     def get_order(self, seller_id: str, order_id: str, *, included_data: Sequence[str] = (),
                   restricted_data_token: SecretStr | None = None) -> dict[str, Any]:  # fmt: skip
+        if self.refuse:  # Amazon's own message may quote the request: never echoed
+            raise SpApiBadRequest("InvalidInput: 1 Main St", operation="getOrder", status=400)
         self.calls.append(("getOrder", (tuple(included_data), restricted_data_token.get_secret_value() if restricted_data_token else None)))  # fmt: skip
         return json.loads(json.dumps(DOCUMENT))
 
@@ -235,6 +238,14 @@ def test_amazon_throttling_is_a_429_with_retry_after(harness: Harness) -> None:
     response = harness.get(address_path(MFN))
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "3"
+
+
+def test_amazon_refusing_the_call_is_a_422_that_does_not_echo_amazons_message(harness: Harness) -> None:
+    harness.spapi.refuse = True
+    refused = harness.get(address_path(MFN))
+    assert (refused.status_code, refused.json_body["error"]) == (422, "amazon_refused")
+    assert "getOrder" in refused.json_body["message"]
+    assert "Main St" not in refused.body.decode()
 
 
 def test_only_owners_read_the_audit_log_newest_first(harness: Harness) -> None:

@@ -13,7 +13,8 @@
 Rates read the recipient from Amazon for the getRates call (audited `pii.read`, purpose
 shipping_label); the label document (which prints the recipient) is answered with `no-store` and
 never logged. Typed errors answer with a clear message: missing dimensions 409, undeliverable
-address 422, expired rates 409, purchase incomplete 502 (retry: the same label), void too late 409.
+address 422, expired rates 409, purchase incomplete 502 (retry: the same label), void too late 409;
+Amazon refusing a call (the order shipped or was cancelled meanwhile) 422, not answering 502.
 """
 
 from __future__ import annotations

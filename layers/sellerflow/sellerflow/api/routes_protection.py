@@ -8,7 +8,7 @@
     GET /sellers/{sellerId}/audit?from=&to=&limit=&next_token=
         AUDIT_READ (owners; other members 403, non-members 404): the audit entries, newest first.
 
-Amazon's failures of the PII route (409, 429, 502) are mapped by `upstream_errors`, the family's own
+Amazon's failures of the PII route (409, 422, 429, 502) are mapped by `upstream_errors`, the family's own
 part of the error middleware; everything else by `sellerflow.api.errors.error_response`.
 """
 
@@ -32,6 +32,7 @@ from sellerflow.errors import (
     OrderNotSellerFulfilled,
     ShippingAddressUnavailable,
     SpApiAuthorizationRevoked,
+    SpApiBadRequest,
     SpApiError,
     SpApiThrottled,
 )
@@ -151,6 +152,15 @@ def upstream_errors(exc: Exception) -> Response | None:
         retry = str(max(1, int(exc.retry_after_s + 0.999)))
         message = "Amazon is rate limiting this seller; retry later"
         return error_body(429, "throttled", message, **{"Retry-After": retry})
+    if isinstance(exc, SpApiBadRequest):
+        # Amazon answered, and refused: most often the order changed meanwhile (shipped, cancelled);
+        # Amazon's message is not echoed (it can quote the request, the recipient's address included)
+        return error_body(
+            422,
+            "amazon_refused",
+            f"Amazon refused the {exc.operation or 'call'} request (HTTP {exc.status or 400}): the order "
+            "may have shipped, been cancelled or changed; reload the queue",
+        )
     if isinstance(exc, SpApiError):
         return error_body(
             502, "upstream_error", f"Amazon did not answer the {exc.operation or 'call'} request"
@@ -169,7 +179,7 @@ def pii_routes(ctx: ApiContext) -> Blueprint:
             ShippingAddressOut,
             query=SHIPPING_ADDRESS_PARAMS,
             required_query=("purpose",),
-            errors=(409, 429, 502),
+            errors=(409, 422, 429, 502),
         ),
     )
     def get_shipping_address(sellerId: str, orderId: str) -> Response:

@@ -1005,9 +1005,10 @@ def count_kms_requests(seed: int = 7, labels: int = 2) -> KmsCount:
     backfill stood in for), then count, with a `KmsMeter`, a quiet hourly run, a run that plans and asks
     for the day's reports and the next, which ingests them, each with every function in a container that
     has not served the seller within the hour (its access token and tenant session expired, no data key
-    cached), a quiet run again in containers holding the seller's data key, and up to `labels` labels
-    bought through the API (as many as the seller's label queue holds). Push notifications are dropped:
-    the hourly runs alone are counted."""
+    cached), a quiet run again in containers holding the seller's data key, and `labels` labels bought
+    through the API, for merchant orders placed and synced for them (raises when one is not bought: a
+    count of 0 would price the labels at nothing). Push notifications are dropped: the hourly runs alone
+    are counted."""
     from sellerflow_dev.local.stack import LocalStack, LocalStackConfig
     from sellerflow_dev.simulator import SimConfig
 
@@ -1069,11 +1070,24 @@ def _count_kms_requests(local: LocalStack, labels: int) -> KmsCount:
             wiring.credential_vault().refresh_token(seller)  # served by these containers within max_age
             warm_quiet = hourly_run()
             meter.on_new_container = None
+            # the labels: merchant orders waiting (placed, as the simulator's own are often shipped or
+            # Amazon's), synced without moving the clock (an advance ships half the open orders)
+            placed_at = min(stack.world.now, datetime.now(UTC)) - timedelta(minutes=5)
+            for _ in range(labels):
+                stack.world.place_merchant_order(seller, placed_at)
+            synced = stack.start_window(seller, f"{now + timedelta(hours=next(windows)):%Y%m%dT%H00}")
+            if synced.status != "SUCCEEDED":
+                raise RuntimeError(f"the sync of the label orders ended {synced.status}: {synced.error}")
+            meter.take()
             fresh_container()
             bought = []
             for _ in range(labels):
-                if not buy_one_label(stack, 1).bought:
-                    break
+                run = buy_one_label(stack, 1)
+                if not run.bought:
+                    answers = ", ".join(
+                        f"{name} {answer.status_code}" for name, answer in run.responses.items()
+                    )
+                    raise RuntimeError(f"no label bought, so the count would price labels at 0: {answers}")
                 bought.append(meter.take())
     planning = 24 / reports_every_hours()
     return KmsCount(

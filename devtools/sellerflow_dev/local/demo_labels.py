@@ -100,15 +100,20 @@ class LabelClient:
 
 
 def buy_one_label(stack: LocalStack, index: int) -> LabelRun:
-    """Queue → package profiles and settings → rates → purchase, for seller `index` (1-based)."""
+    """Queue → package profiles and settings → rates → purchase, for seller `index` (1-based): the first
+    order of the queue without a label bought."""
     seller = stack.world.sellers[index - 1]
     sid = seller.seller_id
     client = LabelClient(stack, stack.id_token(f"owner{index}@sellerflow.local"))
     run = LabelRun(sid)
     queue = run.responses["queue"] = client.call("GET", f"/sellers/{sid}/labels/queue")
-    if queue.status_code != 200 or not queue.json()["orders"]:
+    waiting = [
+        e for e in (queue.json()["orders"] if queue.status_code == 200 else [])
+        if (e.get("shipment") or {}).get("status") != "PURCHASED"
+    ]  # fmt: skip
+    if not waiting:
         return run
-    entry = queue.json()["orders"][0]
+    entry = waiting[0]
     for line in entry["lines"]:
         if line["sku"] and not line["has_profile"]:
             profile = {"length_cm": "25", "width_cm": "18", "height_cm": "8", "weight_g": 450}

@@ -162,6 +162,7 @@ class SimWorld:
         self._codes: dict[str, str] = {}
         self._code_rng = _rng(seed, "codes")
         self._advances = 0
+        self._placed = 0  # orders placed by `place_merchant_order`, outside the advances
         self.origin = now  # the clock when the world was made: the backfill history ends 30 days before it
         self._history: dict[str, list[SimOrder]] = {}
         self._derived: dict[str, _Derived] = {}
@@ -418,7 +419,7 @@ class SimWorld:
 
     def _derive(self, seller_id: str) -> _Derived:
         """The seller's derived ground truth, recomputed only when the clock or the orders moved."""
-        version = (self.now, self._advances)
+        version = (self.now, self._advances, self._placed)
         cached = self._derived.get(seller_id)
         if cached is not None and cached.version == version:
             return cached
@@ -522,6 +523,24 @@ class SimWorld:
             listener(changes)
         return changes
 
+    def place_merchant_order(self, seller_id: str, at: datetime) -> str:
+        """A new unshipped merchant-fulfilled order purchased at `at` (a label for a bench to buy: the
+        advances' own orders are Amazon-fulfilled 60 % of the time, and half of the open ones move on
+        at each advance, so a seller has often none waiting). Deterministic for the world's seed."""
+        with self.lock:
+            self._placed += 1
+            seller = self.seller(seller_id)
+            rng = _rng(self.seed, "merchant-order", self._placed, seller_id)
+            ids = {order_id for orders in self._orders.values() for order_id in orders}
+            at = at.astimezone(UTC).replace(microsecond=0)
+            while True:
+                market = marketplace(rng.choice(seller.marketplace_ids))
+                order = _generate_order(rng, seller, market, at, at, ids, status="UNSHIPPED")
+                if order.fulfilled_by == "MERCHANT":
+                    break
+            self._orders[seller_id][order.order_id] = order
+            return order.order_id
+
     def _progress_orders(
         self, rng: random.Random, seller: SimSeller, start: datetime, minutes: int
     ) -> list[str]:
@@ -549,7 +568,7 @@ class SimWorld:
 
 @dataclass
 class _Derived:
-    version: tuple[datetime, int]
+    version: tuple[datetime, int, int]
     seller: SimSeller
     orders: list[SimOrder]
     listings: list[SimListing]

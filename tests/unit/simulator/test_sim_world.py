@@ -187,6 +187,18 @@ def test_advance_needs_a_positive_number_of_minutes(world: SimWorld) -> None:
         world.advance(0)
 
 
+def test_a_placed_merchant_order_waits_unshipped_and_is_served() -> None:
+    first, again = (SimWorld.generate(sellers=1, seed=7, now=NOW) for _ in range(2))
+    seller_id = first.sellers[0].seller_id
+    at = NOW - timedelta(minutes=5)
+    placed = first.place_merchant_order(seller_id, at)
+    assert again.place_merchant_order(seller_id, at) == placed  # deterministic for the seed
+    [order] = [o for o in first.order_states(seller_id) if o.order_id == placed]
+    assert (order.fulfilled_by, order.status, order.created) == ("MERCHANT", "UNSHIPPED", at)
+    assert placed in {o["orderId"] for o in first.orders(seller_id)}
+    assert first.place_merchant_order(seller_id, at) != placed  # a second is another order
+
+
 def test_order_document_projects_the_requested_datasets(world: SimWorld) -> None:
     seller_id = world.sellers[0].seller_id
     order_id = world.orders(seller_id)[0]["orderId"]

@@ -7,22 +7,20 @@ the vault's botocore session sends is counted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aws_encryption_sdk.caches
-import boto3
-import botocore.session
 import pytest
-from prot_support import REGION
+from kms_counting import KmsRequests
+from prot_support import LABEL_BUCKET
 
 from sellerflow.errors import PiiContextMismatch
 from sellerflow.labels.model import LabelDocument, LabelFormat
 from sellerflow.store.envelope import ContextEnvelope, EncryptCache
 from sellerflow.store.labels import LABEL_KEY_CACHE, LabelVault
 
-BUCKET = "sellerflow-label-keys-test"
+BUCKET = LABEL_BUCKET
 SELLER_A, SELLER_B = "A1SELLERA", "A2SELLERB"
 NOW = datetime.now(UTC)
 KEPT_UNTIL = NOW + timedelta(days=7)
@@ -30,32 +28,6 @@ KEPT_UNTIL = NOW + timedelta(days=7)
 
 def label(order_id: str) -> LabelDocument:
     return LabelDocument(LabelFormat.PDF, f"%PDF ship to Jane Doe, order {order_id}".encode())
-
-
-@dataclass
-class KmsRequests:
-    """The KMS operations sent through one botocore session (one container's vault), in order."""
-
-    session: Any
-    operations: list[str] = field(default_factory=list)
-
-    def count(self, operation: str) -> int:
-        return self.operations.count(operation)
-
-
-@pytest.fixture
-def s3(aws: Any) -> Any:
-    client = boto3.client("s3", region_name=REGION)
-    client.create_bucket(Bucket=BUCKET)
-    return client
-
-
-@pytest.fixture
-def kms(aws: Any) -> KmsRequests:
-    session = botocore.session.get_session()
-    requests = KmsRequests(session)
-    session.register("before-call.kms", lambda model, **_: requests.operations.append(model.name))
-    return requests
 
 
 def vault(s3: Any, key_arn: str, kms: KmsRequests, key_cache: EncryptCache = LABEL_KEY_CACHE) -> LabelVault:

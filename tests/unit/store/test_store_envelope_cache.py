@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import aws_encryption_sdk.caches
 import boto3
-import botocore.session
 import pytest
+from kms_counting import KmsRequests
 from moto import mock_aws
 
 from sellerflow.store.envelope import ContextEnvelope, DecryptCache, EncryptCache
@@ -24,17 +22,6 @@ REGION = "us-east-1"
 SELLER_A = {"seller_id": "A1SELLERA", "purpose": "spapi-refresh-token"}
 SELLER_B = {"seller_id": "A2SELLERB", "purpose": "spapi-refresh-token"}
 TOKEN = b"Atzr|IwEBIA-canary-refresh-token-never-logged"
-
-
-@dataclass
-class KmsRequests:
-    """The KMS operations sent through one botocore session, in order."""
-
-    session: Any
-    operations: list[str] = field(default_factory=list)
-
-    def count(self, operation: str) -> int:
-        return self.operations.count(operation)
 
 
 @pytest.fixture
@@ -48,14 +35,6 @@ def key_arn(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         yield boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
-
-
-@pytest.fixture
-def kms(key_arn: str) -> KmsRequests:
-    session = botocore.session.get_session()
-    requests = KmsRequests(session)
-    session.register("before-call.kms", lambda model, **_: requests.operations.append(model.name))
-    return requests
 
 
 def test_a_second_decrypt_of_the_same_ciphertext_within_max_age_makes_no_kms_request(

@@ -67,6 +67,20 @@ class EncryptCache:
             )
 
 
+def _caching_manager(
+    provider: aws_encryption_sdk.StrictAwsKmsMasterKeyProvider, capacity: int, max_age_s: float, **limits: int
+) -> CachingCryptoMaterialsManager:
+    """The SDK's caching materials manager over a cache of its own (held in the caller's memory)."""
+    from aws_encryption_sdk import CachingCryptoMaterialsManager, LocalCryptoMaterialsCache
+
+    return CachingCryptoMaterialsManager(
+        master_key_provider=provider,
+        cache=LocalCryptoMaterialsCache(capacity=capacity),
+        max_age=float(max_age_s),
+        **limits,
+    )
+
+
 class ContextEnvelope:
     """Encrypts under one KMS key with each ciphertext bound to an encryption context, and decrypts only
     what was encrypted for the context expected: a ciphertext copied into another seller's (order's,
@@ -109,12 +123,8 @@ class ContextEnvelope:
         if self._decrypt_cache is None:
             return {"key_provider": provider}
         if self._caching is None:
-            from aws_encryption_sdk import CachingCryptoMaterialsManager, LocalCryptoMaterialsCache
-
-            self._caching = CachingCryptoMaterialsManager(
-                master_key_provider=provider,
-                cache=LocalCryptoMaterialsCache(capacity=self._decrypt_cache.capacity),
-                max_age=float(self._decrypt_cache.max_age_s),
+            self._caching = _caching_manager(
+                provider, self._decrypt_cache.capacity, self._decrypt_cache.max_age_s
             )
         return {"materials_manager": self._caching}
 
@@ -125,13 +135,9 @@ class ContextEnvelope:
         if self._encrypt_cache is None:
             return {"key_provider": provider}
         if self._encrypt_caching is None:
-            from aws_encryption_sdk import CachingCryptoMaterialsManager, LocalCryptoMaterialsCache
-
-            self._encrypt_caching = CachingCryptoMaterialsManager(
-                master_key_provider=provider,
-                cache=LocalCryptoMaterialsCache(capacity=self._encrypt_cache.capacity),
-                max_age=float(self._encrypt_cache.max_age_s),
-                max_messages_encrypted=self._encrypt_cache.max_messages,
+            cache = self._encrypt_cache
+            self._encrypt_caching = _caching_manager(
+                provider, cache.capacity, cache.max_age_s, max_messages_encrypted=cache.max_messages
             )
         return {"materials_manager": self._encrypt_caching}
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import botocore.session
 import pytest
 from hypothesis import settings
+from kms_counting import KmsRequests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +42,12 @@ def _aws_credentials_for_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+@pytest.fixture
+def kms() -> KmsRequests:
+    """A botocore session whose KMS requests are counted: hand `kms.session` to the code under test."""
+    session = botocore.session.get_session()
+    requests = KmsRequests(session)
+    session.register("before-call.kms", lambda model, **_: requests.operations.append(model.name))
+    return requests

@@ -140,13 +140,22 @@ class Assumptions:
     # land at random (modelled)
     refresh_key_cache_max_age_s: float = 6 * 3600.0
     warm_containers_per_function: float = 10.0
-    # Orders shipped with a label bought here (modelled; issue 16): each label's document gets a data
-    # key of its own under the PII key (counted: 1 request); a seller buys the day's labels in one
-    # sitting (modelled), whose API calls decrypt the refresh token and use the table keys (counted)
+    # Orders shipped with a label bought here (modelled; issue 16). A seller buys the day's labels in
+    # one sitting (modelled), one label at a time from the dashboard's queue (rates, then buy: modelled
+    # `label_seconds_apart`), its requests served by one warm container of the PII function (modelled);
+    # the sitting's API calls decrypt the refresh token and use the table keys (counted). Each label's
+    # document is encrypted under the PII key with a data key the container reuses for the seller's
+    # next labels within `store.labels.LABEL_KEY_CACHE`'s max messages and max age (read by
+    # `counted_kms`): a label that gets a new data key makes a GenerateDataKey (counted: the sitting's
+    # first label), a later one within the thresholds none (counted: the second)
     pii_share_of_orders: float = 0.2
-    kms_per_label: float = 1.0
+    kms_per_label_new_key: float = 1.0
+    kms_per_label_key_reused: float = 0.0
     kms_per_label_session: float = 8.0
     label_sessions_per_day: float = 1.0
+    label_key_max_messages: int = 100
+    label_key_max_age_s: float = 300.0
+    label_seconds_apart: float = 20.0
     log_bytes_per_invocation: int = 1_500  # Powertools INFO: start, one summary line, metrics (EMF)
     log_bytes_per_order: int = 0  # nothing per order at INFO
     fanout_sellers: int = 1_000  # the fixed per-tick work is shared by this many sellers
@@ -656,11 +665,26 @@ def refresh_key_miss_share(a: Assumptions) -> float:
     return float((1 - 1 / a.warm_containers_per_function) ** earlier_runs)
 
 
+def label_keys_per_sitting(labels: float, a: Assumptions) -> float:
+    """The data keys a sitting of `labels` labels gets in its container: a key serves the labels bought
+    within its max age from the first (one every `label_seconds_apart`), and max messages at most."""
+    if labels <= 0:
+        return 0.0
+    within_age = (
+        math.floor(a.label_key_max_age_s / a.label_seconds_apart) + 1 if a.label_seconds_apart > 0 else labels
+    )
+    per_key = max(1.0, min(a.label_key_max_messages, within_age))
+    return float(math.ceil(labels / per_key))
+
+
 def kms_requests(orders_per_day: int, a: Assumptions) -> dict[str, float]:
     """A seller-month's KMS requests by cause (docs/cost.md): the code's own in the syncs, DynamoDB's
     table keys, Secrets Manager's reads of the LWA app secret, the labels bought."""
     runs, ticks = a.syncs_per_day * DAYS, FANOUT_TICKS_PER_DAY * DAYS
     labels_per_day = orders_per_day * a.pii_share_of_orders
+    sittings = min(a.label_sessions_per_day, labels_per_day)
+    per_sitting = labels_per_day / sittings if sittings else 0.0
+    new_keys = label_keys_per_sitting(per_sitting, a)
     return {
         "kms_sync_code": runs
         * (a.kms_refresh_decrypts_per_run * refresh_key_miss_share(a) + a.kms_other_code_per_run),
@@ -671,9 +695,11 @@ def kms_requests(orders_per_day: int, a: Assumptions) -> dict[str, float]:
         * a.warm_containers_per_function
         / a.fanout_sellers,
         "kms_labels": DAYS
+        * sittings
         * (
-            labels_per_day * a.kms_per_label
-            + min(a.label_sessions_per_day, labels_per_day) * a.kms_per_label_session
+            new_keys * a.kms_per_label_new_key
+            + (per_sitting - new_keys) * a.kms_per_label_key_reused
+            + a.kms_per_label_session
         ),
     }
 
@@ -793,10 +819,11 @@ def _kms_count() -> KmsCount:
 
 def counted_kms(a: Assumptions) -> Assumptions:
     """`a` with the KMS inputs counted on the local stack (`cost_count.count_kms_requests`, ~4 minutes)
-    and the vault's cache age read from the code."""
+    and the data key caches' thresholds read from the code (the vault's age, the label keys')."""
     from dataclasses import replace
 
     from sellerflow.store.credentials import REFRESH_TOKEN_KEY_CACHE
+    from sellerflow.store.labels import LABEL_KEY_CACHE
 
     kms = _kms_count()
     secret_reads: dict[str, int] = {}
@@ -810,9 +837,12 @@ def counted_kms(a: Assumptions) -> Assumptions:
         kms_seller_table_keys_per_run=kms.per_run(lambda u: len(u.seller_tables)),
         kms_role_table_keys_per_tick=float(len(kms.role_tables)),
         kms_secret_reads_per_tick=float(sum(secret_reads.values())),
-        kms_per_label=kms.per_label,
+        kms_per_label_new_key=kms.per_first_label,
+        kms_per_label_key_reused=kms.per_later_label,
         kms_per_label_session=kms.per_label_session,
         refresh_key_cache_max_age_s=REFRESH_TOKEN_KEY_CACHE.max_age_s,
+        label_key_max_messages=LABEL_KEY_CACHE.max_messages,
+        label_key_max_age_s=LABEL_KEY_CACHE.max_age_s,
     )
 
 
@@ -947,17 +977,24 @@ def kms_lines(at: dict[int, Assumptions], *, counted: bool) -> list[str]:
             f"{per_kind} ({functions} when the reports are planned); {kms.warm_quiet.code_requests()} in a "
             f"quiet run whose containers hold the seller's key; table keys of the seller's session "
             f"{len(quiet.seller_tables)} a run ({len(quiet.connections)} were they kept per function and "
-            f"caller), of functions' own roles {len(kms.role_tables)} a tick; {kms.per_label:.0f} a label "
-            f"bought, {kms.per_label_session:.0f} a label session"
+            f"caller), of functions' own roles {len(kms.role_tables)} a tick; a label bought "
+            f"{kms.per_first_label:.0f} (a sitting's first: a new data key), {kms.per_later_label:.0f} "
+            f"(a later one: its key cached), {kms.per_label_session:.0f} a label session"
         )
     for orders, a in at.items():
         parts = {name.removeprefix("kms_"): n for name, n in kms_requests(orders, a).items()}
         without = month(orders, replace(a, refresh_key_cache_max_age_s=0.0)).cost["KMS"]
+        one_key_a_label = replace(
+            a, label_key_max_messages=1, kms_per_label_key_reused=a.kms_per_label_new_key
+        )
+        labels = orders * a.pii_share_of_orders / a.label_sessions_per_day
         out.append(
             f"{orders:>6} orders/day: KMS $ {month(orders, a).cost['KMS']:.4f}, {sum(parts.values()):.0f} "
             f"requests ({', '.join(f'{name} {n:.0f}' for name, n in parts.items())}; "
-            f"{refresh_key_miss_share(a):.2f} of the refresh-token decrypts reach KMS); without the "
-            f"refresh-token key cache $ {without:.4f}"
+            f"{refresh_key_miss_share(a):.2f} of the refresh-token decrypts reach KMS; "
+            f"{label_keys_per_sitting(labels, a):.0f} label data keys a sitting of {labels:.0f}); without the "
+            f"refresh-token key cache $ {without:.4f}, with a data key per label "
+            f"$ {month(orders, one_key_a_label).cost['KMS']:.4f}"
         )
     return out
 

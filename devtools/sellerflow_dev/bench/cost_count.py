@@ -950,8 +950,9 @@ class KmsCount:
     """One seller's KMS requests counted on the local stack (moto and the SP-API simulator over HTTP):
     each kind of hourly run as its functions' containers meet it an hour after the seller's previous
     run (`runs`: no data key cached in the container; `warm_quiet`: a quiet hour in containers whose
-    decrypt cache holds the seller's keys), and labels bought through the API (the first with its
-    session: the refresh token's decrypt, the API's table keys)."""
+    decrypt cache holds the seller's keys), and labels bought through the API in one sitting (the first
+    with its session: the refresh token's decrypt, the API's table keys, a new data key for its
+    document; the later ones with the first's data key cached)."""
 
     runs: dict[str, KmsUse]  # "quiet", "planning" (the carry plans and asks), "ingesting" (checks, ingests)
     runs_per_day: dict[str, float]
@@ -973,9 +974,24 @@ class KmsCount:
         return set().union(*(set(use.secret_reads) for use in self.runs.values()))
 
     @property
-    def per_label(self) -> float:
-        """The code's requests per label bought, the session's refresh tokens aside."""
-        return sum(use.code_requests(refresh_tokens=False) for use in self.labels) / max(1, len(self.labels))
+    def per_first_label(self) -> float:
+        """The code's requests of a sitting's first label (its container holds no data key of the
+        seller's labels: a new one), the session's refresh tokens aside."""
+        return float(self._sitting()[0].code_requests(refresh_tokens=False))
+
+    @property
+    def per_later_label(self) -> float:
+        """The code's requests per later label of the sitting (the first's data key cached), the session's
+        refresh tokens aside."""
+        later = self._sitting()[1:]
+        return sum(use.code_requests(refresh_tokens=False) for use in later) / len(later)
+
+    def _sitting(self) -> tuple[KmsUse, ...]:
+        if len(self.labels) < 2:
+            raise RuntimeError(
+                f"{len(self.labels)} label(s) bought: a sitting's first and later labels need two at least"
+            )
+        return self.labels
 
     @property
     def per_label_session(self) -> float:

@@ -24,6 +24,7 @@ from sellerflow_dev.simulator import SimConfig, SimServer, SimWorld
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
+LABEL_BUCKET = "sellerflow-labels-test"
 TABLES = {
     "pii": "BuyerPiiTable",
     "seller_data": "SellerDataTable",
@@ -56,6 +57,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         create_dynamodb_tables(load_template(ROOT / "template.yaml"), dynamodb)
         bind_tables(SETTINGS)
         yield dynamodb
+
+
+@pytest.fixture
+def s3(aws: Any) -> Any:
+    """moto's S3 with the label bucket (`LABEL_BUCKET`)."""
+    client = boto3.client("s3", region_name=REGION)
+    client.create_bucket(Bucket=LABEL_BUCKET)
+    return client
 
 
 @pytest.fixture

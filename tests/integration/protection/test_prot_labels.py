@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from prot_support import REGION, raw_items
+from prot_support import LABEL_BUCKET, REGION, raw_items
 
 from sellerflow.errors import (
     MissingPackageDimensions,
@@ -35,7 +35,7 @@ from sellerflow.wiring.labels import MerchantOrders, RecipientFromAmazon
 from sellerflow_dev.simulator import SimServer, SimWorld
 from sellerflow_dev.simulator.pii import find_pii_markers
 
-BUCKET = "sellerflow-labels-test"
+BUCKET = LABEL_BUCKET
 TABLES = ("SellerDataTable", "SellersTable", "AuditTable", "BuyerPiiTable")
 SHIP_FROM = ShipFrom(
     name="Acme Dispatch", address_line1="1 Dock St", city="Seattle", state_or_region="WA",
@@ -54,13 +54,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def s3(aws: Any) -> Any:
-    client = boto3.client("s3", region_name=REGION)
-    client.create_bucket(Bucket=BUCKET)
-    return client
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from sellerflow_dev.bench.cost import SyncShape, function_memory_gb, month
@@ -245,9 +247,10 @@ def test_kms_is_priced_per_run_table_key_and_label_not_per_invocation() -> None:
     small, large = kms_requests(100, a), kms_requests(10_000, a)
     assert small["kms_sync_code"] == large["kms_sync_code"] > 0
     assert small["kms_table_keys"] == large["kms_table_keys"] > 0
-    labels = 30 * 9_900 * a.pii_share_of_orders * a.kms_per_label
-    assert large["kms_labels"] - small["kms_labels"] == pytest.approx(labels)
-    per_month = 30 * (1_000 * a.pii_share_of_orders * a.kms_per_label + a.kms_per_label_session)
+    assert small["kms_labels"] < large["kms_labels"]
+    # a sitting's 200 labels at 1,000 orders/day: a data key per 16 (5 minutes at one each 20 s), each a
+    # GenerateDataKey, and the session's requests
+    per_month = 30 * (math.ceil(200 / 16) * a.kms_per_label_new_key + a.kms_per_label_session)
     assert month(1_000).operations["kms_labels"] == pytest.approx(per_month)
     # no label bought, no label session
     assert kms_requests(1_000, replace(a, pii_share_of_orders=0.0))["kms_labels"] == 0
@@ -283,3 +286,38 @@ def test_the_archives_kms_requests_take_the_bucket_keys_share_only_when_the_temp
     requests = 30 + 30 * cost.Assumptions().archive_objects_per_day + with_keys["index_objects"]
     saved = (1 - cost.BUCKET_KEY_KMS_SHARE) * requests * cost.PRICES["kms_request"]
     assert without["cost"] - with_keys["cost"] == pytest.approx(saved)
+
+
+def test_a_sittings_labels_share_a_data_key_within_max_messages_and_max_age() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import Assumptions, kms_requests, label_keys_per_sitting
+
+    a = Assumptions()
+    # one label each 20 s: a key serves the labels of its 5 minutes (16), max messages (100) never reached
+    assert label_keys_per_sitting(200, a) == math.ceil(200 / 16)
+    assert label_keys_per_sitting(16, a) == 1
+    assert label_keys_per_sitting(17, a) == 2
+    # bought back to back (one a second), max messages ends each key: ceil(labels / 100)
+    fast = replace(a, label_seconds_apart=1.0)
+    assert label_keys_per_sitting(200, fast) == 2
+    assert label_keys_per_sitting(201, fast) == 3
+    assert label_keys_per_sitting(0, a) == 0
+    # a data key per label (as before the cache): every label a GenerateDataKey
+    one_each = replace(a, label_key_max_messages=1, kms_per_label_key_reused=1.0)
+    assert kms_requests(1_000, one_each)["kms_labels"] == pytest.approx(30 * (200 + a.kms_per_label_session))
+    # the labels reusing a key cost what the count says a later label costs
+    counted_later = replace(a, kms_per_label_key_reused=0.5)
+    extra = kms_requests(1_000, counted_later)["kms_labels"] - kms_requests(1_000, a)["kms_labels"]
+    assert extra == pytest.approx(30 * (200 - 13) * 0.5)
+
+
+def test_the_models_label_key_thresholds_are_the_vaults() -> None:
+    from sellerflow.store.labels import LABEL_KEY_CACHE
+    from sellerflow_dev.bench.cost import Assumptions
+
+    a = Assumptions()
+    assert (a.label_key_max_messages, a.label_key_max_age_s) == (
+        LABEL_KEY_CACHE.max_messages,
+        LABEL_KEY_CACHE.max_age_s,
+    )

@@ -1,39 +1,27 @@
-"""The decrypt cache of `ContextEnvelope` (the Encryption SDK's data key caching): a ciphertext decrypted
-again within the cache's age makes no KMS request; a new ciphertext, an entry past its age or one the
-capacity pushed out does; encryption is never cached; the encryption context is checked on every
-decrypt, cached or not. KMS is moto's, in process (no socket); each KMS request the envelope's own
-botocore session sends is counted."""
+"""The data key caches of `ContextEnvelope` (the Encryption SDK's data key caching). Decryption: a
+ciphertext decrypted again within the cache's age makes no KMS request; a new ciphertext, an entry past
+its age or one the capacity pushed out does; a decrypt cache caches no encryption; the encryption
+context is checked on every decrypt, cached or not. Encryption (`EncryptCache`): one data key per
+context for at most max_messages ciphertexts and max_age, never another context's. KMS is moto's, in
+process (no socket); each KMS request the envelope's own botocore session sends is counted."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import aws_encryption_sdk.caches
 import boto3
-import botocore.session
 import pytest
+from kms_counting import KmsRequests
 from moto import mock_aws
 
-from sellerflow.store.envelope import ContextEnvelope, DecryptCache
+from sellerflow.store.envelope import ContextEnvelope, DecryptCache, EncryptCache
 
 REGION = "us-east-1"
 SELLER_A = {"seller_id": "A1SELLERA", "purpose": "spapi-refresh-token"}
 SELLER_B = {"seller_id": "A2SELLERB", "purpose": "spapi-refresh-token"}
 TOKEN = b"Atzr|IwEBIA-canary-refresh-token-never-logged"
-
-
-@dataclass
-class KmsRequests:
-    """The KMS operations sent through one botocore session, in order."""
-
-    session: Any
-    operations: list[str] = field(default_factory=list)
-
-    def count(self, operation: str) -> int:
-        return self.operations.count(operation)
 
 
 @pytest.fixture
@@ -47,14 +35,6 @@ def key_arn(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         yield boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
-
-
-@pytest.fixture
-def kms(key_arn: str) -> KmsRequests:
-    session = botocore.session.get_session()
-    requests = KmsRequests(session)
-    session.register("before-call.kms", lambda model, **_: requests.operations.append(model.name))
-    return requests
 
 
 def test_a_second_decrypt_of_the_same_ciphertext_within_max_age_makes_no_kms_request(
@@ -139,7 +119,7 @@ def test_a_cached_key_still_refuses_a_ciphertext_copied_to_another_seller(
     assert kms.count("Decrypt") == 1
 
 
-def test_encryption_is_never_cached(key_arn: str, kms: KmsRequests) -> None:
+def test_a_decrypt_cache_caches_no_encryption(key_arn: str, kms: KmsRequests) -> None:
     # Given an envelope with a decrypt cache
     envelope = ContextEnvelope(key_arn, kms.session, decrypt_cache=DecryptCache(max_age_s=3600, capacity=8))
 
@@ -185,3 +165,71 @@ def test_cached_decrypts_log_no_plaintext(
 def test_a_cache_without_a_positive_age_or_capacity_is_refused(max_age_s: float, capacity: int) -> None:
     with pytest.raises(ValueError, match="positive max_age_s"):
         DecryptCache(max_age_s=max_age_s, capacity=capacity)
+
+
+# --- encryption: EncryptCache -------------------------------------------------------------------------
+LABELS_A = {"seller_id": "A1SELLERA", "purpose": "label_document"}
+LABELS_B = {"seller_id": "A2SELLERB", "purpose": "label_document"}
+LABEL = b"%PDF label printing the recipient"
+
+
+def test_encrypts_of_one_context_share_a_data_key_within_max_messages(key_arn: str, kms: KmsRequests) -> None:
+    # Given an envelope whose encrypt cache lets a data key encrypt 3 messages
+    envelope = ContextEnvelope(
+        key_arn, kms.session, encrypt_cache=EncryptCache(max_age_s=300, max_messages=3, capacity=8)
+    )
+
+    # When seller A's context is encrypted for 7 times
+    ciphertexts = [envelope.encrypt(LABEL + bytes([n]), LABELS_A) for n in range(7)]
+
+    # Then KMS generated ceil(7 / 3) = 3 data keys, and each ciphertext decrypts to its own plaintext
+    assert kms.count("GenerateDataKey") == 3
+    plain = ContextEnvelope(key_arn)
+    assert [plain.decrypt(c, LABELS_A) for c in ciphertexts] == [LABEL + bytes([n]) for n in range(7)]
+
+
+def test_a_cached_data_key_never_serves_another_context(key_arn: str, kms: KmsRequests) -> None:
+    # Given seller A's data key cached
+    envelope = ContextEnvelope(
+        key_arn, kms.session, encrypt_cache=EncryptCache(max_age_s=300, max_messages=100, capacity=8)
+    )
+    envelope.encrypt(LABEL, LABELS_A)
+
+    # When seller B's context is encrypted, then A's again
+    for_b = envelope.encrypt(LABEL, LABELS_B)
+    envelope.encrypt(LABEL, LABELS_A)
+
+    # Then B got a data key of its own from KMS (A's second reused A's), and B's ciphertext is not A's
+    assert kms.count("GenerateDataKey") == 2
+    assert ContextEnvelope(key_arn).decrypt(for_b, LABELS_A) is None
+    assert ContextEnvelope(key_arn).decrypt(for_b, LABELS_B) == LABEL
+
+
+def test_an_encrypt_past_max_age_gets_a_new_data_key(
+    key_arn: str, kms: KmsRequests, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given seller A's data key generated through a cache of 5 minutes
+    envelope = ContextEnvelope(
+        key_arn, kms.session, encrypt_cache=EncryptCache(max_age_s=300, max_messages=100, capacity=8)
+    )
+    envelope.encrypt(LABEL, LABELS_A)
+
+    # When A encrypts again 4 min 59 s later, then 5 min 1 s later (the SDK's entries age by its clock)
+    real = aws_encryption_sdk.caches.time.time
+    monkeypatch.setattr(aws_encryption_sdk.caches.time, "time", lambda: real() + 299)
+    envelope.encrypt(LABEL, LABELS_A)
+    within = kms.count("GenerateDataKey")
+    monkeypatch.setattr(aws_encryption_sdk.caches.time, "time", lambda: real() + 301)
+    envelope.encrypt(LABEL, LABELS_A)
+
+    # Then the first reused the key, the second asked KMS for a new one
+    assert within == 1
+    assert kms.count("GenerateDataKey") == 2
+
+
+@pytest.mark.parametrize(("max_age_s", "max_messages", "capacity"), [(0, 100, 8), (300, 0, 8), (300, 100, 0)])
+def test_an_encrypt_cache_without_positive_thresholds_is_refused(
+    max_age_s: float, max_messages: int, capacity: int
+) -> None:
+    with pytest.raises(ValueError, match="positive max_age_s"):
+        EncryptCache(max_age_s=max_age_s, max_messages=max_messages, capacity=capacity)

@@ -9,14 +9,23 @@ DynamoDB, each item's value one JSON document of its domain type (`body`):
                         LABEL#<orderId>           the order's label shipment (as long as orders: 540 days)
 
 S3, the label bucket (the only place a label document is kept, and the only bucket holding buyer
-data): `<sellerId>/<orderId>`, the document envelope-encrypted client side under the PII key with the
-context {seller_id, order_id, purpose=label_document}, stored with SSE-KMS under the same key, and its
-`expires-at` in the object's metadata; a read past it deletes the object, the bucket's lifecycle rule
-(31 days) is the backstop. Seller erasure deletes the seller's prefix (`LabelVault.delete_seller`).
+data): `<sellerId>/<orderId>`, the document envelope-encrypted client side under the PII key, stored
+with SSE-KMS under the same key, and its `expires-at` in the object's metadata; a read past it deletes
+the object, the bucket's lifecycle rule (31 days) is the backstop. Seller erasure deletes the seller's
+prefix (`LabelVault.delete_seller`).
+
+The client-side encryption, two layouts (both read):
+- since issue 13 item 5: the context {seller_id, purpose=label_document, layout=order-header/1} and the
+  plaintext `{"order_id":..,"seller_id":..}\n<document>`; a data key is reused for the seller's next
+  labels within `LABEL_KEY_CACHE` (a context without the order is what lets the SDK's cache hit), and
+  the header, authenticated with the document, binds the ciphertext to its order: a copy under
+  another order's (or seller's) key is refused as a wrong context is.
+- before: the context {seller_id, order_id, purpose=label_document}, the document alone, a data key each.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -36,7 +45,7 @@ from sellerflow.labels.model import (
     RateQuote,
     ShipmentStatus,
 )
-from sellerflow.store.envelope import ContextEnvelope
+from sellerflow.store.envelope import ContextEnvelope, DecryptCache, EncryptCache
 from sellerflow.store.s3 import sigv4_s3_client
 from sellerflow.store.tables import SellerItem, condition_failed, table
 
@@ -51,6 +60,13 @@ SHIPMENT_PREFIX = "LABEL#"
 QUOTE_TTL = timedelta(days=1)
 SHIPMENT_RETENTION = timedelta(days=540)
 LABEL_PURPOSE = "label_document"
+# The layout of a label document's ciphertext whose order is in its plaintext's header (module docstring)
+ORDER_HEADER_LAYOUT = "order-header/1"
+# A label's data key serves the seller's next labels in the container for 5 minutes from its KMS call
+# and 100 labels at most (a sitting's labels, not a day's); a container holds 256 sellers' keys at most
+LABEL_KEY_CACHE = EncryptCache(max_age_s=300.0, max_messages=100, capacity=256)
+# A reprint's decrypted data key, for the other labels that share it, within the same 5 minutes
+LABEL_DECRYPT_CACHE = DecryptCache(max_age_s=300.0, capacity=256)
 
 
 @table("sellers")
@@ -198,6 +214,26 @@ class LabelDataStore:
                 raise
 
 
+def with_order_header(seller_id: str, order_id: str, content: bytes) -> bytes:
+    """A label document's plaintext: a one-line JSON header naming its seller and order (JSON escapes
+    any newline in them), then the document."""
+    header = json.dumps({"order_id": order_id, "seller_id": seller_id}, sort_keys=True, separators=(",", ":"))
+    return header.encode() + b"\n" + content
+
+
+def without_order_header(plaintext: bytes, seller_id: str, order_id: str) -> bytes | None:
+    """The document of a plaintext whose header names `seller_id` and `order_id`; None for any other
+    header or none (a document copied from another order: refused)."""
+    header, newline, content = plaintext.partition(b"\n")
+    try:
+        named = json.loads(header)
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    if not newline or named != {"order_id": order_id, "seller_id": seller_id}:
+        return None
+    return content
+
+
 class LabelVault:
     """Kept label documents in the label bucket, encrypted under the PII key (client and server side)."""
 
@@ -209,11 +245,14 @@ class LabelVault:
         client: S3Client | None = None,
         botocore_session: BotocoreSession | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        key_cache: EncryptCache = LABEL_KEY_CACHE,
     ) -> None:
         self._bucket = bucket
         self._key_arn = pii_key_arn
         self._client = client
-        self._envelope = ContextEnvelope(pii_key_arn, botocore_session)
+        self._envelope = ContextEnvelope(
+            pii_key_arn, botocore_session, decrypt_cache=LABEL_DECRYPT_CACHE, encrypt_cache=key_cache
+        )
         self._clock = clock
 
     @property
@@ -223,7 +262,14 @@ class LabelVault:
         return self._client
 
     @staticmethod
-    def context(seller_id: str, order_id: str) -> dict[str, str]:
+    def context(seller_id: str) -> dict[str, str]:
+        """A label document's encryption context: the seller's, shared by its labels (their order is in
+        the plaintext's header), so a cached data key never serves another seller."""
+        return {"seller_id": seller_id, "purpose": LABEL_PURPOSE, "layout": ORDER_HEADER_LAYOUT}
+
+    @staticmethod
+    def legacy_context(seller_id: str, order_id: str) -> dict[str, str]:
+        """The context of the label documents kept before the order header (read, never written)."""
         return {"seller_id": seller_id, "order_id": order_id, "purpose": LABEL_PURPOSE}
 
     @staticmethod
@@ -231,7 +277,8 @@ class LabelVault:
         return f"{seller_id}/{order_id}"
 
     def put(self, seller_id: str, order_id: str, document: LabelDocument, *, expires_at: datetime) -> None:
-        ciphertext = self._envelope.encrypt(document.content, self.context(seller_id, order_id))
+        plaintext = with_order_header(seller_id, order_id, document.content)
+        ciphertext = self._envelope.encrypt(plaintext, self.context(seller_id))
         self.client.put_object(
             Bucket=self._bucket,
             Key=self.key(seller_id, order_id),
@@ -252,10 +299,15 @@ class LabelVault:
         if int(metadata.get("expires-at", "0")) <= int(now.timestamp()):
             self.delete(seller_id, order_id)
             return None
-        plaintext = self._envelope.decrypt(answer["Body"].read(), self.context(seller_id, order_id))
-        if plaintext is None:
+        contexts = [self.context(seller_id), self.legacy_context(seller_id, order_id)]
+        found = self._envelope.decrypt_for_any(answer["Body"].read(), contexts)
+        content = None
+        if found is not None:
+            layout, plaintext = found
+            content = without_order_header(plaintext, seller_id, order_id) if layout == 0 else plaintext
+        if content is None:
             raise PiiContextMismatch(f"the kept label of order {order_id} was not encrypted for it")
-        return LabelDocument(LabelFormat(metadata.get("format", "PDF")), plaintext)
+        return LabelDocument(LabelFormat(metadata.get("format", "PDF")), content)
 
     def retain_until(self, seller_id: str, order_id: str, expires_at: datetime) -> None:
         key = self.key(seller_id, order_id)

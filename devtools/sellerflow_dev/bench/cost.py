@@ -48,6 +48,9 @@ PRICES = {
     "sns_publish": 0.50 / 1e6,
     "logs_gb_ingested": 0.50,
     "xray_trace": 5.00 / 1e6,
+    # provisioned capacity (Standard class): per capacity unit-hour, one unit a second each
+    "ddb_wcu_hour": 0.00065,
+    "ddb_rcu_hour": 0.00013,
 }
 
 
@@ -417,6 +420,40 @@ def dynamodb_cost(wru: float, rru: float, stored_gb: float, table_class: str) ->
         requests = wru * p["ddb_ia_wru"] + rru * p["ddb_ia_rru"]
         return requests + stored_gb * (p["ddb_ia_gb_month"] + p["ddb_pitr_gb_month"])
     return wru * p["ddb_wru"] + rru * p["ddb_rru"] + stored_gb * (p["ddb_gb_month"] + p["ddb_pitr_gb_month"])
+
+
+def provisioned_requests_cost(m: Month, busy: float) -> float:
+    """What the month's DynamoDB request units (the sync's tables, `ddb_wru`/`ddb_rru`; not the daily
+    archive job's) would cost on provisioned capacity kept `busy` (0-1) on average: the units are
+    capacity-seconds (a read unit is one strongly consistent 4 KB read a second, as the model counts
+    RRU), and the capacity a fleet provisions for its bursts is idle the rest of the time. How busy
+    a fleet's table would be is not measured (docs/cost.md, *What dominates now*)."""
+    if not 0 < busy <= 1:
+        raise ValueError(f"busy must be in (0, 1], got {busy}")
+    p, ops = PRICES, m.operations
+    return (ops["ddb_wru"] * p["ddb_wcu_hour"] + ops["ddb_rru"] * p["ddb_rcu_hour"]) / 3600 / busy
+
+
+def on_demand_requests_cost(m: Month) -> float:
+    """The same request units on demand (Standard class), as `month` prices them."""
+    return m.operations["ddb_wru"] * PRICES["ddb_wru"] + m.operations["ddb_rru"] * PRICES["ddb_rru"]
+
+
+PROVISIONED_BUSY = (0.3, 0.5, 0.7)
+
+
+def provisioned_line(orders: int, a: Assumptions) -> str:
+    m = month(orders, a)
+    on_demand = on_demand_requests_cost(m)
+    options = ", ".join(
+        f"{busy:.0%} busy $ {provisioned_requests_cost(m, busy):.4f} (total $ "
+        f"{m.total - on_demand + provisioned_requests_cost(m, busy):.4f})"
+        for busy in PROVISIONED_BUSY
+    )
+    return (
+        f"{orders:>6} orders/day: DynamoDB requests {m.operations['ddb_wru']:.0f} WRU + "
+        f"{m.operations['ddb_rru']:.0f} RRU a month, on demand $ {on_demand:.4f}; provisioned: {options}"
+    )
 
 
 @dataclass
@@ -956,6 +993,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         )
     for orders in ORDERS_PER_DAY:
         out.append(fanout_line(orders, at[orders]))
+    for orders in ORDERS_PER_DAY:
+        out.append(provisioned_line(orders, at[orders]))
     return out
 
 

@@ -321,3 +321,23 @@ def test_the_models_label_key_thresholds_are_the_vaults() -> None:
         LABEL_KEY_CACHE.max_messages,
         LABEL_KEY_CACHE.max_age_s,
     )
+
+
+def test_provisioned_capacity_prices_the_same_units_per_capacity_second_divided_by_how_busy() -> None:
+    from sellerflow_dev.bench.cost import (
+        PRICES,
+        Assumptions,
+        on_demand_requests_cost,
+        provisioned_requests_cost,
+    )
+
+    m = month(1_000, Assumptions())
+    wru, rru = m.operations["ddb_wru"], m.operations["ddb_rru"]
+    full = (wru * PRICES["ddb_wcu_hour"] + rru * PRICES["ddb_rcu_hour"]) / 3600
+    assert provisioned_requests_cost(m, 1.0) == pytest.approx(full)
+    assert provisioned_requests_cost(m, 0.5) == pytest.approx(2 * full)
+    # fully busy, provisioned is ~3.5x cheaper than on demand; the break-even is near 29 % busy
+    assert on_demand_requests_cost(m) / full == pytest.approx(3.5, rel=0.05)
+    assert provisioned_requests_cost(m, 0.28) > on_demand_requests_cost(m) > provisioned_requests_cost(m, 0.3)
+    with pytest.raises(ValueError, match="busy"):
+        provisioned_requests_cost(m, 0.0)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[3]
 ORDERS_PER_DAY = (100, 1_000, 10_000)
 DAYS = 30
+GOAL_USD_1K = 0.10  # issue 13: $ per seller-month at 1,000 orders a day
 
 # Public us-east-1 prices as of 2025-06 (docs/cost.md); arm64 Lambda, on-demand DynamoDB.
 PRICES = {
@@ -102,6 +103,12 @@ class Assumptions:
     # the last few days; the simulator seller's pages span weeks (counted: an upper bound, not used)
     markers_per_order_page: float = 3.0
     rru_per_order_version: float = 0.0  # the upsert's read of the stored version (counted)
+    # of `wru_per_order_version` x `versions_per_order`: the order's ORDERID# item, written when the order
+    # is created and when its content changes (shipped), 1 WRU each (counted)
+    order_id_wru_per_order: float = 2.0
+    # the least an order keeps in DynamoDB, averaged over the hot days: its compacted chunk share from the
+    # first day, its ORDERID# item for ORDER_ID_DAYS, its transactions (counted; `Floor`)
+    least_kb_per_order: float = 0.5
     # the rollups re-read the orders of a dirty purchase day each hourly sync of that day
     rollup_reads_per_order: float = 24.0
     rru_per_rollup_order_read: float = 0.08  # an eventually consistent read of the order (counted sizes)
@@ -690,6 +697,50 @@ def month(
     return Month(operations=operations, cost=cost)
 
 
+@dataclass(frozen=True)
+class Floor:
+    """The least a seller-month costs in this design, however cheap the rest is made (docs/cost.md, *The
+    floor of this design*). A seller with no orders still pays its hourly runs (`idle`: `month(0)`). Each
+    order pays the writes of its ORDERID# item (`order_ids`), which finds it by id and keeps a delivered
+    version from marking its day stale, and what DynamoDB must hold for it over the hot days
+    (`hot_bytes`): its compacted chunk share as if compacted from the first day, its ORDERID# item, its
+    transactions. Everything else (the chunks' writes, the transactions' writes, the rollups, markers,
+    report rows, the archive, each run's work beyond an idle one's) comes on top."""
+
+    idle: float
+    order_ids: float
+    hot_bytes: float
+
+    @property
+    def total(self) -> float:
+        return self.idle + self.order_ids + self.hot_bytes
+
+
+def floor(orders_per_day: int, a: Assumptions) -> Floor:
+    table_class = seller_data_table_class()
+    order_id_wru = orders_per_day * DAYS * a.order_id_wru_per_order
+    hot_days = min(a.history_hot_days + 1, DAYS * a.retention_months)
+    least_gb = orders_per_day * hot_days * a.least_kb_per_order / 1e6
+    return Floor(
+        idle=month(0, a).total,
+        order_ids=dynamodb_cost(order_id_wru, 0.0, 0.0, table_class),
+        hot_bytes=dynamodb_cost(0.0, 0.0, least_gb, table_class),
+    )
+
+
+def floor_line(orders: int, a: Assumptions, goal: float | None = None) -> str:
+    least, total = floor(orders, a), month(orders, a).total
+    line = (
+        f"{orders:>6} orders/day: the least this design costs $ {least.total:.4f} = an idle seller "
+        f"$ {least.idle:.4f} (its hourly runs with no order) + the ORDERID# writes $ {least.order_ids:.4f} "
+        f"({a.order_id_wru_per_order:.2f} WRU an order) + the least kept hot $ {least.hot_bytes:.4f} "
+        f"({a.least_kb_per_order:.3f} KB an order over the hot days); the rest costs $ {total - least.total:.4f}"
+    )
+    if goal is not None:
+        line += f"; a goal of $ {goal:.2f} would leave it $ {goal - least.total:.4f}"
+    return line
+
+
 FANOUT_TICKS_PER_DAY = 96  # FanoutSchedule: rate(15 minutes)
 
 
@@ -814,6 +865,12 @@ def report_rows_per_day(orders_per_day: int, a: Assumptions) -> tuple[float, flo
     by-ASIN traffic and the two Ads reports one item a row, each Ads row written again every day of
     `ads_window_days`, or packed per kind and day (written when changed, read before)."""
     rows = orders_per_day * a.asins_per_100_orders / 100  # per report and day
+    if not rows:
+        return (
+            0.0,
+            0.0,
+            0.0,
+        )  # nothing sold, no catalogue in the reports (the packed days' units are per scale)
     itemised = rows * (a.reports_per_day - 1)  # listings, inventory (sales and traffic: by ASIN)
     if not a.report_days_packed:
         wru = itemised + rows * (1 + a.ads_reports_per_day * a.ads_window_days)
@@ -912,9 +969,13 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
         + (hot - settled) * orders.compacted_kb_per_order
         + ORDER_ID_DAYS * orders.order_id_kb
     ) / hot
+    least_order_kb = (hot * orders.compacted_kb_per_order + ORDER_ID_DAYS * orders.order_id_kb) / hot
+    transactions_kb = base.finance_events_per_order * finances.kb_per_transaction
     return replace(
         base,
         wru_per_order_version=orders.wru_per_order_version,
+        order_id_wru_per_order=orders.order_id_wru_per_order,
+        least_kb_per_order=least_order_kb + transactions_kb,
         rru_per_order_version=orders.rru_per_order_version,
         markers_per_order_page=orders.markers_per_page,
         rru_per_rollup_order_read=orders.rollup_rru_per_order,
@@ -939,7 +1000,7 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
         fact_rru_per_transaction_again=finances.rru_again,
         finance_items_per_transaction=finances.items_per_transaction,
         # the transactions' bytes, each item's overhead shared by its transactions
-        item_kb_per_order=order_kb + base.finance_events_per_order * finances.kb_per_transaction,
+        item_kb_per_order=order_kb + transactions_kb,
     )
 
 
@@ -995,6 +1056,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         out.append(fanout_line(orders, at[orders]))
     for orders in ORDERS_PER_DAY:
         out.append(provisioned_line(orders, at[orders]))
+    for orders in ORDERS_PER_DAY:
+        out.append(floor_line(orders, at[orders], GOAL_USD_1K if orders == 1_000 else None))
     return out
 
 

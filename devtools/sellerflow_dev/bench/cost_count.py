@@ -87,6 +87,8 @@ class WriteCount:
     wru: float = 0
     rru: float = 0
     marker_wru: float = 0  # of `wru`: the dirty-day markers (DIRTY#...), one per (marketplace, day) and write
+    # of `wru` (puts and batch puts): per kind of item, the sort key's first segment (ORDERID, ORDERS, ...)
+    wru_by_kind: dict[str, float] = field(default_factory=dict)
     requests: int = 0
     stored_bytes: list[int] = field(default_factory=list)
     # (table, key) -> the item as stored, to size index writes (DynamoDB writes an index entry only
@@ -156,7 +158,9 @@ class _Meter:
                 item = request["PutRequest"]["Item"]
                 units = self.write_units(table, item, self.stored(table, item))
                 self.count.wru += units
-                if str(item.get("sk", {}).get("S", "")).startswith("DIRTY#"):
+                kind = str(item.get("sk", {}).get("S", "")).split("#", 1)[0]
+                self.count.wru_by_kind[kind] = self.count.wru_by_kind.get(kind, 0.0) + units
+                if kind == "DIRTY":
                     self.count.marker_wru += units
                 items.append((table, item))
         return items
@@ -240,6 +244,7 @@ class OrderWrites:
     rollup_rru_per_order: float  # a dirty day's read (eventually consistent Query of its chunks), per order
     archive_rru_per_order: float  # the archive's read of a day's chunks (strongly consistent), per order
     order_id_kb: float  # an ORDERID# item with its 100-byte overhead (kept ORDER_ID_DAYS)
+    order_id_wru_per_order: float  # of `wru_per_order_version` x its versions: its ORDERID# item's writes
     # a settled day compacted (store.orders.compact_days): its winning versions' chunks, per order
     compacted_kb_per_order: float
     compacted_items_per_order: float
@@ -400,6 +405,7 @@ def count_order_writes(orders_per_day: int = 1_000, seed: int = 5, hours: int = 
             rollup_rru_per_order=per_order / 4 * 0.5,
             archive_rru_per_order=per_order / 4,
             order_id_kb=order_id_kb,
+            order_id_wru_per_order=VERSIONS * count.wru_by_kind.get("ORDERID", 0.0) / max(1, n),
             compacted_kb_per_order=sum(encoded) / 1024 / max(1, len(settled)),
             compacted_items_per_order=marketplaces
             * math.ceil(orders_per_day / marketplaces / per_chunk)

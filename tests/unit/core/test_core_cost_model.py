@@ -341,3 +341,50 @@ def test_provisioned_capacity_prices_the_same_units_per_capacity_second_divided_
     assert provisioned_requests_cost(m, 0.28) > on_demand_requests_cost(m) > provisioned_requests_cost(m, 0.3)
     with pytest.raises(ValueError, match="busy"):
         provisioned_requests_cost(m, 0.0)
+
+
+def test_the_floor_is_an_idle_sellers_month_plus_what_each_order_cannot_avoid() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import PRICES, Assumptions, floor
+
+    a = Assumptions()
+    least = floor(1_000, a)
+    assert least.idle == pytest.approx(month(0, a).total)
+    assert 0 < least.idle < month(100, a).total
+    # two ORDERID# writes an order, 30,000 orders; 0.5 KB an order over 101 hot days with PITR
+    assert least.order_ids == pytest.approx(30_000 * 2 * PRICES["ddb_wru"])
+    hot_gb = 1_000 * 101 * 0.5 / 1e6
+    assert least.hot_bytes == pytest.approx(hot_gb * (PRICES["ddb_gb_month"] + PRICES["ddb_pitr_gb_month"]))
+    assert least.total < month(1_000, a).total
+    # an order's parts scale with its counted inputs; the idle seller does not
+    dearer = floor(1_000, replace(a, order_id_wru_per_order=4.0, least_kb_per_order=1.0))
+    assert (dearer.order_ids, dearer.hot_bytes) == pytest.approx((2 * least.order_ids, 2 * least.hot_bytes))
+    assert dearer.idle == pytest.approx(least.idle)
+    assert floor(0, a).total == pytest.approx(least.idle)
+    # the packed report days' units are counted per scale: a seller with no orders has no rows
+    packed = replace(a, report_days_packed=True, traffic_day_wru=9.0, ads_day_wru=25.0, report_day_kb=33.0)
+    assert floor(1_000, packed).idle == pytest.approx(least.idle)
+
+
+def test_writes_are_counted_per_kind_of_item_by_the_sort_keys_first_segment() -> None:
+    from sellerflow_dev.bench.cost_count import TableShape, WriteCount, _Meter
+
+    count = WriteCount()
+    meter = _Meter({"t": TableShape(("seller_id", "sk"))}, count)
+
+    def put(sk: str, size: int) -> dict[str, object]:
+        return {"PutRequest": {"Item": {"seller_id": {"S": "A1"}, "sk": {"S": sk}, "p": {"S": "x" * size}}}}
+
+    meter.puts(
+        "BatchWriteItem",
+        {
+            "RequestItems": {
+                "t": [put("ORDERID#1", 10), put("ORDERID#2", 10), put("ORDERS#2026-12-01#M#h", 1500)]
+            }
+        },
+    )
+    meter.puts("PutItem", {"TableName": "t", "Item": put("DIRTY#M#2026-12-01", 10)["PutRequest"]["Item"]})
+    assert count.wru_by_kind == {"ORDERID": 2.0, "ORDERS": 2.0, "DIRTY": 1.0}
+    assert count.marker_wru == 1.0
+    assert count.wru == 5.0

@@ -741,6 +741,20 @@ def floor_line(orders: int, a: Assumptions, goal: float | None = None) -> str:
     return line
 
 
+def cadence_line(orders: int, a: Assumptions, syncs_per_day: int = 12) -> str:
+    """The month and its floor with a run every 24 / `syncs_per_day` hours (orders too): a product
+    decision (the data that much older), priced for the owner to take it or not."""
+    from dataclasses import replace
+
+    slower = replace(a, syncs_per_day=syncs_per_day)
+    least = floor(orders, slower)
+    return (
+        f"{orders:>6} orders/day with a run every {24 / syncs_per_day:g} hours: $ {month(orders, slower).total:.4f} "
+        f"(hourly $ {month(orders, a).total:.4f}); the least $ {least.total:.4f}, an idle seller "
+        f"$ {least.idle:.4f} (hourly $ {floor(orders, a).idle:.4f})"
+    )
+
+
 FANOUT_TICKS_PER_DAY = 96  # FanoutSchedule: rate(15 minutes)
 
 
@@ -1058,6 +1072,8 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         out.append(provisioned_line(orders, at[orders]))
     for orders in ORDERS_PER_DAY:
         out.append(floor_line(orders, at[orders], GOAL_USD_1K if orders == 1_000 else None))
+    for orders in ORDERS_PER_DAY:
+        out.append(cadence_line(orders, at[orders]))
     return out
 
 

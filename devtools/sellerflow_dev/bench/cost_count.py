@@ -1076,10 +1076,10 @@ def _count_kms_requests(local: LocalStack, labels: int) -> KmsCount:
             wiring.credential_vault().refresh_token(seller)  # served by these containers within max_age
             warm_quiet = hourly_run()
             meter.on_new_container = None
-            # the labels: merchant orders waiting (placed, as the simulator's own are often shipped or
-            # Amazon's), synced without moving the clock (an advance ships half the open orders)
+            # the labels: merchant orders placed for them (the simulator's own are often Amazon's, or
+            # shipped minutes ago while the store still holds them unshipped), synced without moving
+            # the clock (an advance ships half the open orders)
             placed_at = min(stack.world.now, datetime.now(UTC)) - timedelta(minutes=5)
-            # (its own orders: one the store still holds unshipped may have shipped in the last minutes)
             placed = {stack.world.place_merchant_order(seller, placed_at) for _ in range(labels)}
             synced = stack.start_window(seller, f"{now + timedelta(hours=next(windows)):%Y%m%dT%H00}")
             if synced.status != "SUCCEEDED":

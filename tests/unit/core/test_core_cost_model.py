@@ -388,3 +388,16 @@ def test_writes_are_counted_per_kind_of_item_by_the_sort_keys_first_segment() ->
     assert count.wru_by_kind == {"ORDERID": 2.0, "ORDERS": 2.0, "DIRTY": 1.0}
     assert count.marker_wru == 1.0
     assert count.wru == 5.0
+
+
+def test_a_run_every_two_hours_halves_what_an_idle_seller_pays_per_run_not_the_archive() -> None:
+    from dataclasses import replace
+
+    from sellerflow_dev.bench.cost import Assumptions, cadence_line
+
+    a = Assumptions()
+    hourly, slower = month(0, a), month(0, replace(a, syncs_per_day=12))
+    assert slower.cost["X-Ray"] == pytest.approx(hourly.cost["X-Ray"] / 2)  # a trace per run
+    assert slower.cost["History archive"] == pytest.approx(hourly.cost["History archive"])  # daily
+    assert slower.total < hourly.total
+    assert f"$ {slower.total:.4f}" in cadence_line(0, a)

@@ -41,12 +41,12 @@ def main() -> int:
 def provisioned_fleet(a: Assumptions) -> None:
     """The sync's tables on provisioned capacity for a modelled fleet at 1,000 orders/day a seller:
     the busy share (one figure pricing writes and reads as their own shares do) of a fixed capacity
-    that throttles nothing counting on the burst capacity, without it, for 10,000 sellers, and with
-    the starts spread over the tick (a what-if)."""
+    that throttles nothing counting on the burst capacity, without it, for 10,000 sellers, and two
+    what-ifs: the starts spread over the tick, the template's shortest tick (SyncIntervalMinutes 5)."""
     from dataclasses import replace
 
     from sellerflow_dev.bench.cost import month, on_demand_requests_cost
-    from sellerflow_dev.bench.table_load_model import SPREAD_S, Fleet, measure
+    from sellerflow_dev.bench.table_load_model import SHORTEST_TICK_S, SPREAD_S, Fleet, measure
 
     began = time.monotonic()
     m = month(1_000, a)
@@ -54,6 +54,7 @@ def provisioned_fleet(a: Assumptions) -> None:
     busy = measure(fleet, a)
     large = measure(replace(fleet, sellers=10_000), a)
     spread = measure(replace(fleet, start_spread_s=SPREAD_S), a)
+    short = measure(replace(fleet, tick_s=SHORTEST_TICK_S), a)
     total = m.total - on_demand_requests_cost(m) + busy.provisioned_cost(m)
     no_burst = replace(busy, write=busy.write_no_burst, read=busy.read_no_burst)
     print(f"modelled fleet: {time.monotonic() - began:.0f} s", file=sys.stderr)
@@ -63,6 +64,7 @@ def provisioned_fleet(a: Assumptions) -> None:
     print(f"BENCH ddb_provisioned_busy_share_1k_no_burst {no_burst.share(m):.4f} ratio", flush=True)
     print(f"BENCH ddb_provisioned_busy_share_1k_10k_sellers {large.share(m):.3f} ratio", flush=True)
     print(f"BENCH ddb_provisioned_busy_share_1k_spread_starts {spread.share(m):.3f} ratio", flush=True)
+    print(f"BENCH ddb_provisioned_busy_share_1k_5min_ticks {short.share(m):.3f} ratio", flush=True)
     print(f"BENCH cost_per_seller_month_usd_1k_provisioned_fleet {total:.4f} USD", flush=True)
 
 

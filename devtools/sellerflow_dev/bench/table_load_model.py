@@ -95,6 +95,7 @@ class Fleet:
     hours: int = 1
     syncs_per_day: int = 24  # each seller's cadence (hourly: push notifications on)
     start_spread_s: float = 0.0  # a what-if: each seller-sync begins up to this long after its start
+    tick_s: int = TICK_S  # the template's SyncIntervalMinutes, in seconds (5 minutes at the least)
     seed: int = 7
 
 
@@ -123,12 +124,14 @@ def seller_ids(count: int) -> list[str]:
     return [f"A{index:013d}" for index in range(count)]
 
 
-def due_at_ticks(ids: Sequence[str], ticks: int, every_minutes: int) -> list[list[str]]:
+def due_at_ticks(
+    ids: Sequence[str], ticks: int, every_minutes: int, window_minutes: int = TICK_S // 60
+) -> list[list[str]]:
     """The sellers due at each tick, as `list_due_sellers` finds them (sorted, the production rule)."""
     from sellerflow.domain import ScheduledSeller
     from sellerflow.sync.schedule import is_due
 
-    window = TICK_S // 60
+    window = window_minutes
     sellers = [ScheduledSeller(seller_id=i, sync_every_minutes=every_minutes) for i in sorted(ids)]
     at = [_EPOCH + timedelta(minutes=window * k) for k in range(ticks)]
     return [[s.seller_id for s in sellers if is_due(s, tick, window)] for tick in at]
@@ -175,8 +178,9 @@ def simulate_fleet(
     horizon = fleet.hours * 3600
     load = TableLoad(wru=[0.0] * horizon, rru=[0.0] * horizon)
     given_wru = given_rru = 0.0
-    ticks = horizon // TICK_S
-    for tick, due in enumerate(due_at_ticks(seller_ids(fleet.sellers), ticks, 1440 // fleet.syncs_per_day)):
+    ticks = horizon // fleet.tick_s
+    every = 1440 // fleet.syncs_per_day
+    for tick, due in enumerate(due_at_ticks(seller_ids(fleet.sellers), ticks, every, fleet.tick_s // 60)):
         steps: Spans = {}
         TickSimulation(
             len(due),
@@ -187,7 +191,7 @@ def simulate_fleet(
             recorder=_record_into(steps),
             start_spread_s=fleet.start_spread_s,
         ).run()
-        offset = tick * TICK_S
+        offset = tick * fleet.tick_s
         for spans in steps.values():
             data = [(start, end) for step, start, end in spans if step in DYNAMODB_STEPS]
             busy_s = sum(end - start for start, end in data)
@@ -389,38 +393,45 @@ def measure(fleet: Fleet, a: Assumptions | None = None) -> FleetBusy:
 
 
 SPREAD_S = float(TICK_S)  # the what-if: each tick's syncs begin anywhere in its 15 minutes
+SHORTEST_TICK_S = 300  # the template's least SyncIntervalMinutes (5)
 
 
-def fleet_lines(orders_per_day: int, a: Assumptions, sellers: int = 1_000) -> list[str]:
+def fleet_lines(
+    orders_per_day: int, a: Assumptions, sellers: int = 1_000, *, what_ifs: bool = True
+) -> list[str]:
     """`make cost`'s lines: the fleet's busy shares and what they make of the month's request units
-    on provisioned capacity, as the fanout starts the syncs and with the starts spread (a what-if)."""
+    on provisioned capacity, as the fanout starts the syncs; `what_ifs`: with the starts spread over
+    the tick, and with the template's shortest tick (neither is what the deployment does)."""
     m = month(orders_per_day, a)
     on_demand = on_demand_requests_cost(m)
     fleet = Fleet(sellers=sellers, orders_per_day=orders_per_day)
-    now, spread = measure(fleet, a), measure(replace(fleet, start_spread_s=SPREAD_S), a)
 
     def priced(cost: float) -> str:
         return f"$ {cost:.4f} (total $ {m.total - on_demand + cost:.4f})"
 
-    def fixed(busy: FleetBusy) -> str:
-        return (
+    def described(busy: FleetBusy) -> str:
+        w, r = busy.write_autoscaled, busy.read_autoscaled
+        fixed = (
             f"fixed capacity with the {BURST_S:.0f} s burst {busy.write:.0%} busy for writes, {busy.read:.0%} "
             f"for reads ({busy.write_no_burst:.1%} / {busy.read_no_burst:.1%} without the burst), "
-            f"provisioned {priced(busy.provisioned_cost(m))}"
+            f"provisioned {priced(busy.provisioned_cost(m))}; auto scaling at {TargetTracking().target:.0%} "
+            f"({w.scalings} / {r.scalings} changes a day)"
         )
-
-    def scaled(busy: FleetBusy) -> str:
-        w, r = busy.write_autoscaled, busy.read_autoscaled
-        policy = f"auto scaling at {TargetTracking().target:.0%} ({w.scalings} / {r.scalings} changes a day)"
         if max(w.throttled_share, r.throttled_share) > 0.001:  # the units it throttles are not served
-            return f"{policy} throttles {w.throttled_share:.0%} / {r.throttled_share:.0%} of the units"
-        return f"{policy} {w.busy:.0%} / {r.busy:.0%} busy"
+            return f"{fixed} throttles {w.throttled_share:.0%} / {r.throttled_share:.0%} of the units"
+        return f"{fixed} {w.busy:.0%} / {r.busy:.0%} busy, provisioned {priced(provisioned_requests_cost(m, w.busy, r.busy))}"
 
-    spread_scaled = provisioned_requests_cost(m, spread.write_autoscaled.busy, spread.read_autoscaled.busy)
     head = f"{orders_per_day:>6} orders/day, modelled fleet of {sellers:,} sellers"
-    return [
+    now = measure(fleet, a)
+    lines = [
         f"{head} ({now.fleet.hours} h of the fanout model, {'/'.join(map(str, now.due))} due a tick): "
-        f"{fixed(now)}; {scaled(now)}",
-        f"{head}, starts spread over the {TICK_S // 60} minutes (what-if): {fixed(spread)}; {scaled(spread)}, "
-        f"provisioned {priced(spread_scaled)}",
+        f"{described(now)}"
     ]
+    if what_ifs:
+        spread = measure(replace(fleet, start_spread_s=SPREAD_S), a)
+        short = measure(replace(fleet, tick_s=SHORTEST_TICK_S), a)
+        lines += [
+            f"{head}, what-if: starts spread over the {TICK_S // 60} minutes: {described(spread)}",
+            f"{head}, what-if: SyncIntervalMinutes {SHORTEST_TICK_S // 60}: {described(short)}",
+        ]
+    return lines

@@ -74,6 +74,18 @@ def test_an_hourly_seller_is_due_at_one_tick_of_four_as_the_production_schedule_
     assert all(60 <= len(tick) <= 140 for tick in hourly)  # spread by a hash of the seller id
     every_tick = due_at_ticks(ids, 4, every_minutes=15)
     assert all(tick == sorted(ids) for tick in every_tick)
+    # with 5-minute windows (SyncIntervalMinutes 5) an hourly seller is due at one tick of twelve
+    short = due_at_ticks(ids, 12, every_minutes=60, window_minutes=5)
+    assert sorted(s for tick in short for s in tick) == sorted(ids)
+    assert max(len(tick) for tick in short) < 2 * 400 / 12
+
+
+def test_shorter_ticks_put_the_same_units_on_the_table_in_smaller_bursts() -> None:
+    quarter = simulate_fleet(small_fleet(), UNITS, quotas=QUOTAS, batch_size=50)
+    twelfth = simulate_fleet(small_fleet(tick_s=300), UNITS, quotas=QUOTAS, batch_size=50)
+    assert sum(twelfth.due) == twelfth.runs == 200
+    assert sum(twelfth.wru) == pytest.approx(twelfth.units_given[0])
+    assert max(twelfth.wru) < max(quarter.wru)
 
 
 def test_the_fleet_puts_on_the_table_every_unit_its_runs_were_given() -> None:

@@ -214,22 +214,27 @@ def simulate_fleet(
 
 
 # --- provisioned capacity -------------------------------------------------------------------------
+def _second(bucket: float, capacity: float, ceiling: float, units: float) -> tuple[float, float]:
+    """One second of `units` on `capacity`: the burst bucket after it (a second's unused capacity goes
+    in, up to `ceiling`; a second over capacity draws on it) and the units neither could serve."""
+    spare = capacity - units
+    if spare >= 0:
+        return min(ceiling, bucket + spare), 0.0
+    drawn = min(bucket, -spare)
+    return bucket - drawn, -spare - drawn
+
+
 def throttled_units(load: Sequence[float], capacity: float, burst_s: float = BURST_S) -> float:
     """Units over `capacity` and its burst capacity in one period of `load` repeated, once the burst
-    bucket's state at the period's start repeats (from empty): each second's unused capacity goes to
-    the bucket, up to `burst_s` seconds of capacity; a second over capacity draws on it."""
+    bucket's state at the period's start repeats (from empty); the bucket holds up to `burst_s`
+    seconds of capacity (`_second`)."""
     ceiling = burst_s * capacity
     bucket = 0.0
     for _ in range(100):
         at_start, throttled = bucket, 0.0
         for units in load:
-            spare = capacity - units
-            if spare >= 0:
-                bucket = min(ceiling, bucket + spare)
-            else:
-                drawn = min(bucket, -spare)
-                bucket -= drawn
-                throttled += -spare - drawn
+            bucket, over = _second(bucket, capacity, ceiling, units)
+            throttled += over
         if abs(bucket - at_start) <= 1e-9 * max(1.0, ceiling):
             break
     return throttled
@@ -313,14 +318,7 @@ def autoscaled(
                 capacity, pending, minutes = pending[1], None, []
                 bucket = min(bucket, burst_s * capacity)
                 scalings += 1
-            spare = capacity - units
-            over = 0.0
-            if spare >= 0:
-                bucket = min(burst_s * capacity, bucket + spare)
-            else:
-                drawn = min(bucket, -spare)
-                bucket -= drawn
-                over = -spare - drawn
+            bucket, over = _second(bucket, capacity, burst_s * capacity, units)
             if measuring:
                 measured_capacity += capacity
                 measured_units += units

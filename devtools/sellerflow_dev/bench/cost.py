@@ -429,16 +429,19 @@ def dynamodb_cost(wru: float, rru: float, stored_gb: float, table_class: str) ->
     return wru * p["ddb_wru"] + rru * p["ddb_rru"] + stored_gb * (p["ddb_gb_month"] + p["ddb_pitr_gb_month"])
 
 
-def provisioned_requests_cost(m: Month, busy: float) -> float:
+def provisioned_requests_cost(m: Month, busy: float, read_busy: float | None = None) -> float:
     """What the month's DynamoDB request units (the sync's tables, `ddb_wru`/`ddb_rru`; not the daily
-    archive job's) would cost on provisioned capacity kept `busy` (0-1) on average: the units are
-    capacity-seconds (a read unit is one strongly consistent 4 KB read a second, as the model counts
-    RRU), and the capacity a fleet provisions for its bursts is idle the rest of the time. How busy
-    a fleet's table would be is not measured (docs/cost.md, *What dominates now*)."""
-    if not 0 < busy <= 1:
-        raise ValueError(f"busy must be in (0, 1], got {busy}")
+    archive job's) would cost on provisioned capacity kept `busy` (0-1) on average (`read_busy`: the
+    read capacity's, when it differs): the units are capacity-seconds (a read unit is one strongly
+    consistent 4 KB read a second, as the model counts RRU), and the capacity a fleet provisions for
+    its bursts is idle the rest of the time. How busy a fleet's table would be is modelled by
+    `table_load_model` (`fleet_lines`; docs/cost.md, *What dominates now*)."""
+    read_busy = busy if read_busy is None else read_busy
+    for share in (busy, read_busy):
+        if not 0 < share <= 1:
+            raise ValueError(f"busy must be in (0, 1], got {share}")
     p, ops = PRICES, m.operations
-    return (ops["ddb_wru"] * p["ddb_wcu_hour"] + ops["ddb_rru"] * p["ddb_rcu_hour"]) / 3600 / busy
+    return (ops["ddb_wru"] * p["ddb_wcu_hour"] / busy + ops["ddb_rru"] * p["ddb_rcu_hour"] / read_busy) / 3600
 
 
 def on_demand_requests_cost(m: Month) -> float:
@@ -1070,6 +1073,11 @@ def report(lines: list[str] | None = None, a: Assumptions | None = None) -> list
         out.append(fanout_line(orders, at[orders]))
     for orders in ORDERS_PER_DAY:
         out.append(provisioned_line(orders, at[orders]))
+    from sellerflow_dev.bench.table_load_model import fleet_lines
+
+    for orders in ORDERS_PER_DAY:  # the what-ifs barely move with the orders: shown at 1,000 a day
+        out.extend(fleet_lines(orders, at[orders], what_ifs=orders == 1_000))
+    out.extend(fleet_lines(1_000, at[1_000], sellers=10_000))
     for orders in ORDERS_PER_DAY:
         out.append(floor_line(orders, at[orders], GOAL_USD_1K if orders == 1_000 else None))
     for orders in ORDERS_PER_DAY:

@@ -41,6 +41,9 @@ from dataclasses import dataclass, field
 # A process yields what it waits for; the scheduler resumes it with the outcome.
 Step = tuple[str, float]
 Process = Generator[Step, bool, None]
+# Told of each Lambda step a seller-sync finished: (the seller's index in the tick, the step's name,
+# when its function's work began and ended, seconds after the tick's start); a cold start is before it
+StepRecorder = Callable[[int, str, float, float], None]
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,16 @@ class TickSimulation:
         profile: SellerProfile | None = None,
         seed: int = 7,
         batch_size: int = 1,
+        recorder: StepRecorder | None = None,
+        start_spread_s: float = 0.0,
     ) -> None:
+        """`start_spread_s`: each seller-sync begins a uniform random delay (up to this) after its
+        start, as if the starts were spread over the tick (not what the fanout does: a what-if)."""
         self.batch_size = batch_size
+        self.recorder = recorder
+        self.start_spread_s = start_spread_s
+        # its own stream, so a spread leaves the rest of the tick's draws as they were
+        self._spread = random.Random(f"{seed}-start-spread")
         self.quotas = quotas or Quotas()
         self.profile = profile or SellerProfile()
         self.random = random.Random(seed)
@@ -271,7 +282,8 @@ class TickSimulation:
                     started.add(index)
                     self.result.started += 1
                     self.result.last_start_s = max(self.result.last_start_s, self.now)
-                    self._spawn(self._seller_sync(index), 0.0)
+                    delay = self._spread.uniform(0, self.start_spread_s) if self.start_spread_s else 0.0
+                    self._spawn(self._seller_sync(index), delay)
                 else:
                     throttled = True
             yield ("lambda_end", 0.0)
@@ -282,27 +294,34 @@ class TickSimulation:
         self._map_slots += 1
         self.result.not_started += len(batch) - len(started)
 
-    def _task(self, median: float) -> Generator[Step, bool, bool]:
+    def _task(self, median: float, step: str = "", seller: int = -1) -> Generator[Step, bool, bool]:
         yield ("transition", 1)
-        ok = yield ("lambda", self._duration(median))
+        duration = self._duration(median)
+        ok = yield ("lambda", duration)
+        if ok and self.recorder is not None:
+            self.recorder(seller, step, self.now - duration, self.now)
         return ok
 
-    def _seller_sync(self, _index: int) -> Process:
+    def _seller_sync(self, index: int) -> Process:
         p = self.profile
         pages = 1 + (self.random.random() < p.extra_order_page_probability)
-        steps: list[float] = [p.order_page_s] * pages + [p.plan_s]
-        for median in steps:
-            if not (yield from self._task(median)):
+        steps = [("orders_page", p.order_page_s)] * pages + [("plan_reports", p.plan_s)]
+        for step, median in steps:
+            if not (yield from self._task(median, step, index)):
                 return self._fail()
         if self.random.random() < p.daily_work_probability:
-            yield from self._daily_reports()
-        for median in (p.finances_page_s, p.inventory_s, p.plan_s):
-            if not (yield from self._task(median)):
+            yield from self._daily_reports(index)
+        for step, median in (
+            ("finances_page", p.finances_page_s), ("inventory", p.inventory_s), ("plan_ads", p.plan_s)
+        ):  # fmt: skip
+            if not (yield from self._task(median, step, index)):
                 return self._fail()
         if self.random.random() < p.daily_work_probability:
-            yield from self._reports(p.ads_reports_per_day, p.report_processing_s)
-        for median in (p.rollups_s, p.economics_s, p.alerts_s, p.record_s):
-            if not (yield from self._task(median)):
+            yield from self._reports(p.ads_reports_per_day, p.report_processing_s, index)
+        for step, median in (
+            ("rollups", p.rollups_s), ("economics", p.economics_s), ("alerts", p.alerts_s), ("record", p.record_s)
+        ):  # fmt: skip
+            if not (yield from self._task(median, step, index)):
                 return self._fail()
         yield ("transition", 1)
         self.result.completed += 1
@@ -312,32 +331,34 @@ class TickSimulation:
     def _fail(self) -> None:
         self.result.failed += 1
 
-    def _daily_reports(self) -> Generator[Step, bool, None]:
+    def _daily_reports(self, seller: int) -> Generator[Step, bool, None]:
         p = self.profile
-        yield from self._reports(p.reports_per_day, p.report_processing_s)
+        yield from self._reports(p.reports_per_day, p.report_processing_s, seller)
         if self.now >= self._next_app_slot:  # the app-wide sales-and-traffic report slot is free
             self._next_app_slot = self.now + self.quotas.app_report_interval_s
             self.result.app_report_slots += 1
-            yield from self._reports(1, p.report_processing_s)
+            yield from self._reports(1, p.report_processing_s, seller)
         else:  # everyone else: Data Kiosk, per seller
             self.result.data_kiosk_days += 1
-            yield from self._reports(1, p.data_kiosk_processing_s)
+            yield from self._reports(1, p.data_kiosk_processing_s, seller)
 
-    def _reports(self, count: int, processing: tuple[float, float]) -> Generator[Step, bool, None]:
+    def _reports(
+        self, count: int, processing: tuple[float, float], seller: int
+    ) -> Generator[Step, bool, None]:
         """`count` reports in the workflow's Map: request, Wait/poll until Amazon is done, ingest.
         The branches run side by side; the model walks the slowest one (what the sync waits for)."""
         p = self.profile
         ready_in = max(self.random.uniform(*processing) for _ in range(count))
-        yield from self._task(p.report_request_s)
+        yield from self._task(p.report_request_s, "report_request", seller)
         waited, wait = 0.0, 15.0
         while waited < ready_in:
             yield ("transition", 1)
             yield ("sleep", wait)
             waited += wait
             wait = min(wait * 2, 120.0)
-            yield from self._task(p.report_check_s)
+            yield from self._task(p.report_check_s, "report_check", seller)
         for _ in range(count):
-            yield from self._task(p.report_ingest_s)
+            yield from self._task(p.report_ingest_s, "report_ingest", seller)
 
 
 def sellers_done_in_tick(

@@ -339,8 +339,13 @@ def test_provisioned_capacity_prices_the_same_units_per_capacity_second_divided_
     # fully busy, provisioned is ~3.5x cheaper than on demand; the break-even is near 29 % busy
     assert on_demand_requests_cost(m) / full == pytest.approx(3.5, rel=0.05)
     assert provisioned_requests_cost(m, 0.28) > on_demand_requests_cost(m) > provisioned_requests_cost(m, 0.3)
+    # writes and reads each at their own share (a fleet's, measured by the table-load model)
+    split = (wru * PRICES["ddb_wcu_hour"] / 0.4 + rru * PRICES["ddb_rcu_hour"] / 0.25) / 3600
+    assert provisioned_requests_cost(m, 0.4, read_busy=0.25) == pytest.approx(split)
     with pytest.raises(ValueError, match="busy"):
         provisioned_requests_cost(m, 0.0)
+    with pytest.raises(ValueError, match="busy"):
+        provisioned_requests_cost(m, 0.5, read_busy=1.5)
 
 
 def test_the_floor_is_an_idle_sellers_month_plus_what_each_order_cannot_avoid() -> None:

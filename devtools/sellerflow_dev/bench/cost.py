@@ -190,14 +190,24 @@ class Assumptions:
 
 
 # --- counted from the repository ------------------------------------------------------------------
-def function_memory_gb() -> dict[str, float]:
+@cache
+def template() -> dict[str, Any]:
+    """template.yaml, read once (~0.9 s to parse: `month` reads it several times). Read only."""
     from sellerflow_dev.local.template import load_template
 
-    template = load_template(ROOT / "template.yaml")
-    default = int(template["Globals"]["Function"].get("MemorySize", 128))
+    return load_template(ROOT / "template.yaml")
+
+
+def template_parameter_default(name: str) -> int:
+    """A numeric template parameter's default, e.g. FanoutBatchSize, FanoutMaxConcurrency."""
+    return int(template()["Parameters"][name]["Default"])
+
+
+def function_memory_gb() -> dict[str, float]:
+    default = int(template()["Globals"]["Function"].get("MemorySize", 128))
     return {
         name: int(resource["Properties"].get("MemorySize", default)) / 1024
-        for name, resource in template["Resources"].items()
+        for name, resource in template()["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function"
     }
 
@@ -212,9 +222,7 @@ BUCKET_KEY_KMS_SHARE = 0.01
 def bucket_key_kms_share(bucket: str = "RawDocumentsBucket") -> float:
     """KMS requests per SSE-KMS object request of `bucket` (the archive's): the Bucket Key share when
     the template enables Bucket Keys on it (a PUT without the header takes the bucket's setting), else 1."""
-    from sellerflow_dev.local.template import load_template
-
-    props = load_template(ROOT / "template.yaml")["Resources"][bucket]["Properties"]
+    props = template()["Resources"][bucket]["Properties"]
     rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     return BUCKET_KEY_KMS_SHARE if all(rule.get("BucketKeyEnabled") is True for rule in rules) else 1.0
 
@@ -227,9 +235,7 @@ def _states(path: str) -> dict[str, Any]:
 @cache
 def fanout_batch_size() -> int:
     """Sellers one child of the fanout's Map starts (counted: the template's FanoutBatchSize default)."""
-    from sellerflow_dev.local.template import load_template
-
-    return int(load_template(ROOT / "template.yaml")["Parameters"]["FanoutBatchSize"]["Default"])
+    return template_parameter_default("FanoutBatchSize")
 
 
 def fanout_children_per_start(a: Assumptions) -> float:
@@ -405,9 +411,7 @@ SECONDS_PER_REPORT_ROW = 0.00002  # ingest_bench: ~170k rows/s, plus writes batc
 
 def seller_data_table_class() -> str:
     """The seller-data table's class in template.yaml (counted: it sets the DynamoDB prices)."""
-    from sellerflow_dev.local.template import load_template
-
-    properties = load_template(ROOT / "template.yaml")["Resources"]["SellerDataTable"]["Properties"]
+    properties = template()["Resources"]["SellerDataTable"]["Properties"]
     return str(properties.get("TableClass", "STANDARD"))
 
 
@@ -882,12 +886,8 @@ def report_rows_per_day(orders_per_day: int, a: Assumptions) -> tuple[float, flo
     by-ASIN traffic and the two Ads reports one item a row, each Ads row written again every day of
     `ads_window_days`, or packed per kind and day (written when changed, read before)."""
     rows = orders_per_day * a.asins_per_100_orders / 100  # per report and day
-    if not rows:
-        return (
-            0.0,
-            0.0,
-            0.0,
-        )  # nothing sold, no catalogue in the reports (the packed days' units are per scale)
+    if not rows:  # nothing sold, no catalogue in the reports (the packed days' units are per scale)
+        return 0.0, 0.0, 0.0
     itemised = rows * (a.reports_per_day - 1)  # listings, inventory (sales and traffic: by ASIN)
     if not a.report_days_packed:
         wru = itemised + rows * (1 + a.ads_reports_per_day * a.ads_window_days)
@@ -981,12 +981,13 @@ def counted_assumptions(orders_per_day: int = 1_000) -> Assumptions:
     # the compacted chunk after; its ORDERID# item for ORDER_ID_DAYS (stored_gb counts hot days)
     hot = base.history_hot_days + 1
     settled = min(float(SETTLED_DAYS), hot)
+    # its ORDERID# item, kept ORDER_ID_DAYS, averaged over the hot days
+    order_id_share_kb = ORDER_ID_DAYS * orders.order_id_kb / hot
     order_kb = (
-        settled * orders.kb_per_order
-        + (hot - settled) * orders.compacted_kb_per_order
-        + ORDER_ID_DAYS * orders.order_id_kb
-    ) / hot
-    least_order_kb = (hot * orders.compacted_kb_per_order + ORDER_ID_DAYS * orders.order_id_kb) / hot
+        settled * orders.kb_per_order + (hot - settled) * orders.compacted_kb_per_order
+    ) / hot + order_id_share_kb
+    # the least: as if compacted from the first day
+    least_order_kb = orders.compacted_kb_per_order + order_id_share_kb
     transactions_kb = base.finance_events_per_order * finances.kb_per_transaction
     return replace(
         base,

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sellerflow_dev.bench.cost import Assumptions
+    from sellerflow_dev.bench.cost import Assumptions, Month
 
 
 def main() -> int:
@@ -36,22 +36,22 @@ def main() -> int:
         f"BENCH cost_per_seller_month_usd_10k {month(10_000, counted_assumptions(10_000)).total:.4f} USD",
         flush=True,
     )
-    provisioned_fleet(a)
+    provisioned_fleet(a, m)
     return 0
 
 
-def provisioned_fleet(a: Assumptions) -> None:
-    """The sync's tables on provisioned capacity for a modelled fleet at 1,000 orders/day a seller:
-    the busy share (one figure pricing writes and reads as their own shares do) of a fixed capacity
-    that throttles nothing counting on the burst capacity, without it, for 10,000 sellers, and two
-    what-ifs: the starts spread over the tick, the template's shortest tick (SyncIntervalMinutes 5)."""
+def provisioned_fleet(a: Assumptions, m: Month) -> None:
+    """The sync's tables on provisioned capacity for a modelled fleet at 1,000 orders/day a seller (`m`:
+    its month on demand): the busy share (one figure pricing writes and reads as their own shares do)
+    of a fixed capacity that throttles nothing counting on the burst capacity, without it, for 10,000
+    sellers, and two what-ifs: the starts spread over the tick, the template's shortest tick
+    (SyncIntervalMinutes 5)."""
     from dataclasses import replace
 
-    from sellerflow_dev.bench.cost import month, on_demand_requests_cost
+    from sellerflow_dev.bench.cost import on_demand_requests_cost
     from sellerflow_dev.bench.table_load_model import SHORTEST_TICK_S, SPREAD_S, Fleet, measure
 
     began = time.monotonic()
-    m = month(1_000, a)
     fleet = Fleet(sellers=1_000, orders_per_day=1_000)
     busy = measure(fleet, a)
     large = measure(replace(fleet, sellers=10_000), a)

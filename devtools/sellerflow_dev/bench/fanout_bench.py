@@ -9,7 +9,6 @@ FanoutBatchSize defaults.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 TICK_S = 3600.0
 GOAL = 10_000
@@ -17,18 +16,12 @@ CAPACITY_STEP = 10_000
 CAPACITY_LIMIT = 40_000
 
 
-def template_default(parameter: str) -> int:
-    from sellerflow_dev.local.template import load_template
-
-    root = Path(__file__).resolve().parents[3]
-    return int(load_template(root / "template.yaml")["Parameters"][parameter]["Default"])
-
-
 def main() -> int:
+    from sellerflow_dev.bench.cost import template_parameter_default
     from sellerflow_dev.bench.fanout_model import Quotas, capacity, sellers_done_in_tick
 
-    quotas = Quotas(map_max_concurrency=template_default("FanoutMaxConcurrency"))
-    batch = template_default("FanoutBatchSize")
+    quotas = Quotas(map_max_concurrency=template_parameter_default("FanoutMaxConcurrency"))
+    batch = template_parameter_default("FanoutBatchSize")
     result, all_done = sellers_done_in_tick(GOAL, tick_s=TICK_S, quotas=quotas, batch_size=batch)
     print(
         f"fanout: {GOAL} sellers, MaxConcurrency {quotas.map_max_concurrency}, {batch} sellers a child: "

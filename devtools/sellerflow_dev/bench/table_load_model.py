@@ -29,18 +29,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from sellerflow_dev.bench.cost import (
     DAYS,
     FANOUT_TICKS_PER_DAY,
-    ROOT,
     Assumptions,
     Month,
+    fanout_batch_size,
     month,
     on_demand_requests_cost,
     provisioned_requests_cost,
     report_rows_per_day,
+    template_parameter_default,
 )
 from sellerflow_dev.bench.fanout_model import Quotas, SellerProfile, StepRecorder, TickSimulation
 
@@ -111,15 +111,6 @@ class TableLoad:
     runs: int = 0
 
 
-@cache
-def template_fanout() -> tuple[int, int]:
-    """The template's FanoutMaxConcurrency and FanoutBatchSize defaults (one read of the template)."""
-    from sellerflow_dev.local.template import load_template
-
-    parameters = load_template(ROOT / "template.yaml")["Parameters"]
-    return int(parameters["FanoutMaxConcurrency"]["Default"]), int(parameters["FanoutBatchSize"]["Default"])
-
-
 def seller_ids(count: int) -> list[str]:
     return [f"A{index:013d}" for index in range(count)]
 
@@ -172,9 +163,8 @@ def simulate_fleet(
     """The fleet's seller-syncs over `fleet.hours`, tick by tick, and the units they put on the table.
     Each tick is simulated on its own (its fanout, its syncs); ticks overlap only through their
     reports' waits, and share no Lambda concurrency in the model (the peak is far from the quota)."""
-    max_concurrency, template_batch = template_fanout()
-    quotas = quotas or Quotas(map_max_concurrency=max_concurrency)
-    batch_size = batch_size or template_batch
+    quotas = quotas or Quotas(map_max_concurrency=template_parameter_default("FanoutMaxConcurrency"))
+    batch_size = batch_size or fanout_batch_size()
     horizon = fleet.hours * 3600
     load = TableLoad(wru=[0.0] * horizon, rru=[0.0] * horizon)
     given_wru = given_rru = 0.0
